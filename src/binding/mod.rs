@@ -1,0 +1,105 @@
+//! The Node.js binding: the only module that knows napi. It decodes JS options into core types,
+//! runs the core on napi's tokio runtime, and turns core results and errors into JS values.
+//!
+//! Every export returns a Promise, and every failure rejects it with an `Error` that carries the
+//! core error's fields (`code`, `statusCode`, `field`, ...). Option decoding problems reject the
+//! same way (`EINVALIDINPUT`), never throw synchronously.
+
+mod emulator;
+mod trust;
+
+use std::future::Future;
+
+use napi::bindgen_prelude::*;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+use crate::error::{Code, Error as CoreError, Result as CoreResult};
+
+/// Reads a JS options object into `T` (serde): missing optional fields are `None`, keys `T`
+/// does not declare are left for the other decoders of the same object.
+fn decode<T: DeserializeOwned>(env: &Env, options: Option<&Object>) -> CoreResult<T> {
+    let value = match options {
+        Some(object) => env.from_js_value::<serde_json::Value, _>(*object),
+        None => Ok(serde_json::Value::Object(Default::default())),
+    }
+    .map_err(|e| CoreError::new(Code::InvalidInput, format!("Invalid options: {}", e.reason)))?;
+    serde_json::from_value(value)
+        .map_err(|e| CoreError::new(Code::InvalidInput, format!("Invalid options: {e}")))
+}
+
+/// Converts between a core type and its JS-facing twin through serde. The JS-facing types deny
+/// unknown fields, so a core field missing from the TypeScript declarations fails every test
+/// that reaches it instead of silently vanishing.
+fn convert<A: Serialize, B: DeserializeOwned>(value: &A) -> napi::Result<B> {
+    serde_json::to_value(value)
+        .and_then(serde_json::from_value)
+        .map_err(|e| napi::Error::from_reason(format!("trust-native internal error: {e}")))
+}
+
+/// Builds the JS `Error` for a core error. Only fields of the core error are copied; the core
+/// never stores a secret in one.
+fn js_error(env: &Env, error: CoreError) -> napi::Error {
+    let build = || -> napi::Result<napi::Error> {
+        let mut object = env.create_error(napi::Error::from_reason(error.message.clone()))?;
+        object.set("code", error.code.as_str())?;
+        if let Some(field) = &error.field {
+            object.set("field", field.as_str())?;
+        }
+        if let Some(http) = &error.http {
+            if let Some(status) = http.status {
+                object.set("statusCode", status as u32)?;
+            }
+            object.set("method", http.method.as_str())?;
+            object.set("url", http.url.as_str())?;
+            if let Some(message) = &http.registry_message {
+                object.set("registryMessage", message.as_str())?;
+            }
+        }
+        if let Some(web) = &error.web_auth {
+            object.set("authUrl", web.auth_url.as_str())?;
+            object.set("doneUrl", web.done_url.as_str())?;
+        }
+        Ok(napi::Error::from(object.to_unknown()))
+    };
+    build().unwrap_or_else(|e| e)
+}
+
+/// Runs a core future on napi's runtime; settles a Promise with `finish(value)` or rejects it
+/// with the core error as a JS `Error`.
+fn promise_with<'env, T, J, F, C>(
+    env: &'env Env,
+    future: F,
+    finish: C,
+) -> napi::Result<PromiseRaw<'env, J>>
+where
+    T: Send + 'static,
+    J: ToNapiValue + 'static,
+    F: Future<Output = CoreResult<T>> + Send + 'static,
+    C: FnOnce(T) -> napi::Result<J> + 'static,
+{
+    env.spawn_future_with_callback(
+        async move { Ok(future.await) },
+        move |env, result| match result {
+            Ok(value) => finish(value),
+            Err(error) => Err(js_error(env, error)),
+        },
+    )
+}
+
+/// [`promise_with`] for core results that have a JS-facing twin.
+fn promise<'env, T, J, F>(env: &'env Env, future: F) -> napi::Result<PromiseRaw<'env, J>>
+where
+    T: Serialize + Send + 'static,
+    J: DeserializeOwned + ToNapiValue + 'static,
+    F: Future<Output = CoreResult<T>> + Send + 'static,
+{
+    promise_with(env, future, |value| convert(&value))
+}
+
+/// `vX.Y.Z` of the running Node.js, for the user agent.
+fn node_version(env: &Env) -> Option<String> {
+    env.get_node_version()
+        .ok()
+        .map(|v| format!("v{}.{}.{}", v.major, v.minor, v.patch))
+}

@@ -1,0 +1,549 @@
+//! npm configuration, resolved the way npm resolves it, with a record of where each value came
+//! from so that "why did this call go there with that token" has an answer.
+//!
+//! Precedence, highest first: the caller's options, `npm_config_*` environment variables, the
+//! project .npmrc (next to the project's package.json), the user .npmrc (`npm_config_userconfig`,
+//! default `~/.npmrc`), the global npmrc (`npm_config_globalconfig`, default
+//! `{prefix}/etc/npmrc`). `NPM_TOKEN` is the last fallback for the token.
+
+pub mod npmrc;
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use reqwest::Url;
+
+use crate::error::{Code, Error, Result};
+use crate::package::{project_root, PackageName};
+
+pub const DEFAULT_REGISTRY: &str = "https://registry.npmjs.org/";
+
+/// Environment variables, passed in rather than read ad hoc so tests can control them.
+#[derive(Debug, Clone, Default)]
+pub struct EnvVars(HashMap<String, String>);
+
+impl EnvVars {
+    pub fn from_process() -> Self {
+        EnvVars(std::env::vars().collect())
+    }
+
+    pub fn from_pairs<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Self {
+        EnvVars(
+            pairs
+                .into_iter()
+                .map(|(k, v)| (k.into(), v.into()))
+                .collect(),
+        )
+    }
+
+    pub fn get(&self, name: &str) -> Option<String> {
+        self.0.get(name).cloned()
+    }
+
+    /// A variable that is set and not empty (npm treats empty as unset).
+    pub fn non_empty(&self, name: &str) -> Option<String> {
+        self.get(name).filter(|v| !v.is_empty())
+    }
+
+    pub fn set(&mut self, name: &str, value: &str) {
+        self.0.insert(name.into(), value.into());
+    }
+
+    fn home(&self) -> Option<PathBuf> {
+        self.non_empty("HOME")
+            .or_else(|| self.non_empty("USERPROFILE"))
+            .map(PathBuf::from)
+    }
+}
+
+/// Where a resolved value came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Source {
+    /// The caller's option of that name.
+    Option(&'static str),
+    /// An environment variable.
+    Env(String),
+    /// A key in an npmrc file.
+    File {
+        path: PathBuf,
+        key: String,
+    },
+    Default,
+}
+
+impl std::fmt::Display for Source {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Source::Option(name) => write!(f, "the `{name}` option"),
+            Source::Env(name) => write!(f, "the {name} environment variable"),
+            Source::File { path, key } => write!(f, "{key} in {}", path.display()),
+            Source::Default => f.write_str("npm's default"),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Layer {
+    Env,
+    Project,
+    User,
+    Global,
+}
+
+#[derive(Debug, Clone)]
+struct Entries {
+    /// `None` for the environment layer.
+    path: Option<PathBuf>,
+    entries: Vec<(String, String)>,
+}
+
+/// Every npm config layer that applies to a directory, loaded once.
+#[derive(Debug, Clone)]
+pub struct NpmConfig {
+    layers: Vec<Entries>,
+    pub env: EnvVars,
+    /// The config files looked at, found or not, highest precedence first.
+    pub files: Vec<(Layer, PathBuf, bool)>,
+}
+
+impl NpmConfig {
+    pub fn load(cwd: &Path, env: EnvVars) -> NpmConfig {
+        let mut config = NpmConfig {
+            layers: vec![env_layer(&env)],
+            env,
+            files: Vec::new(),
+        };
+        let project = project_root(cwd).map(|root| root.join(".npmrc"));
+        let user = config
+            .setting("userconfig")
+            .map(|(v, _)| PathBuf::from(v))
+            .or_else(|| config.env.home().map(|h| h.join(".npmrc")));
+        if let Some(path) = project.filter(|p| Some(p) != user.as_ref()) {
+            config.add_file(Layer::Project, path);
+        }
+        if let Some(path) = user {
+            config.add_file(Layer::User, path);
+        }
+        let global = config
+            .setting("globalconfig")
+            .map(|(v, _)| PathBuf::from(v))
+            .or_else(|| global_prefix(&config).map(|p| p.join("etc").join("npmrc")));
+        if let Some(path) = global {
+            config.add_file(Layer::Global, path);
+        }
+        config
+    }
+
+    fn add_file(&mut self, layer: Layer, path: PathBuf) {
+        let found = match std::fs::read_to_string(&path) {
+            Ok(text) => {
+                self.layers.push(Entries {
+                    path: Some(path.clone()),
+                    entries: npmrc::parse(&text, &self.env),
+                });
+                true
+            }
+            Err(_) => false,
+        };
+        self.files.push((layer, path, found));
+    }
+
+    /// A key's value from the highest layer that sets it; the last occurrence within a file wins.
+    pub fn setting(&self, key: &str) -> Option<(String, Source)> {
+        self.layers.iter().find_map(|layer| {
+            let (k, v) = layer.entries.iter().rev().find(|(k, _)| k == key)?;
+            let source = match &layer.path {
+                Some(path) => Source::File {
+                    path: path.clone(),
+                    key: k.clone(),
+                },
+                None => Source::Env(format!("npm_config_{k}")),
+            };
+            Some((v.clone(), source))
+        })
+    }
+}
+
+/// npm's `npm_config_*` environment layer: `npm_config_foo_bar` is `foo-bar`, but nerf-darted
+/// keys (`npm_config_//host/:_authToken`) are taken as written.
+fn env_layer(env: &EnvVars) -> Entries {
+    let mut entries: Vec<(String, String)> = env
+        .0
+        .iter()
+        .filter(|(_, v)| !v.is_empty())
+        .filter_map(|(k, v)| {
+            let key = k
+                .get(..11)
+                .filter(|p| p.eq_ignore_ascii_case("npm_config_"))?;
+            let rest = &k[key.len()..];
+            let key = if rest.starts_with("//") {
+                rest.to_string()
+            } else {
+                let mut chars = rest.chars();
+                let first = chars.next()?;
+                std::iter::once(first)
+                    .chain(chars.map(|c| if c == '_' { '-' } else { c }))
+                    .collect::<String>()
+                    .to_lowercase()
+            };
+            Some((key, v.clone()))
+        })
+        .collect();
+    entries.sort();
+    Entries {
+        path: None,
+        entries,
+    }
+}
+
+/// npm's global prefix: `npm_config_prefix`/`PREFIX`, else next to the node binary
+/// (`{prefix}/bin/node` on Unix, `{prefix}\node.exe` on Windows).
+fn global_prefix(config: &NpmConfig) -> Option<PathBuf> {
+    if let Some((prefix, _)) = config.setting("prefix") {
+        return Some(PathBuf::from(prefix));
+    }
+    if let Some(prefix) = config.env.non_empty("PREFIX") {
+        return Some(PathBuf::from(prefix));
+    }
+    let node = config
+        .env
+        .non_empty("NODE")
+        .map(PathBuf::from)
+        .or_else(|| std::env::current_exe().ok())?;
+    let dir = node.parent()?;
+    if cfg!(windows) {
+        Some(dir.to_path_buf())
+    } else {
+        dir.parent().map(Path::to_path_buf)
+    }
+}
+
+/// A secret value with its origin. `Debug` never shows the value.
+#[derive(Clone)]
+pub struct Token {
+    pub value: String,
+    pub source: Source,
+}
+
+impl std::fmt::Debug for Token {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Token(*** from {})", self.source)
+    }
+}
+
+/// What the caller passed that overrides npm's config.
+#[derive(Debug, Clone, Default)]
+pub struct Overrides {
+    pub registry: Option<String>,
+    pub token: Option<String>,
+}
+
+/// The registry a request goes to and the credentials it carries.
+#[derive(Debug, Clone)]
+pub struct Resolved {
+    pub registry: Url,
+    pub registry_source: Source,
+    pub token: Option<Token>,
+}
+
+impl Resolved {
+    pub fn is_default_registry(&self) -> bool {
+        self.registry.as_str() == DEFAULT_REGISTRY
+    }
+}
+
+/// Resolves the registry for `package` (its scope's `@scope:registry` if set) and the token for
+/// that registry.
+pub fn resolve(
+    config: &NpmConfig,
+    overrides: &Overrides,
+    package: Option<&PackageName>,
+) -> Result<Resolved> {
+    let scoped = package
+        .and_then(|p| p.scope())
+        .and_then(|scope| config.setting(&format!("{scope}:registry")));
+    let (registry, registry_source) = match (&overrides.registry, scoped) {
+        (Some(r), _) => (r.clone(), Source::Option("registry")),
+        (None, Some(scoped)) => scoped,
+        (None, None) => config
+            .setting("registry")
+            .unwrap_or_else(|| (DEFAULT_REGISTRY.to_string(), Source::Default)),
+    };
+    let registry = parse_registry(&registry, &registry_source)?;
+    let token = match &overrides.token {
+        Some(value) => Some(Token {
+            value: value.clone(),
+            source: Source::Option("token"),
+        }),
+        None => token_for(config, &registry),
+    };
+    Ok(Resolved {
+        registry,
+        registry_source,
+        token,
+    })
+}
+
+/// A registry URL, normalised with a trailing slash so paths join the way npm joins them.
+pub fn parse_registry(raw: &str, source: &Source) -> Result<Url> {
+    let shown = without_userinfo(raw);
+    let invalid = |why: &str| {
+        Error::invalid_input(
+            "registry",
+            format!("Invalid registry URL \"{shown}\" (from {source}): {why}"),
+        )
+    };
+    let mut url = Url::parse(raw.trim()).map_err(|e| invalid(&e.to_string()))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(invalid("it must start with http:// or https://"));
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(invalid(
+            "put credentials in .npmrc or the `token` option, not in the URL",
+        ));
+    }
+    if !url.path().ends_with('/') {
+        let path = format!("{}/", url.path());
+        url.set_path(&path);
+    }
+    url.set_query(None);
+    url.set_fragment(None);
+    Ok(url)
+}
+
+/// A URL as text with any `user:password@` replaced, for messages.
+pub fn without_userinfo(raw: &str) -> String {
+    let Some((scheme, rest)) = raw.split_once("://") else {
+        return raw.to_string();
+    };
+    let authority_end = rest.find('/').unwrap_or(rest.len());
+    match rest[..authority_end].rfind('@') {
+        Some(at) => format!("{scheme}://***@{}", &rest[at + 1..]),
+        None => raw.to_string(),
+    }
+}
+
+/// The `_authToken` for a registry: npm's longest-path match over `//host[:port]/path/` keys,
+/// then `NPM_TOKEN`.
+fn token_for(config: &NpmConfig, registry: &Url) -> Option<Token> {
+    let host = registry.host_str()?;
+    let host = match registry.port() {
+        Some(port) => format!("{host}:{port}"),
+        None => host.to_string(),
+    };
+    let mut key = format!("//{host}{}", registry.path());
+    loop {
+        if let Some((value, source)) = config.setting(&format!("{key}:_authToken")) {
+            if !value.is_empty() {
+                return Some(Token { value, source });
+            }
+        }
+        // Walk up: drop the last segment or the trailing slash, as npm-registry-fetch does.
+        let trimmed = match key.strip_suffix('/') {
+            Some(k) => k.to_string(),
+            None => key[..key.rfind('/')? + 1].to_string(),
+        };
+        if trimmed.len() <= 2 {
+            break;
+        }
+        key = trimmed;
+    }
+    config.env.non_empty("NPM_TOKEN").map(|value| Token {
+        value,
+        source: Source::Env("NPM_TOKEN".into()),
+    })
+}
+
+/// `ENEEDAUTH`, with what was looked at, so the fix is obvious.
+pub fn need_auth(config: &NpmConfig, registry: &Url) -> Error {
+    let host = registry.host_str().unwrap_or_default();
+    let port = registry.port().map(|p| format!(":{p}")).unwrap_or_default();
+    let looked: Vec<String> = config
+        .files
+        .iter()
+        .map(|(_, path, found)| {
+            format!(
+                "{}{}",
+                path.display(),
+                if *found { "" } else { " (not found)" }
+            )
+        })
+        .collect();
+    Error::new(
+        Code::NeedAuth,
+        format!(
+            "No npm token for {registry}. Pass the `token` option, add \
+             `//{host}{port}{}:_authToken=${{NPM_TOKEN}}` to an .npmrc, or set NPM_TOKEN. \
+             Looked in: {}.",
+            registry.path(),
+            if looked.is_empty() {
+                "no .npmrc files".to_string()
+            } else {
+                looked.join(", ")
+            }
+        ),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct Sandbox(PathBuf);
+
+    impl Sandbox {
+        fn new(name: &str) -> Sandbox {
+            let dir = std::env::temp_dir().join(format!("tn-config-{name}-{}", std::process::id()));
+            let _ = std::fs::remove_dir_all(&dir);
+            std::fs::create_dir_all(dir.join("home")).unwrap();
+            std::fs::create_dir_all(dir.join("project/sub")).unwrap();
+            std::fs::create_dir_all(dir.join("prefix/etc")).unwrap();
+            std::fs::write(dir.join("project/package.json"), "{}").unwrap();
+            Sandbox(dir)
+        }
+        fn write(&self, rel: &str, text: &str) {
+            std::fs::write(self.0.join(rel), text).unwrap();
+        }
+        fn env(&self, extra: &[(&str, &str)]) -> EnvVars {
+            let mut env = EnvVars::default();
+            env.set("HOME", self.0.join("home").to_str().unwrap());
+            env.set("npm_config_prefix", self.0.join("prefix").to_str().unwrap());
+            for (k, v) in extra {
+                env.set(k, v);
+            }
+            env
+        }
+        fn load(&self, extra: &[(&str, &str)]) -> NpmConfig {
+            NpmConfig::load(&self.0.join("project/sub"), self.env(extra))
+        }
+    }
+
+    impl Drop for Sandbox {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+
+    fn resolve_for(config: &NpmConfig, pkg: &str) -> Resolved {
+        let pkg = PackageName::parse(pkg).unwrap();
+        resolve(config, &Overrides::default(), Some(&pkg)).unwrap()
+    }
+
+    #[test]
+    fn default_registry_and_no_token() {
+        let sb = Sandbox::new("default");
+        let r = resolve_for(&sb.load(&[]), "pkg");
+        assert_eq!(r.registry.as_str(), DEFAULT_REGISTRY);
+        assert_eq!(r.registry_source, Source::Default);
+        assert!(r.token.is_none());
+    }
+
+    #[test]
+    fn project_beats_user_beats_global_and_env_beats_all() {
+        let sb = Sandbox::new("layers");
+        sb.write("prefix/etc/npmrc", "registry=https://global.example/\n");
+        let r = resolve_for(&sb.load(&[]), "pkg");
+        assert_eq!(r.registry.as_str(), "https://global.example/");
+
+        sb.write("home/.npmrc", "registry=https://user.example/\n");
+        let r = resolve_for(&sb.load(&[]), "pkg");
+        assert_eq!(r.registry.as_str(), "https://user.example/");
+
+        sb.write("project/.npmrc", "registry=https://project.example\n");
+        let r = resolve_for(&sb.load(&[]), "pkg");
+        assert_eq!(r.registry.as_str(), "https://project.example/");
+        assert!(matches!(&r.registry_source, Source::File { key, .. } if key == "registry"));
+
+        let config = sb.load(&[("npm_config_registry", "https://env.example/")]);
+        let r = resolve_for(&config, "pkg");
+        assert_eq!(r.registry.as_str(), "https://env.example/");
+        assert_eq!(r.registry_source, Source::Env("npm_config_registry".into()));
+    }
+
+    #[test]
+    fn scoped_registry_and_longest_path_token() {
+        let sb = Sandbox::new("scoped");
+        sb.write(
+            "home/.npmrc",
+            "@corp:registry=https://npm.corp.example/api/npm/\n\
+             //npm.corp.example/:_authToken=short\n\
+             //npm.corp.example/api/npm/:_authToken=${CORP_TOKEN}\n\
+             //registry.npmjs.org/:_authToken=public-token\n",
+        );
+        let config = sb.load(&[("CORP_TOKEN", "corp-token")]);
+        let r = resolve_for(&config, "@corp/lib");
+        assert_eq!(r.registry.as_str(), "https://npm.corp.example/api/npm/");
+        let token = r.token.unwrap();
+        assert_eq!(token.value, "corp-token");
+        assert!(
+            matches!(token.source, Source::File { ref key, .. } if key == "//npm.corp.example/api/npm/:_authToken")
+        );
+        assert!(!format!("{token:?}").contains("corp-token"));
+
+        let r = resolve_for(&config, "plain");
+        assert_eq!(r.token.unwrap().value, "public-token");
+
+        // The option wins over the scope.
+        let pkg = PackageName::parse("@corp/lib").unwrap();
+        let over = Overrides {
+            registry: Some("http://127.0.0.1:9/".into()),
+            token: None,
+        };
+        let r = resolve(&config, &over, Some(&pkg)).unwrap();
+        assert_eq!(r.registry.as_str(), "http://127.0.0.1:9/");
+        assert!(r.token.is_none());
+    }
+
+    #[test]
+    fn walks_up_to_host_only_key_and_falls_back_to_npm_token() {
+        let sb = Sandbox::new("walk");
+        sb.write("project/.npmrc", "//127.0.0.1:4873:_authToken=hostonly\n");
+        let over = Overrides {
+            registry: Some("http://127.0.0.1:4873/deep/path/".into()),
+            token: None,
+        };
+        let r = resolve(&sb.load(&[]), &over, None).unwrap();
+        assert_eq!(r.token.unwrap().value, "hostonly");
+
+        let over = Overrides {
+            registry: Some("http://elsewhere.example/".into()),
+            token: None,
+        };
+        let r = resolve(&sb.load(&[("NPM_TOKEN", "env-token")]), &over, None).unwrap();
+        let token = r.token.unwrap();
+        assert_eq!(token.value, "env-token");
+        assert_eq!(token.source, Source::Env("NPM_TOKEN".into()));
+    }
+
+    #[test]
+    fn userconfig_env_moves_the_user_file() {
+        let sb = Sandbox::new("userconfig");
+        sb.write("home/custom-rc", "registry=https://custom.example/\n");
+        let path = sb.0.join("home/custom-rc");
+        let config = sb.load(&[("npm_config_userconfig", path.to_str().unwrap())]);
+        assert_eq!(
+            resolve_for(&config, "x").registry.as_str(),
+            "https://custom.example/"
+        );
+    }
+
+    #[test]
+    fn bad_registry_urls_are_invalid_input() {
+        for raw in ["ftp://x/", "not a url", "https://user:pw@r.example/"] {
+            let err = parse_registry(raw, &Source::Option("registry")).unwrap_err();
+            assert_eq!(err.code, Code::InvalidInput, "{raw}");
+            assert_eq!(err.field.as_deref(), Some("registry"));
+            assert!(!err.message.contains("pw@"), "{}", err.message);
+        }
+    }
+
+    #[test]
+    fn need_auth_lists_where_it_looked() {
+        let sb = Sandbox::new("needauth");
+        let config = sb.load(&[]);
+        let err = need_auth(&config, &Url::parse("https://registry.npmjs.org/").unwrap());
+        assert_eq!(err.code, Code::NeedAuth);
+        assert!(err.message.contains("//registry.npmjs.org/:_authToken"));
+        assert!(err.message.contains(".npmrc (not found)"));
+    }
+}

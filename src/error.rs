@@ -1,0 +1,159 @@
+//! One error type for the whole core.
+//!
+//! Every failure carries a stable, npm-style `code` (what scripts branch on), a message that
+//! tells the user what to do, and, for registry answers, the HTTP details and the registry's own
+//! message. The binding layer turns it into a JS `Error` field by field, so whatever is stored
+//! here is public: secrets are scrubbed before they can get in (see [`Secrets`]).
+
+use std::fmt;
+
+/// The stable codes. `as_str` is the contract with JS callers; never rename one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Code {
+    InvalidPackageName,
+    InvalidInput,
+    NeedAuth,
+    Otp,
+    /// Any HTTP status the registry answered with that has no more specific code.
+    Http(u16),
+    Network,
+    Timeout,
+    /// The registry answered, but not with something we can read.
+    Response,
+}
+
+impl Code {
+    pub fn as_str(&self) -> String {
+        match self {
+            Code::InvalidPackageName => "EINVALIDPACKAGENAME".into(),
+            Code::InvalidInput => "EINVALIDINPUT".into(),
+            Code::NeedAuth => "ENEEDAUTH".into(),
+            Code::Otp => "EOTP".into(),
+            Code::Http(status) => format!("E{status}"),
+            Code::Network => "ENETWORK".into(),
+            Code::Timeout => "ETIMEDOUT".into(),
+            Code::Response => "ERESPONSE".into(),
+        }
+    }
+}
+
+/// What the registry said, for errors that come from an HTTP answer.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct HttpContext {
+    pub method: String,
+    pub url: String,
+    pub status: Option<u16>,
+    /// The registry's own message (`message` or `error` of its JSON body), scrubbed.
+    pub registry_message: Option<String>,
+}
+
+/// The registry's web 2FA flow, offered with an `EOTP`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WebAuth {
+    pub auth_url: String,
+    pub done_url: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Error {
+    pub code: Code,
+    pub message: String,
+    /// The option that was rejected, for `EINVALIDINPUT` (JS name, e.g. `repository`).
+    pub field: Option<String>,
+    pub http: Option<Box<HttpContext>>,
+    pub web_auth: Option<Box<WebAuth>>,
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    pub fn new(code: Code, message: impl Into<String>) -> Self {
+        Error {
+            code,
+            message: message.into(),
+            field: None,
+            http: None,
+            web_auth: None,
+        }
+    }
+
+    pub fn invalid_input(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Error {
+            field: Some(field.into()),
+            ..Error::new(Code::InvalidInput, message)
+        }
+    }
+
+    pub fn with_http(mut self, http: HttpContext) -> Self {
+        self.http = Some(Box::new(http));
+        self
+    }
+
+    pub fn status(&self) -> Option<u16> {
+        self.http.as_ref().and_then(|h| h.status)
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.code.as_str(), self.message)
+    }
+}
+
+impl std::error::Error for Error {}
+
+/// Strings that must never reach an error, a result or a log: tokens, OTPs, id_tokens.
+///
+/// Anything built from outside input (a registry body can echo a header back) goes through
+/// [`Secrets::scrub`] before it is stored in an [`Error`].
+#[derive(Clone, Default)]
+pub struct Secrets(Vec<String>);
+
+impl fmt::Debug for Secrets {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Secrets({} redacted)", self.0.len())
+    }
+}
+
+impl Secrets {
+    pub fn add(&mut self, secret: &str) {
+        // Very short values (an empty OTP, say) would redact ordinary words.
+        if secret.len() >= 4 && !self.0.iter().any(|s| s == secret) {
+            self.0.push(secret.to_string());
+        }
+    }
+
+    pub fn scrub(&self, text: &str) -> String {
+        let mut out = text.to_string();
+        for secret in &self.0 {
+            if out.contains(secret.as_str()) {
+                out = out.replace(secret.as_str(), "***");
+            }
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_npm_style() {
+        assert_eq!(Code::Http(404).as_str(), "E404");
+        assert_eq!(Code::Http(503).as_str(), "E503");
+        assert_eq!(Code::Otp.as_str(), "EOTP");
+        assert_eq!(Code::NeedAuth.as_str(), "ENEEDAUTH");
+    }
+
+    #[test]
+    fn scrub_hides_every_secret_and_debug_shows_none() {
+        let mut s = Secrets::default();
+        s.add("tok-SECRET-1");
+        s.add("123456");
+        s.add("");
+        let text = s.scrub("bad token tok-SECRET-1 with otp 123456 and tok-SECRET-1");
+        assert_eq!(text, "bad token *** with otp *** and ***");
+        assert!(!format!("{s:?}").contains("SECRET"));
+    }
+}

@@ -1,0 +1,248 @@
+//! npm package names (validation and URL escaping) and the bits of package.json we infer from.
+
+use std::path::{Path, PathBuf};
+
+use crate::error::{Code, Error, Result};
+
+/// A package name that passed npm's rules for new packages.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct PackageName(String);
+
+impl PackageName {
+    /// Validates like `validate-npm-package-name` does for new packages, minus the core-module
+    /// warning (`events`, `buffer` and friends are real packages on the registry).
+    pub fn parse(name: &str) -> Result<Self> {
+        match name_problem(name) {
+            None => Ok(PackageName(name.to_string())),
+            Some(problem) => Err(Error::new(
+                Code::InvalidPackageName,
+                format!("Invalid package name \"{name}\": {problem}"),
+            )),
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The name as it goes in a registry path: `@scope/name` becomes `@scope%2fname`, exactly as
+    /// npm-package-arg's `escapedName` (lowercase `%2f`), since requests must match npm's.
+    pub fn escaped(&self) -> String {
+        self.0.replacen('/', "%2f", 1)
+    }
+
+    pub fn scope(&self) -> Option<&str> {
+        self.0
+            .starts_with('@')
+            .then(|| self.0.split('/').next())
+            .flatten()
+    }
+}
+
+impl std::fmt::Display for PackageName {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// encodeURIComponent leaves exactly these unescaped.
+fn url_safe(s: &str) -> bool {
+    s.chars()
+        .all(|c| c.is_ascii_alphanumeric() || "-_.!~*'()".contains(c))
+}
+
+fn name_problem(name: &str) -> Option<String> {
+    name_rule_broken(name).map(|problem| problem.replace("{name}", &name.to_lowercase()))
+}
+
+fn name_rule_broken(name: &str) -> Option<&'static str> {
+    if name.is_empty() {
+        return Some("name length must be greater than zero");
+    }
+    if name.starts_with('.') {
+        return Some("name cannot start with a period");
+    }
+    if name.starts_with('-') {
+        return Some("name cannot start with a hyphen");
+    }
+    if name.starts_with('_') {
+        return Some("name cannot start with an underscore");
+    }
+    if name.trim() != name {
+        return Some("name cannot contain leading or trailing spaces");
+    }
+    if ["node_modules", "favicon.ico"].contains(&name.to_lowercase().as_str()) {
+        return Some("{name} is not a valid package name");
+    }
+    if name.len() > 214 {
+        return Some("name can no longer contain more than 214 characters");
+    }
+    if name.to_lowercase() != name {
+        return Some("name can no longer contain capital letters");
+    }
+    if url_safe(name) {
+        return None;
+    }
+    // Not URL-safe as a whole: only `@scope/name` with both parts URL-safe is allowed.
+    let scoped = name
+        .strip_prefix('@')
+        .and_then(|rest| rest.split_once('/'))
+        .filter(|(scope, pkg)| !scope.is_empty() && !pkg.is_empty() && !pkg.contains('/'));
+    match scoped {
+        Some((_, pkg)) if pkg.starts_with('.') => Some("name cannot start with a period"),
+        Some((scope, pkg)) if url_safe(scope) && url_safe(pkg) => None,
+        _ => Some("name can only contain URL-friendly characters"),
+    }
+}
+
+/// What we read from the project's package.json: the name and the raw `repository` field.
+#[derive(Debug, Clone, Default)]
+pub struct Manifest {
+    pub path: Option<PathBuf>,
+    pub name: Option<String>,
+    pub repository: Option<serde_json::Value>,
+    pub private: bool,
+    /// Set when a package.json exists but could not be read; inference then behaves as npm's
+    /// (as if there were none) and the caller gets this as a warning.
+    pub problem: Option<String>,
+}
+
+impl Manifest {
+    /// The package.json of the project `cwd` belongs to: like npm's local prefix, the nearest
+    /// directory upwards that holds a package.json or a node_modules folder.
+    pub fn for_project(cwd: &Path) -> Manifest {
+        match project_root(cwd) {
+            Some(root) => Manifest::read(&root.join("package.json")),
+            None => Manifest::default(),
+        }
+    }
+
+    pub fn read(path: &Path) -> Manifest {
+        let text = match std::fs::read_to_string(path) {
+            Ok(text) => text,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Manifest::default(),
+            Err(e) => return Manifest::unreadable(path, e.to_string()),
+        };
+        match serde_json::from_str::<serde_json::Value>(&text) {
+            Ok(serde_json::Value::Object(json)) => Manifest {
+                path: Some(path.to_path_buf()),
+                name: json
+                    .get("name")
+                    .and_then(|n| n.as_str())
+                    .map(str::to_string),
+                repository: json.get("repository").cloned(),
+                private: json.get("private").and_then(|p| p.as_bool()) == Some(true),
+                problem: None,
+            },
+            Ok(_) => Manifest::unreadable(path, "not a JSON object".into()),
+            Err(e) => Manifest::unreadable(path, e.to_string()),
+        }
+    }
+
+    fn unreadable(path: &Path, why: String) -> Manifest {
+        Manifest {
+            path: Some(path.to_path_buf()),
+            problem: Some(format!("{} could not be read ({why})", path.display())),
+            ..Manifest::default()
+        }
+    }
+
+    /// The repository field as a string npm would parse: `"owner/repo"` or `{ url }`.
+    pub fn repository_spec(&self) -> Option<&str> {
+        match self.repository.as_ref()? {
+            serde_json::Value::String(s) => Some(s),
+            serde_json::Value::Object(o) => o.get("url").and_then(|u| u.as_str()),
+            _ => None,
+        }
+    }
+}
+
+/// The nearest directory from `cwd` upwards with a package.json or node_modules (npm's prefix).
+pub fn project_root(cwd: &Path) -> Option<PathBuf> {
+    cwd.ancestors()
+        .find(|dir| dir.join("package.json").is_file() || dir.join("node_modules").is_dir())
+        .map(Path::to_path_buf)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn valid_names() {
+        for name in [
+            "a",
+            "trust-native",
+            "@scope/pkg",
+            "@my-org/some.pkg_name",
+            "events",
+            "x".repeat(214).as_str(),
+            "with~tilde",
+        ] {
+            assert!(PackageName::parse(name).is_ok(), "{name}");
+        }
+    }
+
+    #[test]
+    fn invalid_names_say_why() {
+        let cases = [
+            ("", "greater than zero"),
+            (".hidden", "start with a period"),
+            ("_under", "start with an underscore"),
+            ("-dash", "start with a hyphen"),
+            (" space", "leading or trailing spaces"),
+            ("Upper", "capital letters"),
+            ("@Scope/pkg", "capital letters"),
+            ("node_modules", "node_modules is not a valid package name"),
+            ("a b", "URL-friendly"),
+            ("@scope/", "URL-friendly"),
+            ("@/pkg", "URL-friendly"),
+            ("@scope", "URL-friendly"),
+            ("@scope/a/b", "URL-friendly"),
+            ("@scope/.dot", "start with a period"),
+            ("é", "URL-friendly"),
+        ];
+        for (name, why) in cases {
+            let err = PackageName::parse(name).unwrap_err();
+            assert_eq!(err.code, Code::InvalidPackageName, "{name}");
+            assert!(err.message.contains(why), "{name}: {}", err.message);
+        }
+        let long = "x".repeat(215);
+        assert!(PackageName::parse(&long)
+            .unwrap_err()
+            .message
+            .contains("214"));
+    }
+
+    #[test]
+    fn escaping_matches_npm_package_arg() {
+        assert_eq!(
+            PackageName::parse("@sc/pkg").unwrap().escaped(),
+            "@sc%2fpkg"
+        );
+        assert_eq!(PackageName::parse("plain").unwrap().escaped(), "plain");
+        assert_eq!(PackageName::parse("@sc/pkg").unwrap().scope(), Some("@sc"));
+        assert_eq!(PackageName::parse("plain").unwrap().scope(), None);
+    }
+
+    #[test]
+    fn manifest_reads_name_and_repository_forms() {
+        let dir = std::env::temp_dir().join(format!("tn-manifest-{}", std::process::id()));
+        let nested = dir.join("src/deep");
+        std::fs::create_dir_all(&nested).unwrap();
+        std::fs::write(
+            dir.join("package.json"),
+            r#"{"name":"@a/b","repository":{"type":"git","url":"git+https://github.com/o/r.git"}}"#,
+        )
+        .unwrap();
+        let m = Manifest::for_project(&nested);
+        assert_eq!(m.name.as_deref(), Some("@a/b"));
+        assert_eq!(m.repository_spec(), Some("git+https://github.com/o/r.git"));
+
+        std::fs::write(dir.join("package.json"), "{ not json").unwrap();
+        let m = Manifest::for_project(&dir);
+        assert!(m.name.is_none());
+        assert!(m.problem.unwrap().contains("could not be read"));
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}

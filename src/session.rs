@@ -1,0 +1,78 @@
+//! What every call resolves before it talks to a registry: the working directory, its
+//! package.json, npm's config, and from those the registry and credentials for a package.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use crate::config::{self, EnvVars, NpmConfig, Overrides, Resolved};
+use crate::error::Result;
+use crate::package::{Manifest, PackageName};
+use crate::registry::{Registry, UserAgent};
+use crate::trust::infer_package_name;
+
+/// The options every registry call takes (the JS API's common options).
+#[derive(Debug, Clone, Default)]
+pub struct CallOptions {
+    pub package: Option<String>,
+    pub registry: Option<String>,
+    pub token: Option<String>,
+    pub otp: Option<String>,
+    pub cwd: Option<PathBuf>,
+    pub dry_run: bool,
+    pub timeout: Option<Duration>,
+    /// The Node.js version for the user agent, when called from Node.
+    pub node_version: Option<String>,
+    /// The environment to read npm config and tokens from; the process's when `None`.
+    pub env: Option<EnvVars>,
+}
+
+pub struct Session<'a> {
+    call: &'a CallOptions,
+    pub manifest: Manifest,
+    pub config: NpmConfig,
+}
+
+impl<'a> Session<'a> {
+    pub fn open(call: &'a CallOptions) -> Self {
+        let cwd = call
+            .cwd
+            .clone()
+            .or_else(|| std::env::current_dir().ok())
+            .unwrap_or_else(|| PathBuf::from("."));
+        let env = call.env.clone().unwrap_or_else(EnvVars::from_process);
+        Session {
+            call,
+            manifest: Manifest::for_project(&cwd),
+            config: NpmConfig::load(&cwd, env),
+        }
+    }
+
+    /// The package the call is about: the option, else package.json's `name`.
+    pub fn package(&self, given: Option<&str>) -> Result<PackageName> {
+        infer_package_name(given, &self.manifest)
+    }
+
+    pub fn resolve(&self, package: &PackageName) -> Result<Resolved> {
+        let overrides = Overrides {
+            registry: self.call.registry.clone(),
+            token: self.call.token.clone(),
+        };
+        config::resolve(&self.config, &overrides, Some(package))
+    }
+
+    /// A registry client for `package`, with its token; `ENEEDAUTH` when there is none.
+    pub fn registry_for(&self, package: &PackageName) -> Result<Registry> {
+        let resolved = self.resolve(package)?;
+        let Some(token) = resolved.token else {
+            return Err(config::need_auth(&self.config, &resolved.registry));
+        };
+        Ok(Registry::new(
+            resolved.registry,
+            UserAgent::new(self.call.node_version.as_deref()),
+            "trust",
+        )?
+        .with_token(Some(token.value))
+        .with_otp(self.call.otp.clone())
+        .with_timeout(self.call.timeout))
+    }
+}

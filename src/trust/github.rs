@@ -1,0 +1,47 @@
+//! GitHub Actions: the registry matches `repository` and the file of `workflow_ref` (the calling
+//! workflow, even for reusable ones), and `environment` when configured.
+
+use super::checks;
+use super::provider::{Claim, Entity, Field, Provider};
+use crate::repository::Host;
+
+pub static GITHUB: Provider = Provider {
+    kind: "github",
+    name: "GitHub Actions",
+    file_label: "GitHub Actions Workflow",
+    file_noun: "GitHub Actions workflow",
+    entity: Some(Entity {
+        option: "repository",
+        label: "GitHub repository",
+        host: Host::GitHub,
+    }),
+    fields: &[
+        Field {
+            option: "repository",
+            flag: "repository",
+            claim: Claim::Top("repository"),
+            required: true,
+            list: false,
+            check: Some(checks::owner_repo),
+            help: "Repository as owner/repo (default: package.json repository)",
+        },
+        Field {
+            option: "file",
+            flag: "file",
+            claim: Claim::Nested("workflow_ref", "file"),
+            required: true,
+            list: false,
+            check: Some(checks::workflow_file),
+            help: "Workflow file name in .github/workflows, e.g. publish.yml",
+        },
+        Field {
+            option: "environment",
+            flag: "environment",
+            claim: Claim::Top("environment"),
+            required: false,
+            list: false,
+            check: Some(checks::not_blank),
+            help: "GitHub Actions environment the job must run in",
+        },
+    ],
+};

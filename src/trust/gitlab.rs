@@ -1,0 +1,47 @@
+//! GitLab CI/CD: the registry matches `project_path` and the file of `ci_config_ref_uri` (the
+//! top-level pipeline definition), and `environment` when configured.
+
+use super::checks;
+use super::provider::{Claim, Entity, Field, Provider};
+use crate::repository::Host;
+
+pub static GITLAB: Provider = Provider {
+    kind: "gitlab",
+    name: "GitLab CI/CD",
+    file_label: "GitLab CI/CD Pipeline",
+    file_noun: "GitLab CI/CD pipeline file",
+    entity: Some(Entity {
+        option: "project",
+        label: "GitLab project",
+        host: Host::GitLab,
+    }),
+    fields: &[
+        Field {
+            option: "project",
+            flag: "project",
+            claim: Claim::Top("project_path"),
+            required: true,
+            list: false,
+            check: Some(checks::group_project),
+            help: "Project as group/project or group/subgroup/project (default: package.json repository)",
+        },
+        Field {
+            option: "file",
+            flag: "file",
+            claim: Claim::Nested("ci_config_ref_uri", "file"),
+            required: true,
+            list: false,
+            check: Some(checks::workflow_file),
+            help: "Top-level pipeline file, e.g. .gitlab-ci.yml",
+        },
+        Field {
+            option: "environment",
+            flag: "environment",
+            claim: Claim::Top("environment"),
+            required: false,
+            list: false,
+            check: Some(checks::not_blank),
+            help: "GitLab environment the job must deploy to",
+        },
+    ],
+};

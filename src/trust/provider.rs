@@ -1,0 +1,269 @@
+//! The one mechanism every CI provider plugs into.
+//!
+//! A provider is a table of fields: the option a user passes (`repository`), the claim the
+//! registry stores (`repository`, or nested like `workflow_ref.file`), whether it is required,
+//! and how it is checked. From that table alone come options -> claims body (npm's
+//! `optionsToBody`), claims -> options (`bodyToOptions`), validation with npm's messages, and
+//! the CLI flags.
+
+use serde::{Serialize, Serializer};
+use serde_json::{Map, Value};
+
+use crate::error::{Error, Result};
+use crate::repository::Host;
+
+/// Where a field lives in the registry's `claims` object.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Claim {
+    /// `claims[key]`
+    Top(&'static str),
+    /// `claims[key][sub]`: the registry's partial-match objects, e.g. `workflow_ref: { file }`.
+    Nested(&'static str, &'static str),
+}
+
+/// A validation rule; returns the message to show (npm's wording where npm has one).
+pub type Check = fn(&Provider, &Field, &str) -> std::result::Result<(), String>;
+
+#[derive(Debug)]
+pub struct Field {
+    /// The JS option and result key (camelCase).
+    pub option: &'static str,
+    /// The npm CLI flag (`org-id`), used in messages and by our CLI.
+    pub flag: &'static str,
+    pub claim: Claim,
+    pub required: bool,
+    /// A list of values (`contextIds`), sent only when non-empty.
+    pub list: bool,
+    pub check: Option<Check>,
+    /// Help text for docs and the CLI.
+    pub help: &'static str,
+}
+
+/// The repository-like option that npm infers from package.json for repository-based providers.
+#[derive(Debug)]
+pub struct Entity {
+    /// Which field it is (`repository`, `project`).
+    pub option: &'static str,
+    /// "GitHub repository", "GitLab project": npm's `providerEntity`.
+    pub label: &'static str,
+    /// The git host a package.json `repository` must point at to be inferred.
+    pub host: Host,
+}
+
+#[derive(Debug)]
+pub struct Provider {
+    /// The registry's `type`.
+    pub kind: &'static str,
+    /// "GitHub Actions": npm's `providerName`.
+    pub name: &'static str,
+    /// "GitHub Actions Workflow": npm's `providerFile`, for file messages.
+    pub file_label: &'static str,
+    /// "GitHub Actions workflow": npm's wording when the file is a path.
+    pub file_noun: &'static str,
+    pub entity: Option<Entity>,
+    pub fields: &'static [Field],
+}
+
+/// An option's value: text, or a list for list fields.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OptionValue {
+    Text(String),
+    List(Vec<String>),
+}
+
+impl Serialize for OptionValue {
+    fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        match self {
+            OptionValue::Text(t) => t.serialize(s),
+            OptionValue::List(l) => l.serialize(s),
+        }
+    }
+}
+
+impl OptionValue {
+    fn to_json(&self) -> Value {
+        serde_json::to_value(self).unwrap_or(Value::Null)
+    }
+
+    pub fn as_text(&self) -> Option<&str> {
+        match self {
+            OptionValue::Text(t) => Some(t),
+            OptionValue::List(_) => None,
+        }
+    }
+}
+
+/// A provider's option values, in the table's field order.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Values(pub Vec<(&'static str, OptionValue)>);
+
+impl Values {
+    pub fn get(&self, option: &str) -> Option<&OptionValue> {
+        self.0.iter().find(|(k, _)| *k == option).map(|(_, v)| v)
+    }
+
+    pub fn text(&self, option: &str) -> Option<&str> {
+        self.get(option).and_then(OptionValue::as_text)
+    }
+
+    pub fn set(&mut self, field: &'static str, value: OptionValue) {
+        match self.0.iter_mut().find(|(k, _)| *k == field) {
+            Some(slot) => slot.1 = value,
+            None => self.0.push((field, value)),
+        }
+    }
+}
+
+impl Serialize for Values {
+    fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(Some(self.0.len()))?;
+        for (k, v) in &self.0 {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+
+impl Provider {
+    pub fn field(&self, option: &str) -> Option<&Field> {
+        self.fields.iter().find(|f| f.option == option)
+    }
+
+    /// Reads the provider's options from a JSON object (camelCase keys). Unknown keys are an
+    /// error: a misspelt option must not silently become a looser trust configuration.
+    pub fn values_from_json(&self, options: &Map<String, Value>) -> Result<Values> {
+        let mut values = Values::default();
+        for (key, value) in options {
+            let field = self.field(key).ok_or_else(|| {
+                Error::invalid_input(
+                    key.as_str(),
+                    format!(
+                        "Unknown option \"{key}\" for {}; expected one of: {}",
+                        self.name,
+                        self.fields
+                            .iter()
+                            .map(|f| f.option)
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                )
+            })?;
+            let wrong_type = || {
+                let expected = if field.list {
+                    "an array of strings"
+                } else {
+                    "a string"
+                };
+                Error::invalid_input(field.option, format!("{} must be {expected}", field.option))
+            };
+            let parsed = match (value, field.list) {
+                (Value::Null, _) => continue,
+                (Value::String(s), false) => OptionValue::Text(s.clone()),
+                // npm's --context-id takes one or many.
+                (Value::String(s), true) => OptionValue::List(vec![s.clone()]),
+                (Value::Array(items), true) => OptionValue::List(
+                    items
+                        .iter()
+                        .map(|i| i.as_str().map(str::to_string).ok_or_else(wrong_type))
+                        .collect::<Result<_>>()?,
+                ),
+                _ => return Err(wrong_type()),
+            };
+            values.set(field.option, parsed);
+        }
+        Ok(values)
+    }
+
+    /// Checks every field: required ones present, each value by its rule. Messages are npm's.
+    pub fn validate(&self, values: &Values) -> Result<()> {
+        self.fields
+            .iter()
+            .try_for_each(|f| self.validate_field(f, values))
+    }
+
+    pub fn validate_field(&self, field: &Field, values: &Values) -> Result<()> {
+        let items: Vec<&str> = match values.get(field.option) {
+            Some(OptionValue::Text(t)) if !t.is_empty() => vec![t],
+            Some(OptionValue::List(l)) => l.iter().map(String::as_str).collect(),
+            _ => vec![],
+        };
+        if items.is_empty() && field.required {
+            return Err(Error::invalid_input(
+                field.option,
+                self.missing_message(field),
+            ));
+        }
+        if let Some(check) = field.check {
+            for item in items {
+                check(self, field, item).map_err(|m| Error::invalid_input(field.option, m))?;
+            }
+        }
+        Ok(())
+    }
+
+    fn missing_message(&self, field: &Field) -> String {
+        match &self.entity {
+            _ if field.option == "file" => {
+                format!("{} must be specified with the file option", self.file_label)
+            }
+            Some(entity) if entity.option == field.option => format!(
+                "{} must be specified with {} option",
+                entity.label, field.option
+            ),
+            _ => format!("{} is required", field.flag),
+        }
+    }
+
+    /// npm's `optionsToBody`: the `claims` object the registry stores.
+    pub fn claims(&self, values: &Values) -> Value {
+        let mut claims = Map::new();
+        for field in self.fields {
+            let value = match values.get(field.option) {
+                Some(OptionValue::List(l)) if l.is_empty() => continue,
+                Some(OptionValue::Text(t)) if t.is_empty() => continue,
+                Some(v) => v.to_json(),
+                None => continue,
+            };
+            match field.claim {
+                Claim::Top(key) => {
+                    claims.insert(key.into(), value);
+                }
+                Claim::Nested(key, sub) => {
+                    let slot = claims
+                        .entry(key)
+                        .or_insert_with(|| Value::Object(Map::new()));
+                    if let Value::Object(inner) = slot {
+                        inner.insert(sub.into(), value);
+                    }
+                }
+            }
+        }
+        Value::Object(claims)
+    }
+
+    /// npm's `bodyToOptions`: the options a stored `claims` object stands for. Claims this table
+    /// does not know stay in the raw `claims` the caller also gets.
+    pub fn values_from_claims(&self, claims: &Value) -> Values {
+        let mut values = Values::default();
+        for field in self.fields {
+            let raw = match field.claim {
+                Claim::Top(key) => claims.get(key),
+                Claim::Nested(key, sub) => claims.get(key).and_then(|v| v.get(sub)),
+            };
+            let value = match raw {
+                Some(Value::String(s)) if !field.list => OptionValue::Text(s.clone()),
+                Some(Value::Array(items)) if field.list => OptionValue::List(
+                    items
+                        .iter()
+                        .filter_map(|i| i.as_str().map(str::to_string))
+                        .collect(),
+                ),
+                Some(Value::String(s)) if field.list => OptionValue::List(vec![s.clone()]),
+                _ => continue,
+            };
+            values.set(field.option, value);
+        }
+        values
+    }
+}
