@@ -24,6 +24,13 @@ export declare class RegistryEmulator {
   seed(seed: EmulatorSeed): void
   /** The configurations stored for a package, or `null` if the package does not exist. */
   publishers(package: string): Array<Record<string, unknown>> | null
+  /**
+   * Makes the emulator misbehave for matching requests, e.g.
+   * `{ kind: 'status', status: 503, times: 2 }` or `{ kind: 'latency', ms: 500, method: 'GET' }`.
+   */
+  injectFault(rule: FaultRule): void
+  /** Removes every injected fault. */
+  clearFaults(): void
   /** Stops the server and closes its connections. */
   stop(): void
 }
@@ -165,6 +172,21 @@ export interface EmulatorUser {
   otp?: string
   /** A token with "bypass 2FA", which the trust endpoints refuse. Default false. */
   bypass2Fa?: boolean
+}
+
+/** A way for the emulator to misbehave, and which requests it applies to. */
+export interface FaultRule {
+  /** `status`: answer `status` (with `retryAfter` seconds if given); `latency`: wait `ms` first. */
+  kind: 'status' | 'latency'
+  status?: number
+  retryAfter?: number
+  ms?: number
+  /** How many matching requests it applies to; forever when absent. */
+  times?: number
+  /** Only requests with this method. */
+  method?: string
+  /** Only requests whose path contains this text. */
+  path?: string
 }
 
 /** A GitHub Actions trusted publisher. */

@@ -4,6 +4,7 @@ use std::collections::HashMap;
 
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use super::{convert, decode, js_error, promise_with};
@@ -55,6 +56,31 @@ pub struct EmulatorSeed {
     pub packages: Vec<EmulatorPackage>,
 }
 
+/// A way for the emulator to misbehave, and which requests it applies to.
+#[napi(object)]
+#[derive(Deserialize, Serialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct FaultRule {
+    /// `status`: answer `status` (with `retryAfter` seconds if given); `latency`: wait `ms` first.
+    #[napi(ts_type = "'status' | 'latency'")]
+    pub kind: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<u16>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub retry_after: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ms: Option<u32>,
+    /// How many matching requests it applies to; forever when absent.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub times: Option<u32>,
+    /// Only requests with this method.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub method: Option<String>,
+    /// Only requests whose path contains this text.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+}
+
 /// A request the emulator received.
 #[napi(object)]
 #[derive(Deserialize)]
@@ -69,9 +95,14 @@ pub struct RecordedRequest {
     pub body: String,
 }
 
-fn seed_config(env: &Env, seed: Option<&Object>) -> CoreResult<EmulatorConfig> {
-    let seed: EmulatorSeed = decode(env, seed)?;
-    convert(&seed).map_err(|e| CoreError::new(Code::InvalidInput, e.reason))
+/// Decodes a JS object as its declared type `J`, then into the core type `T`.
+fn decode_as<J: DeserializeOwned + Serialize, T: DeserializeOwned>(
+    env: &Env,
+    object: Option<&Object>,
+) -> CoreResult<T> {
+    let declared: J = decode(env, object)?;
+    convert(&declared)
+        .map_err(|e| CoreError::new(Code::InvalidInput, format!("Invalid options: {}", e.reason)))
 }
 
 /// A running registry emulator on a loopback port. Keep a reference while you use it, and call
@@ -104,7 +135,8 @@ impl RegistryEmulator {
     /// Adds users and packages; a package named again is replaced.
     #[napi(ts_args_type = "seed: EmulatorSeed")]
     pub fn seed(&self, env: &Env, seed: Object) -> napi::Result<()> {
-        let config = seed_config(env, Some(&seed)).map_err(|e| js_error(env, e))?;
+        let config = decode_as::<EmulatorSeed, EmulatorConfig>(env, Some(&seed))
+            .map_err(|e| js_error(env, e))?;
         self.inner.seed(config);
         Ok(())
     }
@@ -113,6 +145,21 @@ impl RegistryEmulator {
     #[napi(ts_return_type = "Array<Record<string, unknown>> | null")]
     pub fn publishers(&self, package: String) -> Option<Vec<serde_json::Value>> {
         self.inner.publishers(&package)
+    }
+
+    /// Makes the emulator misbehave for matching requests, e.g.
+    /// `{ kind: 'status', status: 503, times: 2 }` or `{ kind: 'latency', ms: 500, method: 'GET' }`.
+    #[napi(ts_args_type = "rule: FaultRule")]
+    pub fn inject_fault(&self, env: &Env, rule: Object) -> napi::Result<()> {
+        let rule = decode_as::<FaultRule, _>(env, Some(&rule)).map_err(|e| js_error(env, e))?;
+        self.inner.inject_fault(rule);
+        Ok(())
+    }
+
+    /// Removes every injected fault.
+    #[napi]
+    pub fn clear_faults(&self) {
+        self.inner.clear_faults()
     }
 
     /// Stops the server and closes its connections.
@@ -148,7 +195,7 @@ pub fn start_emulator<'env>(
     env: &'env Env,
     seed: Option<Object<'env>>,
 ) -> napi::Result<PromiseRaw<'env, RegistryEmulator>> {
-    let config = seed_config(env, seed.as_ref());
+    let config = decode_as::<EmulatorSeed, EmulatorConfig>(env, seed.as_ref());
     promise_with(
         env,
         async move {

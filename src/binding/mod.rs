@@ -34,7 +34,7 @@ fn decode<T: DeserializeOwned>(env: &Env, options: Option<&Object>) -> CoreResul
 fn convert<A: Serialize, B: DeserializeOwned>(value: &A) -> napi::Result<B> {
     serde_json::to_value(value)
         .and_then(serde_json::from_value)
-        .map_err(|e| napi::Error::from_reason(format!("trust-native internal error: {e}")))
+        .map_err(|e| napi::Error::from_reason(e.to_string()))
 }
 
 /// Builds the JS `Error` for a core error. Only fields of the core error are copied; the core

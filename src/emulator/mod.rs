@@ -5,6 +5,7 @@
 //! one trusted-publisher configuration, as on the real registry. State is in memory, and every
 //! request is recorded so tests can compare what different clients sent.
 
+mod faults;
 mod registry;
 mod server;
 
@@ -14,7 +15,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-pub use server::{Reply, Request};
+pub use faults::{Fault, FaultRule};
 
 /// A user of the emulated registry.
 #[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
@@ -87,6 +88,7 @@ struct State {
     users: Vec<UserSeed>,
     packages: BTreeMap<String, Package>,
     requests: Vec<RecordedRequest>,
+    faults: Vec<FaultRule>,
 }
 
 impl State {
@@ -175,6 +177,15 @@ impl Emulator {
             .packages
             .get(package)
             .map(|p| p.publishers.clone())
+    }
+
+    /// Makes the emulator misbehave for matching requests (checked in the order added).
+    pub fn inject_fault(&self, rule: FaultRule) {
+        self.shared.state().faults.push(rule);
+    }
+
+    pub fn clear_faults(&self) {
+        self.shared.state().faults.clear();
     }
 
     pub fn stop(&self) {

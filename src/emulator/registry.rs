@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use serde_json::{json, Value};
 
+use super::faults::{self, Fault};
 use super::server::{Handler, Reply, Request};
 use super::{RecordedRequest, Shared, State, UserSeed};
 use crate::trust::{self, checks::is_uuid, CREATE_PACKAGE, CREATE_STAGED_PACKAGE};
@@ -16,6 +17,30 @@ pub(crate) struct Registry {
 
 impl Handler for Registry {
     async fn handle(&self, request: Request) -> Reply {
+        let fault = self.record(&request);
+        match fault {
+            Some(Fault::Status {
+                status,
+                retry_after,
+            }) => {
+                let reply = Reply::message(status, &format!("Injected fault: status {status}"));
+                return match retry_after {
+                    Some(secs) => reply.with_header("retry-after", &secs.to_string()),
+                    None => reply,
+                };
+            }
+            Some(Fault::Latency { ms }) => {
+                tokio::time::sleep(std::time::Duration::from_millis(ms)).await
+            }
+            None => {}
+        }
+        route(&mut self.shared.state(), &request)
+    }
+}
+
+impl Registry {
+    /// Records the request and picks the fault to apply to it, if any.
+    fn record(&self, request: &Request) -> Option<Fault> {
         let mut state = self.shared.state();
         state.requests.push(RecordedRequest {
             method: request.method.clone(),
@@ -26,7 +51,7 @@ impl Handler for Registry {
             headers: request.headers.iter().cloned().collect(),
             body: String::from_utf8_lossy(&request.body).into_owned(),
         });
-        route(&mut state, &request)
+        faults::take(&mut state.faults, request)
     }
 }
 

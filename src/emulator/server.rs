@@ -47,14 +47,6 @@ impl Request {
         serde_json::from_slice(&self.body).ok()
     }
 
-    pub fn query_param(&self, name: &str) -> Option<String> {
-        let query = self.query.as_deref()?;
-        query.split('&').find_map(|pair| {
-            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-            (k == name).then(|| decode(v))
-        })
-    }
-
     pub fn path_is(&self, pattern: &[&str]) -> bool {
         self.segments.len() == pattern.len()
             && self

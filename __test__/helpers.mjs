@@ -1,0 +1,75 @@
+// Shared test support: an emulator with a known cast, temporary project folders, and an
+// environment isolated from the developer's own npm configuration.
+import { mkdtempSync, writeFileSync, mkdirSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { createRequire } from 'node:module'
+
+const require = createRequire(import.meta.url)
+export const tn = require('../index.js')
+
+export const OTP = '246810'
+export const ALICE = 'alice-test-token-0001'
+
+/** A fresh folder under the OS temp dir. */
+export function tempDir(prefix = 'tn-') {
+  return mkdtempSync(join(tmpdir(), prefix))
+}
+
+/** A project folder with the given package.json (and optional .npmrc text). */
+export function project(pkg, npmrc) {
+  const dir = tempDir('tn-project-')
+  if (pkg) writeFileSync(join(dir, 'package.json'), JSON.stringify(pkg, null, 2))
+  if (npmrc) writeFileSync(join(dir, '.npmrc'), npmrc)
+  return dir
+}
+
+/**
+ * Points npm config resolution (ours and the npm CLI's) at empty user and global files, and
+ * removes tokens from the environment, so tests never depend on the machine they run on.
+ */
+export function isolateNpmConfig() {
+  const home = tempDir('tn-home-')
+  mkdirSync(join(home, 'cache'))
+  writeFileSync(join(home, 'npmrc-user'), '')
+  writeFileSync(join(home, 'npmrc-global'), '')
+  process.env.npm_config_userconfig = join(home, 'npmrc-user')
+  process.env.npm_config_globalconfig = join(home, 'npmrc-global')
+  delete process.env.NPM_TOKEN
+  delete process.env.npm_config_registry
+  return home
+}
+
+/** The cast most tests use: alice maintains two packages; others exist to fail. */
+export async function startEmulator(extra = {}) {
+  return tn.startEmulator({
+    users: [
+      { name: 'alice', token: ALICE, otp: OTP },
+      { name: 'mallory', token: 'mallory-test-token', otp: OTP },
+      { name: 'no2fa', token: 'no2fa-test-token', tfa: false },
+      { name: 'bot', token: 'bypass-test-token', bypass2fa: true },
+      ...(extra.users ?? []),
+    ],
+    packages: [
+      { name: 'widgets', maintainers: ['alice', 'no2fa', 'bot'] },
+      { name: '@acme/tools', maintainers: ['alice'] },
+      ...(extra.packages ?? []),
+    ],
+  })
+}
+
+/** Common options for alice against an emulator. */
+export function asAlice(emulator, more = {}) {
+  return { registry: emulator.url, token: ALICE, otp: OTP, ...more }
+}
+
+/** The rejection of a promise (fails the test if it resolves). */
+export async function rejection(promise) {
+  let value
+  try {
+    value = await promise
+  } catch (error) {
+    return error
+  }
+  throw new Error(`expected a rejection, got ${JSON.stringify(value)}`)
+}

@@ -1,0 +1,158 @@
+// Fidelity: the real npm CLI (pinned devDependency, npm 11.19.x) and trust-native perform the
+// same trust operations against the emulator. The emulator must see the same method, path, body
+// and auth/OTP headers from both, and npm must accept the emulator's answers.
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { execFile } from 'node:child_process'
+import { createRequire } from 'node:module'
+import { dirname, join } from 'node:path'
+import { promisify } from 'node:util'
+import { ALICE, OTP, isolateNpmConfig, project, startEmulator, tn } from './helpers.mjs'
+
+const run = promisify(execFile)
+const require = createRequire(import.meta.url)
+const npmCli = join(dirname(require.resolve('npm/package.json')), 'bin', 'npm-cli.js')
+const UUID = '3e4b2f1a-1111-4222-8333-444455556666'
+const ID = 'c0ffee00-1111-4222-8333-444455556666'
+
+let emulator, home, cwd
+
+/** Runs the pinned npm in `cwd` with the isolated config; resolves even when npm fails. */
+async function npm(args, dir = cwd) {
+  try {
+    const { stdout } = await run(process.execPath, [npmCli, ...args], {
+      cwd: dir,
+      env: {
+        ...process.env,
+        npm_config_cache: join(home, 'cache'),
+        npm_config_update_notifier: 'false',
+        NO_COLOR: '1',
+      },
+    })
+    return { code: 0, stdout }
+  } catch (error) {
+    return { code: error.code, stdout: error.stdout, stderr: error.stderr }
+  }
+}
+
+/** What the contract covers: method, path, body, and the auth, OTP and command headers. */
+function wire(requests) {
+  return requests.map((r) => ({
+    method: r.method,
+    path: r.path,
+    body: r.body,
+    authorization: r.headers.authorization,
+    otp: r.headers['npm-otp'],
+    authType: r.headers['npm-auth-type'],
+    command: r.headers['npm-command'],
+    contentType: r.headers['content-type'],
+  }))
+}
+
+/** Resets the package (optionally with an existing configuration) and the request log. */
+function reset(publishers = []) {
+  emulator.seed({ packages: [{ name: '@acme/tools', maintainers: ['alice'], publishers }] })
+  emulator.clearRequests()
+}
+
+/** Runs the npm command and the trust-native call from the same state; returns both. */
+async function both(npmArgs, ours, publishers) {
+  reset(publishers)
+  const cli = await npm(npmArgs)
+  const npmSaw = wire(emulator.requests())
+  const npmState = emulator.publishers('@acme/tools')
+  reset(publishers)
+  const result = await ours().then((value) => ({ value }), (error) => ({ error }))
+  return { cli, npmSaw, npmState, result, oursSaw: wire(emulator.requests()), oursState: emulator.publishers('@acme/tools') }
+}
+
+const stripIds = (configs) => configs.map(({ id, ...rest }) => rest)
+
+beforeAll(async () => {
+  home = isolateNpmConfig()
+  emulator = await startEmulator()
+  const host = new URL(emulator.url).host
+  // The token comes from the project .npmrc for both clients.
+  cwd = project(
+    { name: '@acme/tools', version: '1.0.0', repository: { type: 'git', url: 'git+https://github.com/acme/tools.git' } },
+    `registry=${emulator.url}\n//${host}/:_authToken=${ALICE}\n`,
+  )
+})
+afterAll(() => emulator.stop())
+beforeEach(() => emulator.clearFaults())
+
+describe('npm trust vs trust-native on the wire', () => {
+  it('github (package and repository inferred from package.json)', async () => {
+    const r = await both(
+      ['trust', 'github', '--file', 'release.yml', '--env', 'npm', '--allow-publish', '--yes', `--otp=${OTP}`],
+      () => tn.addGithubPublisher({ cwd, file: 'release.yml', environment: 'npm', otp: OTP }),
+    )
+    expect(r.cli.code, r.cli.stderr).toBe(0)
+    expect(r.cli.stdout).toContain('Trust configuration created successfully')
+    expect(r.npmSaw).toHaveLength(1)
+    expect(r.oursSaw).toEqual(r.npmSaw)
+    expect(r.npmSaw[0]).toMatchObject({ method: 'POST', path: '/-/package/@acme%2ftools/trust', authorization: `Bearer ${ALICE}`, otp: OTP })
+    expect(stripIds(r.oursState)).toEqual(stripIds(r.npmState))
+    expect(r.result.value.fromPackageJson).toEqual(['package', 'repository'])
+  })
+
+  it('gitlab', async () => {
+    const r = await both(
+      ['trust', 'gitlab', '@acme/tools', '--file', '.gitlab-ci.yml', '--project', 'acme/sub/tools', '--allow-stage-publish', '--yes', `--otp=${OTP}`],
+      () => tn.addGitlabPublisher({ cwd, package: '@acme/tools', project: 'acme/sub/tools', file: '.gitlab-ci.yml', allowStagePublish: true, otp: OTP }),
+    )
+    expect(r.cli.code, r.cli.stderr).toBe(0)
+    expect(r.oursSaw).toEqual(r.npmSaw)
+    expect(stripIds(r.oursState)).toEqual(stripIds(r.npmState))
+  })
+
+  it('circleci with context ids and both permissions', async () => {
+    const ids = ['--org-id', UUID, '--project-id', UUID, '--pipeline-definition-id', UUID]
+    const r = await both(
+      ['trust', 'circleci', '@acme/tools', ...ids, '--vcs-origin', 'github.com/acme/tools', '--context-id', UUID, '--context-id', ID,
+        '--allow-publish', '--allow-stage-publish', '--yes', `--otp=${OTP}`],
+      () => tn.addCircleciPublisher({
+        cwd, package: '@acme/tools', orgId: UUID, projectId: UUID, pipelineDefinitionId: UUID,
+        vcsOrigin: 'github.com/acme/tools', contextIds: [UUID, ID], allowPublish: true, allowStagePublish: true, otp: OTP,
+      }),
+    )
+    expect(r.cli.code, r.cli.stderr).toBe(0)
+    expect(r.oursSaw).toEqual(r.npmSaw)
+    expect(stripIds(r.oursState)).toEqual(stripIds(r.npmState))
+  })
+
+  it('list', async () => {
+    const existing = [{ id: ID, type: 'github', claims: { repository: 'acme/tools', workflow_ref: { file: 'release.yml' } }, permissions: ['createPackage'] }]
+    const r = await both(['trust', 'list', `--otp=${OTP}`], () => tn.listPublishers({ cwd, otp: OTP }), existing)
+    expect(r.cli.code, r.cli.stderr).toBe(0)
+    expect(r.cli.stdout).toContain('repository: acme/tools')
+    expect(r.cli.stdout).toContain('permissions: publish')
+    expect(r.oursSaw).toEqual(r.npmSaw)
+    expect(r.result.value).toEqual([{ ...existing[0], repository: 'acme/tools', file: 'release.yml' }])
+  })
+
+  it('revoke', async () => {
+    const existing = [{ id: ID, type: 'gitlab', claims: { project_path: 'acme/tools', ci_config_ref_uri: { file: '.gitlab-ci.yml' } }, permissions: ['createPackage'] }]
+    const r = await both(
+      ['trust', 'revoke', '@acme/tools', `--id=${ID}`, `--otp=${OTP}`],
+      () => tn.revokePublisher({ cwd, package: '@acme/tools', id: ID, otp: OTP }),
+      existing,
+    )
+    expect(r.cli.code, r.cli.stderr).toBe(0)
+    expect(r.cli.stdout).toContain('Revoked trusted configuration')
+    expect(r.oursSaw).toEqual(r.npmSaw)
+    expect(r.npmState).toEqual([])
+    expect(r.oursState).toEqual([])
+  })
+
+  it('without an OTP: the same request, and both report EOTP', async () => {
+    const r = await both(
+      ['trust', 'github', '--file', 'release.yml', '--allow-publish', '--yes'],
+      () => tn.addGithubPublisher({ cwd, file: 'release.yml' }),
+    )
+    expect(r.cli.code).not.toBe(0)
+    expect(r.cli.stderr).toContain('EOTP')
+    expect(r.oursSaw).toEqual(r.npmSaw)
+    expect(r.npmSaw[0]).toMatchObject({ otp: undefined, authType: 'web' })
+    expect(r.result.error.code).toBe('EOTP')
+  })
+})
