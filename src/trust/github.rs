@@ -25,23 +25,10 @@ pub static GITHUB: Provider = Provider {
             check: Some(checks::owner_repo),
             help: "Repository as owner/repo (default: package.json repository)",
         },
-        Field {
-            option: "file",
-            flag: "file",
-            claim: Claim::Nested("workflow_ref", "file"),
-            required: true,
-            list: false,
-            check: Some(checks::workflow_file),
-            help: "Workflow file name in .github/workflows, e.g. publish.yml",
-        },
-        Field {
-            option: "environment",
-            flag: "environment",
-            claim: Claim::Top("environment"),
-            required: false,
-            list: false,
-            check: Some(checks::not_blank),
-            help: "GitHub Actions environment the job must run in",
-        },
+        Field::workflow_file(
+            "workflow_ref",
+            "Workflow file name in .github/workflows, e.g. publish.yml",
+        ),
+        Field::environment("GitHub Actions environment the job must run in"),
     ],
 };

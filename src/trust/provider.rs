@@ -39,6 +39,34 @@ pub struct Field {
     pub help: &'static str,
 }
 
+impl Field {
+    /// The workflow or pipeline file, stored under `claim.file` (a partial-match object).
+    pub const fn workflow_file(claim: &'static str, help: &'static str) -> Field {
+        Field {
+            option: "file",
+            flag: "file",
+            claim: Claim::Nested(claim, "file"),
+            required: true,
+            list: false,
+            check: Some(super::checks::workflow_file),
+            help,
+        }
+    }
+
+    /// The optional CI environment the job must run in (GitHub and GitLab share the claim name).
+    pub const fn environment(help: &'static str) -> Field {
+        Field {
+            option: "environment",
+            flag: "environment",
+            claim: Claim::Top("environment"),
+            required: false,
+            list: false,
+            check: Some(super::checks::not_blank),
+            help,
+        }
+    }
+}
+
 /// The repository-like option that npm infers from package.json for repository-based providers.
 #[derive(Debug)]
 pub struct Entity {
