@@ -20,6 +20,18 @@ pub enum Code {
     Timeout,
     /// The registry answered, but not with something we can read.
     Response,
+    /// An OIDC call outside a CI provider that can issue id_tokens.
+    OidcNotCi,
+    /// The CI job is not allowed (or not set up) to get an id_token.
+    OidcPermission,
+    /// The CI provider failed to issue an id_token.
+    OidcProvider,
+    /// The id_token is for another audience than the registry's.
+    OidcAudience,
+    /// The id_token has expired (or is not valid yet).
+    OidcExpired,
+    /// The registry (npm or PyPI) refused to exchange the id_token.
+    OidcExchange,
 }
 
 impl Code {
@@ -33,6 +45,12 @@ impl Code {
             Code::Network => "ENETWORK".into(),
             Code::Timeout => "ETIMEDOUT".into(),
             Code::Response => "ERESPONSE".into(),
+            Code::OidcNotCi => "EOIDCNOTCI".into(),
+            Code::OidcPermission => "EOIDCPERMISSION".into(),
+            Code::OidcProvider => "EOIDCPROVIDER".into(),
+            Code::OidcAudience => "EOIDCAUDIENCE".into(),
+            Code::OidcExpired => "EOIDCEXPIRED".into(),
+            Code::OidcExchange => "EOIDCEXCHANGE".into(),
         }
     }
 }
@@ -54,7 +72,23 @@ pub struct WebAuth {
     pub done_url: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// One entry of PyPI's `errors: [{ code, description }]`.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct RemoteError {
+    pub code: String,
+    pub description: String,
+}
+
+/// What an OIDC failure is about: the id_token's claims (never the token itself) and, from
+/// PyPI, its error codes.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct OidcContext {
+    pub claims: Option<serde_json::Value>,
+    pub package: Option<String>,
+    pub errors: Vec<RemoteError>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
 pub struct Error {
     pub code: Code,
     pub message: String,
@@ -62,6 +96,7 @@ pub struct Error {
     pub field: Option<String>,
     pub http: Option<Box<HttpContext>>,
     pub web_auth: Option<Box<WebAuth>>,
+    pub oidc: Option<Box<OidcContext>>,
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -74,6 +109,7 @@ impl Error {
             field: None,
             http: None,
             web_auth: None,
+            oidc: None,
         }
     }
 
@@ -86,6 +122,11 @@ impl Error {
 
     pub fn with_http(mut self, http: HttpContext) -> Self {
         self.http = Some(Box::new(http));
+        self
+    }
+
+    pub fn with_oidc(mut self, oidc: OidcContext) -> Self {
+        self.oidc = Some(Box::new(oidc));
         self
     }
 

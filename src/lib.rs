@@ -6,6 +6,7 @@
 pub mod config;
 pub mod emulator;
 pub mod error;
+pub mod oidc;
 pub mod package;
 pub mod registry;
 pub mod repository;

@@ -28,6 +28,7 @@ pub struct CallOptions {
 
 pub struct Session<'a> {
     call: &'a CallOptions,
+    pub cwd: PathBuf,
     pub manifest: Manifest,
     pub config: NpmConfig,
 }
@@ -44,6 +45,7 @@ impl<'a> Session<'a> {
             call,
             manifest: Manifest::for_project(&cwd),
             config: NpmConfig::load(&cwd, env),
+            cwd,
         }
     }
 

@@ -41,14 +41,15 @@ async fn emulator() -> Emulator {
             PackageSeed {
                 name: "widgets".into(),
                 maintainers: vec!["alice".into(), "no2fa".into(), "bot".into()],
-                publishers: vec![],
+                ..PackageSeed::default()
             },
             PackageSeed {
                 name: "@acme/tools".into(),
                 maintainers: vec!["alice".into()],
-                publishers: vec![],
+                ..PackageSeed::default()
             },
         ],
+        ..EmulatorConfig::default()
     })
     .await
     .unwrap()

@@ -7,6 +7,7 @@
 //! `{prefix}/etc/npmrc`). `NPM_TOKEN` is the last fallback for the token.
 
 pub mod npmrc;
+pub mod write;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};

@@ -1,127 +1,37 @@
-//! A registry emulator: a loopback stand-in for the npm registry's trust endpoints, faithful
+//! A registry emulator: a loopback stand-in for the npm registry (trust endpoints, OIDC exchange,
+//! publishing), the CI providers' OIDC issuers, and PyPI's trusted-publishing endpoints, faithful
 //! enough that the real npm CLI accepts its answers (the test suite checks this).
 //!
-//! Users authenticate with bearer tokens and may have 2FA; packages have maintainers and at most
-//! one trusted-publisher configuration, as on the real registry. State is in memory, and every
-//! request is recorded so tests can compare what different clients sent.
+//! State is in memory, and every request is recorded so tests can compare what different
+//! clients sent.
 
 mod faults;
+mod issuers;
+mod oidc;
+mod packages;
+mod pypi;
 mod registry;
 mod server;
+mod state;
+mod trust;
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 pub use faults::{Fault, FaultRule};
+pub use issuers::ID_TOKEN_LIFETIME;
+pub use pypi::AUDIENCE as PYPI_AUDIENCE;
+pub use state::{EmulatorConfig, PackageSeed, PypiProjectSeed, RecordedRequest, UserSeed};
 
-/// A user of the emulated registry.
-#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
-#[serde(rename_all = "camelCase")]
-pub struct UserSeed {
-    pub name: String,
-    /// The bearer token that authenticates this user.
-    pub token: String,
-    /// Two-factor authentication enabled (the trust endpoints require it). Default true.
-    #[serde(default = "yes")]
-    pub tfa: bool,
-    /// The one-time password the emulator accepts for this user. Default "123456".
-    #[serde(default = "default_otp")]
-    pub otp: String,
-    /// A granular token with "bypass 2FA": the trust endpoints refuse it.
-    #[serde(default)]
-    pub bypass2fa: bool,
-}
-
-/// A package that exists on the emulated registry.
-#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
-#[serde(rename_all = "camelCase")]
-pub struct PackageSeed {
-    pub name: String,
-    /// Names of the users with write access.
-    #[serde(default)]
-    pub maintainers: Vec<String>,
-    /// Existing trusted-publisher configurations (`{ type, claims, permissions }`; ids are
-    /// assigned when missing).
-    #[serde(default)]
-    pub publishers: Vec<Value>,
-}
-
-#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
-#[serde(rename_all = "camelCase")]
-pub struct EmulatorConfig {
-    #[serde(default)]
-    pub users: Vec<UserSeed>,
-    #[serde(default)]
-    pub packages: Vec<PackageSeed>,
-}
-
-fn yes() -> bool {
-    true
-}
-
-fn default_otp() -> String {
-    "123456".into()
-}
-
-/// One request as received, for tests to compare clients.
-#[derive(Debug, Clone, Serialize, PartialEq)]
-#[serde(rename_all = "camelCase")]
-pub struct RecordedRequest {
-    pub method: String,
-    pub path: String,
-    /// Header names lowercased; a repeated header keeps its last value.
-    pub headers: BTreeMap<String, String>,
-    pub body: String,
-}
-
-#[derive(Debug, Default)]
-struct Package {
-    maintainers: Vec<String>,
-    publishers: Vec<Value>,
-}
-
-#[derive(Debug, Default)]
-struct State {
-    users: Vec<UserSeed>,
-    packages: BTreeMap<String, Package>,
-    requests: Vec<RecordedRequest>,
-    faults: Vec<FaultRule>,
-}
-
-impl State {
-    fn seed(&mut self, config: EmulatorConfig) {
-        for user in config.users {
-            self.users.retain(|u| u.name != user.name);
-            self.users.push(user);
-        }
-        for seed in config.packages {
-            let publishers = seed
-                .publishers
-                .into_iter()
-                .map(|mut p| {
-                    if p.get("id").is_none() {
-                        p["id"] = Value::String(uuid::Uuid::new_v4().to_string());
-                    }
-                    p
-                })
-                .collect();
-            self.packages.insert(
-                seed.name,
-                Package {
-                    maintainers: seed.maintainers,
-                    publishers,
-                },
-            );
-        }
-    }
-}
+use issuers::Issuers;
+use state::State;
 
 /// Shared by the server task and the handle.
 pub(crate) struct Shared {
     state: Mutex<State>,
+    issuers: Issuers,
 }
 
 impl Shared {
@@ -142,6 +52,7 @@ impl Emulator {
     pub async fn start(config: EmulatorConfig) -> std::io::Result<Emulator> {
         let shared = Arc::new(Shared {
             state: Mutex::new(State::default()),
+            issuers: Issuers::new(),
         });
         shared.state().seed(config);
         let running = server::serve(Arc::new(registry::Registry {
@@ -156,7 +67,12 @@ impl Emulator {
         format!("http://{}/", self.running.addr)
     }
 
-    /// Adds users and packages (a package named again is replaced).
+    /// `npm:127.0.0.1`: the audience npm asks id_tokens for when publishing here.
+    pub fn npm_audience(&self) -> String {
+        format!("npm:{}", self.running.addr.ip())
+    }
+
+    /// Adds users, packages and PyPI projects (one named again is replaced).
     pub fn seed(&self, config: EmulatorConfig) {
         self.shared.state().seed(config);
     }
@@ -177,6 +93,58 @@ impl Emulator {
             .packages
             .get(package)
             .map(|p| p.publishers.clone())
+    }
+
+    /// The versions published of a package, oldest first.
+    pub fn versions(&self, package: &str) -> Option<Vec<String>> {
+        self.shared
+            .state()
+            .packages
+            .get(package)
+            .map(|p| p.versions.keys().cloned().collect())
+    }
+
+    /// An id_token from a fake issuer (`github`, `gitlab`, `circleci`, `google`): `claims` over
+    /// realistic defaults, for `audience`, valid `lifetime` seconds (negative: expired).
+    pub fn issue_id_token(
+        &self,
+        provider: &str,
+        audience: &str,
+        claims: &Value,
+        lifetime: i64,
+    ) -> Option<String> {
+        Some(
+            self.shared
+                .issuers
+                .get(provider)?
+                .issue(audience, claims, lifetime),
+        )
+    }
+
+    /// Registers a GitHub Actions job whose id_tokens carry `claims`; answers the variables
+    /// GitHub sets for a job with `permissions: id-token: write`.
+    pub fn github_actions_job(&self, claims: Value) -> BTreeMap<String, String> {
+        let request_token = format!("gha-request-{}", uuid::Uuid::new_v4().simple());
+        let claims = Value::Object(issuers::defaults("github", &claims));
+        self.shared
+            .state()
+            .github_jobs
+            .insert(request_token.clone(), claims);
+        BTreeMap::from([
+            ("GITHUB_ACTIONS".into(), "true".into()),
+            (
+                "ACTIONS_ID_TOKEN_REQUEST_URL".into(),
+                format!("{}-/oidc/github/token?api-version=2.0", self.url()),
+            ),
+            ("ACTIONS_ID_TOKEN_REQUEST_TOKEN".into(), request_token),
+        ])
+    }
+
+    /// Sets the identity the Google metadata server hands out; answers the variables that point
+    /// a client at it.
+    pub fn google_cloud_identity(&self, claims: Value) -> BTreeMap<String, String> {
+        self.shared.state().google_identity = claims;
+        BTreeMap::from([("GCE_METADATA_HOST".into(), self.running.addr.to_string())])
     }
 
     /// Makes the emulator misbehave for matching requests (checked in the order added).

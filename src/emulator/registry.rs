@@ -1,15 +1,14 @@
-//! The registry's behaviour for the trust endpoints (`/-/package/{name}/trust[/{id}]`): bearer
-//! auth, 2FA with the OTP and web flows' 401 answers, write access, one configuration per
-//! package, and the registry's error answers.
+//! The emulator's request handling: record, apply injected faults, route to the endpoint, and
+//! the authentication every npm endpoint shares (bearer tokens, 2FA).
 
 use std::sync::Arc;
 
-use serde_json::{json, Value};
+use serde_json::json;
 
 use super::faults::{self, Fault};
 use super::server::{Handler, Reply, Request};
-use super::{RecordedRequest, Shared, State, UserSeed};
-use crate::trust::{self, checks::is_uuid, CREATE_PACKAGE, CREATE_STAGED_PACKAGE};
+use super::state::{RecordedRequest, State, UserSeed};
+use super::{oidc, packages, pypi, trust, Shared};
 
 pub(crate) struct Registry {
     pub shared: Arc<Shared>,
@@ -17,8 +16,7 @@ pub(crate) struct Registry {
 
 impl Handler for Registry {
     async fn handle(&self, request: Request) -> Reply {
-        let fault = self.record(&request);
-        match fault {
+        match self.record(&request) {
             Some(Fault::Status {
                 status,
                 retry_after,
@@ -34,7 +32,7 @@ impl Handler for Registry {
             }
             None => {}
         }
-        route(&mut self.shared.state(), &request)
+        route(&self.shared, &mut self.shared.state(), &request)
     }
 }
 
@@ -55,75 +53,45 @@ impl Registry {
     }
 }
 
-fn route(state: &mut State, request: &Request) -> Reply {
-    let method = request.method.as_str();
-    if request.path_is(&["-", "package", "*", "trust"])
-        || request.path_is(&["-", "package", "*", "trust", "*"])
-    {
-        let package = request.segments[2].clone();
-        let id = request.segments.get(4).cloned();
-        return match (method, id) {
-            ("GET", None) => trust_call(state, request, &package, |pkg| {
-                Reply::json(200, Value::Array(pkg.publishers.clone()))
-            }),
-            ("POST", None) => trust_call(state, request, &package, |pkg| create(pkg, request)),
-            ("DELETE", Some(id)) => trust_call(state, request, &package, |pkg| revoke(pkg, &id)),
-            _ => Reply::message(405, "Method not allowed"),
-        };
+fn route(shared: &Shared, state: &mut State, request: &Request) -> Reply {
+    let segments: Vec<&str> = request.segments.iter().map(String::as_str).collect();
+    match (request.method.as_str(), segments.as_slice()) {
+        (method, ["-", "package", package, "trust", rest @ ..]) if rest.len() <= 1 => {
+            trust::handle(state, request, method, package, rest.first().copied())
+        }
+        ("POST", ["-", "npm", "v1", "oidc", "token", "exchange", "package", package]) => {
+            oidc::exchange(shared, state, request, package)
+        }
+        ("GET", ["-", "oidc", provider, rest @ ..]) => {
+            oidc::issuer_endpoint(shared, state, request, provider, rest)
+        }
+        (
+            "GET",
+            ["computeMetadata", "v1", "instance", "service-accounts", "default", "identity"],
+        ) => oidc::google_metadata(shared, state, request),
+        ("GET", ["_", "oidc", "audience"]) => pypi::audience(),
+        ("POST", ["_", "oidc", "mint-token"]) => pypi::mint_token(shared, state, request),
+        ("GET", [package]) => packages::packument(state, package),
+        ("PUT", [package]) => packages::publish(state, request, package),
+        _ => Reply::message(404, "Not found"),
     }
-    Reply::message(404, "Not found")
 }
 
-/// The checks every trust endpoint makes, in the registry's order, then the action.
-fn trust_call(
-    state: &mut State,
-    request: &Request,
-    package: &str,
-    action: impl FnOnce(&mut super::Package) -> Reply,
-) -> Reply {
-    let user = match authenticate(state, request) {
-        Ok(user) => user,
-        Err(reply) => return reply,
-    };
-    if user.bypass2fa {
-        return Reply::message(
-            401,
-            "Unauthorized: tokens that bypass two-factor authentication cannot manage trusted publishers",
-        );
-    }
-    if !user.tfa {
-        return Reply::message(
-            403,
-            "Two-factor authentication must be enabled on your account to manage trusted publishers",
-        );
-    }
-    let Some(pkg) = state.packages.get_mut(package) else {
-        return Reply::message(404, "Package not found");
-    };
-    if !pkg.maintainers.contains(&user.name) {
-        return Reply::message(403, &format!("You do not have write access to {package}"));
-    }
-    if let Some(reply) = require_otp(&user, request) {
-        return reply;
-    }
-    action(pkg)
-}
-
-fn authenticate(state: &State, request: &Request) -> Result<UserSeed, Reply> {
-    let Some(token) = request.bearer() else {
-        return Err(Reply::message(401, "Unauthorized"));
-    };
-    state
-        .users
-        .iter()
-        .find(|u| u.token == token)
+/// The user a request's bearer token belongs to; 401 otherwise.
+pub fn authenticate(state: &State, request: &Request) -> Result<UserSeed, Reply> {
+    request
+        .bearer()
+        .and_then(|token| state.user_by_token(token))
         .cloned()
         .ok_or_else(|| Reply::message(401, "Unauthorized"))
 }
 
-/// 2FA for writes and reads of trust configuration, as the registry does: without `npm-otp`, a
-/// 401 with `www-authenticate: OTP`, and the web flow's URLs when the client asked for it.
-fn require_otp(user: &UserSeed, request: &Request) -> Option<Reply> {
+/// 2FA for writes, as the registry does it: without `npm-otp`, a 401 with
+/// `www-authenticate: OTP`, and the web flow's URLs when the client asked for it.
+pub fn require_otp(user: &UserSeed, request: &Request) -> Option<Reply> {
+    if !user.tfa {
+        return None;
+    }
     match request.header("npm-otp") {
         Some(otp) if otp == user.otp => None,
         Some(_) => Some(
@@ -146,70 +114,8 @@ fn require_otp(user: &UserSeed, request: &Request) -> Option<Reply> {
     }
 }
 
-fn create(pkg: &mut super::Package, request: &Request) -> Reply {
-    let config = match validate_create_body(request.json()) {
-        Ok(config) => config,
-        Err(message) => return Reply::message(400, &message),
-    };
-    if !pkg.publishers.is_empty() {
-        return Reply::message(
-            409,
-            "A trusted publisher configuration already exists for this package",
-        );
-    }
-    let mut stored = json!({ "id": uuid::Uuid::new_v4().to_string() });
-    for key in ["type", "claims", "permissions"] {
-        stored[key] = config[key].clone();
-    }
-    pkg.publishers.push(stored.clone());
-    Reply::json(201, Value::Array(vec![stored]))
-}
-
-/// The registry's schema for a create: an array with one `{ type, claims, permissions }` whose
-/// claims are the provider's, complete and well-formed.
-fn validate_create_body(body: Option<Value>) -> Result<Value, String> {
-    let Some(Value::Array(mut items)) = body else {
-        return Err("Request body must be a JSON array of trusted publisher configurations".into());
-    };
-    if items.len() != 1 {
-        return Err("Exactly one trusted publisher configuration is supported per package".into());
-    }
-    let config = items.remove(0);
-    let kind = config
-        .get("type")
-        .and_then(Value::as_str)
-        .unwrap_or_default();
-    let provider = trust::provider(kind)
-        .ok_or_else(|| format!("Unsupported trusted publisher type \"{kind}\""))?;
-    let claims = config
-        .get("claims")
-        .filter(|c| c.is_object())
-        .ok_or("claims must be an object")?;
-    provider
-        .validate(&provider.values_from_claims(claims))
-        .map_err(|e| format!("Invalid claims: {}", e.message))?;
-    let permissions = config
-        .get("permissions")
-        .and_then(Value::as_array)
-        .filter(|ps| !ps.is_empty())
-        .ok_or("permissions must be a non-empty array")?;
-    if let Some(bad) = permissions.iter().find(|p| {
-        ![CREATE_PACKAGE, CREATE_STAGED_PACKAGE].contains(&p.as_str().unwrap_or_default())
-    }) {
-        return Err(format!("Unknown permission {bad}"));
-    }
-    Ok(config)
-}
-
-fn revoke(pkg: &mut super::Package, id: &str) -> Reply {
-    if !is_uuid(id) {
-        return Reply::message(400, "Invalid trusted publisher config id format");
-    }
-    let before = pkg.publishers.len();
-    pkg.publishers
-        .retain(|p| p.get("id").and_then(Value::as_str) != Some(id));
-    if pkg.publishers.len() == before {
-        return Reply::message(404, "Trusted publisher configuration not found");
-    }
-    Reply::empty(204)
+/// The host name the client addressed, without port: npm's audience is `npm:<hostname>`.
+pub fn hostname(request: &Request) -> String {
+    let host = request.header("host").unwrap_or("127.0.0.1");
+    host.rsplit_once(':').map_or(host, |(h, _)| h).to_string()
 }

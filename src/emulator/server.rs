@@ -47,13 +47,12 @@ impl Request {
         serde_json::from_slice(&self.body).ok()
     }
 
-    pub fn path_is(&self, pattern: &[&str]) -> bool {
-        self.segments.len() == pattern.len()
-            && self
-                .segments
-                .iter()
-                .zip(pattern)
-                .all(|(s, p)| *p == "*" || s == p)
+    pub fn query_param(&self, name: &str) -> Option<String> {
+        let query = self.query.as_deref()?;
+        query.split('&').find_map(|pair| {
+            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+            (k == name).then(|| decode(&v.replace('+', " ")))
+        })
     }
 }
 

@@ -14,6 +14,7 @@ use serde_json::Value;
 use crate::error::{Code, Error, HttpContext, Result, Secrets};
 
 pub use answer::registry_message;
+pub use transport::shared as shared_client;
 
 /// Default total time for one request, as npm's (`timeout` 30 s in npm-registry-fetch).
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
@@ -22,7 +23,9 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 #[derive(Debug, Clone, PartialEq)]
 pub struct ApiRequest {
     pub method: Method,
-    /// Relative to the registry URL, already escaped (`-/package/@scope%2fname/trust`).
+    /// Already escaped. Relative to the registry URL (`-/package/@scope%2fname/trust`, joined as
+    /// npm-registry-fetch joins), or from the host's root when it starts with `/` (npm's OIDC
+    /// exchange uses `new URL('/-/npm/v1/oidc/...', registry)`).
     pub path: String,
     pub body: Option<Value>,
 }
@@ -122,10 +125,14 @@ impl Registry {
     }
 
     fn url(&self, path: &str) -> Result<Url> {
-        // npm-registry-fetch joins `registry` and `uri` as strings, keeping the registry's path.
-        let joined = format!("{}{}", self.base, path.trim_start_matches('/'));
-        Url::parse(&joined).map_err(|e| {
-            Error::invalid_input("registry", format!("Cannot build a URL from {joined}: {e}"))
+        let url = if path.starts_with('/') {
+            self.base.join(path)
+        } else {
+            // npm-registry-fetch joins `registry` and `uri` as strings, keeping the registry's path.
+            Url::parse(&format!("{}{path}", self.base))
+        };
+        url.map_err(|e| {
+            Error::invalid_input("registry", format!("Cannot build a URL for {path}: {e}"))
         })
     }
 
@@ -232,8 +239,14 @@ mod tests {
     fn joins_paths_like_npm_registry_fetch() {
         let r = registry("https://r.example/api/npm/");
         assert_eq!(
-            r.url("/-/package/@a%2fb/trust").unwrap().as_str(),
+            r.url("-/package/@a%2fb/trust").unwrap().as_str(),
             "https://r.example/api/npm/-/package/@a%2fb/trust"
+        );
+        assert_eq!(
+            r.url("/-/npm/v1/oidc/token/exchange/package/@a%2fb")
+                .unwrap()
+                .as_str(),
+            "https://r.example/-/npm/v1/oidc/token/exchange/package/@a%2fb"
         );
     }
 

@@ -1,0 +1,180 @@
+//! The npm exchange: an id_token for a short-lived, package-scoped npm token, sent exactly as
+//! npm's `utils/oidc.js` sends it, but failing loudly with the reason instead of silently.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use reqwest::Method;
+use serde::Serialize;
+use serde_json::Value;
+
+use super::diagnose::describe_token;
+use super::{id_token_for, jwt, IdToken};
+use crate::config::write::{auth_env, write_auth_token, WrittenAuth};
+use crate::config::Source;
+use crate::error::{Code, Error, OidcContext, Result};
+use crate::package::project_root;
+use crate::registry::{ApiRequest, Registry, UserAgent};
+use crate::session::{CallOptions, Session};
+
+/// Where to write the exchanged token for package managers.
+#[derive(Debug, Clone, PartialEq)]
+pub enum NpmrcTarget {
+    /// The project's .npmrc (next to its package.json).
+    Project,
+    Path(PathBuf),
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct ExchangeOptions {
+    pub call: CallOptions,
+    /// An id_token to exchange; by default one is requested from the CI provider.
+    pub id_token: Option<String>,
+    pub write_npmrc: Option<NpmrcTarget>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Exchanged {
+    /// The npm token: valid for publishing this one package, for about an hour.
+    pub token: String,
+    pub token_type: Option<String>,
+    pub created: Option<String>,
+    pub expires: Option<String>,
+    pub package: String,
+    pub registry: String,
+    /// Where the id_token came from (`$NPM_ID_TOKEN`, `ACTIONS_ID_TOKEN_REQUEST_URL`, ...).
+    pub id_token_source: String,
+    /// The .npmrc written, when asked to.
+    pub npmrc: Option<WrittenAuth>,
+    /// Variables that hand the token to package managers reading the environment.
+    pub env: BTreeMap<String, String>,
+    pub warnings: Vec<String>,
+}
+
+/// `POST /-/npm/v1/oidc/token/exchange/package/{escaped}`, from the registry host's root.
+pub fn exchange_request(escaped_package: &str) -> ApiRequest {
+    ApiRequest {
+        method: Method::POST,
+        path: format!("/-/npm/v1/oidc/token/exchange/package/{escaped_package}"),
+        body: None,
+    }
+}
+
+pub async fn exchange_token(options: ExchangeOptions) -> Result<Exchanged> {
+    let call = &options.call;
+    let session = Session::open(call);
+    let package = session.package(call.package.as_deref())?;
+    let resolved = session.resolve(&package)?;
+    let registry_url = resolved.registry.clone();
+    let audience = format!("npm:{}", registry_url.host_str().unwrap_or_default());
+    let env = session.config.env.clone();
+
+    let id_token: IdToken = id_token_for(&audience, options.id_token.clone(), None, &env).await?;
+    let context = OidcContext {
+        claims: Some(id_token.claims.clone()),
+        package: Some(package.to_string()),
+        errors: vec![],
+    };
+    let with_context = |e: Error| e.with_oidc(context.clone());
+    jwt::check(&id_token.jwt(), &audience, jwt::now()).map_err(with_context)?;
+
+    let registry = Registry::new(
+        registry_url.clone(),
+        UserAgent::new(call.node_version.as_deref()),
+        "publish",
+    )?
+    .with_token(Some(id_token.token.clone()))
+    .with_timeout(call.timeout);
+    let answer = registry
+        .send(&exchange_request(&package.escaped()))
+        .await
+        .map_err(|e| with_context(explain(e, &package.to_string(), &id_token.claims)))?;
+    let text = |key: &str| answer.get(key).and_then(Value::as_str).map(str::to_string);
+    let Some(token) = text("token") else {
+        return Err(with_context(Error::new(
+            Code::Response,
+            "The registry accepted the id_token but its answer has no `token`.",
+        )));
+    };
+
+    let mut warnings = Vec::new();
+    if let Some(shadow) = resolved.token.as_ref().and_then(|t| match &t.source {
+        Source::File { path, key } => Some(format!("{key} in {}", path.display())),
+        _ => None,
+    }) {
+        warnings.push(format!(
+            "{shadow} sets a static token for {registry_url}: npm uses it and never tries OIDC \
+             (actions/setup-node's `registry-url` writes such a line). Publish with the exchanged \
+             token instead (writeNpmrc replaces that line), or remove it."
+        ));
+    }
+    if !resolved.is_default_registry() {
+        warnings.push(format!(
+            "Registry {registry_url} may not support trusted publishing"
+        ));
+    }
+    let npmrc = match &options.write_npmrc {
+        None => None,
+        Some(target) => {
+            let path = match target {
+                NpmrcTarget::Path(path) => path.clone(),
+                NpmrcTarget::Project => project_root(&session.cwd)
+                    .unwrap_or_else(|| session.cwd.clone())
+                    .join(".npmrc"),
+            };
+            Some(write_auth_token(&path, &registry_url, &token)?)
+        }
+    };
+    Ok(Exchanged {
+        env: auth_env(&registry_url, &token),
+        token,
+        token_type: text("token_type"),
+        created: text("created"),
+        expires: text("expires"),
+        package: package.to_string(),
+        registry: registry_url.to_string(),
+        id_token_source: id_token.source,
+        npmrc,
+        warnings,
+    })
+}
+
+/// The registry's refusal, with what the token says so the user can compare it with the
+/// package's configuration (the registry does not say which part did not match).
+fn explain(error: Error, package: &str, claims: &Value) -> Error {
+    let Code::Http(status) = error.code else {
+        return error;
+    };
+    let said = error
+        .http
+        .as_ref()
+        .and_then(|h| h.registry_message.clone())
+        .map(|m| format!(" The registry said: \"{m}\"."))
+        .unwrap_or_default();
+    let token = describe_token(claims);
+    let why = match status {
+        404 => format!(
+            "No trusted publisher of {package} matches this token, or the package does not exist \
+             (the registry gives the same answer for both). The token says {token}. A configuration \
+             must match exactly: letter case, .yml vs .yaml, the calling workflow rather than a \
+             reusable one, the environment. Compare with the package's configurations: \
+             explainExchangeFailure(error, {{ publishers }}) or `trust-native doctor`."
+        ),
+        403 => format!(
+            "A trusted publisher of {package} matches, but it does not allow this action: \
+             `npm publish` needs allowPublish (createPackage), `npm stage publish` needs \
+             allowStagePublish (createStagedPackage)."
+        ),
+        401 => format!(
+            "The registry rejected the id_token ({token}): expired, for another audience, or \
+             from an issuer it does not trust (self-hosted runners, self-managed GitLab)."
+        ),
+        _ => format!("The registry could not exchange the id_token for {package} ({status})."),
+    };
+    Error {
+        code: Code::OidcExchange,
+        message: format!("{why}{said}"),
+        ..error
+    }
+}

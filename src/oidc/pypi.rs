@@ -1,0 +1,276 @@
+//! PyPI's trusted publishing: ask the index for its audience, get an id_token for it, and mint a
+//! short-lived upload token. PyPI's refusals (`errors: [{ code, description }]`) keep their codes.
+
+use std::time::Duration;
+
+use reqwest::Url;
+use serde::Serialize;
+use serde_json::{json, Value};
+
+use super::{id_token_for, jwt};
+use crate::config::EnvVars;
+use crate::error::{Code, Error, OidcContext, RemoteError, Result, Secrets};
+use crate::registry::shared_client;
+
+pub const DEFAULT_REPOSITORY: &str = "https://upload.pypi.org/legacy/";
+const TIMEOUT: Duration = Duration::from_secs(30);
+
+#[derive(Debug, Clone, Default)]
+pub struct PypiOptions {
+    /// The upload URL twine uses (`https://upload.pypi.org/legacy/`, `https://test.pypi.org/legacy/`).
+    pub repository_url: Option<String>,
+    pub id_token: Option<String>,
+    pub timeout: Option<Duration>,
+    pub env: Option<EnvVars>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PypiToken {
+    /// The upload token (`pypi-…`), for twine's password with user `__token__`.
+    pub token: String,
+    /// Unix seconds, when PyPI says.
+    pub expires: Option<i64>,
+    pub audience: String,
+    /// The index the token is for, e.g. `https://pypi.org/`.
+    pub index: String,
+}
+
+/// The index that serves `/_/oidc/*` for an upload URL: `upload.pypi.org/legacy/` is
+/// `pypi.org`, `test.pypi.org/legacy/` is `test.pypi.org`, anything else loses its `legacy/`.
+pub fn index_url(repository_url: &str) -> Result<Url> {
+    let mut url = Url::parse(repository_url).map_err(|e| {
+        Error::invalid_input(
+            "repositoryUrl",
+            format!("Invalid repository URL {repository_url}: {e}"),
+        )
+    })?;
+    if url.host_str() == Some("upload.pypi.org") {
+        url.set_host(Some("pypi.org")).ok();
+    }
+    let path = url.path().trim_end_matches('/');
+    let path = path.strip_suffix("/legacy").unwrap_or(path);
+    url.set_path(&format!("{path}/"));
+    url.set_query(None);
+    Ok(url)
+}
+
+pub async fn mint_pypi_token(options: PypiOptions) -> Result<PypiToken> {
+    let env = options.env.clone().unwrap_or_else(EnvVars::from_process);
+    let timeout = options.timeout.unwrap_or(TIMEOUT);
+    let index = index_url(
+        options
+            .repository_url
+            .as_deref()
+            .unwrap_or(DEFAULT_REPOSITORY),
+    )?;
+    let http = shared_client()?;
+    let join = |path: &str| {
+        index
+            .join(path)
+            .map_err(|e| Error::invalid_input("repositoryUrl", e.to_string()))
+    };
+
+    let audience_url = join("_/oidc/audience")?;
+    let answer = send(
+        http.get(audience_url.clone()).timeout(timeout),
+        &audience_url,
+        &Secrets::default(),
+    )
+    .await?;
+    let audience =
+        match answer {
+            Answer::Ok(body) => body
+                .get("audience")
+                .and_then(Value::as_str)
+                .map(str::to_string),
+            Answer::Refused(status, _) => return Err(Error::new(
+                Code::OidcExchange,
+                format!(
+                    "{index} does not offer trusted publishing ({audience_url} answered {status})."
+                ),
+            )),
+        }
+        .ok_or_else(|| {
+            Error::new(
+                Code::Response,
+                format!("{audience_url} answered without an `audience`."),
+            )
+        })?;
+
+    let id_token = id_token_for(&audience, options.id_token.clone(), None, &env).await?;
+    let context = OidcContext {
+        claims: Some(id_token.claims.clone()),
+        ..OidcContext::default()
+    };
+    jwt::check(&id_token.jwt(), &audience, jwt::now()).map_err(|e| e.with_oidc(context.clone()))?;
+
+    let mut secrets = Secrets::default();
+    secrets.add(&id_token.token);
+    let mint_url = join("_/oidc/mint-token")?;
+    let request = http
+        .post(mint_url.clone())
+        .timeout(timeout)
+        .json(&json!({ "token": id_token.token }));
+    match send(request, &mint_url, &secrets).await? {
+        Answer::Ok(body) => {
+            let token = body
+                .get("token")
+                .and_then(Value::as_str)
+                .map(str::to_string)
+                .ok_or_else(|| {
+                    Error::new(
+                        Code::Response,
+                        format!("{mint_url} answered without a `token`."),
+                    )
+                })?;
+            Ok(PypiToken {
+                token,
+                expires: body.get("expires").and_then(Value::as_i64),
+                audience,
+                index: index.to_string(),
+            })
+        }
+        Answer::Refused(status, body) => {
+            Err(refusal(status, &body, &secrets).with_oidc(OidcContext {
+                errors: remote_errors(&body, &secrets),
+                ..context
+            }))
+        }
+    }
+}
+
+enum Answer {
+    Ok(Value),
+    Refused(u16, Value),
+}
+
+async fn send(request: reqwest::RequestBuilder, url: &Url, secrets: &Secrets) -> Result<Answer> {
+    let failed = |e: reqwest::Error| {
+        let code = if e.is_timeout() {
+            Code::Timeout
+        } else {
+            Code::Network
+        };
+        Error::new(
+            code,
+            format!(
+                "Could not reach {url}: {}",
+                secrets.scrub(&e.without_url().to_string())
+            ),
+        )
+    };
+    let response = request.send().await.map_err(failed)?;
+    let status = response.status().as_u16();
+    let text = response.text().await.map_err(failed)?;
+    let body: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
+    if (200..300).contains(&status) {
+        if body.is_null() {
+            return Err(Error::new(
+                Code::Response,
+                format!("{url} answered with something that is not JSON."),
+            ));
+        }
+        Ok(Answer::Ok(body))
+    } else {
+        Ok(Answer::Refused(status, body))
+    }
+}
+
+fn remote_errors(body: &Value, secrets: &Secrets) -> Vec<RemoteError> {
+    body.get("errors")
+        .and_then(Value::as_array)
+        .map(|errors| {
+            errors
+                .iter()
+                .map(|e| RemoteError {
+                    code: e
+                        .get("code")
+                        .and_then(Value::as_str)
+                        .unwrap_or("unknown")
+                        .to_string(),
+                    description: secrets.scrub(
+                        e.get("description")
+                            .and_then(Value::as_str)
+                            .unwrap_or_default(),
+                    ),
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// What to do about each of PyPI's error codes.
+fn advice(code: &str) -> &'static str {
+    match code {
+        "invalid-publisher" => "No trusted publisher of the project matches this token: compare with diagnoseTrust.",
+        "invalid-pending-publisher" => "A pending publisher matches, but the project name is taken or it cannot be created: check the pending publisher.",
+        "invalid-reuse-token" => "This id_token was already used (PyPI accepts each once): request a fresh one.",
+        "invalid-token" => "PyPI could not verify the id_token: it may be expired, for another audience, or from an untrusted issuer.",
+        "not-enabled" => "Trusted publishing is disabled on this index.",
+        "invalid-payload" => "The request was malformed.",
+        _ => "",
+    }
+}
+
+fn refusal(status: u16, body: &Value, secrets: &Secrets) -> Error {
+    let errors = remote_errors(body, secrets);
+    let message = body
+        .get("message")
+        .and_then(Value::as_str)
+        .unwrap_or("Token request failed");
+    let details: Vec<String> = errors
+        .iter()
+        .map(|e| {
+            format!("{}: {} {}", e.code, e.description, advice(&e.code))
+                .trim_end()
+                .to_string()
+        })
+        .collect();
+    Error::new(
+        Code::OidcExchange,
+        format!(
+            "PyPI refused to mint a token ({status} {}). {}",
+            secrets.scrub(message),
+            details.join(" ")
+        ),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn upload_urls_map_to_their_index() {
+        let idx = |u: &str| index_url(u).unwrap().to_string();
+        assert_eq!(idx("https://upload.pypi.org/legacy/"), "https://pypi.org/");
+        assert_eq!(
+            idx("https://test.pypi.org/legacy/"),
+            "https://test.pypi.org/"
+        );
+        assert_eq!(idx("http://127.0.0.1:9/legacy"), "http://127.0.0.1:9/");
+        assert_eq!(
+            idx("https://pypi.corp.example/pypi/legacy/"),
+            "https://pypi.corp.example/pypi/"
+        );
+        assert_eq!(
+            index_url("not a url").unwrap_err().field.as_deref(),
+            Some("repositoryUrl")
+        );
+    }
+
+    #[test]
+    fn refusals_keep_pypis_codes() {
+        let body = json!({"message": "Token request failed", "errors": [{"code": "invalid-reuse-token", "description": "invalid token: already used"}]});
+        let e = refusal(422, &body, &Secrets::default());
+        assert_eq!(e.code, Code::OidcExchange);
+        assert!(
+            e.message.contains("invalid-reuse-token") && e.message.contains("request a fresh one")
+        );
+        assert_eq!(
+            remote_errors(&body, &Secrets::default())[0].code,
+            "invalid-reuse-token"
+        );
+    }
+}
