@@ -16,6 +16,28 @@ export declare const __napiBindingTarget: 'native' | 'wasm32-wasi' | 'wasm32-was
 export declare class RegistryEmulator {
   /** The registry URL to pass as `registry`, e.g. `http://127.0.0.1:41234/`. */
   get url(): string
+  /** The audience npm requests id_tokens for when publishing here: `npm:127.0.0.1`. */
+  get npmAudience(): string
+  /**
+   * Signs an id_token as a CI provider would: `claims` over realistic defaults (GitHub's
+   * `workflow_ref` follows `repository`, GitLab's `ci_config_ref_uri` follows
+   * `project_path`), for `audience` (default: `npmAudience`), valid `expiresIn` seconds
+   * (default 300; negative for an expired token).
+   */
+  issueIdToken(options: IdTokenSpec): string
+  /**
+   * Registers a GitHub Actions job whose id_tokens carry `claims`, and returns the variables
+   * GitHub sets for a job with `permissions: id-token: write` (merge them into the
+   * environment).
+   */
+  githubActionsJob(claims?: Record<string, unknown>): Record<string, string>
+  /**
+   * Sets the identity the emulated Google Cloud metadata server hands out, and returns the
+   * variable (`GCE_METADATA_HOST`) that points clients at it.
+   */
+  googleCloudIdentity(claims?: Record<string, unknown>): Record<string, string>
+  /** The versions published of a package, or `null` if it does not exist. */
+  versions(package: string): Array<string> | null
   /** Every request received so far, oldest first. */
   requests(): Array<RecordedRequest>
   /** Forgets the recorded requests. */
@@ -146,6 +168,69 @@ export interface CommonOptions {
   timeoutMs?: number
 }
 
+/** A JWT's header and claims, unverified. */
+export interface DecodedIdToken {
+  header: Record<string, unknown>
+  claims: Record<string, unknown>
+}
+
+/**
+ * A JWT's header and claims, without verifying it: for diagnosis and logs (the claims are not
+ * secret; the token is). Throws `EINVALIDINPUT` if it is not a JWT.
+ *
+ * @example
+ * ```js
+ * const { decodeIdToken } = require('trust-native')
+ * const { claims } = decodeIdToken(process.env.NPM_ID_TOKEN)
+ * console.log(claims.aud, claims.project_path, claims.ci_config_ref_uri)
+ * ```
+ */
+export declare function decodeIdToken(jwt: string): DecodedIdToken
+
+/** What to compare. */
+export interface DiagnoseInput {
+  /**
+   * The id_token's claims (`getIdToken().claims`, `decodeIdToken(jwt).claims`, or an
+   * exchange error's `claims`).
+   */
+  claims: Record<string, unknown>
+  /** npm configurations (as `listPublishers` returns them) or PyPI publishers. */
+  publishers: Array<Publisher | PypiPublisherSpec>
+  /** The audience the registry expects, e.g. `'npm:registry.npmjs.org'`; unchecked if absent. */
+  audience?: string
+  /** The permission the publish needs. Default `'createPackage'`. */
+  permission?: string
+}
+
+/**
+ * Compares an id_token's claims with trusted publishers (npm's, from `listPublishers`, or
+ * PyPI's) and names each difference: workflow file, environment, repository (including
+ * letter case), provider, audience, expiry, permission, self-hosted runners.
+ *
+ * @example
+ * ```js
+ * const { diagnoseTrust, decodeIdToken, listPublishers } = require('trust-native')
+ * const { claims } = decodeIdToken(idToken)
+ * const publishers = await listPublishers({ package: 'widgets', otp })
+ * const { ok, findings } = diagnoseTrust({ claims, publishers })
+ * for (const f of findings) console.log(`${f.kind}: ${f.message}`)
+ * ```
+ */
+export declare function diagnoseTrust(input: DiagnoseInput): Diagnosis
+
+/** The result of comparing a token with trusted publishers. */
+export interface Diagnosis {
+  /** A configuration matches and nothing about the token stops the exchange. */
+  ok: boolean
+  /** The matching configuration's id (npm) or index (PyPI). */
+  matched?: string
+  /** The CI provider the token is from. */
+  provider?: string
+  findings: Array<Finding>
+  /** The npm configuration this token would match (`type` plus `add*Publisher` options). */
+  suggestion?: Record<string, unknown>
+}
+
 /** A package that exists on the emulated registry. */
 export interface EmulatorPackage {
   name: string
@@ -153,12 +238,21 @@ export interface EmulatorPackage {
   maintainers: Array<string>
   /** Existing configurations, `{ type, claims, permissions }` as the registry stores them. */
   publishers: Array<Record<string, unknown>>
+  /** Versions already published. */
+  versions: Array<string>
+}
+
+/** A project on the emulated PyPI and its trusted publishers. */
+export interface EmulatorPypiProject {
+  name: string
+  publishers: Array<PypiPublisherSpec>
 }
 
 /** Users and packages to start the emulator with. */
 export interface EmulatorSeed {
   users: Array<EmulatorUser>
   packages: Array<EmulatorPackage>
+  pypiProjects: Array<EmulatorPypiProject>
 }
 
 /** A user of the emulated registry. */
@@ -172,6 +266,90 @@ export interface EmulatorUser {
   otp?: string
   /** A token with "bypass 2FA", which the trust endpoints refuse. Default false. */
   bypass2Fa?: boolean
+}
+
+/** A short-lived npm token for one package. */
+export interface ExchangedToken {
+  /** The npm token (a secret), valid for publishing `package` for about an hour. */
+  token: string
+  tokenType?: string
+  created?: string
+  expires?: string
+  package: string
+  registry: string
+  /** Where the id_token came from. */
+  idTokenSource: string
+  /** The .npmrc written, when `writeNpmrc` asked for it. */
+  npmrc?: WrittenNpmrc
+  /**
+   * Variables that hand the token to package managers reading the environment:
+   * `NODE_AUTH_TOKEN`, `NPM_TOKEN`, `YARN_NPM_AUTH_TOKEN`, `npm_config_//host/:_authToken`.
+   */
+  env: Record<string, string>
+  warnings: Array<string>
+}
+
+/**
+ * Exchanges the CI's id_token for a short-lived npm token for one package, as `npm publish`
+ * does, but rejects with the reason when it fails (npm stays silent): `EOIDCEXCHANGE` carries
+ * the registry's message, the token's `claims` and what they must match. With `writeNpmrc`, the
+ * token is written where npm, pnpm, yarn 1 and bun read it; `env` has it for the others.
+ *
+ * @example
+ * ```js
+ * const { exchangeToken } = require('trust-native')
+ * const { expires, npmrc } = await exchangeToken({ writeNpmrc: true })
+ * // now `pnpm publish` / `npm publish` / `yarn npm publish` use the short-lived token
+ * ```
+ */
+export declare function exchangeToken(options?: ExchangeTokenOptions): Promise<ExchangedToken>
+
+/** Options of `exchangeToken`. */
+export interface ExchangeTokenOptions {
+  /** The package to publish. Default: `name` from the package.json of `cwd`'s project. */
+  package?: string
+  /** Registry URL. Default: npm's configuration for the package, else the public registry. */
+  registry?: string
+  /** An id_token to exchange. Default: one from the CI provider, for `npm:<registry host>`. */
+  idToken?: string
+  /** Directory for package.json and .npmrc. Default: `process.cwd()`. */
+  cwd?: string
+  /**
+   * Write the token into an .npmrc for other package managers: `true` for the project's
+   * .npmrc, or a path. An existing `_authToken` line for the registry is replaced.
+   */
+  writeNpmrc?: boolean | string
+  /** Total time for the exchange request, in milliseconds. Default 30000. */
+  timeoutMs?: number
+}
+
+/**
+ * Explains an exchange failure (`exchangeToken`'s `EOIDCEXCHANGE`, `EOIDCAUDIENCE`,
+ * `EOIDCEXPIRED`): with the package's `publishers`, the exact differences; without them, what
+ * the token says and how to compare.
+ *
+ * @example
+ * ```js
+ * try { await exchangeToken() } catch (error) {
+ *   const publishers = await listPublishers({ package: error.package, token: maintainerToken, otp })
+ *   console.error(explainExchangeFailure(error, { publishers }).summary)
+ * }
+ * ```
+ */
+export declare function explainExchangeFailure(error: Error, options?: ExplainOptions): Explanation
+
+/** Options of `explainExchangeFailure`. */
+export interface ExplainOptions {
+  /** The package's configurations, from `listPublishers` (or PyPI publishers). */
+  publishers?: Array<Publisher | PypiPublisherSpec>
+}
+
+/** An exchange failure explained. */
+export interface Explanation {
+  /** What went wrong and what to do. */
+  summary: string
+  /** The comparison, when `publishers` were given. */
+  diagnosis?: Diagnosis
 }
 
 /** A way for the emulator to misbehave, and which requests it applies to. */
@@ -188,6 +366,37 @@ export interface FaultRule {
   /** Only requests whose path contains this text. */
   path?: string
 }
+
+/** One difference between a token and a configuration, or a problem with the token itself. */
+export interface Finding {
+  /** The configuration's id (npm) or index (PyPI); absent for the token's own problems. */
+  publisher?: string
+  /**
+   * `provider`, `repository`, `file`, `environment`, `project`, `orgId`, ..., `audience`,
+   * `expired`, `permission`, `runner`, `issuer`, `none`.
+   */
+  kind: string
+  severity: 'error' | 'warning'
+  expected?: string
+  actual?: string
+  /** What is wrong and what to do, in words. */
+  message: string
+}
+
+/**
+ * The CI provider's OIDC id_token: `NPM_ID_TOKEN` (or `variable`), GitHub Actions' request URL,
+ * Google Cloud's metadata server, `buildkite-agent`, or the `circleci` CLI. Rejects with a code
+ * that says why none can be had: `EOIDCNOTCI` outside CI, `EOIDCPERMISSION` when the job is not
+ * set up for it (the message says what to add), `EOIDCAUDIENCE`, `EOIDCEXPIRED`.
+ *
+ * @example
+ * ```js
+ * const { getIdToken } = require('trust-native')
+ * const { provider, claims, expiresAt } = await getIdToken({ audience: 'npm:registry.npmjs.org' })
+ * console.log(provider, claims.repository, claims.workflow_ref, new Date(expiresAt * 1000))
+ * ```
+ */
+export declare function getIdToken(options?: IdTokenRequest): Promise<IdToken>
 
 /** A GitHub Actions trusted publisher. */
 export interface GithubPublisherOptions {
@@ -212,6 +421,37 @@ export interface GitlabPublisherOptions {
   environment?: string
 }
 
+/** An id_token and what it says. */
+export interface IdToken {
+  /** The JWT. A secret: pass it on, never log it. */
+  token: string
+  /** The CI provider that issued it: `github`, `gitlab`, `circleci`, `google`, ... */
+  provider?: string
+  /** Where it came from: `$NPM_ID_TOKEN`, `ACTIONS_ID_TOKEN_REQUEST_URL`, ... */
+  source: string
+  header: Record<string, unknown>
+  claims: Record<string, unknown>
+  /** Expiry, Unix seconds. */
+  expiresAt?: number
+}
+
+/** Which id_token to get. */
+export interface IdTokenRequest {
+  /** The audience the token is for. Default `'npm:registry.npmjs.org'`; PyPI's is `'pypi'`. */
+  audience?: string
+  /** Read the token from this environment variable (a GitLab `id_tokens:` name). */
+  variable?: string
+}
+
+/** An id_token to sign. */
+export interface IdTokenSpec {
+  provider: 'github' | 'gitlab' | 'circleci' | 'google'
+  audience?: string
+  claims?: Record<string, unknown>
+  /** Seconds until expiry; negative for an already expired token. Default 300. */
+  expiresIn?: number
+}
+
 /**
  * The package's trusted publisher configurations (`npm trust list`). Providers this version
  * does not know are returned with their raw `claims`.
@@ -225,6 +465,33 @@ export interface GitlabPublisherOptions {
  * ```
  */
 export declare function listPublishers(options?: CommonOptions): Promise<Array<Publisher>>
+
+/**
+ * Mints a short-lived PyPI upload token through trusted publishing: asks the index for its
+ * audience, gets an id_token for it, and exchanges it. PyPI's refusals reject with
+ * `EOIDCEXCHANGE` and PyPI's own `errors: [{ code, description }]` (`invalid-publisher`,
+ * `invalid-reuse-token`, ...).
+ *
+ * @example
+ * ```js
+ * const { mintPypiToken } = require('trust-native')
+ * const { token } = await mintPypiToken({ repositoryUrl: 'https://test.pypi.org/legacy/' })
+ * // twine upload --repository-url https://test.pypi.org/legacy/ -u __token__ -p "$token" dist/*
+ * ```
+ */
+export declare function mintPypiToken(options?: MintPypiTokenOptions): Promise<PypiToken>
+
+/** Options of `mintPypiToken`. */
+export interface MintPypiTokenOptions {
+  /**
+   * Upload URL. Default `'https://upload.pypi.org/legacy/'`; TestPyPI is
+   * `'https://test.pypi.org/legacy/'`.
+   */
+  repositoryUrl?: string
+  /** An id_token for the index's audience. Default: one from the CI provider. */
+  idToken?: string
+  timeoutMs?: number
+}
 
 /** An HTTP request as sent (or, in a dry run, as it would be sent). Credentials are masked. */
 export interface PlannedRequest {
@@ -275,6 +542,35 @@ export interface PublishPermissions {
   allowPublish?: boolean
   /** Allow `npm stage publish` (permission `createStagedPackage`). */
   allowStagePublish?: boolean
+}
+
+/** A PyPI trusted publisher, as configured on the project's Publishing page. */
+export interface PypiPublisherSpec {
+  /**
+   * `github` (`repository` owner/repo, `workflow` file name, `environment?`), `gitlab`
+   * (`project` namespace/project, `workflow` pipeline path, `environment?`), `google`
+   * (`email`, `subject?`), `activestate` (`organization`, `project`, `actor`).
+   */
+  type: 'github' | 'gitlab' | 'google' | 'activestate'
+  repository?: string
+  project?: string
+  workflow?: string
+  environment?: string
+  email?: string
+  subject?: string
+  organization?: string
+  actor?: string
+}
+
+/** A short-lived PyPI upload token. */
+export interface PypiToken {
+  /** The upload token (a secret): twine's password, with user `__token__`. */
+  token: string
+  /** Expiry, Unix seconds. */
+  expires?: number
+  audience: string
+  /** The index, e.g. `https://pypi.org/`. */
+  index: string
 }
 
 /** A request the emulator received. */
@@ -335,3 +631,12 @@ export interface RevokePublisherResult {
  * ```
  */
 export declare function startEmulator(seed?: EmulatorSeed): Promise<RegistryEmulator>
+
+/** An .npmrc that was written. */
+export interface WrittenNpmrc {
+  path: string
+  /** The key written, e.g. `//registry.npmjs.org/:_authToken`. */
+  key: string
+  /** How many lines for the same registry were replaced. */
+  replaced: number
+}

@@ -43,6 +43,7 @@ export function isolateNpmConfig() {
 /** The cast most tests use: alice maintains two packages; others exist to fail. */
 export async function startEmulator(extra = {}) {
   return tn.startEmulator({
+    ...extra,
     users: [
       { name: 'alice', token: ALICE, otp: OTP },
       { name: 'mallory', token: 'mallory-test-token', otp: OTP },
@@ -72,4 +73,23 @@ export async function rejection(promise) {
     return error
   }
   throw new Error(`expected a rejection, got ${JSON.stringify(value)}`)
+}
+
+/** The CI variables tests set; cleared around each OIDC test so the machine's own never leak in. */
+const CI_VARIABLES = [
+  'CI', 'GITHUB_ACTIONS', 'ACTIONS_ID_TOKEN_REQUEST_URL', 'ACTIONS_ID_TOKEN_REQUEST_TOKEN', 'GITLAB_CI',
+  'CIRCLECI', 'BUILDKITE', 'GCE_METADATA_HOST', 'NPM_ID_TOKEN', 'PYPI_ID_TOKEN', 'NPM_REGISTRY_NPMJS_ORG_ID_TOKEN',
+]
+
+/** Runs `fn` with exactly these CI variables set (others cleared), then restores the environment. */
+export async function withCiEnv(vars, fn) {
+  const saved = Object.fromEntries(CI_VARIABLES.map((k) => [k, process.env[k]]))
+  for (const k of CI_VARIABLES) delete process.env[k]
+  Object.assign(process.env, vars)
+  try {
+    return await fn()
+  } finally {
+    for (const k of [...CI_VARIABLES, ...Object.keys(vars)]) delete process.env[k]
+    for (const [k, v] of Object.entries(saved)) if (v !== undefined) process.env[k] = v
+  }
 }

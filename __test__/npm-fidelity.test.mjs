@@ -6,7 +6,8 @@ import { execFile } from 'node:child_process'
 import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
 import { promisify } from 'node:util'
-import { ALICE, OTP, isolateNpmConfig, project, startEmulator, tn } from './helpers.mjs'
+import { writeFileSync } from 'node:fs'
+import { ALICE, OTP, isolateNpmConfig, project, startEmulator, tn, withCiEnv } from './helpers.mjs'
 
 const run = promisify(execFile)
 const require = createRequire(import.meta.url)
@@ -17,7 +18,7 @@ const ID = 'c0ffee00-1111-4222-8333-444455556666'
 let emulator, home, cwd
 
 /** Runs the pinned npm in `cwd` with the isolated config; resolves even when npm fails. */
-async function npm(args, dir = cwd) {
+async function npm(args, dir = cwd, extraEnv = {}) {
   try {
     const { stdout } = await run(process.execPath, [npmCli, ...args], {
       cwd: dir,
@@ -26,6 +27,7 @@ async function npm(args, dir = cwd) {
         npm_config_cache: join(home, 'cache'),
         npm_config_update_notifier: 'false',
         NO_COLOR: '1',
+        ...extraEnv,
       },
     })
     return { code: 0, stdout }
@@ -154,5 +156,72 @@ describe('npm trust vs trust-native on the wire', () => {
     expect(r.oursSaw).toEqual(r.npmSaw)
     expect(r.npmSaw[0]).toMatchObject({ otp: undefined, authType: 'web' })
     expect(r.result.error.code).toBe('EOTP')
+  })
+})
+
+describe('npm publish through OIDC vs exchangeToken', () => {
+  const config = { id: ID, type: 'github', claims: { repository: 'acme/tools', workflow_ref: { file: 'release.yml' } }, permissions: ['createPackage'] }
+
+  /** A project to publish, with the registry but no token: OIDC is the only way in. */
+  function publishable(version) {
+    const dir = project({ name: '@acme/tools', version }, `registry=${emulator.url}\n`)
+    writeFileSync(join(dir, 'index.js'), 'module.exports = 1\n')
+    return dir
+  }
+
+  /** The OIDC part of what the emulator saw: the id_token request and the exchange. */
+  function oidcRequests() {
+    return emulator.requests()
+      .filter((r) => r.path.startsWith('/-/oidc/') || r.path.startsWith('/-/npm/v1/oidc/'))
+      .map((r) => ({
+        method: r.method,
+        path: r.path,
+        body: r.body,
+        accept: r.path.startsWith('/-/oidc/') ? r.headers.accept : undefined,
+        authScheme: r.headers.authorization?.split(' ')[0],
+        // id_tokens are minted per request: compare what they say, not their iat/jti.
+        claims: r.path.startsWith('/-/npm/') ? stable(tn.decodeIdToken(r.headers.authorization.slice(7)).claims) : undefined,
+        requestToken: r.path.startsWith('/-/oidc/') ? r.headers.authorization : undefined,
+        command: r.headers['npm-command'],
+        authType: r.headers['npm-auth-type'],
+        contentType: r.headers['content-type'],
+      }))
+  }
+  const stable = ({ iat, nbf, exp, jti, ...claims }) => claims
+
+  it('GitHub Actions: npm publish succeeds, and the id_token request and exchange match', async () => {
+    emulator.seed({ packages: [{ name: '@acme/tools', maintainers: ['alice'], publishers: [config], versions: ['1.0.0'] }] })
+    const job = emulator.githubActionsJob({ repository: 'acme/tools' })
+    emulator.clearRequests()
+    const cli = await npm(['publish', '--provenance=false'], publishable('1.1.0'), { ...job, CI: 'true' })
+    expect(cli.code, cli.stderr).toBe(0)
+    expect(emulator.versions('@acme/tools')).toEqual(['1.0.0', '1.1.0'])
+    const npmSaw = oidcRequests()
+    expect(npmSaw.map((r) => `${r.method} ${r.path}`)).toEqual([
+      'GET /-/oidc/github/token?api-version=2.0&audience=npm%3A127.0.0.1',
+      'POST /-/npm/v1/oidc/token/exchange/package/@acme%2ftools',
+    ])
+
+    emulator.clearRequests()
+    await withCiEnv({ ...job, CI: 'true' }, () => tn.exchangeToken({ cwd: publishable('1.2.0') }))
+    expect(oidcRequests()).toEqual(npmSaw)
+  })
+
+  it('GitLab CI/CD: the same exchange request, byte for byte, from NPM_ID_TOKEN', async () => {
+    const gitlab = { type: 'gitlab', claims: { project_path: 'acme/tools', ci_config_ref_uri: { file: '.gitlab-ci.yml' } }, permissions: ['createPackage'] }
+    emulator.seed({ packages: [{ name: '@acme/tools', maintainers: ['alice'], publishers: [gitlab], versions: ['1.0.0'] }] })
+    const idToken = emulator.issueIdToken({ provider: 'gitlab', claims: { project_path: 'acme/tools' } })
+    const ci = { GITLAB_CI: 'true', CI: 'true', NPM_ID_TOKEN: idToken }
+    emulator.clearRequests()
+    const cli = await npm(['publish', '--provenance=false'], publishable('1.1.0'), ci)
+    expect(cli.code, cli.stderr).toBe(0)
+    const exchange = (r) => r.path.startsWith('/-/npm/v1/oidc/')
+    const npmSaw = wire(emulator.requests().filter(exchange))
+    expect(npmSaw).toHaveLength(1)
+
+    emulator.clearRequests()
+    await withCiEnv(ci, () => tn.exchangeToken({ cwd: publishable('1.2.0') }))
+    expect(wire(emulator.requests().filter(exchange))).toEqual(npmSaw)
+    expect(npmSaw[0]).toMatchObject({ authorization: `Bearer ${idToken}`, command: 'publish', authType: 'web', body: '' })
   })
 })

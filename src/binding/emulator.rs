@@ -7,8 +7,9 @@ use napi_derive::napi;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
+use super::oidc::PypiPublisherSpec;
 use super::{convert, decode, js_error, promise_with};
-use crate::emulator::{Emulator, EmulatorConfig};
+use crate::emulator::{Emulator, EmulatorConfig, ID_TOKEN_LIFETIME};
 use crate::error::{Code, Error as CoreError, Result as CoreResult};
 
 /// A user of the emulated registry.
@@ -43,17 +44,32 @@ pub struct EmulatorPackage {
     #[napi(ts_type = "Array<Record<string, unknown>>")]
     #[serde(default)]
     pub publishers: Vec<serde_json::Value>,
+    /// Versions already published.
+    #[serde(default)]
+    pub versions: Vec<String>,
+}
+
+/// A project on the emulated PyPI and its trusted publishers.
+#[napi(object)]
+#[derive(Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct EmulatorPypiProject {
+    pub name: String,
+    #[serde(default)]
+    pub publishers: Vec<PypiPublisherSpec>,
 }
 
 /// Users and packages to start the emulator with.
 #[napi(object)]
 #[derive(Default, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct EmulatorSeed {
     #[serde(default)]
     pub users: Vec<EmulatorUser>,
     #[serde(default)]
     pub packages: Vec<EmulatorPackage>,
+    #[serde(default)]
+    pub pypi_projects: Vec<EmulatorPypiProject>,
 }
 
 /// A way for the emulator to misbehave, and which requests it applies to.
@@ -79,6 +95,20 @@ pub struct FaultRule {
     /// Only requests whose path contains this text.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub path: Option<String>,
+}
+
+/// An id_token to sign.
+#[napi(object)]
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct IdTokenSpec {
+    #[napi(ts_type = "'github' | 'gitlab' | 'circleci' | 'google'")]
+    pub provider: String,
+    pub audience: Option<String>,
+    #[napi(ts_type = "Record<string, unknown>")]
+    pub claims: Option<serde_json::Value>,
+    /// Seconds until expiry; negative for an already expired token. Default 300.
+    pub expires_in: Option<i32>,
 }
 
 /// A request the emulator received.
@@ -118,6 +148,68 @@ impl RegistryEmulator {
     #[napi(getter)]
     pub fn url(&self) -> String {
         self.inner.url()
+    }
+
+    /// The audience npm requests id_tokens for when publishing here: `npm:127.0.0.1`.
+    #[napi(getter)]
+    pub fn npm_audience(&self) -> String {
+        self.inner.npm_audience()
+    }
+
+    /// Signs an id_token as a CI provider would: `claims` over realistic defaults (GitHub's
+    /// `workflow_ref` follows `repository`, GitLab's `ci_config_ref_uri` follows
+    /// `project_path`), for `audience` (default: `npmAudience`), valid `expiresIn` seconds
+    /// (default 300; negative for an expired token).
+    #[napi(ts_args_type = "options: IdTokenSpec")]
+    pub fn issue_id_token(&self, env: &Env, options: Object) -> napi::Result<String> {
+        let spec: IdTokenSpec = decode(env, Some(&options)).map_err(|e| js_error(env, e))?;
+        let audience = spec.audience.unwrap_or_else(|| self.inner.npm_audience());
+        let claims = spec.claims.unwrap_or_else(|| serde_json::json!({}));
+        let lifetime = spec.expires_in.map_or(ID_TOKEN_LIFETIME, i64::from);
+        self.inner
+            .issue_id_token(&spec.provider, &audience, &claims, lifetime)
+            .ok_or_else(|| {
+                js_error(
+                    env,
+                    CoreError::invalid_input(
+                        "provider",
+                        format!(
+                            "Unknown provider {}: expected github, gitlab, circleci or google",
+                            spec.provider
+                        ),
+                    ),
+                )
+            })
+    }
+
+    /// Registers a GitHub Actions job whose id_tokens carry `claims`, and returns the variables
+    /// GitHub sets for a job with `permissions: id-token: write` (merge them into the
+    /// environment).
+    #[napi(ts_args_type = "claims?: Record<string, unknown>")]
+    pub fn github_actions_job(&self, claims: Option<serde_json::Value>) -> HashMap<String, String> {
+        self.inner
+            .github_actions_job(claims.unwrap_or_else(|| serde_json::json!({})))
+            .into_iter()
+            .collect()
+    }
+
+    /// Sets the identity the emulated Google Cloud metadata server hands out, and returns the
+    /// variable (`GCE_METADATA_HOST`) that points clients at it.
+    #[napi(ts_args_type = "claims?: Record<string, unknown>")]
+    pub fn google_cloud_identity(
+        &self,
+        claims: Option<serde_json::Value>,
+    ) -> HashMap<String, String> {
+        self.inner
+            .google_cloud_identity(claims.unwrap_or_else(|| serde_json::json!({})))
+            .into_iter()
+            .collect()
+    }
+
+    /// The versions published of a package, or `null` if it does not exist.
+    #[napi]
+    pub fn versions(&self, package: String) -> Option<Vec<String>> {
+        self.inner.versions(&package)
     }
 
     /// Every request received so far, oldest first.

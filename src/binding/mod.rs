@@ -6,6 +6,7 @@
 //! same way (`EINVALIDINPUT`), never throw synchronously.
 
 mod emulator;
+mod oidc;
 mod trust;
 
 use std::future::Future;
@@ -59,6 +60,20 @@ fn js_error(env: &Env, error: CoreError) -> napi::Error {
         if let Some(web) = &error.web_auth {
             object.set("authUrl", web.auth_url.as_str())?;
             object.set("doneUrl", web.done_url.as_str())?;
+        }
+        if let Some(oidc) = &error.oidc {
+            if let Some(claims) = &oidc.claims {
+                object.set("claims", claims.clone())?;
+            }
+            if let Some(package) = &oidc.package {
+                object.set("package", package.as_str())?;
+            }
+            if !oidc.errors.is_empty() {
+                object.set(
+                    "errors",
+                    serde_json::to_value(&oidc.errors).unwrap_or_default(),
+                )?;
+            }
         }
         Ok(napi::Error::from(object.to_unknown()))
     };

@@ -78,25 +78,26 @@ pub async fn mint_pypi_token(options: PypiOptions) -> Result<PypiToken> {
         &Secrets::default(),
     )
     .await?;
-    let audience =
-        match answer {
-            Answer::Ok(body) => body
-                .get("audience")
-                .and_then(Value::as_str)
-                .map(str::to_string),
-            Answer::Refused(status, _) => return Err(Error::new(
+    let audience = match answer {
+        Answer::Ok(body) => body
+            .get("audience")
+            .and_then(Value::as_str)
+            .map(str::to_string),
+        Answer::Refused(status, _) => {
+            return Err(Error::new(
                 Code::OidcExchange,
                 format!(
                     "{index} does not offer trusted publishing ({audience_url} answered {status})."
                 ),
-            )),
+            ))
         }
-        .ok_or_else(|| {
-            Error::new(
-                Code::Response,
-                format!("{audience_url} answered without an `audience`."),
-            )
-        })?;
+    }
+    .ok_or_else(|| {
+        Error::new(
+            Code::Response,
+            format!("{audience_url} answered without an `audience`."),
+        )
+    })?;
 
     let id_token = id_token_for(&audience, options.id_token.clone(), None, &env).await?;
     let context = OidcContext {
