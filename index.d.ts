@@ -164,8 +164,27 @@ export interface CommonOptions {
    * Reads (`listPublishers`) are performed anyway.
    */
   dryRun?: boolean
-  /** Total time allowed for one request, in milliseconds. Default: 30000. */
+  /** Total time for the call, retries included, in milliseconds. Default: 30000. */
   timeoutMs?: number
+  /**
+   * How many times a failed request may be retried (connection errors, 5xx, 429; creates
+   * only when the registry cannot have acted on them). Default: 3.
+   */
+  retries?: number
+  /**
+   * Send credentials over plain http to a host other than this machine. Default: false
+   * (`EINSECURE`).
+   */
+  allowInsecure?: boolean
+  /**
+   * Asked when the registry wants a one-time password and `otp` is not given (or no longer
+   * accepted). Answer the code for `{ type: 'otp' }`; for `{ type: 'web', authUrl }` show the
+   * URL and trust-native waits for the approval. An OTP obtained this way is reused by later
+   * calls to the same registry with the same token while the registry accepts it.
+   */
+  onOtp?: (challenge: OtpChallenge) => Promise<string | undefined | void> | string | undefined | void
+  /** How long to wait for a web 2FA approval, in milliseconds. Default: 300000. */
+  webAuthTimeoutMs?: number
 }
 
 /** A JWT's header and claims, unverified. */
@@ -491,6 +510,17 @@ export interface MintPypiTokenOptions {
   /** An id_token for the index's audience. Default: one from the CI provider. */
   idToken?: string
   timeoutMs?: number
+}
+
+/**
+ * What the registry asks for: `{ type: 'otp' }` (answer the code) or
+ * `{ type: 'web', authUrl, doneUrl }` (show `authUrl`; trust-native polls `doneUrl` and
+ * continues when the approval is done; answering a code instead also works).
+ */
+export interface OtpChallenge {
+  type: 'otp' | 'web'
+  authUrl?: string
+  doneUrl?: string
 }
 
 /** An HTTP request as sent (or, in a dry run, as it would be sent). Credentials are masked. */

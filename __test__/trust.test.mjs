@@ -233,16 +233,20 @@ describe('errors: a stable code, the HTTP details, and what to do', () => {
     expect(wrong.message).toContain('rejected')
   })
 
-  it('E429 and E5xx from the registry', async () => {
-    emulator.injectFault({ kind: 'status', status: 429, retryAfter: 30, times: 1 })
+  it('E429 and E5xx from the registry, once retries are spent', async () => {
+    // The registry asks for more patience than the call has: no point waiting.
+    emulator.injectFault({ kind: 'status', status: 429, retryAfter: 60, times: 1 })
     const limited = await codeOf(tn.listPublishers(asAlice(emulator, { package: 'widgets' })))
     expect(limited).toMatchObject({ code: 'E429', statusCode: 429 })
+    expect(limited.message).toContain('wait 60 s')
     for (const status of [500, 502, 503]) {
-      emulator.injectFault({ kind: 'status', status, times: 1 })
-      const error = await codeOf(tn.addGithubPublisher({ ...asAlice(emulator), ...github }))
+      emulator.injectFault({ kind: 'status', status, times: 1, method: 'POST' })
+      const error = await codeOf(tn.addGithubPublisher({ ...asAlice(emulator), ...github, retries: 0 }))
       expect(error).toMatchObject({ code: `E${status}`, statusCode: status })
       expect(error.message).toContain('retry later')
+      expect(error.message).toContain('it was not created')
     }
+    expect(emulator.publishers('widgets')).toEqual([])
   })
 
   it('ENETWORK when the registry cannot be reached', async () => {

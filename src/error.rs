@@ -20,6 +20,10 @@ pub enum Code {
     Timeout,
     /// The registry answered, but not with something we can read.
     Response,
+    /// Credentials would go over plain http to a host that is not this machine.
+    Insecure,
+    /// The TLS handshake failed (an untrusted or invalid certificate).
+    Tls,
     /// An OIDC call outside a CI provider that can issue id_tokens.
     OidcNotCi,
     /// The CI job is not allowed (or not set up) to get an id_token.
@@ -45,6 +49,8 @@ impl Code {
             Code::Network => "ENETWORK".into(),
             Code::Timeout => "ETIMEDOUT".into(),
             Code::Response => "ERESPONSE".into(),
+            Code::Insecure => "EINSECURE".into(),
+            Code::Tls => "ETLS".into(),
             Code::OidcNotCi => "EOIDCNOTCI".into(),
             Code::OidcPermission => "EOIDCPERMISSION".into(),
             Code::OidcProvider => "EOIDCPROVIDER".into(),
@@ -97,6 +103,9 @@ pub struct Error {
     pub http: Option<Box<HttpContext>>,
     pub web_auth: Option<Box<WebAuth>>,
     pub oidc: Option<Box<OidcContext>>,
+    /// Facts the transport adds (retries made, a redirect that withheld credentials), kept apart
+    /// so a layer that rewrites `message` keeps them.
+    pub notes: Vec<String>,
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -110,7 +119,16 @@ impl Error {
             http: None,
             web_auth: None,
             oidc: None,
+            notes: Vec::new(),
         }
+    }
+
+    /// The message with its notes: what users see.
+    pub fn full_message(&self) -> String {
+        std::iter::once(self.message.as_str())
+            .chain(self.notes.iter().map(String::as_str))
+            .collect::<Vec<_>>()
+            .join(" ")
     }
 
     pub fn invalid_input(field: impl Into<String>, message: impl Into<String>) -> Self {
@@ -137,7 +155,7 @@ impl Error {
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.code.as_str(), self.message)
+        write!(f, "{}: {}", self.code.as_str(), self.full_message())
     }
 }
 

@@ -2,12 +2,11 @@
 //! package.json, npm's config, and from those the registry and credentials for a package.
 
 use std::path::PathBuf;
-use std::time::Duration;
 
 use crate::config::{self, EnvVars, NpmConfig, Overrides, Resolved};
 use crate::error::Result;
 use crate::package::{Manifest, PackageName};
-use crate::registry::{Registry, UserAgent};
+use crate::registry::{Policy, Registry, UserAgent};
 use crate::trust::infer_package_name;
 
 /// The options every registry call takes (the JS API's common options).
@@ -19,11 +18,12 @@ pub struct CallOptions {
     pub otp: Option<String>,
     pub cwd: Option<PathBuf>,
     pub dry_run: bool,
-    pub timeout: Option<Duration>,
     /// The Node.js version for the user agent, when called from Node.
     pub node_version: Option<String>,
     /// The environment to read npm config and tokens from; the process's when `None`.
     pub env: Option<EnvVars>,
+    /// Timeouts, retries, 2FA prompting. Its transport settings are replaced by npm's config.
+    pub policy: Policy,
 }
 
 pub struct Session<'a> {
@@ -62,19 +62,28 @@ impl<'a> Session<'a> {
         config::resolve(&self.config, &overrides, Some(package))
     }
 
+    /// A client for `resolved`'s registry, with the call's policy and npm's transport settings.
+    pub fn registry(&self, resolved: &Resolved, command: &'static str) -> Result<Registry> {
+        let policy = Policy {
+            transport: resolved.transport.clone(),
+            ..self.call.policy.clone()
+        };
+        Registry::new(
+            resolved.registry.clone(),
+            UserAgent::new(self.call.node_version.as_deref()),
+            command,
+            &policy,
+        )
+    }
+
     /// A registry client for `package`, with its token; `ENEEDAUTH` when there is none.
     pub fn registry_for(&self, package: &PackageName) -> Result<Registry> {
         let resolved = self.resolve(package)?;
-        let Some(token) = resolved.token else {
+        let Some(token) = &resolved.token else {
             return Err(config::need_auth(&self.config, &resolved.registry));
         };
-        Ok(Registry::new(
-            resolved.registry,
-            UserAgent::new(self.call.node_version.as_deref()),
-            "trust",
-        )?
-        .with_token(Some(token.value))
-        .with_otp(self.call.otp.clone())
-        .with_timeout(self.call.timeout))
+        Ok(self
+            .registry(&resolved, "trust")?
+            .with_credentials(Some(token.value.clone()), self.call.otp.clone()))
     }
 }

@@ -281,7 +281,7 @@ async fn network_and_timeout_errors() {
     // A server that accepts and never answers.
     let silent = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     c.registry = Some(format!("http://{}/", silent.local_addr().unwrap()));
-    c.timeout = Some(std::time::Duration::from_millis(200));
+    c.policy.timeout = Some(std::time::Duration::from_millis(200));
     let hold = tokio::spawn(async move {
         let _conn = silent.accept().await;
         tokio::time::sleep(std::time::Duration::from_secs(5)).await;

@@ -7,6 +7,7 @@
 
 mod emulator;
 mod oidc;
+mod prompt;
 mod trust;
 
 use std::future::Future;
@@ -42,7 +43,7 @@ fn convert<A: Serialize, B: DeserializeOwned>(value: &A) -> napi::Result<B> {
 /// never stores a secret in one.
 fn js_error(env: &Env, error: CoreError) -> napi::Error {
     let build = || -> napi::Result<napi::Error> {
-        let mut object = env.create_error(napi::Error::from_reason(error.message.clone()))?;
+        let mut object = env.create_error(napi::Error::from_reason(error.full_message()))?;
         object.set("code", error.code.as_str())?;
         if let Some(field) = &error.field {
             object.set("field", field.as_str())?;

@@ -15,6 +15,7 @@ use crate::oidc::diagnose::{self, AnyPublisher, Expectation, Failure, PypiPublis
 use crate::oidc::exchange::{self, ExchangeOptions, NpmrcTarget};
 use crate::oidc::pypi::{self, PypiOptions};
 use crate::oidc::{self as core_oidc, jwt, IdTokenOptions};
+use crate::registry::Policy;
 use crate::session::CallOptions;
 use crate::trust::Publisher;
 
@@ -356,8 +357,11 @@ pub fn exchange_token<'env>(
                 package: o.package,
                 registry: o.registry,
                 cwd: o.cwd.map(PathBuf::from),
-                timeout: timeout(o.timeout_ms),
                 node_version: node_version(env),
+                policy: Policy {
+                    timeout: timeout(o.timeout_ms),
+                    ..Policy::default()
+                },
                 ..CallOptions::default()
             },
             id_token: o.id_token,

@@ -9,8 +9,9 @@ use napi_derive::napi;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
-use super::{decode, node_version, promise};
+use super::{decode, node_version, promise, prompt};
 use crate::error::{Code, Error as CoreError, Result as CoreResult};
+use crate::registry::Policy;
 use crate::session::CallOptions;
 use crate::trust::{
     self, circleci::CIRCLECI, github::GITHUB, gitlab::GITLAB, Provider, PublisherInput,
@@ -36,8 +37,26 @@ pub struct CommonOptions {
     /// Validate everything and return the exact request that would be sent, without sending it.
     /// Reads (`listPublishers`) are performed anyway.
     pub dry_run: Option<bool>,
-    /// Total time allowed for one request, in milliseconds. Default: 30000.
+    /// Total time for the call, retries included, in milliseconds. Default: 30000.
     pub timeout_ms: Option<u32>,
+    /// How many times a failed request may be retried (connection errors, 5xx, 429; creates
+    /// only when the registry cannot have acted on them). Default: 3.
+    pub retries: Option<u32>,
+    /// Send credentials over plain http to a host other than this machine. Default: false
+    /// (`EINSECURE`).
+    pub allow_insecure: Option<bool>,
+    /// Asked when the registry wants a one-time password and `otp` is not given (or no longer
+    /// accepted). Answer the code for `{ type: 'otp' }`; for `{ type: 'web', authUrl }` show the
+    /// URL and trust-native waits for the approval. An OTP obtained this way is reused by later
+    /// calls to the same registry with the same token while the registry accepts it.
+    // Declared here for TypeScript; the function itself is read by `prompt::from_options`.
+    #[serde(skip)]
+    #[napi(
+        ts_type = "(challenge: OtpChallenge) => Promise<string | undefined | void> | string | undefined | void"
+    )]
+    pub on_otp: Option<()>,
+    /// How long to wait for a web 2FA approval, in milliseconds. Default: 300000.
+    pub web_auth_timeout_ms: Option<u32>,
 }
 
 /// Which operations a trusted publisher may perform. When neither is given, publishing is
@@ -188,18 +207,37 @@ pub struct RevokePublisherResult {
     pub request: PlannedRequest,
 }
 
-fn call_options(env: &Env, common: CommonOptions) -> CallOptions {
-    CallOptions {
+fn millis(ms: Option<u32>) -> Option<Duration> {
+    ms.map(|ms| Duration::from_millis(ms.into()))
+}
+
+/// The core's call options from a JS options object.
+pub fn call_options(env: &Env, options: Option<&Object>) -> CoreResult<CallOptions> {
+    let common: CommonOptions = decode(env, options)?;
+    let otp_prompt = match options {
+        Some(object) => prompt::from_options(object).map_err(|e| {
+            CoreError::invalid_input("onOtp", format!("onOtp must be a function: {}", e.reason))
+        })?,
+        None => None,
+    };
+    Ok(CallOptions {
         package: common.package,
         registry: common.registry,
         token: common.token,
         otp: common.otp,
         cwd: common.cwd.map(PathBuf::from),
         dry_run: common.dry_run.unwrap_or(false),
-        timeout: common.timeout_ms.map(|ms| Duration::from_millis(ms.into())),
         node_version: node_version(env),
         env: None,
-    }
+        policy: Policy {
+            timeout: millis(common.timeout_ms),
+            retries: common.retries,
+            allow_insecure: common.allow_insecure.unwrap_or(false),
+            otp_prompt,
+            web_auth_timeout: millis(common.web_auth_timeout_ms),
+            ..Policy::default()
+        },
+    })
 }
 
 /// Decodes the provider's options, the permissions and the common options of one JS object.
@@ -210,7 +248,6 @@ fn add_input<P: DeserializeOwned + Serialize>(
 ) -> CoreResult<(PublisherInput, CallOptions)> {
     let specific: P = decode(env, Some(options))?;
     let permissions: PublishPermissions = decode(env, Some(options))?;
-    let common: CommonOptions = decode(env, Some(options))?;
     let map = match serde_json::to_value(&specific) {
         Ok(serde_json::Value::Object(map)) => map,
         _ => return Err(CoreError::new(Code::InvalidInput, "Invalid options")),
@@ -220,7 +257,7 @@ fn add_input<P: DeserializeOwned + Serialize>(
         allow_publish: permissions.allow_publish,
         allow_stage_publish: permissions.allow_stage_publish,
     };
-    Ok((input, call_options(env, common)))
+    Ok((input, call_options(env, Some(options))?))
 }
 
 fn add<'env, P: DeserializeOwned + Serialize>(
@@ -329,7 +366,7 @@ pub fn list_publishers<'env>(
     env: &'env Env,
     options: Option<Object<'env>>,
 ) -> napi::Result<PromiseRaw<'env, Vec<Publisher>>> {
-    let call = decode::<CommonOptions>(env, options.as_ref()).map(|c| call_options(env, c));
+    let call = call_options(env, options.as_ref());
     promise(env, async move { trust::list_publishers(&call?).await })
 }
 
@@ -350,7 +387,7 @@ pub fn revoke_publisher<'env>(
     options: Object<'env>,
 ) -> napi::Result<PromiseRaw<'env, RevokePublisherResult>> {
     let input = decode::<RevokeOptions>(env, Some(&options))
-        .and_then(|r| Ok((r.id, call_options(env, decode(env, Some(&options))?))));
+        .and_then(|r| Ok((r.id, call_options(env, Some(&options))?)));
     promise(env, async move {
         let (id, call) = input?;
         trust::revoke_publisher(&id, &call).await

@@ -7,6 +7,7 @@
 //! `{prefix}/etc/npmrc`). `NPM_TOKEN` is the last fallback for the token.
 
 pub mod npmrc;
+pub mod transport;
 pub mod write;
 
 use std::collections::HashMap;
@@ -149,19 +150,37 @@ impl NpmConfig {
         self.files.push((layer, path, found));
     }
 
+    /// Every value of a list key (`ca[]=`) from the highest layer that sets it.
+    pub fn setting_list(&self, key: &str) -> Option<(Vec<String>, Source)> {
+        self.layers.iter().find_map(|layer| {
+            let values: Vec<String> = layer
+                .entries
+                .iter()
+                .filter(|(k, _)| k == key)
+                .map(|(_, v)| v.clone())
+                .collect();
+            (!values.is_empty()).then(|| (values, layer.source_of(key)))
+        })
+    }
+
     /// A key's value from the highest layer that sets it; the last occurrence within a file wins.
     pub fn setting(&self, key: &str) -> Option<(String, Source)> {
         self.layers.iter().find_map(|layer| {
             let (k, v) = layer.entries.iter().rev().find(|(k, _)| k == key)?;
-            let source = match &layer.path {
-                Some(path) => Source::File {
-                    path: path.clone(),
-                    key: k.clone(),
-                },
-                None => Source::Env(format!("npm_config_{k}")),
-            };
-            Some((v.clone(), source))
+            Some((v.clone(), layer.source_of(k)))
         })
+    }
+}
+
+impl Entries {
+    fn source_of(&self, key: &str) -> Source {
+        match &self.path {
+            Some(path) => Source::File {
+                path: path.clone(),
+                key: key.into(),
+            },
+            None => Source::Env(format!("npm_config_{key}")),
+        }
     }
 }
 
@@ -239,12 +258,14 @@ pub struct Overrides {
     pub token: Option<String>,
 }
 
-/// The registry a request goes to and the credentials it carries.
+/// The registry a request goes to, the credentials it carries, and how it gets there.
 #[derive(Debug, Clone)]
 pub struct Resolved {
     pub registry: Url,
     pub registry_source: Source,
     pub token: Option<Token>,
+    pub transport: transport::TransportConfig,
+    pub transport_report: transport::TransportReport,
 }
 
 impl Resolved {
@@ -278,10 +299,13 @@ pub fn resolve(
         }),
         None => token_for(config, &registry),
     };
+    let (transport, transport_report) = transport::resolve(config)?;
     Ok(Resolved {
         registry,
         registry_source,
         token,
+        transport,
+        transport_report,
     })
 }
 

@@ -14,7 +14,7 @@ use crate::config::write::{auth_env, write_auth_token, WrittenAuth};
 use crate::config::Source;
 use crate::error::{Code, Error, OidcContext, Result};
 use crate::package::project_root;
-use crate::registry::{ApiRequest, Registry, UserAgent};
+use crate::registry::ApiRequest;
 use crate::session::{CallOptions, Session};
 
 /// Where to write the exchanged token for package managers.
@@ -79,13 +79,9 @@ pub async fn exchange_token(options: ExchangeOptions) -> Result<Exchanged> {
     let with_context = |e: Error| e.with_oidc(context.clone());
     jwt::check(&id_token.jwt(), &audience, jwt::now()).map_err(with_context)?;
 
-    let registry = Registry::new(
-        registry_url.clone(),
-        UserAgent::new(call.node_version.as_deref()),
-        "publish",
-    )?
-    .with_token(Some(id_token.token.clone()))
-    .with_timeout(call.timeout);
+    let registry = session
+        .registry(&resolved, "publish")?
+        .with_id_token(id_token.token.clone());
     let answer = registry
         .send(&exchange_request(&package.escaped()))
         .await

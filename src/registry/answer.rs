@@ -1,42 +1,31 @@
 //! Registry answers: a JSON value on success, else an [`Error`] with npm's code for the status
 //! (npm-registry-fetch's `check-response`), the registry's own message, and nothing secret.
 
-use std::time::Duration;
-
 use serde_json::Value;
 
 use crate::error::{Code, Error, HttpContext, Result, Secrets, WebAuth};
 
 /// Longest registry text kept in an error: enough to read, short enough not to flood a log.
-const EXCERPT: usize = 300;
+pub const EXCERPT: usize = 300;
 
-pub async fn read(
-    response: reqwest::Response,
+/// A registry answer as read off the wire.
+pub struct Raw<'a> {
+    pub status: u16,
+    pub www_authenticate: Option<String>,
+    pub body: &'a [u8],
+}
+
+/// The JSON value of a success, or the error a failure stands for.
+pub fn interpret(
+    raw: Raw<'_>,
     mut context: HttpContext,
     secrets: &Secrets,
     otp_was_sent: bool,
 ) -> Result<Value> {
-    let status = response.status().as_u16();
+    let status = raw.status;
     context.status = Some(status);
-    let www_authenticate = response
-        .headers()
-        .get("www-authenticate")
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_ascii_lowercase);
-    let bytes = response.bytes().await.map_err(|e| {
-        Error::new(
-            Code::Network,
-            format!(
-                "The connection broke while reading the answer to {} {}: {}",
-                context.method,
-                context.url,
-                cause(&e)
-            ),
-        )
-        .with_http(context.clone())
-    })?;
-    let text = String::from_utf8_lossy(&bytes);
-    let json: Option<Value> = serde_json::from_slice(&bytes).ok();
+    let text = String::from_utf8_lossy(raw.body);
+    let json: Option<Value> = serde_json::from_slice(raw.body).ok();
 
     if (200..300).contains(&status) {
         return match json {
@@ -61,6 +50,7 @@ pub async fn read(
         .as_deref()
         .map(|m| format!(" The registry said: \"{m}\"."))
         .unwrap_or_default();
+    let www_authenticate = raw.www_authenticate.map(|w| w.to_ascii_lowercase());
     let otp_challenge = status == 401
         && (www_authenticate
             .as_deref()
@@ -70,14 +60,14 @@ pub async fn read(
     let error = if otp_challenge {
         let web_auth = json.as_ref().and_then(web_auth);
         let message = if otp_was_sent {
-            "The one-time password was rejected: it may have expired (codes last 30 seconds). Pass a fresh `otp`.".to_string()
+            "The one-time password was rejected: it may have expired (codes last 30 seconds). Pass a fresh `otp`, or an `onOtp` callback to be asked.".to_string()
         } else if let Some(web) = &web_auth {
             format!(
-                "This operation requires two-factor authentication. Pass `otp` with a code from your authenticator, or approve it in a browser at {} and retry.",
+                "This operation requires two-factor authentication. Pass `otp` with a code from your authenticator, or `onOtp` to be asked, or approve it in a browser at {} and retry.",
                 web.auth_url
             )
         } else {
-            "This operation requires two-factor authentication: pass `otp` with a code from your authenticator.".to_string()
+            "This operation requires two-factor authentication: pass `otp` with a code from your authenticator, or an `onOtp` callback to be asked.".to_string()
         };
         Error {
             web_auth,
@@ -124,46 +114,12 @@ fn web_auth(json: &Value) -> Option<Box<WebAuth>> {
     }))
 }
 
-fn excerpt(text: &str) -> String {
+pub fn excerpt(text: &str) -> String {
     let text = text.trim();
     match text.char_indices().nth(EXCERPT) {
         Some((cut, _)) => format!("{}…", &text[..cut]),
         None => text.to_string(),
     }
-}
-
-/// The innermost cause of a transport error, without the URL reqwest prefixes (we add our own).
-fn cause(error: &reqwest::Error) -> String {
-    let mut source: &dyn std::error::Error = error;
-    while let Some(inner) = source.source() {
-        source = inner;
-    }
-    source.to_string()
-}
-
-pub fn transport_error(error: reqwest::Error, context: HttpContext, timeout: Duration) -> Error {
-    let (code, message) = if error.is_timeout() {
-        (
-            Code::Timeout,
-            format!(
-                "{} {} got no answer within {} ms. Check your network, or raise `timeoutMs`.",
-                context.method,
-                context.url,
-                timeout.as_millis()
-            ),
-        )
-    } else {
-        (
-            Code::Network,
-            format!(
-                "Could not reach the registry for {} {}: {}. Check the registry URL and your network or proxy.",
-                context.method,
-                context.url,
-                cause(&error)
-            ),
-        )
-    };
-    Error::new(code, message).with_http(context)
 }
 
 #[cfg(test)]

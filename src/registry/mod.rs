@@ -1,22 +1,32 @@
 //! Talking to an npm registry: the same requests npm-registry-fetch sends (path joining,
-//! headers, bearer auth, `npm-otp`), and answers turned into typed results or [`Error`]s.
+//! headers, bearer auth, `npm-otp`), made resilient (retries within a time budget, 2FA prompts,
+//! redirects, size caps), and answers turned into typed results or [`Error`]s.
 
 mod answer;
+pub mod otp;
+pub mod retry;
 mod transport;
+mod wire;
 
 use std::collections::BTreeMap;
-use std::time::Duration;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use reqwest::{Method, Url};
 use serde::Serialize;
 use serde_json::Value;
 
+use crate::config::transport::TransportConfig;
 use crate::error::{Code, Error, HttpContext, Result, Secrets};
+use otp::{Challenge, Otp, OtpPrompt};
+use retry::Budget;
+use wire::{Attempt, Received, WireError};
 
-pub use answer::registry_message;
+pub use answer::{excerpt, registry_message};
 pub use transport::shared as shared_client;
+pub use wire::{check_secure, is_loopback};
 
-/// Default total time for one request, as npm's (`timeout` 30 s in npm-registry-fetch).
+/// Default time for one call, retries included.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// One registry API call, before it is sent: what a dry run shows and what `send` sends.
@@ -66,53 +76,125 @@ impl UserAgent {
     }
 }
 
-/// A registry endpoint with its credentials. Cheap to create: the HTTP connection pool behind it
-/// is shared by every client of the process.
+/// How a call may behave on the network.
+#[derive(Clone, Default)]
+pub struct Policy {
+    pub transport: TransportConfig,
+    /// Time for one call, retries included.
+    pub timeout: Option<Duration>,
+    pub retries: Option<u32>,
+    /// Allow credentials over plain http to a host that is not this machine.
+    pub allow_insecure: bool,
+    pub otp_prompt: Option<Arc<dyn OtpPrompt>>,
+    pub web_auth_timeout: Option<Duration>,
+}
+
+impl std::fmt::Debug for Policy {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Policy")
+            .field("timeout", &self.timeout)
+            .field("retries", &self.retries)
+            .field("allow_insecure", &self.allow_insecure)
+            .field("otp_prompt", &self.otp_prompt.is_some())
+            .finish()
+    }
+}
+
+/// A failed send, with what the caller needs to decide whether it is safe to try again.
+#[derive(Debug)]
+pub struct Failure {
+    /// Boxed: a failure travels through several layers of `Result`.
+    pub error: Box<Error>,
+    /// The registry may have acted on the request before the failure (a timeout or a 5xx after
+    /// the body was sent). A create must then be checked, not repeated.
+    pub maybe_processed: bool,
+    /// An earlier attempt of the same call failed after the registry may have acted on it: a
+    /// 404 on a retried DELETE then means the first one worked.
+    pub after_ambiguous_attempt: bool,
+    transient: bool,
+    retry_after: Option<Duration>,
+}
+
+impl Failure {
+    fn fatal(error: Error) -> Failure {
+        Failure {
+            error: Box::new(error),
+            maybe_processed: false,
+            after_ambiguous_attempt: false,
+            transient: false,
+            retry_after: None,
+        }
+    }
+}
+
+/// A registry endpoint with its credentials. Cheap to create: its HTTP client is shared by every
+/// call of the process for the same registry and transport settings.
 #[derive(Debug, Clone)]
 pub struct Registry {
     http: reqwest::Client,
     base: Url,
     token: Option<String>,
-    otp: Option<String>,
+    /// The bearer is an OIDC id_token: it must reach the exchange endpoint and nothing else.
+    id_token_bearer: bool,
+    otp: Otp,
     user_agent: UserAgent,
     /// `npm-command` header: the registry uses it to tailor 2FA answers.
     command: &'static str,
     timeout: Duration,
+    retries: u32,
+    allow_insecure: bool,
+    web_auth_timeout: Duration,
     secrets: Secrets,
 }
 
 impl Registry {
-    pub fn new(base: Url, user_agent: UserAgent, command: &'static str) -> Result<Self> {
+    pub fn new(
+        base: Url,
+        user_agent: UserAgent,
+        command: &'static str,
+        policy: &Policy,
+    ) -> Result<Self> {
         Ok(Registry {
-            http: transport::shared()?,
+            http: transport::client(&base, &policy.transport)?,
+            otp: Otp::new(
+                None,
+                policy.otp_prompt.clone(),
+                &base.origin().ascii_serialization(),
+                None,
+            ),
             base,
             token: None,
-            otp: None,
+            id_token_bearer: false,
             user_agent,
             command,
-            timeout: DEFAULT_TIMEOUT,
+            timeout: policy.timeout.unwrap_or(DEFAULT_TIMEOUT),
+            retries: policy.retries.unwrap_or(retry::DEFAULT_RETRIES),
+            allow_insecure: policy.allow_insecure,
+            web_auth_timeout: policy.web_auth_timeout.unwrap_or(otp::DEFAULT_WEB_TIMEOUT),
             secrets: Secrets::default(),
         })
     }
 
-    pub fn with_token(mut self, token: Option<String>) -> Self {
-        if let Some(t) = &token {
-            self.secrets.add(t);
+    /// The account's token, and the OTP given for it (if any).
+    pub fn with_credentials(mut self, token: Option<String>, otp: Option<String>) -> Self {
+        for secret in token.iter().chain(otp.iter()) {
+            self.secrets.add(secret);
         }
+        self.otp = Otp::new(
+            otp,
+            self.otp.prompt().cloned(),
+            &self.base.origin().ascii_serialization(),
+            token.as_deref(),
+        );
         self.token = token;
         self
     }
 
-    pub fn with_otp(mut self, otp: Option<String>) -> Self {
-        if let Some(o) = &otp {
-            self.secrets.add(o);
-        }
-        self.otp = otp;
-        self
-    }
-
-    pub fn with_timeout(mut self, timeout: Option<Duration>) -> Self {
-        self.timeout = timeout.unwrap_or(DEFAULT_TIMEOUT);
+    /// An id_token as the bearer: sent to the requested URL only, never along a redirect.
+    pub fn with_id_token(mut self, id_token: String) -> Self {
+        self.secrets.add(&id_token);
+        self.token = Some(id_token);
+        self.id_token_bearer = true;
         self
     }
 
@@ -120,8 +202,16 @@ impl Registry {
         &self.base
     }
 
+    pub fn retries(&self) -> u32 {
+        self.retries
+    }
+
     pub fn has_token(&self) -> bool {
         self.token.is_some()
+    }
+
+    pub fn secrets(&self) -> &Secrets {
+        &self.secrets
     }
 
     fn url(&self, path: &str) -> Result<Url> {
@@ -137,22 +227,22 @@ impl Registry {
     }
 
     /// The headers npm-registry-fetch sends for the same call, secrets included.
-    fn headers(&self, has_body: bool) -> Vec<(&'static str, String)> {
+    fn headers(&self, has_body: bool, otp: Option<&str>) -> Vec<(&'static str, String)> {
         let mut headers = vec![
             ("user-agent", self.user_agent.0.clone()),
             // npm forces `legacy` when an OTP is given, `web` otherwise (the registry then offers
             // the web 2FA flow in its 401 answer).
             (
                 "npm-auth-type",
-                if self.otp.is_some() { "legacy" } else { "web" }.into(),
+                if otp.is_some() { "legacy" } else { "web" }.into(),
             ),
             ("npm-command", self.command.into()),
         ];
         if let Some(token) = &self.token {
             headers.push(("authorization", format!("Bearer {token}")));
         }
-        if let Some(otp) = &self.otp {
-            headers.push(("npm-otp", otp.clone()));
+        if let Some(otp) = otp {
+            headers.push(("npm-otp", otp.to_string()));
         }
         if has_body {
             headers.push(("content-type", "application/json".into()));
@@ -164,7 +254,7 @@ impl Registry {
     /// The exact request `send` would make, with the token and OTP masked.
     pub fn plan(&self, request: &ApiRequest) -> Result<PlannedRequest> {
         let headers = self
-            .headers(request.body.is_some())
+            .headers(request.body.is_some(), self.otp.current().as_deref())
             .into_iter()
             .map(|(name, value)| {
                 let value = match name {
@@ -185,29 +275,336 @@ impl Registry {
 
     /// Sends the request and returns the JSON answer (`Value::Null` for an empty body).
     pub async fn send(&self, request: &ApiRequest) -> Result<Value> {
-        let url = self.url(&request.path)?;
+        self.try_send(request).await.map_err(|f| *f.error)
+    }
+
+    /// Sends with retries: transient failures (connection errors, timeouts, 5xx, 429) are
+    /// retried with backoff or after `Retry-After`, within the call's retries and time, unless
+    /// the request is not idempotent and the registry may already have acted on it. 2FA
+    /// challenges are answered through the prompt, once per challenge.
+    pub async fn try_send(&self, request: &ApiRequest) -> std::result::Result<Value, Failure> {
+        let budget = Budget::new(self.retries, self.timeout);
+        let idempotent = matches!(request.method, Method::GET | Method::HEAD | Method::DELETE);
+        let mut retry = 0;
+        let mut prompts = 0;
+        let mut ambiguous = false;
+        loop {
+            let otp = self.otp.current();
+            let mut failure = match self.attempt(request, otp.as_deref(), &budget).await {
+                Ok(value) => return Ok(value),
+                Err(failure) => failure,
+            };
+            failure.after_ambiguous_attempt = ambiguous;
+            ambiguous |= failure.maybe_processed;
+            if failure.error.code == Code::Otp && self.otp.prompt().is_some() && prompts < 2 {
+                prompts += 1;
+                if otp.is_some() && self.otp.given().is_none() {
+                    self.otp.forget();
+                }
+                let obtained = self
+                    .obtain_otp(failure.error.web_auth.as_deref())
+                    .await
+                    .map_err(Failure::fatal)?;
+                self.otp.remember(&obtained);
+                continue;
+            }
+            let safe = idempotent || !failure.maybe_processed;
+            if !(failure.transient && safe) {
+                return Err(failure);
+            }
+            retry += 1;
+            match budget.wait_before(retry, failure.retry_after) {
+                Some(wait) => tokio::time::sleep(wait).await,
+                None => return Err(self.exhausted(failure, retry - 1)),
+            }
+        }
+    }
+
+    fn exhausted(&self, mut failure: Failure, retries: u32) -> Failure {
+        if retries > 0 {
+            failure
+                .error
+                .notes
+                .push(format!("(Gave up after {retries} retries.)"));
+        }
+        if let Some(wait) = failure
+            .retry_after
+            .filter(|_| failure.error.code == Code::Http(429))
+        {
+            failure.error.notes.push(format!(
+                "The registry asks to wait {} s before retrying.",
+                wait.as_secs()
+            ));
+        }
+        failure
+    }
+
+    async fn attempt(
+        &self,
+        request: &ApiRequest,
+        otp: Option<&str>,
+        budget: &Budget,
+    ) -> std::result::Result<Value, Failure> {
+        let url = self.url(&request.path).map_err(Failure::fatal)?;
         let context = HttpContext {
             method: request.method.to_string(),
             url: url.to_string(),
             status: None,
             registry_message: None,
         };
-        let mut builder = self
-            .http
-            .request(request.method.clone(), url)
-            .timeout(self.timeout);
-        for (name, value) in self.headers(request.body.is_some()) {
-            builder = builder.header(name, value);
+        let remaining = budget.remaining();
+        if remaining.is_zero() {
+            return Err(Failure::fatal(self.timeout_error(&context)));
         }
-        if let Some(body) = &request.body {
-            builder = builder.body(body.to_string());
+        let headers = self.headers(request.body.is_some(), otp);
+        let body = request.body.as_ref().map(Value::to_string);
+        let received = wire::perform(Attempt {
+            http: &self.http,
+            method: request.method.clone(),
+            url,
+            headers: &headers,
+            body: body.as_deref(),
+            timeout: remaining,
+            credentials_follow_redirects: !self.id_token_bearer,
+            allow_insecure: self.allow_insecure,
+        })
+        .await;
+        match received {
+            Ok(received) => self.interpret(received, context, otp.is_some()),
+            Err(WireError::Refused(error)) => Err(Failure::fatal(error.with_http(context))),
+            Err(WireError::TooLarge { url }) => Err(Failure::fatal(
+                Error::new(
+                    Code::Response,
+                    format!(
+                        "The answer from {url} is larger than {} MiB; refusing to read it.",
+                        wire::MAX_BODY >> 20
+                    ),
+                )
+                .with_http(context),
+            )),
+            Err(WireError::Transport { error, url, sent }) => Err(Failure {
+                error: Box::new(self.transport_error(&error, &url, context)),
+                maybe_processed: sent,
+                after_ambiguous_attempt: false,
+                transient: true,
+                retry_after: None,
+            }),
         }
-        let response = builder
-            .send()
-            .await
-            .map_err(|e| answer::transport_error(e, context.clone(), self.timeout))?;
-        answer::read(response, context, &self.secrets, self.otp.is_some()).await
     }
+
+    fn interpret(
+        &self,
+        received: Received,
+        mut context: HttpContext,
+        otp_sent: bool,
+    ) -> std::result::Result<Value, Failure> {
+        context.url = received.url.to_string();
+        let status = received.status;
+        let raw = answer::Raw {
+            status,
+            www_authenticate: received.www_authenticate,
+            body: &received.body,
+        };
+        answer::interpret(raw, context, &self.secrets, otp_sent).map_err(|mut error| {
+            if let (Some(origin), 401 | 403) = (&received.credentials_withheld_from, status) {
+                error.notes.push(format!(
+                    "The registry redirected to {origin}, which is another origin: credentials are not sent there."
+                ));
+            }
+            Failure {
+                error: Box::new(error),
+                maybe_processed: status >= 500,
+                after_ambiguous_attempt: false,
+                transient: status == 429 || status == 408 || status >= 500,
+                retry_after: received.retry_after,
+            }
+        })
+    }
+
+    fn timeout_error(&self, context: &HttpContext) -> Error {
+        Error::new(
+            Code::Timeout,
+            format!(
+                "{} {} got no answer within {} ms. Check your network, or raise `timeoutMs`.",
+                context.method,
+                context.url,
+                self.timeout.as_millis()
+            ),
+        )
+        .with_http(context.clone())
+    }
+
+    fn transport_error(&self, error: &reqwest::Error, url: &Url, context: HttpContext) -> Error {
+        if error.is_timeout() {
+            return self.timeout_error(&context);
+        }
+        let cause = self.secrets.scrub(&innermost(error));
+        let (code, message) = if is_tls(error) {
+            (
+                Code::Tls,
+                format!(
+                    "TLS with {} failed: {cause}. If your network uses its own certificate \
+                     authority, point npm's `cafile` at it (or NODE_EXTRA_CA_CERTS).",
+                    url.origin().ascii_serialization()
+                ),
+            )
+        } else {
+            (
+                Code::Network,
+                format!(
+                    "Could not reach the registry for {} {url}: {cause}. Check the registry URL and your network or proxy.",
+                    context.method
+                ),
+            )
+        };
+        Error::new(code, message).with_http(context)
+    }
+
+    /// Asks for an OTP: the code itself, or the web flow, polling `doneUrl` while the user
+    /// approves (the prompt may also answer a code typed instead).
+    async fn obtain_otp(&self, web: Option<&crate::error::WebAuth>) -> Result<String> {
+        let prompt = self
+            .otp
+            .prompt()
+            .cloned()
+            .ok_or_else(|| Error::new(Code::Otp, "No way to ask for a one-time password"))?;
+        let none_given = || {
+            Error::new(
+                Code::Otp,
+                "No one-time password was given (onOtp answered nothing).",
+            )
+        };
+        let Some(web) = web else {
+            return prompt
+                .ask(Challenge::Otp)
+                .await?
+                .filter(|o| !o.is_empty())
+                .ok_or_else(none_given);
+        };
+        let challenge = Challenge::Web {
+            auth_url: web.auth_url.clone(),
+            done_url: web.done_url.clone(),
+        };
+        let asked = prompt.ask(challenge);
+        let polled = self.poll_done(&web.done_url);
+        tokio::pin!(asked, polled);
+        let mut asking = true;
+        loop {
+            tokio::select! {
+                answer = &mut asked, if asking => match answer? {
+                    Some(otp) if !otp.is_empty() => return Ok(otp),
+                    _ => asking = false,
+                },
+                done = &mut polled => return done,
+            }
+        }
+    }
+
+    /// npm-profile's `webAuthCheckLogin`: 202 (with `Retry-After`) while pending, 200 with
+    /// `{ token }` once approved; bounded by the web-auth timeout.
+    async fn poll_done(&self, done_url: &str) -> Result<String> {
+        let url = Url::parse(done_url).map_err(|e| {
+            Error::new(
+                Code::Otp,
+                format!("The registry's doneUrl is not a URL: {e}"),
+            )
+        })?;
+        let same_origin = url.origin() == self.base.origin();
+        let deadline = Instant::now() + self.web_auth_timeout;
+        loop {
+            let mut request = self
+                .http
+                .get(url.clone())
+                .header("user-agent", &self.user_agent.0)
+                .timeout(Duration::from_secs(30));
+            if let (true, Some(token)) = (same_origin && !self.id_token_bearer, &self.token) {
+                check_secure(&url, true, self.allow_insecure)?;
+                request = request.bearer_auth(token);
+            }
+            let response = request.send().await.map_err(|e| {
+                Error::new(
+                    Code::Network,
+                    format!(
+                        "Could not check the web approval at {}: {}",
+                        url.origin().ascii_serialization(),
+                        self.secrets.scrub(&innermost(&e))
+                    ),
+                )
+            })?;
+            let status = response.status().as_u16();
+            let retry_after = response
+                .headers()
+                .get("retry-after")
+                .and_then(|v| v.to_str().ok())
+                .and_then(retry::parse_retry_after);
+            let body: Value = response.json().await.unwrap_or(Value::Null);
+            match status {
+                200 => {
+                    return body
+                        .get("token")
+                        .and_then(Value::as_str)
+                        .map(str::to_string)
+                        .ok_or_else(|| {
+                            Error::new(
+                                Code::Otp,
+                                "The web approval answered without a one-time password.",
+                            )
+                        })
+                }
+                202 => {
+                    let wait = retry_after
+                        .unwrap_or(Duration::from_secs(1))
+                        .max(Duration::from_millis(100));
+                    if Instant::now() + wait > deadline {
+                        return Err(Error::new(
+                            Code::Otp,
+                            format!(
+                                "The web approval was not completed within {} s.",
+                                self.web_auth_timeout.as_secs()
+                            ),
+                        ));
+                    }
+                    tokio::time::sleep(wait).await;
+                }
+                _ => {
+                    return Err(Error::new(
+                        Code::Otp,
+                        format!("The web approval failed ({status})."),
+                    ))
+                }
+            }
+        }
+    }
+}
+
+/// The innermost cause of a transport error, without the URL reqwest prefixes (we add our own).
+fn innermost(error: &reqwest::Error) -> String {
+    let mut source: &dyn std::error::Error = error;
+    while let Some(inner) = source.source() {
+        source = inner;
+    }
+    source.to_string()
+}
+
+/// A TLS failure somewhere in the chain (rustls reports certificate problems as its own error,
+/// wrapped in I/O errors).
+fn is_tls(error: &reqwest::Error) -> bool {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(error);
+    while let Some(current) = source {
+        if current.is::<rustls::Error>() {
+            return true;
+        }
+        if let Some(io) = current.downcast_ref::<std::io::Error>() {
+            if io
+                .get_ref()
+                .is_some_and(|inner| inner.is::<rustls::Error>())
+            {
+                return true;
+            }
+        }
+        source = current.source();
+    }
+    false
 }
 
 /// The shape of a registry success body we expected but did not get.
@@ -231,6 +628,7 @@ mod tests {
             Url::parse(base).unwrap(),
             UserAgent::new(Some("v20.0.0")),
             "trust",
+            &Policy::default(),
         )
         .unwrap()
     }
@@ -253,8 +651,7 @@ mod tests {
     #[test]
     fn plan_masks_credentials_and_mirrors_npm_headers() {
         let r = registry("https://r.example/")
-            .with_token(Some("tok-SECRET".into()))
-            .with_otp(Some("654321".into()));
+            .with_credentials(Some("tok-SECRET".into()), Some("654321".into()));
         let req = ApiRequest {
             method: Method::POST,
             path: "-/package/x/trust".into(),

@@ -1,13 +1,17 @@
-//! The trust endpoints of the registry API, with the npm CLI's paths and bodies, and errors
-//! rewritten to say what the user should do about them.
+//! The trust endpoints of the registry API, with the npm CLI's paths and bodies, made safe to
+//! retry, and errors rewritten to say what the user should do about them.
+//!
+//! A create is never blindly repeated: when it fails after the registry may have acted on it (a
+//! timeout, a 5xx, a dropped connection, an unreadable answer), the package's configurations are
+//! listed to learn whether it exists, so nothing is created twice and nothing is lost.
 
 use reqwest::Method;
 use serde_json::Value;
 
 use super::Publisher;
-use crate::error::{Code, Error, Result};
+use crate::error::{Code, Error, HttpContext, Result};
 use crate::package::PackageName;
-use crate::registry::{unexpected_answer, ApiRequest, Registry};
+use crate::registry::{unexpected_answer, ApiRequest, Failure, Registry};
 
 pub struct TrustClient {
     registry: Registry,
@@ -51,17 +55,102 @@ impl TrustClient {
         }
     }
 
-    /// Sends a create request; answers the configuration the registry stored.
-    pub async fn create(&self, package: &PackageName, request: &ApiRequest) -> Result<Publisher> {
-        let answer = self.call(package, request, Operation::Create).await?;
-        // The registry answers with the stored configurations (an array, as npm displays it).
-        let first = match &answer {
-            Value::Array(items) => items.first(),
-            other => Some(other),
+    /// Creates the configuration `body` (`{ type, claims, permissions }`); answers what the
+    /// registry stored.
+    pub async fn create(&self, package: &PackageName, body: &Value) -> Result<Publisher> {
+        let request = self.create_request(package, body);
+        let mut uncertain = false;
+        let mut not_created = None;
+        for _ in 0..=self.registry.retries() {
+            let failure = match self.registry.try_send(&request).await {
+                Ok(answer) => match first_publisher(&answer) {
+                    Some(publisher) => return Ok(publisher),
+                    // Stored, but the answer is not one we can read: read it back.
+                    None => return self.confirm(package, body, &request).await,
+                },
+                Err(failure) => failure,
+            };
+            let unreadable = failure.error.code == Code::Response;
+            let duplicate_of_ours = failure.error.code == Code::Http(409) && uncertain;
+            if !(failure.maybe_processed || unreadable || duplicate_of_ours) {
+                return Err(explain(
+                    *failure.error,
+                    package,
+                    self.registry.base().as_str(),
+                    Operation::Create,
+                ));
+            }
+            // The registry may have created it: look before trying again.
+            match self.find(package, body).await {
+                Ok(Some(publisher)) => return Ok(publisher),
+                Ok(None) if failure.maybe_processed => {
+                    uncertain = true;
+                    not_created = Some(failure);
+                }
+                _ => return Err(self.give_up(failure, package)),
+            }
+        }
+        let failure = not_created.expect("the loop ends only after a failure that was checked");
+        let mut error = explain(
+            *failure.error,
+            package,
+            self.registry.base().as_str(),
+            Operation::Create,
+        );
+        error
+            .notes
+            .push("A check of the package's configurations shows it was not created.".into());
+        Err(error)
+    }
+
+    async fn confirm(
+        &self,
+        package: &PackageName,
+        body: &Value,
+        request: &ApiRequest,
+    ) -> Result<Publisher> {
+        self.find(package, body).await?.ok_or_else(|| {
+            let context = HttpContext {
+                method: request.method.to_string(),
+                url: self
+                    .registry
+                    .plan(request)
+                    .map(|p| p.url)
+                    .unwrap_or_default(),
+                ..Default::default()
+            };
+            unexpected_answer("a trusted publisher configuration", &context)
+        })
+    }
+
+    fn give_up(&self, failure: Failure, package: &PackageName) -> Error {
+        let mut error = explain(
+            *failure.error,
+            package,
+            self.registry.base().as_str(),
+            Operation::Create,
+        );
+        error.notes.push(
+            "Whether the configuration was created could not be checked: run listPublishers before retrying.".into(),
+        );
+        error
+    }
+
+    /// The stored configuration equal to `body`, if there is one.
+    async fn find(&self, package: &PackageName, body: &Value) -> Result<Option<Publisher>> {
+        let same = |p: &Publisher| {
+            body.get("type").and_then(Value::as_str) == Some(p.kind.as_str())
+                && body.get("claims") == Some(&p.claims)
+                && body
+                    .get("permissions")
+                    .and_then(Value::as_array)
+                    .is_some_and(|ps| {
+                        ps.iter()
+                            .filter_map(Value::as_str)
+                            .eq(p.permissions.iter().map(String::as_str))
+                    })
         };
-        first
-            .and_then(Publisher::from_registry)
-            .ok_or_else(|| self.unexpected("a trusted publisher configuration", request))
+        Ok(self.list(package).await?.into_iter().find(same))
     }
 
     pub async fn list(&self, package: &PackageName) -> Result<Vec<Publisher>> {
@@ -73,7 +162,18 @@ impl TrustClient {
         match self.call(package, &request, Operation::List).await? {
             Value::Array(items) => Ok(items.iter().filter_map(Publisher::from_registry).collect()),
             Value::Null => Ok(Vec::new()),
-            _ => Err(self.unexpected("a list of configurations", &request)),
+            _ => {
+                let context = HttpContext {
+                    method: "GET".into(),
+                    url: self
+                        .registry
+                        .plan(&request)
+                        .map(|p| p.url)
+                        .unwrap_or_default(),
+                    ..Default::default()
+                };
+                Err(unexpected_answer("a list of configurations", &context))
+            }
         }
     }
 
@@ -83,19 +183,21 @@ impl TrustClient {
         id: &str,
         request: &ApiRequest,
     ) -> Result<()> {
-        self.call(package, request, Operation::Revoke(id))
-            .await
-            .map(|_| ())
-    }
-
-    fn unexpected(&self, what: &str, request: &ApiRequest) -> Error {
-        let plan = self.registry.plan(request);
-        let context = crate::error::HttpContext {
-            method: request.method.to_string(),
-            url: plan.map(|p| p.url).unwrap_or_default(),
-            ..Default::default()
-        };
-        unexpected_answer(what, &context)
+        match self.registry.try_send(request).await {
+            Ok(_) => Ok(()),
+            // A retry found it gone: an earlier attempt, whose answer was lost, deleted it.
+            Err(failure)
+                if failure.error.code == Code::Http(404) && failure.after_ambiguous_attempt =>
+            {
+                Ok(())
+            }
+            Err(failure) => Err(explain(
+                *failure.error,
+                package,
+                self.registry.base().as_str(),
+                Operation::Revoke(id),
+            )),
+        }
     }
 
     async fn call(
@@ -116,6 +218,15 @@ impl TrustClient {
             .await
             .map_err(|e| explain(e, package, self.registry.base().as_str(), op))
     }
+}
+
+/// The registry answers a create with the stored configurations (an array, as npm displays it).
+fn first_publisher(answer: &Value) -> Option<Publisher> {
+    match answer {
+        Value::Array(items) => items.first(),
+        other => Some(other),
+    }
+    .and_then(Publisher::from_registry)
 }
 
 /// Rewrites the generic HTTP message into one that says what to do, keeping code, status and the

@@ -154,7 +154,7 @@ pub async fn add_publisher(
     let publisher = if call.dry_run {
         None
     } else {
-        Some(client.create(&prepared.package, &request).await?)
+        Some(client.create(&prepared.package, &prepared.body).await?)
     };
     Ok(AddOutcome {
         package: prepared.package.to_string(),

@@ -1,0 +1,65 @@
+//! `onOtp`: a JS callback, sync or async, that the core calls from its own threads when the
+//! registry asks for a one-time password.
+
+use std::sync::Arc;
+
+use napi::bindgen_prelude::*;
+use napi::threadsafe_function::ThreadsafeFunction;
+use napi_derive::napi;
+
+use crate::error::{Code, Error as CoreError};
+use crate::registry::otp::{Answer, Challenge, OtpPrompt};
+
+/// What the registry asks for: `{ type: 'otp' }` (answer the code) or
+/// `{ type: 'web', authUrl, doneUrl }` (show `authUrl`; trust-native polls `doneUrl` and
+/// continues when the approval is done; answering a code instead also works).
+#[napi(object)]
+pub struct OtpChallenge {
+    #[napi(ts_type = "'otp' | 'web'")]
+    pub r#type: String,
+    pub auth_url: Option<String>,
+    pub done_url: Option<String>,
+}
+
+type Reply = Either<Promise<Option<String>>, Option<String>>;
+
+/// Weak: a pending prompt must not keep Node alive once the call that owns it is gone.
+struct JsPrompt(ThreadsafeFunction<OtpChallenge, Reply, OtpChallenge, Status, false, true>);
+
+impl OtpPrompt for JsPrompt {
+    fn ask(&self, challenge: Challenge) -> Answer<'_> {
+        let js = match challenge {
+            Challenge::Otp => OtpChallenge {
+                r#type: "otp".into(),
+                auth_url: None,
+                done_url: None,
+            },
+            Challenge::Web { auth_url, done_url } => OtpChallenge {
+                r#type: "web".into(),
+                auth_url: Some(auth_url),
+                done_url: Some(done_url),
+            },
+        };
+        Box::pin(async move {
+            let failed =
+                |e: napi::Error| CoreError::new(Code::Otp, format!("onOtp failed: {}", e.reason));
+            match self.0.call_async(js).await.map_err(failed)? {
+                Either::A(promise) => promise.await.map_err(failed),
+                Either::B(value) => Ok(value),
+            }
+        })
+    }
+}
+
+/// The `onOtp` option of a JS options object, if it has one.
+pub fn from_options(options: &Object) -> napi::Result<Option<Arc<dyn OtpPrompt>>> {
+    let Some(callback) = options.get::<Function<OtpChallenge, Reply>>("onOtp")? else {
+        return Ok(None);
+    };
+    let tsfn = callback
+        .build_threadsafe_function::<OtpChallenge>()
+        .callee_handled::<false>()
+        .weak::<true>()
+        .build()?;
+    Ok(Some(Arc::new(JsPrompt(tsfn))))
+}

@@ -1,0 +1,120 @@
+//! One-time passwords: the one the caller gave, or one obtained by asking (a code typed by the
+//! user, or the registry's web flow), remembered per registry and account so that a long run
+//! asks once and reuses it while the registry accepts it (its "skip 2FA for 5 minutes" window).
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::Duration;
+
+use ring::digest;
+use serde::Serialize;
+
+use crate::error::Result;
+
+/// Default bound on waiting for a web approval.
+pub const DEFAULT_WEB_TIMEOUT: Duration = Duration::from_secs(300);
+
+/// What the registry asks for.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "type", rename_all = "camelCase")]
+pub enum Challenge {
+    /// A code from the user's authenticator.
+    Otp,
+    /// Approval in a browser at `auth_url`; the library polls `done_url` for the result.
+    #[serde(rename_all = "camelCase")]
+    Web { auth_url: String, done_url: String },
+}
+
+pub type Answer<'a> = Pin<Box<dyn Future<Output = Result<Option<String>>> + Send + 'a>>;
+
+/// Something that can ask the user: for `Otp`, answers the code; for `Web`, shows the URL (and
+/// may answer a code typed instead, or nothing and let the poll finish).
+pub trait OtpPrompt: Send + Sync {
+    fn ask(&self, challenge: Challenge) -> Answer<'_>;
+}
+
+fn obtained() -> &'static Mutex<HashMap<String, String>> {
+    static OBTAINED: OnceLock<Mutex<HashMap<String, String>>> = OnceLock::new();
+    OBTAINED.get_or_init(Default::default)
+}
+
+#[derive(Clone, Default)]
+pub struct Otp {
+    given: Option<String>,
+    prompt: Option<Arc<dyn OtpPrompt>>,
+    /// Registry origin and a digest of the token: whose OTP this is, without keeping the token.
+    key: String,
+    pub web_timeout: Option<Duration>,
+}
+
+impl std::fmt::Debug for Otp {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "Otp(given: {}, prompt: {})",
+            self.given.is_some(),
+            self.prompt.is_some()
+        )
+    }
+}
+
+impl Otp {
+    pub fn new(
+        given: Option<String>,
+        prompt: Option<Arc<dyn OtpPrompt>>,
+        origin: &str,
+        token: Option<&str>,
+    ) -> Otp {
+        let account = token
+            .map(|t| digest::digest(&digest::SHA256, t.as_bytes()))
+            .map(|d| {
+                d.as_ref()
+                    .iter()
+                    .take(12)
+                    .map(|b| format!("{b:02x}"))
+                    .collect::<String>()
+            });
+        Otp {
+            given,
+            prompt,
+            key: format!("{origin} {}", account.unwrap_or_default()),
+            web_timeout: None,
+        }
+    }
+
+    /// The OTP to send now: the caller's, else one obtained earlier for this registry and account.
+    pub fn current(&self) -> Option<String> {
+        self.given.clone().or_else(|| {
+            obtained()
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .get(&self.key)
+                .cloned()
+        })
+    }
+
+    pub fn given(&self) -> Option<&str> {
+        self.given.as_deref()
+    }
+
+    pub fn prompt(&self) -> Option<&Arc<dyn OtpPrompt>> {
+        self.prompt.as_ref()
+    }
+
+    pub fn remember(&self, otp: &str) {
+        obtained()
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(self.key.clone(), otp.to_string());
+    }
+
+    /// The registry stopped accepting the remembered OTP.
+    pub fn forget(&self) {
+        obtained()
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(&self.key);
+    }
+}

@@ -1,0 +1,134 @@
+//! When to try again, and how long to wait: exponential backoff with full jitter, the server's
+//! `Retry-After` when it gives one, all within the call's time budget.
+
+use std::time::{Duration, Instant};
+
+/// Default number of retries after the first attempt (npm's `fetch-retries` is 2).
+pub const DEFAULT_RETRIES: u32 = 3;
+const BASE_DELAY: Duration = Duration::from_millis(200);
+const MAX_DELAY: Duration = Duration::from_secs(10);
+
+#[derive(Debug, Clone, Copy)]
+pub struct Budget {
+    pub retries: u32,
+    pub deadline: Instant,
+}
+
+impl Budget {
+    pub fn new(retries: u32, total: Duration) -> Budget {
+        Budget {
+            retries,
+            deadline: Instant::now() + total,
+        }
+    }
+
+    pub fn remaining(&self) -> Duration {
+        self.deadline.saturating_duration_since(Instant::now())
+    }
+
+    /// The wait before retry number `attempt` (1-based), or `None` when the budget does not
+    /// allow another try. `retry_after` is the server's wish, which wins over backoff.
+    pub fn wait_before(&self, attempt: u32, retry_after: Option<Duration>) -> Option<Duration> {
+        if attempt > self.retries {
+            return None;
+        }
+        let wait = retry_after.unwrap_or_else(|| backoff(attempt));
+        // Waiting past the deadline only to time out helps nobody.
+        (wait < self.remaining()).then_some(wait)
+    }
+}
+
+/// Full jitter: a random wait between zero and `base * 2^(attempt-1)`, capped.
+fn backoff(attempt: u32) -> Duration {
+    let ceiling = BASE_DELAY
+        .saturating_mul(1 << attempt.saturating_sub(1).min(16))
+        .min(MAX_DELAY);
+    let mut random = [0u8; 4];
+    let fraction =
+        match ring::rand::SecureRandom::fill(&ring::rand::SystemRandom::new(), &mut random) {
+            Ok(()) => f64::from(u32::from_le_bytes(random)) / f64::from(u32::MAX),
+            Err(_) => 0.5,
+        };
+    ceiling.mul_f64(fraction)
+}
+
+/// `Retry-After` as seconds or an HTTP date.
+pub fn parse_retry_after(value: &str) -> Option<Duration> {
+    let value = value.trim();
+    if let Ok(seconds) = value.parse::<f64>() {
+        return (seconds >= 0.0 && seconds.is_finite()).then(|| Duration::from_secs_f64(seconds));
+    }
+    let when = httpdate(value)?;
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .ok()?
+        .as_secs() as i64;
+    Some(Duration::from_secs(when.saturating_sub(now).max(0) as u64))
+}
+
+/// IMF-fixdate (`Sun, 06 Nov 1994 08:49:37 GMT`) to Unix seconds.
+fn httpdate(value: &str) -> Option<i64> {
+    let parts: Vec<&str> = value.split_whitespace().collect();
+    let [_, day, month, year, time, "GMT"] = parts.as_slice() else {
+        return None;
+    };
+    let month = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ]
+    .iter()
+    .position(|m| m == month)? as i64
+        + 1;
+    let (day, year): (i64, i64) = (day.parse().ok()?, year.parse().ok()?);
+    let hms: Vec<i64> = time
+        .split(':')
+        .map(|p| p.parse().ok())
+        .collect::<Option<_>>()?;
+    let [h, m, s] = hms.as_slice() else {
+        return None;
+    };
+    // Days from civil (Howard Hinnant's algorithm).
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (month + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    Some(days * 86_400 + h * 3600 + m * 60 + s)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retry_after_in_seconds_or_dates() {
+        assert_eq!(parse_retry_after("3"), Some(Duration::from_secs(3)));
+        assert_eq!(parse_retry_after("0.5"), Some(Duration::from_millis(500)));
+        assert_eq!(parse_retry_after("-1"), None);
+        assert_eq!(parse_retry_after("soon"), None);
+        assert_eq!(httpdate("Sun, 06 Nov 1994 08:49:37 GMT"), Some(784_111_777));
+        assert_eq!(
+            parse_retry_after("Sun, 06 Nov 1994 08:49:37 GMT"),
+            Some(Duration::ZERO)
+        );
+    }
+
+    #[test]
+    fn backoff_grows_is_jittered_and_capped() {
+        for attempt in 1..=20 {
+            let ceiling = BASE_DELAY
+                .saturating_mul(1 << (attempt - 1).min(16))
+                .min(MAX_DELAY);
+            assert!(backoff(attempt) <= ceiling);
+        }
+        let budget = Budget::new(2, Duration::from_secs(60));
+        assert!(budget.wait_before(1, None).is_some());
+        assert_eq!(budget.wait_before(3, None), None);
+        assert_eq!(budget.wait_before(1, Some(Duration::from_secs(120))), None);
+        assert_eq!(
+            budget.wait_before(2, Some(Duration::from_secs(1))),
+            Some(Duration::from_secs(1))
+        );
+    }
+}

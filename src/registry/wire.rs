@@ -1,0 +1,219 @@
+//! One attempt on the wire: the request, the redirects it meets, and the answer read within a
+//! size cap. Credentials go only where they belong: never over plain http to another machine,
+//! never to another origin after a redirect.
+
+use std::net::IpAddr;
+use std::time::Duration;
+
+use reqwest::{Method, StatusCode, Url};
+
+use super::retry::parse_retry_after;
+use crate::error::{Code, Error};
+
+/// Largest answer read. Trust configurations are a few hundred bytes; this only stops a broken
+/// or hostile server from filling memory.
+pub const MAX_BODY: usize = 4 * 1024 * 1024;
+const MAX_REDIRECTS: usize = 10;
+/// Header names whose values are credentials.
+const CREDENTIALS: [&str; 2] = ["authorization", "npm-otp"];
+
+pub struct Attempt<'a> {
+    pub http: &'a reqwest::Client,
+    pub method: Method,
+    pub url: Url,
+    pub headers: &'a [(&'static str, String)],
+    pub body: Option<&'a str>,
+    pub timeout: Duration,
+    /// Follow same-origin redirects with credentials (not for an id_token: it goes to the exchange
+    /// endpoint only).
+    pub credentials_follow_redirects: bool,
+    pub allow_insecure: bool,
+}
+
+pub struct Received {
+    pub status: u16,
+    pub www_authenticate: Option<String>,
+    pub retry_after: Option<Duration>,
+    pub body: Vec<u8>,
+    /// Where the answer came from, after redirects.
+    pub url: Url,
+    /// Set when a redirect led to another origin, which got no credentials.
+    pub credentials_withheld_from: Option<String>,
+}
+
+pub enum WireError {
+    /// Refused before sending.
+    Refused(Error),
+    /// The request failed in transport; `sent` when the registry may have received it.
+    Transport {
+        error: reqwest::Error,
+        url: Url,
+        sent: bool,
+    },
+    TooLarge {
+        url: Url,
+    },
+}
+
+pub fn is_loopback(url: &Url) -> bool {
+    match url.host_str() {
+        Some("localhost") => true,
+        Some(host) => host
+            .trim_matches(['[', ']'])
+            .parse::<IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback()),
+        None => false,
+    }
+}
+
+/// `EINSECURE` when credentials would cross the network in clear text.
+pub fn check_secure(url: &Url, has_credentials: bool, allow_insecure: bool) -> Result<(), Error> {
+    if has_credentials && url.scheme() == "http" && !is_loopback(url) && !allow_insecure {
+        return Err(Error::new(
+            Code::Insecure,
+            format!(
+                "Refusing to send credentials to {} over plain http: anyone on the network could \
+                 read them. Use the registry's https URL, or set `allowInsecure` for a network you \
+                 trust.",
+                url.origin().ascii_serialization()
+            ),
+        ));
+    }
+    Ok(())
+}
+
+pub async fn perform(attempt: Attempt<'_>) -> Result<Received, WireError> {
+    let origin = attempt.url.origin();
+    let mut url = attempt.url.clone();
+    let mut method = attempt.method.clone();
+    let mut body = attempt.body;
+    let mut with_credentials = true;
+    let mut withheld = None;
+    for _ in 0..=MAX_REDIRECTS {
+        let headers = attempt
+            .headers
+            .iter()
+            .filter(|(name, _)| with_credentials || !CREDENTIALS.contains(name));
+        let has_credentials =
+            with_credentials && attempt.headers.iter().any(|(n, _)| CREDENTIALS.contains(n));
+        check_secure(&url, has_credentials, attempt.allow_insecure).map_err(WireError::Refused)?;
+
+        let mut request = attempt
+            .http
+            .request(method.clone(), url.clone())
+            .timeout(attempt.timeout);
+        for (name, value) in headers {
+            request = request.header(*name, value);
+        }
+        if let Some(body) = body {
+            request = request.body(body.to_string());
+        }
+        let transport = |error: reqwest::Error, url: &Url| WireError::Transport {
+            sent: !error.is_connect(),
+            error,
+            url: url.clone(),
+        };
+        let mut response = request.send().await.map_err(|e| transport(e, &url))?;
+        let status = response.status();
+        if status.is_redirection() && status != StatusCode::NOT_MODIFIED {
+            if let Some(next) = response
+                .headers()
+                .get("location")
+                .and_then(|l| l.to_str().ok())
+                .and_then(|l| url.join(l).ok())
+            {
+                if next.origin() != origin || !attempt.credentials_follow_redirects {
+                    with_credentials = false;
+                    if next.origin() != origin {
+                        withheld = Some(next.origin().ascii_serialization());
+                    }
+                }
+                // As browsers do: 303, and 301/302 after a POST, become a GET without body.
+                if status == StatusCode::SEE_OTHER
+                    || (method == Method::POST && matches!(status.as_u16(), 301 | 302))
+                {
+                    method = Method::GET;
+                    body = None;
+                }
+                url = next;
+                continue;
+            }
+        }
+        let header = |name: &str| {
+            response
+                .headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string)
+        };
+        let www_authenticate = header("www-authenticate");
+        let retry_after = header("retry-after").as_deref().and_then(parse_retry_after);
+        if response
+            .content_length()
+            .is_some_and(|len| len as usize > MAX_BODY)
+        {
+            return Err(WireError::TooLarge { url });
+        }
+        let mut bytes = Vec::new();
+        while let Some(chunk) = response.chunk().await.map_err(|e| transport(e, &url))? {
+            if bytes.len() + chunk.len() > MAX_BODY {
+                return Err(WireError::TooLarge { url });
+            }
+            bytes.extend_from_slice(&chunk);
+        }
+        return Ok(Received {
+            status: status.as_u16(),
+            www_authenticate,
+            retry_after,
+            body: bytes,
+            url,
+            credentials_withheld_from: withheld,
+        });
+    }
+    Err(WireError::Refused(Error::new(
+        Code::Response,
+        format!("More than {MAX_REDIRECTS} redirects from {}", attempt.url),
+    )))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn loopback_hosts() {
+        for u in [
+            "http://127.0.0.1:1/",
+            "http://localhost/",
+            "http://[::1]:8/",
+            "http://127.8.9.10/",
+        ] {
+            assert!(is_loopback(&Url::parse(u).unwrap()), "{u}");
+        }
+        for u in [
+            "http://10.0.0.1/",
+            "http://registry.example/",
+            "http://localhost.example/",
+        ] {
+            assert!(!is_loopback(&Url::parse(u).unwrap()), "{u}");
+        }
+    }
+
+    #[test]
+    fn credentials_over_plain_http_need_consent() {
+        let remote = Url::parse("http://registry.example/").unwrap();
+        assert_eq!(
+            check_secure(&remote, true, false).unwrap_err().code,
+            Code::Insecure
+        );
+        assert!(check_secure(&remote, true, true).is_ok());
+        assert!(check_secure(&remote, false, false).is_ok());
+        assert!(check_secure(
+            &Url::parse("https://registry.example/").unwrap(),
+            true,
+            false
+        )
+        .is_ok());
+        assert!(check_secure(&Url::parse("http://127.0.0.1:4873/").unwrap(), true, false).is_ok());
+    }
+}
