@@ -29,6 +29,7 @@ async fn emulator() -> Emulator {
             name: "widgets".into(),
             publishers: vec![json!({"type": "github", "repository": "acme/widgets", "workflow": "release.yml", "environment": "pypi"})],
         }],
+        ..EmulatorConfig::default()
     })
     .await
     .unwrap()

@@ -9,10 +9,12 @@ mod faults;
 mod issuers;
 mod oidc;
 mod packages;
+pub mod proxy;
 mod pypi;
 mod registry;
 mod server;
 mod state;
+mod tls;
 mod trust;
 
 use std::collections::BTreeMap;
@@ -45,26 +47,51 @@ impl Shared {
 pub struct Emulator {
     shared: Arc<Shared>,
     running: server::Running,
+    /// The certificate authority of an HTTPS emulator, PEM.
+    ca_pem: Option<String>,
 }
 
 impl Emulator {
     /// Starts on a free loopback port.
     pub async fn start(config: EmulatorConfig) -> std::io::Result<Emulator> {
         let shared = Arc::new(Shared {
-            state: Mutex::new(State::default()),
+            state: Mutex::new(State::new()),
             issuers: Issuers::new(),
         });
+        let tls = if config.tls {
+            Some(tls::generate()?)
+        } else {
+            None
+        };
         shared.state().seed(config);
-        let running = server::serve(Arc::new(registry::Registry {
+        let (acceptor, ca_pem) = tls
+            .map(|t| (Some(t.acceptor), Some(t.ca_pem)))
+            .unwrap_or_default();
+        let handler = Arc::new(registry::Registry {
             shared: shared.clone(),
-        }))
-        .await?;
-        Ok(Emulator { shared, running })
+        });
+        let running = server::serve(handler, acceptor).await?;
+        Ok(Emulator {
+            shared,
+            running,
+            ca_pem,
+        })
     }
 
-    /// The registry URL, with a trailing slash: `http://127.0.0.1:PORT/`.
+    /// The registry URL, with a trailing slash: `http://127.0.0.1:PORT/`, or `https://` when
+    /// started with TLS.
     pub fn url(&self) -> String {
-        format!("http://{}/", self.running.addr)
+        let scheme = if self.ca_pem.is_some() {
+            "https"
+        } else {
+            "http"
+        };
+        format!("{scheme}://{}/", self.running.addr)
+    }
+
+    /// The certificate authority that signed an HTTPS emulator's certificate, PEM.
+    pub fn ca_pem(&self) -> Option<&str> {
+        self.ca_pem.as_deref()
     }
 
     /// `npm:127.0.0.1`: the audience npm asks id_tokens for when publishing here.
@@ -145,6 +172,17 @@ impl Emulator {
     pub fn google_cloud_identity(&self, claims: Value) -> BTreeMap<String, String> {
         self.shared.state().google_identity = claims;
         BTreeMap::from([("GCE_METADATA_HOST".into(), self.running.addr.to_string())])
+    }
+
+    /// Replaces a user's authenticator code: the old one is refused from now on, as a TOTP code
+    /// is once its 30 seconds are over.
+    pub fn set_otp(&self, user: &str, otp: &str) {
+        let mut state = self.shared.state();
+        if let Some(u) = state.users.iter_mut().find(|u| u.name == user) {
+            u.otp = otp.to_string();
+        }
+        state.web_otps.retain(|(u, _, _)| u != user);
+        state.skip_2fa_until.remove(user);
     }
 
     /// Makes the emulator misbehave for matching requests (checked in the order added).

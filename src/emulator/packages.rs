@@ -27,7 +27,7 @@ pub fn packument(state: &State, name: &str) -> Reply {
 
 /// Who may publish: the bearer of an exchanged token for this package (with `createPackage`), or
 /// a maintainer (with an OTP when the account has 2FA).
-fn authorize(state: &State, request: &Request, name: &str) -> Result<(), Reply> {
+fn authorize(state: &mut State, request: &Request, name: &str) -> Result<(), Reply> {
     let token = request
         .bearer()
         .ok_or_else(|| Reply::message(401, "Unauthorized"))?;
@@ -51,6 +51,7 @@ fn authorize(state: &State, request: &Request, name: &str) -> Result<(), Reply> 
     }
     let user = state
         .user_by_token(token)
+        .cloned()
         .ok_or_else(|| Reply::message(401, "Unauthorized"))?;
     let maintainer = state
         .packages
@@ -62,7 +63,7 @@ fn authorize(state: &State, request: &Request, name: &str) -> Result<(), Reply> 
             &format!("You do not have permission to publish \"{name}\""),
         ));
     }
-    require_otp(user, request).map_or(Ok(()), Err)
+    require_otp(state, &user, request).map_or(Ok(()), Err)
 }
 
 pub fn publish(state: &mut State, request: &Request, name: &str) -> Reply {

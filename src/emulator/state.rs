@@ -62,6 +62,12 @@ pub struct EmulatorConfig {
     pub packages: Vec<PackageSeed>,
     #[serde(default)]
     pub pypi_projects: Vec<PypiProjectSeed>,
+    /// Serve HTTPS with a certificate from a throwaway certificate authority.
+    #[serde(default)]
+    pub tls: bool,
+    /// `Retry-After` of the web 2FA flow's `doneUrl` while approval is pending, in seconds.
+    /// Default 1.
+    pub web_auth_retry_after: Option<f64>,
 }
 
 fn yes() -> bool {
@@ -115,6 +121,29 @@ pub struct State {
     pub pypi_projects: Vec<PypiProjectSeed>,
     /// PyPI's single-use rule: the `jti` of every id_token already exchanged.
     pub pypi_used_jti: HashSet<String>,
+    /// Web 2FA requests by id: the user, and the OTP once approved.
+    pub web_auths: HashMap<String, WebAuthRequest>,
+    /// OTPs handed out by approved web flows: user, OTP, expiry (Unix seconds).
+    pub web_otps: Vec<(String, String, i64)>,
+    /// "Skip two-factor authentication for the next 5 minutes": user and until when.
+    pub skip_2fa_until: HashMap<String, i64>,
+    /// `Retry-After` seconds of a pending `doneUrl`.
+    pub web_auth_retry_after: f64,
+}
+
+impl State {
+    pub fn new() -> State {
+        State {
+            web_auth_retry_after: 1.0,
+            ..State::default()
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct WebAuthRequest {
+    pub user: String,
+    pub otp: Option<String>,
 }
 
 impl State {
@@ -158,6 +187,9 @@ impl State {
                     dist_tags,
                 },
             );
+        }
+        if let Some(seconds) = config.web_auth_retry_after {
+            self.web_auth_retry_after = seconds;
         }
         for project in config.pypi_projects {
             self.pypi_projects.retain(|p| p.name != project.name);

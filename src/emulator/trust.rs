@@ -31,15 +31,18 @@ pub fn handle(
             "Two-factor authentication must be enabled on your account to manage trusted publishers",
         );
     }
+    let Some(maintainers) = state.packages.get(package).map(|p| &p.maintainers) else {
+        return Reply::message(404, "Package not found");
+    };
+    if !maintainers.contains(&user.name) {
+        return Reply::message(403, &format!("You do not have write access to {package}"));
+    }
+    if let Some(reply) = require_otp(state, &user, request) {
+        return reply;
+    }
     let Some(pkg) = state.packages.get_mut(package) else {
         return Reply::message(404, "Package not found");
     };
-    if !pkg.maintainers.contains(&user.name) {
-        return Reply::message(403, &format!("You do not have write access to {package}"));
-    }
-    if let Some(reply) = require_otp(&user, request) {
-        return reply;
-    }
     match (method, id) {
         ("GET", None) => Reply::json(200, Value::Array(pkg.publishers.clone())),
         ("POST", None) => create(pkg, request),

@@ -386,7 +386,8 @@ impl Registry {
                 error: Box::new(self.transport_error(&error, &url, context)),
                 maybe_processed: sent,
                 after_ambiguous_attempt: false,
-                transient: true,
+                // A certificate does not become trusted by asking again.
+                transient: !is_tls(&error),
                 retry_after: None,
             }),
         }
@@ -586,25 +587,20 @@ fn innermost(error: &reqwest::Error) -> String {
     source.to_string()
 }
 
-/// A TLS failure somewhere in the chain (rustls reports certificate problems as its own error,
-/// wrapped in I/O errors).
+/// A TLS failure somewhere in the chain: rustls reports certificate problems as its own error,
+/// wrapped in I/O errors (which hide their payload from `source()`), so those are unwrapped too.
 fn is_tls(error: &reqwest::Error) -> bool {
-    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(error);
-    while let Some(current) = source {
-        if current.is::<rustls::Error>() {
+    fn tls(error: &(dyn std::error::Error + 'static)) -> bool {
+        if error.is::<rustls::Error>() {
             return true;
         }
-        if let Some(io) = current.downcast_ref::<std::io::Error>() {
-            if io
-                .get_ref()
-                .is_some_and(|inner| inner.is::<rustls::Error>())
-            {
-                return true;
-            }
-        }
-        source = current.source();
+        let inner = error
+            .downcast_ref::<std::io::Error>()
+            .and_then(|io| io.get_ref())
+            .map(|inner| inner as &(dyn std::error::Error + 'static));
+        inner.is_some_and(tls) || error.source().is_some_and(tls)
     }
-    false
+    tls(error)
 }
 
 /// The shape of a registry success body we expected but did not get.
