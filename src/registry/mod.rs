@@ -290,7 +290,11 @@ impl Registry {
         let mut ambiguous = false;
         loop {
             let otp = self.otp.current();
-            let mut failure = match self.attempt(request, otp.as_deref(), &budget).await {
+            let retries_left = retry < self.retries;
+            let mut failure = match self
+                .attempt(request, otp.as_deref(), &budget, retries_left)
+                .await
+            {
                 Ok(value) => return Ok(value),
                 Err(failure) => failure,
             };
@@ -344,6 +348,7 @@ impl Registry {
         request: &ApiRequest,
         otp: Option<&str>,
         budget: &Budget,
+        retries_left: bool,
     ) -> std::result::Result<Value, Failure> {
         let url = self.url(&request.path).map_err(Failure::fatal)?;
         let context = HttpContext {
@@ -356,6 +361,13 @@ impl Registry {
         if remaining.is_zero() {
             return Err(Failure::fatal(self.timeout_error(&context)));
         }
+        // While a retry is possible, an attempt gets half of what is left, so that a request
+        // lost in a stalled connection still leaves time to try again.
+        let timeout = if retries_left {
+            remaining / 2
+        } else {
+            remaining
+        };
         let headers = self.headers(request.body.is_some(), otp);
         let body = request.body.as_ref().map(Value::to_string);
         let received = wire::perform(Attempt {
@@ -364,7 +376,7 @@ impl Registry {
             url,
             headers: &headers,
             body: body.as_deref(),
-            timeout: remaining,
+            timeout,
             credentials_follow_redirects: !self.id_token_bearer,
             allow_insecure: self.allow_insecure,
         })

@@ -13,6 +13,8 @@ use crate::error::{Code, Error, HttpContext, Result};
 use crate::package::PackageName;
 use crate::registry::{unexpected_answer, ApiRequest, Failure, Registry};
 
+const NOT_CREATED: &str = "A check of the package's configurations shows it was not created.";
+
 pub struct TrustClient {
     registry: Registry,
 }
@@ -87,7 +89,17 @@ impl TrustClient {
                     uncertain = true;
                     not_created = Some(failure);
                 }
-                _ => return Err(self.give_up(failure, package)),
+                Ok(None) => {
+                    let mut error = explain(
+                        *failure.error,
+                        package,
+                        self.registry.base().as_str(),
+                        Operation::Create,
+                    );
+                    error.notes.push(NOT_CREATED.into());
+                    return Err(error);
+                }
+                Err(_) => return Err(self.give_up(failure, package)),
             }
         }
         let failure = not_created.expect("the loop ends only after a failure that was checked");
@@ -183,21 +195,29 @@ impl TrustClient {
         id: &str,
         request: &ApiRequest,
     ) -> Result<()> {
-        match self.registry.try_send(request).await {
-            Ok(_) => Ok(()),
-            // A retry found it gone: an earlier attempt, whose answer was lost, deleted it.
-            Err(failure)
-                if failure.error.code == Code::Http(404) && failure.after_ambiguous_attempt =>
-            {
-                Ok(())
-            }
-            Err(failure) => Err(explain(
-                *failure.error,
-                package,
-                self.registry.base().as_str(),
-                Operation::Revoke(id),
-            )),
+        let failure = match self.registry.try_send(request).await {
+            Ok(_) => return Ok(()),
+            Err(failure) => failure,
+        };
+        let code = failure.error.code;
+        // A retry found it gone: an earlier attempt, whose answer was lost, deleted it.
+        if code == Code::Http(404) && failure.after_ambiguous_attempt {
+            return Ok(());
         }
+        // An answer we cannot read says nothing: look.
+        if code == Code::Response || failure.maybe_processed {
+            if let Ok(current) = self.list(package).await {
+                if !current.iter().any(|p| p.id == id) {
+                    return Ok(());
+                }
+            }
+        }
+        Err(explain(
+            *failure.error,
+            package,
+            self.registry.base().as_str(),
+            Operation::Revoke(id),
+        ))
     }
 
     async fn call(
