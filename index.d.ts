@@ -9,6 +9,15 @@
  */
 export declare const __napiBindingTarget: 'native' | 'wasm32-wasi' | 'wasm32-wasip1'
 
+/** A loopback forward proxy that records what passes through it. */
+export declare class LoopbackProxy {
+  /** `http://127.0.0.1:PORT`, for `HTTPS_PROXY` or npm's `proxy`. */
+  get url(): string
+  /** Request lines received: `CONNECT 127.0.0.1:4873`, `GET http://127.0.0.1:4873/path`. */
+  requests(): Array<string>
+  stop(): void
+}
+
 /**
  * A running registry emulator on a loopback port. Keep a reference while you use it, and call
  * `stop()` when done.
@@ -16,6 +25,13 @@ export declare const __napiBindingTarget: 'native' | 'wasm32-wasi' | 'wasm32-was
 export declare class RegistryEmulator {
   /** The registry URL to pass as `registry`, e.g. `http://127.0.0.1:41234/`. */
   get url(): string
+  /** The certificate authority of an HTTPS emulator, PEM (write it to a file for `cafile`). */
+  get caPem(): string | null
+  /**
+   * Replaces a user's authenticator code: the old one is refused from now on, as an expired
+   * TOTP code is.
+   */
+  setOtp(user: string, otp: string): void
   /** The audience npm requests id_tokens for when publishing here: `npm:127.0.0.1`. */
   get npmAudience(): string
   /**
@@ -187,6 +203,13 @@ export interface CommonOptions {
   webAuthTimeoutMs?: number
 }
 
+/** An npmrc file that was looked at. */
+export interface ConfigFile {
+  layer: 'project' | 'user' | 'global'
+  path: string
+  found: boolean
+}
+
 /** A JWT's header and claims, unverified. */
 export interface DecodedIdToken {
   header: Record<string, unknown>
@@ -272,6 +295,10 @@ export interface EmulatorSeed {
   users: Array<EmulatorUser>
   packages: Array<EmulatorPackage>
   pypiProjects: Array<EmulatorPypiProject>
+  /** Serve HTTPS with a certificate signed by a throwaway authority (see `caPem`). */
+  tls?: boolean
+  /** `Retry-After` (seconds) of the web 2FA flow's `doneUrl` while pending. Default 1. */
+  webAuthRetryAfter?: number
 }
 
 /** A user of the emulated registry. */
@@ -373,11 +400,19 @@ export interface Explanation {
 
 /** A way for the emulator to misbehave, and which requests it applies to. */
 export interface FaultRule {
-  /** `status`: answer `status` (with `retryAfter` seconds if given); `latency`: wait `ms` first. */
-  kind: 'status' | 'latency'
+  /**
+   * `status` (answer `status`, with `retryAfter` seconds), `latency` (wait `ms`), `drop`
+   * (close the connection), `malformedJson`, `oversized` (an 8 MiB body), `redirect` (307 to
+   * `location`, another origin), `slowBody` (trickle the body over `ms`), `echo` (answer
+   * `status` with the request's headers in the message).
+   */
+  kind: 'status' | 'latency' | 'drop' | 'malformedJson' | 'oversized' | 'redirect' | 'slowBody' | 'echo'
   status?: number
   retryAfter?: number
   ms?: number
+  location?: string
+  /** Apply after the registry acted on the request (the answer to a done change is lost). */
+  after?: boolean
   /** How many matching requests it applies to; forever when absent. */
   times?: number
   /** Only requests with this method. */
@@ -614,6 +649,41 @@ export interface RecordedRequest {
   body: string
 }
 
+/**
+ * Resolves npm's configuration the way a call with these options would: registry (option,
+ * `npm_config_registry`, `@scope:registry`, project/user/global .npmrc), token (longest-path
+ * `_authToken` match, `${VAR}` expansion, `NPM_TOKEN`), proxy and certificates, each with its
+ * source. Answers why a call went where it went.
+ *
+ * @example
+ * ```js
+ * const { resolveConfig } = require('trust-native')
+ * const { registry, registrySource, tokenSource, proxy } = resolveConfig({ package: '@acme/widgets' })
+ * console.log(`${registry} (from ${registrySource}), token from ${tokenSource}`)
+ * ```
+ */
+export declare function resolveConfig(options?: CommonOptions): ResolvedConfig
+
+/** What npm's configuration resolves to for a call, and where each value came from. */
+export interface ResolvedConfig {
+  /** The package the registry was chosen for (its scope may select the registry). */
+  package?: string
+  registry: string
+  registrySource: string
+  /** `'***'` when a token was found; the token itself is never returned. */
+  token?: string
+  tokenSource?: string
+  proxy?: SourcedValue
+  noProxy?: SourcedValue
+  /** Certificates that replace the default roots (`ca`, `cafile`). */
+  ca?: SourcedValue
+  /** Certificates added to the default roots (`NODE_EXTRA_CA_CERTS`). */
+  extraCa?: SourcedValue
+  strictSsl: boolean
+  /** The npmrc files looked at, highest precedence first. */
+  files: Array<ConfigFile>
+}
+
 /** Which configuration to revoke. */
 export interface RevokeOptions {
   /** The configuration's id (a UUID), as `listPublishers` returns it. */
@@ -640,6 +710,16 @@ export interface RevokePublisherResult {
   request: PlannedRequest
 }
 
+/** A resolved value and where it came from. */
+export interface SourcedValue {
+  value: string
+  /**
+   * `the registry option`, `registry in /home/me/.npmrc`, `the HTTPS_PROXY environment
+   * variable`, ...
+   */
+  source: string
+}
+
 /**
  * Starts a registry emulator: a loopback stand-in for the npm registry's trust endpoints, with
  * bearer-token users, 2FA (OTP and web flow answers), write access and one configuration per
@@ -661,6 +741,20 @@ export interface RevokePublisherResult {
  * ```
  */
 export declare function startEmulator(seed?: EmulatorSeed): Promise<RegistryEmulator>
+
+/**
+ * Starts a loopback forward proxy (CONNECT tunnels and plain-http forwarding), for testing
+ * proxy settings.
+ *
+ * @example
+ * ```js
+ * const proxy = await startProxy()
+ * process.env.HTTPS_PROXY = proxy.url
+ * // ... calls go through it
+ * console.log(proxy.requests())
+ * ```
+ */
+export declare function startProxy(): Promise<LoopbackProxy>
 
 /** An .npmrc that was written. */
 export interface WrittenNpmrc {

@@ -835,6 +835,7 @@ function __napiStampBindingTarget(exportsObject, target) {
 // linked import resolves to `undefined`.
 module.exports.__napiBindingTarget = __napiStampBindingTarget(nativeBinding, __napiLoadedBindingTarget)
 module.exports = nativeBinding
+module.exports.LoopbackProxy = nativeBinding.LoopbackProxy
 module.exports.RegistryEmulator = nativeBinding.RegistryEmulator
 module.exports.addCircleciPublisher = nativeBinding.addCircleciPublisher
 module.exports.addGithubPublisher = nativeBinding.addGithubPublisher
@@ -846,5 +847,7 @@ module.exports.explainExchangeFailure = nativeBinding.explainExchangeFailure
 module.exports.getIdToken = nativeBinding.getIdToken
 module.exports.listPublishers = nativeBinding.listPublishers
 module.exports.mintPypiToken = nativeBinding.mintPypiToken
+module.exports.resolveConfig = nativeBinding.resolveConfig
 module.exports.revokePublisher = nativeBinding.revokePublisher
 module.exports.startEmulator = nativeBinding.startEmulator
+module.exports.startProxy = nativeBinding.startProxy

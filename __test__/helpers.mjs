@@ -26,17 +26,23 @@ export function project(pkg, npmrc) {
 
 /**
  * Points npm config resolution (ours and the npm CLI's) at empty user and global files, and
- * removes tokens from the environment, so tests never depend on the machine they run on.
+ * removes tokens and inherited npm configuration from the environment (`npm test` exports its
+ * own config as npm_config_* variables, which outrank .npmrc files), so tests never depend on
+ * the machine they run on.
  */
 export function isolateNpmConfig() {
   const home = tempDir('tn-home-')
   mkdirSync(join(home, 'cache'))
   writeFileSync(join(home, 'npmrc-user'), '')
   writeFileSync(join(home, 'npmrc-global'), '')
+  for (const key of Object.keys(process.env)) {
+    if (/^npm_config_/i.test(key)) delete process.env[key]
+  }
+  for (const key of ['NPM_TOKEN', 'NODE_EXTRA_CA_CERTS', 'HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy', 'NO_PROXY', 'no_proxy']) {
+    delete process.env[key]
+  }
   process.env.npm_config_userconfig = join(home, 'npmrc-user')
   process.env.npm_config_globalconfig = join(home, 'npmrc-global')
-  delete process.env.NPM_TOKEN
-  delete process.env.npm_config_registry
   return home
 }
 

@@ -3,7 +3,10 @@
 
 use std::path::PathBuf;
 
-use crate::config::{self, EnvVars, NpmConfig, Overrides, Resolved};
+use serde::Serialize;
+
+use crate::config::transport::TransportReport;
+use crate::config::{self, EnvVars, Layer, NpmConfig, Overrides, Resolved};
 use crate::error::Result;
 use crate::package::{Manifest, PackageName};
 use crate::registry::{Policy, Registry, UserAgent};
@@ -86,4 +89,63 @@ impl<'a> Session<'a> {
             .registry(&resolved, "trust")?
             .with_credentials(Some(token.value.clone()), self.call.otp.clone()))
     }
+}
+
+/// What npm's configuration resolves to for a call, and where each value came from. The token
+/// itself is never included.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ConfigReport {
+    /// The package the registry was chosen for (its scope can pick the registry).
+    pub package: Option<String>,
+    pub registry: String,
+    pub registry_source: String,
+    /// `"***"` when a token was found.
+    pub token: Option<String>,
+    pub token_source: Option<String>,
+    #[serde(flatten)]
+    pub transport: TransportReport,
+    /// The npmrc files read, highest precedence first.
+    pub files: Vec<ConfigFile>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ConfigFile {
+    pub layer: &'static str,
+    pub path: String,
+    pub found: bool,
+}
+
+/// Resolves npm's configuration as a call with these options would.
+pub fn resolve_config(call: &CallOptions) -> Result<ConfigReport> {
+    let session = Session::open(call);
+    let package = session.package(call.package.as_deref()).ok();
+    let overrides = Overrides {
+        registry: call.registry.clone(),
+        token: call.token.clone(),
+    };
+    let resolved = config::resolve(&session.config, &overrides, package.as_ref())?;
+    Ok(ConfigReport {
+        package: package.map(|p| p.to_string()),
+        registry: resolved.registry.to_string(),
+        registry_source: resolved.registry_source.to_string(),
+        token: resolved.token.as_ref().map(|_| "***".to_string()),
+        token_source: resolved.token.as_ref().map(|t| t.source.to_string()),
+        transport: resolved.transport_report,
+        files: session
+            .config
+            .files
+            .iter()
+            .map(|(layer, path, found)| ConfigFile {
+                layer: match layer {
+                    Layer::Env => "env",
+                    Layer::Project => "project",
+                    Layer::User => "user",
+                    Layer::Global => "global",
+                },
+                path: path.display().to_string(),
+                found: *found,
+            })
+            .collect(),
+    })
 }

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use super::oidc::PypiPublisherSpec;
 use super::{convert, decode, js_error, promise_with};
+use crate::emulator::proxy::Proxy;
 use crate::emulator::{Emulator, EmulatorConfig, ID_TOKEN_LIFETIME};
 use crate::error::{Code, Error as CoreError, Result as CoreResult};
 
@@ -70,6 +71,12 @@ pub struct EmulatorSeed {
     pub packages: Vec<EmulatorPackage>,
     #[serde(default)]
     pub pypi_projects: Vec<EmulatorPypiProject>,
+    /// Serve HTTPS with a certificate signed by a throwaway authority (see `caPem`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tls: Option<bool>,
+    /// `Retry-After` (seconds) of the web 2FA flow's `doneUrl` while pending. Default 1.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub web_auth_retry_after: Option<f64>,
 }
 
 /// A way for the emulator to misbehave, and which requests it applies to.
@@ -77,8 +84,13 @@ pub struct EmulatorSeed {
 #[derive(Deserialize, Serialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct FaultRule {
-    /// `status`: answer `status` (with `retryAfter` seconds if given); `latency`: wait `ms` first.
-    #[napi(ts_type = "'status' | 'latency'")]
+    /// `status` (answer `status`, with `retryAfter` seconds), `latency` (wait `ms`), `drop`
+    /// (close the connection), `malformedJson`, `oversized` (an 8 MiB body), `redirect` (307 to
+    /// `location`, another origin), `slowBody` (trickle the body over `ms`), `echo` (answer
+    /// `status` with the request's headers in the message).
+    #[napi(
+        ts_type = "'status' | 'latency' | 'drop' | 'malformedJson' | 'oversized' | 'redirect' | 'slowBody' | 'echo'"
+    )]
     pub kind: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<u16>,
@@ -86,6 +98,11 @@ pub struct FaultRule {
     pub retry_after: Option<u32>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ms: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub location: Option<String>,
+    /// Apply after the registry acted on the request (the answer to a done change is lost).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub after: Option<bool>,
     /// How many matching requests it applies to; forever when absent.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub times: Option<u32>,
@@ -148,6 +165,19 @@ impl RegistryEmulator {
     #[napi(getter)]
     pub fn url(&self) -> String {
         self.inner.url()
+    }
+
+    /// The certificate authority of an HTTPS emulator, PEM (write it to a file for `cafile`).
+    #[napi(getter)]
+    pub fn ca_pem(&self) -> Option<String> {
+        self.inner.ca_pem().map(str::to_string)
+    }
+
+    /// Replaces a user's authenticator code: the old one is refused from now on, as an expired
+    /// TOTP code is.
+    #[napi]
+    pub fn set_otp(&self, user: String, otp: String) {
+        self.inner.set_otp(&user, &otp)
     }
 
     /// The audience npm requests id_tokens for when publishing here: `npm:127.0.0.1`.
@@ -296,5 +326,54 @@ pub fn start_emulator<'env>(
             })
         },
         |inner| Ok(RegistryEmulator { inner }),
+    )
+}
+
+/// A loopback forward proxy that records what passes through it.
+#[napi]
+pub struct LoopbackProxy {
+    inner: Proxy,
+}
+
+#[napi]
+impl LoopbackProxy {
+    /// `http://127.0.0.1:PORT`, for `HTTPS_PROXY` or npm's `proxy`.
+    #[napi(getter)]
+    pub fn url(&self) -> String {
+        self.inner.url()
+    }
+
+    /// Request lines received: `CONNECT 127.0.0.1:4873`, `GET http://127.0.0.1:4873/path`.
+    #[napi]
+    pub fn requests(&self) -> Vec<String> {
+        self.inner.requests()
+    }
+
+    #[napi]
+    pub fn stop(&self) {
+        self.inner.stop()
+    }
+}
+
+/// Starts a loopback forward proxy (CONNECT tunnels and plain-http forwarding), for testing
+/// proxy settings.
+///
+/// @example
+/// ```js
+/// const proxy = await startProxy()
+/// process.env.HTTPS_PROXY = proxy.url
+/// // ... calls go through it
+/// console.log(proxy.requests())
+/// ```
+#[napi(ts_return_type = "Promise<LoopbackProxy>")]
+pub fn start_proxy(env: &Env) -> napi::Result<PromiseRaw<'_, LoopbackProxy>> {
+    promise_with(
+        env,
+        async move {
+            Proxy::start()
+                .await
+                .map_err(|e| CoreError::new(Code::Network, format!("Cannot start the proxy: {e}")))
+        },
+        |inner| Ok(LoopbackProxy { inner }),
     )
 }

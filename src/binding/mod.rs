@@ -5,6 +5,7 @@
 //! core error's fields (`code`, `statusCode`, `field`, ...). Option decoding problems reject the
 //! same way (`EINVALIDINPUT`), never throw synchronously.
 
+mod config;
 mod emulator;
 mod oidc;
 mod prompt;
@@ -19,15 +20,36 @@ use serde::Serialize;
 use crate::error::{Code, Error as CoreError, Result as CoreResult};
 
 /// Reads a JS options object into `T` (serde): missing optional fields are `None`, keys `T`
-/// does not declare are left for the other decoders of the same object.
+/// does not declare are left for the other decoders of the same object, and functions (such as
+/// `onOtp`, read separately) are skipped.
 fn decode<T: DeserializeOwned>(env: &Env, options: Option<&Object>) -> CoreResult<T> {
-    let value = match options {
-        Some(object) => env.from_js_value::<serde_json::Value, _>(*object),
-        None => Ok(serde_json::Value::Object(Default::default())),
+    let invalid =
+        |reason: &str| CoreError::new(Code::InvalidInput, format!("Invalid options: {reason}"));
+    let mut map = serde_json::Map::new();
+    if let Some(object) = options {
+        for key in Object::keys(object).map_err(|e| invalid(&e.reason))? {
+            // `get` answers `None` for undefined values: an option set to undefined is unset.
+            let Some(value) = object
+                .get::<Unknown>(&key)
+                .map_err(|e| invalid(&e.reason))?
+            else {
+                continue;
+            };
+            if matches!(value.get_type(), Ok(ValueType::Function)) {
+                continue;
+            }
+            let json = env
+                .from_js_value::<serde_json::Value, _>(value)
+                .map_err(|e| {
+                    CoreError::invalid_input(
+                        key.as_str(),
+                        format!("Invalid option {key}: {}", e.reason),
+                    )
+                })?;
+            map.insert(key, json);
+        }
     }
-    .map_err(|e| CoreError::new(Code::InvalidInput, format!("Invalid options: {}", e.reason)))?;
-    serde_json::from_value(value)
-        .map_err(|e| CoreError::new(Code::InvalidInput, format!("Invalid options: {e}")))
+    serde_json::from_value(serde_json::Value::Object(map)).map_err(|e| invalid(&e.to_string()))
 }
 
 /// Converts between a core type and its JS-facing twin through serde. The JS-facing types deny

@@ -37,6 +37,10 @@ pub enum Fault {
     /// Send the answer's body in pieces over this long.
     #[serde(rename_all = "camelCase")]
     SlowBody { ms: u64 },
+    /// Answer this status with the request's headers in the error message, as a careless server
+    /// might: what a client shows from it must still hide credentials.
+    #[serde(rename_all = "camelCase")]
+    Echo { status: u16 },
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
@@ -118,5 +122,17 @@ pub async fn apply(fault: &Fault, request: &Request, reply: Reply) -> Reply {
             trickle: Some((10, Duration::from_millis(ms / 10))),
             ..reply
         },
+        Fault::Echo { status } => {
+            let headers: Vec<String> = request
+                .headers
+                .iter()
+                .map(|(k, v)| format!("{k}: {v}"))
+                .collect();
+            Reply::message(
+                *status,
+                &format!("Bad request; you sent {}", headers.join("; ")),
+            )
+            .with_header("www-authenticate", "Bearer")
+        }
     }
 }

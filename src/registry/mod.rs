@@ -302,7 +302,7 @@ impl Registry {
             ambiguous |= failure.maybe_processed;
             if failure.error.code == Code::Otp && self.otp.prompt().is_some() && prompts < 2 {
                 prompts += 1;
-                if otp.is_some() && self.otp.given().is_none() {
+                if otp.is_some() {
                     self.otp.forget();
                 }
                 let obtained = self

@@ -42,11 +42,11 @@ fn obtained() -> &'static Mutex<HashMap<String, String>> {
 
 #[derive(Clone, Default)]
 pub struct Otp {
-    given: Option<String>,
+    /// The caller's OTP, until the registry refuses it and the prompt supplies another.
+    given: Arc<Mutex<Option<String>>>,
     prompt: Option<Arc<dyn OtpPrompt>>,
     /// Registry origin and a digest of the token: whose OTP this is, without keeping the token.
     key: String,
-    pub web_timeout: Option<Duration>,
 }
 
 impl std::fmt::Debug for Otp {
@@ -54,10 +54,14 @@ impl std::fmt::Debug for Otp {
         write!(
             f,
             "Otp(given: {}, prompt: {})",
-            self.given.is_some(),
+            self.given().is_some(),
             self.prompt.is_some()
         )
     }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 impl Otp {
@@ -77,26 +81,20 @@ impl Otp {
                     .collect::<String>()
             });
         Otp {
-            given,
+            given: Arc::new(Mutex::new(given)),
             prompt,
             key: format!("{origin} {}", account.unwrap_or_default()),
-            web_timeout: None,
         }
     }
 
     /// The OTP to send now: the caller's, else one obtained earlier for this registry and account.
     pub fn current(&self) -> Option<String> {
-        self.given.clone().or_else(|| {
-            obtained()
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .get(&self.key)
-                .cloned()
-        })
+        self.given()
+            .or_else(|| lock(obtained()).get(&self.key).cloned())
     }
 
-    pub fn given(&self) -> Option<&str> {
-        self.given.as_deref()
+    pub fn given(&self) -> Option<String> {
+        lock(&self.given).clone()
     }
 
     pub fn prompt(&self) -> Option<&Arc<dyn OtpPrompt>> {
@@ -104,17 +102,12 @@ impl Otp {
     }
 
     pub fn remember(&self, otp: &str) {
-        obtained()
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .insert(self.key.clone(), otp.to_string());
+        lock(obtained()).insert(self.key.clone(), otp.to_string());
     }
 
-    /// The registry stopped accepting the remembered OTP.
+    /// The registry stopped accepting the OTP: the caller's, or the remembered one.
     pub fn forget(&self) {
-        obtained()
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .remove(&self.key);
+        *lock(&self.given) = None;
+        lock(obtained()).remove(&self.key);
     }
 }

@@ -1,0 +1,173 @@
+// A messy world from JS: 2FA by code and by web approval (asked once per run), retries, TLS
+// with a private CA, proxies, plain http, and resolveConfig saying where everything came from.
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { isolateNpmConfig, project, rejection, tempDir, tn } from './helpers.mjs'
+
+const OTP = '864200'
+let emulator, counter = 0
+
+/** A fresh token per test (remembered OTPs are per registry and account), with no 2FA window. */
+function freshUser() {
+  counter += 1
+  const token = `resilience-token-${counter}`
+  emulator.seed({ users: [{ name: 'alice', token, otp: OTP }] })
+  emulator.setOtp('alice', OTP)
+  return token
+}
+
+beforeAll(async () => {
+  isolateNpmConfig()
+  emulator = await tn.startEmulator({ webAuthRetryAfter: 0.05 })
+})
+afterAll(() => emulator.stop())
+beforeEach(() => {
+  emulator.seed({ packages: ['one', 'two', 'three'].map((name) => ({ name, maintainers: ['alice'] })) })
+  emulator.clearFaults()
+  emulator.clearRequests()
+})
+
+const add = (options) => tn.addGithubPublisher({ registry: emulator.url, repository: 'acme/widgets', file: 'release.yml', ...options })
+
+describe('2FA', () => {
+  it('asks onOtp for a code when the given one is refused, and reuses it for the next calls', async () => {
+    const token = freshUser()
+    const challenges = []
+    const onOtp = async (challenge) => { challenges.push(challenge); return OTP }
+    // A stale code was given: the registry refuses it (a plain OTP challenge, since one was sent).
+    await add({ token, package: 'one', otp: '000000', onOtp })
+    for (const pkg of ['two', 'three']) await add({ token, package: pkg, onOtp })
+    expect(challenges).toEqual([{ type: 'otp' }])
+    expect(['one', 'two', 'three'].map((p) => emulator.publishers(p).length)).toEqual([1, 1, 1])
+    expect(emulator.requests().filter((r) => r.method === 'POST').map((r) => r.headers['npm-otp'])).toEqual(['000000', OTP, OTP, OTP])
+  })
+
+  it('follows the web flow: shows authUrl, polls doneUrl, asks once for a whole run', async () => {
+    const token = freshUser()
+    const challenges = []
+    const onOtp = async (challenge) => {
+      challenges.push(challenge)
+      // The user approves in the browser and ticks "skip 2FA for 5 minutes".
+      await fetch(`${challenge.authUrl}?approve=true&skip2fa=true`)
+    }
+    for (const pkg of ['one', 'two', 'three']) await add({ token, package: pkg, onOtp })
+    expect(challenges).toEqual([{ type: 'web', authUrl: expect.stringContaining('/auth/cli/'), doneUrl: expect.stringContaining('/-/v1/done?authId=') }])
+    expect(['one', 'two', 'three'].map((p) => emulator.publishers(p).length)).toEqual([1, 1, 1])
+    expect(emulator.requests().filter((r) => r.path.startsWith('/-/v1/done')).length).toBeGreaterThanOrEqual(1)
+  })
+
+  it('a synchronous onOtp works too', async () => {
+    const token = freshUser()
+    await add({ token, package: 'one', otp: '000000', onOtp: () => OTP })
+    expect(emulator.publishers('one')).toHaveLength(1)
+  })
+
+  it('EOTP when the web approval does not come in time, or onOtp fails', async () => {
+    const token = freshUser()
+    const slow = await rejection(add({ token, package: 'one', onOtp: () => undefined, webAuthTimeoutMs: 300 }))
+    expect(slow.code).toBe('EOTP')
+    expect(slow.message).toContain('not completed within')
+    const broken = await rejection(add({ token, package: 'one', otp: '000000', onOtp: () => { throw new Error('no TTY here') } }))
+    expect(broken.code).toBe('EOTP')
+    expect(broken.message).toContain('onOtp failed')
+    expect(emulator.publishers('one')).toEqual([])
+  })
+})
+
+describe('retries', () => {
+  it('GET and DELETE retry 5xx and 429 (with Retry-After); a create is checked, not repeated', async () => {
+    const token = freshUser()
+    emulator.injectFault({ kind: 'status', status: 503, times: 2, method: 'GET' })
+    expect(await tn.listPublishers({ registry: emulator.url, token, otp: OTP, package: 'one' })).toEqual([])
+    expect(emulator.requests().filter((r) => r.method === 'GET')).toHaveLength(3)
+
+    emulator.clearRequests()
+    emulator.injectFault({ kind: 'drop', after: true, times: 1, method: 'POST' })
+    const { publisher } = await add({ token, otp: OTP, package: 'one' })
+    expect(emulator.publishers('one')).toEqual([expect.objectContaining({ id: publisher.id })])
+    expect(emulator.requests().map((r) => r.method)).toEqual(['POST', 'GET'])
+
+    emulator.injectFault({ kind: 'status', status: 429, retryAfter: 1, times: 1 })
+    const started = Date.now()
+    await tn.revokePublisher({ registry: emulator.url, token, otp: OTP, package: 'one', id: publisher.id })
+    expect(Date.now() - started).toBeGreaterThanOrEqual(900)
+    expect(emulator.publishers('one')).toEqual([])
+  })
+
+  it('retries: 0 reports the first failure', async () => {
+    const token = freshUser()
+    emulator.injectFault({ kind: 'status', status: 502, times: 1 })
+    const error = await rejection(tn.listPublishers({ registry: emulator.url, token, otp: OTP, package: 'one', retries: 0 }))
+    expect(error.code).toBe('E502')
+  })
+})
+
+describe('TLS, proxies, plain http', () => {
+  it('trusts a private CA given by cafile or NODE_EXTRA_CA_CERTS, and says ETLS otherwise', async () => {
+    const secure = await tn.startEmulator({ tls: true, users: [{ name: 'alice', token: 'tls-token', otp: OTP }], packages: [{ name: 'one', maintainers: ['alice'] }] })
+    try {
+      const options = { registry: secure.url, token: 'tls-token', otp: OTP, package: 'one' }
+      const untrusted = await rejection(tn.listPublishers({ ...options, cwd: project({}) }))
+      expect(untrusted.code).toBe('ETLS')
+      const dir = tempDir()
+      const ca = join(dir, 'ca.pem')
+      writeFileSync(ca, secure.caPem)
+      expect(await tn.listPublishers({ ...options, cwd: project({}, `cafile=${ca}\n`) })).toEqual([])
+      process.env.NODE_EXTRA_CA_CERTS = ca
+      try {
+        expect(await tn.listPublishers({ ...options, cwd: project({}) })).toEqual([])
+      } finally {
+        delete process.env.NODE_EXTRA_CA_CERTS
+      }
+    } finally {
+      secure.stop()
+    }
+  })
+
+  it('goes through HTTPS_PROXY and npm\'s proxy, except for noproxy hosts', async () => {
+    const token = freshUser()
+    const proxy = await tn.startProxy()
+    try {
+      const options = { registry: emulator.url, token, otp: OTP, package: 'one' }
+      await tn.listPublishers({ ...options, cwd: project({}, `proxy=${proxy.url}\n`) })
+      expect(proxy.requests()).toEqual([`GET ${emulator.url}-/package/one/trust`])
+      await tn.listPublishers({ ...options, cwd: project({}, `proxy=${proxy.url}\nnoproxy=127.0.0.1\n`) })
+      expect(proxy.requests()).toHaveLength(1)
+    } finally {
+      proxy.stop()
+    }
+  })
+
+  it('EINSECURE: no credentials over plain http to another machine, unless allowed', async () => {
+    const error = await rejection(tn.listPublishers({ registry: 'http://registry.invalid/', token: 'secret-token', package: 'one' }))
+    expect(error.code).toBe('EINSECURE')
+    const allowed = await rejection(tn.listPublishers({ registry: 'http://registry.invalid/', token: 'secret-token', package: 'one', allowInsecure: true, retries: 0 }))
+    expect(allowed.code).toBe('ENETWORK')
+  })
+})
+
+describe('resolveConfig', () => {
+  it('says where the registry, token, proxy and certificates came from, never the token', () => {
+    const cwd = project({ name: '@corp/lib' }, '@corp:registry=https://npm.corp.example/\n//npm.corp.example/:_authToken=${CORP_NPM_TOKEN}\nstrict-ssl=false\n')
+    process.env.CORP_NPM_TOKEN = 'corp-secret-token'
+    process.env.HTTPS_PROXY = 'http://proxy.corp.example:3128'
+    try {
+      const config = tn.resolveConfig({ cwd })
+      expect(config).toMatchObject({
+        package: '@corp/lib',
+        registry: 'https://npm.corp.example/',
+        registrySource: `@corp:registry in ${join(cwd, '.npmrc')}`,
+        token: '***',
+        tokenSource: `//npm.corp.example/:_authToken in ${join(cwd, '.npmrc')}`,
+        proxy: { value: 'http://proxy.corp.example:3128', source: 'the HTTPS_PROXY environment variable' },
+        strictSsl: false,
+      })
+      expect(config.files.map((f) => f.layer)).toEqual(['project', 'user', 'global'])
+      expect(JSON.stringify(config)).not.toContain('corp-secret-token')
+    } finally {
+      delete process.env.CORP_NPM_TOKEN
+      delete process.env.HTTPS_PROXY
+    }
+  })
+})

@@ -1,0 +1,72 @@
+//! JS export for inspecting npm configuration resolution.
+
+use napi::bindgen_prelude::*;
+use napi_derive::napi;
+use serde::Deserialize;
+
+use super::trust::call_options;
+use super::{convert, js_error};
+use crate::session;
+
+/// A resolved value and where it came from.
+#[napi(object)]
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SourcedValue {
+    pub value: String,
+    /// `the registry option`, `registry in /home/me/.npmrc`, `the HTTPS_PROXY environment
+    /// variable`, ...
+    pub source: String,
+}
+
+/// An npmrc file that was looked at.
+#[napi(object)]
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConfigFile {
+    #[napi(ts_type = "'project' | 'user' | 'global'")]
+    pub layer: String,
+    pub path: String,
+    pub found: bool,
+}
+
+/// What npm's configuration resolves to for a call, and where each value came from.
+#[napi(object)]
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ResolvedConfig {
+    /// The package the registry was chosen for (its scope may select the registry).
+    pub package: Option<String>,
+    pub registry: String,
+    pub registry_source: String,
+    /// `'***'` when a token was found; the token itself is never returned.
+    pub token: Option<String>,
+    pub token_source: Option<String>,
+    pub proxy: Option<SourcedValue>,
+    pub no_proxy: Option<SourcedValue>,
+    /// Certificates that replace the default roots (`ca`, `cafile`).
+    pub ca: Option<SourcedValue>,
+    /// Certificates added to the default roots (`NODE_EXTRA_CA_CERTS`).
+    pub extra_ca: Option<SourcedValue>,
+    pub strict_ssl: bool,
+    /// The npmrc files looked at, highest precedence first.
+    pub files: Vec<ConfigFile>,
+}
+
+/// Resolves npm's configuration the way a call with these options would: registry (option,
+/// `npm_config_registry`, `@scope:registry`, project/user/global .npmrc), token (longest-path
+/// `_authToken` match, `${VAR}` expansion, `NPM_TOKEN`), proxy and certificates, each with its
+/// source. Answers why a call went where it went.
+///
+/// @example
+/// ```js
+/// const { resolveConfig } = require('trust-native')
+/// const { registry, registrySource, tokenSource, proxy } = resolveConfig({ package: '@acme/widgets' })
+/// console.log(`${registry} (from ${registrySource}), token from ${tokenSource}`)
+/// ```
+#[napi(ts_args_type = "options?: CommonOptions")]
+pub fn resolve_config(env: &Env, options: Option<Object>) -> napi::Result<ResolvedConfig> {
+    let report =
+        call_options(env, options.as_ref()).and_then(|call| session::resolve_config(&call));
+    convert(&report.map_err(|e| js_error(env, e))?)
+}
