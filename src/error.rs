@@ -123,6 +123,25 @@ impl Error {
         }
     }
 
+    /// The same error with every secret in `secrets` masked wherever outside text can reach:
+    /// the message and notes (validation echoes input), the registry's words, PyPI's errors.
+    pub fn scrubbed(mut self, secrets: &Secrets) -> Self {
+        self.message = secrets.scrub(&self.message);
+        for note in &mut self.notes {
+            *note = secrets.scrub(note);
+        }
+        if let Some(http) = &mut self.http {
+            http.url = secrets.scrub(&http.url);
+            http.registry_message = http.registry_message.as_deref().map(|m| secrets.scrub(m));
+        }
+        if let Some(oidc) = &mut self.oidc {
+            for e in &mut oidc.errors {
+                e.description = secrets.scrub(&e.description);
+            }
+        }
+        self
+    }
+
     /// The message with its notes: what users see.
     pub fn full_message(&self) -> String {
         std::iter::once(self.message.as_str())

@@ -13,6 +13,9 @@ pub mod repository;
 pub mod session;
 pub mod trust;
 
+#[cfg(test)]
+mod fuzz;
+
 // napi-derive registers exports only outside `cfg(test)`, so the unit-test build sees them unused.
 #[cfg_attr(test, allow(dead_code))]
 mod binding;

@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use crate::config::transport::TransportReport;
 use crate::config::{self, EnvVars, Layer, NpmConfig, Overrides, Resolved};
-use crate::error::Result;
+use crate::error::{Result, Secrets};
 use crate::package::{Manifest, PackageName};
 use crate::registry::{Policy, Registry, UserAgent};
 use crate::trust::infer_package_name;
@@ -27,6 +27,17 @@ pub struct CallOptions {
     pub env: Option<EnvVars>,
     /// Timeouts, retries, 2FA prompting. Its transport settings are replaced by npm's config.
     pub policy: Policy,
+}
+
+impl CallOptions {
+    /// The secrets the caller handed over, to keep out of anything the call returns.
+    pub fn secrets(&self) -> Secrets {
+        let mut secrets = Secrets::default();
+        for secret in self.token.iter().chain(self.otp.iter()) {
+            secrets.add(secret);
+        }
+        secrets
+    }
 }
 
 pub struct Session<'a> {

@@ -62,6 +62,14 @@ pub fn exchange_request(escaped_package: &str) -> ApiRequest {
 }
 
 pub async fn exchange_token(options: ExchangeOptions) -> Result<Exchanged> {
+    let mut secrets = options.call.secrets();
+    if let Some(id_token) = &options.id_token {
+        secrets.add(id_token);
+    }
+    exchange(options).await.map_err(|e| e.scrubbed(&secrets))
+}
+
+async fn exchange(options: ExchangeOptions) -> Result<Exchanged> {
     let call = &options.call;
     let session = Session::open(call);
     let package = session.package(call.package.as_deref())?;

@@ -2,7 +2,7 @@
 //! headers, bearer auth, `npm-otp`), made resilient (retries within a time budget, 2FA prompts,
 //! redirects, size caps), and answers turned into typed results or [`Error`]s.
 
-mod answer;
+pub(crate) mod answer;
 pub mod otp;
 pub mod retry;
 mod transport;

@@ -140,6 +140,16 @@ pub async fn add_publisher(
     input: PublisherInput,
     call: &CallOptions,
 ) -> Result<AddOutcome> {
+    add(provider, input, call)
+        .await
+        .map_err(|e| e.scrubbed(&call.secrets()))
+}
+
+async fn add(
+    provider: &'static Provider,
+    input: PublisherInput,
+    call: &CallOptions,
+) -> Result<AddOutcome> {
     let session = Session::open(call);
     let mut prepared = prepare(provider, call.package.as_deref(), &input, &session.manifest)?;
     let client = TrustClient::new(session.registry_for(&prepared.package)?);
@@ -168,6 +178,10 @@ pub async fn add_publisher(
 
 /// The package's trusted-publisher configurations. Reads only, so `dryRun` changes nothing.
 pub async fn list_publishers(call: &CallOptions) -> Result<Vec<Publisher>> {
+    list(call).await.map_err(|e| e.scrubbed(&call.secrets()))
+}
+
+async fn list(call: &CallOptions) -> Result<Vec<Publisher>> {
     let session = Session::open(call);
     let package = session.package(call.package.as_deref())?;
     let client = TrustClient::new(session.registry_for(&package)?);
@@ -176,6 +190,12 @@ pub async fn list_publishers(call: &CallOptions) -> Result<Vec<Publisher>> {
 
 /// Deletes one configuration by id.
 pub async fn revoke_publisher(id: &str, call: &CallOptions) -> Result<RevokeOutcome> {
+    revoke(id, call)
+        .await
+        .map_err(|e| e.scrubbed(&call.secrets()))
+}
+
+async fn revoke(id: &str, call: &CallOptions) -> Result<RevokeOutcome> {
     let session = Session::open(call);
     let package = session.package(call.package.as_deref())?;
     if !checks::is_uuid(id) {
