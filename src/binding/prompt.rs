@@ -43,7 +43,7 @@ impl OtpPrompt for JsPrompt {
         Box::pin(async move {
             let failed =
                 |e: napi::Error| CoreError::new(Code::Otp, format!("onOtp failed: {}", e.reason));
-            match self.0.call_async(js).await.map_err(failed)? {
+            match self.0.call_async_catch(js).await.map_err(failed)? {
                 Either::A(promise) => promise.await.map_err(failed),
                 Either::B(value) => Ok(value),
             }
