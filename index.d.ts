@@ -132,6 +132,11 @@ export declare function addGitlabPublisher(options: GitlabPublisherOptions & Pub
 export interface AddPublisherResult {
   /** The package configured. */
   package: string
+  /**
+   * The provider options the configuration is built from, after inference from package.json
+   * (`repository`, `file`, `environment`, ...).
+   */
+  options: Record<string, string | Array<string>>
   /** The configuration the registry created; absent in a dry run. */
   publisher?: Publisher
   dryRun: boolean
@@ -142,6 +147,35 @@ export interface AddPublisherResult {
   /** Options taken from package.json: `package`, `repository` or `project`. */
   fromPackageJson: Array<string>
 }
+
+/** One package's outcome. */
+export interface ApplyResult {
+  package: string
+  action: 'create' | 'replace' | 'unchanged' | 'error'
+  status: 'done' | 'failed'
+  /** The configuration the package has now, when done. */
+  publisher?: Publisher
+  /** What a replace removed. */
+  previous: Array<Publisher>
+  error?: TrustProblem
+}
+
+/**
+ * Applies a plan: every package made to match, `concurrency` at a time, slowing down when the
+ * registry rate-limits (429, `Retry-After`), asking for 2FA once for the whole run (through
+ * `onOtp`), and going on past one package's failure. One result per package; a second apply of
+ * a fresh plan finds everything `unchanged`.
+ *
+ * @example
+ * ```js
+ * const results = await applyTrust(plan, {
+ *   concurrency: 8,
+ *   onOtp: async () => prompt('OTP: '),
+ *   onProgress: ({ done, total, result }) => console.log(`${done}/${total} ${result.package} ${result.status}`),
+ * })
+ * ```
+ */
+export declare function applyTrust(plan: TrustPlan, options?: RunOptions & CommonOptions): Promise<Array<ApplyResult>>
 
 /** A CircleCI trusted publisher. */
 export interface CircleciPublisherOptions {
@@ -273,6 +307,20 @@ export interface Diagnosis {
   suggestion?: Record<string, unknown>
 }
 
+/**
+ * The publishable packages of the monorepo `cwd` belongs to: package.json `workspaces` (npm,
+ * yarn) and pnpm-workspace.yaml, `!` exclusions honoured, private packages skipped, each with
+ * its repository (its own, else the root's).
+ *
+ * @example
+ * ```js
+ * const { discoverWorkspacePackages } = require('trust-native')
+ * const { packages } = discoverWorkspacePackages(process.cwd())
+ * console.log(packages.map((p) => `${p.name} ${p.repository}`))
+ * ```
+ */
+export declare function discoverWorkspacePackages(cwd?: string | undefined | null): Workspace
+
 /** A package that exists on the emulated registry. */
 export interface EmulatorPackage {
   name: string
@@ -290,6 +338,13 @@ export interface EmulatorPypiProject {
   publishers: Array<PypiPublisherSpec>
 }
 
+/** A token-bucket rate limit. */
+export interface EmulatorRateLimit {
+  perSecond: number
+  /** Requests allowed at once. Default 1. */
+  burst?: number
+}
+
 /** Users and packages to start the emulator with. */
 export interface EmulatorSeed {
   users: Array<EmulatorUser>
@@ -299,6 +354,11 @@ export interface EmulatorSeed {
   tls?: boolean
   /** `Retry-After` (seconds) of the web 2FA flow's `doneUrl` while pending. Default 1. */
   webAuthRetryAfter?: number
+  /**
+   * Rate-limit the trust endpoints: a token bucket of `burst` refilled at `perSecond`; an
+   * empty bucket answers 429 with `Retry-After` in whole seconds.
+   */
+  rateLimit?: EmulatorRateLimit
 }
 
 /** A user of the emulated registry. */
@@ -312,6 +372,31 @@ export interface EmulatorUser {
   otp?: string
   /** A token with "bypass 2FA", which the trust endpoints refuse. Default false. */
   bypass2Fa?: boolean
+}
+
+/**
+ * Makes one package's trusted publisher equal to `spec`: nothing when it already is, a create
+ * when there is none, a replace (revoke, then create) when it differs. If the create of a
+ * replace fails, the previous configuration is restored and the error says so.
+ *
+ * @example
+ * ```js
+ * const { ensurePublisher } = require('trust-native')
+ * const { action } = await ensurePublisher({
+ *   type: 'github', package: '@acme/widgets', repository: 'acme/widgets', file: 'release.yml', otp,
+ * })
+ * console.log(action) // 'unchanged' | 'created' | 'replaced'
+ * ```
+ */
+export declare function ensurePublisher(spec: TrustSpec & CommonOptions): Promise<EnsureResult>
+
+/** What `ensurePublisher` did. */
+export interface EnsureResult {
+  action: 'unchanged' | 'created' | 'replaced'
+  /** The configuration the package has now. */
+  publisher: Publisher
+  /** The configuration a replace removed. */
+  previous?: Publisher
 }
 
 /** A short-lived npm token for one package. */
@@ -558,6 +643,21 @@ export interface OtpChallenge {
   doneUrl?: string
 }
 
+/** One package in a plan. */
+export interface PlanEntry {
+  package: string
+  /**
+   * `create` (none yet), `replace` (a different one exists), `unchanged`, or `error` (the
+   * spec is invalid or the package could not be read).
+   */
+  action: 'create' | 'replace' | 'unchanged' | 'error'
+  /** The configuration wanted, `{ type, claims, permissions }`. */
+  desired?: Record<string, unknown>
+  /** The configurations the package has now. */
+  current: Array<Publisher>
+  error?: TrustProblem
+}
+
 /** An HTTP request as sent (or, in a dry run, as it would be sent). Credentials are masked. */
 export interface PlannedRequest {
   method: string
@@ -566,6 +666,31 @@ export interface PlannedRequest {
   headers: Record<string, string>
   /** The JSON body, if any. */
   body?: unknown
+}
+
+/**
+ * Plans many packages: for each, the configuration it has, the one it should have, and the
+ * action (`create`, `replace`, `unchanged`, or `error` for an invalid spec or unreadable
+ * package). Reads only; nothing changes.
+ *
+ * @example
+ * ```js
+ * const { planTrust, readTrustConfig } = require('trust-native')
+ * const plan = await planTrust(readTrustConfig('trust.json'), { otp })
+ * for (const e of plan.entries) console.log(e.package, e.action)
+ * ```
+ */
+export declare function planTrust(specs: Array<TrustSpec>, options?: RunOptions & CommonOptions): Promise<TrustPlan>
+
+/** A field of a provider's table. */
+export interface ProviderField {
+  /** The option name (`orgId`). */
+  option: string
+  /** The npm CLI flag (`org-id`). */
+  flag: string
+  required: boolean
+  list: boolean
+  help: string
 }
 
 /** A trusted publisher configuration as the registry stores it. */
@@ -637,6 +762,19 @@ export interface PypiToken {
   /** The index, e.g. `https://pypi.org/`. */
   index: string
 }
+
+/**
+ * The specs a trust.json stands for (a path, or the parsed object): an array of specs, or
+ * `{ defaults, workspaces: true, packages: [...] }` where every workspace package gets the
+ * defaults (and its repository from package.json) and `packages` entries add or override.
+ *
+ * @example
+ * ```js
+ * // trust.json: { "defaults": { "type": "github", "file": "release.yml" }, "workspaces": true }
+ * const specs = readTrustConfig('trust.json')
+ * ```
+ */
+export declare function readTrustConfig(config: string | Record<string, unknown> | Array<TrustSpec>, cwd?: string): Array<TrustSpec>
 
 /** A request the emulator received. */
 export interface RecordedRequest {
@@ -710,6 +848,16 @@ export interface RevokePublisherResult {
   request: PlannedRequest
 }
 
+/** Options of a run over many packages. */
+export interface RunOptions {
+  /**
+   * Requests in flight at once. Default 8; the run also slows down on its own when the
+   * registry answers 429.
+   */
+  concurrency?: number
+  onProgress?: (progress: { done: number, total: number, result: ApplyResult }) => void
+}
+
 /** A resolved value and where it came from. */
 export interface SourcedValue {
   value: string
@@ -755,6 +903,76 @@ export declare function startEmulator(seed?: EmulatorSeed): Promise<RegistryEmul
  * ```
  */
 export declare function startProxy(): Promise<LoopbackProxy>
+
+/** What `applyTrust` will do, package by package. */
+export interface TrustPlan {
+  entries: Array<PlanEntry>
+}
+
+/** A failure inside a plan or a result. */
+export interface TrustProblem {
+  code: string
+  message: string
+}
+
+/** A CI provider trust-native can configure. */
+export interface TrustProvider {
+  type: string
+  name: string
+  /** The option inferred from package.json's `repository` (`repository`, `project`). */
+  entity?: string
+  /**
+   * Who can publish once it is trusted: "GitHub repository", "GitLab project", "CircleCI
+   * pipeline" (npm's wording).
+   */
+  entityLabel: string
+  fields: Array<ProviderField>
+}
+
+/** The CI providers and their fields, as the CLI builds its flags from them. */
+export declare function trustProviders(): Array<TrustProvider>
+
+/**
+ * One package's desired trusted publisher: `type`, `package`, and the options of the matching
+ * `add*Publisher` (the same shape as an entry of trust.json).
+ */
+export interface TrustSpec {
+  type: 'github' | 'gitlab' | 'circleci'
+  package: string
+  /** GitHub: `owner/repo`. */
+  repository?: string
+  /** GitLab: `group/project`. */
+  project?: string
+  /** GitHub workflow or GitLab pipeline file name. */
+  file?: string
+  environment?: string
+  orgId?: string
+  projectId?: string
+  pipelineDefinitionId?: string
+  vcsOrigin?: string
+  contextIds?: Array<string>
+  allowPublish?: boolean
+  allowStagePublish?: boolean
+}
+
+/** A monorepo's publishable packages. */
+export interface Workspace {
+  root: string
+  packages: Array<WorkspacePackage>
+  /** Folders skipped, and why (private, no name). */
+  skipped: Array<string>
+}
+
+/** A workspace package. */
+export interface WorkspacePackage {
+  name: string
+  path: string
+  /** `github`, `gitlab` or `bitbucket`, from the package's repository, else the root's. */
+  repositoryHost?: string
+  /** `owner/repo` or `group/project`. */
+  repository?: string
+  repositoryFromRoot: boolean
+}
 
 /** An .npmrc that was written. */
 export interface WrittenNpmrc {

@@ -38,26 +38,44 @@ pub enum Code {
     OidcExchange,
 }
 
+/// The named codes and their spelling, both ways.
+const NAMES: [(Code, &str); 15] = [
+    (Code::InvalidPackageName, "EINVALIDPACKAGENAME"),
+    (Code::InvalidInput, "EINVALIDINPUT"),
+    (Code::NeedAuth, "ENEEDAUTH"),
+    (Code::Otp, "EOTP"),
+    (Code::Network, "ENETWORK"),
+    (Code::Timeout, "ETIMEDOUT"),
+    (Code::Response, "ERESPONSE"),
+    (Code::Insecure, "EINSECURE"),
+    (Code::Tls, "ETLS"),
+    (Code::OidcNotCi, "EOIDCNOTCI"),
+    (Code::OidcPermission, "EOIDCPERMISSION"),
+    (Code::OidcProvider, "EOIDCPROVIDER"),
+    (Code::OidcAudience, "EOIDCAUDIENCE"),
+    (Code::OidcExpired, "EOIDCEXPIRED"),
+    (Code::OidcExchange, "EOIDCEXCHANGE"),
+];
+
 impl Code {
     pub fn as_str(&self) -> String {
         match self {
-            Code::InvalidPackageName => "EINVALIDPACKAGENAME".into(),
-            Code::InvalidInput => "EINVALIDINPUT".into(),
-            Code::NeedAuth => "ENEEDAUTH".into(),
-            Code::Otp => "EOTP".into(),
             Code::Http(status) => format!("E{status}"),
-            Code::Network => "ENETWORK".into(),
-            Code::Timeout => "ETIMEDOUT".into(),
-            Code::Response => "ERESPONSE".into(),
-            Code::Insecure => "EINSECURE".into(),
-            Code::Tls => "ETLS".into(),
-            Code::OidcNotCi => "EOIDCNOTCI".into(),
-            Code::OidcPermission => "EOIDCPERMISSION".into(),
-            Code::OidcProvider => "EOIDCPROVIDER".into(),
-            Code::OidcAudience => "EOIDCAUDIENCE".into(),
-            Code::OidcExpired => "EOIDCEXPIRED".into(),
-            Code::OidcExchange => "EOIDCEXCHANGE".into(),
+            named => NAMES
+                .iter()
+                .find(|(code, _)| code == named)
+                .map(|(_, name)| name.to_string())
+                .unwrap_or_default(),
         }
+    }
+
+    /// The code spelled `name` (`EOTP`, `E404`), if it is one.
+    pub fn parse(name: &str) -> Option<Code> {
+        NAMES
+            .iter()
+            .find(|(_, n)| *n == name)
+            .map(|(code, _)| *code)
+            .or_else(|| name.strip_prefix('E')?.parse().ok().map(Code::Http))
     }
 }
 
@@ -215,6 +233,16 @@ impl Secrets {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn codes_parse_back() {
+        for (code, name) in NAMES {
+            assert_eq!(code.as_str(), name);
+            assert_eq!(Code::parse(name), Some(code));
+        }
+        assert_eq!(Code::parse("E503"), Some(Code::Http(503)));
+        assert_eq!(Code::parse("nope"), None);
+    }
 
     #[test]
     fn codes_are_npm_style() {

@@ -3,6 +3,7 @@
 //! The core modules know nothing of Node; `binding` is the one place that does, converting JS
 //! options into core calls and core errors into JS errors.
 
+pub mod bulk;
 pub mod config;
 pub mod emulator;
 pub mod error;

@@ -157,11 +157,69 @@ impl Manifest {
     }
 }
 
-/// The nearest directory from `cwd` upwards with a package.json or node_modules (npm's prefix).
+/// The nearest directory from `cwd` upwards with a package.json or node_modules.
 pub fn project_root(cwd: &Path) -> Option<PathBuf> {
     cwd.ancestors()
         .find(|dir| dir.join("package.json").is_file() || dir.join("node_modules").is_dir())
         .map(Path::to_path_buf)
+}
+
+/// The workspace patterns `dir` declares: package.json `workspaces` (npm and yarn, an array or
+/// `{ packages }`) and pnpm-workspace.yaml `packages`. `!` marks an exclusion.
+pub fn workspace_patterns(dir: &Path) -> Result<Vec<String>> {
+    let invalid = |file: &str, why: String| {
+        Error::invalid_input("cwd", format!("{}: {why}", dir.join(file).display()))
+    };
+    let mut patterns = Vec::new();
+    if let Ok(text) = std::fs::read_to_string(dir.join("package.json")) {
+        let json: serde_json::Value =
+            serde_json::from_str(&text).map_err(|e| invalid("package.json", e.to_string()))?;
+        let list = match json.get("workspaces") {
+            Some(serde_json::Value::Array(items)) => items.clone(),
+            Some(serde_json::Value::Object(o)) => o
+                .get("packages")
+                .and_then(|p| p.as_array())
+                .cloned()
+                .unwrap_or_default(),
+            _ => vec![],
+        };
+        patterns.extend(list.iter().filter_map(|p| p.as_str()).map(str::to_string));
+    }
+    if let Ok(text) = std::fs::read_to_string(dir.join("pnpm-workspace.yaml")) {
+        let docs = yaml_rust2::YamlLoader::load_from_str(&text)
+            .map_err(|e| invalid("pnpm-workspace.yaml", e.to_string()))?;
+        if let Some(list) = docs.first().and_then(|doc| doc["packages"].as_vec()) {
+            patterns.extend(list.iter().filter_map(|p| p.as_str()).map(str::to_string));
+        }
+    }
+    Ok(patterns)
+}
+
+/// Whether `relative` (a folder below a workspace root) is one of the workspace's packages.
+pub fn workspace_includes(patterns: &[String], relative: &Path) -> bool {
+    let matches = |pattern: &str| {
+        let pattern = pattern.trim_start_matches("./").trim_end_matches('/');
+        glob::Pattern::new(pattern).is_ok_and(|p| p.matches_path(relative))
+    };
+    patterns
+        .iter()
+        .filter(|p| !p.starts_with('!'))
+        .any(|p| matches(p))
+        && !patterns
+            .iter()
+            .filter_map(|p| p.strip_prefix('!'))
+            .any(matches)
+}
+
+/// npm's local prefix: the project root, or, when the project is a package of a workspace, the
+/// workspace's root (where npm reads the project .npmrc from).
+pub fn npm_prefix(cwd: &Path) -> Option<PathBuf> {
+    let project = project_root(cwd)?;
+    let root = project.ancestors().skip(1).find(|dir| {
+        let relative = project.strip_prefix(dir).unwrap_or(&project);
+        workspace_patterns(dir).is_ok_and(|patterns| workspace_includes(&patterns, relative))
+    });
+    Some(root.map(Path::to_path_buf).unwrap_or(project))
 }
 
 #[cfg(test)]
@@ -223,6 +281,36 @@ mod tests {
         assert_eq!(PackageName::parse("plain").unwrap().escaped(), "plain");
         assert_eq!(PackageName::parse("@sc/pkg").unwrap().scope(), Some("@sc"));
         assert_eq!(PackageName::parse("plain").unwrap().scope(), None);
+    }
+
+    #[test]
+    fn npm_prefix_is_the_workspace_root_for_its_packages() {
+        let root = std::env::temp_dir().join(format!("tn-prefix-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&root);
+        for (rel, text) in [
+            (
+                "package.json",
+                r#"{"workspaces":["packages/*","!packages/own"]}"#,
+            ),
+            ("packages/a/package.json", "{}"),
+            ("packages/own/package.json", "{}"),
+            ("elsewhere/package.json", "{}"),
+        ] {
+            std::fs::create_dir_all(root.join(rel).parent().unwrap()).unwrap();
+            std::fs::write(root.join(rel), text).unwrap();
+        }
+        std::fs::create_dir_all(root.join("packages/a/src")).unwrap();
+        assert_eq!(npm_prefix(&root.join("packages/a/src")), Some(root.clone()));
+        assert_eq!(
+            npm_prefix(&root.join("packages/own")),
+            Some(root.join("packages/own"))
+        );
+        assert_eq!(
+            npm_prefix(&root.join("elsewhere")),
+            Some(root.join("elsewhere"))
+        );
+        assert_eq!(npm_prefix(&root), Some(root.clone()));
+        std::fs::remove_dir_all(&root).unwrap();
     }
 
     #[test]

@@ -77,6 +77,21 @@ pub struct EmulatorSeed {
     /// `Retry-After` (seconds) of the web 2FA flow's `doneUrl` while pending. Default 1.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub web_auth_retry_after: Option<f64>,
+    /// Rate-limit the trust endpoints: a token bucket of `burst` refilled at `perSecond`; an
+    /// empty bucket answers 429 with `Retry-After` in whole seconds.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rate_limit: Option<EmulatorRateLimit>,
+}
+
+/// A token-bucket rate limit.
+#[napi(object)]
+#[derive(Deserialize, Serialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct EmulatorRateLimit {
+    pub per_second: f64,
+    /// Requests allowed at once. Default 1.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub burst: Option<f64>,
 }
 
 /// A way for the emulator to misbehave, and which requests it applies to.

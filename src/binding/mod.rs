@@ -5,6 +5,7 @@
 //! core error's fields (`code`, `statusCode`, `field`, ...). Option decoding problems reject the
 //! same way (`EINVALIDINPUT`), never throw synchronously.
 
+mod bulk;
 mod config;
 mod emulator;
 mod oidc;

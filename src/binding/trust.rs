@@ -19,7 +19,7 @@ use crate::trust::{
 
 /// Options every registry call accepts.
 #[napi(object)]
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CommonOptions {
     /// The package. Default: `name` from the package.json of `cwd`'s project.
@@ -185,6 +185,10 @@ pub struct PlannedRequest {
 pub struct AddPublisherResult {
     /// The package configured.
     pub package: String,
+    /// The provider options the configuration is built from, after inference from package.json
+    /// (`repository`, `file`, `environment`, ...).
+    #[napi(ts_type = "Record<string, string | Array<string>>")]
+    pub options: serde_json::Value,
     /// The configuration the registry created; absent in a dry run.
     pub publisher: Option<Publisher>,
     pub dry_run: bool,
@@ -392,6 +396,15 @@ pub fn revoke_publisher<'env>(
         let (id, call) = input?;
         trust::revoke_publisher(&id, &call).await
     })
+}
+
+/// The JS names of the common options, so an object mixing a spec with common options can be
+/// split without listing them twice.
+pub fn common_option_names() -> Vec<String> {
+    match serde_json::to_value(CommonOptions::default()) {
+        Ok(serde_json::Value::Object(map)) => map.keys().cloned().collect(),
+        _ => Vec::new(),
+    }
 }
 
 #[cfg(test)]

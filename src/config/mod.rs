@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 use reqwest::Url;
 
 use crate::error::{Code, Error, Result};
-use crate::package::{project_root, PackageName};
+use crate::package::{npm_prefix, PackageName};
 
 pub const DEFAULT_REGISTRY: &str = "https://registry.npmjs.org/";
 
@@ -115,7 +115,7 @@ impl NpmConfig {
             env,
             files: Vec::new(),
         };
-        let project = project_root(cwd).map(|root| root.join(".npmrc"));
+        let project = npm_prefix(cwd).map(|root| root.join(".npmrc"));
         let user = config
             .setting("userconfig")
             .map(|(v, _)| PathBuf::from(v))

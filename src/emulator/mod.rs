@@ -25,7 +25,9 @@ use serde_json::Value;
 pub use faults::{Fault, FaultRule};
 pub use issuers::ID_TOKEN_LIFETIME;
 pub use pypi::AUDIENCE as PYPI_AUDIENCE;
-pub use state::{EmulatorConfig, PackageSeed, PypiProjectSeed, RecordedRequest, UserSeed};
+pub use state::{
+    EmulatorConfig, PackageSeed, PypiProjectSeed, RateLimit, RecordedRequest, UserSeed,
+};
 
 use issuers::Issuers;
 use state::State;

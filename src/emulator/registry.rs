@@ -66,6 +66,10 @@ fn route(shared: &Shared, state: &mut State, request: &Request) -> Reply {
     let segments: Vec<&str> = request.segments.iter().map(String::as_str).collect();
     match (request.method.as_str(), segments.as_slice()) {
         (method, ["-", "package", package, "trust", rest @ ..]) if rest.len() <= 1 => {
+            if let Some(Err(wait)) = state.rate_limit.as_mut().map(|bucket| bucket.take()) {
+                return Reply::message(429, "Too many requests, slow down")
+                    .with_header("retry-after", &wait.to_string());
+            }
             trust::handle(state, request, method, package, rest.first().copied())
         }
         ("POST", ["-", "npm", "v1", "oidc", "token", "exchange", "package", package]) => {

@@ -68,6 +68,54 @@ pub struct EmulatorConfig {
     /// `Retry-After` of the web 2FA flow's `doneUrl` while approval is pending, in seconds.
     /// Default 1.
     pub web_auth_retry_after: Option<f64>,
+    /// A rate limit on the trust endpoints.
+    pub rate_limit: Option<RateLimit>,
+}
+
+/// A token bucket: `burst` requests at once, refilled at `per_second`; an empty bucket answers
+/// 429 with `Retry-After` in whole seconds (as registries send it).
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct RateLimit {
+    pub per_second: f64,
+    #[serde(default = "one")]
+    pub burst: f64,
+}
+
+fn one() -> f64 {
+    1.0
+}
+
+#[derive(Debug)]
+pub struct Bucket {
+    limit: RateLimit,
+    tokens: f64,
+    refilled: std::time::Instant,
+}
+
+impl Bucket {
+    pub fn new(limit: RateLimit) -> Bucket {
+        Bucket {
+            limit,
+            tokens: limit.burst,
+            refilled: std::time::Instant::now(),
+        }
+    }
+
+    /// Takes a token, or answers the seconds until one is there.
+    pub fn take(&mut self) -> Result<(), u64> {
+        let now = std::time::Instant::now();
+        let elapsed = now.duration_since(self.refilled).as_secs_f64();
+        self.tokens = (self.tokens + elapsed * self.limit.per_second).min(self.limit.burst);
+        self.refilled = now;
+        if self.tokens >= 1.0 {
+            self.tokens -= 1.0;
+            Ok(())
+        } else {
+            let wait = (1.0 - self.tokens) / self.limit.per_second.max(f64::MIN_POSITIVE);
+            Err(wait.ceil().max(1.0) as u64)
+        }
+    }
 }
 
 fn yes() -> bool {
@@ -129,6 +177,7 @@ pub struct State {
     pub skip_2fa_until: HashMap<String, i64>,
     /// `Retry-After` seconds of a pending `doneUrl`.
     pub web_auth_retry_after: f64,
+    pub rate_limit: Option<Bucket>,
 }
 
 impl State {
@@ -187,6 +236,9 @@ impl State {
                     dist_tags,
                 },
             );
+        }
+        if let Some(limit) = config.rate_limit {
+            self.rate_limit = Some(Bucket::new(limit));
         }
         if let Some(seconds) = config.web_auth_retry_after {
             self.web_auth_retry_after = seconds;

@@ -4,6 +4,7 @@
 
 pub(crate) mod answer;
 pub mod otp;
+pub mod pacer;
 pub mod retry;
 mod transport;
 mod wire;
@@ -87,6 +88,8 @@ pub struct Policy {
     pub allow_insecure: bool,
     pub otp_prompt: Option<Arc<dyn OtpPrompt>>,
     pub web_auth_timeout: Option<Duration>,
+    /// A pace shared with other calls of the same run (see [`pacer::Pacer`]).
+    pub pacer: Option<Arc<pacer::Pacer>>,
 }
 
 impl std::fmt::Debug for Policy {
@@ -144,6 +147,7 @@ pub struct Registry {
     retries: u32,
     allow_insecure: bool,
     web_auth_timeout: Duration,
+    pacer: Option<Arc<pacer::Pacer>>,
     secrets: Secrets,
 }
 
@@ -171,6 +175,7 @@ impl Registry {
             retries: policy.retries.unwrap_or(retry::DEFAULT_RETRIES),
             allow_insecure: policy.allow_insecure,
             web_auth_timeout: policy.web_auth_timeout.unwrap_or(otp::DEFAULT_WEB_TIMEOUT),
+            pacer: policy.pacer.clone(),
             secrets: Secrets::default(),
         })
     }
@@ -301,6 +306,16 @@ impl Registry {
             failure.after_ambiguous_attempt = ambiguous;
             ambiguous |= failure.maybe_processed;
             if failure.error.code == Code::Otp && self.otp.prompt().is_some() && prompts < 2 {
+                let lock = self.otp.prompt_lock();
+                let _asking = lock.lock().await;
+                // Another call may have obtained a fresh OTP while this one waited its turn.
+                if self
+                    .otp
+                    .current()
+                    .is_some_and(|fresh| Some(&fresh) != otp.as_ref())
+                {
+                    continue;
+                }
                 prompts += 1;
                 if otp.is_some() {
                     self.otp.forget();
@@ -370,6 +385,9 @@ impl Registry {
         };
         let headers = self.headers(request.body.is_some(), otp);
         let body = request.body.as_ref().map(Value::to_string);
+        if let Some(pacer) = &self.pacer {
+            pacer.wait().await;
+        }
         let received = wire::perform(Attempt {
             http: &self.http,
             method: request.method.clone(),
@@ -381,6 +399,13 @@ impl Registry {
             allow_insecure: self.allow_insecure,
         })
         .await;
+        if let (Some(pacer), Ok(received)) = (&self.pacer, &received) {
+            match received.status {
+                429 => pacer.throttled(received.retry_after),
+                200..=299 => pacer.succeeded(),
+                _ => {}
+            }
+        }
         match received {
             Ok(received) => self.interpret(received, context, otp.is_some()),
             Err(WireError::Refused(error)) => Err(Failure::fatal(error.with_http(context))),

@@ -35,6 +35,13 @@ pub trait OtpPrompt: Send + Sync {
     fn ask(&self, challenge: Challenge) -> Answer<'_>;
 }
 
+/// One prompt at a time per registry and account: concurrent calls that meet the same 2FA
+/// challenge wait for the first one's answer instead of asking again.
+fn prompt_locks() -> &'static Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>> {
+    static LOCKS: OnceLock<Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>> = OnceLock::new();
+    LOCKS.get_or_init(Default::default)
+}
+
 fn obtained() -> &'static Mutex<HashMap<String, String>> {
     static OBTAINED: OnceLock<Mutex<HashMap<String, String>>> = OnceLock::new();
     OBTAINED.get_or_init(Default::default)
@@ -99,6 +106,14 @@ impl Otp {
 
     pub fn prompt(&self) -> Option<&Arc<dyn OtpPrompt>> {
         self.prompt.as_ref()
+    }
+
+    /// The lock to hold while asking, shared by every call for this registry and account.
+    pub fn prompt_lock(&self) -> Arc<tokio::sync::Mutex<()>> {
+        lock(prompt_locks())
+            .entry(self.key.clone())
+            .or_default()
+            .clone()
     }
 
     pub fn remember(&self, otp: &str) {

@@ -8,7 +8,7 @@
 use reqwest::Method;
 use serde_json::Value;
 
-use super::Publisher;
+use super::{same_configuration, Publisher};
 use crate::error::{Code, Error, HttpContext, Result};
 use crate::package::PackageName;
 use crate::registry::{unexpected_answer, ApiRequest, Failure, Registry};
@@ -150,19 +150,11 @@ impl TrustClient {
 
     /// The stored configuration equal to `body`, if there is one.
     async fn find(&self, package: &PackageName, body: &Value) -> Result<Option<Publisher>> {
-        let same = |p: &Publisher| {
-            body.get("type").and_then(Value::as_str) == Some(p.kind.as_str())
-                && body.get("claims") == Some(&p.claims)
-                && body
-                    .get("permissions")
-                    .and_then(Value::as_array)
-                    .is_some_and(|ps| {
-                        ps.iter()
-                            .filter_map(Value::as_str)
-                            .eq(p.permissions.iter().map(String::as_str))
-                    })
-        };
-        Ok(self.list(package).await?.into_iter().find(same))
+        Ok(self
+            .list(package)
+            .await?
+            .into_iter()
+            .find(|p| same_configuration(body, p)))
     }
 
     pub async fn list(&self, package: &PackageName) -> Result<Vec<Publisher>> {

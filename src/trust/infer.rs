@@ -118,6 +118,10 @@ pub fn prepare(
         }
     }
 
+    // Table order, whatever was inferred when: results and dry runs list options predictably.
+    values
+        .0
+        .sort_by_key(|(option, _)| provider.fields.iter().position(|f| f.option == *option));
     let body = Publisher::body(provider, &values, &granted);
     Ok(Prepared {
         package,

@@ -109,11 +109,29 @@ impl Publisher {
     }
 }
 
+/// A stored configuration is the one described by `body` (`{ type, claims, permissions }`):
+/// same provider, same claims, same permissions in any order.
+pub fn same_configuration(body: &Value, publisher: &Publisher) -> bool {
+    let mut wanted: Vec<&str> = body
+        .get("permissions")
+        .and_then(Value::as_array)
+        .map(|ps| ps.iter().filter_map(Value::as_str).collect())
+        .unwrap_or_default();
+    let mut have: Vec<&str> = publisher.permissions.iter().map(String::as_str).collect();
+    wanted.sort_unstable();
+    have.sort_unstable();
+    body.get("type").and_then(Value::as_str) == Some(publisher.kind.as_str())
+        && body.get("claims") == Some(&publisher.claims)
+        && wanted == have
+}
+
 /// The outcome of creating a configuration.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct AddOutcome {
     pub package: String,
+    /// The provider options the configuration is built from, after inference.
+    pub options: Values,
     /// The configuration the registry created (absent in a dry run).
     pub publisher: Option<Publisher>,
     pub dry_run: bool,
@@ -168,6 +186,7 @@ async fn add(
     };
     Ok(AddOutcome {
         package: prepared.package.to_string(),
+        options: prepared.values,
         publisher,
         dry_run: call.dry_run,
         request: planned,

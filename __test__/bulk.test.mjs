@@ -1,0 +1,140 @@
+// Trust at scale from JS: ensurePublisher (create, unchanged, replace, restore on failure), and
+// planTrust/applyTrust over many packages against a rate-limited registry, with 2FA asked once.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { mkdirSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { isolateNpmConfig, rejection, tempDir, tn } from './helpers.mjs'
+
+const OTP = '314159'
+let emulator, counter = 0
+
+/** A user maintaining `packages` (created fresh), with a token of its own. */
+function setup(packages, publishers = () => []) {
+  counter += 1
+  const user = `bulk-${counter}`
+  const token = `bulk-token-${counter}`
+  emulator.seed({
+    users: [{ name: user, token, otp: OTP }],
+    packages: packages.map((name, i) => ({ name, maintainers: [user], publishers: publishers(i) })),
+  })
+  return { registry: emulator.url, token }
+}
+
+const names = (prefix, n) => Array.from({ length: n }, (_, i) => `${prefix}-${String(i + 1).padStart(3, '0')}`)
+const github = (pkg, file = 'release.yml') => ({ type: 'github', package: pkg, repository: 'acme/mono', file })
+
+beforeAll(async () => {
+  isolateNpmConfig()
+  emulator = await tn.startEmulator({ webAuthRetryAfter: 0.05 })
+})
+afterAll(() => emulator.stop())
+
+describe('ensurePublisher', () => {
+  it('creates, then leaves alone, then replaces, returning what it removed', async () => {
+    const auth = { ...setup(['ensured']), otp: OTP }
+    const created = await tn.ensurePublisher({ ...auth, ...github('ensured') })
+    expect(created.action).toBe('created')
+    const same = await tn.ensurePublisher({ ...auth, ...github('ensured') })
+    expect(same).toMatchObject({ action: 'unchanged', publisher: { id: created.publisher.id } })
+    const replaced = await tn.ensurePublisher({ ...auth, ...github('ensured', 'publish.yml'), environment: 'npm' })
+    expect(replaced).toMatchObject({ action: 'replaced', previous: { id: created.publisher.id, file: 'release.yml' }, publisher: { file: 'publish.yml', environment: 'npm' } })
+    expect(emulator.publishers('ensured')).toHaveLength(1)
+  })
+
+  it('restores the previous configuration when the create of a replace fails', async () => {
+    const auth = { ...setup(['restored']), otp: OTP }
+    const { publisher: before } = await tn.ensurePublisher({ ...auth, ...github('restored') })
+    emulator.injectFault({ kind: 'status', status: 500, method: 'POST', times: 1 })
+    const error = await rejection(tn.ensurePublisher({ ...auth, ...github('restored', 'other.yml'), retries: 0 }))
+    expect(error.code).toBe('E500')
+    expect(error.message).toContain('the old configuration was restored')
+    const now = emulator.publishers('restored')
+    expect(now).toHaveLength(1)
+    expect(now[0].claims).toEqual(before.claims)
+  })
+
+  it('rejects a misspelt option instead of ignoring it', async () => {
+    const auth = { ...setup(['strict']), otp: OTP }
+    const error = await rejection(tn.ensurePublisher({ ...auth, ...github('strict'), enviroment: 'npm' }))
+    expect(error.code).toBe('EINVALIDINPUT')
+    expect(emulator.publishers('strict')).toEqual([])
+  })
+})
+
+describe('planTrust and applyTrust', () => {
+  it('configures many packages against a rate limit, reports progress, and converges', async () => {
+    const limited = await tn.startEmulator({ rateLimit: { perSecond: 40, burst: 4 } })
+    try {
+      const packages = names('limited', 40)
+      limited.seed({ users: [{ name: 'm', token: 'rate-token', otp: OTP }], packages: packages.map((name) => ({ name, maintainers: ['m'] })) })
+      const auth = { registry: limited.url, token: 'rate-token', otp: OTP }
+      const specs = packages.map((p) => github(p))
+      const plan = await tn.planTrust(specs, auth)
+      expect(plan.entries.map((e) => e.action)).toEqual(packages.map(() => 'create'))
+      const progress = []
+      const results = await tn.applyTrust(plan, { ...auth, concurrency: 8, onProgress: (p) => progress.push(p) })
+      expect(results.map((r) => r.status)).toEqual(packages.map(() => 'done'))
+      expect(results.map((r) => r.package)).toEqual(packages)
+      await new Promise((resolve) => setTimeout(resolve, 50))
+      expect(progress.map((p) => p.done)).toEqual(packages.map((_, i) => i + 1))
+      expect(progress.every((p) => p.total === 40)).toBe(true)
+      // The registry pushed back (429s were retried), and nothing was created twice or lost.
+      expect(limited.requests().length).toBeGreaterThan(80)
+      for (const p of packages) expect(limited.publishers(p)).toHaveLength(1)
+      const again = await tn.planTrust(specs, auth)
+      expect(again.entries.every((e) => e.action === 'unchanged')).toBe(true)
+    } finally {
+      limited.stop()
+    }
+  })
+
+  it('asks for 2FA once for a whole concurrent run', async () => {
+    const packages = names('once', 30)
+    const auth = setup(packages)
+    const asked = []
+    const onOtp = async (challenge) => {
+      asked.push(challenge.type)
+      await fetch(`${challenge.authUrl}?approve=true`)
+    }
+    const plan = await tn.planTrust(packages.map((p) => github(p)), { ...auth, onOtp, concurrency: 10 })
+    const results = await tn.applyTrust(plan, { ...auth, onOtp, concurrency: 10 })
+    expect(results.filter((r) => r.status === 'done')).toHaveLength(30)
+    expect(asked).toEqual(['web'])
+  })
+
+  it('goes on past invalid specs and missing packages, and says why for each', async () => {
+    const auth = { ...setup(['fine']), otp: OTP }
+    const specs = [github('fine'), github('Not Valid'), github('no-such-package'), { type: 'github', package: 'fine2', file: 'a.yml' }]
+    const plan = await tn.planTrust(specs, auth)
+    expect(plan.entries.map((e) => [e.package, e.action, e.error?.code])).toEqual([
+      ['fine', 'create', undefined],
+      ['Not Valid', 'error', 'EINVALIDPACKAGENAME'],
+      ['no-such-package', 'error', 'E404'],
+      ['fine2', 'error', 'EINVALIDINPUT'],
+    ])
+    const results = await tn.applyTrust(plan, auth)
+    expect(results.map((r) => r.status)).toEqual(['done', 'failed', 'failed', 'failed'])
+  })
+})
+
+describe('specs from the workspace and from trust.json', () => {
+  it('discovers packages and builds specs with their repositories', () => {
+    const root = tempDir('tn-bulk-ws-')
+    writeFileSync(join(root, 'package.json'), JSON.stringify({ private: true, workspaces: ['libs/*'], repository: 'github:acme/libs' }))
+    for (const [dir, pkg] of [['one', { name: 'one' }], ['two', { name: 'two', repository: 'gitlab:acme/two' }], ['hidden', { name: 'hidden', private: true }]]) {
+      mkdirSync(join(root, 'libs', dir), { recursive: true })
+      writeFileSync(join(root, 'libs', dir, 'package.json'), JSON.stringify(pkg))
+    }
+    const ws = tn.discoverWorkspacePackages(join(root, 'libs', 'one'))
+    expect(ws.packages.map((p) => [p.name, p.repositoryHost, p.repository, p.repositoryFromRoot])).toEqual([
+      ['one', 'github', 'acme/libs', true],
+      ['two', 'gitlab', 'acme/two', false],
+    ])
+    expect(ws.skipped).toEqual([expect.stringContaining('hidden is private')])
+    const specs = tn.readTrustConfig({ defaults: { type: 'gitlab', file: '.gitlab-ci.yml' }, workspaces: true }, root)
+    expect(specs).toEqual([
+      { type: 'gitlab', package: 'one', file: '.gitlab-ci.yml' },
+      { type: 'gitlab', package: 'two', file: '.gitlab-ci.yml', project: 'acme/two' },
+    ])
+  })
+})

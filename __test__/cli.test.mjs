@@ -1,0 +1,200 @@
+// The trust-native CLI as a maintainer runs it: npm trust's commands and output, plan/apply over
+// a monorepo with one 2FA approval, exit codes, and doctor in a CI job.
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { spawn } from 'node:child_process'
+import { mkdirSync, writeFileSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
+import { join } from 'node:path'
+import { isolateNpmConfig, project, tempDir, tn } from './helpers.mjs'
+
+const BIN = fileURLToPath(new URL('../bin/trust-native.js', import.meta.url))
+const OTP = '271828'
+let emulator
+
+/**
+ * Runs the CLI in `cwd`. `input` lines are written to stdin when the CLI asks (a prompt on
+ * stderr); a web approval link on stderr is approved in "the browser" when `approveWeb`.
+ */
+function cli(args, { cwd, input = [], approveWeb = false, env = {} } = {}) {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [BIN, ...args], { cwd, env: { ...process.env, NO_COLOR: '1', ...env } })
+    let stdout = ''
+    let stderr = ''
+    const answers = [...input]
+    child.stdout.on('data', (d) => { stdout += d })
+    child.stderr.on('data', async (d) => {
+      stderr += d
+      if (/Enter OTP: $|\(y\/N\) $/.test(stderr) && answers.length) child.stdin.write(`${answers.shift()}\n`)
+      const link = approveWeb && /Authenticate your account at:\n(\S+)/.exec(stderr)
+      if (link && !child.approved) {
+        child.approved = true
+        await fetch(`${link[1]}?approve=true&skip2fa=true`)
+      }
+    })
+    child.on('close', (code) => resolve({ code, stdout, stderr }))
+  })
+}
+
+/** A project whose .npmrc points at the emulator with `token`. */
+function withNpmrc(dir, token) {
+  const host = new URL(emulator.url).host
+  writeFileSync(join(dir, '.npmrc'), `registry=${emulator.url}\n//${host}/:_authToken=${token}\n`)
+  return dir
+}
+
+/** A monorepo with `n` publishable workspace packages and one private one. */
+function monorepo(n, token) {
+  const root = tempDir('tn-mono-')
+  writeFileSync(join(root, 'package.json'), JSON.stringify({ name: 'mono', private: true, workspaces: ['packages/*'], repository: 'github:acme/mono' }))
+  const names = []
+  for (let i = 1; i <= n; i++) {
+    const name = `@acme/pkg-${String(i).padStart(2, '0')}`
+    names.push(name)
+    mkdirSync(join(root, 'packages', `pkg-${i}`), { recursive: true })
+    writeFileSync(join(root, 'packages', `pkg-${i}`, 'package.json'), JSON.stringify({ name, version: '1.0.0' }))
+  }
+  mkdirSync(join(root, 'packages', 'internal'), { recursive: true })
+  writeFileSync(join(root, 'packages', 'internal', 'package.json'), JSON.stringify({ name: '@acme/internal', private: true }))
+  return { root: withNpmrc(root, token), names }
+}
+
+let counter = 0
+function freshUser(packages) {
+  counter += 1
+  const token = `cli-token-${counter}`
+  const name = `maintainer-${counter}`
+  emulator.seed({ users: [{ name, token, otp: OTP }], packages: packages.map((p) => ({ name: p, maintainers: [name] })) })
+  return token
+}
+
+beforeAll(async () => {
+  isolateNpmConfig()
+  emulator = await tn.startEmulator({ webAuthRetryAfter: 0.05 })
+})
+afterAll(() => emulator.stop())
+beforeEach(() => emulator.clearRequests())
+
+describe('npm trust drop-in', () => {
+  it('github: infers from package.json, prints npm\'s lines, asks for the OTP when the given one is refused', async () => {
+    const token = freshUser(['@acme/widgets'])
+    const cwd = withNpmrc(project({ name: '@acme/widgets', repository: 'github:acme/widgets' }), token)
+    const run = await cli(['github', '--file', 'release.yml', '--env', 'npm', '--yes', '--otp', '000000'], { cwd, input: [OTP] })
+    expect(run.code, run.stderr).toBe(0)
+    expect(run.stdout).toContain('Establishing trust between @acme/widgets package and GitHub Actions')
+    expect(run.stdout).toContain('Anyone with GitHub repository write access can publish to @acme/widgets')
+    expect(run.stdout).toMatch(/type: github\npackage: @acme\/widgets \(from package\.json\)\nfile: release\.yml\nrepository: acme\/widgets \(from package\.json\)\nenvironment: npm\npermissions: publish/)
+    expect(run.stdout).toContain('Trust configuration created successfully for @acme/widgets')
+    expect(run.stderr.match(/Enter OTP:/g)).toHaveLength(1)
+    expect(emulator.publishers('@acme/widgets')).toHaveLength(1)
+  })
+
+  it('list and revoke, as npm prints them, and --json', async () => {
+    const token = freshUser(['tools'])
+    const cwd = withNpmrc(project({ name: 'tools' }), token)
+    await cli(['gitlab', 'tools', '--project', 'acme/tools', '--file', '.gitlab-ci.yml', '--allow-stage-publish', '--yes', '--otp', OTP], { cwd })
+    const listed = await cli(['list', 'tools', '--otp', OTP], { cwd })
+    expect(listed.code).toBe(0)
+    expect(listed.stdout).toMatch(/type: gitlab\nid: [0-9a-f-]{36}\nfile: \.gitlab-ci\.yml\nproject: acme\/tools\npermissions: stage publish/)
+    const json = JSON.parse((await cli(['list', 'tools', '--otp', OTP, '--json'], { cwd })).stdout)
+    expect(json).toEqual([{ id: expect.any(String), type: 'gitlab', project: 'acme/tools', file: '.gitlab-ci.yml', permissions: ['createStagedPackage'] }])
+    const revoked = await cli(['revoke', 'tools', '--id', json[0].id, '--otp', OTP], { cwd })
+    expect(revoked.code).toBe(0)
+    expect(revoked.stdout).toContain(`Revoked trusted configuration for package tools with id ${json[0].id}`)
+    expect(emulator.publishers('tools')).toEqual([])
+  })
+
+  it('exit codes: 1 when the registry refuses, 2 for a bad command line; nothing sent for either', async () => {
+    const token = freshUser(['refused'])
+    const cwd = withNpmrc(project({ name: 'refused' }), token)
+    const missing = await cli(['github', 'not-there', '--repo', 'a/b', '--file', 'x.yml', '--yes', '--otp', OTP], { cwd })
+    expect(missing.code).toBe(1)
+    expect(missing.stderr).toContain('E404')
+    const usage = await cli(['github', '--file'], { cwd })
+    expect(usage.code).toBe(2)
+    const invalid = await cli(['circleci', 'refused', '--org-id', 'nope', '--project-id', 'x', '--pipeline-definition-id', 'y', '--vcs-origin', 'github.com/a/b', '--yes'], { cwd })
+    expect(invalid.code).toBe(1)
+    expect(invalid.stderr).toContain('EINVALIDINPUT org-id must be a valid UUID')
+    expect(emulator.requests().filter((r) => r.path.includes('/trust') && r.method === 'POST')).toHaveLength(1)
+  })
+})
+
+describe('plan and apply over a monorepo', () => {
+  it('configures 24 workspace packages with one apply and one 2FA approval; a second run changes nothing', async () => {
+    const { root, names } = monorepo(24, 'pending')
+    const token = freshUser(names)
+    withNpmrc(root, token)
+
+    const apply = await cli(['apply', '--workspaces', '--file', 'release.yml', '--yes', '--concurrency', '6'], { cwd: root, approveWeb: true })
+    expect(apply.code, apply.stderr).toBe(0)
+    expect(apply.stdout).toContain('24 packages: 24 to create, 0 to replace, 0 unchanged, 0 errors')
+    expect(apply.stdout).not.toContain('@acme/internal')
+    expect(apply.stderr.match(/Authenticate your account at/g)).toHaveLength(1)
+    expect(apply.stderr).toContain('24/24')
+    expect(apply.stdout).toContain('Applied: 24 created, 0 replaced, 0 unchanged, 0 failed')
+    for (const name of names) {
+      expect(emulator.publishers(name)).toEqual([expect.objectContaining({ type: 'github', claims: { repository: 'acme/mono', workflow_ref: { file: 'release.yml' } } })])
+    }
+
+    // Again, from inside one of the packages (npm reads the workspace root's .npmrc there too).
+    const inside = join(root, 'packages', 'pkg-3')
+    const plan = await cli(['plan', '--workspaces', '--file', 'release.yml'], { cwd: inside, approveWeb: true })
+    expect(plan.code, plan.stderr).toBe(0)
+    expect(plan.stdout).toContain('24 packages: 0 to create, 0 to replace, 24 unchanged, 0 errors')
+    const again = await cli(['apply', '--workspaces', '--file', 'release.yml', '--yes'], { cwd: inside, approveWeb: true })
+    expect(again.code).toBe(0)
+    expect(again.stdout).toContain('Nothing to do.')
+  })
+
+  it('asks for 2FA once per run even from a fresh process, and replaces what differs', async () => {
+    const { root, names } = monorepo(20, 'pending')
+    const token = freshUser(names)
+    withNpmrc(root, token)
+    // Five packages already trust another workflow.
+    emulator.seed({
+      packages: names.map((name, i) => ({
+        name, maintainers: [`maintainer-${counter}`],
+        publishers: i < 5 ? [{ type: 'github', claims: { repository: 'acme/mono', workflow_ref: { file: 'old.yml' } }, permissions: ['createPackage'] }] : [],
+      })),
+    })
+    const run = await cli(['apply', '--workspaces', '--file', 'release.yml', '--yes'], { cwd: root, approveWeb: true })
+    expect(run.code, run.stderr).toBe(0)
+    expect(run.stderr.match(/Authenticate your account at/g)).toHaveLength(1)
+    expect(run.stdout).toContain('Applied: 15 created, 5 replaced, 0 unchanged, 0 failed')
+    expect(run.stdout).toMatch(/@acme\/pkg-01 +replace +github acme\/mono old\.yml -> github acme\/mono release\.yml/)
+  })
+
+  it('a trust.json with defaults and overrides, --json, and a failing package gives exit 1', async () => {
+    const token = freshUser(['cfg-a', 'cfg-b'])
+    const dir = withNpmrc(project({ name: 'cfg' }), token)
+    writeFileSync(join(dir, 'trust.json'), JSON.stringify({
+      defaults: { type: 'gitlab', project: 'acme/cfg', file: '.gitlab-ci.yml' },
+      packages: [{ package: 'cfg-a' }, { package: 'cfg-b', environment: 'prod' }, { package: 'cfg-missing' }],
+    }))
+    const run = await cli(['apply', '--config', 'trust.json', '--yes', '--json', '--otp', OTP], { cwd: dir })
+    expect(run.code).toBe(1)
+    const { results } = JSON.parse(run.stdout)
+    expect(results.map((r) => [r.package, r.status])).toEqual([['cfg-a', 'done'], ['cfg-b', 'done'], ['cfg-missing', 'failed']])
+    expect(emulator.publishers('cfg-b')[0].claims.environment).toBe('prod')
+  })
+})
+
+describe('doctor', () => {
+  it('shows the claims, the configuration the job needs, and the exchange result', async () => {
+    const token = freshUser(['@acme/ci'])
+    const cwd = withNpmrc(project({ name: '@acme/ci' }), token)
+    // A maintainer token in .npmrc would shadow OIDC: doctor runs where CI would, without one.
+    writeFileSync(join(cwd, '.npmrc'), `registry=${emulator.url}\n`)
+    const job = emulator.githubActionsJob({ repository: 'acme/ci', environment: 'npm' })
+    const failing = await cli(['doctor'], { cwd, env: { ...job, CI: 'true' } })
+    expect(failing.code).toBe(1)
+    expect(failing.stdout).toContain('repository: acme/ci')
+    expect(failing.stdout).toContain('trust-native github <package> --repository acme/ci --file release.yml --environment npm')
+    expect(failing.stdout).toContain('Exchange: FAILED EOIDCEXCHANGE')
+
+    await tn.addGithubPublisher({ registry: emulator.url, token, otp: OTP, package: '@acme/ci', repository: 'acme/ci', file: 'release.yml', environment: 'npm', cwd })
+    const ok = await cli(['doctor'], { cwd, env: { ...job, CI: 'true' } })
+    expect(ok.code, ok.stdout + ok.stderr).toBe(0)
+    expect(ok.stdout).toContain('Exchange: ok, an npm token for @acme/ci')
+    expect(ok.stdout + ok.stderr).not.toMatch(/eyJ[\w-]+\.eyJ/)
+  })
+})

@@ -1,0 +1,526 @@
+#!/usr/bin/env node
+// trust-native: `npm trust` as a drop-in (github, gitlab, circleci, list, revoke), plus plan and
+// apply for many packages, and doctor for CI. A thin shell over the addon: the provider flags
+// come from the core's provider tables, every decision from the library.
+'use strict'
+
+const { parseArgs } = require('node:util')
+const { readFileSync } = require('node:fs')
+const { join } = require('node:path')
+const tn = require('..')
+
+const EXIT = { ok: 0, failed: 1, usage: 2 }
+const PROVIDERS = Object.fromEntries(tn.trustProviders().map((p) => [p.type, p]))
+const ADD = { github: tn.addGithubPublisher, gitlab: tn.addGitlabPublisher, circleci: tn.addCircleciPublisher }
+const PERMISSION_LABELS = { createPackage: 'publish', createStagedPackage: 'stage publish' }
+
+class UsageError extends Error {}
+
+// ---------------------------------------------------------------------------------------------
+// Flags
+
+const COMMON = {
+  registry: { type: 'string', help: 'Registry URL (default: npm config, else https://registry.npmjs.org/)' },
+  otp: { type: 'string', help: 'One-time password (otherwise you are asked when needed)' },
+  json: { type: 'boolean', help: 'Print JSON instead of text' },
+  help: { type: 'boolean', short: 'h', help: 'Show this help' },
+}
+const WRITE = {
+  'dry-run': { type: 'boolean', help: 'Show what would be done; change nothing' },
+  yes: { type: 'boolean', short: 'y', help: 'Do not ask for confirmation' },
+}
+const PERMISSIONS = {
+  'allow-publish': { type: 'boolean', help: 'Allow npm publish (default when no permission flag is given)' },
+  'allow-stage-publish': { type: 'boolean', help: 'Allow npm stage publish' },
+  'allow-staged-publish': { type: 'boolean', help: 'Alias of --allow-stage-publish', hidden: true },
+}
+const RUN = {
+  workspaces: { type: 'boolean', help: 'Every publishable package of the workspace (package.json workspaces, pnpm-workspace.yaml)' },
+  config: { type: 'string', help: 'A trust.json: an array of specs, or { defaults, workspaces, packages }' },
+  type: { type: 'string', help: 'Provider for --workspaces: github, gitlab or circleci (default: github)' },
+  concurrency: { type: 'string', help: 'Requests in flight at once (default 8)' },
+}
+
+/** The flags of a provider, from its table; the repository-like option also answers to --repo. */
+function providerFlags(provider) {
+  const flags = {}
+  for (const field of provider.fields) {
+    // The repository or project is required, but package.json usually says it.
+    const required = field.required && field.option !== provider.entity
+    flags[field.flag] = { type: 'string', multiple: field.list, help: field.help + (required ? ' (required)' : '') }
+  }
+  if (provider.entity) {
+    for (const alias of ['repo', 'repository']) {
+      if (!flags[alias]) flags[alias] = { type: 'string', help: `Alias of --${provider.entity}`, hidden: true }
+    }
+  }
+  if (flags.environment) flags.env = { type: 'string', help: 'Alias of --environment', hidden: true }
+  return flags
+}
+
+/** Provider options from parsed flags: each field's flag, or an alias of it. */
+function providerOptions(provider, values) {
+  const options = {}
+  for (const field of provider.fields) {
+    let value = values[field.flag]
+    if (value === undefined && field.option === provider.entity) value = values.repo ?? values.repository
+    if (value === undefined && field.option === 'environment') value = values.env
+    if (value !== undefined) options[field.option] = value
+  }
+  return options
+}
+
+function permissionOptions(values) {
+  const stage = values['allow-stage-publish'] ?? values['allow-staged-publish']
+  return {
+    ...(values['allow-publish'] !== undefined && { allowPublish: values['allow-publish'] }),
+    ...(stage !== undefined && { allowStagePublish: stage }),
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Input and output
+
+const out = (line = '') => process.stdout.write(`${line}\n`)
+const err = (line = '') => process.stderr.write(`${line}\n`)
+const warn = (message) => err(`trust-native warn ${message}`)
+
+/** Lines from stdin, one at a time, whether a terminal or a pipe; `null` at the end. */
+const stdinLines = (() => {
+  let buffered = ''
+  const lines = []
+  const waiting = []
+  let ended = false
+  let started = false
+  const flush = () => {
+    while (waiting.length && (lines.length || ended)) waiting.shift()(lines.length ? lines.shift() : null)
+  }
+  return () => {
+    if (!started) {
+      started = true
+      process.stdin.setEncoding('utf8')
+      process.stdin.on('data', (chunk) => {
+        buffered += chunk
+        let newline
+        while ((newline = buffered.indexOf('\n')) >= 0) {
+          lines.push(buffered.slice(0, newline).replace(/\r$/, ''))
+          buffered = buffered.slice(newline + 1)
+        }
+        flush()
+      })
+      process.stdin.on('end', () => {
+        if (buffered) lines.push(buffered)
+        ended = true
+        flush()
+      })
+    }
+    return new Promise((resolve) => {
+      waiting.push(resolve)
+      flush()
+    })
+  }
+})()
+
+async function ask(question) {
+  process.stderr.write(question)
+  const line = await stdinLines()
+  if (process.stdin.isTTY !== true) process.stderr.write('\n')
+  return line
+}
+
+/** npm's `otplease`, as an onOtp callback: the web flow's URL, or a code read from stdin. */
+async function onOtp(challenge) {
+  if (challenge.type === 'web') {
+    err(`Authenticate your account at:\n${challenge.authUrl}`)
+    err('Waiting for the approval...')
+    return undefined
+  }
+  const code = await ask('This operation requires a one-time password.\nEnter OTP: ')
+  return code?.trim() || undefined
+}
+
+async function confirm(values) {
+  if (values.yes) return
+  const answer = await ask('Do you want to proceed? (y/N) ')
+  if (!['y', 'yes'].includes((answer ?? '').trim().toLowerCase())) throw new Error('User cancelled operation')
+}
+
+function common(values) {
+  return {
+    ...(values.registry && { registry: values.registry }),
+    ...(values.otp && { otp: values.otp }),
+    onOtp,
+  }
+}
+
+/** npm's `logOptions`: `type`, `id`, then each option (npm lists the file first), then permissions. */
+function printOptions(values, { fromPackageJson = [], permissions } = {}) {
+  const { type, id, package: pkg, file, ...others } = values
+  const rest = { package: pkg, file, ...others }
+  const lines = []
+  if (type) lines.push(`type: ${type}`)
+  if (id) lines.push(`id: ${id}`)
+  for (const [key, value] of Object.entries(rest)) {
+    if (value === undefined || value === null) continue
+    const shown = Array.isArray(value) ? value.join(',') : value
+    lines.push(`${key}: ${shown}${fromPackageJson.includes(key) ? ' (from package.json)' : ''}`)
+  }
+  if (permissions?.length) lines.push(`permissions: ${permissions.map((p) => PERMISSION_LABELS[p] ?? p).join(', ')}`)
+  out(lines.join('\n'))
+}
+
+/** The options a configuration stands for, without its raw claims. */
+function publisherValues(publisher) {
+  const { claims, permissions, ...values } = publisher
+  return values
+}
+
+function describePublisher(p) {
+  if (!p) return ''
+  const where = p.repository ?? p.project ?? p.vcsOrigin ?? ''
+  return [p.type, where, p.file, p.environment && `env ${p.environment}`].filter(Boolean).join(' ')
+}
+
+function describeDesired(desired) {
+  if (!desired) return ''
+  const claims = desired.claims ?? {}
+  const where = claims.repository ?? claims.project_path ?? claims['oidc.circleci.com/vcs-origin'] ?? ''
+  const file = claims.workflow_ref?.file ?? claims.ci_config_ref_uri?.file
+  return [desired.type, where, file, claims.environment && `env ${claims.environment}`].filter(Boolean).join(' ')
+}
+
+// ---------------------------------------------------------------------------------------------
+// Commands
+
+const COMMANDS = {
+  github: providerCommand('github'),
+  gitlab: providerCommand('gitlab'),
+  circleci: providerCommand('circleci'),
+
+  list: {
+    usage: 'trust-native list [package]',
+    summary: 'List the trusted publishers of a package (npm trust list)',
+    flags: { ...COMMON },
+    async run(values, [pkg]) {
+      const publishers = await tn.listPublishers({ ...common(values), ...(pkg && { package: pkg }) })
+      if (values.json) {
+        out(JSON.stringify(publishers.map((p) => ({ ...publisherValues(p), permissions: p.permissions })), null, 2))
+        return EXIT.ok
+      }
+      if (!publishers.length) {
+        out(`No trust configurations found for package (${pkg ?? 'from package.json'})`)
+        return EXIT.ok
+      }
+      for (const p of publishers) {
+        out()
+        printOptions(publisherValues(p), { permissions: p.permissions })
+      }
+      out()
+      return EXIT.ok
+    },
+  },
+
+  revoke: {
+    usage: 'trust-native revoke [package] --id <id>',
+    summary: 'Revoke a trusted publisher by id (npm trust revoke)',
+    flags: { ...COMMON, ...WRITE, id: { type: 'string', help: 'ID of the configuration to revoke (required)' } },
+    async run(values, [pkg]) {
+      if (!values.id) throw new UsageError('ID of the trusted relationship to revoke must be specified with the --id option')
+      const options = { ...common(values), id: values.id, ...(pkg && { package: pkg }) }
+      const shown = pkg ?? JSON.parse(readFileSync(join(process.cwd(), 'package.json'), 'utf8')).name
+      if (!values.json) out(`Attempting to revoke trusted configuration for package ${shown} with id ${values.id}`)
+      const result = await tn.revokePublisher({ ...options, dryRun: Boolean(values['dry-run']) })
+      if (values.json) out(JSON.stringify(result, null, 2))
+      else if (!result.dryRun) out(`Revoked trusted configuration for package ${result.package} with id ${result.id}`)
+      return EXIT.ok
+    },
+  },
+
+  plan: {
+    usage: 'trust-native plan (--workspaces | --config trust.json) [--type github] [provider flags as defaults]',
+    summary: 'Show what apply would do for many packages; changes nothing',
+    flags: { ...COMMON, ...RUN, ...PERMISSIONS, ...allProviderFlags() },
+    async run(values) {
+      const plan = await tn.planTrust(specsFrom(values), { ...common(values), ...concurrency(values) })
+      if (values.json) out(JSON.stringify(plan, null, 2))
+      else printPlan(plan)
+      return plan.entries.some((e) => e.action === 'error') ? EXIT.failed : EXIT.ok
+    },
+  },
+
+  apply: {
+    usage: 'trust-native apply (--workspaces | --config trust.json) [--type github] [provider flags as defaults] [--yes]',
+    summary: 'Make every package\'s trusted publisher match: create, replace or leave unchanged',
+    flags: { ...COMMON, ...RUN, ...WRITE, ...PERMISSIONS, ...allProviderFlags() },
+    async run(values) {
+      const options = { ...common(values), ...concurrency(values) }
+      const plan = await tn.planTrust(specsFrom(values), options)
+      if (!values.json) printPlan(plan)
+      const pending = plan.entries.filter((e) => e.action === 'create' || e.action === 'replace')
+      if (values['dry-run'] || !pending.length) {
+        if (values.json) out(JSON.stringify({ plan, results: [] }, null, 2))
+        else if (!pending.length) out('Nothing to do.')
+        return plan.entries.some((e) => e.action === 'error') ? EXIT.failed : EXIT.ok
+      }
+      await confirm(values)
+      const progress = progressReporter(plan.entries.length, values.json)
+      const results = await tn.applyTrust(plan, { ...options, onProgress: progress.report })
+      progress.end()
+      if (values.json) {
+        out(JSON.stringify({ plan, results }, null, 2))
+      } else {
+        for (const r of results.filter((r) => r.status === 'failed')) err(`failed ${r.package}: ${r.error?.code} ${r.error?.message}`)
+        out(summary(results))
+      }
+      return results.some((r) => r.status === 'failed') ? EXIT.failed : EXIT.ok
+    },
+  },
+
+  doctor: {
+    usage: 'trust-native doctor [package] [--registry <url>]',
+    summary: 'In CI: show the id_token\'s claims, the trusted publisher this job needs, and try the exchange',
+    flags: { ...COMMON },
+    async run(values, [pkg]) {
+      return doctor(values, pkg)
+    },
+  },
+}
+
+function providerCommand(type) {
+  const provider = PROVIDERS[type]
+  const flags = { ...COMMON, ...WRITE, ...PERMISSIONS, ...providerFlags(provider) }
+  const required = provider.fields
+    .filter((f) => f.required)
+    .map((f) => (f.option === provider.entity ? `[--${f.flag} <${f.flag}>]` : `--${f.flag} <${f.flag}>`))
+    .join(' ')
+  return {
+    usage: `trust-native ${type} [package] ${required}`,
+    summary: `Create a trusted relationship between a package and ${provider.name} (npm trust ${type})`,
+    flags,
+    async run(values, [pkg]) {
+      const options = {
+        ...common(values),
+        ...providerOptions(provider, values),
+        ...permissionOptions(values),
+        ...(pkg && { package: pkg }),
+      }
+      // Validate and infer first (a dry run), as npm shows the options before asking.
+      const planned = await ADD[type]({ ...options, dryRun: true })
+      const body = planned.request.body[0]
+      const shown = { type, package: planned.package, ...planned.options }
+      for (const w of planned.warnings) warn(w)
+      if (!values.json) {
+        out(`Establishing trust between ${planned.package} package and ${provider.name}`)
+        out(`Anyone with ${provider.entityLabel} write access can publish to ${planned.package}`)
+        out('Two-factor authentication is required for this operation')
+        out()
+        printOptions(shown, { fromPackageJson: planned.fromPackageJson, permissions: body.permissions })
+        out()
+      }
+      if (values['dry-run']) {
+        if (values.json) out(JSON.stringify({ ...shown, permissions: body.permissions, request: planned.request }, null, 2))
+        return EXIT.ok
+      }
+      await confirm(values)
+      const { publisher } = await ADD[type](options)
+      if (values.json) {
+        out(JSON.stringify({ ...publisherValues(publisher), permissions: publisher.permissions }, null, 2))
+      } else {
+        out(`Trust configuration created successfully for ${planned.package} with the following settings:`)
+        out()
+        printOptions(publisherValues(publisher), { permissions: publisher.permissions })
+        out()
+      }
+      return EXIT.ok
+    },
+  }
+}
+
+function allProviderFlags() {
+  const flags = {}
+  for (const provider of Object.values(PROVIDERS)) Object.assign(flags, providerFlags(provider))
+  return flags
+}
+
+function concurrency(values) {
+  if (values.concurrency === undefined) return {}
+  const n = Number(values.concurrency)
+  if (!Number.isInteger(n) || n < 1) throw new UsageError('--concurrency must be a positive whole number')
+  return { concurrency: n }
+}
+
+/** Specs from --config, or from --workspaces with the flags as defaults. */
+function specsFrom(values) {
+  if (values.config) return tn.readTrustConfig(values.config)
+  if (!values.workspaces) throw new UsageError('Say which packages: --workspaces, or --config trust.json')
+  const type = values.type ?? 'github'
+  const provider = PROVIDERS[type]
+  if (!provider) throw new UsageError(`--type must be one of ${Object.keys(PROVIDERS).join(', ')}`)
+  const defaults = { type, ...providerOptions(provider, values), ...permissionOptions(values) }
+  return tn.readTrustConfig({ defaults, workspaces: true }, process.cwd())
+}
+
+function printPlan(plan) {
+  const rows = plan.entries.map((e) => {
+    const detail = e.action === 'error'
+      ? `${e.error?.code}: ${e.error?.message}`
+      : e.action === 'replace'
+        ? `${e.current.map(describePublisher).join(', ')} -> ${describeDesired(e.desired)}`
+        : describeDesired(e.desired)
+    return [e.package, e.action, detail]
+  })
+  const width = (i) => Math.max(...rows.map((r) => r[i].length), i === 0 ? 7 : 6)
+  const line = (cells) => `${cells[0].padEnd(width(0))}  ${cells[1].padEnd(width(1))}  ${cells[2]}`
+  out(line(['PACKAGE', 'ACTION', 'PUBLISHER']))
+  for (const row of rows) out(line(row))
+  const count = (action) => plan.entries.filter((e) => e.action === action).length
+  out()
+  out(`${plan.entries.length} packages: ${count('create')} to create, ${count('replace')} to replace, ${count('unchanged')} unchanged, ${count('error')} errors`)
+}
+
+function summary(results) {
+  const count = (pred) => results.filter(pred).length
+  const done = (action) => count((r) => r.status === 'done' && r.action === action)
+  return `Applied: ${done('create')} created, ${done('replace')} replaced, ${done('unchanged')} unchanged, ${count((r) => r.status === 'failed')} failed`
+}
+
+/** A progress bar on a terminal; a line per package elsewhere. */
+function progressReporter(total, quiet) {
+  const tty = process.stderr.isTTY === true
+  const verb = { create: 'created', replace: 'replaced', unchanged: 'unchanged', error: 'skipped' }
+  return {
+    report({ done, result }) {
+      if (quiet) return
+      const what = result.status === 'failed' ? `failed ${result.package}` : `${verb[result.action]} ${result.package}`
+      if (tty) {
+        const width = 30
+        const filled = Math.round((done / total) * width)
+        process.stderr.write(`\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total} ${what}`.padEnd(100))
+      } else {
+        err(`${done}/${total} ${what}`)
+      }
+    },
+    end() {
+      if (tty && !quiet) process.stderr.write('\n')
+    },
+  }
+}
+
+async function doctor(values, pkg) {
+  const report = {}
+  const print = (line) => { if (!values.json) out(line) }
+  const cwd = process.cwd()
+  const config = tn.resolveConfig({ ...common(values), ...(pkg && { package: pkg }) })
+  const registryHost = new URL(config.registry).hostname
+  print(`Registry: ${config.registry} (${config.registrySource})`)
+  if (config.token) print(`Note: an npm token is configured (${config.tokenSource}); npm uses it instead of OIDC.`)
+  let idToken
+  try {
+    idToken = await tn.getIdToken({ audience: `npm:${registryHost}` })
+  } catch (error) {
+    report.idToken = { code: error.code, message: error.message }
+    if (values.json) out(JSON.stringify(report, null, 2))
+    else err(`No id_token: ${error.code} ${error.message}`)
+    return EXIT.failed
+  }
+  const { token, ...visible } = idToken
+  report.idToken = visible
+  const claims = Object.entries(idToken.claims)
+    .filter(([key]) => !['jti', 'iat', 'nbf'].includes(key))
+    .map(([key, value]) => `  ${key}: ${typeof value === 'object' ? JSON.stringify(value) : value}`)
+  print(`id_token from ${idToken.source} (${idToken.provider ?? 'unknown provider'}), expires ${new Date(idToken.expiresAt * 1000).toISOString()}`)
+  print('Claims:')
+  print(claims.join('\n'))
+  const diagnosis = tn.diagnoseTrust({ claims: idToken.claims, publishers: [], audience: `npm:${registryHost}` })
+  report.needs = diagnosis.suggestion
+  if (diagnosis.suggestion) {
+    const { type, ...options } = diagnosis.suggestion
+    const flags = Object.entries(options).map(([k, v]) => `--${PROVIDERS[type]?.fields.find((f) => f.option === k)?.flag ?? k} ${Array.isArray(v) ? v.join(' ') : v}`)
+    print('This job needs a trusted publisher like:')
+    print(`  trust-native ${type} ${pkg ?? '<package>'} ${flags.join(' ')}`)
+  }
+  for (const f of diagnosis.findings.filter((f) => f.kind !== 'none')) print(`${f.severity}: ${f.message}`)
+  try {
+    const exchanged = await tn.exchangeToken({ ...(values.registry && { registry: values.registry }), ...(pkg && { package: pkg }), idToken: token, cwd })
+    report.exchange = { ok: true, package: exchanged.package, expires: exchanged.expires, warnings: exchanged.warnings }
+    print(`Exchange: ok, an npm token for ${exchanged.package} until ${exchanged.expires}`)
+    for (const w of exchanged.warnings) warn(w)
+  } catch (error) {
+    report.exchange = { ok: false, code: error.code, message: error.message }
+    print(`Exchange: FAILED ${error.code}`)
+    print(error.message)
+  }
+  if (values.json) out(JSON.stringify(report, null, 2))
+  return report.exchange.ok ? EXIT.ok : EXIT.failed
+}
+
+// ---------------------------------------------------------------------------------------------
+// Help and dispatch
+
+function helpText(name, command) {
+  const lines = [`Usage: ${command.usage}`, '', command.summary, '', 'Options:']
+  for (const [flag, spec] of Object.entries(command.flags)) {
+    if (spec.hidden) continue
+    const short = spec.short ? `-${spec.short}, ` : ''
+    const arg = spec.type === 'string' ? ` <${flag}>` : ''
+    lines.push(`  ${`${short}--${flag}${arg}`.padEnd(36)} ${spec.help ?? ''}${spec.multiple ? ' (repeatable)' : ''}`)
+  }
+  return lines.join('\n')
+}
+
+function mainHelp() {
+  const lines = [
+    'Usage: trust-native <command> [options]',
+    '',
+    'npm trusted publishing: npm trust as a drop-in, plus plan/apply for many packages and doctor for CI.',
+    '',
+    'Commands:',
+  ]
+  for (const [name, command] of Object.entries(COMMANDS)) lines.push(`  ${name.padEnd(10)} ${command.summary}`)
+  lines.push('', 'Run trust-native <command> --help for its options.', '', 'Exit codes: 0 success, 1 a call or a package failed, 2 invalid command line.')
+  return lines.join('\n')
+}
+
+async function main(argv) {
+  const [name, ...rest] = argv
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    out(mainHelp())
+    return name ? EXIT.ok : EXIT.usage
+  }
+  if (name === '--version') {
+    out(require('../package.json').version)
+    return EXIT.ok
+  }
+  const command = COMMANDS[name]
+  if (!command) {
+    err(`Unknown command "${name}"\n\n${mainHelp()}`)
+    return EXIT.usage
+  }
+  let parsed
+  try {
+    parsed = parseArgs({ args: rest, options: command.flags, allowPositionals: true, strict: true })
+  } catch (error) {
+    err(`${error.message}\n\n${helpText(name, command)}`)
+    return EXIT.usage
+  }
+  if (parsed.values.help) {
+    out(helpText(name, command))
+    return EXIT.ok
+  }
+  try {
+    return await command.run(parsed.values, parsed.positionals)
+  } catch (error) {
+    if (error instanceof UsageError) {
+      err(`${error.message}\n\n${helpText(name, command)}`)
+      return EXIT.usage
+    }
+    if (parsed.values.json) out(JSON.stringify({ error: { code: error.code, message: error.message } }, null, 2))
+    err(`trust-native error ${error.code ?? ''} ${error.message}`.replace('  ', ' '))
+    return EXIT.failed
+  }
+}
+
+main(process.argv.slice(2)).then((code) => {
+  process.exitCode = code
+  process.stdin.pause()
+})

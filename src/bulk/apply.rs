@@ -1,0 +1,218 @@
+//! Applying a plan: each package made to match, concurrently, at the registry's pace, without
+//! stopping at one package's failure. Replacing is revoke-then-create (the registry keeps one
+//! configuration per package); if the create fails after the revoke, the previous
+//! configuration is put back and the error says so.
+
+use std::sync::Arc;
+
+use serde::Serialize;
+use serde_json::Value;
+use tokio::sync::Semaphore;
+use tokio::task::JoinSet;
+
+use super::plan::{Action, Plan, PlanEntry, Problem};
+use crate::error::{Code, Error, Result};
+use crate::package::PackageName;
+use crate::session::{CallOptions, Session};
+use crate::trust::{same_configuration, Publisher, TrustClient};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    Done,
+    Failed,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ApplyResult {
+    pub package: String,
+    /// What was planned (`create`, `replace`, `unchanged`, `error`).
+    pub action: Action,
+    pub status: Status,
+    /// The configuration the package has now, when done.
+    pub publisher: Option<Publisher>,
+    /// What a replace removed.
+    pub previous: Vec<Publisher>,
+    pub error: Option<Problem>,
+}
+
+/// Reported after each package.
+#[derive(Debug, Clone, Serialize)]
+pub struct Progress {
+    pub done: usize,
+    pub total: usize,
+    pub result: ApplyResult,
+}
+
+pub type OnProgress = Arc<dyn Fn(Progress) + Send + Sync>;
+
+/// Applies every entry; one result per entry, in the plan's order.
+pub async fn apply_trust(
+    plan: &Plan,
+    call: &CallOptions,
+    concurrency: usize,
+    on_progress: Option<OnProgress>,
+) -> Result<Vec<ApplyResult>> {
+    let session = Session::open(call);
+    let total = plan.entries.len();
+    let limit = Arc::new(Semaphore::new(concurrency.max(1)));
+    let mut work = JoinSet::new();
+    let mut results: Vec<Option<ApplyResult>> = vec![None; total];
+    for (index, entry) in plan.entries.iter().cloned().enumerate() {
+        let client = PackageName::parse(&entry.package)
+            .and_then(|p| session.registry_for(&p).map(|r| (p, TrustClient::new(r))));
+        let limit = limit.clone();
+        let secrets = call.secrets();
+        work.spawn(async move {
+            let _turn = limit.acquire_owned().await;
+            let result = match client {
+                Ok((package, client)) => apply_one(&client, &package, entry).await,
+                Err(error) => result_of(entry, Err(error), vec![]),
+            };
+            (index, scrub(result, &secrets))
+        });
+    }
+    let mut done = 0;
+    while let Some(finished) = work.join_next().await {
+        let (index, result) = finished
+            .map_err(|e| Error::new(Code::Network, format!("An apply task failed: {e}")))?;
+        done += 1;
+        if let Some(report) = &on_progress {
+            report(Progress {
+                done,
+                total,
+                result: result.clone(),
+            });
+        }
+        results[index] = Some(result);
+    }
+    Ok(results.into_iter().flatten().collect())
+}
+
+fn scrub(mut result: ApplyResult, secrets: &crate::error::Secrets) -> ApplyResult {
+    if let Some(problem) = &mut result.error {
+        problem.message = secrets.scrub(&problem.message);
+    }
+    result
+}
+
+fn result_of(
+    entry: PlanEntry,
+    outcome: Result<Publisher>,
+    previous: Vec<Publisher>,
+) -> ApplyResult {
+    let (status, publisher, error) = match outcome {
+        Ok(publisher) => (Status::Done, Some(publisher), None),
+        Err(error) => (Status::Failed, None, Some(Problem::from(&error))),
+    };
+    ApplyResult {
+        package: entry.package,
+        action: entry.action,
+        status,
+        publisher,
+        previous,
+        error,
+    }
+}
+
+async fn apply_one(client: &TrustClient, package: &PackageName, entry: PlanEntry) -> ApplyResult {
+    let desired = entry.desired.clone();
+    match (entry.action, desired) {
+        (Action::Unchanged, _) => {
+            let current = entry.current.first().cloned();
+            let outcome = current.ok_or_else(|| {
+                Error::new(
+                    Code::Response,
+                    "The plan says unchanged but lists no configuration",
+                )
+            });
+            result_of(entry, outcome, vec![])
+        }
+        (Action::Error, _) | (_, None) => {
+            let problem = entry.error.clone().unwrap_or(Problem {
+                code: "EINVALIDINPUT".into(),
+                message: "Nothing to apply".into(),
+            });
+            ApplyResult {
+                package: entry.package,
+                action: entry.action,
+                status: Status::Failed,
+                publisher: None,
+                previous: vec![],
+                error: Some(problem),
+            }
+        }
+        (Action::Create, Some(desired)) => {
+            let outcome = create_or_find(client, package, &desired).await;
+            result_of(entry, outcome, vec![])
+        }
+        (Action::Replace, Some(desired)) => {
+            let previous = entry.current.clone();
+            let outcome = replace(client, package, &previous, &desired).await;
+            result_of(entry, outcome, previous)
+        }
+    }
+}
+
+/// A create; if the registry already has a configuration (the plan is stale), it is fine when it
+/// is the desired one, and an error otherwise.
+async fn create_or_find(
+    client: &TrustClient,
+    package: &PackageName,
+    desired: &Value,
+) -> Result<Publisher> {
+    match client.create(package, desired).await {
+        Err(error) if error.code == Code::Http(409) => {
+            let current = client.list(package).await?;
+            current
+                .into_iter()
+                .find(|p| same_configuration(desired, p))
+                .ok_or_else(|| {
+                    let mut error = error;
+                    error.notes.push(
+                        "The package's configuration changed since the plan was made: plan again."
+                            .into(),
+                    );
+                    error
+                })
+        }
+        other => other,
+    }
+}
+
+async fn replace(
+    client: &TrustClient,
+    package: &PackageName,
+    previous: &[Publisher],
+    desired: &Value,
+) -> Result<Publisher> {
+    for old in previous {
+        let request = client.revoke_request(package, &old.id);
+        match client.revoke(package, &old.id, &request).await {
+            // Already gone: someone else revoked it since the plan.
+            Err(error) if error.code == Code::Http(404) => {}
+            other => other?,
+        }
+    }
+    let failure = match create_or_find(client, package, desired).await {
+        Ok(created) => return Ok(created),
+        Err(failure) => failure,
+    };
+    // Put back what was there, so a failed replace does not leave the package untrusted.
+    let mut restored = Vec::new();
+    for old in previous {
+        let body = serde_json::json!({ "type": old.kind, "claims": old.claims, "permissions": old.permissions });
+        restored.push(client.create(package, &body).await.is_ok());
+    }
+    let mut error = failure;
+    error.notes.push(if restored.iter().all(|ok| *ok) {
+        "The replacement failed after the old configuration was revoked; the old configuration was restored.".into()
+    } else {
+        format!(
+            "The replacement failed after the old configuration was revoked, and restoring it failed too: {package} has no trusted publisher now. The old one was {}.",
+            serde_json::to_string(&previous.iter().map(|p| serde_json::json!({"type": p.kind, "claims": p.claims, "permissions": p.permissions})).collect::<Vec<_>>()).unwrap_or_default()
+        )
+    });
+    Err(error)
+}

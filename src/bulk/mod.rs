@@ -1,0 +1,179 @@
+//! Trust at scale: making many packages' configurations match their specs, idempotently,
+//! concurrently, at the registry's pace, with 2FA asked once for the run.
+
+pub mod apply;
+pub mod plan;
+pub mod spec;
+pub mod workspace;
+
+use std::sync::Arc;
+
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+use crate::error::{Code, Error, Result};
+use crate::registry::pacer::Pacer;
+use crate::session::CallOptions;
+use crate::trust::Publisher;
+use apply::{apply_trust, OnProgress, Status};
+use plan::{plan_trust, Action, Plan, PlanEntry, Problem};
+
+/// Requests in flight at once, by default.
+pub const DEFAULT_CONCURRENCY: usize = 8;
+/// Retries per request in a run: a rate-limited registry answers many 429s.
+const RUN_RETRIES: u32 = 8;
+
+/// The call options of a run: one pace for every request, more patience with 429s.
+pub fn run_options(call: &CallOptions) -> CallOptions {
+    let mut call = call.clone();
+    call.policy
+        .pacer
+        .get_or_insert_with(|| Arc::new(Pacer::default()));
+    call.policy.retries.get_or_insert(RUN_RETRIES);
+    call
+}
+
+pub async fn plan(
+    specs: &[Map<String, Value>],
+    call: &CallOptions,
+    concurrency: Option<usize>,
+) -> Result<Plan> {
+    plan_trust(
+        specs,
+        &run_options(call),
+        concurrency.unwrap_or(DEFAULT_CONCURRENCY),
+    )
+    .await
+}
+
+pub async fn apply(
+    plan: &Plan,
+    call: &CallOptions,
+    concurrency: Option<usize>,
+    on_progress: Option<OnProgress>,
+) -> Result<Vec<apply::ApplyResult>> {
+    apply_trust(
+        plan,
+        &run_options(call),
+        concurrency.unwrap_or(DEFAULT_CONCURRENCY),
+        on_progress,
+    )
+    .await
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Ensured {
+    Unchanged,
+    Created,
+    Replaced,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct EnsureOutcome {
+    pub action: Ensured,
+    pub publisher: Publisher,
+    /// What a replace removed.
+    pub previous: Option<Publisher>,
+}
+
+/// Makes one package's configuration equal to `spec`.
+pub async fn ensure_publisher(
+    spec: &Map<String, Value>,
+    call: &CallOptions,
+) -> Result<EnsureOutcome> {
+    let planned = plan(std::slice::from_ref(spec), call, Some(1)).await?;
+    let entry = planned
+        .entries
+        .first()
+        .ok_or_else(|| Error::new(Code::InvalidInput, "No spec to ensure"))?;
+    if let (Action::Error, Some(problem)) = (entry.action, &entry.error) {
+        return Err(problem_error(problem, spec));
+    }
+    let result = apply(&planned, call, Some(1), None)
+        .await?
+        .pop()
+        .ok_or_else(|| Error::new(Code::Response, "No result"))?;
+    match (result.status, result.publisher) {
+        (Status::Done, Some(publisher)) => Ok(EnsureOutcome {
+            action: match result.action {
+                Action::Create => Ensured::Created,
+                Action::Replace => Ensured::Replaced,
+                _ => Ensured::Unchanged,
+            },
+            publisher,
+            previous: result.previous.into_iter().next(),
+        }),
+        _ => Err(result
+            .error
+            .map(|p| problem_error(&p, spec))
+            .unwrap_or_else(|| Error::new(Code::Response, "The apply failed without a reason"))),
+    }
+}
+
+/// An error again from a plan's or result's problem (codes and messages survive; HTTP details
+/// are already in the message).
+fn problem_error(problem: &Problem, spec: &Map<String, Value>) -> Error {
+    let code = Code::parse(&problem.code).unwrap_or(Code::Response);
+    let mut error = Error::new(code, problem.message.clone());
+    if code == Code::InvalidInput {
+        error.field = spec
+            .keys()
+            .find(|k| problem.message.contains(k.as_str()))
+            .cloned();
+    }
+    error
+}
+
+impl Plan {
+    /// A plan as `planTrust` returned it to JS (publishers in their JS shape), read back.
+    pub fn from_json(value: &Value) -> Result<Plan> {
+        let invalid =
+            |why: &str| Error::invalid_input("plan", format!("Not a plan from planTrust: {why}"));
+        let entries = value
+            .get("entries")
+            .and_then(Value::as_array)
+            .ok_or_else(|| invalid("no entries"))?;
+        let entries = entries
+            .iter()
+            .map(|entry| {
+                let text = |key: &str| entry.get(key).and_then(Value::as_str);
+                let action = match text("action") {
+                    Some("create") => Action::Create,
+                    Some("replace") => Action::Replace,
+                    Some("unchanged") => Action::Unchanged,
+                    Some("error") => Action::Error,
+                    _ => return Err(invalid("an entry has no valid action")),
+                };
+                Ok(PlanEntry {
+                    package: text("package")
+                        .ok_or_else(|| invalid("an entry has no package"))?
+                        .to_string(),
+                    action,
+                    desired: entry.get("desired").filter(|d| !d.is_null()).cloned(),
+                    current: entry
+                        .get("current")
+                        .and_then(Value::as_array)
+                        .map(|items| items.iter().filter_map(Publisher::from_registry).collect())
+                        .unwrap_or_default(),
+                    error: entry
+                        .get("error")
+                        .filter(|e| !e.is_null())
+                        .map(|e| Problem {
+                            code: e
+                                .get("code")
+                                .and_then(Value::as_str)
+                                .unwrap_or("ERESPONSE")
+                                .into(),
+                            message: e
+                                .get("message")
+                                .and_then(Value::as_str)
+                                .unwrap_or_default()
+                                .into(),
+                        }),
+                })
+            })
+            .collect::<Result<_>>()?;
+        Ok(Plan { entries })
+    }
+}

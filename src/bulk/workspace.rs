@@ -1,0 +1,230 @@
+//! The packages of a monorepo: package.json `workspaces` (npm and yarn, as an array or
+//! `{ packages }`) and pnpm-workspace.yaml `packages`, glob patterns with `!` exclusions. Private
+//! packages are skipped (they are never published); each package's repository comes from its own
+//! package.json, else the root's.
+
+use std::path::{Path, PathBuf};
+
+use crate::error::{Error, Result};
+use crate::package::{project_root, workspace_patterns, Manifest};
+use crate::repository::{self, RepoRef};
+use serde::Serialize;
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WorkspacePackage {
+    pub name: String,
+    /// The package's folder.
+    pub path: PathBuf,
+    /// `github`, `gitlab`, `bitbucket`, from the package's or the root's `repository`.
+    pub repository_host: Option<&'static str>,
+    /// `owner/repo` or `group/.../project`.
+    pub repository: Option<String>,
+    /// Taken from the root package.json rather than the package's own.
+    pub repository_from_root: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Workspace {
+    pub root: PathBuf,
+    pub packages: Vec<WorkspacePackage>,
+    /// Folders skipped and why (private, no name, unreadable package.json).
+    pub skipped: Vec<String>,
+}
+
+fn invalid(message: String) -> Error {
+    Error::invalid_input("cwd", message)
+}
+
+fn repository_of(manifest: &Manifest) -> Option<RepoRef> {
+    manifest.repository_spec().and_then(repository::parse)
+}
+
+/// Finds the workspace `cwd` belongs to (the nearest folder upwards that declares workspaces,
+/// as npm does from inside a package) and its publishable packages, sorted by name.
+pub fn discover(cwd: &Path) -> Result<Workspace> {
+    let project = project_root(cwd)
+        .ok_or_else(|| invalid(format!("No package.json in {} or above", cwd.display())))?;
+    let mut found = None;
+    for dir in project.ancestors() {
+        let declared = workspace_patterns(dir)?;
+        if !declared.is_empty() {
+            found = Some((dir.to_path_buf(), declared));
+            break;
+        }
+    }
+    let Some((root, patterns)) = found else {
+        return Err(invalid(format!(
+            "{} is not in a workspace: no package.json `workspaces` or pnpm-workspace.yaml `packages` there or above",
+            project.display()
+        )));
+    };
+    let (excluded, included): (Vec<&String>, Vec<&String>) =
+        patterns.iter().partition(|p| p.starts_with('!'));
+    let exclusions: Vec<glob::Pattern> = excluded
+        .iter()
+        .filter_map(|p| glob::Pattern::new(p.trim_start_matches('!').trim_end_matches('/')).ok())
+        .collect();
+    let mut folders: Vec<PathBuf> = Vec::new();
+    for pattern in included {
+        let pattern = pattern.trim_start_matches("./").trim_end_matches('/');
+        let full = root.join(pattern).join("package.json");
+        let Ok(matches) = glob::glob(&full.to_string_lossy()) else {
+            return Err(invalid(format!("Invalid workspace pattern \"{pattern}\"")));
+        };
+        for manifest in matches.flatten() {
+            let Some(folder) = manifest.parent() else {
+                continue;
+            };
+            let relative = folder.strip_prefix(&root).unwrap_or(folder);
+            let ignored = relative
+                .components()
+                .any(|c| c.as_os_str() == "node_modules")
+                || exclusions.iter().any(|e| e.matches_path(relative));
+            if !ignored && folder != root && !folders.iter().any(|f| f == folder) {
+                folders.push(folder.to_path_buf());
+            }
+        }
+    }
+
+    let root_repository = repository_of(&Manifest::read(&root.join("package.json")));
+    let mut packages = Vec::new();
+    let mut skipped = Vec::new();
+    for folder in folders {
+        let manifest = Manifest::read(&folder.join("package.json"));
+        let shown = folder
+            .strip_prefix(&root)
+            .unwrap_or(&folder)
+            .display()
+            .to_string();
+        if let Some(problem) = &manifest.problem {
+            skipped.push(format!("{shown}: {problem}"));
+            continue;
+        }
+        let Some(name) = manifest.name.clone() else {
+            skipped.push(format!("{shown}: no name"));
+            continue;
+        };
+        if manifest.private {
+            skipped.push(format!("{shown}: {name} is private"));
+            continue;
+        }
+        let own = repository_of(&manifest);
+        let from_root = own.is_none() && root_repository.is_some();
+        let repository = own.or_else(|| root_repository.clone());
+        packages.push(WorkspacePackage {
+            name,
+            path: folder,
+            repository_host: repository.as_ref().map(|r| r.host.type_name()),
+            repository: repository.map(|r| r.path),
+            repository_from_root: from_root,
+        });
+    }
+    packages.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(Workspace {
+        root,
+        packages,
+        skipped,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn write(root: &Path, rel: &str, text: &str) {
+        let path = root.join(rel);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+
+    fn fixture(name: &str) -> PathBuf {
+        let root = std::env::temp_dir().join(format!("tn-ws-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&root);
+        std::fs::create_dir_all(&root).unwrap();
+        root
+    }
+
+    #[test]
+    fn npm_workspaces_with_exclusions_private_and_root_repository() {
+        let root = fixture("npm");
+        write(
+            &root,
+            "package.json",
+            r#"{"name":"mono","private":true,"workspaces":["packages/*","tools/**","!packages/skip"],"repository":"github:acme/mono"}"#,
+        );
+        write(&root, "packages/a/package.json", r#"{"name":"@acme/a"}"#);
+        write(
+            &root,
+            "packages/b/package.json",
+            r#"{"name":"@acme/b","repository":{"type":"git","url":"https://gitlab.com/acme/b.git"}}"#,
+        );
+        write(
+            &root,
+            "packages/skip/package.json",
+            r#"{"name":"@acme/skip"}"#,
+        );
+        write(
+            &root,
+            "packages/internal/package.json",
+            r#"{"name":"@acme/internal","private":true}"#,
+        );
+        write(&root, "tools/deep/x/package.json", r#"{"name":"deep-x"}"#);
+        write(
+            &root,
+            "tools/deep/x/node_modules/dep/package.json",
+            r#"{"name":"dep"}"#,
+        );
+        let ws = discover(&root.join("packages/a")).unwrap();
+        let names: Vec<&str> = ws.packages.iter().map(|p| p.name.as_str()).collect();
+        assert_eq!(names, vec!["@acme/a", "@acme/b", "deep-x"]);
+        assert_eq!(ws.packages[0].repository.as_deref(), Some("acme/mono"));
+        assert!(ws.packages[0].repository_from_root);
+        assert_eq!(
+            (
+                ws.packages[1].repository_host,
+                ws.packages[1].repository.as_deref()
+            ),
+            (Some("gitlab"), Some("acme/b"))
+        );
+        assert_eq!(
+            ws.skipped,
+            vec!["packages/internal: @acme/internal is private"]
+        );
+        std::fs::remove_dir_all(&root).unwrap();
+    }
+
+    #[test]
+    fn pnpm_and_yarn_object_forms() {
+        let root = fixture("pnpm");
+        write(&root, "package.json", r#"{"name":"mono","private":true}"#);
+        write(
+            &root,
+            "pnpm-workspace.yaml",
+            "# comment\npackages:\n  - 'libs/*'\n  - \"!libs/old\"\ncatalog:\n  react: ^19\n",
+        );
+        write(&root, "libs/one/package.json", r#"{"name":"one"}"#);
+        write(&root, "libs/old/package.json", r#"{"name":"old"}"#);
+        let ws = discover(&root).unwrap();
+        assert_eq!(
+            ws.packages
+                .iter()
+                .map(|p| p.name.as_str())
+                .collect::<Vec<_>>(),
+            vec!["one"]
+        );
+
+        write(
+            &root,
+            "package.json",
+            r#"{"name":"mono","private":true,"workspaces":{"packages":["libs/old"]}}"#,
+        );
+        std::fs::remove_file(root.join("pnpm-workspace.yaml")).unwrap();
+        assert_eq!(discover(&root).unwrap().packages[0].name, "old");
+
+        write(&root, "package.json", r#"{"name":"solo"}"#);
+        assert_eq!(discover(&root).unwrap_err().field.as_deref(), Some("cwd"));
+        std::fs::remove_dir_all(&root).unwrap();
+    }
+}
