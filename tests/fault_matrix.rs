@@ -2,15 +2,16 @@
 //! asserted (success, after retries where needed, or the documented error code), and so is the
 //! registry's state afterwards: no configuration duplicated, none lost, none left half-done.
 
+mod common;
+
 use std::time::Duration;
 
 use serde_json::{json, Value};
 use tokio::task::JoinSet;
-use trust_native::config::EnvVars;
-use trust_native::emulator::{Emulator, EmulatorConfig, Fault, FaultRule, PackageSeed, UserSeed};
+use trust_native::emulator::{Emulator, EmulatorConfig, Fault, FaultRule, PackageSeed};
 use trust_native::error::Code;
 use trust_native::session::CallOptions;
-use trust_native::trust::{self, github::GITHUB, OptionValue, PublisherInput, Values};
+use trust_native::trust::{self, github::GITHUB};
 
 const TOKEN: &str = "matrix-token";
 const OTP: &str = "424242";
@@ -56,13 +57,7 @@ async fn run_case(
 ) -> Result<(), String> {
     let label = format!("{fault:?} after={after} on {op:?}");
     let emu = Emulator::start(EmulatorConfig {
-        users: vec![UserSeed {
-            name: "alice".into(),
-            token: TOKEN.into(),
-            tfa: true,
-            otp: OTP.into(),
-            bypass2fa: false,
-        }],
+        users: vec![common::user("alice", TOKEN, OTP)],
         packages: vec![PackageSeed {
             name: "widgets".into(),
             maintainers: vec!["alice".into()],
@@ -97,12 +92,7 @@ async fn run_case(
 
     let home = std::env::temp_dir().join("tn-matrix-home");
     std::fs::create_dir_all(&home).map_err(|e| e.to_string())?;
-    let mut env = EnvVars::default();
-    env.set("HOME", home.to_str().unwrap_or_default());
-    env.set(
-        "npm_config_globalconfig",
-        home.join("none").to_str().unwrap_or_default(),
-    );
+    let env = common::isolated_env(&home);
     let mut call = CallOptions {
         package: Some("widgets".into()),
         registry: Some(emu.url()),
@@ -115,21 +105,13 @@ async fn run_case(
     call.policy.timeout = Some(Duration::from_millis(timeout_ms));
 
     let result = match op {
-        Op::Create => {
-            let mut values = Values::default();
-            values.set("repository", OptionValue::Text("acme/widgets".into()));
-            values.set("file", OptionValue::Text("release.yml".into()));
-            trust::add_publisher(
-                &GITHUB,
-                PublisherInput {
-                    values,
-                    ..PublisherInput::default()
-                },
-                &call,
-            )
-            .await
-            .map(|_| ())
-        }
+        Op::Create => trust::add_publisher(
+            &GITHUB,
+            common::github_input("acme/widgets", "release.yml"),
+            &call,
+        )
+        .await
+        .map(|_| ()),
         Op::List => trust::list_publishers(&call).await.map(|listed| {
             assert_eq!(
                 listed.len(),

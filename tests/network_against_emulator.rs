@@ -1,30 +1,25 @@
 //! The messy network: TLS with a private certificate authority, proxies, plain http to other
 //! machines, redirects to other origins, and 2FA by code or by web approval.
 
+mod common;
+
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
-use trust_native::config::EnvVars;
 use trust_native::emulator::proxy::Proxy;
-use trust_native::emulator::{Emulator, EmulatorConfig, Fault, FaultRule, PackageSeed, UserSeed};
+use trust_native::emulator::{Emulator, EmulatorConfig, Fault, FaultRule, PackageSeed};
 use trust_native::error::{Code, Result};
 use trust_native::registry::otp::{Answer, Challenge, OtpPrompt};
 use trust_native::session::CallOptions;
-use trust_native::trust::{self, github::GITHUB, OptionValue, PublisherInput, Values};
+use trust_native::trust::{self, github::GITHUB};
 
 const TOKEN: &str = "alice-network-token";
 const OTP: &str = "135790";
 
 fn config(tls: bool) -> EmulatorConfig {
     EmulatorConfig {
-        users: vec![UserSeed {
-            name: "alice".into(),
-            token: TOKEN.into(),
-            tfa: true,
-            otp: OTP.into(),
-            bypass2fa: false,
-        }],
+        users: vec![common::user("alice", TOKEN, OTP)],
         packages: (1..=3)
             .map(|i| PackageSeed {
                 name: format!("pkg-{i}"),
@@ -58,12 +53,7 @@ impl Sandbox {
     }
 
     fn call(&self, registry: &str, vars: &[(&str, &str)]) -> CallOptions {
-        let mut env = EnvVars::default();
-        env.set("HOME", self.0.to_str().unwrap());
-        env.set(
-            "npm_config_globalconfig",
-            self.0.join("none").to_str().unwrap(),
-        );
+        let mut env = common::isolated_env(&self.0);
         for (k, v) in vars {
             env.set(k, v);
         }
@@ -238,22 +228,17 @@ impl OtpPrompt for TestPrompt {
     }
 }
 
-fn github_input() -> PublisherInput {
-    let mut values = Values::default();
-    values.set("repository", OptionValue::Text("acme/widgets".into()));
-    values.set("file", OptionValue::Text("release.yml".into()));
-    PublisherInput {
-        values,
-        ..PublisherInput::default()
-    }
-}
-
 async fn add(call: &CallOptions, package: &str) -> Result<trust::AddOutcome> {
     let call = CallOptions {
         package: Some(package.into()),
         ..call.clone()
     };
-    trust::add_publisher(&GITHUB, github_input(), &call).await
+    trust::add_publisher(
+        &GITHUB,
+        common::github_input("acme/widgets", "release.yml"),
+        &call,
+    )
+    .await
 }
 
 #[tokio::test]
@@ -294,13 +279,7 @@ async fn web_flow_asks_once_for_a_whole_run() {
 #[tokio::test]
 async fn a_remembered_code_is_replaced_when_the_registry_stops_accepting_it() {
     let emu = Emulator::start(EmulatorConfig {
-        users: vec![UserSeed {
-            name: "alice".into(),
-            token: "alice-rotating-token".into(),
-            tfa: true,
-            otp: "111111".into(),
-            bypass2fa: false,
-        }],
+        users: vec![common::user("alice", "alice-rotating-token", "111111")],
         ..config(false)
     })
     .await

@@ -1,12 +1,14 @@
 //! OIDC end to end against the emulator: id_tokens from each CI's mechanism, the npm exchange and
 //! a publish with the exchanged token, refusals with their codes, and PyPI minting.
 
+mod common;
+
 use std::path::PathBuf;
 
 use serde_json::json;
 use trust_native::config::EnvVars;
 use trust_native::emulator::{
-    Emulator, EmulatorConfig, PackageSeed, PypiProjectSeed, UserSeed, PYPI_AUDIENCE,
+    Emulator, EmulatorConfig, PackageSeed, PypiProjectSeed, PYPI_AUDIENCE,
 };
 use trust_native::error::Code;
 use trust_native::oidc::exchange::{exchange_token, ExchangeOptions, NpmrcTarget};
@@ -18,7 +20,7 @@ const GITHUB_CONFIG: &str = r#"{"type": "github", "claims": {"repository": "acme
 
 async fn emulator() -> Emulator {
     Emulator::start(EmulatorConfig {
-        users: vec![UserSeed { name: "alice".into(), token: "alice-token".into(), tfa: true, otp: "123456".into(), bypass2fa: false }],
+        users: vec![common::user("alice", "alice-token", "123456")],
         packages: vec![PackageSeed {
             name: "@acme/widgets".into(),
             maintainers: vec!["alice".into()],
@@ -51,12 +53,7 @@ impl Sandbox {
             r#"{"name": "@acme/widgets", "version": "1.0.1"}"#,
         )
         .unwrap();
-        let mut env = EnvVars::default();
-        env.set("HOME", dir.to_str().unwrap());
-        env.set(
-            "npm_config_globalconfig",
-            dir.join("no-global").to_str().unwrap(),
-        );
+        let mut env = common::isolated_env(&dir);
         env.set("PATH", dir.join("bin").to_str().unwrap());
         for (k, v) in vars {
             env.set(k, v);

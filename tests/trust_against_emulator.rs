@@ -1,8 +1,9 @@
 //! The trust client against the registry emulator: every operation, and every error code a
 //! registry answer can produce.
 
+mod common;
+
 use serde_json::json;
-use trust_native::config::EnvVars;
 use trust_native::emulator::{Emulator, EmulatorConfig, PackageSeed, UserSeed};
 use trust_native::error::{Code, Error};
 use trust_native::session::CallOptions;
@@ -14,13 +15,7 @@ const ALICE: &str = "alice-token-0001";
 const OTP: &str = "246810";
 
 fn user(name: &str, token: &str) -> UserSeed {
-    UserSeed {
-        name: name.into(),
-        token: token.into(),
-        tfa: true,
-        otp: OTP.into(),
-        bypass2fa: false,
-    }
+    common::user(name, token, OTP)
 }
 
 async fn emulator() -> Emulator {
@@ -59,12 +54,7 @@ async fn emulator() -> Emulator {
 fn call(emu: &Emulator, package: &str, token: Option<&str>, otp: Option<&str>) -> CallOptions {
     let home = std::env::temp_dir().join("tn-empty-home");
     std::fs::create_dir_all(&home).unwrap();
-    let mut env = EnvVars::default();
-    env.set("HOME", home.to_str().unwrap());
-    env.set(
-        "npm_config_globalconfig",
-        home.join("none").to_str().unwrap(),
-    );
+    let env = common::isolated_env(&home);
     CallOptions {
         package: Some(package.into()),
         registry: Some(emu.url()),
@@ -76,18 +66,13 @@ fn call(emu: &Emulator, package: &str, token: Option<&str>, otp: Option<&str>) -
     }
 }
 
-fn github(repository: &str, file: &str) -> PublisherInput {
-    let mut values = Values::default();
-    values.set("repository", OptionValue::Text(repository.into()));
-    values.set("file", OptionValue::Text(file.into()));
-    PublisherInput {
-        values,
-        ..PublisherInput::default()
-    }
-}
-
 async fn add(call: &CallOptions) -> Result<trust::AddOutcome, Error> {
-    trust::add_publisher(&GITHUB, github("acme/widgets", "release.yml"), call).await
+    trust::add_publisher(
+        &GITHUB,
+        common::github_input("acme/widgets", "release.yml"),
+        call,
+    )
+    .await
 }
 
 #[tokio::test]

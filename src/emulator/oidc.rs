@@ -10,6 +10,7 @@ use super::state::{Grant, State};
 use super::Shared;
 use crate::oidc::diagnose::ref_file;
 use crate::oidc::jwt;
+use crate::trust::Publisher;
 
 /// How long an exchanged npm token lives, as on the registry.
 const GRANT_LIFETIME: i64 = 3600;
@@ -113,14 +114,8 @@ pub fn exchange(shared: &Shared, state: &mut State, request: &Request, package: 
     else {
         return not_found();
     };
-    let permissions = config
-        .get("permissions")
-        .and_then(Value::as_array)
-        .map(|ps| {
-            ps.iter()
-                .filter_map(|p| p.as_str().map(str::to_string))
-                .collect()
-        })
+    let permissions = Publisher::from_registry(config)
+        .map(|p| p.permissions)
         .unwrap_or_default();
     let now = jwt::now();
     let token = format!("oidc-emulated-{}", uuid::Uuid::new_v4().simple());

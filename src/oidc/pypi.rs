@@ -10,7 +10,7 @@ use serde_json::{json, Value};
 use super::{id_token_for, jwt};
 use crate::config::EnvVars;
 use crate::error::{Code, Error, OidcContext, RemoteError, Result, Secrets};
-use crate::registry::shared_client;
+use crate::registry::{innermost, shared_client};
 
 pub const DEFAULT_REPOSITORY: &str = "https://upload.pypi.org/legacy/";
 const TIMEOUT: Duration = Duration::from_secs(30);
@@ -155,10 +155,7 @@ async fn send(request: reqwest::RequestBuilder, url: &Url, secrets: &Secrets) ->
         };
         Error::new(
             code,
-            format!(
-                "Could not reach {url}: {}",
-                secrets.scrub(&e.without_url().to_string())
-            ),
+            format!("Could not reach {url}: {}", secrets.scrub(&innermost(&e))),
         )
     };
     let response = request.send().await.map_err(failed)?;

@@ -14,6 +14,7 @@ use serde_json::Value;
 use super::ci::{self, Ci};
 use crate::config::EnvVars;
 use crate::error::{Code, Error, Result};
+use crate::registry::innermost;
 
 /// How long a CI helper (metadata server, agent CLI) may take to hand out a token.
 const SOURCE_TIMEOUT: Duration = Duration::from_secs(30);
@@ -257,14 +258,6 @@ async fn get(
         ));
     }
     Ok(text)
-}
-
-fn innermost(error: &reqwest::Error) -> String {
-    let mut source: &dyn std::error::Error = error;
-    while let Some(inner) = source.source() {
-        source = inner;
-    }
-    source.to_string()
 }
 
 /// An executable on the PATH of `env` (not of this process: callers may pass their own).

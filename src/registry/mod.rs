@@ -616,7 +616,7 @@ impl Registry {
 }
 
 /// The innermost cause of a transport error, without the URL reqwest prefixes (we add our own).
-fn innermost(error: &reqwest::Error) -> String {
+pub fn innermost(error: &reqwest::Error) -> String {
     let mut source: &dyn std::error::Error = error;
     while let Some(inner) = source.source() {
         source = inner;
