@@ -9,7 +9,17 @@
  */
 export declare const __napiBindingTarget: 'native' | 'wasm32-wasi' | 'wasm32-wasip1'
 
-/** A loopback forward proxy that records what passes through it. */
+/**
+ * A loopback forward proxy that records what passes through it.
+ *
+ * @example
+ * ```js
+ * const proxy = await startProxy()
+ * await listPublishers({ registry, token, otp, cwd }) // with `proxy=${proxy.url}` in cwd's .npmrc
+ * console.log(proxy.requests()) // [ 'GET http://127.0.0.1:4873/-/package/x/trust' ]
+ * proxy.stop()
+ * ```
+ */
 export declare class LoopbackProxy {
   /** `http://127.0.0.1:PORT`, for `HTTPS_PROXY` or npm's `proxy`. */
   get url(): string
@@ -21,6 +31,15 @@ export declare class LoopbackProxy {
 /**
  * A running registry emulator on a loopback port. Keep a reference while you use it, and call
  * `stop()` when done.
+ *
+ * @example
+ * ```js
+ * const emulator = await startEmulator({ users: [{ name: 'ci', token: 't' }], packages: [{ name: 'p', maintainers: ['ci'] }] })
+ * emulator.injectFault({ kind: 'status', status: 503, times: 1 })
+ * // ... run your release script with registry: emulator.url ...
+ * console.log(emulator.requests().map((r) => `${r.method} ${r.path}`), emulator.publishers('p'))
+ * emulator.stop()
+ * ```
  */
 export declare class RegistryEmulator {
   /** The registry URL to pass as `registry`, e.g. `http://127.0.0.1:41234/`. */
@@ -929,7 +948,16 @@ export interface TrustProvider {
   fields: Array<ProviderField>
 }
 
-/** The CI providers and their fields, as the CLI builds its flags from them. */
+/**
+ * The CI providers and their fields, as the CLI builds its flags from them.
+ *
+ * @example
+ * ```js
+ * const { trustProviders } = require('trust-native')
+ * for (const p of trustProviders()) console.log(p.type, p.fields.map((f) => `--${f.flag}`).join(' '))
+ * // github --repository --file --environment ...
+ * ```
+ */
 export declare function trustProviders(): Array<TrustProvider>
 
 /**

@@ -407,6 +407,13 @@ pub fn read_trust_config(
 }
 
 /// The CI providers and their fields, as the CLI builds its flags from them.
+///
+/// @example
+/// ```js
+/// const { trustProviders } = require('trust-native')
+/// for (const p of trustProviders()) console.log(p.type, p.fields.map((f) => `--${f.flag}`).join(' '))
+/// // github --repository --file --environment ...
+/// ```
 #[napi]
 pub fn trust_providers() -> Vec<TrustProvider> {
     PROVIDERS

@@ -169,6 +169,15 @@ fn decode_as<J: DeserializeOwned + Serialize, T: DeserializeOwned>(
 
 /// A running registry emulator on a loopback port. Keep a reference while you use it, and call
 /// `stop()` when done.
+///
+/// @example
+/// ```js
+/// const emulator = await startEmulator({ users: [{ name: 'ci', token: 't' }], packages: [{ name: 'p', maintainers: ['ci'] }] })
+/// emulator.injectFault({ kind: 'status', status: 503, times: 1 })
+/// // ... run your release script with registry: emulator.url ...
+/// console.log(emulator.requests().map((r) => `${r.method} ${r.path}`), emulator.publishers('p'))
+/// emulator.stop()
+/// ```
 #[napi]
 pub struct RegistryEmulator {
     inner: Emulator,
@@ -345,6 +354,14 @@ pub fn start_emulator<'env>(
 }
 
 /// A loopback forward proxy that records what passes through it.
+///
+/// @example
+/// ```js
+/// const proxy = await startProxy()
+/// await listPublishers({ registry, token, otp, cwd }) // with `proxy=${proxy.url}` in cwd's .npmrc
+/// console.log(proxy.requests()) // [ 'GET http://127.0.0.1:4873/-/package/x/trust' ]
+/// proxy.stop()
+/// ```
 #[napi]
 pub struct LoopbackProxy {
     inner: Proxy,
