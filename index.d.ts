@@ -672,6 +672,8 @@ export interface PlanEntry {
   action: 'create' | 'replace' | 'unchanged' | 'error'
   /** The configuration wanted, `{ type, claims, permissions }`. */
   desired?: Record<string, unknown>
+  /** The options of `desired` (`repository`, `file`, ...), as a spec writes them. */
+  desiredOptions: Omit<TrustSpec, 'type' | 'package' | 'allowPublish' | 'allowStagePublish'>
   /** The configurations the package has now. */
   current: Array<Publisher>
   error?: TrustProblem

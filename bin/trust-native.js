@@ -5,8 +5,6 @@
 'use strict'
 
 const { parseArgs } = require('node:util')
-const { readFileSync } = require('node:fs')
-const { join } = require('node:path')
 const tn = require('..')
 
 const EXIT = { ok: 0, failed: 1, usage: 2 }
@@ -175,18 +173,14 @@ function publisherValues(publisher) {
   return values
 }
 
+function describeDesired(entry) {
+  return entry.desired ? describePublisher({ type: entry.desired.type, ...entry.desiredOptions }) : ''
+}
+
 function describePublisher(p) {
   if (!p) return ''
   const where = p.repository ?? p.project ?? p.vcsOrigin ?? ''
   return [p.type, where, p.file, p.environment && `env ${p.environment}`].filter(Boolean).join(' ')
-}
-
-function describeDesired(desired) {
-  if (!desired) return ''
-  const claims = desired.claims ?? {}
-  const where = claims.repository ?? claims.project_path ?? claims['oidc.circleci.com/vcs-origin'] ?? ''
-  const file = claims.workflow_ref?.file ?? claims.ci_config_ref_uri?.file
-  return [desired.type, where, file, claims.environment && `env ${claims.environment}`].filter(Boolean).join(' ')
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -226,10 +220,11 @@ const COMMANDS = {
     flags: { ...COMMON, ...WRITE, id: { type: 'string', help: 'ID of the configuration to revoke (required)' } },
     async run(values, [pkg]) {
       if (!values.id) throw new UsageError('ID of the trusted relationship to revoke must be specified with the --id option')
-      const options = { ...common(values), id: values.id, ...(pkg && { package: pkg }) }
-      const shown = pkg ?? JSON.parse(readFileSync(join(process.cwd(), 'package.json'), 'utf8')).name
-      if (!values.json) out(`Attempting to revoke trusted configuration for package ${shown} with id ${values.id}`)
-      const result = await tn.revokePublisher({ ...options, dryRun: Boolean(values['dry-run']) })
+      const options = { ...common(values), ...(pkg && { package: pkg }) }
+      // The package the call will resolve to (package.json's name when none is given).
+      const shown = tn.resolveConfig(options).package
+      if (!values.json && shown) out(`Attempting to revoke trusted configuration for package ${shown} with id ${values.id}`)
+      const result = await tn.revokePublisher({ ...options, id: values.id, dryRun: Boolean(values['dry-run']) })
       if (values.json) out(JSON.stringify(result, null, 2))
       else if (!result.dryRun) out(`Revoked trusted configuration for package ${result.package} with id ${result.id}`)
       return EXIT.ok
@@ -365,8 +360,8 @@ function printPlan(plan) {
     const detail = e.action === 'error'
       ? `${e.error?.code}: ${e.error?.message}`
       : e.action === 'replace'
-        ? `${e.current.map(describePublisher).join(', ')} -> ${describeDesired(e.desired)}`
-        : describeDesired(e.desired)
+        ? `${e.current.map(describePublisher).join(', ')} -> ${describeDesired(e)}`
+        : describeDesired(e)
     return [e.package, e.action, detail]
   })
   const width = (i) => Math.max(...rows.map((r) => r[i].length), i === 0 ? 7 : 6)

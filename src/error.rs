@@ -89,6 +89,16 @@ pub struct HttpContext {
     pub registry_message: Option<String>,
 }
 
+impl HttpContext {
+    /// ` The registry said: "…".`, to append to a message, or nothing when it said nothing.
+    pub fn said(&self) -> String {
+        self.registry_message
+            .as_deref()
+            .map(|m| format!(" The registry said: \"{m}\"."))
+            .unwrap_or_default()
+    }
+}
+
 /// The registry's web 2FA flow, offered with an `EOTP`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WebAuth {

@@ -77,7 +77,7 @@ pub struct TrustProblem {
 /// One package in a plan.
 #[napi(object)]
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct PlanEntry {
     pub package: String,
     /// `create` (none yet), `replace` (a different one exists), `unchanged`, or `error` (the
@@ -87,6 +87,9 @@ pub struct PlanEntry {
     /// The configuration wanted, `{ type, claims, permissions }`.
     #[napi(ts_type = "Record<string, unknown>")]
     pub desired: Option<Value>,
+    /// The options of `desired` (`repository`, `file`, ...), as a spec writes them.
+    #[napi(ts_type = "Omit<TrustSpec, 'type' | 'package' | 'allowPublish' | 'allowStagePublish'>")]
+    pub desired_options: Map<String, Value>,
     /// The configurations the package has now.
     pub current: Vec<Publisher>,
     pub error: Option<TrustProblem>,

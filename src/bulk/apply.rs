@@ -188,8 +188,7 @@ async fn replace(
     desired: &Value,
 ) -> Result<Publisher> {
     for old in previous {
-        let request = client.revoke_request(package, &old.id);
-        match client.revoke(package, &old.id, &request).await {
+        match client.revoke(package, &old.id).await {
             // Already gone: someone else revoked it since the plan.
             Err(error) if error.code == Code::Http(404) => {}
             other => other?,
@@ -200,18 +199,18 @@ async fn replace(
         Err(failure) => failure,
     };
     // Put back what was there, so a failed replace does not leave the package untrusted.
-    let mut restored = Vec::new();
-    for old in previous {
-        let body = serde_json::json!({ "type": old.kind, "claims": old.claims, "permissions": old.permissions });
-        restored.push(client.create(package, &body).await.is_ok());
+    let previous: Vec<Value> = previous.iter().map(Publisher::to_body).collect();
+    let mut restored = true;
+    for body in &previous {
+        restored &= client.create(package, body).await.is_ok();
     }
     let mut error = failure;
-    error.notes.push(if restored.iter().all(|ok| *ok) {
+    error.notes.push(if restored {
         "The replacement failed after the old configuration was revoked; the old configuration was restored.".into()
     } else {
         format!(
             "The replacement failed after the old configuration was revoked, and restoring it failed too: {package} has no trusted publisher now. The old one was {}.",
-            serde_json::to_string(&previous.iter().map(|p| serde_json::json!({"type": p.kind, "claims": p.claims, "permissions": p.permissions})).collect::<Vec<_>>()).unwrap_or_default()
+            Value::Array(previous)
         )
     });
     Err(error)

@@ -151,6 +151,10 @@ impl Plan {
                         .to_string(),
                     action,
                     desired: entry.get("desired").filter(|d| !d.is_null()).cloned(),
+                    desired_options: entry
+                        .get("desired")
+                        .map(crate::trust::options_of)
+                        .unwrap_or_default(),
                     current: entry
                         .get("current")
                         .and_then(Value::as_array)

@@ -11,7 +11,7 @@ use tokio::task::JoinSet;
 use super::spec::TrustSpec;
 use crate::error::{Error, Result};
 use crate::session::{CallOptions, Session};
-use crate::trust::{same_configuration, Publisher, TrustClient};
+use crate::trust::{options_of, same_configuration, Publisher, TrustClient, Values};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -49,6 +49,8 @@ pub struct PlanEntry {
     pub action: Action,
     /// The configuration wanted: `{ type, claims, permissions }`.
     pub desired: Option<Value>,
+    /// The options of `desired` (`repository`, `file`, ...), to show it as the user wrote it.
+    pub desired_options: Values,
     /// The configurations the package has now.
     pub current: Vec<Publisher>,
     pub error: Option<Problem>,
@@ -73,6 +75,7 @@ fn failed(package: String, error: &Error) -> PlanEntry {
         package,
         action: Action::Error,
         desired: None,
+        desired_options: Values::default(),
         current: vec![],
         error: Some(error.into()),
     }
@@ -102,10 +105,7 @@ pub async fn plan_trust(
                 continue;
             }
         };
-        let client = match session.registry_for(&spec.prepared.package) {
-            Ok(registry) => TrustClient::new(registry),
-            Err(error) => return Err(error),
-        };
+        let client = TrustClient::new(session.registry_for(&spec.prepared.package)?);
         let limit = limit.clone();
         reads.spawn(async move {
             let _turn = limit.acquire_owned().await;
@@ -125,6 +125,7 @@ pub async fn plan_trust(
             Ok(current) => PlanEntry {
                 action: action_for(spec.body(), &current),
                 desired: Some(spec.body().clone()),
+                desired_options: options_of(spec.body()),
                 current,
                 error: None,
                 package,

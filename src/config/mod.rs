@@ -106,6 +106,10 @@ pub struct NpmConfig {
     pub env: EnvVars,
     /// The config files looked at, found or not, highest precedence first.
     pub files: Vec<(Layer, PathBuf, bool)>,
+    /// Proxy and certificates, the same for every registry: resolved (certificate files read)
+    /// once, however many packages a run goes through.
+    transport:
+        std::sync::OnceLock<Result<(transport::TransportConfig, transport::TransportReport)>>,
 }
 
 impl NpmConfig {
@@ -114,6 +118,7 @@ impl NpmConfig {
             layers: vec![env_layer(&env)],
             env,
             files: Vec::new(),
+            transport: std::sync::OnceLock::new(),
         };
         let project = npm_prefix(cwd).map(|root| root.join(".npmrc"));
         let user = config
@@ -148,6 +153,13 @@ impl NpmConfig {
             Err(_) => false,
         };
         self.files.push((layer, path, found));
+    }
+
+    pub fn transport(&self) -> Result<&(transport::TransportConfig, transport::TransportReport)> {
+        self.transport
+            .get_or_init(|| transport::resolve(self))
+            .as_ref()
+            .map_err(Clone::clone)
     }
 
     /// Every value of a list key (`ca[]=`) from the highest layer that sets it.
@@ -268,10 +280,10 @@ pub struct Resolved {
     pub transport_report: transport::TransportReport,
 }
 
-impl Resolved {
-    pub fn is_default_registry(&self) -> bool {
-        self.registry.as_str() == DEFAULT_REGISTRY
-    }
+/// npm's warning for a registry other than the public one (`npm trust` prints it too).
+pub fn support_warning(registry: &Url) -> Option<String> {
+    (registry.as_str() != DEFAULT_REGISTRY)
+        .then(|| format!("Registry {registry} may not support trusted publishing"))
 }
 
 /// Resolves the registry for `package` (its scope's `@scope:registry` if set) and the token for
@@ -299,7 +311,7 @@ pub fn resolve(
         }),
         None => token_for(config, &registry),
     };
-    let (transport, transport_report) = transport::resolve(config)?;
+    let (transport, transport_report) = config.transport()?.clone();
     Ok(Resolved {
         registry,
         registry_source,
@@ -351,12 +363,7 @@ pub fn without_userinfo(raw: &str) -> String {
 /// The `_authToken` for a registry: npm's longest-path match over `//host[:port]/path/` keys,
 /// then `NPM_TOKEN`.
 fn token_for(config: &NpmConfig, registry: &Url) -> Option<Token> {
-    let host = registry.host_str()?;
-    let host = match registry.port() {
-        Some(port) => format!("{host}:{port}"),
-        None => host.to_string(),
-    };
-    let mut key = format!("//{host}{}", registry.path());
+    let mut key = write::nerf_dart(registry);
     loop {
         if let Some((value, source)) = config.setting(&format!("{key}:_authToken")) {
             if !value.is_empty() {
@@ -381,8 +388,6 @@ fn token_for(config: &NpmConfig, registry: &Url) -> Option<Token> {
 
 /// `ENEEDAUTH`, with what was looked at, so the fix is obvious.
 pub fn need_auth(config: &NpmConfig, registry: &Url) -> Error {
-    let host = registry.host_str().unwrap_or_default();
-    let port = registry.port().map(|p| format!(":{p}")).unwrap_or_default();
     let looked: Vec<String> = config
         .files
         .iter()
@@ -398,9 +403,9 @@ pub fn need_auth(config: &NpmConfig, registry: &Url) -> Error {
         Code::NeedAuth,
         format!(
             "No npm token for {registry}. Pass the `token` option, add \
-             `//{host}{port}{}:_authToken=${{NPM_TOKEN}}` to an .npmrc, or set NPM_TOKEN. \
+             `{}:_authToken=${{NPM_TOKEN}}` to an .npmrc, or set NPM_TOKEN. \
              Looked in: {}.",
-            registry.path(),
+            write::nerf_dart(registry),
             if looked.is_empty() {
                 "no .npmrc files".to_string()
             } else {

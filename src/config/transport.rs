@@ -9,12 +9,16 @@
 //! as in npm; `NODE_EXTRA_CA_CERTS` adds to them; `strict-ssl=false` stops verifying.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use reqwest::Url;
 use serde::Serialize;
 
 use super::{NpmConfig, Source};
 use crate::error::{Error, Result};
+
+/// A PEM bundle, shared: every client lookup of a run clones the transport settings.
+pub type Pem = Arc<[u8]>;
 
 /// Everything that decides which HTTP client a request needs. Equal settings share a client.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
@@ -26,9 +30,9 @@ pub struct TransportConfig {
     pub env_http_proxy: Option<String>,
     pub no_proxy: Vec<String>,
     /// PEM bundle that replaces the default roots (`ca`, `cafile`).
-    pub ca_only: Option<Vec<u8>>,
+    pub ca_only: Option<Pem>,
     /// PEM bundle added to the default roots (`NODE_EXTRA_CA_CERTS`).
-    pub ca_extra: Option<Vec<u8>>,
+    pub ca_extra: Option<Pem>,
     pub strict_ssl: bool,
 }
 
@@ -90,13 +94,15 @@ fn env_any_case(config: &NpmConfig, name: &str) -> Option<(String, Source)> {
         .find_map(|n| config.env.non_empty(&n).map(|v| (v, Source::Env(n))))
 }
 
-fn read_pem(path: &str, field: &str, source: &Source) -> Result<Vec<u8>> {
-    std::fs::read(PathBuf::from(path)).map_err(|e| {
-        Error::invalid_input(
-            field,
-            format!("Cannot read the certificate file {path} (from {source}): {e}"),
-        )
-    })
+fn read_pem(path: &str, field: &str, source: &Source) -> Result<Pem> {
+    std::fs::read(PathBuf::from(path))
+        .map(Pem::from)
+        .map_err(|e| {
+            Error::invalid_input(
+                field,
+                format!("Cannot read the certificate file {path} (from {source}): {e}"),
+            )
+        })
 }
 
 pub fn resolve(config: &NpmConfig) -> Result<(TransportConfig, TransportReport)> {
@@ -138,7 +144,7 @@ pub fn resolve(config: &NpmConfig) -> Result<(TransportConfig, TransportReport)>
     if let Some((cas, source)) = config.setting_list("ca").filter(|(cas, _)| !cas.is_empty()) {
         // Inline PEM, possibly several entries (`ca[]=`), newlines written as `\n`.
         let pem = cas.join("\n").replace("\\n", "\n");
-        transport.ca_only = Some(pem.into_bytes());
+        transport.ca_only = Some(Pem::from(pem.into_bytes()));
         report.ca = Some(sourced("inline certificate(s)", &source));
     } else if let Some((path, source)) = config.setting("cafile") {
         transport.ca_only = Some(read_pem(&path, "cafile", &source)?);

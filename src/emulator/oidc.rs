@@ -4,7 +4,7 @@
 use serde_json::{json, Value};
 
 use super::issuers::ID_TOKEN_LIFETIME;
-use super::registry::hostname;
+use super::registry::{hostname, origin};
 use super::server::{Reply, Request};
 use super::state::{Grant, State};
 use super::Shared;
@@ -27,10 +27,7 @@ pub fn issuer_endpoint(
     let Some(issuer) = shared.issuers.get(provider) else {
         return Reply::message(404, "Unknown issuer");
     };
-    let base = format!(
-        "http://{}/-/oidc/{provider}",
-        request.header("host").unwrap_or("127.0.0.1")
-    );
+    let base = format!("{}/-/oidc/{provider}", origin(request));
     match rest {
         [".well-known", "openid-configuration"] => Reply::json(
             200,

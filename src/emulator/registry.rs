@@ -206,7 +206,7 @@ pub fn web_auth_done(state: &State, request: &Request) -> Reply {
     }
 }
 
-fn origin(request: &Request) -> String {
+pub(super) fn origin(request: &Request) -> String {
     let host = request.header("host").unwrap_or("127.0.0.1");
     let scheme = if request.tls { "https" } else { "http" };
     format!("{scheme}://{host}")

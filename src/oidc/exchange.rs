@@ -113,11 +113,7 @@ async fn exchange(options: ExchangeOptions) -> Result<Exchanged> {
              token instead (writeNpmrc replaces that line), or remove it."
         ));
     }
-    if !resolved.is_default_registry() {
-        warnings.push(format!(
-            "Registry {registry_url} may not support trusted publishing"
-        ));
-    }
+    warnings.extend(crate::config::support_warning(&registry_url));
     let npmrc = match &options.write_npmrc {
         None => None,
         Some(target) => {
@@ -150,12 +146,7 @@ fn explain(error: Error, package: &str, claims: &Value) -> Error {
     let Code::Http(status) = error.code else {
         return error;
     };
-    let said = error
-        .http
-        .as_ref()
-        .and_then(|h| h.registry_message.clone())
-        .map(|m| format!(" The registry said: \"{m}\"."))
-        .unwrap_or_default();
+    let said = error.http.as_ref().map(|h| h.said()).unwrap_or_default();
     let token = describe_token(claims);
     let why = match status {
         404 => format!(

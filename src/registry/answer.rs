@@ -45,11 +45,7 @@ pub fn interpret(
     }
 
     context.registry_message = registry_message(json.as_ref(), &text).map(|m| secrets.scrub(&m));
-    let said = context
-        .registry_message
-        .as_deref()
-        .map(|m| format!(" The registry said: \"{m}\"."))
-        .unwrap_or_default();
+    let said = context.said();
     let www_authenticate = raw.www_authenticate.map(|w| w.to_ascii_lowercase());
     let otp_challenge = status == 401
         && (www_authenticate
@@ -95,7 +91,7 @@ pub fn interpret(
 }
 
 /// The registry's message: `message` or `error` of a JSON body, else a short excerpt of the text.
-pub fn registry_message(json: Option<&Value>, text: &str) -> Option<String> {
+fn registry_message(json: Option<&Value>, text: &str) -> Option<String> {
     let from_json = json.and_then(|j| {
         ["message", "error", "reason"]
             .iter()
@@ -114,7 +110,7 @@ fn web_auth(json: &Value) -> Option<Box<WebAuth>> {
     }))
 }
 
-pub fn excerpt(text: &str) -> String {
+fn excerpt(text: &str) -> String {
     let text = text.trim();
     match text.char_indices().nth(EXCERPT) {
         Some((cut, _)) => format!("{}…", &text[..cut]),

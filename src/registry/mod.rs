@@ -23,9 +23,7 @@ use otp::{Challenge, Otp, OtpPrompt};
 use retry::Budget;
 use wire::{Attempt, Received, WireError};
 
-pub use answer::{excerpt, registry_message};
 pub use transport::shared as shared_client;
-pub use wire::{check_secure, is_loopback};
 
 /// Default time for one call, retries included.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
@@ -211,14 +209,6 @@ impl Registry {
         self.retries
     }
 
-    pub fn has_token(&self) -> bool {
-        self.token.is_some()
-    }
-
-    pub fn secrets(&self) -> &Secrets {
-        &self.secrets
-    }
-
     fn url(&self, path: &str) -> Result<Url> {
         let url = if path.starts_with('/') {
             self.base.join(path)
@@ -275,6 +265,26 @@ impl Registry {
             url: self.url(&request.path)?.to_string(),
             headers,
             body: request.body.clone(),
+        })
+    }
+
+    /// `ERESPONSE` for a success body that is not the `what` we expected of `request`.
+    pub fn unexpected_answer(&self, request: &ApiRequest, what: &str) -> Error {
+        let url = self
+            .url(&request.path)
+            .map(String::from)
+            .unwrap_or_default();
+        Error::new(
+            Code::Response,
+            format!(
+                "The registry's answer to {} {url} is not {what}.",
+                request.method
+            ),
+        )
+        .with_http(HttpContext {
+            method: request.method.to_string(),
+            url,
+            ..Default::default()
         })
     }
 
@@ -556,7 +566,7 @@ impl Registry {
                 .header("user-agent", &self.user_agent.0)
                 .timeout(Duration::from_secs(30));
             if let (true, Some(token)) = (same_origin && !self.id_token_bearer, &self.token) {
-                check_secure(&url, true, self.allow_insecure)?;
+                wire::check_secure(&url, true, self.allow_insecure)?;
                 request = request.bearer_auth(token);
             }
             let response = request.send().await.map_err(|e| {
@@ -638,18 +648,6 @@ fn is_tls(error: &reqwest::Error) -> bool {
         inner.is_some_and(tls) || error.source().is_some_and(tls)
     }
     tls(error)
-}
-
-/// The shape of a registry success body we expected but did not get.
-pub fn unexpected_answer(what: &str, context: &HttpContext) -> Error {
-    Error::new(
-        Code::Response,
-        format!(
-            "The registry's answer to {} {} is not {what}.",
-            context.method, context.url
-        ),
-    )
-    .with_http(context.clone())
 }
 
 #[cfg(test)]

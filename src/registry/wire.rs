@@ -55,7 +55,7 @@ pub enum WireError {
     },
 }
 
-pub fn is_loopback(url: &Url) -> bool {
+fn is_loopback(url: &Url) -> bool {
     match url.host_str() {
         Some("localhost") => true,
         Some(host) => host
@@ -67,7 +67,11 @@ pub fn is_loopback(url: &Url) -> bool {
 }
 
 /// `EINSECURE` when credentials would cross the network in clear text.
-pub fn check_secure(url: &Url, has_credentials: bool, allow_insecure: bool) -> Result<(), Error> {
+pub(super) fn check_secure(
+    url: &Url,
+    has_credentials: bool,
+    allow_insecure: bool,
+) -> Result<(), Error> {
     if has_credentials && url.scheme() == "http" && !is_loopback(url) && !allow_insecure {
         return Err(Error::new(
             Code::Insecure,

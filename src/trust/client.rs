@@ -9,11 +9,13 @@ use reqwest::Method;
 use serde_json::Value;
 
 use super::{same_configuration, Publisher};
-use crate::error::{Code, Error, HttpContext, Result};
+use crate::error::{Code, Error, Result};
 use crate::package::PackageName;
-use crate::registry::{unexpected_answer, ApiRequest, Failure, Registry};
+use crate::registry::{ApiRequest, Failure, Registry};
 
 const NOT_CREATED: &str = "A check of the package's configurations shows it was not created.";
+const UNCHECKED: &str = "Whether the configuration was created could not be checked: run \
+                         listPublishers before retrying.";
 
 pub struct TrustClient {
     registry: Registry,
@@ -68,19 +70,19 @@ impl TrustClient {
                 Ok(answer) => match first_publisher(&answer) {
                     Some(publisher) => return Ok(publisher),
                     // Stored, but the answer is not one we can read: read it back.
-                    None => return self.confirm(package, body, &request).await,
+                    None => {
+                        return self.find(package, body).await?.ok_or_else(|| {
+                            self.registry
+                                .unexpected_answer(&request, "a trusted publisher configuration")
+                        })
+                    }
                 },
                 Err(failure) => failure,
             };
             let unreadable = failure.error.code == Code::Response;
             let duplicate_of_ours = failure.error.code == Code::Http(409) && uncertain;
             if !(failure.maybe_processed || unreadable || duplicate_of_ours) {
-                return Err(explain(
-                    *failure.error,
-                    package,
-                    self.registry.base().as_str(),
-                    Operation::Create,
-                ));
+                return Err(self.failed(failure, package, Operation::Create, None));
             }
             // The registry may have created it: look before trying again.
             match self.find(package, body).await {
@@ -90,61 +92,27 @@ impl TrustClient {
                     not_created = Some(failure);
                 }
                 Ok(None) => {
-                    let mut error = explain(
-                        *failure.error,
-                        package,
-                        self.registry.base().as_str(),
-                        Operation::Create,
-                    );
-                    error.notes.push(NOT_CREATED.into());
-                    return Err(error);
+                    return Err(self.failed(failure, package, Operation::Create, Some(NOT_CREATED)))
                 }
-                Err(_) => return Err(self.give_up(failure, package)),
+                Err(_) => {
+                    return Err(self.failed(failure, package, Operation::Create, Some(UNCHECKED)))
+                }
             }
         }
         let failure = not_created.expect("the loop ends only after a failure that was checked");
-        let mut error = explain(
-            *failure.error,
-            package,
-            self.registry.base().as_str(),
-            Operation::Create,
-        );
-        error
-            .notes
-            .push("A check of the package's configurations shows it was not created.".into());
-        Err(error)
+        Err(self.failed(failure, package, Operation::Create, Some(NOT_CREATED)))
     }
 
-    async fn confirm(
+    /// The failure in words the user can act on, with what a check of the configurations found.
+    fn failed(
         &self,
+        failure: Failure,
         package: &PackageName,
-        body: &Value,
-        request: &ApiRequest,
-    ) -> Result<Publisher> {
-        self.find(package, body).await?.ok_or_else(|| {
-            let context = HttpContext {
-                method: request.method.to_string(),
-                url: self
-                    .registry
-                    .plan(request)
-                    .map(|p| p.url)
-                    .unwrap_or_default(),
-                ..Default::default()
-            };
-            unexpected_answer("a trusted publisher configuration", &context)
-        })
-    }
-
-    fn give_up(&self, failure: Failure, package: &PackageName) -> Error {
-        let mut error = explain(
-            *failure.error,
-            package,
-            self.registry.base().as_str(),
-            Operation::Create,
-        );
-        error.notes.push(
-            "Whether the configuration was created could not be checked: run listPublishers before retrying.".into(),
-        );
+        op: Operation<'_>,
+        checked: Option<&str>,
+    ) -> Error {
+        let mut error = explain(*failure.error, package, self.registry.base().as_str(), op);
+        error.notes.extend(checked.map(String::from));
         error
     }
 
@@ -163,31 +131,26 @@ impl TrustClient {
             path: Self::path(package),
             body: None,
         };
-        match self.call(package, &request, Operation::List).await? {
+        let answer = self
+            .registry
+            .send(&request)
+            .await
+            .map_err(|e| explain(e, package, self.registry.base().as_str(), Operation::List))?;
+        match answer {
             Value::Array(items) => Ok(items.iter().filter_map(Publisher::from_registry).collect()),
             Value::Null => Ok(Vec::new()),
-            _ => {
-                let context = HttpContext {
-                    method: "GET".into(),
-                    url: self
-                        .registry
-                        .plan(&request)
-                        .map(|p| p.url)
-                        .unwrap_or_default(),
-                    ..Default::default()
-                };
-                Err(unexpected_answer("a list of configurations", &context))
-            }
+            _ => Err(self
+                .registry
+                .unexpected_answer(&request, "a list of configurations")),
         }
     }
 
-    pub async fn revoke(
-        &self,
-        package: &PackageName,
-        id: &str,
-        request: &ApiRequest,
-    ) -> Result<()> {
-        let failure = match self.registry.try_send(request).await {
+    pub async fn revoke(&self, package: &PackageName, id: &str) -> Result<()> {
+        let failure = match self
+            .registry
+            .try_send(&self.revoke_request(package, id))
+            .await
+        {
             Ok(_) => return Ok(()),
             Err(failure) => failure,
         };
@@ -204,31 +167,7 @@ impl TrustClient {
                 }
             }
         }
-        Err(explain(
-            *failure.error,
-            package,
-            self.registry.base().as_str(),
-            Operation::Revoke(id),
-        ))
-    }
-
-    async fn call(
-        &self,
-        package: &PackageName,
-        request: &ApiRequest,
-        op: Operation<'_>,
-    ) -> Result<Value> {
-        if !self.registry.has_token() {
-            // The caller checks this first; here it guards against sending an anonymous write.
-            return Err(Error::new(
-                Code::NeedAuth,
-                "No npm token for the trust endpoints",
-            ));
-        }
-        self.registry
-            .send(request)
-            .await
-            .map_err(|e| explain(e, package, self.registry.base().as_str(), op))
+        Err(self.failed(failure, package, Operation::Revoke(id), None))
     }
 }
 
@@ -244,12 +183,7 @@ fn first_publisher(answer: &Value) -> Option<Publisher> {
 /// Rewrites the generic HTTP message into one that says what to do, keeping code, status and the
 /// registry's own words.
 fn explain(mut error: Error, package: &PackageName, registry: &str, op: Operation<'_>) -> Error {
-    let said = error
-        .http
-        .as_ref()
-        .and_then(|h| h.registry_message.as_deref())
-        .map(|m| format!(" The registry said: \"{m}\"."))
-        .unwrap_or_default();
+    let said = error.http.as_ref().map(|h| h.said()).unwrap_or_default();
     let advice = match (error.code, op) {
         (Code::Http(401), _) => format!(
             "The registry rejected the token for {registry}. Trust endpoints need the token of an \

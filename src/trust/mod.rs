@@ -74,9 +74,7 @@ impl Publisher {
     pub fn from_registry(item: &Value) -> Option<Publisher> {
         let kind = item.get("type")?.as_str()?.to_string();
         let claims = item.get("claims").cloned().unwrap_or(Value::Null);
-        let options = provider(&kind)
-            .map(|p| p.values_from_claims(&claims))
-            .unwrap_or_default();
+        let options = options_of(item);
         Some(Publisher {
             id: item
                 .get("id")
@@ -106,6 +104,24 @@ impl Publisher {
             "claims": provider.claims(values),
             "permissions": permissions,
         })
+    }
+
+    /// The body that creates this stored configuration again.
+    pub fn to_body(&self) -> Value {
+        json!({ "type": self.kind, "claims": self.claims, "permissions": self.permissions })
+    }
+}
+
+/// A configuration's options (`repository`, `file`, ...), read back from its
+/// `{ type, claims }` by the provider's table; none for a provider we do not know.
+pub fn options_of(configuration: &Value) -> Values {
+    let kind = configuration
+        .get("type")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    match (provider(kind), configuration.get("claims")) {
+        (Some(provider), Some(claims)) => provider.values_from_claims(claims),
+        _ => Values::default(),
     }
 }
 
@@ -171,12 +187,9 @@ async fn add(
     let session = Session::open(call);
     let mut prepared = prepare(provider, call.package.as_deref(), &input, &session.manifest)?;
     let client = TrustClient::new(session.registry_for(&prepared.package)?);
-    if client.registry().base().as_str() != crate::config::DEFAULT_REGISTRY {
-        prepared.warnings.push(format!(
-            "Registry {} may not support trusted publishing",
-            client.registry().base()
-        ));
-    }
+    prepared
+        .warnings
+        .extend(crate::config::support_warning(client.registry().base()));
     let request = client.create_request(&prepared.package, &prepared.body);
     let planned = client.registry().plan(&request)?;
     let publisher = if call.dry_run {
@@ -224,10 +237,11 @@ async fn revoke(id: &str, call: &CallOptions) -> Result<RevokeOutcome> {
         ));
     }
     let client = TrustClient::new(session.registry_for(&package)?);
-    let request = client.revoke_request(&package, id);
-    let planned = client.registry().plan(&request)?;
+    let planned = client
+        .registry()
+        .plan(&client.revoke_request(&package, id))?;
     if !call.dry_run {
-        client.revoke(&package, id, &request).await?;
+        client.revoke(&package, id).await?;
     }
     Ok(RevokeOutcome {
         package: package.to_string(),
