@@ -466,7 +466,8 @@ export interface ExchangeTokenOptions {
   cwd?: string
   /**
    * Write the token into an .npmrc for other package managers: `true` for the project's
-   * .npmrc, or a path. An existing `_authToken` line for the registry is replaced.
+   * .npmrc (the workspace root's inside a workspace package, where npm reads it), or a path.
+   * An existing `_authToken` line for the registry is replaced.
    */
   writeNpmrc?: boolean | string
   /** Total time for the exchange request, in milliseconds. Default 30000. */

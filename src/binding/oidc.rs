@@ -74,7 +74,8 @@ pub struct ExchangeTokenOptions {
     /// Directory for package.json and .npmrc. Default: `process.cwd()`.
     pub cwd: Option<String>,
     /// Write the token into an .npmrc for other package managers: `true` for the project's
-    /// .npmrc, or a path. An existing `_authToken` line for the registry is replaced.
+    /// .npmrc (the workspace root's inside a workspace package, where npm reads it), or a path.
+    /// An existing `_authToken` line for the registry is replaced.
     #[napi(ts_type = "boolean | string")]
     pub write_npmrc: Option<Value>,
     /// Total time for the exchange request, in milliseconds. Default 30000.

@@ -2,7 +2,7 @@
 //! npm's `utils/oidc.js` sends it, but failing loudly with the reason instead of silently.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use reqwest::Method;
 use serde::Serialize;
@@ -13,16 +13,29 @@ use super::{id_token_for, jwt, IdToken};
 use crate::config::write::{auth_env, write_auth_token, WrittenAuth};
 use crate::config::Source;
 use crate::error::{Code, Error, OidcContext, Result};
-use crate::package::project_root;
+use crate::package::npm_prefix;
 use crate::registry::ApiRequest;
 use crate::session::{CallOptions, Session};
 
 /// Where to write the exchanged token for package managers.
 #[derive(Debug, Clone, PartialEq)]
 pub enum NpmrcTarget {
-    /// The project's .npmrc (next to its package.json).
+    /// The project's .npmrc, where npm reads it: next to the package.json, or the workspace
+    /// root's when the project is a package of a workspace.
     Project,
     Path(PathBuf),
+}
+
+impl NpmrcTarget {
+    fn path(&self, cwd: &Path) -> PathBuf {
+        match self {
+            NpmrcTarget::Path(path) => path.clone(),
+            // The same file config::NpmConfig reads as the project layer.
+            NpmrcTarget::Project => npm_prefix(cwd)
+                .unwrap_or_else(|| cwd.to_path_buf())
+                .join(".npmrc"),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Default)]
@@ -116,15 +129,11 @@ async fn exchange(options: ExchangeOptions) -> Result<Exchanged> {
     warnings.extend(crate::config::support_warning(&registry_url));
     let npmrc = match &options.write_npmrc {
         None => None,
-        Some(target) => {
-            let path = match target {
-                NpmrcTarget::Path(path) => path.clone(),
-                NpmrcTarget::Project => project_root(&session.cwd)
-                    .unwrap_or_else(|| session.cwd.clone())
-                    .join(".npmrc"),
-            };
-            Some(write_auth_token(&path, &registry_url, &token)?)
-        }
+        Some(target) => Some(write_auth_token(
+            &target.path(&session.cwd),
+            &registry_url,
+            &token,
+        )?),
     };
     Ok(Exchanged {
         env: auth_env(&registry_url, &token),
@@ -171,5 +180,36 @@ fn explain(error: Error, package: &str, claims: &Value) -> Error {
         code: Code::OidcExchange,
         message: format!("{why}{said}"),
         ..error
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_project_npmrc_is_where_npm_reads_it() {
+        let root = std::env::temp_dir().join(format!("tn-npmrc-target-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&root);
+        for (rel, text) in [
+            ("package.json", r#"{"workspaces":["packages/*"]}"#),
+            ("packages/a/package.json", r#"{"name":"a"}"#),
+            ("solo/package.json", r#"{"name":"solo"}"#),
+        ] {
+            std::fs::create_dir_all(root.join(rel).parent().unwrap()).unwrap();
+            std::fs::write(root.join(rel), text).unwrap();
+        }
+        // Inside a workspace package, npm reads the workspace root's .npmrc.
+        assert_eq!(
+            NpmrcTarget::Project.path(&root.join("packages/a")),
+            root.join(".npmrc")
+        );
+        assert_eq!(
+            NpmrcTarget::Project.path(&root.join("solo")),
+            root.join("solo/.npmrc")
+        );
+        let given = root.join("custom/.npmrc");
+        assert_eq!(NpmrcTarget::Path(given.clone()).path(&root), given);
+        std::fs::remove_dir_all(&root).unwrap();
     }
 }
