@@ -93,6 +93,144 @@ export declare class RegistryEmulator {
 }
 
 /**
+ * A trust-native client: create it once with your defaults, then call its methods. It owns its
+ * connections (kept alive between calls), the OTPs it obtained and its 2FA prompt lock, the
+ * npm config it read, and a copy of the environment; nothing is shared with other clients.
+ * Every method returns a Promise, accepts the same options as the free function of the same
+ * name (they override the client's), and accepts `signal` to abort it.
+ *
+ * @example
+ * ```js
+ * const { TrustClient } = require('trust-native')
+ * const client = new TrustClient({ token: process.env.NPM_TOKEN, onOtp: async () => '123456' })
+ * const before = await client.listPublishers({ package: 'widgets' })
+ * if (before.length === 0) {
+ *   await client.addGithubPublisher({ package: 'widgets', repository: 'acme/widgets', file: 'release.yml' })
+ * }
+ * ```
+ */
+export declare class TrustClient {
+  /** Creates a client. Throws `EINVALIDINPUT` for an unknown or mistyped option. */
+  constructor(options?: TrustClientOptions)
+  /**
+   * `addGithubPublisher` with the client's defaults.
+   *
+   * @example
+   * ```js
+   * await client.addGithubPublisher({ package: 'widgets', repository: 'acme/widgets', file: 'release.yml' })
+   * ```
+   */
+  addGithubPublisher(options: GithubPublisherOptions & PublishPermissions & CommonOptions): Promise<AddPublisherResult>
+  /**
+   * `addGitlabPublisher` with the client's defaults.
+   *
+   * @example
+   * ```js
+   * await client.addGitlabPublisher({ package: 'widgets', project: 'acme/widgets', file: '.gitlab-ci.yml' })
+   * ```
+   */
+  addGitlabPublisher(options: GitlabPublisherOptions & PublishPermissions & CommonOptions): Promise<AddPublisherResult>
+  /**
+   * `addCircleciPublisher` with the client's defaults.
+   *
+   * @example
+   * ```js
+   * await client.addCircleciPublisher({
+   *   package: 'widgets',
+   *   orgId: '9c7e5a6e-0a4b-4a5e-9a55-2f0e1c1d2b3a',
+   *   projectId: '0f3f4b4e-8d0a-4d5e-b1f2-3c4d5e6f7a8b',
+   *   pipelineDefinitionId: '5a6b7c8d-9e0f-4a1b-8c2d-3e4f5a6b7c8d',
+   *   vcsOrigin: 'github.com/acme/widgets',
+   * })
+   * ```
+   */
+  addCircleciPublisher(options: CircleciPublisherOptions & PublishPermissions & CommonOptions): Promise<AddPublisherResult>
+  /**
+   * `listPublishers` with the client's defaults.
+   *
+   * @example
+   * ```js
+   * const publishers = await client.listPublishers({ package: 'widgets', signal: AbortSignal.timeout(5000) })
+   * ```
+   */
+  listPublishers(options?: CommonOptions): Promise<Array<Publisher>>
+  /**
+   * `revokePublisher` with the client's defaults.
+   *
+   * @example
+   * ```js
+   * const [current] = await client.listPublishers({ package: 'widgets' })
+   * await client.revokePublisher({ package: 'widgets', id: current.id })
+   * ```
+   */
+  revokePublisher(options: RevokeOptions & CommonOptions): Promise<RevokePublisherResult>
+  /**
+   * `ensurePublisher` with the client's defaults.
+   *
+   * @example
+   * ```js
+   * const { action } = await client.ensurePublisher({ type: 'github', package: 'widgets', repository: 'acme/widgets', file: 'release.yml' })
+   * ```
+   */
+  ensurePublisher(spec: TrustSpec & CommonOptions): Promise<EnsureResult>
+  /**
+   * `planTrust` with the client's defaults.
+   *
+   * @example
+   * ```js
+   * const plan = await client.planTrust([{ type: 'github', package: 'widgets', repository: 'acme/widgets', file: 'release.yml' }])
+   * ```
+   */
+  planTrust(specs: Array<TrustSpec>, options?: RunOptions & CommonOptions): Promise<TrustPlan>
+  /**
+   * `applyTrust` with the client's defaults.
+   *
+   * @example
+   * ```js
+   * const controller = new AbortController()
+   * const results = await client.applyTrust(plan, { concurrency: 4, signal: controller.signal })
+   * ```
+   */
+  applyTrust(plan: TrustPlan, options?: RunOptions & CommonOptions): Promise<Array<ApplyResult>>
+  /**
+   * `resolveConfig` with the client's defaults and environment.
+   *
+   * @example
+   * ```js
+   * const { registry, tokenSource } = await client.resolveConfig({ package: 'widgets' })
+   * ```
+   */
+  resolveConfig(options?: CommonOptions): Promise<ResolvedConfig>
+  /**
+   * `getIdToken` with the client's environment.
+   *
+   * @example
+   * ```js
+   * const { provider, claims } = await client.getIdToken({ audience: 'npm:registry.npmjs.org' })
+   * ```
+   */
+  getIdToken(options?: IdTokenRequest): Promise<IdToken>
+  /**
+   * `exchangeToken` with the client's defaults and environment.
+   *
+   * @example
+   * ```js
+   * const { expires } = await client.exchangeToken({ package: 'widgets', writeNpmrc: true })
+   * ```
+   */
+  exchangeToken(options?: ExchangeTokenOptions): Promise<ExchangedToken>
+  /**
+   * `mintPypiToken` with the client's environment.
+   *
+   * @example
+   * ```js
+   * const { token } = await client.mintPypiToken({ repositoryUrl: 'https://test.pypi.org/legacy/' })
+   * ```
+   */
+  mintPypiToken(options?: MintPypiTokenOptions): Promise<PypiToken>
+}
+
+/**
  * Lets a CircleCI pipeline publish the package through OIDC (`npm trust circleci`).
  *
  * @example
@@ -183,13 +321,15 @@ export interface ApplyResult {
  * Applies a plan: every package made to match, `concurrency` at a time, slowing down when the
  * registry rate-limits (429, `Retry-After`), asking for 2FA once for the whole run (through
  * `onOtp`), and going on past one package's failure. One result per package; a second apply of
- * a fresh plan finds everything `unchanged`.
+ * a fresh plan finds everything `unchanged`. `timeoutMs` bounds each package; `signal` stops
+ * the run (packages done stay done).
  *
  * @example
  * ```js
+ * const { applyTrust } = require('trust-native')
  * const results = await applyTrust(plan, {
  *   concurrency: 8,
- *   onOtp: async () => prompt('OTP: '),
+ *   onOtp: async () => '123456',
  *   onProgress: ({ done, total, result }) => console.log(`${done}/${total} ${result.package} ${result.status}`),
  * })
  * ```
@@ -233,7 +373,11 @@ export interface CommonOptions {
    * Reads (`listPublishers`) are performed anyway.
    */
   dryRun?: boolean
-  /** Total time for the call, retries included, in milliseconds. Default: 30000. */
+  /**
+   * Total time for the call, in milliseconds: every request, retry, 2FA prompt and wait of
+   * it ends by then (`ETIMEDOUT`, saying what it was waiting for). Default: 30000. In
+   * `planTrust`/`applyTrust` it bounds each package's work; bound the run with `signal`.
+   */
   timeoutMs?: number
   /**
    * How many times a failed request may be retried (connection errors, 5xx, 429; creates
@@ -252,8 +396,16 @@ export interface CommonOptions {
    * calls to the same registry with the same token while the registry accepts it.
    */
   onOtp?: (challenge: OtpChallenge) => Promise<string | undefined | void> | string | undefined | void
-  /** How long to wait for a web 2FA approval, in milliseconds. Default: 300000. */
+  /**
+   * How long to wait for a web 2FA approval, in milliseconds (within `timeoutMs`).
+   * Default: 300000.
+   */
   webAuthTimeoutMs?: number
+  /**
+   * Aborts the call: it rejects with `EABORTED` (a create or revoke already sent may or may
+   * not have reached the registry; the message says so).
+   */
+  signal?: AbortSignal
 }
 
 /** An npmrc file that was looked at. */
@@ -329,16 +481,16 @@ export interface Diagnosis {
 /**
  * The publishable packages of the monorepo `cwd` belongs to: package.json `workspaces` (npm,
  * yarn) and pnpm-workspace.yaml, `!` exclusions honoured, private packages skipped, each with
- * its repository (its own, else the root's).
+ * its repository (its own, else the root's). Reads the files off the main thread.
  *
  * @example
  * ```js
  * const { discoverWorkspacePackages } = require('trust-native')
- * const { packages } = discoverWorkspacePackages(process.cwd())
+ * const { packages } = await discoverWorkspacePackages(process.cwd())
  * console.log(packages.map((p) => `${p.name} ${p.repository}`))
  * ```
  */
-export declare function discoverWorkspacePackages(cwd?: string | undefined | null): Workspace
+export declare function discoverWorkspacePackages(cwd?: string | undefined | null): Promise<Workspace>
 
 /** A package that exists on the emulated registry. */
 export interface EmulatorPackage {
@@ -402,7 +554,7 @@ export interface EmulatorUser {
  * ```js
  * const { ensurePublisher } = require('trust-native')
  * const { action } = await ensurePublisher({
- *   type: 'github', package: '@acme/widgets', repository: 'acme/widgets', file: 'release.yml', otp,
+ *   type: 'github', package: '@acme/widgets', repository: 'acme/widgets', file: 'release.yml', otp: '123456',
  * })
  * console.log(action) // 'unchanged' | 'created' | 'replaced'
  * ```
@@ -470,8 +622,10 @@ export interface ExchangeTokenOptions {
    * An existing `_authToken` line for the registry is replaced.
    */
   writeNpmrc?: boolean | string
-  /** Total time for the exchange request, in milliseconds. Default 30000. */
+  /** Total time for the call (id_token request and exchange), in milliseconds. Default 30000. */
   timeoutMs?: number
+  /** Aborts the call: it rejects with `EABORTED`. */
+  signal?: AbortSignal
 }
 
 /**
@@ -600,6 +754,10 @@ export interface IdTokenRequest {
   audience?: string
   /** Read the token from this environment variable (a GitLab `id_tokens:` name). */
   variable?: string
+  /** Time to wait for the CI provider, in milliseconds. Default: 30000. */
+  timeoutMs?: number
+  /** Aborts the call: it rejects with `EABORTED`. */
+  signal?: AbortSignal
 }
 
 /** An id_token to sign. */
@@ -650,6 +808,8 @@ export interface MintPypiTokenOptions {
   /** An id_token for the index's audience. Default: one from the CI provider. */
   idToken?: string
   timeoutMs?: number
+  /** Aborts the call: it rejects with `EABORTED`. */
+  signal?: AbortSignal
 }
 
 /**
@@ -698,7 +858,7 @@ export interface PlannedRequest {
  * @example
  * ```js
  * const { planTrust, readTrustConfig } = require('trust-native')
- * const plan = await planTrust(readTrustConfig('trust.json'), { otp })
+ * const plan = await planTrust(await readTrustConfig('trust.json'), { otp: '123456' })
  * for (const e of plan.entries) console.log(e.package, e.action)
  * ```
  */
@@ -789,14 +949,16 @@ export interface PypiToken {
  * The specs a trust.json stands for (a path, or the parsed object): an array of specs, or
  * `{ defaults, workspaces: true, packages: [...] }` where every workspace package gets the
  * defaults (and its repository from package.json) and `packages` entries add or override.
+ * Reads the files off the main thread.
  *
  * @example
  * ```js
+ * const { readTrustConfig } = require('trust-native')
  * // trust.json: { "defaults": { "type": "github", "file": "release.yml" }, "workspaces": true }
- * const specs = readTrustConfig('trust.json')
+ * const specs = await readTrustConfig('trust.json')
  * ```
  */
-export declare function readTrustConfig(config: string | Record<string, unknown> | Array<TrustSpec>, cwd?: string): Array<TrustSpec>
+export declare function readTrustConfig(config: string | Record<string, unknown> | Array<TrustSpec>, cwd?: string): Promise<Array<TrustSpec>>
 
 /** A request the emulator received. */
 export interface RecordedRequest {
@@ -813,16 +975,16 @@ export interface RecordedRequest {
  * Resolves npm's configuration the way a call with these options would: registry (option,
  * `npm_config_registry`, `@scope:registry`, project/user/global .npmrc), token (longest-path
  * `_authToken` match, `${VAR}` expansion, `NPM_TOKEN`), proxy and certificates, each with its
- * source. Answers why a call went where it went.
+ * source. Answers why a call went where it went. Reads the files off the main thread.
  *
  * @example
  * ```js
  * const { resolveConfig } = require('trust-native')
- * const { registry, registrySource, tokenSource, proxy } = resolveConfig({ package: '@acme/widgets' })
+ * const { registry, registrySource, tokenSource, proxy } = await resolveConfig({ package: '@acme/widgets' })
  * console.log(`${registry} (from ${registrySource}), token from ${tokenSource}`)
  * ```
  */
-export declare function resolveConfig(options?: CommonOptions): ResolvedConfig
+export declare function resolveConfig(options?: CommonOptions): Promise<ResolvedConfig>
 
 /** What npm's configuration resolves to for a call, and where each value came from. */
 export interface ResolvedConfig {
@@ -925,6 +1087,44 @@ export declare function startEmulator(seed?: EmulatorSeed): Promise<RegistryEmul
  * ```
  */
 export declare function startProxy(): Promise<LoopbackProxy>
+
+/**
+ * Options of `new TrustClient(...)`: defaults for every call of the client (a call's own
+ * options win), and what the client owns.
+ */
+export interface TrustClientOptions {
+  /** Registry URL. Default: npm's configuration, else `https://registry.npmjs.org/`. */
+  registry?: string
+  /** npm token. Default: npm's configuration (`_authToken` in .npmrc, `NPM_TOKEN`). */
+  token?: string
+  /** One-time password for accounts with 2FA. */
+  otp?: string
+  /**
+   * Directory whose package.json and .npmrc are used. Default: `process.cwd()`. The client
+   * reads a directory's npm config once; create a new client to see later edits.
+   */
+  cwd?: string
+  /**
+   * The environment to read npm config, tokens and CI variables from. Default: a copy of
+   * `process.env` taken when the client is created.
+   */
+  env?: Record<string, string>
+  /**
+   * Asked when the registry wants a one-time password (see `CommonOptions.onOtp`). An OTP
+   * obtained this way is reused by the client's later calls while the registry accepts it.
+   */
+  onOtp?: (challenge: OtpChallenge) => Promise<string | undefined | void> | string | undefined | void
+  /** Time for each call, in milliseconds. Default: 30000. */
+  timeoutMs?: number
+  /** Retries of a failed request. Default: 3. */
+  retries?: number
+  /** Send credentials over plain http to a host other than this machine. Default: false. */
+  allowInsecure?: boolean
+  /** Time to wait for a web 2FA approval, in milliseconds. Default: 300000. */
+  webAuthTimeoutMs?: number
+  /** Connections per registry origin (npm's `maxsockets`). Default: 15. */
+  maxSockets?: number
+}
 
 /** What `applyTrust` will do, package by package. */
 export interface TrustPlan {

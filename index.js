@@ -837,6 +837,7 @@ module.exports.__napiBindingTarget = __napiStampBindingTarget(nativeBinding, __n
 module.exports = nativeBinding
 module.exports.LoopbackProxy = nativeBinding.LoopbackProxy
 module.exports.RegistryEmulator = nativeBinding.RegistryEmulator
+module.exports.TrustClient = nativeBinding.TrustClient
 module.exports.addCircleciPublisher = nativeBinding.addCircleciPublisher
 module.exports.addGithubPublisher = nativeBinding.addGithubPublisher
 module.exports.addGitlabPublisher = nativeBinding.addGitlabPublisher

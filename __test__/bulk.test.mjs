@@ -118,20 +118,20 @@ describe('planTrust and applyTrust', () => {
 })
 
 describe('specs from the workspace and from trust.json', () => {
-  it('discovers packages and builds specs with their repositories', () => {
+  it('discovers packages and builds specs with their repositories', async () => {
     const root = tempDir('tn-bulk-ws-')
     writeFileSync(join(root, 'package.json'), JSON.stringify({ private: true, workspaces: ['libs/*'], repository: 'github:acme/libs' }))
     for (const [dir, pkg] of [['one', { name: 'one' }], ['two', { name: 'two', repository: 'gitlab:acme/two' }], ['hidden', { name: 'hidden', private: true }]]) {
       mkdirSync(join(root, 'libs', dir), { recursive: true })
       writeFileSync(join(root, 'libs', dir, 'package.json'), JSON.stringify(pkg))
     }
-    const ws = tn.discoverWorkspacePackages(join(root, 'libs', 'one'))
+    const ws = await tn.discoverWorkspacePackages(join(root, 'libs', 'one'))
     expect(ws.packages.map((p) => [p.name, p.repositoryHost, p.repository, p.repositoryFromRoot])).toEqual([
       ['one', 'github', 'acme/libs', true],
       ['two', 'gitlab', 'acme/two', false],
     ])
     expect(ws.skipped).toEqual([expect.stringContaining('hidden is private')])
-    const specs = tn.readTrustConfig({ defaults: { type: 'gitlab', file: '.gitlab-ci.yml' }, workspaces: true }, root)
+    const specs = await tn.readTrustConfig({ defaults: { type: 'gitlab', file: '.gitlab-ci.yml' }, workspaces: true }, root)
     expect(specs).toEqual([
       { type: 'gitlab', package: 'one', file: '.gitlab-ci.yml' },
       { type: 'gitlab', package: 'two', file: '.gitlab-ci.yml', project: 'acme/two' },

@@ -148,12 +148,12 @@ describe('TLS, proxies, plain http', () => {
 })
 
 describe('resolveConfig', () => {
-  it('says where the registry, token, proxy and certificates came from, never the token', () => {
+  it('says where the registry, token, proxy and certificates came from, never the token', async () => {
     const cwd = project({ name: '@corp/lib' }, '@corp:registry=https://npm.corp.example/\n//npm.corp.example/:_authToken=${CORP_NPM_TOKEN}\nstrict-ssl=false\n')
     process.env.CORP_NPM_TOKEN = 'corp-secret-token'
     process.env.HTTPS_PROXY = 'http://proxy.corp.example:3128'
     try {
-      const config = tn.resolveConfig({ cwd })
+      const config = await tn.resolveConfig({ cwd })
       expect(config).toMatchObject({
         package: '@corp/lib',
         registry: 'https://npm.corp.example/',

@@ -222,7 +222,7 @@ const COMMANDS = {
       if (!values.id) throw new UsageError('ID of the trusted relationship to revoke must be specified with the --id option')
       const options = { ...common(values), ...(pkg && { package: pkg }) }
       // The package the call will resolve to (package.json's name when none is given).
-      const shown = tn.resolveConfig(options).package
+      const shown = (await tn.resolveConfig(options)).package
       if (!values.json && shown) out(`Attempting to revoke trusted configuration for package ${shown} with id ${values.id}`)
       const result = await tn.revokePublisher({ ...options, id: values.id, dryRun: Boolean(values['dry-run']) })
       if (values.json) out(JSON.stringify(result, null, 2))
@@ -236,7 +236,7 @@ const COMMANDS = {
     summary: 'Show what apply would do for many packages; changes nothing',
     flags: { ...COMMON, ...RUN, ...PERMISSIONS, ...allProviderFlags() },
     async run(values) {
-      const plan = await tn.planTrust(specsFrom(values), { ...common(values), ...concurrency(values) })
+      const plan = await tn.planTrust(await specsFrom(values), { ...common(values), ...concurrency(values) })
       if (values.json) out(JSON.stringify(plan, null, 2))
       else printPlan(plan)
       return plan.entries.some((e) => e.action === 'error') ? EXIT.failed : EXIT.ok
@@ -249,7 +249,7 @@ const COMMANDS = {
     flags: { ...COMMON, ...RUN, ...WRITE, ...PERMISSIONS, ...allProviderFlags() },
     async run(values) {
       const options = { ...common(values), ...concurrency(values) }
-      const plan = await tn.planTrust(specsFrom(values), options)
+      const plan = await tn.planTrust(await specsFrom(values), options)
       if (!values.json) printPlan(plan)
       const pending = plan.entries.filter((e) => e.action === 'create' || e.action === 'replace')
       if (values['dry-run'] || !pending.length) {
@@ -345,7 +345,7 @@ function concurrency(values) {
 }
 
 /** Specs from --config, or from --workspaces with the flags as defaults. */
-function specsFrom(values) {
+async function specsFrom(values) {
   if (values.config) return tn.readTrustConfig(values.config)
   if (!values.workspaces) throw new UsageError('Say which packages: --workspaces, or --config trust.json')
   const type = values.type ?? 'github'
@@ -405,7 +405,7 @@ async function doctor(values, pkg) {
   const report = {}
   const print = (line) => { if (!values.json) out(line) }
   const cwd = process.cwd()
-  const config = tn.resolveConfig({ ...common(values), ...(pkg && { package: pkg }) })
+  const config = await tn.resolveConfig({ ...common(values), ...(pkg && { package: pkg }) })
   const registryHost = new URL(config.registry).hostname
   print(`Registry: ${config.registry} (${config.registrySource})`)
   if (config.token) print(`Note: an npm token is configured (${config.tokenSource}); npm uses it instead of OIDC.`)

@@ -10,11 +10,13 @@ use napi_derive::napi;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use super::trust::{call_options, common_option_names, Publisher};
-use super::{convert, decode, js_error, promise};
-use crate::bulk::{self, apply::OnProgress, plan::Plan, spec, workspace};
-use crate::error::{Code, Error as CoreError, Result as CoreResult};
-use crate::trust::PROVIDERS;
+use crate::engine::{spawn, Budget, Call, Engine};
+use crate::js::convert;
+use crate::options::{to_json, Options};
+use crate::trust::Publisher;
+use trust_core::bulk::{self, apply::OnProgress, plan::Plan, spec, workspace};
+use trust_core::error::{Error as CoreError, Result as CoreResult};
+use trust_core::trust::PROVIDERS;
 
 /// One package's desired trusted publisher: `type`, `package`, and the options of the matching
 /// `add*Publisher` (the same shape as an entry of trust.json).
@@ -122,14 +124,12 @@ pub struct ApplyResult {
 
 /// Options of a run over many packages.
 #[napi(object)]
-#[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[allow(dead_code)] // Declares the TypeScript type; `Options` reads the object.
 pub struct RunOptions {
     /// Requests in flight at once. Default 8; the run also slows down on its own when the
     /// registry answers 429.
     pub concurrency: Option<u32>,
     // Declared here for TypeScript; the function itself is read separately.
-    #[serde(skip)]
     #[napi(ts_type = "(progress: { done: number, total: number, result: ApplyResult }) => void")]
     pub on_progress: Option<()>,
 }
@@ -184,18 +184,139 @@ pub struct TrustProvider {
     pub fields: Vec<ProviderField>,
 }
 
-fn spec_map(spec: &TrustSpec) -> CoreResult<Map<String, Value>> {
-    match serde_json::to_value(spec) {
-        Ok(Value::Object(map)) => Ok(map),
-        _ => Err(CoreError::invalid_input(
-            "specs",
-            "A spec must be an object",
-        )),
+/// The spec keys of an `ensurePublisher` object: `type`, every provider's fields, the
+/// permissions. The core checks them against the type's own table.
+fn spec_keys() -> Vec<&'static str> {
+    let mut keys = vec!["type", "allowPublish", "allowStagePublish"];
+    for provider in PROVIDERS {
+        for field in provider.fields {
+            if !keys.contains(&field.option) {
+                keys.push(field.option);
+            }
+        }
     }
+    keys
 }
 
-fn concurrency(options: &RunOptions) -> Option<usize> {
-    options.concurrency.map(|c| c as usize)
+/// `ensurePublisher` on `engine`.
+pub fn ensure<'env>(
+    engine: &Engine,
+    env: &'env Env,
+    spec: Option<Unknown<'env>>,
+) -> napi::Result<PromiseRaw<'env, EnsureResult>> {
+    let mut map = Map::new();
+    let call = Options::new(spec, "spec").and_then(|mut o| {
+        for key in spec_keys() {
+            if let Some(value) = o.json(key)? {
+                map.insert(key.to_string(), value);
+            }
+        }
+        let call = engine.call(env, &mut o, Budget::Whole)?;
+        o.finish()?;
+        if let Some(package) = &call.options.package {
+            map.insert("package".into(), Value::String(package.clone()));
+        }
+        Ok(call)
+    });
+    spawn(
+        env,
+        call,
+        |call| async move { bulk::ensure_publisher(&map, &call).await },
+        |_, result| convert(&result),
+    )
+}
+
+/// A run's options: the common ones, `concurrency`, and (for apply) `onProgress`.
+fn run_call<'env>(
+    engine: &Engine,
+    env: &Env,
+    options: Option<Unknown<'env>>,
+    with_progress: bool,
+) -> CoreResult<(Call<'env>, Option<usize>, Option<OnProgress>)> {
+    let mut o = Options::new(options, "options")?;
+    let concurrency = o.count("concurrency")?.map(|c| c.max(1) as usize);
+    let progress = if with_progress {
+        o.function("onProgress")?
+            .map(progress_callback)
+            .transpose()
+            .map_err(|_| {
+                CoreError::invalid_input("onProgress", "Option `onProgress` cannot be called.")
+            })?
+    } else {
+        None
+    };
+    let call = engine.call(env, &mut o, Budget::PerPackage)?;
+    o.finish()?;
+    Ok((call, concurrency, progress))
+}
+
+/// Each spec as JSON on its own, so one bad spec becomes that entry's error.
+fn spec_maps(specs: Option<Unknown>) -> CoreResult<Vec<Map<String, Value>>> {
+    let invalid = || CoreError::invalid_input("specs", "`specs` must be an array of specs.");
+    let json = specs.map(to_json).transpose().map_err(|_| invalid())?;
+    let Some(Value::Array(items)) = json else {
+        return Err(invalid());
+    };
+    Ok(items
+        .into_iter()
+        .map(|item| match item {
+            Value::Object(map) => map,
+            // The core reports a spec that is not an object as that entry's error.
+            _ => Map::new(),
+        })
+        .collect())
+}
+
+pub fn plan<'env>(
+    engine: &Engine,
+    env: &'env Env,
+    specs: Option<Unknown<'env>>,
+    options: Option<Unknown<'env>>,
+) -> napi::Result<PromiseRaw<'env, TrustPlan>> {
+    let mut input = None;
+    let call = spec_maps(specs).and_then(|maps| {
+        let (call, concurrency, _) = run_call(engine, env, options, false)?;
+        input = Some((maps, concurrency));
+        Ok(call)
+    });
+    spawn(
+        env,
+        call,
+        |call| async move {
+            let (maps, concurrency) = input.expect("read with the call");
+            bulk::plan(&maps, &call, concurrency).await
+        },
+        |_, plan| convert(&plan),
+    )
+}
+
+pub fn apply<'env>(
+    engine: &Engine,
+    env: &'env Env,
+    plan: Option<Unknown<'env>>,
+    options: Option<Unknown<'env>>,
+) -> napi::Result<PromiseRaw<'env, Vec<ApplyResult>>> {
+    let mut input = None;
+    let call = (|| {
+        let json = plan
+            .map(to_json)
+            .transpose()
+            .map_err(|_| CoreError::invalid_input("plan", "`plan` must be a plan object."))?
+            .unwrap_or(Value::Null);
+        let plan = Plan::from_json(&json)?;
+        let (call, concurrency, progress) = run_call(engine, env, options, true)?;
+        input = Some((plan, concurrency, progress));
+        Ok(call)
+    })();
+    spawn(
+        env,
+        call,
+        |call| async move {
+            let (plan, concurrency, progress) = input.expect("read with the call");
+            bulk::apply(&plan, &call, concurrency, progress).await
+        },
+        |_, results| convert(&results),
+    )
 }
 
 /// Makes one package's trusted publisher equal to `spec`: nothing when it already is, a create
@@ -206,7 +327,7 @@ fn concurrency(options: &RunOptions) -> Option<usize> {
 /// ```js
 /// const { ensurePublisher } = require('trust-native')
 /// const { action } = await ensurePublisher({
-///   type: 'github', package: '@acme/widgets', repository: 'acme/widgets', file: 'release.yml', otp,
+///   type: 'github', package: '@acme/widgets', repository: 'acme/widgets', file: 'release.yml', otp: '123456',
 /// })
 /// console.log(action) // 'unchanged' | 'created' | 'replaced'
 /// ```
@@ -216,21 +337,9 @@ fn concurrency(options: &RunOptions) -> Option<usize> {
 )]
 pub fn ensure_publisher<'env>(
     env: &'env Env,
-    spec: Object<'env>,
+    spec: Option<Unknown<'env>>,
 ) -> napi::Result<PromiseRaw<'env, EnsureResult>> {
-    let input = decode::<Map<String, Value>>(env, Some(&spec))
-        .and_then(|mut map| {
-            let common = common_option_names();
-            map.retain(|key, _| !common.contains(key) || key == "package");
-            let spec: TrustSpec = serde_json::from_value(Value::Object(map))
-                .map_err(|e| CoreError::new(Code::InvalidInput, format!("Invalid spec: {e}")))?;
-            spec_map(&spec)
-        })
-        .and_then(|map| Ok((map, call_options(env, Some(&spec))?)));
-    promise(env, async move {
-        let (map, call) = input?;
-        bulk::ensure_publisher(&map, &call).await
-    })
+    ensure(&Engine::free(env), env, spec)
 }
 
 /// Plans many packages: for each, the configuration it has, the one it should have, and the
@@ -240,7 +349,7 @@ pub fn ensure_publisher<'env>(
 /// @example
 /// ```js
 /// const { planTrust, readTrustConfig } = require('trust-native')
-/// const plan = await planTrust(readTrustConfig('trust.json'), { otp })
+/// const plan = await planTrust(await readTrustConfig('trust.json'), { otp: '123456' })
 /// for (const e of plan.entries) console.log(e.package, e.action)
 /// ```
 #[napi(
@@ -249,38 +358,24 @@ pub fn ensure_publisher<'env>(
 )]
 pub fn plan_trust<'env>(
     env: &'env Env,
-    specs: Vec<Object<'env>>,
-    options: Option<Object<'env>>,
+    specs: Option<Unknown<'env>>,
+    options: Option<Unknown<'env>>,
 ) -> napi::Result<PromiseRaw<'env, TrustPlan>> {
-    let input = (|| {
-        // Each spec is decoded on its own so one bad spec becomes that entry's error.
-        let maps: Vec<Map<String, Value>> = specs
-            .iter()
-            .map(|s| decode::<Map<String, Value>>(env, Some(s)))
-            .collect::<CoreResult<_>>()?;
-        let run: RunOptions = decode(env, options.as_ref())?;
-        Ok((
-            maps,
-            call_options(env, options.as_ref())?,
-            concurrency(&run),
-        ))
-    })();
-    promise(env, async move {
-        let (maps, call, concurrency) = input?;
-        bulk::plan(&maps, &call, concurrency).await
-    })
+    plan(&Engine::free(env), env, specs, options)
 }
 
 /// Applies a plan: every package made to match, `concurrency` at a time, slowing down when the
 /// registry rate-limits (429, `Retry-After`), asking for 2FA once for the whole run (through
 /// `onOtp`), and going on past one package's failure. One result per package; a second apply of
-/// a fresh plan finds everything `unchanged`.
+/// a fresh plan finds everything `unchanged`. `timeoutMs` bounds each package; `signal` stops
+/// the run (packages done stay done).
 ///
 /// @example
 /// ```js
+/// const { applyTrust } = require('trust-native')
 /// const results = await applyTrust(plan, {
 ///   concurrency: 8,
-///   onOtp: async () => prompt('OTP: '),
+///   onOtp: async () => '123456',
 ///   onProgress: ({ done, total, result }) => console.log(`${done}/${total} ${result.package} ${result.status}`),
 /// })
 /// ```
@@ -290,123 +385,122 @@ pub fn plan_trust<'env>(
 )]
 pub fn apply_trust<'env>(
     env: &'env Env,
-    plan: Object<'env>,
-    options: Option<Object<'env>>,
+    plan: Option<Unknown<'env>>,
+    options: Option<Unknown<'env>>,
 ) -> napi::Result<PromiseRaw<'env, Vec<ApplyResult>>> {
-    let input = (|| {
-        let plan_json: Value = decode(env, Some(&plan))?;
-        let plan = Plan::from_json(&plan_json)?;
-        let run: RunOptions = decode(env, options.as_ref())?;
-        let progress = match &options {
-            Some(object) => progress_callback(object).map_err(|e| {
-                CoreError::invalid_input(
-                    "onProgress",
-                    format!("onProgress must be a function: {}", e.reason),
-                )
-            })?,
-            None => None,
-        };
-        Ok((
-            plan,
-            call_options(env, options.as_ref())?,
-            concurrency(&run),
-            progress,
-        ))
-    })();
-    promise(env, async move {
-        let (plan, call, concurrency, progress) = input?;
-        bulk::apply(&plan, &call, concurrency, progress).await
-    })
+    apply(&Engine::free(env), env, plan, options)
 }
 
-fn progress_callback(options: &Object) -> napi::Result<Option<OnProgress>> {
-    let Some(callback) = options.get::<Function<Value, Unknown>>("onProgress")? else {
-        return Ok(None);
-    };
+fn progress_callback(callback: Unknown) -> napi::Result<OnProgress> {
+    // SAFETY: the options reader checked that it is a function.
+    let callback = unsafe { callback.cast::<Function<Value, Unknown>>() }?;
     let tsfn: ThreadsafeFunction<Value, Unknown, Value, Status, false, true> = callback
         .build_threadsafe_function::<Value>()
         .callee_handled::<false>()
         .weak::<true>()
         .build()?;
-    Ok(Some(Arc::new(move |progress| {
+    Ok(Arc::new(move |progress| {
         if let Ok(value) = serde_json::to_value(&progress) {
             tsfn.call(value, ThreadsafeFunctionCallMode::NonBlocking);
         }
-    })))
+    }))
+}
+
+/// `cwd`, else the process's working directory (read on the JS thread, where `process.chdir`
+/// changes it).
+fn cwd_or_current(cwd: Option<String>) -> PathBuf {
+    cwd.map(PathBuf::from)
+        .or_else(|| std::env::current_dir().ok())
+        .unwrap_or_default()
 }
 
 /// The publishable packages of the monorepo `cwd` belongs to: package.json `workspaces` (npm,
 /// yarn) and pnpm-workspace.yaml, `!` exclusions honoured, private packages skipped, each with
-/// its repository (its own, else the root's).
+/// its repository (its own, else the root's). Reads the files off the main thread.
 ///
 /// @example
 /// ```js
 /// const { discoverWorkspacePackages } = require('trust-native')
-/// const { packages } = discoverWorkspacePackages(process.cwd())
+/// const { packages } = await discoverWorkspacePackages(process.cwd())
 /// console.log(packages.map((p) => `${p.name} ${p.repository}`))
 /// ```
-#[napi]
-pub fn discover_workspace_packages(env: &Env, cwd: Option<String>) -> napi::Result<Workspace> {
-    let cwd = cwd
-        .map(PathBuf::from)
-        .or_else(|| std::env::current_dir().ok())
-        .unwrap_or_default();
-    convert(&workspace::discover(&cwd).map_err(|e| js_error(env, e))?)
+#[napi(ts_return_type = "Promise<Workspace>")]
+pub fn discover_workspace_packages(
+    env: &Env,
+    cwd: Option<String>,
+) -> napi::Result<PromiseRaw<'_, Workspace>> {
+    let cwd = cwd_or_current(cwd);
+    spawn(
+        env,
+        Ok(Call::detached()),
+        |_| async move { workspace::discover(&cwd) },
+        |_, workspace| convert(&workspace),
+    )
 }
 
 /// The specs a trust.json stands for (a path, or the parsed object): an array of specs, or
 /// `{ defaults, workspaces: true, packages: [...] }` where every workspace package gets the
 /// defaults (and its repository from package.json) and `packages` entries add or override.
+/// Reads the files off the main thread.
 ///
 /// @example
 /// ```js
+/// const { readTrustConfig } = require('trust-native')
 /// // trust.json: { "defaults": { "type": "github", "file": "release.yml" }, "workspaces": true }
-/// const specs = readTrustConfig('trust.json')
+/// const specs = await readTrustConfig('trust.json')
 /// ```
-#[napi(ts_args_type = "config: string | Record<string, unknown> | Array<TrustSpec>, cwd?: string")]
-pub fn read_trust_config(
-    env: &Env,
-    config: Value,
+#[napi(
+    ts_args_type = "config: string | Record<string, unknown> | Array<TrustSpec>, cwd?: string",
+    ts_return_type = "Promise<Array<TrustSpec>>"
+)]
+pub fn read_trust_config<'env>(
+    env: &'env Env,
+    config: Unknown<'env>,
     cwd: Option<String>,
-) -> napi::Result<Vec<TrustSpec>> {
-    let run = || -> CoreResult<Vec<Map<String, Value>>> {
-        let (json, base) = match &config {
-            Value::String(path) => {
-                let path = PathBuf::from(path);
-                let text = std::fs::read_to_string(&path).map_err(|e| {
-                    CoreError::invalid_input(
-                        "config",
-                        format!("Cannot read {}: {e}", path.display()),
-                    )
-                })?;
-                let json = serde_json::from_str(&text).map_err(|e| {
-                    CoreError::invalid_input(
-                        "config",
-                        format!("{} is not JSON: {e}", path.display()),
-                    )
-                })?;
-                (json, path.parent().map(PathBuf::from))
-            }
-            other => (other.clone(), None),
-        };
-        let cwd = cwd
-            .map(PathBuf::from)
-            .or(base)
-            .or_else(|| std::env::current_dir().ok())
-            .unwrap_or_default();
-        spec::from_config(&json, &cwd)
-    };
-    let maps = run().map_err(|e| js_error(env, e))?;
-    maps.iter()
-        .map(|m| {
-            serde_json::from_value(Value::Object(m.clone())).map_err(|e| {
-                js_error(
-                    env,
-                    CoreError::new(Code::InvalidInput, format!("Invalid spec: {e}")),
-                )
-            })
-        })
-        .collect()
+) -> napi::Result<PromiseRaw<'env, Vec<TrustSpec>>> {
+    let config = to_json(config).map_err(|_| {
+        CoreError::invalid_input("config", "`config` must be a path, an object or an array.")
+    });
+    let given_cwd = cwd.map(PathBuf::from);
+    let current = std::env::current_dir().ok();
+    spawn(
+        env,
+        config
+            .as_ref()
+            .map(|_| Call::detached())
+            .map_err(Clone::clone),
+        |_| async move {
+            let (json, base) = match config? {
+                Value::String(path) => {
+                    let path = PathBuf::from(path);
+                    let text = tokio::fs::read_to_string(&path).await.map_err(|e| {
+                        CoreError::invalid_input(
+                            "config",
+                            format!("Cannot read {}: {e}", path.display()),
+                        )
+                    })?;
+                    let json = serde_json::from_str(&text).map_err(|e| {
+                        CoreError::invalid_input(
+                            "config",
+                            format!("{} is not JSON: {e}", path.display()),
+                        )
+                    })?;
+                    (json, path.parent().map(PathBuf::from))
+                }
+                other => (other, None),
+            };
+            let cwd = given_cwd.or(base).or(current).unwrap_or_default();
+            spec::from_config(&json, &cwd)
+        },
+        |_, maps| {
+            maps.into_iter()
+                .map(|m| {
+                    serde_json::from_value(Value::Object(m))
+                        .map_err(|e| napi::Error::from_reason(format!("Invalid spec: {e}")))
+                })
+                .collect()
+        },
+    )
 }
 
 /// The CI providers and their fields, as the CLI builds its flags from them.
@@ -443,42 +537,4 @@ pub fn trust_providers() -> Vec<TrustProvider> {
                 .collect(),
         })
         .collect()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// TrustSpec declares exactly `type`, `package`, the permissions and every provider option.
-    #[test]
-    fn trust_spec_declares_every_provider_option() {
-        let full = TrustSpec {
-            repository: Some(String::new()),
-            project: Some(String::new()),
-            file: Some(String::new()),
-            environment: Some(String::new()),
-            org_id: Some(String::new()),
-            project_id: Some(String::new()),
-            pipeline_definition_id: Some(String::new()),
-            vcs_origin: Some(String::new()),
-            context_ids: Some(vec![]),
-            allow_publish: Some(true),
-            allow_stage_publish: Some(true),
-            ..TrustSpec::default()
-        };
-        let mut declared: Vec<String> = spec_map(&full).unwrap().keys().cloned().collect();
-        declared.sort();
-        let mut expected: Vec<String> = ["type", "package", "allowPublish", "allowStagePublish"]
-            .map(String::from)
-            .to_vec();
-        for provider in PROVIDERS {
-            for field in provider.fields {
-                if !expected.iter().any(|e| e == field.option) {
-                    expected.push(field.option.to_string());
-                }
-            }
-        }
-        expected.sort();
-        assert_eq!(declared, expected);
-    }
 }

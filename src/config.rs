@@ -4,9 +4,10 @@ use napi::bindgen_prelude::*;
 use napi_derive::napi;
 use serde::Deserialize;
 
-use super::trust::call_options;
-use super::{convert, js_error};
-use crate::session;
+use crate::engine::{spawn, Budget, Engine};
+use crate::js::convert;
+use crate::options::Options;
+use trust_core::session;
 
 /// A resolved value and where it came from.
 #[napi(object)]
@@ -53,20 +54,42 @@ pub struct ResolvedConfig {
     pub files: Vec<ConfigFile>,
 }
 
+pub fn resolve<'env>(
+    engine: &Engine,
+    env: &'env Env,
+    options: Option<Unknown<'env>>,
+) -> napi::Result<PromiseRaw<'env, ResolvedConfig>> {
+    let call = Options::new(options, "options").and_then(|mut o| {
+        let call = engine.call(env, &mut o, Budget::Whole)?;
+        o.finish()?;
+        Ok(call)
+    });
+    spawn(
+        env,
+        call,
+        |call| async move { session::resolve_config(&call) },
+        |_, report| convert(&report),
+    )
+}
+
 /// Resolves npm's configuration the way a call with these options would: registry (option,
 /// `npm_config_registry`, `@scope:registry`, project/user/global .npmrc), token (longest-path
 /// `_authToken` match, `${VAR}` expansion, `NPM_TOKEN`), proxy and certificates, each with its
-/// source. Answers why a call went where it went.
+/// source. Answers why a call went where it went. Reads the files off the main thread.
 ///
 /// @example
 /// ```js
 /// const { resolveConfig } = require('trust-native')
-/// const { registry, registrySource, tokenSource, proxy } = resolveConfig({ package: '@acme/widgets' })
+/// const { registry, registrySource, tokenSource, proxy } = await resolveConfig({ package: '@acme/widgets' })
 /// console.log(`${registry} (from ${registrySource}), token from ${tokenSource}`)
 /// ```
-#[napi(ts_args_type = "options?: CommonOptions")]
-pub fn resolve_config(env: &Env, options: Option<Object>) -> napi::Result<ResolvedConfig> {
-    let report =
-        call_options(env, options.as_ref()).and_then(|call| session::resolve_config(&call));
-    convert(&report.map_err(|e| js_error(env, e))?)
+#[napi(
+    ts_args_type = "options?: CommonOptions",
+    ts_return_type = "Promise<ResolvedConfig>"
+)]
+pub fn resolve_config<'env>(
+    env: &'env Env,
+    options: Option<Unknown<'env>>,
+) -> napi::Result<PromiseRaw<'env, ResolvedConfig>> {
+    resolve(&Engine::free(env), env, options)
 }

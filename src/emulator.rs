@@ -7,11 +7,11 @@ use napi_derive::napi;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
-use super::oidc::PypiPublisherSpec;
-use super::{convert, decode, js_error, promise_with};
-use crate::emulator::proxy::Proxy;
-use crate::emulator::{Emulator, EmulatorConfig, ID_TOKEN_LIFETIME};
-use crate::error::{Code, Error as CoreError, Result as CoreResult};
+use crate::js::{convert, decode, js_error, promise_with};
+use crate::oidc::PypiPublisherSpec;
+use trust_core::emulator::proxy::Proxy;
+use trust_core::emulator::{Emulator, EmulatorConfig, ID_TOKEN_LIFETIME};
+use trust_core::error::{Code, Error as CoreError, Result as CoreResult};
 
 /// A user of the emulated registry.
 #[napi(object)]

@@ -1,16 +1,9 @@
-//! The Node.js binding: the only module that knows napi. It decodes JS options into core types,
-//! runs the core on napi's tokio runtime, and turns core results and errors into JS values.
+//! Conversions between JS values and the core: option decoding, results, and core errors as JS
+//! `Error`s.
 //!
 //! Every export returns a Promise, and every failure rejects it with an `Error` that carries the
 //! core error's fields (`code`, `statusCode`, `field`, ...). Option decoding problems reject the
 //! same way (`EINVALIDINPUT`), never throw synchronously.
-
-mod bulk;
-mod config;
-mod emulator;
-mod oidc;
-mod prompt;
-mod trust;
 
 use std::future::Future;
 
@@ -18,12 +11,12 @@ use napi::bindgen_prelude::*;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
-use crate::error::{Code, Error as CoreError, Result as CoreResult};
+use trust_core::error::{Code, Error as CoreError, Result as CoreResult};
 
 /// Reads a JS options object into `T` (serde): missing optional fields are `None`, keys `T`
 /// does not declare are left for the other decoders of the same object, and functions (such as
 /// `onOtp`, read separately) are skipped.
-fn decode<T: DeserializeOwned>(env: &Env, options: Option<&Object>) -> CoreResult<T> {
+pub(crate) fn decode<T: DeserializeOwned>(env: &Env, options: Option<&Object>) -> CoreResult<T> {
     let invalid =
         |reason: &str| CoreError::new(Code::InvalidInput, format!("Invalid options: {reason}"));
     let mut map = serde_json::Map::new();
@@ -56,7 +49,7 @@ fn decode<T: DeserializeOwned>(env: &Env, options: Option<&Object>) -> CoreResul
 /// Converts between a core type and its JS-facing twin through serde. The JS-facing types deny
 /// unknown fields, so a core field missing from the TypeScript declarations fails every test
 /// that reaches it instead of silently vanishing.
-fn convert<A: Serialize, B: DeserializeOwned>(value: &A) -> napi::Result<B> {
+pub(crate) fn convert<A: Serialize, B: DeserializeOwned>(value: &A) -> napi::Result<B> {
     serde_json::to_value(value)
         .and_then(serde_json::from_value)
         .map_err(|e| napi::Error::from_reason(e.to_string()))
@@ -64,7 +57,7 @@ fn convert<A: Serialize, B: DeserializeOwned>(value: &A) -> napi::Result<B> {
 
 /// Builds the JS `Error` for a core error. Only fields of the core error are copied; the core
 /// never stores a secret in one.
-fn js_error(env: &Env, error: CoreError) -> napi::Error {
+pub(crate) fn js_error(env: &Env, error: CoreError) -> napi::Error {
     let build = || -> napi::Result<napi::Error> {
         let mut object = env.create_error(napi::Error::from_reason(error.full_message()))?;
         object.set("code", error.code.as_str())?;
@@ -106,7 +99,7 @@ fn js_error(env: &Env, error: CoreError) -> napi::Error {
 
 /// Runs a core future on napi's runtime; settles a Promise with `finish(value)` or rejects it
 /// with the core error as a JS `Error`.
-fn promise_with<'env, T, J, F, C>(
+pub(crate) fn promise_with<'env, T, J, F, C>(
     env: &'env Env,
     future: F,
     finish: C,
@@ -124,21 +117,4 @@ where
             Err(error) => Err(js_error(env, error)),
         },
     )
-}
-
-/// [`promise_with`] for core results that have a JS-facing twin.
-fn promise<'env, T, J, F>(env: &'env Env, future: F) -> napi::Result<PromiseRaw<'env, J>>
-where
-    T: Serialize + Send + 'static,
-    J: DeserializeOwned + ToNapiValue + 'static,
-    F: Future<Output = CoreResult<T>> + Send + 'static,
-{
-    promise_with(env, future, |value| convert(&value))
-}
-
-/// `vX.Y.Z` of the running Node.js, for the user agent.
-fn node_version(env: &Env) -> Option<String> {
-    env.get_node_version()
-        .ok()
-        .map(|v| format!("v{}.{}.{}", v.major, v.minor, v.patch))
 }

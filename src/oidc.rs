@@ -2,32 +2,36 @@
 
 use std::collections::HashMap;
 use std::path::PathBuf;
-use std::time::Duration;
 
 use napi::bindgen_prelude::*;
+use napi::ValueType;
 use napi_derive::napi;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::{convert, decode, js_error, node_version, promise};
-use crate::error::{Error as CoreError, Result as CoreResult};
-use crate::oidc::diagnose::{self, AnyPublisher, Expectation, Failure, PypiPublisher};
-use crate::oidc::exchange::{self, ExchangeOptions, NpmrcTarget};
-use crate::oidc::pypi::{self, PypiOptions};
-use crate::oidc::{self as core_oidc, jwt, IdTokenOptions};
-use crate::registry::Policy;
-use crate::session::CallOptions;
-use crate::trust::Publisher;
+use crate::engine::{spawn, Budget, Defaults, Engine};
+use crate::js::{convert, js_error};
+use crate::options::{to_json, Options};
+use trust_core::error::{Error as CoreError, Result as CoreResult};
+use trust_core::oidc::diagnose::{self, AnyPublisher, Expectation, Failure, PypiPublisher};
+use trust_core::oidc::exchange::{self, ExchangeOptions, NpmrcTarget};
+use trust_core::oidc::pypi::{self, PypiOptions};
+use trust_core::oidc::{self as core_oidc, jwt, IdTokenOptions};
+use trust_core::trust::Publisher;
 
 /// Which id_token to get.
 #[napi(object)]
-#[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[allow(dead_code)] // Declares the TypeScript type; `Options` reads the object.
 pub struct IdTokenRequest {
     /// The audience the token is for. Default `'npm:registry.npmjs.org'`; PyPI's is `'pypi'`.
     pub audience: Option<String>,
     /// Read the token from this environment variable (a GitLab `id_tokens:` name).
     pub variable: Option<String>,
+    /// Time to wait for the CI provider, in milliseconds. Default: 30000.
+    pub timeout_ms: Option<u32>,
+    /// Aborts the call: it rejects with `EABORTED`.
+    #[napi(ts_type = "AbortSignal")]
+    pub signal: Option<()>,
 }
 
 /// An id_token and what it says.
@@ -62,8 +66,7 @@ pub struct DecodedIdToken {
 
 /// Options of `exchangeToken`.
 #[napi(object)]
-#[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[allow(dead_code)] // Declares the TypeScript type; `Options` reads the object.
 pub struct ExchangeTokenOptions {
     /// The package to publish. Default: `name` from the package.json of `cwd`'s project.
     pub package: Option<String>,
@@ -78,8 +81,11 @@ pub struct ExchangeTokenOptions {
     /// An existing `_authToken` line for the registry is replaced.
     #[napi(ts_type = "boolean | string")]
     pub write_npmrc: Option<Value>,
-    /// Total time for the exchange request, in milliseconds. Default 30000.
+    /// Total time for the call (id_token request and exchange), in milliseconds. Default 30000.
     pub timeout_ms: Option<u32>,
+    /// Aborts the call: it rejects with `EABORTED`.
+    #[napi(ts_type = "AbortSignal")]
+    pub signal: Option<()>,
 }
 
 /// An .npmrc that was written.
@@ -118,8 +124,7 @@ pub struct ExchangedToken {
 
 /// Options of `mintPypiToken`.
 #[napi(object)]
-#[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[allow(dead_code)] // Declares the TypeScript type; `Options` reads the object.
 pub struct MintPypiTokenOptions {
     /// Upload URL. Default `'https://upload.pypi.org/legacy/'`; TestPyPI is
     /// `'https://test.pypi.org/legacy/'`.
@@ -127,6 +132,9 @@ pub struct MintPypiTokenOptions {
     /// An id_token for the index's audience. Default: one from the CI provider.
     pub id_token: Option<String>,
     pub timeout_ms: Option<u32>,
+    /// Aborts the call: it rejects with `EABORTED`.
+    #[napi(ts_type = "AbortSignal")]
+    pub signal: Option<()>,
 }
 
 /// A short-lived PyPI upload token.
@@ -173,8 +181,7 @@ pub struct PypiPublisherSpec {
 
 /// What to compare.
 #[napi(object)]
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[allow(dead_code)] // Declares the TypeScript type; `Options` reads the object.
 pub struct DiagnoseInput {
     /// The id_token's claims (`getIdToken().claims`, `decodeIdToken(jwt).claims`, or an
     /// exchange error's `claims`).
@@ -237,7 +244,7 @@ pub struct Explanation {
 
 /// Options of `explainExchangeFailure`.
 #[napi(object)]
-#[derive(Debug, Default, Deserialize)]
+#[allow(dead_code)] // Declares the TypeScript type; `Options` reads the object.
 pub struct ExplainOptions {
     /// The package's configurations, from `listPublishers` (or PyPI publishers).
     #[napi(ts_type = "Array<Publisher | PypiPublisherSpec>")]
@@ -245,7 +252,17 @@ pub struct ExplainOptions {
 }
 
 /// npm configurations have `claims`; PyPI publishers are `{ type, ... }` without.
-fn publishers(values: &[Value]) -> CoreResult<Vec<AnyPublisher>> {
+fn publishers(listed: Option<&Value>) -> CoreResult<Vec<AnyPublisher>> {
+    let values = match listed {
+        None => &[][..],
+        Some(Value::Array(values)) => values.as_slice(),
+        Some(_) => {
+            return Err(CoreError::invalid_input(
+                "publishers",
+                "`publishers` must be an array.",
+            ))
+        }
+    };
     values
         .iter()
         .map(|value| {
@@ -272,8 +289,119 @@ fn publishers(values: &[Value]) -> CoreResult<Vec<AnyPublisher>> {
         .collect()
 }
 
-fn timeout(ms: Option<u32>) -> Option<Duration> {
-    ms.map(|ms| Duration::from_millis(ms.into()))
+/// Reads `timeoutMs` (and nothing else of the client's options) as the defaults of a call.
+fn timeout_only(o: &mut Options) -> CoreResult<Defaults> {
+    Ok(Defaults {
+        timeout_ms: o.count("timeoutMs")?,
+        ..Defaults::default()
+    })
+}
+
+pub fn get_id_token_with<'env>(
+    engine: &Engine,
+    env: &'env Env,
+    options: Option<Unknown<'env>>,
+) -> napi::Result<PromiseRaw<'env, IdToken>> {
+    let mut request = IdTokenOptions::default();
+    let call = Options::new(options, "options").and_then(|mut o| {
+        request.audience = o.string("audience")?;
+        request.variable = o.string("variable")?;
+        let given = timeout_only(&mut o)?;
+        let call = engine.bare_call(env, &mut o, given, Budget::Whole)?;
+        o.finish()?;
+        request.env = call.options.env.clone();
+        request.context = engine.context();
+        Ok(call)
+    });
+    spawn(
+        env,
+        call,
+        |_| async move { core_oidc::get_id_token(request).await },
+        |_, token| convert(&token),
+    )
+}
+
+pub fn exchange_token_with<'env>(
+    engine: &Engine,
+    env: &'env Env,
+    options: Option<Unknown<'env>>,
+) -> napi::Result<PromiseRaw<'env, ExchangedToken>> {
+    let mut id_token = None;
+    let mut write_npmrc = None;
+    let call = Options::new(options, "options").and_then(|mut o| {
+        let package = o.string("package")?;
+        id_token = o.string("idToken")?;
+        write_npmrc = match o.raw("writeNpmrc")? {
+            None => None,
+            Some(value) => Some(npmrc_target(value)?),
+        }
+        .flatten();
+        let given = Defaults {
+            registry: o.string("registry")?,
+            cwd: o.string("cwd")?.map(PathBuf::from),
+            ..timeout_only(&mut o)?
+        };
+        let mut call = engine.bare_call(env, &mut o, given, Budget::Whole)?;
+        o.finish()?;
+        call.options.package = package;
+        call.options.token = None;
+        call.options.otp = None;
+        Ok(call)
+    });
+    spawn(
+        env,
+        call,
+        |call| async move {
+            exchange::exchange_token(ExchangeOptions {
+                call,
+                id_token,
+                write_npmrc,
+            })
+            .await
+        },
+        |_, token| convert(&token),
+    )
+}
+
+/// `writeNpmrc`: `true` for the project's .npmrc, a path, or `false`.
+fn npmrc_target(value: Unknown) -> CoreResult<Option<NpmrcTarget>> {
+    let wrong =
+        || CoreError::invalid_input("writeNpmrc", "Option `writeNpmrc` must be true or a path.");
+    match value.get_type() {
+        // SAFETY: each cast follows its type check.
+        Ok(ValueType::Boolean) => Ok(unsafe { value.cast::<bool>() }
+            .map_err(|_| wrong())?
+            .then_some(NpmrcTarget::Project)),
+        Ok(ValueType::String) => Ok(Some(NpmrcTarget::Path(PathBuf::from(
+            unsafe { value.cast::<String>() }.map_err(|_| wrong())?,
+        )))),
+        _ => Err(wrong()),
+    }
+}
+
+pub fn mint_pypi_token_with<'env>(
+    engine: &Engine,
+    env: &'env Env,
+    options: Option<Unknown<'env>>,
+) -> napi::Result<PromiseRaw<'env, PypiToken>> {
+    let mut pypi = PypiOptions::default();
+    let call = Options::new(options, "options").and_then(|mut o| {
+        pypi.repository_url = o.string("repositoryUrl")?;
+        pypi.id_token = o.string("idToken")?;
+        let given = timeout_only(&mut o)?;
+        let call = engine.bare_call(env, &mut o, given, Budget::Whole)?;
+        o.finish()?;
+        pypi.env = call.options.env.clone();
+        pypi.timeout = call.options.policy.timeout;
+        pypi.context = engine.context();
+        Ok(call)
+    });
+    spawn(
+        env,
+        call,
+        |_| async move { pypi::mint_pypi_token(pypi).await },
+        |_, token| convert(&token),
+    )
 }
 
 /// The CI provider's OIDC id_token: `NPM_ID_TOKEN` (or `variable`), GitHub Actions' request URL,
@@ -293,18 +421,9 @@ fn timeout(ms: Option<u32>) -> Option<Duration> {
 )]
 pub fn get_id_token<'env>(
     env: &'env Env,
-    options: Option<Object<'env>>,
+    options: Option<Unknown<'env>>,
 ) -> napi::Result<PromiseRaw<'env, IdToken>> {
-    let request = decode::<IdTokenRequest>(env, options.as_ref());
-    promise(env, async move {
-        let request = request?;
-        core_oidc::get_id_token(IdTokenOptions {
-            audience: request.audience,
-            variable: request.variable,
-            env: None,
-        })
-        .await
-    })
+    get_id_token_with(&Engine::free(env), env, options)
 }
 
 /// A JWT's header and claims, without verifying it: for diagnosis and logs (the claims are not
@@ -339,37 +458,9 @@ pub fn decode_id_token(env: &Env, jwt: String) -> napi::Result<DecodedIdToken> {
 )]
 pub fn exchange_token<'env>(
     env: &'env Env,
-    options: Option<Object<'env>>,
+    options: Option<Unknown<'env>>,
 ) -> napi::Result<PromiseRaw<'env, ExchangedToken>> {
-    let options = decode::<ExchangeTokenOptions>(env, options.as_ref()).and_then(|o| {
-        let write_npmrc = match o.write_npmrc {
-            None | Some(Value::Bool(false)) | Some(Value::Null) => None,
-            Some(Value::Bool(true)) => Some(NpmrcTarget::Project),
-            Some(Value::String(path)) => Some(NpmrcTarget::Path(PathBuf::from(path))),
-            Some(_) => {
-                return Err(CoreError::invalid_input(
-                    "writeNpmrc",
-                    "writeNpmrc must be true or a path",
-                ))
-            }
-        };
-        Ok(ExchangeOptions {
-            call: CallOptions {
-                package: o.package,
-                registry: o.registry,
-                cwd: o.cwd.map(PathBuf::from),
-                node_version: node_version(env),
-                policy: Policy {
-                    timeout: timeout(o.timeout_ms),
-                    ..Policy::default()
-                },
-                ..CallOptions::default()
-            },
-            id_token: o.id_token,
-            write_npmrc,
-        })
-    });
-    promise(env, async move { exchange::exchange_token(options?).await })
+    exchange_token_with(&Engine::free(env), env, options)
 }
 
 /// Mints a short-lived PyPI upload token through trusted publishing: asks the index for its
@@ -389,19 +480,9 @@ pub fn exchange_token<'env>(
 )]
 pub fn mint_pypi_token<'env>(
     env: &'env Env,
-    options: Option<Object<'env>>,
+    options: Option<Unknown<'env>>,
 ) -> napi::Result<PromiseRaw<'env, PypiToken>> {
-    let options = decode::<MintPypiTokenOptions>(env, options.as_ref());
-    promise(env, async move {
-        let o = options?;
-        pypi::mint_pypi_token(PypiOptions {
-            repository_url: o.repository_url,
-            id_token: o.id_token,
-            timeout: timeout(o.timeout_ms),
-            env: None,
-        })
-        .await
-    })
+    mint_pypi_token_with(&Engine::free(env), env, options)
 }
 
 /// Compares an id_token's claims with trusted publishers (npm's, from `listPublishers`, or
@@ -417,21 +498,29 @@ pub fn mint_pypi_token<'env>(
 /// for (const f of findings) console.log(`${f.kind}: ${f.message}`)
 /// ```
 #[napi(ts_args_type = "input: DiagnoseInput")]
-pub fn diagnose_trust(env: &Env, input: Object) -> napi::Result<Diagnosis> {
+pub fn diagnose_trust(env: &Env, input: Option<Unknown>) -> napi::Result<Diagnosis> {
     let run = || -> CoreResult<diagnose::Diagnosis> {
-        let input: DiagnoseInput = decode(env, Some(&input))?;
+        let mut o = Options::new(input, "input")?;
+        let claims = o.json("claims")?.unwrap_or(Value::Null);
+        let listed = o.json("publishers")?;
         let expectation = Expectation {
-            audience: input.audience,
+            audience: o.string("audience")?,
             permission: Some(
-                input
-                    .permission
-                    .unwrap_or_else(|| crate::trust::CREATE_PACKAGE.into()),
+                o.string("permission")?
+                    .unwrap_or_else(|| trust_core::trust::CREATE_PACKAGE.into()),
             ),
             now: None,
         };
+        o.finish()?;
+        if !claims.is_object() {
+            return Err(CoreError::invalid_input(
+                "claims",
+                "`claims` must be the id_token's claims object.",
+            ));
+        }
         Ok(diagnose::diagnose(
-            &input.claims,
-            &publishers(&input.publishers)?,
+            &claims,
+            &publishers(listed.as_ref())?,
             &expectation,
         ))
     };
@@ -453,15 +542,21 @@ pub fn diagnose_trust(env: &Env, input: Object) -> napi::Result<Diagnosis> {
 pub fn explain_exchange_failure(
     env: &Env,
     error: Object,
-    options: Option<Object>,
+    options: Option<Unknown>,
 ) -> napi::Result<Explanation> {
     let run = || -> CoreResult<diagnose::Explanation> {
-        let options: ExplainOptions = decode(env, options.as_ref())?;
+        let mut o = Options::new(options, "options")?;
+        let listed = o.json("publishers")?;
+        o.finish()?;
         let failure = Failure {
             message: error.get::<String>("message").ok().flatten(),
-            claims: error.get::<Value>("claims").ok().flatten(),
+            claims: error
+                .get::<Unknown>("claims")
+                .ok()
+                .flatten()
+                .and_then(|claims| to_json(claims).ok()),
         };
-        let publishers = options.publishers.as_deref().map(publishers).transpose()?;
+        let publishers = listed.as_ref().map(|l| publishers(Some(l))).transpose()?;
         Ok(diagnose::explain_exchange_failure(
             &failure,
             publishers.as_deref(),

@@ -7,8 +7,8 @@ use napi::bindgen_prelude::*;
 use napi::threadsafe_function::ThreadsafeFunction;
 use napi_derive::napi;
 
-use crate::error::{Code, Error as CoreError};
-use crate::registry::otp::{Answer, Challenge, OtpPrompt};
+use trust_core::error::{Code, Error as CoreError};
+use trust_core::registry::otp::{Answer, Challenge, OtpPrompt};
 
 /// What the registry asks for: `{ type: 'otp' }` (answer the code) or
 /// `{ type: 'web', authUrl, doneUrl }` (show `authUrl`; trust-native polls `doneUrl` and
@@ -51,15 +51,14 @@ impl OtpPrompt for JsPrompt {
     }
 }
 
-/// The `onOtp` option of a JS options object, if it has one.
-pub fn from_options(options: &Object) -> napi::Result<Option<Arc<dyn OtpPrompt>>> {
-    let Some(callback) = options.get::<Function<OtpChallenge, Reply>>("onOtp")? else {
-        return Ok(None);
-    };
+/// The `onOtp` callback as a prompt the core can call from its threads.
+pub fn from_function(callback: Unknown) -> napi::Result<Arc<dyn OtpPrompt>> {
+    // SAFETY: the options reader checked that it is a function.
+    let callback = unsafe { callback.cast::<Function<OtpChallenge, Reply>>() }?;
     let tsfn = callback
         .build_threadsafe_function::<OtpChallenge>()
         .callee_handled::<false>()
         .weak::<true>()
         .build()?;
-    Ok(Some(Arc::new(JsPrompt(tsfn))))
+    Ok(Arc::new(JsPrompt(tsfn)))
 }

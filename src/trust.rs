@@ -1,26 +1,23 @@
 //! JS exports for trusted-publisher configurations.
 
 use std::collections::HashMap;
-use std::path::PathBuf;
-use std::time::Duration;
 
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
-use serde::de::DeserializeOwned;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
-use super::{decode, node_version, promise, prompt};
-use crate::error::{Code, Error as CoreError, Result as CoreResult};
-use crate::registry::Policy;
-use crate::session::CallOptions;
-use crate::trust::{
-    self, circleci::CIRCLECI, github::GITHUB, gitlab::GITLAB, Provider, PublisherInput,
+use crate::engine::{spawn, Budget, Engine};
+use crate::js::convert;
+use crate::options::Options;
+use trust_core::error::Result as CoreResult;
+use trust_core::trust::{
+    self, circleci::CIRCLECI, github::GITHUB, gitlab::GITLAB, OptionValue, Provider,
+    PublisherInput, Values,
 };
 
 /// Options every registry call accepts.
 #[napi(object)]
-#[derive(Debug, Default, Deserialize, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[allow(dead_code)] // Declares the TypeScript type; `Options` reads the object.
 pub struct CommonOptions {
     /// The package. Default: `name` from the package.json of `cwd`'s project.
     pub package: Option<String>,
@@ -37,7 +34,9 @@ pub struct CommonOptions {
     /// Validate everything and return the exact request that would be sent, without sending it.
     /// Reads (`listPublishers`) are performed anyway.
     pub dry_run: Option<bool>,
-    /// Total time for the call, retries included, in milliseconds. Default: 30000.
+    /// Total time for the call, in milliseconds: every request, retry, 2FA prompt and wait of
+    /// it ends by then (`ETIMEDOUT`, saying what it was waiting for). Default: 30000. In
+    /// `planTrust`/`applyTrust` it bounds each package's work; bound the run with `signal`.
     pub timeout_ms: Option<u32>,
     /// How many times a failed request may be retried (connection errors, 5xx, 429; creates
     /// only when the registry cannot have acted on them). Default: 3.
@@ -49,21 +48,23 @@ pub struct CommonOptions {
     /// accepted). Answer the code for `{ type: 'otp' }`; for `{ type: 'web', authUrl }` show the
     /// URL and trust-native waits for the approval. An OTP obtained this way is reused by later
     /// calls to the same registry with the same token while the registry accepts it.
-    // Declared here for TypeScript; the function itself is read by `prompt::from_options`.
-    #[serde(skip)]
     #[napi(
         ts_type = "(challenge: OtpChallenge) => Promise<string | undefined | void> | string | undefined | void"
     )]
     pub on_otp: Option<()>,
-    /// How long to wait for a web 2FA approval, in milliseconds. Default: 300000.
+    /// How long to wait for a web 2FA approval, in milliseconds (within `timeoutMs`).
+    /// Default: 300000.
     pub web_auth_timeout_ms: Option<u32>,
+    /// Aborts the call: it rejects with `EABORTED` (a create or revoke already sent may or may
+    /// not have reached the registry; the message says so).
+    #[napi(ts_type = "AbortSignal")]
+    pub signal: Option<()>,
 }
 
 /// Which operations a trusted publisher may perform. When neither is given, publishing is
 /// allowed (`createPackage`), which is what `npm publish` from CI needs.
 #[napi(object)]
-#[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[allow(dead_code)] // Declares the TypeScript type; `Options` reads the object.
 pub struct PublishPermissions {
     /// Allow `npm publish` (permission `createPackage`).
     pub allow_publish: Option<bool>,
@@ -73,13 +74,11 @@ pub struct PublishPermissions {
 
 /// A GitHub Actions trusted publisher.
 #[napi(object)]
-#[derive(Debug, Deserialize, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[allow(dead_code)] // Declares the TypeScript type; `Options` reads the object.
 pub struct GithubPublisherOptions {
     /// Repository as `owner/repo`. Default: package.json `repository`, when it is on GitHub.
     pub repository: Option<String>,
     /// Workflow file name in `.github/workflows`, e.g. `publish.yml` (not a path).
-    #[serde(default)]
     pub file: String,
     /// GitHub Actions environment the publishing job must use.
     pub environment: Option<String>,
@@ -87,14 +86,12 @@ pub struct GithubPublisherOptions {
 
 /// A GitLab CI/CD trusted publisher.
 #[napi(object)]
-#[derive(Debug, Deserialize, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[allow(dead_code)] // Declares the TypeScript type; `Options` reads the object.
 pub struct GitlabPublisherOptions {
     /// Project as `group/project` or `group/subgroup/project`. Default: package.json
     /// `repository`, when it is on GitLab.
     pub project: Option<String>,
     /// Top-level pipeline file, e.g. `.gitlab-ci.yml` (not a path).
-    #[serde(default)]
     pub file: String,
     /// GitLab environment the publishing job must deploy to.
     pub environment: Option<String>,
@@ -102,20 +99,15 @@ pub struct GitlabPublisherOptions {
 
 /// A CircleCI trusted publisher.
 #[napi(object)]
-#[derive(Debug, Deserialize, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[allow(dead_code)] // Declares the TypeScript type; `Options` reads the object.
 pub struct CircleciPublisherOptions {
     /// Organization UUID.
-    #[serde(default)]
     pub org_id: String,
     /// Project UUID.
-    #[serde(default)]
     pub project_id: String,
     /// Pipeline definition UUID.
-    #[serde(default)]
     pub pipeline_definition_id: String,
     /// Repository origin as `host/owner/repo`, e.g. `github.com/owner/repo` (no scheme).
-    #[serde(default)]
     pub vcs_origin: String,
     /// Context UUIDs the publishing job must use.
     pub context_ids: Option<Vec<String>>,
@@ -123,10 +115,9 @@ pub struct CircleciPublisherOptions {
 
 /// Which configuration to revoke.
 #[napi(object)]
-#[derive(Debug, Deserialize)]
+#[allow(dead_code)] // Declares the TypeScript type; `Options` reads the object.
 pub struct RevokeOptions {
     /// The configuration's id (a UUID), as `listPublishers` returns it.
-    #[serde(default)]
     pub id: String,
 }
 
@@ -211,69 +202,91 @@ pub struct RevokePublisherResult {
     pub request: PlannedRequest,
 }
 
-fn millis(ms: Option<u32>) -> Option<Duration> {
-    ms.map(|ms| Duration::from_millis(ms.into()))
-}
-
-/// The core's call options from a JS options object.
-pub fn call_options(env: &Env, options: Option<&Object>) -> CoreResult<CallOptions> {
-    let common: CommonOptions = decode(env, options)?;
-    let otp_prompt = match options {
-        Some(object) => prompt::from_options(object).map_err(|e| {
-            CoreError::invalid_input("onOtp", format!("onOtp must be a function: {}", e.reason))
-        })?,
-        None => None,
-    };
-    Ok(CallOptions {
-        package: common.package,
-        registry: common.registry,
-        token: common.token,
-        otp: common.otp,
-        cwd: common.cwd.map(PathBuf::from),
-        dry_run: common.dry_run.unwrap_or(false),
-        node_version: node_version(env),
-        env: None,
-        policy: Policy {
-            timeout: millis(common.timeout_ms),
-            retries: common.retries,
-            allow_insecure: common.allow_insecure.unwrap_or(false),
-            otp_prompt,
-            web_auth_timeout: millis(common.web_auth_timeout_ms),
-            ..Policy::default()
-        },
+/// Reads the provider's fields (from its table) and the permissions.
+fn publisher_input(o: &mut Options, provider: &Provider) -> CoreResult<PublisherInput> {
+    let mut values = Values::default();
+    for field in provider.fields {
+        let value = if field.list {
+            o.list(field.option)?.map(OptionValue::List)
+        } else {
+            o.string(field.option)?.map(OptionValue::Text)
+        };
+        if let Some(value) = value {
+            values.set(field.option, value);
+        }
+    }
+    Ok(PublisherInput {
+        values,
+        allow_publish: o.boolean("allowPublish")?,
+        allow_stage_publish: o.boolean("allowStagePublish")?,
     })
 }
 
-/// Decodes the provider's options, the permissions and the common options of one JS object.
-fn add_input<P: DeserializeOwned + Serialize>(
-    env: &Env,
-    provider: &Provider,
-    options: &Object,
-) -> CoreResult<(PublisherInput, CallOptions)> {
-    let specific: P = decode(env, Some(options))?;
-    let permissions: PublishPermissions = decode(env, Some(options))?;
-    let map = match serde_json::to_value(&specific) {
-        Ok(serde_json::Value::Object(map)) => map,
-        _ => return Err(CoreError::new(Code::InvalidInput, "Invalid options")),
-    };
-    let input = PublisherInput {
-        values: provider.values_from_json(&map)?,
-        allow_publish: permissions.allow_publish,
-        allow_stage_publish: permissions.allow_stage_publish,
-    };
-    Ok((input, call_options(env, Some(options))?))
-}
-
-fn add<'env, P: DeserializeOwned + Serialize>(
+/// `add*Publisher` on `engine`: one pass over the options, refused whole if any is unknown.
+pub fn add<'env>(
+    engine: &Engine,
     env: &'env Env,
     provider: &'static Provider,
-    options: Object<'env>,
+    options: Option<Unknown<'env>>,
 ) -> napi::Result<PromiseRaw<'env, AddPublisherResult>> {
-    let input = add_input::<P>(env, provider, &options);
-    promise(env, async move {
-        let (input, call) = input?;
-        trust::add_publisher(provider, input, &call).await
-    })
+    let prepared = (|| {
+        let mut o = Options::new(options, "options")?;
+        let input = publisher_input(&mut o, provider)?;
+        let call = engine.call(env, &mut o, Budget::Whole)?;
+        o.finish()?;
+        Ok((input, call))
+    })();
+    let (input, call) = match prepared {
+        Ok((input, call)) => (Some(input), Ok(call)),
+        Err(e) => (None, Err(e)),
+    };
+    spawn(
+        env,
+        call,
+        move |call| async move {
+            let input = input.expect("read with the call");
+            trust::add_publisher(provider, input, &call).await
+        },
+        |_, result| convert(&result),
+    )
+}
+
+pub fn list<'env>(
+    engine: &Engine,
+    env: &'env Env,
+    options: Option<Unknown<'env>>,
+) -> napi::Result<PromiseRaw<'env, Vec<Publisher>>> {
+    let call = Options::new(options, "options").and_then(|mut o| {
+        let call = engine.call(env, &mut o, Budget::Whole)?;
+        o.finish()?;
+        Ok(call)
+    });
+    spawn(
+        env,
+        call,
+        |call| async move { trust::list_publishers(&call).await },
+        |_, result| convert(&result),
+    )
+}
+
+pub fn revoke<'env>(
+    engine: &Engine,
+    env: &'env Env,
+    options: Option<Unknown<'env>>,
+) -> napi::Result<PromiseRaw<'env, RevokePublisherResult>> {
+    let mut id = String::new();
+    let call = Options::new(options, "options").and_then(|mut o| {
+        id = o.string("id")?.unwrap_or_default();
+        let call = engine.call(env, &mut o, Budget::Whole)?;
+        o.finish()?;
+        Ok(call)
+    });
+    spawn(
+        env,
+        call,
+        |call| async move { trust::revoke_publisher(&id, &call).await },
+        |_, result| convert(&result),
+    )
 }
 
 /// Lets a GitHub Actions workflow publish the package through OIDC (`npm trust github`).
@@ -298,9 +311,9 @@ fn add<'env, P: DeserializeOwned + Serialize>(
 )]
 pub fn add_github_publisher<'env>(
     env: &'env Env,
-    options: Object<'env>,
+    options: Option<Unknown<'env>>,
 ) -> napi::Result<PromiseRaw<'env, AddPublisherResult>> {
-    add::<GithubPublisherOptions>(env, &GITHUB, options)
+    add(&Engine::free(env), env, &GITHUB, options)
 }
 
 /// Lets a GitLab CI/CD pipeline publish the package through OIDC (`npm trust gitlab`).
@@ -321,9 +334,9 @@ pub fn add_github_publisher<'env>(
 )]
 pub fn add_gitlab_publisher<'env>(
     env: &'env Env,
-    options: Object<'env>,
+    options: Option<Unknown<'env>>,
 ) -> napi::Result<PromiseRaw<'env, AddPublisherResult>> {
-    add::<GitlabPublisherOptions>(env, &GITLAB, options)
+    add(&Engine::free(env), env, &GITLAB, options)
 }
 
 /// Lets a CircleCI pipeline publish the package through OIDC (`npm trust circleci`).
@@ -347,9 +360,9 @@ pub fn add_gitlab_publisher<'env>(
 )]
 pub fn add_circleci_publisher<'env>(
     env: &'env Env,
-    options: Object<'env>,
+    options: Option<Unknown<'env>>,
 ) -> napi::Result<PromiseRaw<'env, AddPublisherResult>> {
-    add::<CircleciPublisherOptions>(env, &CIRCLECI, options)
+    add(&Engine::free(env), env, &CIRCLECI, options)
 }
 
 /// The package's trusted publisher configurations (`npm trust list`). Providers this version
@@ -368,10 +381,9 @@ pub fn add_circleci_publisher<'env>(
 )]
 pub fn list_publishers<'env>(
     env: &'env Env,
-    options: Option<Object<'env>>,
+    options: Option<Unknown<'env>>,
 ) -> napi::Result<PromiseRaw<'env, Vec<Publisher>>> {
-    let call = call_options(env, options.as_ref());
-    promise(env, async move { trust::list_publishers(&call?).await })
+    list(&Engine::free(env), env, options)
 }
 
 /// Removes a trusted publisher configuration by id (`npm trust revoke`).
@@ -388,70 +400,7 @@ pub fn list_publishers<'env>(
 )]
 pub fn revoke_publisher<'env>(
     env: &'env Env,
-    options: Object<'env>,
+    options: Option<Unknown<'env>>,
 ) -> napi::Result<PromiseRaw<'env, RevokePublisherResult>> {
-    let input = decode::<RevokeOptions>(env, Some(&options))
-        .and_then(|r| Ok((r.id, call_options(env, Some(&options))?)));
-    promise(env, async move {
-        let (id, call) = input?;
-        trust::revoke_publisher(&id, &call).await
-    })
-}
-
-/// The JS names of the common options, so an object mixing a spec with common options can be
-/// split without listing them twice.
-pub fn common_option_names() -> Vec<String> {
-    match serde_json::to_value(CommonOptions::default()) {
-        Ok(serde_json::Value::Object(map)) => map.keys().cloned().collect(),
-        _ => Vec::new(),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// The TypeScript option declarations and the provider tables must name the same options.
-    #[test]
-    fn declared_options_match_provider_tables() {
-        let declared = |v: serde_json::Value| -> Vec<String> {
-            let mut keys: Vec<String> = v.as_object().unwrap().keys().cloned().collect();
-            keys.sort();
-            keys
-        };
-        let table = |p: &Provider| -> Vec<String> {
-            let mut keys: Vec<String> = p.fields.iter().map(|f| f.option.to_string()).collect();
-            keys.sort();
-            keys
-        };
-        let github = GithubPublisherOptions {
-            repository: None,
-            file: String::new(),
-            environment: None,
-        };
-        let gitlab = GitlabPublisherOptions {
-            project: None,
-            file: String::new(),
-            environment: None,
-        };
-        let circleci = CircleciPublisherOptions {
-            org_id: String::new(),
-            project_id: String::new(),
-            pipeline_definition_id: String::new(),
-            vcs_origin: String::new(),
-            context_ids: None,
-        };
-        assert_eq!(
-            declared(serde_json::to_value(github).unwrap()),
-            table(&GITHUB)
-        );
-        assert_eq!(
-            declared(serde_json::to_value(gitlab).unwrap()),
-            table(&GITLAB)
-        );
-        assert_eq!(
-            declared(serde_json::to_value(circleci).unwrap()),
-            table(&CIRCLECI)
-        );
-    }
+    revoke(&Engine::free(env), env, options)
 }

@@ -36,10 +36,12 @@ pub enum Code {
     OidcExpired,
     /// The registry (npm or PyPI) refused to exchange the id_token.
     OidcExchange,
+    /// The caller aborted the call (its `AbortSignal`).
+    Aborted,
 }
 
 /// The named codes and their spelling, both ways.
-const NAMES: [(Code, &str); 15] = [
+const NAMES: [(Code, &str); 16] = [
     (Code::InvalidPackageName, "EINVALIDPACKAGENAME"),
     (Code::InvalidInput, "EINVALIDINPUT"),
     (Code::NeedAuth, "ENEEDAUTH"),
@@ -55,6 +57,7 @@ const NAMES: [(Code, &str); 15] = [
     (Code::OidcAudience, "EOIDCAUDIENCE"),
     (Code::OidcExpired, "EOIDCEXPIRED"),
     (Code::OidcExchange, "EOIDCEXCHANGE"),
+    (Code::Aborted, "EABORTED"),
 ];
 
 impl Code {

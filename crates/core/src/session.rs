@@ -2,11 +2,13 @@
 //! package.json, npm's config, and from those the registry and credentials for a package.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use serde::Serialize;
 
 use crate::config::transport::TransportReport;
 use crate::config::{self, EnvVars, Layer, NpmConfig, Overrides, Resolved};
+use crate::context::{Project, ProjectCache};
 use crate::error::{Result, Secrets};
 use crate::package::{Manifest, PackageName};
 use crate::registry::{Policy, Registry, UserAgent};
@@ -25,6 +27,8 @@ pub struct CallOptions {
     pub node_version: Option<String>,
     /// The environment to read npm config and tokens from; the process's when `None`.
     pub env: Option<EnvVars>,
+    /// Projects already read with this same `env` (a client's cache); read anew when `None`.
+    pub projects: Option<Arc<ProjectCache>>,
     /// Timeouts, retries, 2FA prompting. Its transport settings are replaced by npm's config.
     pub policy: Policy,
 }
@@ -43,8 +47,7 @@ impl CallOptions {
 pub struct Session<'a> {
     call: &'a CallOptions,
     pub cwd: PathBuf,
-    pub manifest: Manifest,
-    pub config: NpmConfig,
+    project: Arc<Project>,
 }
 
 impl<'a> Session<'a> {
@@ -54,18 +57,27 @@ impl<'a> Session<'a> {
             .clone()
             .or_else(|| std::env::current_dir().ok())
             .unwrap_or_else(|| PathBuf::from("."));
-        let env = call.env.clone().unwrap_or_else(EnvVars::from_process);
-        Session {
-            call,
-            manifest: Manifest::for_project(&cwd),
-            config: NpmConfig::load(&cwd, env),
-            cwd,
-        }
+        let project = match (&call.projects, &call.env) {
+            (Some(cache), Some(env)) => cache.get_or_load(&cwd, env),
+            _ => {
+                let env = call.env.clone().unwrap_or_else(EnvVars::from_process);
+                Arc::new(Project::load(&cwd, env))
+            }
+        };
+        Session { call, cwd, project }
+    }
+
+    pub fn manifest(&self) -> &Manifest {
+        &self.project.manifest
+    }
+
+    pub fn config(&self) -> &NpmConfig {
+        &self.project.config
     }
 
     /// The package the call is about: the option, else package.json's `name`.
     pub fn package(&self, given: Option<&str>) -> Result<PackageName> {
-        infer_package_name(given, &self.manifest)
+        infer_package_name(given, self.manifest())
     }
 
     pub fn resolve(&self, package: &PackageName) -> Result<Resolved> {
@@ -73,7 +85,7 @@ impl<'a> Session<'a> {
             registry: self.call.registry.clone(),
             token: self.call.token.clone(),
         };
-        config::resolve(&self.config, &overrides, Some(package))
+        config::resolve(self.config(), &overrides, Some(package))
     }
 
     /// A client for `resolved`'s registry, with the call's policy and npm's transport settings.
@@ -94,7 +106,7 @@ impl<'a> Session<'a> {
     pub fn registry_for(&self, package: &PackageName) -> Result<Registry> {
         let resolved = self.resolve(package)?;
         let Some(token) = &resolved.token else {
-            return Err(config::need_auth(&self.config, &resolved.registry));
+            return Err(config::need_auth(self.config(), &resolved.registry));
         };
         Ok(self
             .registry(&resolved, "trust")?
@@ -135,7 +147,7 @@ pub fn resolve_config(call: &CallOptions) -> Result<ConfigReport> {
         registry: call.registry.clone(),
         token: call.token.clone(),
     };
-    let resolved = config::resolve(&session.config, &overrides, package.as_ref())?;
+    let resolved = config::resolve(session.config(), &overrides, package.as_ref())?;
     Ok(ConfigReport {
         package: package.map(|p| p.to_string()),
         registry: resolved.registry.to_string(),
@@ -144,7 +156,7 @@ pub fn resolve_config(call: &CallOptions) -> Result<ConfigReport> {
         token_source: resolved.token.as_ref().map(|t| t.source.to_string()),
         transport: resolved.transport_report,
         files: session
-            .config
+            .config()
             .files
             .iter()
             .map(|(layer, path, found)| ConfigFile {

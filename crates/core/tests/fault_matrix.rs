@@ -8,10 +8,10 @@ use std::time::Duration;
 
 use serde_json::{json, Value};
 use tokio::task::JoinSet;
-use trust_native::emulator::{Emulator, EmulatorConfig, Fault, FaultRule, PackageSeed};
-use trust_native::error::Code;
-use trust_native::session::CallOptions;
-use trust_native::trust::{self, github::GITHUB};
+use trust_core::emulator::{Emulator, EmulatorConfig, Fault, FaultRule, PackageSeed};
+use trust_core::error::Code;
+use trust_core::session::CallOptions;
+use trust_core::trust::{self, github::GITHUB};
 
 const TOKEN: &str = "matrix-token";
 const OTP: &str = "424242";

@@ -7,12 +7,12 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
-use trust_native::emulator::proxy::Proxy;
-use trust_native::emulator::{Emulator, EmulatorConfig, Fault, FaultRule, PackageSeed};
-use trust_native::error::{Code, Result};
-use trust_native::registry::otp::{Answer, Challenge, OtpPrompt};
-use trust_native::session::CallOptions;
-use trust_native::trust::{self, github::GITHUB};
+use trust_core::emulator::proxy::Proxy;
+use trust_core::emulator::{Emulator, EmulatorConfig, Fault, FaultRule, PackageSeed};
+use trust_core::error::{Code, Result};
+use trust_core::registry::otp::{Answer, Challenge, OtpPrompt};
+use trust_core::session::CallOptions;
+use trust_core::trust::{self, github::GITHUB};
 
 const TOKEN: &str = "alice-network-token";
 const OTP: &str = "135790";

@@ -6,15 +6,13 @@ mod common;
 use std::path::PathBuf;
 
 use serde_json::json;
-use trust_native::config::EnvVars;
-use trust_native::emulator::{
-    Emulator, EmulatorConfig, PackageSeed, PypiProjectSeed, PYPI_AUDIENCE,
-};
-use trust_native::error::Code;
-use trust_native::oidc::exchange::{exchange_token, ExchangeOptions, NpmrcTarget};
-use trust_native::oidc::pypi::{mint_pypi_token, PypiOptions};
-use trust_native::oidc::{get_id_token, IdTokenOptions};
-use trust_native::session::CallOptions;
+use trust_core::config::EnvVars;
+use trust_core::emulator::{Emulator, EmulatorConfig, PackageSeed, PypiProjectSeed, PYPI_AUDIENCE};
+use trust_core::error::Code;
+use trust_core::oidc::exchange::{exchange_token, ExchangeOptions, NpmrcTarget};
+use trust_core::oidc::pypi::{mint_pypi_token, PypiOptions};
+use trust_core::oidc::{get_id_token, IdTokenOptions};
+use trust_core::session::CallOptions;
 
 const GITHUB_CONFIG: &str = r#"{"type": "github", "claims": {"repository": "acme/widgets", "workflow_ref": {"file": "release.yml"}}, "permissions": ["createPackage"]}"#;
 

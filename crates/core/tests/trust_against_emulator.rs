@@ -4,10 +4,10 @@
 mod common;
 
 use serde_json::json;
-use trust_native::emulator::{Emulator, EmulatorConfig, PackageSeed, UserSeed};
-use trust_native::error::{Code, Error};
-use trust_native::session::CallOptions;
-use trust_native::trust::{
+use trust_core::emulator::{Emulator, EmulatorConfig, PackageSeed, UserSeed};
+use trust_core::error::{Code, Error};
+use trust_core::session::CallOptions;
+use trust_core::trust::{
     self, github::GITHUB, gitlab::GITLAB, OptionValue, PublisherInput, Values,
 };
 

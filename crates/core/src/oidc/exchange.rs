@@ -89,9 +89,16 @@ async fn exchange(options: ExchangeOptions) -> Result<Exchanged> {
     let resolved = session.resolve(&package)?;
     let registry_url = resolved.registry.clone();
     let audience = format!("npm:{}", registry_url.host_str().unwrap_or_default());
-    let env = session.config.env.clone();
+    let env = session.config().env.clone();
 
-    let id_token: IdToken = id_token_for(&audience, options.id_token.clone(), None, &env).await?;
+    let id_token: IdToken = id_token_for(
+        &audience,
+        options.id_token.clone(),
+        None,
+        &env,
+        &options.call.policy.context,
+    )
+    .await?;
     let context = OidcContext {
         claims: Some(id_token.claims.clone()),
         package: Some(package.to_string()),

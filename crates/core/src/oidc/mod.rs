@@ -12,8 +12,8 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::config::EnvVars;
+use crate::context::Context;
 use crate::error::Result;
-use crate::registry::shared_client;
 
 /// An id_token and what it says. `Debug` never shows the token.
 #[derive(Clone, Serialize)]
@@ -65,12 +65,13 @@ pub(crate) async fn id_token_for(
     given: Option<String>,
     variable: Option<&str>,
     env: &EnvVars,
+    context: &Context,
 ) -> Result<IdToken> {
     match given {
         Some(token) => IdToken::from_token(token, "the idToken option".into()),
         None => {
             let (token, source) =
-                sources::fetch(audience, variable, env, &shared_client()?).await?;
+                sources::fetch(audience, variable, env, &context.http.plain()?).await?;
             IdToken::from_token(token, source.describe())
         }
     }
@@ -83,6 +84,7 @@ pub struct IdTokenOptions {
     /// Read the token from this environment variable (GitLab `id_tokens:` names).
     pub variable: Option<String>,
     pub env: Option<EnvVars>,
+    pub context: std::sync::Arc<Context>,
 }
 
 /// The CI provider's id_token for `audience`, checked for audience and expiry.
@@ -91,7 +93,14 @@ pub async fn get_id_token(options: IdTokenOptions) -> Result<IdToken> {
     let audience = options
         .audience
         .unwrap_or_else(|| "npm:registry.npmjs.org".into());
-    let token = id_token_for(&audience, None, options.variable.as_deref(), &env).await?;
+    let token = id_token_for(
+        &audience,
+        None,
+        options.variable.as_deref(),
+        &env,
+        &options.context,
+    )
+    .await?;
     jwt::check(&token.jwt(), &audience, jwt::now())?;
     Ok(token)
 }

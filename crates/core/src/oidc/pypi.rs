@@ -9,8 +9,9 @@ use serde_json::{json, Value};
 
 use super::{id_token_for, jwt};
 use crate::config::EnvVars;
+use crate::context::Context;
 use crate::error::{Code, Error, OidcContext, RemoteError, Result, Secrets};
-use crate::registry::{innermost, shared_client};
+use crate::registry::innermost;
 
 pub const DEFAULT_REPOSITORY: &str = "https://upload.pypi.org/legacy/";
 const TIMEOUT: Duration = Duration::from_secs(30);
@@ -22,6 +23,7 @@ pub struct PypiOptions {
     pub id_token: Option<String>,
     pub timeout: Option<Duration>,
     pub env: Option<EnvVars>,
+    pub context: std::sync::Arc<Context>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -64,7 +66,7 @@ pub async fn mint_pypi_token(options: PypiOptions) -> Result<PypiToken> {
             .as_deref()
             .unwrap_or(DEFAULT_REPOSITORY),
     )?;
-    let http = shared_client()?;
+    let http = options.context.http.plain()?;
     let join = |path: &str| {
         index
             .join(path)
@@ -99,7 +101,14 @@ pub async fn mint_pypi_token(options: PypiOptions) -> Result<PypiToken> {
         )
     })?;
 
-    let id_token = id_token_for(&audience, options.id_token.clone(), None, &env).await?;
+    let id_token = id_token_for(
+        &audience,
+        options.id_token.clone(),
+        None,
+        &env,
+        &options.context,
+    )
+    .await?;
     let context = OidcContext {
         claims: Some(id_token.claims.clone()),
         ..OidcContext::default()
@@ -158,6 +167,7 @@ async fn send(request: reqwest::RequestBuilder, url: &Url, secrets: &Secrets) ->
             format!("Could not reach {url}: {}", secrets.scrub(&innermost(&e))),
         )
     };
+    crate::activity::set(format!("an answer from {url}"));
     let response = request.send().await.map_err(failed)?;
     let status = response.status().as_u16();
     let text = response.text().await.map_err(failed)?;

@@ -221,6 +221,7 @@ async fn get(
     headers: &[(&str, String)],
     ci: Ci,
 ) -> Result<String> {
+    crate::activity::set(format!("{} to hand out an id_token", ci.name()));
     let mut request = http.get(url).timeout(SOURCE_TIMEOUT);
     for (name, value) in headers {
         request = request.header(*name, value);
@@ -299,6 +300,7 @@ async fn command(
         .stdin(std::process::Stdio::null())
         .kill_on_drop(true)
         .output();
+    crate::activity::set(format!("`{program}` to hand out an id_token"));
     let output = tokio::time::timeout(SOURCE_TIMEOUT, run)
         .await
         .map_err(|_| {
@@ -350,7 +352,7 @@ mod tests {
 
     #[tokio::test]
     async fn explains_each_missing_source() {
-        let http = crate::registry::shared_client().unwrap();
+        let http = crate::context::Context::default().http.plain().unwrap();
         let env = |pairs: &[(&str, &str)]| EnvVars::from_pairs(pairs.iter().copied());
         let aud = "npm:registry.npmjs.org";
         let e = fetch(aud, None, &env(&[]), &http).await.unwrap_err();

@@ -18,12 +18,13 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::config::transport::TransportConfig;
+use crate::context::Context;
 use crate::error::{Code, Error, HttpContext, Result, Secrets};
 use otp::{Challenge, Otp, OtpPrompt};
 use retry::Budget;
 use wire::{Attempt, Received, WireError};
 
-pub use transport::shared as shared_client;
+pub use transport::{HttpPool, DEFAULT_MAX_SOCKETS};
 
 /// Default time for one call, retries included.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
@@ -81,6 +82,11 @@ pub struct Policy {
     pub transport: TransportConfig,
     /// Time for one call, retries included.
     pub timeout: Option<Duration>,
+    /// When the whole operation must be over: every request, retry, prompt and wait of it ends
+    /// by then. Set once per operation; `timeout` from now when absent.
+    pub deadline: Option<Instant>,
+    /// The client's connections, OTPs and prompt locks.
+    pub context: Arc<Context>,
     pub retries: Option<u32>,
     /// Allow credentials over plain http to a host that is not this machine.
     pub allow_insecure: bool,
@@ -94,6 +100,7 @@ impl std::fmt::Debug for Policy {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Policy")
             .field("timeout", &self.timeout)
+            .field("deadline", &self.deadline)
             .field("retries", &self.retries)
             .field("allow_insecure", &self.allow_insecure)
             .field("otp_prompt", &self.otp_prompt.is_some())
@@ -132,7 +139,7 @@ impl Failure {
 /// call of the process for the same registry and transport settings.
 #[derive(Debug, Clone)]
 pub struct Registry {
-    http: reqwest::Client,
+    http: transport::Pooled,
     base: Url,
     token: Option<String>,
     /// The bearer is an OIDC id_token: it must reach the exchange endpoint and nothing else.
@@ -141,7 +148,9 @@ pub struct Registry {
     user_agent: UserAgent,
     /// `npm-command` header: the registry uses it to tailor 2FA answers.
     command: &'static str,
+    /// The operation's budget, for messages.
     timeout: Duration,
+    deadline: Instant,
     retries: u32,
     allow_insecure: bool,
     web_auth_timeout: Duration,
@@ -156,9 +165,11 @@ impl Registry {
         command: &'static str,
         policy: &Policy,
     ) -> Result<Self> {
+        let timeout = policy.timeout.unwrap_or(DEFAULT_TIMEOUT);
         Ok(Registry {
-            http: transport::client(&base, &policy.transport)?,
+            http: policy.context.http.client(&base, &policy.transport)?,
             otp: Otp::new(
+                policy.context.otp.clone(),
                 None,
                 policy.otp_prompt.clone(),
                 &base.origin().ascii_serialization(),
@@ -169,7 +180,8 @@ impl Registry {
             id_token_bearer: false,
             user_agent,
             command,
-            timeout: policy.timeout.unwrap_or(DEFAULT_TIMEOUT),
+            timeout,
+            deadline: policy.deadline.unwrap_or_else(|| Instant::now() + timeout),
             retries: policy.retries.unwrap_or(retry::DEFAULT_RETRIES),
             allow_insecure: policy.allow_insecure,
             web_auth_timeout: policy.web_auth_timeout.unwrap_or(otp::DEFAULT_WEB_TIMEOUT),
@@ -184,6 +196,7 @@ impl Registry {
             self.secrets.add(secret);
         }
         self.otp = Otp::new(
+            self.otp.store(),
             otp,
             self.otp.prompt().cloned(),
             &self.base.origin().ascii_serialization(),
@@ -298,7 +311,10 @@ impl Registry {
     /// the request is not idempotent and the registry may already have acted on it. 2FA
     /// challenges are answered through the prompt, once per challenge.
     pub async fn try_send(&self, request: &ApiRequest) -> std::result::Result<Value, Failure> {
-        let budget = Budget::new(self.retries, self.timeout);
+        let budget = Budget {
+            retries: self.retries,
+            deadline: self.deadline,
+        };
         let idempotent = matches!(request.method, Method::GET | Method::HEAD | Method::DELETE);
         let mut retry = 0;
         let mut prompts = 0;
@@ -317,6 +333,7 @@ impl Registry {
             ambiguous |= failure.maybe_processed;
             if failure.error.code == Code::Otp && self.otp.prompt().is_some() && prompts < 2 {
                 let lock = self.otp.prompt_lock();
+                crate::activity::set("another call's 2FA prompt to be answered");
                 let _asking = lock.lock().await;
                 // Another call may have obtained a fresh OTP while this one waited its turn.
                 if self
@@ -398,8 +415,14 @@ impl Registry {
         if let Some(pacer) = &self.pacer {
             pacer.wait().await;
         }
+        crate::activity::set(format!("an answer to {} {}", context.method, context.url));
+        // Waiting for a socket counts against the budget like any other wait.
+        let socket = tokio::time::timeout_at(budget.deadline.into(), self.http.sockets.acquire());
+        let Ok(Ok(_socket)) = socket.await else {
+            return Err(Failure::fatal(self.timeout_error(&context)));
+        };
         let received = wire::perform(Attempt {
-            http: &self.http,
+            http: &self.http.client,
             method: request.method.clone(),
             url,
             headers: &headers,
@@ -523,6 +546,7 @@ impl Registry {
             )
         };
         let Some(web) = web else {
+            crate::activity::set("the onOtp callback to answer a one-time password");
             return prompt
                 .ask(Challenge::Otp)
                 .await?
@@ -533,6 +557,7 @@ impl Registry {
             auth_url: web.auth_url.clone(),
             done_url: web.done_url.clone(),
         };
+        crate::activity::set(format!("the web 2FA approval at {}", web.auth_url));
         let asked = prompt.ask(challenge);
         let polled = self.poll_done(&web.done_url);
         tokio::pin!(asked, polled);
@@ -558,10 +583,11 @@ impl Registry {
             )
         })?;
         let same_origin = url.origin() == self.base.origin();
-        let deadline = Instant::now() + self.web_auth_timeout;
+        let deadline = (Instant::now() + self.web_auth_timeout).min(self.deadline);
         loop {
             let mut request = self
                 .http
+                .client
                 .get(url.clone())
                 .header("user-agent", &self.user_agent.0)
                 .timeout(Duration::from_secs(30));
@@ -604,13 +630,25 @@ impl Registry {
                         .unwrap_or(Duration::from_secs(1))
                         .max(Duration::from_millis(100));
                     if Instant::now() + wait > deadline {
-                        return Err(Error::new(
-                            Code::Otp,
-                            format!(
-                                "The web approval was not completed within {} s.",
-                                self.web_auth_timeout.as_secs()
-                            ),
-                        ));
+                        return Err(if deadline == self.deadline {
+                            Error::new(
+                                Code::Timeout,
+                                format!(
+                                    "The call did not finish within timeoutMs ({} ms) while \
+                                     waiting for the web 2FA approval.",
+                                    self.timeout.as_millis()
+                                ),
+                            )
+                        } else {
+                            Error::new(
+                                Code::Otp,
+                                format!(
+                                    "The web approval was not completed within {} s \
+                                     (webAuthTimeoutMs).",
+                                    self.web_auth_timeout.as_secs()
+                                ),
+                            )
+                        });
                     }
                     tokio::time::sleep(wait).await;
                 }

@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use ring::digest;
@@ -35,20 +35,18 @@ pub trait OtpPrompt: Send + Sync {
     fn ask(&self, challenge: Challenge) -> Answer<'_>;
 }
 
-/// One prompt at a time per registry and account: concurrent calls that meet the same 2FA
-/// challenge wait for the first one's answer instead of asking again.
-fn prompt_locks() -> &'static Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>> {
-    static LOCKS: OnceLock<Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>> = OnceLock::new();
-    LOCKS.get_or_init(Default::default)
+/// The OTPs a client obtained, per registry and account, and one prompt lock per account:
+/// concurrent calls that meet the same 2FA challenge wait for the first one's answer instead of
+/// asking again.
+#[derive(Default)]
+pub struct OtpStore {
+    obtained: Mutex<HashMap<String, String>>,
+    prompt_locks: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
 }
 
-fn obtained() -> &'static Mutex<HashMap<String, String>> {
-    static OBTAINED: OnceLock<Mutex<HashMap<String, String>>> = OnceLock::new();
-    OBTAINED.get_or_init(Default::default)
-}
-
-#[derive(Clone, Default)]
+#[derive(Clone)]
 pub struct Otp {
+    store: Arc<OtpStore>,
     /// The caller's OTP, until the registry refuses it and the prompt supplies another.
     given: Arc<Mutex<Option<String>>>,
     prompt: Option<Arc<dyn OtpPrompt>>,
@@ -73,6 +71,7 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 
 impl Otp {
     pub fn new(
+        store: Arc<OtpStore>,
         given: Option<String>,
         prompt: Option<Arc<dyn OtpPrompt>>,
         origin: &str,
@@ -88,6 +87,7 @@ impl Otp {
                     .collect::<String>()
             });
         Otp {
+            store,
             given: Arc::new(Mutex::new(given)),
             prompt,
             key: format!("{origin} {}", account.unwrap_or_default()),
@@ -97,7 +97,11 @@ impl Otp {
     /// The OTP to send now: the caller's, else one obtained earlier for this registry and account.
     pub fn current(&self) -> Option<String> {
         self.given()
-            .or_else(|| lock(obtained()).get(&self.key).cloned())
+            .or_else(|| lock(&self.store.obtained).get(&self.key).cloned())
+    }
+
+    pub fn store(&self) -> Arc<OtpStore> {
+        self.store.clone()
     }
 
     pub fn given(&self) -> Option<String> {
@@ -110,19 +114,19 @@ impl Otp {
 
     /// The lock to hold while asking, shared by every call for this registry and account.
     pub fn prompt_lock(&self) -> Arc<tokio::sync::Mutex<()>> {
-        lock(prompt_locks())
+        lock(&self.store.prompt_locks)
             .entry(self.key.clone())
             .or_default()
             .clone()
     }
 
     pub fn remember(&self, otp: &str) {
-        lock(obtained()).insert(self.key.clone(), otp.to_string());
+        lock(&self.store.obtained).insert(self.key.clone(), otp.to_string());
     }
 
     /// The registry stopped accepting the OTP: the caller's, or the remembered one.
     pub fn forget(&self) {
         *lock(&self.given) = None;
-        lock(obtained()).remove(&self.key);
+        lock(&self.store.obtained).remove(&self.key);
     }
 }

@@ -1,51 +1,86 @@
-//! HTTP clients: one per registry origin and transport settings (proxy, certificates), shared by
-//! every call of the process, so connections are pooled and kept alive across calls and a bulk
-//! run pays for TLS once per host. Redirects are not followed here: `Registry` follows them
-//! itself, to decide which headers may go along.
+//! HTTP clients: one per registry origin and transport settings (proxy, certificates), owned by
+//! a [`crate::context::Context`] so a client's calls pool and keep alive their connections and a
+//! bulk run pays for TLS once per host. Each origin gets at most `max_sockets` requests in
+//! flight (npm's `maxsockets`, 15 by default); the others wait their turn. Redirects are not
+//! followed here: `Registry` follows them itself, to decide which headers may go along.
 
 use std::collections::HashMap;
-use std::sync::{Mutex, OnceLock};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use reqwest::{Certificate, Url};
+use tokio::sync::Semaphore;
 
 use crate::config::transport::TransportConfig;
 use crate::error::{Code, Error, Result};
 
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 const POOL_IDLE_TIMEOUT: Duration = Duration::from_secs(60);
+/// npm's default `maxsockets`: connections per origin.
+pub const DEFAULT_MAX_SOCKETS: usize = 15;
+/// Distinct origin and settings pairs kept; past this many the pool starts over, so a process
+/// that talks to ever new hosts does not grow without bound.
+const MAX_CLIENTS: usize = 32;
 
 type Key = (String, TransportConfig);
 
-/// The client for requests to `origin` with `config`, created on first use.
-pub fn client(origin: &Url, config: &TransportConfig) -> Result<reqwest::Client> {
-    static CLIENTS: OnceLock<Mutex<HashMap<Key, reqwest::Client>>> = OnceLock::new();
-    let key = (origin.origin().ascii_serialization(), config.clone());
-    let mut clients = CLIENTS
-        .get_or_init(Default::default)
-        .lock()
-        .unwrap_or_else(|e| e.into_inner());
-    if let Some(client) = clients.get(&key) {
-        return Ok(client.clone());
-    }
-    let client = build(config)?;
-    clients.insert(key, client.clone());
-    Ok(client)
+/// An HTTP client and the permits that bound its requests in flight.
+#[derive(Debug, Clone)]
+pub struct Pooled {
+    pub client: reqwest::Client,
+    pub sockets: Arc<Semaphore>,
 }
 
-/// A client for endpoints outside npm's configuration (CI providers' token endpoints, PyPI):
-/// system roots, no proxy.
-pub fn shared() -> Result<reqwest::Client> {
-    static DEFAULT: OnceLock<Url> = OnceLock::new();
-    let origin =
-        DEFAULT.get_or_init(|| Url::parse("https://default.invalid/").expect("a valid URL"));
-    client(
-        origin,
-        &TransportConfig {
-            strict_ssl: true,
-            ..TransportConfig::default()
-        },
-    )
+pub struct HttpPool {
+    clients: Mutex<HashMap<Key, Pooled>>,
+    max_sockets: usize,
+}
+
+impl Default for HttpPool {
+    fn default() -> Self {
+        HttpPool::new(DEFAULT_MAX_SOCKETS)
+    }
+}
+
+impl HttpPool {
+    pub fn new(max_sockets: usize) -> Self {
+        HttpPool {
+            clients: Mutex::default(),
+            max_sockets: max_sockets.max(1),
+        }
+    }
+
+    /// The client for requests to `origin` with `config`, created on first use.
+    pub fn client(&self, origin: &Url, config: &TransportConfig) -> Result<Pooled> {
+        let key = (origin.origin().ascii_serialization(), config.clone());
+        let mut clients = self.clients.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(pooled) = clients.get(&key) {
+            return Ok(pooled.clone());
+        }
+        if clients.len() >= MAX_CLIENTS {
+            clients.clear();
+        }
+        let pooled = Pooled {
+            client: build(config, self.max_sockets)?,
+            sockets: Arc::new(Semaphore::new(self.max_sockets)),
+        };
+        clients.insert(key, pooled.clone());
+        Ok(pooled)
+    }
+
+    /// The client for endpoints outside npm's configuration (CI providers' token endpoints,
+    /// PyPI): system roots, no proxy.
+    pub fn plain(&self) -> Result<reqwest::Client> {
+        let origin = Url::parse("https://plain.invalid/").expect("a valid URL");
+        self.client(
+            &origin,
+            &TransportConfig {
+                strict_ssl: true,
+                ..TransportConfig::default()
+            },
+        )
+        .map(|pooled| pooled.client)
+    }
 }
 
 fn certificates(pem: &[u8], what: &str) -> Result<Vec<Certificate>> {
@@ -60,7 +95,7 @@ fn certificates(pem: &[u8], what: &str) -> Result<Vec<Certificate>> {
         })
 }
 
-fn build(config: &TransportConfig) -> Result<reqwest::Client> {
+fn build(config: &TransportConfig, max_sockets: usize) -> Result<reqwest::Client> {
     // reqwest is built without a TLS provider of its own choosing; ring keeps the addon free of
     // OpenSSL and of aws-lc's C toolchain on every target. An error here only means another part
     // of the process installed a provider first, which is fine.
@@ -68,7 +103,9 @@ fn build(config: &TransportConfig) -> Result<reqwest::Client> {
     let mut builder = reqwest::Client::builder()
         .connect_timeout(CONNECT_TIMEOUT)
         .pool_idle_timeout(POOL_IDLE_TIMEOUT)
+        .pool_max_idle_per_host(max_sockets)
         .tcp_keepalive(Duration::from_secs(30))
+        .tcp_nodelay(true)
         .redirect(reqwest::redirect::Policy::none());
     let proxied = config.proxy.is_some()
         || config.env_https_proxy.is_some()

@@ -185,7 +185,12 @@ async fn add(
     call: &CallOptions,
 ) -> Result<AddOutcome> {
     let session = Session::open(call);
-    let mut prepared = prepare(provider, call.package.as_deref(), &input, &session.manifest)?;
+    let mut prepared = prepare(
+        provider,
+        call.package.as_deref(),
+        &input,
+        session.manifest(),
+    )?;
     let client = TrustClient::new(session.registry_for(&prepared.package)?);
     prepared
         .warnings

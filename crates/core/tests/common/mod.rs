@@ -5,9 +5,9 @@
 
 use std::path::Path;
 
-use trust_native::config::EnvVars;
-use trust_native::emulator::UserSeed;
-use trust_native::trust::{OptionValue, PublisherInput, Values};
+use trust_core::config::EnvVars;
+use trust_core::emulator::UserSeed;
+use trust_core::trust::{OptionValue, PublisherInput, Values};
 
 /// A user with 2FA and the given authenticator code.
 pub fn user(name: &str, token: &str, otp: &str) -> UserSeed {

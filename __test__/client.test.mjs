@@ -1,0 +1,181 @@
+// The binding as a caller meets it: TrustClient, strict options (unknown, mistyped, inherited),
+// one time budget per call whatever the server or onOtp does, AbortSignal, and state that
+// belongs to a client rather than to the process.
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { createServer } from 'node:net'
+import { ALICE, OTP, asAlice, isolateNpmConfig, project, rejection, startEmulator, tn, withCiEnv } from './helpers.mjs'
+
+let emulator
+
+beforeAll(async () => {
+  isolateNpmConfig()
+  emulator = await startEmulator()
+})
+afterAll(() => emulator.stop())
+beforeEach(() => {
+  emulator.seed({ packages: [{ name: 'widgets', maintainers: ['alice', 'no2fa', 'bot'] }] })
+  emulator.clearFaults()
+  emulator.clearRequests()
+})
+
+const github = { package: 'widgets', repository: 'acme/widgets', file: 'release.yml' }
+
+describe('strict options', () => {
+  it('refuses a misspelt option, names it and the option meant, and sends nothing', async () => {
+    const error = await rejection(tn.addGithubPublisher({ ...asAlice(emulator), ...github, enviroment: 'production' }))
+    expect(error).toMatchObject({ code: 'EINVALIDINPUT', field: 'enviroment' })
+    expect(error.message).toContain('Did you mean `environment`?')
+    const permission = await rejection(tn.addGithubPublisher({ ...asAlice(emulator), ...github, allowpublish: false }))
+    expect(permission).toMatchObject({ code: 'EINVALIDINPUT', field: 'allowpublish' })
+    expect(permission.message).toContain('Did you mean `allowPublish`?')
+    expect(emulator.requests()).toEqual([])
+    expect(emulator.publishers('widgets')).toEqual([])
+  })
+
+  it('refuses an option of the wrong type without showing its value', async () => {
+    const error = await rejection(tn.listPublishers({ ...asAlice(emulator), package: 'widgets', otp: 24681357 }))
+    expect(error).toMatchObject({ code: 'EINVALIDINPUT', field: 'otp' })
+    expect(error.message).toBe('Option `otp` must be a string, not a number.')
+    expect(JSON.stringify({ ...error, message: error.message })).not.toContain('24681357')
+    const timeout = await rejection(tn.listPublishers({ ...asAlice(emulator), timeoutMs: -5 }))
+    expect(timeout).toMatchObject({ code: 'EINVALIDINPUT', field: 'timeoutMs' })
+    expect(emulator.requests()).toEqual([])
+  })
+
+  it('ignores inherited properties: a polluted prototype does not choose where the token goes', async () => {
+    const evil = await startEmulator()
+    const cwd = project({ name: 'widgets' }, `registry=${emulator.url}\n`)
+    Object.prototype.registry = evil.url
+    try {
+      const options = { token: ALICE, otp: OTP, cwd }
+      expect(await tn.listPublishers(options)).toEqual([])
+      expect(await new tn.TrustClient({ token: ALICE, otp: OTP, cwd }).listPublishers()).toEqual([])
+    } finally {
+      delete Object.prototype.registry
+      evil.stop()
+    }
+    expect(evil.requests()).toEqual([])
+    expect(emulator.requests().map((r) => r.path)).toEqual(['/-/package/widgets/trust', '/-/package/widgets/trust'])
+  })
+
+  it('refuses unknown client options when the client is created', () => {
+    let error
+    try {
+      new tn.TrustClient({ registy: emulator.url })
+    } catch (e) {
+      error = e
+    }
+    expect(error).toMatchObject({ code: 'EINVALIDINPUT', field: 'registy' })
+    expect(error.message).toContain('Did you mean `registry`?')
+  })
+})
+
+describe('TrustClient', () => {
+  it('uses its defaults, lets a call override them, and reads its own env', async () => {
+    const client = new tn.TrustClient({ registry: emulator.url, otp: OTP, env: { NPM_TOKEN: ALICE } })
+    const added = await client.addGithubPublisher(github)
+    expect(await client.listPublishers({ package: 'widgets' })).toEqual([added.publisher])
+    const wrongOtp = await rejection(client.listPublishers({ package: 'widgets', otp: '000000' }))
+    expect(wrongOtp.code).toBe('EOTP')
+    expect(emulator.requests().every((r) => r.headers.authorization === `Bearer ${ALICE}`)).toBe(true)
+  })
+
+  it('keeps OTPs it obtained to itself', async () => {
+    const asked = []
+    const first = new tn.TrustClient({ registry: emulator.url, token: ALICE, onOtp: (c) => (asked.push(c.type), OTP) })
+    await first.listPublishers({ package: 'widgets' })
+    await first.listPublishers({ package: 'widgets' })
+    expect(asked).toHaveLength(1)
+    const second = new tn.TrustClient({ registry: emulator.url, token: ALICE })
+    expect((await rejection(second.listPublishers({ package: 'widgets' }))).code).toBe('EOTP')
+  })
+})
+
+describe('one time budget per call', () => {
+  it('ends a call to a silent registry by timeoutMs and says what it waited for', async () => {
+    emulator.injectFault({ kind: 'latency', ms: 60_000 })
+    const started = Date.now()
+    const error = await rejection(tn.listPublishers(asAlice(emulator, { package: 'widgets', timeoutMs: 300, retries: 5 })))
+    expect(error.code).toBe('ETIMEDOUT')
+    expect(error.message).toContain('/-/package/widgets/trust')
+    // Far below the fault's minute, whatever the machine's speed.
+    expect(Date.now() - started).toBeLessThan(30_000)
+  })
+
+  it('ends a call whose onOtp never answers, and later calls are not blocked by it', async () => {
+    const never = () => new Promise(() => {})
+    const client = new tn.TrustClient({ registry: emulator.url, token: ALICE, timeoutMs: 300 })
+    // A wrong code makes the registry ask for another; the prompt never gives one.
+    const error = await rejection(client.listPublishers({ package: 'widgets', otp: '000000', onOtp: never }))
+    expect(error.code).toBe('ETIMEDOUT')
+    expect(error.message).toContain('onOtp')
+    // The same account, the same client: the abandoned prompt holds nothing.
+    expect(await client.listPublishers({ package: 'widgets', otp: '000000', onOtp: () => OTP, timeoutMs: 30_000 })).toEqual([])
+    // A web approval that never comes ends the same way (a new client: this one now has an OTP).
+    const fresh = new tn.TrustClient({ registry: emulator.url, token: ALICE, timeoutMs: 300 })
+    const web = await rejection(fresh.listPublishers({ package: 'widgets', onOtp: never }))
+    expect(web.code).toBe('ETIMEDOUT')
+  })
+
+  it('bounds the id_token request of exchangeToken', async () => {
+    // A CI token endpoint that accepts connections and never answers.
+    const silent = createServer(() => {})
+    await new Promise((resolve) => silent.listen(0, '127.0.0.1', resolve))
+    const url = `http://127.0.0.1:${silent.address().port}/token`
+    const cwd = project({ name: 'widgets' })
+    try {
+      const error = await withCiEnv(
+        { CI: 'true', GITHUB_ACTIONS: 'true', ACTIONS_ID_TOKEN_REQUEST_URL: url, ACTIONS_ID_TOKEN_REQUEST_TOKEN: 'request-token' },
+        () => rejection(tn.exchangeToken({ registry: emulator.url, cwd, timeoutMs: 300 })),
+      )
+      expect(error.code).toBe('ETIMEDOUT')
+      expect(error.message).toContain('id_token')
+      expect(error.message).not.toContain('request-token')
+    } finally {
+      silent.close()
+    }
+  })
+})
+
+describe('AbortSignal', () => {
+  it('rejects at once with an aborted signal and sends nothing', async () => {
+    const error = await rejection(tn.listPublishers(asAlice(emulator, { package: 'widgets', signal: AbortSignal.abort() })))
+    expect(error.code).toBe('EABORTED')
+    expect(emulator.requests()).toEqual([])
+  })
+
+  it('aborts a call in flight', async () => {
+    const controller = new AbortController()
+    // The registry asks for an OTP; the prompt aborts instead of answering.
+    const onOtp = () => {
+      controller.abort()
+      return new Promise(() => {})
+    }
+    const error = await rejection(
+      tn.addGithubPublisher({ registry: emulator.url, token: ALICE, ...github, onOtp, signal: controller.signal }),
+    )
+    expect(error.code).toBe('EABORTED')
+    expect(error.message).toContain('may or may not have reached the registry')
+  })
+
+  it('stops an applyTrust run', async () => {
+    const client = new tn.TrustClient({ registry: emulator.url, token: ALICE, otp: OTP })
+    const plan = await client.planTrust([{ type: 'github', ...github }])
+    const controller = new AbortController()
+    controller.abort()
+    const error = await rejection(client.applyTrust(plan, { signal: controller.signal }))
+    expect(error.code).toBe('EABORTED')
+    expect(emulator.publishers('widgets')).toEqual([])
+  })
+
+  it('does not collect listeners on a signal shared by many calls', async () => {
+    const controller = new AbortController()
+    const client = new tn.TrustClient({ registry: emulator.url, token: ALICE, otp: OTP })
+    let listeners = 0
+    const { addEventListener, removeEventListener } = controller.signal
+    controller.signal.addEventListener = function (...args) { listeners++; return addEventListener.apply(this, args) }
+    controller.signal.removeEventListener = function (...args) { listeners--; return removeEventListener.apply(this, args) }
+    for (let i = 0; i < 5; i++) await client.listPublishers({ package: 'widgets', signal: controller.signal })
+    expect(listeners).toBe(0)
+  })
+})

@@ -1,0 +1,19 @@
+//! trust-native's core: npm trusted publishing in Rust, with no knowledge of Node.js. The
+//! binding crate at the repository root is the only place that knows napi; Cargo keeps it that
+//! way, since this crate does not depend on napi.
+
+pub mod activity;
+pub mod bulk;
+pub mod config;
+pub mod context;
+pub mod emulator;
+pub mod error;
+pub mod oidc;
+pub mod package;
+pub mod registry;
+pub mod repository;
+pub mod session;
+pub mod trust;
+
+#[cfg(test)]
+mod fuzz;

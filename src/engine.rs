@@ -1,0 +1,426 @@
+//! The engine behind `TrustClient` and the free functions: the options every call shares, the
+//! environment snapshot, the per-operation time budget, `AbortSignal`s, and running core
+//! futures on napi's tokio runtime.
+//!
+//! A `TrustClient` owns an [`Engine`] with its defaults, a snapshot of the environment taken on
+//! the JS thread when it was created (or the `env` it was given), its own connections, OTPs and
+//! prompt locks (a core `Context`), and the npm config it has read. The free functions use an
+//! engine that snapshots `process.env` at each call and reads npm config anew, with connections
+//! and OTPs shared by the free functions of this Node.js instance.
+
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use napi::bindgen_prelude::*;
+use napi::{JsValue, ValueType};
+
+use crate::js::js_error;
+use crate::options::Options;
+use crate::prompt;
+use trust_core::activity;
+use trust_core::config::EnvVars;
+use trust_core::context::{Context, ProjectCache};
+use trust_core::error::{Code, Error as CoreError, Result as CoreResult};
+use trust_core::registry::otp::OtpPrompt;
+use trust_core::registry::{HttpPool, Policy, DEFAULT_MAX_SOCKETS, DEFAULT_TIMEOUT};
+use trust_core::session::CallOptions;
+
+/// Time a call gets past its deadline before the engine stops waiting for it, so that the core's
+/// own, more specific timeout errors win the race when they fire at the deadline.
+const GRACE: Duration = Duration::from_millis(50);
+
+/// Options a client sets for all its calls; a call's own options win.
+#[derive(Clone, Default)]
+pub struct Defaults {
+    pub registry: Option<String>,
+    pub token: Option<String>,
+    pub otp: Option<String>,
+    pub cwd: Option<PathBuf>,
+    pub timeout_ms: Option<u32>,
+    pub retries: Option<u32>,
+    pub allow_insecure: Option<bool>,
+    pub web_auth_timeout_ms: Option<u32>,
+    pub on_otp: Option<Arc<dyn OtpPrompt>>,
+}
+
+impl Defaults {
+    /// Reads the options a client and a call both accept.
+    pub fn read(o: &mut Options) -> CoreResult<Self> {
+        let on_otp = match o.function("onOtp")? {
+            Some(callback) => Some(prompt::from_function(callback).map_err(|_| {
+                CoreError::invalid_input("onOtp", "Option `onOtp` cannot be called.")
+            })?),
+            None => None,
+        };
+        Ok(Defaults {
+            registry: o.string("registry")?,
+            token: o.string("token")?,
+            otp: o.string("otp")?,
+            cwd: o.string("cwd")?.map(PathBuf::from),
+            timeout_ms: o.count("timeoutMs")?,
+            retries: o.count("retries")?,
+            allow_insecure: o.boolean("allowInsecure")?,
+            web_auth_timeout_ms: o.count("webAuthTimeoutMs")?,
+            on_otp,
+        })
+    }
+
+    /// `self` with `call`'s values where it has them.
+    fn overridden_by(&self, call: Defaults) -> Defaults {
+        Defaults {
+            registry: call.registry.or_else(|| self.registry.clone()),
+            token: call.token.or_else(|| self.token.clone()),
+            otp: call.otp.or_else(|| self.otp.clone()),
+            cwd: call.cwd.or_else(|| self.cwd.clone()),
+            timeout_ms: call.timeout_ms.or(self.timeout_ms),
+            retries: call.retries.or(self.retries),
+            allow_insecure: call.allow_insecure.or(self.allow_insecure),
+            web_auth_timeout_ms: call.web_auth_timeout_ms.or(self.web_auth_timeout_ms),
+            on_otp: call.on_otp.or_else(|| self.on_otp.clone()),
+        }
+    }
+}
+
+/// How an operation's `timeoutMs` applies.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Budget {
+    /// Everything the call does ends by `timeoutMs`.
+    Whole,
+    /// A bulk run: `timeoutMs` bounds each package's work; `signal` bounds the run.
+    PerPackage,
+}
+
+pub struct Engine {
+    defaults: Defaults,
+    /// The client's environment; `None` for the free functions, which read `process.env` at
+    /// each call.
+    env: Option<EnvVars>,
+    context: Arc<Context>,
+    /// npm config read by earlier calls; only with a fixed `env`.
+    projects: Option<Arc<ProjectCache>>,
+    node_version: Option<String>,
+}
+
+/// A call ready to run: the core's options, and how to bound and abort it.
+pub struct Call<'env> {
+    pub options: CallOptions,
+    budget: Option<Duration>,
+    signal: Option<Object<'env>>,
+}
+
+impl Call<'_> {
+    /// A call with no registry options, budget or signal: local work such as reading files.
+    pub fn detached() -> Call<'static> {
+        Call {
+            options: CallOptions::default(),
+            budget: None,
+            signal: None,
+        }
+    }
+}
+
+impl Engine {
+    /// A client's engine: its defaults and environment are fixed from now on.
+    pub fn client(
+        env: &Env,
+        defaults: Defaults,
+        vars: Option<EnvVars>,
+        max_sockets: Option<u32>,
+    ) -> CoreResult<Engine> {
+        let vars = match vars {
+            Some(vars) => vars,
+            None => process_env(env)?,
+        };
+        let max_sockets = max_sockets.map_or(DEFAULT_MAX_SOCKETS, |n| n as usize);
+        Ok(Engine {
+            defaults,
+            env: Some(vars),
+            context: Arc::new(Context::with_pool(HttpPool::new(max_sockets))),
+            projects: Some(Arc::default()),
+            node_version: node_version(env),
+        })
+    }
+
+    /// The engine of the free functions of this Node.js instance.
+    pub fn free(env: &Env) -> Engine {
+        Engine {
+            defaults: Defaults::default(),
+            env: None,
+            context: shared_context(env),
+            projects: None,
+            node_version: node_version(env),
+        }
+    }
+
+    /// The environment a call reads: the client's, or `process.env` now.
+    pub fn env_vars(&self, env: &Env) -> CoreResult<EnvVars> {
+        match &self.env {
+            Some(vars) => Ok(vars.clone()),
+            None => process_env(env),
+        }
+    }
+
+    pub fn context(&self) -> Arc<Context> {
+        self.context.clone()
+    }
+
+    /// Reads a registry call's options (the client's options, `package`, `dryRun` and
+    /// `signal`) over the client's defaults.
+    pub fn call<'env>(
+        &self,
+        env: &Env,
+        o: &mut Options<'env>,
+        budget: Budget,
+    ) -> CoreResult<Call<'env>> {
+        let given = Defaults::read(o)?;
+        let package = o.string("package")?;
+        let dry_run = o.boolean("dryRun")?.unwrap_or(false);
+        let mut call = self.bare_call(env, o, given, budget)?;
+        call.options.package = package;
+        call.options.dry_run = dry_run;
+        Ok(call)
+    }
+
+    /// A call with these options (already read) and `signal` (read here).
+    pub fn bare_call<'env>(
+        &self,
+        env: &Env,
+        o: &mut Options<'env>,
+        given: Defaults,
+        budget: Budget,
+    ) -> CoreResult<Call<'env>> {
+        let signal = o.object("signal")?;
+        let d = self.defaults.overridden_by(given);
+        let timeout = d
+            .timeout_ms
+            .map_or(DEFAULT_TIMEOUT, |ms| Duration::from_millis(ms.into()));
+        let whole = budget == Budget::Whole;
+        let options = CallOptions {
+            package: None,
+            registry: d.registry,
+            token: d.token,
+            otp: d.otp,
+            cwd: d.cwd,
+            dry_run: false,
+            node_version: self.node_version.clone(),
+            env: Some(self.env_vars(env)?),
+            projects: self.projects.clone(),
+            policy: Policy {
+                timeout: Some(timeout),
+                deadline: whole.then(|| Instant::now() + timeout),
+                retries: d.retries,
+                allow_insecure: d.allow_insecure.unwrap_or(false),
+                otp_prompt: d.on_otp,
+                web_auth_timeout: d
+                    .web_auth_timeout_ms
+                    .map(|ms| Duration::from_millis(ms.into())),
+                context: self.context.clone(),
+                ..Policy::default()
+            },
+        };
+        Ok(Call {
+            options,
+            budget: whole.then_some(timeout),
+            signal,
+        })
+    }
+}
+
+/// Runs `op` on the tokio runtime within the call's budget and signal, and settles a Promise
+/// with `finish` of its result, or rejects it with the core error as a JS `Error`.
+pub fn spawn<'env, T, J, Op, Fut, Finish>(
+    env: &'env Env,
+    call: CoreResult<Call<'env>>,
+    op: Op,
+    finish: Finish,
+) -> napi::Result<PromiseRaw<'env, J>>
+where
+    T: Send + 'static,
+    J: ToNapiValue + 'static,
+    Op: FnOnce(CallOptions) -> Fut,
+    Fut: std::future::Future<Output = CoreResult<T>> + Send + 'static,
+    Finish: FnOnce(&Env, T) -> napi::Result<J> + 'static,
+{
+    let (call, abort) = match call.and_then(|call| {
+        let abort = call.signal.map(|s| Abort::listen(env, &s)).transpose()?;
+        Ok((call.options, call.budget, abort))
+    }) {
+        Ok((options, budget, abort)) => ((options, budget), abort),
+        Err(error) => return rejected(env, error),
+    };
+    let (options, budget) = call;
+    let (aborted, listener) = match abort {
+        Some(abort) => (Some(abort.notify), Some(abort.listener)),
+        None => (None, None),
+    };
+    let activity = Arc::new(Mutex::new(String::new()));
+    let work = activity::track(activity.clone(), op(options));
+    let future = async move {
+        let bounded = async {
+            match budget {
+                Some(budget) => {
+                    let deadline = tokio::time::Instant::now() + budget + GRACE;
+                    match tokio::time::timeout_at(deadline, work).await {
+                        Ok(result) => result,
+                        Err(_) => Err(timed_out(budget, &activity)),
+                    }
+                }
+                None => work.await,
+            }
+        };
+        let result = match aborted {
+            Some(notify) => tokio::select! {
+                result = bounded => result,
+                _ = notify.notified() => Err(aborted_error()),
+            },
+            None => bounded.await,
+        };
+        Ok(result)
+    };
+    env.spawn_future_with_callback(future, move |env, result| {
+        if let Some(listener) = listener {
+            listener.remove(env);
+        }
+        match result {
+            Ok(value) => finish(env, value),
+            Err(error) => Err(js_error(env, error)),
+        }
+    })
+}
+
+/// A Promise rejected with `error`, for calls refused before they start.
+pub fn rejected<'env, J: ToNapiValue + 'static>(
+    env: &'env Env,
+    error: CoreError,
+) -> napi::Result<PromiseRaw<'env, J>> {
+    env.spawn_future_with_callback(async move { Ok(error) }, |env, error| {
+        Err::<J, _>(js_error(env, error))
+    })
+}
+
+fn timed_out(budget: Duration, activity: &Mutex<String>) -> CoreError {
+    let waiting = activity.lock().map(|a| a.clone()).unwrap_or_default();
+    let waiting = if waiting.is_empty() {
+        String::new()
+    } else {
+        format!(" while waiting for {waiting}")
+    };
+    CoreError::new(
+        Code::Timeout,
+        format!(
+            "The call did not finish within timeoutMs ({} ms){waiting}. Raise `timeoutMs` if \
+             the registry or your network is slow.",
+            budget.as_millis()
+        ),
+    )
+}
+
+fn aborted_error() -> CoreError {
+    CoreError::new(
+        Code::Aborted,
+        "The call was aborted (its `signal`). A change it was sending may or may not have \
+         reached the registry: list the publishers to see where things stand.",
+    )
+}
+
+/// An `abort` listener on a caller's `AbortSignal`, removed when the call settles so a signal
+/// shared by many calls does not collect listeners.
+struct Abort {
+    notify: Arc<tokio::sync::Notify>,
+    listener: Listener,
+}
+
+struct Listener {
+    signal: ObjectRef<false>,
+    function: ObjectRef<false>,
+}
+
+impl Abort {
+    fn listen(env: &Env, signal: &Object) -> CoreResult<Abort> {
+        let not_a_signal =
+            || CoreError::invalid_input("signal", "Option `signal` must be an AbortSignal.");
+        let aborted: Unknown = signal
+            .get_named_property("aborted")
+            .map_err(|_| not_a_signal())?;
+        if !matches!(aborted.get_type(), Ok(ValueType::Boolean)) {
+            return Err(not_a_signal());
+        }
+        // SAFETY: the type was checked just above.
+        if unsafe { aborted.cast::<bool>() }.unwrap_or(false) {
+            return Err(aborted_error());
+        }
+        let notify = Arc::new(tokio::sync::Notify::new());
+        let wake = notify.clone();
+        let build = || -> napi::Result<Listener> {
+            let function = env.create_function_from_closure::<(), (), _>("onAbort", move |_| {
+                // `notify_one` keeps a permit: an abort before the call awaits still counts.
+                wake.notify_one();
+                Ok(())
+            })?;
+            let add: Function<FnArgs<(&str, Unknown)>, Unknown> =
+                signal.get_named_property("addEventListener")?;
+            add.apply(signal, ("abort", function.to_unknown()).into())?;
+            Ok(Listener {
+                signal: signal.create_ref()?,
+                function: function.to_unknown().coerce_to_object()?.create_ref()?,
+            })
+        };
+        let listener = build().map_err(|_| not_a_signal())?;
+        Ok(Abort { notify, listener })
+    }
+}
+
+impl Listener {
+    fn remove(self, env: &Env) {
+        let remove = || -> napi::Result<()> {
+            let signal = self.signal.get_value(env)?;
+            let function = self.function.get_value(env)?;
+            let remove: Function<FnArgs<(&str, Object)>, Unknown> =
+                signal.get_named_property("removeEventListener")?;
+            remove.apply(signal, ("abort", function).into())?;
+            Ok(())
+        };
+        let _ = remove();
+        let _ = self.signal.unref(env);
+        let _ = self.function.unref(env);
+    }
+}
+
+/// `process.env`, read on the JS thread: the core never reads the process environment itself,
+/// which would race with JS code setting variables.
+pub fn process_env(env: &Env) -> CoreResult<EnvVars> {
+    let read = || -> napi::Result<EnvVars> {
+        let process: Object = env.get_global()?.get_named_property("process")?;
+        let vars: Object = process.get_named_property("env")?;
+        let names = Object::keys(&vars)?;
+        let mut snapshot = EnvVars::default();
+        for name in names {
+            let value: Unknown = vars.get_named_property(&name)?;
+            if let Ok(ValueType::String) = value.get_type() {
+                // SAFETY: the type was checked just above.
+                snapshot.set(&name, &unsafe { value.cast::<String>() }?);
+            }
+        }
+        Ok(snapshot)
+    };
+    read().map_err(|_| CoreError::new(Code::InvalidInput, "process.env cannot be read."))
+}
+
+/// The context the free functions of this Node.js instance share (worker threads each have
+/// their own).
+fn shared_context(env: &Env) -> Arc<Context> {
+    if let Ok(Some(context)) = env.get_instance_data::<Arc<Context>>() {
+        return context.clone();
+    }
+    let context = Arc::new(Context::default());
+    let _ = env.set_instance_data(context.clone(), (), |_| {});
+    context
+}
+
+/// `vX.Y.Z` of the running Node.js, for the user agent.
+fn node_version(env: &Env) -> Option<String> {
+    env.get_node_version()
+        .ok()
+        .map(|v| format!("v{}.{}.{}", v.major, v.minor, v.patch))
+}
