@@ -118,3 +118,17 @@ where
         },
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use trust_core::error::Code;
+
+    /// The TypeScript union of codes (the index.d.ts header) names every code the core has.
+    #[test]
+    fn declared_error_codes_are_the_core_codes() {
+        let declared = include_str!("errors.d.ts");
+        for name in Code::names() {
+            assert!(declared.contains(&format!("'{name}'")), "{name} is not in errors.d.ts");
+        }
+    }
+}

@@ -72,6 +72,11 @@ impl Code {
         }
     }
 
+    /// The spelling of every named code (HTTP codes are `E` and the status).
+    pub fn names() -> impl Iterator<Item = &'static str> {
+        NAMES.iter().map(|(_, name)| *name)
+    }
+
     /// The code spelled `name` (`EOTP`, `E404`), if it is one.
     pub fn parse(name: &str) -> Option<Code> {
         NAMES
