@@ -58,14 +58,23 @@ pub async fn apply_trust(
     let total = plan.entries.len();
     let limit = Arc::new(Semaphore::new(concurrency.max(1)));
     let mut work = JoinSet::new();
-    let mut results: Vec<Option<ApplyResult>> = vec![None; total];
+    let mut outcomes = Outcomes {
+        done: 0,
+        results: vec![None; total],
+        on_progress,
+    };
     for (index, entry) in plan.entries.iter().cloned().enumerate() {
+        // A task starts only when it may run, so a large plan does not hold a client per
+        // package while it waits.
+        let turn = limit.clone().acquire_owned().await;
+        while let Some(finished) = work.try_join_next() {
+            outcomes.record(finished)?;
+        }
         let client = PackageName::parse(&entry.package)
             .and_then(|p| session.registry_for(&p).map(|r| (p, TrustClient::new(r))));
-        let limit = limit.clone();
         let secrets = call.secrets();
         work.spawn(async move {
-            let _turn = limit.acquire_owned().await;
+            let _turn = turn;
             let result = match client {
                 Ok((package, client)) => apply_one(&client, &package, entry).await,
                 Err(error) => result_of(entry, Err(error), vec![]),
@@ -73,21 +82,37 @@ pub async fn apply_trust(
             (index, scrub(result, &secrets))
         });
     }
-    let mut done = 0;
     while let Some(finished) = work.join_next().await {
+        outcomes.record(finished)?;
+    }
+    Ok(outcomes.results.into_iter().flatten().collect())
+}
+
+/// The results so far, reported as they come.
+struct Outcomes {
+    done: usize,
+    results: Vec<Option<ApplyResult>>,
+    on_progress: Option<OnProgress>,
+}
+
+impl Outcomes {
+    fn record(
+        &mut self,
+        finished: std::result::Result<(usize, ApplyResult), tokio::task::JoinError>,
+    ) -> Result<()> {
         let (index, result) = finished
             .map_err(|e| Error::new(Code::Network, format!("An apply task failed: {e}")))?;
-        done += 1;
-        if let Some(report) = &on_progress {
+        self.done += 1;
+        if let Some(report) = &self.on_progress {
             report(Progress {
-                done,
-                total,
+                done: self.done,
+                total: self.results.len(),
                 result: result.clone(),
             });
         }
-        results[index] = Some(result);
+        self.results[index] = Some(result);
+        Ok(())
     }
-    Ok(results.into_iter().flatten().collect())
 }
 
 fn scrub(mut result: ApplyResult, secrets: &crate::error::Secrets) -> ApplyResult {

@@ -105,35 +105,52 @@ pub async fn plan_trust(
                 continue;
             }
         };
+        // A task starts only when it may run: ten thousand waiting tasks, each with its client,
+        // would hold memory for nothing.
+        let turn = limit.clone().acquire_owned().await;
+        while let Some(read) = reads.try_join_next() {
+            record(read, &mut entries, call)?;
+        }
         let client = TrustClient::new(session.registry_for(&spec.prepared.package)?);
-        let limit = limit.clone();
         reads.spawn(async move {
-            let _turn = limit.acquire_owned().await;
+            let _turn = turn;
             let current = client.list(&spec.prepared.package).await;
             (index, spec, current)
         });
     }
     while let Some(read) = reads.join_next().await {
-        let (index, spec, current) = read.map_err(|e| {
-            Error::new(
-                crate::error::Code::Network,
-                format!("A planning task failed: {e}"),
-            )
-        })?;
-        let package = spec.package().to_string();
-        entries[index] = Some(match current {
-            Ok(current) => PlanEntry {
-                action: action_for(spec.body(), &current),
-                desired: Some(spec.body().clone()),
-                desired_options: options_of(spec.body()),
-                current,
-                error: None,
-                package,
-            },
-            Err(error) => failed(package, &error.scrubbed(&call.secrets())),
-        });
+        record(read, &mut entries, call)?;
     }
     Ok(Plan {
         entries: entries.into_iter().flatten().collect(),
     })
+}
+
+type Read = (usize, TrustSpec, Result<Vec<Publisher>>);
+
+/// Stores a finished read as its entry.
+fn record(
+    read: std::result::Result<Read, tokio::task::JoinError>,
+    entries: &mut [Option<PlanEntry>],
+    call: &CallOptions,
+) -> Result<()> {
+    let (index, spec, current) = read.map_err(|e| {
+        Error::new(
+            crate::error::Code::Network,
+            format!("A planning task failed: {e}"),
+        )
+    })?;
+    let package = spec.package().to_string();
+    entries[index] = Some(match current {
+        Ok(current) => PlanEntry {
+            action: action_for(spec.body(), &current),
+            desired: Some(spec.body().clone()),
+            desired_options: options_of(spec.body()),
+            current,
+            error: None,
+            package,
+        },
+        Err(error) => failed(package, &error.scrubbed(&call.secrets())),
+    });
+    Ok(())
 }
