@@ -256,7 +256,9 @@ where
     };
     let activity = Arc::new(Mutex::new(String::new()));
     let work = activity::track(activity.clone(), op(options));
-    let future = async move {
+    // Boxed: the future is moved into the runtime's task, and a pointer moves cheaper than the
+    // whole state machine.
+    let future = Box::pin(async move {
         let bounded = async {
             match budget {
                 Some(budget) => {
@@ -277,7 +279,7 @@ where
             None => bounded.await,
         };
         Ok(result)
-    };
+    });
     env.spawn_future_with_callback(future, move |env, result| {
         if let Some(listener) = listener {
             listener.remove(env);

@@ -12,6 +12,7 @@ pub mod write;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use reqwest::Url;
 
@@ -20,22 +21,23 @@ use crate::package::{npm_prefix, PackageName};
 
 pub const DEFAULT_REGISTRY: &str = "https://registry.npmjs.org/";
 
-/// Environment variables, passed in rather than read ad hoc so tests can control them.
+/// Environment variables, passed in rather than read ad hoc so tests can control them. Shared:
+/// every call of a client clones its snapshot.
 #[derive(Debug, Clone, Default)]
-pub struct EnvVars(HashMap<String, String>);
+pub struct EnvVars(Arc<HashMap<String, String>>);
 
 impl EnvVars {
     pub fn from_process() -> Self {
-        EnvVars(std::env::vars().collect())
+        EnvVars(Arc::new(std::env::vars().collect()))
     }
 
     pub fn from_pairs<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Self {
-        EnvVars(
+        EnvVars(Arc::new(
             pairs
                 .into_iter()
                 .map(|(k, v)| (k.into(), v.into()))
                 .collect(),
-        )
+        ))
     }
 
     pub fn get(&self, name: &str) -> Option<String> {
@@ -48,7 +50,7 @@ impl EnvVars {
     }
 
     pub fn set(&mut self, name: &str, value: &str) {
-        self.0.insert(name.into(), value.into());
+        Arc::make_mut(&mut self.0).insert(name.into(), value.into());
     }
 
     fn home(&self) -> Option<PathBuf> {

@@ -17,8 +17,44 @@ use serde::Serialize;
 use super::{NpmConfig, Source};
 use crate::error::{Error, Result};
 
-/// A PEM bundle, shared: every client lookup of a run clones the transport settings.
-pub type Pem = Arc<[u8]>;
+/// A PEM bundle, shared: every client lookup of a run clones the transport settings. The
+/// system bundle in `NODE_EXTRA_CA_CERTS` is hundreds of kilobytes, and the settings are a
+/// connection-pool key looked up on every request: hashing samples the bundle (length and both
+/// ends) instead of reading it all, and equality compares the bytes only when the two are not
+/// the same allocation.
+#[derive(Debug, Clone)]
+pub struct Pem(Arc<[u8]>);
+
+impl Pem {
+    pub fn from(bytes: impl Into<Arc<[u8]>>) -> Pem {
+        Pem(bytes.into())
+    }
+}
+
+impl std::ops::Deref for Pem {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+impl PartialEq for Pem {
+    fn eq(&self, other: &Pem) -> bool {
+        Arc::ptr_eq(&self.0, &other.0) || self.0 == other.0
+    }
+}
+
+impl Eq for Pem {}
+
+impl std::hash::Hash for Pem {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        const SAMPLE: usize = 64;
+        let bytes = &self.0[..];
+        state.write_usize(bytes.len());
+        state.write(&bytes[..bytes.len().min(SAMPLE)]);
+        state.write(&bytes[bytes.len().saturating_sub(SAMPLE)..]);
+    }
+}
 
 /// Everything that decides which HTTP client a request needs. Equal settings share a client.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
