@@ -78,17 +78,34 @@ export declare const __napiBindingTarget: 'native' | 'wasm32-wasi' | 'wasm32-was
  *
  * @example
  * ```js
+ * const { startProxy, listPublishers } = require('trust-native')
  * const proxy = await startProxy()
- * await listPublishers({ registry, token, otp, cwd }) // with `proxy=${proxy.url}` in cwd's .npmrc
- * console.log(proxy.requests()) // [ 'GET http://127.0.0.1:4873/-/package/x/trust' ]
+ * process.env.npm_config_proxy = proxy.url // or `proxy=` in the project's .npmrc
+ * await listPublishers({ registry: emulator.url, token: 'alice-token', otp: '123456', package: 'widgets' })
+ * console.log(proxy.requests()) // [ 'GET http://127.0.0.1:41234/-/package/widgets/trust' ]
  * proxy.stop()
  * ```
  */
 export declare class LoopbackProxy {
   /** `http://127.0.0.1:PORT`, for `HTTPS_PROXY` or npm's `proxy`. */
   get url(): string
-  /** Request lines received: `CONNECT 127.0.0.1:4873`, `GET http://127.0.0.1:4873/path`. */
+  /**
+   * Request lines received: `CONNECT 127.0.0.1:4873`, `GET http://127.0.0.1:4873/path`.
+   *
+   * @example
+   * ```js
+   * console.log(proxy.requests()) // [ 'CONNECT registry.npmjs.org:443' ]
+   * ```
+   */
   requests(): Array<string>
+  /**
+   * Stops the proxy and closes its connections.
+   *
+   * @example
+   * ```js
+   * proxy.stop()
+   * ```
+   */
   stop(): void
 }
 
@@ -98,6 +115,7 @@ export declare class LoopbackProxy {
  *
  * @example
  * ```js
+ * const { startEmulator } = require('trust-native')
  * const emulator = await startEmulator({ users: [{ name: 'ci', token: 't' }], packages: [{ name: 'p', maintainers: ['ci'] }] })
  * emulator.injectFault({ kind: 'status', status: 503, times: 1 })
  * // ... run your release script with registry: emulator.url ...
@@ -113,6 +131,11 @@ export declare class RegistryEmulator {
   /**
    * Replaces a user's authenticator code: the old one is refused from now on, as an expired
    * TOTP code is.
+   *
+   * @example
+   * ```js
+   * emulator.setOtp('alice', '654321') // '123456' is refused from now on
+   * ```
    */
   setOtp(user: string, otp: string): void
   /** The audience npm requests id_tokens for when publishing here: `npm:127.0.0.1`. */
@@ -122,37 +145,122 @@ export declare class RegistryEmulator {
    * `workflow_ref` follows `repository`, GitLab's `ci_config_ref_uri` follows
    * `project_path`), for `audience` (default: `npmAudience`), valid `expiresIn` seconds
    * (default 300; negative for an expired token).
+   *
+   * @example
+   * ```js
+   * const { exchangeToken } = require('trust-native')
+   * const idToken = emulator.issueIdToken({ provider: 'gitlab', claims: { project_path: 'acme/widgets' } })
+   * const { token } = await exchangeToken({ registry: emulator.url, package: 'widgets', idToken })
+   * ```
    */
   issueIdToken(options: IdTokenSpec): string
   /**
    * Registers a GitHub Actions job whose id_tokens carry `claims`, and returns the variables
    * GitHub sets for a job with `permissions: id-token: write` (merge them into the
    * environment).
+   *
+   * @example
+   * ```js
+   * const { exchangeToken } = require('trust-native')
+   * Object.assign(process.env, emulator.githubActionsJob({ repository: 'acme/widgets', environment: 'npm' }))
+   * const { token } = await exchangeToken({ registry: emulator.url, package: 'widgets' })
+   * ```
    */
   githubActionsJob(claims?: Record<string, unknown>): Record<string, string>
   /**
    * Sets the identity the emulated Google Cloud metadata server hands out, and returns the
    * variable (`GCE_METADATA_HOST`) that points clients at it.
+   *
+   * @example
+   * ```js
+   * const { getIdToken } = require('trust-native')
+   * Object.assign(process.env, emulator.googleCloudIdentity({ email: 'release@acme.iam.gserviceaccount.com' }))
+   * const { provider, claims } = await getIdToken({ audience: 'pypi' }) // 'google', claims.email
+   * ```
    */
   googleCloudIdentity(claims?: Record<string, unknown>): Record<string, string>
-  /** The versions published of a package, or `null` if it does not exist. */
+  /**
+   * The versions published of a package, or `null` if it does not exist.
+   *
+   * @example
+   * ```js
+   * console.log(emulator.versions('widgets')) // [ '1.0.0' ] once `npm publish` succeeded
+   * ```
+   */
   versions(package: string): Array<string> | null
-  /** Every request received so far, oldest first. */
+  /**
+   * Every request received so far, oldest first.
+   *
+   * @example
+   * ```js
+   * for (const { method, path, headers } of emulator.requests()) console.log(method, path, headers['npm-otp'])
+   * ```
+   */
   requests(): Array<RecordedRequest>
-  /** Forgets the recorded requests. */
+  /**
+   * Forgets the recorded requests.
+   *
+   * @example
+   * ```js
+   * const { listPublishers } = require('trust-native')
+   * emulator.clearRequests()
+   * await listPublishers({ registry: emulator.url, token: 'alice-token', otp: '123456', package: 'widgets' })
+   * console.log(emulator.requests().length) // 1
+   * ```
+   */
   clearRequests(): void
-  /** Adds users and packages; a package named again is replaced. */
+  /**
+   * Adds users and packages; a package named again is replaced.
+   *
+   * @example
+   * ```js
+   * emulator.seed({ users: [{ name: 'bob', token: 'bob-token' }], packages: [{ name: 'gadgets', maintainers: ['bob'] }] })
+   * ```
+   */
   seed(seed: EmulatorSeed): void
-  /** The configurations stored for a package, or `null` if the package does not exist. */
+  /**
+   * The configurations stored for a package, or `null` if the package does not exist.
+   *
+   * @example
+   * ```js
+   * console.log(emulator.publishers('widgets')) // [ { id, type: 'github', claims: { repository: 'acme/widgets', ... }, permissions } ]
+   * ```
+   */
   publishers(package: string): Array<Record<string, unknown>> | null
   /**
    * Makes the emulator misbehave for matching requests, e.g.
    * `{ kind: 'status', status: 503, times: 2 }` or `{ kind: 'latency', ms: 500, method: 'GET' }`.
+   *
+   * @example
+   * ```js
+   * emulator.injectFault({ kind: 'status', status: 429, retryAfter: 1, times: 2 }) // rate-limit the next two requests
+   * emulator.injectFault({ kind: 'drop', after: true, method: 'POST', times: 1 }) // a create whose answer is lost
+   * ```
    */
   injectFault(rule: FaultRule): void
-  /** Removes every injected fault. */
+  /**
+   * Removes every injected fault.
+   *
+   * @example
+   * ```js
+   * emulator.clearFaults()
+   * ```
+   */
   clearFaults(): void
-  /** Stops the server and closes its connections. */
+  /**
+   * Stops the server and closes its connections.
+   *
+   * @example
+   * ```js
+   * const { startEmulator } = require('trust-native')
+   * const emulator = await startEmulator()
+   * try {
+   *   // ... tests against emulator.url ...
+   * } finally {
+   *   emulator.stop()
+   * }
+   * ```
+   */
   stop(): void
 }
 
@@ -328,7 +436,7 @@ export declare function addCircleciPublisher(options: CircleciPublisherOptions &
  *   environment: 'npm',
  *   otp: '123456',
  * })
- * console.log(publisher.id, warnings)
+ * console.log(publisher?.id, warnings) // no publisher in a dry run
  * ```
  */
 export declare function addGithubPublisher(options: GithubPublisherOptions & PublishPermissions & CommonOptions): Promise<AddPublisherResult>
@@ -492,7 +600,7 @@ export interface DecodedIdToken {
  * @example
  * ```js
  * const { decodeIdToken } = require('trust-native')
- * const { claims } = decodeIdToken(process.env.NPM_ID_TOKEN)
+ * const { claims } = decodeIdToken(process.env.NPM_ID_TOKEN ?? '')
  * console.log(claims.aud, claims.project_path, claims.ci_config_ref_uri)
  * ```
  */
@@ -560,17 +668,17 @@ export declare function discoverWorkspacePackages(cwd?: string | undefined | nul
 export interface EmulatorPackage {
   name: string
   /** Names of users with write access. */
-  maintainers: Array<string>
+  maintainers?: Array<string>
   /** Existing configurations, `{ type, claims, permissions }` as the registry stores them. */
-  publishers: Array<Record<string, unknown>>
+  publishers?: Array<Record<string, unknown>>
   /** Versions already published. */
-  versions: Array<string>
+  versions?: Array<string>
 }
 
 /** A project on the emulated PyPI and its trusted publishers. */
 export interface EmulatorPypiProject {
   name: string
-  publishers: Array<PypiPublisherSpec>
+  publishers?: Array<PypiPublisherSpec>
 }
 
 /** A token-bucket rate limit. */
@@ -582,9 +690,9 @@ export interface EmulatorRateLimit {
 
 /** Users and packages to start the emulator with. */
 export interface EmulatorSeed {
-  users: Array<EmulatorUser>
-  packages: Array<EmulatorPackage>
-  pypiProjects: Array<EmulatorPypiProject>
+  users?: Array<EmulatorUser>
+  packages?: Array<EmulatorPackage>
+  pypiProjects?: Array<EmulatorPypiProject>
   /** Serve HTTPS with a certificate signed by a throwaway authority (see `caPem`). */
   tls?: boolean
   /** `Retry-After` (seconds) of the web 2FA flow's `doneUrl` while pending. Default 1. */
@@ -606,7 +714,7 @@ export interface EmulatorUser {
   /** The one-time password the emulator accepts. Default `'123456'`. */
   otp?: string
   /** A token with "bypass 2FA", which the trust endpoints refuse. Default false. */
-  bypass2Fa?: boolean
+  bypass2fa?: boolean
 }
 
 /**
@@ -698,9 +806,11 @@ export interface ExchangeTokenOptions {
  * the token says and how to compare.
  *
  * @example
- * ```js
- * try { await exchangeToken() } catch (error) {
- *   const publishers = await listPublishers({ package: error.package, token: maintainerToken, otp })
+ * ```ts
+ * import { exchangeToken, explainExchangeFailure, listPublishers, type TrustError } from 'trust-native'
+ * try { await exchangeToken() } catch (e) {
+ *   const error = e as TrustError
+ *   const publishers = await listPublishers({ package: error.package, token: process.env.MAINTAINER_TOKEN, otp })
  *   console.error(explainExchangeFailure(error, { publishers }).summary)
  * }
  * ```
@@ -770,7 +880,7 @@ export interface Finding {
  * ```js
  * const { getIdToken } = require('trust-native')
  * const { provider, claims, expiresAt } = await getIdToken({ audience: 'npm:registry.npmjs.org' })
- * console.log(provider, claims.repository, claims.workflow_ref, new Date(expiresAt * 1000))
+ * console.log(provider, claims.repository, claims.workflow_ref, expiresAt) // expiresAt: Unix seconds
  * ```
  */
 export declare function getIdToken(options?: IdTokenRequest): Promise<IdToken>
@@ -1144,6 +1254,7 @@ export declare function startEmulator(seed?: EmulatorSeed): Promise<RegistryEmul
  *
  * @example
  * ```js
+ * const { startProxy } = require('trust-native')
  * const proxy = await startProxy()
  * process.env.HTTPS_PROXY = proxy.url
  * // ... calls go through it

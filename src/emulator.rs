@@ -28,6 +28,7 @@ pub struct EmulatorUser {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub otp: Option<String>,
     /// A token with "bypass 2FA", which the trust endpoints refuse. Default false.
+    #[napi(js_name = "bypass2fa")]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub bypass2fa: Option<bool>,
 }
@@ -39,15 +40,15 @@ pub struct EmulatorUser {
 pub struct EmulatorPackage {
     pub name: String,
     /// Names of users with write access.
-    #[serde(default)]
-    pub maintainers: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub maintainers: Option<Vec<String>>,
     /// Existing configurations, `{ type, claims, permissions }` as the registry stores them.
     #[napi(ts_type = "Array<Record<string, unknown>>")]
-    #[serde(default)]
-    pub publishers: Vec<serde_json::Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub publishers: Option<Vec<serde_json::Value>>,
     /// Versions already published.
-    #[serde(default)]
-    pub versions: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub versions: Option<Vec<String>>,
 }
 
 /// A project on the emulated PyPI and its trusted publishers.
@@ -56,8 +57,8 @@ pub struct EmulatorPackage {
 #[serde(deny_unknown_fields)]
 pub struct EmulatorPypiProject {
     pub name: String,
-    #[serde(default)]
-    pub publishers: Vec<PypiPublisherSpec>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub publishers: Option<Vec<PypiPublisherSpec>>,
 }
 
 /// Users and packages to start the emulator with.
@@ -65,12 +66,12 @@ pub struct EmulatorPypiProject {
 #[derive(Default, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct EmulatorSeed {
-    #[serde(default)]
-    pub users: Vec<EmulatorUser>,
-    #[serde(default)]
-    pub packages: Vec<EmulatorPackage>,
-    #[serde(default)]
-    pub pypi_projects: Vec<EmulatorPypiProject>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub users: Option<Vec<EmulatorUser>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub packages: Option<Vec<EmulatorPackage>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pypi_projects: Option<Vec<EmulatorPypiProject>>,
     /// Serve HTTPS with a certificate signed by a throwaway authority (see `caPem`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tls: Option<bool>,
@@ -172,6 +173,7 @@ fn decode_as<J: DeserializeOwned + Serialize, T: DeserializeOwned>(
 ///
 /// @example
 /// ```js
+/// const { startEmulator } = require('trust-native')
 /// const emulator = await startEmulator({ users: [{ name: 'ci', token: 't' }], packages: [{ name: 'p', maintainers: ['ci'] }] })
 /// emulator.injectFault({ kind: 'status', status: 503, times: 1 })
 /// // ... run your release script with registry: emulator.url ...
@@ -199,6 +201,11 @@ impl RegistryEmulator {
 
     /// Replaces a user's authenticator code: the old one is refused from now on, as an expired
     /// TOTP code is.
+    ///
+    /// @example
+    /// ```js
+    /// emulator.setOtp('alice', '654321') // '123456' is refused from now on
+    /// ```
     #[napi]
     pub fn set_otp(&self, user: String, otp: String) {
         self.inner.set_otp(&user, &otp)
@@ -214,6 +221,13 @@ impl RegistryEmulator {
     /// `workflow_ref` follows `repository`, GitLab's `ci_config_ref_uri` follows
     /// `project_path`), for `audience` (default: `npmAudience`), valid `expiresIn` seconds
     /// (default 300; negative for an expired token).
+    ///
+    /// @example
+    /// ```js
+    /// const { exchangeToken } = require('trust-native')
+    /// const idToken = emulator.issueIdToken({ provider: 'gitlab', claims: { project_path: 'acme/widgets' } })
+    /// const { token } = await exchangeToken({ registry: emulator.url, package: 'widgets', idToken })
+    /// ```
     #[napi(ts_args_type = "options: IdTokenSpec")]
     pub fn issue_id_token(&self, env: &Env, options: Object) -> napi::Result<String> {
         let spec: IdTokenSpec = decode(env, Some(&options)).map_err(|e| js_error(env, e))?;
@@ -239,6 +253,13 @@ impl RegistryEmulator {
     /// Registers a GitHub Actions job whose id_tokens carry `claims`, and returns the variables
     /// GitHub sets for a job with `permissions: id-token: write` (merge them into the
     /// environment).
+    ///
+    /// @example
+    /// ```js
+    /// const { exchangeToken } = require('trust-native')
+    /// Object.assign(process.env, emulator.githubActionsJob({ repository: 'acme/widgets', environment: 'npm' }))
+    /// const { token } = await exchangeToken({ registry: emulator.url, package: 'widgets' })
+    /// ```
     #[napi(ts_args_type = "claims?: Record<string, unknown>")]
     pub fn github_actions_job(&self, claims: Option<serde_json::Value>) -> HashMap<String, String> {
         self.inner
@@ -249,6 +270,13 @@ impl RegistryEmulator {
 
     /// Sets the identity the emulated Google Cloud metadata server hands out, and returns the
     /// variable (`GCE_METADATA_HOST`) that points clients at it.
+    ///
+    /// @example
+    /// ```js
+    /// const { getIdToken } = require('trust-native')
+    /// Object.assign(process.env, emulator.googleCloudIdentity({ email: 'release@acme.iam.gserviceaccount.com' }))
+    /// const { provider, claims } = await getIdToken({ audience: 'pypi' }) // 'google', claims.email
+    /// ```
     #[napi(ts_args_type = "claims?: Record<string, unknown>")]
     pub fn google_cloud_identity(
         &self,
@@ -261,24 +289,47 @@ impl RegistryEmulator {
     }
 
     /// The versions published of a package, or `null` if it does not exist.
+    ///
+    /// @example
+    /// ```js
+    /// console.log(emulator.versions('widgets')) // [ '1.0.0' ] once `npm publish` succeeded
+    /// ```
     #[napi]
     pub fn versions(&self, package: String) -> Option<Vec<String>> {
         self.inner.versions(&package)
     }
 
     /// Every request received so far, oldest first.
+    ///
+    /// @example
+    /// ```js
+    /// for (const { method, path, headers } of emulator.requests()) console.log(method, path, headers['npm-otp'])
+    /// ```
     #[napi]
     pub fn requests(&self) -> napi::Result<Vec<RecordedRequest>> {
         self.inner.requests().iter().map(convert).collect()
     }
 
     /// Forgets the recorded requests.
+    ///
+    /// @example
+    /// ```js
+    /// const { listPublishers } = require('trust-native')
+    /// emulator.clearRequests()
+    /// await listPublishers({ registry: emulator.url, token: 'alice-token', otp: '123456', package: 'widgets' })
+    /// console.log(emulator.requests().length) // 1
+    /// ```
     #[napi]
     pub fn clear_requests(&self) {
         self.inner.clear_requests()
     }
 
     /// Adds users and packages; a package named again is replaced.
+    ///
+    /// @example
+    /// ```js
+    /// emulator.seed({ users: [{ name: 'bob', token: 'bob-token' }], packages: [{ name: 'gadgets', maintainers: ['bob'] }] })
+    /// ```
     #[napi(ts_args_type = "seed: EmulatorSeed")]
     pub fn seed(&self, env: &Env, seed: Object) -> napi::Result<()> {
         let config = decode_as::<EmulatorSeed, EmulatorConfig>(env, Some(&seed))
@@ -288,6 +339,11 @@ impl RegistryEmulator {
     }
 
     /// The configurations stored for a package, or `null` if the package does not exist.
+    ///
+    /// @example
+    /// ```js
+    /// console.log(emulator.publishers('widgets')) // [ { id, type: 'github', claims: { repository: 'acme/widgets', ... }, permissions } ]
+    /// ```
     #[napi(ts_return_type = "Array<Record<string, unknown>> | null")]
     pub fn publishers(&self, package: String) -> Option<Vec<serde_json::Value>> {
         self.inner.publishers(&package)
@@ -295,6 +351,12 @@ impl RegistryEmulator {
 
     /// Makes the emulator misbehave for matching requests, e.g.
     /// `{ kind: 'status', status: 503, times: 2 }` or `{ kind: 'latency', ms: 500, method: 'GET' }`.
+    ///
+    /// @example
+    /// ```js
+    /// emulator.injectFault({ kind: 'status', status: 429, retryAfter: 1, times: 2 }) // rate-limit the next two requests
+    /// emulator.injectFault({ kind: 'drop', after: true, method: 'POST', times: 1 }) // a create whose answer is lost
+    /// ```
     #[napi(ts_args_type = "rule: FaultRule")]
     pub fn inject_fault(&self, env: &Env, rule: Object) -> napi::Result<()> {
         let rule = decode_as::<FaultRule, _>(env, Some(&rule)).map_err(|e| js_error(env, e))?;
@@ -303,12 +365,28 @@ impl RegistryEmulator {
     }
 
     /// Removes every injected fault.
+    ///
+    /// @example
+    /// ```js
+    /// emulator.clearFaults()
+    /// ```
     #[napi]
     pub fn clear_faults(&self) {
         self.inner.clear_faults()
     }
 
     /// Stops the server and closes its connections.
+    ///
+    /// @example
+    /// ```js
+    /// const { startEmulator } = require('trust-native')
+    /// const emulator = await startEmulator()
+    /// try {
+    ///   // ... tests against emulator.url ...
+    /// } finally {
+    ///   emulator.stop()
+    /// }
+    /// ```
     #[napi]
     pub fn stop(&self) {
         self.inner.stop()
@@ -357,9 +435,11 @@ pub fn start_emulator<'env>(
 ///
 /// @example
 /// ```js
+/// const { startProxy, listPublishers } = require('trust-native')
 /// const proxy = await startProxy()
-/// await listPublishers({ registry, token, otp, cwd }) // with `proxy=${proxy.url}` in cwd's .npmrc
-/// console.log(proxy.requests()) // [ 'GET http://127.0.0.1:4873/-/package/x/trust' ]
+/// process.env.npm_config_proxy = proxy.url // or `proxy=` in the project's .npmrc
+/// await listPublishers({ registry: emulator.url, token: 'alice-token', otp: '123456', package: 'widgets' })
+/// console.log(proxy.requests()) // [ 'GET http://127.0.0.1:41234/-/package/widgets/trust' ]
 /// proxy.stop()
 /// ```
 #[napi]
@@ -376,11 +456,22 @@ impl LoopbackProxy {
     }
 
     /// Request lines received: `CONNECT 127.0.0.1:4873`, `GET http://127.0.0.1:4873/path`.
+    ///
+    /// @example
+    /// ```js
+    /// console.log(proxy.requests()) // [ 'CONNECT registry.npmjs.org:443' ]
+    /// ```
     #[napi]
     pub fn requests(&self) -> Vec<String> {
         self.inner.requests()
     }
 
+    /// Stops the proxy and closes its connections.
+    ///
+    /// @example
+    /// ```js
+    /// proxy.stop()
+    /// ```
     #[napi]
     pub fn stop(&self) {
         self.inner.stop()
@@ -392,6 +483,7 @@ impl LoopbackProxy {
 ///
 /// @example
 /// ```js
+/// const { startProxy } = require('trust-native')
 /// const proxy = await startProxy()
 /// process.env.HTTPS_PROXY = proxy.url
 /// // ... calls go through it

@@ -128,7 +128,10 @@ mod tests {
     fn declared_error_codes_are_the_core_codes() {
         let declared = include_str!("errors.d.ts");
         for name in Code::names() {
-            assert!(declared.contains(&format!("'{name}'")), "{name} is not in errors.d.ts");
+            assert!(
+                declared.contains(&format!("'{name}'")),
+                "{name} is not in errors.d.ts"
+            );
         }
     }
 }

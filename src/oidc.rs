@@ -413,7 +413,7 @@ pub fn mint_pypi_token_with<'env>(
 /// ```js
 /// const { getIdToken } = require('trust-native')
 /// const { provider, claims, expiresAt } = await getIdToken({ audience: 'npm:registry.npmjs.org' })
-/// console.log(provider, claims.repository, claims.workflow_ref, new Date(expiresAt * 1000))
+/// console.log(provider, claims.repository, claims.workflow_ref, expiresAt) // expiresAt: Unix seconds
 /// ```
 #[napi(
     ts_args_type = "options?: IdTokenRequest",
@@ -432,7 +432,7 @@ pub fn get_id_token<'env>(
 /// @example
 /// ```js
 /// const { decodeIdToken } = require('trust-native')
-/// const { claims } = decodeIdToken(process.env.NPM_ID_TOKEN)
+/// const { claims } = decodeIdToken(process.env.NPM_ID_TOKEN ?? '')
 /// console.log(claims.aud, claims.project_path, claims.ci_config_ref_uri)
 /// ```
 #[napi]
@@ -532,9 +532,11 @@ pub fn diagnose_trust(env: &Env, input: Option<Unknown>) -> napi::Result<Diagnos
 /// the token says and how to compare.
 ///
 /// @example
-/// ```js
-/// try { await exchangeToken() } catch (error) {
-///   const publishers = await listPublishers({ package: error.package, token: maintainerToken, otp })
+/// ```ts
+/// import { exchangeToken, explainExchangeFailure, listPublishers, type TrustError } from 'trust-native'
+/// try { await exchangeToken() } catch (e) {
+///   const error = e as TrustError
+///   const publishers = await listPublishers({ package: error.package, token: process.env.MAINTAINER_TOKEN, otp })
 ///   console.error(explainExchangeFailure(error, { publishers }).summary)
 /// }
 /// ```

@@ -303,7 +303,7 @@ pub fn revoke<'env>(
 ///   environment: 'npm',
 ///   otp: '123456',
 /// })
-/// console.log(publisher.id, warnings)
+/// console.log(publisher?.id, warnings) // no publisher in a dry run
 /// ```
 #[napi(
     ts_args_type = "options: GithubPublisherOptions & PublishPermissions & CommonOptions",
