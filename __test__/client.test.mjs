@@ -179,3 +179,14 @@ describe('AbortSignal', () => {
     expect(listeners).toBe(0)
   })
 })
+
+describe('results', () => {
+  it('are plain objects: a "__proto__" key in a registry answer stays data', async () => {
+    const claims = JSON.parse('{"repository":"acme/widgets","workflow_ref":{"file":"release.yml"},"__proto__":{"polluted":true}}')
+    emulator.seed({ packages: [{ name: 'widgets', maintainers: ['alice'], publishers: [{ type: 'github', claims, permissions: ['createPackage'] }] }] })
+    const [publisher] = await tn.listPublishers(asAlice(emulator, { package: 'widgets' }))
+    expect(Object.getPrototypeOf(publisher.claims)).toBe(Object.prototype)
+    expect(publisher.claims.polluted).toBeUndefined()
+    expect(Object.getOwnPropertyDescriptor(publisher.claims, '__proto__').value).toEqual({ polluted: true })
+  })
+})

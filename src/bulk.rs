@@ -7,12 +7,11 @@ use std::sync::Arc;
 use napi::bindgen_prelude::*;
 use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
 use napi_derive::napi;
-use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use crate::engine::{spawn, Budget, Call, Engine};
-use crate::js::convert;
 use crate::options::{to_json, Options};
+use crate::to_js::{to_js, Js};
 use crate::trust::Publisher;
 use trust_core::bulk::{self, apply::OnProgress, plan::Plan, spec, workspace};
 use trust_core::error::{Error as CoreError, Result as CoreResult};
@@ -21,43 +20,30 @@ use trust_core::trust::PROVIDERS;
 /// One package's desired trusted publisher: `type`, `package`, and the options of the matching
 /// `add*Publisher` (the same shape as an entry of trust.json).
 #[napi(object)]
-#[derive(Debug, Default, Deserialize, Serialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[allow(dead_code)] // Declares the TypeScript type; the value is built by `to_js`.
 pub struct TrustSpec {
     #[napi(ts_type = "'github' | 'gitlab' | 'circleci'")]
     pub r#type: String,
     pub package: String,
     /// GitHub: `owner/repo`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub repository: Option<String>,
     /// GitLab: `group/project`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub project: Option<String>,
     /// GitHub workflow or GitLab pipeline file name.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub file: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub environment: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub org_id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub project_id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub pipeline_definition_id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub vcs_origin: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub context_ids: Option<Vec<String>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_publish: Option<bool>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_stage_publish: Option<bool>,
 }
 
 /// What `ensurePublisher` did.
 #[napi(object)]
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[allow(dead_code)] // Declares the TypeScript type; the value is built by `to_js`.
 pub struct EnsureResult {
     #[napi(ts_type = "'unchanged' | 'created' | 'replaced'")]
     pub action: String,
@@ -69,8 +55,7 @@ pub struct EnsureResult {
 
 /// A failure inside a plan or a result.
 #[napi(object)]
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[allow(dead_code)] // Declares the TypeScript type; the value is built by `to_js`.
 pub struct TrustProblem {
     pub code: String,
     pub message: String,
@@ -78,8 +63,7 @@ pub struct TrustProblem {
 
 /// One package in a plan.
 #[napi(object)]
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[allow(dead_code)] // Declares the TypeScript type; the value is built by `to_js`.
 pub struct PlanEntry {
     pub package: String,
     /// `create` (none yet), `replace` (a different one exists), `unchanged`, or `error` (the
@@ -99,16 +83,14 @@ pub struct PlanEntry {
 
 /// What `applyTrust` will do, package by package.
 #[napi(object)]
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[allow(dead_code)] // Declares the TypeScript type; the value is built by `to_js`.
 pub struct TrustPlan {
     pub entries: Vec<PlanEntry>,
 }
 
 /// One package's outcome.
 #[napi(object)]
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[allow(dead_code)] // Declares the TypeScript type; the value is built by `to_js`.
 pub struct ApplyResult {
     pub package: String,
     #[napi(ts_type = "'create' | 'replace' | 'unchanged' | 'error'")]
@@ -136,8 +118,7 @@ pub struct RunOptions {
 
 /// A workspace package.
 #[napi(object)]
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[allow(dead_code)] // Declares the TypeScript type; the value is built by `to_js`.
 pub struct WorkspacePackage {
     pub name: String,
     pub path: String,
@@ -150,8 +131,7 @@ pub struct WorkspacePackage {
 
 /// A monorepo's publishable packages.
 #[napi(object)]
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[allow(dead_code)] // Declares the TypeScript type; the value is built by `to_js`.
 pub struct Workspace {
     pub root: String,
     pub packages: Vec<WorkspacePackage>,
@@ -203,7 +183,7 @@ pub fn ensure<'env>(
     engine: &Engine,
     env: &'env Env,
     spec: Option<Unknown<'env>>,
-) -> napi::Result<PromiseRaw<'env, EnsureResult>> {
+) -> napi::Result<PromiseRaw<'env, Js>> {
     let mut map = Map::new();
     let call = Options::new(spec, "spec").and_then(|mut o| {
         for key in spec_keys() {
@@ -222,7 +202,7 @@ pub fn ensure<'env>(
         env,
         call,
         |call| async move { bulk::ensure_publisher(&map, &call).await },
-        |_, result| convert(&result),
+        |env, result| to_js(env, &result),
     )
 }
 
@@ -272,7 +252,7 @@ pub fn plan<'env>(
     env: &'env Env,
     specs: Option<Unknown<'env>>,
     options: Option<Unknown<'env>>,
-) -> napi::Result<PromiseRaw<'env, TrustPlan>> {
+) -> napi::Result<PromiseRaw<'env, Js>> {
     let mut input = None;
     let call = spec_maps(specs).and_then(|maps| {
         let (call, concurrency, _) = run_call(engine, env, options, false)?;
@@ -286,7 +266,7 @@ pub fn plan<'env>(
             let (maps, concurrency) = input.expect("read with the call");
             bulk::plan(&maps, &call, concurrency).await
         },
-        |_, plan| convert(&plan),
+        |env, plan| to_js(env, &plan),
     )
 }
 
@@ -295,7 +275,7 @@ pub fn apply<'env>(
     env: &'env Env,
     plan: Option<Unknown<'env>>,
     options: Option<Unknown<'env>>,
-) -> napi::Result<PromiseRaw<'env, Vec<ApplyResult>>> {
+) -> napi::Result<PromiseRaw<'env, Js>> {
     let mut input = None;
     let call = (|| {
         let json = plan
@@ -315,7 +295,7 @@ pub fn apply<'env>(
             let (plan, concurrency, progress) = input.expect("read with the call");
             bulk::apply(&plan, &call, concurrency, progress).await
         },
-        |_, results| convert(&results),
+        |env, results| to_js(env, &results),
     )
 }
 
@@ -338,7 +318,7 @@ pub fn apply<'env>(
 pub fn ensure_publisher<'env>(
     env: &'env Env,
     spec: Option<Unknown<'env>>,
-) -> napi::Result<PromiseRaw<'env, EnsureResult>> {
+) -> napi::Result<PromiseRaw<'env, Js>> {
     ensure(&Engine::free(env), env, spec)
 }
 
@@ -360,7 +340,7 @@ pub fn plan_trust<'env>(
     env: &'env Env,
     specs: Option<Unknown<'env>>,
     options: Option<Unknown<'env>>,
-) -> napi::Result<PromiseRaw<'env, TrustPlan>> {
+) -> napi::Result<PromiseRaw<'env, Js>> {
     plan(&Engine::free(env), env, specs, options)
 }
 
@@ -387,7 +367,7 @@ pub fn apply_trust<'env>(
     env: &'env Env,
     plan: Option<Unknown<'env>>,
     options: Option<Unknown<'env>>,
-) -> napi::Result<PromiseRaw<'env, Vec<ApplyResult>>> {
+) -> napi::Result<PromiseRaw<'env, Js>> {
     apply(&Engine::free(env), env, plan, options)
 }
 
@@ -428,13 +408,13 @@ fn cwd_or_current(cwd: Option<String>) -> PathBuf {
 pub fn discover_workspace_packages(
     env: &Env,
     cwd: Option<String>,
-) -> napi::Result<PromiseRaw<'_, Workspace>> {
+) -> napi::Result<PromiseRaw<'_, Js>> {
     let cwd = cwd_or_current(cwd);
     spawn(
         env,
         Ok(Call::detached()),
         |_| async move { workspace::discover(&cwd) },
-        |_, workspace| convert(&workspace),
+        |env, workspace| to_js(env, &workspace),
     )
 }
 
@@ -457,7 +437,7 @@ pub fn read_trust_config<'env>(
     env: &'env Env,
     config: Unknown<'env>,
     cwd: Option<String>,
-) -> napi::Result<PromiseRaw<'env, Vec<TrustSpec>>> {
+) -> napi::Result<PromiseRaw<'env, Js>> {
     let config = to_json(config).map_err(|_| {
         CoreError::invalid_input("config", "`config` must be a path, an object or an array.")
     });
@@ -492,14 +472,7 @@ pub fn read_trust_config<'env>(
             let cwd = given_cwd.or(base).or(current).unwrap_or_default();
             spec::from_config(&json, &cwd)
         },
-        |_, maps| {
-            maps.into_iter()
-                .map(|m| {
-                    serde_json::from_value(Value::Object(m))
-                        .map_err(|e| napi::Error::from_reason(format!("Invalid spec: {e}")))
-                })
-                .collect()
-        },
+        |env, maps| to_js(env, &maps),
     )
 }
 

@@ -6,13 +6,11 @@ use std::collections::HashMap;
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
 
-use crate::bulk::{self, ApplyResult, EnsureResult, TrustPlan};
-use crate::config::{self, ResolvedConfig};
 use crate::engine::{Defaults, Engine};
 use crate::js::js_error;
-use crate::oidc::{self, ExchangedToken, IdToken, PypiToken};
 use crate::options::Options;
-use crate::trust::{self, AddPublisherResult, Publisher, RevokePublisherResult};
+use crate::to_js::Js;
+use crate::{bulk, config, oidc, trust};
 use trust_core::config::EnvVars;
 use trust_core::error::{Error as CoreError, Result as CoreResult};
 use trust_core::trust::{circleci::CIRCLECI, github::GITHUB, gitlab::GITLAB};
@@ -116,7 +114,7 @@ impl TrustClient {
         &self,
         env: &'env Env,
         options: Option<Unknown<'env>>,
-    ) -> napi::Result<PromiseRaw<'env, AddPublisherResult>> {
+    ) -> napi::Result<PromiseRaw<'env, Js>> {
         trust::add(&self.engine, env, &GITHUB, options)
     }
 
@@ -134,7 +132,7 @@ impl TrustClient {
         &self,
         env: &'env Env,
         options: Option<Unknown<'env>>,
-    ) -> napi::Result<PromiseRaw<'env, AddPublisherResult>> {
+    ) -> napi::Result<PromiseRaw<'env, Js>> {
         trust::add(&self.engine, env, &GITLAB, options)
     }
 
@@ -158,7 +156,7 @@ impl TrustClient {
         &self,
         env: &'env Env,
         options: Option<Unknown<'env>>,
-    ) -> napi::Result<PromiseRaw<'env, AddPublisherResult>> {
+    ) -> napi::Result<PromiseRaw<'env, Js>> {
         trust::add(&self.engine, env, &CIRCLECI, options)
     }
 
@@ -176,7 +174,7 @@ impl TrustClient {
         &self,
         env: &'env Env,
         options: Option<Unknown<'env>>,
-    ) -> napi::Result<PromiseRaw<'env, Vec<Publisher>>> {
+    ) -> napi::Result<PromiseRaw<'env, Js>> {
         trust::list(&self.engine, env, options)
     }
 
@@ -195,7 +193,7 @@ impl TrustClient {
         &self,
         env: &'env Env,
         options: Option<Unknown<'env>>,
-    ) -> napi::Result<PromiseRaw<'env, RevokePublisherResult>> {
+    ) -> napi::Result<PromiseRaw<'env, Js>> {
         trust::revoke(&self.engine, env, options)
     }
 
@@ -213,7 +211,7 @@ impl TrustClient {
         &self,
         env: &'env Env,
         spec: Option<Unknown<'env>>,
-    ) -> napi::Result<PromiseRaw<'env, EnsureResult>> {
+    ) -> napi::Result<PromiseRaw<'env, Js>> {
         bulk::ensure(&self.engine, env, spec)
     }
 
@@ -232,7 +230,7 @@ impl TrustClient {
         env: &'env Env,
         specs: Option<Unknown<'env>>,
         options: Option<Unknown<'env>>,
-    ) -> napi::Result<PromiseRaw<'env, TrustPlan>> {
+    ) -> napi::Result<PromiseRaw<'env, Js>> {
         bulk::plan(&self.engine, env, specs, options)
     }
 
@@ -252,7 +250,7 @@ impl TrustClient {
         env: &'env Env,
         plan: Option<Unknown<'env>>,
         options: Option<Unknown<'env>>,
-    ) -> napi::Result<PromiseRaw<'env, Vec<ApplyResult>>> {
+    ) -> napi::Result<PromiseRaw<'env, Js>> {
         bulk::apply(&self.engine, env, plan, options)
     }
 
@@ -270,7 +268,7 @@ impl TrustClient {
         &self,
         env: &'env Env,
         options: Option<Unknown<'env>>,
-    ) -> napi::Result<PromiseRaw<'env, ResolvedConfig>> {
+    ) -> napi::Result<PromiseRaw<'env, Js>> {
         config::resolve(&self.engine, env, options)
     }
 
@@ -288,7 +286,7 @@ impl TrustClient {
         &self,
         env: &'env Env,
         options: Option<Unknown<'env>>,
-    ) -> napi::Result<PromiseRaw<'env, IdToken>> {
+    ) -> napi::Result<PromiseRaw<'env, Js>> {
         oidc::get_id_token_with(&self.engine, env, options)
     }
 
@@ -306,7 +304,7 @@ impl TrustClient {
         &self,
         env: &'env Env,
         options: Option<Unknown<'env>>,
-    ) -> napi::Result<PromiseRaw<'env, ExchangedToken>> {
+    ) -> napi::Result<PromiseRaw<'env, Js>> {
         oidc::exchange_token_with(&self.engine, env, options)
     }
 
@@ -324,7 +322,7 @@ impl TrustClient {
         &self,
         env: &'env Env,
         options: Option<Unknown<'env>>,
-    ) -> napi::Result<PromiseRaw<'env, PypiToken>> {
+    ) -> napi::Result<PromiseRaw<'env, Js>> {
         oidc::mint_pypi_token_with(&self.engine, env, options)
     }
 }

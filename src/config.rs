@@ -2,17 +2,15 @@
 
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
-use serde::Deserialize;
 
 use crate::engine::{spawn, Budget, Engine};
-use crate::js::convert;
 use crate::options::Options;
+use crate::to_js::{to_js, Js};
 use trust_core::session;
 
 /// A resolved value and where it came from.
 #[napi(object)]
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[allow(dead_code)] // Declares the TypeScript type; the value is built by `to_js`.
 pub struct SourcedValue {
     pub value: String,
     /// `the registry option`, `registry in /home/me/.npmrc`, `the HTTPS_PROXY environment
@@ -22,8 +20,7 @@ pub struct SourcedValue {
 
 /// An npmrc file that was looked at.
 #[napi(object)]
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[allow(dead_code)] // Declares the TypeScript type; the value is built by `to_js`.
 pub struct ConfigFile {
     #[napi(ts_type = "'project' | 'user' | 'global'")]
     pub layer: String,
@@ -33,8 +30,7 @@ pub struct ConfigFile {
 
 /// What npm's configuration resolves to for a call, and where each value came from.
 #[napi(object)]
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[allow(dead_code)] // Declares the TypeScript type; the value is built by `to_js`.
 pub struct ResolvedConfig {
     /// The package the registry was chosen for (its scope may select the registry).
     pub package: Option<String>,
@@ -58,7 +54,7 @@ pub fn resolve<'env>(
     engine: &Engine,
     env: &'env Env,
     options: Option<Unknown<'env>>,
-) -> napi::Result<PromiseRaw<'env, ResolvedConfig>> {
+) -> napi::Result<PromiseRaw<'env, Js>> {
     let call = Options::new(options, "options").and_then(|mut o| {
         let call = engine.call(env, &mut o, Budget::Whole)?;
         o.finish()?;
@@ -68,7 +64,7 @@ pub fn resolve<'env>(
         env,
         call,
         |call| async move { session::resolve_config(&call) },
-        |_, report| convert(&report),
+        |env, report| to_js(env, &report),
     )
 }
 
@@ -90,6 +86,6 @@ pub fn resolve<'env>(
 pub fn resolve_config<'env>(
     env: &'env Env,
     options: Option<Unknown<'env>>,
-) -> napi::Result<PromiseRaw<'env, ResolvedConfig>> {
+) -> napi::Result<PromiseRaw<'env, Js>> {
     resolve(&Engine::free(env), env, options)
 }

@@ -8,7 +8,6 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use crate::js::{convert, decode, js_error, promise_with};
-use crate::oidc::PypiPublisherSpec;
 use trust_core::emulator::proxy::Proxy;
 use trust_core::emulator::{Emulator, EmulatorConfig, ID_TOKEN_LIFETIME};
 use trust_core::error::{Code, Error as CoreError, Result as CoreResult};
@@ -58,7 +57,8 @@ pub struct EmulatorPackage {
 pub struct EmulatorPypiProject {
     pub name: String,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub publishers: Option<Vec<PypiPublisherSpec>>,
+    #[napi(ts_type = "Array<PypiPublisherSpec>")]
+    pub publishers: Option<Vec<serde_json::Value>>,
 }
 
 /// Users and packages to start the emulator with.

@@ -14,4 +14,5 @@ mod js;
 mod oidc;
 mod options;
 mod prompt;
+mod to_js;
 mod trust;

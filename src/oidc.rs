@@ -6,12 +6,13 @@ use std::path::PathBuf;
 use napi::bindgen_prelude::*;
 use napi::ValueType;
 use napi_derive::napi;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use serde_json::Value;
 
 use crate::engine::{spawn, Budget, Defaults, Engine};
-use crate::js::{convert, js_error};
+use crate::js::js_error;
 use crate::options::{to_json, Options};
+use crate::to_js::{to_js, Js};
 use trust_core::error::{Error as CoreError, Result as CoreResult};
 use trust_core::oidc::diagnose::{self, AnyPublisher, Expectation, Failure, PypiPublisher};
 use trust_core::oidc::exchange::{self, ExchangeOptions, NpmrcTarget};
@@ -36,8 +37,7 @@ pub struct IdTokenRequest {
 
 /// An id_token and what it says.
 #[napi(object)]
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[allow(dead_code)] // Declares the TypeScript type; the value is built by `to_js`.
 pub struct IdToken {
     /// The JWT. A secret: pass it on, never log it.
     pub token: String,
@@ -55,8 +55,7 @@ pub struct IdToken {
 
 /// A JWT's header and claims, unverified.
 #[napi(object)]
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[allow(dead_code)] // Declares the TypeScript type; the value is built by `to_js`.
 pub struct DecodedIdToken {
     #[napi(ts_type = "Record<string, unknown>")]
     pub header: Value,
@@ -90,8 +89,7 @@ pub struct ExchangeTokenOptions {
 
 /// An .npmrc that was written.
 #[napi(object)]
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[allow(dead_code)] // Declares the TypeScript type; the value is built by `to_js`.
 pub struct WrittenNpmrc {
     pub path: String,
     /// The key written, e.g. `//registry.npmjs.org/:_authToken`.
@@ -102,8 +100,7 @@ pub struct WrittenNpmrc {
 
 /// A short-lived npm token for one package.
 #[napi(object)]
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[allow(dead_code)] // Declares the TypeScript type; the value is built by `to_js`.
 pub struct ExchangedToken {
     /// The npm token (a secret), valid for publishing `package` for about an hour.
     pub token: String,
@@ -139,8 +136,7 @@ pub struct MintPypiTokenOptions {
 
 /// A short-lived PyPI upload token.
 #[napi(object)]
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[allow(dead_code)] // Declares the TypeScript type; the value is built by `to_js`.
 pub struct PypiToken {
     /// The upload token (a secret): twine's password, with user `__token__`.
     pub token: String,
@@ -153,29 +149,20 @@ pub struct PypiToken {
 
 /// A PyPI trusted publisher, as configured on the project's Publishing page.
 #[napi(object)]
-#[derive(Debug, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
+#[allow(dead_code)] // Declares the TypeScript type; `PypiPublisher` reads the value.
 pub struct PypiPublisherSpec {
     /// `github` (`repository` owner/repo, `workflow` file name, `environment?`), `gitlab`
     /// (`project` namespace/project, `workflow` pipeline path, `environment?`), `google`
     /// (`email`, `subject?`), `activestate` (`organization`, `project`, `actor`).
     #[napi(ts_type = "'github' | 'gitlab' | 'google' | 'activestate'")]
     pub r#type: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub repository: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub project: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub workflow: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub environment: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub subject: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub organization: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub actor: Option<String>,
 }
 
@@ -198,8 +185,7 @@ pub struct DiagnoseInput {
 
 /// One difference between a token and a configuration, or a problem with the token itself.
 #[napi(object)]
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[allow(dead_code)] // Declares the TypeScript type; the value is built by `to_js`.
 pub struct Finding {
     /// The configuration's id (npm) or index (PyPI); absent for the token's own problems.
     pub publisher: Option<String>,
@@ -216,8 +202,7 @@ pub struct Finding {
 
 /// The result of comparing a token with trusted publishers.
 #[napi(object)]
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[allow(dead_code)] // Declares the TypeScript type; the value is built by `to_js`.
 pub struct Diagnosis {
     /// A configuration matches and nothing about the token stops the exchange.
     pub ok: bool,
@@ -233,8 +218,7 @@ pub struct Diagnosis {
 
 /// An exchange failure explained.
 #[napi(object)]
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[allow(dead_code)] // Declares the TypeScript type; the value is built by `to_js`.
 pub struct Explanation {
     /// What went wrong and what to do.
     pub summary: String,
@@ -279,11 +263,9 @@ fn publishers(listed: Option<&Value>) -> CoreResult<Vec<AnyPublisher>> {
                 let invalid = |e: String| {
                     CoreError::invalid_input("publishers", format!("Invalid PyPI publisher: {e}"))
                 };
-                let spec: PypiPublisherSpec =
-                    serde_json::from_value(value.clone()).map_err(|e| invalid(e.to_string()))?;
-                convert::<_, PypiPublisher>(&spec)
+                PypiPublisher::deserialize(value)
                     .map(AnyPublisher::Pypi)
-                    .map_err(|e| invalid(e.reason))
+                    .map_err(|e| invalid(e.to_string()))
             }
         })
         .collect()
@@ -301,7 +283,7 @@ pub fn get_id_token_with<'env>(
     engine: &Engine,
     env: &'env Env,
     options: Option<Unknown<'env>>,
-) -> napi::Result<PromiseRaw<'env, IdToken>> {
+) -> napi::Result<PromiseRaw<'env, Js>> {
     let mut request = IdTokenOptions::default();
     let call = Options::new(options, "options").and_then(|mut o| {
         request.audience = o.string("audience")?;
@@ -317,7 +299,7 @@ pub fn get_id_token_with<'env>(
         env,
         call,
         |_| async move { core_oidc::get_id_token(request).await },
-        |_, token| convert(&token),
+        |env, token| to_js(env, &token),
     )
 }
 
@@ -325,7 +307,7 @@ pub fn exchange_token_with<'env>(
     engine: &Engine,
     env: &'env Env,
     options: Option<Unknown<'env>>,
-) -> napi::Result<PromiseRaw<'env, ExchangedToken>> {
+) -> napi::Result<PromiseRaw<'env, Js>> {
     let mut id_token = None;
     let mut write_npmrc = None;
     let call = Options::new(options, "options").and_then(|mut o| {
@@ -359,7 +341,7 @@ pub fn exchange_token_with<'env>(
             })
             .await
         },
-        |_, token| convert(&token),
+        |env, token| to_js(env, &token),
     )
 }
 
@@ -383,7 +365,7 @@ pub fn mint_pypi_token_with<'env>(
     engine: &Engine,
     env: &'env Env,
     options: Option<Unknown<'env>>,
-) -> napi::Result<PromiseRaw<'env, PypiToken>> {
+) -> napi::Result<PromiseRaw<'env, Js>> {
     let mut pypi = PypiOptions::default();
     let call = Options::new(options, "options").and_then(|mut o| {
         pypi.repository_url = o.string("repositoryUrl")?;
@@ -400,7 +382,7 @@ pub fn mint_pypi_token_with<'env>(
         env,
         call,
         |_| async move { pypi::mint_pypi_token(pypi).await },
-        |_, token| convert(&token),
+        |env, token| to_js(env, &token),
     )
 }
 
@@ -422,7 +404,7 @@ pub fn mint_pypi_token_with<'env>(
 pub fn get_id_token<'env>(
     env: &'env Env,
     options: Option<Unknown<'env>>,
-) -> napi::Result<PromiseRaw<'env, IdToken>> {
+) -> napi::Result<PromiseRaw<'env, Js>> {
     get_id_token_with(&Engine::free(env), env, options)
 }
 
@@ -435,10 +417,10 @@ pub fn get_id_token<'env>(
 /// const { claims } = decodeIdToken(process.env.NPM_ID_TOKEN ?? '')
 /// console.log(claims.aud, claims.project_path, claims.ci_config_ref_uri)
 /// ```
-#[napi]
-pub fn decode_id_token(env: &Env, jwt: String) -> napi::Result<DecodedIdToken> {
+#[napi(ts_return_type = "DecodedIdToken")]
+pub fn decode_id_token(env: &Env, jwt: String) -> napi::Result<Js> {
     let decoded = jwt::decode(&jwt).map_err(|e| js_error(env, e))?;
-    convert(&decoded)
+    to_js(env, &decoded)
 }
 
 /// Exchanges the CI's id_token for a short-lived npm token for one package, as `npm publish`
@@ -459,7 +441,7 @@ pub fn decode_id_token(env: &Env, jwt: String) -> napi::Result<DecodedIdToken> {
 pub fn exchange_token<'env>(
     env: &'env Env,
     options: Option<Unknown<'env>>,
-) -> napi::Result<PromiseRaw<'env, ExchangedToken>> {
+) -> napi::Result<PromiseRaw<'env, Js>> {
     exchange_token_with(&Engine::free(env), env, options)
 }
 
@@ -481,7 +463,7 @@ pub fn exchange_token<'env>(
 pub fn mint_pypi_token<'env>(
     env: &'env Env,
     options: Option<Unknown<'env>>,
-) -> napi::Result<PromiseRaw<'env, PypiToken>> {
+) -> napi::Result<PromiseRaw<'env, Js>> {
     mint_pypi_token_with(&Engine::free(env), env, options)
 }
 
@@ -497,8 +479,8 @@ pub fn mint_pypi_token<'env>(
 /// const { ok, findings } = diagnoseTrust({ claims, publishers })
 /// for (const f of findings) console.log(`${f.kind}: ${f.message}`)
 /// ```
-#[napi(ts_args_type = "input: DiagnoseInput")]
-pub fn diagnose_trust(env: &Env, input: Option<Unknown>) -> napi::Result<Diagnosis> {
+#[napi(ts_args_type = "input: DiagnoseInput", ts_return_type = "Diagnosis")]
+pub fn diagnose_trust(env: &Env, input: Option<Unknown>) -> napi::Result<Js> {
     let run = || -> CoreResult<diagnose::Diagnosis> {
         let mut o = Options::new(input, "input")?;
         let claims = o.json("claims")?.unwrap_or(Value::Null);
@@ -524,7 +506,7 @@ pub fn diagnose_trust(env: &Env, input: Option<Unknown>) -> napi::Result<Diagnos
             &expectation,
         ))
     };
-    convert(&run().map_err(|e| js_error(env, e))?)
+    to_js(env, &run().map_err(|e| js_error(env, e))?)
 }
 
 /// Explains an exchange failure (`exchangeToken`'s `EOIDCEXCHANGE`, `EOIDCAUDIENCE`,
@@ -540,12 +522,15 @@ pub fn diagnose_trust(env: &Env, input: Option<Unknown>) -> napi::Result<Diagnos
 ///   console.error(explainExchangeFailure(error, { publishers }).summary)
 /// }
 /// ```
-#[napi(ts_args_type = "error: Error, options?: ExplainOptions")]
+#[napi(
+    ts_args_type = "error: Error, options?: ExplainOptions",
+    ts_return_type = "Explanation"
+)]
 pub fn explain_exchange_failure(
     env: &Env,
     error: Object,
     options: Option<Unknown>,
-) -> napi::Result<Explanation> {
+) -> napi::Result<Js> {
     let run = || -> CoreResult<diagnose::Explanation> {
         let mut o = Options::new(options, "options")?;
         let listed = o.json("publishers")?;
@@ -564,7 +549,7 @@ pub fn explain_exchange_failure(
             publishers.as_deref(),
         ))
     };
-    convert(&run().map_err(|e| js_error(env, e))?)
+    to_js(env, &run().map_err(|e| js_error(env, e))?)
 }
 
 #[cfg(test)]

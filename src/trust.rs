@@ -4,11 +4,10 @@ use std::collections::HashMap;
 
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
-use serde::Deserialize;
 
 use crate::engine::{spawn, Budget, Engine};
-use crate::js::convert;
 use crate::options::Options;
+use crate::to_js::{to_js, Js};
 use trust_core::error::Result as CoreResult;
 use trust_core::trust::{
     self, circleci::CIRCLECI, github::GITHUB, gitlab::GITLAB, OptionValue, Provider,
@@ -123,8 +122,7 @@ pub struct RevokeOptions {
 
 /// A trusted publisher configuration as the registry stores it.
 #[napi(object)]
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[allow(dead_code)] // Declares the TypeScript type; the value is built by `to_js`.
 pub struct Publisher {
     /// The configuration's id (UUID), for `revokePublisher`.
     pub id: String,
@@ -157,8 +155,7 @@ pub struct Publisher {
 
 /// An HTTP request as sent (or, in a dry run, as it would be sent). Credentials are masked.
 #[napi(object)]
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[allow(dead_code)] // Declares the TypeScript type; the value is built by `to_js`.
 pub struct PlannedRequest {
     pub method: String,
     pub url: String,
@@ -171,8 +168,7 @@ pub struct PlannedRequest {
 
 /// The result of adding a trusted publisher.
 #[napi(object)]
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[allow(dead_code)] // Declares the TypeScript type; the value is built by `to_js`.
 pub struct AddPublisherResult {
     /// The package configured.
     pub package: String,
@@ -193,8 +189,7 @@ pub struct AddPublisherResult {
 
 /// The result of revoking a trusted publisher.
 #[napi(object)]
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[allow(dead_code)] // Declares the TypeScript type; the value is built by `to_js`.
 pub struct RevokePublisherResult {
     pub package: String,
     pub id: String,
@@ -228,7 +223,7 @@ pub fn add<'env>(
     env: &'env Env,
     provider: &'static Provider,
     options: Option<Unknown<'env>>,
-) -> napi::Result<PromiseRaw<'env, AddPublisherResult>> {
+) -> napi::Result<PromiseRaw<'env, Js>> {
     let prepared = (|| {
         let mut o = Options::new(options, "options")?;
         let input = publisher_input(&mut o, provider)?;
@@ -247,7 +242,7 @@ pub fn add<'env>(
             let input = input.expect("read with the call");
             trust::add_publisher(provider, input, &call).await
         },
-        |_, result| convert(&result),
+        |env, result| to_js(env, &result),
     )
 }
 
@@ -255,7 +250,7 @@ pub fn list<'env>(
     engine: &Engine,
     env: &'env Env,
     options: Option<Unknown<'env>>,
-) -> napi::Result<PromiseRaw<'env, Vec<Publisher>>> {
+) -> napi::Result<PromiseRaw<'env, Js>> {
     let call = Options::new(options, "options").and_then(|mut o| {
         let call = engine.call(env, &mut o, Budget::Whole)?;
         o.finish()?;
@@ -265,7 +260,7 @@ pub fn list<'env>(
         env,
         call,
         |call| async move { trust::list_publishers(&call).await },
-        |_, result| convert(&result),
+        |env, result| to_js(env, &result),
     )
 }
 
@@ -273,7 +268,7 @@ pub fn revoke<'env>(
     engine: &Engine,
     env: &'env Env,
     options: Option<Unknown<'env>>,
-) -> napi::Result<PromiseRaw<'env, RevokePublisherResult>> {
+) -> napi::Result<PromiseRaw<'env, Js>> {
     let mut id = String::new();
     let call = Options::new(options, "options").and_then(|mut o| {
         id = o.string("id")?.unwrap_or_default();
@@ -285,7 +280,7 @@ pub fn revoke<'env>(
         env,
         call,
         |call| async move { trust::revoke_publisher(&id, &call).await },
-        |_, result| convert(&result),
+        |env, result| to_js(env, &result),
     )
 }
 
@@ -312,7 +307,7 @@ pub fn revoke<'env>(
 pub fn add_github_publisher<'env>(
     env: &'env Env,
     options: Option<Unknown<'env>>,
-) -> napi::Result<PromiseRaw<'env, AddPublisherResult>> {
+) -> napi::Result<PromiseRaw<'env, Js>> {
     add(&Engine::free(env), env, &GITHUB, options)
 }
 
@@ -335,7 +330,7 @@ pub fn add_github_publisher<'env>(
 pub fn add_gitlab_publisher<'env>(
     env: &'env Env,
     options: Option<Unknown<'env>>,
-) -> napi::Result<PromiseRaw<'env, AddPublisherResult>> {
+) -> napi::Result<PromiseRaw<'env, Js>> {
     add(&Engine::free(env), env, &GITLAB, options)
 }
 
@@ -361,7 +356,7 @@ pub fn add_gitlab_publisher<'env>(
 pub fn add_circleci_publisher<'env>(
     env: &'env Env,
     options: Option<Unknown<'env>>,
-) -> napi::Result<PromiseRaw<'env, AddPublisherResult>> {
+) -> napi::Result<PromiseRaw<'env, Js>> {
     add(&Engine::free(env), env, &CIRCLECI, options)
 }
 
@@ -382,7 +377,7 @@ pub fn add_circleci_publisher<'env>(
 pub fn list_publishers<'env>(
     env: &'env Env,
     options: Option<Unknown<'env>>,
-) -> napi::Result<PromiseRaw<'env, Vec<Publisher>>> {
+) -> napi::Result<PromiseRaw<'env, Js>> {
     list(&Engine::free(env), env, options)
 }
 
@@ -401,6 +396,6 @@ pub fn list_publishers<'env>(
 pub fn revoke_publisher<'env>(
     env: &'env Env,
     options: Option<Unknown<'env>>,
-) -> napi::Result<PromiseRaw<'env, RevokePublisherResult>> {
+) -> napi::Result<PromiseRaw<'env, Js>> {
     revoke(&Engine::free(env), env, options)
 }

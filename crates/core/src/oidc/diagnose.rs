@@ -62,7 +62,7 @@ pub struct Expectation {
 
 /// A PyPI trusted publisher (the four kinds PyPI offers).
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
-#[serde(tag = "type", rename_all = "lowercase")]
+#[serde(tag = "type", rename_all = "lowercase", deny_unknown_fields)]
 pub enum PypiPublisher {
     /// `repository` is `owner/repo`; `workflow` the file name in .github/workflows.
     Github {
