@@ -74,197 +74,6 @@ export interface TrustError extends Error {
 export declare const __napiBindingTarget: 'native' | 'wasm32-wasi' | 'wasm32-wasip1'
 
 /**
- * A loopback forward proxy that records what passes through it.
- *
- * @example
- * ```js
- * const { startProxy, listPublishers } = require('trust-native')
- * const proxy = await startProxy()
- * process.env.npm_config_proxy = proxy.url // or `proxy=` in the project's .npmrc
- * await listPublishers({ registry: emulator.url, token: 'alice-token', otp: '123456', package: 'widgets' })
- * console.log(proxy.requests()) // [ 'GET http://127.0.0.1:41234/-/package/widgets/trust' ]
- * proxy.stop()
- * ```
- */
-export declare class LoopbackProxy {
-  /** `http://127.0.0.1:PORT`, for `HTTPS_PROXY` or npm's `proxy`. */
-  get url(): string
-  /**
-   * Request lines received: `CONNECT 127.0.0.1:4873`, `GET http://127.0.0.1:4873/path`.
-   *
-   * @example
-   * ```js
-   * console.log(proxy.requests()) // [ 'CONNECT registry.npmjs.org:443' ]
-   * ```
-   */
-  requests(): Array<string>
-  /**
-   * Stops the proxy and closes its connections.
-   *
-   * @example
-   * ```js
-   * proxy.stop()
-   * ```
-   */
-  stop(): void
-}
-
-/**
- * A running registry emulator on a loopback port. Keep a reference while you use it, and call
- * `stop()` when done.
- *
- * @example
- * ```js
- * const { startEmulator } = require('trust-native')
- * const emulator = await startEmulator({ users: [{ name: 'ci', token: 't' }], packages: [{ name: 'p', maintainers: ['ci'] }] })
- * emulator.injectFault({ kind: 'status', status: 503, times: 1 })
- * // ... run your release script with registry: emulator.url ...
- * console.log(emulator.requests().map((r) => `${r.method} ${r.path}`), emulator.publishers('p'))
- * emulator.stop()
- * ```
- */
-export declare class RegistryEmulator {
-  /** The registry URL to pass as `registry`, e.g. `http://127.0.0.1:41234/`. */
-  get url(): string
-  /** The certificate authority of an HTTPS emulator, PEM (write it to a file for `cafile`). */
-  get caPem(): string | null
-  /**
-   * Replaces a user's authenticator code: the old one is refused from now on, as an expired
-   * TOTP code is.
-   *
-   * @example
-   * ```js
-   * emulator.setOtp('alice', '654321') // '123456' is refused from now on
-   * ```
-   */
-  setOtp(user: string, otp: string): void
-  /** The audience npm requests id_tokens for when publishing here: `npm:127.0.0.1`. */
-  get npmAudience(): string
-  /**
-   * Signs an id_token as a CI provider would: `claims` over realistic defaults (GitHub's
-   * `workflow_ref` follows `repository`, GitLab's `ci_config_ref_uri` follows
-   * `project_path`), for `audience` (default: `npmAudience`), valid `expiresIn` seconds
-   * (default 300; negative for an expired token).
-   *
-   * @example
-   * ```js
-   * const { exchangeToken } = require('trust-native')
-   * const idToken = emulator.issueIdToken({ provider: 'gitlab', claims: { project_path: 'acme/widgets' } })
-   * const { token } = await exchangeToken({ registry: emulator.url, package: 'widgets', idToken })
-   * ```
-   */
-  issueIdToken(options: IdTokenSpec): string
-  /**
-   * Registers a GitHub Actions job whose id_tokens carry `claims`, and returns the variables
-   * GitHub sets for a job with `permissions: id-token: write` (merge them into the
-   * environment).
-   *
-   * @example
-   * ```js
-   * const { exchangeToken } = require('trust-native')
-   * Object.assign(process.env, emulator.githubActionsJob({ repository: 'acme/widgets', environment: 'npm' }))
-   * const { token } = await exchangeToken({ registry: emulator.url, package: 'widgets' })
-   * ```
-   */
-  githubActionsJob(claims?: Record<string, unknown>): Record<string, string>
-  /**
-   * Sets the identity the emulated Google Cloud metadata server hands out, and returns the
-   * variable (`GCE_METADATA_HOST`) that points clients at it.
-   *
-   * @example
-   * ```js
-   * const { getIdToken } = require('trust-native')
-   * Object.assign(process.env, emulator.googleCloudIdentity({ email: 'release@acme.iam.gserviceaccount.com' }))
-   * const { provider, claims } = await getIdToken({ audience: 'pypi' }) // 'google', claims.email
-   * ```
-   */
-  googleCloudIdentity(claims?: Record<string, unknown>): Record<string, string>
-  /**
-   * The versions published of a package, or `null` if it does not exist.
-   *
-   * @example
-   * ```js
-   * console.log(emulator.versions('widgets')) // [ '1.0.0' ] once `npm publish` succeeded
-   * ```
-   */
-  versions(package: string): Array<string> | null
-  /**
-   * Every request received so far, oldest first.
-   *
-   * @example
-   * ```js
-   * for (const { method, path, headers } of emulator.requests()) console.log(method, path, headers['npm-otp'])
-   * ```
-   */
-  requests(): Array<RecordedRequest>
-  /**
-   * Forgets the recorded requests.
-   *
-   * @example
-   * ```js
-   * const { listPublishers } = require('trust-native')
-   * emulator.clearRequests()
-   * await listPublishers({ registry: emulator.url, token: 'alice-token', otp: '123456', package: 'widgets' })
-   * console.log(emulator.requests().length) // 1
-   * ```
-   */
-  clearRequests(): void
-  /**
-   * Adds users and packages; a package named again is replaced.
-   *
-   * @example
-   * ```js
-   * emulator.seed({ users: [{ name: 'bob', token: 'bob-token' }], packages: [{ name: 'gadgets', maintainers: ['bob'] }] })
-   * ```
-   */
-  seed(seed: EmulatorSeed): void
-  /**
-   * The configurations stored for a package, or `null` if the package does not exist.
-   *
-   * @example
-   * ```js
-   * console.log(emulator.publishers('widgets')) // [ { id, type: 'github', claims: { repository: 'acme/widgets', ... }, permissions } ]
-   * ```
-   */
-  publishers(package: string): Array<Record<string, unknown>> | null
-  /**
-   * Makes the emulator misbehave for matching requests, e.g.
-   * `{ kind: 'status', status: 503, times: 2 }` or `{ kind: 'latency', ms: 500, method: 'GET' }`.
-   *
-   * @example
-   * ```js
-   * emulator.injectFault({ kind: 'status', status: 429, retryAfter: 1, times: 2 }) // rate-limit the next two requests
-   * emulator.injectFault({ kind: 'drop', after: true, method: 'POST', times: 1 }) // a create whose answer is lost
-   * ```
-   */
-  injectFault(rule: FaultRule): void
-  /**
-   * Removes every injected fault.
-   *
-   * @example
-   * ```js
-   * emulator.clearFaults()
-   * ```
-   */
-  clearFaults(): void
-  /**
-   * Stops the server and closes its connections.
-   *
-   * @example
-   * ```js
-   * const { startEmulator } = require('trust-native')
-   * const emulator = await startEmulator()
-   * try {
-   *   // ... tests against emulator.url ...
-   * } finally {
-   *   emulator.stop()
-   * }
-   * ```
-   */
-  stop(): void
-}
-
-/**
  * A trust-native client: create it once with your defaults, then call its methods. It owns its
  * connections (kept alive between calls), the OTPs it obtained and its 2FA prompt lock, the
  * npm config it read, and a copy of the environment; nothing is shared with other clients.
@@ -664,59 +473,6 @@ export interface Diagnosis {
  */
 export declare function discoverWorkspacePackages(cwd?: string | undefined | null): Promise<Workspace>
 
-/** A package that exists on the emulated registry. */
-export interface EmulatorPackage {
-  name: string
-  /** Names of users with write access. */
-  maintainers?: Array<string>
-  /** Existing configurations, `{ type, claims, permissions }` as the registry stores them. */
-  publishers?: Array<Record<string, unknown>>
-  /** Versions already published. */
-  versions?: Array<string>
-}
-
-/** A project on the emulated PyPI and its trusted publishers. */
-export interface EmulatorPypiProject {
-  name: string
-  publishers?: Array<PypiPublisherSpec>
-}
-
-/** A token-bucket rate limit. */
-export interface EmulatorRateLimit {
-  perSecond: number
-  /** Requests allowed at once. Default 1. */
-  burst?: number
-}
-
-/** Users and packages to start the emulator with. */
-export interface EmulatorSeed {
-  users?: Array<EmulatorUser>
-  packages?: Array<EmulatorPackage>
-  pypiProjects?: Array<EmulatorPypiProject>
-  /** Serve HTTPS with a certificate signed by a throwaway authority (see `caPem`). */
-  tls?: boolean
-  /** `Retry-After` (seconds) of the web 2FA flow's `doneUrl` while pending. Default 1. */
-  webAuthRetryAfter?: number
-  /**
-   * Rate-limit the trust endpoints: a token bucket of `burst` refilled at `perSecond`; an
-   * empty bucket answers 429 with `Retry-After` in whole seconds.
-   */
-  rateLimit?: EmulatorRateLimit
-}
-
-/** A user of the emulated registry. */
-export interface EmulatorUser {
-  name: string
-  /** The bearer token that authenticates this user. */
-  token: string
-  /** Two-factor authentication enabled; the trust endpoints require it. Default true. */
-  tfa?: boolean
-  /** The one-time password the emulator accepts. Default `'123456'`. */
-  otp?: string
-  /** A token with "bypass 2FA", which the trust endpoints refuse. Default false. */
-  bypass2fa?: boolean
-}
-
 /**
  * Makes one package's trusted publisher equal to `spec`: nothing when it already is, a create
  * when there is none, a replace (revoke, then create) when it differs. If the create of a
@@ -831,29 +587,6 @@ export interface Explanation {
   diagnosis?: Diagnosis
 }
 
-/** A way for the emulator to misbehave, and which requests it applies to. */
-export interface FaultRule {
-  /**
-   * `status` (answer `status`, with `retryAfter` seconds), `latency` (wait `ms`), `drop`
-   * (close the connection), `malformedJson`, `oversized` (an 8 MiB body), `redirect` (307 to
-   * `location`, another origin), `slowBody` (trickle the body over `ms`), `echo` (answer
-   * `status` with the request's headers in the message).
-   */
-  kind: 'status' | 'latency' | 'drop' | 'malformedJson' | 'oversized' | 'redirect' | 'slowBody' | 'echo'
-  status?: number
-  retryAfter?: number
-  ms?: number
-  location?: string
-  /** Apply after the registry acted on the request (the answer to a done change is lost). */
-  after?: boolean
-  /** How many matching requests it applies to; forever when absent. */
-  times?: number
-  /** Only requests with this method. */
-  method?: string
-  /** Only requests whose path contains this text. */
-  path?: string
-}
-
 /** One difference between a token and a configuration, or a problem with the token itself. */
 export interface Finding {
   /** The configuration's id (npm) or index (PyPI); absent for the token's own problems. */
@@ -932,15 +665,6 @@ export interface IdTokenRequest {
   timeoutMs?: number
   /** Aborts the call: it rejects with `EABORTED`. */
   signal?: AbortSignal
-}
-
-/** An id_token to sign. */
-export interface IdTokenSpec {
-  provider: 'github' | 'gitlab' | 'circleci' | 'google'
-  audience?: string
-  claims?: Record<string, unknown>
-  /** Seconds until expiry; negative for an already expired token. Default 300. */
-  expiresIn?: number
 }
 
 /**
@@ -1134,17 +858,6 @@ export interface PypiToken {
  */
 export declare function readTrustConfig(config: string | Record<string, unknown> | Array<TrustSpec>, cwd?: string): Promise<Array<TrustSpec>>
 
-/** A request the emulator received. */
-export interface RecordedRequest {
-  method: string
-  /** The path as received, with its query string, e.g. `/-/package/@scope%2fname/trust`. */
-  path: string
-  /** Header names lowercased; a repeated header keeps its last value. */
-  headers: Record<string, string>
-  /** The raw body text. */
-  body: string
-}
-
 /**
  * Resolves npm's configuration the way a call with these options would: registry (option,
  * `npm_config_registry`, `@scope:registry`, project/user/global .npmrc), token (longest-path
@@ -1225,43 +938,6 @@ export interface SourcedValue {
    */
   source: string
 }
-
-/**
- * Starts a registry emulator: a loopback stand-in for the npm registry's trust endpoints, with
- * bearer-token users, 2FA (OTP and web flow answers), write access and one configuration per
- * package. State is in memory; every request is recorded.
- *
- * @example
- * ```js
- * const { startEmulator, addGithubPublisher } = require('trust-native')
- * const emulator = await startEmulator({
- *   users: [{ name: 'alice', token: 'alice-token' }],
- *   packages: [{ name: 'widgets', maintainers: ['alice'] }],
- * })
- * await addGithubPublisher({
- *   registry: emulator.url, token: 'alice-token', otp: '123456',
- *   package: 'widgets', repository: 'acme/widgets', file: 'release.yml',
- * })
- * console.log(emulator.publishers('widgets'))
- * emulator.stop()
- * ```
- */
-export declare function startEmulator(seed?: EmulatorSeed): Promise<RegistryEmulator>
-
-/**
- * Starts a loopback forward proxy (CONNECT tunnels and plain-http forwarding), for testing
- * proxy settings.
- *
- * @example
- * ```js
- * const { startProxy } = require('trust-native')
- * const proxy = await startProxy()
- * process.env.HTTPS_PROXY = proxy.url
- * // ... calls go through it
- * console.log(proxy.requests())
- * ```
- */
-export declare function startProxy(): Promise<LoopbackProxy>
 
 /**
  * Options of `new TrustClient(...)`: defaults for every call of the client (a call's own

@@ -835,8 +835,6 @@ function __napiStampBindingTarget(exportsObject, target) {
 // linked import resolves to `undefined`.
 module.exports.__napiBindingTarget = __napiStampBindingTarget(nativeBinding, __napiLoadedBindingTarget)
 module.exports = nativeBinding
-module.exports.LoopbackProxy = nativeBinding.LoopbackProxy
-module.exports.RegistryEmulator = nativeBinding.RegistryEmulator
 module.exports.TrustClient = nativeBinding.TrustClient
 module.exports.addCircleciPublisher = nativeBinding.addCircleciPublisher
 module.exports.addGithubPublisher = nativeBinding.addGithubPublisher
@@ -855,6 +853,4 @@ module.exports.planTrust = nativeBinding.planTrust
 module.exports.readTrustConfig = nativeBinding.readTrustConfig
 module.exports.resolveConfig = nativeBinding.resolveConfig
 module.exports.revokePublisher = nativeBinding.revokePublisher
-module.exports.startEmulator = nativeBinding.startEmulator
-module.exports.startProxy = nativeBinding.startProxy
 module.exports.trustProviders = nativeBinding.trustProviders

@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { isolateNpmConfig, rejection, tempDir, tn } from './helpers.mjs'
+import { isolateNpmConfig, rejection, tempDir, testing, tn } from './helpers.mjs'
 
 const OTP = '314159'
 let emulator, counter = 0
@@ -25,7 +25,7 @@ const github = (pkg, file = 'release.yml') => ({ type: 'github', package: pkg, r
 
 beforeAll(async () => {
   isolateNpmConfig()
-  emulator = await tn.startEmulator({ webAuthRetryAfter: 0.05 })
+  emulator = await testing.startEmulator({ webAuthRetryAfter: 0.05 })
 })
 afterAll(() => emulator.stop())
 
@@ -63,7 +63,7 @@ describe('ensurePublisher', () => {
 
 describe('planTrust and applyTrust', () => {
   it('configures many packages against a rate limit, reports progress, and converges', async () => {
-    const limited = await tn.startEmulator({ rateLimit: { perSecond: 40, burst: 4 } })
+    const limited = await testing.startEmulator({ rateLimit: { perSecond: 40, burst: 4 } })
     try {
       const packages = names('limited', 40)
       limited.seed({ users: [{ name: 'm', token: 'rate-token', otp: OTP }], packages: packages.map((name) => ({ name, maintainers: ['m'] })) })

@@ -5,7 +5,7 @@ import { spawn } from 'node:child_process'
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { join } from 'node:path'
-import { isolateNpmConfig, project, tempDir, tn } from './helpers.mjs'
+import { isolateNpmConfig, project, tempDir, testing, tn } from './helpers.mjs'
 
 const BIN = fileURLToPath(new URL('../bin/trust-native.js', import.meta.url))
 const OTP = '271828'
@@ -69,7 +69,7 @@ function freshUser(packages) {
 
 beforeAll(async () => {
   isolateNpmConfig()
-  emulator = await tn.startEmulator({ webAuthRetryAfter: 0.05 })
+  emulator = await testing.startEmulator({ webAuthRetryAfter: 0.05 })
 })
 afterAll(() => emulator.stop())
 beforeEach(() => emulator.clearRequests())

@@ -7,6 +7,8 @@ import { createRequire } from 'node:module'
 
 const require = createRequire(import.meta.url)
 export const tn = require('../index.js')
+/** The registry emulator, as users' own tests load it. */
+export const testing = require('trust-native/testing')
 
 export const OTP = '246810'
 export const ALICE = 'alice-test-token-0001'
@@ -48,7 +50,7 @@ export function isolateNpmConfig() {
 
 /** The cast most tests use: alice maintains two packages; others exist to fail. */
 export async function startEmulator(extra = {}) {
-  return tn.startEmulator({
+  return testing.startEmulator({
     ...extra,
     users: [
       { name: 'alice', token: ALICE, otp: OTP },

@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { isolateNpmConfig, project, rejection, tempDir, tn } from './helpers.mjs'
+import { isolateNpmConfig, project, rejection, tempDir, testing, tn } from './helpers.mjs'
 
 const OTP = '864200'
 let emulator, counter = 0
@@ -19,7 +19,7 @@ function freshUser() {
 
 beforeAll(async () => {
   isolateNpmConfig()
-  emulator = await tn.startEmulator({ webAuthRetryAfter: 0.05 })
+  emulator = await testing.startEmulator({ webAuthRetryAfter: 0.05 })
 })
 afterAll(() => emulator.stop())
 beforeEach(() => {
@@ -105,7 +105,7 @@ describe('retries', () => {
 
 describe('TLS, proxies, plain http', () => {
   it('trusts a private CA given by cafile or NODE_EXTRA_CA_CERTS, and says ETLS otherwise', async () => {
-    const secure = await tn.startEmulator({ tls: true, users: [{ name: 'alice', token: 'tls-token', otp: OTP }], packages: [{ name: 'one', maintainers: ['alice'] }] })
+    const secure = await testing.startEmulator({ tls: true, users: [{ name: 'alice', token: 'tls-token', otp: OTP }], packages: [{ name: 'one', maintainers: ['alice'] }] })
     try {
       const options = { registry: secure.url, token: 'tls-token', otp: OTP, package: 'one' }
       const untrusted = await rejection(tn.listPublishers({ ...options, cwd: project({}) }))
@@ -127,7 +127,7 @@ describe('TLS, proxies, plain http', () => {
 
   it('goes through HTTPS_PROXY and npm\'s proxy, except for noproxy hosts', async () => {
     const token = freshUser()
-    const proxy = await tn.startProxy()
+    const proxy = await testing.startProxy()
     try {
       const options = { registry: emulator.url, token, otp: OTP, package: 'one' }
       await tn.listPublishers({ ...options, cwd: project({}, `proxy=${proxy.url}\n`) })

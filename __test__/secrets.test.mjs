@@ -3,7 +3,7 @@
 // No secret may appear in a message, a property, a cause, the stack, or util.inspect.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { inspect } from 'node:util'
-import { isolateNpmConfig, project, rejection, tn, withCiEnv } from './helpers.mjs'
+import { isolateNpmConfig, project, rejection, testing, tn, withCiEnv } from './helpers.mjs'
 
 const TOKEN = 'npmtoken-SECRET-7f3a9c1e'
 const WRONG_TOKEN = 'npmtoken-SECRET-wrong-b81d'
@@ -13,7 +13,7 @@ let emulator, other, secrets, idToken
 
 beforeAll(async () => {
   isolateNpmConfig()
-  emulator = await tn.startEmulator({
+  emulator = await testing.startEmulator({
     users: [
       { name: 'alice', token: TOKEN, otp: OTP },
       { name: 'bot', token: 'npmtoken-SECRET-bypass-4c2e', bypass2fa: true },
@@ -21,7 +21,7 @@ beforeAll(async () => {
     packages: [{ name: 'widgets', maintainers: ['alice', 'bot'] }],
     pypiProjects: [{ name: 'widgets', publishers: [{ type: 'gitlab', project: 'acme/widgets', workflow: '.gitlab-ci.yml' }] }],
   })
-  other = await tn.startEmulator()
+  other = await testing.startEmulator()
   idToken = emulator.issueIdToken({ provider: 'github', claims: { repository: 'acme/widgets' } })
   secrets = [TOKEN, WRONG_TOKEN, OTP, WRONG_OTP, 'npmtoken-SECRET-bypass-4c2e', idToken, idToken.split('.')[2]]
 })

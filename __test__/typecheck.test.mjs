@@ -27,7 +27,8 @@ const NO_TYPECHECK = '<!-- no-typecheck -->'
  * Free variables the examples use without defining them (a client made earlier, the code the
  * user typed...), typed with the exported types.
  */
-const PRELUDE = `import type { LoopbackProxy, OtpChallenge, RegistryEmulator, TrustClient, TrustError, TrustPlan } from 'trust-native'
+const PRELUDE = `import type { OtpChallenge, TrustClient, TrustError, TrustPlan } from 'trust-native'
+import type { LoopbackProxy, RegistryEmulator } from 'trust-native/testing'
 declare global {
   const client: TrustClient
   const emulator: RegistryEmulator
@@ -254,9 +255,10 @@ describe('code examples type-check under tsc --strict', () => {
     result = typecheck(examples)
   })
 
-  it('finds the examples of the README and of index.d.ts', () => {
+  it('finds the examples of the README, index.d.ts and testing/index.d.ts', () => {
     expect(examples.filter((e) => e.file === 'README.md').length).toBeGreaterThanOrEqual(10)
-    expect(examples.filter((e) => e.file === 'index.d.ts').length).toBeGreaterThanOrEqual(40)
+    expect(examples.filter((e) => e.file === 'index.d.ts').length).toBeGreaterThanOrEqual(30)
+    expect(examples.filter((e) => e.file === 'testing/index.d.ts').length).toBeGreaterThanOrEqual(30)
   })
 
   it('the declarations and the prelude themselves type-check', () => {

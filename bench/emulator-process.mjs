@@ -5,10 +5,10 @@ import { createRequire } from 'node:module'
 import { createInterface } from 'node:readline'
 
 const require = createRequire(import.meta.url)
-const tn = require('../index.js')
+const { startEmulator } = require('../testing/index.js')
 const { packages, user, rateLimit } = JSON.parse(process.argv[2])
 
-const emulator = await tn.startEmulator({
+const emulator = await startEmulator({
   users: [user],
   packages: Array.from({ length: packages }, (_, i) => ({ name: `bench-${i}`, maintainers: [user.name] })),
   ...(rateLimit && { rateLimit }),

@@ -1,4 +1,4 @@
-// A maintainer's session with trust-native, against the embedded registry emulator:
+// A maintainer's session with trust-native, against the registry emulator (trust-native/testing):
 // add a GitHub publisher inferred from package.json, list, try a second add, revoke, list again.
 'use strict'
 
@@ -6,6 +6,7 @@ const { mkdtempSync, writeFileSync, rmSync } = require('node:fs')
 const { tmpdir } = require('node:os')
 const { join } = require('node:path')
 const tn = require('..')
+const { startEmulator } = require('trust-native/testing')
 
 const TOKEN = 'demo-token-not-a-secret'
 const OTP = '123456'
@@ -22,7 +23,7 @@ function describe(p) {
 }
 
 async function main() {
-  const emulator = await tn.startEmulator({
+  const emulator = await startEmulator({
     users: [{ name: 'maintainer', token: TOKEN, otp: OTP }],
     packages: [{ name: '@acme/widgets', maintainers: ['maintainer'] }],
   })

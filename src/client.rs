@@ -7,7 +7,7 @@ use napi::bindgen_prelude::*;
 use napi_derive::napi;
 
 use crate::engine::{Defaults, Engine};
-use crate::js::js_error;
+use crate::errors::js_error;
 use crate::options::Options;
 use crate::to_js::Js;
 use crate::{bulk, config, oidc, trust};

@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 use napi::bindgen_prelude::*;
 use napi::{JsValue, ValueType};
 
-use crate::js::js_error;
+use crate::errors::js_error;
 use crate::options::Options;
 use crate::prompt;
 use trust_core::activity;

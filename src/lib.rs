@@ -8,9 +8,8 @@
 mod bulk;
 mod client;
 mod config;
-mod emulator;
 mod engine;
-mod js;
+mod errors;
 mod oidc;
 mod options;
 mod prompt;

@@ -10,7 +10,7 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use crate::engine::{spawn, Budget, Defaults, Engine};
-use crate::js::js_error;
+use crate::errors::js_error;
 use crate::options::{to_json, Options};
 use crate::to_js::{to_js, Js};
 use trust_core::error::{Error as CoreError, Result as CoreResult};

@@ -1,0 +1,64 @@
+//! Core errors as JS `Error`s: every failure of every call rejects (or throws) with an `Error`
+//! carrying the core error's fields (`code`, `statusCode`, `field`, ...), the `TrustError` that
+//! `errors.d.ts` declares.
+
+use napi::bindgen_prelude::*;
+
+use crate::to_js::to_js;
+use trust_core::error::Error as CoreError;
+
+/// Builds the JS `Error` for a core error. Only fields of the core error are copied; the core
+/// never stores a secret in one.
+pub(crate) fn js_error(env: &Env, error: CoreError) -> napi::Error {
+    let build = || -> napi::Result<napi::Error> {
+        let mut object = env.create_error(napi::Error::from_reason(error.full_message()))?;
+        object.set("code", error.code.as_str())?;
+        if let Some(field) = &error.field {
+            object.set("field", field.as_str())?;
+        }
+        if let Some(http) = &error.http {
+            if let Some(status) = http.status {
+                object.set("statusCode", status as u32)?;
+            }
+            object.set("method", http.method.as_str())?;
+            object.set("url", http.url.as_str())?;
+            if let Some(message) = &http.registry_message {
+                object.set("registryMessage", message.as_str())?;
+            }
+        }
+        if let Some(web) = &error.web_auth {
+            object.set("authUrl", web.auth_url.as_str())?;
+            object.set("doneUrl", web.done_url.as_str())?;
+        }
+        if let Some(oidc) = &error.oidc {
+            if let Some(claims) = &oidc.claims {
+                object.set("claims", to_js(env, claims)?)?;
+            }
+            if let Some(package) = &oidc.package {
+                object.set("package", package.as_str())?;
+            }
+            if !oidc.errors.is_empty() {
+                object.set("errors", to_js(env, &oidc.errors)?)?;
+            }
+        }
+        Ok(napi::Error::from(object.to_unknown()))
+    };
+    build().unwrap_or_else(|e| e)
+}
+
+#[cfg(test)]
+mod tests {
+    use trust_core::error::Code;
+
+    /// The TypeScript union of codes (the index.d.ts header) names every code the core has.
+    #[test]
+    fn declared_error_codes_are_the_core_codes() {
+        let declared = include_str!("errors.d.ts");
+        for name in Code::names() {
+            assert!(
+                declared.contains(&format!("'{name}'")),
+                "{name} is not in errors.d.ts"
+            );
+        }
+    }
+}

@@ -1,0 +1,631 @@
+// trust-native/testing: a registry emulator for tests, in plain JavaScript. It stands in for the
+// npm registry (trust endpoints with 2FA, the OIDC exchange, publishing), the CI providers' OIDC
+// issuers (GitHub Actions, GitLab, CircleCI, Google Cloud) and PyPI's trusted publishing, on a
+// loopback port, with injectable faults, a rate limit, optional TLS, and a loopback proxy.
+
+/**
+ * A user of the emulated registry.
+ *
+ * @example
+ * ```js
+ * const { startEmulator } = require('trust-native/testing')
+ * const emulator = await startEmulator({
+ *   users: [
+ *     { name: 'alice', token: 'alice-token', otp: '246810' },
+ *     { name: 'bot', token: 'bot-token', bypass2fa: true },
+ *   ],
+ * })
+ * ```
+ */
+export interface EmulatorUser {
+  /** The user's name, as packages' `maintainers` name it. */
+  name: string
+  /** The bearer token that authenticates this user. */
+  token: string
+  /** Two-factor authentication is enabled on the account (the trust endpoints require it). Default true. */
+  tfa?: boolean
+  /** The authenticator code the emulator accepts for this user. Default `'123456'`. */
+  otp?: string
+  /** The token is a granular token that bypasses 2FA, which the trust endpoints refuse. Default false. */
+  bypass2fa?: boolean
+}
+
+/**
+ * A trusted-publisher configuration as the registry stores it: `{ id, type, claims, permissions }`.
+ * A seed may leave out `id` (one is assigned) and may hold any shape, to test how clients cope.
+ *
+ * @example
+ * ```js
+ * const { startEmulator } = require('trust-native/testing')
+ * const emulator = await startEmulator({
+ *   users: [{ name: 'alice', token: 'alice-token' }],
+ *   packages: [{
+ *     name: 'widgets',
+ *     maintainers: ['alice'],
+ *     publishers: [{ type: 'github', claims: { repository: 'acme/widgets', workflow_ref: { file: 'release.yml' } }, permissions: ['createPackage'] }],
+ *   }],
+ * })
+ * ```
+ */
+export interface TrustConfiguration {
+  /** The configuration's UUID. */
+  id?: string
+  /** The CI provider: `github`, `gitlab`, `circleci`. */
+  type?: string
+  /** The claims a token must satisfy: a string exactly, `{ file }` the file of the token's ref claim, a list each of its values. */
+  claims?: Record<string, unknown>
+  /** `createPackage` (publish) and/or `createStagedPackage` (stage publish). */
+  permissions?: Array<string>
+  /** Anything else a seed gives is stored and listed as given. */
+  [key: string]: unknown
+}
+
+/**
+ * A package that exists on the emulated registry.
+ *
+ * @example
+ * ```js
+ * const { startEmulator } = require('trust-native/testing')
+ * const emulator = await startEmulator({
+ *   users: [{ name: 'alice', token: 'alice-token' }],
+ *   packages: [{ name: '@acme/tools', maintainers: ['alice'], versions: ['1.0.0', '1.1.0'] }],
+ * })
+ * ```
+ */
+export interface EmulatorPackage {
+  /** The package name, e.g. `@acme/tools`. */
+  name: string
+  /** Names of the users with write access. */
+  maintainers?: Array<string>
+  /** Existing trusted-publisher configurations. */
+  publishers?: Array<TrustConfiguration>
+  /** Versions already published, oldest first (the last one is `latest`). */
+  versions?: Array<string>
+}
+
+/**
+ * A trusted publisher of a PyPI project, by kind: GitHub Actions (`repository` owner/repo,
+ * `workflow` file name), GitLab CI/CD (`project` namespace/project, `workflow` pipeline file),
+ * Google Cloud (service account `email`, optional `subject`), ActiveState. GitHub and GitLab
+ * may require an `environment` (compared ignoring case, as PyPI does).
+ *
+ * @example
+ * ```js
+ * const { startEmulator } = require('trust-native/testing')
+ * const emulator = await startEmulator({
+ *   pypiProjects: [{ name: 'widgets', publishers: [{ type: 'github', repository: 'acme/widgets', workflow: 'release.yml', environment: 'pypi' }] }],
+ * })
+ * ```
+ */
+export type PypiPublisher =
+  | { type: 'github'; repository: string; workflow: string; environment?: string }
+  | { type: 'gitlab'; project: string; workflow: string; environment?: string }
+  | { type: 'google'; email: string; subject?: string }
+  | { type: 'activestate'; organization: string; project: string; actor: string }
+
+/**
+ * A project on the emulated PyPI and its trusted publishers.
+ *
+ * @example
+ * ```js
+ * const { startEmulator } = require('trust-native/testing')
+ * const emulator = await startEmulator({ pypiProjects: [{ name: 'widgets', publishers: [{ type: 'google', email: 'release@acme.iam.gserviceaccount.com' }] }] })
+ * ```
+ */
+export interface EmulatorPypiProject {
+  /** The project name. */
+  name: string
+  /** Who may mint upload tokens for it. */
+  publishers?: Array<PypiPublisher>
+}
+
+/**
+ * A token-bucket rate limit on the trust endpoints: `burst` requests at once, refilled at
+ * `perSecond`; an empty bucket answers 429 with `Retry-After` in whole seconds.
+ *
+ * @example
+ * ```js
+ * const { startEmulator } = require('trust-native/testing')
+ * const emulator = await startEmulator({ rateLimit: { perSecond: 2, burst: 5 } })
+ * ```
+ */
+export interface EmulatorRateLimit {
+  /** Requests per second, once the burst is spent. */
+  perSecond: number
+  /** Requests allowed at once. Default 1. */
+  burst?: number
+}
+
+/**
+ * What to start an emulator with, or to add to a running one (a user, package or project named
+ * again is replaced). Unknown fields and wrong types throw a TypeError naming the field.
+ *
+ * @example
+ * ```js
+ * const { startEmulator } = require('trust-native/testing')
+ * const emulator = await startEmulator({
+ *   users: [{ name: 'alice', token: 'alice-token' }],
+ *   packages: [{ name: 'widgets', maintainers: ['alice'] }],
+ *   tls: true,
+ *   webAuthRetryAfter: 0.1,
+ * })
+ * ```
+ */
+export interface EmulatorSeed {
+  /** Users, by name. */
+  users?: Array<EmulatorUser>
+  /** Packages, by name. */
+  packages?: Array<EmulatorPackage>
+  /** PyPI projects, by name. */
+  pypiProjects?: Array<EmulatorPypiProject>
+  /** Serve HTTPS with a certificate from a throwaway authority (see `caPem`). Only at start. */
+  tls?: boolean
+  /** `Retry-After` (seconds) of the web login's `doneUrl` while approval is pending. Default 1. */
+  webAuthRetryAfter?: number
+  /** Rate-limit the trust endpoints (replaces any earlier limit). */
+  rateLimit?: EmulatorRateLimit
+}
+
+/**
+ * Which requests a fault applies to, and when.
+ *
+ * @example
+ * ```js
+ * const { startEmulator } = require('trust-native/testing')
+ * const emulator = await startEmulator()
+ * emulator.injectFault({ kind: 'drop', after: true, method: 'POST', path: '/trust', times: 1 })
+ * ```
+ */
+export interface FaultMatch {
+  /** Apply after the registry acted on the request: the change is made, the answer is lost. */
+  after?: boolean
+  /** How many matching requests it applies to; forever when absent. */
+  times?: number
+  /** Only requests with this method (any case). */
+  method?: string
+  /** Only requests whose path (without query) contains this text. */
+  path?: string
+}
+
+/**
+ * A way for the emulator to misbehave: `status` (answer `status`, with `retryAfter` seconds),
+ * `latency` (wait `ms`, then answer for real), `drop` (close the connection), `malformedJson`,
+ * `oversized` (an 8 MiB body), `redirect` (307 to the same path at `location`), `slowBody`
+ * (trickle the real answer over `ms`), `echo` (answer `status` with the request's headers in
+ * the message, as a careless server might).
+ *
+ * @example
+ * ```js
+ * const { startEmulator } = require('trust-native/testing')
+ * const emulator = await startEmulator()
+ * emulator.injectFault({ kind: 'status', status: 503, retryAfter: 1, times: 2 })
+ * emulator.injectFault({ kind: 'latency', ms: 500, method: 'GET' })
+ * ```
+ */
+export type FaultRule = FaultMatch & (
+  | { kind: 'status'; status: number; retryAfter?: number }
+  | { kind: 'latency'; ms: number }
+  | { kind: 'drop' }
+  | { kind: 'malformedJson' }
+  | { kind: 'oversized' }
+  | { kind: 'redirect'; location: string }
+  | { kind: 'slowBody'; ms: number }
+  | { kind: 'echo'; status: number }
+)
+
+/**
+ * An id_token to sign.
+ *
+ * @example
+ * ```js
+ * const { startEmulator } = require('trust-native/testing')
+ * const emulator = await startEmulator()
+ * const expired = emulator.issueIdToken({ provider: 'gitlab', claims: { project_path: 'acme/widgets' }, expiresIn: -60 })
+ * ```
+ */
+export interface IdTokenSpec {
+  /** The CI provider whose issuer signs it. */
+  provider: 'github' | 'gitlab' | 'circleci' | 'google'
+  /** The `aud` claim. Default: `npmAudience`. */
+  audience?: string
+  /** Claims over the provider's realistic defaults (`iss`, `exp`, ... too, to forge bad tokens). */
+  claims?: Record<string, unknown>
+  /** Seconds until expiry; negative for an already expired token. Default 300. */
+  expiresIn?: number
+}
+
+/**
+ * A request the emulator received.
+ *
+ * @example
+ * ```js
+ * const { startEmulator } = require('trust-native/testing')
+ * const emulator = await startEmulator()
+ * await fetch(`${emulator.url}-/package/widgets/trust`)
+ * const [request] = emulator.requests()
+ * console.log(request.method, request.path, request.headers['user-agent'], request.body)
+ * ```
+ */
+export interface RecordedRequest {
+  /** `GET`, `POST`, ... */
+  method: string
+  /** The path as received, with its query string, e.g. `/-/package/@scope%2fname/trust`. */
+  path: string
+  /** Header names lowercased; a repeated header keeps its last value. */
+  headers: Record<string, string>
+  /** The body, as text. */
+  body: string
+}
+
+/**
+ * The variables GitHub sets for a job with `permissions: id-token: write`.
+ *
+ * @example
+ * ```js
+ * const { startEmulator } = require('trust-native/testing')
+ * const emulator = await startEmulator()
+ * const job = emulator.githubActionsJob({ repository: 'acme/widgets' })
+ * const response = await fetch(`${job.ACTIONS_ID_TOKEN_REQUEST_URL}&audience=npm:127.0.0.1`, {
+ *   headers: { authorization: `Bearer ${job.ACTIONS_ID_TOKEN_REQUEST_TOKEN}` },
+ * })
+ * console.log(await response.json()) // { count: 1, value: 'eyJ...' }
+ * ```
+ */
+export type GithubActionsEnv = {
+  CI: string
+  GITHUB_ACTIONS: string
+  ACTIONS_ID_TOKEN_REQUEST_URL: string
+  ACTIONS_ID_TOKEN_REQUEST_TOKEN: string
+}
+
+/**
+ * The variable that points Google Cloud clients at the emulated metadata server.
+ *
+ * @example
+ * ```js
+ * const { startEmulator } = require('trust-native/testing')
+ * const emulator = await startEmulator()
+ * const { GCE_METADATA_HOST } = emulator.googleCloudIdentity({ email: 'release@acme.iam.gserviceaccount.com' })
+ * const response = await fetch(`http://${GCE_METADATA_HOST}/computeMetadata/v1/instance/service-accounts/default/identity?audience=pypi`, {
+ *   headers: { 'metadata-flavor': 'Google' },
+ * })
+ * const idToken = await response.text()
+ * ```
+ */
+export type GoogleCloudEnv = {
+  GCE_METADATA_HOST: string
+}
+
+/**
+ * A running registry emulator on a loopback port (see `startEmulator`). Stop it when done.
+ *
+ * @example
+ * ```js
+ * const { startEmulator } = require('trust-native/testing')
+ * const emulator = await startEmulator({ users: [{ name: 'ci', token: 't' }], packages: [{ name: 'p', maintainers: ['ci'] }] })
+ * emulator.injectFault({ kind: 'status', status: 503, times: 1 })
+ * // ... run your release script with registry: emulator.url ...
+ * console.log(emulator.requests().map((r) => `${r.method} ${r.path}`), emulator.publishers('p'))
+ * await emulator.stop()
+ * ```
+ */
+export declare class RegistryEmulator {
+  /**
+   * Not constructible: `startEmulator()` makes emulators.
+   *
+   * @example
+   * ```js
+   * const { startEmulator } = require('trust-native/testing')
+   * const emulator = await startEmulator()
+   * ```
+   */
+  private constructor()
+
+  /**
+   * The registry URL to pass as `registry`, with a trailing slash: `http://127.0.0.1:41234/`
+   * (`https://` when started with `tls`).
+   *
+   * @example
+   * ```js
+   * const { startEmulator } = require('trust-native/testing')
+   * const emulator = await startEmulator()
+   * console.log(`registry=${emulator.url}`)
+   * ```
+   */
+  get url(): string
+
+  /**
+   * The certificate authority of an HTTPS emulator, PEM (write it to a file for npm's `cafile`
+   * or NODE_EXTRA_CA_CERTS); null without `tls`.
+   *
+   * @example
+   * ```js
+   * const { startEmulator } = require('trust-native/testing')
+   * const { writeFileSync } = require('node:fs')
+   * const emulator = await startEmulator({ tls: true })
+   * writeFileSync('ca.pem', emulator.caPem ?? '')
+   * ```
+   */
+  get caPem(): string | null
+
+  /**
+   * The audience npm asks id_tokens for when publishing here: `npm:127.0.0.1`.
+   *
+   * @example
+   * ```js
+   * const { startEmulator } = require('trust-native/testing')
+   * const emulator = await startEmulator()
+   * const idToken = emulator.issueIdToken({ provider: 'github', audience: emulator.npmAudience })
+   * ```
+   */
+  get npmAudience(): string
+
+  /**
+   * Adds users, packages and PyPI projects; one named again is replaced (a package with its
+   * configurations and versions). Throws a TypeError naming a wrong field.
+   *
+   * @example
+   * ```js
+   * const { startEmulator } = require('trust-native/testing')
+   * const emulator = await startEmulator()
+   * emulator.seed({ users: [{ name: 'bob', token: 'bob-token' }], packages: [{ name: 'gadgets', maintainers: ['bob'] }] })
+   * ```
+   */
+  seed(seed: EmulatorSeed): void
+
+  /**
+   * Replaces a user's authenticator code: the old one is refused from now on, as an expired
+   * TOTP code is. Also forgets codes from web logins and any "skip 2FA" window.
+   *
+   * @example
+   * ```js
+   * const { startEmulator } = require('trust-native/testing')
+   * const emulator = await startEmulator({ users: [{ name: 'alice', token: 'alice-token' }] })
+   * emulator.setOtp('alice', '654321') // '123456' is refused from now on
+   * ```
+   */
+  setOtp(user: string, otp: string): void
+
+  /**
+   * Signs an RS256 id_token as a CI provider's issuer would: `claims` over realistic defaults
+   * (GitHub's `workflow_ref` follows `repository`, GitLab's `ci_config_ref_uri` follows
+   * `project_path`), verifiable with the issuer's JWKS at `/-/oidc/<provider>/jwks`.
+   *
+   * @example
+   * ```js
+   * const { startEmulator } = require('trust-native/testing')
+   * const emulator = await startEmulator()
+   * const idToken = emulator.issueIdToken({ provider: 'github', claims: { repository: 'acme/widgets', environment: 'npm' } })
+   * const response = await fetch(`${emulator.url}-/npm/v1/oidc/token/exchange/package/widgets`, {
+   *   method: 'POST',
+   *   headers: { authorization: `Bearer ${idToken}` },
+   * })
+   * ```
+   */
+  issueIdToken(options: IdTokenSpec): string
+
+  /**
+   * Registers a GitHub Actions job whose id_tokens carry `claims` (over GitHub's defaults), and
+   * returns the variables GitHub sets for a job with `permissions: id-token: write`: merge them
+   * into the environment of the code under test.
+   *
+   * @example
+   * ```js
+   * const { startEmulator } = require('trust-native/testing')
+   * const emulator = await startEmulator()
+   * Object.assign(process.env, emulator.githubActionsJob({ repository: 'acme/widgets', environment: 'npm' }))
+   * ```
+   */
+  githubActionsJob(claims?: Record<string, unknown>): GithubActionsEnv
+
+  /**
+   * Sets the identity the emulated Google Cloud metadata server hands out, and returns the
+   * variable that points clients at it.
+   *
+   * @example
+   * ```js
+   * const { startEmulator } = require('trust-native/testing')
+   * const emulator = await startEmulator()
+   * Object.assign(process.env, emulator.googleCloudIdentity({ email: 'release@acme.iam.gserviceaccount.com' }))
+   * ```
+   */
+  googleCloudIdentity(claims?: Record<string, unknown>): GoogleCloudEnv
+
+  /**
+   * The versions published of a package, oldest first, or null if it does not exist.
+   *
+   * @example
+   * ```js
+   * const { startEmulator } = require('trust-native/testing')
+   * const emulator = await startEmulator({ packages: [{ name: 'widgets', versions: ['1.0.0'] }] })
+   * console.log(emulator.versions('widgets')) // [ '1.0.0' ], and more once `npm publish` succeeded
+   * ```
+   */
+  versions(pkg: string): Array<string> | null
+
+  /**
+   * The configurations stored for a package (a copy), or null if it does not exist.
+   *
+   * @example
+   * ```js
+   * const { startEmulator } = require('trust-native/testing')
+   * const emulator = await startEmulator({ packages: [{ name: 'widgets' }] })
+   * console.log(emulator.publishers('widgets')) // [] until a configuration is created
+   * ```
+   */
+  publishers(pkg: string): Array<TrustConfiguration & { id: string }> | null
+
+  /**
+   * Every request received so far, oldest first (control API requests excepted).
+   *
+   * @example
+   * ```js
+   * const { startEmulator } = require('trust-native/testing')
+   * const emulator = await startEmulator()
+   * for (const { method, path, headers } of emulator.requests()) console.log(method, path, headers['npm-otp'])
+   * ```
+   */
+  requests(): Array<RecordedRequest>
+
+  /**
+   * Forgets the recorded requests.
+   *
+   * @example
+   * ```js
+   * const { startEmulator } = require('trust-native/testing')
+   * const emulator = await startEmulator()
+   * emulator.clearRequests()
+   * await fetch(`${emulator.url}-/whoami`)
+   * console.log(emulator.requests().length) // 1
+   * ```
+   */
+  clearRequests(): void
+
+  /**
+   * Makes the emulator misbehave for matching requests (rules are checked in the order added;
+   * the first match applies). Throws a TypeError naming a wrong field.
+   *
+   * @example
+   * ```js
+   * const { startEmulator } = require('trust-native/testing')
+   * const emulator = await startEmulator()
+   * emulator.injectFault({ kind: 'status', status: 429, retryAfter: 1, times: 2 }) // rate-limit the next two requests
+   * emulator.injectFault({ kind: 'drop', after: true, method: 'POST', times: 1 }) // a create whose answer is lost
+   * ```
+   */
+  injectFault(rule: FaultRule): void
+
+  /**
+   * Removes every injected fault.
+   *
+   * @example
+   * ```js
+   * const { startEmulator } = require('trust-native/testing')
+   * const emulator = await startEmulator()
+   * emulator.injectFault({ kind: 'latency', ms: 100 })
+   * emulator.clearFaults()
+   * ```
+   */
+  clearFaults(): void
+
+  /**
+   * Stops the server and closes all its connections (keep-alive ones too) at once; the promise
+   * resolves once it is closed, and need not be awaited.
+   *
+   * @example
+   * ```js
+   * const { startEmulator } = require('trust-native/testing')
+   * const emulator = await startEmulator()
+   * try {
+   *   // ... tests against emulator.url ...
+   * } finally {
+   *   await emulator.stop()
+   * }
+   * ```
+   */
+  stop(): Promise<void>
+}
+
+/**
+ * A running loopback forward proxy that records what passes through it (see `startProxy`).
+ *
+ * @example
+ * ```js
+ * const { startProxy } = require('trust-native/testing')
+ * const proxy = await startProxy()
+ * process.env.HTTPS_PROXY = proxy.url
+ * // ... calls to loopback registries go through it
+ * console.log(proxy.requests())
+ * await proxy.stop()
+ * ```
+ */
+export declare class LoopbackProxy {
+  /**
+   * Not constructible: `startProxy()` makes proxies.
+   *
+   * @example
+   * ```js
+   * const { startProxy } = require('trust-native/testing')
+   * const proxy = await startProxy()
+   * ```
+   */
+  private constructor()
+
+  /**
+   * `http://127.0.0.1:PORT`, for HTTPS_PROXY or npm's `proxy`.
+   *
+   * @example
+   * ```js
+   * const { startProxy } = require('trust-native/testing')
+   * const proxy = await startProxy()
+   * console.log(`proxy=${proxy.url}`)
+   * ```
+   */
+  get url(): string
+
+  /**
+   * Request lines received, oldest first: `CONNECT 127.0.0.1:4873` for a tunnel,
+   * `GET http://127.0.0.1:4873/path` for plain http.
+   *
+   * @example
+   * ```js
+   * const { startProxy } = require('trust-native/testing')
+   * const proxy = await startProxy()
+   * console.log(proxy.requests()) // [ 'CONNECT 127.0.0.1:41234' ] after an https call through it
+   * ```
+   */
+  requests(): Array<string>
+
+  /**
+   * Stops the proxy and closes its connections; the promise resolves once it is closed.
+   *
+   * @example
+   * ```js
+   * const { startProxy } = require('trust-native/testing')
+   * const proxy = await startProxy()
+   * await proxy.stop()
+   * ```
+   */
+  stop(): Promise<void>
+}
+
+/**
+ * Starts a registry emulator on a free loopback port: the npm registry's trust endpoints
+ * (bearer tokens, 2FA by code or web login, write access, one configuration per package), the
+ * OIDC exchange and publishing, the CI providers' issuers, PyPI's trusted publishing, and the
+ * control API (`/-/emulator/...`). State is in memory; every request is recorded. Rejects with
+ * a TypeError naming a wrong field of `seed`.
+ *
+ * @example
+ * ```js
+ * const { startEmulator } = require('trust-native/testing')
+ * const emulator = await startEmulator({
+ *   users: [{ name: 'alice', token: 'alice-token' }],
+ *   packages: [{ name: 'widgets', maintainers: ['alice'] }],
+ * })
+ * const response = await fetch(`${emulator.url}-/package/widgets/trust`, {
+ *   method: 'POST',
+ *   headers: { authorization: 'Bearer alice-token', 'npm-otp': '123456', 'content-type': 'application/json' },
+ *   body: JSON.stringify([{ type: 'github', claims: { repository: 'acme/widgets', workflow_ref: { file: 'release.yml' } }, permissions: ['createPackage'] }]),
+ * })
+ * console.log(response.status, emulator.publishers('widgets'))
+ * await emulator.stop()
+ * ```
+ */
+export declare function startEmulator(seed?: EmulatorSeed): Promise<RegistryEmulator>
+
+/**
+ * Starts a loopback forward proxy (CONNECT tunnels and plain-http forwarding, to loopback
+ * addresses only), for testing proxy settings.
+ *
+ * @example
+ * ```js
+ * const { startProxy } = require('trust-native/testing')
+ * const proxy = await startProxy()
+ * process.env.npm_config_proxy = proxy.url
+ * // ... npm or your client talks to a loopback registry through it
+ * console.log(proxy.requests())
+ * await proxy.stop()
+ * ```
+ */
+export declare function startProxy(): Promise<LoopbackProxy>

@@ -1,0 +1,69 @@
+'use strict'
+
+// Authentication as the npm endpoints share it: bearer tokens, and two-factor authentication for
+// writes, by an authenticator code in `npm-otp` or by the web flow (`npm-auth-type: web`: an
+// `authUrl` to open and a `doneUrl` to poll), with the website's "skip 2FA for 5 minutes".
+
+const crypto = require('node:crypto')
+const { Reply } = require('./http.js')
+const { now } = require('./issuers.js')
+
+/** How long a web login's code, and the skip window, last. */
+const WEB_OTP_LIFETIME = 300
+
+/** The user a request's bearer token belongs to, or a 401 reply. */
+function authenticate(state, request) {
+  const token = request.bearer()
+  const user = token === undefined ? undefined : state.userByToken(token)
+  return user ? { user } : { reply: Reply.message(401, 'Unauthorized') }
+}
+
+/**
+ * Two-factor authentication for a write: nothing when it passes, the registry's 401 challenge
+ * (`www-authenticate: OTP`) otherwise, with the web flow's URLs when the client asked for it.
+ */
+function requireOtp(state, user, request) {
+  const at = now()
+  if (!user.tfa || (state.skip2faUntil.get(user.name) ?? 0) > at) return undefined
+  const otp = request.header('npm-otp')
+  if (otp !== undefined) {
+    const valid = otp === user.otp || state.webOtps.some((w) => w.user === user.name && w.otp === otp && w.expires > at)
+    return valid ? undefined : Reply.json(401, { error: 'Invalid one-time password' }).header('www-authenticate', 'OTP')
+  }
+  let body = { error: 'This operation requires a one-time password' }
+  if (request.header('npm-auth-type') === 'web') {
+    const id = crypto.randomUUID()
+    state.webAuths.set(id, { user: user.name })
+    body = { authUrl: `${request.origin()}/auth/cli/${id}`, doneUrl: `${request.origin()}/-/v1/done?authId=${id}` }
+  }
+  return Reply.json(401, body).header('www-authenticate', 'OTP')
+}
+
+/**
+ * `GET /auth/cli/:id`, the page `authUrl` opens: `?approve=true` approves, and with
+ * `&skip2fa=true` also skips 2FA for this user for 5 minutes, as the website's checkbox does.
+ */
+function webAuthPage(state, request, id) {
+  const pending = state.webAuths.get(id)
+  if (!pending) return Reply.message(404, 'Unknown or expired authentication request')
+  if (request.queryParam('approve') !== 'true') {
+    return Reply.bytes(200, 'text/html', `<p>Approve this npm operation? <a href="?approve=true">Approve</a></p> ${id}`)
+  }
+  // A web login's code has 16 digits, unlike an authenticator's 6.
+  const otp = Array.from({ length: 16 }, () => crypto.randomInt(10)).join('')
+  const expires = now() + WEB_OTP_LIFETIME
+  state.webOtps.push({ user: pending.user, otp, expires })
+  if (request.queryParam('skip2fa') === 'true') state.skip2faUntil.set(pending.user, expires)
+  pending.otp = otp
+  return Reply.bytes(200, 'text/html', '<p>Approved. You can close this page.</p>')
+}
+
+/** `GET /-/v1/done?authId=`: 202 with Retry-After until approved, then the code. */
+function webAuthDone(state, request) {
+  const pending = state.webAuths.get(request.queryParam('authId') ?? '')
+  if (!pending) return Reply.message(404, 'Unknown authentication request')
+  if (pending.otp) return Reply.json(200, { token: pending.otp })
+  return Reply.json(202, {}).header('retry-after', state.webAuthRetryAfter)
+}
+
+module.exports = { authenticate, requireOtp, webAuthPage, webAuthDone }

@@ -1,0 +1,68 @@
+'use strict'
+
+// Package documents: the packument npm reads before publishing, the publish itself (a `PUT` of
+// the packument, by a maintainer or with an exchanged OIDC token for that package), and whoami.
+
+const { Reply } = require('./http.js')
+const { authenticate, requireOtp } = require('./auth.js')
+const { now } = require('./issuers.js')
+
+function packument(state, name) {
+  const pkg = state.packages.get(name)
+  if (!pkg) return Reply.json(404, { error: 'Not found' })
+  return Reply.json(200, { _id: name, name, 'dist-tags': pkg.distTags, versions: Object.fromEntries(pkg.versions) })
+}
+
+function whoami(state, request) {
+  const { user, reply } = authenticate(state, request)
+  return reply ?? Reply.json(200, { username: user.name })
+}
+
+/**
+ * Who may publish: the bearer of an exchanged token for this package whose configuration allows
+ * `createPackage`, or a maintainer (anyone, for a new package) who passes 2FA. Answers the
+ * refusal, or nothing.
+ */
+function refusal(state, request, name) {
+  const token = request.bearer()
+  if (token === undefined) return Reply.message(401, 'Unauthorized')
+  const grant = state.grants.get(token)
+  if (grant) {
+    if (grant.expires <= now()) return Reply.message(401, 'OIDC token expired')
+    if (grant.package !== name) return Reply.message(403, `This OIDC token may only publish ${grant.package}`)
+    if (!grant.permissions.includes('createPackage')) return Reply.message(403, 'OIDC permission denied for this action')
+    return undefined
+  }
+  const { user, reply } = authenticate(state, request)
+  if (reply) return reply
+  const pkg = state.packages.get(name)
+  if (pkg && !pkg.maintainers.includes(user.name)) return Reply.message(403, `You do not have permission to publish "${name}"`)
+  return requireOtp(state, user, request)
+}
+
+const isObject = (value) => typeof value === 'object' && value !== null && !Array.isArray(value)
+
+function publish(state, request, name) {
+  const refused = refusal(state, request, name)
+  if (refused) return refused
+  const body = request.json()
+  if (!isObject(body)) return Reply.message(400, 'Request body must be a packument')
+  // The registry takes the first version of the packument as the one published.
+  const [version, manifest] = (isObject(body.versions) && Object.entries(body.versions)[0]) || []
+  if (version === undefined) return Reply.message(400, 'The packument has no version to publish')
+  if (!isObject(body._attachments)) return Reply.message(400, 'The packument has no tarball attachment')
+  let pkg = state.packages.get(name)
+  if (!pkg) {
+    const publisher = state.userByToken(request.bearer())
+    pkg = { maintainers: publisher ? [publisher.name] : [], publishers: [], versions: new Map(), distTags: {} }
+    state.packages.set(name, pkg)
+  }
+  if (pkg.versions.has(version)) {
+    return Reply.message(403, `You cannot publish over the previously published versions: ${version}.`)
+  }
+  pkg.versions.set(version, manifest)
+  if (isObject(body['dist-tags'])) Object.assign(pkg.distTags, body['dist-tags'])
+  return Reply.json(200, { success: true })
+}
+
+module.exports = { packument, publish, whoami }

@@ -1,0 +1,74 @@
+'use strict'
+
+// The trust endpoints, `/-/package/:name/trust[/:id]`: the registry's checks in its order
+// (token, 2FA on the account, package, write access, OTP), one configuration per package, and
+// its error answers.
+
+const crypto = require('node:crypto')
+const { Reply } = require('./http.js')
+const { authenticate, requireOtp } = require('./auth.js')
+const { PROVIDERS, invalidTrustClaims, isUuid } = require('./providers.js')
+
+const PERMISSIONS = ['createPackage', 'createStagedPackage']
+
+function handle(state, request, name, id) {
+  const { user, reply } = authenticate(state, request)
+  if (reply) return reply
+  if (user.bypass2fa) {
+    return Reply.message(401, 'Unauthorized: tokens that bypass two-factor authentication cannot manage trusted publishers')
+  }
+  if (!user.tfa) {
+    return Reply.message(403, 'Two-factor authentication must be enabled on your account to manage trusted publishers')
+  }
+  const pkg = state.packages.get(name)
+  if (!pkg) return Reply.message(404, 'Package not found')
+  if (!pkg.maintainers.includes(user.name)) return Reply.message(403, `You do not have write access to ${name}`)
+  const challenge = requireOtp(state, user, request)
+  if (challenge) return challenge
+  if (request.method === 'GET' && id === undefined) return Reply.json(200, pkg.publishers)
+  if (request.method === 'POST' && id === undefined) return create(pkg, request)
+  if (request.method === 'DELETE' && id !== undefined) return revoke(pkg, id)
+  return Reply.message(405, 'Method not allowed')
+}
+
+function create(pkg, request) {
+  const body = request.json()
+  const invalid = invalidCreateBody(body)
+  if (invalid) return Reply.message(400, invalid)
+  if (pkg.publishers.length) return Reply.message(409, 'A trusted publisher configuration already exists for this package')
+  const [{ type, claims, permissions }] = body
+  const stored = { id: crypto.randomUUID(), type, claims, permissions }
+  pkg.publishers.push(stored)
+  return Reply.json(201, [stored])
+}
+
+/**
+ * The registry's schema for a create: an array of exactly one `{ type, claims, permissions }`
+ * whose claims are the provider's, complete and well-formed. Answers what is wrong, or nothing.
+ */
+function invalidCreateBody(body) {
+  if (!Array.isArray(body)) return 'Request body must be a JSON array of trusted publisher configurations'
+  if (body.length !== 1) return 'Exactly one trusted publisher configuration is supported per package'
+  const [config] = body
+  const type = typeof config?.type === 'string' ? config.type : ''
+  if (!PROVIDERS[type]?.trust) return `Unsupported trusted publisher type "${type}"`
+  if (typeof config.claims !== 'object' || config.claims === null || Array.isArray(config.claims)) {
+    return 'claims must be an object'
+  }
+  const claims = invalidTrustClaims(type, config.claims)
+  if (claims) return `Invalid claims: ${claims}`
+  if (!Array.isArray(config.permissions) || config.permissions.length === 0) return 'permissions must be a non-empty array'
+  const unknown = config.permissions.find((p) => !PERMISSIONS.includes(p))
+  if (unknown !== undefined) return `Unknown permission ${JSON.stringify(unknown)}`
+  return undefined
+}
+
+function revoke(pkg, id) {
+  if (!isUuid(id)) return Reply.message(400, 'Invalid trusted publisher config id format')
+  const index = pkg.publishers.findIndex((p) => p.id === id)
+  if (index < 0) return Reply.message(404, 'Trusted publisher configuration not found')
+  pkg.publishers.splice(index, 1)
+  return Reply.empty(204)
+}
+
+module.exports = { handle }

@@ -1,0 +1,148 @@
+'use strict'
+
+// Strict checking of what callers hand the emulator (seeds, fault rules, id_token specs): a
+// misspelt or mistyped field throws a TypeError naming it, instead of being silently ignored.
+// Values are never echoed back (a seed holds tokens).
+
+const { KINDS } = require('./faults.js')
+const { PROVIDERS } = require('./providers.js')
+const { PUBLISHERS } = require('./pypi.js')
+
+function describe(value) {
+  if (value === null || value === undefined) return String(value)
+  if (Array.isArray(value)) return 'an array'
+  return `${/^[aeiou]/.test(typeof value) ? 'an' : 'a'} ${typeof value}`
+}
+
+function fail(at, expected, value) {
+  throw new TypeError(`${at} must be ${expected}, not ${describe(value)}`)
+}
+
+// Each schema is `(value, at) => value`, throwing when the value does not fit.
+const string = (value, at) => (typeof value === 'string' ? value : fail(at, 'a string', value))
+const boolean = (value, at) => (typeof value === 'boolean' ? value : fail(at, 'a boolean', value))
+
+const number = ({ min = -Infinity, max = Infinity, integer = false, above } = {}) => (value, at) => {
+  const kind = integer ? 'an integer' : 'a number'
+  if (typeof value !== 'number' || !Number.isFinite(value) || (integer && !Number.isInteger(value))) fail(at, kind, value)
+  if (above !== undefined && value <= above) throw new TypeError(`${at} must be greater than ${above}`)
+  if (value < min) throw new TypeError(`${at} must be at least ${min}`)
+  if (value > max) throw new TypeError(`${at} must be at most ${max}`)
+  return value
+}
+
+const oneOf = (...allowed) => (value, at) => {
+  string(value, at)
+  if (!allowed.includes(value)) throw new TypeError(`${at} must be one of ${allowed.map((a) => `'${a}'`).join(', ')}`)
+  return value
+}
+
+const arrayOf = (item) => (value, at) => {
+  if (!Array.isArray(value)) fail(at, 'an array', value)
+  return value.map((element, i) => item(element, `${at}[${i}]`))
+}
+
+function isPlainObject(value) {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+}
+
+/** Any JSON object (claims, stored configurations), copied so later changes by the caller do not leak in. */
+function record(value, at) {
+  if (!isPlainObject(value)) fail(at, 'an object', value)
+  try {
+    return structuredClone(value)
+  } catch {
+    throw new TypeError(`${at} must hold only data`)
+  }
+}
+
+/** Marks a field optional: absent and `undefined` both mean "not given". */
+const optional = (schema) => Object.assign((value, at) => schema(value, at), { optional: true })
+
+/** An object with exactly these fields; only the given ones are kept. */
+const shape = (fields) => (value, at) => {
+  if (!isPlainObject(value)) fail(at, 'an object', value)
+  for (const key of Object.keys(value)) {
+    if (!Object.hasOwn(fields, key)) {
+      throw new TypeError(`${at}.${key} is not a known field (expected ${Object.keys(fields).join(', ')})`)
+    }
+  }
+  const out = {}
+  for (const [key, schema] of Object.entries(fields)) {
+    if (value[key] === undefined) {
+      if (!schema.optional) throw new TypeError(`${at}.${key} is required`)
+    } else {
+      out[key] = schema(value[key], `${at}.${key}`)
+    }
+  }
+  return out
+}
+
+const user = shape({
+  name: string,
+  token: string,
+  tfa: optional(boolean),
+  otp: optional(string),
+  bypass2fa: optional(boolean),
+})
+
+const pkg = shape({
+  name: string,
+  maintainers: optional(arrayOf(string)),
+  publishers: optional(arrayOf(record)),
+  versions: optional(arrayOf(string)),
+})
+
+const pypiPublisher = shape({
+  type: oneOf(...Object.keys(PUBLISHERS)),
+  repository: optional(string),
+  project: optional(string),
+  workflow: optional(string),
+  environment: optional(string),
+  email: optional(string),
+  subject: optional(string),
+  organization: optional(string),
+  actor: optional(string),
+})
+
+const seedShape = shape({
+  users: optional(arrayOf(user)),
+  packages: optional(arrayOf(pkg)),
+  pypiProjects: optional(arrayOf(shape({ name: string, publishers: optional(arrayOf(pypiPublisher)) }))),
+  tls: optional(boolean),
+  webAuthRetryAfter: optional(number({ min: 0 })),
+  rateLimit: optional(shape({ perSecond: number({ above: 0 }), burst: optional(number({ min: 1 })) })),
+})
+
+const ruleShape = shape({
+  kind: oneOf(...Object.keys(KINDS)),
+  status: optional(number({ integer: true, min: 100, max: 599 })),
+  retryAfter: optional(number({ integer: true, min: 0 })),
+  ms: optional(number({ integer: true, min: 0 })),
+  location: optional(string),
+  after: optional(boolean),
+  times: optional(number({ integer: true, min: 0 })),
+  method: optional(string),
+  path: optional(string),
+})
+
+const idTokenShape = shape({
+  provider: oneOf(...Object.keys(PROVIDERS)),
+  audience: optional(string),
+  claims: optional(record),
+  expiresIn: optional(number({ integer: true })),
+})
+
+module.exports = {
+  seed: (value, at = 'seed') => seedShape(value, at),
+  faultRule(value, at = 'rule') {
+    const rule = ruleShape(value, at)
+    for (const field of KINDS[rule.kind]) {
+      if (rule[field] === undefined) throw new TypeError(`${at}.${field} is required when kind is '${rule.kind}'`)
+    }
+    return rule
+  },
+  idTokenSpec: (value, at = 'options') => idTokenShape(value, at),
+  claims: (value, at = 'claims') => (value === undefined || value === null ? {} : record(value, at)),
+  string,
+}
