@@ -6,7 +6,6 @@ pub mod activity;
 pub mod bulk;
 pub mod config;
 pub mod context;
-pub mod emulator;
 pub mod error;
 pub mod oidc;
 pub mod package;

@@ -6,9 +6,9 @@ mod common;
 
 use std::time::Duration;
 
+use common::emulator::Emulator;
 use serde_json::{json, Value};
 use tokio::task::JoinSet;
-use trust_core::emulator::{Emulator, EmulatorConfig, Fault, FaultRule, PackageSeed};
 use trust_core::error::Code;
 use trust_core::session::CallOptions;
 use trust_core::trust::{self, github::GITHUB};
@@ -47,128 +47,150 @@ fn existing_config() -> Value {
     json!({"id": EXISTING, "type": "gitlab", "claims": {"project_path": "acme/old", "ci_config_ref_uri": {"file": ".gitlab-ci.yml"}}, "permissions": ["createPackage"]})
 }
 
-async fn run_case(
-    fault: Fault,
-    after: bool,
-    times: u32,
+/// One pair: a fault rule (`{ kind, ..., after, times }`, as the emulator takes it), the
+/// operation it meets, the call's time budget, and the outcome the call must end with.
+#[derive(Debug, Clone)]
+struct Case {
+    fault: Value,
     op: Op,
     timeout_ms: u64,
     expected: Outcome,
-) -> Result<(), String> {
-    let label = format!("{fault:?} after={after} on {op:?}");
-    let emu = Emulator::start(EmulatorConfig {
-        users: vec![common::user("alice", TOKEN, OTP)],
-        packages: vec![PackageSeed {
-            name: "widgets".into(),
-            maintainers: vec!["alice".into()],
-            publishers: if op == Op::Create {
-                vec![]
-            } else {
-                vec![existing_config()]
-            },
-            ..PackageSeed::default()
-        }],
-        ..EmulatorConfig::default()
-    })
-    .await
-    .map_err(|e| e.to_string())?;
-    // The redirect goes to another origin that knows nobody: credentials must not follow.
-    let elsewhere = Emulator::start(EmulatorConfig::default())
-        .await
-        .map_err(|e| e.to_string())?;
-    let fault = match fault {
-        Fault::Redirect { .. } => Fault::Redirect {
-            location: elsewhere.url(),
-        },
-        other => other,
-    };
-    emu.inject_fault(FaultRule {
-        fault,
-        times: Some(times),
-        method: Some(op.method().into()),
-        path: None,
-        after,
-    });
+}
 
-    let home = std::env::temp_dir().join("tn-matrix-home");
-    std::fs::create_dir_all(&home).map_err(|e| e.to_string())?;
-    let env = common::isolated_env(&home);
-    let mut call = CallOptions {
-        package: Some("widgets".into()),
-        registry: Some(emu.url()),
-        token: Some(TOKEN.into()),
-        otp: Some(OTP.into()),
-        cwd: Some(home),
-        env: Some(env),
-        ..CallOptions::default()
-    };
-    call.policy.timeout = Some(Duration::from_millis(timeout_ms));
+/// A case's emulators, started and armed: the registry with the fault injected, and for a
+/// redirect the other origin it points at.
+struct Armed {
+    case: Case,
+    emu: Emulator,
+    elsewhere: Option<Emulator>,
+}
 
-    let result = match op {
-        Op::Create => trust::add_publisher(
-            &GITHUB,
-            common::github_input("acme/widgets", "release.yml"),
-            &call,
-        )
-        .await
-        .map(|_| ()),
-        Op::List => trust::list_publishers(&call).await.map(|listed| {
-            assert_eq!(
-                listed.len(),
-                1,
-                "{label}: list must show the one configuration"
-            );
-        }),
-        Op::Revoke => trust::revoke_publisher(EXISTING, &call).await.map(|_| ()),
-    };
-    let got = match &result {
-        Ok(()) => Success,
-        Err(e) => Fails(e.code),
-    };
-    if got != expected {
-        return Err(format!(
-            "{label}: expected {expected:?}, got {got:?} ({:?})",
-            result.err().map(|e| e.full_message())
-        ));
+impl Case {
+    fn label(&self) -> String {
+        format!("{} on {:?}", self.fault, self.op)
     }
 
-    // The registry's state: exactly what the outcome says, never a duplicate.
-    let stored = emu.publishers("widgets").unwrap_or_default();
-    let expected_count = match (op, expected) {
-        (Op::Create, Success) => 1,
-        (Op::Create, Fails(_)) => 0,
-        (Op::List, _) => 1,
-        (Op::Revoke, Success) => 0,
-        (Op::Revoke, Fails(_)) => 1,
-    };
-    if stored.len() != expected_count {
-        return Err(format!(
-            "{label}: {} configurations stored, expected {expected_count}",
-            stored.len()
-        ));
-    }
-    for request in elsewhere.requests() {
-        if request.headers.contains_key("authorization") || request.headers.contains_key("npm-otp")
-        {
-            return Err(format!(
-                "{label}: credentials followed the redirect to another origin"
-            ));
+    async fn arm(self) -> Armed {
+        let emu = Emulator::start(json!({
+            "users": [common::user("alice", TOKEN, OTP)],
+            "packages": [{
+                "name": "widgets",
+                "maintainers": ["alice"],
+                "publishers": if self.op == Op::Create { json!([]) } else { json!([existing_config()]) },
+            }],
+        }))
+        .await;
+        let mut rule = self.fault.clone();
+        rule["method"] = json!(self.op.method());
+        // The redirect goes to another origin that knows nobody: credentials must not follow.
+        let elsewhere = if rule["kind"] == "redirect" {
+            let elsewhere = Emulator::start(json!({})).await;
+            rule["location"] = json!(elsewhere.url());
+            Some(elsewhere)
+        } else {
+            None
+        };
+        emu.inject_fault(rule).await;
+        Armed {
+            case: self,
+            emu,
+            elsewhere,
         }
     }
-    Ok(())
+}
+
+impl Armed {
+    async fn run(self) -> Result<(), String> {
+        let Armed {
+            case,
+            emu,
+            elsewhere,
+        } = self;
+        let label = case.label();
+        let (op, expected) = (case.op, case.expected);
+        let home = std::env::temp_dir().join("tn-matrix-home");
+        std::fs::create_dir_all(&home).map_err(|e| e.to_string())?;
+        let env = common::isolated_env(&home);
+        let mut call = CallOptions {
+            package: Some("widgets".into()),
+            registry: Some(emu.url()),
+            token: Some(TOKEN.into()),
+            otp: Some(OTP.into()),
+            cwd: Some(home),
+            env: Some(env),
+            ..CallOptions::default()
+        };
+        call.policy.timeout = Some(Duration::from_millis(case.timeout_ms));
+
+        let result = match op {
+            Op::Create => trust::add_publisher(
+                &GITHUB,
+                common::github_input("acme/widgets", "release.yml"),
+                &call,
+            )
+            .await
+            .map(|_| ()),
+            Op::List => trust::list_publishers(&call).await.map(|listed| {
+                assert_eq!(
+                    listed.len(),
+                    1,
+                    "{label}: list must show the one configuration"
+                );
+            }),
+            Op::Revoke => trust::revoke_publisher(EXISTING, &call).await.map(|_| ()),
+        };
+        let got = match &result {
+            Ok(()) => Success,
+            Err(e) => Fails(e.code),
+        };
+        if got != expected {
+            return Err(format!(
+                "{label}: expected {expected:?}, got {got:?} ({:?})",
+                result.err().map(|e| e.full_message())
+            ));
+        }
+
+        // The registry's state: exactly what the outcome says, never a duplicate.
+        let stored = emu.publishers("widgets").await.unwrap_or_default();
+        let expected_count = match (op, expected) {
+            (Op::Create, Success) => 1,
+            (Op::Create, Fails(_)) => 0,
+            (Op::List, _) => 1,
+            (Op::Revoke, Success) => 0,
+            (Op::Revoke, Fails(_)) => 1,
+        };
+        if stored.len() != expected_count {
+            return Err(format!(
+                "{label}: {} configurations stored, expected {expected_count}",
+                stored.len()
+            ));
+        }
+        if let Some(elsewhere) = &elsewhere {
+            for request in elsewhere.requests().await {
+                if request.headers.contains_key("authorization")
+                    || request.headers.contains_key("npm-otp")
+                {
+                    return Err(format!(
+                        "{label}: credentials followed the redirect to another origin"
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn every_fault_against_every_operation() {
-    let status = |status, retry_after| Fault::Status {
-        status,
-        retry_after,
+    let status = |status: u16, retry_after: Option<u64>| match retry_after {
+        Some(seconds) => json!({"kind": "status", "status": status, "retryAfter": seconds}),
+        None => json!({"kind": "status", "status": status}),
     };
     // (fault, after, times, timeout ms, outcome for create, list, revoke)
-    let table: Vec<(Fault, bool, u32, u64, [Outcome; 3])> = vec![
+    let table: Vec<(Value, bool, u32, u64, [Outcome; 3])> = vec![
         // Latency under the budget: nothing to see.
         (
-            Fault::Latency { ms: 100 },
+            json!({"kind": "latency", "ms": 100}),
             false,
             1,
             5_000,
@@ -177,14 +199,14 @@ async fn every_fault_against_every_operation() {
         // Latency past an attempt's share of the budget: the attempt times out, then a retry
         // (or, for a create the registry may have done, a check) succeeds.
         (
-            Fault::Latency { ms: 3_000 },
+            json!({"kind": "latency", "ms": 3_000}),
             false,
             1,
             2_000,
             [Success, Success, Success],
         ),
         (
-            Fault::Latency { ms: 3_000 },
+            json!({"kind": "latency", "ms": 3_000}),
             true,
             1,
             2_000,
@@ -214,11 +236,23 @@ async fn every_fault_against_every_operation() {
             [Success, Success, Success],
         ),
         // Dropped connections, before and after acting.
-        (Fault::Drop, false, 1, 10_000, [Success, Success, Success]),
-        (Fault::Drop, true, 1, 10_000, [Success, Success, Success]),
+        (
+            json!({"kind": "drop"}),
+            false,
+            1,
+            10_000,
+            [Success, Success, Success],
+        ),
+        (
+            json!({"kind": "drop"}),
+            true,
+            1,
+            10_000,
+            [Success, Success, Success],
+        ),
         // Unreadable answers: a read fails; a change is checked by listing.
         (
-            Fault::MalformedJson,
+            json!({"kind": "malformedJson"}),
             false,
             1,
             10_000,
@@ -229,14 +263,14 @@ async fn every_fault_against_every_operation() {
             ],
         ),
         (
-            Fault::MalformedJson,
+            json!({"kind": "malformedJson"}),
             true,
             1,
             10_000,
             [Success, Fails(Code::Response), Success],
         ),
         (
-            Fault::Oversized,
+            json!({"kind": "oversized"}),
             false,
             1,
             10_000,
@@ -247,17 +281,16 @@ async fn every_fault_against_every_operation() {
             ],
         ),
         (
-            Fault::Oversized,
+            json!({"kind": "oversized"}),
             true,
             1,
             10_000,
             [Success, Fails(Code::Response), Success],
         ),
-        // A redirect to another origin: followed without credentials, so refused there.
+        // A redirect to another origin (set per case): followed without credentials, so
+        // refused there.
         (
-            Fault::Redirect {
-                location: String::new(),
-            },
+            json!({"kind": "redirect"}),
             false,
             1,
             10_000,
@@ -265,29 +298,50 @@ async fn every_fault_against_every_operation() {
         ),
         // Slow bodies: fine within the budget; past it, like a timeout after acting.
         (
-            Fault::SlowBody { ms: 500 },
+            json!({"kind": "slowBody", "ms": 500}),
             false,
             1,
             10_000,
             [Success, Success, Success],
         ),
         (
-            Fault::SlowBody { ms: 3_000 },
+            json!({"kind": "slowBody", "ms": 3_000}),
             false,
             1,
             2_000,
             [Success, Success, Success],
         ),
     ];
-    let mut cases = JoinSet::new();
-    for (fault, after, times, timeout, outcomes) in table {
-        for (op, outcome) in [Op::Create, Op::List, Op::Revoke].into_iter().zip(outcomes) {
-            cases.spawn(run_case(fault.clone(), after, times, op, timeout, outcome));
+    let mut cases = Vec::new();
+    for (mut fault, after, times, timeout_ms, outcomes) in table {
+        fault["after"] = json!(after);
+        fault["times"] = json!(times);
+        for (op, expected) in [Op::Create, Op::List, Op::Revoke].into_iter().zip(outcomes) {
+            cases.push(Case {
+                fault: fault.clone(),
+                op,
+                timeout_ms,
+                expected,
+            });
         }
+    }
+    // Every emulator is started before any case runs, so that starting processes never eats
+    // into a case's time budget.
+    let mut arming = JoinSet::new();
+    for case in cases {
+        arming.spawn(case.arm());
+    }
+    let mut armed = Vec::new();
+    while let Some(case) = arming.join_next().await {
+        armed.push(case.expect("a case could not be set up"));
+    }
+    let mut running = JoinSet::new();
+    for case in armed {
+        running.spawn(case.run());
     }
     let mut failures = Vec::new();
     let mut count = 0;
-    while let Some(result) = cases.join_next().await {
+    while let Some(result) = running.join_next().await {
         count += 1;
         if let Err(failure) = result.expect("a case panicked") {
             failures.push(failure);

@@ -7,8 +7,8 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
-use trust_core::emulator::proxy::Proxy;
-use trust_core::emulator::{Emulator, EmulatorConfig, Fault, FaultRule, PackageSeed};
+use common::emulator::{Emulator, Proxy};
+use serde_json::{json, Value};
 use trust_core::error::{Code, Result};
 use trust_core::registry::otp::{Answer, Challenge, OtpPrompt};
 use trust_core::session::CallOptions;
@@ -17,20 +17,16 @@ use trust_core::trust::{self, github::GITHUB};
 const TOKEN: &str = "alice-network-token";
 const OTP: &str = "135790";
 
-fn config(tls: bool) -> EmulatorConfig {
-    EmulatorConfig {
-        users: vec![common::user("alice", TOKEN, OTP)],
-        packages: (1..=3)
-            .map(|i| PackageSeed {
-                name: format!("pkg-{i}"),
-                maintainers: vec!["alice".into()],
-                ..PackageSeed::default()
-            })
-            .collect(),
-        tls,
-        web_auth_retry_after: Some(0.05),
-        ..EmulatorConfig::default()
-    }
+fn config(tls: bool) -> Value {
+    let packages: Vec<Value> = (1..=3)
+        .map(|i| json!({"name": format!("pkg-{i}"), "maintainers": ["alice"]}))
+        .collect();
+    json!({
+        "users": [common::user("alice", TOKEN, OTP)],
+        "packages": packages,
+        "tls": tls,
+        "webAuthRetryAfter": 0.05,
+    })
 }
 
 /// An isolated home and project, with `npmrc` as the project's .npmrc.
@@ -77,7 +73,7 @@ impl Drop for Sandbox {
 
 #[tokio::test]
 async fn tls_trusts_exactly_what_npm_config_says() {
-    let emu = Emulator::start(config(true)).await.unwrap();
+    let emu = Emulator::start(config(true)).await;
     assert!(emu.url().starts_with("https://127.0.0.1:"));
     let sb = Sandbox::new("tls", "");
     let ca = sb.file("test-ca.pem", emu.ca_pem().unwrap());
@@ -117,9 +113,9 @@ async fn tls_trusts_exactly_what_npm_config_says() {
 
 #[tokio::test]
 async fn proxies_from_npm_config_and_environment() {
-    let plain = Emulator::start(config(false)).await.unwrap();
-    let secure = Emulator::start(config(true)).await.unwrap();
-    let proxy = Proxy::start().await.unwrap();
+    let plain = Emulator::start(config(false)).await;
+    let secure = Emulator::start(config(true)).await;
+    let proxy = Proxy::start().await;
     let sb = Sandbox::new("proxy", "");
     let ca = sb.file("ca.pem", secure.ca_pem().unwrap());
 
@@ -132,7 +128,7 @@ async fn proxies_from_npm_config_and_environment() {
     let host = secure.url()["https://".len()..]
         .trim_end_matches('/')
         .to_string();
-    assert_eq!(proxy.requests(), vec![format!("CONNECT {host}")]);
+    assert_eq!(proxy.requests().await, vec![format!("CONNECT {host}")]);
 
     // Plain http through npm's `proxy` config: absolute-form requests.
     std::fs::write(sb.0.join(".npmrc"), format!("proxy={}\n", proxy.url())).unwrap();
@@ -140,12 +136,12 @@ async fn proxies_from_npm_config_and_environment() {
         .await
         .unwrap();
     assert_eq!(
-        proxy.requests().last().unwrap(),
+        proxy.requests().await.last().unwrap(),
         &format!("GET {}-/package/pkg-1/trust", plain.url())
     );
 
     // noproxy wins.
-    let before = proxy.requests().len();
+    let before = proxy.requests().await.len();
     std::fs::write(
         sb.0.join(".npmrc"),
         format!("proxy={}\nnoproxy=127.0.0.1\n", proxy.url()),
@@ -154,8 +150,8 @@ async fn proxies_from_npm_config_and_environment() {
     trust::list_publishers(&sb.call(&plain.url(), &[]))
         .await
         .unwrap();
-    assert_eq!(proxy.requests().len(), before);
-    assert_eq!(plain.requests().len(), 2);
+    assert_eq!(proxy.requests().await.len(), before);
+    assert_eq!(plain.requests().await.len(), 2);
 }
 
 #[tokio::test]
@@ -175,17 +171,10 @@ async fn credentials_never_cross_in_clear_text_or_to_other_origins() {
     );
 
     // A redirect to another origin: followed, but without the token or the OTP.
-    let emu = Emulator::start(config(false)).await.unwrap();
-    let elsewhere = Emulator::start(config(false)).await.unwrap();
-    emu.inject_fault(FaultRule {
-        fault: Fault::Redirect {
-            location: elsewhere.url(),
-        },
-        times: Some(1),
-        method: None,
-        path: None,
-        after: false,
-    });
+    let emu = Emulator::start(config(false)).await;
+    let elsewhere = Emulator::start(config(false)).await;
+    emu.inject_fault(json!({"kind": "redirect", "location": elsewhere.url(), "times": 1}))
+        .await;
     let e = trust::list_publishers(&sb.call(&emu.url(), &[]))
         .await
         .unwrap_err();
@@ -195,7 +184,7 @@ async fn credentials_never_cross_in_clear_text_or_to_other_origins() {
         "{}",
         e.full_message()
     );
-    let followed = &elsewhere.requests()[0];
+    let followed = &elsewhere.requests().await[0];
     assert_eq!(followed.path, "/-/package/pkg-1/trust");
     assert!(
         !followed.headers.contains_key("authorization")
@@ -243,7 +232,7 @@ async fn add(call: &CallOptions, package: &str) -> Result<trust::AddOutcome> {
 
 #[tokio::test]
 async fn web_flow_asks_once_for_a_whole_run() {
-    let emu = Emulator::start(config(false)).await.unwrap();
+    let emu = Emulator::start(config(false)).await;
     let sb = Sandbox::new("web", "");
     let prompt = Arc::new(TestPrompt {
         codes: vec![],
@@ -258,15 +247,14 @@ async fn web_flow_asks_once_for_a_whole_run() {
         add(&call, package).await.unwrap();
     }
     assert_eq!(prompt.asked.load(Ordering::SeqCst), 1);
-    let polls = emu
-        .requests()
+    let requests = emu.requests().await;
+    let polls = requests
         .iter()
         .filter(|r| r.path.starts_with("/-/v1/done"))
         .count();
     assert!(polls >= 1);
     // The approval's OTP went with every later request.
-    let posts: Vec<_> = emu
-        .requests()
+    let posts: Vec<_> = requests
         .into_iter()
         .filter(|r| r.method == "POST")
         .collect();
@@ -278,12 +266,9 @@ async fn web_flow_asks_once_for_a_whole_run() {
 
 #[tokio::test]
 async fn a_remembered_code_is_replaced_when_the_registry_stops_accepting_it() {
-    let emu = Emulator::start(EmulatorConfig {
-        users: vec![common::user("alice", "alice-rotating-token", "111111")],
-        ..config(false)
-    })
-    .await
-    .unwrap();
+    let mut seed = config(false);
+    seed["users"] = json!([common::user("alice", "alice-rotating-token", "111111")]);
+    let emu = Emulator::start(seed).await;
     let sb = Sandbox::new("rotate", "");
     let prompt = Arc::new(TestPrompt {
         codes: vec!["111111".into(), "222222".into()],
@@ -299,11 +284,12 @@ async fn a_remembered_code_is_replaced_when_the_registry_stops_accepting_it() {
     add(&call, "pkg-2").await.unwrap();
     // The code expires: the remembered OTP is refused (a plain OTP challenge, since one was
     // sent), forgotten, and the prompt is asked for a code, which it answers from its list.
-    emu.set_otp("alice", "222222");
+    emu.set_otp("alice", "222222").await;
     add(&call, "pkg-3").await.unwrap();
     assert_eq!(prompt.asked.load(Ordering::SeqCst), 2);
     let last = emu
         .requests()
+        .await
         .into_iter()
         .rfind(|r| r.method == "POST")
         .unwrap();

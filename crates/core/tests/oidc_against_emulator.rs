@@ -5,9 +5,9 @@ mod common;
 
 use std::path::PathBuf;
 
+use common::emulator::Emulator;
 use serde_json::json;
 use trust_core::config::EnvVars;
-use trust_core::emulator::{Emulator, EmulatorConfig, PackageSeed, PypiProjectSeed, PYPI_AUDIENCE};
 use trust_core::error::Code;
 use trust_core::oidc::exchange::{exchange_token, ExchangeOptions, NpmrcTarget};
 use trust_core::oidc::pypi::{mint_pypi_token, PypiOptions};
@@ -16,23 +16,25 @@ use trust_core::session::CallOptions;
 
 const GITHUB_CONFIG: &str = r#"{"type": "github", "claims": {"repository": "acme/widgets", "workflow_ref": {"file": "release.yml"}}, "permissions": ["createPackage"]}"#;
 
+/// PyPI's audience: what the emulator's `GET /_/oidc/audience` answers (testing/lib/pypi.js).
+const PYPI_AUDIENCE: &str = "pypi";
+
 async fn emulator() -> Emulator {
-    Emulator::start(EmulatorConfig {
-        users: vec![common::user("alice", "alice-token", "123456")],
-        packages: vec![PackageSeed {
-            name: "@acme/widgets".into(),
-            maintainers: vec!["alice".into()],
-            publishers: vec![serde_json::from_str(GITHUB_CONFIG).unwrap()],
-            versions: vec!["1.0.0".into()],
+    let github_config: serde_json::Value = serde_json::from_str(GITHUB_CONFIG).unwrap();
+    Emulator::start(json!({
+        "users": [common::user("alice", "alice-token", "123456")],
+        "packages": [{
+            "name": "@acme/widgets",
+            "maintainers": ["alice"],
+            "publishers": [github_config],
+            "versions": ["1.0.0"],
         }],
-        pypi_projects: vec![PypiProjectSeed {
-            name: "widgets".into(),
-            publishers: vec![json!({"type": "github", "repository": "acme/widgets", "workflow": "release.yml", "environment": "pypi"})],
+        "pypiProjects": [{
+            "name": "widgets",
+            "publishers": [{"type": "github", "repository": "acme/widgets", "workflow": "release.yml", "environment": "pypi"}],
         }],
-        ..EmulatorConfig::default()
-    })
+    }))
     .await
-    .unwrap()
 }
 
 /// A sandbox: an empty home and project, the given variables, and a bin dir for fake CLIs.
@@ -112,7 +114,9 @@ async fn publish(emu: &Emulator, token: &str, version: &str) -> reqwest::StatusC
 #[tokio::test]
 async fn github_request_url_exchange_and_publish() {
     let emu = emulator().await;
-    let job = emu.github_actions_job(json!({"repository": "acme/widgets"}));
+    let job = emu
+        .github_actions_job(json!({"repository": "acme/widgets"}))
+        .await;
     let vars: Vec<(&str, &str)> = job.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
     let sb = Sandbox::new("github", &vars);
     let out = exchange_token(ExchangeOptions {
@@ -133,12 +137,13 @@ async fn github_request_url_exchange_and_publish() {
 
     assert_eq!(publish(&emu, &out.token, "1.0.1").await, 200);
     assert_eq!(
-        emu.versions("@acme/widgets").unwrap(),
+        emu.versions("@acme/widgets").await.unwrap(),
         vec!["1.0.0", "1.0.1"]
     );
     // The id_token was requested with npm's audience, as a query parameter after GitHub's own.
     let token_request = emu
         .requests()
+        .await
         .into_iter()
         .find(|r| r.path.starts_with("/-/oidc/github/token"))
         .unwrap();
@@ -153,7 +158,7 @@ async fn github_request_url_exchange_and_publish() {
 async fn exchange_refusals_carry_codes_and_claims() {
     let emu = emulator().await;
     // Wrong workflow file: the registry's 404, explained with what the token says.
-    let wrong = emu.issue_id_token("github", &emu.npm_audience(), &json!({"repository": "acme/widgets", "workflow_ref": "acme/widgets/.github/workflows/publish.yml@refs/heads/main"}), 300).unwrap();
+    let wrong = emu.issue_id_token(json!({"provider": "github", "audience": emu.npm_audience(), "claims": {"repository": "acme/widgets", "workflow_ref": "acme/widgets/.github/workflows/publish.yml@refs/heads/main"}, "expiresIn": 300})).await;
     let sb = Sandbox::new(
         "refusals",
         &[("NPM_ID_TOKEN", &wrong), ("GITLAB_CI", "true")],
@@ -173,10 +178,10 @@ async fn exchange_refusals_carry_codes_and_claims() {
     assert!(!format!("{e:?}").contains(&wrong));
 
     // Expired and wrong-audience tokens are caught before anything is sent.
-    emu.clear_requests();
+    emu.clear_requests().await;
     let expired = emu
-        .issue_id_token("github", &emu.npm_audience(), &json!({}), -30)
-        .unwrap();
+        .issue_id_token(json!({"provider": "github", "audience": emu.npm_audience(), "claims": {}, "expiresIn": -30}))
+        .await;
     let e = exchange_token(ExchangeOptions {
         call: sb.call(&emu),
         id_token: Some(expired),
@@ -186,8 +191,10 @@ async fn exchange_refusals_carry_codes_and_claims() {
     .unwrap_err();
     assert_eq!(e.code, Code::OidcExpired);
     let pypi_token = emu
-        .issue_id_token("github", "pypi", &json!({}), 300)
-        .unwrap();
+        .issue_id_token(
+            json!({"provider": "github", "audience": "pypi", "claims": {}, "expiresIn": 300}),
+        )
+        .await;
     let e = exchange_token(ExchangeOptions {
         call: sb.call(&emu),
         id_token: Some(pypi_token),
@@ -196,14 +203,15 @@ async fn exchange_refusals_carry_codes_and_claims() {
     .await
     .unwrap_err();
     assert_eq!(e.code, Code::OidcAudience);
-    assert!(emu.requests().is_empty());
+    assert!(emu.requests().await.is_empty());
 }
 
 #[tokio::test]
 async fn google_metadata_and_agent_clis_as_sources() {
     let emu = emulator().await;
-    let google =
-        emu.google_cloud_identity(json!({"email": "release@acme.iam.gserviceaccount.com"}));
+    let google = emu
+        .google_cloud_identity(json!({"email": "release@acme.iam.gserviceaccount.com"}))
+        .await;
     let sb = Sandbox::new(
         "google",
         &[("GCE_METADATA_HOST", &google["GCE_METADATA_HOST"])],
@@ -222,6 +230,7 @@ async fn google_metadata_and_agent_clis_as_sources() {
     );
     let metadata = emu
         .requests()
+        .await
         .into_iter()
         .find(|r| r.path.starts_with("/computeMetadata"))
         .unwrap();
@@ -241,8 +250,10 @@ async fn google_metadata_and_agent_clis_as_sources() {
         ),
     ] {
         let printed = emu
-            .issue_id_token("gitlab", "pypi", &json!({}), 300)
-            .unwrap();
+            .issue_id_token(
+                json!({"provider": "gitlab", "audience": "pypi", "claims": {}, "expiresIn": 300}),
+            )
+            .await;
         let sb = Sandbox::new(cli, &[(ci, "true")]);
         sb.fake_cli(cli, &printed);
         let token = get_id_token(IdTokenOptions {
@@ -264,8 +275,8 @@ async fn pypi_mint_and_refusals() {
     let index = format!("{}legacy/", emu.url());
     let claims = json!({"repository": "Acme/Widgets", "environment": "PyPI"});
     let id_token = emu
-        .issue_id_token("github", PYPI_AUDIENCE, &claims, 300)
-        .unwrap();
+        .issue_id_token(json!({"provider": "github", "audience": PYPI_AUDIENCE, "claims": claims, "expiresIn": 300}))
+        .await;
     let sb = Sandbox::new(
         "pypi",
         &[("PYPI_ID_TOKEN", &id_token), ("GITLAB_CI", "true")],
@@ -286,7 +297,7 @@ async fn pypi_mint_and_refusals() {
     assert_eq!(e.oidc.unwrap().errors[0].code, "invalid-reuse-token");
 
     // A token from another workflow matches no publisher.
-    let other = emu.issue_id_token("github", PYPI_AUDIENCE, &json!({"repository": "acme/widgets", "environment": "pypi", "workflow_ref": "acme/widgets/.github/workflows/ci.yml@refs/heads/main"}), 300).unwrap();
+    let other = emu.issue_id_token(json!({"provider": "github", "audience": PYPI_AUDIENCE, "claims": {"repository": "acme/widgets", "environment": "pypi", "workflow_ref": "acme/widgets/.github/workflows/ci.yml@refs/heads/main"}, "expiresIn": 300})).await;
     let e = mint_pypi_token(PypiOptions {
         id_token: Some(other),
         ..options()

@@ -3,8 +3,8 @@
 
 mod common;
 
-use serde_json::json;
-use trust_core::emulator::{Emulator, EmulatorConfig, PackageSeed, UserSeed};
+use common::emulator::Emulator;
+use serde_json::{json, Value};
 use trust_core::error::{Code, Error};
 use trust_core::session::CallOptions;
 use trust_core::trust::{
@@ -14,40 +14,23 @@ use trust_core::trust::{
 const ALICE: &str = "alice-token-0001";
 const OTP: &str = "246810";
 
-fn user(name: &str, token: &str) -> UserSeed {
+fn user(name: &str, token: &str) -> Value {
     common::user(name, token, OTP)
 }
 
 async fn emulator() -> Emulator {
-    Emulator::start(EmulatorConfig {
-        users: vec![
-            user("alice", ALICE),
-            user("mallory", "mallory-token"),
-            UserSeed {
-                tfa: false,
-                ..user("no2fa", "no2fa-token")
-            },
-            UserSeed {
-                bypass2fa: true,
-                ..user("bot", "bypass-token")
-            },
+    let mut no2fa = user("no2fa", "no2fa-token");
+    no2fa["tfa"] = json!(false);
+    let mut bot = user("bot", "bypass-token");
+    bot["bypass2fa"] = json!(true);
+    Emulator::start(json!({
+        "users": [user("alice", ALICE), user("mallory", "mallory-token"), no2fa, bot],
+        "packages": [
+            {"name": "widgets", "maintainers": ["alice", "no2fa", "bot"]},
+            {"name": "@acme/tools", "maintainers": ["alice"]},
         ],
-        packages: vec![
-            PackageSeed {
-                name: "widgets".into(),
-                maintainers: vec!["alice".into(), "no2fa".into(), "bot".into()],
-                ..PackageSeed::default()
-            },
-            PackageSeed {
-                name: "@acme/tools".into(),
-                maintainers: vec!["alice".into()],
-                ..PackageSeed::default()
-            },
-        ],
-        ..EmulatorConfig::default()
-    })
+    }))
     .await
-    .unwrap()
 }
 
 /// Call options isolated from the machine's npm config: empty HOME, no npm_config_* variables.
@@ -93,9 +76,10 @@ async fn add_list_revoke_round_trip() {
     assert!(trust::list_publishers(&c).await.unwrap().is_empty());
 
     // What reached the registry: npm's paths, escaping and headers.
-    let seen: Vec<(String, String)> = emu
-        .requests()
-        .into_iter()
+    let requests = emu.requests().await;
+    let seen: Vec<(String, String)> = requests
+        .iter()
+        .cloned()
         .map(|r| (r.method, r.path))
         .collect();
     let path = "/-/package/@acme%2ftools/trust";
@@ -108,7 +92,7 @@ async fn add_list_revoke_round_trip() {
             ("GET".into(), path.into()),
         ]
     );
-    let first = &emu.requests()[0];
+    let first = &requests[0];
     assert_eq!(first.headers["authorization"], format!("Bearer {ALICE}"));
     assert_eq!(first.headers["npm-otp"], OTP);
     assert_eq!(first.headers["npm-command"], "trust");
@@ -136,7 +120,7 @@ async fn dry_run_sends_nothing_and_masks_secrets() {
             json!([{"type": "github", "claims": {"repository": "acme/widgets", "workflow_ref": {"file": "release.yml"}}, "permissions": ["createPackage"]}])
         )
     );
-    assert!(emu.requests().is_empty());
+    assert!(emu.requests().await.is_empty());
     let text = serde_json::to_string(&out).unwrap();
     assert!(!text.contains(ALICE) && !text.contains(OTP));
 }
@@ -159,7 +143,7 @@ async fn every_registry_error_has_its_code_and_says_what_to_do() {
     // No token anywhere: ENEEDAUTH before any request.
     let e = error_of(add(&call(&emu, "widgets", None, Some(OTP))).await).await;
     assert_eq!(e.code, Code::NeedAuth);
-    assert!(emu.requests().is_empty());
+    assert!(emu.requests().await.is_empty());
 
     // Unknown token.
     let e = error_of(add(&call(&emu, "widgets", Some("wrong-token"), Some(OTP))).await).await;
@@ -208,7 +192,7 @@ async fn every_registry_error_has_its_code_and_says_what_to_do() {
     let e = error_of(add(&call(&emu, "widgets", Some(ALICE), Some(OTP))).await).await;
     assert_eq!(e.code, Code::Http(409));
     assert!(e.message.contains("Revoke it first"), "{}", e.message);
-    assert_eq!(emu.publishers("widgets").unwrap().len(), 1);
+    assert_eq!(emu.publishers("widgets").await.unwrap().len(), 1);
 
     // Revoking an id that does not exist: E404 that points at listPublishers.
     let e = error_of(
@@ -245,7 +229,7 @@ async fn gitlab_publisher_with_environment_and_stage_permission() {
     let p = out.publisher.unwrap();
     assert_eq!(p.permissions, vec!["createStagedPackage"]);
     assert_eq!(
-        emu.publishers("widgets").unwrap()[0]["claims"],
+        emu.publishers("widgets").await.unwrap()[0]["claims"],
         json!({"project_path": "acme/sub/widgets", "ci_config_ref_uri": {"file": ".gitlab-ci.yml"}, "environment": "npm"})
     );
 }

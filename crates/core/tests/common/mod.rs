@@ -1,23 +1,20 @@
-//! What the integration tests share: emulator users, an environment isolated from the machine's
-//! npm configuration, and the usual GitHub publisher input.
+//! What the integration tests share: the JavaScript registry emulator as a child process
+//! (`emulator`), emulator users, an environment isolated from the machine's npm configuration,
+//! and the usual GitHub publisher input.
 // Each test binary uses part of this.
 #![allow(dead_code)]
 
+pub mod emulator;
+
 use std::path::Path;
 
+use serde_json::{json, Value};
 use trust_core::config::EnvVars;
-use trust_core::emulator::UserSeed;
 use trust_core::trust::{OptionValue, PublisherInput, Values};
 
-/// A user with 2FA and the given authenticator code.
-pub fn user(name: &str, token: &str, otp: &str) -> UserSeed {
-    UserSeed {
-        name: name.into(),
-        token: token.into(),
-        tfa: true,
-        otp: otp.into(),
-        bypass2fa: false,
-    }
+/// A user with 2FA and the given authenticator code, as the emulator's seed gives users.
+pub fn user(name: &str, token: &str, otp: &str) -> Value {
+    json!({"name": name, "token": token, "tfa": true, "otp": otp, "bypass2fa": false})
 }
 
 /// Variables that point npm config at `home` (user .npmrc) and at no global npmrc, and nothing
