@@ -15,3 +15,17 @@ mod options;
 mod prompt;
 mod to_js;
 mod trust;
+
+/// One tokio worker thread: a call's task and its HTTP connection's task then run on the same
+/// thread, so a request crosses threads only to start and to settle its Promise. The work is
+/// network-bound; a second worker only adds hand-offs (measured in bench/per-call.mjs).
+#[napi_derive::module_init]
+fn init() {
+    if let Ok(runtime) = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+    {
+        napi::bindgen_prelude::create_custom_tokio_runtime(runtime);
+    }
+}
