@@ -1,9 +1,9 @@
 // index.d.ts is generated from the binding's declarations, while options are read from the
 // provider tables: these tests keep the two naming the same options.
-import { describe, it, expect } from 'vitest'
+import { afterAll, beforeAll, describe, it, expect } from 'vitest'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { tn } from './helpers.mjs'
+import { ALICE, OTP, isolateNpmConfig, startEmulator, tn } from './helpers.mjs'
 
 const dts = readFileSync(join(import.meta.dirname, '..', 'index.d.ts'), 'utf8')
 
@@ -25,5 +25,48 @@ describe('TypeScript declarations', () => {
   it('TrustSpec declares type, package, the permissions and every provider option', () => {
     const options = new Set(tn.trustProviders().flatMap((p) => p.fields.map((f) => f.option)))
     expect(declared('TrustSpec')).toEqual(['type', 'package', 'allowPublish', 'allowStagePublish', ...options].sort())
+  })
+})
+
+/** Fails when `value` has a key its interface does not declare (recursing into `nested`). */
+function expectDeclared(value, iface, nested = {}) {
+  const keys = declared(iface)
+  for (const [key, item] of Object.entries(value)) {
+    expect(keys, `${iface}.${key}`).toContain(key)
+    const inner = nested[key]
+    if (inner && item) for (const element of [].concat(item)) expectDeclared(element, inner, nested)
+  }
+}
+
+describe('results carry only declared fields', () => {
+  let emulator
+  beforeAll(async () => {
+    isolateNpmConfig()
+    emulator = await startEmulator()
+  })
+  afterAll(() => emulator.stop())
+
+  it('trust, bulk, config and OIDC results', async () => {
+    const client = new tn.TrustClient({ registry: emulator.url, token: ALICE, otp: OTP })
+    const github = { package: 'widgets', repository: 'acme/widgets', file: 'release.yml', environment: 'npm' }
+    const publisherShape = { publisher: 'Publisher', previous: 'Publisher', current: 'Publisher', request: 'PlannedRequest', error: 'TrustProblem' }
+    expectDeclared(await client.addGithubPublisher({ ...github, dryRun: true }), 'AddPublisherResult', publisherShape)
+    expectDeclared(await client.addGithubPublisher(github), 'AddPublisherResult', publisherShape)
+    const [listed] = await client.listPublishers({ package: 'widgets' })
+    expectDeclared(listed, 'Publisher')
+    expectDeclared(await client.ensurePublisher({ type: 'github', ...github, environment: 'prod' }), 'EnsureResult', publisherShape)
+    const plan = await client.planTrust([{ type: 'gitlab', package: '@acme/tools', project: 'acme/tools', file: '.gitlab-ci.yml' }, { type: 'github', package: 'widgets' }])
+    expectDeclared(plan, 'TrustPlan')
+    for (const entry of plan.entries) expectDeclared(entry, 'PlanEntry', publisherShape)
+    for (const result of await client.applyTrust(plan)) expectDeclared(result, 'ApplyResult', publisherShape)
+    const [current] = await client.listPublishers({ package: 'widgets' })
+    expectDeclared(await client.revokePublisher({ package: 'widgets', id: current.id }), 'RevokePublisherResult', publisherShape)
+    expectDeclared(await client.resolveConfig({ package: 'widgets' }), 'ResolvedConfig', { files: 'ConfigFile', proxy: 'SourcedValue' })
+
+    const idToken = emulator.issueIdToken({ provider: 'github', claims: { repository: 'acme/widgets' } })
+    expectDeclared(tn.decodeIdToken(idToken), 'DecodedIdToken')
+    const diagnosis = tn.diagnoseTrust({ claims: tn.decodeIdToken(idToken).claims, publishers: [listed] })
+    expectDeclared(diagnosis, 'Diagnosis', { findings: 'Finding' })
+    expectDeclared(tn.explainExchangeFailure(new Error('404'), { publishers: [listed] }), 'Explanation', { diagnosis: 'Diagnosis', findings: 'Finding' })
   })
 })
