@@ -87,5 +87,5 @@ pub fn resolve_config<'env>(
     env: &'env Env,
     options: Option<Unknown<'env>>,
 ) -> napi::Result<PromiseRaw<'env, Js>> {
-    resolve(&Engine::free(env), env, options)
+    resolve(&Engine::free(env)?, env, options)
 }

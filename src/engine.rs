@@ -18,6 +18,8 @@ use napi::{JsValue, ValueType};
 use crate::errors::js_error;
 use crate::options::Options;
 use crate::prompt;
+use crate::settle::Settler;
+use crate::to_js::Js;
 use trust_core::activity;
 use trust_core::config::EnvVars;
 use trust_core::context::{Context, ProjectCache};
@@ -143,14 +145,14 @@ impl Engine {
     }
 
     /// The engine of the free functions of this Node.js instance.
-    pub fn free(env: &Env) -> Engine {
-        Engine {
+    pub fn free(env: &Env) -> napi::Result<Engine> {
+        Ok(Engine {
             defaults: Defaults::default(),
             env: None,
-            context: shared_context(env),
+            context: instance(env)?.context.clone(),
             projects: None,
             node_version: node_version(env),
-        }
+        })
     }
 
     /// The environment a call reads: the client's, or `process.env` now.
@@ -234,14 +236,15 @@ pub fn spawn<'env, T, J, Op, Fut, Finish>(
     call: CoreResult<Call<'env>>,
     op: Op,
     finish: Finish,
-) -> napi::Result<PromiseRaw<'env, J>>
+) -> napi::Result<PromiseRaw<'env, Js>>
 where
     T: Send + 'static,
     J: ToNapiValue + 'static,
     Op: FnOnce(CallOptions) -> Fut,
     Fut: std::future::Future<Output = CoreResult<T>> + Send + 'static,
-    Finish: FnOnce(&Env, T) -> napi::Result<J> + 'static,
+    Finish: FnOnce(&Env, T) -> napi::Result<J> + Send + 'static,
 {
+    let settler = &instance(env)?.settler;
     let (call, abort) = match call.and_then(|call| {
         let abort = call.signal.map(|s| Abort::listen(env, &s)).transpose()?;
         Ok((call.options, call.budget, abort))
@@ -255,10 +258,10 @@ where
         None => (None, None),
     };
     let activity = Arc::new(Mutex::new(String::new()));
-    let work = activity::track(activity.clone(), op(options));
-    // Boxed: the future is moved into the runtime's task, and a pointer moves cheaper than the
-    // whole state machine.
-    let future = Box::pin(async move {
+    // Boxed at once: the core's futures are large state machines, and every wrapper below
+    // (time budget, abort, settlement) would otherwise copy them again.
+    let work = Box::pin(activity::track(activity.clone(), op(options)));
+    let future = async move {
         let bounded = async {
             match budget {
                 Some(budget) => {
@@ -271,33 +274,30 @@ where
                 None => work.await,
             }
         };
-        let result = match aborted {
+        match aborted {
             Some(notify) => tokio::select! {
                 result = bounded => result,
                 _ = notify.notified() => Err(aborted_error()),
             },
             None => bounded.await,
-        };
-        Ok(result)
-    });
-    env.spawn_future_with_callback(future, move |env, result| {
+        }
+    };
+    settler.spawn(env, future, move |env, result| {
         if let Some(listener) = listener {
             listener.remove(env);
         }
         match result {
-            Ok(value) => finish(env, value),
+            Ok(value) => unsafe { J::to_napi_value(env.raw(), finish(env, value)?) },
             Err(error) => Err(js_error(env, error)),
         }
     })
 }
 
 /// A Promise rejected with `error`, for calls refused before they start.
-pub fn rejected<'env, J: ToNapiValue + 'static>(
-    env: &'env Env,
-    error: CoreError,
-) -> napi::Result<PromiseRaw<'env, J>> {
-    env.spawn_future_with_callback(async move { Ok(error) }, |env, error| {
-        Err::<J, _>(js_error(env, error))
+pub fn rejected<'env>(env: &'env Env, error: CoreError) -> napi::Result<PromiseRaw<'env, Js>> {
+    let settler = &instance(env)?.settler;
+    settler.spawn(env, async move { error }, |env, error| {
+        Err(js_error(env, error))
     })
 }
 
@@ -409,15 +409,25 @@ pub fn process_env(env: &Env) -> CoreResult<EnvVars> {
     read().map_err(|_| CoreError::new(Code::InvalidInput, "process.env cannot be read."))
 }
 
-/// The context the free functions of this Node.js instance share (worker threads each have
-/// their own).
-fn shared_context(env: &Env) -> Arc<Context> {
-    if let Ok(Some(context)) = env.get_instance_data::<Arc<Context>>() {
-        return context.clone();
+/// What a Node.js instance (the main thread, or a worker thread) keeps for the addon: the
+/// context its free functions share, and the bridge that settles its Promises.
+struct Instance {
+    context: Arc<Context>,
+    settler: Box<Settler>,
+}
+
+fn instance(env: &Env) -> napi::Result<&'static Instance> {
+    if let Ok(Some(instance)) = env.get_instance_data::<Instance>() {
+        return Ok(instance);
     }
-    let context = Arc::new(Context::default());
-    let _ = env.set_instance_data(context.clone(), (), |_| {});
-    context
+    let instance = Instance {
+        context: Arc::new(Context::default()),
+        settler: Settler::new(env)?,
+    };
+    env.set_instance_data(instance, (), |_| {})?;
+    env.get_instance_data::<Instance>()?
+        .map(|instance| &*instance)
+        .ok_or_else(|| napi::Error::from_reason("The addon's instance data is missing"))
 }
 
 /// `vX.Y.Z` of the running Node.js, for the user agent.

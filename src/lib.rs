@@ -13,6 +13,7 @@ mod errors;
 mod oidc;
 mod options;
 mod prompt;
+mod settle;
 mod to_js;
 mod trust;
 

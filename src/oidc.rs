@@ -405,7 +405,7 @@ pub fn get_id_token<'env>(
     env: &'env Env,
     options: Option<Unknown<'env>>,
 ) -> napi::Result<PromiseRaw<'env, Js>> {
-    get_id_token_with(&Engine::free(env), env, options)
+    get_id_token_with(&Engine::free(env)?, env, options)
 }
 
 /// A JWT's header and claims, without verifying it: for diagnosis and logs (the claims are not
@@ -442,7 +442,7 @@ pub fn exchange_token<'env>(
     env: &'env Env,
     options: Option<Unknown<'env>>,
 ) -> napi::Result<PromiseRaw<'env, Js>> {
-    exchange_token_with(&Engine::free(env), env, options)
+    exchange_token_with(&Engine::free(env)?, env, options)
 }
 
 /// Mints a short-lived PyPI upload token through trusted publishing: asks the index for its
@@ -464,7 +464,7 @@ pub fn mint_pypi_token<'env>(
     env: &'env Env,
     options: Option<Unknown<'env>>,
 ) -> napi::Result<PromiseRaw<'env, Js>> {
-    mint_pypi_token_with(&Engine::free(env), env, options)
+    mint_pypi_token_with(&Engine::free(env)?, env, options)
 }
 
 /// Compares an id_token's claims with trusted publishers (npm's, from `listPublishers`, or

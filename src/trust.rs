@@ -308,7 +308,7 @@ pub fn add_github_publisher<'env>(
     env: &'env Env,
     options: Option<Unknown<'env>>,
 ) -> napi::Result<PromiseRaw<'env, Js>> {
-    add(&Engine::free(env), env, &GITHUB, options)
+    add(&Engine::free(env)?, env, &GITHUB, options)
 }
 
 /// Lets a GitLab CI/CD pipeline publish the package through OIDC (`npm trust gitlab`).
@@ -331,7 +331,7 @@ pub fn add_gitlab_publisher<'env>(
     env: &'env Env,
     options: Option<Unknown<'env>>,
 ) -> napi::Result<PromiseRaw<'env, Js>> {
-    add(&Engine::free(env), env, &GITLAB, options)
+    add(&Engine::free(env)?, env, &GITLAB, options)
 }
 
 /// Lets a CircleCI pipeline publish the package through OIDC (`npm trust circleci`).
@@ -357,7 +357,7 @@ pub fn add_circleci_publisher<'env>(
     env: &'env Env,
     options: Option<Unknown<'env>>,
 ) -> napi::Result<PromiseRaw<'env, Js>> {
-    add(&Engine::free(env), env, &CIRCLECI, options)
+    add(&Engine::free(env)?, env, &CIRCLECI, options)
 }
 
 /// The package's trusted publisher configurations (`npm trust list`). Providers this version
@@ -378,7 +378,7 @@ pub fn list_publishers<'env>(
     env: &'env Env,
     options: Option<Unknown<'env>>,
 ) -> napi::Result<PromiseRaw<'env, Js>> {
-    list(&Engine::free(env), env, options)
+    list(&Engine::free(env)?, env, options)
 }
 
 /// Removes a trusted publisher configuration by id (`npm trust revoke`).
@@ -397,5 +397,5 @@ pub fn revoke_publisher<'env>(
     env: &'env Env,
     options: Option<Unknown<'env>>,
 ) -> napi::Result<PromiseRaw<'env, Js>> {
-    revoke(&Engine::free(env), env, options)
+    revoke(&Engine::free(env)?, env, options)
 }
