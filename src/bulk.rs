@@ -13,7 +13,9 @@ use crate::engine::{spawn, Budget, Call, Engine};
 use crate::options::{to_json, Options};
 use crate::to_js::{to_js, Js};
 use crate::trust::Publisher;
-use trust_core::bulk::{self, apply::OnProgress, plan::Plan, spec, workspace};
+use trust_core::bulk::plan::{not_a_plan, Plan, PlanEntry as CorePlanEntry};
+use trust_core::bulk::spec::{self, TrustSpec as CoreTrustSpec};
+use trust_core::bulk::{self, apply::OnProgress, workspace};
 use trust_core::error::{Error as CoreError, Result as CoreResult};
 use trust_core::trust::PROVIDERS;
 
@@ -230,21 +232,47 @@ fn run_call<'env>(
     Ok((call, concurrency, progress))
 }
 
-/// Each spec as JSON on its own, so one bad spec becomes that entry's error.
-fn spec_maps(specs: Option<Unknown>) -> CoreResult<Vec<Map<String, Value>>> {
+/// The elements of `value`, when it is an array.
+fn elements<'env>(value: Option<Unknown<'env>>) -> Option<(Object<'env>, u32)> {
+    let value = value.filter(|v| v.is_array().unwrap_or(false))?;
+    // SAFETY: checked to be an array just above.
+    let array = unsafe { value.cast::<Object>() }.ok()?;
+    let length = array.get_array_length().ok()?;
+    Some((array, length))
+}
+
+/// The specs, each read from JS and checked on its own: one bad spec becomes that entry's error,
+/// and only the compact checked form is kept (as JSON objects, ten thousand specs would hold
+/// about 15 MiB until the plan is done).
+fn checked_specs(specs: Option<Unknown>) -> CoreResult<Vec<spec::Checked>> {
     let invalid = || CoreError::invalid_input("specs", "`specs` must be an array of specs.");
-    let json = specs.map(to_json).transpose().map_err(|_| invalid())?;
-    let Some(Value::Array(items)) = json else {
-        return Err(invalid());
-    };
-    Ok(items
-        .into_iter()
-        .map(|item| match item {
-            Value::Object(map) => map,
-            // The core reports a spec that is not an object as that entry's error.
-            _ => Map::new(),
+    let (array, length) = elements(specs).ok_or_else(invalid)?;
+    (0..length)
+        .map(|i| {
+            let item = array.get_element::<Unknown>(i).map_err(|_| invalid())?;
+            Ok(match to_json(item).map_err(|_| invalid())? {
+                Value::Object(map) => CoreTrustSpec::check(&map),
+                // The core reports a spec that is not an object as that entry's error.
+                _ => CoreTrustSpec::check(&Map::new()),
+            })
         })
-        .collect())
+        .collect()
+}
+
+/// A plan from JS, read entry by entry (never as one JSON tree of the whole plan).
+fn read_plan(plan: Option<Unknown>) -> CoreResult<Plan> {
+    let unreadable = || CoreError::invalid_input("plan", "`plan` must be a plan object.");
+    let no_entries = || not_a_plan("no entries");
+    let mut o = Options::new(plan, "plan").map_err(|_| no_entries())?;
+    let entries = o.raw("entries").map_err(|_| unreadable())?;
+    let (array, length) = elements(entries).ok_or_else(no_entries)?;
+    let entries = (0..length)
+        .map(|i| {
+            let item = array.get_element::<Unknown>(i).map_err(|_| unreadable())?;
+            CorePlanEntry::from_json(&to_json(item).map_err(|_| unreadable())?)
+        })
+        .collect::<CoreResult<_>>()?;
+    Ok(Plan { entries })
 }
 
 pub fn plan<'env>(
@@ -254,17 +282,17 @@ pub fn plan<'env>(
     options: Option<Unknown<'env>>,
 ) -> napi::Result<PromiseRaw<'env, Js>> {
     let mut input = None;
-    let call = spec_maps(specs).and_then(|maps| {
+    let call = checked_specs(specs).and_then(|specs| {
         let (call, concurrency, _) = run_call(engine, env, options, false)?;
-        input = Some((maps, concurrency));
+        input = Some((specs, concurrency));
         Ok(call)
     });
     spawn(
         env,
         call,
         |call| async move {
-            let (maps, concurrency) = input.expect("read with the call");
-            bulk::plan(&maps, &call, concurrency).await
+            let (specs, concurrency) = input.expect("read with the call");
+            bulk::plan(specs, &call, concurrency).await
         },
         |env, plan| to_js(env, &plan),
     )
@@ -278,12 +306,7 @@ pub fn apply<'env>(
 ) -> napi::Result<PromiseRaw<'env, Js>> {
     let mut input = None;
     let call = (|| {
-        let json = plan
-            .map(to_json)
-            .transpose()
-            .map_err(|_| CoreError::invalid_input("plan", "`plan` must be a plan object."))?
-            .unwrap_or(Value::Null);
-        let plan = Plan::from_json(&json)?;
+        let plan = read_plan(plan)?;
         let (call, concurrency, progress) = run_call(engine, env, options, true)?;
         input = Some((plan, concurrency, progress));
         Ok(call)
@@ -293,7 +316,7 @@ pub fn apply<'env>(
         call,
         |call| async move {
             let (plan, concurrency, progress) = input.expect("read with the call");
-            bulk::apply(&plan, &call, concurrency, progress).await
+            bulk::apply(plan, &call, concurrency, progress).await
         },
         |env, results| to_js(env, &results),
     )
@@ -319,7 +342,7 @@ pub fn ensure_publisher<'env>(
     env: &'env Env,
     spec: Option<Unknown<'env>>,
 ) -> napi::Result<PromiseRaw<'env, Js>> {
-    ensure(&Engine::free(env), env, spec)
+    ensure(&Engine::free(env)?, env, spec)
 }
 
 /// Plans many packages: for each, the configuration it has, the one it should have, and the
@@ -341,7 +364,7 @@ pub fn plan_trust<'env>(
     specs: Option<Unknown<'env>>,
     options: Option<Unknown<'env>>,
 ) -> napi::Result<PromiseRaw<'env, Js>> {
-    plan(&Engine::free(env), env, specs, options)
+    plan(&Engine::free(env)?, env, specs, options)
 }
 
 /// Applies a plan: every package made to match, `concurrency` at a time, slowing down when the
@@ -368,7 +391,7 @@ pub fn apply_trust<'env>(
     plan: Option<Unknown<'env>>,
     options: Option<Unknown<'env>>,
 ) -> napi::Result<PromiseRaw<'env, Js>> {
-    apply(&Engine::free(env), env, plan, options)
+    apply(&Engine::free(env)?, env, plan, options)
 }
 
 fn progress_callback(callback: Unknown) -> napi::Result<OnProgress> {

@@ -271,11 +271,20 @@ pub struct Seq {
 }
 
 impl Seq {
+    /// Each element is built in a handle scope of its own: once it is in the array, the handles
+    /// of its parts can go, instead of piling up until the whole result is built (10,000 plan
+    /// entries held megabytes of handles).
     fn push<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<()> {
-        let element = value
-            .serialize(self.ser)?
-            .map_or_else(|| self.ser.null(), Ok)?;
-        check(unsafe { sys::napi_set_element(self.ser.0, self.array, self.index, element) })?;
+        let mut scope = ptr::null_mut();
+        check(unsafe { sys::napi_open_handle_scope(self.ser.0, &mut scope) })?;
+        let pushed = value
+            .serialize(self.ser)
+            .and_then(|element| element.map_or_else(|| self.ser.null(), Ok))
+            .and_then(|element| {
+                check(unsafe { sys::napi_set_element(self.ser.0, self.array, self.index, element) })
+            });
+        check(unsafe { sys::napi_close_handle_scope(self.ser.0, scope) })?;
+        pushed?;
         self.index += 1;
         Ok(())
     }

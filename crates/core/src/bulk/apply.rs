@@ -11,6 +11,7 @@ use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
 use super::plan::{Action, Plan, PlanEntry, Problem};
+use super::spec::Desired;
 use crate::error::{Code, Error, Result};
 use crate::package::PackageName;
 use crate::session::{CallOptions, Session};
@@ -47,9 +48,10 @@ pub struct Progress {
 
 pub type OnProgress = Arc<dyn Fn(Progress) + Send + Sync>;
 
-/// Applies every entry; one result per entry, in the plan's order.
+/// Applies every entry; one result per entry, in the plan's order. Each entry moves into its
+/// task, so the plan is gone as the results come.
 pub async fn apply_trust(
-    plan: &Plan,
+    plan: Plan,
     call: &CallOptions,
     concurrency: usize,
     on_progress: Option<OnProgress>,
@@ -63,7 +65,7 @@ pub async fn apply_trust(
         results: vec![None; total],
         on_progress,
     };
-    for (index, entry) in plan.entries.iter().cloned().enumerate() {
+    for (index, entry) in plan.entries.into_iter().enumerate() {
         // A task starts only when it may run, so a large plan does not hold a client per
         // package while it waits.
         let turn = limit.clone().acquire_owned().await;
@@ -142,7 +144,8 @@ fn result_of(
 }
 
 async fn apply_one(client: &TrustClient, package: &PackageName, entry: PlanEntry) -> ApplyResult {
-    let desired = entry.desired.clone();
+    // The body is built for the one package being applied, not held for every entry.
+    let desired = entry.desired.as_ref().map(Desired::body);
     match (entry.action, desired) {
         (Action::Unchanged, _) => {
             let current = entry.current.first().cloned();

@@ -16,7 +16,8 @@ use crate::registry::pacer::Pacer;
 use crate::session::CallOptions;
 use crate::trust::Publisher;
 use apply::{apply_trust, OnProgress, Status};
-use plan::{plan_trust, Action, Plan, PlanEntry, Problem};
+use plan::{plan_trust, Action, Plan, Problem};
+use spec::{Checked, TrustSpec};
 
 /// Requests in flight at once, by default.
 pub const DEFAULT_CONCURRENCY: usize = 8;
@@ -34,7 +35,7 @@ pub fn run_options(call: &CallOptions) -> CallOptions {
 }
 
 pub async fn plan(
-    specs: &[Map<String, Value>],
+    specs: Vec<Checked>,
     call: &CallOptions,
     concurrency: Option<usize>,
 ) -> Result<Plan> {
@@ -47,7 +48,7 @@ pub async fn plan(
 }
 
 pub async fn apply(
-    plan: &Plan,
+    plan: Plan,
     call: &CallOptions,
     concurrency: Option<usize>,
     on_progress: Option<OnProgress>,
@@ -82,7 +83,9 @@ pub async fn ensure_publisher(
     spec: &Map<String, Value>,
     call: &CallOptions,
 ) -> Result<EnsureOutcome> {
-    let planned = plan(std::slice::from_ref(spec), call, Some(1)).await?;
+    // An invalid spec fails as itself, with the field it names.
+    let checked = TrustSpec::from_json(spec).map_err(|e| e.scrubbed(&call.secrets()))?;
+    let planned = plan(vec![Ok(checked)], call, Some(1)).await?;
     let entry = planned
         .entries
         .first()
@@ -90,7 +93,7 @@ pub async fn ensure_publisher(
     if let (Action::Error, Some(problem)) = (entry.action, &entry.error) {
         return Err(problem_error(problem, spec));
     }
-    let result = apply(&planned, call, Some(1), None)
+    let result = apply(planned, call, Some(1), None)
         .await?
         .pop()
         .ok_or_else(|| Error::new(Code::Response, "No result"))?;
@@ -123,61 +126,4 @@ fn problem_error(problem: &Problem, spec: &Map<String, Value>) -> Error {
             .cloned();
     }
     error
-}
-
-impl Plan {
-    /// A plan as `planTrust` returned it to JS (publishers in their JS shape), read back.
-    pub fn from_json(value: &Value) -> Result<Plan> {
-        let invalid =
-            |why: &str| Error::invalid_input("plan", format!("Not a plan from planTrust: {why}"));
-        let entries = value
-            .get("entries")
-            .and_then(Value::as_array)
-            .ok_or_else(|| invalid("no entries"))?;
-        let entries = entries
-            .iter()
-            .map(|entry| {
-                let text = |key: &str| entry.get(key).and_then(Value::as_str);
-                let action = match text("action") {
-                    Some("create") => Action::Create,
-                    Some("replace") => Action::Replace,
-                    Some("unchanged") => Action::Unchanged,
-                    Some("error") => Action::Error,
-                    _ => return Err(invalid("an entry has no valid action")),
-                };
-                Ok(PlanEntry {
-                    package: text("package")
-                        .ok_or_else(|| invalid("an entry has no package"))?
-                        .to_string(),
-                    action,
-                    desired: entry.get("desired").filter(|d| !d.is_null()).cloned(),
-                    desired_options: entry
-                        .get("desired")
-                        .map(crate::trust::options_of)
-                        .unwrap_or_default(),
-                    current: entry
-                        .get("current")
-                        .and_then(Value::as_array)
-                        .map(|items| items.iter().filter_map(Publisher::from_registry).collect())
-                        .unwrap_or_default(),
-                    error: entry
-                        .get("error")
-                        .filter(|e| !e.is_null())
-                        .map(|e| Problem {
-                            code: e
-                                .get("code")
-                                .and_then(Value::as_str)
-                                .unwrap_or("ERESPONSE")
-                                .into(),
-                            message: e
-                                .get("message")
-                                .and_then(Value::as_str)
-                                .unwrap_or_default()
-                                .into(),
-                        }),
-                })
-            })
-            .collect::<Result<_>>()?;
-        Ok(Plan { entries })
-    }
 }

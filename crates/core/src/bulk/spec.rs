@@ -10,30 +10,99 @@
 
 use std::path::Path;
 
+use serde::{Serialize, Serializer};
 use serde_json::{Map, Value};
 
 use super::workspace::{self, Workspace};
-use crate::error::{Error, Result};
-use crate::package::Manifest;
-use crate::trust::{self, prepare, Prepared, Provider, PublisherInput};
+use crate::error::{Code, Error, Result};
+use crate::package::{Manifest, PackageName};
+use crate::trust::{self, prepare, Provider, Publisher, PublisherInput, Values};
+
+/// A configuration to create, kept as what the provider table builds it from. The registry body
+/// (`{ type, claims, permissions }`) and the options a spec writes are both derived from these
+/// when needed: holding them as JSON objects costs a kilobyte or two per package, which a plan of
+/// ten thousand packages feels (bench/plan-memory.mjs).
+#[derive(Debug, Clone)]
+pub struct Desired {
+    pub provider: &'static Provider,
+    /// The options the claims say, and only those: none empty, in the table's order.
+    pub values: Values,
+    /// Each one of [`PERMISSIONS`], so a plan holds no string of its own for them.
+    pub permissions: Vec<&'static str>,
+}
+
+/// The permissions a configuration trust-native creates can grant.
+pub const PERMISSIONS: [&str; 2] = [trust::CREATE_PACKAGE, trust::CREATE_STAGED_PACKAGE];
+
+impl Desired {
+    /// The body the registry stores: `{ type, claims, permissions }`.
+    pub fn body(&self) -> Value {
+        let permissions: Vec<String> = self.permissions.iter().map(|p| p.to_string()).collect();
+        Publisher::body(self.provider, &self.values, &permissions)
+    }
+
+    /// The configuration a body stands for, if the body is exactly one a provider table builds:
+    /// then keeping the options instead of the claims loses nothing. Anything else (a provider
+    /// we do not know, a claim the table does not have) is refused, never narrowed to what the
+    /// table reads: that would create a looser configuration than the body says. Likewise a
+    /// permission trust-native does not grant.
+    pub fn from_body(body: &Value) -> std::result::Result<Desired, &'static str> {
+        let kind = body.get("type").and_then(Value::as_str).unwrap_or_default();
+        let provider = trust::provider(kind).ok_or("an unknown publisher type")?;
+        let claims = body.get("claims").ok_or("no claims")?;
+        let mut values = provider.values_from_claims(claims);
+        if provider.claims(&values) != *claims {
+            return Err("claims the provider's table does not build");
+        }
+        let mut permissions: Vec<&'static str> = body
+            .get("permissions")
+            .and_then(Value::as_array)
+            .ok_or("no list of permissions")?
+            .iter()
+            .map(|p| {
+                PERMISSIONS
+                    .into_iter()
+                    .find(|&known| p.as_str() == Some(known))
+            })
+            .collect::<Option<_>>()
+            .ok_or("a permission trust-native does not grant")?;
+        // Kept for every package of a plan: no room to grow.
+        values.0.shrink_to_fit();
+        permissions.shrink_to_fit();
+        Ok(Desired {
+            provider,
+            values,
+            permissions,
+        })
+    }
+}
+
+/// Serializes as the body, built for the moment it is written.
+impl Serialize for Desired {
+    fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        self.body().serialize(s)
+    }
+}
 
 /// One package's desired configuration, validated.
 #[derive(Debug, Clone)]
 pub struct TrustSpec {
-    pub provider: &'static Provider,
-    pub prepared: Prepared,
+    pub package: PackageName,
+    pub desired: Desired,
 }
 
+/// A spec that is not valid: the package it names (to show in the plan) and why.
+#[derive(Debug, Clone)]
+pub struct Rejected {
+    pub package: String,
+    /// Boxed: a plan's specs are held together until planned, and most are valid.
+    pub error: Box<Error>,
+}
+
+/// A spec as a plan takes it: one invalid spec is that package's error, not the run's.
+pub type Checked = std::result::Result<TrustSpec, Rejected>;
+
 impl TrustSpec {
-    pub fn package(&self) -> &str {
-        self.prepared.package.as_str()
-    }
-
-    /// The body the registry stores: `{ type, claims, permissions }`.
-    pub fn body(&self) -> &Value {
-        &self.prepared.body
-    }
-
     /// Reads and validates a spec object, by the provider tables and npm's rules.
     pub fn from_json(spec: &Map<String, Value>) -> Result<TrustSpec> {
         let kind = spec.get("type").and_then(Value::as_str).unwrap_or_default();
@@ -62,7 +131,33 @@ impl TrustSpec {
         };
         // No package.json inference here: a spec says everything it means.
         let prepared = prepare(provider, package, &input, &Manifest::default())?;
-        Ok(TrustSpec { provider, prepared })
+        // Read back from the body, so a spec's desired is exactly what a plan read back from JS
+        // has (a table always reads back the body it built).
+        let desired = Desired::from_body(&prepared.body).map_err(|why| {
+            Error::new(
+                Code::InvalidInput,
+                format!(
+                    "The {} configuration cannot be planned: it has {why}",
+                    provider.name
+                ),
+            )
+        })?;
+        Ok(TrustSpec {
+            package: prepared.package,
+            desired,
+        })
+    }
+
+    /// [`TrustSpec::from_json`] for a plan: the package the spec names goes with its error.
+    pub fn check(spec: &Map<String, Value>) -> Checked {
+        TrustSpec::from_json(spec).map_err(|error| Rejected {
+            package: spec
+                .get("package")
+                .and_then(Value::as_str)
+                .unwrap_or("(unnamed)")
+                .to_string(),
+            error: Box::new(error),
+        })
     }
 }
 
@@ -150,9 +245,15 @@ mod tests {
     #[test]
     fn specs_validate_like_add_publisher() {
         let spec = TrustSpec::from_json(json!({"type": "github", "package": "@a/b", "repository": "acme/mono", "file": "release.yml"}).as_object().unwrap()).unwrap();
-        assert_eq!(spec.package(), "@a/b");
-        assert_eq!(spec.body()["claims"]["workflow_ref"]["file"], "release.yml");
-        assert_eq!(spec.body()["permissions"], json!(["createPackage"]));
+        assert_eq!(spec.package.as_str(), "@a/b");
+        let body = spec.desired.body();
+        assert_eq!(body["claims"]["workflow_ref"]["file"], "release.yml");
+        assert_eq!(body["permissions"], json!(["createPackage"]));
+        // Serialized, the desired configuration is the body, byte for byte.
+        assert_eq!(
+            serde_json::to_string(&spec.desired).unwrap(),
+            serde_json::to_string(&body).unwrap()
+        );
 
         let bad = |v: Value| TrustSpec::from_json(v.as_object().unwrap()).unwrap_err();
         assert_eq!(
@@ -177,6 +278,69 @@ mod tests {
                 .as_deref(),
             Some("typo")
         );
+    }
+
+    #[test]
+    fn desired_options_are_the_options_its_body_says() {
+        let id = "3e4b2f1a-1111-4222-8333-444455556666";
+        for spec in [
+            // An empty environment is no restriction: not in the claims, so not an option.
+            json!({"type": "github", "package": "a", "file": "release.yml", "repository": "acme/a", "environment": ""}),
+            json!({"type": "gitlab", "package": "b", "project": "g/p", "file": ".gitlab-ci.yml", "environment": "prod", "allowStagePublish": true}),
+            // One context id is a list of one.
+            json!({"type": "circleci", "package": "c", "orgId": id, "projectId": id, "pipelineDefinitionId": id, "vcsOrigin": "github.com/a/b", "contextIds": id}),
+        ] {
+            let desired = TrustSpec::from_json(spec.as_object().unwrap())
+                .unwrap()
+                .desired;
+            // What plans showed when they kept the body: its options read back by the table.
+            assert_eq!(
+                serde_json::to_string(&desired.values).unwrap(),
+                serde_json::to_string(&trust::options_of(&desired.body())).unwrap()
+            );
+        }
+    }
+
+    #[test]
+    fn a_body_is_kept_only_when_nothing_of_it_is_lost() {
+        let body = json!({"type": "github", "claims": {"repository": "a/b", "workflow_ref": {"file": "r.yml"}}, "permissions": ["createStagedPackage", "createPackage"]});
+        let desired = Desired::from_body(&body).unwrap();
+        assert_eq!(desired.values.text("repository"), Some("a/b"));
+        assert_eq!(serde_json::to_value(&desired).unwrap(), body);
+
+        let changed = |pointer: &str, value: Value| {
+            let mut body = body.clone();
+            *body.pointer_mut(pointer).unwrap() = value;
+            Desired::from_body(&body).unwrap_err()
+        };
+        assert_eq!(
+            changed("/type", json!("buildkite")),
+            "an unknown publisher type"
+        );
+        assert_eq!(
+            changed(
+                "/claims/workflow_ref",
+                json!({"file": "r.yml", "ref": "main"})
+            ),
+            "claims the provider's table does not build"
+        );
+        assert_eq!(
+            changed("/claims/repository", json!(["a/b"])),
+            "claims the provider's table does not build"
+        );
+        assert_eq!(
+            changed("/permissions", json!(["deletePackage"])),
+            "a permission trust-native does not grant"
+        );
+    }
+
+    #[test]
+    fn a_rejected_spec_keeps_the_package_it_names() {
+        let check = |v: Value| TrustSpec::check(v.as_object().unwrap()).unwrap_err();
+        let rejected = check(json!({"type": "github", "package": "x", "file": "a.yml"}));
+        assert_eq!(rejected.package, "x");
+        assert_eq!(rejected.error.field.as_deref(), Some("repository"));
+        assert_eq!(check(json!({})).package, "(unnamed)");
     }
 
     #[test]
