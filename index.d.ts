@@ -471,7 +471,7 @@ export interface Diagnosis {
  * console.log(packages.map((p) => `${p.name} ${p.repository}`))
  * ```
  */
-export declare function discoverWorkspacePackages(cwd?: string | undefined | null): Promise<Workspace>
+export declare function discoverWorkspacePackages(cwd?: string): Promise<Workspace>
 
 /**
  * Makes one package's trusted publisher equal to `spec`: nothing when it already is, a create

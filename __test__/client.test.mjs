@@ -190,3 +190,85 @@ describe('results', () => {
     expect(Object.getOwnPropertyDescriptor(publisher.claims, '__proto__').value).toEqual({ polluted: true })
   })
 })
+
+describe('what a first user and an attacker tried', () => {
+  it('ensurePublisher and applyTrust refuse dryRun instead of changing the registry', async () => {
+    const ensure = await rejection(tn.ensurePublisher({ ...asAlice(emulator), type: 'github', ...github, dryRun: true }))
+    expect(ensure).toMatchObject({ code: 'EINVALIDINPUT', field: 'dryRun' })
+    expect(ensure.message).toContain('planTrust')
+    const client = new tn.TrustClient({ registry: emulator.url, token: ALICE, otp: OTP })
+    const plan = await client.planTrust([{ type: 'github', ...github }])
+    expect((await rejection(client.applyTrust(plan, { dryRun: true }))).field).toBe('dryRun')
+    expect(emulator.requests().map((r) => r.method)).toEqual(['GET'])
+    expect(emulator.publishers('widgets')).toEqual([])
+  })
+
+  it('an onProgress that throws or rejects neither stops the run nor crashes the process', async () => {
+    const client = new tn.TrustClient({ registry: emulator.url, token: ALICE, otp: OTP })
+    emulator.seed({ packages: [{ name: 'widgets', maintainers: ['alice'] }, { name: 'gadgets', maintainers: ['alice'] }] })
+    const plan = await client.planTrust([{ type: 'github', ...github }, { type: 'github', ...github, package: 'gadgets' }])
+    let calls = 0
+    const results = await client.applyTrust(plan, {
+      onProgress: () => {
+        calls += 1
+        if (calls === 1) throw new Error('bug in my progress bar')
+        return Promise.reject(new Error('async bug'))
+      },
+    })
+    expect(results.map((r) => r.status)).toEqual(['done', 'done'])
+  })
+
+  it('positional arguments of the wrong type are refused without echoing them', async () => {
+    let error
+    try {
+      tn.decodeIdToken({ token: 'SECRET-ID-TOKEN' })
+    } catch (e) {
+      error = e
+    }
+    expect(error).toMatchObject({ code: 'EINVALIDINPUT', field: 'jwt' })
+    expect(error.message).not.toContain('SECRET')
+    const cwd = await rejection(tn.discoverWorkspacePackages({ secret: 'SECRET-CWD' }))
+    expect(cwd).toMatchObject({ code: 'EINVALIDINPUT', field: 'cwd' })
+    expect(cwd.message).not.toContain('SECRET')
+    expect((await rejection(tn.readTrustConfig([], 5))).field).toBe('cwd')
+  })
+
+  it('a throwing getter or Proxy in the options rejects the call instead of throwing', async () => {
+    const options = { ...asAlice(emulator), package: 'widgets' }
+    Object.defineProperty(options, 'otp', { enumerable: true, get() { throw new Error('boom') } })
+    const promise = tn.listPublishers(options)
+    expect(promise).toBeInstanceOf(Promise)
+    expect(await rejection(promise)).toMatchObject({ code: 'EINVALIDINPUT', field: 'otp' })
+    const trap = new Proxy({}, { ownKeys() { throw new Error('trap') } })
+    expect((await rejection(tn.listPublishers(trap))).code).toBe('EINVALIDINPUT')
+    const fake = Object.create(AbortSignal.prototype)
+    expect((await rejection(tn.listPublishers({ ...asAlice(emulator), package: 'widgets', signal: fake }))).field).toBe('signal')
+    expect(emulator.requests()).toEqual([])
+  })
+
+  it('an onOtp answering a number says what it must answer', async () => {
+    const error = await rejection(tn.listPublishers({ registry: emulator.url, token: ALICE, package: 'widgets', otp: '000000', onOtp: () => 123456 }))
+    expect(error.code).toBe('EOTP')
+    expect(error.message).toContain('onOtp must return the code as a string')
+  })
+})
+
+describe('secrets in registry answers', () => {
+  it('are scrubbed from authUrl and doneUrl too', async () => {
+    const { createServer } = await import('node:http')
+    const token = 'SECRET-TOKEN-in-auth-url'
+    const server = createServer((req, res) => {
+      res.writeHead(401, { 'content-type': 'application/json', 'www-authenticate': 'OTP' })
+      res.end(JSON.stringify({ authUrl: `http://127.0.0.1/auth?t=${token}`, doneUrl: `http://127.0.0.1/done?t=${token}` }))
+    })
+    await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve))
+    try {
+      const error = await rejection(tn.listPublishers({ registry: `http://127.0.0.1:${server.address().port}/`, token, package: 'widgets' }))
+      expect(error.code).toBe('EOTP')
+      expect(error.authUrl).toBe('http://127.0.0.1/auth?t=***')
+      expect(JSON.stringify({ ...error, message: error.message })).not.toContain(token)
+    } finally {
+      server.close()
+    }
+  })
+})

@@ -6,11 +6,12 @@ use std::sync::Arc;
 
 use napi::bindgen_prelude::*;
 use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
+use napi::ValueType;
 use napi_derive::napi;
 use serde_json::{Map, Value};
 
-use crate::engine::{spawn, Budget, Call, Engine};
-use crate::options::{to_json, Options};
+use crate::engine::{rejected, spawn, Budget, Call, Engine};
+use crate::options::{clear_exception, string_argument, to_json, Options};
 use crate::to_js::{to_js, Js};
 use crate::trust::Publisher;
 use trust_core::bulk::plan::{not_a_plan, Plan, PlanEntry as CorePlanEntry};
@@ -195,6 +196,7 @@ pub fn ensure<'env>(
         }
         let call = engine.call(env, &mut o, Budget::Whole)?;
         o.finish()?;
+        no_dry_run(&call, "ensurePublisher")?;
         if let Some(package) = &call.options.package {
             map.insert("package".into(), Value::String(package.clone()));
         }
@@ -219,7 +221,7 @@ fn run_call<'env>(
     let concurrency = o.count("concurrency")?.map(|c| c.max(1) as usize);
     let progress = if with_progress {
         o.function("onProgress")?
-            .map(progress_callback)
+            .map(|callback| progress_callback(env, callback))
             .transpose()
             .map_err(|_| {
                 CoreError::invalid_input("onProgress", "Option `onProgress` cannot be called.")
@@ -229,7 +231,25 @@ fn run_call<'env>(
     };
     let call = engine.call(env, &mut o, Budget::PerPackage)?;
     o.finish()?;
+    if with_progress {
+        no_dry_run(&call, "applyTrust")?;
+    }
     Ok((call, concurrency, progress))
+}
+
+/// `ensurePublisher` and `applyTrust` change things by design; their dry run is `planTrust`.
+/// Accepting `dryRun` and then changing the registry would be the worst of both.
+fn no_dry_run(call: &Call, function: &str) -> CoreResult<()> {
+    if call.options.dry_run {
+        return Err(CoreError::invalid_input(
+            "dryRun",
+            format!(
+                "{function} has no dry run: planTrust shows what it would change, without \
+                 changing anything."
+            ),
+        ));
+    }
+    Ok(())
 }
 
 /// The elements of `value`, when it is an array.
@@ -394,10 +414,23 @@ pub fn apply_trust<'env>(
     apply(&Engine::free(env)?, env, plan, options)
 }
 
-fn progress_callback(callback: Unknown) -> napi::Result<OnProgress> {
+/// `onProgress` as the core calls it, from its thread. The caller's function runs behind a guard:
+/// an exception it throws, or a Promise it returns that rejects, is the caller's progress
+/// display failing, not the run; it must neither stop the run nor reach Node as an uncaught
+/// error (which ends the process).
+fn progress_callback(env: &Env, callback: Unknown) -> napi::Result<OnProgress> {
     // SAFETY: the options reader checked that it is a function.
-    let callback = unsafe { callback.cast::<Function<Value, Unknown>>() }?;
-    let tsfn: ThreadsafeFunction<Value, Unknown, Value, Status, false, true> = callback
+    let user = unsafe { callback.cast::<Function<Unknown, Unknown>>() }?.create_ref()?;
+    let guarded = env.create_function_from_closure::<Value, (), _>("onProgress", move |ctx| {
+        let env = &*ctx.env;
+        let progress: Unknown = ctx.first_arg()?;
+        match user.borrow_back(env)?.call(progress) {
+            Ok(returned) => ignore_rejection(env, returned),
+            Err(_) => clear_exception(env.raw()),
+        }
+        Ok(())
+    })?;
+    let tsfn: ThreadsafeFunction<Value, (), Value, Status, false, true> = guarded
         .build_threadsafe_function::<Value>()
         .callee_handled::<false>()
         .weak::<true>()
@@ -407,6 +440,29 @@ fn progress_callback(callback: Unknown) -> napi::Result<OnProgress> {
             tsfn.call(value, ThreadsafeFunctionCallMode::NonBlocking);
         }
     }))
+}
+
+/// A returned thenable gets a rejection handler that does nothing.
+fn ignore_rejection(env: &Env, returned: Unknown) {
+    let attach = || -> napi::Result<()> {
+        if !matches!(returned.get_type()?, ValueType::Object) {
+            return Ok(());
+        }
+        // SAFETY: the type was checked just above.
+        let object = unsafe { returned.cast::<Object>() }?;
+        let then: Unknown = object.get_named_property("then")?;
+        if !matches!(then.get_type()?, ValueType::Function) {
+            return Ok(());
+        }
+        let then =
+            unsafe { then.cast::<Function<FnArgs<((), Function<Unknown, ()>)>, Unknown>>() }?;
+        let ignore = env.create_function_from_closure::<Unknown, (), _>("ignore", |_| Ok(()))?;
+        then.apply(object, ((), ignore).into())?;
+        Ok(())
+    };
+    if attach().is_err() {
+        clear_exception(env.raw());
+    }
 }
 
 /// `cwd`, else the process's working directory (read on the JS thread, where `process.chdir`
@@ -427,15 +483,17 @@ fn cwd_or_current(cwd: Option<String>) -> PathBuf {
 /// const { packages } = await discoverWorkspacePackages(process.cwd())
 /// console.log(packages.map((p) => `${p.name} ${p.repository}`))
 /// ```
-#[napi(ts_return_type = "Promise<Workspace>")]
-pub fn discover_workspace_packages(
-    env: &Env,
-    cwd: Option<String>,
-) -> napi::Result<PromiseRaw<'_, Js>> {
-    let cwd = cwd_or_current(cwd);
+#[napi(ts_args_type = "cwd?: string", ts_return_type = "Promise<Workspace>")]
+pub fn discover_workspace_packages<'env>(
+    env: &'env Env,
+    cwd: Option<Unknown<'env>>,
+) -> napi::Result<PromiseRaw<'env, Js>> {
+    let cwd = string_argument(cwd, "cwd");
+    let call = cwd.as_ref().map(|_| Call::detached()).map_err(Clone::clone);
+    let cwd = cwd_or_current(cwd.ok().flatten());
     spawn(
         env,
-        Ok(Call::detached()),
+        call,
         |_| async move { workspace::discover(&cwd) },
         |env, workspace| to_js(env, &workspace),
     )
@@ -459,8 +517,12 @@ pub fn discover_workspace_packages(
 pub fn read_trust_config<'env>(
     env: &'env Env,
     config: Unknown<'env>,
-    cwd: Option<String>,
+    cwd: Option<Unknown<'env>>,
 ) -> napi::Result<PromiseRaw<'env, Js>> {
+    let cwd = match string_argument(cwd, "cwd") {
+        Ok(cwd) => cwd,
+        Err(error) => return rejected(env, error),
+    };
     let config = to_json(config).map_err(|_| {
         CoreError::invalid_input("config", "`config` must be a path, an object or an array.")
     });

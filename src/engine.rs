@@ -321,8 +321,9 @@ fn timed_out(budget: Duration, activity: &Mutex<String>) -> CoreError {
 fn aborted_error() -> CoreError {
     CoreError::new(
         Code::Aborted,
-        "The call was aborted (its `signal`). A change it was sending may or may not have \
-         reached the registry: list the publishers to see where things stand.",
+        "The call was aborted (its `signal`). If it was creating or revoking a configuration, \
+         the change may or may not have reached the registry: list the publishers to see where \
+         things stand.",
     )
 }
 
@@ -340,8 +341,10 @@ struct Listener {
 
 impl Abort {
     fn listen(env: &Env, signal: &Object) -> CoreResult<Abort> {
-        let not_a_signal =
-            || CoreError::invalid_input("signal", "Option `signal` must be an AbortSignal.");
+        let not_a_signal = || {
+            crate::options::clear_exception(env.raw());
+            CoreError::invalid_input("signal", "Option `signal` must be an AbortSignal.")
+        };
         let aborted: Unknown = signal
             .get_named_property("aborted")
             .map_err(|_| not_a_signal())?;

@@ -11,7 +11,7 @@ use serde_json::Value;
 
 use crate::engine::{spawn, Budget, Defaults, Engine};
 use crate::errors::js_error;
-use crate::options::{to_json, Options};
+use crate::options::{string_argument, to_json, Options};
 use crate::to_js::{to_js, Js};
 use trust_core::error::{Error as CoreError, Result as CoreResult};
 use trust_core::oidc::diagnose::{self, AnyPublisher, Expectation, Failure, PypiPublisher};
@@ -417,9 +417,11 @@ pub fn get_id_token<'env>(
 /// const { claims } = decodeIdToken(process.env.NPM_ID_TOKEN ?? '')
 /// console.log(claims.aud, claims.project_path, claims.ci_config_ref_uri)
 /// ```
-#[napi(ts_return_type = "DecodedIdToken")]
-pub fn decode_id_token(env: &Env, jwt: String) -> napi::Result<Js> {
-    let decoded = jwt::decode(&jwt).map_err(|e| js_error(env, e))?;
+#[napi(ts_args_type = "jwt: string", ts_return_type = "DecodedIdToken")]
+pub fn decode_id_token(env: &Env, jwt: Option<Unknown>) -> napi::Result<Js> {
+    let decoded = string_argument(jwt, "jwt")
+        .and_then(|jwt| jwt::decode(&jwt.unwrap_or_default()))
+        .map_err(|e| js_error(env, e))?;
     to_js(env, &decoded)
 }
 
@@ -528,10 +530,17 @@ pub fn diagnose_trust(env: &Env, input: Option<Unknown>) -> napi::Result<Js> {
 )]
 pub fn explain_exchange_failure(
     env: &Env,
-    error: Object,
+    error: Option<Unknown>,
     options: Option<Unknown>,
 ) -> napi::Result<Js> {
     let run = || -> CoreResult<diagnose::Explanation> {
+        let error = error
+            .filter(|e| matches!(e.get_type(), Ok(ValueType::Object)))
+            // SAFETY: the type was checked just above.
+            .and_then(|e| unsafe { e.cast::<Object>() }.ok())
+            .ok_or_else(|| {
+                CoreError::invalid_input("error", "`error` must be the Error a call rejected with.")
+            })?;
         let mut o = Options::new(options, "options")?;
         let listed = o.json("publishers")?;
         o.finish()?;

@@ -87,9 +87,11 @@ impl<'env> Options<'env> {
         let (Some(object), true) = (&self.object, self.keys.iter().any(|k| k == name)) else {
             return Ok(None);
         };
-        let value: Unknown = object
-            .get_named_property(name)
-            .map_err(|_| invalid(name, format!("Option `{name}` cannot be read.")))?;
+        let value: Unknown = object.get_named_property(name).map_err(|_| {
+            // A getter or Proxy trap threw: the call rejects instead of throwing.
+            clear_exception(object.value().env);
+            invalid(name, format!("Option `{name}` cannot be read."))
+        })?;
         Ok(match value.get_type() {
             Ok(ValueType::Undefined | ValueType::Null) => None,
             _ => Some(value),
@@ -204,6 +206,22 @@ impl<'env> Options<'env> {
     }
 }
 
+/// A positional argument that must be a string when given (`decodeIdToken(jwt)`, `cwd`).
+pub fn string_argument(value: Option<Unknown>, name: &'static str) -> CoreResult<Option<String>> {
+    let Some(value) = value else {
+        return Ok(None);
+    };
+    if matches!(value.get_type(), Ok(ValueType::Undefined | ValueType::Null)) {
+        return Ok(None);
+    }
+    as_string(&value).map(Some).ok_or_else(|| {
+        invalid(
+            name,
+            format!("`{name}` must be a string, not {}.", type_name(&value)),
+        )
+    })
+}
+
 fn as_string(value: &Unknown) -> Option<String> {
     matches!(value.get_type(), Ok(ValueType::String))
         .then(|| unsafe { value.cast::<String>() }.ok())
@@ -218,9 +236,19 @@ fn as_array<'env>(value: &Unknown<'env>) -> Option<Object<'env>> {
         .flatten()
 }
 
+/// Drops the JS exception a failed read left pending, so that the failure is reported as the
+/// call's `EINVALIDINPUT` rejection rather than thrown when the native function returns.
+pub fn clear_exception(env: napi::sys::napi_env) {
+    let mut exception = std::ptr::null_mut();
+    unsafe { napi::sys::napi_get_and_clear_last_exception(env, &mut exception) };
+}
+
 /// Own enumerable string keys with a value other than `undefined`.
 fn own_keys(object: &Object) -> CoreResult<Vec<String>> {
-    let failed = |_| CoreError::new(Code::InvalidInput, "The options cannot be read.");
+    let failed = |_| {
+        clear_exception(object.value().env);
+        CoreError::new(Code::InvalidInput, "The options cannot be read.")
+    };
     let names = object
         .get_all_property_names(
             KeyCollectionMode::OwnOnly,

@@ -41,8 +41,17 @@ impl OtpPrompt for JsPrompt {
             },
         };
         Box::pin(async move {
-            let failed =
-                |e: napi::Error| CoreError::new(Code::Otp, format!("onOtp failed: {}", e.reason));
+            let failed = |e: napi::Error| {
+                // A conversion error means the callback answered something other than a code.
+                let message = if e.reason.contains("none of these types") {
+                    "onOtp must return the code as a string, or nothing to wait for the web \
+                     approval."
+                        .to_string()
+                } else {
+                    format!("onOtp failed: {}", e.reason)
+                };
+                CoreError::new(Code::Otp, message)
+            };
             match self.0.call_async_catch(js).await.map_err(failed)? {
                 Either::A(promise) => promise.await.map_err(failed),
                 Either::B(value) => Ok(value),

@@ -170,10 +170,17 @@ impl Error {
             http.url = secrets.scrub(&http.url);
             http.registry_message = http.registry_message.as_deref().map(|m| secrets.scrub(m));
         }
+        if let Some(web) = &mut self.web_auth {
+            web.auth_url = secrets.scrub(&web.auth_url);
+            web.done_url = secrets.scrub(&web.done_url);
+        }
         if let Some(oidc) = &mut self.oidc {
             for e in &mut oidc.errors {
                 e.description = secrets.scrub(&e.description);
             }
+        }
+        if let Some(field) = &mut self.field {
+            *field = secrets.scrub(field);
         }
         self
     }
