@@ -488,12 +488,13 @@ pub fn discover_workspace_packages<'env>(
     env: &'env Env,
     cwd: Option<Unknown<'env>>,
 ) -> napi::Result<PromiseRaw<'env, Js>> {
-    let cwd = string_argument(cwd, "cwd");
-    let call = cwd.as_ref().map(|_| Call::detached()).map_err(Clone::clone);
-    let cwd = cwd_or_current(cwd.ok().flatten());
+    let cwd = match string_argument(cwd, "cwd") {
+        Ok(cwd) => cwd_or_current(cwd),
+        Err(error) => return rejected(env, error),
+    };
     spawn(
         env,
-        call,
+        Ok(Call::detached()),
         |_| async move { workspace::discover(&cwd) },
         |env, workspace| to_js(env, &workspace),
     )
@@ -523,19 +524,18 @@ pub fn read_trust_config<'env>(
         Ok(cwd) => cwd,
         Err(error) => return rejected(env, error),
     };
-    let config = to_json(config).map_err(|_| {
-        CoreError::invalid_input("config", "`config` must be a path, an object or an array.")
-    });
+    let Ok(config) = to_json(config) else {
+        let error =
+            CoreError::invalid_input("config", "`config` must be a path, an object or an array.");
+        return rejected(env, error);
+    };
     let given_cwd = cwd.map(PathBuf::from);
     let current = std::env::current_dir().ok();
     spawn(
         env,
-        config
-            .as_ref()
-            .map(|_| Call::detached())
-            .map_err(Clone::clone),
+        Ok(Call::detached()),
         |_| async move {
-            let (json, base) = match config? {
+            let (json, base) = match config {
                 Value::String(path) => {
                     let path = PathBuf::from(path);
                     let text = tokio::fs::read_to_string(&path).await.map_err(|e| {

@@ -245,18 +245,15 @@ where
     Finish: FnOnce(&Env, T) -> napi::Result<J> + Send + 'static,
 {
     let settler = &instance(env)?.settler;
-    let (call, abort) = match call.and_then(|call| {
+    let started = call.and_then(|call| {
         let abort = call.signal.map(|s| Abort::listen(env, &s)).transpose()?;
         Ok((call.options, call.budget, abort))
-    }) {
-        Ok((options, budget, abort)) => ((options, budget), abort),
+    });
+    let (options, budget, abort) = match started {
+        Ok(started) => started,
         Err(error) => return rejected(env, error),
     };
-    let (options, budget) = call;
-    let (aborted, listener) = match abort {
-        Some(abort) => (Some(abort.notify), Some(abort.listener)),
-        None => (None, None),
-    };
+    let (aborted, listener) = abort.map(|a| (a.notify, a.listener)).unzip();
     let activity = Arc::new(Mutex::new(String::new()));
     // Boxed at once: the core's futures are large state machines, and every wrapper below
     // (time budget, abort, settlement) would otherwise copy them again.
@@ -295,10 +292,7 @@ where
 
 /// A Promise rejected with `error`, for calls refused before they start.
 pub fn rejected<'env>(env: &'env Env, error: CoreError) -> napi::Result<PromiseRaw<'env, Js>> {
-    let settler = &instance(env)?.settler;
-    settler.spawn(env, async move { error }, |env, error| {
-        Err(js_error(env, error))
-    })
+    Settler::rejected(env, js_error(env, error))
 }
 
 fn timed_out(budget: Duration, activity: &Mutex<String>) -> CoreError {

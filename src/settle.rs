@@ -124,6 +124,17 @@ impl Settler {
         Ok(PromiseRaw::new(env.raw(), promise))
     }
 
+    /// A Promise already rejected with `error`, for calls refused before they start: nothing
+    /// goes through the runtime.
+    pub fn rejected(env: &Env, error: Error) -> Result<PromiseRaw<'_, crate::to_js::Js>> {
+        let mut deferred = ptr::null_mut();
+        let mut promise = ptr::null_mut();
+        check(unsafe { sys::napi_create_promise(env.raw(), &mut deferred, &mut promise) })?;
+        let reason = unsafe { JsError::from(error).into_value(env.raw()) };
+        check(unsafe { sys::napi_reject_deferred(env.raw(), deferred, reason) })?;
+        Ok(PromiseRaw::new(env.raw(), promise))
+    }
+
     fn finished(&self, env: &Env) {
         let left = self.in_flight.get().saturating_sub(1);
         self.in_flight.set(left);

@@ -52,7 +52,10 @@ impl HttpPool {
 
     /// The client for requests to `origin` with `config`, created on first use.
     pub fn client(&self, origin: &Url, config: &TransportConfig) -> Result<Pooled> {
-        let key = (origin.origin().ascii_serialization(), config.clone());
+        self.pooled((origin.origin().ascii_serialization(), config.clone()))
+    }
+
+    fn pooled(&self, key: Key) -> Result<Pooled> {
         let mut clients = self.clients.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(pooled) = clients.get(&key) {
             return Ok(pooled.clone());
@@ -61,7 +64,7 @@ impl HttpPool {
             clients.clear();
         }
         let pooled = Pooled {
-            client: build(config, self.max_sockets)?,
+            client: build(&key.1, self.max_sockets)?,
             sockets: Arc::new(Semaphore::new(self.max_sockets)),
         };
         clients.insert(key, pooled.clone());
@@ -71,15 +74,13 @@ impl HttpPool {
     /// The client for endpoints outside npm's configuration (CI providers' token endpoints,
     /// PyPI): system roots, no proxy.
     pub fn plain(&self) -> Result<reqwest::Client> {
-        let origin = Url::parse("https://plain.invalid/").expect("a valid URL");
-        self.client(
-            &origin,
-            &TransportConfig {
-                strict_ssl: true,
-                ..TransportConfig::default()
-            },
-        )
-        .map(|pooled| pooled.client)
+        let settings = TransportConfig {
+            strict_ssl: true,
+            ..TransportConfig::default()
+        };
+        // Not an origin: one client serves every such endpoint.
+        self.pooled(("plain".into(), settings))
+            .map(|pooled| pooled.client)
     }
 }
 
