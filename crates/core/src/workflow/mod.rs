@@ -24,9 +24,12 @@ use std::sync::Arc;
 use serde::Serialize;
 
 use crate::bulk::workspace;
+use crate::config::{self, Overrides};
 use crate::error::{Code, Error, Result};
 use crate::package::{project_root, Manifest};
-use crate::trust::Provider;
+use crate::repository;
+use crate::session::{CallOptions, Session};
+use crate::trust::{Provider, Values};
 use checkout::Checkout;
 use commands::Publish;
 use yaml::{Node, YamlError};
@@ -457,6 +460,25 @@ impl Checker {
         check
     }
 
+    /// Checks the CI file of a configuration (its options, as a provider table reads them)
+    /// for `package` on `registry`; `None` for a provider without CI files in the repository.
+    pub fn check_configuration(
+        &mut self,
+        provider: &Provider,
+        package: &str,
+        values: &Values,
+        registry: &reqwest::Url,
+    ) -> Option<WorkflowCheck> {
+        let request = Request {
+            package: Some(package),
+            entity: provider.entity.as_ref().and_then(|e| values.text(e.option)),
+            file: values.text("file"),
+            environment: values.text("environment"),
+            audience: &audience(registry),
+        };
+        Checker::applies(provider).then(|| self.check(provider, &request))
+    }
+
     /// The file and environment of the only CI file that publishes `package`, for a publisher
     /// that names none. `Ok(None)` when there is no checkout to look in.
     pub fn infer(
@@ -728,7 +750,59 @@ fn unusable(kind: &str, path: &str, loaded: &Loaded) -> Option<Finding> {
     }
 }
 
-/// `request` checked from `cwd`: the binding's `checkWorkflow`.
-pub fn check_workflow(provider: &Provider, request: &Request, cwd: &Path) -> WorkflowCheck {
-    Checker::new(cwd).check(provider, request)
+/// The audience a registry's id_tokens are for: `npm:registry.npmjs.org`.
+pub fn audience(registry: &reqwest::Url) -> String {
+    format!("npm:{}", registry.host_str().unwrap_or_default())
+}
+
+/// `checkWorkflow`: the CI file of the publisher `values` describe (the one that publishes the
+/// package, when `file` is absent), checked in the checkout `call`'s directory is in. The
+/// repository or project defaults to package.json's, the registry (for GitLab's audience) to
+/// npm's configuration.
+pub fn check_workflow(
+    provider: &Provider,
+    values: &Values,
+    call: &CallOptions,
+) -> Result<WorkflowCheck> {
+    if !Checker::applies(provider) {
+        return Err(Error::invalid_input(
+            "type",
+            format!(
+                "{} keeps no CI file in the repository: type must be github or gitlab",
+                provider.name
+            ),
+        ));
+    }
+    for field in provider
+        .fields
+        .iter()
+        .filter(|f| values.get(f.option).is_some())
+    {
+        provider.validate_field(field, values)?;
+    }
+    let session = Session::open(call);
+    let manifest = session.manifest();
+    let package = session.package(call.package.as_deref()).ok();
+    let overrides = Overrides {
+        registry: call.registry.clone(),
+        token: None,
+    };
+    let registry = config::resolve(session.config(), &overrides, package.as_ref())?.registry;
+    let about_manifest = package.as_ref().map(|p| p.as_str()) == manifest.name.as_deref();
+    let entity = provider.entity.as_ref().and_then(|e| {
+        values.text(e.option).map(str::to_string).or_else(|| {
+            let spec = manifest.repository_spec().filter(|_| about_manifest)?;
+            repository::parse(spec)
+                .filter(|r| r.host == e.host)
+                .map(|r| r.path)
+        })
+    });
+    let request = Request {
+        package: package.as_ref().map(|p| p.as_str()),
+        entity: entity.as_deref(),
+        file: values.text("file"),
+        environment: values.text("environment"),
+        audience: &audience(&registry),
+    };
+    Ok(Checker::new(&session.cwd).check(provider, &request))
 }
