@@ -190,18 +190,20 @@ async fn add(
 ) -> Result<AddOutcome> {
     let session = Session::open(call);
     let mut checker = Checker::new(&session.cwd);
-    let mut prepared = prepare_inferring(provider, input, call, &session, &mut checker)?;
+    let (mut prepared, inferred) =
+        prepare_inferring(provider, input, call, &session, &mut checker)?;
     let client = TrustClient::new(session.registry_for(&prepared.package)?);
     prepared
         .warnings
         .extend(crate::config::support_warning(client.registry().base()));
-    let workflow = checker.check_configuration(
+    let mut workflow = checker.check_configuration(
         provider,
         prepared.package.as_str(),
         &prepared.values,
         client.registry().base(),
     );
-    if let Some(check) = &workflow {
+    if let Some(check) = &mut workflow {
+        check.inferred = inferred;
         if let Some(error) = check.strict_error().filter(|_| call.strict) {
             return Err(error);
         }
@@ -227,14 +229,14 @@ async fn add(
 }
 
 /// [`prepare`], and when no file was given, the one CI file of the checkout that publishes the
-/// package (and its job's environment, unless one was given).
+/// package (and its job's environment, unless one was given); `true` when it was inferred.
 fn prepare_inferring(
     provider: &'static Provider,
     mut input: PublisherInput,
     call: &CallOptions,
     session: &Session,
     checker: &mut Checker,
-) -> Result<Prepared> {
+) -> Result<(Prepared, bool)> {
     let package = call.package.as_deref();
     let first = prepare(provider, package, &input, session.manifest());
     let without_file = input.values.text("file").is_none() && Checker::applies(provider);
@@ -256,9 +258,12 @@ fn prepare_inferring(
                     .values
                     .set("environment", OptionValue::Text(environment));
             }
-            prepare(provider, package, &input, session.manifest())
+            Ok((
+                prepare(provider, package, &input, session.manifest())?,
+                true,
+            ))
         }
-        other => other,
+        other => other.map(|prepared| (prepared, false)),
     }
 }
 

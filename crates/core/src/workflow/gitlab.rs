@@ -134,28 +134,37 @@ fn credential(
         })
         .collect();
     let snippet = format!("id_tokens: {{ {VARIABLE}: {{ aud: \"{audience}\" }} }}");
-    let finding = match (for_audience.as_slice(), entries.iter().find(|e| e.key == VARIABLE)) {
+    let (finding, at) = match (for_audience.as_slice(), entries.iter().find(|e| e.key == VARIABLE)) {
         (found, _) if found.iter().any(|e| e.key == VARIABLE) => return None,
-        ([other, ..], _) => Finding::new(
-            "id-token",
-            format!("Job `{job}` asks for an id_token for {audience} as {}, but npm reads it only from {VARIABLE}.", other.key),
-            format!("Rename `{}` under `id_tokens:` ({path}, line {}) to `{VARIABLE}`.", other.key, other.line),
-        ),
-        ([], Some(npm)) => Finding::new(
-            "id-token",
-            format!(
-                "Job `{job}` asks for its {VARIABLE} with audience {}, but the registry accepts only {audience}.",
-                npm.value.get("aud").map(|a| a.texts().join(", ")).unwrap_or_else(|| "(none)".into())
+        ([other, ..], _) => (
+            Finding::new(
+                "id-token",
+                format!("Job `{job}` asks for an id_token for {audience} as {}, but npm reads it only from {VARIABLE}.", other.key),
+                format!("Rename `{}` under `id_tokens:` ({path}, line {}) to `{VARIABLE}`.", other.key, other.line),
             ),
-            format!("Set `aud: \"{audience}\"` under `{VARIABLE}:` ({path}, line {}).", npm.line),
+            other.line,
         ),
-        ([], None) => Finding::new(
-            "id-token",
-            format!("Job `{job}` publishes but has no id_token: no `id_tokens:` entry asks for {audience}."),
-            format!("Add `{snippet}` to job `{job}` ({path}, line {line})."),
+        ([], Some(npm)) => (
+            Finding::new(
+                "id-token",
+                format!(
+                    "Job `{job}` asks for its {VARIABLE} with audience {}, but the registry accepts only {audience}.",
+                    npm.value.get("aud").map(|a| a.texts().join(", ")).unwrap_or_else(|| "(none)".into())
+                ),
+                format!("Set `aud: \"{audience}\"` under `{VARIABLE}:` ({path}, line {}).", npm.line),
+            ),
+            npm.line,
+        ),
+        ([], None) => (
+            Finding::new(
+                "id-token",
+                format!("Job `{job}` publishes but has no id_token: no `id_tokens:` entry asks for {audience}."),
+                format!("Add `{snippet}` to job `{job}` ({path}, line {line})."),
+            ),
+            line,
         ),
     };
-    Some(finding.at(path, Some(line), Some(job)))
+    Some(finding.at(path, Some(at), Some(job)))
 }
 
 /// Analyses the pipeline `file` at the checkout's root.
