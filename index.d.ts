@@ -844,6 +844,11 @@ export interface ProviderField {
   required: boolean
   list: boolean
   help: string
+  /**
+   * Where the registry keeps it in a configuration's `claims`: a key, or a key and the key
+   * inside it (`['workflow_ref', 'file']`, a partial-match object).
+   */
+  claim: Array<string>
 }
 
 /** A trusted publisher configuration as the registry stores it. */

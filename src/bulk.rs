@@ -18,6 +18,7 @@ use trust_core::bulk::plan::{not_a_plan, Plan, PlanEntry as CorePlanEntry};
 use trust_core::bulk::spec::{self, TrustSpec as CoreTrustSpec};
 use trust_core::bulk::{self, apply::OnProgress, workspace};
 use trust_core::error::{Error as CoreError, Result as CoreResult};
+use trust_core::trust::provider::Claim;
 use trust_core::trust::PROVIDERS;
 
 /// One package's desired trusted publisher: `type`, `package`, and the options of the matching
@@ -157,6 +158,9 @@ pub struct ProviderField {
     pub required: bool,
     pub list: bool,
     pub help: String,
+    /// Where the registry keeps it in a configuration's `claims`: a key, or a key and the key
+    /// inside it (`['workflow_ref', 'file']`, a partial-match object).
+    pub claim: Vec<String>,
 }
 
 /// A CI provider trust-native can configure.
@@ -605,6 +609,10 @@ pub fn trust_providers() -> Vec<TrustProvider> {
                     required: f.required,
                     list: f.list,
                     help: f.help.into(),
+                    claim: match f.claim {
+                        Claim::Top(key) => vec![key.into()],
+                        Claim::Nested(key, inner) => vec![key.into(), inner.into()],
+                    },
                 })
                 .collect(),
         })
