@@ -51,15 +51,31 @@ pub type Scripts<'a> = &'a dyn Fn(&str, &str) -> Option<String>;
 
 /// npm scripts calling npm scripts: deeper than this is not followed.
 const MAX_SCRIPT_DEPTH: usize = 4;
+/// Scripts followed for one script, however they branch: a script that runs itself many
+/// times over must not multiply the work.
+const MAX_SCRIPTS: usize = 32;
+/// Runners running runners (`npx pnpm exec npx ...`): more than this is not a real command.
+const MAX_HOPS: usize = 8;
 
 /// The publishes of a shell script that starts in `dir`.
 pub fn publishes(script: &str, dir: &str, scripts: Scripts) -> Vec<Publish> {
-    let mut found = Vec::new();
-    scan(script, dir, scripts, 0, &mut found);
-    found
+    let mut walk = Walk {
+        scripts,
+        followed: 0,
+        found: Vec::new(),
+    };
+    scan(script, dir, &mut walk, 0);
+    walk.found
 }
 
-fn scan(script: &str, dir: &str, scripts: Scripts, depth: usize, found: &mut Vec<Publish>) {
+/// One script's analysis: where scripts come from, how many were followed, what was found.
+struct Walk<'a> {
+    scripts: Scripts<'a>,
+    followed: usize,
+    found: Vec<Publish>,
+}
+
+fn scan(script: &str, dir: &str, walk: &mut Walk, depth: usize) {
     let script = script.replace("\\\r\n", " ").replace("\\\n", " ");
     // `None` after a `cd` to a folder that cannot be known: a publish there may reach anything.
     let mut dir = Some(dir.to_string());
@@ -69,15 +85,18 @@ fn scan(script: &str, dir: &str, scripts: Scripts, depth: usize, found: &mut Vec
         let here = dir.as_deref().unwrap_or_default();
         match words.as_slice() {
             ["cd", to, ..] => dir = join(here, to),
-            _ => match analyse(words, here, scripts) {
-                Some(Found::Publish(publish)) if dir.is_none() => found.push(Publish {
+            _ => match analyse(words, here, walk.scripts, 0) {
+                Some(Found::Publish(publish)) if dir.is_none() => walk.found.push(Publish {
                     reach: Reach::Below,
                     ..publish
                 }),
-                Some(Found::Publish(publish)) => found.push(publish),
-                Some(Found::Script(run_dir, name)) if depth < MAX_SCRIPT_DEPTH => {
-                    if let Some(body) = scripts(&run_dir, &name) {
-                        scan(&body, &run_dir, scripts, depth + 1, found);
+                Some(Found::Publish(publish)) => walk.found.push(publish),
+                Some(Found::Script(run_dir, name))
+                    if depth < MAX_SCRIPT_DEPTH && walk.followed < MAX_SCRIPTS =>
+                {
+                    walk.followed += 1;
+                    if let Some(body) = (walk.scripts)(&run_dir, &name) {
+                        scan(&body, &run_dir, walk, depth + 1);
                     }
                 }
                 _ => {}
@@ -241,16 +260,21 @@ fn tool_name(word: &str) -> &str {
     }
 }
 
-fn analyse(words: Vec<&str>, dir: &str, scripts: Scripts) -> Option<Found> {
+/// What one command is. `hops` counts the runners it went through.
+fn analyse(words: Vec<&str>, dir: &str, scripts: Scripts, hops: usize) -> Option<Found> {
     let (first, rest) = words.split_first()?;
+    if hops > MAX_HOPS {
+        return None;
+    }
+    let hops = hops + 1;
     match tool_name(first) {
-        "npx" | "bunx" => runner(rest, dir, scripts),
-        "npm" => npm(rest, dir, scripts),
-        "pnpm" => pnpm(rest, dir, scripts),
-        "yarn" => yarn(rest, dir, scripts),
+        "npx" | "bunx" => runner(rest, dir, scripts, hops),
+        "npm" => npm(rest, dir, scripts, hops),
+        "pnpm" => pnpm(rest, dir, scripts, hops),
+        "yarn" => yarn(rest, dir, scripts, hops),
         "bun" => match Args::parse(rest, &[]).positional.as_slice() {
             ["run", script, ..] => Some(Found::Script(dir.into(), script.to_string())),
-            ["x", ..] => runner(&rest[1..], dir, scripts),
+            ["x", ..] => runner(&rest[1..], dir, scripts, hops),
             [script, ..] if scripts(dir, script).is_some() => {
                 Some(Found::Script(dir.into(), script.to_string()))
             }
@@ -269,7 +293,7 @@ fn analyse(words: Vec<&str>, dir: &str, scripts: Scripts) -> Option<Found> {
 }
 
 /// `npx [flags] <command>`, `pnpm exec`, `pnpm dlx`, `yarn dlx`, `npm exec`.
-fn runner(words: &[&str], dir: &str, scripts: Scripts) -> Option<Found> {
+fn runner(words: &[&str], dir: &str, scripts: Scripts, hops: usize) -> Option<Found> {
     let mut words = words;
     while let Some((first, rest)) = words.split_first() {
         if RUNNER_VALUED.contains(first) {
@@ -280,10 +304,10 @@ fn runner(words: &[&str], dir: &str, scripts: Scripts) -> Option<Found> {
             break;
         }
     }
-    analyse(words.to_vec(), dir, scripts)
+    analyse(words.to_vec(), dir, scripts, hops)
 }
 
-fn npm(words: &[&str], dir: &str, scripts: Scripts) -> Option<Found> {
+fn npm(words: &[&str], dir: &str, scripts: Scripts, hops: usize) -> Option<Found> {
     let args = Args::parse(words, NPM_VALUED);
     let dir = args.dir(dir, &["--prefix"]);
     match args.positional.as_slice() {
@@ -301,13 +325,13 @@ fn npm(words: &[&str], dir: &str, scripts: Scripts) -> Option<Found> {
         }
         ["exec" | "x", ..] => {
             let at = words.iter().position(|w| *w == "exec" || *w == "x")?;
-            runner(&words[at + 1..], &dir, scripts)
+            runner(&words[at + 1..], &dir, scripts, hops)
         }
         _ => None,
     }
 }
 
-fn pnpm(words: &[&str], dir: &str, scripts: Scripts) -> Option<Found> {
+fn pnpm(words: &[&str], dir: &str, scripts: Scripts, hops: usize) -> Option<Found> {
     let args = Args::parse(words, PNPM_VALUED);
     let dir = args.dir(dir, &["-C", "--dir"]);
     match args.positional.as_slice() {
@@ -324,19 +348,19 @@ fn pnpm(words: &[&str], dir: &str, scripts: Scripts) -> Option<Found> {
         [command, ..] => {
             let at = words.iter().position(|w| w == command)?;
             match *command {
-                "exec" | "dlx" => runner(&words[at + 1..], &dir, scripts),
+                "exec" | "dlx" => runner(&words[at + 1..], &dir, scripts, hops),
                 script if scripts(&dir, script).is_some() => {
                     Some(Found::Script(dir, script.into()))
                 }
                 // pnpm runs a dependency's executable when no script has the name.
-                _ => analyse(words[at..].to_vec(), &dir, scripts),
+                _ => analyse(words[at..].to_vec(), &dir, scripts, hops),
             }
         }
         [] => None,
     }
 }
 
-fn yarn(words: &[&str], dir: &str, scripts: Scripts) -> Option<Found> {
+fn yarn(words: &[&str], dir: &str, scripts: Scripts, hops: usize) -> Option<Found> {
     let args = Args::parse(words, YARN_VALUED);
     let dir = args.dir(dir, &["--cwd"]);
     match args.positional.as_slice() {
@@ -349,14 +373,14 @@ fn yarn(words: &[&str], dir: &str, scripts: Scripts) -> Option<Found> {
         ["run", script, ..] => Some(Found::Script(dir, script.to_string())),
         ["dlx", ..] => {
             let at = words.iter().position(|w| *w == "dlx")?;
-            runner(&words[at + 1..], &dir, scripts)
+            runner(&words[at + 1..], &dir, scripts, hops)
         }
         [command, ..] => {
             let at = words.iter().position(|w| w == command)?;
             if scripts(&dir, command).is_some() {
                 Some(Found::Script(dir, command.to_string()))
             } else {
-                analyse(words[at..].to_vec(), &dir, scripts)
+                analyse(words[at..].to_vec(), &dir, scripts, hops)
             }
         }
         [] => None,
@@ -539,6 +563,11 @@ mod tests {
             ("echo npm publish is done # npm publish", vec![]),
             ("npx changeset version", vec![]),
         ];
+        // Runners of runners, deeper than any real command: no publish, and no stack overflow.
+        for runner in ["pnpm ", "npx ", "yarn dlx ", "npm exec "] {
+            let script = format!("{}semantic-release", runner.repeat(100_000));
+            assert_eq!(found(&script), vec![], "{runner}");
+        }
         for (script, expected) in cases {
             assert_eq!(found(script), expected, "{script}");
         }
@@ -571,6 +600,9 @@ mod tests {
             vec![("npm publish".to_string(), "packages/a".to_string())]
         );
         assert!(tools("npm run loop", "").is_empty());
+        // A script that runs itself many times over stops after a bounded number of scripts.
+        let fork = |_: &str, _: &str| Some(vec!["npm run fork"; 1000].join(" && "));
+        assert!(publishes("npm run fork", "", &fork).is_empty());
         assert!(tools("npm run missing", "").is_empty());
     }
 

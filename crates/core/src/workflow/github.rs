@@ -12,6 +12,8 @@ use super::{unusable, Analysis, Checked, Checker, Finding, Loaded, PublishingJob
 pub const FOLDER: &str = ".github/workflows";
 /// GitHub nests reusable workflows at most four levels deep.
 const MAX_CALL_DEPTH: usize = 4;
+/// Reusable workflows followed for one file, however many jobs call them.
+const MAX_CALLS: usize = 64;
 /// What a job needs, as a fix writes it.
 const GRANT: &str = "permissions: { contents: read, id-token: write }";
 
@@ -210,7 +212,8 @@ fn step_publishes(step: &Node, dir: Option<&str>, scripts: commands::Scripts) ->
 /// Analyses `file` of .github/workflows as the workflow the registry would trust.
 pub fn analyse(checker: &mut Checker, root: &Path, file: &str) -> Checked<Analysis> {
     let path = format!("{FOLDER}/{file}");
-    let mut analysis = analyse_at(checker, root, &path, None, 0)?;
+    let mut calls = MAX_CALLS;
+    let mut analysis = analyse_at(checker, root, &path, None, 0, &mut calls)?;
     if analysis.only_called {
         // Its callers decide what its jobs may do.
         for job in &mut analysis.jobs {
@@ -241,6 +244,7 @@ fn analyse_at(
     path: &str,
     caller: Option<&Caller>,
     depth: usize,
+    calls: &mut usize,
 ) -> Checked<Analysis> {
     let loaded = checker.load(root, path);
     if let Some(finding) = unusable("github", path, &loaded) {
@@ -272,17 +276,19 @@ fn analyse_at(
             permission(workflow_permission, path),
         ]);
         if let Some(uses) = job.get("uses").and_then(Node::text) {
-            let Some(called) = uses.strip_prefix("./").filter(|_| depth < MAX_CALL_DEPTH) else {
+            let followed = depth < MAX_CALL_DEPTH && *calls > 0;
+            let Some(called) = uses.strip_prefix("./").filter(|_| followed) else {
                 analysis.unseen.push(uses.to_string());
                 continue;
             };
+            *calls -= 1;
             let calling = Caller {
                 permission: own,
                 job: name,
                 path,
                 line: *line,
             };
-            match analyse_at(checker, root, called, Some(&calling), depth + 1) {
+            match analyse_at(checker, root, called, Some(&calling), depth + 1, calls) {
                 Ok(inner) => analysis
                     .jobs
                     .extend(inner.jobs.into_iter().map(|j| PublishingJob {

@@ -3,6 +3,7 @@
 //! environment. Hidden jobs (`.name`), `extends`, YAML merge keys, `default:` and local
 //! `include:` files are followed; remote includes cannot be.
 
+use std::collections::HashMap;
 use std::path::Path;
 
 use super::commands;
@@ -27,10 +28,13 @@ const KEYWORDS: &[&str] = &[
     "types",
     "spec",
 ];
-/// Local includes of includes, and `extends` of `extends`, deeper than this are not followed.
+/// Local includes of includes deeper than this are not followed; GitLab's own limit on files.
 const MAX_DEPTH: usize = 8;
+const MAX_FILES: usize = 150;
+/// Jobs an `extends` lookup visits, however the parents fan out.
+const MAX_PARENTS: usize = 64;
 
-/// The pipeline's top-level mappings: the file's, and its local includes'.
+/// The pipeline's top-level mappings: the file's, and its local includes' (each file once).
 fn documents(
     checker: &mut Checker,
     root: &Path,
@@ -39,6 +43,9 @@ fn documents(
     out: &mut Vec<(String, Node)>,
     unseen: &mut Vec<String>,
 ) -> Checked<()> {
+    if out.iter().any(|(seen, _)| seen == path) {
+        return Ok(());
+    }
     let loaded = checker.load(root, path);
     if let Some(finding) = unusable("gitlab", path, &loaded) {
         return Err(Box::new(finding));
@@ -63,7 +70,7 @@ fn documents(
             .text()
             .filter(|t| !t.contains("://"))
             .or_else(|| include.get("local").and_then(Node::text));
-        match local.filter(|_| depth < MAX_DEPTH) {
+        match local.filter(|_| depth < MAX_DEPTH && out.len() < MAX_FILES) {
             Some(local) if !local.contains('*') => {
                 let local = local.trim_start_matches('/');
                 if documents(checker, root, local, depth + 1, out, unseen).is_err() {
@@ -89,23 +96,33 @@ fn describe_include(include: &Node) -> String {
         .unwrap_or_else(|| "an include".into())
 }
 
-/// A job's `key`: its own, else from what it `extends` (the last one listed wins).
-fn value<'a>(
-    docs: &'a [(String, Node)],
+/// The pipeline's top-level entries by name (a later file's win), for `extends`.
+type Jobs<'a> = HashMap<&'a str, &'a Node>;
+
+/// A job's `key`: its own, else from what it `extends` (the last one listed wins), visiting
+/// at most [`MAX_PARENTS`] jobs.
+fn value<'a>(jobs: &Jobs<'a>, job: &'a Node, key: &str) -> Option<&'a Node> {
+    let mut budget = MAX_PARENTS;
+    inherited(jobs, job, key, &mut budget)
+}
+
+fn inherited<'a>(
+    jobs: &Jobs<'a>,
     job: &'a Node,
     key: &str,
-    depth: usize,
+    budget: &mut usize,
 ) -> Option<&'a Node> {
     if let Some(own) = job.get(key) {
         return Some(own);
     }
-    if depth >= MAX_DEPTH {
-        return None;
-    }
     let extends = job.get("extends")?.texts();
     extends.iter().rev().find_map(|parent| {
-        let parent = docs.iter().rev().find_map(|(_, d)| d.get(parent))?;
-        value(docs, parent, key, depth + 1)
+        if *budget == 0 {
+            return None;
+        }
+        *budget -= 1;
+        let parent = jobs.get(parent).copied()?;
+        inherited(jobs, parent, key, budget)
     })
 }
 
@@ -181,6 +198,11 @@ pub fn analyse(
         .iter()
         .find_map(|(_, d)| d.get("default"))
         .and_then(|d| d.get("id_tokens"));
+    let jobs: Jobs = docs
+        .iter()
+        .flat_map(|(_, doc)| doc.entries())
+        .map(|e| (e.key.as_str(), &e.value))
+        .collect();
     for (path, doc) in &docs {
         for Entry {
             key: name,
@@ -194,7 +216,7 @@ pub fn analyse(
             {
                 continue;
             }
-            let script = value(&docs, job, "script", 0)
+            let script = value(&jobs, job, "script")
                 .map(|s| s.texts().join("\n"))
                 .unwrap_or_default();
             let scripts = |dir: &str, name: &str| checker.script(root, dir, name);
@@ -202,12 +224,12 @@ pub fn analyse(
             if publishes.is_empty() {
                 continue;
             }
-            let id_tokens = value(&docs, job, "id_tokens", 0).or(defaults);
+            let id_tokens = value(&jobs, job, "id_tokens").or(defaults);
             analysis.jobs.push(PublishingJob {
                 name: name.clone(),
                 path: path.clone(),
                 line: *line,
-                environment: environment(value(&docs, job, "environment", 0)),
+                environment: environment(value(&jobs, job, "environment")),
                 publishes,
                 credential: credential(id_tokens, audience, name, path, *line),
             });

@@ -492,3 +492,43 @@ fn gitlab_pipelines_need_an_id_token_for_the_registry() {
     assert!(check.ok, "{:?}", check.findings);
     assert_eq!(check.jobs[0].path, "ci/publish.yml");
 }
+
+#[test]
+fn files_that_call_or_include_themselves_over_and_over_end() {
+    // Each of 200 jobs calls the workflow itself: 200⁴ analyses without a bound.
+    let jobs: String = (0..200)
+        .map(|i| format!("  j{i}:\n    uses: ./.github/workflows/self.yml\n"))
+        .collect();
+    let root = repo(
+        "self-calling",
+        &[
+            PACKAGE,
+            (
+                ".github/workflows/self.yml",
+                &format!("on: [push, workflow_call]\njobs:\n{jobs}"),
+            ),
+        ],
+    );
+    let check = github(&root, Some("self.yml"), None);
+    assert!(kinds(&check).contains(&"no-publish"));
+
+    // `extends` fanning out nine levels deep, and a pipeline including itself a thousand times.
+    let mut pipeline = String::from(".a0:\n  script: npm publish\n");
+    for level in 1..10 {
+        let parents = vec![format!(".a{}", level - 1); 50].join(", ");
+        pipeline.push_str(&format!(".a{level}:\n  extends: [{parents}]\n"));
+    }
+    pipeline.push_str(&format!(
+        "publish:\n  extends: [{}]\n",
+        vec![".a9"; 50].join(", ")
+    ));
+    pipeline.push_str(&format!(
+        "include:\n{}",
+        "  - local: .gitlab-ci.yml\n".repeat(1000)
+    ));
+    let root = repo("gitlab-fanout", &[(".gitlab-ci.yml", &pipeline)]);
+    let check = gitlab(&root, None);
+    // The script is found down the first line of parents; `id_tokens`, found nowhere, is
+    // looked for within a bound.
+    assert_eq!(kinds(&check), ["id-token"]);
+}
