@@ -235,3 +235,17 @@ describe('CLI', () => {
     expect(strict.stdout).toMatch(/@acme\/a\s+error\s+EWORKFLOW: Job `publish` runs in environment `npm`/)
   })
 })
+
+describe('this repository', () => {
+  it('its release workflow publishes every package of trust.json, as trust.json trusts it', async () => {
+    const root = join(import.meta.dirname, '..')
+    for (const spec of await tn.readTrustConfig(join(root, 'trust.json'))) {
+      const { type, package: pkg, ...options } = spec
+      const check = await tn.checkWorkflow({ type, package: pkg, cwd: root, ...options })
+      expect(check.findings, pkg).toEqual([])
+      expect(check.ok, pkg).toBe(true)
+    }
+    // And without --file, release.yml is the one inferred for the main package.
+    expect(await tn.checkWorkflow({ type: 'github', cwd: root })).toMatchObject({ file: 'release.yml', environment: 'npm', inferred: true, ok: true })
+  })
+})

@@ -8,7 +8,7 @@
 //! (`npm publish --workspaces`, `pnpm -r publish`, `yarn workspaces foreach`, `changeset
 //! publish`, `lerna publish`, `multi-semantic-release`) every package in that folder and below;
 //! with filters (`-w`, `--filter`, a path) the packages they name, by name or folder, globs
-//! allowed.
+//! allowed. A tarball or a folder only known at run time may hold any package.
 
 /// A folder relative to the checkout, `/`-separated, `""` for the root.
 pub type Dir = String;
@@ -22,6 +22,8 @@ pub enum Reach {
     Below,
     /// The packages these select: names (`@acme/*`) or folders (`./packages/a`).
     Only(Vec<String>),
+    /// Which package cannot be told (a tarball, a folder only known at run time): any.
+    Any,
 }
 
 /// One publish: what runs it, where, and what it reaches.
@@ -42,6 +44,7 @@ impl Publish {
             Reach::Only(selectors) => selectors
                 .iter()
                 .any(|s| selects(s, &self.dir, package_dir, name)),
+            Reach::Any => true,
         }
     }
 }
@@ -77,7 +80,7 @@ struct Walk<'a> {
 
 fn scan(script: &str, dir: &str, walk: &mut Walk, depth: usize) {
     let script = script.replace("\\\r\n", " ").replace("\\\n", " ");
-    // `None` after a `cd` to a folder that cannot be known: a publish there may reach anything.
+    // `None` after a `cd` to a folder that cannot be known: a publish there may reach any package.
     let mut dir = Some(dir.to_string());
     for command in script.lines().flat_map(split_commands) {
         let words = words(command);
@@ -87,7 +90,7 @@ fn scan(script: &str, dir: &str, walk: &mut Walk, depth: usize) {
             ["cd", to, ..] => dir = join(here, to),
             _ => match analyse(words, here, walk.scripts, 0) {
                 Some(Found::Publish(publish)) if dir.is_none() => walk.found.push(Publish {
-                    reach: Reach::Below,
+                    reach: Reach::Any,
                     ..publish
                 }),
                 Some(Found::Publish(publish)) => walk.found.push(publish),
@@ -245,7 +248,12 @@ fn reach(filters: Vec<String>, wide: bool, path: Option<&str>) -> Reach {
     } else if wide {
         Reach::Below
     } else if let Some(path) = path {
-        Reach::Only(vec![path.to_string()])
+        // A tarball holds whichever package it was packed from.
+        if path.contains('$') || path.ends_with(".tgz") {
+            Reach::Any
+        } else {
+            Reach::Only(vec![path.to_string()])
+        }
     } else {
         Reach::Here
     }
@@ -557,8 +565,14 @@ mod tests {
             ),
             (
                 "cd \"$PKG_DIR\" && npm publish",
-                one("npm publish", "", Below),
+                one("npm publish", "", Any),
             ),
+            // A tarball, or a path only known at run time: any package.
+            (
+                "npm publish \"./dist/$file\" --provenance",
+                one("npm publish", "", Any),
+            ),
+            ("npm publish widgets-1.0.0.tgz", one("npm publish", "", Any)),
             ("npm ci && npm test && npm run build", vec![]),
             ("echo npm publish is done # npm publish", vec![]),
             ("npx changeset version", vec![]),
@@ -619,6 +633,7 @@ mod tests {
         assert!(at("", Reach::Below).reaches("packages/a", "a"));
         assert!(at("packages", Reach::Below).reaches("packages/a", "a"));
         assert!(!at("packages", Reach::Below).reaches("packagesX/a", "a"));
+        assert!(at("packages", Reach::Any).reaches("tools/b", "b"));
         let only = |s: &str| at("", Reach::Only(vec![s.into()]));
         assert!(only("@acme/*").reaches("packages/a", "@acme/a"));
         assert!(!only("@acme/b").reaches("packages/a", "@acme/a"));

@@ -202,8 +202,7 @@ fn step_publishes(step: &Node, dir: Option<&str>, scripts: commands::Scripts) ->
     };
     if dir.is_none() {
         for publish in &mut found {
-            publish.dir.clear();
-            publish.reach = Reach::Below;
+            publish.reach = Reach::Any;
         }
     }
     found
