@@ -142,14 +142,6 @@ struct Open {
     key: Option<(String, usize)>,
 }
 
-/// The first document of `text`; an empty one is `Null`.
-pub fn parse(text: &str) -> Result<Node, YamlError> {
-    Ok(documents(text)?.into_iter().next().unwrap_or(Node {
-        line: 1,
-        value: Value::Null,
-    }))
-}
-
 /// Every document of `text` (GitLab files may start with a `spec:` header document).
 pub fn documents(text: &str) -> Result<Vec<Node>, YamlError> {
     if text.len() > MAX_BYTES {
@@ -267,6 +259,14 @@ pub fn documents(text: &str) -> Result<Vec<Node>, YamlError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The first document of `text`; an empty one is `Null`.
+    fn parse(text: &str) -> Result<Node, YamlError> {
+        Ok(documents(text)?.into_iter().next().unwrap_or(Node {
+            line: 1,
+            value: Value::Null,
+        }))
+    }
 
     #[test]
     fn reads_maps_lists_lines_and_merge_keys() {
