@@ -22,6 +22,7 @@ export type TrustErrorCode =
   | 'EOIDCEXPIRED'
   | 'EOIDCEXCHANGE'
   | 'EABORTED'
+  | 'EWORKFLOW'
   | `E${number}`
 
 /**
@@ -101,7 +102,7 @@ export declare class TrustClient {
    * await client.addGithubPublisher({ package: 'widgets', repository: 'acme/widgets', file: 'release.yml' })
    * ```
    */
-  addGithubPublisher(options: GithubPublisherOptions & PublishPermissions & CommonOptions): Promise<AddPublisherResult>
+  addGithubPublisher(options: GithubPublisherOptions & PublishPermissions & StrictOption & CommonOptions): Promise<AddPublisherResult>
   /**
    * `addGitlabPublisher` with the client's defaults.
    *
@@ -110,7 +111,7 @@ export declare class TrustClient {
    * await client.addGitlabPublisher({ package: 'widgets', project: 'acme/widgets', file: '.gitlab-ci.yml' })
    * ```
    */
-  addGitlabPublisher(options: GitlabPublisherOptions & PublishPermissions & CommonOptions): Promise<AddPublisherResult>
+  addGitlabPublisher(options: GitlabPublisherOptions & PublishPermissions & StrictOption & CommonOptions): Promise<AddPublisherResult>
   /**
    * `addCircleciPublisher` with the client's defaults.
    *
@@ -153,7 +154,7 @@ export declare class TrustClient {
    * const { action } = await client.ensurePublisher({ type: 'github', package: 'widgets', repository: 'acme/widgets', file: 'release.yml' })
    * ```
    */
-  ensurePublisher(spec: TrustSpec & CommonOptions): Promise<EnsureResult>
+  ensurePublisher(spec: TrustSpec & StrictOption & CommonOptions): Promise<EnsureResult>
   /**
    * `planTrust` with the client's defaults.
    *
@@ -162,7 +163,7 @@ export declare class TrustClient {
    * const plan = await client.planTrust([{ type: 'github', package: 'widgets', repository: 'acme/widgets', file: 'release.yml' }])
    * ```
    */
-  planTrust(specs: Array<TrustSpec>, options?: RunOptions & CommonOptions): Promise<TrustPlan>
+  planTrust(specs: Array<TrustSpec>, options?: RunOptions & StrictOption & CommonOptions): Promise<TrustPlan>
   /**
    * `applyTrust` with the client's defaults.
    *
@@ -173,6 +174,15 @@ export declare class TrustClient {
    * ```
    */
   applyTrust(plan: TrustPlan, options?: RunOptions & CommonOptions): Promise<Array<ApplyResult>>
+  /**
+   * `checkWorkflow` with the client's defaults (`cwd`, `registry`) and environment.
+   *
+   * @example
+   * ```js
+   * const { ok, findings } = await client.checkWorkflow({ type: 'github', package: 'widgets', file: 'release.yml' })
+   * ```
+   */
+  checkWorkflow(options: CheckWorkflowOptions): Promise<WorkflowCheck>
   /**
    * `resolveConfig` with the client's defaults and environment.
    *
@@ -248,7 +258,7 @@ export declare function addCircleciPublisher(options: CircleciPublisherOptions &
  * console.log(publisher?.id, warnings) // no publisher in a dry run
  * ```
  */
-export declare function addGithubPublisher(options: GithubPublisherOptions & PublishPermissions & CommonOptions): Promise<AddPublisherResult>
+export declare function addGithubPublisher(options: GithubPublisherOptions & PublishPermissions & StrictOption & CommonOptions): Promise<AddPublisherResult>
 
 /**
  * Lets a GitLab CI/CD pipeline publish the package through OIDC (`npm trust gitlab`).
@@ -264,7 +274,7 @@ export declare function addGithubPublisher(options: GithubPublisherOptions & Pub
  * })
  * ```
  */
-export declare function addGitlabPublisher(options: GitlabPublisherOptions & PublishPermissions & CommonOptions): Promise<AddPublisherResult>
+export declare function addGitlabPublisher(options: GitlabPublisherOptions & PublishPermissions & StrictOption & CommonOptions): Promise<AddPublisherResult>
 
 /** The result of adding a trusted publisher. */
 export interface AddPublisherResult {
@@ -284,6 +294,12 @@ export interface AddPublisherResult {
   warnings: Array<string>
   /** Options taken from package.json: `package`, `repository` or `project`. */
   fromPackageJson: Array<string>
+  /**
+   * GitHub and GitLab: the check of the CI file in the repository's checkout (see
+   * `checkWorkflow`). Its findings are in `warnings` too; `inferred` says `file` (and
+   * `environment`, when not given) came from it.
+   */
+  workflow?: WorkflowCheck
 }
 
 /** One package's outcome. */
@@ -316,6 +332,56 @@ export interface ApplyResult {
  * ```
  */
 export declare function applyTrust(plan: TrustPlan, options?: RunOptions & CommonOptions): Promise<Array<ApplyResult>>
+
+/**
+ * Checks, in the repository's checkout, the CI file a GitHub or GitLab trusted publisher names
+ * (or, without `file`, finds the one that publishes the package): it exists; a job publishes
+ * the package (`npm publish`, `pnpm publish`, `yarn npm publish`, semantic-release, `changeset
+ * publish`, a publish action, through npm scripts and local reusable workflows; in a monorepo,
+ * a publish reaches the package in the folder it runs in, or every package below with a
+ * workspace-wide flag or tool, or those its filters name); that job can get an id_token
+ * (GitHub `permissions: id-token: write`; GitLab an `id_tokens` entry `NPM_ID_TOKEN` for the
+ * registry's audience); its environment is the publisher's; the workflow is not only called by
+ * another (the registry matches the caller). Each finding comes with its fix and line.
+ * `add*Publisher`, `planTrust` and `ensurePublisher` run the same check (findings are their
+ * `warnings`, or with `strict` an `EWORKFLOW` rejection).
+ *
+ * @example
+ * ```js
+ * const { checkWorkflow } = require('trust-native')
+ * const check = await checkWorkflow({ type: 'github', package: '@acme/widgets', environment: 'npm' })
+ * if (!check.ok) for (const f of check.findings) console.log(`${f.path}:${f.line} ${f.message} ${f.fix}`)
+ * console.log(check.file, check.inferred) // 'release.yml' true
+ * ```
+ */
+export declare function checkWorkflow(options: CheckWorkflowOptions): Promise<WorkflowCheck>
+
+/** What `checkWorkflow` checks: a GitHub or GitLab publisher, as its options. */
+export interface CheckWorkflowOptions {
+  type: 'github' | 'gitlab'
+  /** The package. Default: `name` from the package.json of `cwd`'s project. */
+  package?: string
+  /** GitHub `owner/repo`. Default: package.json `repository`. */
+  repository?: string
+  /** GitLab `group/project`. Default: package.json `repository`. */
+  project?: string
+  /**
+   * The workflow or pipeline file. Default: the one that publishes the package, when
+   * exactly one does.
+   */
+  file?: string
+  /** The environment the publisher requires. */
+  environment?: string
+  /** A folder of the repository's checkout. Default: `process.cwd()`. */
+  cwd?: string
+  /**
+   * Registry URL, for the id_token audience GitLab must ask for. Default: npm's
+   * configuration, else `https://registry.npmjs.org/`.
+   */
+  registry?: string
+  /** Aborts the call: it rejects with `EABORTED`. */
+  signal?: AbortSignal
+}
 
 /** A CircleCI trusted publisher. */
 export interface CircleciPublisherOptions {
@@ -487,7 +553,7 @@ export declare function discoverWorkspacePackages(cwd?: string): Promise<Workspa
  * console.log(action) // 'unchanged' | 'created' | 'replaced'
  * ```
  */
-export declare function ensurePublisher(spec: TrustSpec & CommonOptions): Promise<EnsureResult>
+export declare function ensurePublisher(spec: TrustSpec & StrictOption & CommonOptions): Promise<EnsureResult>
 
 /** What `ensurePublisher` did. */
 export interface EnsureResult {
@@ -496,6 +562,8 @@ export interface EnsureResult {
   publisher: Publisher
   /** The configuration a replace removed. */
   previous?: Publisher
+  /** What the check of the CI file found, each with its fix (see `checkWorkflow`). */
+  warnings: Array<string>
 }
 
 /** A short-lived npm token for one package. */
@@ -736,6 +804,11 @@ export interface PlanEntry {
   /** The configurations the package has now. */
   current: Array<Publisher>
   error?: TrustProblem
+  /**
+   * What the check of the CI file found (GitHub, GitLab), each with its fix (see
+   * `checkWorkflow`); with `strict`, such an entry is an `error` (`EWORKFLOW`) instead.
+   */
+  warnings: Array<string>
 }
 
 /** An HTTP request as sent (or, in a dry run, as it would be sent). Credentials are masked. */
@@ -760,7 +833,7 @@ export interface PlannedRequest {
  * for (const e of plan.entries) console.log(e.package, e.action)
  * ```
  */
-export declare function planTrust(specs: Array<TrustSpec>, options?: RunOptions & CommonOptions): Promise<TrustPlan>
+export declare function planTrust(specs: Array<TrustSpec>, options?: RunOptions & StrictOption & CommonOptions): Promise<TrustPlan>
 
 /** A field of a provider's table. */
 export interface ProviderField {
@@ -771,6 +844,11 @@ export interface ProviderField {
   required: boolean
   list: boolean
   help: string
+  /**
+   * Where the registry keeps it in a configuration's `claims`: a key, or a key and the key
+   * inside it (`['workflow_ref', 'file']`, a partial-match object).
+   */
+  claim: Array<string>
 }
 
 /** A trusted publisher configuration as the registry stores it. */
@@ -940,6 +1018,16 @@ export interface SourcedValue {
 }
 
 /**
+ * Makes the CI file check's findings errors: the call rejects with `EWORKFLOW` (naming the
+ * first finding and its fix) when the file would not publish, or could not be checked (run
+ * from the repository's checkout).
+ */
+export interface StrictOption {
+  /** Default: false (findings are `warnings`). */
+  strict?: boolean
+}
+
+/**
  * Options of `new TrustClient(...)`: defaults for every call of the client (a call's own
  * options win), and what the client owns.
  */
@@ -1035,6 +1123,51 @@ export interface TrustSpec {
   contextIds?: Array<string>
   allowPublish?: boolean
   allowStagePublish?: boolean
+}
+
+/** What the check of a CI file found. */
+export interface WorkflowCheck {
+  type: 'github' | 'gitlab'
+  package?: string
+  /** The file checked: the one given, else the one inferred. */
+  file?: string
+  /** `file` was inferred: the only CI file that publishes the package. */
+  inferred: boolean
+  /** The environment given, else (with an inferred file) the publishing job's. */
+  environment?: string
+  /** The checkout's folder, when one was found. */
+  root?: string
+  /** Why nothing was checked: no checkout here, or a checkout of another repository. */
+  unchecked?: string
+  /** The jobs that publish the package. */
+  jobs: Array<WorkflowJob>
+  findings: Array<WorkflowFinding>
+  /** Checked, and nothing found. */
+  ok: boolean
+}
+
+/** One problem with a CI file, and how to fix it. */
+export interface WorkflowFinding {
+  kind: 'missing' | 'unreadable' | 'no-publish' | 'ambiguous' | 'permission' | 'id-token' | 'environment' | 'reusable'
+  message: string
+  /** What to change, and where. */
+  fix: string
+  /** The file the fix is in, relative to the checkout. */
+  path?: string
+  /** The line the fix is at (1-based). */
+  line?: number
+  /** The job it is about. */
+  job?: string
+}
+
+/** A job that publishes the package. */
+export interface WorkflowJob {
+  /** `publish`, or `release → publish` for a job of a reusable workflow `release` calls. */
+  name: string
+  /** The file that defines it, relative to the checkout. */
+  path: string
+  line: number
+  environment?: string
 }
 
 /** A monorepo's publishable packages. */

@@ -840,6 +840,7 @@ module.exports.addCircleciPublisher = nativeBinding.addCircleciPublisher
 module.exports.addGithubPublisher = nativeBinding.addGithubPublisher
 module.exports.addGitlabPublisher = nativeBinding.addGitlabPublisher
 module.exports.applyTrust = nativeBinding.applyTrust
+module.exports.checkWorkflow = nativeBinding.checkWorkflow
 module.exports.decodeIdToken = nativeBinding.decodeIdToken
 module.exports.diagnoseTrust = nativeBinding.diagnoseTrust
 module.exports.discoverWorkspacePackages = nativeBinding.discoverWorkspacePackages

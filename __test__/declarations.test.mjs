@@ -62,6 +62,9 @@ describe('results carry only declared fields', () => {
     const [current] = await client.listPublishers({ package: 'widgets' })
     expectDeclared(await client.revokePublisher({ package: 'widgets', id: current.id }), 'RevokePublisherResult', publisherShape)
     expectDeclared(await client.resolveConfig({ package: 'widgets' }), 'ResolvedConfig', { files: 'ConfigFile', proxy: 'SourcedValue' })
+    const checks = { jobs: 'WorkflowJob', findings: 'WorkflowFinding' }
+    expectDeclared(await client.checkWorkflow({ type: 'github', package: 'trust-native', file: 'release.yml' }), 'WorkflowCheck', checks)
+    expectDeclared(await client.checkWorkflow({ type: 'github', package: 'trust-native', file: 'release.yml', environment: 'prod' }), 'WorkflowCheck', checks)
 
     const idToken = emulator.issueIdToken({ provider: 'github', claims: { repository: 'acme/widgets' } })
     expectDeclared(tn.decodeIdToken(idToken), 'DecodedIdToken')

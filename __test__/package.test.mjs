@@ -110,11 +110,11 @@ describe('npm run package', () => {
     const emulator = readdirSync(join(root, 'testing', 'lib')).filter((f) => f.endsWith('.js')).map((f) => `testing/lib/${f}`)
     expect(files(dir)).toEqual(
       ['README.md', 'bin/trust-native.js', 'binding-error.js', 'index.d.ts', 'index.js', 'main.js', 'package.json',
-        'testing/cli.js', 'testing/index.d.ts', 'testing/index.js', 'testing/index.mjs', ...emulator].sort(),
+        'semantic-release/index.d.ts', 'semantic-release/index.js', 'testing/cli.js', 'testing/index.d.ts', 'testing/index.js', 'testing/index.mjs', ...emulator].sort(),
     )
     const published = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'))
     expect(published.optionalDependencies).toEqual(Object.fromEntries(platformTargets().map((t) => [t.name, manifest.version])))
-    expect(Object.keys(published.exports)).toEqual(['.', './testing', './package.json'])
+    expect(Object.keys(published.exports)).toEqual(['.', './testing', './semantic-release', './package.json'])
     expect(published.repository.url).toMatch(/^git\+https:\/\/github\.com\/[\w.-]+\/[\w.-]+\.git$/)
     expect(published.homepage).toMatch(/^https:\/\/github\.com\//)
     expect(published.bugs.url).toMatch(/^https:\/\/github\.com\/.*\/issues$/)
@@ -193,7 +193,10 @@ describe('installed from the tarballs, offline', () => {
     const code = `
       import { addGithubPublisher, TrustClient, type AddPublisherResult, type TrustError } from 'trust-native'
       import { startEmulator, type RegistryEmulator } from 'trust-native/testing'
+      import { verifyConditions, type PluginConfig } from 'trust-native/semantic-release'
       export async function main(): Promise<string | undefined> {
+        const plugin: PluginConfig = { trust: { type: 'github', file: 'release.yml' }, ensure: true }
+        await verifyConditions(plugin, { cwd: '.', envCi: { isCi: false }, logger: console })
         const emulator: RegistryEmulator = await startEmulator({ users: [{ name: 'alice', token: 'tok' }] })
         const client = new TrustClient({ registry: emulator.url, token: 'tok', timeoutMs: 5_000 })
         const result: AddPublisherResult = await addGithubPublisher({ package: 'widgets', repository: 'acme/widgets', file: 'release.yml', otp: '123456' })

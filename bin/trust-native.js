@@ -11,6 +11,8 @@ const EXIT = { ok: 0, failed: 1, usage: 2 }
 const PROVIDERS = Object.fromEntries(tn.trustProviders().map((p) => [p.type, p]))
 const ADD = { github: tn.addGithubPublisher, gitlab: tn.addGitlabPublisher, circleci: tn.addCircleciPublisher }
 const PERMISSION_LABELS = { createPackage: 'publish', createStagedPackage: 'stage publish' }
+/** Providers whose CI file lives in the repository: it is checked, and inferred when not given. */
+const CHECKED = new Set(['github', 'gitlab'])
 
 class UsageError extends Error {}
 
@@ -32,6 +34,9 @@ const PERMISSIONS = {
   'allow-stage-publish': { type: 'boolean', help: 'Allow npm stage publish' },
   'allow-staged-publish': { type: 'boolean', help: 'Alias of --allow-stage-publish', hidden: true },
 }
+const STRICT = {
+  strict: { type: 'boolean', help: 'Fail when the workflow check finds a problem, or cannot check (default: warn)' },
+}
 const RUN = {
   workspaces: { type: 'boolean', help: 'Every publishable package of the workspace (package.json workspaces, pnpm-workspace.yaml)' },
   config: { type: 'string', help: 'A trust.json: an array of specs, or { defaults, workspaces, packages }' },
@@ -39,13 +44,17 @@ const RUN = {
   concurrency: { type: 'string', help: 'Requests in flight at once (default 8)' },
 }
 
+/** Whether a field need not be given: package.json says the repository, the checkout the file. */
+const inferred = (provider, field) => field.option === provider.entity || (field.option === 'file' && CHECKED.has(provider.type))
+
 /** The flags of a provider, from its table; the repository-like option also answers to --repo. */
 function providerFlags(provider) {
   const flags = {}
   for (const field of provider.fields) {
-    // The repository or project is required, but package.json usually says it.
-    const required = field.required && field.option !== provider.entity
-    flags[field.flag] = { type: 'string', multiple: field.list, help: field.help + (required ? ' (required)' : '') }
+    const note = field.option === 'file' && CHECKED.has(provider.type)
+      ? ' (default: the one that publishes the package)'
+      : field.required && !inferred(provider, field) ? ' (required)' : ''
+    flags[field.flag] = { type: 'string', multiple: field.list, help: field.help + note }
   }
   if (provider.entity) {
     for (const alias of ['repo', 'repository']) {
@@ -152,7 +161,7 @@ function common(values) {
 }
 
 /** npm's `logOptions`: `type`, `id`, then each option (npm lists the file first), then permissions. */
-function printOptions(values, { fromPackageJson = [], permissions } = {}) {
+function printOptions(values, { fromPackageJson = [], fromWorkflow = [], permissions } = {}) {
   const { type, id, package: pkg, file, ...others } = values
   const rest = { package: pkg, file, ...others }
   const lines = []
@@ -161,7 +170,8 @@ function printOptions(values, { fromPackageJson = [], permissions } = {}) {
   for (const [key, value] of Object.entries(rest)) {
     if (value === undefined || value === null) continue
     const shown = Array.isArray(value) ? value.join(',') : value
-    lines.push(`${key}: ${shown}${fromPackageJson.includes(key) ? ' (from package.json)' : ''}`)
+    const from = fromPackageJson.includes(key) ? ' (from package.json)' : fromWorkflow.includes(key) ? ' (from the workflows)' : ''
+    lines.push(`${key}: ${shown}${from}`)
   }
   if (permissions?.length) lines.push(`permissions: ${permissions.map((p) => PERMISSION_LABELS[p] ?? p).join(', ')}`)
   out(lines.join('\n'))
@@ -234,9 +244,9 @@ const COMMANDS = {
   plan: {
     usage: 'trust-native plan (--workspaces | --config trust.json) [--type github] [provider flags as defaults]',
     summary: 'Show what apply would do for many packages; changes nothing',
-    flags: { ...COMMON, ...RUN, ...PERMISSIONS, ...allProviderFlags() },
+    flags: { ...COMMON, ...RUN, ...STRICT, ...PERMISSIONS, ...allProviderFlags() },
     async run(values) {
-      const plan = await tn.planTrust(await specsFrom(values), { ...common(values), ...concurrency(values) })
+      const plan = await tn.planTrust(await specsFrom(values), { ...common(values), ...concurrency(values), ...strict(values) })
       if (values.json) out(JSON.stringify(plan, null, 2))
       else printPlan(plan)
       return plan.entries.some((e) => e.action === 'error') ? EXIT.failed : EXIT.ok
@@ -246,10 +256,10 @@ const COMMANDS = {
   apply: {
     usage: 'trust-native apply (--workspaces | --config trust.json) [--type github] [provider flags as defaults] [--yes]',
     summary: 'Make every package\'s trusted publisher match: create, replace or leave unchanged',
-    flags: { ...COMMON, ...RUN, ...WRITE, ...PERMISSIONS, ...allProviderFlags() },
+    flags: { ...COMMON, ...RUN, ...WRITE, ...STRICT, ...PERMISSIONS, ...allProviderFlags() },
     async run(values) {
       const options = { ...common(values), ...concurrency(values) }
-      const plan = await tn.planTrust(await specsFrom(values), options)
+      const plan = await tn.planTrust(await specsFrom(values), { ...options, ...strict(values) })
       if (!values.json) printPlan(plan)
       const pending = plan.entries.filter((e) => e.action === 'create' || e.action === 'replace')
       if (values['dry-run'] || !pending.length) {
@@ -283,10 +293,10 @@ const COMMANDS = {
 
 function providerCommand(type) {
   const provider = PROVIDERS[type]
-  const flags = { ...COMMON, ...WRITE, ...PERMISSIONS, ...providerFlags(provider) }
+  const flags = { ...COMMON, ...WRITE, ...(CHECKED.has(type) && STRICT), ...PERMISSIONS, ...providerFlags(provider) }
   const required = provider.fields
     .filter((f) => f.required)
-    .map((f) => (f.option === provider.entity ? `[--${f.flag} <${f.flag}>]` : `--${f.flag} <${f.flag}>`))
+    .map((f) => (inferred(provider, f) ? `[--${f.flag} <${f.flag}>]` : `--${f.flag} <${f.flag}>`))
     .join(' ')
   return {
     usage: `trust-native ${type} [package] ${required}`,
@@ -297,6 +307,7 @@ function providerCommand(type) {
         ...common(values),
         ...providerOptions(provider, values),
         ...permissionOptions(values),
+        ...(CHECKED.has(type) && strict(values)),
         ...(pkg && { package: pkg }),
       }
       // Validate and infer first (a dry run), as npm shows the options before asking.
@@ -309,7 +320,8 @@ function providerCommand(type) {
         out(`Anyone with ${provider.entityLabel} write access can publish to ${planned.package}`)
         out('Two-factor authentication is required for this operation')
         out()
-        printOptions(shown, { fromPackageJson: planned.fromPackageJson, permissions: body.permissions })
+        const fromWorkflow = planned.workflow?.inferred ? ['file', ...(options.environment ? [] : ['environment'])] : []
+        printOptions(shown, { fromPackageJson: planned.fromPackageJson, fromWorkflow, permissions: body.permissions })
         out()
       }
       if (values['dry-run']) {
@@ -335,6 +347,10 @@ function allProviderFlags() {
   const flags = {}
   for (const provider of Object.values(PROVIDERS)) Object.assign(flags, providerFlags(provider))
   return flags
+}
+
+function strict(values) {
+  return values.strict ? { strict: true } : {}
 }
 
 function concurrency(values) {
@@ -368,6 +384,7 @@ function printPlan(plan) {
   const line = (cells) => `${cells[0].padEnd(width(0))}  ${cells[1].padEnd(width(1))}  ${cells[2]}`
   out(line(['PACKAGE', 'ACTION', 'PUBLISHER']))
   for (const row of rows) out(line(row))
+  for (const e of plan.entries) for (const w of e.warnings) warn(`${e.package}: ${w}`)
   const count = (action) => plan.entries.filter((e) => e.action === action).length
   out()
   out(`${plan.entries.length} packages: ${count('create')} to create, ${count('replace')} to replace, ${count('unchanged')} unchanged, ${count('error')} errors`)

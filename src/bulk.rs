@@ -18,6 +18,7 @@ use trust_core::bulk::plan::{not_a_plan, Plan, PlanEntry as CorePlanEntry};
 use trust_core::bulk::spec::{self, TrustSpec as CoreTrustSpec};
 use trust_core::bulk::{self, apply::OnProgress, workspace};
 use trust_core::error::{Error as CoreError, Result as CoreResult};
+use trust_core::trust::provider::Claim;
 use trust_core::trust::PROVIDERS;
 
 /// One package's desired trusted publisher: `type`, `package`, and the options of the matching
@@ -54,6 +55,8 @@ pub struct EnsureResult {
     pub publisher: Publisher,
     /// The configuration a replace removed.
     pub previous: Option<Publisher>,
+    /// What the check of the CI file found, each with its fix (see `checkWorkflow`).
+    pub warnings: Vec<String>,
 }
 
 /// A failure inside a plan or a result.
@@ -82,6 +85,9 @@ pub struct PlanEntry {
     /// The configurations the package has now.
     pub current: Vec<Publisher>,
     pub error: Option<TrustProblem>,
+    /// What the check of the CI file found (GitHub, GitLab), each with its fix (see
+    /// `checkWorkflow`); with `strict`, such an entry is an `error` (`EWORKFLOW`) instead.
+    pub warnings: Vec<String>,
 }
 
 /// What `applyTrust` will do, package by package.
@@ -152,6 +158,9 @@ pub struct ProviderField {
     pub required: bool,
     pub list: bool,
     pub help: String,
+    /// Where the registry keeps it in a configuration's `claims`: a key, or a key and the key
+    /// inside it (`['workflow_ref', 'file']`, a partial-match object).
+    pub claim: Vec<String>,
 }
 
 /// A CI provider trust-native can configure.
@@ -194,8 +203,10 @@ pub fn ensure<'env>(
                 map.insert(key.to_string(), value);
             }
         }
-        let call = engine.call(env, &mut o, Budget::Whole)?;
+        let strict = o.boolean("strict")?.unwrap_or(false);
+        let mut call = engine.call(env, &mut o, Budget::Whole)?;
         o.finish()?;
+        call.options.strict = strict;
         no_dry_run(&call, "ensurePublisher")?;
         if let Some(package) = &call.options.package {
             map.insert("package".into(), Value::String(package.clone()));
@@ -229,8 +240,15 @@ fn run_call<'env>(
     } else {
         None
     };
-    let call = engine.call(env, &mut o, Budget::PerPackage)?;
+    // Planning checks the CI files; applying a plan does not read them again.
+    let strict = if with_progress {
+        false
+    } else {
+        o.boolean("strict")?.unwrap_or(false)
+    };
+    let mut call = engine.call(env, &mut o, Budget::PerPackage)?;
     o.finish()?;
+    call.options.strict = strict;
     if with_progress {
         no_dry_run(&call, "applyTrust")?;
     }
@@ -355,7 +373,7 @@ pub fn apply<'env>(
 /// console.log(action) // 'unchanged' | 'created' | 'replaced'
 /// ```
 #[napi(
-    ts_args_type = "spec: TrustSpec & CommonOptions",
+    ts_args_type = "spec: TrustSpec & StrictOption & CommonOptions",
     ts_return_type = "Promise<EnsureResult>"
 )]
 pub fn ensure_publisher<'env>(
@@ -376,7 +394,7 @@ pub fn ensure_publisher<'env>(
 /// for (const e of plan.entries) console.log(e.package, e.action)
 /// ```
 #[napi(
-    ts_args_type = "specs: Array<TrustSpec>, options?: RunOptions & CommonOptions",
+    ts_args_type = "specs: Array<TrustSpec>, options?: RunOptions & StrictOption & CommonOptions",
     ts_return_type = "Promise<TrustPlan>"
 )]
 pub fn plan_trust<'env>(
@@ -591,6 +609,10 @@ pub fn trust_providers() -> Vec<TrustProvider> {
                     required: f.required,
                     list: f.list,
                     help: f.help.into(),
+                    claim: match f.claim {
+                        Claim::Top(key) => vec![key.into()],
+                        Claim::Nested(key, inner) => vec![key.into(), inner.into()],
+                    },
                 })
                 .collect(),
         })

@@ -10,7 +10,7 @@ use crate::engine::{Defaults, Engine};
 use crate::errors::js_error;
 use crate::options::Options;
 use crate::to_js::Js;
-use crate::{bulk, config, oidc, trust};
+use crate::{bulk, config, oidc, trust, workflow};
 use trust_core::config::EnvVars;
 use trust_core::error::{Error as CoreError, Result as CoreResult};
 use trust_core::trust::{circleci::CIRCLECI, github::GITHUB, gitlab::GITLAB};
@@ -107,7 +107,7 @@ impl TrustClient {
     /// await client.addGithubPublisher({ package: 'widgets', repository: 'acme/widgets', file: 'release.yml' })
     /// ```
     #[napi(
-        ts_args_type = "options: GithubPublisherOptions & PublishPermissions & CommonOptions",
+        ts_args_type = "options: GithubPublisherOptions & PublishPermissions & StrictOption & CommonOptions",
         ts_return_type = "Promise<AddPublisherResult>"
     )]
     pub fn add_github_publisher<'env>(
@@ -125,7 +125,7 @@ impl TrustClient {
     /// await client.addGitlabPublisher({ package: 'widgets', project: 'acme/widgets', file: '.gitlab-ci.yml' })
     /// ```
     #[napi(
-        ts_args_type = "options: GitlabPublisherOptions & PublishPermissions & CommonOptions",
+        ts_args_type = "options: GitlabPublisherOptions & PublishPermissions & StrictOption & CommonOptions",
         ts_return_type = "Promise<AddPublisherResult>"
     )]
     pub fn add_gitlab_publisher<'env>(
@@ -204,7 +204,7 @@ impl TrustClient {
     /// const { action } = await client.ensurePublisher({ type: 'github', package: 'widgets', repository: 'acme/widgets', file: 'release.yml' })
     /// ```
     #[napi(
-        ts_args_type = "spec: TrustSpec & CommonOptions",
+        ts_args_type = "spec: TrustSpec & StrictOption & CommonOptions",
         ts_return_type = "Promise<EnsureResult>"
     )]
     pub fn ensure_publisher<'env>(
@@ -222,7 +222,7 @@ impl TrustClient {
     /// const plan = await client.planTrust([{ type: 'github', package: 'widgets', repository: 'acme/widgets', file: 'release.yml' }])
     /// ```
     #[napi(
-        ts_args_type = "specs: Array<TrustSpec>, options?: RunOptions & CommonOptions",
+        ts_args_type = "specs: Array<TrustSpec>, options?: RunOptions & StrictOption & CommonOptions",
         ts_return_type = "Promise<TrustPlan>"
     )]
     pub fn plan_trust<'env>(
@@ -252,6 +252,24 @@ impl TrustClient {
         options: Option<Unknown<'env>>,
     ) -> napi::Result<PromiseRaw<'env, Js>> {
         bulk::apply(&self.engine, env, plan, options)
+    }
+
+    /// `checkWorkflow` with the client's defaults (`cwd`, `registry`) and environment.
+    ///
+    /// @example
+    /// ```js
+    /// const { ok, findings } = await client.checkWorkflow({ type: 'github', package: 'widgets', file: 'release.yml' })
+    /// ```
+    #[napi(
+        ts_args_type = "options: CheckWorkflowOptions",
+        ts_return_type = "Promise<WorkflowCheck>"
+    )]
+    pub fn check_workflow<'env>(
+        &self,
+        env: &'env Env,
+        options: Option<Unknown<'env>>,
+    ) -> napi::Result<PromiseRaw<'env, Js>> {
+        workflow::check(&self.engine, env, options)
     }
 
     /// `resolveConfig` with the client's defaults and environment.

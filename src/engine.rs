@@ -205,6 +205,7 @@ impl Engine {
             otp: d.otp,
             cwd: d.cwd,
             dry_run: false,
+            strict: false,
             node_version: self.node_version.clone(),
             env: Some(self.env_vars(env)?),
             projects: self.projects.clone(),

@@ -22,6 +22,7 @@ export type TrustErrorCode =
   | 'EOIDCEXPIRED'
   | 'EOIDCEXCHANGE'
   | 'EABORTED'
+  | 'EWORKFLOW'
   | `E${number}`
 
 /**

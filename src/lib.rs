@@ -16,6 +16,7 @@ mod prompt;
 mod settle;
 mod to_js;
 mod trust;
+mod workflow;
 
 /// One tokio worker thread: a call's task and its HTTP connection's task then run on the same
 /// thread, so a request crosses threads only to start and to settle its Promise. The work is

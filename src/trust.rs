@@ -185,6 +185,10 @@ pub struct AddPublisherResult {
     pub warnings: Vec<String>,
     /// Options taken from package.json: `package`, `repository` or `project`.
     pub from_package_json: Vec<String>,
+    /// GitHub and GitLab: the check of the CI file in the repository's checkout (see
+    /// `checkWorkflow`). Its findings are in `warnings` too; `inferred` says `file` (and
+    /// `environment`, when not given) came from it.
+    pub workflow: Option<crate::workflow::WorkflowCheck>,
 }
 
 /// The result of revoking a trusted publisher.
@@ -227,8 +231,14 @@ pub fn add<'env>(
     let prepared = (|| {
         let mut o = Options::new(options, "options")?;
         let input = publisher_input(&mut o, provider)?;
-        let call = engine.call(env, &mut o, Budget::Whole)?;
+        // Only providers whose CI files live in the repository have a check to be strict about.
+        let strict = match provider.kind {
+            "github" | "gitlab" => o.boolean("strict")?.unwrap_or(false),
+            _ => false,
+        };
+        let mut call = engine.call(env, &mut o, Budget::Whole)?;
         o.finish()?;
+        call.options.strict = strict;
         Ok((input, call))
     })();
     let (input, call) = match prepared {
@@ -301,7 +311,7 @@ pub fn revoke<'env>(
 /// console.log(publisher?.id, warnings) // no publisher in a dry run
 /// ```
 #[napi(
-    ts_args_type = "options: GithubPublisherOptions & PublishPermissions & CommonOptions",
+    ts_args_type = "options: GithubPublisherOptions & PublishPermissions & StrictOption & CommonOptions",
     ts_return_type = "Promise<AddPublisherResult>"
 )]
 pub fn add_github_publisher<'env>(
@@ -324,7 +334,7 @@ pub fn add_github_publisher<'env>(
 /// })
 /// ```
 #[napi(
-    ts_args_type = "options: GitlabPublisherOptions & PublishPermissions & CommonOptions",
+    ts_args_type = "options: GitlabPublisherOptions & PublishPermissions & StrictOption & CommonOptions",
     ts_return_type = "Promise<AddPublisherResult>"
 )]
 pub fn add_gitlab_publisher<'env>(

@@ -38,10 +38,12 @@ pub enum Code {
     OidcExchange,
     /// The caller aborted the call (its `AbortSignal`).
     Aborted,
+    /// Strict: the CI file a publisher names would not publish through it.
+    Workflow,
 }
 
 /// The named codes and their spelling, both ways.
-const NAMES: [(Code, &str); 16] = [
+const NAMES: [(Code, &str); 17] = [
     (Code::InvalidPackageName, "EINVALIDPACKAGENAME"),
     (Code::InvalidInput, "EINVALIDINPUT"),
     (Code::NeedAuth, "ENEEDAUTH"),
@@ -58,6 +60,7 @@ const NAMES: [(Code, &str); 16] = [
     (Code::OidcExpired, "EOIDCEXPIRED"),
     (Code::OidcExchange, "EOIDCEXCHANGE"),
     (Code::Aborted, "EABORTED"),
+    (Code::Workflow, "EWORKFLOW"),
 ];
 
 impl Code {

@@ -1,5 +1,5 @@
 //! Property tests over the parsers that take outside input: .npmrc files, JWTs, registry error
-//! bodies, package.json repository URLs and package names. Each must never panic, and must keep
+//! bodies, package.json repository URLs, package names and CI files. Each must never panic, and must keep
 //! its promises (no secret echoed, escaping never leaves a `/`, what parses is well-formed) on
 //! arbitrary input. `PROPTEST_CASES` raises the number of cases for a long run (FUZZING.md).
 
@@ -11,6 +11,7 @@ use crate::oidc::jwt;
 use crate::package::PackageName;
 use crate::registry::answer::{interpret, Raw};
 use crate::repository;
+use crate::workflow;
 
 const SECRET: &str = "s3cr3t-T0KEN-value";
 
@@ -48,6 +49,12 @@ proptest! {
     fn env_expansion_only_substitutes_whole_expressions(prefix in "[a-z ]{0,10}", suffix in "[a-z ]{0,10}") {
         let expanded = npmrc::expand(&format!("{prefix}${{NPM_TOKEN}}{suffix}"), &env());
         prop_assert_eq!(expanded, format!("{prefix}{SECRET}{suffix}"));
+    }
+
+    #[test]
+    fn ci_files_never_panic(input in text()) {
+        let _ = workflow::yaml::documents(&input);
+        let _ = workflow::commands::publishes(&input, "", &|_, _| None);
     }
 
     #[test]

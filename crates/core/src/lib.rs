@@ -13,6 +13,7 @@ pub mod registry;
 pub mod repository;
 pub mod session;
 pub mod trust;
+pub mod workflow;
 
 #[cfg(test)]
 mod fuzz;

@@ -23,6 +23,9 @@ pub struct CallOptions {
     pub otp: Option<String>,
     pub cwd: Option<PathBuf>,
     pub dry_run: bool,
+    /// Findings of the CI file check are errors (`EWORKFLOW`), not warnings, and a file that
+    /// could not be checked is one too (add, plan, ensure).
+    pub strict: bool,
     /// The Node.js version for the user agent, when called from Node.
     pub node_version: Option<String>,
     /// The environment to read npm config and tokens from; the process's when `None`.

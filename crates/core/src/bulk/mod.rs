@@ -76,6 +76,8 @@ pub struct EnsureOutcome {
     pub publisher: Publisher,
     /// What a replace removed.
     pub previous: Option<Publisher>,
+    /// What the check of the CI file found, each with its fix.
+    pub warnings: Vec<String>,
 }
 
 /// Makes one package's configuration equal to `spec`.
@@ -93,6 +95,7 @@ pub async fn ensure_publisher(
     if let (Action::Error, Some(problem)) = (entry.action, &entry.error) {
         return Err(problem_error(problem, spec));
     }
+    let warnings = entry.warnings.clone();
     let result = apply(planned, call, Some(1), None)
         .await?
         .pop()
@@ -106,6 +109,7 @@ pub async fn ensure_publisher(
             },
             publisher,
             previous: result.previous.into_iter().next(),
+            warnings,
         }),
         _ => Err(result
             .error

@@ -13,6 +13,7 @@ use super::spec::{Checked, Desired, Rejected, TrustSpec};
 use crate::error::{Code, Error, Result};
 use crate::session::{CallOptions, Session};
 use crate::trust::{same_configuration, Publisher, TrustClient, Values};
+use crate::workflow::{Checker, WorkflowCheck};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -54,6 +55,8 @@ pub struct PlanEntry {
     /// The configurations the package has now.
     pub current: Vec<Publisher>,
     pub error: Option<Problem>,
+    /// What the check of the CI file found (GitHub, GitLab), each with its fix.
+    pub warnings: Vec<String>,
 }
 
 /// The options of no configuration, for an entry without one.
@@ -62,7 +65,7 @@ static NO_OPTIONS: Values = Values(Vec::new());
 /// By hand, because `desiredOptions` is derived from `desired` rather than stored twice.
 impl Serialize for PlanEntry {
     fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
-        let mut entry = s.serialize_struct("PlanEntry", 6)?;
+        let mut entry = s.serialize_struct("PlanEntry", 7)?;
         entry.serialize_field("package", &self.package)?;
         entry.serialize_field("action", &self.action)?;
         entry.serialize_field("desired", &self.desired)?;
@@ -70,6 +73,7 @@ impl Serialize for PlanEntry {
         entry.serialize_field("desiredOptions", options)?;
         entry.serialize_field("current", &self.current)?;
         entry.serialize_field("error", &self.error)?;
+        entry.serialize_field("warnings", &self.warnings)?;
         entry.end()
     }
 }
@@ -95,6 +99,7 @@ fn failed(package: String, error: &Error) -> PlanEntry {
         desired: None,
         current: vec![],
         error: Some(error.into()),
+        warnings: vec![],
     }
 }
 
@@ -107,6 +112,7 @@ pub async fn plan_trust(
     concurrency: usize,
 ) -> Result<Plan> {
     let session = Session::open(call);
+    let mut workflows = Checker::new(&session.cwd);
     let limit = Arc::new(Semaphore::new(concurrency.max(1)));
     let mut reads = JoinSet::new();
     let mut entries = Vec::with_capacity(specs.len());
@@ -118,6 +124,22 @@ pub async fn plan_trust(
                 continue;
             }
         };
+        let client = TrustClient::new(session.registry_for(&package)?);
+        let registry = client.registry().base();
+        let check = workflows.check_configuration(
+            desired.provider,
+            package.as_str(),
+            &desired.values,
+            registry,
+        );
+        if let Some(error) = check
+            .as_ref()
+            .and_then(WorkflowCheck::strict_error)
+            .filter(|_| call.strict)
+        {
+            entries.push(failed(package.to_string(), &error));
+            continue;
+        }
         entries.push(PlanEntry {
             package: package.to_string(),
             // Until the read says otherwise.
@@ -125,6 +147,7 @@ pub async fn plan_trust(
             desired: Some(desired),
             current: vec![],
             error: None,
+            warnings: check.map(|c| c.warnings()).unwrap_or_default(),
         });
         // A task starts only when it may run: ten thousand waiting tasks, each with its client,
         // would hold memory for nothing.
@@ -132,7 +155,6 @@ pub async fn plan_trust(
         while let Some(read) = reads.try_join_next() {
             record(read, &mut entries, call)?;
         }
-        let client = TrustClient::new(session.registry_for(&package)?);
         reads.spawn(async move {
             let _turn = turn;
             (index, client.list(&package).await)
@@ -222,6 +244,16 @@ impl PlanEntry {
                         .unwrap_or_default()
                         .into(),
                 }),
+            warnings: entry
+                .get("warnings")
+                .and_then(Value::as_array)
+                .map(|items| {
+                    items
+                        .iter()
+                        .filter_map(|w| w.as_str().map(str::to_string))
+                        .collect()
+                })
+                .unwrap_or_default(),
         })
     }
 }
@@ -239,6 +271,7 @@ mod tests {
             desired: Some(spec.desired),
             current: vec![],
             error: None,
+            warnings: vec![],
         }
     }
 
@@ -250,16 +283,25 @@ mod tests {
         let shown = serde_json::to_string(&planned).unwrap();
         assert_eq!(
             shown,
-            r#"{"package":"a","action":"create","desired":{"type":"github","claims":{"repository":"acme/a","workflow_ref":{"file":"r.yml"}},"permissions":["createPackage"]},"desiredOptions":{"repository":"acme/a","file":"r.yml"},"current":[],"error":null}"#
+            r#"{"package":"a","action":"create","desired":{"type":"github","claims":{"repository":"acme/a","workflow_ref":{"file":"r.yml"}},"permissions":["createPackage"]},"desiredOptions":{"repository":"acme/a","file":"r.yml"},"current":[],"error":null,"warnings":[]}"#
         );
         let read = PlanEntry::from_json(&serde_json::from_str(&shown).unwrap()).unwrap();
         assert_eq!(serde_json::to_string(&read).unwrap(), shown);
+        let warned = PlanEntry {
+            warnings: vec!["Job `publish` runs without an environment.".into()],
+            ..read
+        };
+        let shown = serde_json::to_value(&warned).unwrap();
+        assert_eq!(
+            PlanEntry::from_json(&shown).unwrap().warnings,
+            warned.warnings
+        );
 
         let error = failed("b".into(), &Error::new(Code::Http(404), "Not found"));
         let shown = serde_json::to_string(&error).unwrap();
         assert_eq!(
             shown,
-            r#"{"package":"b","action":"error","desired":null,"desiredOptions":{},"current":[],"error":{"code":"E404","message":"Not found"}}"#
+            r#"{"package":"b","action":"error","desired":null,"desiredOptions":{},"current":[],"error":{"code":"E404","message":"Not found"},"warnings":[]}"#
         );
         let read = PlanEntry::from_json(&serde_json::from_str(&shown).unwrap()).unwrap();
         assert_eq!(serde_json::to_string(&read).unwrap(), shown);

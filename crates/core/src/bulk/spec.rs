@@ -17,6 +17,7 @@ use super::workspace::{self, Workspace};
 use crate::error::{Code, Error, Result};
 use crate::package::{Manifest, PackageName};
 use crate::trust::{self, prepare, Provider, Publisher, PublisherInput, Values};
+use crate::workflow::Checker;
 
 /// A configuration to create, kept as what the provider table builds it from. The registry body
 /// (`{ type, claims, permissions }`) and the options a spec writes are both derived from these
@@ -169,8 +170,16 @@ fn object(value: &Value, what: &str) -> Result<Map<String, Value>> {
 }
 
 /// The spec objects a trust.json stands for, resolved against the workspace at `cwd` when it
-/// asks for workspaces.
+/// asks for workspaces. A GitHub or GitLab spec without a `file` gets the one CI file of the
+/// checkout at `cwd` that publishes its package (and that job's environment, unless it says
+/// one); when there is no such file, or several, the call fails naming the packages.
 pub fn from_config(config: &Value, cwd: &Path) -> Result<Vec<Map<String, Value>>> {
+    let mut specs = resolve(config, cwd)?;
+    infer_files(&mut specs, cwd)?;
+    Ok(specs)
+}
+
+fn resolve(config: &Value, cwd: &Path) -> Result<Vec<Map<String, Value>>> {
     if let Value::Array(items) = config {
         return items.iter().map(|i| object(i, "Each spec")).collect();
     }
@@ -206,6 +215,59 @@ pub fn from_config(config: &Value, cwd: &Path) -> Result<Vec<Map<String, Value>>
         }
     }
     Ok(specs)
+}
+
+/// Fills in `file` (and `environment`) of the specs that lack it, from the checkout's CI files.
+fn infer_files(specs: &mut [Map<String, Value>], cwd: &Path) -> Result<()> {
+    let mut checker = Checker::new(cwd);
+    let mut failed: Vec<(String, Error)> = Vec::new();
+    for spec in specs.iter_mut().filter(|s| !s.contains_key("file")) {
+        let text = |key: &str| spec.get(key).and_then(Value::as_str);
+        let Some(provider) = text("type")
+            .and_then(trust::provider)
+            .filter(|p| Checker::applies(p))
+        else {
+            continue;
+        };
+        let entity = provider.entity.as_ref().and_then(|e| text(e.option));
+        let package = text("package").map(str::to_string);
+        match checker.infer(provider, package.as_deref(), entity) {
+            Ok(Some(inferred)) => {
+                spec.insert("file".into(), Value::String(inferred.file));
+                if let (Some(environment), false) =
+                    (inferred.environment, spec.contains_key("environment"))
+                {
+                    spec.insert("environment".into(), Value::String(environment));
+                }
+            }
+            // No checkout to look in: the plan says the file is missing, as without inference.
+            Ok(None) => {}
+            Err(error) => failed.push((package.unwrap_or_default(), error)),
+        }
+    }
+    let Some((_, first)) = failed.first() else {
+        return Ok(());
+    };
+    let packages: Vec<&str> = failed.iter().map(|(p, _)| p.as_str()).collect();
+    Err(Error::invalid_input(
+        "file",
+        format!(
+            "For {} package{} ({}): {}",
+            packages.len(),
+            if packages.len() == 1 { "" } else { "s" },
+            shorten(&packages),
+            first.message
+        ),
+    ))
+}
+
+/// A list for a message: the first few names, and how many more.
+fn shorten(names: &[&str]) -> String {
+    const SHOWN: usize = 5;
+    match names.len().checked_sub(SHOWN) {
+        Some(more) if more > 0 => format!("{}, and {more} more", names[..SHOWN].join(", ")),
+        _ => names.join(", "),
+    }
 }
 
 /// A spec per workspace package: the defaults, the package's name, and for GitHub and GitLab its
@@ -376,6 +438,48 @@ mod tests {
         // b's package.json points at GitLab, so the GitHub spec has only the override.
         assert_eq!(specs[1]["repository"], "acme/b-mirror");
         assert_eq!(specs[2]["file"], "release.yml");
+        std::fs::remove_dir_all(&root).unwrap();
+    }
+
+    #[test]
+    fn files_are_inferred_from_the_checkout_or_the_call_fails_naming_the_packages() {
+        let root = std::env::temp_dir().join(format!("tn-spec-infer-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&root);
+        let workflow = "on: push\njobs:\n  release:\n    environment: npm\n    permissions:\n      id-token: write\n    steps:\n      - run: npx changeset publish\n";
+        for (rel, text) in [
+            (".git/HEAD", "ref: refs/heads/main\n"),
+            (
+                "package.json",
+                r#"{"private":true,"workspaces":["p/*"],"repository":"github:acme/mono"}"#,
+            ),
+            ("p/a/package.json", r#"{"name":"a"}"#),
+            ("p/b/package.json", r#"{"name":"b"}"#),
+            (".github/workflows/release.yml", workflow),
+        ] {
+            std::fs::create_dir_all(root.join(rel).parent().unwrap()).unwrap();
+            std::fs::write(root.join(rel), text).unwrap();
+        }
+        let config = json!({"defaults": {"type": "github"}, "workspaces": true, "packages": [{"package": "b", "environment": "prod"}]});
+        let specs = from_config(&config, &root).unwrap();
+        assert_eq!(specs[0]["file"], "release.yml");
+        assert_eq!(specs[0]["environment"], "npm");
+        // An environment the spec says is kept.
+        assert_eq!(specs[1]["environment"], "prod");
+
+        std::fs::write(
+            root.join(".github/workflows/release.yml"),
+            workflow.replace("changeset publish", "changeset version"),
+        )
+        .unwrap();
+        let error = from_config(&config, &root).unwrap_err();
+        assert_eq!(error.field.as_deref(), Some("file"));
+        assert!(
+            error.message.starts_with(
+                "For 2 packages (a, b): No workflow in .github/workflows publishes a (p/a)"
+            ),
+            "{}",
+            error.message
+        );
         std::fs::remove_dir_all(&root).unwrap();
     }
 }

@@ -15,6 +15,7 @@ use serde_json::{json, Value};
 use crate::error::{Error, Result};
 use crate::registry::PlannedRequest;
 use crate::session::{CallOptions, Session};
+use crate::workflow::{Checker, WorkflowCheck};
 
 pub use client::TrustClient;
 pub use infer::{package_name as infer_package_name, prepare, Prepared, PublisherInput};
@@ -157,6 +158,9 @@ pub struct AddOutcome {
     pub warnings: Vec<String>,
     /// Options that were taken from package.json rather than given.
     pub from_package_json: Vec<String>,
+    /// The check of the CI file in the repository's checkout (GitHub, GitLab); its findings
+    /// are also in `warnings`.
+    pub workflow: Option<WorkflowCheck>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -185,16 +189,26 @@ async fn add(
     call: &CallOptions,
 ) -> Result<AddOutcome> {
     let session = Session::open(call);
-    let mut prepared = prepare(
-        provider,
-        call.package.as_deref(),
-        &input,
-        session.manifest(),
-    )?;
+    let mut checker = Checker::new(&session.cwd);
+    let (mut prepared, inferred) =
+        prepare_inferring(provider, input, call, &session, &mut checker)?;
     let client = TrustClient::new(session.registry_for(&prepared.package)?);
     prepared
         .warnings
         .extend(crate::config::support_warning(client.registry().base()));
+    let mut workflow = checker.check_configuration(
+        provider,
+        prepared.package.as_str(),
+        &prepared.values,
+        client.registry().base(),
+    );
+    if let Some(check) = &mut workflow {
+        check.inferred = inferred;
+        if let Some(error) = check.strict_error().filter(|_| call.strict) {
+            return Err(error);
+        }
+        prepared.warnings.extend(check.warnings());
+    }
     let request = client.create_request(&prepared.package, &prepared.body);
     let planned = client.registry().plan(&request)?;
     let publisher = if call.dry_run {
@@ -210,7 +224,47 @@ async fn add(
         request: planned,
         warnings: prepared.warnings,
         from_package_json: prepared.from_package_json,
+        workflow,
     })
+}
+
+/// [`prepare`], and when no file was given, the one CI file of the checkout that publishes the
+/// package (and its job's environment, unless one was given); `true` when it was inferred.
+fn prepare_inferring(
+    provider: &'static Provider,
+    mut input: PublisherInput,
+    call: &CallOptions,
+    session: &Session,
+    checker: &mut Checker,
+) -> Result<(Prepared, bool)> {
+    let package = call.package.as_deref();
+    let first = prepare(provider, package, &input, session.manifest());
+    let without_file = input.values.text("file").is_none() && Checker::applies(provider);
+    match first {
+        Err(error) if without_file && error.field.as_deref() == Some("file") => {
+            let name = infer_package_name(package, session.manifest())?;
+            let entity = provider
+                .entity
+                .as_ref()
+                .and_then(|e| input.values.text(e.option));
+            let Some(inferred) = checker.infer(provider, Some(name.as_str()), entity)? else {
+                return Err(error);
+            };
+            input.values.set("file", OptionValue::Text(inferred.file));
+            if let (Some(environment), None) =
+                (inferred.environment, input.values.text("environment"))
+            {
+                input
+                    .values
+                    .set("environment", OptionValue::Text(environment));
+            }
+            Ok((
+                prepare(provider, package, &input, session.manifest())?,
+                true,
+            ))
+        }
+        other => other.map(|prepared| (prepared, false)),
+    }
 }
 
 /// The package's trusted-publisher configurations. Reads only, so `dryRun` changes nothing.

@@ -1,0 +1,173 @@
+// trust-native/semantic-release with the real semantic-release, in dry-run mode, on a temporary
+// git repository whose remote is a local bare repository (nothing reaches GitHub: no GitHub
+// plugin, no token, a file remote), against the emulator as the registry and GitHub Actions'
+// id_token endpoint. Only the plugins needed run: commit-analyzer and trust-native's.
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { execFileSync, spawn } from 'node:child_process'
+import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import { dirname, join } from 'node:path'
+import { ALICE, OTP, isolateNpmConfig, startEmulator, tempDir } from './helpers.mjs'
+
+const require = createRequire(import.meta.url)
+const root = join(import.meta.dirname, '..')
+const semanticRelease = join(dirname(require.resolve('semantic-release/package.json')), 'bin', 'semantic-release.js')
+const { verifyConditions } = require('trust-native/semantic-release')
+const TRUSTED = { type: 'github', package: 'widgets', repository: 'acme/widgets', file: 'release.yml' }
+const GIT_IDENTITY = { GIT_AUTHOR_NAME: 'Test', GIT_AUTHOR_EMAIL: 'test@example.com', GIT_COMMITTER_NAME: 'Test', GIT_COMMITTER_EMAIL: 'test@example.com' }
+let emulator, home
+
+beforeAll(async () => {
+  home = isolateNpmConfig()
+  emulator = await startEmulator()
+})
+afterAll(() => emulator.stop())
+beforeEach(() => {
+  emulator.seed({ packages: [{ name: 'widgets', maintainers: ['alice'], publishers: [{ type: 'github', claims: { repository: 'acme/widgets', workflow_ref: { file: 'release.yml' } }, permissions: ['createPackage'] }] }] })
+  emulator.clearRequests()
+})
+
+const git = (cwd, ...args) => execFileSync('git', args, { cwd, env: { ...process.env, ...GIT_IDENTITY }, encoding: 'utf8', stdio: 'pipe' })
+
+/**
+ * A repository with one `feat:` commit pushed to a local bare remote, the plugin installed as
+ * users install it (node_modules/trust-native, resolved through the exports map), trust.json
+ * declaring the trusted publisher, and an .npmrc pointing at the emulator (with `npmrc` added).
+ */
+function releaseRepo({ pluginConfig, npmrc = '' } = {}) {
+  const dir = tempDir('tn-release-')
+  const remote = join(dir, 'remote.git')
+  const cwd = join(dir, 'work')
+  mkdirSync(cwd)
+  git(dir, 'init', '--bare', '-b', 'main', remote)
+  const files = {
+    'package.json': JSON.stringify({ name: 'widgets', version: '0.0.0-development', repository: 'github:acme/widgets' }),
+    '.npmrc': `registry=${emulator.url}\n${npmrc}`,
+    '.gitignore': 'node_modules\n',
+    'trust.json': JSON.stringify([TRUSTED]),
+    '.releaserc.json': JSON.stringify({
+      branches: ['main'],
+      repositoryUrl: `file://${remote}`,
+      plugins: ['@semantic-release/commit-analyzer', pluginConfig ? ['trust-native/semantic-release', pluginConfig] : 'trust-native/semantic-release'],
+    }),
+  }
+  for (const [name, text] of Object.entries(files)) writeFileSync(join(cwd, name), text)
+  mkdirSync(join(cwd, 'node_modules'))
+  symlinkSync(root, join(cwd, 'node_modules', 'trust-native'), 'dir')
+  git(cwd, 'init', '-b', 'main')
+  git(cwd, 'add', '.')
+  git(cwd, 'commit', '-m', 'feat: widgets')
+  git(cwd, 'remote', 'add', 'origin', remote)
+  git(cwd, 'push', 'origin', 'main')
+  return { cwd, remote }
+}
+
+/** `semantic-release --dry-run` in `cwd` with exactly `env` (and what git and npm need). */
+function dryRun(cwd, env) {
+  const base = {
+    PATH: process.env.PATH, HOME: home, ...GIT_IDENTITY,
+    npm_config_userconfig: process.env.npm_config_userconfig, npm_config_globalconfig: process.env.npm_config_globalconfig,
+  }
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [semanticRelease, '--dry-run'], { cwd, env: { ...base, ...env } })
+    let output = ''
+    child.stdout.on('data', (d) => { output += d })
+    child.stderr.on('data', (d) => { output += d })
+    child.on('close', (code) => resolve({ code, output }))
+  })
+}
+
+/** A GitHub Actions job of `workflow` on main, for the emulator's id_token endpoint. */
+function githubJob(cwd, workflow) {
+  return {
+    ...emulator.githubActionsJob({ repository: 'acme/widgets', workflow_ref: `acme/widgets/.github/workflows/${workflow}@refs/heads/main` }),
+    GITHUB_REF: 'refs/heads/main', GITHUB_EVENT_NAME: 'push', GITHUB_REPOSITORY: 'acme/widgets', GITHUB_SHA: git(cwd, 'rev-parse', 'HEAD').trim(),
+  }
+}
+
+const exchanges = () => emulator.requests().filter((r) => r.path.startsWith('/-/npm/v1/oidc/token/exchange/'))
+
+describe('semantic-release --dry-run in CI', () => {
+  it('passes when the job is the trusted publisher, after the exchange it will need', async () => {
+    const { cwd } = releaseRepo()
+    const { code, output } = await dryRun(cwd, githubJob(cwd, 'release.yml'))
+    expect(output).toContain('widgets: the registry exchanges this job\'s id_token for a publish token')
+    expect(output).toContain('the next release version is 1.0.0')
+    expect(code).toBe(0)
+    expect(exchanges()).toHaveLength(1)
+  })
+
+  it('fails before any version is created, explaining the mismatch claim by claim', async () => {
+    const { cwd, remote } = releaseRepo()
+    const { code, output } = await dryRun(cwd, githubJob(cwd, 'publish.yml'))
+    expect(code).not.toBe(0)
+    expect(output).toContain('ETRUSTMISMATCH The registry refuses this job\'s id_token for widgets: publishing it would fail.')
+    expect(output).toContain('This job\'s id_token compared with the trusted publisher trust.json declares for widgets, claim by claim:')
+    expect(output).toContain('repository: the token has acme/widgets, the publisher wants acme/widgets\n')
+    expect(output).toContain('file: the token has publish.yml, the publisher wants release.yml (differs)')
+    expect(output).toContain('The token comes from workflow file publish.yml but the configuration trusts release.yml.')
+    expect(output).toContain('trust-native github widgets --repository acme/widgets --file publish.yml')
+    expect(output).not.toMatch(/eyJ[\w-]+\.eyJ/)
+    // verifyConditions failed: no commit analysis, no version, no tag.
+    expect(output).not.toContain('Start step "analyzeCommits"')
+    expect(output).not.toContain('next release version')
+    expect(git(remote, 'tag', '--list')).toBe('')
+  })
+
+  it('without id-token: write, says what the workflow needs', async () => {
+    const { cwd } = releaseRepo()
+    const { ACTIONS_ID_TOKEN_REQUEST_URL: _, ACTIONS_ID_TOKEN_REQUEST_TOKEN: __, ...job } = githubJob(cwd, 'release.yml')
+    const { code, output } = await dryRun(cwd, job)
+    expect(code).not.toBe(0)
+    expect(output).toContain('EOIDCPERMISSION widgets:')
+    expect(output).toContain('id-token: write')
+  })
+})
+
+describe('semantic-release --dry-run outside CI', () => {
+  const maintainer = () => `//${new URL(emulator.url).host}/:_authToken=${ALICE}\n`
+
+  it('passes when the package has a trusted publisher', async () => {
+    const { cwd } = releaseRepo({ npmrc: maintainer() })
+    const { code, output } = await dryRun(cwd, { npm_config_otp: OTP })
+    expect(output).toContain('widgets: trusted publisher github acme/widgets')
+    expect(code).toBe(0)
+  })
+
+  it('fails when it has none, and says how to configure it; ensure would create it', async () => {
+    emulator.seed({ packages: [{ name: 'widgets', maintainers: ['alice'] }] })
+    const { cwd } = releaseRepo({ npmrc: maintainer() })
+    const failed = await dryRun(cwd, { npm_config_otp: OTP })
+    expect(failed.code).not.toBe(0)
+    expect(failed.output).toContain('ENOTRUSTEDPUBLISHER widgets has no trusted publisher: CI could not publish it.')
+    expect(failed.output).toContain('npx trust-native github widgets --repository acme/widgets --file release.yml')
+
+    const ensured = releaseRepo({ npmrc: maintainer(), pluginConfig: { ensure: true } })
+    const { code, output } = await dryRun(ensured.cwd, { npm_config_otp: OTP })
+    expect(output).toContain('widgets: trusted publisher would be created: --repository acme/widgets --file release.yml')
+    expect(code).toBe(0)
+    expect(emulator.publishers('widgets')).toEqual([])
+  })
+})
+
+describe('verifyConditions, called as semantic-release calls it', () => {
+  const logger = () => {
+    const lines = []
+    const log = (format, ...args) => lines.push([format, ...args].join(' '))
+    return { lines, log, warn: log }
+  }
+
+  it('ensure creates the missing publisher outside a dry run', async () => {
+    emulator.seed({ packages: [{ name: 'widgets', maintainers: ['alice'] }] })
+    const { cwd } = releaseRepo({ npmrc: `//${new URL(emulator.url).host}/:_authToken=${ALICE}\n` })
+    const env = { npm_config_otp: OTP, npm_config_userconfig: process.env.npm_config_userconfig, npm_config_globalconfig: process.env.npm_config_globalconfig }
+    await verifyConditions({ ensure: true, trust: { type: 'github', repository: 'acme/widgets', file: 'release.yml', environment: 'npm' } }, { cwd, env, envCi: { isCi: false }, options: {}, logger: logger() })
+    expect(emulator.publishers('widgets')[0].claims).toEqual({ repository: 'acme/widgets', workflow_ref: { file: 'release.yml' }, environment: 'npm' })
+  })
+
+  it('refuses mistyped options', async () => {
+    const error = await verifyConditions({ ensure: 'yes' }, { cwd: root, env: {}, logger: logger() }).then(() => null, (e) => e)
+    expect(error).toMatchObject({ code: 'EINVALIDINPUT', semanticRelease: true })
+    expect(error.message).toContain('`ensure`')
+  })
+})

@@ -1,0 +1,808 @@
+//! The CI file a trusted publisher names, checked in the repository's checkout before it is
+//! trusted, and found when it was not named.
+//!
+//! A publisher that points at a workflow which does not exist, cannot get an id_token, runs in
+//! another environment or no longer publishes fails silently: the registry answers every
+//! mismatch with the same 404 at publish time. Each check here is a [`Finding`] with its fix
+//! (what to add, in which file, at which line). Callers make findings warnings, or errors when
+//! strict. Which packages a publish command reaches is the monorepo rule of [`commands`].
+
+mod checkout;
+pub mod commands;
+mod github;
+mod gitlab;
+pub mod yaml;
+
+#[cfg(test)]
+mod tests;
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use serde::Serialize;
+
+use crate::bulk::workspace;
+use crate::config::{self, Overrides};
+use crate::error::{Code, Error, Result};
+use crate::package::{project_root, Manifest};
+use crate::repository;
+use crate::session::{CallOptions, Session};
+use crate::trust::{Provider, Values};
+use checkout::Checkout;
+use commands::Publish;
+use yaml::{Node, YamlError};
+
+/// One problem with a CI file, and how to fix it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Finding {
+    /// `missing`, `unreadable`, `no-publish`, `ambiguous`, `permission`, `id-token`,
+    /// `environment`, `reusable`.
+    pub kind: &'static str,
+    pub message: String,
+    /// What to change, and where.
+    pub fix: String,
+    /// The file the fix is in, relative to the checkout.
+    pub path: Option<String>,
+    /// The line the fix is at (1-based).
+    pub line: Option<usize>,
+    /// The job it is about.
+    pub job: Option<String>,
+}
+
+impl Finding {
+    fn new(kind: &'static str, message: String, fix: String) -> Finding {
+        Finding {
+            kind,
+            message,
+            fix,
+            path: None,
+            line: None,
+            job: None,
+        }
+    }
+
+    fn at(mut self, path: &str, line: Option<usize>, job: Option<&str>) -> Finding {
+        self.path = Some(path.to_string());
+        self.line = line;
+        self.job = job.map(str::to_string);
+        self
+    }
+
+    /// The message and its fix, as one warning.
+    pub fn text(&self) -> String {
+        format!("{} {}", self.message, self.fix)
+    }
+}
+
+/// A job that publishes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PublishingJob {
+    /// `publish`, or `release → publish` for a job of a reusable workflow a job calls.
+    pub name: String,
+    /// The file that defines the job, relative to the checkout, and the job's line.
+    pub path: String,
+    pub line: usize,
+    /// Its environment, as written (an expression stays one).
+    pub environment: Option<String>,
+    pub publishes: Vec<Publish>,
+    /// Why it cannot get an id_token the registry accepts, with the fix; `None` when it can.
+    pub credential: Option<Finding>,
+}
+
+impl PublishingJob {
+    fn reaches(&self, package: Option<&PackageAt>) -> bool {
+        package.is_none_or(|p| self.publishes.iter().any(|x| x.reaches(&p.dir, &p.name)))
+    }
+
+    /// A literal environment; an expression (`${{ ... }}`, `$ENV`) is known only at run time.
+    fn literal_environment(&self) -> Option<&str> {
+        self.environment
+            .as_deref()
+            .filter(|e| !e.contains("${{") && !e.starts_with('$'))
+    }
+}
+
+/// What a CI file says about publishing.
+#[derive(Debug, Clone, Default)]
+struct Analysis {
+    jobs: Vec<PublishingJob>,
+    /// Findings about the file as a whole (reusable-only workflows).
+    findings: Vec<Finding>,
+    /// The workflow runs only when another calls it: it is never the file to trust.
+    only_called: bool,
+    /// Things the analysis could not look into (another repository's reusable workflow).
+    unseen: Vec<String>,
+}
+
+/// A package and its folder, relative to the checkout.
+#[derive(Debug, Clone)]
+struct PackageAt {
+    name: String,
+    dir: String,
+}
+
+/// What to check: the publisher a package trusts (or will), as options.
+#[derive(Debug, Clone, Default)]
+pub struct Request<'a> {
+    pub package: Option<&'a str>,
+    /// `repository` (GitHub) or `project` (GitLab): the checkout must be of it.
+    pub entity: Option<&'a str>,
+    /// The file; inferred when absent.
+    pub file: Option<&'a str>,
+    pub environment: Option<&'a str>,
+    /// The registry's audience (`npm:registry.npmjs.org`), which GitLab's `id_tokens` must ask for.
+    pub audience: &'a str,
+}
+
+/// The result of checking a CI file.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WorkflowCheck {
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    pub package: Option<String>,
+    /// The file checked: the one given, else the one inferred.
+    pub file: Option<String>,
+    /// `file` was inferred: the only CI file that publishes the package.
+    pub inferred: bool,
+    /// The environment given, else (with an inferred file) the publishing job's.
+    pub environment: Option<String>,
+    /// The checkout's folder, when one was found.
+    pub root: Option<String>,
+    /// Why nothing was checked (no checkout here, or a checkout of another repository).
+    pub unchecked: Option<String>,
+    /// The jobs that publish the package.
+    pub jobs: Vec<JobSummary>,
+    pub findings: Vec<Finding>,
+    /// Checked, and nothing found.
+    pub ok: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct JobSummary {
+    pub name: String,
+    pub path: String,
+    pub line: usize,
+    pub environment: Option<String>,
+}
+
+impl WorkflowCheck {
+    /// The findings as warnings, for results that carry strings.
+    pub fn warnings(&self) -> Vec<String> {
+        self.findings.iter().map(Finding::text).collect()
+    }
+
+    /// `EWORKFLOW` when strict and the check failed or could not be made.
+    pub fn strict_error(&self) -> Option<Error> {
+        let what = self.file.as_deref().unwrap_or("the CI file");
+        if let Some(why) = &self.unchecked {
+            return Some(Error::new(
+                Code::Workflow,
+                format!("{what} was not checked ({why}), and strict asks for a checked one: run from the repository's checkout."),
+            ));
+        }
+        let first = self.findings.first()?;
+        let more = match self.findings.len() - 1 {
+            0 => String::new(),
+            n => format!(" ({n} more finding{})", if n == 1 { "" } else { "s" }),
+        };
+        Some(Error::new(
+            Code::Workflow,
+            format!("{}{more}", first.text()),
+        ))
+    }
+}
+
+/// The file and environment a package's publisher can be inferred to need.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Inferred {
+    pub file: String,
+    pub environment: Option<String>,
+}
+
+/// An analysis, or the finding that stopped it (a file missing or not YAML).
+type Checked<T> = std::result::Result<T, Box<Finding>>;
+
+/// What a file read gave.
+#[derive(Debug, Clone)]
+enum Loaded {
+    Missing,
+    Unreadable(YamlError),
+    Parsed(Arc<Vec<Node>>),
+}
+
+/// Checks and inferences for the calls of one run: files are read and parsed once, whatever
+/// the number of packages.
+#[derive(Debug, Default)]
+pub struct Checker {
+    cwd: PathBuf,
+    checkouts: HashMap<&'static str, Option<Checkout>>,
+    files: HashMap<PathBuf, Loaded>,
+    /// package.json `scripts` by file; behind a cell because command analysis asks for them
+    /// through a shared closure.
+    scripts: RefCell<HashMap<PathBuf, Option<serde_json::Map<String, serde_json::Value>>>>,
+    /// The workspace's packages and their folders, once discovered.
+    packages: Option<Vec<(String, PathBuf)>>,
+}
+
+/// The providers whose CI files live in the repository.
+fn kind_of(provider: &Provider) -> Option<&'static str> {
+    match provider.kind {
+        "github" => Some("github"),
+        "gitlab" => Some("gitlab"),
+        _ => None,
+    }
+}
+
+/// Where a provider's files are, below the checkout.
+fn marker(kind: &str) -> &'static str {
+    match kind {
+        "github" => github::FOLDER,
+        _ => gitlab::DEFAULT_FILE,
+    }
+}
+
+impl Checker {
+    pub fn new(cwd: &Path) -> Checker {
+        Checker {
+            cwd: cwd.to_path_buf(),
+            ..Checker::default()
+        }
+    }
+
+    /// Whether this provider's CI files can be checked at all (GitHub, GitLab).
+    pub fn applies(provider: &Provider) -> bool {
+        kind_of(provider).is_some()
+    }
+
+    fn checkout(&mut self, kind: &'static str) -> Option<Checkout> {
+        let cwd = self.cwd.clone();
+        self.checkouts
+            .entry(kind)
+            .or_insert_with(|| checkout::find(&cwd, marker(kind)))
+            .clone()
+    }
+
+    /// The checkout to read for a publisher that trusts `entity`, or why there is none.
+    fn checkout_for(
+        &mut self,
+        provider: &Provider,
+        kind: &'static str,
+        entity: Option<&str>,
+    ) -> std::result::Result<Checkout, String> {
+        let Some(checkout) = self.checkout(kind) else {
+            return Err(format!(
+                "{} is not in a checkout of the repository",
+                self.cwd.display()
+            ));
+        };
+        let host = provider.entity.as_ref().map(|e| e.host);
+        match (&checkout.identity, entity) {
+            (Some(identity), Some(entity))
+                if Some(identity.host) != host || !identity.path.eq_ignore_ascii_case(entity) =>
+            {
+                Err(format!(
+                    "the checkout at {} is of {}, not {entity}",
+                    checkout.root.display(),
+                    identity.path
+                ))
+            }
+            _ => Ok(checkout),
+        }
+    }
+
+    /// Reads (once) a CI file of the checkout.
+    fn load(&mut self, root: &Path, relative: &str) -> Loaded {
+        let path = root.join(relative);
+        self.files
+            .entry(path.clone())
+            .or_insert_with(|| read(&path))
+            .clone()
+    }
+
+    /// `scripts[name]` of the package.json in `dir` of the checkout.
+    fn script(&self, root: &Path, dir: &str, name: &str) -> Option<String> {
+        let path = root.join(dir).join("package.json");
+        let mut cache = self.scripts.borrow_mut();
+        let scripts = cache.entry(path.clone()).or_insert_with(|| {
+            let text = std::fs::read_to_string(&path).ok()?;
+            let json: serde_json::Value = serde_json::from_str(&text).ok()?;
+            json.get("scripts")?.as_object().cloned()
+        });
+        scripts.as_ref()?.get(name)?.as_str().map(str::to_string)
+    }
+
+    /// The package's folder relative to the checkout: a workspace package's, or the project's
+    /// when it is the package; unknown otherwise (then any publish counts).
+    fn package_at(&mut self, root: &Path, package: Option<&str>) -> Option<PackageAt> {
+        let name = package?;
+        let cwd = self.cwd.clone();
+        let packages = self.packages.get_or_insert_with(|| {
+            let mut found: Vec<(String, PathBuf)> = workspace::discover(&cwd)
+                .map(|w| w.packages.into_iter().map(|p| (p.name, p.path)).collect())
+                .unwrap_or_default();
+            if let Some(project) = project_root(&cwd) {
+                if let Some(own) = Manifest::read(&project.join("package.json")).name {
+                    found.push((own, project));
+                }
+            }
+            found
+        });
+        let (_, folder) = packages.iter().find(|(n, _)| n == name)?;
+        let dir = folder.strip_prefix(root).ok()?;
+        Some(PackageAt {
+            name: name.to_string(),
+            dir: dir
+                .components()
+                .map(|c| c.as_os_str().to_string_lossy())
+                .collect::<Vec<_>>()
+                .join("/"),
+        })
+    }
+
+    fn analyse(
+        &mut self,
+        kind: &str,
+        root: &Path,
+        file: &str,
+        audience: &str,
+    ) -> Checked<Analysis> {
+        match kind {
+            "github" => github::analyse(self, root, file),
+            _ => gitlab::analyse(self, root, file, audience),
+        }
+    }
+
+    /// Checks the CI file `request` names (inferring it when it names none).
+    pub fn check(&mut self, provider: &Provider, request: &Request) -> WorkflowCheck {
+        let mut check = WorkflowCheck {
+            kind: kind_of(provider).unwrap_or("none"),
+            package: request.package.map(str::to_string),
+            file: request.file.map(str::to_string),
+            inferred: false,
+            environment: request.environment.map(str::to_string),
+            root: None,
+            unchecked: None,
+            jobs: Vec::new(),
+            findings: Vec::new(),
+            ok: false,
+        };
+        let Some(kind) = kind_of(provider) else {
+            check.unchecked = Some(format!(
+                "{} has no CI file in the repository",
+                provider.name
+            ));
+            return check;
+        };
+        let checkout = match self.checkout_for(provider, kind, request.entity) {
+            Ok(checkout) => checkout,
+            Err(why) => {
+                check.unchecked = Some(why);
+                return check;
+            }
+        };
+        let root = checkout.root;
+        check.root = Some(root.display().to_string());
+        let package = self.package_at(&root, request.package);
+        let file = match request.file {
+            Some(file) => file.to_string(),
+            None => match self.infer_in(kind, &root, package.as_ref(), request.audience) {
+                Ok(inferred) => {
+                    check.inferred = true;
+                    if check.environment.is_none() {
+                        check.environment = inferred.environment;
+                    }
+                    inferred.file
+                }
+                Err(finding) => {
+                    check.findings.push(*finding);
+                    return check;
+                }
+            },
+        };
+        check.file = Some(file.clone());
+        let analysis = match self.analyse(kind, &root, &file, request.audience) {
+            Ok(analysis) => analysis,
+            Err(finding) => {
+                let finding = self.with_alternatives(
+                    kind,
+                    &root,
+                    &file,
+                    package.as_ref(),
+                    request.audience,
+                    *finding,
+                );
+                check.findings.push(finding);
+                return check;
+            }
+        };
+        check.findings.extend(analysis.findings.iter().cloned());
+        let reaching: Vec<&PublishingJob> = analysis
+            .jobs
+            .iter()
+            .filter(|j| j.reaches(package.as_ref()))
+            .collect();
+        check.jobs = reaching
+            .iter()
+            .map(|j| JobSummary {
+                name: j.name.clone(),
+                path: j.path.clone(),
+                line: j.line,
+                environment: j.environment.clone(),
+            })
+            .collect();
+        if reaching.is_empty() {
+            let finding = no_publish(kind, &file, package.as_ref(), &analysis);
+            let finding = self.with_alternatives(
+                kind,
+                &root,
+                &file,
+                package.as_ref(),
+                request.audience,
+                finding,
+            );
+            check.findings.push(finding);
+        } else {
+            let per_job: Vec<Vec<Finding>> = reaching
+                .iter()
+                .map(|job| job_findings(job, check.environment.as_deref()))
+                .collect();
+            // One job that would work is enough; otherwise every job's problems.
+            if per_job.iter().all(|f| !f.is_empty()) {
+                check.findings.extend(per_job.into_iter().flatten());
+            }
+        }
+        check.ok = check.findings.is_empty();
+        check
+    }
+
+    /// Checks the CI file of a configuration (its options, as a provider table reads them)
+    /// for `package` on `registry`; `None` for a provider without CI files in the repository.
+    pub fn check_configuration(
+        &mut self,
+        provider: &Provider,
+        package: &str,
+        values: &Values,
+        registry: &reqwest::Url,
+    ) -> Option<WorkflowCheck> {
+        let request = Request {
+            package: Some(package),
+            entity: provider.entity.as_ref().and_then(|e| values.text(e.option)),
+            file: values.text("file"),
+            environment: values.text("environment"),
+            audience: &audience(registry),
+        };
+        Checker::applies(provider).then(|| self.check(provider, &request))
+    }
+
+    /// The file and environment of the only CI file that publishes `package`, for a publisher
+    /// that names none. `Ok(None)` when there is no checkout to look in.
+    pub fn infer(
+        &mut self,
+        provider: &Provider,
+        package: Option<&str>,
+        entity: Option<&str>,
+    ) -> Result<Option<Inferred>> {
+        let Some(kind) = kind_of(provider) else {
+            return Ok(None);
+        };
+        let Ok(checkout) = self.checkout_for(provider, kind, entity) else {
+            return Ok(None);
+        };
+        let at = self.package_at(&checkout.root, package);
+        self.infer_in(kind, &checkout.root, at.as_ref(), "")
+            .map(Some)
+            .map_err(|finding| Error::invalid_input("file", finding.text()))
+    }
+
+    fn infer_in(
+        &mut self,
+        kind: &str,
+        root: &Path,
+        package: Option<&PackageAt>,
+        audience: &str,
+    ) -> Checked<Inferred> {
+        let candidates = self.publishing_files(kind, root, package, audience);
+        let what = describe(package);
+        match candidates.as_slice() {
+            [(file, jobs)] => {
+                let mut environments: Vec<&str> = jobs
+                    .iter()
+                    .filter_map(|j| j.literal_environment())
+                    .collect();
+                environments.dedup();
+                Ok(Inferred {
+                    file: file.clone(),
+                    environment: match environments.as_slice() {
+                        [only] if jobs.iter().all(|j| j.environment.is_some()) => {
+                            Some(only.to_string())
+                        }
+                        _ => None,
+                    },
+                })
+            }
+            [] => Err(Box::new(Finding::new(
+                "no-publish",
+                format!(
+                    "No {} publishes {what}, so the file to trust cannot be inferred.",
+                    noun(kind)
+                ),
+                format!(
+                    "Pass the file option, or add a job that publishes ({}).",
+                    PUBLISH_COMMANDS
+                ),
+            ))),
+            several => Err(Box::new(Finding::new(
+                "ambiguous",
+                format!(
+                    "Several {} publish {what}: {}.",
+                    plural(kind),
+                    several
+                        .iter()
+                        .map(|(f, _)| f.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+                "Pass the file option to say which one the registry should trust.".into(),
+            ))),
+        }
+    }
+
+    /// The CI files that publish `package`, each with its jobs that do; reusable-only
+    /// workflows are left out (the registry sees their callers).
+    fn publishing_files(
+        &mut self,
+        kind: &str,
+        root: &Path,
+        package: Option<&PackageAt>,
+        audience: &str,
+    ) -> Vec<(String, Vec<PublishingJob>)> {
+        let files = match kind {
+            "github" => github::workflow_files(root),
+            _ => vec![gitlab::DEFAULT_FILE.to_string()],
+        };
+        files
+            .into_iter()
+            .filter_map(|file| {
+                let analysis = self.analyse(kind, root, &file, audience).ok()?;
+                let jobs: Vec<PublishingJob> = analysis
+                    .jobs
+                    .into_iter()
+                    .filter(|j| j.reaches(package))
+                    .collect();
+                (!analysis.only_called && !jobs.is_empty()).then_some((file, jobs))
+            })
+            .collect()
+    }
+
+    /// A finding about the wrong file, with the files that do publish the package.
+    fn with_alternatives(
+        &mut self,
+        kind: &str,
+        root: &Path,
+        file: &str,
+        package: Option<&PackageAt>,
+        audience: &str,
+        mut finding: Finding,
+    ) -> Finding {
+        let others: Vec<String> = self
+            .publishing_files(kind, root, package, audience)
+            .into_iter()
+            .map(|(f, _)| f)
+            .filter(|f| f != file)
+            .collect();
+        if !others.is_empty() {
+            finding.fix = format!(
+                "Trust the {} that publishes{}: {}. Or: {}",
+                noun(kind),
+                package.map(|p| format!(" {}", p.name)).unwrap_or_default(),
+                others.join(", "),
+                finding.fix
+            );
+        }
+        finding
+    }
+}
+
+/// What publishes, in messages.
+const PUBLISH_COMMANDS: &str =
+    "npm publish, pnpm publish, yarn npm publish, semantic-release, changeset publish, lerna publish or a publish action";
+
+fn noun(kind: &str) -> &'static str {
+    match kind {
+        "github" => "workflow in .github/workflows",
+        _ => "GitLab pipeline file",
+    }
+}
+
+fn plural(kind: &str) -> &'static str {
+    match kind {
+        "github" => "workflows in .github/workflows",
+        _ => "GitLab pipeline files",
+    }
+}
+
+fn describe(package: Option<&PackageAt>) -> String {
+    match package {
+        Some(p) if p.dir.is_empty() => p.name.clone(),
+        Some(p) => format!("{} ({})", p.name, p.dir),
+        None => "the package".into(),
+    }
+}
+
+fn no_publish(kind: &str, file: &str, package: Option<&PackageAt>, analysis: &Analysis) -> Finding {
+    let path = match kind {
+        "github" => format!("{}/{file}", github::FOLDER),
+        _ => file.to_string(),
+    };
+    let unseen = if analysis.unseen.is_empty() {
+        String::new()
+    } else {
+        format!(
+            " (trust-native cannot look into {})",
+            analysis.unseen.join(", ")
+        )
+    };
+    let message = if analysis.jobs.is_empty() {
+        format!("No job in {path} publishes: none runs {PUBLISH_COMMANDS}{unseen}. The registry would trust a file that does not publish.")
+    } else {
+        let dirs: Vec<String> = analysis
+            .jobs
+            .iter()
+            .flat_map(|j| {
+                j.publishes.iter().map(|p| {
+                    format!(
+                        "{} in {}",
+                        p.tool,
+                        if p.dir.is_empty() { "the root" } else { &p.dir }
+                    )
+                })
+            })
+            .collect();
+        format!(
+            "{path} publishes, but not {}: its publish steps run {}.",
+            describe(package),
+            dirs.join(", ")
+        )
+    };
+    Finding::new(
+        "no-publish",
+        message,
+        "Add the publish step to the job that should publish, or trust the file that does.".into(),
+    )
+    .at(&path, None, None)
+}
+
+/// What keeps one publishing job from an exchange the publisher would accept.
+fn job_findings(job: &PublishingJob, environment: Option<&str>) -> Vec<Finding> {
+    let mut findings: Vec<Finding> = job.credential.iter().cloned().collect();
+    let at = |f: Finding| f.at(&job.path, Some(job.line), Some(&job.name));
+    match (environment, job.environment.as_deref()) {
+        (Some(wanted), None) => findings.push(at(Finding::new(
+            "environment",
+            format!("Job `{}` runs without an environment, but the trusted publisher requires environment `{wanted}`: the exchange would be refused.", job.name),
+            format!("Add `environment: {wanted}` to job `{}` ({}, line {}).", job.name, job.path, job.line),
+        ))),
+        (Some(wanted), Some(has)) if job.literal_environment().is_some() && has != wanted => findings.push(at(Finding::new(
+            "environment",
+            format!("Job `{}` runs in environment `{has}`, but the trusted publisher requires `{wanted}`: the exchange would be refused.", job.name),
+            format!("Set the environment option to `{has}`, or change the job's `environment:` ({}, line {}) to `{wanted}`.", job.path, job.line),
+        ))),
+        _ => {}
+    }
+    findings
+}
+
+fn read(path: &Path) -> Loaded {
+    let file = match std::fs::File::open(path) {
+        Ok(file) => file,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Loaded::Missing,
+        Err(e) => {
+            return Loaded::Unreadable(YamlError {
+                line: None,
+                message: e.to_string(),
+            })
+        }
+    };
+    let mut text = String::new();
+    let limit = yaml::MAX_BYTES as u64 + 1;
+    if let Err(e) = std::io::Read::read_to_string(&mut std::io::Read::take(file, limit), &mut text)
+    {
+        return Loaded::Unreadable(YamlError {
+            line: None,
+            message: e.to_string(),
+        });
+    }
+    match yaml::documents(&text) {
+        Ok(documents) => Loaded::Parsed(Arc::new(documents)),
+        Err(e) => Loaded::Unreadable(e),
+    }
+}
+
+/// The finding for a file that is missing or not YAML.
+fn unusable(kind: &str, path: &str, loaded: &Loaded) -> Option<Finding> {
+    match loaded {
+        Loaded::Parsed(_) => None,
+        Loaded::Missing => Some(
+            Finding::new(
+                "missing",
+                format!("{path} does not exist in the checkout."),
+                format!("Create it with a job that publishes, or pass the {} that publishes as the file option.", noun(kind)),
+            )
+            .at(path, None, None),
+        ),
+        Loaded::Unreadable(e) => Some(
+            Finding::new(
+                "unreadable",
+                format!(
+                    "{path} cannot be read as YAML{}: {}.",
+                    e.line.map(|l| format!(" (line {l})")).unwrap_or_default(),
+                    e.message
+                ),
+                "Fix the file: the CI service cannot run it either.".into(),
+            )
+            .at(path, e.line, None),
+        ),
+    }
+}
+
+/// The audience a registry's id_tokens are for: `npm:registry.npmjs.org`.
+pub fn audience(registry: &reqwest::Url) -> String {
+    format!("npm:{}", registry.host_str().unwrap_or_default())
+}
+
+/// `checkWorkflow`: the CI file of the publisher `values` describe (the one that publishes the
+/// package, when `file` is absent), checked in the checkout `call`'s directory is in. The
+/// repository or project defaults to package.json's, the registry (for GitLab's audience) to
+/// npm's configuration.
+pub fn check_workflow(
+    provider: &Provider,
+    values: &Values,
+    call: &CallOptions,
+) -> Result<WorkflowCheck> {
+    if !Checker::applies(provider) {
+        return Err(Error::invalid_input(
+            "type",
+            format!(
+                "{} keeps no CI file in the repository: type must be github or gitlab",
+                provider.name
+            ),
+        ));
+    }
+    for field in provider
+        .fields
+        .iter()
+        .filter(|f| values.get(f.option).is_some())
+    {
+        provider.validate_field(field, values)?;
+    }
+    let session = Session::open(call);
+    let manifest = session.manifest();
+    let package = session.package(call.package.as_deref()).ok();
+    let overrides = Overrides {
+        registry: call.registry.clone(),
+        token: None,
+    };
+    let registry = config::resolve(session.config(), &overrides, package.as_ref())?.registry;
+    let about_manifest = package.as_ref().map(|p| p.as_str()) == manifest.name.as_deref();
+    let entity = provider.entity.as_ref().and_then(|e| {
+        values.text(e.option).map(str::to_string).or_else(|| {
+            let spec = manifest.repository_spec().filter(|_| about_manifest)?;
+            repository::parse(spec)
+                .filter(|r| r.host == e.host)
+                .map(|r| r.path)
+        })
+    });
+    let request = Request {
+        package: package.as_ref().map(|p| p.as_str()),
+        entity: entity.as_deref(),
+        file: values.text("file"),
+        environment: values.text("environment"),
+        audience: &audience(&registry),
+    };
+    Ok(Checker::new(&session.cwd).check(provider, &request))
+}

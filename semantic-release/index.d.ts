@@ -1,0 +1,60 @@
+// trust-native/semantic-release: a semantic-release plugin that fails a release, before any
+// version is created, when a package would not publish through npm trusted publishing.
+
+import type { TrustSpec } from '../index'
+
+/**
+ * The plugin's options (semantic-release's global options are passed along and ignored).
+ *
+ * @example
+ * ```json
+ * {
+ *   "plugins": [
+ *     "@semantic-release/commit-analyzer",
+ *     ["trust-native/semantic-release", { "ensure": true }],
+ *     "@semantic-release/npm"
+ *   ]
+ * }
+ * ```
+ */
+export interface PluginConfig {
+  /** The folder of the package to publish, as for `@semantic-release/npm`. Default `'.'`. */
+  pkgRoot?: string
+  /** Every publishable package of the workspace instead (monorepo releases). Default false. */
+  workspaces?: boolean
+  /**
+   * The trusted publisher the repository declares: a trust.json path, or the publisher's
+   * options for every package (`{ type: 'github', repository, file, environment }`). Default:
+   * trust.json in the working directory, when there is one. In CI, a refused exchange is
+   * explained claim by claim against it; outside CI, `ensure` creates it.
+   */
+  trust?: string | Partial<Omit<TrustSpec, 'package'>>
+  /**
+   * Outside CI, create the trusted publisher of a package that has none (with the user's npm
+   * token; a one-time password from `npm_config_otp`). Nothing is created in a dry run.
+   * Default false: a package without one fails the release.
+   */
+  ensure?: boolean
+}
+
+/** What semantic-release hands a plugin step (the parts the plugin reads). */
+export interface PluginContext {
+  cwd?: string
+  env?: Record<string, string | undefined>
+  /** semantic-release's CI detection; `env.CI` when absent. */
+  envCi?: { isCi: boolean }
+  options?: { dryRun?: boolean }
+  logger: {
+    log(message: string, ...args: unknown[]): void
+    warn(message: string, ...args: unknown[]): void
+  }
+}
+
+/**
+ * In CI, exchanges this job's id_token for each package as `npm publish` will, and when the
+ * registry refuses, rejects with `ETRUSTMISMATCH` and the comparison, claim by claim, with the
+ * declared publisher (or the publisher this job would need). Outside CI, checks that each
+ * package has a trusted publisher (`ENOTRUSTEDPUBLISHER`), creating it with `ensure`, and
+ * warns about what `checkWorkflow` finds in its workflow.
+ */
+export declare function verifyConditions(pluginConfig: PluginConfig, context: PluginContext): Promise<void>

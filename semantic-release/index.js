@@ -1,0 +1,218 @@
+// trust-native/semantic-release: a semantic-release plugin whose verifyConditions step makes
+// sure, before any version is created, that the packages will publish through npm trusted
+// publishing. In CI it exchanges this job's id_token for each package, as `npm publish` will,
+// and when the registry refuses, compares the token claim by claim with the configuration the
+// repository declares (trust.json, or the `trust` option). Outside CI it checks that each
+// package has a trusted publisher, and with `ensure` creates the missing ones.
+'use strict'
+
+const { existsSync, readFileSync } = require('node:fs')
+const { join, resolve } = require('node:path')
+const tn = require('../main.js')
+
+const PROVIDERS = Object.fromEntries(tn.trustProviders().map((p) => [p.type, p]))
+const ADD = { github: 'addGithubPublisher', gitlab: 'addGitlabPublisher', circleci: 'addCircleciPublisher' }
+
+/** An error semantic-release shows as its own: `code`, a one-line message, Markdown details. */
+class TrustPluginError extends Error {
+  constructor(code, message, details) {
+    super(message)
+    this.name = 'SemanticReleaseError'
+    this.code = code
+    this.details = details
+    this.semanticRelease = true
+  }
+}
+
+/** The plugin's own options; semantic-release also passes its global ones, which are left alone. */
+function readConfig(config) {
+  const { pkgRoot = '.', workspaces = false, trust, ensure = false } = config ?? {}
+  const invalid = (option, what) => new TrustPluginError('EINVALIDINPUT', `The trust-native plugin option \`${option}\` must be ${what}.`)
+  if (typeof pkgRoot !== 'string') throw invalid('pkgRoot', 'a folder')
+  if (typeof workspaces !== 'boolean') throw invalid('workspaces', 'true or false')
+  if (typeof ensure !== 'boolean') throw invalid('ensure', 'true or false')
+  if (trust !== undefined && typeof trust !== 'string' && (typeof trust !== 'object' || trust === null || Array.isArray(trust))) {
+    throw invalid('trust', 'the path of a trust.json, or the options of the trusted publisher ({ type, repository, file, ... })')
+  }
+  return { pkgRoot, workspaces, trust, ensure }
+}
+
+/** The packages the release publishes: every publishable workspace package, or pkgRoot's. */
+async function packagesOf({ pkgRoot, workspaces }, cwd) {
+  if (workspaces) {
+    const { packages } = await tn.discoverWorkspacePackages(cwd)
+    return packages.map((p) => ({ name: p.name, dir: p.path }))
+  }
+  const dir = resolve(cwd, pkgRoot)
+  let manifest
+  try {
+    manifest = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'))
+  } catch (error) {
+    throw new TrustPluginError('EINVALIDINPUT', `${join(dir, 'package.json')} cannot be read: ${error.message}`)
+  }
+  // semantic-release's npm plugin does not publish private packages either.
+  return manifest.private ? [] : [{ name: manifest.name, dir }]
+}
+
+/**
+ * The trusted publisher the repository declares for each package, by name: the `trust` option
+ * (a trust.json path, or publisher options for every package), else trust.json in `cwd`.
+ */
+async function declaredSpecs(trust, cwd, packages) {
+  if (trust !== undefined && typeof trust !== 'string') {
+    const { package: _, ...options } = trust
+    return new Map(packages.map((p) => [p.name, { type: 'github', ...options, package: p.name, source: 'the trust option' }]))
+  }
+  const path = resolve(cwd, trust ?? 'trust.json')
+  if (trust === undefined && !existsSync(path)) return new Map()
+  const specs = await tn.readTrustConfig(path)
+  return new Map(specs.map((s) => [s.package, { ...s, source: trust ?? 'trust.json' }]))
+}
+
+/** A spec as the registry would store it, for diagnoseTrust: its claims, by the provider table. */
+function asPublisher(spec) {
+  const provider = PROVIDERS[spec.type]
+  const claims = {}
+  for (const field of provider?.fields ?? []) {
+    const value = spec[field.option]
+    if (value === undefined || value === '' || (Array.isArray(value) && !value.length)) continue
+    const [key, inner] = field.claim
+    claims[key] = inner ? { [inner]: value } : value
+  }
+  // The permissions trust-native grants: publishing unless only stage publishing is asked for.
+  const publish = spec.allowPublish ?? spec.allowStagePublish !== true
+  const permissions = [publish && 'createPackage', spec.allowStagePublish && 'createStagedPackage'].filter(Boolean)
+  return { id: spec.source, type: spec.type, permissions, claims }
+}
+
+/** `--repository acme/widgets --file release.yml`: the CLI flags of publisher options. */
+function flags(type, options) {
+  return PROVIDERS[type].fields
+    .filter((f) => options[f.option] !== undefined)
+    .map((f) => `--${f.flag} ${[].concat(options[f.option]).join(' ')}`)
+    .join(' ')
+}
+
+const shown = (value) => (value === undefined ? '(none)' : [].concat(value).join(', '))
+
+/**
+ * Why the registry refused this job's id_token for `pkg`: the token and the declared
+ * configuration side by side, claim by claim, then the first difference in words.
+ */
+function explainRefusal(pkg, error, claims, declared, audience) {
+  const publishers = declared ? [asPublisher(declared)] : []
+  const diagnosis = tn.diagnoseTrust({ claims, publishers, audience })
+  const token = diagnosis.suggestion ?? {}
+  const provider = PROVIDERS[token.type ?? declared?.type]
+  const lines = []
+  if (declared && provider) {
+    lines.push(`This job's id_token compared with the trusted publisher ${declared.source} declares for ${pkg.name}, claim by claim:`, '')
+    for (const field of provider.fields) {
+      const want = declared[field.option]
+      const has = token[field.option]
+      if (want === undefined && has === undefined) continue
+      const differs = want !== undefined && shown(want) !== shown(has)
+      lines.push(`- ${field.flag}: the token has ${shown(has)}, the publisher ${want === undefined ? 'accepts any' : `wants ${shown(want)}`}${differs ? ' (differs)' : ''}`)
+    }
+    const first = diagnosis.findings.find((f) => f.severity === 'error')
+    lines.push('', first
+      ? first.message
+      : `The token matches what ${declared.source} declares, so the registry's configuration is not that one: \`trust-native plan\` (with a maintainer's token) shows the difference, \`trust-native apply\` fixes it.`)
+  } else {
+    lines.push(tn.explainExchangeFailure(error).summary)
+  }
+  if (token.type) {
+    const { type, ...options } = token
+    lines.push('', `This job publishes ${pkg.name} once its trusted publisher is: \`trust-native ${type} ${pkg.name} ${flags(type, options)}\``)
+  }
+  return new TrustPluginError(
+    'ETRUSTMISMATCH',
+    `The registry refuses this job's id_token for ${pkg.name}: publishing it would fail.`,
+    lines.join('\n'),
+  )
+}
+
+/** In CI: the exchange `npm publish` will make, made now for `pkg`. */
+async function verifyExchange(client, pkg, declared, logger) {
+  const { registry } = await client.resolveConfig({ package: pkg.name, cwd: pkg.dir })
+  const audience = `npm:${new URL(registry).hostname}`
+  const idToken = await client.getIdToken({ audience })
+  try {
+    await client.exchangeToken({ package: pkg.name, cwd: pkg.dir, idToken: idToken.token })
+  } catch (error) {
+    if (!['EOIDCEXCHANGE', 'EOIDCAUDIENCE', 'EOIDCEXPIRED'].includes(error.code)) throw error
+    throw explainRefusal(pkg, error, error.claims ?? idToken.claims, declared, audience)
+  }
+  logger.log('%s: the registry exchanges this job\'s id_token for a publish token', pkg.name)
+}
+
+/** Outside CI: `pkg` has a trusted publisher (created, with `ensure`), and its workflow checks out. */
+async function verifyConfigured(client, pkg, declared, { ensure, dryRun, otp }, logger) {
+  const common = { package: pkg.name, cwd: pkg.dir, ...(otp && { otp }) }
+  const [publisher] = await client.listPublishers(common)
+  if (publisher) {
+    logger.log('%s: trusted publisher %s %s', pkg.name, publisher.type, publisher.repository ?? publisher.project ?? publisher.vcsOrigin ?? '')
+    if (publisher.type === 'github' || publisher.type === 'gitlab') {
+      const { repository, project, file, environment } = publisher
+      const check = await client.checkWorkflow({ type: publisher.type, package: pkg.name, cwd: pkg.dir, ...(repository && { repository }), ...(project && { project }), file, ...(environment && { environment }) })
+      for (const finding of check.findings) logger.warn('%s: %s %s', pkg.name, finding.message, finding.fix)
+    }
+    return
+  }
+  const { type = 'github', source, package: _, ...options } = declared ?? {}
+  if (!ensure) {
+    throw new TrustPluginError(
+      'ENOTRUSTEDPUBLISHER',
+      `${pkg.name} has no trusted publisher: CI could not publish it.`,
+      `Configure one with \`npx trust-native ${type} ${pkg.name} ${flags(type, options)}\` (without \`--file\`, the workflow that publishes is found in the checkout), or set the plugin option \`ensure: true\`.`,
+    )
+  }
+  const added = await client[ADD[type]]({ ...common, ...options, dryRun })
+  for (const warning of added.warnings) logger.warn('%s: %s', pkg.name, warning)
+  logger.log('%s: trusted publisher %s %s', pkg.name, dryRun ? 'would be created:' : 'created:', flags(type, added.options))
+}
+
+/** A library error as semantic-release shows errors, in the plugin's words where they differ. */
+function asPluginError(error, pkg) {
+  if (error.semanticRelease) return error
+  const details = error.code === 'EOTP'
+    ? 'The registry wants a one-time password: run semantic-release with `npm_config_otp=<code>` in the environment.'
+    : undefined
+  return new TrustPluginError(error.code ?? 'ETRUSTNATIVE', pkg ? `${pkg.name}: ${error.message}` : error.message, details)
+}
+
+/**
+ * semantic-release's verifyConditions step: fails the release, before any version is created,
+ * when a package would not publish through trusted publishing.
+ */
+async function verifyConditions(pluginConfig, context) {
+  const { cwd = process.cwd(), env = process.env, logger } = context
+  const config = readConfig(pluginConfig)
+  const client = new tn.TrustClient({ cwd, env })
+  let packages, declared
+  try {
+    packages = await packagesOf(config, cwd)
+    declared = await declaredSpecs(config.trust, cwd, packages)
+  } catch (error) {
+    throw asPluginError(error)
+  }
+  const inCi = context.envCi?.isCi ?? Boolean(env.CI)
+  const settings = {
+    ensure: config.ensure,
+    dryRun: Boolean(context.options?.dryRun),
+    otp: env.npm_config_otp ?? env.NPM_CONFIG_OTP,
+  }
+  const failures = []
+  for (const pkg of packages) {
+    try {
+      if (inCi) await verifyExchange(client, pkg, declared.get(pkg.name), logger)
+      else await verifyConfigured(client, pkg, declared.get(pkg.name), settings, logger)
+    } catch (error) {
+      failures.push(asPluginError(error, pkg))
+    }
+  }
+  if (failures.length === 1) throw failures[0]
+  if (failures.length) throw new AggregateError(failures, `${failures.length} packages cannot publish through trusted publishing`)
+}
+
+module.exports = { verifyConditions }

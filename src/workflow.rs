@@ -1,0 +1,185 @@
+//! JS exports for checking the CI file a trusted publisher names.
+
+use std::path::PathBuf;
+
+use napi::bindgen_prelude::*;
+use napi_derive::napi;
+
+use crate::engine::{spawn, Budget, Defaults, Engine};
+use crate::options::Options;
+use crate::to_js::{to_js, Js};
+use trust_core::error::{Error as CoreError, Result as CoreResult};
+use trust_core::trust::{github::GITHUB, gitlab::GITLAB, OptionValue, Provider, Values};
+use trust_core::workflow;
+
+/// Makes the CI file check's findings errors: the call rejects with `EWORKFLOW` (naming the
+/// first finding and its fix) when the file would not publish, or could not be checked (run
+/// from the repository's checkout).
+#[napi(object)]
+#[allow(dead_code)] // Declares the TypeScript type; `Options` reads the object.
+pub struct StrictOption {
+    /// Default: false (findings are `warnings`).
+    pub strict: Option<bool>,
+}
+
+/// What `checkWorkflow` checks: a GitHub or GitLab publisher, as its options.
+#[napi(object)]
+#[allow(dead_code)] // Declares the TypeScript type; `Options` reads the object.
+pub struct CheckWorkflowOptions {
+    #[napi(ts_type = "'github' | 'gitlab'")]
+    pub r#type: String,
+    /// The package. Default: `name` from the package.json of `cwd`'s project.
+    pub package: Option<String>,
+    /// GitHub `owner/repo`. Default: package.json `repository`.
+    pub repository: Option<String>,
+    /// GitLab `group/project`. Default: package.json `repository`.
+    pub project: Option<String>,
+    /// The workflow or pipeline file. Default: the one that publishes the package, when
+    /// exactly one does.
+    pub file: Option<String>,
+    /// The environment the publisher requires.
+    pub environment: Option<String>,
+    /// A folder of the repository's checkout. Default: `process.cwd()`.
+    pub cwd: Option<String>,
+    /// Registry URL, for the id_token audience GitLab must ask for. Default: npm's
+    /// configuration, else `https://registry.npmjs.org/`.
+    pub registry: Option<String>,
+    /// Aborts the call: it rejects with `EABORTED`.
+    #[napi(ts_type = "AbortSignal")]
+    pub signal: Option<()>,
+}
+
+/// One problem with a CI file, and how to fix it.
+#[napi(object)]
+#[allow(dead_code)] // Declares the TypeScript type; the value is built by `to_js`.
+pub struct WorkflowFinding {
+    #[napi(
+        ts_type = "'missing' | 'unreadable' | 'no-publish' | 'ambiguous' | 'permission' | 'id-token' | 'environment' | 'reusable'"
+    )]
+    pub kind: String,
+    pub message: String,
+    /// What to change, and where.
+    pub fix: String,
+    /// The file the fix is in, relative to the checkout.
+    pub path: Option<String>,
+    /// The line the fix is at (1-based).
+    pub line: Option<u32>,
+    /// The job it is about.
+    pub job: Option<String>,
+}
+
+/// A job that publishes the package.
+#[napi(object)]
+#[allow(dead_code)] // Declares the TypeScript type; the value is built by `to_js`.
+pub struct WorkflowJob {
+    /// `publish`, or `release → publish` for a job of a reusable workflow `release` calls.
+    pub name: String,
+    /// The file that defines it, relative to the checkout.
+    pub path: String,
+    pub line: u32,
+    pub environment: Option<String>,
+}
+
+/// What the check of a CI file found.
+#[napi(object)]
+#[allow(dead_code)] // Declares the TypeScript type; the value is built by `to_js`.
+pub struct WorkflowCheck {
+    #[napi(ts_type = "'github' | 'gitlab'")]
+    pub r#type: String,
+    pub package: Option<String>,
+    /// The file checked: the one given, else the one inferred.
+    pub file: Option<String>,
+    /// `file` was inferred: the only CI file that publishes the package.
+    pub inferred: bool,
+    /// The environment given, else (with an inferred file) the publishing job's.
+    pub environment: Option<String>,
+    /// The checkout's folder, when one was found.
+    pub root: Option<String>,
+    /// Why nothing was checked: no checkout here, or a checkout of another repository.
+    pub unchecked: Option<String>,
+    /// The jobs that publish the package.
+    pub jobs: Vec<WorkflowJob>,
+    pub findings: Vec<WorkflowFinding>,
+    /// Checked, and nothing found.
+    pub ok: bool,
+}
+
+fn provider(kind: Option<String>) -> CoreResult<&'static Provider> {
+    match kind.as_deref() {
+        Some("github") => Ok(&GITHUB),
+        Some("gitlab") => Ok(&GITLAB),
+        _ => Err(CoreError::invalid_input(
+            "type",
+            "Option `type` must be 'github' or 'gitlab': their CI files live in the repository.",
+        )),
+    }
+}
+
+/// `checkWorkflow` on `engine`.
+pub fn check<'env>(
+    engine: &Engine,
+    env: &'env Env,
+    options: Option<Unknown<'env>>,
+) -> napi::Result<PromiseRaw<'env, Js>> {
+    let mut input = None;
+    let call = (|| {
+        let mut o = Options::new(options, "options")?;
+        let provider = provider(o.string("type")?)?;
+        let mut values = Values::default();
+        for field in provider.fields {
+            if let Some(value) = o.string(field.option)? {
+                values.set(field.option, OptionValue::Text(value));
+            }
+        }
+        let given = Defaults {
+            registry: o.string("registry")?,
+            cwd: o.string("cwd")?.map(PathBuf::from),
+            ..Defaults::default()
+        };
+        let package = o.string("package")?;
+        let mut call = engine.bare_call(env, &mut o, given, Budget::Whole)?;
+        o.finish()?;
+        call.options.package = package;
+        input = Some((provider, values));
+        Ok(call)
+    })();
+    spawn(
+        env,
+        call,
+        |call| async move {
+            let (provider, values) = input.expect("read with the call");
+            workflow::check_workflow(provider, &values, &call)
+        },
+        |env, check| to_js(env, &check),
+    )
+}
+
+/// Checks, in the repository's checkout, the CI file a GitHub or GitLab trusted publisher names
+/// (or, without `file`, finds the one that publishes the package): it exists; a job publishes
+/// the package (`npm publish`, `pnpm publish`, `yarn npm publish`, semantic-release, `changeset
+/// publish`, a publish action, through npm scripts and local reusable workflows; in a monorepo,
+/// a publish reaches the package in the folder it runs in, or every package below with a
+/// workspace-wide flag or tool, or those its filters name); that job can get an id_token
+/// (GitHub `permissions: id-token: write`; GitLab an `id_tokens` entry `NPM_ID_TOKEN` for the
+/// registry's audience); its environment is the publisher's; the workflow is not only called by
+/// another (the registry matches the caller). Each finding comes with its fix and line.
+/// `add*Publisher`, `planTrust` and `ensurePublisher` run the same check (findings are their
+/// `warnings`, or with `strict` an `EWORKFLOW` rejection).
+///
+/// @example
+/// ```js
+/// const { checkWorkflow } = require('trust-native')
+/// const check = await checkWorkflow({ type: 'github', package: '@acme/widgets', environment: 'npm' })
+/// if (!check.ok) for (const f of check.findings) console.log(`${f.path}:${f.line} ${f.message} ${f.fix}`)
+/// console.log(check.file, check.inferred) // 'release.yml' true
+/// ```
+#[napi(
+    ts_args_type = "options: CheckWorkflowOptions",
+    ts_return_type = "Promise<WorkflowCheck>"
+)]
+pub fn check_workflow<'env>(
+    env: &'env Env,
+    options: Option<Unknown<'env>>,
+) -> napi::Result<PromiseRaw<'env, Js>> {
+    check(&Engine::free(env)?, env, options)
+}
