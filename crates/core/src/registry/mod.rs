@@ -148,6 +148,8 @@ pub struct Registry {
     user_agent: UserAgent,
     /// `npm-command` header: the registry uses it to tailor 2FA answers.
     command: &'static str,
+    /// `npm-scope` header, which npm sends for team and org calls.
+    scope: Option<String>,
     /// The operation's budget, for messages.
     timeout: Duration,
     deadline: Instant,
@@ -180,6 +182,7 @@ impl Registry {
             id_token_bearer: false,
             user_agent,
             command,
+            scope: None,
             timeout,
             deadline: policy.deadline.unwrap_or_else(|| Instant::now() + timeout),
             retries: policy.retries.unwrap_or(retry::DEFAULT_RETRIES),
@@ -211,6 +214,12 @@ impl Registry {
         self.secrets.add(&id_token);
         self.token = Some(id_token);
         self.id_token_bearer = true;
+        self
+    }
+
+    /// Sends `npm-scope: <scope>` with every request, as npm does for a call about a scope.
+    pub fn with_scope(mut self, scope: &str) -> Self {
+        self.scope = Some(scope.to_string());
         self
     }
 
@@ -246,6 +255,9 @@ impl Registry {
             ),
             ("npm-command", self.command.into()),
         ];
+        if let Some(scope) = &self.scope {
+            headers.push(("npm-scope", scope.clone()));
+        }
         if let Some(token) = &self.token {
             headers.push(("authorization", format!("Bearer {token}")));
         }
