@@ -109,6 +109,10 @@ class State {
         }])),
       })
     }
+    for (const { user, token, key, name, readonly = false, cidr } of seed.tokens ?? []) {
+      this.tokens = this.tokens.filter((t) => t.token !== token)
+      this.addToken({ ...(key && { key }), token, user, session: false, name, readonly, cidr_whitelist: cidr ?? null })
+    }
     for (const advisory of seed.advisories ?? []) {
       this.advisories = this.advisories.filter((a) => a.id !== advisory.id)
       this.advisories.push(advisory)

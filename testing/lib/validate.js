@@ -147,6 +147,7 @@ const seedShape = shape({
   packages: optional(arrayOf(pkg)),
   pypiProjects: optional(arrayOf(shape({ name: string, publishers: optional(arrayOf(pypiPublisher)) }))),
   orgs: optional(arrayOf(org)),
+  tokens: optional(arrayOf(shape({ user: string, token: string, key: optional(string), name: optional(string), readonly: optional(boolean), cidr: optional(arrayOf(string)) }))),
   advisories: optional(arrayOf(advisory)),
   tls: optional(boolean),
   webAuthRetryAfter: optional(number({ min: 0 })),

@@ -29,6 +29,7 @@ const ACCESS: Endpoint = Endpoint {
     subject: "package {package}",
     custom: None,
     steps: &[],
+    gzip: false,
     changes: false,
 };
 

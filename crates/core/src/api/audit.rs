@@ -43,6 +43,8 @@ pub const AUDIT: Endpoint = Endpoint {
     subject: "the advisories endpoint",
     custom: None,
     steps: &[],
+    // Arborist posts the audit with `gzip: true`.
+    gzip: true,
     changes: false,
 };
 

@@ -159,6 +159,8 @@ pub struct Endpoint {
     /// The call changes something on the registry: it honours `dryRun` and answers the request
     /// it sent (the audit is a POST that changes nothing).
     pub changes: bool,
+    /// The body goes gzipped (`content-encoding: gzip`).
+    pub gzip: bool,
 }
 
 impl Endpoint {
@@ -436,6 +438,9 @@ impl<'a> Caller<'a> {
             .with_credentials(token, self.call.otp.clone());
         if let (true, Some(org)) = (endpoint.scope_header, &args.org) {
             registry = registry.with_scope(org);
+        }
+        if endpoint.gzip {
+            registry = registry.gzipped();
         }
         Ok(registry)
     }

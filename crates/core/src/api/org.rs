@@ -28,6 +28,7 @@ pub const LIST_ORG_MEMBERS: Endpoint = Endpoint {
     subject: "org {org}",
     custom: None,
     steps: &[],
+    gzip: false,
     changes: false,
 };
 

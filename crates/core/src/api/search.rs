@@ -78,6 +78,7 @@ pub const SEARCH: Endpoint = Endpoint {
     subject: "the search endpoint",
     custom: None,
     steps: &[],
+    gzip: false,
     changes: false,
 };
 

@@ -29,6 +29,7 @@ pub const LIST_TEAMS: Endpoint = Endpoint {
     subject: "org {org}",
     custom: None,
     steps: &[],
+    gzip: false,
     changes: false,
 };
 
@@ -72,6 +73,7 @@ pub const DESTROY_TEAM: Endpoint = Endpoint {
     path: "-/team/{org}/{team}",
     query: &[],
     inputs: &[TEAM],
+    decode: None,
     scope_header: true,
     action: "delete team {team}",
     subject: "team {team}",

@@ -52,6 +52,7 @@ pub const LIST_TOKENS: Endpoint = Endpoint {
         Box::pin(async move { list(caller, &args).await.map(|tokens| json!(tokens)) })
     }),
     steps: &[],
+    gzip: false,
     changes: false,
 };
 

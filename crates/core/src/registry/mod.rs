@@ -150,6 +150,8 @@ pub struct Registry {
     command: &'static str,
     /// `npm-scope` header, which npm sends for team and org calls.
     scope: Option<String>,
+    /// Bodies go gzipped (`content-encoding: gzip`), as npm sends its audit.
+    gzip: bool,
     /// The operation's budget, for messages.
     timeout: Duration,
     deadline: Instant,
@@ -183,6 +185,7 @@ impl Registry {
             user_agent,
             command,
             scope: None,
+            gzip: false,
             timeout,
             deadline: policy.deadline.unwrap_or_else(|| Instant::now() + timeout),
             retries: policy.retries.unwrap_or(retry::DEFAULT_RETRIES),
@@ -220,6 +223,12 @@ impl Registry {
     /// Sends `npm-scope: <scope>` with every request, as npm does for a call about a scope.
     pub fn with_scope(mut self, scope: &str) -> Self {
         self.scope = Some(scope.to_string());
+        self
+    }
+
+    /// Sends request bodies gzipped, as npm does where it passes `gzip: true`.
+    pub fn gzipped(mut self) -> Self {
+        self.gzip = true;
         self
     }
 
@@ -266,6 +275,9 @@ impl Registry {
         }
         if has_body {
             headers.push(("content-type", "application/json".into()));
+            if self.gzip {
+                headers.push(("content-encoding", "gzip".into()));
+            }
         }
         headers.push(("accept", "application/json".into()));
         headers
@@ -423,7 +435,12 @@ impl Registry {
             remaining
         };
         let headers = self.headers(request.body.is_some(), otp);
-        let body = request.body.as_ref().map(Value::to_string);
+        let body = request
+            .body
+            .as_ref()
+            .map(|body| self.encoded(body))
+            .transpose()
+            .map_err(Failure::fatal)?;
         if let Some(pacer) = &self.pacer {
             pacer.wait().await;
         }
@@ -473,6 +490,21 @@ impl Registry {
                 retry_after: None,
             }),
         }
+    }
+
+    /// A body as it goes on the wire: JSON, gzipped when asked.
+    fn encoded(&self, body: &Value) -> Result<Vec<u8>> {
+        let json = body.to_string().into_bytes();
+        if !self.gzip {
+            return Ok(json);
+        }
+        use std::io::Write;
+        let mut encoder =
+            flate2::write::GzEncoder::new(Vec::with_capacity(json.len() / 4), Default::default());
+        encoder
+            .write_all(&json)
+            .and_then(|_| encoder.finish())
+            .map_err(|e| Error::new(Code::InvalidInput, format!("Cannot gzip the request: {e}")))
     }
 
     fn interpret(
