@@ -31,9 +31,9 @@ class Bucket {
   }
 }
 
-/** A token as `npm token list` shows it: its first 8 and last 4 characters. */
+/** A token as `npm token list` shows it: its first 8 and last 4 characters (a short one, half). */
 function redact(token) {
-  return token.length > 12 ? `${token.slice(0, 8)}...${token.slice(-4)}` : token
+  return token.length > 12 ? `${token.slice(0, 8)}...${token.slice(-4)}` : `${token.slice(0, token.length >> 1)}...`
 }
 
 class State {

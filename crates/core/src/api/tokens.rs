@@ -78,16 +78,22 @@ fn listed(object: &Value) -> Option<Value> {
     Some(Value::Object(token))
 }
 
-/// A token as the registry shows it in lists, `npm_aBcD…7890`: a value that is not redacted
-/// yet (a registry that sends whole tokens) is cut to its first 8 and last 4 characters.
+/// A token as the registry shows it in lists, `npm_aBcD…7890`. A value that is not redacted
+/// yet (a registry that sends whole tokens, or short prefixes) is cut: to its first 8 and last 4
+/// characters, or when short, to its first half. Whatever the registry sends, no whole token
+/// comes out.
 pub fn redacted(token: &str) -> String {
-    let chars: Vec<char> = token.chars().collect();
-    if token.contains("...") || token.contains('…') || chars.len() <= 12 {
+    if token.contains("...") || token.contains('…') {
         return token.to_string();
     }
-    let head: String = chars[..8].iter().collect();
-    let tail: String = chars[chars.len() - 4..].iter().collect();
-    format!("{head}…{tail}")
+    let chars: Vec<char> = token.chars().collect();
+    let head = |n: usize| chars[..n].iter().collect::<String>();
+    if chars.len() > 12 {
+        let tail: String = chars[chars.len() - 4..].iter().collect();
+        format!("{}…{tail}", head(8))
+    } else {
+        format!("{}…", head(chars.len() / 2))
+    }
 }
 
 /// Every token, with npm's short `id`s.
@@ -354,7 +360,8 @@ mod tests {
             "npm_aBcD…7890"
         );
         assert_eq!(redacted("npm_aBcD...7890"), "npm_aBcD...7890");
-        assert_eq!(redacted("a1b2c3"), "a1b2c3");
+        assert_eq!(redacted("a1b2c3"), "a1b…");
+        assert_eq!(redacted(""), "…");
     }
 
     #[test]
