@@ -217,7 +217,7 @@ export declare class TrustClient {
    * const { visibility } = await client.getPackageAccess({ package: '@acme/widgets' })
    * ```
    */
-  getPackageAccess(options?: CommonOptions): Promise<PackageAccess>
+  getPackageAccess(options?: Omit<CommonOptions, 'dryRun'>): Promise<PackageAccess>
   /**
    * `setPackageAccess` with the client's defaults.
    *
@@ -235,7 +235,7 @@ export declare class TrustClient {
    * const collaborators = await client.listCollaborators({ package: 'widgets' })
    * ```
    */
-  listCollaborators(options?: CommonOptions): Promise<Record<string, string>>
+  listCollaborators(options?: Omit<CommonOptions, 'dryRun'>): Promise<Record<string, string>>
   /**
    * `listPackages` with the client's defaults.
    *
@@ -369,7 +369,7 @@ export declare class TrustClient {
    *
    * @example
    * ```js
-   * const { created } = await client.createToken({ password: process.env.NPM_PASSWORD ?? '', name: 'ci', expires: 7 })
+   * const { newToken } = await client.createToken({ password: process.env.NPM_PASSWORD ?? '', name: 'ci', expires: 7 })
    * ```
    */
   createToken(options: CreateTokenOptions & Omit<CommonOptions, 'package'>): Promise<CreateTokenResult>
@@ -420,7 +420,7 @@ export interface AccessToken {
   accessed?: string
   expires?: string
   readonly?: boolean
-  bypass2Fa?: boolean
+  bypass2fa?: boolean
   /** IPv4 ranges the token may be used from. */
   cidrWhitelist?: Array<string>
 }
@@ -726,7 +726,7 @@ export interface CreateTeamResult {
  * @example
  * ```js
  * const { createToken } = require('trust-native')
- * const { created } = await createToken({
+ * const { newToken } = await createToken({
  *   password: process.env.NPM_PASSWORD ?? '',
  *   name: 'ci-read',
  *   packagesAndScopesPermission: 'read-only',
@@ -759,7 +759,7 @@ export interface CreateTokenOptions {
   /** IPv4 ranges it may be used from: `['192.168.0.0/24']`. */
   cidr?: Array<string>
   /** It may publish without 2FA. */
-  bypass2Fa?: boolean
+  bypass2fa?: boolean
 }
 
 /** The result of `createToken`. */
@@ -768,7 +768,7 @@ export interface CreateTokenResult {
   /** The request sent; the password in its body shows `***`. */
   request: PlannedRequest
   /** The new token; absent in a dry run. */
-  created?: NewToken
+  newToken?: NewToken
 }
 
 /** A CVSS score. */
@@ -1008,7 +1008,7 @@ export declare function getIdToken(options?: IdTokenRequest): Promise<IdToken>
  * const { visibility } = await getPackageAccess({ package: '@acme/widgets' })
  * ```
  */
-export declare function getPackageAccess(options?: CommonOptions): Promise<PackageAccess>
+export declare function getPackageAccess(options?: Omit<CommonOptions, 'dryRun'>): Promise<PackageAccess>
 
 /** A GitHub Actions trusted publisher. */
 export interface GithubPublisherOptions {
@@ -1088,7 +1088,7 @@ export interface IdTokenRequest {
  * for (const [user, permission] of Object.entries(collaborators)) console.log(user, permission)
  * ```
  */
-export declare function listCollaborators(options?: CommonOptions): Promise<Record<string, string>>
+export declare function listCollaborators(options?: Omit<CommonOptions, 'dryRun'>): Promise<Record<string, string>>
 
 /**
  * The packages a user, org or team has access to, and with which permission (`npm access list
@@ -1179,7 +1179,7 @@ export interface NewToken {
   accessed?: string
   expires?: string
   readonly?: boolean
-  bypass2Fa?: boolean
+  bypass2fa?: boolean
   cidrWhitelist?: Array<string>
 }
 

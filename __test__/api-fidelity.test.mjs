@@ -173,7 +173,7 @@ describe('npm token vs trust-native', () => {
       }),
     )
     expectSame(r, 1)
-    const { created, request } = r.result.value
+    const { newToken: created, request } = r.result.value
     expect(created.token).toMatch(/^npm_/)
     expect(created).toMatchObject({ name: 'release', cidrWhitelist: ['10.0.0.0/8'], bypass2fa: true })
     expect(JSON.stringify(request)).not.toContain('"password"' + ':"password"')

@@ -248,6 +248,7 @@ pub struct AccessToken {
     pub accessed: Option<String>,
     pub expires: Option<String>,
     pub readonly: Option<bool>,
+    #[napi(js_name = "bypass2fa")]
     pub bypass2fa: Option<bool>,
     /// IPv4 ranges the token may be used from.
     pub cidr_whitelist: Option<Vec<String>>,
@@ -278,6 +279,7 @@ pub struct CreateTokenOptions {
     /// IPv4 ranges it may be used from: `['192.168.0.0/24']`.
     pub cidr: Option<Vec<String>>,
     /// It may publish without 2FA.
+    #[napi(js_name = "bypass2fa")]
     pub bypass2fa: Option<bool>,
 }
 
@@ -295,6 +297,7 @@ pub struct NewToken {
     pub accessed: Option<String>,
     pub expires: Option<String>,
     pub readonly: Option<bool>,
+    #[napi(js_name = "bypass2fa")]
     pub bypass2fa: Option<bool>,
     pub cidr_whitelist: Option<Vec<String>>,
 }
@@ -307,7 +310,7 @@ pub struct CreateTokenResult {
     /// The request sent; the password in its body shows `***`.
     pub request: crate::trust::PlannedRequest,
     /// The new token; absent in a dry run.
-    pub created: Option<NewToken>,
+    pub new_token: Option<NewToken>,
 }
 
 /// Which token to revoke.
@@ -532,7 +535,7 @@ pub fn api_endpoints() -> Vec<ApiEndpoint> {
 /// const { visibility } = await getPackageAccess({ package: '@acme/widgets' })
 /// ```
 #[napi(
-    ts_args_type = "options?: CommonOptions",
+    ts_args_type = "options?: Omit<CommonOptions, 'dryRun'>",
     ts_return_type = "Promise<PackageAccess>"
 )]
 pub fn get_package_access<'env>(
@@ -583,7 +586,7 @@ pub fn set_package_access<'env>(
 /// for (const [user, permission] of Object.entries(collaborators)) console.log(user, permission)
 /// ```
 #[napi(
-    ts_args_type = "options?: CommonOptions",
+    ts_args_type = "options?: Omit<CommonOptions, 'dryRun'>",
     ts_return_type = "Promise<Record<string, string>>"
 )]
 pub fn list_collaborators<'env>(
@@ -679,7 +682,7 @@ pub fn list_tokens<'env>(
 /// @example
 /// ```js
 /// const { createToken } = require('trust-native')
-/// const { created } = await createToken({
+/// const { newToken } = await createToken({
 ///   password: process.env.NPM_PASSWORD ?? '',
 ///   name: 'ci-read',
 ///   packagesAndScopesPermission: 'read-only',

@@ -334,7 +334,7 @@ impl TrustClient {
     /// const { visibility } = await client.getPackageAccess({ package: '@acme/widgets' })
     /// ```
     #[napi(
-        ts_args_type = "options?: CommonOptions",
+        ts_args_type = "options?: Omit<CommonOptions, 'dryRun'>",
         ts_return_type = "Promise<PackageAccess>"
     )]
     pub fn get_package_access<'env>(
@@ -370,7 +370,7 @@ impl TrustClient {
     /// const collaborators = await client.listCollaborators({ package: 'widgets' })
     /// ```
     #[napi(
-        ts_args_type = "options?: CommonOptions",
+        ts_args_type = "options?: Omit<CommonOptions, 'dryRun'>",
         ts_return_type = "Promise<Record<string, string>>"
     )]
     pub fn list_collaborators<'env>(
@@ -639,7 +639,7 @@ impl TrustClient {
     ///
     /// @example
     /// ```js
-    /// const { created } = await client.createToken({ password: process.env.NPM_PASSWORD ?? '', name: 'ci', expires: 7 })
+    /// const { newToken } = await client.createToken({ password: process.env.NPM_PASSWORD ?? '', name: 'ci', expires: 7 })
     /// ```
     #[napi(
         ts_args_type = "options: CreateTokenOptions & Omit<CommonOptions, 'package'>",

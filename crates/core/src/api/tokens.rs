@@ -193,7 +193,7 @@ pub const CREATE_TOKEN: Endpoint = Endpoint {
             Some(Value::Object(token))
         },
     }),
-    answer: Some("created"),
+    answer: Some("newToken"),
     otp: true,
     action: "create a token",
     subject: "the token endpoint",
