@@ -62,11 +62,10 @@ pub const SEARCH: Endpoint = Endpoint {
                     ("time", "time", Type::Text),
                 ],
             );
-            page.insert(
-                "objects".into(),
-                Value::Array(objects.iter().filter_map(result).collect()),
-            );
-            page.entry("total").or_insert(json!(objects.len()));
+            let results: Vec<Value> = objects.iter().filter_map(result).collect();
+            // Without a total of its own, the page is all there is.
+            page.entry("total").or_insert(json!(results.len()));
+            page.insert("objects".into(), Value::Array(results));
             Some(Value::Object(page))
         },
     }),
