@@ -200,10 +200,6 @@ pub const ENDPOINTS: &[&Endpoint] = &[
     &audit::AUDIT,
 ];
 
-pub fn endpoint(name: &str) -> Option<&'static Endpoint> {
-    ENDPOINTS.iter().copied().find(|e| e.name == name)
-}
-
 /// The options of a call, checked against its row: the package and team resolved, the rest by
 /// kind.
 #[derive(Debug, Clone, Default)]
@@ -321,7 +317,7 @@ fn js_number(n: f64) -> String {
 }
 
 /// Checks the options of a call against `endpoint`'s inputs. `package` is the common option.
-pub fn prepare(
+fn prepare(
     endpoint: &Endpoint,
     given: BTreeMap<&'static str, Given>,
     session: &Session<'_>,
@@ -509,10 +505,6 @@ impl<'a> Caller<'a> {
             serde_json::to_value(planned).unwrap_or_default(),
         );
         Ok(Value::Object(result))
-    }
-
-    pub fn call(&self) -> &CallOptions {
-        self.call
     }
 }
 
