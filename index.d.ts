@@ -1236,7 +1236,10 @@ export interface PackageAccess {
   visibility: 'public' | 'private'
 }
 
-/** Which package: `package`, else the name in the package.json of `cwd`'s project. */
+/**
+ * What to change of a package's access: any of these, sent in one request (`package`, else the
+ * name in the package.json of `cwd`'s project).
+ */
 export interface PackageAccessSettings {
   /** `public`, or `private` (`restricted` on the wire; scoped packages only). */
   visibility?: 'public' | 'private'

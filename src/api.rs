@@ -70,7 +70,8 @@ fn inputs(o: &mut Options, endpoint: &Endpoint) -> CoreResult<BTreeMap<&'static 
     Ok(given)
 }
 
-/// Which package: `package`, else the name in the package.json of `cwd`'s project.
+/// What to change of a package's access: any of these, sent in one request (`package`, else the
+/// name in the package.json of `cwd`'s project).
 #[napi(object)]
 #[allow(dead_code)] // Declares the TypeScript type; `Options` reads the object.
 pub struct PackageAccessSettings {
