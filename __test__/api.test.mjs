@@ -101,6 +101,29 @@ describe('auth and errors', () => {
   })
 })
 
+describe('2FA as npm asks for it', () => {
+  it('reads npm does not wrap in otplease report EOTP without asking; org reads ask', async () => {
+    // A registry that wants an OTP for everything.
+    const server = createServer((req, res) => {
+      const ok = req.headers['npm-otp'] === OTP
+      res.writeHead(ok ? 200 : 401, { 'content-type': 'application/json', ...(!ok && { 'www-authenticate': 'OTP' }) })
+      res.end(ok ? '{}' : '{"error":"otp required"}')
+    })
+    await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve))
+    try {
+      const asked = []
+      const prompting = new tn.TrustClient({ registry: `http://127.0.0.1:${server.address().port}/`, token: ALICE, onOtp: () => { asked.push('asked'); return OTP } })
+      expect((await rejection(prompting.listCollaborators({ package: 'widgets' }))).code).toBe('EOTP')
+      expect((await rejection(prompting.listTokens())).code).toBe('EOTP')
+      expect(asked).toEqual([])
+      expect(await prompting.listOrgMembers({ org: 'acme' })).toEqual({})
+      expect(asked).toEqual(['asked'])
+    } finally {
+      server.close()
+    }
+  })
+})
+
 describe('hostile answers', () => {
   it('an answer that is not what the endpoint answers is ERESPONSE', async () => {
     emulator.injectFault({ kind: 'malformedJson', path: '/collaborators' })
