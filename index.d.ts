@@ -219,6 +219,220 @@ export declare class TrustClient {
    * ```
    */
   mintPypiToken(options?: MintPypiTokenOptions): Promise<PypiToken>
+  /**
+   * `getPackageAccess` with the client's defaults.
+   *
+   * @example
+   * ```js
+   * const { visibility } = await client.getPackageAccess({ package: '@acme/widgets' })
+   * ```
+   */
+  getPackageAccess(options?: Omit<CommonOptions, 'dryRun'>): Promise<PackageAccess>
+  /**
+   * `setPackageAccess` with the client's defaults.
+   *
+   * @example
+   * ```js
+   * await client.setPackageAccess({ package: '@acme/widgets', visibility: 'private' })
+   * ```
+   */
+  setPackageAccess(options: PackageAccessSettings & CommonOptions): Promise<ChangeResult>
+  /**
+   * `listCollaborators` with the client's defaults.
+   *
+   * @example
+   * ```js
+   * const collaborators = await client.listCollaborators({ package: 'widgets' })
+   * ```
+   */
+  listCollaborators(options?: Omit<CommonOptions, 'dryRun'>): Promise<Record<string, string>>
+  /**
+   * `listPackages` with the client's defaults.
+   *
+   * @example
+   * ```js
+   * const packages = await client.listPackages({ owner: 'acme' })
+   * ```
+   */
+  listPackages(options?: ListPackagesOptions & Omit<CommonOptions, 'package' | 'dryRun'>): Promise<Record<string, string>>
+  /**
+   * `grantAccess` with the client's defaults.
+   *
+   * @example
+   * ```js
+   * await client.grantAccess({ team: 'acme:developers', package: '@acme/widgets', permissions: 'read-only' })
+   * ```
+   */
+  grantAccess(options: GrantAccessOptions & CommonOptions): Promise<ChangeResult>
+  /**
+   * `revokeAccess` with the client's defaults.
+   *
+   * @example
+   * ```js
+   * await client.revokeAccess({ team: 'acme:developers', package: '@acme/widgets' })
+   * ```
+   */
+  revokeAccess(options: TeamOption & CommonOptions): Promise<ChangeResult>
+  /**
+   * The user the token belongs to (`npm whoami`).
+   *
+   * @example
+   * ```js
+   * const { username } = await client.whoami()
+   * ```
+   */
+  whoami(options?: Omit<CommonOptions, 'package' | 'dryRun'>): Promise<Whoami>
+  /**
+   * The members of an org and their roles, `owner`, `admin` or `developer` (`npm org ls`).
+   *
+   * @example
+   * ```js
+   * const members = await client.listOrgMembers({ org: 'acme' })
+   * const owners = Object.keys(members).filter((user) => members[user] === 'owner')
+   * ```
+   */
+  listOrgMembers(options: OrgOption & Omit<CommonOptions, 'package' | 'dryRun'>): Promise<Record<string, string>>
+  /**
+   * Adds a user to an org (the registry invites them) or changes their role (`npm org set`).
+   *
+   * @example
+   * ```js
+   * const { membership } = await client.setOrgMember({ org: 'acme', user: 'bob', role: 'admin' })
+   * console.log(membership?.org?.size)
+   * ```
+   */
+  setOrgMember(options: OrgMemberOptions & Omit<CommonOptions, 'package'>): Promise<SetOrgMemberResult>
+  /**
+   * Removes a user from an org (`npm org rm`).
+   *
+   * @example
+   * ```js
+   * await client.removeOrgMember({ org: 'acme', user: 'bob' })
+   * ```
+   */
+  removeOrgMember(options: OrgUserOptions & Omit<CommonOptions, 'package'>): Promise<ChangeResult>
+  /**
+   * The teams of an org, as `org:team` (`npm team ls <org>`).
+   *
+   * @example
+   * ```js
+   * const teams = await client.listTeams({ org: 'acme' })
+   * ```
+   */
+  listTeams(options: OrgOption & Omit<CommonOptions, 'package' | 'dryRun'>): Promise<Array<string>>
+  /**
+   * Creates a team in an org (`npm team create`).
+   *
+   * @example
+   * ```js
+   * await client.createTeam({ team: '@acme:release', description: 'Approves staged releases' })
+   * ```
+   */
+  createTeam(options: CreateTeamOptions & Omit<CommonOptions, 'package'>): Promise<CreateTeamResult>
+  /**
+   * Deletes a team (`npm team destroy`).
+   *
+   * @example
+   * ```js
+   * await client.destroyTeam({ team: '@acme:contractors' })
+   * ```
+   */
+  destroyTeam(options: TeamOption & Omit<CommonOptions, 'package'>): Promise<ChangeResult>
+  /**
+   * The members of a team (`npm team ls <org:team>`).
+   *
+   * @example
+   * ```js
+   * const members = await client.listTeamMembers({ team: '@acme:release' })
+   * ```
+   */
+  listTeamMembers(options: TeamOption & Omit<CommonOptions, 'package' | 'dryRun'>): Promise<Array<string>>
+  /**
+   * Adds a member of the org to a team (`npm team add`).
+   *
+   * @example
+   * ```js
+   * await client.addTeamMember({ team: '@acme:release', user: 'bob' })
+   * ```
+   */
+  addTeamMember(options: TeamMemberOptions & Omit<CommonOptions, 'package'>): Promise<ChangeResult>
+  /**
+   * Removes a user from a team (`npm team rm`).
+   *
+   * @example
+   * ```js
+   * await client.removeTeamMember({ team: '@acme:release', user: 'bob' })
+   * ```
+   */
+  removeTeamMember(options: TeamMemberOptions & Omit<CommonOptions, 'package'>): Promise<ChangeResult>
+  /**
+   * `listTokens` with the client's defaults.
+   *
+   * @example
+   * ```js
+   * const tokens = await client.listTokens()
+   * ```
+   */
+  listTokens(options?: Omit<CommonOptions, 'package' | 'dryRun'>): Promise<Array<AccessToken>>
+  /**
+   * `createToken` with the client's defaults.
+   *
+   * @example
+   * ```js
+   * const { newToken } = await client.createToken({ password: process.env.NPM_PASSWORD ?? '', name: 'ci', expires: 7 })
+   * ```
+   */
+  createToken(options: CreateTokenOptions & Omit<CommonOptions, 'package'>): Promise<CreateTokenResult>
+  /**
+   * `revokeToken` with the client's defaults.
+   *
+   * @example
+   * ```js
+   * await client.revokeToken({ id: 'a1b2c3' })
+   * ```
+   */
+  revokeToken(options: RevokeTokenOptions & Omit<CommonOptions, 'package'>): Promise<RevokeTokenResult>
+  /**
+   * `search` with the client's defaults.
+   *
+   * @example
+   * ```js
+   * const second = await client.search({ text: 'trusted publishing', size: 20, from: 20 })
+   * ```
+   */
+  search(options: SearchOptions & Omit<CommonOptions, 'package' | 'dryRun'>): Promise<SearchResults>
+  /**
+   * `audit` with the client's defaults.
+   *
+   * @example
+   * ```js
+   * const advisories = await client.audit({ packages: { minimist: ['1.2.0'] } })
+   * ```
+   */
+  audit(options: AuditOptions & Omit<CommonOptions, 'package' | 'dryRun'>): Promise<Record<string, Array<Advisory>>>
+}
+
+/** An access token as `listTokens` shows it: never the whole token. */
+export interface AccessToken {
+  /** The token's key: what `revokeToken` takes. */
+  key: string
+  /**
+   * The shortest start of `key` no other token shares (at least 6 characters), as `npm token
+   * list` shows it; `revokeToken` takes it too.
+   */
+  id: string
+  /** The token redacted: `npm_aBcD…7890`. */
+  token?: string
+  name?: string
+  description?: string
+  created?: string
+  updated?: string
+  accessed?: string
+  expires?: string
+  readonly?: boolean
+  bypass2fa?: boolean
+  /** IPv4 ranges the token may be used from. */
+  cidrWhitelist?: Array<string>
 }
 
 /**
@@ -302,6 +516,67 @@ export interface AddPublisherResult {
   workflow?: WorkflowCheck
 }
 
+/** A security advisory that affects a package. */
+export interface Advisory {
+  id: number
+  url?: string
+  title?: string
+  /** `low`, `moderate`, `high`, `critical`. */
+  severity?: string
+  /** The semver range affected: `<4.17.21`. */
+  vulnerableVersions?: string
+  cwe?: Array<string>
+  cvss?: Cvss
+}
+
+/** A registry endpoint of the API table: the method of `TrustClient` that calls it, and how. */
+export interface ApiEndpoint {
+  /** The `TrustClient` method (and free function, where there is one). */
+  name: string
+  /** The npm command whose requests it makes (`npm-command`). */
+  command: string
+  method: string
+  path: string
+  inputs: Array<ApiInput>
+  /** npm asks for a one-time password around it, and so does `onOtp`. */
+  otp: boolean
+  /** It needs a token (`ENEEDAUTH` without one); otherwise a configured token is sent. */
+  authRequired: boolean
+  /** It changes something: it takes `dryRun` and answers `{ dryRun, request }`. */
+  changes: boolean
+  /** The other requests its call may send (a listing before a delete, a fallback). */
+  steps: Array<ApiRoute>
+}
+
+/**
+ * The registry endpoints of the API table (access, orgs, teams, tokens, search, audit): each
+ * one's method name, request, options and 2FA, as the library sends them.
+ *
+ * @example
+ * ```js
+ * const { apiEndpoints } = require('trust-native')
+ * for (const e of apiEndpoints()) console.log(e.name, e.method, e.path, e.otp ? '(2FA)' : '')
+ * ```
+ */
+export declare function apiEndpoints(): Array<ApiEndpoint>
+
+/** One option of an endpoint, as `apiEndpoints()` lists it. */
+export interface ApiInput {
+  option: string
+  /** `package`, `org`, `team`, `text`, `choice`, `flag`, `number`, `list` or `json`. */
+  type: string
+  required: boolean
+  /** The words a `choice` takes. */
+  choices?: Array<string>
+}
+
+/** A request an endpoint's call sends. */
+export interface ApiRoute {
+  method: string
+  /** Relative to the registry URL, with placeholders: `-/team/{org}/{team}/package`. */
+  path: string
+}
+
 /** One package's outcome. */
 export interface ApplyResult {
   package: string
@@ -332,6 +607,33 @@ export interface ApplyResult {
  * ```
  */
 export declare function applyTrust(plan: TrustPlan, options?: RunOptions & CommonOptions): Promise<Array<ApplyResult>>
+
+/**
+ * The security advisories that affect these packages and versions: the bulk request `npm
+ * audit` sends. Packages without advisories are left out of the answer.
+ *
+ * @example
+ * ```js
+ * const { audit } = require('trust-native')
+ * const advisories = await audit({ packages: { lodash: ['4.17.20'], minimist: ['1.2.0', '1.2.6'] } })
+ * for (const [name, list] of Object.entries(advisories)) {
+ *   for (const a of list) console.log(name, a.severity, a.title, a.vulnerableVersions)
+ * }
+ * ```
+ */
+export declare function audit(options: AuditOptions & Omit<CommonOptions, 'package' | 'dryRun'>): Promise<Record<string, Array<Advisory>>>
+
+/** Which packages and versions to look up. */
+export interface AuditOptions {
+  /** Package names and their versions: `{ lodash: ['4.17.20'], minimist: ['1.2.0'] }`. */
+  packages: Record<string, Array<string>>
+}
+
+/** What a call that changes something sent (or, in a dry run, would send). */
+export interface ChangeResult {
+  dryRun: boolean
+  request: PlannedRequest
+}
 
 /**
  * Checks, in the repository's checkout, the CI file a GitHub or GitLab trusted publisher names
@@ -460,6 +762,85 @@ export interface ConfigFile {
   layer: 'project' | 'user' | 'global'
   path: string
   found: boolean
+}
+
+/** A team as the registry answers its creation. */
+export interface CreatedTeam {
+  name?: string
+  description?: string
+}
+
+/** A team to create. */
+export interface CreateTeamOptions {
+  /** `org:team`: `@acme:developers`. */
+  team: string
+  description?: string
+}
+
+/** The result of `createTeam`. */
+export interface CreateTeamResult {
+  dryRun: boolean
+  request: PlannedRequest
+  /** Absent in a dry run. */
+  team?: CreatedTeam
+}
+
+/**
+ * Creates an access token (`npm token create`). The registry always asks for a one-time
+ * password here. The result holds the whole token: keep it secret.
+ *
+ * @example
+ * ```js
+ * const { createToken } = require('trust-native')
+ * const { newToken } = await createToken({
+ *   password: process.env.NPM_PASSWORD ?? '',
+ *   name: 'ci-read',
+ *   packagesAndScopesPermission: 'read-only',
+ *   scopes: ['@acme'],
+ *   expires: 30,
+ *   otp,
+ * })
+ * ```
+ */
+export declare function createToken(options: CreateTokenOptions & Omit<CommonOptions, 'package'>): Promise<CreateTokenResult>
+
+/** A token to create, with `npm token create`'s options. */
+export interface CreateTokenOptions {
+  /** Your npm password: the registry asks for it to create a token. */
+  password: string
+  name?: string
+  description?: string
+  /** Days until it expires. */
+  expires?: number
+  /** Packages it may access. */
+  packages?: Array<string>
+  /** It may access all your packages. */
+  packagesAll?: boolean
+  /** Scopes whose packages it may access. */
+  scopes?: Array<string>
+  /** Orgs it may manage. */
+  orgs?: Array<string>
+  packagesAndScopesPermission?: 'read-only' | 'read-write' | 'no-access'
+  orgsPermission?: 'read-only' | 'read-write' | 'no-access'
+  /** IPv4 ranges it may be used from: `['192.168.0.0/24']`. */
+  cidr?: Array<string>
+  /** It may publish without 2FA. */
+  bypass2fa?: boolean
+}
+
+/** The result of `createToken`. */
+export interface CreateTokenResult {
+  dryRun: boolean
+  /** The request sent; the password in its body shows `***`. */
+  request: PlannedRequest
+  /** The new token; absent in a dry run. */
+  newToken?: NewToken
+}
+
+/** A CVSS score. */
+export interface Cvss {
+  score?: number
+  vectorString?: string
 }
 
 /** A JWT's header and claims, unverified. */
@@ -686,6 +1067,17 @@ export interface Finding {
  */
 export declare function getIdToken(options?: IdTokenRequest): Promise<IdToken>
 
+/**
+ * A package's visibility (`npm access get status`).
+ *
+ * @example
+ * ```js
+ * const { getPackageAccess } = require('trust-native')
+ * const { visibility } = await getPackageAccess({ package: '@acme/widgets' })
+ * ```
+ */
+export declare function getPackageAccess(options?: Omit<CommonOptions, 'dryRun'>): Promise<PackageAccess>
+
 /** A GitHub Actions trusted publisher. */
 export interface GithubPublisherOptions {
   /** Repository as `owner/repo`. Default: package.json `repository`, when it is on GitHub. */
@@ -707,6 +1099,24 @@ export interface GitlabPublisherOptions {
   file: string
   /** GitLab environment the publishing job must deploy to. */
   environment?: string
+}
+
+/**
+ * Gives a team access to a package (`npm access grant`).
+ *
+ * @example
+ * ```js
+ * const { grantAccess } = require('trust-native')
+ * await grantAccess({ team: '@acme:developers', package: '@acme/widgets', permissions: 'read-write', otp })
+ * ```
+ */
+export declare function grantAccess(options: GrantAccessOptions & CommonOptions): Promise<ChangeResult>
+
+/** A team's grant on a package. */
+export interface GrantAccessOptions {
+  /** The team, as `org:team` (`@acme:developers`). */
+  team: string
+  permissions: 'read-only' | 'read-write'
 }
 
 /** An id_token and what it says. */
@@ -736,6 +1146,41 @@ export interface IdTokenRequest {
 }
 
 /**
+ * The users with access to a package and their permissions, `read-only` or `read-write`
+ * (`npm access list collaborators`).
+ *
+ * @example
+ * ```js
+ * const { listCollaborators } = require('trust-native')
+ * const collaborators = await listCollaborators({ package: 'widgets' })
+ * for (const [user, permission] of Object.entries(collaborators)) console.log(user, permission)
+ * ```
+ */
+export declare function listCollaborators(options?: Omit<CommonOptions, 'dryRun'>): Promise<Record<string, string>>
+
+/**
+ * The packages a user, org or team has access to, and with which permission (`npm access list
+ * packages`). An owner without `:` is looked up as an org, then as a user, as npm does.
+ *
+ * @example
+ * ```js
+ * const { listPackages } = require('trust-native')
+ * const mine = await listPackages()
+ * const team = await listPackages({ owner: 'acme:developers' })
+ * ```
+ */
+export declare function listPackages(options?: ListPackagesOptions & Omit<CommonOptions, 'package' | 'dryRun'>): Promise<Record<string, string>>
+
+/** Whose packages to list. */
+export interface ListPackagesOptions {
+  /**
+   * A user, an org (`acme`) or a team (`acme:developers`), as `npm access list packages`
+   * takes it. Default: the user the token belongs to.
+   */
+  owner?: string
+}
+
+/**
  * The package's trusted publisher configurations (`npm trust list`). Providers this version
  * does not know are returned with their raw `claims`.
  *
@@ -748,6 +1193,18 @@ export interface IdTokenRequest {
  * ```
  */
 export declare function listPublishers(options?: CommonOptions): Promise<Array<Publisher>>
+
+/**
+ * Your access tokens, redacted (`npm token list`): every page, each with the short `id` npm
+ * shows.
+ *
+ * @example
+ * ```js
+ * const { listTokens } = require('trust-native')
+ * for (const t of await listTokens()) console.log(t.id, t.token, t.name, t.created)
+ * ```
+ */
+export declare function listTokens(options?: Omit<CommonOptions, 'package' | 'dryRun'>): Promise<Array<AccessToken>>
 
 /**
  * Mints a short-lived PyPI upload token through trusted publishing: asks the index for its
@@ -778,6 +1235,58 @@ export interface MintPypiTokenOptions {
   signal?: AbortSignal
 }
 
+/** A token just created: the one time the whole token is there. Keep it secret. */
+export interface NewToken {
+  /** The whole token. */
+  token: string
+  key?: string
+  name?: string
+  description?: string
+  created?: string
+  updated?: string
+  accessed?: string
+  expires?: string
+  readonly?: boolean
+  bypass2fa?: boolean
+  cidrWhitelist?: Array<string>
+}
+
+/** A user's membership in an org. */
+export interface OrgMemberOptions {
+  /** The org's name, with or without `@`. */
+  org: string
+  /** The user name (a leading `@` is dropped, as npm does). */
+  user: string
+  /** Default: `developer`, as `npm org set`. */
+  role?: 'developer' | 'admin' | 'owner'
+}
+
+/** A membership, as the registry answers `setOrgMember`. */
+export interface OrgMembership {
+  org?: OrgSummary
+  user?: string
+  role?: string
+}
+
+/** An org. */
+export interface OrgOption {
+  /** The org's name, with or without `@`: `acme`. */
+  org: string
+}
+
+/** The org of a membership. */
+export interface OrgSummary {
+  name?: string
+  /** How many members the org has now. */
+  size?: number
+}
+
+/** A user in an org. */
+export interface OrgUserOptions {
+  org: string
+  user: string
+}
+
 /**
  * What the registry asks for: `{ type: 'otp' }` (answer the code) or
  * `{ type: 'web', authUrl, doneUrl }` (show `authUrl`; trust-native polls `doneUrl` and
@@ -787,6 +1296,31 @@ export interface OtpChallenge {
   type: 'otp' | 'web'
   authUrl?: string
   doneUrl?: string
+}
+
+/** A package's visibility, as `npm access get status` shows it. */
+export interface PackageAccess {
+  package: string
+  visibility: 'public' | 'private'
+}
+
+/**
+ * What to change of a package's access: any of these, sent in one request (`package`, else the
+ * name in the package.json of `cwd`'s project).
+ */
+export interface PackageAccessSettings {
+  /** `public`, or `private` (`restricted` on the wire; scoped packages only). */
+  visibility?: 'public' | 'private'
+  /**
+   * Publishing needs two-factor authentication (`npm access set mfa=publish`); `false` is
+   * `mfa=none`.
+   */
+  publishRequiresTfa?: boolean
+  /**
+   * With `publishRequiresTfa`, automation and granular tokens may still publish without 2FA
+   * (`mfa=automation`).
+   */
+  automationTokenOverridesTfa?: boolean
 }
 
 /** One package in a plan. */
@@ -971,6 +1505,17 @@ export interface ResolvedConfig {
   files: Array<ConfigFile>
 }
 
+/**
+ * Takes a team's access to a package away (`npm access revoke`).
+ *
+ * @example
+ * ```js
+ * const { revokeAccess } = require('trust-native')
+ * await revokeAccess({ team: '@acme:contractors', package: '@acme/widgets', otp })
+ * ```
+ */
+export declare function revokeAccess(options: TeamOption & CommonOptions): Promise<ChangeResult>
+
 /** Which configuration to revoke. */
 export interface RevokeOptions {
   /** The configuration's id (a UUID), as `listPublishers` returns it. */
@@ -997,6 +1542,33 @@ export interface RevokePublisherResult {
   request: PlannedRequest
 }
 
+/**
+ * Revokes an access token (`npm token revoke`): by key, by the short id `listTokens` shows, or
+ * by the token itself.
+ *
+ * @example
+ * ```js
+ * const { listTokens, revokeToken } = require('trust-native')
+ * const stale = (await listTokens()).filter((t) => t.name === 'old-ci')
+ * for (const t of stale) await revokeToken({ id: t.key, otp })
+ * ```
+ */
+export declare function revokeToken(options: RevokeTokenOptions & Omit<CommonOptions, 'package'>): Promise<RevokeTokenResult>
+
+/** Which token to revoke. */
+export interface RevokeTokenOptions {
+  /** A token's `key`, its short `id` from `listTokens`, or the whole token. */
+  id: string
+}
+
+/** The result of `revokeToken`. */
+export interface RevokeTokenResult {
+  dryRun: boolean
+  request: PlannedRequest
+  /** The key revoked; absent when a whole token was given. */
+  key?: string
+}
+
 /** Options of a run over many packages. */
 export interface RunOptions {
   /**
@@ -1006,6 +1578,106 @@ export interface RunOptions {
   concurrency?: number
   onProgress?: (progress: { done: number, total: number, result: ApplyResult }) => void
 }
+
+/**
+ * Searches the registry (`npm search`): one page of `size` results from `from`, with
+ * `total` to page on.
+ *
+ * @example
+ * ```js
+ * const { search } = require('trust-native')
+ * const page = await search({ text: 'keywords:oidc', size: 50 })
+ * console.log(page.total, page.objects.map((o) => o.package.name))
+ * ```
+ */
+export declare function search(options: SearchOptions & Omit<CommonOptions, 'package' | 'dryRun'>): Promise<SearchResults>
+
+/** A search, with the registry's paging and ranking weights. */
+export interface SearchOptions {
+  /** Words to look for; qualifiers such as `keywords:cli` or `author:alice` work too. */
+  text: string
+  /** Results per page, 1 to 250. Default 20. */
+  size?: number
+  /** How many results to skip. Default 0. */
+  from?: number
+  /** Weight of quality in the ranking, 0 to 1. Default 0.65. */
+  quality?: number
+  /** Weight of popularity, 0 to 1. Default 0.98. */
+  popularity?: number
+  /** Weight of maintenance, 0 to 1. Default 0.5. */
+  maintenance?: number
+}
+
+/** A package in search results. */
+export interface SearchPackage {
+  name: string
+  scope?: string
+  version?: string
+  description?: string
+  keywords?: Array<string>
+  date?: string
+  license?: string
+  /** `npm`, `homepage`, `repository`, `bugs`. */
+  links?: Record<string, string>
+  publisher?: SearchPerson
+  maintainers?: Array<SearchPerson>
+}
+
+/** A person in search results. */
+export interface SearchPerson {
+  username: string
+  email?: string
+}
+
+/** One search result. */
+export interface SearchResult {
+  package: SearchPackage
+  score?: SearchScore
+  searchScore?: number
+}
+
+/** A page of search results. */
+export interface SearchResults {
+  objects: Array<SearchResult>
+  /** How many results there are in all: page on with `from`. */
+  total: number
+  time?: string
+}
+
+/** A result's ranking score. */
+export interface SearchScore {
+  final?: number
+  detail?: SearchScoreDetail
+}
+
+/** The scores of the three criteria, 0 to 1. */
+export interface SearchScoreDetail {
+  quality?: number
+  popularity?: number
+  maintenance?: number
+}
+
+/** The result of `setOrgMember`. */
+export interface SetOrgMemberResult {
+  dryRun: boolean
+  request: PlannedRequest
+  /** What the registry stored; absent in a dry run. */
+  membership?: OrgMembership
+}
+
+/**
+ * Sets a package's visibility and its 2FA requirement for publishing: the requests of `npm
+ * access set status=public|private` and `npm access set mfa=none|publish|automation` (one
+ * request with everything given).
+ *
+ * @example
+ * ```js
+ * const { setPackageAccess } = require('trust-native')
+ * // npm access set mfa=publish
+ * await setPackageAccess({ package: '@acme/widgets', publishRequiresTfa: true, automationTokenOverridesTfa: false, otp })
+ * ```
+ */
+export declare function setPackageAccess(options: PackageAccessSettings & CommonOptions): Promise<ChangeResult>
 
 /** A resolved value and where it came from. */
 export interface SourcedValue {
@@ -1025,6 +1697,20 @@ export interface SourcedValue {
 export interface StrictOption {
   /** Default: false (findings are `warnings`). */
   strict?: boolean
+}
+
+/** A user in a team. */
+export interface TeamMemberOptions {
+  /** `org:team`: `@acme:developers`. */
+  team: string
+  /** The user name; they must already be a member of the org. */
+  user: string
+}
+
+/** A team, as npm names it. */
+export interface TeamOption {
+  /** `org:team`, with or without the org's `@`: `@acme:developers`. */
+  team: string
 }
 
 /**
@@ -1123,6 +1809,11 @@ export interface TrustSpec {
   contextIds?: Array<string>
   allowPublish?: boolean
   allowStagePublish?: boolean
+}
+
+/** Who you are logged in as. */
+export interface Whoami {
+  username: string
 }
 
 /** What the check of a CI file found. */

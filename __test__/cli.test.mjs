@@ -178,6 +178,43 @@ describe('plan and apply over a monorepo', () => {
   })
 })
 
+describe('tokens and access', () => {
+  it('tokens lists ids and redacted tokens, never a whole one; --revoke takes a listed id', async () => {
+    const token = freshUser(['listed'])
+    const name = `maintainer-${counter}`
+    const granular = 'npm_cliGranularToken0123456789abcdefghij'
+    emulator.seed({ tokens: [{ user: name, token: granular, key: 'feedface-1111-4222-8333-444455556666', name: 'deploy', cidr: ['10.0.0.0/8'] }] })
+    const cwd = withNpmrc(project({ name: 'listed' }), token)
+    const listed = await cli(['tokens'], { cwd })
+    expect(listed.code, listed.stderr).toBe(0)
+    expect(listed.stdout).toMatch(/^feedfa {2}npm_cliG\.\.\.ghij {2}deploy {2}created \d{4}-\d\d-\d\d$/m)
+    expect(listed.stdout).toContain('from 10.0.0.0/8')
+    const json = await cli(['tokens', '--json'], { cwd })
+    for (const output of [listed.stdout, json.stdout]) {
+      expect(output).not.toContain(granular)
+      expect(output).not.toContain(token)
+    }
+    const revoked = await cli(['tokens', '--revoke', 'feedfa', '--otp', OTP], { cwd })
+    expect(revoked.code, revoked.stderr).toBe(0)
+    expect(revoked.stdout).toBe('Revoked token feedface-1111-4222-8333-444455556666\n')
+    expect((await cli(['tokens'], { cwd })).stdout).not.toContain('deploy')
+  })
+
+  it('access get status and set mfa=...', async () => {
+    const token = freshUser(['@acme/locked'])
+    const cwd = withNpmrc(project({ name: '@acme/locked' }), token)
+    const status = await cli(['access', 'get', 'status'], { cwd })
+    expect(status.stdout).toBe('@acme/locked: public\n')
+    const set = await cli(['access', 'set', 'mfa=publish', '--otp', OTP], { cwd })
+    expect(set.code, set.stderr).toBe(0)
+    expect(set.stdout).toBe('Set mfa=publish\n')
+    const [sent] = emulator.requests().filter((r) => r.method === 'POST')
+    expect(sent).toMatchObject({ path: '/-/package/@acme%2flocked/access', body: '{"publish_requires_tfa":true,"automation_token_overrides_tfa":false}' })
+    const bad = await cli(['access', 'set', 'mfa=sometimes'], { cwd })
+    expect(bad.code).toBe(2)
+  })
+})
+
 describe('doctor', () => {
   it('shows the claims, the configuration the job needs, and the exchange result', async () => {
     const token = freshUser(['@acme/ci'])

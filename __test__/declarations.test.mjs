@@ -28,6 +28,34 @@ describe('TypeScript declarations', () => {
   })
 })
 
+/** The options a TrustClient method's declaration accepts, with whether each is required. */
+function accepted(method) {
+  const signature = dts.match(new RegExp(`\\n  ${method}\\(options(\\??): ([^)]*)\\): Promise`))
+  if (!signature) throw new Error(`index.d.ts declares no TrustClient.${method}(options)`)
+  const options = {}
+  for (const part of signature[2].split(' & ')) {
+    const common = part.match(/^(?:Omit<)?CommonOptions(?:, (.*)>)?$/)
+    if (common) {
+      const omitted = (common[1] ?? '').split('|').map((o) => o.trim().replace(/'/g, ''))
+      for (const option of ['package', 'dryRun']) if (!omitted.includes(option)) options[option] = false
+      continue
+    }
+    const body = dts.match(new RegExp(`export interface ${part} \\{([\\s\\S]*?)\\n\\}`))
+    if (!body) throw new Error(`index.d.ts has no interface ${part}`)
+    for (const [, name, optional] of body[1].matchAll(/^ {2}(\w+)(\??):/gm)) options[name] = optional !== '?'
+  }
+  return options
+}
+
+describe('the registry API table and its declarations', () => {
+  it.each(tn.apiEndpoints().map((e) => [e.name, e]))('%s declares exactly the options its row reads', (_, endpoint) => {
+    const expected = {}
+    for (const input of endpoint.inputs) expected[input.option] = input.type !== 'package' && input.required
+    if (endpoint.changes) expected.dryRun = false
+    expect(accepted(endpoint.name)).toEqual(expected)
+  })
+})
+
 /** Fails when `value` has a key its interface does not declare (recursing into `nested`). */
 function expectDeclared(value, iface, nested = {}) {
   const keys = declared(iface)
@@ -71,5 +99,33 @@ describe('results carry only declared fields', () => {
     const diagnosis = tn.diagnoseTrust({ claims: tn.decodeIdToken(idToken).claims, publishers: [listed] })
     expectDeclared(diagnosis, 'Diagnosis', { findings: 'Finding' })
     expectDeclared(tn.explainExchangeFailure(new Error('404'), { publishers: [listed] }), 'Explanation', { diagnosis: 'Diagnosis', findings: 'Finding' })
+  })
+
+  it('registry API results', async () => {
+    emulator.seed({
+      orgs: [{ name: 'acme', members: { alice: 'owner' }, teams: [{ name: 'devs', members: ['alice'] }] }],
+      packages: [{ name: 'widgets', maintainers: ['alice', 'no2fa', 'bot'], description: 'widgets', keywords: ['w'], versions: ['1.0.0'] }],
+      tokens: [{ user: 'alice', token: 'npm_declared0123456789abcdefghijklmnopq', cidr: ['10.0.0.0/8'] }],
+      advisories: [{ id: 7, package: 'widgets', versions: ['1.0.0'], vulnerable_versions: '<2', title: 't', severity: 'low', cwe: ['CWE-1'], cvss: { score: 1, vectorString: 'v' } }],
+    })
+    const client = new tn.TrustClient({ registry: emulator.url, token: ALICE, otp: OTP })
+    const change = { request: 'PlannedRequest' }
+    expectDeclared(await client.getPackageAccess({ package: 'widgets' }), 'PackageAccess')
+    expectDeclared(await client.setPackageAccess({ package: 'widgets', publishRequiresTfa: true }), 'ChangeResult', change)
+    expectDeclared(await client.whoami(), 'Whoami')
+    const membership = await client.setOrgMember({ org: 'acme', user: 'mallory' })
+    expectDeclared(membership, 'SetOrgMemberResult', { ...change, membership: 'OrgMembership', org: 'OrgSummary' })
+    expectDeclared(await client.createTeam({ team: 'acme:qa', description: 'QA' }), 'CreateTeamResult', { ...change, team: 'CreatedTeam' })
+    for (const token of await client.listTokens()) expectDeclared(token, 'AccessToken')
+    const created = await client.createToken({ password: 'password', name: 'x', cidr: ['10.0.0.0/8'] })
+    expectDeclared(created, 'CreateTokenResult', { ...change, newToken: 'NewToken' })
+    expectDeclared(await client.revokeToken({ id: created.newToken.key }), 'RevokeTokenResult', change)
+    const search = await client.search({ text: 'widgets' })
+    expect(search.objects).toHaveLength(1)
+    expectDeclared(search, 'SearchResults', {
+      objects: 'SearchResult', package: 'SearchPackage', score: 'SearchScore', detail: 'SearchScoreDetail', publisher: 'SearchPerson', maintainers: 'SearchPerson',
+    })
+    const advisories = await client.audit({ packages: { widgets: ['1.0.0'] } })
+    for (const advisory of advisories.widgets) expectDeclared(advisory, 'Advisory', { cvss: 'Cvss' })
   })
 })

@@ -2,10 +2,14 @@
 // environment isolated from the developer's own npm configuration.
 import { mkdtempSync, writeFileSync, mkdirSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 import { createRequire } from 'node:module'
+import { execFile } from 'node:child_process'
+import { promisify } from 'node:util'
 
 const require = createRequire(import.meta.url)
+const run = promisify(execFile)
+const npmCli = join(dirname(require.resolve('npm/package.json')), 'bin', 'npm-cli.js')
 export const tn = require('../index.js')
 /** The registry emulator, as users' own tests load it. */
 export const testing = require('trust-native/testing')
@@ -100,4 +104,45 @@ export async function withCiEnv(vars, fn) {
     for (const k of [...CI_VARIABLES, ...Object.keys(vars)]) delete process.env[k]
     for (const [k, v] of Object.entries(saved)) if (v !== undefined) process.env[k] = v
   }
+}
+
+/**
+ * Runs the pinned npm CLI (a devDependency, npm 11.19.x) in `cwd` with the config isolated by
+ * `isolateNpmConfig` (its `home`); resolves even when npm fails: `{ code, stdout, stderr }`.
+ */
+export async function runNpm(args, { cwd, home, env = {} }) {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [npmCli, ...args], {
+      cwd,
+      env: {
+        ...process.env,
+        npm_config_cache: join(home, 'cache'),
+        npm_config_update_notifier: 'false',
+        NO_COLOR: '1',
+        ...env,
+      },
+    })
+    return { code: 0, stdout, stderr }
+  } catch (error) {
+    return { code: error.code, stdout: error.stdout, stderr: error.stderr }
+  }
+}
+
+/**
+ * What the npm wire contract covers of recorded requests: method, path and query, body, and the
+ * auth, OTP, command, scope and encoding headers.
+ */
+export function wire(requests) {
+  return requests.map((r) => ({
+    method: r.method,
+    path: r.path,
+    body: r.body,
+    authorization: r.headers.authorization,
+    otp: r.headers['npm-otp'],
+    authType: r.headers['npm-auth-type'],
+    command: r.headers['npm-command'],
+    scope: r.headers['npm-scope'],
+    contentType: r.headers['content-type'],
+    contentEncoding: r.headers['content-encoding'],
+  }))
 }

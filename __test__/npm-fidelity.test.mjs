@@ -2,53 +2,17 @@
 // same trust operations against the emulator. The emulator must see the same method, path, body
 // and auth/OTP headers from both, and npm must accept the emulator's answers.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { execFile } from 'node:child_process'
-import { createRequire } from 'node:module'
-import { dirname, join } from 'node:path'
-import { promisify } from 'node:util'
+import { join } from 'node:path'
 import { writeFileSync } from 'node:fs'
-import { ALICE, OTP, isolateNpmConfig, project, startEmulator, tn, withCiEnv } from './helpers.mjs'
+import { ALICE, OTP, isolateNpmConfig, project, runNpm, startEmulator, tn, wire, withCiEnv } from './helpers.mjs'
 
-const run = promisify(execFile)
-const require = createRequire(import.meta.url)
-const npmCli = join(dirname(require.resolve('npm/package.json')), 'bin', 'npm-cli.js')
 const UUID = '3e4b2f1a-1111-4222-8333-444455556666'
 const ID = 'c0ffee00-1111-4222-8333-444455556666'
 
 let emulator, home, cwd
 
 /** Runs the pinned npm in `cwd` with the isolated config; resolves even when npm fails. */
-async function npm(args, dir = cwd, extraEnv = {}) {
-  try {
-    const { stdout } = await run(process.execPath, [npmCli, ...args], {
-      cwd: dir,
-      env: {
-        ...process.env,
-        npm_config_cache: join(home, 'cache'),
-        npm_config_update_notifier: 'false',
-        NO_COLOR: '1',
-        ...extraEnv,
-      },
-    })
-    return { code: 0, stdout }
-  } catch (error) {
-    return { code: error.code, stdout: error.stdout, stderr: error.stderr }
-  }
-}
-
-/** What the contract covers: method, path, body, and the auth, OTP and command headers. */
-function wire(requests) {
-  return requests.map((r) => ({
-    method: r.method,
-    path: r.path,
-    body: r.body,
-    authorization: r.headers.authorization,
-    otp: r.headers['npm-otp'],
-    authType: r.headers['npm-auth-type'],
-    command: r.headers['npm-command'],
-    contentType: r.headers['content-type'],
-  }))
-}
+const npm = (args, dir = cwd, env = {}) => runNpm(args, { cwd: dir, home, env })
 
 /** Resets the package (optionally with an existing configuration) and the request log. */
 function reset(publishers = []) {

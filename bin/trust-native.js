@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // trust-native: `npm trust` as a drop-in (github, gitlab, circleci, list, revoke), plus plan and
-// apply for many packages, and doctor for CI. A thin shell over the addon: the provider flags
+// apply for many packages, doctor for CI, and the access tokens and 2FA settings a release
+// locks down (tokens, access). A thin shell over the addon: the provider flags
 // come from the core's provider tables, every decision from the library.
 'use strict'
 
@@ -281,6 +282,57 @@ const COMMANDS = {
     },
   },
 
+  tokens: {
+    usage: 'trust-native tokens [--revoke <id>]',
+    summary: 'List your access tokens, redacted, or revoke one (npm token list, npm token revoke)',
+    flags: { ...COMMON, 'dry-run': WRITE['dry-run'], revoke: { type: 'string', help: 'Revoke the token with this id (as listed), key or value' } },
+    async run(values) {
+      if (values.revoke !== undefined) {
+        const result = await tn.revokeToken({ ...common(values), id: values.revoke, dryRun: Boolean(values['dry-run']) })
+        if (values.json) out(JSON.stringify(result, null, 2))
+        else out(`${result.dryRun ? 'Would revoke' : 'Revoked'} token ${result.key ?? '(given by value)'}`)
+        return EXIT.ok
+      }
+      // The library shows tokens redacted; nothing here prints a whole token.
+      const tokens = await tn.listTokens(common(values))
+      if (values.json) {
+        out(JSON.stringify(tokens, null, 2))
+        return EXIT.ok
+      }
+      if (!tokens.length) out('No tokens.')
+      for (const t of tokens) {
+        const traits = [t.readonly && 'read-only', t.bypass2fa && 'bypasses 2FA', t.expires && `expires ${t.expires.slice(0, 10)}`].filter(Boolean)
+        out(`${t.id}  ${t.token ?? ''}  ${t.name ?? ''}  created ${String(t.created ?? '').slice(0, 10)}${traits.length ? `  (${traits.join(', ')})` : ''}`)
+        if (t.cidrWhitelist?.length) out(`    from ${t.cidrWhitelist.join(', ')}`)
+      }
+      return EXIT.ok
+    },
+  },
+
+  access: {
+    usage: 'trust-native access get status [package] | access set mfa=none|publish|automation [package] | access set status=public|private [package]',
+    summary: 'A package\'s visibility and its 2FA requirement for publishing (npm access get/set)',
+    flags: { ...COMMON, 'dry-run': WRITE['dry-run'] },
+    async run(values, [verb, what, pkg]) {
+      const options = { ...common(values), ...(pkg && { package: pkg }) }
+      if (verb === 'get' && what === 'status') return printStatus(values, await tn.getPackageAccess(options))
+      const [key, value] = (verb === 'set' && what?.split('=')) || []
+      const settings = key === 'status' ? STATUS[value] : key === 'mfa' || key === '2fa' ? MFA[value] : undefined
+      if (!settings) throw new UsageError(`Expected get status, set status=public|private or set mfa=none|publish|automation, not "${[verb, what].filter(Boolean).join(' ')}"`)
+      const result = await tn.setPackageAccess({ ...options, ...settings, dryRun: Boolean(values['dry-run']) })
+      if (result.dryRun) {
+        if (values.json) out(JSON.stringify(result, null, 2))
+        else out(`Would send ${result.request.method} ${result.request.url} ${JSON.stringify(result.request.body)}`)
+        return EXIT.ok
+      }
+      // As npm: a status change shows the status it leads to.
+      if (key === 'status') return printStatus(values, await tn.getPackageAccess(options))
+      if (values.json) out(JSON.stringify(result, null, 2))
+      else out(`Set ${what}${pkg ? ` on ${pkg}` : ''}`)
+      return EXIT.ok
+    },
+  },
+
   doctor: {
     usage: 'trust-native doctor [package] [--registry <url>]',
     summary: 'In CI: show the id_token\'s claims, the trusted publisher this job needs, and try the exchange',
@@ -289,6 +341,20 @@ const COMMANDS = {
       return doctor(values, pkg)
     },
   },
+}
+
+/** `npm access set mfa=...` and `status=...` as setPackageAccess settings. */
+const MFA = {
+  none: { publishRequiresTfa: false },
+  publish: { publishRequiresTfa: true, automationTokenOverridesTfa: false },
+  automation: { publishRequiresTfa: true, automationTokenOverridesTfa: true },
+}
+const STATUS = { public: { visibility: 'public' }, private: { visibility: 'private' } }
+
+function printStatus(values, access) {
+  if (values.json) out(JSON.stringify({ [access.package]: access.visibility }, null, 2))
+  else out(`${access.package}: ${access.visibility}`)
+  return EXIT.ok
 }
 
 function providerCommand(type) {

@@ -10,7 +10,8 @@ use crate::engine::{Defaults, Engine};
 use crate::errors::js_error;
 use crate::options::Options;
 use crate::to_js::Js;
-use crate::{bulk, config, oidc, trust, workflow};
+use crate::{api, bulk, config, oidc, trust, workflow};
+use trust_core::api::{access, audit, org, search, team, tokens};
 use trust_core::config::EnvVars;
 use trust_core::error::{Error as CoreError, Result as CoreResult};
 use trust_core::trust::{circleci::CIRCLECI, github::GITHUB, gitlab::GITLAB};
@@ -342,5 +343,385 @@ impl TrustClient {
         options: Option<Unknown<'env>>,
     ) -> napi::Result<PromiseRaw<'env, Js>> {
         oidc::mint_pypi_token_with(&self.engine, env, options)
+    }
+
+    /// `getPackageAccess` with the client's defaults.
+    ///
+    /// @example
+    /// ```js
+    /// const { visibility } = await client.getPackageAccess({ package: '@acme/widgets' })
+    /// ```
+    #[napi(
+        ts_args_type = "options?: Omit<CommonOptions, 'dryRun'>",
+        ts_return_type = "Promise<PackageAccess>"
+    )]
+    pub fn get_package_access<'env>(
+        &self,
+        env: &'env Env,
+        options: Option<Unknown<'env>>,
+    ) -> napi::Result<PromiseRaw<'env, Js>> {
+        api::call(&self.engine, env, &access::GET_PACKAGE_ACCESS, options)
+    }
+
+    /// `setPackageAccess` with the client's defaults.
+    ///
+    /// @example
+    /// ```js
+    /// await client.setPackageAccess({ package: '@acme/widgets', visibility: 'private' })
+    /// ```
+    #[napi(
+        ts_args_type = "options: PackageAccessSettings & CommonOptions",
+        ts_return_type = "Promise<ChangeResult>"
+    )]
+    pub fn set_package_access<'env>(
+        &self,
+        env: &'env Env,
+        options: Option<Unknown<'env>>,
+    ) -> napi::Result<PromiseRaw<'env, Js>> {
+        api::call(&self.engine, env, &access::SET_PACKAGE_ACCESS, options)
+    }
+
+    /// `listCollaborators` with the client's defaults.
+    ///
+    /// @example
+    /// ```js
+    /// const collaborators = await client.listCollaborators({ package: 'widgets' })
+    /// ```
+    #[napi(
+        ts_args_type = "options?: Omit<CommonOptions, 'dryRun'>",
+        ts_return_type = "Promise<Record<string, string>>"
+    )]
+    pub fn list_collaborators<'env>(
+        &self,
+        env: &'env Env,
+        options: Option<Unknown<'env>>,
+    ) -> napi::Result<PromiseRaw<'env, Js>> {
+        api::call(&self.engine, env, &access::LIST_COLLABORATORS, options)
+    }
+
+    /// `listPackages` with the client's defaults.
+    ///
+    /// @example
+    /// ```js
+    /// const packages = await client.listPackages({ owner: 'acme' })
+    /// ```
+    #[napi(
+        ts_args_type = "options?: ListPackagesOptions & Omit<CommonOptions, 'package' | 'dryRun'>",
+        ts_return_type = "Promise<Record<string, string>>"
+    )]
+    pub fn list_packages<'env>(
+        &self,
+        env: &'env Env,
+        options: Option<Unknown<'env>>,
+    ) -> napi::Result<PromiseRaw<'env, Js>> {
+        api::call(&self.engine, env, &access::LIST_PACKAGES, options)
+    }
+
+    /// `grantAccess` with the client's defaults.
+    ///
+    /// @example
+    /// ```js
+    /// await client.grantAccess({ team: 'acme:developers', package: '@acme/widgets', permissions: 'read-only' })
+    /// ```
+    #[napi(
+        ts_args_type = "options: GrantAccessOptions & CommonOptions",
+        ts_return_type = "Promise<ChangeResult>"
+    )]
+    pub fn grant_access<'env>(
+        &self,
+        env: &'env Env,
+        options: Option<Unknown<'env>>,
+    ) -> napi::Result<PromiseRaw<'env, Js>> {
+        api::call(&self.engine, env, &access::GRANT_ACCESS, options)
+    }
+
+    /// `revokeAccess` with the client's defaults.
+    ///
+    /// @example
+    /// ```js
+    /// await client.revokeAccess({ team: 'acme:developers', package: '@acme/widgets' })
+    /// ```
+    #[napi(
+        ts_args_type = "options: TeamOption & CommonOptions",
+        ts_return_type = "Promise<ChangeResult>"
+    )]
+    pub fn revoke_access<'env>(
+        &self,
+        env: &'env Env,
+        options: Option<Unknown<'env>>,
+    ) -> napi::Result<PromiseRaw<'env, Js>> {
+        api::call(&self.engine, env, &access::REVOKE_ACCESS, options)
+    }
+
+    /// The user the token belongs to (`npm whoami`).
+    ///
+    /// @example
+    /// ```js
+    /// const { username } = await client.whoami()
+    /// ```
+    #[napi(
+        ts_args_type = "options?: Omit<CommonOptions, 'package' | 'dryRun'>",
+        ts_return_type = "Promise<Whoami>"
+    )]
+    pub fn whoami<'env>(
+        &self,
+        env: &'env Env,
+        options: Option<Unknown<'env>>,
+    ) -> napi::Result<PromiseRaw<'env, Js>> {
+        api::call(&self.engine, env, &access::WHOAMI, options)
+    }
+
+    /// The members of an org and their roles, `owner`, `admin` or `developer` (`npm org ls`).
+    ///
+    /// @example
+    /// ```js
+    /// const members = await client.listOrgMembers({ org: 'acme' })
+    /// const owners = Object.keys(members).filter((user) => members[user] === 'owner')
+    /// ```
+    #[napi(
+        ts_args_type = "options: OrgOption & Omit<CommonOptions, 'package' | 'dryRun'>",
+        ts_return_type = "Promise<Record<string, string>>"
+    )]
+    pub fn list_org_members<'env>(
+        &self,
+        env: &'env Env,
+        options: Option<Unknown<'env>>,
+    ) -> napi::Result<PromiseRaw<'env, Js>> {
+        api::call(&self.engine, env, &org::LIST_ORG_MEMBERS, options)
+    }
+
+    /// Adds a user to an org (the registry invites them) or changes their role (`npm org set`).
+    ///
+    /// @example
+    /// ```js
+    /// const { membership } = await client.setOrgMember({ org: 'acme', user: 'bob', role: 'admin' })
+    /// console.log(membership?.org?.size)
+    /// ```
+    #[napi(
+        ts_args_type = "options: OrgMemberOptions & Omit<CommonOptions, 'package'>",
+        ts_return_type = "Promise<SetOrgMemberResult>"
+    )]
+    pub fn set_org_member<'env>(
+        &self,
+        env: &'env Env,
+        options: Option<Unknown<'env>>,
+    ) -> napi::Result<PromiseRaw<'env, Js>> {
+        api::call(&self.engine, env, &org::SET_ORG_MEMBER, options)
+    }
+
+    /// Removes a user from an org (`npm org rm`).
+    ///
+    /// @example
+    /// ```js
+    /// await client.removeOrgMember({ org: 'acme', user: 'bob' })
+    /// ```
+    #[napi(
+        ts_args_type = "options: OrgUserOptions & Omit<CommonOptions, 'package'>",
+        ts_return_type = "Promise<ChangeResult>"
+    )]
+    pub fn remove_org_member<'env>(
+        &self,
+        env: &'env Env,
+        options: Option<Unknown<'env>>,
+    ) -> napi::Result<PromiseRaw<'env, Js>> {
+        api::call(&self.engine, env, &org::REMOVE_ORG_MEMBER, options)
+    }
+
+    /// The teams of an org, as `org:team` (`npm team ls <org>`).
+    ///
+    /// @example
+    /// ```js
+    /// const teams = await client.listTeams({ org: 'acme' })
+    /// ```
+    #[napi(
+        ts_args_type = "options: OrgOption & Omit<CommonOptions, 'package' | 'dryRun'>",
+        ts_return_type = "Promise<Array<string>>"
+    )]
+    pub fn list_teams<'env>(
+        &self,
+        env: &'env Env,
+        options: Option<Unknown<'env>>,
+    ) -> napi::Result<PromiseRaw<'env, Js>> {
+        api::call(&self.engine, env, &team::LIST_TEAMS, options)
+    }
+
+    /// Creates a team in an org (`npm team create`).
+    ///
+    /// @example
+    /// ```js
+    /// await client.createTeam({ team: '@acme:release', description: 'Approves staged releases' })
+    /// ```
+    #[napi(
+        ts_args_type = "options: CreateTeamOptions & Omit<CommonOptions, 'package'>",
+        ts_return_type = "Promise<CreateTeamResult>"
+    )]
+    pub fn create_team<'env>(
+        &self,
+        env: &'env Env,
+        options: Option<Unknown<'env>>,
+    ) -> napi::Result<PromiseRaw<'env, Js>> {
+        api::call(&self.engine, env, &team::CREATE_TEAM, options)
+    }
+
+    /// Deletes a team (`npm team destroy`).
+    ///
+    /// @example
+    /// ```js
+    /// await client.destroyTeam({ team: '@acme:contractors' })
+    /// ```
+    #[napi(
+        ts_args_type = "options: TeamOption & Omit<CommonOptions, 'package'>",
+        ts_return_type = "Promise<ChangeResult>"
+    )]
+    pub fn destroy_team<'env>(
+        &self,
+        env: &'env Env,
+        options: Option<Unknown<'env>>,
+    ) -> napi::Result<PromiseRaw<'env, Js>> {
+        api::call(&self.engine, env, &team::DESTROY_TEAM, options)
+    }
+
+    /// The members of a team (`npm team ls <org:team>`).
+    ///
+    /// @example
+    /// ```js
+    /// const members = await client.listTeamMembers({ team: '@acme:release' })
+    /// ```
+    #[napi(
+        ts_args_type = "options: TeamOption & Omit<CommonOptions, 'package' | 'dryRun'>",
+        ts_return_type = "Promise<Array<string>>"
+    )]
+    pub fn list_team_members<'env>(
+        &self,
+        env: &'env Env,
+        options: Option<Unknown<'env>>,
+    ) -> napi::Result<PromiseRaw<'env, Js>> {
+        api::call(&self.engine, env, &team::LIST_TEAM_MEMBERS, options)
+    }
+
+    /// Adds a member of the org to a team (`npm team add`).
+    ///
+    /// @example
+    /// ```js
+    /// await client.addTeamMember({ team: '@acme:release', user: 'bob' })
+    /// ```
+    #[napi(
+        ts_args_type = "options: TeamMemberOptions & Omit<CommonOptions, 'package'>",
+        ts_return_type = "Promise<ChangeResult>"
+    )]
+    pub fn add_team_member<'env>(
+        &self,
+        env: &'env Env,
+        options: Option<Unknown<'env>>,
+    ) -> napi::Result<PromiseRaw<'env, Js>> {
+        api::call(&self.engine, env, &team::ADD_TEAM_MEMBER, options)
+    }
+
+    /// Removes a user from a team (`npm team rm`).
+    ///
+    /// @example
+    /// ```js
+    /// await client.removeTeamMember({ team: '@acme:release', user: 'bob' })
+    /// ```
+    #[napi(
+        ts_args_type = "options: TeamMemberOptions & Omit<CommonOptions, 'package'>",
+        ts_return_type = "Promise<ChangeResult>"
+    )]
+    pub fn remove_team_member<'env>(
+        &self,
+        env: &'env Env,
+        options: Option<Unknown<'env>>,
+    ) -> napi::Result<PromiseRaw<'env, Js>> {
+        api::call(&self.engine, env, &team::REMOVE_TEAM_MEMBER, options)
+    }
+
+    /// `listTokens` with the client's defaults.
+    ///
+    /// @example
+    /// ```js
+    /// const tokens = await client.listTokens()
+    /// ```
+    #[napi(
+        ts_args_type = "options?: Omit<CommonOptions, 'package' | 'dryRun'>",
+        ts_return_type = "Promise<Array<AccessToken>>"
+    )]
+    pub fn list_tokens<'env>(
+        &self,
+        env: &'env Env,
+        options: Option<Unknown<'env>>,
+    ) -> napi::Result<PromiseRaw<'env, Js>> {
+        api::call(&self.engine, env, &tokens::LIST_TOKENS, options)
+    }
+
+    /// `createToken` with the client's defaults.
+    ///
+    /// @example
+    /// ```js
+    /// const { newToken } = await client.createToken({ password: process.env.NPM_PASSWORD ?? '', name: 'ci', expires: 7 })
+    /// ```
+    #[napi(
+        ts_args_type = "options: CreateTokenOptions & Omit<CommonOptions, 'package'>",
+        ts_return_type = "Promise<CreateTokenResult>"
+    )]
+    pub fn create_token<'env>(
+        &self,
+        env: &'env Env,
+        options: Option<Unknown<'env>>,
+    ) -> napi::Result<PromiseRaw<'env, Js>> {
+        api::call(&self.engine, env, &tokens::CREATE_TOKEN, options)
+    }
+
+    /// `revokeToken` with the client's defaults.
+    ///
+    /// @example
+    /// ```js
+    /// await client.revokeToken({ id: 'a1b2c3' })
+    /// ```
+    #[napi(
+        ts_args_type = "options: RevokeTokenOptions & Omit<CommonOptions, 'package'>",
+        ts_return_type = "Promise<RevokeTokenResult>"
+    )]
+    pub fn revoke_token<'env>(
+        &self,
+        env: &'env Env,
+        options: Option<Unknown<'env>>,
+    ) -> napi::Result<PromiseRaw<'env, Js>> {
+        api::call(&self.engine, env, &tokens::REVOKE_TOKEN, options)
+    }
+
+    /// `search` with the client's defaults.
+    ///
+    /// @example
+    /// ```js
+    /// const second = await client.search({ text: 'trusted publishing', size: 20, from: 20 })
+    /// ```
+    #[napi(
+        ts_args_type = "options: SearchOptions & Omit<CommonOptions, 'package' | 'dryRun'>",
+        ts_return_type = "Promise<SearchResults>"
+    )]
+    pub fn search<'env>(
+        &self,
+        env: &'env Env,
+        options: Option<Unknown<'env>>,
+    ) -> napi::Result<PromiseRaw<'env, Js>> {
+        api::call(&self.engine, env, &search::SEARCH, options)
+    }
+
+    /// `audit` with the client's defaults.
+    ///
+    /// @example
+    /// ```js
+    /// const advisories = await client.audit({ packages: { minimist: ['1.2.0'] } })
+    /// ```
+    #[napi(
+        ts_args_type = "options: AuditOptions & Omit<CommonOptions, 'package' | 'dryRun'>",
+        ts_return_type = "Promise<Record<string, Array<Advisory>>>"
+    )]
+    pub fn audit<'env>(
+        &self,
+        env: &'env Env,
+        options: Option<Unknown<'env>>,
+    ) -> napi::Result<PromiseRaw<'env, Js>> {
+        api::call(&self.engine, env, &audit::AUDIT, options)
     }
 }

@@ -5,6 +5,7 @@
 // napi-derive registers exports only outside `cfg(test)`, so the unit-test build sees them unused.
 #![cfg_attr(test, allow(dead_code))]
 
+mod api;
 mod bulk;
 mod client;
 mod config;

@@ -141,6 +141,16 @@ impl<'env> Options<'env> {
         })
     }
 
+    /// A finite number (weights, days).
+    pub fn number(&mut self, name: &'static str) -> CoreResult<Option<f64>> {
+        self.typed(name, "a finite number", |v| {
+            matches!(v.get_type(), Ok(ValueType::Number))
+                .then(|| unsafe { v.cast::<f64>() }.ok())
+                .flatten()
+                .filter(|n| n.is_finite())
+        })
+    }
+
     /// Several strings, or one (npm's `--context-id` takes one or many).
     pub fn list(&mut self, name: &'static str) -> CoreResult<Option<Vec<String>>> {
         self.typed(name, "a string or an array of strings", |v| {

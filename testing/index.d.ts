@@ -1,5 +1,6 @@
 // trust-native/testing: a registry emulator for tests, in plain JavaScript. It stands in for the
-// npm registry (trust endpoints with 2FA, the OIDC exchange, publishing), the CI providers' OIDC
+// npm registry (trust endpoints with 2FA, the OIDC exchange, publishing, package access, orgs,
+// teams, tokens, search, audit), the CI providers' OIDC
 // issuers (GitHub Actions, GitLab, CircleCI, Google Cloud) and PyPI's trusted publishing, on a
 // loopback port, with injectable faults, a rate limit, optional TLS, and a loopback proxy.
 
@@ -28,6 +29,8 @@ export interface EmulatorUser {
   otp?: string
   /** The token is a granular token that bypasses 2FA, which the trust endpoints refuse. Default false. */
   bypass2fa?: boolean
+  /** The password `POST /-/npm/v1/tokens` checks. Default `'password'`. */
+  password?: string
 }
 
 /**
@@ -81,6 +84,105 @@ export interface EmulatorPackage {
   publishers?: Array<TrustConfiguration>
   /** Versions already published, oldest first (the last one is `latest`). */
   versions?: Array<string>
+  /** Visibility: `restricted` packages are seen by their maintainers and granted teams only. Default `public`. */
+  access?: 'public' | 'restricted'
+  /** 2FA for publishing, as `npm access set mfa=` sets it. Default `none`. */
+  mfa?: 'none' | 'publish' | 'automation'
+  /** What search matches, with `keywords` and the name. */
+  description?: string
+  keywords?: Array<string>
+  /** Search scores, 0 to 1, ranked by the weights of the query. Default 0.5 each. */
+  score?: { quality?: number; popularity?: number; maintenance?: number }
+}
+
+/**
+ * A team of an org: its members (who must be members of the org) and its grants on packages.
+ *
+ * @example
+ * ```js
+ * const { startEmulator } = require('trust-native/testing')
+ * const emulator = await startEmulator({
+ *   users: [{ name: 'alice', token: 'alice-token' }],
+ *   orgs: [{ name: 'acme', members: { alice: 'owner' }, teams: [{ name: 'devs', members: ['alice'], packages: { '@acme/tools': 'read-write' } }] }],
+ * })
+ * ```
+ */
+export interface EmulatorTeam {
+  name: string
+  description?: string
+  members?: Array<string>
+  /** Package names and the team's permission on each. */
+  packages?: Record<string, 'read-only' | 'read-write'>
+}
+
+/**
+ * An org: its members by role, and its teams. Members read it; owners and admins change it,
+ * with 2FA.
+ *
+ * @example
+ * ```js
+ * const { startEmulator } = require('trust-native/testing')
+ * const emulator = await startEmulator({
+ *   users: [{ name: 'alice', token: 'alice-token' }, { name: 'bob', token: 'bob-token' }],
+ *   orgs: [{ name: 'acme', members: { alice: 'owner', bob: 'developer' } }],
+ * })
+ * ```
+ */
+export interface EmulatorOrg {
+  /** The org's name, without `@`. */
+  name: string
+  members?: Record<string, 'owner' | 'admin' | 'developer'>
+  teams?: Array<EmulatorTeam>
+}
+
+/**
+ * A granular access token of a user (seeded users' own tokens are their `npm login` session
+ * tokens, which the token endpoints require).
+ *
+ * @example
+ * ```js
+ * const { startEmulator } = require('trust-native/testing')
+ * const emulator = await startEmulator({
+ *   users: [{ name: 'alice', token: 'alice-token' }],
+ *   tokens: [{ user: 'alice', token: 'npm_ci0123456789abcdefghijklmnopqrstuvwx', name: 'ci', readonly: true }],
+ * })
+ * ```
+ */
+export interface EmulatorToken {
+  user: string
+  /** The token itself: it authenticates as `user`. */
+  token: string
+  /** Its key (a UUID is assigned when absent). */
+  key?: string
+  name?: string
+  readonly?: boolean
+  /** IPv4 ranges it is restricted to. */
+  cidr?: Array<string>
+}
+
+/**
+ * A security advisory the bulk audit endpoint answers for the listed versions of a package.
+ *
+ * @example
+ * ```js
+ * const { startEmulator } = require('trust-native/testing')
+ * const emulator = await startEmulator({
+ *   advisories: [{ id: 1179, package: 'minimist', versions: ['1.2.0', '1.2.5'], vulnerable_versions: '<1.2.6', title: 'Prototype Pollution', severity: 'critical' }],
+ * })
+ * ```
+ */
+export interface EmulatorAdvisory {
+  id: number
+  package: string
+  /** The exact versions it affects (the emulator does not evaluate ranges). */
+  versions: Array<string>
+  /** The range shown. */
+  vulnerable_versions: string
+  title: string
+  severity: 'info' | 'low' | 'moderate' | 'high' | 'critical'
+  url?: string
+  cwe?: Array<string>
+  cvss?: { score: number; vectorString?: string }
 }
 
 /**
@@ -158,6 +260,12 @@ export interface EmulatorSeed {
   packages?: Array<EmulatorPackage>
   /** PyPI projects, by name. */
   pypiProjects?: Array<EmulatorPypiProject>
+  /** Orgs, by name (an org named again is replaced, with its teams). */
+  orgs?: Array<EmulatorOrg>
+  /** Granular tokens, by token. */
+  tokens?: Array<EmulatorToken>
+  /** Advisories, by id. */
+  advisories?: Array<EmulatorAdvisory>
   /** Serve HTTPS with a certificate from a throwaway authority (see `caPem`). Only at start. */
   tls?: boolean
   /** `Retry-After` (seconds) of the web login's `doneUrl` while approval is pending. Default 1. */

@@ -11,20 +11,23 @@ const { now } = require('./issuers.js')
 /** How long a web login's code, and the skip window, last. */
 const WEB_OTP_LIFETIME = 300
 
-/** The user a request's bearer token belongs to, or a 401 reply. */
+/** The user a request's bearer token belongs to (and the token's record), or a 401 reply. */
 function authenticate(state, request) {
   const token = request.bearer()
-  const user = token === undefined ? undefined : state.userByToken(token)
-  return user ? { user } : { reply: Reply.message(401, 'Unauthorized') }
+  const record = token === undefined ? undefined : state.tokenRecord(token)
+  const user = record && state.users.get(record.user)
+  return user ? { user, token: record } : { reply: Reply.message(401, 'Unauthorized') }
 }
 
 /**
- * Two-factor authentication for a write: nothing when it passes, the registry's 401 challenge
+ * Two-factor authentication for a write (`always` too for accounts without it, as token
+ * creation does): nothing when it passes, the registry's 401 challenge
  * (`www-authenticate: OTP`) otherwise, with the web flow's URLs when the client asked for it.
  */
-function requireOtp(state, user, request) {
+function requireOtp(state, user, request, { always = false } = {}) {
   const at = now()
-  if (!user.tfa || (state.skip2faUntil.get(user.name) ?? 0) > at) return undefined
+  // `always`: an endpoint that mails a code to accounts without 2FA (the user's `otp` here).
+  if ((!user.tfa && !always) || (state.skip2faUntil.get(user.name) ?? 0) > at) return undefined
   const otp = request.header('npm-otp')
   if (otp !== undefined) {
     const valid = otp === user.otp || state.webOtps.some((w) => w.user === user.name && w.otp === otp && w.expires > at)

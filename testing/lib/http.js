@@ -6,11 +6,25 @@
 
 const http = require('node:http')
 const https = require('node:https')
+const zlib = require('node:zlib')
 const { setTimeout: sleep } = require('node:timers/promises')
 
 /** `%xx` escapes decoded as UTF-8 (lossily, like the registry); malformed escapes stay as they are. */
 function percentDecode(text) {
   return text.replace(/(?:%[0-9a-fA-F]{2})+/g, (run) => Buffer.from(run.replaceAll('%', ''), 'hex').toString('utf8'))
+}
+
+/** Largest request body the emulator inflates (`content-encoding: gzip`, as `npm audit` sends). */
+const MAX_INFLATED = 64 * 1024 * 1024
+
+/** The body as the endpoint reads it: inflated when gzipped (a body that is not stays as sent). */
+function decoded(body, contentEncoding) {
+  if (!/^\s*gzip\s*$/i.test(contentEncoding ?? '')) return body
+  try {
+    return zlib.gunzipSync(body, { maxOutputLength: MAX_INFLATED })
+  } catch {
+    return body
+  }
 }
 
 /** A request as the emulator sees it: read whole, its path split into decoded segments. */
@@ -218,7 +232,7 @@ function serve(handle, { tls }) {
         method: req.method,
         target: req.url,
         rawHeaders: req.rawHeaders,
-        body: Buffer.concat(chunks),
+        body: decoded(Buffer.concat(chunks), req.headers['content-encoding']),
         tls: Boolean(tls),
         signal: gone.signal,
       })

@@ -4,11 +4,16 @@
 // one is recorded, may meet an injected fault, and is routed to the registry's endpoints.
 
 const { Reply, dispatch } = require('./http.js')
+const access = require('./access.js')
+const audit = require('./audit.js')
 const auth = require('./auth.js')
 const faults = require('./faults.js')
 const oidc = require('./oidc.js')
+const orgs = require('./orgs.js')
 const publish = require('./publish.js')
 const pypi = require('./pypi.js')
+const search = require('./search.js')
+const tokens = require('./tokens.js')
 const trust = require('./trust.js')
 
 /** The trust endpoints, rate-limited when the seed asked for it. */
@@ -23,6 +28,19 @@ function route(ctx, request) {
   return dispatch([
     [null, '-/package/:name/trust', (p) => trustEndpoint(ctx, request, p)],
     [null, '-/package/:name/trust/:id', (p) => trustEndpoint(ctx, request, p)],
+    ...['visibility', 'access', 'collaborators'].map((what) => [null, `-/package/:name/${what}`, ({ name }) => access.packageEndpoint(state, request, name, what)]),
+    [null, '-/team/:org/:team/package', ({ org, team }) => access.teamPackages(state, request, org, team)],
+    ['GET', '-/org/:org/package', ({ org }) => access.orgPackages(state, request, org)],
+    ['GET', '-/user/:user/package', ({ user }) => access.userPackages(state, request, user)],
+    [null, '-/org/:org/user', ({ org }) => orgs.orgMembers(state, request, org)],
+    [null, '-/org/:org/team', ({ org }) => orgs.orgTeams(state, request, org)],
+    [null, '-/team/:org/:team', ({ org, team }) => orgs.team(state, request, org, team)],
+    [null, '-/team/:org/:team/user', ({ org, team }) => orgs.teamMembers(state, request, org, team)],
+    ['GET', '-/npm/v1/tokens', () => tokens.list(state, request)],
+    ['POST', '-/npm/v1/tokens', () => tokens.create(state, request)],
+    ['DELETE', '-/npm/v1/tokens/token/:id', ({ id }) => tokens.revoke(state, request, id)],
+    ['GET', '-/v1/search', () => search.search(state, request)],
+    ['POST', '-/npm/v1/security/advisories/bulk', () => audit.bulk(state, request)],
     ['POST', '-/npm/v1/oidc/token/exchange/package/:name', ({ name }) => oidc.exchange(ctx, request, name)],
     ['GET', '-/oidc/:provider/*', ({ provider, rest }) => oidc.issuerEndpoint(ctx, request, provider, rest)],
     ['GET', 'computeMetadata/v1/instance/service-accounts/default/identity', () => oidc.googleMetadata(ctx, request)],
@@ -33,7 +51,7 @@ function route(ctx, request) {
     ['GET', '-/whoami', () => publish.whoami(state, request)],
     ['GET', ':name', ({ name }) => publish.packument(state, name)],
     ['PUT', ':name', ({ name }) => publish.publish(state, request, name)],
-  ], request) ?? Reply.message(404, 'Not found')
+  ], request) ?? Reply.message(404, 'Not found').header('x-emulator-no-route', 'true')
 }
 
 /** A request as tests see it: header names lowercased, a repeated header's last value. */

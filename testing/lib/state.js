@@ -31,12 +31,30 @@ class Bucket {
   }
 }
 
+/** A token as `npm token list` shows it: its first 8 and last 4 characters (a short one, half). */
+function redact(token) {
+  return token.length > 12 ? `${token.slice(0, 8)}...${token.slice(-4)}` : `${token.slice(0, token.length >> 1)}...`
+}
+
 class State {
   constructor() {
     /** By name, in the order seeded. */
     this.users = new Map()
-    /** By name: `{ maintainers, publishers, versions: Map<version, manifest>, distTags }`. */
+    /**
+     * By name: `{ maintainers, publishers, versions: Map<version, manifest>, distTags, access,
+     * publishRequiresTfa, automationTokenOverridesTfa, description, keywords, score }`.
+     */
     this.packages = new Map()
+    /** By name: `{ members: Map<user, role>, teams: Map<name, { description, members: Set, packages: Map<pkg, permissions> }> }`. */
+    this.orgs = new Map()
+    /**
+     * Access tokens: `{ key, token, user, session, name, description, created, updated, expires,
+     * readonly, cidr_whitelist, bypass_2fa }`. A seeded user's token is a session token (what
+     * `npm login` gives); tokens created through the API are granular.
+     */
+    this.tokens = []
+    /** Advisories: `{ id, package, versions, vulnerable_versions, title, severity, url, cwe, cvss }`. */
+    this.advisories = []
     this.requests = []
     this.faults = []
     /** Exchanged npm tokens: `{ package, permissions, expires }`. */
@@ -61,17 +79,43 @@ class State {
 
   /** Adds what a (validated) seed holds; a user, package or project named again is replaced. */
   seed(seed) {
-    for (const { name, token, tfa = true, otp = '123456', bypass2fa = false } of seed.users ?? []) {
+    for (const { name, token, tfa = true, otp = '123456', bypass2fa = false, password = 'password' } of seed.users ?? []) {
       this.users.delete(name)
-      this.users.set(name, { name, token, tfa, otp, bypass2fa })
+      this.users.set(name, { name, token, tfa, otp, bypass2fa, password })
+      this.tokens = this.tokens.filter((t) => !(t.user === name && t.session))
+      this.addToken({ token, user: name, session: true, name: 'npm login', bypass_2fa: bypass2fa })
     }
-    for (const { name, maintainers = [], publishers = [], versions = [] } of seed.packages ?? []) {
+    for (const { name, maintainers = [], publishers = [], versions = [], access = 'public', mfa = 'none', description, keywords = [], score } of seed.packages ?? []) {
       this.packages.set(name, {
         maintainers,
         publishers: publishers.map((p) => (p.id === undefined ? { ...p, id: crypto.randomUUID() } : p)),
         versions: new Map(versions.map((version) => [version, { name, version }])),
         distTags: versions.length ? { latest: versions.at(-1) } : {},
+        access,
+        publishRequiresTfa: mfa !== 'none',
+        automationTokenOverridesTfa: mfa === 'automation',
+        description,
+        keywords,
+        score: { quality: 0.5, popularity: 0.5, maintenance: 0.5, ...score },
       })
+    }
+    for (const { name, members = {}, teams = [] } of seed.orgs ?? []) {
+      this.orgs.set(name, {
+        members: new Map(Object.entries(members)),
+        teams: new Map(teams.map((t) => [t.name, {
+          description: t.description,
+          members: new Set(t.members ?? []),
+          packages: new Map(Object.entries(t.packages ?? {})),
+        }])),
+      })
+    }
+    for (const { user, token, key, name, readonly = false, cidr } of seed.tokens ?? []) {
+      this.tokens = this.tokens.filter((t) => t.token !== token)
+      this.addToken({ ...(key && { key }), token, user, session: false, name, readonly, cidr_whitelist: cidr ?? null })
+    }
+    for (const advisory of seed.advisories ?? []) {
+      this.advisories = this.advisories.filter((a) => a.id !== advisory.id)
+      this.advisories.push(advisory)
     }
     for (const { name, publishers = [] } of seed.pypiProjects ?? []) {
       this.pypiProjects.delete(name)
@@ -82,8 +126,26 @@ class State {
   }
 
   userByToken(token) {
-    for (const user of this.users.values()) if (user.token === token) return user
-    return undefined
+    const found = this.tokens.find((t) => t.token === token)
+    return found && this.users.get(found.user)
+  }
+
+  /** The token record of a bearer token (`session` tells a login token from a granular one). */
+  tokenRecord(token) {
+    return this.tokens.find((t) => t.token === token)
+  }
+
+  /** Records a token; answers the record. */
+  addToken(fields) {
+    const at = new Date().toISOString()
+    const record = { key: crypto.randomUUID(), created: at, updated: at, readonly: false, cidr_whitelist: null, ...fields }
+    this.tokens.push(record)
+    return record
+  }
+
+  /** The role of a user in an org, or undefined. */
+  role(org, user) {
+    return this.orgs.get(org)?.members.get(user)
   }
 
   /** Replaces a user's authenticator code, and forgets the web logins' codes and skip window. */
@@ -95,4 +157,4 @@ class State {
   }
 }
 
-module.exports = { State }
+module.exports = { State, redact }

@@ -84,6 +84,7 @@ const user = shape({
   tfa: optional(boolean),
   otp: optional(string),
   bypass2fa: optional(boolean),
+  password: optional(string),
 })
 
 const pkg = shape({
@@ -91,6 +92,42 @@ const pkg = shape({
   maintainers: optional(arrayOf(string)),
   publishers: optional(arrayOf(record)),
   versions: optional(arrayOf(string)),
+  access: optional(oneOf('public', 'restricted')),
+  mfa: optional(oneOf('none', 'publish', 'automation')),
+  description: optional(string),
+  keywords: optional(arrayOf(string)),
+  score: optional(shape({ quality: optional(number({ min: 0, max: 1 })), popularity: optional(number({ min: 0, max: 1 })), maintenance: optional(number({ min: 0, max: 1 })) })),
+})
+
+/** `{ [key]: value }` with every value checked by `item`. */
+const mapOf = (item) => (value, at) => {
+  if (!isPlainObject(value)) fail(at, 'an object', value)
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, item(v, `${at}.${k}`)]))
+}
+
+const team = shape({
+  name: string,
+  description: optional(string),
+  members: optional(arrayOf(string)),
+  packages: optional(mapOf(oneOf('read-only', 'read-write'))),
+})
+
+const org = shape({
+  name: string,
+  members: optional(mapOf(oneOf('owner', 'admin', 'developer'))),
+  teams: optional(arrayOf(team)),
+})
+
+const advisory = shape({
+  id: number({ integer: true }),
+  package: string,
+  versions: arrayOf(string),
+  vulnerable_versions: string,
+  title: string,
+  severity: oneOf('info', 'low', 'moderate', 'high', 'critical'),
+  url: optional(string),
+  cwe: optional(arrayOf(string)),
+  cvss: optional(shape({ score: number({ min: 0, max: 10 }), vectorString: optional(string) })),
 })
 
 const pypiPublisher = shape({
@@ -109,6 +146,9 @@ const seedShape = shape({
   users: optional(arrayOf(user)),
   packages: optional(arrayOf(pkg)),
   pypiProjects: optional(arrayOf(shape({ name: string, publishers: optional(arrayOf(pypiPublisher)) }))),
+  orgs: optional(arrayOf(org)),
+  tokens: optional(arrayOf(shape({ user: string, token: string, key: optional(string), name: optional(string), readonly: optional(boolean), cidr: optional(arrayOf(string)) }))),
+  advisories: optional(arrayOf(advisory)),
   tls: optional(boolean),
   webAuthRetryAfter: optional(number({ min: 0 })),
   rateLimit: optional(shape({ perSecond: number({ above: 0 }), burst: optional(number({ min: 1 })) })),

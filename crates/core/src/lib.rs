@@ -3,6 +3,7 @@
 //! way, since this crate does not depend on napi.
 
 pub mod activity;
+pub mod api;
 pub mod bulk;
 pub mod config;
 pub mod context;

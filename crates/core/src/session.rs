@@ -11,6 +11,7 @@ use crate::config::{self, EnvVars, Layer, NpmConfig, Overrides, Resolved};
 use crate::context::{Project, ProjectCache};
 use crate::error::{Result, Secrets};
 use crate::package::{Manifest, PackageName};
+use crate::registry::otp::OtpPrompt;
 use crate::registry::{Policy, Registry, UserAgent};
 use crate::trust::infer_package_name;
 
@@ -84,17 +85,34 @@ impl<'a> Session<'a> {
     }
 
     pub fn resolve(&self, package: &PackageName) -> Result<Resolved> {
+        self.resolve_for(Some(package))
+    }
+
+    /// The registry and token for `package` (its scope's registry), or npm's default registry.
+    pub fn resolve_for(&self, package: Option<&PackageName>) -> Result<Resolved> {
         let overrides = Overrides {
             registry: self.call.registry.clone(),
             token: self.call.token.clone(),
         };
-        config::resolve(self.config(), &overrides, Some(package))
+        config::resolve(self.config(), &overrides, package)
     }
 
     /// A client for `resolved`'s registry, with the call's policy and npm's transport settings.
     pub fn registry(&self, resolved: &Resolved, command: &'static str) -> Result<Registry> {
+        self.registry_prompting(resolved, command, self.call.policy.otp_prompt.clone())
+    }
+
+    /// [`Session::registry`] with this 2FA prompt (none: an OTP challenge is the caller's error,
+    /// as it is for npm commands that do not ask).
+    pub fn registry_prompting(
+        &self,
+        resolved: &Resolved,
+        command: &'static str,
+        otp_prompt: Option<Arc<dyn OtpPrompt>>,
+    ) -> Result<Registry> {
         let policy = Policy {
             transport: resolved.transport.clone(),
+            otp_prompt,
             ..self.call.policy.clone()
         };
         Registry::new(

@@ -148,6 +148,10 @@ pub struct Registry {
     user_agent: UserAgent,
     /// `npm-command` header: the registry uses it to tailor 2FA answers.
     command: &'static str,
+    /// `npm-scope` header, which npm sends for team and org calls.
+    scope: Option<String>,
+    /// Bodies go gzipped (`content-encoding: gzip`), as npm sends its audit.
+    gzip: bool,
     /// The operation's budget, for messages.
     timeout: Duration,
     deadline: Instant,
@@ -180,6 +184,8 @@ impl Registry {
             id_token_bearer: false,
             user_agent,
             command,
+            scope: None,
+            gzip: false,
             timeout,
             deadline: policy.deadline.unwrap_or_else(|| Instant::now() + timeout),
             retries: policy.retries.unwrap_or(retry::DEFAULT_RETRIES),
@@ -211,6 +217,18 @@ impl Registry {
         self.secrets.add(&id_token);
         self.token = Some(id_token);
         self.id_token_bearer = true;
+        self
+    }
+
+    /// Sends `npm-scope: <scope>` with every request, as npm does for a call about a scope.
+    pub fn with_scope(mut self, scope: &str) -> Self {
+        self.scope = Some(scope.to_string());
+        self
+    }
+
+    /// Sends request bodies gzipped, as npm does where it passes `gzip: true`.
+    pub fn gzipped(mut self) -> Self {
+        self.gzip = true;
         self
     }
 
@@ -246,6 +264,9 @@ impl Registry {
             ),
             ("npm-command", self.command.into()),
         ];
+        if let Some(scope) = &self.scope {
+            headers.push(("npm-scope", scope.clone()));
+        }
         if let Some(token) = &self.token {
             headers.push(("authorization", format!("Bearer {token}")));
         }
@@ -254,6 +275,9 @@ impl Registry {
         }
         if has_body {
             headers.push(("content-type", "application/json".into()));
+            if self.gzip {
+                headers.push(("content-encoding", "gzip".into()));
+            }
         }
         headers.push(("accept", "application/json".into()));
         headers
@@ -411,7 +435,12 @@ impl Registry {
             remaining
         };
         let headers = self.headers(request.body.is_some(), otp);
-        let body = request.body.as_ref().map(Value::to_string);
+        let body = request
+            .body
+            .as_ref()
+            .map(|body| self.encoded(body))
+            .transpose()
+            .map_err(Failure::fatal)?;
         if let Some(pacer) = &self.pacer {
             pacer.wait().await;
         }
@@ -461,6 +490,21 @@ impl Registry {
                 retry_after: None,
             }),
         }
+    }
+
+    /// A body as it goes on the wire: JSON, gzipped when asked.
+    fn encoded(&self, body: &Value) -> Result<Vec<u8>> {
+        let json = body.to_string().into_bytes();
+        if !self.gzip {
+            return Ok(json);
+        }
+        use std::io::Write;
+        let mut encoder =
+            flate2::write::GzEncoder::new(Vec::with_capacity(json.len() / 4), Default::default());
+        encoder
+            .write_all(&json)
+            .and_then(|_| encoder.finish())
+            .map_err(|e| Error::new(Code::InvalidInput, format!("Cannot gzip the request: {e}")))
     }
 
     fn interpret(

@@ -22,7 +22,7 @@ pub struct Attempt<'a> {
     pub method: Method,
     pub url: Url,
     pub headers: &'a [(&'static str, String)],
-    pub body: Option<&'a str>,
+    pub body: Option<&'a [u8]>,
     pub timeout: Duration,
     /// Follow same-origin redirects with credentials (not for an id_token: it goes to the exchange
     /// endpoint only).
@@ -110,7 +110,7 @@ pub async fn perform(attempt: Attempt<'_>) -> Result<Received, WireError> {
             request = request.header(*name, value);
         }
         if let Some(body) = body {
-            request = request.body(body.to_string());
+            request = request.body(body.to_vec());
         }
         let transport = |error: reqwest::Error, url: &Url| WireError::Transport {
             sent: !error.is_connect(),

@@ -1,0 +1,272 @@
+// Fidelity of the registry API table: the npm CLI (pinned devDependency, npm 11.19.x) and
+// trust-native perform the same operations from the same emulator state, one group at a time
+// (access, tokens, orgs and teams, search and audit). The emulator must see the same requests
+// from both: method, path and query, body, and the auth, OTP, command, scope and encoding
+// headers; and npm must accept the emulator's answers.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { ALICE, OTP, isolateNpmConfig, project, runNpm, startEmulator, tn, wire } from './helpers.mjs'
+
+/** Alice's granular tokens: 11, so that with her login token the list takes two pages. */
+const TOKENS = Array.from({ length: 11 }, (_, i) => ({
+  user: 'alice',
+  token: `npm_granular${String(i).padStart(2, '0')}abcdefghijklmnopqrstuvwxyz0123`,
+  key: `c0ffee${String(i).padStart(2, '0')}-1111-4222-8333-444455556666`,
+  name: `ci-${i}`,
+}))
+
+const SEED = {
+  orgs: [{
+    name: 'acme',
+    members: { alice: 'owner', mallory: 'developer' },
+    teams: [{ name: 'devs', description: 'Developers', members: ['alice'], packages: { '@acme/tools': 'read-only' } }],
+  }],
+  packages: [
+    { name: '@acme/tools', maintainers: ['alice'], access: 'restricted', versions: ['1.0.0'] },
+    { name: 'oidc-kit', maintainers: ['alice'], description: 'OIDC for release scripts', keywords: ['oidc'], versions: ['2.0.0'], score: { quality: 0.9 } },
+    { name: 'oidc-lite', maintainers: ['mallory'], description: 'A small OIDC client', keywords: ['oidc'], versions: ['0.3.0'], score: { popularity: 0.9 } },
+    { name: 'lodash', versions: ['4.17.20', '4.17.21'] },
+    { name: 'minimist', versions: ['1.2.0', '1.2.8'] },
+  ],
+  tokens: TOKENS,
+  advisories: [
+    { id: 1065, package: 'lodash', versions: ['4.17.20'], vulnerable_versions: '<4.17.21', title: 'Command Injection in lodash', severity: 'high', cwe: ['CWE-77'], cvss: { score: 7.2, vectorString: 'CVSS:3.1/AV:N/AC:L/PR:H/UI:N/S:U/C:H/I:H/A:H' } },
+    { id: 1179, package: 'minimist', versions: ['1.2.0'], vulnerable_versions: '<1.2.6', title: 'Prototype Pollution in minimist', severity: 'critical' },
+  ],
+}
+
+let emulator, home, cwd, client
+
+/** Runs the npm command and the trust-native operation from the same state; returns both. */
+async function both(npmArgs, ours, dir = cwd) {
+  emulator.seed(SEED)
+  emulator.clearRequests()
+  const cli = await runNpm(npmArgs, { cwd: dir, home })
+  const npmSaw = wire(emulator.requests())
+  emulator.seed(SEED)
+  emulator.clearRequests()
+  const result = await ours().then((value) => ({ value }), (error) => ({ error }))
+  return { cli, npmSaw, result, oursSaw: wire(emulator.requests()) }
+}
+
+/** Both ran, npm succeeded, and the emulator saw the same requests from each. */
+function expectSame(r, count) {
+  expect(r.cli.code, r.cli.stderr).toBe(0)
+  expect(r.result.error).toBeUndefined()
+  expect(r.npmSaw).toHaveLength(count)
+  expect(r.oursSaw).toEqual(r.npmSaw)
+}
+
+beforeAll(async () => {
+  home = isolateNpmConfig()
+  emulator = await startEmulator()
+  const host = new URL(emulator.url).host
+  // The token comes from the project .npmrc for both clients.
+  cwd = project({ name: '@acme/tools', version: '1.0.0' }, `registry=${emulator.url}\n//${host}/:_authToken=${ALICE}\n`)
+  client = new tn.TrustClient({ cwd })
+})
+afterAll(() => emulator.stop())
+
+describe('npm access vs trust-native', () => {
+  it('get status (the package from package.json)', async () => {
+    const r = await both(['access', 'get', 'status'], () => client.getPackageAccess())
+    expectSame(r, 1)
+    expect(r.npmSaw[0]).toMatchObject({ method: 'GET', path: '/-/package/@acme%2ftools/visibility', command: 'access' })
+    expect(r.cli.stdout).toContain('@acme/tools: private')
+    expect(r.result.value).toEqual({ package: '@acme/tools', visibility: 'private' })
+  })
+
+  it('set status=public, then get status as npm does', async () => {
+    const r = await both(['access', 'set', 'status=public', `--otp=${OTP}`], async () => {
+      await client.setPackageAccess({ visibility: 'public', otp: OTP })
+      return client.getPackageAccess({ otp: OTP })
+    })
+    expectSame(r, 2)
+    expect(r.npmSaw[0]).toMatchObject({ method: 'POST', body: '{"access":"public"}', otp: OTP, authType: 'legacy' })
+    expect(r.result.value.visibility).toBe('public')
+  })
+
+  it('set status=private sends `restricted`', async () => {
+    const r = await both(['access', 'set', 'status=private', `--otp=${OTP}`], async () => {
+      await client.setPackageAccess({ visibility: 'private', otp: OTP })
+      return client.getPackageAccess({ otp: OTP })
+    })
+    expectSame(r, 2)
+    expect(r.npmSaw[0].body).toBe('{"access":"restricted"}')
+  })
+
+  it.each([
+    ['none', { publishRequiresTfa: false }, '{"publish_requires_tfa":false}'],
+    ['publish', { publishRequiresTfa: true, automationTokenOverridesTfa: false }, '{"publish_requires_tfa":true,"automation_token_overrides_tfa":false}'],
+    ['automation', { publishRequiresTfa: true, automationTokenOverridesTfa: true }, '{"publish_requires_tfa":true,"automation_token_overrides_tfa":true}'],
+  ])('set mfa=%s', async (level, settings, body) => {
+    const r = await both(['access', 'set', `mfa=${level}`, '@acme/tools', `--otp=${OTP}`], () =>
+      client.setPackageAccess({ package: '@acme/tools', ...settings, otp: OTP }))
+    expectSame(r, 1)
+    expect(r.npmSaw[0]).toMatchObject({ method: 'POST', path: '/-/package/@acme%2ftools/access', body, contentType: 'application/json' })
+  })
+
+  it('list collaborators', async () => {
+    const r = await both(['access', 'list', 'collaborators', '@acme/tools'], () => client.listCollaborators({ package: '@acme/tools' }))
+    expectSame(r, 1)
+    expect(r.result.value).toEqual({ alice: 'read-write' })
+  })
+
+  it.each([
+    ['an org', 'acme', 1, { '@acme/tools': 'read-write' }],
+    ['a team', 'acme:devs', 1, { '@acme/tools': 'read-only' }],
+    ['a user, after the org lookup finds none', 'mallory', 2, { 'oidc-lite': 'read-write' }],
+  ])('list packages of %s', async (_, owner, requests, expected) => {
+    const r = await both(['access', 'list', 'packages', owner], () => client.listPackages({ owner }))
+    expectSame(r, requests)
+    expect(r.result.value).toEqual(expected)
+  })
+
+  it('list packages of the logged-in user: whoami first', async () => {
+    const r = await both(['access', 'list', 'packages'], () => client.listPackages())
+    expectSame(r, 3)
+    expect(r.npmSaw.map((q) => `${q.method} ${q.path}`)).toEqual(['GET /-/whoami', 'GET /-/org/alice/package', 'GET /-/user/alice/package'])
+    expect(Object.keys(r.result.value).sort()).toEqual(['@acme/tools', 'oidc-kit', 'widgets'])
+  })
+
+  it('grant and revoke a team', async () => {
+    const grant = await both(['access', 'grant', 'read-write', 'acme:devs', '@acme/tools', `--otp=${OTP}`], () =>
+      client.grantAccess({ team: 'acme:devs', package: '@acme/tools', permissions: 'read-write', otp: OTP }))
+    expectSame(grant, 1)
+    expect(grant.npmSaw[0]).toMatchObject({ method: 'PUT', path: '/-/team/acme/devs/package', scope: 'acme', body: '{"package":"@acme/tools","permissions":"read-write"}' })
+    const revoke = await both(['access', 'revoke', 'acme:devs', '@acme/tools', `--otp=${OTP}`], () =>
+      client.revokeAccess({ team: 'acme:devs', package: '@acme/tools', otp: OTP }))
+    expectSame(revoke, 1)
+    expect(revoke.npmSaw[0]).toMatchObject({ method: 'DELETE', body: '{"package":"@acme/tools"}' })
+  })
+
+  it('without an OTP: the same request, and both report EOTP', async () => {
+    const r = await both(['access', 'set', 'mfa=none'], () => tn.setPackageAccess({ cwd, publishRequiresTfa: false }))
+    expect(r.cli.code).not.toBe(0)
+    expect(r.cli.stderr).toContain('EOTP')
+    expect(r.oursSaw).toEqual(r.npmSaw)
+    expect(r.result.error.code).toBe('EOTP')
+  })
+})
+
+describe('npm token vs trust-native', () => {
+  it('list: every page, tokens shown redacted', async () => {
+    const r = await both(['token', 'list'], () => client.listTokens())
+    expectSame(r, 2)
+    expect(r.npmSaw.map((q) => q.path)).toEqual(['/-/npm/v1/tokens', '/-/npm/v1/tokens?page=1&perPage=10'])
+    expect(r.result.value).toHaveLength(12)
+    const shown = JSON.stringify(r.result.value)
+    for (const { token } of TOKENS) expect(shown).not.toContain(token)
+    expect(shown).not.toContain(ALICE)
+    expect(r.result.value.find((t) => t.name === 'ci-3')).toMatchObject({ key: TOKENS[3].key, id: 'c0ffee03', token: 'npm_gran...0123' })
+  })
+
+  it('create, with every option npm token create has', async () => {
+    const r = await both(
+      ['token', 'create', '--password=password', '--name=release', '--token-description=Release bot', '--expires=30',
+        '--packages=@acme/tools', '--scopes=@acme', '--orgs=acme', '--packages-and-scopes-permission=read-write',
+        '--orgs-permission=read-only', '--cidr=10.0.0.0/8', '--bypass-2fa', `--otp=${OTP}`],
+      () => client.createToken({
+        password: 'password', name: 'release', description: 'Release bot', expires: 30, packages: ['@acme/tools'], scopes: ['@acme'],
+        orgs: ['acme'], packagesAndScopesPermission: 'read-write', orgsPermission: 'read-only', cidr: ['10.0.0.0/8'], bypass2fa: true, otp: OTP,
+      }),
+    )
+    expectSame(r, 1)
+    const { newToken: created, request } = r.result.value
+    expect(created.token).toMatch(/^npm_/)
+    expect(created).toMatchObject({ name: 'release', cidrWhitelist: ['10.0.0.0/8'], bypass2fa: true })
+    expect(JSON.stringify(request)).not.toContain('"password"' + ':"password"')
+    expect(request.body.password).toBe('***')
+  })
+
+  it('revoke by the short id npm shows: a listing, then the delete', async () => {
+    const r = await both(['token', 'revoke', 'c0ffee04', `--otp=${OTP}`], () => client.revokeToken({ id: 'c0ffee04', otp: OTP }))
+    expectSame(r, 3)
+    expect(r.npmSaw.at(-1)).toMatchObject({ method: 'DELETE', path: `/-/npm/v1/tokens/token/${TOKENS[4].key}` })
+    expect(r.result.value.key).toBe(TOKENS[4].key)
+  })
+})
+
+describe('npm org and npm team vs trust-native', () => {
+  const otp = { otp: OTP }
+  it.each([
+    ['org ls', ['org', 'ls', 'acme'], () => client.listOrgMembers({ org: 'acme', ...otp }), 1],
+    ['org set', ['org', 'set', 'acme', 'mallory', 'admin'], () => client.setOrgMember({ org: 'acme', user: 'mallory', role: 'admin', ...otp }), 1],
+    ['org set (default role)', ['org', 'set', '@acme', '@no2fa'], () => client.setOrgMember({ org: '@acme', user: '@no2fa', ...otp }), 1],
+    ['org rm, then ls as npm does', ['org', 'rm', 'acme', 'mallory'], async () => {
+      await client.removeOrgMember({ org: 'acme', user: 'mallory', ...otp })
+      return client.listOrgMembers({ org: 'acme', ...otp })
+    }, 2],
+    ['team ls <org>', ['team', 'ls', 'acme'], () => client.listTeams({ org: 'acme', ...otp }), 1],
+    ['team ls <org:team>', ['team', 'ls', '@acme:devs'], () => client.listTeamMembers({ team: '@acme:devs', ...otp }), 1],
+    ['team create', ['team', 'create', '@acme:release'], () => client.createTeam({ team: '@acme:release', ...otp }), 1],
+    ['team destroy', ['team', 'destroy', 'acme:devs'], () => client.destroyTeam({ team: 'acme:devs', ...otp }), 1],
+    ['team add', ['team', 'add', 'acme:devs', 'mallory'], () => client.addTeamMember({ team: 'acme:devs', user: 'mallory', ...otp }), 1],
+    ['team rm', ['team', 'rm', 'acme:devs', 'alice'], () => client.removeTeamMember({ team: 'acme:devs', user: 'alice', ...otp }), 1],
+  ])('%s', async (_, args, ours, requests) => {
+    const r = await both([...args, `--otp=${OTP}`], ours)
+    expectSame(r, requests)
+  })
+
+  it('answers typed results', async () => {
+    emulator.seed(SEED)
+    expect(await client.listOrgMembers({ org: 'acme', ...otp })).toEqual({ alice: 'owner', mallory: 'developer' })
+    expect(await client.listTeams({ org: 'acme', ...otp })).toEqual(['acme:devs'])
+    const set = await client.setOrgMember({ org: 'acme', user: 'no2fa', ...otp })
+    expect(set.membership).toEqual({ org: { name: 'acme', size: 3 }, user: 'no2fa', role: 'developer' })
+    expect((await client.createTeam({ team: 'acme:qa', description: 'QA', ...otp })).team).toEqual({ name: 'qa', description: 'QA' })
+  })
+})
+
+describe('npm search and npm audit vs trust-native', () => {
+  it('search: libnpmsearch\'s query, with the page size', async () => {
+    const r = await both(['search', 'oidc', '--searchlimit=5'], () => client.search({ text: 'oidc', size: 5 }))
+    expectSame(r, 1)
+    expect(r.npmSaw[0].path).toBe('/-/v1/search?text=oidc&size=5&from=0&quality=0.65&popularity=0.98&maintenance=0.5')
+    expect(r.result.value.total).toBe(2)
+    expect(r.result.value.objects.map((o) => o.package.name)).toEqual(['oidc-lite', 'oidc-kit'])
+  })
+
+  it('search: paging and weights', async () => {
+    const page = await client.search({ text: 'oidc', size: 1, from: 1, quality: 1, popularity: 0, maintenance: 0 })
+    expect(emulator.requests().at(-1).path).toBe('/-/v1/search?text=oidc&size=1&from=1&quality=1&popularity=0&maintenance=0')
+    expect(page).toMatchObject({ total: 2, objects: [{ package: { name: 'oidc-lite' } }] })
+  })
+
+  it('audit: the bulk advisories request, gzipped as npm sends it', async () => {
+    const app = project(
+      { name: 'app', version: '1.0.0', dependencies: { lodash: '^4.17.20', minimist: '^1.2.0' } },
+      `registry=${emulator.url}\n`,
+    )
+    writeFileSync(join(app, 'package-lock.json'), JSON.stringify({
+      name: 'app',
+      version: '1.0.0',
+      lockfileVersion: 3,
+      requires: true,
+      packages: {
+        '': { name: 'app', version: '1.0.0', dependencies: { lodash: '^4.17.20', minimist: '^1.2.0' } },
+        'node_modules/lodash': { version: '4.17.20' },
+        'node_modules/minimist': { version: '1.2.0' },
+      },
+    }))
+    const packages = { lodash: ['4.17.20'], minimist: ['1.2.0'] }
+    const r = await both(['audit', '--json'], () => tn.audit({ cwd: app, packages }), app)
+    // npm exits 1 when it finds vulnerabilities, then reads the packuments to suggest fixes.
+    expect(r.cli.code, r.cli.stderr).toBe(1)
+    const bulk = r.npmSaw.filter((q) => q.path === '/-/npm/v1/security/advisories/bulk')
+    expect(bulk).toHaveLength(1)
+    expect(bulk[0]).toMatchObject({ method: 'POST', contentEncoding: 'gzip', command: 'audit', body: JSON.stringify(packages) })
+    expect(r.oursSaw).toEqual(bulk)
+    expect(r.result.value).toEqual({
+      lodash: [{
+        id: 1065, url: 'https://github.com/advisories/GHSA-1065', title: 'Command Injection in lodash', severity: 'high',
+        vulnerableVersions: '<4.17.21', cwe: ['CWE-77'], cvss: { score: 7.2, vectorString: 'CVSS:3.1/AV:N/AC:L/PR:H/UI:N/S:U/C:H/I:H/A:H' },
+      }],
+      minimist: [{
+        id: 1179, url: 'https://github.com/advisories/GHSA-1179', title: 'Prototype Pollution in minimist', severity: 'critical',
+        vulnerableVersions: '<1.2.6', cwe: [], cvss: { score: 0 },
+      }],
+    })
+  })
+})

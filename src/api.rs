@@ -1,0 +1,766 @@
+//! JS exports for the registry API beyond trust: package access, orgs, teams, tokens, search
+//! and audit. Every one runs a row of the core's endpoint table (`trust_core::api`) through
+//! [`call`]: the row's options are read by its input table, the common options over the
+//! client's defaults, and the answer comes back as the row decoded it.
+
+use std::collections::{BTreeMap, HashMap};
+
+use napi::bindgen_prelude::*;
+use napi_derive::napi;
+
+use crate::engine::{spawn, Budget, Defaults, Engine};
+use crate::options::Options;
+use crate::to_js::{to_js, Js};
+use trust_core::api::{self, access, audit, search, tokens, Endpoint, Given, Kind};
+use trust_core::error::Result as CoreResult;
+
+/// Runs `endpoint` on `engine` with the caller's options: its inputs, the common options (with
+/// `package` only when it takes one, `dryRun` only when it changes something), nothing else.
+pub fn call<'env>(
+    engine: &Engine,
+    env: &'env Env,
+    endpoint: &'static Endpoint,
+    options: Option<Unknown<'env>>,
+) -> napi::Result<PromiseRaw<'env, Js>> {
+    let mut given = BTreeMap::new();
+    let call = Options::new(options, "options").and_then(|mut o| {
+        given = inputs(&mut o, endpoint)?;
+        let defaults = Defaults::read(&mut o)?;
+        let package = match endpoint.takes_package() {
+            true => o.string("package")?,
+            false => None,
+        };
+        let dry_run = match endpoint.changes {
+            true => o.boolean("dryRun")?.unwrap_or(false),
+            false => false,
+        };
+        let mut call = engine.bare_call(env, &mut o, defaults, Budget::Whole)?;
+        call.options.package = package;
+        call.options.dry_run = dry_run;
+        o.finish()?;
+        Ok(call)
+    });
+    spawn(
+        env,
+        call,
+        move |call| async move { api::execute(endpoint, given, &call).await },
+        |env, result| to_js(env, &result),
+    )
+}
+
+/// The row's options, read by kind (`package` is a common option).
+fn inputs(o: &mut Options, endpoint: &Endpoint) -> CoreResult<BTreeMap<&'static str, Given>> {
+    let mut given = BTreeMap::new();
+    for input in endpoint.inputs {
+        let name = input.option;
+        let value = match input.kind {
+            Kind::Package => continue,
+            Kind::Org | Kind::Team | Kind::Text | Kind::Choice { .. } => {
+                o.string(name)?.map(Given::Text)
+            }
+            Kind::Flag => o.boolean(name)?.map(Given::Flag),
+            Kind::Number { .. } => o.number(name)?.map(Given::Number),
+            Kind::List => o.list(name)?.map(Given::List),
+            Kind::Json => o.json(name)?.map(Given::Json),
+        };
+        if let Some(value) = value {
+            given.insert(name, value);
+        }
+    }
+    Ok(given)
+}
+
+/// What to change of a package's access: any of these, sent in one request (`package`, else the
+/// name in the package.json of `cwd`'s project).
+#[napi(object)]
+#[allow(dead_code)] // Declares the TypeScript type; `Options` reads the object.
+pub struct PackageAccessSettings {
+    /// `public`, or `private` (`restricted` on the wire; scoped packages only).
+    #[napi(ts_type = "'public' | 'private'")]
+    pub visibility: Option<String>,
+    /// Publishing needs two-factor authentication (`npm access set mfa=publish`); `false` is
+    /// `mfa=none`.
+    pub publish_requires_tfa: Option<bool>,
+    /// With `publishRequiresTfa`, automation and granular tokens may still publish without 2FA
+    /// (`mfa=automation`).
+    pub automation_token_overrides_tfa: Option<bool>,
+}
+
+/// A package's visibility, as `npm access get status` shows it.
+#[napi(object)]
+#[allow(dead_code)] // Declares the TypeScript type; the value is built by `to_js`.
+pub struct PackageAccess {
+    pub package: String,
+    #[napi(ts_type = "'public' | 'private'")]
+    pub visibility: String,
+}
+
+/// What a call that changes something sent (or, in a dry run, would send).
+#[napi(object)]
+#[allow(dead_code)] // Declares the TypeScript type; the value is built by `to_js`.
+pub struct ChangeResult {
+    pub dry_run: bool,
+    pub request: crate::trust::PlannedRequest,
+}
+
+/// Whose packages to list.
+#[napi(object)]
+#[allow(dead_code)] // Declares the TypeScript type; `Options` reads the object.
+pub struct ListPackagesOptions {
+    /// A user, an org (`acme`) or a team (`acme:developers`), as `npm access list packages`
+    /// takes it. Default: the user the token belongs to.
+    pub owner: Option<String>,
+}
+
+/// A team's grant on a package.
+#[napi(object)]
+#[allow(dead_code)] // Declares the TypeScript type; `Options` reads the object.
+pub struct GrantAccessOptions {
+    /// The team, as `org:team` (`@acme:developers`).
+    pub team: String,
+    #[napi(ts_type = "'read-only' | 'read-write'")]
+    pub permissions: String,
+}
+
+/// A team, as npm names it.
+#[napi(object)]
+#[allow(dead_code)] // Declares the TypeScript type; `Options` reads the object.
+pub struct TeamOption {
+    /// `org:team`, with or without the org's `@`: `@acme:developers`.
+    pub team: String,
+}
+
+/// Who you are logged in as.
+#[napi(object)]
+#[allow(dead_code)] // Declares the TypeScript type; the value is built by `to_js`.
+pub struct Whoami {
+    pub username: String,
+}
+
+/// An org.
+#[napi(object)]
+#[allow(dead_code)] // Declares the TypeScript type; `Options` reads the object.
+pub struct OrgOption {
+    /// The org's name, with or without `@`: `acme`.
+    pub org: String,
+}
+
+/// A user's membership in an org.
+#[napi(object)]
+#[allow(dead_code)] // Declares the TypeScript type; `Options` reads the object.
+pub struct OrgMemberOptions {
+    /// The org's name, with or without `@`.
+    pub org: String,
+    /// The user name (a leading `@` is dropped, as npm does).
+    pub user: String,
+    /// Default: `developer`, as `npm org set`.
+    #[napi(ts_type = "'developer' | 'admin' | 'owner'")]
+    pub role: Option<String>,
+}
+
+/// A user in an org.
+#[napi(object)]
+#[allow(dead_code)] // Declares the TypeScript type; `Options` reads the object.
+pub struct OrgUserOptions {
+    pub org: String,
+    pub user: String,
+}
+
+/// The org of a membership.
+#[napi(object)]
+#[allow(dead_code)] // Declares the TypeScript type; the value is built by `to_js`.
+pub struct OrgSummary {
+    pub name: Option<String>,
+    /// How many members the org has now.
+    pub size: Option<f64>,
+}
+
+/// A membership, as the registry answers `setOrgMember`.
+#[napi(object)]
+#[allow(dead_code)] // Declares the TypeScript type; the value is built by `to_js`.
+pub struct OrgMembership {
+    pub org: Option<OrgSummary>,
+    pub user: Option<String>,
+    pub role: Option<String>,
+}
+
+/// The result of `setOrgMember`.
+#[napi(object)]
+#[allow(dead_code)] // Declares the TypeScript type; the value is built by `to_js`.
+pub struct SetOrgMemberResult {
+    pub dry_run: bool,
+    pub request: crate::trust::PlannedRequest,
+    /// What the registry stored; absent in a dry run.
+    pub membership: Option<OrgMembership>,
+}
+
+/// A team to create.
+#[napi(object)]
+#[allow(dead_code)] // Declares the TypeScript type; `Options` reads the object.
+pub struct CreateTeamOptions {
+    /// `org:team`: `@acme:developers`.
+    pub team: String,
+    pub description: Option<String>,
+}
+
+/// A team as the registry answers its creation.
+#[napi(object)]
+#[allow(dead_code)] // Declares the TypeScript type; the value is built by `to_js`.
+pub struct CreatedTeam {
+    pub name: Option<String>,
+    pub description: Option<String>,
+}
+
+/// The result of `createTeam`.
+#[napi(object)]
+#[allow(dead_code)] // Declares the TypeScript type; the value is built by `to_js`.
+pub struct CreateTeamResult {
+    pub dry_run: bool,
+    pub request: crate::trust::PlannedRequest,
+    /// Absent in a dry run.
+    pub team: Option<CreatedTeam>,
+}
+
+/// A user in a team.
+#[napi(object)]
+#[allow(dead_code)] // Declares the TypeScript type; `Options` reads the object.
+pub struct TeamMemberOptions {
+    /// `org:team`: `@acme:developers`.
+    pub team: String,
+    /// The user name; they must already be a member of the org.
+    pub user: String,
+}
+
+/// An access token as `listTokens` shows it: never the whole token.
+#[napi(object)]
+#[allow(dead_code)] // Declares the TypeScript type; the value is built by `to_js`.
+pub struct AccessToken {
+    /// The token's key: what `revokeToken` takes.
+    pub key: String,
+    /// The shortest start of `key` no other token shares (at least 6 characters), as `npm token
+    /// list` shows it; `revokeToken` takes it too.
+    pub id: String,
+    /// The token redacted: `npm_aBcD…7890`.
+    pub token: Option<String>,
+    pub name: Option<String>,
+    pub description: Option<String>,
+    pub created: Option<String>,
+    pub updated: Option<String>,
+    pub accessed: Option<String>,
+    pub expires: Option<String>,
+    pub readonly: Option<bool>,
+    #[napi(js_name = "bypass2fa")]
+    pub bypass2fa: Option<bool>,
+    /// IPv4 ranges the token may be used from.
+    pub cidr_whitelist: Option<Vec<String>>,
+}
+
+/// A token to create, with `npm token create`'s options.
+#[napi(object)]
+#[allow(dead_code)] // Declares the TypeScript type; `Options` reads the object.
+pub struct CreateTokenOptions {
+    /// Your npm password: the registry asks for it to create a token.
+    pub password: String,
+    pub name: Option<String>,
+    pub description: Option<String>,
+    /// Days until it expires.
+    pub expires: Option<u32>,
+    /// Packages it may access.
+    pub packages: Option<Vec<String>>,
+    /// It may access all your packages.
+    pub packages_all: Option<bool>,
+    /// Scopes whose packages it may access.
+    pub scopes: Option<Vec<String>>,
+    /// Orgs it may manage.
+    pub orgs: Option<Vec<String>>,
+    #[napi(ts_type = "'read-only' | 'read-write' | 'no-access'")]
+    pub packages_and_scopes_permission: Option<String>,
+    #[napi(ts_type = "'read-only' | 'read-write' | 'no-access'")]
+    pub orgs_permission: Option<String>,
+    /// IPv4 ranges it may be used from: `['192.168.0.0/24']`.
+    pub cidr: Option<Vec<String>>,
+    /// It may publish without 2FA.
+    #[napi(js_name = "bypass2fa")]
+    pub bypass2fa: Option<bool>,
+}
+
+/// A token just created: the one time the whole token is there. Keep it secret.
+#[napi(object)]
+#[allow(dead_code)] // Declares the TypeScript type; the value is built by `to_js`.
+pub struct NewToken {
+    /// The whole token.
+    pub token: String,
+    pub key: Option<String>,
+    pub name: Option<String>,
+    pub description: Option<String>,
+    pub created: Option<String>,
+    pub updated: Option<String>,
+    pub accessed: Option<String>,
+    pub expires: Option<String>,
+    pub readonly: Option<bool>,
+    #[napi(js_name = "bypass2fa")]
+    pub bypass2fa: Option<bool>,
+    pub cidr_whitelist: Option<Vec<String>>,
+}
+
+/// The result of `createToken`.
+#[napi(object)]
+#[allow(dead_code)] // Declares the TypeScript type; the value is built by `to_js`.
+pub struct CreateTokenResult {
+    pub dry_run: bool,
+    /// The request sent; the password in its body shows `***`.
+    pub request: crate::trust::PlannedRequest,
+    /// The new token; absent in a dry run.
+    pub new_token: Option<NewToken>,
+}
+
+/// Which token to revoke.
+#[napi(object)]
+#[allow(dead_code)] // Declares the TypeScript type; `Options` reads the object.
+pub struct RevokeTokenOptions {
+    /// A token's `key`, its short `id` from `listTokens`, or the whole token.
+    pub id: String,
+}
+
+/// The result of `revokeToken`.
+#[napi(object)]
+#[allow(dead_code)] // Declares the TypeScript type; the value is built by `to_js`.
+pub struct RevokeTokenResult {
+    pub dry_run: bool,
+    pub request: crate::trust::PlannedRequest,
+    /// The key revoked; absent when a whole token was given.
+    pub key: Option<String>,
+}
+
+/// A search, with the registry's paging and ranking weights.
+#[napi(object)]
+#[allow(dead_code)] // Declares the TypeScript type; `Options` reads the object.
+pub struct SearchOptions {
+    /// Words to look for; qualifiers such as `keywords:cli` or `author:alice` work too.
+    pub text: String,
+    /// Results per page, 1 to 250. Default 20.
+    pub size: Option<u32>,
+    /// How many results to skip. Default 0.
+    pub from: Option<u32>,
+    /// Weight of quality in the ranking, 0 to 1. Default 0.65.
+    pub quality: Option<f64>,
+    /// Weight of popularity, 0 to 1. Default 0.98.
+    pub popularity: Option<f64>,
+    /// Weight of maintenance, 0 to 1. Default 0.5.
+    pub maintenance: Option<f64>,
+}
+
+/// A person in search results.
+#[napi(object)]
+#[allow(dead_code)] // Declares the TypeScript type; the value is built by `to_js`.
+pub struct SearchPerson {
+    pub username: String,
+    pub email: Option<String>,
+}
+
+/// A package in search results.
+#[napi(object)]
+#[allow(dead_code)] // Declares the TypeScript type; the value is built by `to_js`.
+pub struct SearchPackage {
+    pub name: String,
+    pub scope: Option<String>,
+    pub version: Option<String>,
+    pub description: Option<String>,
+    pub keywords: Option<Vec<String>>,
+    pub date: Option<String>,
+    pub license: Option<String>,
+    /// `npm`, `homepage`, `repository`, `bugs`.
+    pub links: Option<HashMap<String, String>>,
+    pub publisher: Option<SearchPerson>,
+    pub maintainers: Option<Vec<SearchPerson>>,
+}
+
+/// The scores of the three criteria, 0 to 1.
+#[napi(object)]
+#[allow(dead_code)] // Declares the TypeScript type; the value is built by `to_js`.
+pub struct SearchScoreDetail {
+    pub quality: Option<f64>,
+    pub popularity: Option<f64>,
+    pub maintenance: Option<f64>,
+}
+
+/// A result's ranking score.
+#[napi(object)]
+#[allow(dead_code)] // Declares the TypeScript type; the value is built by `to_js`.
+pub struct SearchScore {
+    pub r#final: Option<f64>,
+    pub detail: Option<SearchScoreDetail>,
+}
+
+/// One search result.
+#[napi(object)]
+#[allow(dead_code)] // Declares the TypeScript type; the value is built by `to_js`.
+pub struct SearchResult {
+    pub package: SearchPackage,
+    pub score: Option<SearchScore>,
+    pub search_score: Option<f64>,
+}
+
+/// A page of search results.
+#[napi(object)]
+#[allow(dead_code)] // Declares the TypeScript type; the value is built by `to_js`.
+pub struct SearchResults {
+    pub objects: Vec<SearchResult>,
+    /// How many results there are in all: page on with `from`.
+    pub total: f64,
+    pub time: Option<String>,
+}
+
+/// Which packages and versions to look up.
+#[napi(object)]
+#[allow(dead_code)] // Declares the TypeScript type; `Options` reads the object.
+pub struct AuditOptions {
+    /// Package names and their versions: `{ lodash: ['4.17.20'], minimist: ['1.2.0'] }`.
+    pub packages: HashMap<String, Vec<String>>,
+}
+
+/// A CVSS score.
+#[napi(object)]
+#[allow(dead_code)] // Declares the TypeScript type; the value is built by `to_js`.
+pub struct Cvss {
+    pub score: Option<f64>,
+    pub vector_string: Option<String>,
+}
+
+/// A security advisory that affects a package.
+#[napi(object)]
+#[allow(dead_code)] // Declares the TypeScript type; the value is built by `to_js`.
+pub struct Advisory {
+    pub id: f64,
+    pub url: Option<String>,
+    pub title: Option<String>,
+    /// `low`, `moderate`, `high`, `critical`.
+    pub severity: Option<String>,
+    /// The semver range affected: `<4.17.21`.
+    pub vulnerable_versions: Option<String>,
+    pub cwe: Option<Vec<String>>,
+    pub cvss: Option<Cvss>,
+}
+
+/// One option of an endpoint, as `apiEndpoints()` lists it.
+#[napi(object)]
+pub struct ApiInput {
+    pub option: String,
+    /// `package`, `org`, `team`, `text`, `choice`, `flag`, `number`, `list` or `json`.
+    pub r#type: String,
+    pub required: bool,
+    /// The words a `choice` takes.
+    pub choices: Option<Vec<String>>,
+}
+
+/// A request an endpoint's call sends.
+#[napi(object)]
+pub struct ApiRoute {
+    pub method: String,
+    /// Relative to the registry URL, with placeholders: `-/team/{org}/{team}/package`.
+    pub path: String,
+}
+
+/// A registry endpoint of the API table: the method of `TrustClient` that calls it, and how.
+#[napi(object)]
+pub struct ApiEndpoint {
+    /// The `TrustClient` method (and free function, where there is one).
+    pub name: String,
+    /// The npm command whose requests it makes (`npm-command`).
+    pub command: String,
+    pub method: String,
+    pub path: String,
+    pub inputs: Vec<ApiInput>,
+    /// npm asks for a one-time password around it, and so does `onOtp`.
+    pub otp: bool,
+    /// It needs a token (`ENEEDAUTH` without one); otherwise a configured token is sent.
+    pub auth_required: bool,
+    /// It changes something: it takes `dryRun` and answers `{ dryRun, request }`.
+    pub changes: bool,
+    /// The other requests its call may send (a listing before a delete, a fallback).
+    pub steps: Vec<ApiRoute>,
+}
+
+/// The registry endpoints of the API table (access, orgs, teams, tokens, search, audit): each
+/// one's method name, request, options and 2FA, as the library sends them.
+///
+/// @example
+/// ```js
+/// const { apiEndpoints } = require('trust-native')
+/// for (const e of apiEndpoints()) console.log(e.name, e.method, e.path, e.otp ? '(2FA)' : '')
+/// ```
+#[napi]
+pub fn api_endpoints() -> Vec<ApiEndpoint> {
+    let route = |e: &Endpoint| ApiRoute {
+        method: e.method.to_string(),
+        path: e.path.to_string(),
+    };
+    api::ENDPOINTS
+        .iter()
+        .map(|e| ApiEndpoint {
+            name: e.name.into(),
+            command: e.command.into(),
+            method: e.method.to_string(),
+            path: e.path.into(),
+            inputs: e
+                .inputs
+                .iter()
+                .map(|i| {
+                    let described = serde_json::to_value(i).unwrap_or_default();
+                    ApiInput {
+                        option: i.option.into(),
+                        r#type: described["type"].as_str().unwrap_or_default().into(),
+                        required: i.required,
+                        choices: match i.kind {
+                            Kind::Choice { choices } => {
+                                Some(choices.iter().map(|c| c.to_string()).collect())
+                            }
+                            _ => None,
+                        },
+                    }
+                })
+                .collect(),
+            otp: e.otp,
+            auth_required: e.auth == api::Auth::Required,
+            changes: e.changes,
+            steps: e.steps.iter().map(|s| route(s)).collect(),
+        })
+        .collect()
+}
+
+/// A package's visibility (`npm access get status`).
+///
+/// @example
+/// ```js
+/// const { getPackageAccess } = require('trust-native')
+/// const { visibility } = await getPackageAccess({ package: '@acme/widgets' })
+/// ```
+#[napi(
+    ts_args_type = "options?: Omit<CommonOptions, 'dryRun'>",
+    ts_return_type = "Promise<PackageAccess>"
+)]
+pub fn get_package_access<'env>(
+    env: &'env Env,
+    options: Option<Unknown<'env>>,
+) -> napi::Result<PromiseRaw<'env, Js>> {
+    call(
+        &Engine::free(env)?,
+        env,
+        &access::GET_PACKAGE_ACCESS,
+        options,
+    )
+}
+
+/// Sets a package's visibility and its 2FA requirement for publishing: the requests of `npm
+/// access set status=public|private` and `npm access set mfa=none|publish|automation` (one
+/// request with everything given).
+///
+/// @example
+/// ```js
+/// const { setPackageAccess } = require('trust-native')
+/// // npm access set mfa=publish
+/// await setPackageAccess({ package: '@acme/widgets', publishRequiresTfa: true, automationTokenOverridesTfa: false, otp })
+/// ```
+#[napi(
+    ts_args_type = "options: PackageAccessSettings & CommonOptions",
+    ts_return_type = "Promise<ChangeResult>"
+)]
+pub fn set_package_access<'env>(
+    env: &'env Env,
+    options: Option<Unknown<'env>>,
+) -> napi::Result<PromiseRaw<'env, Js>> {
+    call(
+        &Engine::free(env)?,
+        env,
+        &access::SET_PACKAGE_ACCESS,
+        options,
+    )
+}
+
+/// The users with access to a package and their permissions, `read-only` or `read-write`
+/// (`npm access list collaborators`).
+///
+/// @example
+/// ```js
+/// const { listCollaborators } = require('trust-native')
+/// const collaborators = await listCollaborators({ package: 'widgets' })
+/// for (const [user, permission] of Object.entries(collaborators)) console.log(user, permission)
+/// ```
+#[napi(
+    ts_args_type = "options?: Omit<CommonOptions, 'dryRun'>",
+    ts_return_type = "Promise<Record<string, string>>"
+)]
+pub fn list_collaborators<'env>(
+    env: &'env Env,
+    options: Option<Unknown<'env>>,
+) -> napi::Result<PromiseRaw<'env, Js>> {
+    call(
+        &Engine::free(env)?,
+        env,
+        &access::LIST_COLLABORATORS,
+        options,
+    )
+}
+
+/// The packages a user, org or team has access to, and with which permission (`npm access list
+/// packages`). An owner without `:` is looked up as an org, then as a user, as npm does.
+///
+/// @example
+/// ```js
+/// const { listPackages } = require('trust-native')
+/// const mine = await listPackages()
+/// const team = await listPackages({ owner: 'acme:developers' })
+/// ```
+#[napi(
+    ts_args_type = "options?: ListPackagesOptions & Omit<CommonOptions, 'package' | 'dryRun'>",
+    ts_return_type = "Promise<Record<string, string>>"
+)]
+pub fn list_packages<'env>(
+    env: &'env Env,
+    options: Option<Unknown<'env>>,
+) -> napi::Result<PromiseRaw<'env, Js>> {
+    call(&Engine::free(env)?, env, &access::LIST_PACKAGES, options)
+}
+
+/// Gives a team access to a package (`npm access grant`).
+///
+/// @example
+/// ```js
+/// const { grantAccess } = require('trust-native')
+/// await grantAccess({ team: '@acme:developers', package: '@acme/widgets', permissions: 'read-write', otp })
+/// ```
+#[napi(
+    ts_args_type = "options: GrantAccessOptions & CommonOptions",
+    ts_return_type = "Promise<ChangeResult>"
+)]
+pub fn grant_access<'env>(
+    env: &'env Env,
+    options: Option<Unknown<'env>>,
+) -> napi::Result<PromiseRaw<'env, Js>> {
+    call(&Engine::free(env)?, env, &access::GRANT_ACCESS, options)
+}
+
+/// Takes a team's access to a package away (`npm access revoke`).
+///
+/// @example
+/// ```js
+/// const { revokeAccess } = require('trust-native')
+/// await revokeAccess({ team: '@acme:contractors', package: '@acme/widgets', otp })
+/// ```
+#[napi(
+    ts_args_type = "options: TeamOption & CommonOptions",
+    ts_return_type = "Promise<ChangeResult>"
+)]
+pub fn revoke_access<'env>(
+    env: &'env Env,
+    options: Option<Unknown<'env>>,
+) -> napi::Result<PromiseRaw<'env, Js>> {
+    call(&Engine::free(env)?, env, &access::REVOKE_ACCESS, options)
+}
+
+/// Your access tokens, redacted (`npm token list`): every page, each with the short `id` npm
+/// shows.
+///
+/// @example
+/// ```js
+/// const { listTokens } = require('trust-native')
+/// for (const t of await listTokens()) console.log(t.id, t.token, t.name, t.created)
+/// ```
+#[napi(
+    ts_args_type = "options?: Omit<CommonOptions, 'package' | 'dryRun'>",
+    ts_return_type = "Promise<Array<AccessToken>>"
+)]
+pub fn list_tokens<'env>(
+    env: &'env Env,
+    options: Option<Unknown<'env>>,
+) -> napi::Result<PromiseRaw<'env, Js>> {
+    call(&Engine::free(env)?, env, &tokens::LIST_TOKENS, options)
+}
+
+/// Creates an access token (`npm token create`). The registry always asks for a one-time
+/// password here. The result holds the whole token: keep it secret.
+///
+/// @example
+/// ```js
+/// const { createToken } = require('trust-native')
+/// const { newToken } = await createToken({
+///   password: process.env.NPM_PASSWORD ?? '',
+///   name: 'ci-read',
+///   packagesAndScopesPermission: 'read-only',
+///   scopes: ['@acme'],
+///   expires: 30,
+///   otp,
+/// })
+/// ```
+#[napi(
+    ts_args_type = "options: CreateTokenOptions & Omit<CommonOptions, 'package'>",
+    ts_return_type = "Promise<CreateTokenResult>"
+)]
+pub fn create_token<'env>(
+    env: &'env Env,
+    options: Option<Unknown<'env>>,
+) -> napi::Result<PromiseRaw<'env, Js>> {
+    call(&Engine::free(env)?, env, &tokens::CREATE_TOKEN, options)
+}
+
+/// Revokes an access token (`npm token revoke`): by key, by the short id `listTokens` shows, or
+/// by the token itself.
+///
+/// @example
+/// ```js
+/// const { listTokens, revokeToken } = require('trust-native')
+/// const stale = (await listTokens()).filter((t) => t.name === 'old-ci')
+/// for (const t of stale) await revokeToken({ id: t.key, otp })
+/// ```
+#[napi(
+    ts_args_type = "options: RevokeTokenOptions & Omit<CommonOptions, 'package'>",
+    ts_return_type = "Promise<RevokeTokenResult>"
+)]
+pub fn revoke_token<'env>(
+    env: &'env Env,
+    options: Option<Unknown<'env>>,
+) -> napi::Result<PromiseRaw<'env, Js>> {
+    call(&Engine::free(env)?, env, &tokens::REVOKE_TOKEN, options)
+}
+
+/// Searches the registry (`npm search`): one page of `size` results from `from`, with
+/// `total` to page on.
+///
+/// @example
+/// ```js
+/// const { search } = require('trust-native')
+/// const page = await search({ text: 'keywords:oidc', size: 50 })
+/// console.log(page.total, page.objects.map((o) => o.package.name))
+/// ```
+#[napi(
+    ts_args_type = "options: SearchOptions & Omit<CommonOptions, 'package' | 'dryRun'>",
+    ts_return_type = "Promise<SearchResults>"
+)]
+pub fn search<'env>(
+    env: &'env Env,
+    options: Option<Unknown<'env>>,
+) -> napi::Result<PromiseRaw<'env, Js>> {
+    call(&Engine::free(env)?, env, &search::SEARCH, options)
+}
+
+/// The security advisories that affect these packages and versions: the bulk request `npm
+/// audit` sends. Packages without advisories are left out of the answer.
+///
+/// @example
+/// ```js
+/// const { audit } = require('trust-native')
+/// const advisories = await audit({ packages: { lodash: ['4.17.20'], minimist: ['1.2.0', '1.2.6'] } })
+/// for (const [name, list] of Object.entries(advisories)) {
+///   for (const a of list) console.log(name, a.severity, a.title, a.vulnerableVersions)
+/// }
+/// ```
+#[napi(
+    ts_args_type = "options: AuditOptions & Omit<CommonOptions, 'package' | 'dryRun'>",
+    ts_return_type = "Promise<Record<string, Array<Advisory>>>"
+)]
+pub fn audit<'env>(
+    env: &'env Env,
+    options: Option<Unknown<'env>>,
+) -> napi::Result<PromiseRaw<'env, Js>> {
+    call(&Engine::free(env)?, env, &audit::AUDIT, options)
+}
