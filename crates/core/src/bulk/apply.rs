@@ -7,11 +7,10 @@ use std::sync::Arc;
 
 use serde::Serialize;
 use serde_json::Value;
-use tokio::sync::Semaphore;
-use tokio::task::JoinSet;
 
 use super::plan::{Action, Plan, PlanEntry, Problem};
 use super::spec::Desired;
+use super::tasks::{self, Finished, Tasks};
 use crate::error::{Code, Error, Result};
 use crate::package::PackageName;
 use crate::session::{CallOptions, Session};
@@ -58,34 +57,35 @@ pub async fn apply_trust(
 ) -> Result<Vec<ApplyResult>> {
     let session = Session::open(call);
     let total = plan.entries.len();
-    let limit = Arc::new(Semaphore::new(concurrency.max(1)));
-    let mut work = JoinSet::new();
+    let mut work = Tasks::new(concurrency);
     let mut outcomes = Outcomes {
         done: 0,
         results: vec![None; total],
         on_progress,
     };
     for (index, entry) in plan.entries.into_iter().enumerate() {
-        // A task starts only when it may run, so a large plan does not hold a client per
-        // package while it waits.
-        let turn = limit.clone().acquire_owned().await;
-        while let Some(finished) = work.try_join_next() {
-            outcomes.record(finished)?;
-        }
-        let client = PackageName::parse(&entry.package)
-            .and_then(|p| session.registry_for(&p).map(|r| (p, TrustClient::new(r))));
+        // What the result says if the task panics.
+        let label = (entry.package.clone(), entry.action);
         let secrets = call.secrets();
-        work.spawn(async move {
-            let _turn = turn;
-            let result = match client {
-                Ok((package, client)) => apply_one(&client, &package, entry).await,
-                Err(error) => result_of(entry, Err(error), vec![]),
-            };
-            (index, scrub(result, &secrets))
-        });
+        let session = &session;
+        work.start(index, label, move || {
+            let client = PackageName::parse(&entry.package)
+                .and_then(|p| session.registry_for(&p).map(|r| (p, TrustClient::new(r))));
+            async move {
+                let result = match client {
+                    Ok((package, client)) => apply_one(&client, &package, entry).await,
+                    Err(error) => result_of(entry, Err(error), vec![]),
+                };
+                scrub(result, &secrets)
+            }
+        })
+        .await;
+        while let Some(finished) = work.try_next() {
+            outcomes.record(finished);
+        }
     }
-    while let Some(finished) = work.join_next().await {
-        outcomes.record(finished)?;
+    while let Some(finished) = work.next().await {
+        outcomes.record(finished);
     }
     Ok(outcomes.results.into_iter().flatten().collect())
 }
@@ -98,12 +98,15 @@ struct Outcomes {
 }
 
 impl Outcomes {
-    fn record(
-        &mut self,
-        finished: std::result::Result<(usize, ApplyResult), tokio::task::JoinError>,
-    ) -> Result<()> {
-        let (index, result) = finished
-            .map_err(|e| Error::new(Code::Network, format!("An apply task failed: {e}")))?;
+    fn record(&mut self, (index, result): Finished<ApplyResult, (String, Action)>) {
+        let result = result.unwrap_or_else(|(package, action)| ApplyResult {
+            error: Some(Problem::from(&tasks::panicked(&package))),
+            package,
+            action,
+            status: Status::Failed,
+            publisher: None,
+            previous: vec![],
+        });
         self.done += 1;
         if let Some(report) = &self.on_progress {
             report(Progress {
@@ -113,7 +116,6 @@ impl Outcomes {
             });
         }
         self.results[index] = Some(result);
-        Ok(())
     }
 }
 

@@ -4,6 +4,7 @@
 pub mod apply;
 pub mod plan;
 pub mod spec;
+mod tasks;
 pub mod workspace;
 
 use std::sync::Arc;

@@ -1,16 +1,13 @@
 //! Planning: for each package, the configuration it has, the one it should have, and what it
 //! takes to get there. Reads only.
 
-use std::sync::Arc;
-
 use serde::ser::{SerializeStruct, Serializer};
 use serde::Serialize;
 use serde_json::Value;
-use tokio::sync::Semaphore;
-use tokio::task::JoinSet;
 
 use super::spec::{Checked, Desired, Rejected, TrustSpec};
-use crate::error::{Code, Error, Result};
+use super::tasks::{Finished, Tasks};
+use crate::error::{Error, Result};
 use crate::session::{CallOptions, Session};
 use crate::trust::{same_configuration, Publisher, TrustClient, Values};
 
@@ -107,8 +104,7 @@ pub async fn plan_trust(
     concurrency: usize,
 ) -> Result<Plan> {
     let session = Session::open(call);
-    let limit = Arc::new(Semaphore::new(concurrency.max(1)));
-    let mut reads = JoinSet::new();
+    let mut reads = Tasks::new(concurrency);
     let mut entries = Vec::with_capacity(specs.len());
     for (index, spec) in specs.into_iter().enumerate() {
         let TrustSpec { package, desired } = match spec {
@@ -126,35 +122,28 @@ pub async fn plan_trust(
             current: vec![],
             error: None,
         });
-        // A task starts only when it may run: ten thousand waiting tasks, each with its client,
-        // would hold memory for nothing.
-        let turn = limit.clone().acquire_owned().await;
-        while let Some(read) = reads.try_join_next() {
-            record(read, &mut entries, call)?;
-        }
         let client = TrustClient::new(session.registry_for(&package)?);
-        reads.spawn(async move {
-            let _turn = turn;
-            (index, client.list(&package).await)
-        });
+        reads
+            .start(index, (), || async move { client.list(&package).await })
+            .await;
+        while let Some(read) = reads.try_next() {
+            record(read, &mut entries, call);
+        }
     }
-    while let Some(read) = reads.join_next().await {
-        record(read, &mut entries, call)?;
+    while let Some(read) = reads.next().await {
+        record(read, &mut entries, call);
     }
     Ok(Plan { entries })
 }
 
-type Read = (usize, Result<Vec<Publisher>>);
-
 /// Completes an entry with what its package has.
 fn record(
-    read: std::result::Result<Read, tokio::task::JoinError>,
+    (index, current): Finished<Result<Vec<Publisher>>, ()>,
     entries: &mut [PlanEntry],
     call: &CallOptions,
-) -> Result<()> {
-    let (index, current) =
-        read.map_err(|e| Error::new(Code::Network, format!("A planning task failed: {e}")))?;
+) {
     let entry = &mut entries[index];
+    let current = current.unwrap_or_else(|()| Err(super::tasks::panicked(&entry.package)));
     match (current, &entry.desired) {
         (Ok(current), Some(desired)) => {
             entry.action = action_for(desired, &current);
@@ -169,7 +158,6 @@ fn record(
         // Only entries with a desired configuration are read.
         (Ok(_), None) => {}
     }
-    Ok(())
 }
 
 /// Why a value is not a plan `planTrust` made.
@@ -229,6 +217,7 @@ impl PlanEntry {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::Code;
     use serde_json::json;
 
     fn entry(spec: Value) -> PlanEntry {

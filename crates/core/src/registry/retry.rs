@@ -7,6 +7,9 @@ use std::time::{Duration, Instant};
 pub const DEFAULT_RETRIES: u32 = 3;
 const BASE_DELAY: Duration = Duration::from_millis(200);
 const MAX_DELAY: Duration = Duration::from_secs(10);
+/// A longer `Retry-After` means the same as this one (no call waits that long: it gives up at
+/// once), and `1e20` seconds must not overflow a clock.
+const MAX_RETRY_AFTER: Duration = Duration::from_secs(24 * 3600);
 
 #[derive(Debug, Clone, Copy)]
 pub struct Budget {
@@ -52,18 +55,22 @@ fn backoff(attempt: u32) -> Duration {
     ceiling.mul_f64(fraction)
 }
 
-/// `Retry-After` as seconds or an HTTP date.
+/// `Retry-After` as seconds or an HTTP date, at most [`MAX_RETRY_AFTER`].
 pub fn parse_retry_after(value: &str) -> Option<Duration> {
     let value = value.trim();
     if let Ok(seconds) = value.parse::<f64>() {
-        return (seconds >= 0.0 && seconds.is_finite()).then(|| Duration::from_secs_f64(seconds));
+        return (seconds >= 0.0 && seconds.is_finite())
+            .then(|| Duration::from_secs_f64(seconds.min(MAX_RETRY_AFTER.as_secs_f64())));
     }
     let when = httpdate(value)?;
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .ok()?
         .as_secs() as i64;
-    Some(Duration::from_secs(when.saturating_sub(now).max(0) as u64))
+    let seconds = when
+        .saturating_sub(now)
+        .clamp(0, MAX_RETRY_AFTER.as_secs() as i64);
+    Some(Duration::from_secs(seconds as u64))
 }
 
 /// IMF-fixdate (`Sun, 06 Nov 1994 08:49:37 GMT`) to Unix seconds.
@@ -86,6 +93,15 @@ fn httpdate(value: &str) -> Option<i64> {
     let [h, m, s] = hms.as_slice() else {
         return None;
     };
+    // Fields out of their ranges are no date, and could overflow the arithmetic below.
+    let in_range = (1..=31).contains(&day)
+        && (0..=9999).contains(&year)
+        && (0..24).contains(h)
+        && (0..60).contains(m)
+        && (0..=60).contains(s);
+    if !in_range {
+        return None;
+    }
     // Days from civil (Howard Hinnant's algorithm).
     let y = if month <= 2 { year - 1 } else { year };
     let era = y.div_euclid(400);
@@ -107,6 +123,19 @@ mod tests {
         assert_eq!(parse_retry_after("0.5"), Some(Duration::from_millis(500)));
         assert_eq!(parse_retry_after("-1"), None);
         assert_eq!(parse_retry_after("soon"), None);
+        assert_eq!(parse_retry_after("1e20"), Some(MAX_RETRY_AFTER));
+        assert_eq!(
+            parse_retry_after("Fri, 31 Dec 9999 23:59:59 GMT"),
+            Some(MAX_RETRY_AFTER)
+        );
+        assert_eq!(
+            parse_retry_after("Sun, 06 Nov 99999999999999999 08:49:37 GMT"),
+            None
+        );
+        assert_eq!(
+            httpdate("Sun, 06 Nov 1994 08:-9223372036854775808:37 GMT"),
+            None
+        );
         assert_eq!(httpdate("Sun, 06 Nov 1994 08:49:37 GMT"), Some(784_111_777));
         assert_eq!(
             parse_retry_after("Sun, 06 Nov 1994 08:49:37 GMT"),
