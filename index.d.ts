@@ -172,7 +172,7 @@ export declare class TrustClient {
    * const results = await client.applyTrust(plan, { concurrency: 4, signal: controller.signal })
    * ```
    */
-  applyTrust(plan: TrustPlan, options?: RunOptions & CommonOptions): Promise<Array<ApplyResult>>
+  applyTrust(plan: TrustPlan | Array<TrustSpec>, options?: RunOptions & CommonOptions): Promise<Array<ApplyResult>>
   /**
    * `resolveConfig` with the client's defaults and environment.
    *
@@ -289,6 +289,10 @@ export interface AddPublisherResult {
 /** One package's outcome. */
 export interface ApplyResult {
   package: string
+  /**
+   * What the package needed: the plan's action or, given specs, what the registry's answers
+   * showed.
+   */
   action: 'create' | 'replace' | 'unchanged' | 'error'
   status: 'done' | 'failed'
   /** The configuration the package has now, when done. */
@@ -299,11 +303,17 @@ export interface ApplyResult {
 }
 
 /**
- * Applies a plan: every package made to match, `concurrency` at a time, slowing down when the
- * registry rate-limits (429, `Retry-After`), asking for 2FA once for the whole run (through
- * `onOtp`), and going on past one package's failure. One result per package; a second apply of
- * a fresh plan finds everything `unchanged`. `timeoutMs` bounds each package; `signal` stops
- * the run (packages done stay done).
+ * Applies a plan: every package made to match, `concurrency` at a time, at a pace the
+ * registry's 429 answers and `Retry-After` set for the whole run (or `maxRps`), asking for 2FA
+ * once for the whole run (through `onOtp`), and going on past one package's failure. One
+ * result per package, always; a second apply of a fresh plan finds everything `unchanged`.
+ * `timeoutMs` bounds each package's own work (waiting for the run's pace is not counted);
+ * `signal` stops the run (packages done stay done).
+ *
+ * Given specs instead of a plan (when no plan has to be shown first), it reads nothing first:
+ * each package is created at once, and listed only when the registry already has a
+ * configuration (409), which is then left alone (the same: `unchanged`) or replaced. A fresh
+ * setup costs one request per package instead of two.
  *
  * @example
  * ```js
@@ -315,7 +325,7 @@ export interface ApplyResult {
  * })
  * ```
  */
-export declare function applyTrust(plan: TrustPlan, options?: RunOptions & CommonOptions): Promise<Array<ApplyResult>>
+export declare function applyTrust(plan: TrustPlan | Array<TrustSpec>, options?: RunOptions & CommonOptions): Promise<Array<ApplyResult>>
 
 /** A CircleCI trusted publisher. */
 export interface CircleciPublisherOptions {
@@ -922,10 +932,16 @@ export interface RevokePublisherResult {
 /** Options of a run over many packages. */
 export interface RunOptions {
   /**
-   * Requests in flight at once. Default 8; the run also slows down on its own when the
-   * registry answers 429.
+   * Packages worked on at once. Default 8; when the registry answers 429, the run also
+   * lowers the requests in flight and spaces them out on its own.
    */
   concurrency?: number
+  /**
+   * Requests per second the run never exceeds, for a registry whose limit you know (`0.5`
+   * is one request every two seconds). Without it the run finds the pace from the
+   * registry's 429 answers and `Retry-After`.
+   */
+  maxRps?: number
   onProgress?: (progress: { done: number, total: number, result: ApplyResult }) => void
 }
 

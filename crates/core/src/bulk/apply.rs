@@ -8,7 +8,7 @@ use std::sync::Arc;
 use serde::Serialize;
 use serde_json::Value;
 
-use super::plan::{Action, Plan, PlanEntry, Problem};
+use super::plan::{action_for, Action, Plan, PlanEntry, Problem};
 use super::spec::Desired;
 use super::tasks::{self, Finished, Tasks};
 use crate::error::{Code, Error, Result};
@@ -27,7 +27,8 @@ pub enum Status {
 #[serde(rename_all = "camelCase")]
 pub struct ApplyResult {
     pub package: String,
-    /// What was planned (`create`, `replace`, `unchanged`, `error`).
+    /// What the package needed (`create`, `replace`, `unchanged`, `error`): the plan's action,
+    /// or in [`Mode::CreateFirst`] what the registry's answers showed.
     pub action: Action,
     pub status: Status,
     /// The configuration the package has now, when done.
@@ -47,6 +48,17 @@ pub struct Progress {
 
 pub type OnProgress = Arc<dyn Fn(Progress) + Send + Sync>;
 
+/// What a run knows of the packages' configurations before it changes them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// A plan the user has seen: what it says is done, and a package whose configuration
+    /// changed since fails (plan again).
+    Reviewed,
+    /// Nothing was read: each package is created at once, and read only when the registry
+    /// says it has a configuration (409); its entry is then planned from that read.
+    CreateFirst,
+}
+
 /// Applies every entry; one result per entry, in the plan's order. Each entry moves into its
 /// task, so the plan is gone as the results come.
 pub async fn apply_trust(
@@ -54,6 +66,7 @@ pub async fn apply_trust(
     call: &CallOptions,
     concurrency: usize,
     on_progress: Option<OnProgress>,
+    mode: Mode,
 ) -> Result<Vec<ApplyResult>> {
     let session = Session::open(call);
     let total = plan.entries.len();
@@ -73,6 +86,9 @@ pub async fn apply_trust(
                 .and_then(|p| session.registry_for(&p).map(|r| (p, TrustClient::new(r))));
             async move {
                 let result = match client {
+                    Ok((package, client)) if mode == Mode::CreateFirst => {
+                        create_first(&client, &package, entry).await
+                    }
                     Ok((package, client)) => apply_one(&client, &package, entry).await,
                     Err(error) => result_of(entry, Err(error), vec![]),
                 };
@@ -183,6 +199,38 @@ async fn apply_one(client: &TrustClient, package: &PackageName, entry: PlanEntry
             result_of(entry, outcome, previous)
         }
     }
+}
+
+/// An entry nobody has read: created at once; on a 409, planned from what the package has and
+/// applied as planned. A create whose outcome is unclear is checked by the trust client, never
+/// repeated blindly.
+async fn create_first(
+    client: &TrustClient,
+    package: &PackageName,
+    entry: PlanEntry,
+) -> ApplyResult {
+    let desired = match (entry.action, &entry.desired) {
+        (Action::Create, Some(desired)) => desired.body(),
+        _ => return apply_one(client, package, entry).await,
+    };
+    match client.create(package, &desired).await {
+        Err(error) if error.code == Code::Http(409) => {}
+        outcome => return result_of(entry, outcome, vec![]),
+    }
+    let current = match client.list(package).await {
+        Ok(current) => current,
+        Err(error) => return result_of(entry, Err(error), vec![]),
+    };
+    let action = entry
+        .desired
+        .as_ref()
+        .map_or(Action::Create, |d| action_for(d, &current));
+    let planned = PlanEntry {
+        action,
+        current,
+        ..entry
+    };
+    apply_one(client, package, planned).await
 }
 
 /// A create; if the registry already has a configuration (the plan is stale), it is fine when it

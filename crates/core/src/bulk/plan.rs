@@ -7,7 +7,7 @@ use serde_json::Value;
 
 use super::spec::{Checked, Desired, Rejected, TrustSpec};
 use super::tasks::{Finished, Tasks};
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, Secrets};
 use crate::session::{CallOptions, Session};
 use crate::trust::{same_configuration, Publisher, TrustClient, Values};
 
@@ -104,24 +104,15 @@ pub async fn plan_trust(
     concurrency: usize,
 ) -> Result<Plan> {
     let session = Session::open(call);
+    let secrets = call.secrets();
     let mut reads = Tasks::new(concurrency);
     let mut entries = Vec::with_capacity(specs.len());
     for (index, spec) in specs.into_iter().enumerate() {
-        let TrustSpec { package, desired } = match spec {
-            Ok(spec) => spec,
-            Err(Rejected { package, error }) => {
-                entries.push(failed(package, &error.scrubbed(&call.secrets())));
-                continue;
-            }
+        let package = spec.as_ref().ok().map(|spec| spec.package.clone());
+        entries.push(PlanEntry::unread(spec, &secrets));
+        let Some(package) = package else {
+            continue;
         };
-        entries.push(PlanEntry {
-            package: package.to_string(),
-            // Until the read says otherwise.
-            action: Action::Create,
-            desired: Some(desired),
-            current: vec![],
-            error: None,
-        });
         let client = TrustClient::new(session.registry_for(&package)?);
         reads
             .start(index, (), || async move { client.list(&package).await })
@@ -166,6 +157,21 @@ pub fn not_a_plan(why: &str) -> Error {
 }
 
 impl PlanEntry {
+    /// The entry of a spec before its package is read: `create` (until a read says otherwise),
+    /// or `error` for an invalid spec.
+    pub fn unread(spec: Checked, secrets: &Secrets) -> PlanEntry {
+        match spec {
+            Ok(TrustSpec { package, desired }) => PlanEntry {
+                package: package.to_string(),
+                action: Action::Create,
+                desired: Some(desired),
+                current: vec![],
+                error: None,
+            },
+            Err(Rejected { package, error }) => failed(package, &error.scrubbed(secrets)),
+        }
+    }
+
     /// An entry of a plan as `planTrust` returned it to JS (publishers in their JS shape), read
     /// back. A caller reads a large plan entry by entry, never as one JSON tree.
     pub fn from_json(entry: &Value) -> Result<PlanEntry> {

@@ -1,41 +1,59 @@
 //! When to try again, and how long to wait: exponential backoff with full jitter, the server's
 //! `Retry-After` when it gives one, all within the call's time budget.
+//!
+//! A 429 is the registry setting the pace, not a failure: it is retried for as long as the time
+//! budget allows. Other transient failures (5xx, lost connections, timeouts) are retried
+//! `retries` times. `retries: 0` turns retrying off altogether.
 
 use std::time::{Duration, Instant};
 
-/// Default number of retries after the first attempt (npm's `fetch-retries` is 2).
+/// Default number of retries after a failure (npm's `fetch-retries` is 2).
 pub const DEFAULT_RETRIES: u32 = 3;
+/// More retries after failures than this are not made, whatever `retries` says.
+pub const MAX_RETRIES: u32 = 100;
 const BASE_DELAY: Duration = Duration::from_millis(200);
 const MAX_DELAY: Duration = Duration::from_secs(10);
+/// The least wait before a retry, even when the registry says `Retry-After: 0`: with the time
+/// budget, it bounds how many requests one call can make.
+const MIN_WAIT: Duration = Duration::from_millis(100);
 /// A longer `Retry-After` means the same as this one (no call waits that long: it gives up at
 /// once), and `1e20` seconds must not overflow a clock.
 const MAX_RETRY_AFTER: Duration = Duration::from_secs(24 * 3600);
 
 #[derive(Debug, Clone, Copy)]
 pub struct Budget {
+    /// Retries allowed after failures other than 429.
     pub retries: u32,
     pub deadline: Instant,
 }
 
 impl Budget {
-    pub fn new(retries: u32, total: Duration) -> Budget {
-        Budget {
-            retries,
-            deadline: Instant::now() + total,
-        }
-    }
-
     pub fn remaining(&self) -> Duration {
         self.deadline.saturating_duration_since(Instant::now())
     }
 
-    /// The wait before retry number `attempt` (1-based), or `None` when the budget does not
-    /// allow another try. `retry_after` is the server's wish, which wins over backoff.
-    pub fn wait_before(&self, attempt: u32, retry_after: Option<Duration>) -> Option<Duration> {
-        if attempt > self.retries {
+    /// Whether a retry after a failure other than 429 may still follow `failures` of them.
+    pub fn allows_failures(&self, failures: u32) -> bool {
+        failures < self.retries.min(MAX_RETRIES)
+    }
+
+    /// The wait before retry number `retry` (1-based, whatever caused the earlier ones), or
+    /// `None` when the budget does not allow it. `failures` counts the failed attempts other
+    /// than 429s, this one included if it is one. `retry_after` is the server's wish, which wins
+    /// over backoff; no wait is shorter than [`MIN_WAIT`].
+    pub fn wait_before(
+        &self,
+        retry: u32,
+        failures: u32,
+        retry_after: Option<Duration>,
+    ) -> Option<Duration> {
+        if self.retries == 0 || (failures > 0 && !self.allows_failures(failures - 1)) {
             return None;
         }
-        let wait = retry_after.unwrap_or_else(|| backoff(attempt));
+        let wait = retry_after
+            .filter(|wait| !wait.is_zero())
+            .unwrap_or_else(|| backoff(retry))
+            .max(MIN_WAIT);
         // Waiting past the deadline only to time out helps nobody.
         (wait < self.remaining()).then_some(wait)
     }
@@ -151,13 +169,51 @@ mod tests {
                 .min(MAX_DELAY);
             assert!(backoff(attempt) <= ceiling);
         }
-        let budget = Budget::new(2, Duration::from_secs(60));
-        assert!(budget.wait_before(1, None).is_some());
-        assert_eq!(budget.wait_before(3, None), None);
-        assert_eq!(budget.wait_before(1, Some(Duration::from_secs(120))), None);
+        let budget = Budget {
+            retries: 2,
+            deadline: Instant::now() + Duration::from_secs(60),
+        };
+        assert!(budget.wait_before(1, 1, None).is_some());
+        assert!(budget.wait_before(2, 2, None).is_some());
+        assert_eq!(budget.wait_before(3, 3, None), None);
         assert_eq!(
-            budget.wait_before(2, Some(Duration::from_secs(1))),
+            budget.wait_before(1, 1, Some(Duration::from_secs(120))),
+            None
+        );
+        assert_eq!(
+            budget.wait_before(2, 1, Some(Duration::from_secs(1))),
             Some(Duration::from_secs(1))
         );
+    }
+
+    #[test]
+    fn a_429_is_retried_while_time_allows_and_every_wait_has_a_floor() {
+        let budget = Budget {
+            retries: 2,
+            deadline: Instant::now() + Duration::from_secs(60),
+        };
+        // Fifty 429s in a row, none of them a failure: still allowed.
+        assert_eq!(
+            budget.wait_before(50, 0, Some(Duration::from_secs(1))),
+            Some(Duration::from_secs(1))
+        );
+        // `Retry-After: 0` still waits.
+        for retry in 1..=20 {
+            assert!(budget.wait_before(retry, 0, Some(Duration::ZERO)).unwrap() >= MIN_WAIT);
+            assert!(budget.wait_before(retry, 1, None).unwrap() >= MIN_WAIT);
+        }
+        // No retries at all.
+        let none = Budget {
+            retries: 0,
+            ..budget
+        };
+        assert_eq!(none.wait_before(1, 0, Some(Duration::from_secs(1))), None);
+        // `retries` is capped.
+        let many = Budget {
+            retries: u32::MAX,
+            ..budget
+        };
+        assert!(many.allows_failures(MAX_RETRIES - 1));
+        assert!(!many.allows_failures(MAX_RETRIES));
     }
 }
