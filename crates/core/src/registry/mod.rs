@@ -378,7 +378,7 @@ impl Registry {
         let paced = Duration::from_micros(self.waited_for_pace.load(Ordering::Relaxed));
         Budget {
             retries: self.retries,
-            deadline: self.deadline + paced,
+            deadline: self.deadline.checked_add(paced).unwrap_or(self.deadline),
         }
     }
 

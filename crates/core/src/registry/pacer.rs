@@ -10,7 +10,8 @@
 //! time between the answers that got through since the previous episode, counting only the time
 //! some request was under way (while all of them wait out a `Retry-After`, the registry is not
 //! asked, and its silence says nothing of its rate). Against a token bucket that is its refill
-//! rate. When that measure says nothing slower, the spacing grows by [`SLOWER`]. While
+//! rate. When that measure says nothing slower, the spacing grows by [`SLOWER`]; it never
+//! exceeds the `Retry-After` (a request may go then, so a slower pace is never needed). While
 //! requests get through, the window grows by about one per window of answers and the spacing
 //! shrinks slowly ([`PROBE`]), to find out whether the registry allows more: the pace settles
 //! just under the registry's rate, with an occasional 429 that costs one request a retry. The
@@ -32,6 +33,8 @@ use tokio::time::Instant;
 const SLOWER: f64 = 1.4;
 /// Each answer that got through shortens the spacing by this fraction.
 const PROBE: f64 = 0.005;
+/// How much later than `Retry-After` the slowest pace is.
+const RETRY_AFTER_MARGIN: f64 = 1.05;
 /// The least spacing once the registry has pushed back.
 const FIRST_SPACING: Duration = Duration::from_millis(20);
 const MAX_SPACING: Duration = Duration::from_secs(60);
@@ -164,9 +167,14 @@ impl Pacer {
         // What got through since the last episode, while requests were under way.
         let busy = state.busy + state.busy_since.map_or(Duration::ZERO, |t| now - t);
         let measured = (state.got_through > 0).then(|| busy / state.got_through);
-        let spacing = measured
+        let mut spacing = measured
             .filter(|&m| m > state.spacing)
             .unwrap_or_else(|| state.spacing.mul_f64(SLOWER));
+        // The registry says a request may go after `Retry-After`: a slower pace is never
+        // needed (just after, not at that moment, which would race its clock).
+        if let Some(after) = retry_after.filter(|after| !after.is_zero()) {
+            spacing = spacing.min(after.mul_f64(RETRY_AFTER_MARGIN));
+        }
         state.spacing = spacing
             .max(FIRST_SPACING)
             .max(self.min_spacing)
@@ -278,6 +286,18 @@ mod tests {
         drop(first);
         let waited = waiting.await.unwrap();
         assert!(waited >= Duration::from_secs(5), "{waited:?}");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn retry_after_bounds_the_spacing() {
+        let pacer = Pacer::new(8, None);
+        // One answer through in three busy seconds would mean a spacing of three seconds.
+        let turn = pacer.turn().await;
+        tokio::time::advance(Duration::from_secs(3)).await;
+        pacer.got_through();
+        pacer.throttled(Some(Duration::from_secs(1)));
+        drop(turn);
+        assert_eq!(pacer.spacing(), Duration::from_millis(1050));
     }
 
     #[tokio::test(start_paused = true)]
