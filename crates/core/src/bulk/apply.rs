@@ -210,10 +210,10 @@ async fn create_first(
     entry: PlanEntry,
 ) -> ApplyResult {
     let desired = match (entry.action, &entry.desired) {
-        (Action::Create, Some(desired)) => desired.body(),
+        (Action::Create, Some(desired)) => desired,
         _ => return apply_one(client, package, entry).await,
     };
-    match client.create(package, &desired).await {
+    match client.create(package, &desired.body()).await {
         Err(error) if error.code == Code::Http(409) => {}
         outcome => return result_of(entry, outcome, vec![]),
     }
@@ -221,10 +221,7 @@ async fn create_first(
         Ok(current) => current,
         Err(error) => return result_of(entry, Err(error), vec![]),
     };
-    let action = entry
-        .desired
-        .as_ref()
-        .map_or(Action::Create, |d| action_for(d, &current));
+    let action = action_for(desired, &current);
     let planned = PlanEntry {
         action,
         current,
