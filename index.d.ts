@@ -173,7 +173,7 @@ export declare class TrustClient {
    * const results = await client.applyTrust(plan, { concurrency: 4, signal: controller.signal })
    * ```
    */
-  applyTrust(plan: TrustPlan, options?: RunOptions & CommonOptions): Promise<Array<ApplyResult>>
+  applyTrust(plan: TrustPlan | Array<TrustSpec>, options?: RunOptions & CommonOptions): Promise<Array<ApplyResult>>
   /**
    * `checkWorkflow` with the client's defaults (`cwd`, `registry`) and environment.
    *
@@ -580,6 +580,10 @@ export interface ApiRoute {
 /** One package's outcome. */
 export interface ApplyResult {
   package: string
+  /**
+   * What the package needed: the plan's action or, given specs, what the registry's answers
+   * showed.
+   */
   action: 'create' | 'replace' | 'unchanged' | 'error'
   status: 'done' | 'failed'
   /** The configuration the package has now, when done. */
@@ -590,11 +594,18 @@ export interface ApplyResult {
 }
 
 /**
- * Applies a plan: every package made to match, `concurrency` at a time, slowing down when the
- * registry rate-limits (429, `Retry-After`), asking for 2FA once for the whole run (through
- * `onOtp`), and going on past one package's failure. One result per package; a second apply of
- * a fresh plan finds everything `unchanged`. `timeoutMs` bounds each package; `signal` stops
- * the run (packages done stay done).
+ * Applies a plan: every package made to match, `concurrency` at a time, at a pace the
+ * registry's 429 answers and `Retry-After` set for the whole run (or `maxRps`), asking for 2FA
+ * once for the whole run (through `onOtp`), and going on past one package's failure. One
+ * result per package, always; a second apply of a fresh plan finds everything `unchanged`.
+ * `timeoutMs` bounds each package's own work (waiting for the run's pace is not counted);
+ * `signal` stops the run (packages done stay done).
+ *
+ * Given specs instead of a plan (when no plan has to be shown first), it reads nothing first:
+ * each package is created at once, and listed only when the registry already has a
+ * configuration (409), which is then left alone (the same: `unchanged`) or replaced. A fresh
+ * setup costs one request per package instead of two. Each spec's CI file is checked as
+ * `planTrust` checks it (`strict` makes a finding that package's `EWORKFLOW` failure).
  *
  * @example
  * ```js
@@ -606,7 +617,7 @@ export interface ApplyResult {
  * })
  * ```
  */
-export declare function applyTrust(plan: TrustPlan, options?: RunOptions & CommonOptions): Promise<Array<ApplyResult>>
+export declare function applyTrust(plan: TrustPlan | Array<TrustSpec>, options?: RunOptions & StrictOption & CommonOptions): Promise<Array<ApplyResult>>
 
 /**
  * The security advisories that affect these packages and versions: the bulk request `npm
@@ -725,12 +736,15 @@ export interface CommonOptions {
   /**
    * Total time for the call, in milliseconds: every request, retry, 2FA prompt and wait of
    * it ends by then (`ETIMEDOUT`, saying what it was waiting for). Default: 30000. In
-   * `planTrust`/`applyTrust` it bounds each package's work; bound the run with `signal`.
+   * `planTrust`/`applyTrust` it bounds each package's work (not its wait for the run's
+   * pace); bound the run with `signal`.
    */
   timeoutMs?: number
   /**
-   * How many times a failed request may be retried (connection errors, 5xx, 429; creates
-   * only when the registry cannot have acted on them). Default: 3.
+   * How many times a failed request may be retried (connection errors, timeouts, 5xx;
+   * creates only when the registry cannot have acted on them). Default: 3, at most 100.
+   * Rate limiting (429) is not a failure: it is waited out, after `Retry-After`, for as long
+   * as `timeoutMs` allows. `0` turns retrying off, 429s included.
    */
   retries?: number
   /**
@@ -1572,10 +1586,16 @@ export interface RevokeTokenResult {
 /** Options of a run over many packages. */
 export interface RunOptions {
   /**
-   * Requests in flight at once. Default 8; the run also slows down on its own when the
-   * registry answers 429.
+   * Packages worked on at once. Default 8; when the registry answers 429, the run also
+   * lowers the requests in flight and spaces them out on its own.
    */
   concurrency?: number
+  /**
+   * Requests per second the run never exceeds, for a registry whose limit you know (`0.5`
+   * is one request every two seconds). Without it the run finds the pace from the
+   * registry's 429 answers and `Retry-After`.
+   */
+  maxRps?: number
   onProgress?: (progress: { done: number, total: number, result: ApplyResult }) => void
 }
 
@@ -1741,7 +1761,7 @@ export interface TrustClientOptions {
   onOtp?: (challenge: OtpChallenge) => Promise<string | undefined | void> | string | undefined | void
   /** Time for each call, in milliseconds. Default: 30000. */
   timeoutMs?: number
-  /** Retries of a failed request. Default: 3. */
+  /** Retries of a failed request (429s are waited out within the time). Default: 3. */
   retries?: number
   /** Send credentials over plain http to a host other than this machine. Default: false. */
   allowInsecure?: boolean

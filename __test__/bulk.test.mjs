@@ -102,6 +102,48 @@ describe('planTrust and applyTrust', () => {
     expect(asked).toEqual(['web'])
   })
 
+  it('given specs, creates first: one request per fresh package, a read only on 409', async () => {
+    const auth = { ...setup(['direct-1', 'direct-2', 'direct-3'], (i) => (i === 1 ? [{ type: 'github', claims: { repository: 'acme/mono', workflow_ref: { file: 'old.yml' } }, permissions: ['createPackage'] }] : [])), otp: OTP }
+    emulator.clearRequests()
+    const results = await tn.applyTrust([github('direct-1'), github('direct-2'), github('direct-3'), { type: 'github', package: 'direct-4' }], { ...auth, concurrency: 1 })
+    expect(results.map((r) => [r.package, r.action, r.status])).toEqual([
+      ['direct-1', 'create', 'done'],
+      ['direct-2', 'replace', 'done'],
+      ['direct-3', 'create', 'done'],
+      ['direct-4', 'error', 'failed'],
+    ])
+    expect(results[1].previous).toEqual([expect.objectContaining({ file: 'old.yml' })])
+    expect(emulator.requests().map((r) => `${r.method} ${r.path.replace(/\/[0-9a-f-]{36}$/, '/:id')}`)).toEqual([
+      'POST /-/package/direct-1/trust',
+      'POST /-/package/direct-2/trust',
+      'GET /-/package/direct-2/trust',
+      'DELETE /-/package/direct-2/trust/:id',
+      'POST /-/package/direct-2/trust',
+      'POST /-/package/direct-3/trust',
+    ])
+    // The same specs again: a 409 and a read each, nothing changed.
+    const again = await tn.applyTrust([github('direct-1'), github('direct-2')], auth)
+    expect(again.map((r) => r.action)).toEqual(['unchanged', 'unchanged'])
+  })
+
+  it('ends with one result per package when a registry answer is absurd', async () => {
+    const auth = { ...setup(['absurd-1', 'absurd-2']), otp: OTP }
+    // Retry-After: 1e20 once made the core panic, and the whole run rejected.
+    emulator.injectFault({ kind: 'status', status: 429, retryAfter: 1e20, method: 'POST', path: 'absurd-1', times: 1 })
+    const results = await tn.applyTrust([github('absurd-1'), github('absurd-2')], auth)
+    expect(results.map((r) => [r.status, r.error?.code])).toEqual([['failed', 'E429'], ['done', undefined]])
+  })
+
+  it('takes maxRps, a rate above zero', async () => {
+    const auth = { ...setup(['capped-1', 'capped-2']), otp: OTP }
+    const results = await tn.applyTrust([github('capped-1'), github('capped-2')], { ...auth, maxRps: 50 })
+    expect(results.map((r) => r.status)).toEqual(['done', 'done'])
+    for (const maxRps of [0, -1, Infinity, '5']) {
+      const error = await rejection(tn.planTrust([github('capped-1')], { ...auth, maxRps }))
+      expect(error).toMatchObject({ code: 'EINVALIDINPUT', field: 'maxRps' })
+    }
+  })
+
   it('goes on past invalid specs and missing packages, and says why for each', async () => {
     const auth = { ...setup(['fine']), otp: OTP }
     const specs = [github('fine'), github('Not Valid'), github('no-such-package'), { type: 'github', package: 'fine2', file: 'a.yml' }]

@@ -124,9 +124,11 @@ describe('plan and apply over a monorepo', () => {
     const token = freshUser(names)
     withNpmrc(root, token)
 
+    emulator.clearRequests()
     const apply = await cli(['apply', '--workspaces', '--file', 'release.yml', '--yes', '--concurrency', '6'], { cwd: root, approveWeb: true })
     expect(apply.code, apply.stderr).toBe(0)
-    expect(apply.stdout).toContain('24 packages: 24 to create, 0 to replace, 0 unchanged, 0 errors')
+    // With --yes no plan is shown, so none is made: each package is created first, never read.
+    expect(emulator.requests().filter((r) => r.method === 'GET' && r.path.includes('/trust'))).toEqual([])
     expect(apply.stdout).not.toContain('@acme/internal')
     expect(apply.stderr.match(/Authenticate your account at/g)).toHaveLength(1)
     expect(apply.stderr).toContain('24/24')
@@ -142,7 +144,7 @@ describe('plan and apply over a monorepo', () => {
     expect(plan.stdout).toContain('24 packages: 0 to create, 0 to replace, 24 unchanged, 0 errors')
     const again = await cli(['apply', '--workspaces', '--file', 'release.yml', '--yes'], { cwd: inside, approveWeb: true })
     expect(again.code).toBe(0)
-    expect(again.stdout).toContain('Nothing to do.')
+    expect(again.stdout).toContain('Applied: 0 created, 0 replaced, 24 unchanged, 0 failed')
   })
 
   it('asks for 2FA once per run even from a fresh process, and replaces what differs', async () => {
@@ -156,11 +158,29 @@ describe('plan and apply over a monorepo', () => {
         publishers: i < 5 ? [{ type: 'github', claims: { repository: 'acme/mono', workflow_ref: { file: 'old.yml' } }, permissions: ['createPackage'] }] : [],
       })),
     })
-    const run = await cli(['apply', '--workspaces', '--file', 'release.yml', '--yes'], { cwd: root, approveWeb: true })
+    // Without --yes: the plan is shown, and confirmed.
+    const run = await cli(['apply', '--workspaces', '--file', 'release.yml'], { cwd: root, approveWeb: true, input: ['y'] })
     expect(run.code, run.stderr).toBe(0)
     expect(run.stderr.match(/Authenticate your account at/g)).toHaveLength(1)
     expect(run.stdout).toContain('Applied: 15 created, 5 replaced, 0 unchanged, 0 failed')
     expect(run.stdout).toMatch(/@acme\/pkg-01 +replace +github acme\/mono old\.yml -> github acme\/mono release\.yml/)
+  })
+
+  it('--max-rps caps the pace; a value that is no rate is a usage error', async () => {
+    const token = freshUser(['capped-a', 'capped-b'])
+    const dir = withNpmrc(project({ name: 'capped' }), token)
+    writeFileSync(join(dir, 'trust.json'), JSON.stringify([
+      { type: 'github', package: 'capped-a', repository: 'acme/capped', file: 'release.yml' },
+      { type: 'github', package: 'capped-b', repository: 'acme/capped', file: 'release.yml' },
+    ]))
+    const run = await cli(['apply', '--config', 'trust.json', '--yes', '--max-rps', '50', '--otp', OTP], { cwd: dir })
+    expect(run.code, run.stderr).toBe(0)
+    expect(run.stdout).toContain('Applied: 2 created, 0 replaced, 0 unchanged, 0 failed')
+    for (const rate of ['0', 'fast', 'Infinity']) {
+      const refused = await cli(['plan', '--config', 'trust.json', '--max-rps', rate], { cwd: dir })
+      expect(refused.code).toBe(2)
+      expect(refused.stderr).toContain('--max-rps must be a number above 0')
+    }
   })
 
   it('a trust.json with defaults and overrides, --json, and a failing package gives exit 1', async () => {

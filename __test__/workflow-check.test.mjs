@@ -203,8 +203,9 @@ describe('CLI', () => {
     const { code, stdout, stderr } = await cli(['apply', '--workspaces', '--yes', '--otp', OTP], cwd)
     expect(stderr).not.toContain('warn')
     expect(code).toBe(0)
-    expect(stdout).toMatch(/@acme\/a\s+create\s+github acme\/mono a\.yml env npm/)
+    // --yes shows no plan: what was inferred is what the registry now has.
     expect(stdout).toContain('Applied: 2 created')
+    expect(emulator.publishers('@acme/a')[0].claims).toEqual({ repository: 'acme/mono', workflow_ref: { file: 'a.yml' }, environment: 'npm' })
     expect(emulator.publishers('@acme/b')[0].claims).toEqual({ repository: 'acme/mono', workflow_ref: { file: 'b.yml' }, environment: 'npm' })
   })
 
@@ -233,6 +234,14 @@ describe('CLI', () => {
     const strict = await cli(['plan', '--workspaces', '--environment', 'prod', '--strict', '--otp', OTP], cwd)
     expect(strict.code).toBe(1)
     expect(strict.stdout).toMatch(/@acme\/a\s+error\s+EWORKFLOW: Job `publish` runs in environment `npm`/)
+  })
+
+  it('apply --yes --strict, which makes no plan, still checks each workflow before creating', async () => {
+    const cwd = monorepo()
+    const strict = await cli(['apply', '--workspaces', '--environment', 'prod', '--strict', '--yes', '--otp', OTP], cwd)
+    expect(strict.code).toBe(1)
+    expect(strict.stderr).toContain('failed @acme/a: EWORKFLOW')
+    expect(emulator.publishers('@acme/a')).toEqual([])
   })
 })
 

@@ -42,7 +42,8 @@ const RUN = {
   workspaces: { type: 'boolean', help: 'Every publishable package of the workspace (package.json workspaces, pnpm-workspace.yaml)' },
   config: { type: 'string', help: 'A trust.json: an array of specs, or { defaults, workspaces, packages }' },
   type: { type: 'string', help: 'Provider for --workspaces: github, gitlab or circleci (default: github)' },
-  concurrency: { type: 'string', help: 'Requests in flight at once (default 8)' },
+  concurrency: { type: 'string', help: 'Packages worked on at once (default 8)' },
+  'max-rps': { type: 'string', help: 'Requests per second never to exceed (default: the pace the registry\'s 429 answers set)' },
 }
 
 /** Whether a field need not be given: package.json says the repository, the checkout the file. */
@@ -247,7 +248,7 @@ const COMMANDS = {
     summary: 'Show what apply would do for many packages; changes nothing',
     flags: { ...COMMON, ...RUN, ...STRICT, ...PERMISSIONS, ...allProviderFlags() },
     async run(values) {
-      const plan = await tn.planTrust(await specsFrom(values), { ...common(values), ...concurrency(values), ...strict(values) })
+      const plan = await tn.planTrust(await specsFrom(values), { ...common(values), ...pace(values), ...strict(values) })
       if (values.json) out(JSON.stringify(plan, null, 2))
       else printPlan(plan)
       return plan.entries.some((e) => e.action === 'error') ? EXIT.failed : EXIT.ok
@@ -259,8 +260,11 @@ const COMMANDS = {
     summary: 'Make every package\'s trusted publisher match: create, replace or leave unchanged',
     flags: { ...COMMON, ...RUN, ...WRITE, ...STRICT, ...PERMISSIONS, ...allProviderFlags() },
     async run(values) {
-      const options = { ...common(values), ...concurrency(values) }
-      const plan = await tn.planTrust(await specsFrom(values), { ...options, ...strict(values) })
+      const options = { ...common(values), ...pace(values), ...strict(values) }
+      const specs = await specsFrom(values)
+      // No plan to show (--yes): create first, and read only where a configuration exists.
+      if (values.yes && !values['dry-run']) return applyAll(values, specs, specs.length, options)
+      const plan = await tn.planTrust(specs, options)
       if (!values.json) printPlan(plan)
       const pending = plan.entries.filter((e) => e.action === 'create' || e.action === 'replace')
       if (values['dry-run'] || !pending.length) {
@@ -269,16 +273,7 @@ const COMMANDS = {
         return plan.entries.some((e) => e.action === 'error') ? EXIT.failed : EXIT.ok
       }
       await confirm(values)
-      const progress = progressReporter(plan.entries.length, values.json)
-      const results = await tn.applyTrust(plan, { ...options, onProgress: progress.report })
-      progress.end()
-      if (values.json) {
-        out(JSON.stringify({ plan, results }, null, 2))
-      } else {
-        for (const r of results.filter((r) => r.status === 'failed')) err(`failed ${r.package}: ${r.error?.code} ${r.error?.message}`)
-        out(summary(results))
-      }
-      return results.some((r) => r.status === 'failed') ? EXIT.failed : EXIT.ok
+      return applyAll(values, plan, plan.entries.length, options, plan)
     },
   },
 
@@ -419,11 +414,35 @@ function strict(values) {
   return values.strict ? { strict: true } : {}
 }
 
-function concurrency(values) {
-  if (values.concurrency === undefined) return {}
-  const n = Number(values.concurrency)
-  if (!Number.isInteger(n) || n < 1) throw new UsageError('--concurrency must be a positive whole number')
-  return { concurrency: n }
+/** `concurrency` and `maxRps` from --concurrency and --max-rps. */
+function pace(values) {
+  const options = {}
+  if (values.concurrency !== undefined) {
+    const n = Number(values.concurrency)
+    if (!Number.isInteger(n) || n < 1) throw new UsageError('--concurrency must be a positive whole number')
+    options.concurrency = n
+  }
+  if (values['max-rps'] !== undefined) {
+    const rps = Number(values['max-rps'])
+    if (!Number.isFinite(rps) || rps <= 0) throw new UsageError('--max-rps must be a number above 0 (0.5 is one request every 2 s)')
+    options.maxRps = rps
+  }
+  return options
+}
+
+/** Applies `work` (a plan, or specs) with a progress report, prints the results (with the plan
+ * they followed, if one was made), and answers the exit code. */
+async function applyAll(values, work, total, options, plan) {
+  const progress = progressReporter(total, values.json)
+  const results = await tn.applyTrust(work, { ...options, onProgress: progress.report })
+  progress.end()
+  if (values.json) {
+    out(JSON.stringify(plan ? { plan, results } : { results }, null, 2))
+  } else {
+    for (const r of results.filter((r) => r.status === 'failed')) err(`failed ${r.package}: ${r.error?.code} ${r.error?.message}`)
+    out(summary(results))
+  }
+  return results.some((r) => r.status === 'failed') ? EXIT.failed : EXIT.ok
 }
 
 /** Specs from --config, or from --workspaces with the flags as defaults. */

@@ -16,7 +16,7 @@ use crate::to_js::{to_js, Js};
 use crate::trust::Publisher;
 use trust_core::bulk::plan::{not_a_plan, Plan, PlanEntry as CorePlanEntry};
 use trust_core::bulk::spec::{self, TrustSpec as CoreTrustSpec};
-use trust_core::bulk::{self, apply::OnProgress, workspace};
+use trust_core::bulk::{self, apply::OnProgress, workspace, Run};
 use trust_core::error::{Error as CoreError, Result as CoreResult};
 use trust_core::trust::provider::Claim;
 use trust_core::trust::PROVIDERS;
@@ -102,6 +102,8 @@ pub struct TrustPlan {
 #[allow(dead_code)] // Declares the TypeScript type; the value is built by `to_js`.
 pub struct ApplyResult {
     pub package: String,
+    /// What the package needed: the plan's action or, given specs, what the registry's answers
+    /// showed.
     #[napi(ts_type = "'create' | 'replace' | 'unchanged' | 'error'")]
     pub action: String,
     #[napi(ts_type = "'done' | 'failed'")]
@@ -117,9 +119,13 @@ pub struct ApplyResult {
 #[napi(object)]
 #[allow(dead_code)] // Declares the TypeScript type; `Options` reads the object.
 pub struct RunOptions {
-    /// Requests in flight at once. Default 8; the run also slows down on its own when the
-    /// registry answers 429.
+    /// Packages worked on at once. Default 8; when the registry answers 429, the run also
+    /// lowers the requests in flight and spaces them out on its own.
     pub concurrency: Option<u32>,
+    /// Requests per second the run never exceeds, for a registry whose limit you know (`0.5`
+    /// is one request every two seconds). Without it the run finds the pace from the
+    /// registry's 429 answers and `Retry-After`.
+    pub max_rps: Option<f64>,
     // Declared here for TypeScript; the function itself is read separately.
     #[napi(ts_type = "(progress: { done: number, total: number, result: ApplyResult }) => void")]
     pub on_progress: Option<()>,
@@ -221,15 +227,20 @@ pub fn ensure<'env>(
     )
 }
 
-/// A run's options: the common ones, `concurrency`, and (for apply) `onProgress`.
+/// A run's options: the common ones, `concurrency`, `maxRps`, (for apply) `onProgress`, and
+/// (when the run checks CI files: a plan, or an apply of specs) `strict`.
 fn run_call<'env>(
     engine: &Engine,
     env: &Env,
     options: Option<Unknown<'env>>,
     with_progress: bool,
-) -> CoreResult<(Call<'env>, Option<usize>, Option<OnProgress>)> {
+    checks_workflows: bool,
+) -> CoreResult<(Call<'env>, Run, Option<OnProgress>)> {
     let mut o = Options::new(options, "options")?;
-    let concurrency = o.count("concurrency")?.map(|c| c.max(1) as usize);
+    let run = Run {
+        concurrency: o.count("concurrency")?.map(|c| c.max(1) as usize),
+        max_rps: o.positive("maxRps")?,
+    };
     let progress = if with_progress {
         o.function("onProgress")?
             .map(|callback| progress_callback(env, callback))
@@ -240,11 +251,11 @@ fn run_call<'env>(
     } else {
         None
     };
-    // Planning checks the CI files; applying a plan does not read them again.
-    let strict = if with_progress {
-        false
-    } else {
+    // Applying a reviewed plan does not read the CI files again: they were checked when planned.
+    let strict = if checks_workflows {
         o.boolean("strict")?.unwrap_or(false)
+    } else {
+        false
     };
     let mut call = engine.call(env, &mut o, Budget::PerPackage)?;
     o.finish()?;
@@ -252,7 +263,7 @@ fn run_call<'env>(
     if with_progress {
         no_dry_run(&call, "applyTrust")?;
     }
-    Ok((call, concurrency, progress))
+    Ok((call, run, progress))
 }
 
 /// `ensurePublisher` and `applyTrust` change things by design; their dry run is `planTrust`.
@@ -321,19 +332,26 @@ pub fn plan<'env>(
 ) -> napi::Result<PromiseRaw<'env, Js>> {
     let mut input = None;
     let call = checked_specs(specs).and_then(|specs| {
-        let (call, concurrency, _) = run_call(engine, env, options, false)?;
-        input = Some((specs, concurrency));
+        let (call, run, _) = run_call(engine, env, options, false, true)?;
+        input = Some((specs, run));
         Ok(call)
     });
     spawn(
         env,
         call,
         |call| async move {
-            let (specs, concurrency) = input.expect("read with the call");
-            bulk::plan(specs, &call, concurrency).await
+            let (specs, run) = input.expect("read with the call");
+            bulk::plan(specs, &call, run).await
         },
         |env, plan| to_js(env, &plan),
     )
+}
+
+/// What `applyTrust` was given.
+enum Work {
+    /// A plan from `planTrust`, which the user may have reviewed.
+    Plan(Plan),
+    Specs(Vec<spec::Checked>),
 }
 
 pub fn apply<'env>(
@@ -344,17 +362,26 @@ pub fn apply<'env>(
 ) -> napi::Result<PromiseRaw<'env, Js>> {
     let mut input = None;
     let call = (|| {
-        let plan = read_plan(plan)?;
-        let (call, concurrency, progress) = run_call(engine, env, options, true)?;
-        input = Some((plan, concurrency, progress));
+        // Specs rather than a plan: nothing was shown first, so nothing is read first.
+        let work = if plan.is_some_and(|v| v.is_array().unwrap_or(false)) {
+            Work::Specs(checked_specs(plan)?)
+        } else {
+            Work::Plan(read_plan(plan)?)
+        };
+        let specs = matches!(work, Work::Specs(_));
+        let (call, run, progress) = run_call(engine, env, options, true, specs)?;
+        input = Some((work, run, progress));
         Ok(call)
     })();
     spawn(
         env,
         call,
         |call| async move {
-            let (plan, concurrency, progress) = input.expect("read with the call");
-            bulk::apply(plan, &call, concurrency, progress).await
+            let (work, run, progress) = input.expect("read with the call");
+            match work {
+                Work::Plan(plan) => bulk::apply(plan, &call, run, progress).await,
+                Work::Specs(specs) => bulk::apply_specs(specs, &call, run, progress).await,
+            }
         },
         |env, results| to_js(env, &results),
     )
@@ -405,11 +432,18 @@ pub fn plan_trust<'env>(
     plan(&Engine::free(env)?, env, specs, options)
 }
 
-/// Applies a plan: every package made to match, `concurrency` at a time, slowing down when the
-/// registry rate-limits (429, `Retry-After`), asking for 2FA once for the whole run (through
-/// `onOtp`), and going on past one package's failure. One result per package; a second apply of
-/// a fresh plan finds everything `unchanged`. `timeoutMs` bounds each package; `signal` stops
-/// the run (packages done stay done).
+/// Applies a plan: every package made to match, `concurrency` at a time, at a pace the
+/// registry's 429 answers and `Retry-After` set for the whole run (or `maxRps`), asking for 2FA
+/// once for the whole run (through `onOtp`), and going on past one package's failure. One
+/// result per package, always; a second apply of a fresh plan finds everything `unchanged`.
+/// `timeoutMs` bounds each package's own work (waiting for the run's pace is not counted);
+/// `signal` stops the run (packages done stay done).
+///
+/// Given specs instead of a plan (when no plan has to be shown first), it reads nothing first:
+/// each package is created at once, and listed only when the registry already has a
+/// configuration (409), which is then left alone (the same: `unchanged`) or replaced. A fresh
+/// setup costs one request per package instead of two. Each spec's CI file is checked as
+/// `planTrust` checks it (`strict` makes a finding that package's `EWORKFLOW` failure).
 ///
 /// @example
 /// ```js
@@ -421,7 +455,7 @@ pub fn plan_trust<'env>(
 /// })
 /// ```
 #[napi(
-    ts_args_type = "plan: TrustPlan, options?: RunOptions & CommonOptions",
+    ts_args_type = "plan: TrustPlan | Array<TrustSpec>, options?: RunOptions & StrictOption & CommonOptions",
     ts_return_type = "Promise<Array<ApplyResult>>"
 )]
 pub fn apply_trust<'env>(

@@ -41,7 +41,7 @@ pub struct TrustClientOptions {
     pub on_otp: Option<()>,
     /// Time for each call, in milliseconds. Default: 30000.
     pub timeout_ms: Option<u32>,
-    /// Retries of a failed request. Default: 3.
+    /// Retries of a failed request (429s are waited out within the time). Default: 3.
     pub retries: Option<u32>,
     /// Send credentials over plain http to a host other than this machine. Default: false.
     pub allow_insecure: Option<bool>,
@@ -243,7 +243,7 @@ impl TrustClient {
     /// const results = await client.applyTrust(plan, { concurrency: 4, signal: controller.signal })
     /// ```
     #[napi(
-        ts_args_type = "plan: TrustPlan, options?: RunOptions & CommonOptions",
+        ts_args_type = "plan: TrustPlan | Array<TrustSpec>, options?: RunOptions & CommonOptions",
         ts_return_type = "Promise<Array<ApplyResult>>"
     )]
     pub fn apply_trust<'env>(

@@ -151,6 +151,16 @@ impl<'env> Options<'env> {
         })
     }
 
+    /// A finite number above zero (a rate).
+    pub fn positive(&mut self, name: &'static str) -> CoreResult<Option<f64>> {
+        self.typed(name, "a number greater than 0", |v| {
+            let n = matches!(v.get_type(), Ok(ValueType::Number))
+                .then(|| unsafe { v.cast::<f64>() }.ok())
+                .flatten()?;
+            (n.is_finite() && n > 0.0).then_some(n)
+        })
+    }
+
     /// Several strings, or one (npm's `--context-id` takes one or many).
     pub fn list(&mut self, name: &'static str) -> CoreResult<Option<Vec<String>>> {
         self.typed(name, "a string or an array of strings", |v| {

@@ -35,10 +35,13 @@ pub struct CommonOptions {
     pub dry_run: Option<bool>,
     /// Total time for the call, in milliseconds: every request, retry, 2FA prompt and wait of
     /// it ends by then (`ETIMEDOUT`, saying what it was waiting for). Default: 30000. In
-    /// `planTrust`/`applyTrust` it bounds each package's work; bound the run with `signal`.
+    /// `planTrust`/`applyTrust` it bounds each package's work (not its wait for the run's
+    /// pace); bound the run with `signal`.
     pub timeout_ms: Option<u32>,
-    /// How many times a failed request may be retried (connection errors, 5xx, 429; creates
-    /// only when the registry cannot have acted on them). Default: 3.
+    /// How many times a failed request may be retried (connection errors, timeouts, 5xx;
+    /// creates only when the registry cannot have acted on them). Default: 3, at most 100.
+    /// Rate limiting (429) is not a failure: it is waited out, after `Retry-After`, for as long
+    /// as `timeoutMs` allows. `0` turns retrying off, 429s included.
     pub retries: Option<u32>,
     /// Send credentials over plain http to a host other than this machine. Default: false
     /// (`EINSECURE`).

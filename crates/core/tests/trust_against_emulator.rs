@@ -260,3 +260,20 @@ async fn network_and_timeout_errors() {
     assert!(e.message.contains("timeoutMs"));
     hold.abort();
 }
+
+/// A registry that answers 429 with `Retry-After: 0` forever: every retry still waits, so however
+/// many retries are allowed, the call makes a bounded number of requests before its time is up.
+#[tokio::test]
+async fn retry_after_zero_still_backs_off_and_retries_are_bounded() {
+    let emu = emulator().await;
+    emu.inject_fault(json!({"kind": "status", "status": 429, "retryAfter": 0}))
+        .await;
+    let mut c = call(&emu, "widgets", Some(ALICE), Some(OTP));
+    c.policy.timeout = Some(std::time::Duration::from_secs(2));
+    c.policy.retries = Some(u32::MAX);
+    let e = error_of(trust::list_publishers(&c).await).await;
+    assert!(matches!(e.code, Code::Http(429) | Code::Timeout), "{e:?}");
+    // At least 100 ms between tries: at most 20 retries in 2 s, on any machine.
+    let sent = emu.requests().await.len();
+    assert!((2..=21).contains(&sent), "{sent} requests");
+}

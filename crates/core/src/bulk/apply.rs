@@ -7,11 +7,10 @@ use std::sync::Arc;
 
 use serde::Serialize;
 use serde_json::Value;
-use tokio::sync::Semaphore;
-use tokio::task::JoinSet;
 
-use super::plan::{Action, Plan, PlanEntry, Problem};
+use super::plan::{action_for, Action, Plan, PlanEntry, Problem};
 use super::spec::Desired;
+use super::tasks::{self, Finished, Tasks};
 use crate::error::{Code, Error, Result};
 use crate::package::PackageName;
 use crate::session::{CallOptions, Session};
@@ -28,7 +27,8 @@ pub enum Status {
 #[serde(rename_all = "camelCase")]
 pub struct ApplyResult {
     pub package: String,
-    /// What was planned (`create`, `replace`, `unchanged`, `error`).
+    /// What the package needed (`create`, `replace`, `unchanged`, `error`): the plan's action,
+    /// or in [`Mode::CreateFirst`] what the registry's answers showed.
     pub action: Action,
     pub status: Status,
     /// The configuration the package has now, when done.
@@ -48,6 +48,17 @@ pub struct Progress {
 
 pub type OnProgress = Arc<dyn Fn(Progress) + Send + Sync>;
 
+/// What a run knows of the packages' configurations before it changes them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// A plan the user has seen: what it says is done, and a package whose configuration
+    /// changed since fails (plan again).
+    Reviewed,
+    /// Nothing was read: each package is created at once, and read only when the registry
+    /// says it has a configuration (409); its entry is then planned from that read.
+    CreateFirst,
+}
+
 /// Applies every entry; one result per entry, in the plan's order. Each entry moves into its
 /// task, so the plan is gone as the results come.
 pub async fn apply_trust(
@@ -55,37 +66,42 @@ pub async fn apply_trust(
     call: &CallOptions,
     concurrency: usize,
     on_progress: Option<OnProgress>,
+    mode: Mode,
 ) -> Result<Vec<ApplyResult>> {
     let session = Session::open(call);
     let total = plan.entries.len();
-    let limit = Arc::new(Semaphore::new(concurrency.max(1)));
-    let mut work = JoinSet::new();
+    let mut work = Tasks::new(concurrency);
     let mut outcomes = Outcomes {
         done: 0,
         results: vec![None; total],
         on_progress,
     };
     for (index, entry) in plan.entries.into_iter().enumerate() {
-        // A task starts only when it may run, so a large plan does not hold a client per
-        // package while it waits.
-        let turn = limit.clone().acquire_owned().await;
-        while let Some(finished) = work.try_join_next() {
-            outcomes.record(finished)?;
-        }
-        let client = PackageName::parse(&entry.package)
-            .and_then(|p| session.registry_for(&p).map(|r| (p, TrustClient::new(r))));
+        // What the result says if the task panics.
+        let label = (entry.package.clone(), entry.action);
         let secrets = call.secrets();
-        work.spawn(async move {
-            let _turn = turn;
-            let result = match client {
-                Ok((package, client)) => apply_one(&client, &package, entry).await,
-                Err(error) => result_of(entry, Err(error), vec![]),
-            };
-            (index, scrub(result, &secrets))
-        });
+        let session = &session;
+        work.start(index, label, move || {
+            let client = PackageName::parse(&entry.package)
+                .and_then(|p| session.registry_for(&p).map(|r| (p, TrustClient::new(r))));
+            async move {
+                let result = match client {
+                    Ok((package, client)) if mode == Mode::CreateFirst => {
+                        create_first(&client, &package, entry).await
+                    }
+                    Ok((package, client)) => apply_one(&client, &package, entry).await,
+                    Err(error) => result_of(entry, Err(error), vec![]),
+                };
+                scrub(result, &secrets)
+            }
+        })
+        .await;
+        while let Some(finished) = work.try_next() {
+            outcomes.record(finished);
+        }
     }
-    while let Some(finished) = work.join_next().await {
-        outcomes.record(finished)?;
+    while let Some(finished) = work.next().await {
+        outcomes.record(finished);
     }
     Ok(outcomes.results.into_iter().flatten().collect())
 }
@@ -98,12 +114,15 @@ struct Outcomes {
 }
 
 impl Outcomes {
-    fn record(
-        &mut self,
-        finished: std::result::Result<(usize, ApplyResult), tokio::task::JoinError>,
-    ) -> Result<()> {
-        let (index, result) = finished
-            .map_err(|e| Error::new(Code::Network, format!("An apply task failed: {e}")))?;
+    fn record(&mut self, (index, result): Finished<ApplyResult, (String, Action)>) {
+        let result = result.unwrap_or_else(|(package, action)| ApplyResult {
+            error: Some(Problem::from(&tasks::panicked(&package))),
+            package,
+            action,
+            status: Status::Failed,
+            publisher: None,
+            previous: vec![],
+        });
         self.done += 1;
         if let Some(report) = &self.on_progress {
             report(Progress {
@@ -113,7 +132,6 @@ impl Outcomes {
             });
         }
         self.results[index] = Some(result);
-        Ok(())
     }
 }
 
@@ -181,6 +199,35 @@ async fn apply_one(client: &TrustClient, package: &PackageName, entry: PlanEntry
             result_of(entry, outcome, previous)
         }
     }
+}
+
+/// An entry nobody has read: created at once; on a 409, planned from what the package has and
+/// applied as planned. A create whose outcome is unclear is checked by the trust client, never
+/// repeated blindly.
+async fn create_first(
+    client: &TrustClient,
+    package: &PackageName,
+    entry: PlanEntry,
+) -> ApplyResult {
+    let desired = match (entry.action, &entry.desired) {
+        (Action::Create, Some(desired)) => desired,
+        _ => return apply_one(client, package, entry).await,
+    };
+    match client.create(package, &desired.body()).await {
+        Err(error) if error.code == Code::Http(409) => {}
+        outcome => return result_of(entry, outcome, vec![]),
+    }
+    let current = match client.list(package).await {
+        Ok(current) => current,
+        Err(error) => return result_of(entry, Err(error), vec![]),
+    };
+    let action = action_for(desired, &current);
+    let planned = PlanEntry {
+        action,
+        current,
+        ..entry
+    };
+    apply_one(client, package, planned).await
 }
 
 /// A create; if the registry already has a configuration (the plan is stale), it is fine when it

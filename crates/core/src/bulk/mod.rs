@@ -4,6 +4,7 @@
 pub mod apply;
 pub mod plan;
 pub mod spec;
+mod tasks;
 pub mod workspace;
 
 use std::sync::Arc;
@@ -15,49 +16,74 @@ use crate::error::{Code, Error, Result};
 use crate::registry::pacer::Pacer;
 use crate::session::CallOptions;
 use crate::trust::Publisher;
-use apply::{apply_trust, OnProgress, Status};
+use apply::{apply_trust, Mode, OnProgress, Status};
 use plan::{plan_trust, Action, Plan, Problem};
 use spec::{Checked, TrustSpec};
 
 /// Requests in flight at once, by default.
 pub const DEFAULT_CONCURRENCY: usize = 8;
-/// Retries per request in a run: a rate-limited registry answers many 429s.
-const RUN_RETRIES: u32 = 8;
 
-/// The call options of a run: one pace for every request, more patience with 429s.
-pub fn run_options(call: &CallOptions) -> CallOptions {
-    let mut call = call.clone();
-    call.policy
-        .pacer
-        .get_or_insert_with(|| Arc::new(Pacer::default()));
-    call.policy.retries.get_or_insert(RUN_RETRIES);
-    call
+/// How a run over many packages goes.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Run {
+    /// Packages worked on at once; [`DEFAULT_CONCURRENCY`] when `None`.
+    pub concurrency: Option<usize>,
+    /// Requests per second the run never exceeds (the registry's limit, when the user knows it).
+    pub max_rps: Option<f64>,
 }
 
-pub async fn plan(
-    specs: Vec<Checked>,
-    call: &CallOptions,
-    concurrency: Option<usize>,
-) -> Result<Plan> {
-    plan_trust(
-        specs,
-        &run_options(call),
-        concurrency.unwrap_or(DEFAULT_CONCURRENCY),
-    )
-    .await
+impl Run {
+    fn concurrency(&self) -> usize {
+        self.concurrency.unwrap_or(DEFAULT_CONCURRENCY).max(1)
+    }
+
+    /// The call options of the run: one pace for every request (see [`Pacer`]).
+    fn options(&self, call: &CallOptions) -> CallOptions {
+        let mut call = call.clone();
+        call.policy
+            .pacer
+            .get_or_insert_with(|| Arc::new(Pacer::new(self.concurrency(), self.max_rps)));
+        call
+    }
 }
 
+pub async fn plan(specs: Vec<Checked>, call: &CallOptions, run: Run) -> Result<Plan> {
+    plan_trust(specs, &run.options(call), run.concurrency()).await
+}
+
+/// Applies a plan the user has seen: a package whose configuration changed since fails.
 pub async fn apply(
     plan: Plan,
     call: &CallOptions,
-    concurrency: Option<usize>,
+    run: Run,
     on_progress: Option<OnProgress>,
 ) -> Result<Vec<apply::ApplyResult>> {
+    let call = run.options(call);
+    apply_trust(plan, &call, run.concurrency(), on_progress, Mode::Reviewed).await
+}
+
+/// Makes packages match their specs with no plan shown first: each package is created at
+/// once, and read only when the registry says it has a configuration (409), which is then left
+/// alone (the same) or replaced. A fresh setup costs one request per package.
+pub async fn apply_specs(
+    specs: Vec<Checked>,
+    call: &CallOptions,
+    run: Run,
+    on_progress: Option<OnProgress>,
+) -> Result<Vec<apply::ApplyResult>> {
+    let mut checking = plan::Checking::new(call);
+    let entries = specs
+        .into_iter()
+        .map(|spec| Ok(checking.entry(spec)?.0))
+        .collect::<Result<_>>()?;
+    let call = run.options(call);
+    let plan = Plan { entries };
     apply_trust(
         plan,
-        &run_options(call),
-        concurrency.unwrap_or(DEFAULT_CONCURRENCY),
+        &call,
+        run.concurrency(),
         on_progress,
+        Mode::CreateFirst,
     )
     .await
 }
@@ -87,7 +113,11 @@ pub async fn ensure_publisher(
 ) -> Result<EnsureOutcome> {
     // An invalid spec fails as itself, with the field it names.
     let checked = TrustSpec::from_json(spec).map_err(|e| e.scrubbed(&call.secrets()))?;
-    let planned = plan(vec![Ok(checked)], call, Some(1)).await?;
+    let one = Run {
+        concurrency: Some(1),
+        max_rps: None,
+    };
+    let planned = plan(vec![Ok(checked)], call, one).await?;
     let entry = planned
         .entries
         .first()
@@ -96,7 +126,7 @@ pub async fn ensure_publisher(
         return Err(problem_error(problem, spec));
     }
     let warnings = entry.warnings.clone();
-    let result = apply(planned, call, Some(1), None)
+    let result = apply(planned, call, one, None)
         .await?
         .pop()
         .ok_or_else(|| Error::new(Code::Response, "No result"))?;

@@ -1,16 +1,14 @@
 //! Planning: for each package, the configuration it has, the one it should have, and what it
 //! takes to get there. Reads only.
 
-use std::sync::Arc;
-
 use serde::ser::{SerializeStruct, Serializer};
 use serde::Serialize;
 use serde_json::Value;
-use tokio::sync::Semaphore;
-use tokio::task::JoinSet;
 
 use super::spec::{Checked, Desired, Rejected, TrustSpec};
-use crate::error::{Code, Error, Result};
+use super::tasks::{Finished, Tasks};
+use crate::error::{Error, Result, Secrets};
+use crate::package::PackageName;
 use crate::session::{CallOptions, Session};
 use crate::trust::{same_configuration, Publisher, TrustClient, Values};
 use crate::workflow::{Checker, WorkflowCheck};
@@ -103,6 +101,55 @@ fn failed(package: String, error: &Error) -> PlanEntry {
     }
 }
 
+/// Turns specs into entries before anything is read: each spec's CI file is checked (a finding
+/// fails the entry under `strict`, else it is a warning of the entry).
+pub(super) struct Checking<'a> {
+    call: &'a CallOptions,
+    session: Session<'a>,
+    workflows: Checker,
+    secrets: Secrets,
+}
+
+impl<'a> Checking<'a> {
+    pub fn new(call: &'a CallOptions) -> Self {
+        let session = Session::open(call);
+        Checking {
+            call,
+            workflows: Checker::new(&session.cwd),
+            session,
+            secrets: call.secrets(),
+        }
+    }
+
+    /// A spec's entry, and for a valid one the client and package to read its configurations.
+    pub fn entry(
+        &mut self,
+        spec: Checked,
+    ) -> Result<(PlanEntry, Option<(TrustClient, PackageName)>)> {
+        let package = spec.as_ref().ok().map(|spec| spec.package.clone());
+        let mut entry = PlanEntry::unread(spec, &self.secrets);
+        let (Some(package), Some(desired)) = (package, &entry.desired) else {
+            return Ok((entry, None));
+        };
+        let client = TrustClient::new(self.session.registry_for(&package)?);
+        let check = self.workflows.check_configuration(
+            desired.provider,
+            package.as_str(),
+            &desired.values,
+            client.registry().base(),
+        );
+        if let Some(error) = check
+            .as_ref()
+            .and_then(WorkflowCheck::strict_error)
+            .filter(|_| self.call.strict)
+        {
+            return Ok((failed(package.to_string(), &error), None));
+        }
+        entry.warnings = check.map(|c| c.warnings()).unwrap_or_default();
+        Ok((entry, Some((client, package))))
+    }
+}
+
 /// Plans every spec: each package's configurations are read, at most `concurrency` at a time.
 /// Each spec becomes its entry at once (the read fills in what the package has), so the specs
 /// are gone as the plan grows.
@@ -111,72 +158,35 @@ pub async fn plan_trust(
     call: &CallOptions,
     concurrency: usize,
 ) -> Result<Plan> {
-    let session = Session::open(call);
-    let mut workflows = Checker::new(&session.cwd);
-    let limit = Arc::new(Semaphore::new(concurrency.max(1)));
-    let mut reads = JoinSet::new();
+    let mut checking = Checking::new(call);
+    let mut reads = Tasks::new(concurrency);
     let mut entries = Vec::with_capacity(specs.len());
     for (index, spec) in specs.into_iter().enumerate() {
-        let TrustSpec { package, desired } = match spec {
-            Ok(spec) => spec,
-            Err(Rejected { package, error }) => {
-                entries.push(failed(package, &error.scrubbed(&call.secrets())));
-                continue;
-            }
-        };
-        let client = TrustClient::new(session.registry_for(&package)?);
-        let registry = client.registry().base();
-        let check = workflows.check_configuration(
-            desired.provider,
-            package.as_str(),
-            &desired.values,
-            registry,
-        );
-        if let Some(error) = check
-            .as_ref()
-            .and_then(WorkflowCheck::strict_error)
-            .filter(|_| call.strict)
-        {
-            entries.push(failed(package.to_string(), &error));
-            continue;
+        let (entry, read) = checking.entry(spec)?;
+        entries.push(entry);
+        if let Some((client, package)) = read {
+            reads
+                .start(index, (), || async move { client.list(&package).await })
+                .await;
         }
-        entries.push(PlanEntry {
-            package: package.to_string(),
-            // Until the read says otherwise.
-            action: Action::Create,
-            desired: Some(desired),
-            current: vec![],
-            error: None,
-            warnings: check.map(|c| c.warnings()).unwrap_or_default(),
-        });
-        // A task starts only when it may run: ten thousand waiting tasks, each with its client,
-        // would hold memory for nothing.
-        let turn = limit.clone().acquire_owned().await;
-        while let Some(read) = reads.try_join_next() {
-            record(read, &mut entries, call)?;
+        while let Some(read) = reads.try_next() {
+            record(read, &mut entries, call);
         }
-        reads.spawn(async move {
-            let _turn = turn;
-            (index, client.list(&package).await)
-        });
     }
-    while let Some(read) = reads.join_next().await {
-        record(read, &mut entries, call)?;
+    while let Some(read) = reads.next().await {
+        record(read, &mut entries, call);
     }
     Ok(Plan { entries })
 }
 
-type Read = (usize, Result<Vec<Publisher>>);
-
 /// Completes an entry with what its package has.
 fn record(
-    read: std::result::Result<Read, tokio::task::JoinError>,
+    (index, current): Finished<Result<Vec<Publisher>>, ()>,
     entries: &mut [PlanEntry],
     call: &CallOptions,
-) -> Result<()> {
-    let (index, current) =
-        read.map_err(|e| Error::new(Code::Network, format!("A planning task failed: {e}")))?;
+) {
     let entry = &mut entries[index];
+    let current = current.unwrap_or_else(|()| Err(super::tasks::panicked(&entry.package)));
     match (current, &entry.desired) {
         (Ok(current), Some(desired)) => {
             entry.action = action_for(desired, &current);
@@ -191,7 +201,6 @@ fn record(
         // Only entries with a desired configuration are read.
         (Ok(_), None) => {}
     }
-    Ok(())
 }
 
 /// Why a value is not a plan `planTrust` made.
@@ -200,6 +209,22 @@ pub fn not_a_plan(why: &str) -> Error {
 }
 
 impl PlanEntry {
+    /// The entry of a spec before its package is read: `create` (until a read says otherwise),
+    /// or `error` for an invalid spec.
+    pub fn unread(spec: Checked, secrets: &Secrets) -> PlanEntry {
+        match spec {
+            Ok(TrustSpec { package, desired }) => PlanEntry {
+                package: package.to_string(),
+                action: Action::Create,
+                desired: Some(desired),
+                current: vec![],
+                error: None,
+                warnings: vec![],
+            },
+            Err(Rejected { package, error }) => failed(package, &error.scrubbed(secrets)),
+        }
+    }
+
     /// An entry of a plan as `planTrust` returned it to JS (publishers in their JS shape), read
     /// back. A caller reads a large plan entry by entry, never as one JSON tree.
     pub fn from_json(entry: &Value) -> Result<PlanEntry> {
@@ -261,6 +286,7 @@ impl PlanEntry {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::Code;
     use serde_json::json;
 
     fn entry(spec: Value) -> PlanEntry {

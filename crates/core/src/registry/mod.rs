@@ -10,6 +10,7 @@ mod transport;
 mod wire;
 
 use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -159,6 +160,8 @@ pub struct Registry {
     allow_insecure: bool,
     web_auth_timeout: Duration,
     pacer: Option<Arc<pacer::Pacer>>,
+    /// Microseconds this operation waited for the pace of its run (shared by its clones).
+    waited_for_pace: Arc<AtomicU64>,
     secrets: Secrets,
 }
 
@@ -189,6 +192,7 @@ impl Registry {
             timeout,
             deadline: policy.deadline.unwrap_or_else(|| Instant::now() + timeout),
             retries: policy.retries.unwrap_or(retry::DEFAULT_RETRIES),
+            waited_for_pace: Arc::default(),
             allow_insecure: policy.allow_insecure,
             web_auth_timeout: policy.web_auth_timeout.unwrap_or(otp::DEFAULT_WEB_TIMEOUT),
             pacer: policy.pacer.clone(),
@@ -236,8 +240,9 @@ impl Registry {
         &self.base
     }
 
+    /// Retries allowed after failures (see [`retry::Budget`]).
     pub fn retries(&self) -> u32 {
-        self.retries
+        self.retries.min(retry::MAX_RETRIES)
     }
 
     fn url(&self, path: &str) -> Result<Url> {
@@ -331,25 +336,20 @@ impl Registry {
     }
 
     /// Sends with retries: transient failures (connection errors, timeouts, 5xx, 429) are
-    /// retried with backoff or after `Retry-After`, within the call's retries and time, unless
-    /// the request is not idempotent and the registry may already have acted on it. 2FA
-    /// challenges are answered through the prompt, once per challenge.
+    /// retried with backoff or after `Retry-After` (429s for as long as the time budget allows,
+    /// others `retries` times), unless the request is not idempotent and the registry may
+    /// already have acted on it. 2FA challenges are answered through the prompt, once per
+    /// challenge.
     pub async fn try_send(&self, request: &ApiRequest) -> std::result::Result<Value, Failure> {
-        let budget = Budget {
-            retries: self.retries,
-            deadline: self.deadline,
-        };
         let idempotent = matches!(request.method, Method::GET | Method::HEAD | Method::DELETE);
         let mut retry = 0;
+        let mut failures = 0;
         let mut prompts = 0;
         let mut ambiguous = false;
         loop {
             let otp = self.otp.current();
-            let retries_left = retry < self.retries;
-            let mut failure = match self
-                .attempt(request, otp.as_deref(), &budget, retries_left)
-                .await
-            {
+            let retries_left = self.budget().allows_failures(failures);
+            let mut failure = match self.attempt(request, otp.as_deref(), retries_left).await {
                 Ok(value) => return Ok(value),
                 Err(failure) => failure,
             };
@@ -383,10 +383,26 @@ impl Registry {
                 return Err(failure);
             }
             retry += 1;
-            match budget.wait_before(retry, failure.retry_after) {
+            if failure.error.code != Code::Http(429) {
+                failures += 1;
+            }
+            match self
+                .budget()
+                .wait_before(retry, failures, failure.retry_after)
+            {
                 Some(wait) => tokio::time::sleep(wait).await,
                 None => return Err(self.exhausted(failure, retry - 1)),
             }
+        }
+    }
+
+    /// The time this call has: its deadline, moved later by the time it waited for the run's
+    /// pace (waiting in line is not the call's own work).
+    fn budget(&self) -> Budget {
+        let paced = Duration::from_micros(self.waited_for_pace.load(Ordering::Relaxed));
+        Budget {
+            retries: self.retries,
+            deadline: self.deadline.checked_add(paced).unwrap_or(self.deadline),
         }
     }
 
@@ -413,7 +429,6 @@ impl Registry {
         &self,
         request: &ApiRequest,
         otp: Option<&str>,
-        budget: &Budget,
         retries_left: bool,
     ) -> std::result::Result<Value, Failure> {
         let url = self.url(&request.path).map_err(Failure::fatal)?;
@@ -423,6 +438,15 @@ impl Registry {
             status: None,
             registry_message: None,
         };
+        let turn = match &self.pacer {
+            Some(pacer) => Some(pacer.turn().await),
+            None => None,
+        };
+        if let Some(turn) = &turn {
+            let waited = u64::try_from(turn.waited.as_micros()).unwrap_or(u64::MAX);
+            self.waited_for_pace.fetch_add(waited, Ordering::Relaxed);
+        }
+        let budget = self.budget();
         let remaining = budget.remaining();
         if remaining.is_zero() {
             return Err(Failure::fatal(self.timeout_error(&context)));
@@ -441,9 +465,6 @@ impl Registry {
             .map(|body| self.encoded(body))
             .transpose()
             .map_err(Failure::fatal)?;
-        if let Some(pacer) = &self.pacer {
-            pacer.wait().await;
-        }
         crate::activity::set(format!("an answer to {} {}", context.method, context.url));
         // Waiting for a socket counts against the budget like any other wait.
         let socket = tokio::time::timeout_at(budget.deadline.into(), self.http.sockets.acquire());
@@ -464,10 +485,10 @@ impl Registry {
         if let (Some(pacer), Ok(received)) = (&self.pacer, &received) {
             match received.status {
                 429 => pacer.throttled(received.retry_after),
-                200..=299 => pacer.succeeded(),
-                _ => {}
+                _ => pacer.got_through(),
             }
         }
+        drop(turn);
         match received {
             Ok(received) => self.interpret(received, context, otp.is_some()),
             Err(WireError::Refused(error)) => Err(Failure::fatal(error.with_http(context))),
@@ -627,7 +648,8 @@ impl Registry {
             )
         })?;
         let same_origin = url.origin() == self.base.origin();
-        let deadline = (Instant::now() + self.web_auth_timeout).min(self.deadline);
+        let call_deadline = self.budget().deadline;
+        let deadline = (Instant::now() + self.web_auth_timeout).min(call_deadline);
         loop {
             let mut request = self
                 .http
@@ -674,7 +696,7 @@ impl Registry {
                         .unwrap_or(Duration::from_secs(1))
                         .max(Duration::from_millis(100));
                     if Instant::now() + wait > deadline {
-                        return Err(if deadline == self.deadline {
+                        return Err(if deadline == call_deadline {
                             Error::new(
                                 Code::Timeout,
                                 format!(

@@ -1,38 +1,59 @@
 //! When to try again, and how long to wait: exponential backoff with full jitter, the server's
 //! `Retry-After` when it gives one, all within the call's time budget.
+//!
+//! A 429 is the registry setting the pace, not a failure: it is retried for as long as the time
+//! budget allows. Other transient failures (5xx, lost connections, timeouts) are retried
+//! `retries` times. `retries: 0` turns retrying off altogether.
 
 use std::time::{Duration, Instant};
 
-/// Default number of retries after the first attempt (npm's `fetch-retries` is 2).
+/// Default number of retries after a failure (npm's `fetch-retries` is 2).
 pub const DEFAULT_RETRIES: u32 = 3;
+/// More retries after failures than this are not made, whatever `retries` says.
+pub const MAX_RETRIES: u32 = 100;
 const BASE_DELAY: Duration = Duration::from_millis(200);
 const MAX_DELAY: Duration = Duration::from_secs(10);
+/// The least wait before a retry, even when the registry says `Retry-After: 0`: with the time
+/// budget, it bounds how many requests one call can make.
+const MIN_WAIT: Duration = Duration::from_millis(100);
+/// A longer `Retry-After` means the same as this one (no call waits that long: it gives up at
+/// once), and `1e20` seconds must not overflow a clock.
+const MAX_RETRY_AFTER: Duration = Duration::from_secs(24 * 3600);
 
 #[derive(Debug, Clone, Copy)]
 pub struct Budget {
+    /// Retries allowed after failures other than 429.
     pub retries: u32,
     pub deadline: Instant,
 }
 
 impl Budget {
-    pub fn new(retries: u32, total: Duration) -> Budget {
-        Budget {
-            retries,
-            deadline: Instant::now() + total,
-        }
-    }
-
     pub fn remaining(&self) -> Duration {
         self.deadline.saturating_duration_since(Instant::now())
     }
 
-    /// The wait before retry number `attempt` (1-based), or `None` when the budget does not
-    /// allow another try. `retry_after` is the server's wish, which wins over backoff.
-    pub fn wait_before(&self, attempt: u32, retry_after: Option<Duration>) -> Option<Duration> {
-        if attempt > self.retries {
+    /// Whether a retry after a failure other than 429 may still follow `failures` of them.
+    pub fn allows_failures(&self, failures: u32) -> bool {
+        failures < self.retries.min(MAX_RETRIES)
+    }
+
+    /// The wait before retry number `retry` (1-based, whatever caused the earlier ones), or
+    /// `None` when the budget does not allow it. `failures` counts the failed attempts other
+    /// than 429s, this one included if it is one. `retry_after` is the server's wish, which wins
+    /// over backoff; no wait is shorter than [`MIN_WAIT`].
+    pub fn wait_before(
+        &self,
+        retry: u32,
+        failures: u32,
+        retry_after: Option<Duration>,
+    ) -> Option<Duration> {
+        if self.retries == 0 || (failures > 0 && !self.allows_failures(failures - 1)) {
             return None;
         }
-        let wait = retry_after.unwrap_or_else(|| backoff(attempt));
+        let wait = retry_after
+            .filter(|wait| !wait.is_zero())
+            .unwrap_or_else(|| backoff(retry))
+            .max(MIN_WAIT);
         // Waiting past the deadline only to time out helps nobody.
         (wait < self.remaining()).then_some(wait)
     }
@@ -52,18 +73,22 @@ fn backoff(attempt: u32) -> Duration {
     ceiling.mul_f64(fraction)
 }
 
-/// `Retry-After` as seconds or an HTTP date.
+/// `Retry-After` as seconds or an HTTP date, at most [`MAX_RETRY_AFTER`].
 pub fn parse_retry_after(value: &str) -> Option<Duration> {
     let value = value.trim();
     if let Ok(seconds) = value.parse::<f64>() {
-        return (seconds >= 0.0 && seconds.is_finite()).then(|| Duration::from_secs_f64(seconds));
+        return (seconds >= 0.0 && seconds.is_finite())
+            .then(|| Duration::from_secs_f64(seconds.min(MAX_RETRY_AFTER.as_secs_f64())));
     }
     let when = httpdate(value)?;
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .ok()?
         .as_secs() as i64;
-    Some(Duration::from_secs(when.saturating_sub(now).max(0) as u64))
+    let seconds = when
+        .saturating_sub(now)
+        .clamp(0, MAX_RETRY_AFTER.as_secs() as i64);
+    Some(Duration::from_secs(seconds as u64))
 }
 
 /// IMF-fixdate (`Sun, 06 Nov 1994 08:49:37 GMT`) to Unix seconds.
@@ -86,6 +111,15 @@ fn httpdate(value: &str) -> Option<i64> {
     let [h, m, s] = hms.as_slice() else {
         return None;
     };
+    // Fields out of their ranges are no date, and could overflow the arithmetic below.
+    let in_range = (1..=31).contains(&day)
+        && (0..=9999).contains(&year)
+        && (0..24).contains(h)
+        && (0..60).contains(m)
+        && (0..=60).contains(s);
+    if !in_range {
+        return None;
+    }
     // Days from civil (Howard Hinnant's algorithm).
     let y = if month <= 2 { year - 1 } else { year };
     let era = y.div_euclid(400);
@@ -107,6 +141,19 @@ mod tests {
         assert_eq!(parse_retry_after("0.5"), Some(Duration::from_millis(500)));
         assert_eq!(parse_retry_after("-1"), None);
         assert_eq!(parse_retry_after("soon"), None);
+        assert_eq!(parse_retry_after("1e20"), Some(MAX_RETRY_AFTER));
+        assert_eq!(
+            parse_retry_after("Fri, 31 Dec 9999 23:59:59 GMT"),
+            Some(MAX_RETRY_AFTER)
+        );
+        assert_eq!(
+            parse_retry_after("Sun, 06 Nov 99999999999999999 08:49:37 GMT"),
+            None
+        );
+        assert_eq!(
+            httpdate("Sun, 06 Nov 1994 08:-9223372036854775808:37 GMT"),
+            None
+        );
         assert_eq!(httpdate("Sun, 06 Nov 1994 08:49:37 GMT"), Some(784_111_777));
         assert_eq!(
             parse_retry_after("Sun, 06 Nov 1994 08:49:37 GMT"),
@@ -122,13 +169,51 @@ mod tests {
                 .min(MAX_DELAY);
             assert!(backoff(attempt) <= ceiling);
         }
-        let budget = Budget::new(2, Duration::from_secs(60));
-        assert!(budget.wait_before(1, None).is_some());
-        assert_eq!(budget.wait_before(3, None), None);
-        assert_eq!(budget.wait_before(1, Some(Duration::from_secs(120))), None);
+        let budget = Budget {
+            retries: 2,
+            deadline: Instant::now() + Duration::from_secs(60),
+        };
+        assert!(budget.wait_before(1, 1, None).is_some());
+        assert!(budget.wait_before(2, 2, None).is_some());
+        assert_eq!(budget.wait_before(3, 3, None), None);
         assert_eq!(
-            budget.wait_before(2, Some(Duration::from_secs(1))),
+            budget.wait_before(1, 1, Some(Duration::from_secs(120))),
+            None
+        );
+        assert_eq!(
+            budget.wait_before(2, 1, Some(Duration::from_secs(1))),
             Some(Duration::from_secs(1))
         );
+    }
+
+    #[test]
+    fn a_429_is_retried_while_time_allows_and_every_wait_has_a_floor() {
+        let budget = Budget {
+            retries: 2,
+            deadline: Instant::now() + Duration::from_secs(60),
+        };
+        // Fifty 429s in a row, none of them a failure: still allowed.
+        assert_eq!(
+            budget.wait_before(50, 0, Some(Duration::from_secs(1))),
+            Some(Duration::from_secs(1))
+        );
+        // `Retry-After: 0` still waits.
+        for retry in 1..=20 {
+            assert!(budget.wait_before(retry, 0, Some(Duration::ZERO)).unwrap() >= MIN_WAIT);
+            assert!(budget.wait_before(retry, 1, None).unwrap() >= MIN_WAIT);
+        }
+        // No retries at all.
+        let none = Budget {
+            retries: 0,
+            ..budget
+        };
+        assert_eq!(none.wait_before(1, 0, Some(Duration::from_secs(1))), None);
+        // `retries` is capped.
+        let many = Budget {
+            retries: u32::MAX,
+            ..budget
+        };
+        assert!(many.allows_failures(MAX_RETRIES - 1));
+        assert!(!many.allows_failures(MAX_RETRIES));
     }
 }
