@@ -585,12 +585,18 @@ export interface ApplyResult {
    * showed.
    */
   action: 'create' | 'replace' | 'unchanged' | 'error'
-  status: 'done' | 'failed'
+  /**
+   * `skipped`: the package has a different configuration and replacing it was not allowed
+   * (pass `replace: true`, or set it in the spec); `differences` says how they differ.
+   */
+  status: 'done' | 'failed' | 'skipped'
   /** The configuration the package has now, when done. */
   publisher?: Publisher
   /** What a replace removed. */
   previous: Array<Publisher>
   error?: TrustProblem
+  /** For a replaced or skipped package: how its configuration differed from the one wanted. */
+  differences: Array<TrustDifference>
 }
 
 /**
@@ -948,7 +954,7 @@ export declare function discoverWorkspacePackages(cwd?: string): Promise<Workspa
  * console.log(action) // 'unchanged' | 'created' | 'replaced'
  * ```
  */
-export declare function ensurePublisher(spec: TrustSpec & StrictOption & CommonOptions): Promise<EnsureResult>
+export declare function ensurePublisher(spec: Omit<TrustSpec, 'replace'> & StrictOption & CommonOptions): Promise<EnsureResult>
 
 /** What `ensurePublisher` did. */
 export interface EnsureResult {
@@ -1357,6 +1363,10 @@ export interface PlanEntry {
    * `checkWorkflow`); with `strict`, such an entry is an `error` (`EWORKFLOW`) instead.
    */
   warnings: Array<string>
+  /** Whether applying may replace the configuration the package has (the spec's `replace`). */
+  replace: boolean
+  /** For `replace`: field by field, how the package's configuration differs from `desired`. */
+  differences: Array<TrustDifference>
 }
 
 /** An HTTP request as sent (or, in a dry run, as it would be sent). Credentials are masked. */
@@ -1596,6 +1606,12 @@ export interface RunOptions {
    * registry's 429 answers and `Retry-After`.
    */
   maxRps?: number
+  /**
+   * `applyTrust` only: replace every package's different configuration. Default: false; a
+   * package is replaced only when its spec says `replace: true`, else it is `skipped` with
+   * its differences (replacing who may publish is a decision, never a default).
+   */
+  replace?: boolean
   onProgress?: (progress: { done: number, total: number, result: ApplyResult }) => void
 }
 
@@ -1771,9 +1787,27 @@ export interface TrustClientOptions {
   maxSockets?: number
 }
 
+/** One field in which a package's trusted publisher differs from the one wanted. */
+export interface TrustDifference {
+  /**
+   * The spec option (`repository`, `file`, `environment`, ...), `type`, `permissions`, or
+   * `publishers` when the package has several configurations.
+   */
+  field: string
+  /** What the package has (`null` when it has no such field). */
+  current: unknown
+  /** What the spec wants (`null` when it says nothing of it). */
+  desired: unknown
+}
+
 /** What `applyTrust` will do, package by package. */
 export interface TrustPlan {
   entries: Array<PlanEntry>
+  /**
+   * For a drift check: `inSync` when nothing would change, `changes` when applying would
+   * create or replace something, `errors` when a package could not be planned.
+   */
+  status: 'inSync' | 'changes' | 'errors'
 }
 
 /** A failure inside a plan or a result. */
@@ -1829,6 +1863,11 @@ export interface TrustSpec {
   contextIds?: Array<string>
   allowPublish?: boolean
   allowStagePublish?: boolean
+  /**
+   * `planTrust`/`applyTrust`: a different configuration the package has may be replaced.
+   * Default: false (it is left alone and reported; `ensurePublisher` always replaces).
+   */
+  replace?: boolean
 }
 
 /** Who you are logged in as. */

@@ -105,7 +105,7 @@ describe('planTrust and applyTrust', () => {
   it('given specs, creates first: one request per fresh package, a read only on 409', async () => {
     const auth = { ...setup(['direct-1', 'direct-2', 'direct-3'], (i) => (i === 1 ? [{ type: 'github', claims: { repository: 'acme/mono', workflow_ref: { file: 'old.yml' } }, permissions: ['createPackage'] }] : [])), otp: OTP }
     emulator.clearRequests()
-    const results = await tn.applyTrust([github('direct-1'), github('direct-2'), github('direct-3'), { type: 'github', package: 'direct-4' }], { ...auth, concurrency: 1 })
+    const results = await tn.applyTrust([github('direct-1'), { ...github('direct-2'), replace: true }, github('direct-3'), { type: 'github', package: 'direct-4' }], { ...auth, concurrency: 1 })
     expect(results.map((r) => [r.package, r.action, r.status])).toEqual([
       ['direct-1', 'create', 'done'],
       ['direct-2', 'replace', 'done'],
@@ -124,6 +124,34 @@ describe('planTrust and applyTrust', () => {
     // The same specs again: a 409 and a read each, nothing changed.
     const again = await tn.applyTrust([github('direct-1'), github('direct-2')], auth)
     expect(again.map((r) => r.action)).toEqual(['unchanged', 'unchanged'])
+  })
+
+  it('replaces a configuration that differs only when told to, and says how it differs', async () => {
+    const other = { type: 'github', claims: { repository: 'acme/other', workflow_ref: { file: 'release.yml' } }, permissions: ['createPackage'] }
+    const auth = { ...setup(['differs-1', 'differs-2'], () => [other]), otp: OTP }
+    const difference = [{ field: 'repository', current: 'acme/other', desired: 'acme/mono' }]
+    // A plan shows the difference field by field; a drift check reads its status.
+    const plan = await tn.planTrust([github('differs-1')], auth)
+    expect(plan.status).toBe('changes')
+    expect(plan.entries[0]).toMatchObject({ action: 'replace', replace: false, differences: difference })
+    // Applied without `replace`, neither a plan nor specs change who may publish.
+    emulator.clearRequests()
+    for (const work of [plan, [github('differs-1'), github('differs-2')]]) {
+      const results = await tn.applyTrust(work, auth)
+      expect(results.map((r) => r.status)).toEqual(work === plan ? ['skipped'] : ['skipped', 'skipped'])
+      expect(results[0].differences).toEqual(difference)
+    }
+    expect(emulator.requests().filter((r) => r.method === 'DELETE')).toEqual([])
+    expect(emulator.publishers('differs-1')[0].claims.repository).toBe('acme/other')
+    // The spec's `replace`, or the run's, allows it.
+    const [bySpec] = await tn.applyTrust([{ ...github('differs-1'), replace: true }], auth)
+    expect(bySpec).toMatchObject({ action: 'replace', status: 'done', differences: difference })
+    const [byRun] = await tn.applyTrust(await tn.planTrust([github('differs-2')], auth), { ...auth, replace: true })
+    expect(byRun.status).toBe('done')
+    expect((await tn.planTrust([github('differs-1'), github('differs-2')], auth)).status).toBe('inSync')
+    // `replace` is a boolean, and only applying takes it.
+    expect((await rejection(tn.applyTrust([github('differs-1')], { ...auth, replace: 'yes' }))).field).toBe('replace')
+    expect((await rejection(tn.planTrust([github('differs-1')], { ...auth, replace: true }))).field).toBe('replace')
   })
 
   it('ends with one result per package when a registry answer is absurd', async () => {

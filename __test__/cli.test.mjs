@@ -159,11 +159,38 @@ describe('plan and apply over a monorepo', () => {
       })),
     })
     // Without --yes: the plan is shown, and confirmed.
-    const run = await cli(['apply', '--workspaces', '--file', 'release.yml'], { cwd: root, approveWeb: true, input: ['y'] })
+    const run = await cli(['apply', '--workspaces', '--file', 'release.yml', '--replace'], { cwd: root, approveWeb: true, input: ['y'] })
     expect(run.code, run.stderr).toBe(0)
     expect(run.stderr.match(/Authenticate your account at/g)).toHaveLength(1)
     expect(run.stdout).toContain('Applied: 15 created, 5 replaced, 0 unchanged, 0 failed')
     expect(run.stdout).toMatch(/@acme\/pkg-01 +replace +github acme\/mono old\.yml -> github acme\/mono release\.yml/)
+    expect(run.stdout).toContain('@acme/pkg-01: file old.yml -> release.yml')
+  })
+
+  it('plan --exit-code is a drift check; apply replaces only with --replace', async () => {
+    const token = freshUser(['drift-a', 'drift-b'])
+    const dir = withNpmrc(project({ name: 'drift' }), token)
+    emulator.seed({ packages: [{ name: 'drift-b', maintainers: [`maintainer-${counter}`], publishers: [{ type: 'github', claims: { repository: 'acme/other', workflow_ref: { file: 'release.yml' } }, permissions: ['createPackage'] }] }] })
+    writeFileSync(join(dir, 'trust.json'), JSON.stringify([
+      { type: 'github', package: 'drift-a', repository: 'acme/drift', file: 'release.yml' },
+      { type: 'github', package: 'drift-b', repository: 'acme/drift', file: 'release.yml' },
+    ]))
+    const drift = await cli(['plan', '--config', 'trust.json', '--exit-code', '--otp', OTP], { cwd: dir })
+    expect(drift.code, drift.stderr).toBe(1)
+    expect(drift.stdout).toContain('drift-b: repository acme/other -> acme/drift (apply replaces it only with --replace)')
+    // --yes without --replace: the new one is created, the differing one left alone and shown.
+    const kept = await cli(['apply', '--config', 'trust.json', '--yes', '--otp', OTP], { cwd: dir })
+    expect(kept.code).toBe(1)
+    expect(kept.stderr).toContain('left drift-b as it is: its trusted publisher differs (repository acme/other -> acme/drift); pass --replace to replace it')
+    expect(kept.stdout).toContain('Applied: 1 created, 0 replaced, 0 unchanged, 0 failed, 1 left as they differ')
+    expect(emulator.publishers('drift-b')[0].claims.repository).toBe('acme/other')
+    const replaced = await cli(['apply', '--config', 'trust.json', '--yes', '--replace', '--otp', OTP], { cwd: dir })
+    expect(replaced.code, replaced.stderr).toBe(0)
+    expect(replaced.stdout).toContain('Applied: 0 created, 1 replaced, 1 unchanged, 0 failed')
+    expect((await cli(['plan', '--config', 'trust.json', '--exit-code', '--otp', OTP], { cwd: dir })).code).toBe(0)
+    // A package that cannot be planned: 2.
+    writeFileSync(join(dir, 'trust.json'), JSON.stringify([{ type: 'github', package: 'drift-a' }]))
+    expect((await cli(['plan', '--config', 'trust.json', '--exit-code', '--otp', OTP], { cwd: dir })).code).toBe(2)
   })
 
   it('--max-rps caps the pace; a value that is no rate is a usage error', async () => {

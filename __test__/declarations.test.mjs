@@ -24,7 +24,7 @@ describe('TypeScript declarations', () => {
 
   it('TrustSpec declares type, package, the permissions and every provider option', () => {
     const options = new Set(tn.trustProviders().flatMap((p) => p.fields.map((f) => f.option)))
-    expect(declared('TrustSpec')).toEqual(['type', 'package', 'allowPublish', 'allowStagePublish', ...options].sort())
+    expect(declared('TrustSpec')).toEqual(['type', 'package', 'allowPublish', 'allowStagePublish', 'replace', ...options].sort())
   })
 })
 

@@ -244,27 +244,36 @@ const COMMANDS = {
   },
 
   plan: {
-    usage: 'trust-native plan (--workspaces | --config trust.json) [--type github] [provider flags as defaults]',
+    usage: 'trust-native plan (--workspaces | --config trust.json) [--type github] [provider flags as defaults] [--exit-code]',
     summary: 'Show what apply would do for many packages; changes nothing',
-    flags: { ...COMMON, ...RUN, ...STRICT, ...PERMISSIONS, ...allProviderFlags() },
+    flags: {
+      ...COMMON, ...RUN, ...STRICT, ...PERMISSIONS, ...allProviderFlags(),
+      'exit-code': { type: 'boolean', help: 'For a drift check in CI: exit 0 when everything matches, 1 when apply would change something, 2 on errors' },
+    },
     async run(values) {
       const plan = await tn.planTrust(await specsFrom(values), { ...common(values), ...pace(values), ...strict(values) })
       if (values.json) out(JSON.stringify(plan, null, 2))
       else printPlan(plan)
-      return plan.entries.some((e) => e.action === 'error') ? EXIT.failed : EXIT.ok
+      if (values['exit-code']) return { inSync: EXIT.ok, changes: 1, errors: 2 }[plan.status]
+      return plan.status === 'errors' ? EXIT.failed : EXIT.ok
     },
   },
 
   apply: {
-    usage: 'trust-native apply (--workspaces | --config trust.json) [--type github] [provider flags as defaults] [--yes]',
-    summary: 'Make every package\'s trusted publisher match: create, replace or leave unchanged',
-    flags: { ...COMMON, ...RUN, ...WRITE, ...STRICT, ...PERMISSIONS, ...allProviderFlags() },
+    usage: 'trust-native apply (--workspaces | --config trust.json) [--type github] [provider flags as defaults] [--yes] [--replace]',
+    summary: 'Make every package\'s trusted publisher match: create, replace (with --replace) or leave unchanged',
+    flags: {
+      ...COMMON, ...RUN, ...WRITE, ...STRICT, ...PERMISSIONS, ...allProviderFlags(),
+      replace: { type: 'boolean', help: 'Replace a trusted publisher that differs (default: leave it and show the difference; a spec can say "replace": true)' },
+    },
     async run(values) {
-      const options = { ...common(values), ...pace(values), ...strict(values) }
+      const options = { ...common(values), ...pace(values) }
+      const replace = values.replace ? { replace: true } : {}
       const specs = await specsFrom(values)
       // No plan to show (--yes): create first, and read only where a configuration exists.
-      if (values.yes && !values['dry-run']) return applyAll(values, specs, specs.length, options)
-      const plan = await tn.planTrust(specs, options)
+      if (values.yes && !values['dry-run']) return applyAll(values, specs, specs.length, { ...options, ...strict(values), ...replace })
+      // A plan's CI files are checked when it is made, not again when it is applied.
+      const plan = await tn.planTrust(specs, { ...options, ...strict(values) })
       if (!values.json) printPlan(plan)
       const pending = plan.entries.filter((e) => e.action === 'create' || e.action === 'replace')
       if (values['dry-run'] || !pending.length) {
@@ -273,7 +282,7 @@ const COMMANDS = {
         return plan.entries.some((e) => e.action === 'error') ? EXIT.failed : EXIT.ok
       }
       await confirm(values)
-      return applyAll(values, plan, plan.entries.length, options, plan)
+      return applyAll(values, plan, plan.entries.length, { ...options, ...replace }, plan)
     },
   },
 
@@ -440,9 +449,12 @@ async function applyAll(values, work, total, options, plan) {
     out(JSON.stringify(plan ? { plan, results } : { results }, null, 2))
   } else {
     for (const r of results.filter((r) => r.status === 'failed')) err(`failed ${r.package}: ${r.error?.code} ${r.error?.message}`)
+    for (const r of results.filter((r) => r.status === 'skipped')) {
+      err(`left ${r.package} as it is: its trusted publisher differs (${describeDifferences(r.differences)}); pass --replace to replace it`)
+    }
     out(summary(results))
   }
-  return results.some((r) => r.status === 'failed') ? EXIT.failed : EXIT.ok
+  return results.some((r) => r.status !== 'done') ? EXIT.failed : EXIT.ok
 }
 
 /** Specs from --config, or from --workspaces with the flags as defaults. */
@@ -469,6 +481,9 @@ function printPlan(plan) {
   const line = (cells) => `${cells[0].padEnd(width(0))}  ${cells[1].padEnd(width(1))}  ${cells[2]}`
   out(line(['PACKAGE', 'ACTION', 'PUBLISHER']))
   for (const row of rows) out(line(row))
+  for (const e of plan.entries.filter((e) => e.differences.length)) {
+    out(`  ${e.package}: ${describeDifferences(e.differences)}${e.replace ? '' : ' (apply replaces it only with --replace)'}`)
+  }
   for (const e of plan.entries) for (const w of e.warnings) warn(`${e.package}: ${w}`)
   const count = (action) => plan.entries.filter((e) => e.action === action).length
   out()
@@ -478,7 +493,14 @@ function printPlan(plan) {
 function summary(results) {
   const count = (pred) => results.filter(pred).length
   const done = (action) => count((r) => r.status === 'done' && r.action === action)
-  return `Applied: ${done('create')} created, ${done('replace')} replaced, ${done('unchanged')} unchanged, ${count((r) => r.status === 'failed')} failed`
+  const skipped = count((r) => r.status === 'skipped')
+  return `Applied: ${done('create')} created, ${done('replace')} replaced, ${done('unchanged')} unchanged, ${count((r) => r.status === 'failed')} failed${skipped ? `, ${skipped} left as they differ` : ''}`
+}
+
+/** `repository acme/other -> acme/mono, file old.yml -> release.yml`, control characters removed. */
+function describeDifferences(differences) {
+  const shown = (v) => (v === null || v === undefined ? '(none)' : typeof v === 'string' ? v : JSON.stringify(v)).replace(/[\u0000-\u001f\u007f-\u009f]/g, '')
+  return differences.map((d) => `${d.field} ${shown(d.current)} -> ${shown(d.desired)}`).join(', ')
 }
 
 /** A progress bar on a terminal; a line per package elsewhere. */
@@ -488,7 +510,9 @@ function progressReporter(total, quiet) {
   return {
     report({ done, result }) {
       if (quiet) return
-      const what = result.status === 'failed' ? `failed ${result.package}` : `${verb[result.action]} ${result.package}`
+      const what = result.status === 'failed' ? `failed ${result.package}`
+        : result.status === 'skipped' ? `left ${result.package} (differs)`
+        : `${verb[result.action]} ${result.package}`
       if (tty) {
         const width = 30
         const filled = Math.round((done / total) * width)

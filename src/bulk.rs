@@ -43,6 +43,9 @@ pub struct TrustSpec {
     pub context_ids: Option<Vec<String>>,
     pub allow_publish: Option<bool>,
     pub allow_stage_publish: Option<bool>,
+    /// `planTrust`/`applyTrust`: a different configuration the package has may be replaced.
+    /// Default: false (it is left alone and reported; `ensurePublisher` always replaces).
+    pub replace: Option<bool>,
 }
 
 /// What `ensurePublisher` did.
@@ -67,6 +70,21 @@ pub struct TrustProblem {
     pub message: String,
 }
 
+/// One field in which a package's trusted publisher differs from the one wanted.
+#[napi(object)]
+#[allow(dead_code)] // Declares the TypeScript type; the value is built by `to_js`.
+pub struct TrustDifference {
+    /// The spec option (`repository`, `file`, `environment`, ...), `type`, `permissions`, or
+    /// `publishers` when the package has several configurations.
+    pub field: String,
+    /// What the package has (`null` when it has no such field).
+    #[napi(ts_type = "unknown")]
+    pub current: Value,
+    /// What the spec wants (`null` when it says nothing of it).
+    #[napi(ts_type = "unknown")]
+    pub desired: Value,
+}
+
 /// One package in a plan.
 #[napi(object)]
 #[allow(dead_code)] // Declares the TypeScript type; the value is built by `to_js`.
@@ -88,6 +106,10 @@ pub struct PlanEntry {
     /// What the check of the CI file found (GitHub, GitLab), each with its fix (see
     /// `checkWorkflow`); with `strict`, such an entry is an `error` (`EWORKFLOW`) instead.
     pub warnings: Vec<String>,
+    /// Whether applying may replace the configuration the package has (the spec's `replace`).
+    pub replace: bool,
+    /// For `replace`: field by field, how the package's configuration differs from `desired`.
+    pub differences: Vec<TrustDifference>,
 }
 
 /// What `applyTrust` will do, package by package.
@@ -95,6 +117,10 @@ pub struct PlanEntry {
 #[allow(dead_code)] // Declares the TypeScript type; the value is built by `to_js`.
 pub struct TrustPlan {
     pub entries: Vec<PlanEntry>,
+    /// For a drift check: `inSync` when nothing would change, `changes` when applying would
+    /// create or replace something, `errors` when a package could not be planned.
+    #[napi(ts_type = "'inSync' | 'changes' | 'errors'")]
+    pub status: String,
 }
 
 /// One package's outcome.
@@ -106,13 +132,17 @@ pub struct ApplyResult {
     /// showed.
     #[napi(ts_type = "'create' | 'replace' | 'unchanged' | 'error'")]
     pub action: String,
-    #[napi(ts_type = "'done' | 'failed'")]
+    /// `skipped`: the package has a different configuration and replacing it was not allowed
+    /// (pass `replace: true`, or set it in the spec); `differences` says how they differ.
+    #[napi(ts_type = "'done' | 'failed' | 'skipped'")]
     pub status: String,
     /// The configuration the package has now, when done.
     pub publisher: Option<Publisher>,
     /// What a replace removed.
     pub previous: Vec<Publisher>,
     pub error: Option<TrustProblem>,
+    /// For a replaced or skipped package: how its configuration differed from the one wanted.
+    pub differences: Vec<TrustDifference>,
 }
 
 /// Options of a run over many packages.
@@ -126,6 +156,10 @@ pub struct RunOptions {
     /// is one request every two seconds). Without it the run finds the pace from the
     /// registry's 429 answers and `Retry-After`.
     pub max_rps: Option<f64>,
+    /// `applyTrust` only: replace every package's different configuration. Default: false; a
+    /// package is replaced only when its spec says `replace: true`, else it is `skipped` with
+    /// its differences (replacing who may publish is a decision, never a default).
+    pub replace: Option<bool>,
     // Declared here for TypeScript; the function itself is read separately.
     #[napi(ts_type = "(progress: { done: number, total: number, result: ApplyResult }) => void")]
     pub on_progress: Option<()>,
@@ -240,6 +274,8 @@ fn run_call<'env>(
     let run = Run {
         concurrency: o.count("concurrency")?.map(|c| c.max(1) as usize),
         max_rps: o.positive("maxRps")?,
+        // Only applying changes anything to replace.
+        replace: with_progress && o.boolean("replace")?.unwrap_or(false),
     };
     let progress = if with_progress {
         o.function("onProgress")?
@@ -400,7 +436,7 @@ pub fn apply<'env>(
 /// console.log(action) // 'unchanged' | 'created' | 'replaced'
 /// ```
 #[napi(
-    ts_args_type = "spec: TrustSpec & StrictOption & CommonOptions",
+    ts_args_type = "spec: Omit<TrustSpec, 'replace'> & StrictOption & CommonOptions",
     ts_return_type = "Promise<EnsureResult>"
 )]
 pub fn ensure_publisher<'env>(

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use serde::Serialize;
 use serde_json::Value;
 
-use super::plan::{action_for, Action, Plan, PlanEntry, Problem};
+use super::plan::{Action, Difference, Plan, PlanEntry, Problem};
 use super::spec::Desired;
 use super::tasks::{self, Finished, Tasks};
 use crate::error::{Code, Error, Result};
@@ -21,6 +21,9 @@ use crate::trust::{same_configuration, Publisher, TrustClient};
 pub enum Status {
     Done,
     Failed,
+    /// Left as it is: the package has a different configuration and replacing it was not
+    /// allowed (`replace`); `differences` says how they differ.
+    Skipped,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -36,6 +39,8 @@ pub struct ApplyResult {
     /// What a replace removed.
     pub previous: Vec<Publisher>,
     pub error: Option<Problem>,
+    /// For a package skipped (or replaced): how its configuration differed from the one wanted.
+    pub differences: Vec<Difference>,
 }
 
 /// Reported after each package.
@@ -122,6 +127,7 @@ impl Outcomes {
             status: Status::Failed,
             publisher: None,
             previous: vec![],
+            differences: vec![],
         });
         self.done += 1;
         if let Some(report) = &self.on_progress {
@@ -158,6 +164,7 @@ fn result_of(
         publisher,
         previous,
         error,
+        differences: entry.differences,
     }
 }
 
@@ -187,8 +194,18 @@ async fn apply_one(client: &TrustClient, package: &PackageName, entry: PlanEntry
                 publisher: None,
                 previous: vec![],
                 error: Some(problem),
+                differences: vec![],
             }
         }
+        (Action::Replace, Some(_)) if !entry.replace => ApplyResult {
+            package: entry.package,
+            action: entry.action,
+            status: Status::Skipped,
+            publisher: None,
+            previous: vec![],
+            error: None,
+            differences: entry.differences,
+        },
         (Action::Create, Some(desired)) => {
             let outcome = create_or_find(client, package, &desired).await;
             result_of(entry, outcome, vec![])
@@ -221,12 +238,8 @@ async fn create_first(
         Ok(current) => current,
         Err(error) => return result_of(entry, Err(error), vec![]),
     };
-    let action = action_for(desired, &current);
-    let planned = PlanEntry {
-        action,
-        current,
-        ..entry
-    };
+    let mut planned = entry;
+    planned.read(current);
     apply_one(client, package, planned).await
 }
 

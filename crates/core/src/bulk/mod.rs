@@ -30,11 +30,23 @@ pub struct Run {
     pub concurrency: Option<usize>,
     /// Requests per second the run never exceeds (the registry's limit, when the user knows it).
     pub max_rps: Option<f64>,
+    /// Replace a package's different configuration even when its spec does not say `replace`.
+    pub replace: bool,
 }
 
 impl Run {
     fn concurrency(&self) -> usize {
         self.concurrency.unwrap_or(DEFAULT_CONCURRENCY).max(1)
+    }
+
+    /// The plan with every entry allowed to replace when the run says so.
+    fn allowing_replace(&self, mut plan: Plan) -> Plan {
+        if self.replace {
+            for entry in &mut plan.entries {
+                entry.replace = true;
+            }
+        }
+        plan
     }
 
     /// The call options of the run: one pace for every request (see [`Pacer`]).
@@ -59,6 +71,7 @@ pub async fn apply(
     on_progress: Option<OnProgress>,
 ) -> Result<Vec<apply::ApplyResult>> {
     let call = run.options(call);
+    let plan = run.allowing_replace(plan);
     apply_trust(plan, &call, run.concurrency(), on_progress, Mode::Reviewed).await
 }
 
@@ -77,7 +90,7 @@ pub async fn apply_specs(
         .map(|spec| Ok(checking.entry(spec)?.0))
         .collect::<Result<_>>()?;
     let call = run.options(call);
-    let plan = Plan { entries };
+    let plan = run.allowing_replace(Plan { entries });
     apply_trust(
         plan,
         &call,
@@ -113,9 +126,11 @@ pub async fn ensure_publisher(
 ) -> Result<EnsureOutcome> {
     // An invalid spec fails as itself, with the field it names.
     let checked = TrustSpec::from_json(spec).map_err(|e| e.scrubbed(&call.secrets()))?;
+    // Replacing a different configuration is what ensurePublisher is for.
     let one = Run {
         concurrency: Some(1),
         max_rps: None,
+        replace: true,
     };
     let planned = plan(vec![Ok(checked)], call, one).await?;
     let entry = planned

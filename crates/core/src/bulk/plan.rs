@@ -2,7 +2,7 @@
 //! takes to get there. Reads only.
 
 use serde::ser::{SerializeStruct, Serializer};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::spec::{Checked, Desired, Rejected, TrustSpec};
@@ -10,7 +10,7 @@ use super::tasks::{Finished, Tasks};
 use crate::error::{Error, Result, Secrets};
 use crate::package::PackageName;
 use crate::session::{CallOptions, Session};
-use crate::trust::{same_configuration, Publisher, TrustClient, Values};
+use crate::trust::{same_configuration, OptionValue, Publisher, TrustClient, Values};
 use crate::workflow::{Checker, WorkflowCheck};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -55,6 +55,82 @@ pub struct PlanEntry {
     pub error: Option<Problem>,
     /// What the check of the CI file found (GitHub, GitLab), each with its fix.
     pub warnings: Vec<String>,
+    /// Whether a different configuration may be replaced: without it, apply leaves a package
+    /// that has one alone and reports the difference (replacing is a decision, not a default).
+    pub replace: bool,
+    /// For `replace`: how the configuration the package has differs from the one wanted.
+    pub differences: Vec<Difference>,
+}
+
+/// One field in which a package's configuration differs from the one wanted.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Difference {
+    /// The spec's option (`repository`, `file`, `environment`, ...), `type`, `permissions`, or
+    /// `publishers` when the package has several configurations.
+    pub field: String,
+    pub current: Value,
+    pub desired: Value,
+}
+
+/// Field by field, how what a package has differs from what is wanted.
+pub fn differences(desired: &Desired, current: &[Publisher]) -> Vec<Difference> {
+    let [have] = current else {
+        return vec![Difference {
+            field: "publishers".into(),
+            current: current.len().into(),
+            desired: 1.into(),
+        }];
+    };
+    let differ = |field: &str, current: Value, desired: Value| {
+        (current != desired).then(|| Difference {
+            field: field.into(),
+            current,
+            desired,
+        })
+    };
+    let value = |v: Option<&OptionValue>| {
+        v.map_or(Value::Null, |v| {
+            serde_json::to_value(v).unwrap_or(Value::Null)
+        })
+    };
+    let mut options: Vec<&str> = desired.values.0.iter().map(|(k, _)| *k).collect();
+    for (k, _) in &have.options.0 {
+        if !options.contains(k) {
+            options.push(k);
+        }
+    }
+    let sorted = |mut p: Vec<String>| {
+        p.sort_unstable();
+        Value::from(p)
+    };
+    let mut found: Vec<Difference> = std::iter::once(differ(
+        "type",
+        have.kind.as_str().into(),
+        desired.provider.kind.into(),
+    ))
+    .chain(options.into_iter().map(|option| {
+        differ(
+            option,
+            value(have.options.get(option)),
+            value(desired.values.get(option)),
+        )
+    }))
+    .chain(std::iter::once(differ(
+        "permissions",
+        sorted(have.permissions.clone()),
+        sorted(desired.permissions.iter().map(|p| p.to_string()).collect()),
+    )))
+    .flatten()
+    .collect();
+    // Claims the provider table has no option for (a configuration made elsewhere).
+    if found.is_empty() {
+        found.push(Difference {
+            field: "claims".into(),
+            current: have.claims.clone(),
+            desired: desired.body().get("claims").cloned().unwrap_or(Value::Null),
+        });
+    }
+    found
 }
 
 /// The options of no configuration, for an entry without one.
@@ -63,7 +139,7 @@ static NO_OPTIONS: Values = Values(Vec::new());
 /// By hand, because `desiredOptions` is derived from `desired` rather than stored twice.
 impl Serialize for PlanEntry {
     fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
-        let mut entry = s.serialize_struct("PlanEntry", 7)?;
+        let mut entry = s.serialize_struct("PlanEntry", 9)?;
         entry.serialize_field("package", &self.package)?;
         entry.serialize_field("action", &self.action)?;
         entry.serialize_field("desired", &self.desired)?;
@@ -72,13 +148,48 @@ impl Serialize for PlanEntry {
         entry.serialize_field("current", &self.current)?;
         entry.serialize_field("error", &self.error)?;
         entry.serialize_field("warnings", &self.warnings)?;
+        entry.serialize_field("replace", &self.replace)?;
+        entry.serialize_field("differences", &self.differences)?;
         entry.end()
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct Plan {
     pub entries: Vec<PlanEntry>,
+}
+
+/// A plan as a drift check reads it: `inSync` (nothing to do), `changes` (apply would change
+/// something), or `errors` (some package could not be planned).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum PlanStatus {
+    InSync,
+    Changes,
+    Errors,
+}
+
+impl Plan {
+    pub fn status(&self) -> PlanStatus {
+        let any = |action| self.entries.iter().any(|e| e.action == action);
+        if any(Action::Error) {
+            PlanStatus::Errors
+        } else if any(Action::Create) || any(Action::Replace) {
+            PlanStatus::Changes
+        } else {
+            PlanStatus::InSync
+        }
+    }
+}
+
+/// `{ entries, status }`: the status is derived, never stored.
+impl Serialize for Plan {
+    fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        let mut plan = s.serialize_struct("Plan", 2)?;
+        plan.serialize_field("entries", &self.entries)?;
+        plan.serialize_field("status", &self.status())?;
+        plan.end()
+    }
 }
 
 /// What to do for one package, given what it has.
@@ -98,6 +209,8 @@ fn failed(package: String, error: &Error) -> PlanEntry {
         current: vec![],
         error: Some(error.into()),
         warnings: vec![],
+        replace: false,
+        differences: vec![],
     }
 }
 
@@ -188,10 +301,7 @@ fn record(
     let entry = &mut entries[index];
     let current = current.unwrap_or_else(|()| Err(super::tasks::panicked(&entry.package)));
     match (current, &entry.desired) {
-        (Ok(current), Some(desired)) => {
-            entry.action = action_for(desired, &current);
-            entry.current = current;
-        }
+        (Ok(current), Some(_)) => entry.read(current),
         (Err(error), _) => {
             *entry = failed(
                 std::mem::take(&mut entry.package),
@@ -213,13 +323,19 @@ impl PlanEntry {
     /// or `error` for an invalid spec.
     pub fn unread(spec: Checked, secrets: &Secrets) -> PlanEntry {
         match spec {
-            Ok(TrustSpec { package, desired }) => PlanEntry {
+            Ok(TrustSpec {
+                package,
+                desired,
+                replace,
+            }) => PlanEntry {
                 package: package.to_string(),
                 action: Action::Create,
                 desired: Some(desired),
                 current: vec![],
                 error: None,
                 warnings: vec![],
+                replace,
+                differences: vec![],
             },
             Err(Rejected { package, error }) => failed(package, &error.scrubbed(secrets)),
         }
@@ -279,7 +395,25 @@ impl PlanEntry {
                         .collect()
                 })
                 .unwrap_or_default(),
+            replace: entry.get("replace") == Some(&Value::Bool(true)),
+            // Shown again in results; never acted on.
+            differences: entry
+                .get("differences")
+                .and_then(|d| serde_json::from_value(d.clone()).ok())
+                .unwrap_or_default(),
         })
+    }
+
+    /// Completes the entry with what its package has: the action, and for a replace how the
+    /// two differ.
+    pub fn read(&mut self, current: Vec<Publisher>) {
+        if let Some(desired) = &self.desired {
+            self.action = action_for(desired, &current);
+            if self.action == Action::Replace {
+                self.differences = differences(desired, &current);
+            }
+        }
+        self.current = current;
     }
 }
 
@@ -298,7 +432,49 @@ mod tests {
             current: vec![],
             error: None,
             warnings: vec![],
+            replace: false,
+            differences: vec![],
         }
+    }
+
+    #[test]
+    fn differences_name_each_field_that_differs() {
+        let wanted = entry(
+            json!({"type": "github", "package": "a", "repository": "acme/a",
+            "file": "r.yml", "environment": "npm"}),
+        );
+        let desired = wanted.desired.as_ref().unwrap();
+        let have = |claims: Value, permissions: Value| {
+            Publisher::from_registry(&json!({"id": "1", "type": "github", "claims": claims,
+                "permissions": permissions}))
+            .unwrap()
+        };
+        let other = have(
+            json!({"repository": "acme/b", "workflow_ref": {"file": "r.yml"}}),
+            json!(["createPackage", "createStagedPackage"]),
+        );
+        let fields: Vec<(String, Value, Value)> = differences(desired, &[other.clone()])
+            .into_iter()
+            .map(|d| (d.field, d.current, d.desired))
+            .collect();
+        assert_eq!(
+            fields,
+            vec![
+                ("repository".into(), json!("acme/b"), json!("acme/a")),
+                ("environment".into(), Value::Null, json!("npm")),
+                (
+                    "permissions".into(),
+                    json!(["createPackage", "createStagedPackage"]),
+                    json!(["createPackage"])
+                ),
+            ]
+        );
+        let two = differences(desired, &[other.clone(), other]);
+        assert_eq!(two[0].field, "publishers");
+        assert_eq!(
+            (two[0].current.clone(), two[0].desired.clone()),
+            (json!(2), json!(1))
+        );
     }
 
     #[test]

@@ -90,6 +90,8 @@ impl Serialize for Desired {
 pub struct TrustSpec {
     pub package: PackageName,
     pub desired: Desired,
+    /// Whether a different configuration the package has may be replaced (`replace: true`).
+    pub replace: bool,
 }
 
 /// A spec that is not valid: the package it names (to show in the plan) and why.
@@ -120,7 +122,7 @@ impl TrustSpec {
             .filter(|(k, _)| {
                 !matches!(
                     k.as_str(),
-                    "type" | "package" | "allowPublish" | "allowStagePublish"
+                    "type" | "package" | "allowPublish" | "allowStagePublish" | "replace"
                 )
             })
             .map(|(k, v)| (k.clone(), v.clone()))
@@ -143,9 +145,20 @@ impl TrustSpec {
                 ),
             )
         })?;
+        let replace = match spec.get("replace") {
+            None | Some(Value::Bool(false)) => false,
+            Some(Value::Bool(true)) => true,
+            Some(_) => {
+                return Err(Error::invalid_input(
+                    "replace",
+                    "`replace` must be true or false.",
+                ))
+            }
+        };
         Ok(TrustSpec {
             package: prepared.package,
             desired,
+            replace,
         })
     }
 
