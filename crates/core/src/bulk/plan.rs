@@ -453,10 +453,11 @@ mod tests {
             json!({"repository": "acme/b", "workflow_ref": {"file": "r.yml"}}),
             json!(["createPackage", "createStagedPackage"]),
         );
-        let fields: Vec<(String, Value, Value)> = differences(desired, &[other.clone()])
-            .into_iter()
-            .map(|d| (d.field, d.current, d.desired))
-            .collect();
+        let fields: Vec<(String, Value, Value)> =
+            differences(desired, std::slice::from_ref(&other))
+                .into_iter()
+                .map(|d| (d.field, d.current, d.desired))
+                .collect();
         assert_eq!(
             fields,
             vec![
