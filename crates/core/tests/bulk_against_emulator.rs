@@ -104,8 +104,10 @@ async fn specs_are_created_first_and_read_only_on_conflict() {
         {"name": "first-003", "maintainers": ["maintainer"], "publishers": [stored("old.yml")]},
     ]}))
     .await;
+    // first-003 differs: replacing it is the run's decision.
     let one = Run {
         concurrency: Some(1),
+        replace: true,
         ..Run::default()
     };
     let results = bulk::apply_specs(specs(&packages), &call(&emu), one, None)

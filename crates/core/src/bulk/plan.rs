@@ -486,7 +486,7 @@ mod tests {
         let shown = serde_json::to_string(&planned).unwrap();
         assert_eq!(
             shown,
-            r#"{"package":"a","action":"create","desired":{"type":"github","claims":{"repository":"acme/a","workflow_ref":{"file":"r.yml"}},"permissions":["createPackage"]},"desiredOptions":{"repository":"acme/a","file":"r.yml"},"current":[],"error":null,"warnings":[]}"#
+            r#"{"package":"a","action":"create","desired":{"type":"github","claims":{"repository":"acme/a","workflow_ref":{"file":"r.yml"}},"permissions":["createPackage"]},"desiredOptions":{"repository":"acme/a","file":"r.yml"},"current":[],"error":null,"warnings":[],"replace":false,"differences":[]}"#
         );
         let read = PlanEntry::from_json(&serde_json::from_str(&shown).unwrap()).unwrap();
         assert_eq!(serde_json::to_string(&read).unwrap(), shown);
@@ -504,7 +504,7 @@ mod tests {
         let shown = serde_json::to_string(&error).unwrap();
         assert_eq!(
             shown,
-            r#"{"package":"b","action":"error","desired":null,"desiredOptions":{},"current":[],"error":{"code":"E404","message":"Not found"},"warnings":[]}"#
+            r#"{"package":"b","action":"error","desired":null,"desiredOptions":{},"current":[],"error":{"code":"E404","message":"Not found"},"warnings":[],"replace":false,"differences":[]}"#
         );
         let read = PlanEntry::from_json(&serde_json::from_str(&shown).unwrap()).unwrap();
         assert_eq!(serde_json::to_string(&read).unwrap(), shown);
