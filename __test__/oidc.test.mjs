@@ -159,6 +159,18 @@ describe('each mismatch: the exchange is refused and diagnoseTrust names the cau
     expect(diagnosis.findings[0].message).toContain('add `environment: npm`')
   })
 
+  it('the job runs in an environment the configuration does not name', async () => {
+    // The registry compares the environment exactly: a job with `environment: npm` does not
+    // match a configuration without one (fletchto99/hexo-sliding-spoiler#25).
+    const { error, diagnosis, publishers } = await refused({}, { environment: 'npm' })
+    expect(error.code).toBe('EOIDCEXCHANGE')
+    expect(diagnosis.findings).toEqual([expect.objectContaining({ kind: 'environment', severity: 'error', actual: 'npm' })])
+    expect(diagnosis.findings[0].expected).toBeUndefined()
+    expect(diagnosis.findings[0].message).toContain('add environment "npm" to the configuration')
+    expect(diagnosis.findings[0].message).toContain('remove `environment: npm` from the publishing job')
+    expect(tn.explainExchangeFailure(error, { publishers }).summary).toBe(diagnosis.findings[0].message)
+  })
+
   it('repository differs, even only in letter case', async () => {
     const { error, diagnosis } = await refused({}, { repository: 'Acme/Tools' })
     expect(error.code).toBe('EOIDCEXCHANGE')

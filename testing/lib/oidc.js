@@ -60,6 +60,10 @@ function satisfies(expected, actual) {
 function matches(config, provider, claims) {
   const wanted = config.claims
   if (config.type !== provider || typeof wanted !== 'object' || wanted === null) return false
+  // The environment is compared both ways: a job that runs in an environment matches only a
+  // configuration that names it, as users of the registry report (hexo-sliding-spoiler#25).
+  const environment = claims.environment
+  if (PROVIDERS[provider]?.trust.environment && typeof environment === 'string' && environment !== '' && wanted.environment === undefined) return false
   return Object.entries(wanted).every(([key, expected]) => satisfies(expected, claims[key]))
 }
 

@@ -250,6 +250,15 @@ fn npm_mismatches(
     let mut findings = Vec::new();
     for field in provider.fields {
         let Some(expected) = publisher.options.get(field.option) else {
+            // The registry compares the environment both ways: a job in an environment does not
+            // match a configuration that names none.
+            if field.option == "environment" {
+                if let Some(OptionValue::Text(actual)) = token_value(field, claims) {
+                    findings.push(finding(id, "environment", Severity::Error, None, Some(actual.clone()), format!(
+                        "The job runs in environment \"{actual}\" but configuration {} names no environment, and the registry matches the environment exactly: add environment \"{actual}\" to the configuration, or remove `environment: {actual}` from the publishing job.",
+                        publisher.id)));
+                }
+            }
             continue;
         };
         let actual = token_value(field, claims);
