@@ -8,7 +8,7 @@
 use reqwest::Method;
 use serde_json::Value;
 
-use super::{same_configuration, Publisher};
+use super::{checks, same_configuration, Publisher};
 use crate::error::{Code, Error, Result};
 use crate::package::PackageName;
 use crate::registry::{ApiRequest, Failure, Registry};
@@ -145,7 +145,19 @@ impl TrustClient {
         }
     }
 
+    /// Deletes configuration `id`. The id usually comes from the registry's own list: it goes
+    /// into the path only when it is a UUID, so an answer cannot aim the DELETE elsewhere
+    /// (`../../other-pkg/trust/<uuid>`).
     pub async fn revoke(&self, package: &PackageName, id: &str) -> Result<()> {
+        if !checks::is_uuid(id) {
+            return Err(Error::new(
+                Code::Response,
+                format!(
+                    "The registry listed a trusted publisher of {package} whose id is not a UUID; \
+                     trust-native sends no request with it, and deleted nothing."
+                ),
+            ));
+        }
         let failure = match self
             .registry
             .try_send(&self.revoke_request(package, id))

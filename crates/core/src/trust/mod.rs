@@ -292,7 +292,7 @@ async fn revoke(id: &str, call: &CallOptions) -> Result<RevokeOutcome> {
     if !checks::is_uuid(id) {
         return Err(Error::invalid_input(
             "id",
-            format!("id must be a valid UUID (got \"{id}\"); listPublishers shows the ids"),
+            "id must be a UUID such as 3e4b2f1a-1111-4222-8333-444455556666; listPublishers shows the ids",
         ));
     }
     let client = TrustClient::new(session.registry_for(&package)?);
