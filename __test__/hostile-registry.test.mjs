@@ -2,19 +2,23 @@
 // These tests play a hostile registry on a loopback port and record what trust-native sends it.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createServer } from 'node:http'
-import { isolateNpmConfig, rejection, tn } from './helpers.mjs'
+import { isolateNpmConfig, rejection, tn, withCiEnv } from './helpers.mjs'
 
 const UUID = '3e4b2f1a-1111-4222-8333-444455556666'
 let server, registry
 const sent = []
 /** What the registry answers to a list of `widgets`' configurations. */
 let listed = []
+/** The audience the index asks for. */
+let audience = 'pypi'
 
 beforeAll(async () => {
   isolateNpmConfig()
   server = createServer((req, res) => {
     sent.push(`${req.method} ${req.url}`)
     res.setHeader('content-type', 'application/json')
+    if (req.url === '/_/oidc/audience') return res.end(JSON.stringify({ audience }))
+    if (req.url === '/_/oidc/mint-token') return res.end(JSON.stringify({ token: 'pypi-minted' }))
     if (req.method === 'GET') return res.end(JSON.stringify(listed))
     // As the registry does: one configuration per package, so a create over one conflicts.
     if (req.method === 'POST' && listed.length && !sent.some((r) => r.startsWith('DELETE'))) {
@@ -58,5 +62,33 @@ describe('ids the registry lists', () => {
     const error = await rejection(tn.revokePublisher({ package: 'widgets', id: `not-a-uuid-${'x'.repeat(200)}`, registry, token: 'npm_x' }))
     expect(error).toMatchObject({ code: 'EINVALIDINPUT', field: 'id' })
     expect(error.message).not.toContain('not-a-uuid')
+  })
+})
+
+/** An id_token for `aud`, as a CI job would hold it (the signature is not what is tested). */
+function idTokenFor(aud) {
+  const part = (o) => Buffer.from(JSON.stringify(o)).toString('base64url')
+  const now = Math.floor(Date.now() / 1000)
+  return `${part({ alg: 'RS256', typ: 'JWT' })}.${part({ aud, iss: 'https://token.actions.githubusercontent.com', iat: now, exp: now + 600, repository: 'acme/widgets' })}.c2ln`
+}
+
+describe('the audience a PyPI index asks for', () => {
+  it('is refused when it is not a PyPI audience, before any id_token is sought or sent', async () => {
+    for (const hostile of ['npm:registry.npmjs.org', 'sigstore', 'https://evil.example', `pypi${'\u001b'}[2J`]) {
+      audience = hostile
+      sent.length = 0
+      // The job holds an npm id_token: a hostile index must not get it.
+      const error = await withCiEnv({ NPM_ID_TOKEN: idTokenFor(hostile), PYPI_ID_TOKEN: idTokenFor(hostile) }, () => rejection(tn.mintPypiToken({ repositoryUrl: `${registry}legacy/` })))
+      expect(error.code, hostile).toBe('EOIDCAUDIENCE')
+      expect(error.message).toContain('not a PyPI audience')
+      expect(error.message).not.toContain('\u001b')
+      expect(sent).toEqual(['GET /_/oidc/audience'])
+    }
+  })
+
+  it('a PyPI audience gets its token', async () => {
+    audience = 'pypi'
+    const { token } = await withCiEnv({ PYPI_ID_TOKEN: idTokenFor('pypi') }, () => tn.mintPypiToken({ repositoryUrl: `${registry}legacy/` }))
+    expect(token).toBe('pypi-minted')
   })
 })

@@ -57,6 +57,45 @@ pub fn index_url(repository_url: &str) -> Result<Url> {
     Ok(url)
 }
 
+/// The audiences the public indexes use, by host.
+const KNOWN_AUDIENCES: [(&str, &str); 2] = [("pypi.org", "pypi"), ("test.pypi.org", "testpypi")];
+
+/// The index names the audience of the id_token it is sent, so a hostile one could ask for a
+/// token that works elsewhere: `npm:registry.npmjs.org` (an npm publish token), `sigstore`
+/// (signing as this job), a URL (any other relying party). Only a PyPI-style audience is
+/// accepted, a bare name like Warehouse's `pypi`, and exactly the known one on pypi.org and
+/// test.pypi.org; it is checked before any id_token is sought.
+fn check_audience(index: &Url, audience: &str) -> Result<()> {
+    let known = KNOWN_AUDIENCES
+        .iter()
+        .find(|(host, _)| index.host_str() == Some(host))
+        .map(|(_, audience)| *audience);
+    let pypi_form = (1..=64).contains(&audience.len())
+        && audience
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+        && !audience.eq_ignore_ascii_case("sigstore");
+    if known.map_or(pypi_form, |known| audience == known) {
+        return Ok(());
+    }
+    // Shown only when it is short and printable: the answer is the index's, not ours.
+    let shown =
+        if pypi_form || (audience.len() <= 64 && audience.chars().all(|c| c.is_ascii_graphic())) {
+            format!(" \"{audience}\"")
+        } else {
+            String::new()
+        };
+    Err(Error::new(
+        Code::OidcAudience,
+        format!(
+            "{index} asked for an id_token for audience{shown}, which is not a PyPI audience \
+             (pypi.org uses \"pypi\", test.pypi.org \"testpypi\"): a token for it could be used \
+             elsewhere (an npm publish, a signature), so none was sought or sent. Check \
+             repositoryUrl."
+        ),
+    ))
+}
+
 pub async fn mint_pypi_token(options: PypiOptions) -> Result<PypiToken> {
     let env = options.env.clone().unwrap_or_else(EnvVars::from_process);
     let timeout = options.timeout.unwrap_or(TIMEOUT);
@@ -101,6 +140,7 @@ pub async fn mint_pypi_token(options: PypiOptions) -> Result<PypiToken> {
         )
     })?;
 
+    check_audience(&index, &audience)?;
     let id_token = id_token_for(
         &audience,
         options.id_token.clone(),
@@ -248,6 +288,25 @@ fn refusal(status: u16, body: &Value, secrets: &Secrets) -> Error {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_a_pypi_audience_is_accepted() {
+        let pypi = index_url("https://upload.pypi.org/legacy/").unwrap();
+        let private = index_url("https://pypi.example.com/legacy/").unwrap();
+        assert!(check_audience(&pypi, "pypi").is_ok());
+        assert!(check_audience(&private, "warehouse-internal").is_ok());
+        for (index, audience) in [
+            (&pypi, "testpypi"),
+            (&pypi, "npm:registry.npmjs.org"),
+            (&private, "npm:registry.npmjs.org"),
+            (&private, "sigstore"),
+            (&private, "https://relying.party"),
+            (&private, ""),
+        ] {
+            let error = check_audience(index, audience).unwrap_err();
+            assert_eq!(error.code, Code::OidcAudience, "{audience}");
+        }
+    }
 
     #[test]
     fn upload_urls_map_to_their_index() {
