@@ -1016,7 +1016,12 @@ export interface ExchangeTokenOptions {
   /**
    * Write the token into an .npmrc for other package managers: `true` for the project's
    * .npmrc (the workspace root's inside a workspace package, where npm reads it), or a path.
-   * An existing `_authToken` line for the registry is replaced.
+   * An existing `_authToken` line for the registry is replaced; every other line and byte is
+   * kept (CRLF line ends too), and the line goes before the first `[section]`. The file is
+   * replaced atomically under a lock, so concurrent calls keep each other's lines; its mode
+   * is kept (a new file is `0600`). A link is followed to an existing file; a link to nothing
+   * is refused. The file is checked before the exchange, so a token is never minted for a
+   * file it cannot be written to.
    */
   writeNpmrc?: boolean | string
   /** Total time for the call (id_token request and exchange), in milliseconds. Default 30000. */

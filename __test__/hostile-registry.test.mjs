@@ -11,6 +11,8 @@ const sent = []
 let listed = []
 /** The audience the index asks for. */
 let audience = 'pypi'
+/** The token the registry's OIDC exchange answers. */
+let exchanged = 'npm_fresh'
 
 beforeAll(async () => {
   isolateNpmConfig()
@@ -19,6 +21,7 @@ beforeAll(async () => {
     res.setHeader('content-type', 'application/json')
     if (req.url === '/_/oidc/audience') return res.end(JSON.stringify({ audience }))
     if (req.url === '/_/oidc/mint-token') return res.end(JSON.stringify({ token: 'pypi-minted' }))
+    if (req.url.startsWith('/-/npm/v1/oidc/token/exchange/')) return res.end(JSON.stringify({ token: exchanged }))
     if (req.method === 'GET') return res.end(JSON.stringify(listed))
     // As the registry does: one configuration per package, so a create over one conflicts.
     if (req.method === 'POST' && listed.length && !sent.some((r) => r.startsWith('DELETE'))) {
@@ -90,5 +93,44 @@ describe('the audience a PyPI index asks for', () => {
     audience = 'pypi'
     const { token } = await withCiEnv({ PYPI_ID_TOKEN: idTokenFor('pypi') }, () => tn.mintPypiToken({ repositoryUrl: `${registry}legacy/` }))
     expect(token).toBe('pypi-minted')
+  })
+})
+
+describe('exchangeToken({ writeNpmrc }) with what the registry answers', () => {
+  const writes = (token) => async (dir) => {
+    const { mkdtempSync, writeFileSync } = await import('node:fs')
+    const { tmpdir } = await import('node:os')
+    const { join } = await import('node:path')
+    const cwd = mkdtempSync(join(tmpdir(), 'tn-hostile-'))
+    writeFileSync(join(cwd, 'package.json'), JSON.stringify({ name: 'widgets' }))
+    writeFileSync(join(cwd, '.npmrc'), '//own.example/:_authToken=users-own\n')
+    return cwd
+  }
+
+  it('a token with a line break is refused: not written, not returned', async () => {
+    const { readFileSync } = await import('node:fs')
+    exchanged = 'npm_X\nscript-shell=/tmp/evil'
+    const cwd = await writes()()
+    const error = await rejection(tn.exchangeToken({ cwd, registry, idToken: idTokenFor(`npm:127.0.0.1`), writeNpmrc: true }))
+    expect(error.code).toBe('ERESPONSE')
+    expect(JSON.stringify(error)).not.toContain('script-shell')
+    expect(readFileSync(`${cwd}/.npmrc`, 'utf8')).toBe('//own.example/:_authToken=users-own\n')
+  })
+
+  it('writers in several processes at once keep the user\'s own line', async () => {
+    const { readFileSync } = await import('node:fs')
+    const { spawn } = await import('node:child_process')
+    exchanged = 'npm_fresh'
+    const cwd = await writes()()
+    const script = `require(${JSON.stringify(new URL('../index.js', import.meta.url).pathname)})
+      .exchangeToken({ cwd: process.argv[1], registry: process.argv[2], idToken: process.argv[3], writeNpmrc: true })
+      .then(() => process.exit(0), (e) => { console.error(e.code, e.message); process.exit(1) })`
+    const run = () => new Promise((resolve) => {
+      const child = spawn(process.execPath, ['-e', script, cwd, registry, idTokenFor('npm:127.0.0.1')], { stdio: ['ignore', 'ignore', 'inherit'] })
+      child.on('exit', resolve)
+    })
+    expect(await Promise.all(Array.from({ length: 6 }, run))).toEqual([0, 0, 0, 0, 0, 0])
+    const port = new URL(registry).port
+    expect(readFileSync(`${cwd}/.npmrc`, 'utf8')).toBe(`//own.example/:_authToken=users-own\n//127.0.0.1:${port}/:_authToken=npm_fresh\n`)
   })
 })

@@ -3,6 +3,8 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
 
 use reqwest::Url;
 use serde::Serialize;
@@ -27,36 +29,180 @@ pub struct WrittenAuth {
     pub replaced: usize,
 }
 
-/// Writes `//host/path/:_authToken=<token>` into `path`, replacing any `_authToken` line for the
-/// same registry and keeping everything else. The file is created readable by its owner only.
-pub fn write_auth_token(path: &Path, registry: &Url, token: &str) -> Result<WrittenAuth> {
-    let key = format!("{}:_authToken", nerf_dart(registry));
-    let existing = match std::fs::read_to_string(path) {
-        Ok(text) => text,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
-        Err(e) => return Err(io_error(path, e)),
-    };
-    let same_key = |line: &str| {
-        line.split_once('=')
-            .is_some_and(|(k, _)| k.trim().trim_matches('"') == key)
-    };
-    let mut lines: Vec<String> = Vec::new();
-    let mut replaced = 0;
-    for line in existing.lines() {
-        if same_key(line) {
-            replaced += 1;
-        } else {
-            lines.push(line.to_string());
-        }
+/// How long a writer waits for another (thread or process) to finish with the same .npmrc.
+const LOCK_WAIT: Duration = Duration::from_secs(10);
+
+/// A token from a registry answer, before it goes into a file or the environment: one with a
+/// line break or any other control character would add lines of its own to an .npmrc
+/// (`npm_X\nscript-shell=...`), so it is refused.
+pub fn check_token(token: &str) -> Result<()> {
+    if token.is_empty() || token.chars().any(|c| c.is_control() || c.is_whitespace()) {
+        return Err(Error::new(
+            Code::Response,
+            "The registry answered a token that is empty or holds spaces or control characters; \
+             it was neither written nor returned.",
+        ));
     }
-    lines.push(format!("{key}={token}"));
-    let text = lines.join("\n") + "\n";
-    write_private(path, &text).map_err(|e| io_error(path, e))?;
+    Ok(())
+}
+
+/// The file a write to `path` changes, checked before anything is asked of the registry so a
+/// minted token is never lost to an unwritable file. A symbolic link is followed to an existing
+/// file (a dotfiles setup); a link to nothing is refused rather than creating its target,
+/// which may be anywhere.
+pub fn npmrc_target(path: &Path) -> Result<PathBuf> {
+    let is_link = std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink());
+    let target = if is_link {
+        std::fs::canonicalize(path).map_err(|_| {
+            Error::invalid_input(
+                "writeNpmrc",
+                format!(
+                    "{} is a symbolic link to a file that does not exist: trust-native does not \
+                     create files through links. Create the file it points to, or write to \
+                     another path.",
+                    path.display()
+                ),
+            )
+        })?
+    } else {
+        path.to_path_buf()
+    };
+    let writable = match std::fs::OpenOptions::new().append(true).open(&target) {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            let dir = target.parent().filter(|d| !d.as_os_str().is_empty());
+            match dir.map(std::fs::metadata) {
+                None => Ok(()),
+                Some(Ok(meta)) if meta.is_dir() && !meta.permissions().readonly() => Ok(()),
+                Some(Ok(_)) => Err(std::io::Error::from(std::io::ErrorKind::PermissionDenied)),
+                Some(Err(e)) => Err(e),
+            }
+        }
+        Err(e) => Err(e),
+    };
+    writable.map_err(|e| io_error(&target, e))?;
+    Ok(target)
+}
+
+/// Writes `//host/path/:_authToken=<token>` into `path`, replacing any `_authToken` line for the
+/// same registry and keeping every other byte: lines, their order, CRLF line ends, bytes that
+/// are not UTF-8. The line goes before the first `[section]` (npm reads keys there as part of
+/// the section). The file is replaced atomically (a temporary file in the same folder, renamed
+/// over it, with the file's mode; a new file is readable by its owner only), under a lock, so
+/// concurrent writers (threads or processes) each keep the others' lines.
+pub fn write_auth_token(path: &Path, registry: &Url, token: &str) -> Result<WrittenAuth> {
+    check_token(token)?;
+    let key = format!("{}:_authToken", nerf_dart(registry));
+    let target = npmrc_target(path)?;
+    let locked = lock(&target).map_err(|e| io_error(&target, e))?;
+    let existing = std::fs::read(&target).map_err(|e| io_error(&target, e))?;
+    let (text, replaced) = with_token(&existing, &key, token);
+    let mode = locked.metadata().map(|m| m.permissions());
+    replace(&target, &text, mode.ok()).map_err(|e| io_error(&target, e))?;
+    drop(locked);
     Ok(WrittenAuth {
         path: path.to_path_buf(),
         key,
         replaced,
     })
+}
+
+/// `existing` with `key=token` instead of its lines for `key`, and how many there were.
+fn with_token(existing: &[u8], key: &str, token: &str) -> (Vec<u8>, usize) {
+    let crlf = existing.windows(2).any(|w| w == b"\r\n");
+    let mut new_line = format!("{key}={token}").into_bytes();
+    if crlf {
+        new_line.push(b'\r');
+    }
+    let same_key = |line: &[u8]| {
+        let line = String::from_utf8_lossy(line);
+        line.split_once('=')
+            .is_some_and(|(k, _)| k.trim().trim_matches('"') == key)
+    };
+    let is_section = |line: &[u8]| line.trim_ascii_start().starts_with(b"[");
+    let mut lines: Vec<&[u8]> = existing.split(|b| *b == b'\n').collect();
+    // The text after the last newline: nothing for a file that ends with one.
+    if lines.last().is_some_and(|l| l.is_empty()) {
+        lines.pop();
+    }
+    let before = lines.len();
+    lines.retain(|line| !same_key(line));
+    let replaced = before - lines.len();
+    let at = lines
+        .iter()
+        .position(|l| is_section(l))
+        .unwrap_or(lines.len());
+    lines.insert(at, &new_line);
+    let mut text = Vec::with_capacity(existing.len() + new_line.len() + 1);
+    for line in lines {
+        text.extend_from_slice(line);
+        text.push(b'\n');
+    }
+    (text, replaced)
+}
+
+/// An exclusive lock on the file at `target` (created when missing). Another writer may have
+/// renamed a new file into place while this one waited: then the lock is on a file no one
+/// reads any more, so it is taken again on the current one.
+fn lock(target: &Path) -> std::io::Result<std::fs::File> {
+    let deadline = Instant::now() + LOCK_WAIT;
+    loop {
+        let file = open_private(target)?;
+        match file.try_lock() {
+            Ok(()) if same_file(&file, target) => return Ok(file),
+            Ok(()) => continue,
+            Err(std::fs::TryLockError::WouldBlock) if Instant::now() < deadline => {
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            Err(std::fs::TryLockError::WouldBlock) => {
+                return Err(std::io::Error::new(
+                    std::io::ErrorKind::TimedOut,
+                    "another process kept it locked for 10 s",
+                ))
+            }
+            Err(std::fs::TryLockError::Error(e)) => return Err(e),
+        }
+    }
+}
+
+#[cfg(unix)]
+fn same_file(file: &std::fs::File, path: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    match (file.metadata(), std::fs::metadata(path)) {
+        (Ok(a), Ok(b)) => a.dev() == b.dev() && a.ino() == b.ino(),
+        _ => false,
+    }
+}
+
+#[cfg(not(unix))]
+fn same_file(_: &std::fs::File, _: &Path) -> bool {
+    true
+}
+
+/// `text` into a temporary file next to `target`, then renamed over it: a reader sees the old
+/// file or the new one, never half of one, and a failure leaves the old one as it was.
+fn replace(target: &Path, text: &[u8], mode: Option<std::fs::Permissions>) -> std::io::Result<()> {
+    use std::io::Write;
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    let name = target.file_name().unwrap_or_default().to_string_lossy();
+    let temp = target.with_file_name(format!(
+        ".{name}.trust-native-{}-{}.tmp",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    ));
+    let written = (|| {
+        let mut file = create_private(&temp)?;
+        if let Some(mode) = mode {
+            file.set_permissions(mode)?;
+        }
+        file.write_all(text)?;
+        file.sync_all()?;
+        std::fs::rename(&temp, target)
+    })();
+    if written.is_err() {
+        let _ = std::fs::remove_file(&temp);
+    }
+    written
 }
 
 fn io_error(path: &Path, error: std::io::Error) -> Error {
@@ -67,21 +213,43 @@ fn io_error(path: &Path, error: std::io::Error) -> Error {
 }
 
 #[cfg(unix)]
-fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
-    use std::io::Write;
+fn open_private(path: &Path) -> std::io::Result<std::fs::File> {
     use std::os::unix::fs::OpenOptionsExt;
-    let mut file = std::fs::OpenOptions::new()
+    std::fs::OpenOptions::new()
+        .read(true)
         .write(true)
         .create(true)
-        .truncate(true)
+        .truncate(false)
         .mode(0o600)
-        .open(path)?;
-    file.write_all(text.as_bytes())
+        .open(path)
 }
 
 #[cfg(not(unix))]
-fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
-    std::fs::write(path, text)
+fn open_private(path: &Path) -> std::io::Result<std::fs::File> {
+    std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(path)
+}
+
+#[cfg(unix)]
+fn create_private(path: &Path) -> std::io::Result<std::fs::File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+}
+
+#[cfg(not(unix))]
+fn create_private(path: &Path) -> std::io::Result<std::fs::File> {
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(path)
 }
 
 /// Environment variables that carry the token to package managers that read the environment:
@@ -132,6 +300,112 @@ mod tests {
                 0o600
             );
         }
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    fn temp_dir(name: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("tn-write-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        dir
+    }
+
+    fn npmjs() -> Url {
+        Url::parse("https://registry.npmjs.org/").unwrap()
+    }
+
+    #[test]
+    fn the_line_goes_before_the_first_section_and_line_ends_are_kept() {
+        let (text, replaced) = with_token(
+            b"registry=https://registry.npmjs.org/\r\n[profile]\r\nkey=value\r\n",
+            "//registry.npmjs.org/:_authToken",
+            "t",
+        );
+        assert_eq!(replaced, 0);
+        assert_eq!(
+            text,
+            b"registry=https://registry.npmjs.org/\r\n//registry.npmjs.org/:_authToken=t\r\n[profile]\r\nkey=value\r\n"
+        );
+        // Bytes that are not UTF-8 stay as they were; a last line without a newline gets one.
+        let (text, _) = with_token(b"name=caf\xe9\nlast=1", "k", "t");
+        assert_eq!(text, b"name=caf\xe9\nlast=1\nk=t\n");
+    }
+
+    #[test]
+    fn a_token_with_control_characters_is_never_written() {
+        let dir = temp_dir("control");
+        let path = dir.join(".npmrc");
+        std::fs::write(&path, "mine=1\n").unwrap();
+        for token in [
+            "npm_X\nscript-shell=/tmp/evil",
+            "npm_X\r",
+            "a b",
+            "",
+            "npm_\u{1b}[2J",
+        ] {
+            let error = write_auth_token(&path, &npmjs(), token).unwrap_err();
+            assert_eq!(error.code, Code::Response, "{token:?}");
+            assert!(!error.message.contains("evil"));
+        }
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "mine=1\n");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn links_are_followed_to_a_file_never_to_nothing() {
+        let dir = temp_dir("links");
+        let real = dir.join("dotfiles-npmrc");
+        std::fs::write(&real, "mine=1\n").unwrap();
+        let link = dir.join(".npmrc");
+        std::os::unix::fs::symlink(&real, &link).unwrap();
+        write_auth_token(&link, &npmjs(), "t").unwrap();
+        assert!(std::fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink());
+        assert_eq!(
+            std::fs::read_to_string(&real).unwrap(),
+            "mine=1\n//registry.npmjs.org/:_authToken=t\n"
+        );
+        let dangling = dir.join("dangling");
+        std::os::unix::fs::symlink(dir.join("elsewhere/.npmrc"), &dangling).unwrap();
+        let error = write_auth_token(&dangling, &npmjs(), "t").unwrap_err();
+        assert_eq!(error.code, Code::InvalidInput);
+        assert!(!dir.join("elsewhere").exists());
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn concurrent_writers_keep_every_line() {
+        let dir = temp_dir("concurrent");
+        let path = dir.join(".npmrc");
+        std::fs::write(&path, "//own.example/:_authToken=users-own\n").unwrap();
+        let writers: Vec<_> = (0..8)
+            .map(|i| {
+                let path = path.clone();
+                std::thread::spawn(move || {
+                    let registry = Url::parse(&format!("https://r{i}.example/")).unwrap();
+                    write_auth_token(&path, &registry, &format!("t{i}")).unwrap();
+                })
+            })
+            .collect();
+        for writer in writers {
+            writer.join().unwrap();
+        }
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(
+            text.contains("//own.example/:_authToken=users-own"),
+            "{text}"
+        );
+        for i in 0..8 {
+            assert!(
+                text.contains(&format!("//r{i}.example/:_authToken=t{i}")),
+                "{text}"
+            );
+        }
+        // No temporary file is left behind.
+        assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 1);
         std::fs::remove_dir_all(&dir).unwrap();
     }
 

@@ -10,7 +10,7 @@ use serde_json::Value;
 
 use super::diagnose::describe_token;
 use super::{id_token_for, jwt, IdToken};
-use crate::config::write::{auth_env, write_auth_token, WrittenAuth};
+use crate::config::write::{auth_env, check_token, npmrc_target, write_auth_token, WrittenAuth};
 use crate::config::Source;
 use crate::error::{Code, Error, OidcContext, Result};
 use crate::package::npm_prefix;
@@ -90,6 +90,13 @@ async fn exchange(options: ExchangeOptions) -> Result<Exchanged> {
     let registry_url = resolved.registry.clone();
     let audience = format!("npm:{}", registry_url.host_str().unwrap_or_default());
     let env = session.config().env.clone();
+    // Before a token exists: a file it could not be written to must not cost the minted token.
+    let npmrc = options
+        .write_npmrc
+        .as_ref()
+        .map(|target| target.path(&session.cwd))
+        .map(|path| npmrc_target(&path).map(|_| path))
+        .transpose()?;
 
     let id_token: IdToken = id_token_for(
         &audience,
@@ -121,6 +128,7 @@ async fn exchange(options: ExchangeOptions) -> Result<Exchanged> {
             "The registry accepted the id_token but its answer has no `token`.",
         )));
     };
+    check_token(&token).map_err(with_context)?;
 
     let mut warnings = Vec::new();
     if let Some(shadow) = resolved.token.as_ref().and_then(|t| match &t.source {
@@ -134,14 +142,9 @@ async fn exchange(options: ExchangeOptions) -> Result<Exchanged> {
         ));
     }
     warnings.extend(crate::config::support_warning(&registry_url));
-    let npmrc = match &options.write_npmrc {
-        None => None,
-        Some(target) => Some(write_auth_token(
-            &target.path(&session.cwd),
-            &registry_url,
-            &token,
-        )?),
-    };
+    let npmrc = npmrc
+        .map(|path| write_auth_token(&path, &registry_url, &token))
+        .transpose()?;
     Ok(Exchanged {
         env: auth_env(&registry_url, &token),
         token,
