@@ -134,3 +134,33 @@ describe('exchangeToken({ writeNpmrc }) with what the registry answers', () => {
     expect(readFileSync(`${cwd}/.npmrc`, 'utf8')).toBe(`//own.example/:_authToken=users-own\n//127.0.0.1:${port}/:_authToken=npm_fresh\n`)
   })
 })
+
+describe('objects a caller passes', () => {
+  it('a cyclic or 100,000-deep object is refused with a coded error, and the process lives', async () => {
+    const { spawnSync } = await import('node:child_process')
+    // In a child process: a crash (it was a SIGSEGV) fails this test instead of ending vitest.
+    const script = `
+      const tn = require(${JSON.stringify(new URL('../index.js', import.meta.url).pathname)})
+      const { startEmulator } = require(${JSON.stringify(new URL('../testing/index.js', import.meta.url).pathname)})
+      const deep = {}; let at = deep
+      for (let i = 0; i < 100000; i++) { at.a = {}; at = at.a }
+      const cyclic = { repository: 'acme/widgets' }; cyclic.self = cyclic
+      const outcome = (f) => { try { f(); return 'accepted' } catch (e) { return e.code ?? e.constructor.name } }
+      ;(async () => {
+        const emulator = await startEmulator()
+        const out = {}
+        for (const [name, value] of Object.entries({ deep, cyclic })) {
+          out[name] = [
+            outcome(() => tn.diagnoseTrust({ claims: value, publishers: [] })),
+            outcome(() => emulator.issueIdToken({ provider: 'github', claims: { repository: 'acme/widgets', extra: value } })),
+            outcome(() => emulator.seed({ packages: [{ name: 'w', maintainers: [], publishers: [{ type: 'github', claims: value, permissions: [] }] }] })),
+          ]
+        }
+        emulator.stop()
+        console.log(JSON.stringify(out))
+      })()`
+    const child = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8' })
+    expect(child.signal, child.stderr).toBe(null)
+    expect(JSON.parse(child.stdout)).toEqual({ deep: ['EINVALIDINPUT', 'TypeError', 'TypeError'], cyclic: ['EINVALIDINPUT', 'TypeError', 'TypeError'] })
+  })
+})

@@ -195,9 +195,15 @@ impl<'env> Options<'env> {
         let Some(value) = self.raw(name)? else {
             return Ok(None);
         };
-        to_json(value)
-            .map(Some)
-            .map_err(|_| invalid(name, format!("Option `{name}` must be JSON data.")))
+        to_json(value).map(Some).map_err(|_| {
+            invalid(
+                name,
+                format!(
+                    "Option `{name}` must be JSON data: no functions or cycles, nested at most \
+                         {MAX_DEPTH} levels."
+                ),
+            )
+        })
     }
 
     /// Refuses the keys the caller set that no read asked for.

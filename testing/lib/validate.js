@@ -46,14 +46,21 @@ function isPlainObject(value) {
   return typeof value === 'object' && value !== null && !Array.isArray(value)
 }
 
-/** Any JSON object (claims, stored configurations), copied so later changes by the caller do not leak in. */
+/**
+ * Any JSON object (claims, stored configurations), copied so later changes by the caller do not
+ * leak in. It goes through JSON, as the registry stores it: a cycle or a nesting too deep to
+ * serve is refused here, not later in a request handler.
+ */
 function record(value, at) {
   if (!isPlainObject(value)) fail(at, 'an object', value)
+  let text
   try {
-    return structuredClone(value)
+    structuredClone(value)
+    text = JSON.stringify(value)
   } catch {
-    throw new TypeError(`${at} must hold only data`)
+    throw new TypeError(`${at} must hold only JSON data, without cycles or very deep nesting`)
   }
+  return JSON.parse(text)
 }
 
 /** Marks a field optional: absent and `undefined` both mean "not given". */
