@@ -19,6 +19,14 @@ beforeAll(async () => {
   server = createServer((req, res) => {
     sent.push(`${req.method} ${req.url}`)
     res.setHeader('content-type', 'application/json')
+    // An endless answer: 64 MiB, chunked, with no length announced.
+    if (req.url === '/huge/_/oidc/audience' || req.url.startsWith('/huge-id-token')) {
+      const chunk = Buffer.alloc(1 << 20, 'a')
+      let left = 64
+      const more = () => { while (left > 0) { left -= 1; if (!res.write(chunk)) return res.once('drain', more) } res.end() }
+      res.on('error', () => {})
+      return more()
+    }
     if (req.url === '/_/oidc/audience') return res.end(JSON.stringify({ audience }))
     if (req.url === '/_/oidc/mint-token') return res.end(JSON.stringify({ token: 'pypi-minted' }))
     if (req.url.startsWith('/-/npm/v1/oidc/token/exchange/')) return res.end(JSON.stringify({ token: exchanged }))
@@ -162,5 +170,20 @@ describe('objects a caller passes', () => {
     const child = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8' })
     expect(child.signal, child.stderr).toBe(null)
     expect(JSON.parse(child.stdout)).toEqual({ deep: ['EINVALIDINPUT', 'TypeError', 'TypeError'], cyclic: ['EINVALIDINPUT', 'TypeError', 'TypeError'] })
+  })
+})
+
+describe('answers too large to read', () => {
+  it('a PyPI index or a CI id-token endpoint answering without end is cut at 4 MiB', async () => {
+    const pypi = await rejection(tn.mintPypiToken({ repositoryUrl: `${registry}huge/legacy/` }))
+    expect(pypi.code).toBe('ERESPONSE')
+    expect(pypi.message).toContain('more than 4 MiB')
+    const github = await withCiEnv({
+      GITHUB_ACTIONS: 'true',
+      ACTIONS_ID_TOKEN_REQUEST_URL: `${registry}huge-id-token?api-version=2.0`,
+      ACTIONS_ID_TOKEN_REQUEST_TOKEN: 'request-token',
+    }, () => rejection(tn.getIdToken({ audience: 'npm:registry.npmjs.org' })))
+    expect(github.code).toBe('EOIDCPROVIDER')
+    expect(github.message).toContain('more than 4 MiB')
   })
 })

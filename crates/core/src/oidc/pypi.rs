@@ -12,6 +12,7 @@ use crate::config::EnvVars;
 use crate::context::Context;
 use crate::error::{Code, Error, OidcContext, RemoteError, Result, Secrets};
 use crate::registry::innermost;
+use crate::registry::wire::{capped_body, BodyError, MAX_BODY};
 
 pub const DEFAULT_REPOSITORY: &str = "https://upload.pypi.org/legacy/";
 const TIMEOUT: Duration = Duration::from_secs(30);
@@ -210,8 +211,17 @@ async fn send(request: reqwest::RequestBuilder, url: &Url, secrets: &Secrets) ->
     crate::activity::set(format!("an answer from {url}"));
     let response = request.send().await.map_err(failed)?;
     let status = response.status().as_u16();
-    let text = response.text().await.map_err(failed)?;
-    let body: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
+    let bytes = capped_body(response).await.map_err(|e| match e {
+        BodyError::Transport(e) => failed(e),
+        BodyError::TooLarge => Error::new(
+            Code::Response,
+            format!(
+                "{url} answered more than {} MiB; trust-native reads no more.",
+                MAX_BODY >> 20
+            ),
+        ),
+    })?;
+    let body: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
     if (200..300).contains(&status) {
         if body.is_null() {
             return Err(Error::new(

@@ -15,6 +15,7 @@ use super::ci::{self, Ci};
 use crate::config::EnvVars;
 use crate::error::{Code, Error, Result};
 use crate::registry::innermost;
+use crate::registry::wire::{capped_body, BodyError, MAX_BODY};
 
 /// How long a CI helper (metadata server, agent CLI) may take to hand out a token.
 const SOURCE_TIMEOUT: Duration = Duration::from_secs(30);
@@ -243,7 +244,18 @@ async fn get(
     };
     let response = request.send().await.map_err(unreachable)?;
     let status = response.status();
-    let text = response.text().await.map_err(unreachable)?;
+    let text = match capped_body(response).await {
+        Ok(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
+        Err(BodyError::Transport(e)) => return Err(unreachable(e)),
+        Err(BodyError::TooLarge) => return Err(Error::new(
+            Code::OidcProvider,
+            format!(
+                "{} answered more than {} MiB instead of an id_token; trust-native reads no more.",
+                ci.name(),
+                MAX_BODY >> 20
+            ),
+        )),
+    };
     if !status.is_success() {
         let hint = if status.as_u16() == 403 && ci == Ci::GithubActions {
             " The job may lack `permissions: id-token: write`."

@@ -7,7 +7,7 @@ pub mod otp;
 pub mod pacer;
 pub mod retry;
 mod transport;
-mod wire;
+pub(crate) mod wire;
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};

@@ -117,7 +117,7 @@ pub async fn perform(attempt: Attempt<'_>) -> Result<Received, WireError> {
             error,
             url: url.clone(),
         };
-        let mut response = request.send().await.map_err(|e| transport(e, &url))?;
+        let response = request.send().await.map_err(|e| transport(e, &url))?;
         let status = response.status();
         if status.is_redirection() && status != StatusCode::NOT_MODIFIED {
             if let Some(next) = response
@@ -152,19 +152,11 @@ pub async fn perform(attempt: Attempt<'_>) -> Result<Received, WireError> {
         };
         let www_authenticate = header("www-authenticate");
         let retry_after = header("retry-after").as_deref().and_then(parse_retry_after);
-        if response
-            .content_length()
-            .is_some_and(|len| len as usize > MAX_BODY)
-        {
-            return Err(WireError::TooLarge { url });
-        }
-        let mut bytes = Vec::new();
-        while let Some(chunk) = response.chunk().await.map_err(|e| transport(e, &url))? {
-            if bytes.len() + chunk.len() > MAX_BODY {
-                return Err(WireError::TooLarge { url });
-            }
-            bytes.extend_from_slice(&chunk);
-        }
+        let bytes = match capped_body(response).await {
+            Ok(bytes) => bytes,
+            Err(BodyError::TooLarge) => return Err(WireError::TooLarge { url }),
+            Err(BodyError::Transport(e)) => return Err(transport(e, &url)),
+        };
         return Ok(Received {
             status: status.as_u16(),
             www_authenticate,
@@ -178,6 +170,32 @@ pub async fn perform(attempt: Attempt<'_>) -> Result<Received, WireError> {
         Code::Response,
         format!("More than {MAX_REDIRECTS} redirects from {}", attempt.url),
     )))
+}
+
+/// Why a body was not read.
+pub enum BodyError {
+    /// More than [`MAX_BODY`]: an endpoint, hostile or broken, must not fill the memory.
+    TooLarge,
+    Transport(reqwest::Error),
+}
+
+/// A response's body, read up to [`MAX_BODY`] and refused beyond it: every answer trust-native
+/// reads (registries, PyPI indexes, CI id-token endpoints) goes through here.
+pub async fn capped_body(mut response: reqwest::Response) -> Result<Vec<u8>, BodyError> {
+    if response
+        .content_length()
+        .is_some_and(|len| len as usize > MAX_BODY)
+    {
+        return Err(BodyError::TooLarge);
+    }
+    let mut bytes = Vec::new();
+    while let Some(chunk) = response.chunk().await.map_err(BodyError::Transport)? {
+        if bytes.len() + chunk.len() > MAX_BODY {
+            return Err(BodyError::TooLarge);
+        }
+        bytes.extend_from_slice(&chunk);
+    }
+    Ok(bytes)
 }
 
 #[cfg(test)]
