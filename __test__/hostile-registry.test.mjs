@@ -187,3 +187,34 @@ describe('answers too large to read', () => {
     expect(github.message).toContain('more than 4 MiB')
   })
 })
+
+describe('one rule for every hop that carries a secret: no plain http across the network', () => {
+  // 192.0.2.0/24 is TEST-NET-1: nothing answers there, and the refusal comes before any connection.
+  it('an id_token for a PyPI index over http', async () => {
+    const error = await withCiEnv({ PYPI_ID_TOKEN: idTokenFor('pypi') }, () => rejection(tn.mintPypiToken({ repositoryUrl: 'http://192.0.2.1/legacy/' })))
+    expect(error.code).toBe('EINSECURE')
+  })
+
+  it('GitHub\'s request token to an http ACTIONS_ID_TOKEN_REQUEST_URL', async () => {
+    const error = await withCiEnv({
+      GITHUB_ACTIONS: 'true',
+      ACTIONS_ID_TOKEN_REQUEST_URL: 'http://192.0.2.1/token?api-version=2.0',
+      ACTIONS_ID_TOKEN_REQUEST_TOKEN: 'request-token-SECRET',
+    }, () => rejection(tn.getIdToken({ audience: 'npm:registry.npmjs.org' })))
+    expect(error.code).toBe('EINSECURE')
+    expect(error.message).not.toContain('request-token-SECRET')
+  })
+
+  it('a token for a loopback http registry through a proxy on another host', async () => {
+    sent.length = 0
+    const client = new tn.TrustClient({ registry, token: 'npm_x', env: { HTTP_PROXY: 'http://user:pw-SECRET@192.0.2.1:3128' } })
+    const error = await rejection(client.listPublishers({ package: 'widgets' }))
+    expect(error.code).toBe('EINSECURE')
+    expect(error.message).toContain('192.0.2.1')
+    expect(error.message).not.toContain('pw-SECRET')
+    // Without credentials nothing secret is at stake; with NO_PROXY the request stays local.
+    const local = new tn.TrustClient({ registry, token: 'npm_x', env: { HTTP_PROXY: 'http://192.0.2.1:3128', NO_PROXY: '127.0.0.1' } })
+    await local.listPublishers({ package: 'widgets' })
+    expect(sent).toEqual(['GET /-/package/widgets/trust'])
+  })
+})

@@ -12,7 +12,7 @@ use crate::config::EnvVars;
 use crate::context::Context;
 use crate::error::{Code, Error, OidcContext, RemoteError, Result, Secrets};
 use crate::registry::innermost;
-use crate::registry::wire::{capped_body, BodyError, MAX_BODY};
+use crate::registry::wire::{capped_body, in_clear, BodyError, MAX_BODY};
 
 pub const DEFAULT_REPOSITORY: &str = "https://upload.pypi.org/legacy/";
 const TIMEOUT: Duration = Duration::from_secs(30);
@@ -106,6 +106,17 @@ pub async fn mint_pypi_token(options: PypiOptions) -> Result<PypiToken> {
             .as_deref()
             .unwrap_or(DEFAULT_REPOSITORY),
     )?;
+    // The index receives an id_token: never in clear across the network.
+    if in_clear(&index) {
+        return Err(Error::new(
+            Code::Insecure,
+            format!(
+                "Refusing to send an id_token to {} over plain http: anyone on the network could \
+                 read it and mint upload tokens. Use the index's https URL as repositoryUrl.",
+                index.origin().ascii_serialization()
+            ),
+        ));
+    }
     let http = options.context.http.plain()?;
     let join = |path: &str| {
         index

@@ -15,7 +15,7 @@ use super::ci::{self, Ci};
 use crate::config::EnvVars;
 use crate::error::{Code, Error, Result};
 use crate::registry::innermost;
-use crate::registry::wire::{capped_body, BodyError, MAX_BODY};
+use crate::registry::wire::{capped_body, in_clear, BodyError, MAX_BODY};
 
 /// How long a CI helper (metadata server, agent CLI) may take to hand out a token.
 const SOURCE_TIMEOUT: Duration = Duration::from_secs(30);
@@ -174,6 +174,18 @@ async fn github(audience: &str, env: &EnvVars, http: &reqwest::Client) -> Result
             format!("ACTIONS_ID_TOKEN_REQUEST_URL is not a URL: {e}"),
         )
     })?;
+    // The request token would let anyone who reads it mint id_tokens as this job.
+    if in_clear(&url) {
+        return Err(Error::new(
+            Code::Insecure,
+            format!(
+                "Refusing to send ACTIONS_ID_TOKEN_REQUEST_TOKEN to {} over plain http: anyone on \
+                 the network could read it and get id_tokens as this job. GitHub's \
+                 ACTIONS_ID_TOKEN_REQUEST_URL is https; check what set it to this value.",
+                url.origin().ascii_serialization()
+            ),
+        ));
+    }
     url.query_pairs_mut().append_pair("audience", audience);
     let answer = get(
         http,
@@ -247,14 +259,16 @@ async fn get(
     let text = match capped_body(response).await {
         Ok(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
         Err(BodyError::Transport(e)) => return Err(unreachable(e)),
-        Err(BodyError::TooLarge) => return Err(Error::new(
-            Code::OidcProvider,
-            format!(
+        Err(BodyError::TooLarge) => {
+            return Err(Error::new(
+                Code::OidcProvider,
+                format!(
                 "{} answered more than {} MiB instead of an id_token; trust-native reads no more.",
                 ci.name(),
                 MAX_BODY >> 20
             ),
-        )),
+            ))
+        }
     };
     if !status.is_success() {
         let hint = if status.as_u16() == 403 && ci == Ci::GithubActions {

@@ -473,6 +473,7 @@ impl Registry {
         };
         let received = wire::perform(Attempt {
             http: &self.http.client,
+            transport: &self.http.transport,
             method: request.method.clone(),
             url,
             headers: &headers,
@@ -658,7 +659,7 @@ impl Registry {
                 .header("user-agent", &self.user_agent.0)
                 .timeout(Duration::from_secs(30));
             if let (true, Some(token)) = (same_origin && !self.id_token_bearer, &self.token) {
-                wire::check_secure(&url, true, self.allow_insecure)?;
+                wire::check_secure(&url, true, self.allow_insecure, &self.http.transport)?;
                 request = request.bearer_auth(token);
             }
             let response = request.send().await.map_err(|e| {

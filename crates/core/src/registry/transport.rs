@@ -29,6 +29,8 @@ type Key = (String, TransportConfig);
 pub struct Pooled {
     pub client: reqwest::Client,
     pub sockets: Arc<Semaphore>,
+    /// The settings the client was built with: where its requests really go (a proxy).
+    pub transport: Arc<TransportConfig>,
 }
 
 pub struct HttpPool {
@@ -66,6 +68,7 @@ impl HttpPool {
         let pooled = Pooled {
             client: build(&key.1, self.max_sockets)?,
             sockets: Arc::new(Semaphore::new(self.max_sockets)),
+            transport: Arc::new(key.1.clone()),
         };
         clients.insert(key, pooled.clone());
         Ok(pooled)

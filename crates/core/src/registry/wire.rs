@@ -8,6 +8,7 @@ use std::time::Duration;
 use reqwest::{Method, StatusCode, Url};
 
 use super::retry::parse_retry_after;
+use crate::config::transport::TransportConfig;
 use crate::error::{Code, Error};
 
 /// Largest answer read. Trust configurations are a few hundred bytes; this only stops a broken
@@ -19,6 +20,8 @@ const CREDENTIALS: [&str; 2] = ["authorization", "npm-otp"];
 
 pub struct Attempt<'a> {
     pub http: &'a reqwest::Client,
+    /// The settings `http` was built with, to know which proxy a request goes through.
+    pub transport: &'a TransportConfig,
     pub method: Method,
     pub url: Url,
     pub headers: &'a [(&'static str, String)],
@@ -55,6 +58,12 @@ pub enum WireError {
     },
 }
 
+/// Whether a request to `url` would cross the network in clear text (plain http to a host
+/// other than this machine): the one rule for every hop that carries a secret.
+pub fn in_clear(url: &Url) -> bool {
+    url.scheme() == "http" && !is_loopback(url)
+}
+
 fn is_loopback(url: &Url) -> bool {
     match url.host_str() {
         Some("localhost") => true,
@@ -66,20 +75,41 @@ fn is_loopback(url: &Url) -> bool {
     }
 }
 
-/// `EINSECURE` when credentials would cross the network in clear text.
+/// `EINSECURE` when credentials would cross the network in clear text: to an http URL of
+/// another host, or to any http URL through a proxy on another host (the proxy gets the request
+/// as it is; only https is tunnelled through it).
 pub(super) fn check_secure(
     url: &Url,
     has_credentials: bool,
     allow_insecure: bool,
+    transport: &TransportConfig,
 ) -> Result<(), Error> {
-    if has_credentials && url.scheme() == "http" && !is_loopback(url) && !allow_insecure {
+    if !has_credentials || url.scheme() != "http" || allow_insecure {
+        return Ok(());
+    }
+    let origin = url.origin().ascii_serialization();
+    if in_clear(url) {
         return Err(Error::new(
             Code::Insecure,
             format!(
-                "Refusing to send credentials to {} over plain http: anyone on the network could \
-                 read them. Use the registry's https URL, or set `allowInsecure` for a network you \
-                 trust.",
-                url.origin().ascii_serialization()
+                "Refusing to send credentials to {origin} over plain http: anyone on the network \
+                 could read them. Use the registry's https URL, or set `allowInsecure` for a \
+                 network you trust."
+            ),
+        ));
+    }
+    let proxy = transport
+        .proxy_for(url)
+        .and_then(|proxy| Url::parse(&proxy).ok())
+        .filter(|proxy| !is_loopback(proxy));
+    if let Some(proxy) = proxy {
+        return Err(Error::new(
+            Code::Insecure,
+            format!(
+                "Refusing to send credentials for {origin} over plain http through the proxy \
+                 {}: the proxy, and anyone between, could read them. Add the host to `noproxy` \
+                 (NO_PROXY), use https, or set `allowInsecure` for a network you trust.",
+                proxy.host_str().unwrap_or_default()
             ),
         ));
     }
@@ -100,7 +130,13 @@ pub async fn perform(attempt: Attempt<'_>) -> Result<Received, WireError> {
             .filter(|(name, _)| with_credentials || !CREDENTIALS.contains(name));
         let has_credentials =
             with_credentials && attempt.headers.iter().any(|(n, _)| CREDENTIALS.contains(n));
-        check_secure(&url, has_credentials, attempt.allow_insecure).map_err(WireError::Refused)?;
+        check_secure(
+            &url,
+            has_credentials,
+            attempt.allow_insecure,
+            attempt.transport,
+        )
+        .map_err(WireError::Refused)?;
 
         let mut request = attempt
             .http
@@ -223,19 +259,31 @@ mod tests {
 
     #[test]
     fn credentials_over_plain_http_need_consent() {
-        let remote = Url::parse("http://registry.example/").unwrap();
+        let direct = TransportConfig::default();
+        let check = |url: &str, credentials, allow, transport| {
+            check_secure(&Url::parse(url).unwrap(), credentials, allow, transport)
+        };
+        let remote = "http://registry.example/";
         assert_eq!(
-            check_secure(&remote, true, false).unwrap_err().code,
+            check(remote, true, false, &direct).unwrap_err().code,
             Code::Insecure
         );
-        assert!(check_secure(&remote, true, true).is_ok());
-        assert!(check_secure(&remote, false, false).is_ok());
-        assert!(check_secure(
-            &Url::parse("https://registry.example/").unwrap(),
-            true,
-            false
-        )
-        .is_ok());
-        assert!(check_secure(&Url::parse("http://127.0.0.1:4873/").unwrap(), true, false).is_ok());
+        assert!(check(remote, true, true, &direct).is_ok());
+        assert!(check(remote, false, false, &direct).is_ok());
+        assert!(check("https://registry.example/", true, false, &direct).is_ok());
+        assert!(check("http://127.0.0.1:4873/", true, false, &direct).is_ok());
+        // A loopback registry is only loopback when nothing in between leaves the machine.
+        let proxied = |proxy: &str| TransportConfig {
+            env_http_proxy: Some(proxy.into()),
+            ..TransportConfig::default()
+        };
+        let through = proxied("http://user:secret@proxy.example:3128");
+        let error = check("http://127.0.0.1:4873/", true, false, &through).unwrap_err();
+        assert_eq!(error.code, Code::Insecure);
+        assert!(error.message.contains("proxy.example") && !error.message.contains("secret"));
+        assert!(check("http://127.0.0.1:4873/", false, false, &through).is_ok());
+        assert!(check("http://127.0.0.1:4873/", true, true, &through).is_ok());
+        let local_proxy = proxied("http://127.0.0.1:3128");
+        assert!(check("http://127.0.0.1:4873/", true, false, &local_proxy).is_ok());
     }
 }
