@@ -25,6 +25,23 @@ export type TrustErrorCode =
   | `E${number}`
 
 /**
+ * What the user can do about an error, as a kind to branch on or to word in your own interface
+ * (the CLI says it with its flags and subcommands): give a one-time password (`otp`, or approve
+ * at `authUrl`), a fresh one (`freshOtp`), an npm token (`token`), look at the package's
+ * configurations (`listPublishers`), revoke the existing one first (`revokeFirst`), allow more
+ * time (`timeout`, `webAuthTimeout`), use https (`insecure`).
+ */
+export type TrustHint =
+  | 'otp'
+  | 'freshOtp'
+  | 'token'
+  | 'listPublishers'
+  | 'revokeFirst'
+  | 'timeout'
+  | 'webAuthTimeout'
+  | 'insecure'
+
+/**
  * What every trust-native call rejects (or throws) with: an `Error` whose message says what to
  * do, with fields to branch on. It never contains a token, OTP or id_token.
  *
@@ -53,6 +70,10 @@ export interface TrustError extends Error {
   registryMessage?: string
   /** The option at fault, for `EINVALIDINPUT`. */
   field?: string
+  /** What the user can do about it; `message` ends with that advice in the library's words. */
+  hint?: TrustHint
+  /** With `hint`: `message` without the advice, for an interface that words it itself. */
+  summary?: string
   /** The registry's web 2FA page, for `EOTP` with the web flow. */
   authUrl?: string
   /** Where the web 2FA approval is polled, for `EOTP` with the web flow. */
@@ -303,7 +324,8 @@ export interface ApplyResult {
  * registry rate-limits (429, `Retry-After`), asking for 2FA once for the whole run (through
  * `onOtp`), and going on past one package's failure. One result per package; a second apply of
  * a fresh plan finds everything `unchanged`. `timeoutMs` bounds each package; `signal` stops
- * the run (packages done stay done).
+ * the run: no package starts after it, those in flight get 5 s to finish, and every package
+ * still gets its result (`EABORTED` for those not done).
  *
  * @example
  * ```js
@@ -719,6 +741,13 @@ export interface OtpChallenge {
   type: 'otp' | 'web'
   authUrl?: string
   doneUrl?: string
+  /**
+   * Aborts when the answer is no longer awaited: the web approval was completed in the
+   * browser, or the call ended (its time ran out, or its `signal` aborted). A prompt that
+   * waits for a typed code can stop waiting then. The abort event comes through its own
+   * queue, so it may follow the call's settlement by a moment.
+   */
+  signal: AbortSignal
 }
 
 /** One package in a plan. */
@@ -986,6 +1015,10 @@ export interface TrustPlan {
 export interface TrustProblem {
   code: string
   message: string
+  /** What the user can do about it (see `TrustError.hint`). */
+  hint?: TrustHint
+  /** With `hint`: `message` without the advice (see `TrustError.summary`). */
+  summary?: string
 }
 
 /** A CI provider trust-native can configure. */

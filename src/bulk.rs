@@ -2,6 +2,7 @@
 //! tables the CLI builds its flags from.
 
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use napi::bindgen_prelude::*;
@@ -62,6 +63,11 @@ pub struct EnsureResult {
 pub struct TrustProblem {
     pub code: String,
     pub message: String,
+    /// What the user can do about it (see `TrustError.hint`).
+    #[napi(ts_type = "TrustHint")]
+    pub hint: Option<String>,
+    /// With `hint`: `message` without the advice (see `TrustError.summary`).
+    pub summary: Option<String>,
 }
 
 /// One package in a plan.
@@ -216,7 +222,7 @@ fn run_call<'env>(
     env: &Env,
     options: Option<Unknown<'env>>,
     with_progress: bool,
-) -> CoreResult<(Call<'env>, Option<usize>, Option<OnProgress>)> {
+) -> CoreResult<(Call<'env>, Option<usize>, Option<Progress>)> {
     let mut o = Options::new(options, "options")?;
     let concurrency = o.count("concurrency")?.map(|c| c.max(1) as usize);
     let progress = if with_progress {
@@ -229,10 +235,12 @@ fn run_call<'env>(
     } else {
         None
     };
-    let call = engine.call(env, &mut o, Budget::PerPackage)?;
+    let mut call = engine.call(env, &mut o, Budget::PerPackage)?;
     o.finish()?;
     if with_progress {
         no_dry_run(&call, "applyTrust")?;
+        // An abort stops the run: nothing starts after it, and what is in flight finishes.
+        call = call.stopping_itself();
     }
     Ok((call, concurrency, progress))
 }
@@ -336,7 +344,12 @@ pub fn apply<'env>(
         call,
         |call| async move {
             let (plan, concurrency, progress) = input.expect("read with the call");
-            bulk::apply(plan, &call, concurrency, progress).await
+            let report = progress.as_ref().map(|p| p.report.clone());
+            let results = bulk::apply(plan, &call, concurrency, report).await;
+            if let Some(progress) = progress {
+                progress.delivered().await;
+            }
+            results
         },
         |env, results| to_js(env, &results),
     )
@@ -391,7 +404,8 @@ pub fn plan_trust<'env>(
 /// registry rate-limits (429, `Retry-After`), asking for 2FA once for the whole run (through
 /// `onOtp`), and going on past one package's failure. One result per package; a second apply of
 /// a fresh plan finds everything `unchanged`. `timeoutMs` bounds each package; `signal` stops
-/// the run (packages done stay done).
+/// the run: no package starts after it, those in flight get 5 s to finish, and every package
+/// still gets its result (`EABORTED` for those not done).
 ///
 /// @example
 /// ```js
@@ -414,15 +428,33 @@ pub fn apply_trust<'env>(
     apply(&Engine::free(env)?, env, plan, options)
 }
 
+/// `onProgress` as the core calls it from its thread, and a count of the reports JS has run.
+struct Progress {
+    report: OnProgress,
+    queued: Arc<AtomicUsize>,
+    ran: tokio::sync::watch::Receiver<usize>,
+}
+
+impl Progress {
+    /// Resolves once JS has run every report queued so far: a run's Promise settles through
+    /// another queue, and must not settle before its last report.
+    async fn delivered(mut self) {
+        let queued = self.queued.load(Ordering::SeqCst);
+        let _ = self.ran.wait_for(|ran| *ran >= queued).await;
+    }
+}
+
 /// `onProgress` as the core calls it, from its thread. The caller's function runs behind a guard:
 /// an exception it throws, or a Promise it returns that rejects, is the caller's progress
 /// display failing, not the run; it must neither stop the run nor reach Node as an uncaught
 /// error (which ends the process).
-fn progress_callback(env: &Env, callback: Unknown) -> napi::Result<OnProgress> {
+fn progress_callback(env: &Env, callback: Unknown) -> napi::Result<Progress> {
     // SAFETY: the options reader checked that it is a function.
     let user = unsafe { callback.cast::<Function<Unknown, Unknown>>() }?.create_ref()?;
+    let (ran, ran_reader) = tokio::sync::watch::channel(0);
     let guarded = env.create_function_from_closure::<Value, (), _>("onProgress", move |ctx| {
         let env = &*ctx.env;
+        ran.send_modify(|ran| *ran += 1);
         let progress: Unknown = ctx.first_arg()?;
         match user.borrow_back(env)?.call(progress) {
             Ok(returned) => ignore_rejection(env, returned),
@@ -435,11 +467,20 @@ fn progress_callback(env: &Env, callback: Unknown) -> napi::Result<OnProgress> {
         .callee_handled::<false>()
         .weak::<true>()
         .build()?;
-    Ok(Arc::new(move |progress| {
+    let queued = Arc::new(AtomicUsize::new(0));
+    let counted = queued.clone();
+    let report: OnProgress = Arc::new(move |progress| {
         if let Ok(value) = serde_json::to_value(&progress) {
-            tsfn.call(value, ThreadsafeFunctionCallMode::NonBlocking);
+            if tsfn.call(value, ThreadsafeFunctionCallMode::NonBlocking) == Status::Ok {
+                counted.fetch_add(1, Ordering::SeqCst);
+            }
         }
-    }))
+    });
+    Ok(Progress {
+        report,
+        queued,
+        ran: ran_reader,
+    })
 }
 
 /// A returned thenable gets a rejection handler that does nothing.

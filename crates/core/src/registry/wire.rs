@@ -8,7 +8,7 @@ use std::time::Duration;
 use reqwest::{Method, StatusCode, Url};
 
 use super::retry::parse_retry_after;
-use crate::error::{Code, Error};
+use crate::error::{Code, Error, Hint};
 
 /// Largest answer read. Trust configurations are a few hundred bytes; this only stops a broken
 /// or hostile server from filling memory.
@@ -77,11 +77,11 @@ pub(super) fn check_secure(
             Code::Insecure,
             format!(
                 "Refusing to send credentials to {} over plain http: anyone on the network could \
-                 read them. Use the registry's https URL, or set `allowInsecure` for a network you \
-                 trust.",
+                 read them.",
                 url.origin().ascii_serialization()
             ),
-        ));
+        )
+        .with_hint(Hint::Insecure));
     }
     Ok(())
 }

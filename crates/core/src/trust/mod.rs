@@ -12,7 +12,7 @@ pub mod provider;
 use serde::Serialize;
 use serde_json::{json, Value};
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Hint, Result};
 use crate::registry::PlannedRequest;
 use crate::session::{CallOptions, Session};
 
@@ -236,10 +236,10 @@ async fn revoke(id: &str, call: &CallOptions) -> Result<RevokeOutcome> {
     let session = Session::open(call);
     let package = session.package(call.package.as_deref())?;
     if !checks::is_uuid(id) {
-        return Err(Error::invalid_input(
-            "id",
-            format!("id must be a valid UUID (got \"{id}\"); listPublishers shows the ids"),
-        ));
+        return Err(
+            Error::invalid_input("id", format!("id must be a valid UUID (got \"{id}\")."))
+                .with_hint(Hint::ListPublishers),
+        );
     }
     let client = TrustClient::new(session.registry_for(&package)?);
     let planned = client
