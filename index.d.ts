@@ -26,6 +26,23 @@ export type TrustErrorCode =
   | `E${number}`
 
 /**
+ * What the user can do about an error, as a kind to branch on or to word in your own interface
+ * (the CLI says it with its flags and subcommands): give a one-time password (`otp`, or approve
+ * at `authUrl`), a fresh one (`freshOtp`), an npm token (`token`), look at the package's
+ * configurations (`listPublishers`), revoke the existing one first (`revokeFirst`), allow more
+ * time (`timeout`, `webAuthTimeout`), use https (`insecure`).
+ */
+export type TrustHint =
+  | 'otp'
+  | 'freshOtp'
+  | 'token'
+  | 'listPublishers'
+  | 'revokeFirst'
+  | 'timeout'
+  | 'webAuthTimeout'
+  | 'insecure'
+
+/**
  * What every trust-native call rejects (or throws) with: an `Error` whose message says what to
  * do, with fields to branch on. It never contains a token, OTP or id_token.
  *
@@ -54,6 +71,10 @@ export interface TrustError extends Error {
   registryMessage?: string
   /** The option at fault, for `EINVALIDINPUT`. */
   field?: string
+  /** What the user can do about it; `message` ends with that advice in the library's words. */
+  hint?: TrustHint
+  /** With `hint`: `message` without the advice, for an interface that words it itself. */
+  summary?: string
   /** The registry's web 2FA page, for `EOTP` with the web flow. */
   authUrl?: string
   /** Where the web 2FA approval is polled, for `EOTP` with the web flow. */
@@ -604,8 +625,9 @@ export interface ApplyResult {
  * registry's 429 answers and `Retry-After` set for the whole run (or `maxRps`), asking for 2FA
  * once for the whole run (through `onOtp`), and going on past one package's failure. One
  * result per package, always; a second apply of a fresh plan finds everything `unchanged`.
- * `timeoutMs` bounds each package's own work (waiting for the run's pace is not counted);
- * `signal` stops the run (packages done stay done).
+ * `timeoutMs` bounds each package's own work (waiting for the run's pace is not counted).
+ * `signal` stops the run: no package starts after it, those in flight get 5 s to finish, and
+ * every package still gets its result (`EABORTED` for those not done).
  *
  * Given specs instead of a plan (when no plan has to be shown first), it reads nothing first:
  * each package is created at once, and listed only when the registry already has a
@@ -1321,6 +1343,13 @@ export interface OtpChallenge {
   type: 'otp' | 'web'
   authUrl?: string
   doneUrl?: string
+  /**
+   * Aborts when the answer is no longer awaited: the web approval was completed in the
+   * browser, or the call ended (its time ran out, or its `signal` aborted). A prompt that
+   * waits for a typed code can stop waiting then. The abort event comes through its own
+   * queue, so it may follow the call's settlement by a moment.
+   */
+  signal: AbortSignal
 }
 
 /** A package's visibility, as `npm access get status` shows it. */
@@ -1819,6 +1848,10 @@ export interface TrustPlan {
 export interface TrustProblem {
   code: string
   message: string
+  /** What the user can do about it (see `TrustError.hint`). */
+  hint?: TrustHint
+  /** With `hint`: `message` without the advice (see `TrustError.summary`). */
+  summary?: string
 }
 
 /** A CI provider trust-native can configure. */

@@ -187,6 +187,63 @@ describe('planTrust and applyTrust', () => {
   })
 })
 
+describe('2FA that fails in a run', () => {
+  it('a web approval that times out is asked once: the other packages end EOTP at once', async () => {
+    const packages = names('timedout', 6)
+    const auth = setup(packages)
+    const plan = await tn.planTrust(packages.map((p) => github(p)), { ...auth, otp: OTP })
+    const asked = []
+    const results = await tn.applyTrust(plan, { ...auth, onOtp: (c) => { asked.push(c.type) }, webAuthTimeoutMs: 300, concurrency: 3 })
+    expect(asked).toEqual(['web'])
+    expect(results.map((r) => r.error?.code)).toEqual(packages.map(() => 'EOTP'))
+    expect(results.filter((r) => r.error.message.includes('not asking again'))).toHaveLength(5)
+    const shared = results.find((r) => r.error.message.includes('not asking again'))
+    expect(shared.error).toMatchObject({ hint: 'otp', summary: expect.stringContaining('The web approval was not completed within 300 ms.') })
+    // A new run asks again.
+    const again = await tn.applyTrust(plan, { ...auth, onOtp: (c) => fetch(`${c.authUrl}?approve=true&skip2fa=true`).then(() => undefined) })
+    expect(again.map((r) => r.status)).toEqual(packages.map(() => 'done'))
+  })
+
+  it('three wrong codes in a row: the run stops asking', async () => {
+    const packages = names('wrong', 6)
+    const auth = setup(packages)
+    const plan = await tn.planTrust(packages.map((p) => github(p)), { ...auth, otp: OTP })
+    let asked = 0
+    const onOtp = () => String(100000 + asked++)
+    const results = await tn.applyTrust(plan, { ...auth, otp: '000000', onOtp, concurrency: 3 })
+    expect(asked).toBe(3)
+    expect(results.map((r) => r.error?.code)).toEqual(packages.map(() => 'EOTP'))
+    expect(results[0].error.message).toContain('3 one-time passwords in a row were refused')
+    expect(packages.map((p) => emulator.publishers(p))).toEqual(packages.map(() => []))
+  })
+})
+
+describe('stopping a run', () => {
+  it('its signal: nothing starts after it, what is in flight finishes and is reported, one result each', async () => {
+    const packages = names('stopped', 20)
+    const auth = { ...setup(packages), otp: OTP }
+    const plan = await tn.planTrust(packages.map((p) => github(p)), auth)
+    emulator.injectFault({ kind: 'latency', ms: 200, method: 'POST', path: '/trust' })
+    const creates = () => emulator.requests().filter((r) => r.method === 'POST' && r.path.includes('stopped')).length
+    const stop = new AbortController()
+    const reported = []
+    const running = tn.applyTrust(plan, { ...auth, concurrency: 2, signal: stop.signal, onProgress: ({ result }) => reported.push(result.package) })
+    // Abort once the registry has received two creates: both are in flight.
+    while (creates() < 2) await new Promise((resolve) => setImmediate(resolve))
+    stop.abort()
+    const results = await running
+    emulator.clearFaults()
+    const created = packages.filter((p) => emulator.publishers(p).length === 1)
+    expect(results.map((r) => r.package)).toEqual(packages)
+    expect(results.filter((r) => r.status === 'done').map((r) => r.package)).toEqual(created)
+    expect(created.length).toBeGreaterThanOrEqual(2)
+    expect(reported.sort()).toEqual(created)
+    const rest = results.filter((r) => r.status === 'failed')
+    expect(rest.length).toBe(packages.length - created.length)
+    expect(rest.every((r) => r.error.code === 'EABORTED')).toBe(true)
+  })
+})
+
 describe('specs from the workspace and from trust.json', () => {
   it('discovers packages and builds specs with their repositories', async () => {
     const root = tempDir('tn-bulk-ws-')

@@ -1,8 +1,9 @@
 // The trust-native CLI as a maintainer runs it: npm trust's commands and output, plan/apply over
 // a monorepo with one 2FA approval, exit codes, and doctor in a CI job.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { spawn } from 'node:child_process'
+import { spawn, spawnSync } from 'node:child_process'
 import { mkdirSync, writeFileSync } from 'node:fs'
+import { createServer } from 'node:http'
 import { fileURLToPath } from 'node:url'
 import { join } from 'node:path'
 import { isolateNpmConfig, project, tempDir, testing, tn } from './helpers.mjs'
@@ -14,10 +15,14 @@ let emulator
 /**
  * Runs the CLI in `cwd`. `input` lines are written to stdin when the CLI asks (a prompt on
  * stderr); a web approval link on stderr is approved in "the browser" when `approveWeb`.
+ * With `piped`, stdin is that text and then ends (`''`: nothing to read), as in
+ * `echo 123456 | trust-native ...`. `meanwhile(child)` runs once the CLI has started.
  */
-function cli(args, { cwd, input = [], approveWeb = false, env = {} } = {}) {
+function cli(args, { cwd, input = [], approveWeb = false, env = {}, piped, meanwhile } = {}) {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [BIN, ...args], { cwd, env: { ...process.env, NO_COLOR: '1', ...env } })
+    if (piped !== undefined) child.stdin.end(piped)
+    meanwhile?.(child)
     let stdout = ''
     let stderr = ''
     const answers = [...input]
@@ -32,6 +37,30 @@ function cli(args, { cwd, input = [], approveWeb = false, env = {} } = {}) {
       }
     })
     child.on('close', (code) => resolve({ code, stdout, stderr }))
+  })
+}
+
+/** util-linux `script`, which runs a command in a terminal of its own (a pty), if there is one. */
+const SCRIPT = /util-linux/.test(spawnSync('script', ['--version'], { encoding: 'utf8' }).stdout ?? '')
+
+/**
+ * Runs the CLI in a terminal: `answer(output, child)` is called once it asks for the OTP, with
+ * what the terminal showed so far (keys typed go to `child.stdin`).
+ */
+function inTerminal(args, { cwd, answer }) {
+  return new Promise((resolve) => {
+    const command = [process.execPath, BIN, ...args].map((a) => `'${a}'`).join(' ')
+    const child = spawn('script', ['-qfec', command, '/dev/null'], { cwd, env: { ...process.env, NO_COLOR: '1' } })
+    let output = ''
+    let asked = false
+    child.stdout.on('data', (d) => {
+      output += d
+      if (!asked && /one-time password: $/.test(output)) {
+        asked = true
+        answer(output, child)
+      }
+    })
+    child.on('close', (code) => resolve({ code, output }))
   })
 }
 
@@ -262,7 +291,197 @@ describe('tokens and access', () => {
   })
 })
 
+/** Words of the library's interface that a CLI user has no use for. */
+const LIBRARY_WORDS = /onOtp|listPublishers|revokePublisher|ensurePublisher|applyTrust|planTrust|`token`|`otp`|timeoutMs|webAuthTimeoutMs|allowInsecure/
+/** Terminal controls (C0 but newline and tab, DEL, C1): what a hostile text could smuggle in. */
+const CONTROLS = /[\x00-\x08\x0b-\x1f\x7f-\x9f]/
+
+describe.runIf(SCRIPT)('2FA in a terminal', () => {
+  it('takes a code typed while the web approval is pending', async () => {
+    const token = freshUser(['typed'])
+    const cwd = withNpmrc(project({ name: 'typed' }), token)
+    const run = await inTerminal(['list', 'typed'], { cwd, answer: (shown, child) => child.stdin.write(`${OTP}\r`) })
+    expect(run.code, run.output).toBe(0)
+    expect(run.output).toContain('Authenticate your account at:')
+    expect(run.output).toContain('No trust configurations found for package (typed)')
+    expect(emulator.requests().map((r) => r.headers['npm-otp'])).toContain(OTP)
+  })
+
+  it('or goes on once approved in the browser, with nothing typed', async () => {
+    const token = freshUser(['browsed'])
+    const cwd = withNpmrc(project({ name: 'browsed' }), token)
+    const approve = (shown) => fetch(`${/(http\S+\/auth\/cli\/\S+)/.exec(shown)[1]}?approve=true`)
+    const run = await inTerminal(['list', 'browsed'], { cwd, answer: approve })
+    expect(run.code, run.output).toBe(0)
+    expect(run.output).toContain('No trust configurations found for package (browsed)')
+    expect(emulator.requests().filter((r) => r.path.includes('/auth/cli/'))).toHaveLength(1)
+  })
+})
+
+describe('2FA without a terminal', () => {
+  it('reads a piped code: echo <code> | trust-native list <package>', async () => {
+    const token = freshUser(['piped'])
+    const cwd = withNpmrc(project({ name: 'piped' }), token)
+    const run = await cli(['list', 'piped'], { cwd, piped: `${OTP}\n` })
+    expect(run.code, run.stderr).toBe(0)
+    expect(run.stdout).toContain('No trust configurations found for package (piped)')
+    expect(run.stderr).not.toContain('Waiting')
+    expect(emulator.requests().map((r) => r.headers['npm-otp'])).toContain(OTP)
+  })
+
+  it('with nothing to read, fails at once with the approval URL, in the CLI\'s words', async () => {
+    const token = freshUser(['nothing'])
+    const cwd = withNpmrc(project({ name: 'nothing' }), token)
+    // The default wait for a web approval is 5 minutes, far beyond the test's time limit.
+    const run = await cli(['list', 'nothing'], { cwd, piped: '' })
+    expect(run.code).toBe(1)
+    expect(run.stderr).toMatch(new RegExp(`EOTP .*stdin ended without a code\\. Approve it in a browser at ${emulator.url}auth/cli/\\S+ and run the command again, or pass --otp <code>`))
+    expect(run.stderr).not.toMatch(LIBRARY_WORDS)
+  })
+
+  it('a run whose approval failed stops asking: one prompt, every package EOTP', async () => {
+    const { root, names } = monorepo(6, 'pending')
+    withNpmrc(root, freshUser(names))
+    const run = await cli(['apply', '--workspaces', '--file', 'release.yml', '--yes', '--concurrency', '3'], { cwd: root, piped: '' })
+    expect(run.code).toBe(1)
+    expect(run.stderr.match(/Authenticate your account at/g)).toHaveLength(1)
+    expect(run.stdout).toContain('Applied: 0 created, 0 replaced, 0 unchanged, 6 failed')
+    // Failures alike are printed once: the first package's, and the five that were not asked.
+    expect(run.stderr).toMatch(/failed (@acme\/pkg-0\d, ){2}@acme\/pkg-0\d and 2 more: EOTP Two-factor authentication failed earlier in this run; not asking again/)
+    expect(run.stderr.match(/^failed .*EOTP/gm)).toHaveLength(2)
+    expect(`${run.stdout}${run.stderr}`).not.toMatch(LIBRARY_WORDS)
+  })
+
+  it('after three wrong codes a run stops asking', async () => {
+    const { root, names } = monorepo(6, 'pending')
+    withNpmrc(root, freshUser(names))
+    const wrong = Array.from({ length: 20 }, (_, i) => String(100000 + i))
+    const run = await cli(['plan', '--workspaces', '--file', 'release.yml', '--otp', '000000', '--concurrency', '3'], { cwd: root, input: wrong })
+    expect(run.code).toBe(1)
+    expect(run.stderr.match(/Enter OTP:/g)).toHaveLength(3)
+    expect(run.stdout.match(/error +EOTP: /g)).toHaveLength(6)
+    expect(run.stdout).toContain('3 one-time passwords in a row were refused')
+    if (process.env.PEEK) console.log(run.stdout, run.stderr)
+  })
+})
+
+describe('a command line and a registry that try to break the CLI', () => {
+  it('names of Object.prototype are unknown commands, exit 2', async () => {
+    for (const name of ['constructor', 'toString', '__proto__', 'hasOwnProperty']) {
+      const run = await cli([name])
+      expect(run.code, name).toBe(2)
+      expect(run.stderr).toContain(`Unknown command "${name}"`)
+    }
+  })
+
+  it('strips terminal control sequences from registry messages and stored claims', async () => {
+    const evil = '\u001b]0;owned\u0007\u001b[2J\u001b[31mred\u009b1mC1\r\u0008'
+    const token = freshUser(['claims'])
+    emulator.seed({
+      packages: [{ name: 'claims', maintainers: [`maintainer-${counter}`], publishers: [{ type: 'github', claims: { repository: `acme/${evil}x`, workflow_ref: { file: 'release.yml' } }, permissions: ['createPackage'] }] }],
+    })
+    const cwd = withNpmrc(project({ name: 'claims' }), token)
+    const listed = await cli(['list', 'claims', '--otp', OTP], { cwd })
+    expect(listed.code, listed.stderr).toBe(0)
+    expect(listed.stdout).toContain('repository: acme/')
+    expect(listed.stdout).not.toMatch(CONTROLS)
+
+    // A registry whose error message carries controls.
+    const hostile = createServer((request, response) => {
+      response.writeHead(403, { 'content-type': 'application/json' })
+      response.end(JSON.stringify({ error: `Forbidden ${evil} here` }))
+    })
+    await new Promise((resolve) => hostile.listen(0, '127.0.0.1', resolve))
+    try {
+      const registry = `http://127.0.0.1:${hostile.address().port}/`
+      writeFileSync(join(cwd, '.npmrc'), `registry=${registry}\n//127.0.0.1:${hostile.address().port}/:_authToken=t\n`)
+      const refused = await cli(['list', 'claims', '--otp', OTP], { cwd })
+      expect(refused.code).toBe(1)
+      expect(refused.stderr).toContain('Forbidden')
+      expect(refused.stderr).toContain('here')
+      expect(refused.stderr).not.toMatch(CONTROLS)
+    } finally {
+      hostile.close()
+    }
+  })
+
+  it('Ctrl-C during apply lets the creates in flight finish, reports them, exits 130', async () => {
+    const { root, names } = monorepo(24, 'pending')
+    withNpmrc(root, freshUser(names))
+    // Creates take a while, so the run is still going when Ctrl-C comes.
+    emulator.injectFault({ kind: 'latency', ms: 200, method: 'POST', path: '/trust' })
+    const creates = () => emulator.requests().filter((r) => r.method === 'POST').length
+    const run = await cli(['apply', '--workspaces', '--file', 'release.yml', '--yes', '--otp', OTP, '--concurrency', '2'], {
+      cwd: root,
+      // Ctrl-C once the registry has received two creates: both are in flight.
+      meanwhile: async (child) => {
+        while (creates() < 2) await new Promise((resolve) => setImmediate(resolve))
+        child.kill('SIGINT')
+      },
+    })
+    emulator.clearFaults()
+    expect(run.code, run.stderr).toBe(130)
+    if (process.env.PEEK) console.log(run.stdout, run.stderr)
+    const created = names.filter((name) => emulator.publishers(name).length === 1)
+    expect(created.length).toBeGreaterThanOrEqual(2)
+    expect(created.length).toBeLessThan(24)
+    expect(run.stdout).toContain(`Applied: ${created.length} created, 0 replaced, 0 unchanged, 0 failed, ${24 - created.length} stopped`)
+    expect(run.stderr).toContain(`${created.length}/24 created`)
+    expect(run.stderr).toContain('EABORTED Not started: the run was stopped.')
+    expect(run.stdout).toContain('Interrupted')
+  })
+})
+
+describe('messages in the CLI\'s words', () => {
+  /** Each failure a CLI user can meet, and the flag or subcommand its message must offer. */
+  const cases = [
+    ['no token', () => ({ cwd: project({ name: 'anything' }), args: ['list', '--registry', emulator.url] }), 'ENEEDAUTH', 'npm login'],
+    ['a configuration exists already', (token) => {
+      emulator.seed({ packages: [{ name: 'taken', maintainers: [`maintainer-${counter}`], publishers: [{ type: 'gitlab', claims: { project_path: 'a/b', ci_config_ref_uri: { file: 'x.yml' } }, permissions: ['createPackage'] }] }] })
+      return { cwd: withNpmrc(project({ name: 'taken' }), token), args: ['github', 'taken', '--repo', 'a/b', '--file', 'x.yml', '--yes', '--otp', OTP] }
+    }, 'E409', 'trust-native revoke taken --id <id>'],
+    ['an id that is not one', (token) => ({ cwd: withNpmrc(project({ name: 'taken' }), token), args: ['revoke', 'taken', '--id', 'nope'] }), 'EINVALIDINPUT', '`trust-native list taken`'],
+    ['an id the package does not have', (token) => ({ cwd: withNpmrc(project({ name: 'taken' }), token), args: ['revoke', 'taken', '--id', '3e4b2f1a-1111-4222-8333-444455556666', '--otp', OTP] }), 'E404', '`trust-native list taken`'],
+    ['a refused code and nothing to read', (token) => ({ cwd: withNpmrc(project({ name: 'taken' }), token), args: ['list', 'taken', '--otp', '000000'], piped: '' }), 'EOTP', '--otp <code>'],
+    ['a registry too slow', (token) => {
+      emulator.injectFault({ kind: 'latency', ms: 5_000, path: '/trust', times: 4 })
+      return { cwd: withNpmrc(project({ name: 'taken' }), token), args: ['list', 'taken', '--otp', OTP, '--timeout', '300'] }
+    }, 'ETIMEDOUT', '--timeout <ms>'],
+    ['credentials over plain http', () => {
+      const cwd = project({ name: 'taken' })
+      writeFileSync(join(cwd, '.npmrc'), '//registry.example.com/:_authToken=t\n')
+      return { cwd, args: ['list', 'taken', '--registry', 'http://registry.example.com/', '--otp', OTP] }
+    }, 'EINSECURE', '--registry https://'],
+  ]
+  for (const [what, setup, code, words] of cases) {
+    it(`${what}: ${code} says ${words}`, async () => {
+      const token = freshUser(['taken'])
+      const { args, ...options } = setup(token)
+      const run = await cli(args, options)
+      emulator.clearFaults()
+      expect(run.code).toBe(1)
+      expect(run.stderr).toContain(`trust-native error ${code} `)
+      expect(run.stderr).toContain(words)
+      expect(run.stderr).not.toMatch(LIBRARY_WORDS)
+      if (process.env.PEEK) console.log(run.stdout, run.stderr)
+    })
+  }
+})
+
 describe('doctor', () => {
+  it('shows an id_token without exp, or with one out of range (no "Invalid time value")', async () => {
+    const cwd = project({ name: '@acme/ci' })
+    writeFileSync(join(cwd, '.npmrc'), `registry=${emulator.url}\n`)
+    for (const exp of [null, 1e20]) {
+      const idToken = emulator.issueIdToken({ provider: 'github', claims: { exp, repository: 'acme/\u001b]0;owned\u0007ci' } })
+      const run = await cli(['doctor'], { cwd, env: { CI: 'true', NPM_ID_TOKEN: idToken } })
+      expect(run.stderr).not.toContain('Invalid time value')
+      expect(run.stdout).toContain('no valid expiry (exp)')
+      expect(run.stdout).toContain('repository: acme/ci')
+      expect(run.stdout).not.toMatch(CONTROLS)
+    }
+  })
+
   it('shows the claims, the configuration the job needs, and the exchange result', async () => {
     const token = freshUser(['@acme/ci'])
     const cwd = withNpmrc(project({ name: '@acme/ci' }), token)

@@ -108,7 +108,7 @@ describe('one time budget per call', () => {
     // A wrong code makes the registry ask for another; the prompt never gives one.
     const error = await rejection(client.listPublishers({ package: 'widgets', otp: '000000', onOtp: never }))
     expect(error.code).toBe('ETIMEDOUT')
-    expect(error.message).toContain('onOtp')
+    expect(error.message).toContain('waiting for an answer to the one-time password prompt')
     // The same account, the same client: the abandoned prompt holds nothing.
     expect(await client.listPublishers({ package: 'widgets', otp: '000000', onOtp: () => OTP, timeoutMs: 30_000 })).toEqual([])
     // A web approval that never comes ends the same way (a new client: this one now has an OTP).
@@ -244,6 +244,17 @@ describe('what a first user and an attacker tried', () => {
     const fake = Object.create(AbortSignal.prototype)
     expect((await rejection(tn.listPublishers({ ...asAlice(emulator), package: 'widgets', signal: fake }))).field).toBe('signal')
     expect(emulator.requests()).toEqual([])
+  })
+
+  it('an error says what to do in the library\'s words, and gives the kind of advice as hint', async () => {
+    const error = await rejection(tn.listPublishers({ registry: emulator.url, token: ALICE, package: 'widgets' }))
+    expect(error).toMatchObject({ code: 'EOTP', hint: 'otp', authUrl: expect.any(String) })
+    expect(error.summary).toContain('This operation requires two-factor authentication.')
+    expect(error.summary).not.toContain('`otp`')
+    expect(error.message).toBe(`${error.summary} Pass \`otp\` with a code from your authenticator, or an \`onOtp\` callback to be asked. Or approve it in a browser at ${error.authUrl} and retry.`)
+    const unhinted = await rejection(tn.listPublishers({ registry: emulator.url, token: 'nobody', package: 'widgets', otp: OTP }))
+    expect(unhinted.hint).toBeUndefined()
+    expect(unhinted.summary).toBeUndefined()
   })
 
   it('an onOtp answering a number says what it must answer', async () => {

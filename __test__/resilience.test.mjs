@@ -38,7 +38,7 @@ describe('2FA', () => {
     // A stale code was given: the registry refuses it (a plain OTP challenge, since one was sent).
     await add({ token, package: 'one', otp: '000000', onOtp })
     for (const pkg of ['two', 'three']) await add({ token, package: pkg, onOtp })
-    expect(challenges).toEqual([{ type: 'otp' }])
+    expect(challenges).toEqual([{ type: 'otp', signal: expect.any(AbortSignal) }])
     expect(['one', 'two', 'three'].map((p) => emulator.publishers(p).length)).toEqual([1, 1, 1])
     expect(emulator.requests().filter((r) => r.method === 'POST').map((r) => r.headers['npm-otp'])).toEqual(['000000', OTP, OTP, OTP])
   })
@@ -52,7 +52,7 @@ describe('2FA', () => {
       await fetch(`${challenge.authUrl}?approve=true&skip2fa=true`)
     }
     for (const pkg of ['one', 'two', 'three']) await add({ token, package: pkg, onOtp })
-    expect(challenges).toEqual([{ type: 'web', authUrl: expect.stringContaining('/auth/cli/'), doneUrl: expect.stringContaining('/-/v1/done?authId=') }])
+    expect(challenges).toEqual([{ type: 'web', authUrl: expect.stringContaining('/auth/cli/'), doneUrl: expect.stringContaining('/-/v1/done?authId='), signal: expect.any(AbortSignal) }])
     expect(['one', 'two', 'three'].map((p) => emulator.publishers(p).length)).toEqual([1, 1, 1])
     expect(emulator.requests().filter((r) => r.path.startsWith('/-/v1/done')).length).toBeGreaterThanOrEqual(1)
   })
@@ -63,6 +63,36 @@ describe('2FA', () => {
     expect(emulator.publishers('one')).toHaveLength(1)
   })
 
+  it('concurrent calls of a client share a failed approval instead of asking again', async () => {
+    const token = freshUser()
+    const client = new tn.TrustClient({ registry: emulator.url, token, webAuthTimeoutMs: 300 })
+    const asked = []
+    const calls = ['one', 'two', 'three'].map((pkg) =>
+      rejection(client.addGithubPublisher({ package: pkg, repository: 'acme/widgets', file: 'release.yml', onOtp: (c) => { asked.push(c.type) } })))
+    const errors = await Promise.all(calls)
+    expect(asked).toEqual(['web'])
+    expect(errors.map((e) => e.code)).toEqual(['EOTP', 'EOTP', 'EOTP'])
+    // A call made afterwards asks anew.
+    await client.addGithubPublisher({ package: 'one', repository: 'acme/widgets', file: 'release.yml', otp: '000000', onOtp: () => OTP })
+    expect(emulator.publishers('one')).toHaveLength(1)
+  })
+
+  it('the challenge\'s signal aborts once the approval came through the browser', async () => {
+    const token = freshUser()
+    let signal
+    const onOtp = (challenge) => {
+      signal = challenge.signal
+      fetch(`${challenge.authUrl}?approve=true`)
+      // A prompt waiting for a typed code, until it is no longer needed.
+      return new Promise((resolve) => challenge.signal.addEventListener('abort', () => resolve(undefined)))
+    }
+    await add({ token, package: 'one', onOtp })
+    expect(emulator.publishers('one')).toHaveLength(1)
+    // The abort comes on its own queue: it may arrive just after the call settled.
+    await new Promise((resolve) => (signal.aborted ? resolve() : signal.addEventListener('abort', resolve)))
+    expect(signal.aborted).toBe(true)
+  })
+
   it('EOTP when the web approval does not come in time, or onOtp fails', async () => {
     const token = freshUser()
     const slow = await rejection(add({ token, package: 'one', onOtp: () => undefined, webAuthTimeoutMs: 300 }))
@@ -70,7 +100,7 @@ describe('2FA', () => {
     expect(slow.message).toContain('not completed within')
     const broken = await rejection(add({ token, package: 'one', otp: '000000', onOtp: () => { throw new Error('no TTY here') } }))
     expect(broken.code).toBe('EOTP')
-    expect(broken.message).toContain('onOtp failed')
+    expect(broken.message).toContain('Asking for a one-time password failed: no TTY here.')
     expect(emulator.publishers('one')).toEqual([])
   })
 })

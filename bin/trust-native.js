@@ -8,7 +8,7 @@
 const { parseArgs } = require('node:util')
 const tn = require('..')
 
-const EXIT = { ok: 0, failed: 1, usage: 2 }
+const EXIT = { ok: 0, failed: 1, usage: 2, interrupted: 130 }
 const PROVIDERS = Object.fromEntries(tn.trustProviders().map((p) => [p.type, p]))
 const ADD = { github: tn.addGithubPublisher, gitlab: tn.addGitlabPublisher, circleci: tn.addCircleciPublisher }
 const PERMISSION_LABELS = { createPackage: 'publish', createStagedPackage: 'stage publish' }
@@ -23,6 +23,7 @@ class UsageError extends Error {}
 const COMMON = {
   registry: { type: 'string', help: 'Registry URL (default: npm config, else https://registry.npmjs.org/)' },
   otp: { type: 'string', help: 'One-time password (otherwise you are asked when needed)' },
+  timeout: { type: 'string', help: 'Milliseconds for each call, retries and 2FA included; per package in plan and apply (default 30000)' },
   json: { type: 'boolean', help: 'Print JSON instead of text' },
   help: { type: 'boolean', short: 'h', help: 'Show this help' },
 }
@@ -90,12 +91,21 @@ function permissionOptions(values) {
 // ---------------------------------------------------------------------------------------------
 // Input and output
 
-const out = (line = '') => process.stdout.write(`${line}\n`)
-const err = (line = '') => process.stderr.write(`${line}\n`)
+// Terminal control sequences (CSI `ESC [ ... final`, OSC `ESC ] ... BEL|ST`, other `ESC x`, and
+// their 8-bit forms) and every other C0/C1 control but newline and tab: text from a registry or
+// an id_token must not move the cursor, retitle the terminal or hide what follows.
+const CONTROLS = /(?:\x1b\[|\x9b)[0-?]*[ -/]*[@-~]|(?:\x1b\]|\x9d)[^\x07\x1b\x9c]*(?:\x07|\x1b\\|\x9c)?|\x1b[@-_]?|[\x00-\x08\x0b-\x1f\x7f-\x9f]/g
+const printable = (text) => String(text).replace(CONTROLS, '')
+
+const out = (line = '') => process.stdout.write(`${printable(line)}\n`)
+const err = (line = '') => process.stderr.write(`${printable(line)}\n`)
 const warn = (message) => err(`trust-native warn ${message}`)
 
-/** Lines from stdin, one at a time, whether a terminal or a pipe; `null` at the end. */
-const stdinLines = (() => {
+/**
+ * The next line of stdin, whether a terminal or a pipe: `null` at its end, or when `signal`
+ * aborts first (a line that comes later is kept for the next question).
+ */
+const readLine = (() => {
   let buffered = ''
   const lines = []
   const waiting = []
@@ -104,48 +114,68 @@ const stdinLines = (() => {
   const flush = () => {
     while (waiting.length && (lines.length || ended)) waiting.shift()(lines.length ? lines.shift() : null)
   }
-  return () => {
-    if (!started) {
-      started = true
-      process.stdin.setEncoding('utf8')
-      process.stdin.on('data', (chunk) => {
-        buffered += chunk
-        let newline
-        while ((newline = buffered.indexOf('\n')) >= 0) {
-          lines.push(buffered.slice(0, newline).replace(/\r$/, ''))
-          buffered = buffered.slice(newline + 1)
-        }
-        flush()
-      })
-      process.stdin.on('end', () => {
-        if (buffered) lines.push(buffered)
-        ended = true
-        flush()
-      })
-    }
+  const start = () => {
+    started = true
+    process.stdin.setEncoding('utf8')
+    process.stdin.on('data', (chunk) => {
+      buffered += chunk
+      let newline
+      while ((newline = buffered.indexOf('\n')) >= 0) {
+        lines.push(buffered.slice(0, newline).replace(/\r$/, ''))
+        buffered = buffered.slice(newline + 1)
+      }
+      flush()
+    })
+    process.stdin.on('end', () => {
+      if (buffered) lines.push(buffered)
+      ended = true
+      flush()
+    })
+  }
+  return (signal) => {
+    if (!started) start()
     return new Promise((resolve) => {
-      waiting.push(resolve)
+      if (signal?.aborted) return resolve(null)
+      const cancel = () => {
+        const index = waiting.indexOf(answer)
+        if (index >= 0) waiting.splice(index, 1)
+        resolve(null)
+      }
+      const answer = (line) => {
+        signal?.removeEventListener('abort', cancel)
+        resolve(line)
+      }
+      signal?.addEventListener('abort', cancel, { once: true })
+      waiting.push(answer)
       flush()
     })
   }
 })()
 
-async function ask(question) {
+/** Asks on stderr; the answer, or `null` at the end of stdin or once `signal` aborts. */
+async function ask(question, signal) {
   process.stderr.write(question)
-  const line = await stdinLines()
-  if (process.stdin.isTTY !== true) process.stderr.write('\n')
+  const line = await readLine(signal)
+  // A terminal echoes the answer with its newline; otherwise end the prompt's line here.
+  if (process.stdin.isTTY !== true || line === null) process.stderr.write('\n')
   return line
 }
 
-/** npm's `otplease`, as an onOtp callback: the web flow's URL, or a code read from stdin. */
+/**
+ * npm's `otplease`, as an onOtp callback: a code typed in a terminal or piped to stdin, and for
+ * the web flow the approval in the browser, or a code given meanwhile. At the end of stdin
+ * (nothing piped, or nothing left), asking fails at once and the error shows the approval URL,
+ * as `npm trust` fails without a terminal; the run then stops asking.
+ */
 async function onOtp(challenge) {
-  if (challenge.type === 'web') {
-    err(`Authenticate your account at:\n${challenge.authUrl}`)
-    err('Waiting for the approval...')
-    return undefined
-  }
-  const code = await ask('This operation requires a one-time password.\nEnter OTP: ')
-  return code?.trim() || undefined
+  if (challenge.type === 'web') err(`Authenticate your account at:\n${challenge.authUrl}`)
+  const question = challenge.type === 'web'
+    ? 'Approve it there, or enter a one-time password: '
+    : 'This operation requires a one-time password.\nEnter OTP: '
+  const line = await ask(question, challenge.signal)
+  // Aborted: the approval came through the browser, or the call ended; nothing to answer.
+  if (line === null && !challenge.signal?.aborted) throw new Error('stdin ended without a code.')
+  return line?.trim() || undefined
 }
 
 async function confirm(values) {
@@ -158,8 +188,39 @@ function common(values) {
   return {
     ...(values.registry && { registry: values.registry }),
     ...(values.otp && { otp: values.otp }),
+    ...(values.timeout !== undefined && { timeoutMs: positiveWholeNumber(values, 'timeout') }),
     onOtp,
   }
+}
+
+function positiveWholeNumber(values, flag) {
+  const n = Number(values[flag])
+  if (!Number.isInteger(n) || n < 1) throw new UsageError(`--${flag} must be a positive whole number`)
+  return n
+}
+
+/**
+ * What to do about an error, in the CLI's words (the library's messages name its options and
+ * functions), by the error's `hint`; `pkg` is the package the command is about, if known.
+ */
+const ADVICE = {
+  otp: (e) => e.authUrl
+    ? `Approve it in a browser at ${e.authUrl} and run the command again, or pass --otp <code> from your authenticator.`
+    : 'Pass --otp <code> from your authenticator, or run the command again to be asked (in a terminal, or with the code piped to it).',
+  freshOtp: () => 'Pass a fresh code with --otp, or leave --otp out to be asked.',
+  token: () => 'Run `npm login` (with --registry for another registry), or set NPM_TOKEN.',
+  listPublishers: (e, pkg) => `\`${['trust-native list', pkg].filter(Boolean).join(' ')}\` shows the package's configurations, with their ids.`,
+  revokeFirst: (e, pkg = '<package>') =>
+    `Revoke it first (\`trust-native list ${pkg}\` shows its id, \`trust-native revoke ${pkg} --id <id>\` removes it), or let \`trust-native apply\` replace it.`,
+  timeout: () => 'Check your network, or allow more time with --timeout <ms> if the registry is slow.',
+  webAuthTimeout: () => 'Run the command again and approve in time, or pass --otp <code>.',
+  insecure: () => "Use the registry's https URL (--registry https://...).",
+}
+
+/** An error's message in the CLI's words: what happened, then the advice for its hint. */
+function describeError(error, pkg) {
+  const advice = Object.hasOwn(ADVICE, error?.hint ?? '') && ADVICE[error.hint]
+  return advice && error.summary ? `${error.summary} ${advice(error, pkg)}` : String(error?.message ?? error)
 }
 
 /** npm's `logOptions`: `type`, `id`, then each option (npm lists the file first), then permissions. */
@@ -443,17 +504,21 @@ function pace(values) {
  * they followed, if one was made), and answers the exit code. */
 async function applyAll(values, work, total, options, plan) {
   const progress = progressReporter(total, values.json)
-  const results = await tn.applyTrust(work, { ...options, onProgress: progress.report })
+  const interrupt = stopOnInterrupt(values.json)
+  const results = await tn.applyTrust(work, { ...options, onProgress: progress.report, signal: interrupt.signal })
+  interrupt.end()
   progress.end()
   if (values.json) {
     out(JSON.stringify(plan ? { plan, results } : { results }, null, 2))
   } else {
-    for (const r of results.filter((r) => r.status === 'failed')) err(`failed ${r.package}: ${r.error?.code} ${r.error?.message}`)
+    printFailures(results)
     for (const r of results.filter((r) => r.status === 'skipped')) {
-      err(`left ${r.package} as it is: its trusted publisher differs (${describeDifferences(r.differences)}); pass --replace to replace it`)
+      err(printable(`left ${r.package} as it is: its trusted publisher differs (${describeDifferences(r.differences)}); pass --replace to replace it`))
     }
     out(summary(results))
+    if (interrupt.signal.aborted) out('Interrupted. Run the same command again to finish: what is done stays unchanged.')
   }
+  if (interrupt.signal.aborted) return EXIT.interrupted
   return results.some((r) => r.status !== 'done') ? EXIT.failed : EXIT.ok
 }
 
@@ -471,7 +536,7 @@ async function specsFrom(values) {
 function printPlan(plan) {
   const rows = plan.entries.map((e) => {
     const detail = e.action === 'error'
-      ? `${e.error?.code}: ${e.error?.message}`
+      ? `${e.error?.code}: ${describeError(e.error, e.package)}`
       : e.action === 'replace'
         ? `${e.current.map(describePublisher).join(', ')} -> ${describeDesired(e)}`
         : describeDesired(e)
@@ -490,16 +555,53 @@ function printPlan(plan) {
   out(`${plan.entries.length} packages: ${count('create')} to create, ${count('replace')} to replace, ${count('unchanged')} unchanged, ${count('error')} errors`)
 }
 
+/**
+ * Ctrl-C during an apply: no package starts after it, those in flight get a few seconds to
+ * finish, and the run's results are still reported. A second Ctrl-C exits at once.
+ */
+function stopOnInterrupt(quiet) {
+  const controller = new AbortController()
+  const now = () => process.exit(EXIT.interrupted)
+  const stop = () => {
+    if (!quiet) err('\nStopping: no package starts now; waiting briefly for those in flight (Ctrl-C again to quit at once).')
+    controller.abort()
+    process.once('SIGINT', now)
+  }
+  process.once('SIGINT', stop)
+  return {
+    signal: controller.signal,
+    end() {
+      process.off('SIGINT', stop)
+      process.off('SIGINT', now)
+    },
+  }
+}
+
+/** One line per failure; packages that failed alike share one. */
+function printFailures(results) {
+  const alike = new Map()
+  for (const r of results.filter((r) => r.status === 'failed')) {
+    const why = `${r.error?.code} ${describeError(r.error, r.package)}`
+    alike.set(why, [...(alike.get(why) ?? []), r.package])
+  }
+  for (const [why, packages] of alike) {
+    const shown = packages.length > 4 ? `${packages.slice(0, 3).join(', ')} and ${packages.length - 3} more` : packages.join(', ')
+    err(`failed ${shown}: ${why}`)
+  }
+}
+
 function summary(results) {
   const count = (pred) => results.filter(pred).length
   const done = (action) => count((r) => r.status === 'done' && r.action === action)
+  const stopped = count((r) => r.error?.code === 'EABORTED')
+  const failed = count((r) => r.status === 'failed') - stopped
   const skipped = count((r) => r.status === 'skipped')
-  return `Applied: ${done('create')} created, ${done('replace')} replaced, ${done('unchanged')} unchanged, ${count((r) => r.status === 'failed')} failed${skipped ? `, ${skipped} left as they differ` : ''}`
+  return `Applied: ${done('create')} created, ${done('replace')} replaced, ${done('unchanged')} unchanged, ${failed} failed${skipped ? `, ${skipped} left as they differ` : ''}${stopped ? `, ${stopped} stopped` : ''}`
 }
 
 /** `repository acme/other -> acme/mono, file old.yml -> release.yml`, control characters removed. */
 function describeDifferences(differences) {
-  const shown = (v) => (v === null || v === undefined ? '(none)' : typeof v === 'string' ? v : JSON.stringify(v)).replace(/[\u0000-\u001f\u007f-\u009f]/g, '')
+  const shown = (v) => printable(v === null || v === undefined ? '(none)' : typeof v === 'string' ? v : JSON.stringify(v))
   return differences.map((d) => `${d.field} ${shown(d.current)} -> ${shown(d.desired)}`).join(', ')
 }
 
@@ -510,9 +612,9 @@ function progressReporter(total, quiet) {
   return {
     report({ done, result }) {
       if (quiet) return
-      const what = result.status === 'failed' ? `failed ${result.package}`
+      const what = printable(result.status === 'failed' ? `failed ${result.package}`
         : result.status === 'skipped' ? `left ${result.package} (differs)`
-        : `${verb[result.action]} ${result.package}`
+        : `${verb[result.action]} ${result.package}`)
       if (tty) {
         const width = 30
         const filled = Math.round((done / total) * width)
@@ -533,7 +635,7 @@ async function doctor(values, pkg) {
   const cwd = process.cwd()
   const config = await tn.resolveConfig({ ...common(values), ...(pkg && { package: pkg }) })
   const registryHost = new URL(config.registry).hostname
-  print(`Registry: ${config.registry} (${config.registrySource})`)
+  print(`Registry: ${config.registry} (${values.registry ? '--registry' : config.registrySource})`)
   if (config.token) print(`Note: an npm token is configured (${config.tokenSource}); npm uses it instead of OIDC.`)
   let idToken
   try {
@@ -541,7 +643,7 @@ async function doctor(values, pkg) {
   } catch (error) {
     report.idToken = { code: error.code, message: error.message }
     if (values.json) out(JSON.stringify(report, null, 2))
-    else err(`No id_token: ${error.code} ${error.message}`)
+    else err(`No id_token: ${error.code} ${describeError(error, pkg)}`)
     return EXIT.failed
   }
   const { token, ...visible } = idToken
@@ -549,7 +651,7 @@ async function doctor(values, pkg) {
   const claims = Object.entries(idToken.claims)
     .filter(([key]) => !['jti', 'iat', 'nbf'].includes(key))
     .map(([key, value]) => `  ${key}: ${typeof value === 'object' ? JSON.stringify(value) : value}`)
-  print(`id_token from ${idToken.source} (${idToken.provider ?? 'unknown provider'}), expires ${new Date(idToken.expiresAt * 1000).toISOString()}`)
+  print(`id_token from ${idToken.source} (${idToken.provider ?? 'unknown provider'}), ${expiry(idToken.expiresAt)}`)
   print('Claims:')
   print(claims.join('\n'))
   const diagnosis = tn.diagnoseTrust({ claims: idToken.claims, publishers: [], audience: `npm:${registryHost}` })
@@ -569,10 +671,16 @@ async function doctor(values, pkg) {
   } catch (error) {
     report.exchange = { ok: false, code: error.code, message: error.message }
     print(`Exchange: FAILED ${error.code}`)
-    print(error.message)
+    print(describeError(error, pkg))
   }
   if (values.json) out(JSON.stringify(report, null, 2))
   return report.exchange.ok ? EXIT.ok : EXIT.failed
+}
+
+/** When an id_token expires, from its `exp` (seconds), which may be missing or out of range. */
+function expiry(exp) {
+  const date = new Date(typeof exp === 'number' ? exp * 1000 : Number.NaN)
+  return Number.isNaN(date.getTime()) ? 'no valid expiry (exp)' : `expires ${date.toISOString()}`
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -598,7 +706,7 @@ function mainHelp() {
     'Commands:',
   ]
   for (const [name, command] of Object.entries(COMMANDS)) lines.push(`  ${name.padEnd(10)} ${command.summary}`)
-  lines.push('', 'Run trust-native <command> --help for its options.', '', 'Exit codes: 0 success, 1 a call or a package failed, 2 invalid command line.')
+  lines.push('', 'Run trust-native <command> --help for its options.', '', 'Exit codes: 0 success, 1 a call or a package failed, 2 invalid command line, 130 apply interrupted.')
   return lines.join('\n')
 }
 
@@ -612,7 +720,8 @@ async function main(argv) {
     out(require('../package.json').version)
     return EXIT.ok
   }
-  const command = COMMANDS[name]
+  // Own commands only: `constructor`, `toString` or `__proto__` are not commands.
+  const command = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined
   if (!command) {
     err(`Unknown command "${name}"\n\n${mainHelp()}`)
     return EXIT.usage
@@ -635,8 +744,9 @@ async function main(argv) {
       err(`${error.message}\n\n${helpText(name, command)}`)
       return EXIT.usage
     }
-    if (parsed.values.json) out(JSON.stringify({ error: { code: error.code, message: error.message } }, null, 2))
-    err(`trust-native error ${error.code ?? ''} ${error.message}`.replace('  ', ' '))
+    const message = describeError(error, parsed.positionals[0])
+    if (parsed.values.json) out(JSON.stringify({ error: { code: error.code, message } }, null, 2))
+    err(`trust-native error ${error.code ?? ''} ${message}`.replace('  ', ' '))
     return EXIT.failed
   }
 }

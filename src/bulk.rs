@@ -2,6 +2,7 @@
 //! tables the CLI builds its flags from.
 
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use napi::bindgen_prelude::*;
@@ -68,6 +69,11 @@ pub struct EnsureResult {
 pub struct TrustProblem {
     pub code: String,
     pub message: String,
+    /// What the user can do about it (see `TrustError.hint`).
+    #[napi(ts_type = "TrustHint")]
+    pub hint: Option<String>,
+    /// With `hint`: `message` without the advice (see `TrustError.summary`).
+    pub summary: Option<String>,
 }
 
 /// One field in which a package's trusted publisher differs from the one wanted.
@@ -269,7 +275,7 @@ fn run_call<'env>(
     options: Option<Unknown<'env>>,
     with_progress: bool,
     checks_workflows: bool,
-) -> CoreResult<(Call<'env>, Run, Option<OnProgress>)> {
+) -> CoreResult<(Call<'env>, Run, Option<Progress>)> {
     let mut o = Options::new(options, "options")?;
     let run = Run {
         concurrency: o.count("concurrency")?.map(|c| c.max(1) as usize),
@@ -298,6 +304,8 @@ fn run_call<'env>(
     call.options.strict = strict;
     if with_progress {
         no_dry_run(&call, "applyTrust")?;
+        // An abort stops the run: nothing starts after it, and what is in flight finishes.
+        call = call.stopping_itself();
     }
     Ok((call, run, progress))
 }
@@ -414,10 +422,15 @@ pub fn apply<'env>(
         call,
         |call| async move {
             let (work, run, progress) = input.expect("read with the call");
-            match work {
-                Work::Plan(plan) => bulk::apply(plan, &call, run, progress).await,
-                Work::Specs(specs) => bulk::apply_specs(specs, &call, run, progress).await,
+            let report = progress.as_ref().map(|p| p.report.clone());
+            let results = match work {
+                Work::Plan(plan) => bulk::apply(plan, &call, run, report).await,
+                Work::Specs(specs) => bulk::apply_specs(specs, &call, run, report).await,
+            };
+            if let Some(progress) = progress {
+                progress.delivered().await;
             }
+            results
         },
         |env, results| to_js(env, &results),
     )
@@ -472,8 +485,9 @@ pub fn plan_trust<'env>(
 /// registry's 429 answers and `Retry-After` set for the whole run (or `maxRps`), asking for 2FA
 /// once for the whole run (through `onOtp`), and going on past one package's failure. One
 /// result per package, always; a second apply of a fresh plan finds everything `unchanged`.
-/// `timeoutMs` bounds each package's own work (waiting for the run's pace is not counted);
-/// `signal` stops the run (packages done stay done).
+/// `timeoutMs` bounds each package's own work (waiting for the run's pace is not counted).
+/// `signal` stops the run: no package starts after it, those in flight get 5 s to finish, and
+/// every package still gets its result (`EABORTED` for those not done).
 ///
 /// Given specs instead of a plan (when no plan has to be shown first), it reads nothing first:
 /// each package is created at once, and listed only when the registry already has a
@@ -502,15 +516,33 @@ pub fn apply_trust<'env>(
     apply(&Engine::free(env)?, env, plan, options)
 }
 
+/// `onProgress` as the core calls it from its thread, and a count of the reports JS has run.
+struct Progress {
+    report: OnProgress,
+    queued: Arc<AtomicUsize>,
+    ran: tokio::sync::watch::Receiver<usize>,
+}
+
+impl Progress {
+    /// Resolves once JS has run every report queued so far: a run's Promise settles through
+    /// another queue, and must not settle before its last report.
+    async fn delivered(mut self) {
+        let queued = self.queued.load(Ordering::SeqCst);
+        let _ = self.ran.wait_for(|ran| *ran >= queued).await;
+    }
+}
+
 /// `onProgress` as the core calls it, from its thread. The caller's function runs behind a guard:
 /// an exception it throws, or a Promise it returns that rejects, is the caller's progress
 /// display failing, not the run; it must neither stop the run nor reach Node as an uncaught
 /// error (which ends the process).
-fn progress_callback(env: &Env, callback: Unknown) -> napi::Result<OnProgress> {
+fn progress_callback(env: &Env, callback: Unknown) -> napi::Result<Progress> {
     // SAFETY: the options reader checked that it is a function.
     let user = unsafe { callback.cast::<Function<Unknown, Unknown>>() }?.create_ref()?;
+    let (ran, ran_reader) = tokio::sync::watch::channel(0);
     let guarded = env.create_function_from_closure::<Value, (), _>("onProgress", move |ctx| {
         let env = &*ctx.env;
+        ran.send_modify(|ran| *ran += 1);
         let progress: Unknown = ctx.first_arg()?;
         match user.borrow_back(env)?.call(progress) {
             Ok(returned) => ignore_rejection(env, returned),
@@ -523,11 +555,20 @@ fn progress_callback(env: &Env, callback: Unknown) -> napi::Result<OnProgress> {
         .callee_handled::<false>()
         .weak::<true>()
         .build()?;
-    Ok(Arc::new(move |progress| {
+    let queued = Arc::new(AtomicUsize::new(0));
+    let counted = queued.clone();
+    let report: OnProgress = Arc::new(move |progress| {
         if let Ok(value) = serde_json::to_value(&progress) {
-            tsfn.call(value, ThreadsafeFunctionCallMode::NonBlocking);
+            if tsfn.call(value, ThreadsafeFunctionCallMode::NonBlocking) == Status::Ok {
+                counted.fetch_add(1, Ordering::SeqCst);
+            }
         }
-    }))
+    });
+    Ok(Progress {
+        report,
+        queued,
+        ran: ran_reader,
+    })
 }
 
 /// A returned thenable gets a rejection handler that does nothing.

@@ -23,7 +23,7 @@ use crate::to_js::Js;
 use trust_core::activity;
 use trust_core::config::EnvVars;
 use trust_core::context::{Context, ProjectCache};
-use trust_core::error::{Code, Error as CoreError, Result as CoreResult};
+use trust_core::error::{Code, Error as CoreError, Hint, Result as CoreResult};
 use trust_core::registry::otp::OtpPrompt;
 use trust_core::registry::{HttpPool, Policy, DEFAULT_MAX_SOCKETS, DEFAULT_TIMEOUT};
 use trust_core::session::CallOptions;
@@ -109,15 +109,25 @@ pub struct Call<'env> {
     pub options: CallOptions,
     budget: Option<Duration>,
     signal: Option<Object<'env>>,
+    /// An abort of `signal` goes to the operation (`options.stop`), which stops itself, rather
+    /// than ending it at once.
+    stops_itself: bool,
 }
 
 impl Call<'_> {
+    /// The operation stops itself when `signal` aborts (see `CallOptions::stop`).
+    pub fn stopping_itself(mut self) -> Self {
+        self.stops_itself = true;
+        self
+    }
+
     /// A call with no registry options, budget or signal: local work such as reading files.
     pub fn detached() -> Call<'static> {
         Call {
             options: CallOptions::default(),
             budget: None,
             signal: None,
+            stops_itself: false,
         }
     }
 }
@@ -221,11 +231,13 @@ impl Engine {
                 context: self.context.clone(),
                 ..Policy::default()
             },
+            stop: None,
         };
         Ok(Call {
             options,
             budget: whole.then_some(timeout),
             signal,
+            stops_itself: false,
         })
     }
 }
@@ -248,13 +260,16 @@ where
     let settler = &instance(env)?.settler;
     let started = call.and_then(|call| {
         let abort = call.signal.map(|s| Abort::listen(env, &s)).transpose()?;
-        Ok((call.options, call.budget, abort))
+        Ok((call.options, call.budget, abort, call.stops_itself))
     });
-    let (options, budget, abort) = match started {
+    let (mut options, budget, abort, stops_itself) = match started {
         Ok(started) => started,
         Err(error) => return rejected(env, error),
     };
-    let (aborted, listener) = abort.map(|a| (a.notify, a.listener)).unzip();
+    let (mut aborted, listener) = abort.map(|a| (a.notify, a.listener)).unzip();
+    if stops_itself {
+        options.stop = aborted.take();
+    }
     let activity = Arc::new(Mutex::new(String::new()));
     // Boxed at once: the core's futures are large state machines, and every wrapper below
     // (time budget, abort, settlement) would otherwise copy them again.
@@ -306,11 +321,11 @@ fn timed_out(budget: Duration, activity: &Mutex<String>) -> CoreError {
     CoreError::new(
         Code::Timeout,
         format!(
-            "The call did not finish within timeoutMs ({} ms){waiting}. Raise `timeoutMs` if \
-             the registry or your network is slow.",
+            "The call did not finish within {} ms{waiting}.",
             budget.as_millis()
         ),
     )
+    .with_hint(Hint::Timeout)
 }
 
 fn aborted_error() -> CoreError {

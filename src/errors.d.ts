@@ -26,6 +26,23 @@ export type TrustErrorCode =
   | `E${number}`
 
 /**
+ * What the user can do about an error, as a kind to branch on or to word in your own interface
+ * (the CLI says it with its flags and subcommands): give a one-time password (`otp`, or approve
+ * at `authUrl`), a fresh one (`freshOtp`), an npm token (`token`), look at the package's
+ * configurations (`listPublishers`), revoke the existing one first (`revokeFirst`), allow more
+ * time (`timeout`, `webAuthTimeout`), use https (`insecure`).
+ */
+export type TrustHint =
+  | 'otp'
+  | 'freshOtp'
+  | 'token'
+  | 'listPublishers'
+  | 'revokeFirst'
+  | 'timeout'
+  | 'webAuthTimeout'
+  | 'insecure'
+
+/**
  * What every trust-native call rejects (or throws) with: an `Error` whose message says what to
  * do, with fields to branch on. It never contains a token, OTP or id_token.
  *
@@ -54,6 +71,10 @@ export interface TrustError extends Error {
   registryMessage?: string
   /** The option at fault, for `EINVALIDINPUT`. */
   field?: string
+  /** What the user can do about it; `message` ends with that advice in the library's words. */
+  hint?: TrustHint
+  /** With `hint`: `message` without the advice, for an interface that words it itself. */
+  summary?: string
   /** The registry's web 2FA page, for `EOTP` with the web flow. */
   authUrl?: string
   /** Where the web 2FA approval is polled, for `EOTP` with the web flow. */

@@ -16,6 +16,10 @@ pub(crate) fn js_error(env: &Env, error: CoreError) -> napi::Error {
         if let Some(field) = &error.field {
             object.set("field", field.as_str())?;
         }
+        if let Some(hint) = error.hint {
+            object.set("hint", hint.as_str())?;
+            object.set("summary", error.summary())?;
+        }
         if let Some(http) = &error.http {
             if let Some(status) = http.status {
                 object.set("statusCode", status as u32)?;
@@ -48,7 +52,7 @@ pub(crate) fn js_error(env: &Env, error: CoreError) -> napi::Error {
 
 #[cfg(test)]
 mod tests {
-    use trust_core::error::Code;
+    use trust_core::error::{Code, Hint};
 
     /// The TypeScript union of codes (the index.d.ts header) names every code the core has.
     #[test]
@@ -60,5 +64,22 @@ mod tests {
                 "{name} is not in errors.d.ts"
             );
         }
+    }
+
+    /// The TypeScript union of hints names every hint the core has, and no other.
+    #[test]
+    fn declared_hints_are_the_core_hints() {
+        let declared = include_str!("errors.d.ts");
+        let union = declared
+            .split("export type TrustHint =")
+            .nth(1)
+            .and_then(|rest| rest.split("\n\n").next())
+            .expect("errors.d.ts declares TrustHint");
+        let names: Vec<&str> = union
+            .split('|')
+            .map(|n| n.trim().trim_matches('\''))
+            .filter(|n| !n.is_empty())
+            .collect();
+        assert_eq!(names, Hint::names().collect::<Vec<_>>());
     }
 }

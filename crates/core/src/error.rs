@@ -133,10 +133,122 @@ pub struct OidcContext {
     pub errors: Vec<RemoteError>,
 }
 
+/// What the user can do about an error, as a kind: each interface words it its own way (the
+/// library names options and functions, the CLI its flags and subcommands). The library's words
+/// are [`Hint::advice`]; `message` holds only what happened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Hint {
+    /// Give a one-time password, or a way to be asked (or approve at the error's `authUrl`).
+    Otp,
+    /// The one-time password was refused: give a fresh one.
+    FreshOtp,
+    /// Give an npm token.
+    Token,
+    /// List the package's trusted publishers: their ids, or whether a create went through.
+    ListPublishers,
+    /// Revoke the package's configuration before adding another.
+    RevokeFirst,
+    /// Allow the call more time.
+    Timeout,
+    /// Allow the web 2FA approval more time.
+    WebAuthTimeout,
+    /// Use https, or allow plain http on a trusted network.
+    Insecure,
+}
+
+/// Each hint's name (for JS) and advice in the library's words.
+const HINTS: [(Hint, &str, &str); 8] = [
+    (
+        Hint::Otp,
+        "otp",
+        "Pass `otp` with a code from your authenticator, or an `onOtp` callback to be asked.",
+    ),
+    (
+        Hint::FreshOtp,
+        "freshOtp",
+        "Pass a fresh `otp`, or an `onOtp` callback to be asked.",
+    ),
+    (
+        Hint::Token,
+        "token",
+        "Pass the `token` option, add an `_authToken` line for the registry to an .npmrc \
+         (`npm login` writes one), or set NPM_TOKEN.",
+    ),
+    (
+        Hint::ListPublishers,
+        "listPublishers",
+        "listPublishers shows the package's configurations, with their ids.",
+    ),
+    (
+        Hint::RevokeFirst,
+        "revokeFirst",
+        "Revoke it first (listPublishers shows its id, revokePublisher removes it), then add \
+         the new one; ensurePublisher and applyTrust replace it for you.",
+    ),
+    (
+        Hint::Timeout,
+        "timeout",
+        "Check your network, or raise `timeoutMs` if the registry is slow.",
+    ),
+    (
+        Hint::WebAuthTimeout,
+        "webAuthTimeout",
+        "Raise `webAuthTimeoutMs` to wait longer, or pass `otp`.",
+    ),
+    (
+        Hint::Insecure,
+        "insecure",
+        "Use the registry's https URL, or set `allowInsecure` for a network you trust.",
+    ),
+];
+
+impl serde::Serialize for Hint {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl Hint {
+    /// The stable name JS callers branch on.
+    pub fn as_str(&self) -> &'static str {
+        HINTS
+            .iter()
+            .find(|(h, ..)| h == self)
+            .map_or("", |(_, name, _)| name)
+    }
+
+    pub fn parse(name: &str) -> Option<Hint> {
+        HINTS.iter().find(|(_, n, _)| *n == name).map(|(h, ..)| *h)
+    }
+
+    /// Every hint's name.
+    pub fn names() -> impl Iterator<Item = &'static str> {
+        HINTS.iter().map(|(_, name, _)| *name)
+    }
+
+    /// What to do, in the library's words.
+    pub fn advice(&self, web_auth: Option<&WebAuth>) -> String {
+        let advice = HINTS
+            .iter()
+            .find(|(h, ..)| h == self)
+            .map_or("", |(.., a)| a);
+        match (self, web_auth) {
+            (Hint::Otp, Some(web)) => format!(
+                "{advice} Or approve it in a browser at {} and retry.",
+                web.auth_url
+            ),
+            _ => advice.to_string(),
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct Error {
     pub code: Code,
+    /// What happened. The `notes` and the advice of `hint` follow it in [`Error::full_message`].
     pub message: String,
+    /// What the user can do, when it depends on the interface they use.
+    pub hint: Option<Hint>,
     /// The option that was rejected, for `EINVALIDINPUT` (JS name, e.g. `repository`).
     pub field: Option<String>,
     pub http: Option<Box<HttpContext>>,
@@ -154,6 +266,7 @@ impl Error {
         Error {
             code,
             message: message.into(),
+            hint: None,
             field: None,
             http: None,
             web_auth: None,
@@ -188,12 +301,30 @@ impl Error {
         self
     }
 
-    /// The message with its notes: what users see.
+    /// The message, the notes and the hint's advice in the library's words: what library users
+    /// see.
     pub fn full_message(&self) -> String {
+        let advice = self.hint.map(|h| h.advice(self.web_auth.as_deref()));
+        self.with_advice(advice.as_deref())
+    }
+
+    /// What happened without the advice: the message and the notes, for an interface that
+    /// words the advice of `hint` itself.
+    pub fn summary(&self) -> String {
+        self.with_advice(None)
+    }
+
+    fn with_advice(&self, advice: Option<&str>) -> String {
         std::iter::once(self.message.as_str())
             .chain(self.notes.iter().map(String::as_str))
+            .chain(advice)
             .collect::<Vec<_>>()
             .join(" ")
+    }
+
+    pub fn with_hint(mut self, hint: Hint) -> Self {
+        self.hint = Some(hint);
+        self
     }
 
     pub fn invalid_input(field: impl Into<String>, message: impl Into<String>) -> Self {

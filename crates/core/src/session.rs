@@ -35,6 +35,9 @@ pub struct CallOptions {
     pub projects: Option<Arc<ProjectCache>>,
     /// Timeouts, retries, 2FA prompting. Its transport settings are replaced by npm's config.
     pub policy: Policy,
+    /// The caller's `signal` aborted, for an operation that stops itself (a bulk apply
+    /// finishes what is in flight); the binding ends other calls itself.
+    pub stop: Option<Arc<tokio::sync::Notify>>,
 }
 
 impl CallOptions {

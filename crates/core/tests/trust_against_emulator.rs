@@ -5,7 +5,7 @@ mod common;
 
 use common::emulator::Emulator;
 use serde_json::{json, Value};
-use trust_core::error::{Code, Error};
+use trust_core::error::{Code, Error, Hint};
 use trust_core::session::CallOptions;
 use trust_core::trust::{
     self, github::GITHUB, gitlab::GITLAB, OptionValue, PublisherInput, Values,
@@ -191,7 +191,12 @@ async fn every_registry_error_has_its_code_and_says_what_to_do() {
         .unwrap();
     let e = error_of(add(&call(&emu, "widgets", Some(ALICE), Some(OTP))).await).await;
     assert_eq!(e.code, Code::Http(409));
-    assert!(e.message.contains("Revoke it first"), "{}", e.message);
+    assert_eq!(e.hint, Some(Hint::RevokeFirst));
+    assert!(
+        e.full_message().contains("Revoke it first"),
+        "{}",
+        e.message
+    );
     assert_eq!(emu.publishers("widgets").await.unwrap().len(), 1);
 
     // Revoking an id that does not exist: E404 that points at listPublishers.
@@ -204,7 +209,8 @@ async fn every_registry_error_has_its_code_and_says_what_to_do() {
     )
     .await;
     assert_eq!(e.code, Code::Http(404));
-    assert!(e.message.contains("listPublishers"));
+    assert_eq!(e.hint, Some(Hint::ListPublishers));
+    assert!(e.full_message().contains("listPublishers"));
 }
 
 #[tokio::test]
@@ -257,7 +263,8 @@ async fn network_and_timeout_errors() {
     });
     let e = error_of(trust::list_publishers(&c).await).await;
     assert_eq!(e.code, Code::Timeout);
-    assert!(e.message.contains("timeoutMs"));
+    assert_eq!(e.hint, Some(Hint::Timeout));
+    assert!(e.full_message().contains("timeoutMs"));
     hold.abort();
 }
 

@@ -4,14 +4,16 @@
 //! configuration is put back and the error says so.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use serde::Serialize;
 use serde_json::Value;
+use tokio::sync::Notify;
 
 use super::plan::{Action, Difference, Plan, PlanEntry, Problem};
 use super::spec::Desired;
 use super::tasks::{self, Finished, Tasks};
-use crate::error::{Code, Error, Result};
+use crate::error::{Code, Error, Hint, Result};
 use crate::package::PackageName;
 use crate::session::{CallOptions, Session};
 use crate::trust::{same_configuration, Publisher, TrustClient};
@@ -64,8 +66,12 @@ pub enum Mode {
     CreateFirst,
 }
 
+/// How long packages in flight get to finish once a run is stopped.
+pub const STOP_GRACE: Duration = Duration::from_secs(5);
+
 /// Applies every entry; one result per entry, in the plan's order. Each entry moves into its
-/// task, so the plan is gone as the results come.
+/// task, so the plan is gone as the results come. When `call.stop` fires, no package starts
+/// any more and those in flight get [`STOP_GRACE`] to finish: the others end `EABORTED`.
 pub async fn apply_trust(
     plan: Plan,
     call: &CallOptions,
@@ -81,12 +87,14 @@ pub async fn apply_trust(
         results: vec![None; total],
         on_progress,
     };
-    for (index, entry) in plan.entries.into_iter().enumerate() {
-        // What the result says if the task panics.
+    let mut stop = Stop::new(call.stop.clone());
+    let mut entries = plan.entries.into_iter().enumerate();
+    while let Some((index, entry)) = entries.next() {
+        // What the result says if the task panics, or the run stops before it ends.
         let label = (entry.package.clone(), entry.action);
         let secrets = call.secrets();
         let session = &session;
-        work.start(index, label, move || {
+        let start = work.start(index, label.clone(), move || {
             let client = PackageName::parse(&entry.package)
                 .and_then(|p| session.registry_for(&p).map(|r| (p, TrustClient::new(r))));
             async move {
@@ -99,16 +107,70 @@ pub async fn apply_trust(
                 };
                 scrub(result, &secrets)
             }
-        })
-        .await;
+        });
+        let started = tokio::select! {
+            () = start => true,
+            () = stop.requested() => false,
+        };
+        if !started {
+            let rest = entries.map(|(index, e)| (index, (e.package, e.action)));
+            outcomes.stopped(std::iter::once((index, label)).chain(rest), "Not started");
+            break;
+        }
         while let Some(finished) = work.try_next() {
             outcomes.record(finished);
         }
     }
-    while let Some(finished) = work.next().await {
-        outcomes.record(finished);
+    loop {
+        let finished = tokio::select! {
+            finished = work.next() => finished,
+            () = stop.grace_over() => break,
+        };
+        match finished {
+            Some(finished) => outcomes.record(finished),
+            None => break,
+        }
     }
+    // Past the grace, what is still in flight is dropped with `work`.
+    outcomes.stopped(work.abandon(), "In flight");
     Ok(outcomes.results.into_iter().flatten().collect())
+}
+
+/// A run's stop, once requested: nothing starts after it, and packages in flight get
+/// [`STOP_GRACE`] to finish.
+struct Stop {
+    signal: Option<Arc<Notify>>,
+    grace_until: Option<tokio::time::Instant>,
+}
+
+impl Stop {
+    fn new(signal: Option<Arc<Notify>>) -> Stop {
+        Stop {
+            signal,
+            grace_until: None,
+        }
+    }
+
+    /// Resolves when the stop is requested; never again after that, nor without a signal.
+    async fn requested(&mut self) {
+        match (&self.signal, self.grace_until) {
+            (Some(signal), None) => {
+                signal.notified().await;
+                self.grace_until = Some(tokio::time::Instant::now() + STOP_GRACE);
+            }
+            _ => std::future::pending().await,
+        }
+    }
+
+    /// Resolves when a stop was requested and its grace is over.
+    async fn grace_over(&mut self) {
+        if self.grace_until.is_none() {
+            self.requested().await;
+        }
+        if let Some(until) = self.grace_until {
+            tokio::time::sleep_until(until).await;
+        }
+    }
 }
 
 /// The results so far, reported as they come.
@@ -139,11 +201,34 @@ impl Outcomes {
         }
         self.results[index] = Some(result);
     }
+
+    /// The run stopped before these packages (index, package, action) ended: `Not started`, or
+    /// `In flight` when the grace ended first.
+    fn stopped(&mut self, packages: impl Iterator<Item = (usize, (String, Action))>, how: &str) {
+        for (index, (package, action)) in packages {
+            let mut why = Error::new(Code::Aborted, format!("{how}: the run was stopped."));
+            if how != "Not started" {
+                why.message
+                    .push_str(" Its change may or may not have reached the registry.");
+                why = why.with_hint(Hint::ListPublishers);
+            }
+            self.results[index] = Some(ApplyResult {
+                package,
+                action,
+                status: Status::Failed,
+                publisher: None,
+                previous: vec![],
+                error: Some(Problem::from(&why)),
+                differences: vec![],
+            });
+        }
+    }
 }
 
 fn scrub(mut result: ApplyResult, secrets: &crate::error::Secrets) -> ApplyResult {
     if let Some(problem) = &mut result.error {
         problem.message = secrets.scrub(&problem.message);
+        problem.summary = problem.summary.as_deref().map(|s| secrets.scrub(s));
     }
     result
 }
@@ -183,9 +268,8 @@ async fn apply_one(client: &TrustClient, package: &PackageName, entry: PlanEntry
             result_of(entry, outcome, vec![])
         }
         (Action::Error, _) | (_, None) => {
-            let problem = entry.error.clone().unwrap_or(Problem {
-                code: "EINVALIDINPUT".into(),
-                message: "Nothing to apply".into(),
+            let problem = entry.error.clone().unwrap_or_else(|| {
+                Problem::from(&Error::new(Code::InvalidInput, "Nothing to apply"))
             });
             ApplyResult {
                 package: entry.package,

@@ -163,11 +163,14 @@ pub async fn ensure_publisher(
     }
 }
 
-/// An error again from a plan's or result's problem (codes and messages survive; HTTP details
-/// are already in the message).
+/// An error again from a plan's or result's problem (codes, messages and hints survive; HTTP
+/// details are already in the message).
 fn problem_error(problem: &Problem, spec: &Map<String, Value>) -> Error {
     let code = Code::parse(&problem.code).unwrap_or(Code::Response);
-    let mut error = Error::new(code, problem.message.clone());
+    let mut error = match (problem.hint, &problem.summary) {
+        (Some(hint), Some(summary)) => Error::new(code, summary.clone()).with_hint(hint),
+        _ => Error::new(code, problem.message.clone()),
+    };
     if code == Code::InvalidInput {
         error.field = spec
             .keys()

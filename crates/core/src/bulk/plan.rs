@@ -7,7 +7,7 @@ use serde_json::Value;
 
 use super::spec::{Checked, Desired, Rejected, TrustSpec};
 use super::tasks::{Finished, Tasks};
-use crate::error::{Error, Result, Secrets};
+use crate::error::{Error, Hint, Result, Secrets};
 use crate::package::PackageName;
 use crate::session::{CallOptions, Session};
 use crate::trust::{same_configuration, OptionValue, Publisher, TrustClient, Values};
@@ -26,11 +26,16 @@ pub enum Action {
     Error,
 }
 
-/// A failure, as plans and results carry it.
+/// A failure, as plans and results carry it: the error's code and message, and its hint with
+/// the message without the hint's advice (see [`Error::summary`]).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Problem {
     pub code: String,
     pub message: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hint: Option<Hint>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub summary: Option<String>,
 }
 
 impl From<&Error> for Problem {
@@ -38,6 +43,8 @@ impl From<&Error> for Problem {
         Problem {
             code: error.code.as_str(),
             message: error.full_message(),
+            hint: error.hint,
+            summary: error.hint.map(|_| error.summary()),
         }
     }
 }
@@ -370,21 +377,16 @@ impl PlanEntry {
                 .and_then(Value::as_array)
                 .map(|items| items.iter().filter_map(Publisher::from_registry).collect())
                 .unwrap_or_default(),
-            error: entry
-                .get("error")
-                .filter(|e| !e.is_null())
-                .map(|e| Problem {
-                    code: e
-                        .get("code")
-                        .and_then(Value::as_str)
-                        .unwrap_or("ERESPONSE")
-                        .into(),
-                    message: e
-                        .get("message")
-                        .and_then(Value::as_str)
-                        .unwrap_or_default()
-                        .into(),
-                }),
+            error: entry.get("error").filter(|e| !e.is_null()).map(|e| {
+                let text = |key: &str| e.get(key).and_then(Value::as_str);
+                let hint = text("hint").and_then(Hint::parse);
+                Problem {
+                    code: text("code").unwrap_or("ERESPONSE").into(),
+                    message: text("message").unwrap_or_default().into(),
+                    hint,
+                    summary: hint.and(text("summary")).map(String::from),
+                }
+            }),
             warnings: entry
                 .get("warnings")
                 .and_then(Value::as_array)

@@ -59,6 +59,11 @@ impl<T: Send + 'static, L> Tasks<T, L> {
         Some(self.finished(joined))
     }
 
+    /// The tasks still running, dropped (and so aborted): each one's index and label.
+    pub fn abandon(self) -> impl Iterator<Item = (usize, L)> {
+        self.started.into_values()
+    }
+
     fn finished(
         &mut self,
         joined: std::result::Result<(Id, T), tokio::task::JoinError>,

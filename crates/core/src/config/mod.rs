@@ -16,7 +16,7 @@ use std::sync::Arc;
 
 use reqwest::Url;
 
-use crate::error::{Code, Error, Result};
+use crate::error::{Code, Error, Hint, Result};
 use crate::package::{npm_prefix, PackageName};
 
 pub const DEFAULT_REGISTRY: &str = "https://registry.npmjs.org/";
@@ -337,9 +337,7 @@ pub fn parse_registry(raw: &str, source: &Source) -> Result<Url> {
         return Err(invalid("it must start with http:// or https://"));
     }
     if !url.username().is_empty() || url.password().is_some() {
-        return Err(invalid(
-            "put credentials in .npmrc or the `token` option, not in the URL",
-        ));
+        return Err(invalid("credentials belong in .npmrc, not in the URL"));
     }
     if !url.path().ends_with('/') {
         let path = format!("{}/", url.path());
@@ -404,9 +402,8 @@ pub fn need_auth(config: &NpmConfig, registry: &Url) -> Error {
     Error::new(
         Code::NeedAuth,
         format!(
-            "No npm token for {registry}. Pass the `token` option, add \
-             `{}:_authToken=${{NPM_TOKEN}}` to an .npmrc, or set NPM_TOKEN. \
-             Looked in: {}.",
+            "No npm token for {registry}: no `{}:_authToken=...` line in the .npmrc files \
+             read ({}), and no NPM_TOKEN.",
             write::nerf_dart(registry),
             if looked.is_empty() {
                 "no .npmrc files".to_string()
@@ -415,6 +412,7 @@ pub fn need_auth(config: &NpmConfig, registry: &Url) -> Error {
             }
         ),
     )
+    .with_hint(Hint::Token)
 }
 
 #[cfg(test)]

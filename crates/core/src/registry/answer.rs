@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 
-use crate::error::{Code, Error, HttpContext, Result, Secrets, WebAuth};
+use crate::error::{Code, Error, Hint, HttpContext, Result, Secrets, WebAuth};
 
 /// Longest registry text kept in an error: enough to read, short enough not to flood a log.
 pub const EXCERPT: usize = 300;
@@ -55,18 +55,20 @@ pub fn interpret(
 
     let error = if otp_challenge {
         let web_auth = json.as_ref().and_then(web_auth);
-        let message = if otp_was_sent {
-            "The one-time password was rejected: it may have expired (codes last 30 seconds). Pass a fresh `otp`, or an `onOtp` callback to be asked.".to_string()
-        } else if let Some(web) = &web_auth {
-            format!(
-                "This operation requires two-factor authentication. Pass `otp` with a code from your authenticator, or `onOtp` to be asked, or approve it in a browser at {} and retry.",
-                web.auth_url
+        let (message, hint) = if otp_was_sent {
+            (
+                "The one-time password was rejected: it may have expired (codes last 30 seconds).",
+                Hint::FreshOtp,
             )
         } else {
-            "This operation requires two-factor authentication: pass `otp` with a code from your authenticator, or an `onOtp` callback to be asked.".to_string()
+            (
+                "This operation requires two-factor authentication.",
+                Hint::Otp,
+            )
         };
         Error {
             web_auth,
+            hint: Some(hint),
             ..Error::new(Code::Otp, format!("{message}{said}"))
         }
     } else if status == 401

@@ -20,7 +20,7 @@ use serde_json::Value;
 
 use crate::config::transport::TransportConfig;
 use crate::context::Context;
-use crate::error::{Code, Error, HttpContext, Result, Secrets};
+use crate::error::{Code, Error, Hint, HttpContext, Result, Secrets, WebAuth};
 use otp::{Challenge, Otp, OtpPrompt};
 use retry::Budget;
 use wire::{Attempt, Received, WireError};
@@ -95,6 +95,8 @@ pub struct Policy {
     pub web_auth_timeout: Option<Duration>,
     /// A pace shared with other calls of the same run (see [`pacer::Pacer`]).
     pub pacer: Option<Arc<pacer::Pacer>>,
+    /// The run the call belongs to: once asking for an OTP failed, the run stops asking.
+    pub run: otp::Run,
 }
 
 impl std::fmt::Debug for Policy {
@@ -181,6 +183,7 @@ impl Registry {
                 policy.otp_prompt.clone(),
                 &base.origin().ascii_serialization(),
                 None,
+                policy.run,
             ),
             base,
             token: None,
@@ -211,6 +214,7 @@ impl Registry {
             self.otp.prompt().cloned(),
             &self.base.origin().ascii_serialization(),
             token.as_deref(),
+            self.otp.run(),
         );
         self.token = token;
         self
@@ -344,38 +348,25 @@ impl Registry {
         let idempotent = matches!(request.method, Method::GET | Method::HEAD | Method::DELETE);
         let mut retry = 0;
         let mut failures = 0;
-        let mut prompts = 0;
         let mut ambiguous = false;
         loop {
             let otp = self.otp.current();
             let retries_left = self.budget().allows_failures(failures);
             let mut failure = match self.attempt(request, otp.as_deref(), retries_left).await {
-                Ok(value) => return Ok(value),
+                Ok(value) => {
+                    if otp.is_some() {
+                        self.otp.accepted();
+                    }
+                    return Ok(value);
+                }
                 Err(failure) => failure,
             };
             failure.after_ambiguous_attempt = ambiguous;
             ambiguous |= failure.maybe_processed;
-            if failure.error.code == Code::Otp && self.otp.prompt().is_some() && prompts < 2 {
-                let lock = self.otp.prompt_lock();
-                crate::activity::set("another call's 2FA prompt to be answered");
-                let _asking = lock.lock().await;
-                // Another call may have obtained a fresh OTP while this one waited its turn.
-                if self
-                    .otp
-                    .current()
-                    .is_some_and(|fresh| Some(&fresh) != otp.as_ref())
-                {
-                    continue;
-                }
-                prompts += 1;
-                if otp.is_some() {
-                    self.otp.forget();
-                }
-                let obtained = self
-                    .obtain_otp(failure.error.web_auth.as_deref())
+            if failure.error.code == Code::Otp && self.otp.prompt().is_some() {
+                self.answer_challenge(&failure.error, otp.as_deref())
                     .await
                     .map_err(Failure::fatal)?;
-                self.otp.remember(&obtained);
                 continue;
             }
             let safe = idempotent || !failure.maybe_processed;
@@ -562,12 +553,13 @@ impl Registry {
         Error::new(
             Code::Timeout,
             format!(
-                "{} {} got no answer within {} ms. Check your network, or raise `timeoutMs`.",
+                "{} {} got no answer within {} ms.",
                 context.method,
                 context.url,
                 self.timeout.as_millis()
             ),
         )
+        .with_hint(Hint::Timeout)
         .with_http(context.clone())
     }
 
@@ -597,27 +589,73 @@ impl Registry {
         Error::new(code, message).with_http(context)
     }
 
+    /// Gets an OTP for a 2FA challenge the registry answered (`sent` is the OTP the request
+    /// carried, now refused): the one another call obtained while this one waited its turn, or
+    /// by asking, one call at a time. When asking fails, the run stops asking: its other calls
+    /// end with `EOTP` instead of asking again.
+    async fn answer_challenge(&self, challenge: &Error, sent: Option<&str>) -> Result<()> {
+        if let Some(sent) = sent {
+            self.otp.refused(sent);
+        }
+        let lock = self.otp.prompt_lock();
+        let waiting = "another call's 2FA prompt to be answered";
+        crate::activity::set(waiting);
+        let _asking = tokio::time::timeout_at(self.deadline.into(), lock.lock())
+            .await
+            .map_err(|_| self.out_of_time(waiting))?;
+        if self.otp.current().is_some() {
+            return Ok(());
+        }
+        if let Some(why) = self.otp.stopped() {
+            return Err(Error::new(
+                Code::Otp,
+                format!(
+                    "Two-factor authentication failed earlier in this run; not asking again. {why}"
+                ),
+            )
+            .with_hint(Hint::Otp));
+        }
+        match self.obtain_otp(challenge.web_auth.as_deref()).await {
+            Ok(otp) => {
+                self.otp.remember(&otp);
+                Ok(())
+            }
+            Err(error) => {
+                self.otp.stop(error.message.clone());
+                Err(error)
+            }
+        }
+    }
+
     /// Asks for an OTP: the code itself, or the web flow, polling `doneUrl` while the user
     /// approves (the prompt may also answer a code typed instead).
-    async fn obtain_otp(&self, web: Option<&crate::error::WebAuth>) -> Result<String> {
+    async fn obtain_otp(&self, web: Option<&WebAuth>) -> Result<String> {
         let prompt = self
             .otp
             .prompt()
             .cloned()
             .ok_or_else(|| Error::new(Code::Otp, "No way to ask for a one-time password"))?;
-        let none_given = || {
-            Error::new(
-                Code::Otp,
-                "No one-time password was given (onOtp answered nothing).",
-            )
+        // What the user can do when asking fails: give a code, or approve in the browser.
+        let asking_failed = |mut error: Error| {
+            error.hint.get_or_insert(Hint::Otp);
+            if error.web_auth.is_none() {
+                error.web_auth = web.cloned().map(Box::new);
+            }
+            error
         };
         let Some(web) = web else {
-            crate::activity::set("the onOtp callback to answer a one-time password");
-            return prompt
-                .ask(Challenge::Otp)
-                .await?
+            let waiting = "an answer to the one-time password prompt";
+            crate::activity::set(waiting);
+            let answer = tokio::time::timeout_at(self.deadline.into(), prompt.ask(Challenge::Otp))
+                .await
+                .map_err(|_| self.out_of_time(waiting))?;
+            return answer
+                .map_err(asking_failed)?
                 .filter(|o| !o.is_empty())
-                .ok_or_else(none_given);
+                .ok_or_else(|| {
+                    Error::new(Code::Otp, "No one-time password was given when asked.")
+                        .with_hint(Hint::Otp)
+                });
         };
         let challenge = Challenge::Web {
             auth_url: web.auth_url.clone(),
@@ -630,13 +668,25 @@ impl Registry {
         let mut asking = true;
         loop {
             tokio::select! {
-                answer = &mut asked, if asking => match answer? {
+                answer = &mut asked, if asking => match answer.map_err(asking_failed)? {
                     Some(otp) if !otp.is_empty() => return Ok(otp),
                     _ => asking = false,
                 },
                 done = &mut polled => return done,
             }
         }
+    }
+
+    /// `ETIMEDOUT`: the call's time ran out while it waited for `what`.
+    fn out_of_time(&self, what: &str) -> Error {
+        Error::new(
+            Code::Timeout,
+            format!(
+                "The call did not finish within {} ms while waiting for {what}.",
+                self.timeout.as_millis()
+            ),
+        )
+        .with_hint(Hint::Timeout)
     }
 
     /// npm-profile's `webAuthCheckLogin`: 202 (with `Retry-After`) while pending, 200 with
@@ -690,6 +740,7 @@ impl Registry {
                                 Code::Otp,
                                 "The web approval answered without a one-time password.",
                             )
+                            .with_hint(Hint::Otp)
                         })
                 }
                 202 => {
@@ -697,24 +748,17 @@ impl Registry {
                         .unwrap_or(Duration::from_secs(1))
                         .max(Duration::from_millis(100));
                     if Instant::now() + wait > deadline {
-                        return Err(if deadline == call_deadline {
-                            Error::new(
-                                Code::Timeout,
-                                format!(
-                                    "The call did not finish within timeoutMs ({} ms) while \
-                                     waiting for the web 2FA approval.",
-                                    self.timeout.as_millis()
-                                ),
-                            )
+                        return Err(if deadline == self.deadline {
+                            self.out_of_time("the web 2FA approval")
                         } else {
                             Error::new(
                                 Code::Otp,
                                 format!(
-                                    "The web approval was not completed within {} s \
-                                     (webAuthTimeoutMs).",
-                                    self.web_auth_timeout.as_secs()
+                                    "The web approval was not completed within {}.",
+                                    shown(self.web_auth_timeout)
                                 ),
                             )
+                            .with_hint(Hint::WebAuthTimeout)
                         });
                     }
                     tokio::time::sleep(wait).await;
@@ -723,10 +767,20 @@ impl Registry {
                     return Err(Error::new(
                         Code::Otp,
                         format!("The web approval failed ({status})."),
-                    ))
+                    )
+                    .with_hint(Hint::Otp))
                 }
             }
         }
+    }
+}
+
+/// A duration as set: whole seconds, else milliseconds.
+fn shown(duration: Duration) -> String {
+    if duration.subsec_millis() == 0 {
+        format!("{} s", duration.as_secs())
+    } else {
+        format!("{} ms", duration.as_millis())
     }
 }
 

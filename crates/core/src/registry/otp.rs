@@ -1,10 +1,13 @@
 //! One-time passwords: the one the caller gave, or one obtained by asking (a code typed by the
 //! user, or the registry's web flow), remembered per registry and account so that a long run
 //! asks once and reuses it while the registry accepts it (its "skip 2FA for 5 minutes" window).
+//! A run that failed to get one (a web approval that failed or timed out, a prompt that gave
+//! nothing, three wrong codes in a row) stops asking: its other calls end with `EOTP` at once.
 
 use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -35,13 +38,45 @@ pub trait OtpPrompt: Send + Sync {
     fn ask(&self, challenge: Challenge) -> Answer<'_>;
 }
 
-/// The OTPs a client obtained, per registry and account, and one prompt lock per account:
-/// concurrent calls that meet the same 2FA challenge wait for the first one's answer instead of
-/// asking again.
+/// Wrong codes in a row after which a run stops asking.
+pub const MAX_WRONG_CODES: u32 = 3;
+
+/// When a run (a call, or a bulk run with all its packages) began, in a process-wide order:
+/// when asking for an OTP fails, the runs begun before then stop asking; later ones may ask
+/// anew. Each `Policy` takes the next one.
+#[derive(Debug, Clone, Copy)]
+pub struct Run(u64);
+
+static RUNS: AtomicU64 = AtomicU64::new(0);
+
+impl Default for Run {
+    fn default() -> Run {
+        Run(RUNS.fetch_add(1, Ordering::Relaxed))
+    }
+}
+
+/// The OTPs a client obtained and how asking went, per registry and account, and one prompt
+/// lock per account: concurrent calls that meet the same 2FA challenge wait for the first one's
+/// answer instead of asking again, and share its failure.
 #[derive(Default)]
 pub struct OtpStore {
-    obtained: Mutex<HashMap<String, String>>,
+    accounts: Mutex<HashMap<String, Account>>,
     prompt_locks: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
+}
+
+#[derive(Default)]
+struct Account {
+    /// The OTP obtained by asking, while the registry accepts it.
+    obtained: Option<String>,
+    /// Obtained OTPs the registry refused since it last accepted one.
+    wrong_codes: u32,
+    stopped: Option<Stopped>,
+}
+
+/// Asking failed: runs begun before `before` do not ask again.
+struct Stopped {
+    before: u64,
+    why: String,
 }
 
 #[derive(Clone)]
@@ -52,6 +87,7 @@ pub struct Otp {
     prompt: Option<Arc<dyn OtpPrompt>>,
     /// Registry origin and a digest of the token: whose OTP this is, without keeping the token.
     key: String,
+    run: Run,
 }
 
 impl std::fmt::Debug for Otp {
@@ -76,6 +112,7 @@ impl Otp {
         prompt: Option<Arc<dyn OtpPrompt>>,
         origin: &str,
         token: Option<&str>,
+        run: Run,
     ) -> Otp {
         let account = token
             .map(|t| digest::digest(&digest::SHA256, t.as_bytes()))
@@ -91,17 +128,28 @@ impl Otp {
             given: Arc::new(Mutex::new(given)),
             prompt,
             key: format!("{origin} {}", account.unwrap_or_default()),
+            run,
         }
+    }
+
+    fn account<T>(&self, f: impl FnOnce(&mut Account) -> T) -> T {
+        f(lock(&self.store.accounts)
+            .entry(self.key.clone())
+            .or_default())
     }
 
     /// The OTP to send now: the caller's, else one obtained earlier for this registry and account.
     pub fn current(&self) -> Option<String> {
         self.given()
-            .or_else(|| lock(&self.store.obtained).get(&self.key).cloned())
+            .or_else(|| self.account(|a| a.obtained.clone()))
     }
 
     pub fn store(&self) -> Arc<OtpStore> {
         self.store.clone()
+    }
+
+    pub fn run(&self) -> Run {
+        self.run
     }
 
     pub fn given(&self) -> Option<String> {
@@ -121,12 +169,126 @@ impl Otp {
     }
 
     pub fn remember(&self, otp: &str) {
-        lock(&self.store.obtained).insert(self.key.clone(), otp.to_string());
+        self.account(|a| a.obtained = Some(otp.to_string()));
     }
 
-    /// The registry stopped accepting the OTP: the caller's, or the remembered one.
-    pub fn forget(&self) {
-        *lock(&self.given) = None;
-        lock(&self.store.obtained).remove(&self.key);
+    /// The registry accepted `otp`: wrong codes before it no longer count.
+    pub fn accepted(&self) {
+        self.account(|a| a.wrong_codes = 0);
+    }
+
+    /// The registry refused `otp`: it is not sent again. An obtained code counts as a wrong
+    /// one (once, whichever call saw it refused first); after [`MAX_WRONG_CODES`] in a row,
+    /// asking stops.
+    pub fn refused(&self, otp: &str) {
+        {
+            let mut given = lock(&self.given);
+            if given.as_deref() == Some(otp) {
+                *given = None;
+            }
+        }
+        let too_many = self.account(|a| {
+            if a.obtained.as_deref() != Some(otp) {
+                return false;
+            }
+            a.obtained = None;
+            a.wrong_codes += 1;
+            a.wrong_codes >= MAX_WRONG_CODES
+        });
+        if too_many {
+            self.stop(format!(
+                "{MAX_WRONG_CODES} one-time passwords in a row were refused."
+            ));
+        }
+    }
+
+    /// Asking failed (`why`): the runs begun so far do not ask again.
+    pub fn stop(&self, why: String) {
+        let before = RUNS.load(Ordering::Relaxed);
+        self.account(|a| {
+            a.wrong_codes = 0;
+            a.stopped = Some(Stopped { before, why });
+        });
+    }
+
+    /// Why this call's run no longer asks, if it does not.
+    pub fn stopped(&self) -> Option<String> {
+        self.account(|a| {
+            a.stopped
+                .as_ref()
+                .filter(|s| self.run.0 < s.before)
+                .map(|s| s.why.clone())
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn otp(store: &Arc<OtpStore>, given: Option<&str>, run: Run) -> Otp {
+        Otp::new(
+            store.clone(),
+            given.map(String::from),
+            None,
+            "https://r.example",
+            Some("token"),
+            run,
+        )
+    }
+
+    #[test]
+    fn a_stop_holds_for_the_runs_begun_before_it_only() {
+        let store = Arc::new(OtpStore::default());
+        let (first, second) = (Run::default(), Run::default());
+        otp(&store, None, first).stop("The web approval failed (500).".into());
+        assert_eq!(
+            otp(&store, None, second).stopped().as_deref(),
+            Some("The web approval failed (500).")
+        );
+        assert_eq!(otp(&store, None, Run::default()).stopped(), None);
+        // Another account is not stopped.
+        let other = Otp::new(store, None, None, "https://r.example", Some("x"), first);
+        assert_eq!(other.stopped(), None);
+    }
+
+    #[test]
+    fn three_refused_codes_in_a_row_stop_and_an_accepted_one_resets_the_count() {
+        let store = Arc::new(OtpStore::default());
+        let run = Run::default();
+        let call = otp(&store, None, run);
+        let wrong = |code: &str| {
+            call.remember(code);
+            call.refused(code);
+        };
+        wrong("111111");
+        wrong("222222");
+        call.accepted();
+        wrong("333333");
+        wrong("444444");
+        assert_eq!(call.stopped(), None);
+        wrong("555555");
+        assert!(call.stopped().unwrap().contains("3 one-time passwords"));
+        assert_eq!(call.current(), None);
+    }
+
+    #[test]
+    fn a_refused_given_code_is_not_sent_again_nor_counted_and_a_code_counts_once() {
+        let store = Arc::new(OtpStore::default());
+        let run = Run::default();
+        let (one, two) = (otp(&store, Some("000000"), run), otp(&store, None, run));
+        one.remember("123456");
+        assert_eq!(one.current().as_deref(), Some("000000"));
+        one.refused("000000");
+        assert_eq!(one.current().as_deref(), Some("123456"));
+        // Both calls sent the obtained code and saw it refused: one wrong code.
+        one.refused("123456");
+        two.refused("123456");
+        one.remember("111111");
+        one.refused("111111");
+        assert_eq!(one.stopped(), None);
+        one.remember("222222");
+        one.refused("222222");
+        assert!(one.stopped().is_some());
     }
 }

@@ -9,7 +9,7 @@ use reqwest::{Method, StatusCode, Url};
 
 use super::retry::parse_retry_after;
 use crate::config::transport::TransportConfig;
-use crate::error::{Code, Error};
+use crate::error::{Code, Error, Hint};
 
 /// Largest answer read. Trust configurations are a few hundred bytes; this only stops a broken
 /// or hostile server from filling memory.
@@ -93,10 +93,10 @@ pub(super) fn check_secure(
             Code::Insecure,
             format!(
                 "Refusing to send credentials to {origin} over plain http: anyone on the network \
-                 could read them. Use the registry's https URL, or set `allowInsecure` for a \
-                 network you trust."
+                 could read them."
             ),
-        ));
+        )
+        .with_hint(Hint::Insecure));
     }
     let proxy = transport
         .proxy_for(url)
@@ -107,11 +107,12 @@ pub(super) fn check_secure(
             Code::Insecure,
             format!(
                 "Refusing to send credentials for {origin} over plain http through the proxy \
-                 {}: the proxy, and anyone between, could read them. Add the host to `noproxy` \
-                 (NO_PROXY), use https, or set `allowInsecure` for a network you trust.",
+                 {}: the proxy, and anyone between, could read them. A registry on this machine \
+                 can bypass it: add the host to `noproxy` (NO_PROXY).",
                 proxy.host_str().unwrap_or_default()
             ),
-        ));
+        )
+        .with_hint(Hint::Insecure));
     }
     Ok(())
 }

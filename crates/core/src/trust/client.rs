@@ -9,13 +9,12 @@ use reqwest::Method;
 use serde_json::Value;
 
 use super::{checks, same_configuration, Publisher};
-use crate::error::{Code, Error, Result};
+use crate::error::{Code, Error, Hint, Result};
 use crate::package::PackageName;
 use crate::registry::{ApiRequest, Failure, Registry};
 
 const NOT_CREATED: &str = "A check of the package's configurations shows it was not created.";
-const UNCHECKED: &str = "Whether the configuration was created could not be checked: run \
-                         listPublishers before retrying.";
+const UNCHECKED: &str = "Whether the configuration was created could not be checked.";
 
 pub struct TrustClient {
     registry: Registry,
@@ -95,7 +94,8 @@ impl TrustClient {
                     return Err(self.failed(failure, package, Operation::Create, Some(NOT_CREATED)))
                 }
                 Err(_) => {
-                    return Err(self.failed(failure, package, Operation::Create, Some(UNCHECKED)))
+                    let error = self.failed(failure, package, Operation::Create, Some(UNCHECKED));
+                    return Err(error.with_hint(Hint::ListPublishers));
                 }
             }
         }
@@ -208,7 +208,7 @@ fn explain(mut error: Error, package: &PackageName, registry: &str, op: Operatio
         ),
         (Code::Http(404), Operation::Revoke(id)) => format!(
             "{package} has no trusted publisher configuration {id} on {registry} (or the package \
-             does not exist). listPublishers shows the current ids."
+             does not exist)."
         ),
         (Code::Http(404), _) => format!(
             "Package {package} was not found on {registry}, or you cannot see it. Trusted \
@@ -217,8 +217,7 @@ fn explain(mut error: Error, package: &PackageName, registry: &str, op: Operatio
         ),
         (Code::Http(409), Operation::Create) => format!(
             "{package} already has a trusted publisher configuration, and the registry keeps one \
-             per package. Revoke it first (listPublishers shows its id, revokePublisher removes it), \
-             then add the new one."
+             per package."
         ),
         (Code::Http(429), _) => "The registry is rate limiting requests. Wait a minute and \
                                  retry, or configure packages in smaller batches."
@@ -230,5 +229,10 @@ fn explain(mut error: Error, package: &PackageName, registry: &str, op: Operatio
         _ => return error,
     };
     error.message = format!("{advice}{said}");
+    error.hint = match (error.code, op) {
+        (Code::Http(404), Operation::Revoke(_)) => Some(Hint::ListPublishers),
+        (Code::Http(409), Operation::Create) => Some(Hint::RevokeFirst),
+        _ => error.hint,
+    };
     error
 }

@@ -12,7 +12,7 @@ pub mod provider;
 use serde::Serialize;
 use serde_json::{json, Value};
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Hint, Result};
 use crate::registry::PlannedRequest;
 use crate::session::{CallOptions, Session};
 use crate::workflow::{Checker, WorkflowCheck};
@@ -292,8 +292,9 @@ async fn revoke(id: &str, call: &CallOptions) -> Result<RevokeOutcome> {
     if !checks::is_uuid(id) {
         return Err(Error::invalid_input(
             "id",
-            "id must be a UUID such as 3e4b2f1a-1111-4222-8333-444455556666; listPublishers shows the ids",
-        ));
+            "id must be a UUID such as 3e4b2f1a-1111-4222-8333-444455556666.",
+        )
+        .with_hint(Hint::ListPublishers));
     }
     let client = TrustClient::new(session.registry_for(&package)?);
     let planned = client
