@@ -28,6 +28,17 @@ beforeAll(async () => {
       return more()
     }
     if (req.url === '/_/oidc/audience') return res.end(JSON.stringify({ audience }))
+    // A registry that wants 2FA, then echoes the code it got (and its base64) in a 500.
+    if (req.url === '/-/package/echo/trust') {
+      const otp = req.headers['npm-otp']
+      if (!otp) {
+        res.statusCode = 401
+        res.setHeader('www-authenticate', 'OTP')
+        return res.end(JSON.stringify({ error: 'OTP required' }))
+      }
+      res.statusCode = 500
+      return res.end(JSON.stringify({ error: `failed with npm-otp ${otp} (${Buffer.from(otp).toString('base64')})` }))
+    }
     if (req.url === '/_/oidc/mint-token') return res.end(JSON.stringify({ token: 'pypi-minted' }))
     if (req.url.startsWith('/-/npm/v1/oidc/token/exchange/')) return res.end(JSON.stringify({ token: exchanged }))
     if (req.method === 'GET') return res.end(JSON.stringify(listed))
@@ -216,5 +227,25 @@ describe('one rule for every hop that carries a secret: no plain http across the
     const local = new tn.TrustClient({ registry, token: 'npm_x', env: { HTTP_PROXY: 'http://192.0.2.1:3128', NO_PROXY: '127.0.0.1' } })
     await local.listPublishers({ package: 'widgets' })
     expect(sent).toEqual(['GET /-/package/widgets/trust'])
+  })
+})
+
+describe('secrets the library learns', () => {
+  it('an OTP from onOtp is never shown, in this call or a later one that reuses it', async () => {
+    const client = new tn.TrustClient({ registry, token: 'npm_x', retries: 0, onOtp: async () => '246813' })
+    for (let call = 0; call < 2; call++) {
+      const error = await rejection(client.listPublishers({ package: 'echo' }))
+      expect(error.code).toBe('E500')
+      expect(error.message).toContain('failed with npm-otp ***')
+      expect(JSON.stringify({ ...error, message: error.message })).not.toMatch(/246813|MjQ2ODEz/)
+    }
+  })
+})
+
+describe('what resolveConfig reports', () => {
+  it('shows a proxy without its password', async () => {
+    const config = await withCiEnv({ HTTPS_PROXY: 'http://user:pw-SECRET@proxy.example:3128' }, () => tn.resolveConfig({}))
+    expect(config.transport?.proxy?.value ?? JSON.stringify(config)).toContain('proxy.example')
+    expect(JSON.stringify(config)).not.toContain('pw-SECRET')
   })
 })

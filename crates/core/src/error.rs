@@ -370,11 +370,44 @@ impl fmt::Debug for Secrets {
     }
 }
 
+/// What `encodeURIComponent` escapes: how a secret appears in a query string.
+const URI_COMPONENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'!')
+    .remove(b'~')
+    .remove(b'*')
+    .remove(b'\'')
+    .remove(b'(')
+    .remove(b')');
+
 impl Secrets {
+    /// Adds `secret`, and the forms it takes in headers and URLs (base64, percent-encoded), so
+    /// an answer that echoes `Authorization: Basic ...` or a query string shows none of them.
     pub fn add(&mut self, secret: &str) {
+        use base64::Engine;
         // Very short values (an empty OTP, say) would redact ordinary words.
-        if secret.len() >= 4 && !self.0.iter().any(|s| s == secret) {
-            self.0.push(secret.to_string());
+        if secret.len() < 4 {
+            return;
+        }
+        let encoded = [
+            base64::engine::general_purpose::STANDARD.encode(secret),
+            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(secret),
+            percent_encoding::utf8_percent_encode(secret, URI_COMPONENT).to_string(),
+        ];
+        for form in std::iter::once(secret.to_string()).chain(encoded) {
+            if !self.0.contains(&form) {
+                self.0.push(form);
+            }
+        }
+    }
+
+    pub fn extend(&mut self, other: &Secrets) {
+        for secret in &other.0 {
+            if !self.0.contains(secret) {
+                self.0.push(secret.clone());
+            }
         }
     }
 
@@ -420,5 +453,17 @@ mod tests {
         let text = s.scrub("bad token tok-SECRET-1 with otp 123456 and tok-SECRET-1");
         assert_eq!(text, "bad token *** with otp *** and ***");
         assert!(!format!("{s:?}").contains("SECRET"));
+    }
+
+    #[test]
+    fn scrub_hides_the_encoded_forms_of_a_secret() {
+        use base64::Engine;
+        let mut s = Secrets::default();
+        s.add("npm_tok/en+SECRET");
+        let basic = base64::engine::general_purpose::STANDARD.encode("npm_tok/en+SECRET");
+        let text = s.scrub(&format!(
+            "authorization: Basic {basic}; url: ?token=npm_tok%2Fen%2BSECRET"
+        ));
+        assert_eq!(text, "authorization: Basic ***; url: ?token=***");
     }
 }

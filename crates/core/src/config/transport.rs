@@ -116,6 +116,17 @@ pub struct Sourced {
     pub source: String,
 }
 
+/// A proxy URL as a report shows it: its password replaced by `***`.
+fn without_password(proxy: &str) -> String {
+    match Url::parse(proxy) {
+        Ok(mut url) if url.password().is_some() => {
+            let _ = url.set_password(Some("***"));
+            url.to_string()
+        }
+        _ => proxy.to_string(),
+    }
+}
+
 fn sourced(value: impl Into<String>, source: &Source) -> Sourced {
     Sourced {
         value: value.into(),
@@ -156,12 +167,15 @@ pub fn resolve(config: &NpmConfig) -> Result<(TransportConfig, TransportReport)>
         .or_else(|| config.setting("proxy"))
         .filter(|(v, _)| !v.is_empty() && v != "null");
     if let Some((proxy, source)) = configured {
-        report.proxy = Some(sourced(&proxy, &source));
+        report.proxy = Some(sourced(without_password(&proxy), &source));
         transport.proxy = Some(proxy);
     } else {
         let https = env_any_case(config, "https_proxy");
         let http = env_any_case(config, "http_proxy").or_else(|| env_any_case(config, "proxy"));
-        report.proxy = https.as_ref().or(http.as_ref()).map(|(v, s)| sourced(v, s));
+        report.proxy = https
+            .as_ref()
+            .or(http.as_ref())
+            .map(|(v, s)| sourced(without_password(v), s));
         transport.env_https_proxy = https.map(|(v, _)| v);
         transport.env_http_proxy = http.map(|(v, _)| v);
     }

@@ -11,7 +11,7 @@ pub(crate) mod wire;
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use reqwest::{Method, Url};
@@ -164,7 +164,10 @@ pub struct Registry {
     pacer: Option<Arc<pacer::Pacer>>,
     /// Microseconds this operation waited for the pace of its run (shared by its clones).
     waited_for_pace: Arc<AtomicU64>,
+    /// What the caller gave: token, OTP, id_token.
     secrets: Secrets,
+    /// What the call learned: OTPs typed or approved on the web (shared by its clones).
+    learned: Arc<Mutex<Secrets>>,
 }
 
 impl Registry {
@@ -200,7 +203,19 @@ impl Registry {
             web_auth_timeout: policy.web_auth_timeout.unwrap_or(otp::DEFAULT_WEB_TIMEOUT),
             pacer: policy.pacer.clone(),
             secrets: Secrets::default(),
+            learned: Arc::default(),
         })
+    }
+
+    /// Every secret this call holds: what the caller gave, the OTPs it learned, and an OTP
+    /// obtained by an earlier call of the same client and reused here.
+    fn scrubbing(&self) -> Secrets {
+        let mut secrets = self.secrets.clone();
+        secrets.extend(&self.learned.lock().unwrap_or_else(|e| e.into_inner()));
+        for otp in self.otp.current().iter().chain(self.otp.given().iter()) {
+            secrets.add(otp);
+        }
+        secrets
     }
 
     /// The account's token, and the OTP given for it (if any).
@@ -533,7 +548,7 @@ impl Registry {
             www_authenticate: received.www_authenticate,
             body: &received.body,
         };
-        answer::interpret(raw, context, &self.secrets, otp_sent).map_err(|mut error| {
+        answer::interpret(raw, context, &self.scrubbing(), otp_sent).map_err(|mut error| {
             if let (Some(origin), 401 | 403) = (&received.credentials_withheld_from, status) {
                 error.notes.push(format!(
                     "The registry redirected to {origin}, which is another origin: credentials are not sent there."
@@ -567,7 +582,7 @@ impl Registry {
         if error.is_timeout() {
             return self.timeout_error(&context);
         }
-        let cause = self.secrets.scrub(&innermost(error));
+        let cause = self.scrubbing().scrub(&innermost(error));
         let (code, message) = if is_tls(error) {
             (
                 Code::Tls,
@@ -617,6 +632,10 @@ impl Registry {
         }
         match self.obtain_otp(challenge.web_auth.as_deref()).await {
             Ok(otp) => {
+                self.learned
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .add(&otp);
                 self.otp.remember(&otp);
                 Ok(())
             }
@@ -718,7 +737,7 @@ impl Registry {
                     format!(
                         "Could not check the web approval at {}: {}",
                         url.origin().ascii_serialization(),
-                        self.secrets.scrub(&innermost(&e))
+                        self.scrubbing().scrub(&innermost(&e))
                     ),
                 )
             })?;
