@@ -249,3 +249,32 @@ describe('what resolveConfig reports', () => {
     expect(JSON.stringify(config)).not.toContain('pw-SECRET')
   })
 })
+
+describe('a process out of file descriptors', () => {
+  it('is told so, not that its certificate file is invalid', async () => {
+    const { spawnSync } = await import('node:child_process')
+    const { mkdtempSync, writeFileSync } = await import('node:fs')
+    const { tmpdir } = await import('node:os')
+    const { join } = await import('node:path')
+    const pem = join(mkdtempSync(join(tmpdir(), 'tn-emfile-')), 'extra.pem')
+    writeFileSync(pem, '-----BEGIN CERTIFICATE-----\n-----END CERTIFICATE-----\n')
+    // Every descriptor taken (deterministically, under a low limit), then a call that must
+    // read NODE_EXTRA_CA_CERTS.
+    const script = `
+      const fs = require('node:fs')
+      const tn = require(${JSON.stringify(new URL('../index.js', import.meta.url).pathname)})
+      ;(async () => {
+        await tn.resolveConfig({}).catch(() => {})
+        const held = []
+        try { for (;;) held.push(fs.openSync(process.execPath, 'r')) } catch (e) { if (e.code !== 'EMFILE') throw e }
+        const outcome = await tn.resolveConfig({}).then(() => 'resolved', (e) => e.code + ' ' + e.message)
+        for (const fd of held) fs.closeSync(fd)
+        console.log(outcome)
+      })()`
+    const child = spawnSync('bash', ['-c', 'ulimit -n 64 && exec "$0" -e "$1"', process.execPath, script], {
+      encoding: 'utf8',
+      env: { ...process.env, NODE_EXTRA_CA_CERTS: pem },
+    })
+    expect(child.stdout, child.stderr).toMatch(/^ENETWORK The process has no file descriptors left \(too many open files\)/)
+  })
+})

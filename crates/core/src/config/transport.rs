@@ -15,7 +15,7 @@ use reqwest::Url;
 use serde::Serialize;
 
 use super::{NpmConfig, Source};
-use crate::error::{Error, Result};
+use crate::error::{Code, Error, Result};
 
 /// A PEM bundle, shared: every client lookup of a run clones the transport settings. The
 /// system bundle in `NODE_EXTRA_CA_CERTS` is hundreds of kilobytes, and the settings are a
@@ -145,6 +145,17 @@ fn read_pem(path: &str, field: &str, source: &Source) -> Result<Pem> {
     std::fs::read(PathBuf::from(path))
         .map(Pem::from)
         .map_err(|e| {
+            // Out of descriptors, the file is fine: say what ran out, not that the file is bad.
+            if matches!(e.raw_os_error(), Some(23 | 24)) {
+                return Error::new(
+                    Code::Network,
+                    format!(
+                        "The process has no file descriptors left (too many open files), so it \
+                         could not read {path}: raise the limit (`ulimit -n`), or make fewer calls \
+                         at once (one TrustClient, whose maxSockets bounds its connections)."
+                    ),
+                );
+            }
             Error::invalid_input(
                 field,
                 format!("Cannot read the certificate file {path} (from {source}): {e}"),
