@@ -263,5 +263,9 @@ describe('specs from the workspace and from trust.json', () => {
       { type: 'gitlab', package: 'one', file: '.gitlab-ci.yml' },
       { type: 'gitlab', package: 'two', file: '.gitlab-ci.yml', project: 'acme/two' },
     ])
+    // A misspelt key would configure nothing, silently: it is refused, naming it.
+    const misspelt = await rejection(tn.readTrustConfig({ defaults: { type: 'github' }, package: [{ package: 'one' }] }, root))
+    expect(misspelt).toMatchObject({ code: 'EINVALIDINPUT', field: 'specs' })
+    expect(misspelt.message).toContain('unknown key `package`')
   })
 })

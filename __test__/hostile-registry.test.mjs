@@ -278,3 +278,14 @@ describe('a process out of file descriptors', () => {
     expect(child.stdout, child.stderr).toMatch(/^ENETWORK The process has no file descriptors left \(too many open files\)/)
   })
 })
+
+describe('option keys a caller passes', () => {
+  it('a megabyte-long unknown key is refused, shown cut short, with no suggestion', async () => {
+    const key = `x${'y'.repeat(1 << 20)}`
+    const error = await rejection(tn.listPublishers({ package: 'widgets', registry, token: 'npm_x', [key]: 1 }))
+    expect(error.code).toBe('EINVALIDINPUT')
+    expect(error.message.length).toBeLessThan(1000)
+    expect(error.field.length).toBeLessThanOrEqual(65)
+    expect(error.message).not.toContain('Did you mean')
+  })
+})

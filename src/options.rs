@@ -215,14 +215,25 @@ impl<'env> Options<'env> {
         else {
             return Ok(());
         };
-        let hint = closest(unknown, &self.read)
+        // A key is the caller's input: shown short, and only a short one is worth a suggestion
+        // (comparing a megabyte-long key with every option would take seconds).
+        const SHOWN: usize = 64;
+        let long = unknown.chars().count() > SHOWN;
+        let unknown = if long {
+            format!("{}…", unknown.chars().take(SHOWN).collect::<String>())
+        } else {
+            unknown.clone()
+        };
+        let hint = (!long)
+            .then(|| closest(&unknown, &self.read))
+            .flatten()
             .map(|known| format!(" Did you mean `{known}`?"))
             .unwrap_or_default();
         let mut known = self.read.clone();
         known.sort_unstable();
         known.dedup();
         Err(invalid(
-            unknown,
+            &unknown,
             format!(
                 "Unknown option `{unknown}` in the {}.{hint} Known options: {}.",
                 self.what,

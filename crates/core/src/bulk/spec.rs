@@ -197,6 +197,19 @@ fn resolve(config: &Value, cwd: &Path) -> Result<Vec<Map<String, Value>>> {
         return items.iter().map(|i| object(i, "Each spec")).collect();
     }
     let config = object(config, "trust.json")?;
+    // A misspelt key (`package`, `default`) would silently configure nothing, or the wrong thing.
+    const KEYS: [&str; 3] = ["defaults", "workspaces", "packages"];
+    if let Some(unknown) = config.keys().find(|k| !KEYS.contains(&k.as_str())) {
+        let shown: String = unknown.chars().take(64).collect();
+        return Err(Error::invalid_input(
+            "specs",
+            format!(
+                "trust.json has an unknown key `{shown}`: it takes an array of specs, or an object \
+                 with {}.",
+                KEYS.join(", ")
+            ),
+        ));
+    }
     let defaults = config
         .get("defaults")
         .map(|d| object(d, "defaults"))
