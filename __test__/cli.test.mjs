@@ -498,6 +498,25 @@ describe('doctor', () => {
     const ok = await cli(['doctor'], { cwd, env: { ...job, CI: 'true' } })
     expect(ok.code, ok.stdout + ok.stderr).toBe(0)
     expect(ok.stdout).toContain('Exchange: ok, an npm token for @acme/ci')
+    expect(ok.stdout).not.toContain('undefined')
     expect(ok.stdout + ok.stderr).not.toMatch(/eyJ[\w-]+\.eyJ/)
+  })
+
+  it('is a CI gate: an error finding fails it even when the exchange goes through; --json lists findings', async () => {
+    const token = freshUser(['@acme/gate'])
+    const cwd = withNpmrc(project({ name: '@acme/gate' }), token)
+    writeFileSync(join(cwd, '.npmrc'), `registry=${emulator.url}\n`)
+    await tn.addGithubPublisher({ registry: emulator.url, token, otp: OTP, package: '@acme/gate', repository: 'acme/gate', file: 'release.yml', cwd })
+    // The emulator exchanges it; the registry refuses self-hosted runners at publish.
+    const job = emulator.githubActionsJob({ repository: 'acme/gate', runner_environment: 'self-hosted' })
+    const run = await cli(['doctor'], { cwd, env: { ...job, CI: 'true' } })
+    expect(run.stdout).toContain('Exchange: ok')
+    expect(run.stdout).toContain('error: The job runs on a self-hosted runner')
+    expect(run.code).toBe(1)
+    const json = await cli(['doctor', '--json'], { cwd, env: { ...job, CI: 'true' } })
+    expect(json.code).toBe(1)
+    expect(JSON.parse(json.stdout).findings).toEqual([
+      expect.objectContaining({ kind: 'runner', severity: 'error', expected: 'github-hosted', actual: 'self-hosted' }),
+    ])
   })
 })

@@ -636,7 +636,7 @@ async function doctor(values, pkg) {
   const config = await tn.resolveConfig({ ...common(values), ...(pkg && { package: pkg }) })
   const registryHost = new URL(config.registry).hostname
   print(`Registry: ${config.registry} (${values.registry ? '--registry' : config.registrySource})`)
-  if (config.token) print(`Note: an npm token is configured (${config.tokenSource}); npm uses it instead of OIDC.`)
+  if (config.token) print(`Note: an npm token is configured (${config.tokenSource}). npm 11.5.1 and later try OIDC first and fall back to it when the exchange fails, so a refused exchange then shows up as a 401 or 404 for this token: the exchange below says why it failed.`)
   let idToken
   try {
     idToken = await tn.getIdToken({ audience: `npm:${registryHost}` })
@@ -662,11 +662,14 @@ async function doctor(values, pkg) {
     print('This job needs a trusted publisher like:')
     print(`  trust-native ${type} ${pkg ?? '<package>'} ${flags.join(' ')}`)
   }
-  for (const f of diagnosis.findings.filter((f) => f.kind !== 'none')) print(`${f.severity}: ${f.message}`)
+  // Every finding, with kind, severity, expected and actual: an error among them fails the run.
+  report.findings = diagnosis.findings.filter((f) => f.kind !== 'none')
+  for (const f of report.findings) print(`${f.severity}: ${printable(f.message)}`)
   try {
     const exchanged = await tn.exchangeToken({ ...(values.registry && { registry: values.registry }), ...(pkg && { package: pkg }), idToken: token, cwd })
     report.exchange = { ok: true, package: exchanged.package, expires: exchanged.expires, warnings: exchanged.warnings }
-    print(`Exchange: ok, an npm token for ${exchanged.package} until ${exchanged.expires}`)
+    // The registry's answer is `{ token }`; an expiry is shown only when it says one.
+    print(`Exchange: ok, an npm token for ${exchanged.package}${exchanged.expires ? ` until ${exchanged.expires}` : ''}`)
     for (const w of exchanged.warnings) warn(w)
   } catch (error) {
     report.exchange = { ok: false, code: error.code, message: error.message }
@@ -674,7 +677,10 @@ async function doctor(values, pkg) {
     print(describeError(error, pkg))
   }
   if (values.json) out(JSON.stringify(report, null, 2))
-  return report.exchange.ok ? EXIT.ok : EXIT.failed
+  // A CI gate: an error finding fails even when this exchange went through (the registry may
+  // refuse the publish, e.g. from a self-hosted runner).
+  const errors = report.findings.some((f) => f.severity === 'error')
+  return report.exchange.ok && !errors ? EXIT.ok : EXIT.failed
 }
 
 /** When an id_token expires, from its `exp` (seconds), which may be missing or out of range. */

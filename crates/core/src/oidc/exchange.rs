@@ -136,9 +136,11 @@ async fn exchange(options: ExchangeOptions) -> Result<Exchanged> {
         _ => None,
     }) {
         warnings.push(format!(
-            "{shadow} sets a static token for {registry_url}: npm uses it and never tries OIDC \
-             (actions/setup-node's `registry-url` writes such a line). Publish with the exchanged \
-             token instead (writeNpmrc replaces that line), or remove it."
+            "{shadow} sets a static token for {registry_url} (actions/setup-node's `registry-url` \
+             writes one from NODE_AUTH_TOKEN, a placeholder when unset). npm 11.5.1 and later try \
+             OIDC first and fall back to that token when the exchange fails, so a refused exchange \
+             shows up as a 401 or 404 for the token, hiding its cause. Publish with the exchanged \
+             token (writeNpmrc replaces that line), or remove the line."
         ));
     }
     warnings.extend(crate::config::support_warning(&registry_url));
