@@ -164,7 +164,16 @@ describe('errors: a stable code, the HTTP details, and what to do', () => {
   it('EINVALIDPACKAGENAME', async () => {
     const error = await codeOf(tn.addGithubPublisher({ ...asAlice(emulator), ...github, package: 'Bad Name' }))
     expect(error.code).toBe('EINVALIDPACKAGENAME')
-    expect(error.message).toContain('capital letters')
+    expect(error.message).toContain('URL-friendly')
+  })
+
+  it('a legacy name with capitals (JSONStream) is accepted, as npm trust accepts it', async () => {
+    const requests = emulator.requests().length
+    const error = await codeOf(tn.listPublishers({ ...asAlice(emulator), package: 'JSONStream' }))
+    // The registry answers for it (it has no such package); nothing refused it locally.
+    expect(error.code).not.toBe('EINVALIDPACKAGENAME')
+    expect(emulator.requests().length).toBeGreaterThan(requests)
+    expect(emulator.requests().at(-1).path).toBe('/-/package/JSONStream/trust')
   })
 
   it('EINVALIDINPUT names the field and uses npm\'s message', async () => {

@@ -10,7 +10,9 @@ pub struct PackageName(String);
 
 impl PackageName {
     /// Validates like `validate-npm-package-name` does for new packages, minus the core-module
-    /// warning (`events`, `buffer` and friends are real packages on the registry).
+    /// warning (`events`, `buffer` and friends are real packages on the registry) and the rule
+    /// against capital letters: npm-package-arg, which `npm trust` uses, accepts the names of
+    /// packages published before that rule (`JSONStream`), and so does trust-native.
     pub fn parse(name: &str) -> Result<Self> {
         match name_problem(name) {
             None => Ok(PackageName(name.to_string())),
@@ -76,9 +78,6 @@ fn name_rule_broken(name: &str) -> Option<&'static str> {
     }
     if name.len() > 214 {
         return Some("name can no longer contain more than 214 characters");
-    }
-    if name.to_lowercase() != name {
-        return Some("name can no longer contain capital letters");
     }
     if url_safe(name) {
         return None;
@@ -236,6 +235,9 @@ mod tests {
             "events",
             "x".repeat(214).as_str(),
             "with~tilde",
+            // Published before names had to be lowercase; npm trust accepts them.
+            "JSONStream",
+            "@Scope/Pkg",
         ] {
             assert!(PackageName::parse(name).is_ok(), "{name}");
         }
@@ -249,8 +251,6 @@ mod tests {
             ("_under", "start with an underscore"),
             ("-dash", "start with a hyphen"),
             (" space", "leading or trailing spaces"),
-            ("Upper", "capital letters"),
-            ("@Scope/pkg", "capital letters"),
             ("node_modules", "node_modules is not a valid package name"),
             ("a b", "URL-friendly"),
             ("@scope/", "URL-friendly"),
