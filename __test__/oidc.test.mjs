@@ -159,6 +159,17 @@ describe('each mismatch: the exchange is refused and diagnoseTrust names the cau
     expect(diagnosis.findings[0].message).toContain('add `environment: npm`')
   })
 
+  it('a package never published: said so, without advice to list its publishers', async () => {
+    const idToken = emulator.issueIdToken({ provider: 'github', claims: { repository: 'acme/tools' } })
+    const error = await withCiEnv({ GITHUB_ACTIONS: 'true', NPM_ID_TOKEN: idToken }, () => rejection(tn.exchangeToken({ package: 'never-published-widgets', registry: emulator.url })))
+    expect(error).toMatchObject({ code: 'EOIDCEXCHANGE', statusCode: 404 })
+    expect(error.message).toContain('never-published-widgets has never been published')
+    expect(error.message).not.toContain('listPublishers')
+    // A package that exists, with no matching configuration, still gets the comparison advice.
+    const mismatch = await withCiEnv({ GITHUB_ACTIONS: 'true', NPM_ID_TOKEN: idToken }, () => rejection(tn.exchangeToken({ package: '@acme/tools', registry: emulator.url })))
+    expect(mismatch.message).not.toContain('never been published')
+  })
+
   it('the job runs in an environment the configuration does not name', async () => {
     // The registry compares the environment exactly: a job with `environment: npm` does not
     // match a configuration without one (fletchto99/hexo-sliding-spoiler#25).

@@ -117,10 +117,21 @@ async fn exchange(options: ExchangeOptions) -> Result<Exchanged> {
     let registry = session
         .registry(&resolved, "publish")?
         .with_id_token(id_token.token.clone());
-    let answer = registry
-        .send(&exchange_request(&package.escaped()))
-        .await
-        .map_err(|e| with_context(explain(e, &package.to_string(), &id_token.claims)))?;
+    let answer = registry.send(&exchange_request(&package.escaped())).await;
+    let answer = match answer {
+        Ok(answer) => answer,
+        Err(error) => {
+            // The registry answers 404 alike for a package that does not exist and for a
+            // configuration that does not match: a public read of the package tells them apart.
+            let published = if error.code == Code::Http(404) {
+                published(&session, &resolved, &package).await
+            } else {
+                None
+            };
+            let explained = explain(error, &package.to_string(), &id_token.claims, published);
+            return Err(with_context(explained));
+        }
+    };
     let text = |key: &str| answer.get(key).and_then(Value::as_str).map(str::to_string);
     let Some(token) = text("token") else {
         return Err(with_context(Error::new(
@@ -163,13 +174,37 @@ async fn exchange(options: ExchangeOptions) -> Result<Exchanged> {
 
 /// The registry's refusal, with what the token says so the user can compare it with the
 /// package's configuration (the registry does not say which part did not match).
-fn explain(error: Error, package: &str, claims: &Value) -> Error {
+/// Whether `package` has been published: `None` when the registry does not say.
+async fn published(
+    session: &Session<'_>,
+    resolved: &crate::config::Resolved,
+    package: &crate::package::PackageName,
+) -> Option<bool> {
+    let registry = session.registry(resolved, "view").ok()?;
+    let read = ApiRequest {
+        method: Method::GET,
+        path: package.escaped(),
+        body: None,
+    };
+    match registry.send(&read).await {
+        Ok(_) => Some(true),
+        Err(error) if error.code == Code::Http(404) => Some(false),
+        Err(_) => None,
+    }
+}
+
+fn explain(error: Error, package: &str, claims: &Value, published: Option<bool>) -> Error {
     let Code::Http(status) = error.code else {
         return error;
     };
     let said = error.http.as_ref().map(|h| h.said()).unwrap_or_default();
     let token = describe_token(claims);
     let why = match status {
+        404 if published == Some(false) => format!(
+            "{package} has never been published, and a token can be exchanged only for a \
+             package that exists. Publish its first version with a token (`npm publish`), then \
+             configure its trusted publisher. The token says {token}."
+        ),
         404 => format!(
             "No trusted publisher of {package} matches this token, or the package does not exist \
              (the registry gives the same answer for both). The token says {token}. A configuration \
