@@ -114,6 +114,24 @@ describe('getting an id_token', () => {
     expect(error.message).toContain('id-token: write')
   })
 
+  it('a pull request from a fork gets no id_token: said so, not "add id-token: write"', async () => {
+    const { mkdtempSync, writeFileSync } = await import('node:fs')
+    const { tmpdir } = await import('node:os')
+    const { join } = await import('node:path')
+    const event = join(mkdtempSync(join(tmpdir(), 'tn-event-')), 'event.json')
+    const pr = (head) => ({ pull_request: { head: { repo: { full_name: head } }, base: { repo: { full_name: 'acme/tools' } } } })
+    writeFileSync(event, JSON.stringify(pr('someone/tools')))
+    const env = { GITHUB_ACTIONS: 'true', GITHUB_EVENT_NAME: 'pull_request', GITHUB_EVENT_PATH: event, GITHUB_REPOSITORY: 'acme/tools' }
+    const fork = await withCiEnv(env, () => rejection(tn.exchangeToken({ cwd: toolsProject() })))
+    expect(fork.code).toBe('EOIDCPERMISSION')
+    expect(fork.message).toContain('pull request from the fork someone/tools')
+    expect(fork.message).not.toContain('lacks')
+    // A pull request from a branch of the repository itself: the permission is what is missing.
+    writeFileSync(event, JSON.stringify(pr('acme/tools')))
+    const branch = await withCiEnv(env, () => rejection(tn.exchangeToken({ cwd: toolsProject() })))
+    expect(branch.message).toContain('id-token: write')
+  })
+
   it('EOIDCPERMISSION on GitLab without id_tokens:, naming the variable to declare', async () => {
     const error = await withCiEnv({ GITLAB_CI: 'true' }, () => rejection(tn.getIdToken()))
     expect(error.code).toBe('EOIDCPERMISSION')

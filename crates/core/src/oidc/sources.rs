@@ -155,11 +155,46 @@ pub async fn fetch(
 
 /// GitHub's protocol: GET the request URL with `audience` appended, bearer the request token,
 /// answer `{ "value": jwt }`. The variables exist only with `permissions: id-token: write`.
+/// The fork a `pull_request` run comes from (`owner/repo`), read from the event payload: such
+/// runs get no id_token at all, which looks like a missing `id-token: write`.
+fn pull_request_from_fork(env: &EnvVars) -> Option<String> {
+    if env.non_empty("GITHUB_EVENT_NAME")? != "pull_request" {
+        return None;
+    }
+    let path = env.non_empty("GITHUB_EVENT_PATH")?;
+    let file = std::fs::File::open(path).ok()?;
+    // An event payload is the runner's, but no file is read without bound.
+    let mut text = Vec::new();
+    std::io::Read::read_to_end(&mut std::io::Read::take(file, 8 << 20), &mut text).ok()?;
+    let event: Value = serde_json::from_slice(&text).ok()?;
+    let name = |repo: &Value| {
+        repo.get("full_name")
+            .and_then(Value::as_str)
+            .map(str::to_string)
+    };
+    let pull = event.get("pull_request")?;
+    let head = name(pull.get("head")?.get("repo")?)?;
+    let base =
+        name(pull.get("base")?.get("repo")?).or_else(|| env.non_empty("GITHUB_REPOSITORY"))?;
+    (!head.eq_ignore_ascii_case(&base)).then_some(head)
+}
+
 async fn github(audience: &str, env: &EnvVars, http: &reqwest::Client) -> Result<String> {
     let (Some(url), Some(request_token)) = (
         env.non_empty("ACTIONS_ID_TOKEN_REQUEST_URL"),
         env.non_empty("ACTIONS_ID_TOKEN_REQUEST_TOKEN"),
     ) else {
+        if let Some(fork) = pull_request_from_fork(env) {
+            return Err(Error::new(
+                Code::OidcPermission,
+                format!(
+                    "This job runs for a pull request from the fork {fork}: GitHub gives such jobs \
+                     no id_token, whatever their permissions say (ACTIONS_ID_TOKEN_REQUEST_URL is \
+                     unset). Publish from a push, release or workflow_dispatch run of the \
+                     repository itself, and skip publishing in pull requests."
+                ),
+            ));
+        }
         return Err(Error::new(
             Code::OidcPermission,
             "GitHub Actions did not give this job an id_token: the workflow lacks \
