@@ -189,6 +189,15 @@ describe('results', () => {
     expect(publisher.claims.polluted).toBeUndefined()
     expect(Object.getOwnPropertyDescriptor(publisher.claims, '__proto__').value).toEqual({ polluted: true })
   })
+
+  it('are plain objects: a "__proto__" claim in an id_token given to decodeIdToken stays data', () => {
+    const part = (text) => Buffer.from(text).toString('base64url')
+    const jwt = `${part('{"alg":"none"}')}.${part('{"aud":"npm:registry.npmjs.org","__proto__":{"polluted":true}}')}.`
+    const { claims } = tn.decodeIdToken(jwt)
+    expect(Object.getPrototypeOf(claims)).toBe(Object.prototype)
+    expect(claims.polluted).toBeUndefined()
+    expect(Object.getOwnPropertyDescriptor(claims, '__proto__').value).toEqual({ polluted: true })
+  })
 })
 
 describe('what a first user and an attacker tried', () => {
