@@ -5,7 +5,7 @@ import { spawn, spawnSync } from 'node:child_process'
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:http'
 import { fileURLToPath } from 'node:url'
-import { join } from 'node:path'
+import { delimiter, join } from 'node:path'
 import { isolateNpmConfig, project, tempDir, testing, tn } from './helpers.mjs'
 
 const BIN = fileURLToPath(new URL('../bin/trust-native.js', import.meta.url))
@@ -469,12 +469,21 @@ describe('messages in the CLI\'s words', () => {
 })
 
 describe('doctor', () => {
+  /** A PATH whose first `npm` says `version`: doctor checks the npm the job will publish with. */
+  const withNpm = (version) => {
+    const dir = tempDir('tn-npm-')
+    writeFileSync(join(dir, 'npm'), `#!/bin/sh\necho ${version}\n`, { mode: 0o755 })
+    writeFileSync(join(dir, 'npm.cmd'), `@echo ${version}\r\n`)
+    return { PATH: `${dir}${delimiter}${process.env.PATH}` }
+  }
+  const npm = withNpm('11.19.1')
+
   it('shows an id_token without exp, or with one out of range (no "Invalid time value")', async () => {
     const cwd = project({ name: '@acme/ci' })
     writeFileSync(join(cwd, '.npmrc'), `registry=${emulator.url}\n`)
     for (const exp of [null, 1e20]) {
       const idToken = emulator.issueIdToken({ provider: 'github', claims: { exp, repository: 'acme/\u001b]0;owned\u0007ci' } })
-      const run = await cli(['doctor'], { cwd, env: { CI: 'true', NPM_ID_TOKEN: idToken } })
+      const run = await cli(['doctor'], { cwd, env: { ...npm, CI: 'true', NPM_ID_TOKEN: idToken } })
       expect(run.stderr).not.toContain('Invalid time value')
       expect(run.stdout).toContain('no valid expiry (exp)')
       expect(run.stdout).toContain('repository: acme/ci')
@@ -488,14 +497,14 @@ describe('doctor', () => {
     // A maintainer token in .npmrc would shadow OIDC: doctor runs where CI would, without one.
     writeFileSync(join(cwd, '.npmrc'), `registry=${emulator.url}\n`)
     const job = emulator.githubActionsJob({ repository: 'acme/ci', environment: 'npm' })
-    const failing = await cli(['doctor'], { cwd, env: { ...job, CI: 'true' } })
+    const failing = await cli(['doctor'], { cwd, env: { ...npm, ...job, CI: 'true' } })
     expect(failing.code).toBe(1)
     expect(failing.stdout).toContain('repository: acme/ci')
     expect(failing.stdout).toContain('trust-native github <package> --repository acme/ci --file release.yml --environment npm')
     expect(failing.stdout).toContain('Exchange: FAILED EOIDCEXCHANGE')
 
     await tn.addGithubPublisher({ registry: emulator.url, token, otp: OTP, package: '@acme/ci', repository: 'acme/ci', file: 'release.yml', environment: 'npm', cwd })
-    const ok = await cli(['doctor'], { cwd, env: { ...job, CI: 'true' } })
+    const ok = await cli(['doctor'], { cwd, env: { ...npm, ...job, CI: 'true' } })
     expect(ok.code, ok.stdout + ok.stderr).toBe(0)
     expect(ok.stdout).toContain('Exchange: ok, an npm token for @acme/ci')
     expect(ok.stdout).not.toContain('undefined')
@@ -509,14 +518,31 @@ describe('doctor', () => {
     await tn.addGithubPublisher({ registry: emulator.url, token, otp: OTP, package: '@acme/gate', repository: 'acme/gate', file: 'release.yml', cwd })
     // The emulator exchanges it; the registry refuses self-hosted runners at publish.
     const job = emulator.githubActionsJob({ repository: 'acme/gate', runner_environment: 'self-hosted' })
-    const run = await cli(['doctor'], { cwd, env: { ...job, CI: 'true' } })
+    const run = await cli(['doctor'], { cwd, env: { ...npm, ...job, CI: 'true' } })
     expect(run.stdout).toContain('Exchange: ok')
     expect(run.stdout).toContain('error: The job runs on a self-hosted runner')
     expect(run.code).toBe(1)
-    const json = await cli(['doctor', '--json'], { cwd, env: { ...job, CI: 'true' } })
+    const json = await cli(['doctor', '--json'], { cwd, env: { ...npm, ...job, CI: 'true' } })
     expect(json.code).toBe(1)
     expect(JSON.parse(json.stdout).findings).toEqual([
       expect.objectContaining({ kind: 'runner', severity: 'error', expected: 'github-hosted', actual: 'self-hosted' }),
     ])
+  })
+
+  it('names an npm too old for trusted publishing, and how to get a newer one', async () => {
+    const token = freshUser(['@acme/old'])
+    const cwd = withNpmrc(project({ name: '@acme/old' }), token)
+    writeFileSync(join(cwd, '.npmrc'), `registry=${emulator.url}\n`)
+    await tn.addGithubPublisher({ registry: emulator.url, token, otp: OTP, package: '@acme/old', repository: 'acme/old', file: 'release.yml', cwd })
+    const job = emulator.githubActionsJob({ repository: 'acme/old' })
+    const old = await cli(['doctor', '--json'], { cwd, env: { ...withNpm('10.9.2'), ...job, CI: 'true' } })
+    expect(old.code).toBe(1)
+    expect(JSON.parse(old.stdout).findings).toEqual([
+      expect.objectContaining({ kind: 'npm', severity: 'error', expected: '>= 11.5.1', actual: '10.9.2', message: expect.stringContaining('npm install -g npm@latest') }),
+    ])
+    for (const version of ['11.5.1', '12.0.0']) {
+      const fine = await cli(['doctor'], { cwd, env: { ...withNpm(version), ...job, CI: 'true' } })
+      expect(fine.code, fine.stdout + fine.stderr).toBe(0)
+    }
   })
 })

@@ -663,7 +663,7 @@ async function doctor(values, pkg) {
     print(`  trust-native ${type} ${pkg ?? '<package>'} ${flags.join(' ')}`)
   }
   // Every finding, with kind, severity, expected and actual: an error among them fails the run.
-  report.findings = diagnosis.findings.filter((f) => f.kind !== 'none')
+  report.findings = [...diagnosis.findings.filter((f) => f.kind !== 'none'), ...publisherFindings(cwd)]
   for (const f of report.findings) print(`${f.severity}: ${printable(f.message)}`)
   try {
     const exchanged = await tn.exchangeToken({ ...(values.registry && { registry: values.registry }), ...(pkg && { package: pkg }), idToken: token, cwd })
@@ -681,6 +681,32 @@ async function doctor(values, pkg) {
   // refuse the publish, e.g. from a self-hosted runner).
   const errors = report.findings.some((f) => f.severity === 'error')
   return report.exchange.ok && !errors ? EXIT.ok : EXIT.failed
+}
+
+/** npm 11.5.1 is the first to publish with OIDC; an older one skips it without a word. */
+const NPM_WITH_OIDC = [11, 5, 1]
+
+/**
+ * The npm the job will publish with (the first on PATH), checked: too old, it never tries
+ * OIDC and the publish fails with ENEEDAUTH or a 404 that says nothing of why.
+ */
+function publisherFindings(cwd) {
+  const { spawnSync } = require('node:child_process')
+  const ran = spawnSync(process.platform === 'win32' ? 'npm.cmd' : 'npm', ['--version'], { cwd, encoding: 'utf8', timeout: 20_000, shell: process.platform === 'win32' })
+  const version = /^(\d+)\.(\d+)\.(\d+)/.exec(ran.stdout?.trim() ?? '')
+  if (!version) {
+    return [{ kind: 'npm', severity: 'warning', expected: `>= ${NPM_WITH_OIDC.join('.')}`, message: 'Could not run `npm --version` here, so which npm the job publishes with is unknown: it needs npm 11.5.1 or later for trusted publishing.' }]
+  }
+  const found = version.slice(1, 4).map(Number)
+  const older = found.findIndex((n, i) => n !== NPM_WITH_OIDC[i])
+  if (older === -1 || found[older] > NPM_WITH_OIDC[older]) return []
+  return [{
+    kind: 'npm',
+    severity: 'error',
+    expected: `>= ${NPM_WITH_OIDC.join('.')}`,
+    actual: version[0],
+    message: `npm ${version[0]} is on PATH; trusted publishing needs npm 11.5.1 or later (Node 20 and 22 ship older ones), and an older npm skips OIDC without a word. Add a step before publishing: \`npm install -g npm@latest\` (pnpm and yarn publish through their own code: check their versions support OIDC).`,
+  }]
 }
 
 /** When an id_token expires, from its `exp` (seconds), which may be missing or out of range. */
