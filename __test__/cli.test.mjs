@@ -529,6 +529,21 @@ describe('doctor', () => {
     ])
   })
 
+  it('a public repository: package.json must name it, or the publish fails with E422 (provenance)', async () => {
+    const token = freshUser(['@acme/renamed'])
+    const cwd = withNpmrc(project({ name: '@acme/renamed', repository: { type: 'git', url: 'git+https://github.com/acme/old-name.git' } }), token)
+    writeFileSync(join(cwd, '.npmrc'), `registry=${emulator.url}\n`)
+    await tn.addGithubPublisher({ registry: emulator.url, token, otp: OTP, package: '@acme/renamed', repository: 'acme/new-name', file: 'release.yml', cwd })
+    const job = emulator.githubActionsJob({ repository: 'acme/new-name', repository_visibility: 'public' })
+    const run = await cli(['doctor', '--json'], { cwd, env: { ...npm, ...job, CI: 'true' } })
+    expect(run.code).toBe(1)
+    expect(JSON.parse(run.stdout).findings).toEqual([
+      expect.objectContaining({ kind: 'provenance', severity: 'error', expected: 'acme/new-name', actual: 'acme/old-name', message: expect.stringContaining('"git+https://github.com/acme/new-name.git"') }),
+    ])
+    writeFileSync(join(cwd, 'package.json'), JSON.stringify({ name: '@acme/renamed', repository: 'github:acme/new-name' }))
+    expect((await cli(['doctor'], { cwd, env: { ...npm, ...job, CI: 'true' } })).code).toBe(0)
+  })
+
   it('names an npm too old for trusted publishing, and how to get a newer one', async () => {
     const token = freshUser(['@acme/old'])
     const cwd = withNpmrc(project({ name: '@acme/old' }), token)

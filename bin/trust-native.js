@@ -663,7 +663,7 @@ async function doctor(values, pkg) {
     print(`  trust-native ${type} ${pkg ?? '<package>'} ${flags.join(' ')}`)
   }
   // Every finding, with kind, severity, expected and actual: an error among them fails the run.
-  report.findings = [...diagnosis.findings.filter((f) => f.kind !== 'none'), ...publisherFindings(cwd)]
+  report.findings = [...diagnosis.findings.filter((f) => f.kind !== 'none'), ...publisherFindings(cwd), ...provenanceFindings(cwd, idToken.claims)]
   for (const f of report.findings) print(`${f.severity}: ${printable(f.message)}`)
   try {
     const exchanged = await tn.exchangeToken({ ...(values.registry && { registry: values.registry }), ...(pkg && { package: pkg }), idToken: token, cwd })
@@ -707,6 +707,52 @@ function publisherFindings(cwd) {
     actual: version[0],
     message: `npm ${version[0]} is on PATH; trusted publishing needs npm 11.5.1 or later (Node 20 and 22 ship older ones), and an older npm skips OIDC without a word. Add a step before publishing: \`npm install -g npm@latest\` (pnpm and yarn publish through their own code: check their versions support OIDC).`,
   }]
+}
+
+/** `owner/repo` of a package.json `repository` on GitHub, in any of its spellings. */
+function githubRepository(repository) {
+  const url = typeof repository === 'string' ? repository : repository?.url
+  if (typeof url !== 'string') return undefined
+  const match = /^(?:github:|(?:git\+)?(?:https?|ssh|git):\/\/(?:git@)?github\.com[/:]|git@github\.com:)?([\w.-]+\/[\w.-]+?)(?:\.git)?\/?$/.exec(url.trim())
+  return match?.[1]
+}
+
+/**
+ * Provenance, which npm attaches by itself when a GitHub repository is public: the registry
+ * refuses the publish (E422) when package.json's `repository` is not the repository in the
+ * token (renamed, transferred, forked, copied into a monorepo); a private repository cannot have
+ * provenance at all, so asking for it fails.
+ */
+function provenanceFindings(cwd, claims) {
+  if (typeof claims.repository !== 'string' || !claims.workflow_ref) return []
+  let manifest
+  try {
+    manifest = JSON.parse(require('node:fs').readFileSync(require('node:path').join(cwd, 'package.json'), 'utf8'))
+  } catch {
+    return []
+  }
+  const findings = []
+  const declared = githubRepository(manifest.repository)
+  if (claims.repository_visibility === 'public' && declared?.toLowerCase() !== claims.repository.toLowerCase()) {
+    findings.push({
+      kind: 'provenance',
+      severity: 'error',
+      expected: claims.repository,
+      actual: declared ?? null,
+      message: `The repository is public, so npm attaches provenance, and the registry refuses the publish (E422) unless package.json's "repository" is this one: set it to "git+https://github.com/${claims.repository}.git"${declared ? ` (it says ${declared})` : ''}.`,
+    })
+  }
+  const asked = manifest.publishConfig?.provenance === true || process.env.NPM_CONFIG_PROVENANCE === 'true'
+  if (asked && claims.repository_visibility === 'private') {
+    findings.push({
+      kind: 'provenance',
+      severity: 'error',
+      expected: 'public',
+      actual: 'private',
+      message: 'Provenance is asked for (publishConfig.provenance or NPM_CONFIG_PROVENANCE), but the repository is private, which cannot have provenance: remove the setting, or publish from a public repository.',
+    })
+  }
+  return findings
 }
 
 /** When an id_token expires, from its `exp` (seconds), which may be missing or out of range. */
