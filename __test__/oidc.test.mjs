@@ -188,6 +188,19 @@ describe('each mismatch: the exchange is refused and diagnoseTrust names the cau
     expect(mismatch.message).not.toContain('never been published')
   })
 
+  it('the token\'s own problems are in the exchange\'s message; a refused token is not explained by publishers', async () => {
+    const idToken = emulator.issueIdToken({ provider: 'github', claims: { repository: 'acme/nowhere', runner_environment: 'self-hosted' } })
+    const error = await withCiEnv({ GITHUB_ACTIONS: 'true', NPM_ID_TOKEN: idToken }, () => rejection(tn.exchangeToken({ cwd: toolsProject() })))
+    expect(error.code).toBe('EOIDCEXCHANGE')
+    expect(error.message).toContain('The token itself: The job runs on a self-hosted runner')
+    const expired = emulator.issueIdToken({ provider: 'github', claims: { repository: 'acme/tools' }, expiresIn: -120 })
+    const refused = await withCiEnv({ GITHUB_ACTIONS: 'true', NPM_ID_TOKEN: expired }, () => rejection(tn.exchangeToken({ cwd: toolsProject() })))
+    expect(refused.code).toBe('EOIDCEXPIRED')
+    const { summary } = tn.explainExchangeFailure(refused)
+    expect(summary).toBe(refused.message)
+    expect(summary).not.toContain('listPublishers')
+  })
+
   it('the job runs in an environment the configuration does not name', async () => {
     // The registry compares the environment exactly: a job with `environment: npm` does not
     // match a configuration without one (fletchto99/hexo-sliding-spoiler#25).

@@ -550,6 +550,7 @@ pub fn explain_exchange_failure(
         let listed = o.json("publishers")?;
         o.finish()?;
         let failure = Failure {
+            code: error.get::<String>("code").ok().flatten(),
             message: error.get::<String>("message").ok().flatten(),
             claims: error
                 .get::<Unknown>("claims")

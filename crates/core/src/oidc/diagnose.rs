@@ -482,6 +482,16 @@ fn pypi_mismatches(index: usize, publisher: &PypiPublisher, claims: &Value) -> V
 }
 
 /// Things about the token itself that stop the registry from accepting it.
+/// What is wrong with the token whatever the configuration says (a self-hosted runner, an
+/// issuer the registry does not accept, ...): the errors among its findings, as sentences.
+pub fn token_problems(claims: &Value) -> Vec<String> {
+    token_findings(claims, &Expectation::default())
+        .into_iter()
+        .filter(|f| f.severity == Severity::Error)
+        .map(|f| f.message)
+        .collect()
+}
+
 fn token_findings(claims: &Value, expectation: &Expectation) -> Vec<Finding> {
     let mut out = Vec::new();
     let jwt = Jwt {
@@ -590,6 +600,8 @@ pub fn diagnose(
 /// What a failed exchange is known to be about.
 #[derive(Debug, Clone, Default)]
 pub struct Failure {
+    /// The error's `code` (`EOIDCEXCHANGE`, `EOIDCEXPIRED`, `EOIDCAUDIENCE`, ...).
+    pub code: Option<String>,
     pub message: Option<String>,
     /// The id_token's claims, as exchange errors carry them.
     pub claims: Option<Value>,
@@ -622,6 +634,19 @@ pub fn explain_exchange_failure(
         permission: Some(CREATE_PACKAGE.into()),
         ..Expectation::default()
     };
+    // The token itself was refused before any configuration was compared: no list of
+    // publishers would explain it.
+    if matches!(
+        failure.code.as_deref(),
+        Some("EOIDCEXPIRED" | "EOIDCAUDIENCE")
+    ) {
+        return Explanation {
+            summary: failure.message.clone().unwrap_or_else(|| {
+                "The id_token was refused before any configuration was compared.".into()
+            }),
+            diagnosis: None,
+        };
+    }
     let Some(publishers) = publishers else {
         return Explanation {
             summary: format!(

@@ -8,7 +8,7 @@ use reqwest::Method;
 use serde::Serialize;
 use serde_json::Value;
 
-use super::diagnose::describe_token;
+use super::diagnose::{describe_token, token_problems};
 use super::{id_token_for, jwt, IdToken};
 use crate::config::write::{auth_env, check_token, npmrc_target, write_auth_token, WrittenAuth};
 use crate::config::Source;
@@ -223,9 +223,19 @@ fn explain(error: Error, package: &str, claims: &Value, published: Option<bool>)
         ),
         _ => format!("The registry could not exchange the id_token for {package} ({status})."),
     };
+    // What is wrong with the token itself holds whatever the configuration says.
+    let problems = match status {
+        401 | 404 => token_problems(claims),
+        _ => vec![],
+    };
+    let token_side = if problems.is_empty() {
+        String::new()
+    } else {
+        format!(" The token itself: {}", problems.join(" "))
+    };
     Error {
         code: Code::OidcExchange,
-        message: format!("{why}{said}"),
+        message: format!("{why}{token_side}{said}"),
         ..error
     }
 }
