@@ -1,0 +1,123 @@
+// The failures users hit most when publishing with trusted publishing, each built against the
+// emulator: what npm says, and what trust-native says. `__test__/why.test.mjs` runs them and
+// checks the README's "Why did my publish fail?" table, which `node scripts/why-table.mjs`
+// writes from the same cases.
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+
+const NPM_404 = '`E404 Not Found - PUT .../<package> - Not found` (npm falls back to the token, or `ENEEDAUTH` without one)'
+const NPM_NEEDAUTH = '`ENEEDAUTH This command requires you to be logged in`'
+
+/** A project whose package.json names `name`. */
+function project(name) {
+  const dir = mkdtempSync(join(tmpdir(), 'tn-why-'))
+  writeFileSync(join(dir, 'package.json'), JSON.stringify({ name, version: '1.0.0' }))
+  writeFileSync(join(dir, '.npmrc'), '')
+  return dir
+}
+
+/** Configures `name` for GitHub with `config`, then exchanges a token with `claims` in a job. */
+const mismatch = (name, config, claims, options = {}) => async ({ tn, emulator, auth, withCiEnv }) => {
+  if (config) await tn.addGithubPublisher({ ...auth, package: name, repository: `acme/${name}`, file: 'release.yml', ...config })
+  const idToken = emulator.issueIdToken({ provider: 'github', claims: { repository: `acme/${name}`, ...claims }, ...options })
+  return withCiEnv({ GITHUB_ACTIONS: 'true', NPM_ID_TOKEN: idToken }, () => tn.exchangeToken({ cwd: project(name), registry: emulator.url }))
+}
+
+export const cases = [
+  {
+    failure: 'The workflow file differs (publish.yml runs, release.yml is trusted)',
+    npm: NPM_404,
+    code: 'EOIDCEXCHANGE',
+    packages: ['why-file'],
+    run: mismatch('why-file', {}, { workflow_ref: 'acme/why-file/.github/workflows/publish.yml@refs/heads/main' }),
+  },
+  {
+    failure: 'The job runs in an environment the configuration does not name',
+    npm: NPM_404,
+    code: 'EOIDCEXCHANGE',
+    packages: ['why-environment'],
+    run: mismatch('why-environment', {}, { environment: 'npm' }),
+  },
+  {
+    failure: 'The package has never been published',
+    npm: NPM_404,
+    code: 'EOIDCEXCHANGE',
+    packages: [],
+    run: mismatch('why-never-published', null, {}),
+  },
+  {
+    failure: 'A self-hosted runner',
+    npm: NPM_404,
+    code: 'EOIDCEXCHANGE',
+    packages: ['why-runner'],
+    run: mismatch('why-runner', { repository: 'acme/elsewhere' }, { runner_environment: 'self-hosted' }),
+  },
+  {
+    failure: 'The id_token expired before the exchange',
+    npm: NPM_404,
+    code: 'EOIDCEXPIRED',
+    packages: ['why-expired'],
+    run: mismatch('why-expired', {}, {}, { expiresIn: -120 }),
+  },
+  {
+    failure: 'The workflow lacks `permissions: id-token: write`',
+    npm: NPM_NEEDAUTH,
+    code: 'EOIDCPERMISSION',
+    packages: [],
+    run: async ({ tn, emulator, withCiEnv }) => withCiEnv({ GITHUB_ACTIONS: 'true' }, () => tn.exchangeToken({ cwd: project('why-permission'), registry: emulator.url })),
+  },
+]
+
+/** A message as the table shows it: the run's ids and ports replaced, its first sentences. */
+export function shown(code, message, emulator) {
+  const text = `${code}: ${message}`
+    .replaceAll(emulator.url, 'https://registry.npmjs.org/')
+    .replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g, '<id>')
+    // How long ago a token expired depends on when the case ran.
+    .replace(/expired \d+ (?:s|min|h) ago/g, 'expired <time> ago')
+    .replace(/\s+/g, ' ')
+  let out = ''
+  for (const sentence of text.split(/(?<=[.!?:])\s+(?=[A-Z`(])/)) {
+    if (out && out.length + sentence.length > 300) break
+    out += `${out ? ' ' : ''}${sentence}`
+  }
+  return out.replaceAll('|', '\\|')
+}
+
+/**
+ * Runs every case: the table's rows, in order. For a package with a configuration, what
+ * trust-native says is the explanation a maintainer gets (`explainExchangeFailure` with the
+ * package's publishers, as `trust-native doctor` shows it); otherwise the error's own message.
+ */
+export async function rows(context) {
+  const { tn, auth, emulator } = context
+  const out = []
+  for (const item of cases) {
+    const error = await item.run(context).then(() => { throw new Error(`${item.failure}: the exchange succeeded`) }, (e) => e)
+    const [configured] = item.packages
+    const message = configured && error.code === 'EOIDCEXCHANGE'
+      ? tn.explainExchangeFailure(error, { publishers: await tn.listPublishers({ ...auth, package: configured }) }).summary
+      : error.message
+    out.push({ item, error, says: shown(error.code, message, emulator) })
+  }
+  return out
+}
+
+export function table(rendered) {
+  const lines = ['| The failure | npm says | trust-native says |', '| --- | --- | --- |']
+  for (const { item, says } of rendered) lines.push(`| ${item.failure} | ${item.npm} | ${says} |`)
+  return lines.join('\n')
+}
+
+export const START = '<!-- why-table: generated by `node scripts/why-table.mjs` from __test__/why-cases.mjs -->'
+export const END = '<!-- why-table end -->'
+
+/** An emulator with every case's package, and what the cases run with. */
+export async function context() {
+  const { asAlice, isolateNpmConfig, startEmulator, tn, withCiEnv } = await import('./helpers.mjs')
+  isolateNpmConfig()
+  const packages = cases.flatMap((c) => c.packages).map((name) => ({ name, maintainers: ['alice'] }))
+  const emulator = await startEmulator({ packages })
+  return { tn, emulator, auth: asAlice(emulator), withCiEnv }
+}

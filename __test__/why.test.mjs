@@ -1,0 +1,30 @@
+// The README's "Why did my publish fail?" table is what the code says today: each case is
+// built against the emulator and its error checked, and the table must match what
+// `node scripts/why-table.mjs` would write.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { readFileSync } from 'node:fs'
+import { END, START, context, rows, table } from './why-cases.mjs'
+
+let ctx, rendered
+beforeAll(async () => {
+  ctx = await context()
+  rendered = await rows(ctx)
+})
+afterAll(() => ctx.emulator.stop())
+
+describe('Why did my publish fail?', () => {
+  it('each case fails with its code, and says why without a token', () => {
+    for (const { item, error, says } of rendered) {
+      expect(error.code, item.failure).toBe(item.code)
+      expect(says, item.failure).not.toMatch(/eyJ[\w-]+\.eyJ/)
+    }
+  })
+
+  it('the README table is up to date (node scripts/why-table.mjs)', () => {
+    const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8')
+    const start = readme.indexOf(START)
+    const end = readme.indexOf(END)
+    expect(start, 'README.md has the why-table block').toBeGreaterThan(-1)
+    expect(readme.slice(start + START.length, end).trim()).toBe(table(rendered))
+  })
+})
