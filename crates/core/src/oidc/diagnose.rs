@@ -356,6 +356,35 @@ fn exact(a: &str, b: &str) -> bool {
 }
 
 /// Differences between one PyPI publisher and the token, by PyPI's rules.
+/// `owner/repo`, file and ref of a `job_workflow_ref` (`o/r/.github/workflows/f.yml@refs/...`).
+fn job_workflow(claims: &Value) -> Option<(&str, &str)> {
+    let reference = claims.get("job_workflow_ref")?.as_str()?;
+    let (path, at) = reference.rsplit_once('@')?;
+    let (repository, _) = path.split_once("/.github/workflows/")?;
+    Some((repository, at))
+}
+
+/// PyPI matches the workflow that runs the job: a reusable workflow from another repository is
+/// not the publisher's repository, whatever the caller is.
+fn pypi_job_repository(id: &str, repository: &str, claims: &Value) -> Option<Finding> {
+    let (from, _) = job_workflow(claims)?;
+    (!eq_ci(from, repository)).then(|| {
+        finding(Some(id), "repository", Severity::Error, Some(repository.into()), Some(from.into()), format!(
+            "The job runs a reusable workflow from {from}, and PyPI matches the workflow that runs the job (job_workflow_ref), which must be in {repository}: publish from a workflow of {repository}, or configure the publisher for {from}."))
+    })
+}
+
+/// PyPI checks that the workflow running the job is at the run's own ref (or commit).
+fn pypi_job_ref(id: &str, claims: &Value) -> Option<Finding> {
+    let (_, at) = job_workflow(claims)?;
+    let run_ref = claims.get("ref").and_then(Value::as_str)?;
+    let sha = claims.get("sha").and_then(Value::as_str);
+    (at != run_ref && Some(at) != sha).then(|| {
+        finding(Some(id), "ref", Severity::Error, Some(run_ref.into()), Some(at.into()), format!(
+            "The workflow that runs the job is pinned to {at}, but the run is for {run_ref}: PyPI requires the workflow at the run's own ref. Call the reusable workflow at the same ref, or from the same repository with a relative path."))
+    })
+}
+
 fn pypi_mismatches(index: usize, publisher: &PypiPublisher, claims: &Value) -> Vec<Finding> {
     let id = index.to_string();
     let claim = |name: &str| claims.get(name).and_then(Value::as_str).map(str::to_string);
@@ -408,6 +437,8 @@ fn pypi_mismatches(index: usize, publisher: &PypiPublisher, claims: &Value) -> V
                 "workflow file (from job_workflow_ref)",
             ),
             optional(environment, "environment"),
+            pypi_job_repository(&id, repository, claims),
+            pypi_job_ref(&id, claims),
         ],
         PypiPublisher::Gitlab {
             project,
@@ -835,6 +866,9 @@ mod tests {
     fn pypi_rules_use_job_workflow_ref_and_case_insensitive_environment() {
         let mut claims = github_claims();
         claims["environment"] = json!("PyPI");
+        // The job runs release.yml's call of publish.yml, in the same repository.
+        claims["job_workflow_ref"] =
+            json!("acme/widgets/.github/workflows/publish.yml@refs/heads/main");
         let ok = PypiPublisher::Github {
             repository: "ACME/widgets".into(),
             workflow: "publish.yml".into(),
@@ -864,6 +898,34 @@ mod tests {
             )),
             vec!["provider"]
         );
+    }
+
+    #[test]
+    fn pypi_needs_the_job_workflow_in_the_repository_and_at_the_runs_ref() {
+        let mut claims = github_claims();
+        claims["ref"] = json!("refs/heads/main");
+        let publisher = || {
+            AnyPublisher::Pypi(PypiPublisher::Github {
+                repository: "acme/widgets".into(),
+                workflow: "publish.yml".into(),
+                environment: None,
+            })
+        };
+        let check = |claims: &Value| {
+            kinds(&diagnose(claims, &[publisher()], &Expectation::default()))
+                .into_iter()
+                .map(str::to_string)
+                .collect::<Vec<_>>()
+        };
+        // A reusable workflow from another repository (github_claims: acme/shared).
+        assert_eq!(check(&claims), vec!["repository"]);
+        // Pinned to another ref than the run's.
+        claims["job_workflow_ref"] =
+            json!("acme/widgets/.github/workflows/publish.yml@refs/tags/v1");
+        assert_eq!(check(&claims), vec!["ref"]);
+        claims["job_workflow_ref"] =
+            json!("acme/widgets/.github/workflows/publish.yml@refs/heads/main");
+        assert!(check(&claims).is_empty());
     }
 
     #[test]
