@@ -544,6 +544,21 @@ describe('doctor', () => {
     expect((await cli(['doctor'], { cwd, env: { ...npm, ...job, CI: 'true' } })).code).toBe(0)
   })
 
+  it('says which client publishes for pnpm and Yarn projects', async () => {
+    const token = freshUser(['@acme/yarned'])
+    const cwd = withNpmrc(project({ name: '@acme/yarned', packageManager: 'yarn@4.9.1' }), token)
+    writeFileSync(join(cwd, '.npmrc'), `registry=${emulator.url}\n`)
+    await tn.addGithubPublisher({ registry: emulator.url, token, otp: OTP, package: '@acme/yarned', repository: 'acme/yarned', file: 'release.yml', cwd })
+    const job = emulator.githubActionsJob({ repository: 'acme/yarned' })
+    const yarn = await cli(['doctor', '--json'], { cwd, env: { ...npm, ...job, CI: 'true' } })
+    expect(yarn.code, yarn.stderr).toBe(0)
+    expect(JSON.parse(yarn.stdout).findings).toEqual([expect.objectContaining({ kind: 'packageManager', severity: 'warning', actual: 'yarn' })])
+    writeFileSync(join(cwd, 'package.json'), JSON.stringify({ name: '@acme/yarned' }))
+    writeFileSync(join(cwd, 'pnpm-lock.yaml'), 'lockfileVersion: 9.0\n')
+    const pnpm = await cli(['doctor', '--json'], { cwd, env: { ...npm, ...job, CI: 'true' } })
+    expect(JSON.parse(pnpm.stdout).findings).toEqual([expect.objectContaining({ kind: 'packageManager', severity: 'info', actual: 'pnpm' })])
+  })
+
   it('names an npm too old for trusted publishing, and how to get a newer one', async () => {
     const token = freshUser(['@acme/old'])
     const cwd = withNpmrc(project({ name: '@acme/old' }), token)

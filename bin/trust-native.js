@@ -691,6 +691,39 @@ const NPM_WITH_OIDC = [11, 5, 1]
  * OIDC and the publish fails with ENEEDAUTH or a 404 that says nothing of why.
  */
 function publisherFindings(cwd) {
+  return [...npmFindings(cwd), ...packageManagerFindings(cwd)]
+}
+
+/** The package manager the project names (packageManager, else its lockfile), if not npm. */
+function packageManager(cwd) {
+  const { existsSync, readFileSync } = require('node:fs')
+  const { join } = require('node:path')
+  try {
+    const named = JSON.parse(readFileSync(join(cwd, 'package.json'), 'utf8')).packageManager
+    const match = typeof named === 'string' && /^(pnpm|yarn)@(\d+)/.exec(named)
+    if (match) return { name: match[1], major: Number(match[2]) }
+  } catch {}
+  if (existsSync(join(cwd, 'pnpm-lock.yaml'))) return { name: 'pnpm' }
+  if (existsSync(join(cwd, 'yarn.lock'))) return { name: 'yarn' }
+  return undefined
+}
+
+/**
+ * pnpm hands the packed tarball to the npm on PATH (so npm's version is what counts); Yarn 2+
+ * publishes with its own npm client, which must support trusted publishing itself.
+ */
+function packageManagerFindings(cwd) {
+  const manager = packageManager(cwd)
+  if (manager?.name === 'pnpm') {
+    return [{ kind: 'packageManager', severity: 'info', actual: 'pnpm', message: '`pnpm publish` hands the packed tarball to the npm on PATH: the npm version above is the one that must support trusted publishing.' }]
+  }
+  if (manager?.name === 'yarn' && manager.major !== 1) {
+    return [{ kind: 'packageManager', severity: 'warning', actual: 'yarn', message: '`yarn npm publish` uses Yarn\'s own npm client, not npm: check that your Yarn release supports trusted publishing (OIDC), or publish the packed tarball with `npm publish` (npm 11.5.1 or later).' }]
+  }
+  return []
+}
+
+function npmFindings(cwd) {
   const { spawnSync } = require('node:child_process')
   const ran = spawnSync(process.platform === 'win32' ? 'npm.cmd' : 'npm', ['--version'], { cwd, encoding: 'utf8', timeout: 20_000, shell: process.platform === 'win32' })
   const version = /^(\d+)\.(\d+)\.(\d+)/.exec(ran.stdout?.trim() ?? '')

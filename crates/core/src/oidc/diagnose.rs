@@ -585,6 +585,18 @@ pub fn diagnose(
     expectation: &Expectation,
 ) -> Diagnosis {
     let mut findings = token_findings(claims, expectation);
+    // The runner rules (GitHub-hosted only, no SSH re-runs) are the npm registry's; PyPI
+    // accepts tokens from self-hosted runners.
+    let for_pypi = expectation.audience.as_deref().map_or(
+        !publishers.is_empty()
+            && publishers
+                .iter()
+                .all(|p| matches!(p, AnyPublisher::Pypi(_))),
+        |a| !a.starts_with("npm:"),
+    );
+    if for_pypi {
+        findings.retain(|f| f.kind != "runner");
+    }
     let blocked = findings.iter().any(|f| f.severity == Severity::Error);
     let mut matched = None;
     for (index, publisher) in publishers.iter().enumerate() {
@@ -926,6 +938,11 @@ mod tests {
         claims["job_workflow_ref"] =
             json!("acme/widgets/.github/workflows/publish.yml@refs/heads/main");
         assert!(check(&claims).is_empty());
+        // PyPI accepts self-hosted runners; the npm registry does not.
+        claims["runner_environment"] = json!("self-hosted");
+        assert!(check(&claims).is_empty());
+        let npm_only = diagnose(&claims, &[], &Expectation::default());
+        assert!(kinds(&npm_only).contains(&"runner"));
     }
 
     #[test]
