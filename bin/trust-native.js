@@ -7,6 +7,7 @@
 
 const { parseArgs } = require('node:util')
 const tn = require('..')
+const { publisherFindings, provenanceFindings } = require('./doctor-checks.js')
 
 const EXIT = { ok: 0, failed: 1, usage: 2, interrupted: 130 }
 const PROVIDERS = Object.fromEntries(tn.trustProviders().map((p) => [p.type, p]))
@@ -681,111 +682,6 @@ async function doctor(values, pkg) {
   // refuse the publish, e.g. from a self-hosted runner).
   const errors = report.findings.some((f) => f.severity === 'error')
   return report.exchange.ok && !errors ? EXIT.ok : EXIT.failed
-}
-
-/** npm 11.5.1 is the first to publish with OIDC; an older one skips it without a word. */
-const NPM_WITH_OIDC = [11, 5, 1]
-
-/**
- * The npm the job will publish with (the first on PATH), checked: too old, it never tries
- * OIDC and the publish fails with ENEEDAUTH or a 404 that says nothing of why.
- */
-function publisherFindings(cwd) {
-  return [...npmFindings(cwd), ...packageManagerFindings(cwd)]
-}
-
-/** The package manager the project names (packageManager, else its lockfile), if not npm. */
-function packageManager(cwd) {
-  const { existsSync, readFileSync } = require('node:fs')
-  const { join } = require('node:path')
-  try {
-    const named = JSON.parse(readFileSync(join(cwd, 'package.json'), 'utf8')).packageManager
-    const match = typeof named === 'string' && /^(pnpm|yarn)@(\d+)/.exec(named)
-    if (match) return { name: match[1], major: Number(match[2]) }
-  } catch {}
-  if (existsSync(join(cwd, 'pnpm-lock.yaml'))) return { name: 'pnpm' }
-  if (existsSync(join(cwd, 'yarn.lock'))) return { name: 'yarn' }
-  return undefined
-}
-
-/**
- * pnpm hands the packed tarball to the npm on PATH (so npm's version is what counts); Yarn 2+
- * publishes with its own npm client, which must support trusted publishing itself.
- */
-function packageManagerFindings(cwd) {
-  const manager = packageManager(cwd)
-  if (manager?.name === 'pnpm') {
-    return [{ kind: 'packageManager', severity: 'info', actual: 'pnpm', message: '`pnpm publish` hands the packed tarball to the npm on PATH: the npm version above is the one that must support trusted publishing.' }]
-  }
-  if (manager?.name === 'yarn' && manager.major !== 1) {
-    return [{ kind: 'packageManager', severity: 'warning', actual: 'yarn', message: '`yarn npm publish` uses Yarn\'s own npm client, not npm: check that your Yarn release supports trusted publishing (OIDC), or publish the packed tarball with `npm publish` (npm 11.5.1 or later).' }]
-  }
-  return []
-}
-
-function npmFindings(cwd) {
-  const { spawnSync } = require('node:child_process')
-  const ran = spawnSync(process.platform === 'win32' ? 'npm.cmd' : 'npm', ['--version'], { cwd, encoding: 'utf8', timeout: 20_000, shell: process.platform === 'win32' })
-  const version = /^(\d+)\.(\d+)\.(\d+)/.exec(ran.stdout?.trim() ?? '')
-  if (!version) {
-    return [{ kind: 'npm', severity: 'warning', expected: `>= ${NPM_WITH_OIDC.join('.')}`, message: 'Could not run `npm --version` here, so which npm the job publishes with is unknown: it needs npm 11.5.1 or later for trusted publishing.' }]
-  }
-  const found = version.slice(1, 4).map(Number)
-  const older = found.findIndex((n, i) => n !== NPM_WITH_OIDC[i])
-  if (older === -1 || found[older] > NPM_WITH_OIDC[older]) return []
-  return [{
-    kind: 'npm',
-    severity: 'error',
-    expected: `>= ${NPM_WITH_OIDC.join('.')}`,
-    actual: version[0],
-    message: `npm ${version[0]} is on PATH; trusted publishing needs npm 11.5.1 or later (Node 20 and 22 ship older ones), and an older npm skips OIDC without a word. Add a step before publishing: \`npm install -g npm@latest\` (pnpm and yarn publish through their own code: check their versions support OIDC).`,
-  }]
-}
-
-/** `owner/repo` of a package.json `repository` on GitHub, in any of its spellings. */
-function githubRepository(repository) {
-  const url = typeof repository === 'string' ? repository : repository?.url
-  if (typeof url !== 'string') return undefined
-  const match = /^(?:github:|(?:git\+)?(?:https?|ssh|git):\/\/(?:git@)?github\.com[/:]|git@github\.com:)?([\w.-]+\/[\w.-]+?)(?:\.git)?\/?$/.exec(url.trim())
-  return match?.[1]
-}
-
-/**
- * Provenance, which npm attaches by itself when a GitHub repository is public: the registry
- * refuses the publish (E422) when package.json's `repository` is not the repository in the
- * token (renamed, transferred, forked, copied into a monorepo); a private repository cannot have
- * provenance at all, so asking for it fails.
- */
-function provenanceFindings(cwd, claims) {
-  if (typeof claims.repository !== 'string' || !claims.workflow_ref) return []
-  let manifest
-  try {
-    manifest = JSON.parse(require('node:fs').readFileSync(require('node:path').join(cwd, 'package.json'), 'utf8'))
-  } catch {
-    return []
-  }
-  const findings = []
-  const declared = githubRepository(manifest.repository)
-  if (claims.repository_visibility === 'public' && declared?.toLowerCase() !== claims.repository.toLowerCase()) {
-    findings.push({
-      kind: 'provenance',
-      severity: 'error',
-      expected: claims.repository,
-      actual: declared ?? null,
-      message: `The repository is public, so npm attaches provenance, and the registry refuses the publish (E422) unless package.json's "repository" is this one: set it to "git+https://github.com/${claims.repository}.git"${declared ? ` (it says ${declared})` : ''}.`,
-    })
-  }
-  const asked = manifest.publishConfig?.provenance === true || process.env.NPM_CONFIG_PROVENANCE === 'true'
-  if (asked && claims.repository_visibility === 'private') {
-    findings.push({
-      kind: 'provenance',
-      severity: 'error',
-      expected: 'public',
-      actual: 'private',
-      message: 'Provenance is asked for (publishConfig.provenance or NPM_CONFIG_PROVENANCE), but the repository is private, which cannot have provenance: remove the setting, or publish from a public repository.',
-    })
-  }
-  return findings
 }
 
 /** When an id_token expires, from its `exp` (seconds), which may be missing or out of range. */
