@@ -23,6 +23,8 @@ export type TrustErrorCode =
   | 'EOIDCEXCHANGE'
   | 'EABORTED'
   | 'EWORKFLOW'
+  | 'EPRIVATE'
+  | 'EPUBLISHCONFLICT'
   | `E${number}`
 
 /**
@@ -38,6 +40,7 @@ export type TrustHint =
   | 'token'
   | 'listPublishers'
   | 'revokeFirst'
+  | 'claim'
   | 'timeout'
   | 'webAuthTimeout'
   | 'insecure'
@@ -222,6 +225,33 @@ export declare class TrustClient {
    * ```
    */
   getIdToken(options?: IdTokenRequest): Promise<IdToken>
+  /**
+   * `publish` with the client's defaults.
+   *
+   * @example
+   * ```js
+   * const { version } = await client.publish({ folder: 'packages/widgets', tag: 'next' })
+   * ```
+   */
+  publish(options?: PublishPackageOptions & Omit<CommonOptions, 'package'>): Promise<PublishResult>
+  /**
+   * `stagePublish` with the client's defaults.
+   *
+   * @example
+   * ```js
+   * const { stageId } = await client.stagePublish({ tarball: 'widgets-1.2.0.tgz' })
+   * ```
+   */
+  stagePublish(options?: PublishPackageOptions & Omit<CommonOptions, 'package'>): Promise<PublishResult>
+  /**
+   * `claimPackage` with the client's defaults.
+   *
+   * @example
+   * ```js
+   * const { status } = await client.claimPackage({ package: '@acme/new-thing' })
+   * ```
+   */
+  claimPackage(options?: ClaimOptions & CommonOptions): Promise<ClaimResult>
   /**
    * `exchangeToken` with the client's defaults and environment.
    *
@@ -605,7 +635,7 @@ export interface ApplyResult {
    * What the package needed: the plan's action or, given specs, what the registry's answers
    * showed.
    */
-  action: 'create' | 'replace' | 'unchanged' | 'error'
+  action: 'create' | 'replace' | 'unchanged' | 'claim' | 'error'
   /**
    * `skipped`: the package has a different configuration and replacing it was not allowed
    * (pass `replace: true`, or set it in the spec); `differences` says how they differ.
@@ -736,6 +766,40 @@ export interface CircleciPublisherOptions {
   vcsOrigin: string
   /** Context UUIDs the publishing job must use. */
   contextIds?: Array<string>
+}
+
+/** Which name to claim. */
+export interface ClaimOptions {
+  /** Default `public` (a restricted scoped package needs a paid organization). */
+  access?: 'public' | 'restricted'
+}
+
+/**
+ * Claims a name that is not on the registry yet, so that trusted publishing can be configured
+ * for it (npm configures trust only for a package that exists): publishes a placeholder
+ * version `0.0.0-placeholder.0` (a README saying what it is, no code) under the dist-tag
+ * `placeholder`, with your token and 2FA. A package that exists is left alone (`exists`).
+ * To claim and configure many packages in one run, use `applyTrust` with `claim: true`.
+ *
+ * @example
+ * ```js
+ * const { claimPackage, addGithubPublisher } = require('trust-native')
+ * const { status } = await claimPackage({ package: '@acme/new-thing' })
+ * if (status === 'claimed') await addGithubPublisher({ package: '@acme/new-thing', repository: 'acme/mono', file: 'release.yml' })
+ * ```
+ */
+export declare function claimPackage(options?: ClaimOptions & CommonOptions): Promise<ClaimResult>
+
+/** A claim's outcome. */
+export interface ClaimResult {
+  package: string
+  /**
+   * `claimed`: the placeholder was published (in a dry run: would be); `exists`: the package
+   * exists, nothing was done.
+   */
+  status: 'claimed' | 'exists'
+  /** The placeholder's publish, for a claim. */
+  published?: PublishResult
 }
 
 /** Options every registry call accepts. */
@@ -1381,10 +1445,11 @@ export interface PackageAccessSettings {
 export interface PlanEntry {
   package: string
   /**
-   * `create` (none yet), `replace` (a different one exists), `unchanged`, or `error` (the
-   * spec is invalid or the package could not be read).
+   * `create` (none yet), `replace` (a different one exists), `unchanged`, `claim` (the
+   * package does not exist yet: `applyTrust` with `claim: true` publishes a placeholder
+   * first), or `error` (the spec is invalid or the package could not be read).
    */
-  action: 'create' | 'replace' | 'unchanged' | 'error'
+  action: 'create' | 'replace' | 'unchanged' | 'claim' | 'error'
   /** The configuration wanted, `{ type, claims, permissions }`. */
   desired?: Record<string, unknown>
   /** The options of `desired` (`repository`, `file`, ...), as a spec writes them. */
@@ -1427,6 +1492,12 @@ export interface PlannedRequest {
  */
 export declare function planTrust(specs: Array<TrustSpec>, options?: RunOptions & StrictOption & CommonOptions): Promise<TrustPlan>
 
+/** npm's provenance rule, applied. */
+export interface ProvenanceCheck {
+  wouldAttach: boolean
+  reason: string
+}
+
 /** A field of a provider's table. */
 export interface ProviderField {
   /** The option name (`orgId`). */
@@ -1442,6 +1513,22 @@ export interface ProviderField {
    */
   claim: Array<string>
 }
+
+/**
+ * Publishes a version, as `npm publish` does: the same request (the manifest npm would send,
+ * `dist.integrity` and `shasum`, the tarball attached), 2FA asked for as npm asks. In CI, the
+ * token is exchanged through trusted publishing first (as npm 11.5.1 and later do), and a
+ * refused exchange says why. Give a `tarball` from `npm pack`, or a `folder` (no lifecycle
+ * scripts are run: build first).
+ *
+ * @example
+ * ```js
+ * const { publish } = require('trust-native')
+ * const { package: name, version, tokenSource, provenance } = await publish({ tarball: 'widgets-1.2.0.tgz', tag: 'latest' })
+ * console.log(`${name}@${version} published with a ${tokenSource} token; provenance: ${provenance.reason}`)
+ * ```
+ */
+export declare function publish(options?: PublishPackageOptions & Omit<CommonOptions, 'package'>): Promise<PublishResult>
 
 /** A trusted publisher configuration as the registry stores it. */
 export interface Publisher {
@@ -1473,6 +1560,31 @@ export interface Publisher {
   claims: Record<string, unknown>
 }
 
+/** What to publish and how. */
+export interface PublishPackageOptions {
+  /** A tarball made by `npm pack`. Give this or `folder`. */
+  tarball?: string
+  /**
+   * A package folder, packed as `npm pack` packs it (`files`, `.npmignore`; no lifecycle
+   * scripts are run: build first). Default: `cwd`.
+   */
+  folder?: string
+  /** The dist-tag. Default: package.json's `publishConfig.tag`, else `latest`. */
+  tag?: string
+  /**
+   * Default: `publishConfig.access`, else the registry's default (public for unscoped,
+   * restricted for scoped packages).
+   */
+  access?: 'public' | 'restricted'
+  /**
+   * Trusted publishing: exchange the CI's id_token for a token for this package. Default:
+   * as npm, when the CI offers one and no `token` is given, falling back to the configured
+   * token (with a warning saying why) when the exchange is refused. `true`: the exchange
+   * must work; `false`: never.
+   */
+  oidc?: boolean
+}
+
 /**
  * Which operations a trusted publisher may perform. When neither is given, publishing is
  * allowed (`createPackage`), which is what `npm publish` from CI needs.
@@ -1482,6 +1594,41 @@ export interface PublishPermissions {
   allowPublish?: boolean
   /** Allow `npm stage publish` (permission `createStagedPackage`). */
   allowStagePublish?: boolean
+}
+
+/** A version published (or staged). */
+export interface PublishResult {
+  package: string
+  version: string
+  tag: string
+  access?: string
+  /** `dist.integrity` (sha512, SRI) and `dist.shasum` (sha1, hex) of the tarball. */
+  integrity: string
+  shasum: string
+  /** The tarball's size, in bytes. */
+  size: number
+  /** The files in the tarball. */
+  files: Array<string>
+  staged: boolean
+  /**
+   * The staged version's id (`stagePublish`; not in a dry run): approve it with
+   * `approveStaged({ id })`.
+   */
+  stageId?: string
+  /**
+   * Where the token came from: `oidc` (exchanged for this package), `option` (`token`), or
+   * `config` (npm's configuration).
+   */
+  tokenSource: 'oidc' | 'option' | 'config'
+  /**
+   * Whether `npm publish` would have attached a provenance statement here (npm's check
+   * after the exchange). trust-native never does: signing needs Sigstore's public services.
+   */
+  provenance: ProvenanceCheck
+  dryRun: boolean
+  /** The request sent (in a dry run: that would be sent), the tarball's data elided. */
+  request: PlannedRequest
+  warnings: Array<string>
 }
 
 /** A PyPI trusted publisher, as configured on the project's Publishing page. */
@@ -1646,6 +1793,11 @@ export interface RunOptions {
    * its differences (replacing who may publish is a decision, never a default).
    */
   replace?: boolean
+  /**
+   * `applyTrust` only: claim every package that does not exist yet (see `claimPackage`)
+   * before configuring it. Default: false (such a package fails, with the `claim` hint).
+   */
+  claim?: boolean
   onProgress?: (progress: { done: number, total: number, result: ApplyResult }) => void
 }
 
@@ -1758,6 +1910,21 @@ export interface SourcedValue {
    */
   source: string
 }
+
+/**
+ * Stages a version for a maintainer to approve (`npm stage publish`): the same request as
+ * `publish`, to the registry's staging area, with no 2FA (that is asked at the approval).
+ * In CI the token comes from trusted publishing, as for `publish` (the publisher needs
+ * `allowStagePublish`).
+ *
+ * @example
+ * ```js
+ * const { stagePublish } = require('trust-native')
+ * const { stageId } = await stagePublish({ folder: 'packages/widgets', tag: 'next' })
+ * console.log(`approve with: trust-native stage approve ${stageId}`)
+ * ```
+ */
+export declare function stagePublish(options?: PublishPackageOptions & Omit<CommonOptions, 'package'>): Promise<PublishResult>
 
 /**
  * Makes the CI file check's findings errors: the call rejects with `EWORKFLOW` (naming the

@@ -216,6 +216,7 @@ const ADVICE = {
   timeout: () => 'Check your network, or allow more time with --timeout <ms> if the registry is slow.',
   webAuthTimeout: () => 'Run the command again and approve in time, or pass --otp <code>.',
   insecure: () => "Use the registry's https URL (--registry https://...).",
+  claim: (e, pkg) => `\`${['trust-native claim', pkg].filter(Boolean).join(' ')}\` publishes a placeholder version to create it (\`claim --workspaces\` for every package that needs it).`,
 }
 
 /** An error's message in the CLI's words: what happened, then the advice for its hint. */

@@ -96,9 +96,10 @@ pub struct TrustDifference {
 #[allow(dead_code)] // Declares the TypeScript type; the value is built by `to_js`.
 pub struct PlanEntry {
     pub package: String,
-    /// `create` (none yet), `replace` (a different one exists), `unchanged`, or `error` (the
-    /// spec is invalid or the package could not be read).
-    #[napi(ts_type = "'create' | 'replace' | 'unchanged' | 'error'")]
+    /// `create` (none yet), `replace` (a different one exists), `unchanged`, `claim` (the
+    /// package does not exist yet: `applyTrust` with `claim: true` publishes a placeholder
+    /// first), or `error` (the spec is invalid or the package could not be read).
+    #[napi(ts_type = "'create' | 'replace' | 'unchanged' | 'claim' | 'error'")]
     pub action: String,
     /// The configuration wanted, `{ type, claims, permissions }`.
     #[napi(ts_type = "Record<string, unknown>")]
@@ -136,7 +137,7 @@ pub struct ApplyResult {
     pub package: String,
     /// What the package needed: the plan's action or, given specs, what the registry's answers
     /// showed.
-    #[napi(ts_type = "'create' | 'replace' | 'unchanged' | 'error'")]
+    #[napi(ts_type = "'create' | 'replace' | 'unchanged' | 'claim' | 'error'")]
     pub action: String,
     /// `skipped`: the package has a different configuration and replacing it was not allowed
     /// (pass `replace: true`, or set it in the spec); `differences` says how they differ.
@@ -166,6 +167,9 @@ pub struct RunOptions {
     /// package is replaced only when its spec says `replace: true`, else it is `skipped` with
     /// its differences (replacing who may publish is a decision, never a default).
     pub replace: Option<bool>,
+    /// `applyTrust` only: claim every package that does not exist yet (see `claimPackage`)
+    /// before configuring it. Default: false (such a package fails, with the `claim` hint).
+    pub claim: Option<bool>,
     // Declared here for TypeScript; the function itself is read separately.
     #[napi(ts_type = "(progress: { done: number, total: number, result: ApplyResult }) => void")]
     pub on_progress: Option<()>,
@@ -282,6 +286,7 @@ fn run_call<'env>(
         max_rps: o.positive("maxRps")?,
         // Only applying changes anything to replace.
         replace: with_progress && o.boolean("replace")?.unwrap_or(false),
+        claim: with_progress && o.boolean("claim")?.unwrap_or(false),
     };
     let progress = if with_progress {
         o.function("onProgress")?

@@ -10,7 +10,7 @@ use crate::engine::{Defaults, Engine};
 use crate::errors::js_error;
 use crate::options::Options;
 use crate::to_js::Js;
-use crate::{api, bulk, config, oidc, trust, workflow};
+use crate::{api, bulk, config, oidc, publish, trust, workflow};
 use trust_core::api::{access, audit, org, search, team, tokens};
 use trust_core::config::EnvVars;
 use trust_core::error::{Error as CoreError, Result as CoreResult};
@@ -307,6 +307,60 @@ impl TrustClient {
         options: Option<Unknown<'env>>,
     ) -> napi::Result<PromiseRaw<'env, Js>> {
         oidc::get_id_token_with(&self.engine, env, options)
+    }
+
+    /// `publish` with the client's defaults.
+    ///
+    /// @example
+    /// ```js
+    /// const { version } = await client.publish({ folder: 'packages/widgets', tag: 'next' })
+    /// ```
+    #[napi(
+        ts_args_type = "options?: PublishPackageOptions & Omit<CommonOptions, 'package'>",
+        ts_return_type = "Promise<PublishResult>"
+    )]
+    pub fn publish<'env>(
+        &self,
+        env: &'env Env,
+        options: Option<Unknown<'env>>,
+    ) -> napi::Result<PromiseRaw<'env, Js>> {
+        publish::publish_with(&self.engine, env, options, false)
+    }
+
+    /// `stagePublish` with the client's defaults.
+    ///
+    /// @example
+    /// ```js
+    /// const { stageId } = await client.stagePublish({ tarball: 'widgets-1.2.0.tgz' })
+    /// ```
+    #[napi(
+        ts_args_type = "options?: PublishPackageOptions & Omit<CommonOptions, 'package'>",
+        ts_return_type = "Promise<PublishResult>"
+    )]
+    pub fn stage_publish<'env>(
+        &self,
+        env: &'env Env,
+        options: Option<Unknown<'env>>,
+    ) -> napi::Result<PromiseRaw<'env, Js>> {
+        publish::publish_with(&self.engine, env, options, true)
+    }
+
+    /// `claimPackage` with the client's defaults.
+    ///
+    /// @example
+    /// ```js
+    /// const { status } = await client.claimPackage({ package: '@acme/new-thing' })
+    /// ```
+    #[napi(
+        ts_args_type = "options?: ClaimOptions & CommonOptions",
+        ts_return_type = "Promise<ClaimResult>"
+    )]
+    pub fn claim_package<'env>(
+        &self,
+        env: &'env Env,
+        options: Option<Unknown<'env>>,
+    ) -> napi::Result<PromiseRaw<'env, Js>> {
+        publish::claim_with(&self.engine, env, options)
     }
 
     /// `exchangeToken` with the client's defaults and environment.

@@ -23,6 +23,8 @@ export type TrustErrorCode =
   | 'EOIDCEXCHANGE'
   | 'EABORTED'
   | 'EWORKFLOW'
+  | 'EPRIVATE'
+  | 'EPUBLISHCONFLICT'
   | `E${number}`
 
 /**
@@ -38,6 +40,7 @@ export type TrustHint =
   | 'token'
   | 'listPublishers'
   | 'revokeFirst'
+  | 'claim'
   | 'timeout'
   | 'webAuthTimeout'
   | 'insecure'

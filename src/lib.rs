@@ -14,6 +14,7 @@ mod errors;
 mod oidc;
 mod options;
 mod prompt;
+mod publish;
 mod settle;
 mod to_js;
 mod trust;

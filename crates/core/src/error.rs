@@ -40,10 +40,14 @@ pub enum Code {
     Aborted,
     /// Strict: the CI file a publisher names would not publish through it.
     Workflow,
+    /// The package is marked `private` in its package.json.
+    Private,
+    /// The version is already published.
+    PublishConflict,
 }
 
 /// The named codes and their spelling, both ways.
-const NAMES: [(Code, &str); 17] = [
+const NAMES: [(Code, &str); 19] = [
     (Code::InvalidPackageName, "EINVALIDPACKAGENAME"),
     (Code::InvalidInput, "EINVALIDINPUT"),
     (Code::NeedAuth, "ENEEDAUTH"),
@@ -61,6 +65,8 @@ const NAMES: [(Code, &str); 17] = [
     (Code::OidcExchange, "EOIDCEXCHANGE"),
     (Code::Aborted, "EABORTED"),
     (Code::Workflow, "EWORKFLOW"),
+    (Code::Private, "EPRIVATE"),
+    (Code::PublishConflict, "EPUBLISHCONFLICT"),
 ];
 
 impl Code {
@@ -154,10 +160,12 @@ pub enum Hint {
     WebAuthTimeout,
     /// Use https, or allow plain http on a trusted network.
     Insecure,
+    /// The package does not exist yet: claim its name first.
+    Claim,
 }
 
 /// Each hint's name (for JS) and advice in the library's words.
-const HINTS: [(Hint, &str, &str); 8] = [
+const HINTS: [(Hint, &str, &str); 9] = [
     (
         Hint::Otp,
         "otp",
@@ -199,6 +207,12 @@ const HINTS: [(Hint, &str, &str); 8] = [
         Hint::Insecure,
         "insecure",
         "Use the registry's https URL, or set `allowInsecure` for a network you trust.",
+    ),
+    (
+        Hint::Claim,
+        "claim",
+        "claimPackage publishes a placeholder version to create it; applyTrust with \
+         `claim: true` does so for every package that needs it.",
     ),
 ];
 

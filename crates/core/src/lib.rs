@@ -10,6 +10,7 @@ pub mod context;
 pub mod error;
 pub mod oidc;
 pub mod package;
+pub mod publish;
 pub mod registry;
 pub mod repository;
 pub mod session;

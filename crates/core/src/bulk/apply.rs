@@ -75,13 +75,15 @@ pub const STOP_GRACE: Duration = Duration::from_secs(5);
 pub async fn apply_trust(
     plan: Plan,
     call: &CallOptions,
-    concurrency: usize,
+    run: super::Run,
     on_progress: Option<OnProgress>,
     mode: Mode,
 ) -> Result<Vec<ApplyResult>> {
     let session = Session::open(call);
     let total = plan.entries.len();
-    let mut work = Tasks::new(concurrency);
+    let mut work = Tasks::new(run.concurrency());
+    // A run that may claim names gives each task the call options a placeholder publish needs.
+    let claim = run.claim.then(|| call.clone());
     let mut outcomes = Outcomes {
         done: 0,
         results: vec![None; total],
@@ -94,15 +96,18 @@ pub async fn apply_trust(
         let label = (entry.package.clone(), entry.action);
         let secrets = call.secrets();
         let session = &session;
+        let claim = claim.clone();
         let start = work.start(index, label.clone(), move || {
             let client = PackageName::parse(&entry.package)
                 .and_then(|p| session.registry_for(&p).map(|r| (p, TrustClient::new(r))));
             async move {
                 let result = match client {
                     Ok((package, client)) if mode == Mode::CreateFirst => {
-                        create_first(&client, &package, entry).await
+                        create_first(&client, &package, entry, claim.as_ref()).await
                     }
-                    Ok((package, client)) => apply_one(&client, &package, entry).await,
+                    Ok((package, client)) => {
+                        apply_one(&client, &package, entry, claim.as_ref()).await
+                    }
                     Err(error) => result_of(entry, Err(error), vec![]),
                 };
                 scrub(result, &secrets)
@@ -253,7 +258,35 @@ fn result_of(
     }
 }
 
-async fn apply_one(client: &TrustClient, package: &PackageName, entry: PlanEntry) -> ApplyResult {
+/// Claims the name of a package that does not exist yet, when the run may (`claim`: its call
+/// options), then creates its configuration.
+async fn claim_then_create(
+    client: &TrustClient,
+    package: &PackageName,
+    desired: &Value,
+    claim: Option<&CallOptions>,
+) -> Result<Publisher> {
+    let Some(call) = claim else {
+        return Err(Error::new(
+            Code::Http(404),
+            format!(
+                "{package} does not exist on the registry yet, and trusted publishing can only \
+                 be configured for a package that exists: claim the name first, with a \
+                 placeholder version published with your token."
+            ),
+        )
+        .with_hint(Hint::Claim));
+    };
+    crate::publish::claim::claim(call, package, None).await?;
+    create_or_find(client, package, desired).await
+}
+
+async fn apply_one(
+    client: &TrustClient,
+    package: &PackageName,
+    entry: PlanEntry,
+    claim: Option<&CallOptions>,
+) -> ApplyResult {
     // The body is built for the one package being applied, not held for every entry.
     let desired = entry.desired.as_ref().map(Desired::body);
     match (entry.action, desired) {
@@ -294,6 +327,10 @@ async fn apply_one(client: &TrustClient, package: &PackageName, entry: PlanEntry
             let outcome = create_or_find(client, package, &desired).await;
             result_of(entry, outcome, vec![])
         }
+        (Action::Claim, Some(desired)) => {
+            let outcome = claim_then_create(client, package, &desired, claim).await;
+            result_of(entry, outcome, vec![])
+        }
         (Action::Replace, Some(desired)) => {
             let previous = entry.current.clone();
             let outcome = replace(client, package, &previous, &desired).await;
@@ -309,22 +346,23 @@ async fn create_first(
     client: &TrustClient,
     package: &PackageName,
     entry: PlanEntry,
+    claim: Option<&CallOptions>,
 ) -> ApplyResult {
     let desired = match (entry.action, &entry.desired) {
         (Action::Create, Some(desired)) => desired,
-        _ => return apply_one(client, package, entry).await,
+        _ => return apply_one(client, package, entry, claim).await,
     };
     match client.create(package, &desired.body()).await {
-        Err(error) if error.code == Code::Http(409) => {}
+        Err(error) if error.code == Code::Http(409) || error.code == Code::Http(404) => {}
         outcome => return result_of(entry, outcome, vec![]),
     }
-    let current = match client.list(package).await {
-        Ok(current) => current,
-        Err(error) => return result_of(entry, Err(error), vec![]),
-    };
     let mut planned = entry;
-    planned.read(current);
-    apply_one(client, package, planned).await
+    match super::plan::read_current(client, package).await {
+        Ok(Some(current)) => planned.read(current),
+        Ok(None) => planned.action = Action::Claim,
+        Err(error) => return result_of(planned, Err(error), vec![]),
+    }
+    apply_one(client, package, planned, claim).await
 }
 
 /// A create; if the registry already has a configuration (the plan is stale), it is fine when it

@@ -32,10 +32,13 @@ pub struct Run {
     pub max_rps: Option<f64>,
     /// Replace a package's different configuration even when its spec does not say `replace`.
     pub replace: bool,
+    /// Claim a package that does not exist yet (a placeholder version, see
+    /// [`crate::publish::claim`]) before creating its configuration.
+    pub claim: bool,
 }
 
 impl Run {
-    fn concurrency(&self) -> usize {
+    pub fn concurrency(&self) -> usize {
         self.concurrency.unwrap_or(DEFAULT_CONCURRENCY).max(1)
     }
 
@@ -72,7 +75,7 @@ pub async fn apply(
 ) -> Result<Vec<apply::ApplyResult>> {
     let call = run.options(call);
     let plan = run.allowing_replace(plan);
-    apply_trust(plan, &call, run.concurrency(), on_progress, Mode::Reviewed).await
+    apply_trust(plan, &call, run, on_progress, Mode::Reviewed).await
 }
 
 /// Makes packages match their specs with no plan shown first: each package is created at
@@ -91,14 +94,7 @@ pub async fn apply_specs(
         .collect::<Result<_>>()?;
     let call = run.options(call);
     let plan = run.allowing_replace(Plan { entries });
-    apply_trust(
-        plan,
-        &call,
-        run.concurrency(),
-        on_progress,
-        Mode::CreateFirst,
-    )
-    .await
+    apply_trust(plan, &call, run, on_progress, Mode::CreateFirst).await
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -131,6 +127,7 @@ pub async fn ensure_publisher(
         concurrency: Some(1),
         max_rps: None,
         replace: true,
+        claim: false,
     };
     let planned = plan(vec![Ok(checked)], call, one).await?;
     let entry = planned

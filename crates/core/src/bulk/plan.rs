@@ -7,8 +7,11 @@ use serde_json::Value;
 
 use super::spec::{Checked, Desired, Rejected, TrustSpec};
 use super::tasks::{Finished, Tasks};
-use crate::error::{Error, Hint, Result, Secrets};
+use reqwest::Method;
+
+use crate::error::{Code, Error, Hint, Result, Secrets};
 use crate::package::PackageName;
+use crate::registry::ApiRequest;
 use crate::session::{CallOptions, Session};
 use crate::trust::{same_configuration, OptionValue, Publisher, TrustClient, Values};
 use crate::workflow::{Checker, WorkflowCheck};
@@ -22,6 +25,8 @@ pub enum Action {
     Replace,
     /// Already as desired.
     Unchanged,
+    /// The package does not exist yet: claim the name (a placeholder version), then create.
+    Claim,
     /// The spec is invalid or the package could not be read; nothing will be done.
     Error,
 }
@@ -181,7 +186,7 @@ impl Plan {
         let any = |action| self.entries.iter().any(|e| e.action == action);
         if any(Action::Error) {
             PlanStatus::Errors
-        } else if any(Action::Create) || any(Action::Replace) {
+        } else if any(Action::Create) || any(Action::Replace) || any(Action::Claim) {
             PlanStatus::Changes
         } else {
             PlanStatus::InSync
@@ -286,7 +291,9 @@ pub async fn plan_trust(
         entries.push(entry);
         if let Some((client, package)) = read {
             reads
-                .start(index, (), || async move { client.list(&package).await })
+                .start(index, (), || async move {
+                    read_current(&client, &package).await
+                })
                 .await;
         }
         while let Some(read) = reads.try_next() {
@@ -299,16 +306,40 @@ pub async fn plan_trust(
     Ok(Plan { entries })
 }
 
+/// What a package has: its configurations, or `None` when the package does not exist yet (the
+/// trust endpoint answers 404 and so does the package itself).
+pub async fn read_current(
+    client: &TrustClient,
+    package: &PackageName,
+) -> Result<Option<Vec<Publisher>>> {
+    match client.list(package).await {
+        Ok(current) => Ok(Some(current)),
+        Err(error) if error.code == Code::Http(404) => {
+            let read = ApiRequest {
+                method: Method::GET,
+                path: package.escaped(),
+                body: None,
+            };
+            match client.registry().send(&read).await {
+                Err(missing) if missing.code == Code::Http(404) => Ok(None),
+                _ => Err(error),
+            }
+        }
+        Err(error) => Err(error),
+    }
+}
+
 /// Completes an entry with what its package has.
 fn record(
-    (index, current): Finished<Result<Vec<Publisher>>, ()>,
+    (index, current): Finished<Result<Option<Vec<Publisher>>>, ()>,
     entries: &mut [PlanEntry],
     call: &CallOptions,
 ) {
     let entry = &mut entries[index];
     let current = current.unwrap_or_else(|()| Err(super::tasks::panicked(&entry.package)));
     match (current, &entry.desired) {
-        (Ok(current), Some(_)) => entry.read(current),
+        (Ok(Some(current)), Some(_)) => entry.read(current),
+        (Ok(None), Some(_)) => entry.action = Action::Claim,
         (Err(error), _) => {
             *entry = failed(
                 std::mem::take(&mut entry.package),
@@ -356,6 +387,7 @@ impl PlanEntry {
             Some("create") => Action::Create,
             Some("replace") => Action::Replace,
             Some("unchanged") => Action::Unchanged,
+            Some("claim") => Action::Claim,
             Some("error") => Action::Error,
             _ => return Err(not_a_plan("an entry has no valid action")),
         };

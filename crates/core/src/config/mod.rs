@@ -122,7 +122,12 @@ impl NpmConfig {
             files: Vec::new(),
             transport: std::sync::OnceLock::new(),
         };
-        let project = npm_prefix(cwd).map(|root| root.join(".npmrc"));
+        // Outside any project npm's local prefix is the working directory itself.
+        let project = Some(
+            npm_prefix(cwd)
+                .unwrap_or_else(|| cwd.to_path_buf())
+                .join(".npmrc"),
+        );
         let user = config
             .setting("userconfig")
             .map(|(v, _)| PathBuf::from(v))

@@ -63,6 +63,9 @@ pub struct Exchanged {
     /// Variables that hand the token to package managers reading the environment.
     pub env: BTreeMap<String, String>,
     pub warnings: Vec<String>,
+    /// The id_token's claims (for npm's provenance rule); not part of the JS result.
+    #[serde(skip)]
+    pub claims: Value,
 }
 
 /// `POST /-/npm/v1/oidc/token/exchange/package/{escaped}`, from the registry host's root.
@@ -169,6 +172,7 @@ async fn exchange(options: ExchangeOptions) -> Result<Exchanged> {
         id_token_source: id_token.source,
         npmrc,
         warnings,
+        claims: id_token.claims.clone(),
     })
 }
 

@@ -1,0 +1,562 @@
+//! The version manifest npm publishes: package.json as `@npmcli/package-json`'s `prepare`
+//! steps leave it (what `npm publish` reads from a folder or a tarball), then libnpmpublish's
+//! fields. The steps run in npm's order, so keys land where npm puts them: the file-reading
+//! steps first (README, gyp, server.js, AUTHORS), then the ones on the data (`_id`, repository,
+//! the fields `normalize-package-data` fixes).
+//!
+//! Not done (npm does them; rare in packages published this way, and left as the file has
+//! them): `man` from `directories.man`, `bin` from `directories.bin`, `types` filled in from a
+//! `.d.ts` beside `main`, `gitHead`, and git URLs in dependencies.
+
+use serde_json::{json, Map, Value};
+
+use super::tarball::Tarball;
+use crate::error::{Error, Result};
+
+/// The manifest npm would publish for `tarball`'s package.json.
+pub fn prepare(tarball: &Tarball) -> Result<Map<String, Value>> {
+    let Value::Object(mut data) = tarball.package_json.clone() else {
+        unreachable!("Tarball::read keeps only an object")
+    };
+    file_steps(&mut data, tarball);
+    data_steps(&mut data)?;
+    Ok(data)
+}
+
+fn file_steps(data: &mut Map<String, Value>, tarball: &Tarball) {
+    let has = |path: &str| tarball.files.iter().any(|f| f == path);
+    let scripts = data.get("scripts").cloned();
+    let script = |name: &str| scripts.as_ref().and_then(|s| s.get(name)).is_some();
+    // gypfile: a native addon builds on install.
+    if !script("install")
+        && !script("preinstall")
+        && data.get("gypfile") != Some(&Value::Bool(false))
+        && tarball
+            .files
+            .iter()
+            .any(|f| !f.contains('/') && f.ends_with(".gyp"))
+    {
+        set_script(data, "install", "node-gyp rebuild");
+        data.insert("gypfile".into(), Value::Bool(true));
+    }
+    let scripts = data.get("scripts").cloned();
+    if scripts.as_ref().and_then(|s| s.get("start")).is_none() && has("server.js") {
+        set_script(data, "start", "node server.js");
+    }
+    if !data.contains_key("contributors") {
+        if let Some(authors) = tarball.text("AUTHORS") {
+            let names: Vec<Value> = authors
+                .lines()
+                .map(|l| {
+                    if l.trim_start().starts_with('#') {
+                        ""
+                    } else {
+                        l.trim()
+                    }
+                })
+                .filter(|l| !l.is_empty())
+                .map(Value::from)
+                .collect();
+            data.insert("contributors".into(), Value::Array(names));
+        }
+    }
+    if !truthy(data.get("readme")) {
+        let readme = readme_file(&tarball.files);
+        if let Some((file, text)) = readme.and_then(|f| tarball.text(f).map(|t| (f, t))) {
+            data.insert("readme".into(), text.into());
+            data.insert("readmeFilename".into(), file.into());
+        }
+        if !truthy(data.get("readme")) {
+            data.insert("readme".into(), NO_README.into());
+        }
+    }
+}
+
+const NO_README: &str = "ERROR: No README data found!";
+
+/// npm's choice among `{README,README.*}` (any case, in glob order): the first with a
+/// markdown-like extension, else a bare README.
+fn readme_file(files: &[String]) -> Option<&str> {
+    let mut candidates: Vec<&str> = files
+        .iter()
+        .map(String::as_str)
+        .filter(|f| {
+            let lower = f.to_ascii_lowercase();
+            !f.contains('/') && (lower == "readme" || lower.starts_with("readme."))
+        })
+        .collect();
+    candidates.sort_unstable();
+    let markdown = |f: &str| {
+        // `/\.m?a?r?k?d?o?w?n?$/i`: an extension made of letters of "markdown", in order.
+        let lower = f.to_ascii_lowercase();
+        match lower.rfind('.') {
+            Some(dot) => {
+                let mut letters = "markdown".chars();
+                lower[dot + 1..].chars().all(|c| letters.any(|m| m == c))
+            }
+            None => false,
+        }
+    };
+    candidates
+        .iter()
+        .find(|f| markdown(f))
+        .or_else(|| {
+            candidates
+                .iter()
+                .find(|f| f.eq_ignore_ascii_case("readme"))
+        })
+        .copied()
+}
+
+fn set_script(data: &mut Map<String, Value>, name: &str, command: &str) {
+    let scripts = data
+        .entry("scripts")
+        .or_insert_with(|| Value::Object(Map::new()));
+    if let Value::Object(scripts) = scripts {
+        scripts.insert(name.into(), command.into());
+    }
+}
+
+fn truthy(value: Option<&Value>) -> bool {
+    match value {
+        None | Some(Value::Null) | Some(Value::Bool(false)) => false,
+        Some(Value::String(s)) => !s.is_empty(),
+        Some(Value::Number(n)) => n.as_f64() != Some(0.0),
+        Some(_) => true,
+    }
+}
+
+fn data_steps(data: &mut Map<String, Value>) -> Result<()> {
+    // name and version: trimmed and cleaned, as npm does before anything else.
+    if let Some(Value::String(name)) = data.get_mut("name") {
+        *name = name.trim().to_string();
+    }
+    let version = match data.get("version") {
+        Some(Value::String(v)) => clean_version(v).ok_or_else(|| {
+            Error::invalid_input(
+                "version",
+                "package.json's `version` is not a valid semver version (e.g. 1.2.3).",
+            )
+        })?,
+        _ => {
+            return Err(Error::invalid_input(
+                "version",
+                "package.json has no `version`.",
+            ))
+        }
+    };
+    data.insert("version".into(), version.clone().into());
+    data.retain(|key, _| !key.starts_with('_'));
+    if let Some(Value::String(name)) = data.get("name") {
+        let id = format!("{name}@{version}");
+        data.insert("_id".into(), id.into());
+    }
+    if let Some(bundled) = data.remove("bundledDependencies") {
+        if !data.contains_key("bundleDependencies") {
+            data.insert("bundleDependencies".into(), bundled);
+        }
+    }
+    match data.get("bundleDependencies").cloned() {
+        Some(Value::Bool(true)) => {
+            let names: Vec<Value> = data
+                .get("dependencies")
+                .and_then(Value::as_object)
+                .map(|d| d.keys().cloned().map(Value::from).collect())
+                .unwrap_or_default();
+            data.insert("bundleDependencies".into(), Value::Array(names));
+        }
+        Some(Value::Object(o)) => {
+            let names = o.keys().cloned().map(Value::from).collect();
+            data.insert("bundleDependencies".into(), Value::Array(names));
+        }
+        Some(Value::Array(_)) => {}
+        // `false` is dropped by `prepare` (bundleDependenciesDeleteFalse), as is anything else.
+        Some(_) => {
+            data.remove("bundleDependencies");
+        }
+        None => {}
+    }
+    if let Some(Value::Object(scripts)) = data.get_mut("scripts") {
+        scripts.retain(|_, v| v.is_string());
+        for command in scripts.values_mut() {
+            if let Value::String(text) = command {
+                if let Some(rest) = strip_bin_prefix(text) {
+                    *text = rest;
+                }
+            }
+        }
+    } else if data.contains_key("scripts") {
+        data.remove("scripts");
+    }
+    repository(data);
+    normalize_data(data);
+    Ok(())
+}
+
+/// `semver.clean` in loose mode: trimmed, without a leading `=` or `v`, and valid.
+pub fn clean_version(version: &str) -> Option<String> {
+    let trimmed = version.trim().trim_start_matches(['=', 'v', ' ']);
+    semver::Version::parse(trimmed).ok().map(|v| v.to_string())
+}
+
+fn strip_bin_prefix(script: &str) -> Option<String> {
+    for prefix in [
+        "./node_modules/.bin/",
+        "node_modules/.bin/",
+        ".\\node_modules\\.bin\\",
+        "node_modules\\.bin\\",
+    ] {
+        if let Some(rest) = script.strip_prefix(prefix) {
+            return Some(rest.to_string());
+        }
+    }
+    None
+}
+
+fn repository(data: &mut Map<String, Value>) {
+    if let Some(first) = data
+        .get("repositories")
+        .and_then(Value::as_array)
+        .and_then(|r| r.first())
+        .cloned()
+    {
+        data.insert("repository".into(), first);
+    }
+    let Some(repository) = data.get_mut("repository") else {
+        return;
+    };
+    if let Value::String(url) = repository {
+        *repository = json!({ "type": "git", "url": url });
+    }
+    if let Some(Value::String(url)) = repository.get_mut("url") {
+        if let Some(hosted) = Hosted::from_url(url) {
+            *url = hosted.normalized;
+        }
+    }
+}
+
+/// normalize-package-data's fixes, the ones that change what is sent.
+fn normalize_data(data: &mut Map<String, Value>) {
+    if data.get("description").is_some_and(|d| !d.is_string()) {
+        data.remove("description");
+    }
+    if let Some(Value::String(readme)) = data.get("readme") {
+        if !truthy(data.get("description")) && readme != NO_README {
+            let description = extract_description(readme);
+            data.insert("description".into(), description.into());
+        }
+    }
+    if data.get("files").is_some_and(|f| !f.is_array()) {
+        data.remove("files");
+    } else if let Some(Value::Array(files)) = data.get_mut("files") {
+        files.retain(|f| f.as_str().is_some_and(|f| !f.is_empty()));
+    }
+    if let Some(Value::String(man)) = data.get("man") {
+        let man = man.clone();
+        data.insert("man".into(), json!([man]));
+    }
+    let hosted = data
+        .get("repository")
+        .and_then(|r| r.get("url"))
+        .and_then(Value::as_str)
+        .and_then(Hosted::from_url);
+    match data.get("bugs").cloned() {
+        None => {
+            if let Some(hosted) = &hosted {
+                data.insert("bugs".into(), json!({ "url": hosted.bugs }));
+            }
+        }
+        Some(Value::String(bugs)) => {
+            if is_email(&bugs) {
+                data.insert("bugs".into(), json!({ "email": bugs }));
+            } else if reqwest::Url::parse(&bugs).is_ok() {
+                data.insert("bugs".into(), json!({ "url": bugs }));
+            }
+        }
+        Some(Value::Object(old)) => {
+            let url = old.get("url").or(old.get("web")).or(old.get("name"));
+            let mut bugs = Map::new();
+            if let Some(Value::String(url)) =
+                url.filter(|u| u.as_str().is_some_and(|u| reqwest::Url::parse(u).is_ok()))
+            {
+                bugs.insert("url".into(), url.clone().into());
+            }
+            if let Some(Value::String(email)) = old
+                .get("email")
+                .filter(|e| e.as_str().is_some_and(is_email))
+            {
+                bugs.insert("email".into(), email.clone().into());
+            }
+            if bugs.is_empty() {
+                data.remove("bugs");
+            } else {
+                data.insert("bugs".into(), Value::Object(bugs));
+            }
+        }
+        Some(_) => {}
+    }
+    if let Some(Value::String(keywords)) = data.get("keywords") {
+        let split: Vec<Value> = keywords
+            .split(',')
+            .map(|k| k.trim_start().to_string())
+            .map(Value::from)
+            .collect();
+        data.insert("keywords".into(), Value::Array(split));
+    }
+    if data.get("keywords").is_some_and(|k| !k.is_array()) {
+        data.remove("keywords");
+    } else if let Some(Value::Array(keywords)) = data.get_mut("keywords") {
+        keywords.retain(|k| k.as_str().is_some_and(|k| !k.is_empty()));
+    }
+    if !truthy(data.get("homepage")) {
+        if let Some(hosted) = &hosted {
+            data.insert("homepage".into(), hosted.docs.clone().into());
+        }
+    }
+    match data.get("homepage").cloned() {
+        Some(Value::String(home)) if reqwest::Url::parse(&home).is_err() => {
+            data.insert("homepage".into(), format!("http://{home}").into());
+        }
+        Some(Value::String(_)) | None => {}
+        Some(_) => {
+            data.remove("homepage");
+        }
+    }
+    if !truthy(data.get("readme")) {
+        data.insert("readme".into(), NO_README.into());
+    }
+    if let Some(author) = data.get("author").filter(|a| truthy(Some(a))).cloned() {
+        data.insert("author".into(), person(&author));
+    }
+    for set in ["maintainers", "contributors"] {
+        if let Some(Value::Array(people)) = data.get(set) {
+            let people: Vec<Value> = people.iter().map(person).collect();
+            data.insert(set.into(), Value::Array(people));
+        }
+    }
+}
+
+fn is_email(text: &str) -> bool {
+    match (text.find('@'), text.rfind('.')) {
+        (Some(at), Some(dot)) => at < dot,
+        _ => false,
+    }
+}
+
+/// The first paragraph of a README that is not a heading.
+fn extract_description(readme: &str) -> String {
+    let lines: Vec<&str> = readme.trim().split('\n').collect();
+    let mut start = 0;
+    while start < lines.len() && {
+        let line = lines[start].trim();
+        line.is_empty() || line.starts_with('#')
+    } {
+        start += 1;
+    }
+    let mut end = start + 1;
+    while end < lines.len() && !lines[end].trim().is_empty() {
+        end += 1;
+    }
+    lines[start.min(lines.len())..end.min(lines.len())]
+        .join(" ")
+        .trim()
+        .to_string()
+}
+
+/// `"Name <email> (url)"` or `{ name, email|mail, url|web }` as `{ name, email, url }`.
+fn person(value: &Value) -> Value {
+    let text = match value {
+        Value::String(text) => text.clone(),
+        Value::Object(o) => {
+            let get = |a: &str, b: &str| {
+                o.get(a)
+                    .or(o.get(b))
+                    .and_then(Value::as_str)
+                    .filter(|s| !s.is_empty())
+                    .map(str::to_string)
+            };
+            let mut text = get("name", "name").unwrap_or_default();
+            if let Some(email) = get("email", "mail") {
+                text.push_str(&format!(" <{email}>"));
+            }
+            if let Some(url) = get("url", "web") {
+                text.push_str(&format!(" ({url})"));
+            }
+            text
+        }
+        other => return other.clone(),
+    };
+    let mut parsed = Map::new();
+    let name: String = text
+        .chars()
+        .take_while(|c| *c != '(' && *c != '<')
+        .collect();
+    if !name.trim().is_empty() {
+        parsed.insert("name".into(), name.trim().into());
+    }
+    let between = |open: char, close: char| {
+        let start = text.find(open)?;
+        let rest = &text[start + 1..];
+        let end = rest.find(close)?;
+        let inner = &rest[..end];
+        (!inner.is_empty() && !inner.contains(open)).then(|| inner.to_string())
+    };
+    if let Some(email) = between('<', '>') {
+        parsed.insert("email".into(), email.into());
+    }
+    if let Some(url) = between('(', ')') {
+        parsed.insert("url".into(), url.into());
+    }
+    Value::Object(parsed)
+}
+
+/// A repository on GitHub, GitLab or Bitbucket, as hosted-git-info reads it.
+#[derive(Debug, PartialEq)]
+struct Hosted {
+    /// The URL npm writes in `repository.url`.
+    normalized: String,
+    bugs: String,
+    docs: String,
+}
+
+impl Hosted {
+    fn from_url(url: &str) -> Option<Hosted> {
+        const HOSTS: [(&str, &str); 3] = [
+            ("github", "github.com"),
+            ("gitlab", "gitlab.com"),
+            ("bitbucket", "bitbucket.org"),
+        ];
+        let (url, committish) = match url.split_once('#') {
+            Some((u, c)) => (u, Some(c)),
+            None => (url, None),
+        };
+        let path_of = |rest: &str| -> Option<(String, String)> {
+            let rest = rest.trim_end_matches('/');
+            let rest = rest.strip_suffix(".git").unwrap_or(rest);
+            let (user, project) = rest.rsplit_once('/')?;
+            let user = user.trim_start_matches('/');
+            (!user.is_empty() && !project.is_empty() && !project.contains(['/', ':']))
+                .then(|| (user.to_string(), project.to_string()))
+        };
+        // Shortcuts: `owner/repo` (GitHub) and `github:owner/repo`.
+        let shortcut = |host: &'static str, rest: &str| {
+            let (user, project) = path_of(rest)?;
+            (!user.contains('/') || host == "gitlab.com").then_some((host, user, project, "https"))
+        };
+        let found = if let Some((scheme, rest)) = url
+            .split_once(':')
+            .filter(|(s, _)| HOSTS.iter().any(|(name, _)| name == s))
+        {
+            let host = HOSTS.iter().find(|(name, _)| *name == scheme)?.1;
+            shortcut(host, rest.trim_start_matches('/'))
+        } else if !url.contains(':') && url.matches('/').count() == 1 && !url.starts_with('.') {
+            shortcut("github.com", url)
+        } else if let Some(rest) = url.strip_prefix("git@") {
+            let (host, path) = rest.split_once(':')?;
+            let host = HOSTS.iter().find(|(_, h)| *h == host)?.1;
+            let (user, project) = path_of(path)?;
+            Some((host, user, project, "ssh"))
+        } else {
+            let parsed = reqwest::Url::parse(url).ok()?;
+            let form = match parsed.scheme() {
+                "https" | "git+https" | "http" | "git+http" => "https",
+                "git" => "git",
+                "ssh" | "git+ssh" => "ssh",
+                _ => return None,
+            };
+            let host = parsed.host_str()?.trim_start_matches("www.");
+            let host = HOSTS.iter().find(|(_, h)| *h == host)?.1;
+            let (user, project) = path_of(parsed.path())?;
+            Some((host, user, project, form))
+        };
+        let (host, user, project, form) = found?;
+        let hash = committish.map(|c| format!("#{c}")).unwrap_or_default();
+        let normalized = match form {
+            "git" => format!("git://{host}/{user}/{project}.git{hash}"),
+            "ssh" => format!("git+ssh://git@{host}/{user}/{project}.git{hash}"),
+            _ => format!("git+https://{host}/{user}/{project}.git{hash}"),
+        };
+        let bugs = format!("https://{host}/{user}/{project}/issues");
+        let docs = match committish {
+            Some(c) if host == "github.com" => {
+                format!("https://{host}/{user}/{project}/tree/{c}#readme")
+            }
+            _ => format!("https://{host}/{user}/{project}#readme"),
+        };
+        Some(Hosted {
+            normalized,
+            bugs,
+            docs,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn hosted(url: &str) -> Option<String> {
+        Hosted::from_url(url).map(|h| h.normalized)
+    }
+
+    #[test]
+    fn normalizes_repository_urls_as_hosted_git_info() {
+        for url in [
+            "https://github.com/acme/x",
+            "https://github.com/acme/x.git",
+            "git+https://github.com/acme/x.git",
+            "github:acme/x",
+            "acme/x",
+        ] {
+            assert_eq!(
+                hosted(url).as_deref(),
+                Some("git+https://github.com/acme/x.git"),
+                "{url}"
+            );
+        }
+        assert_eq!(
+            hosted("git@github.com:acme/x.git").as_deref(),
+            Some("git+ssh://git@github.com/acme/x.git")
+        );
+        assert_eq!(
+            hosted("https://gitlab.com/group/sub/x").as_deref(),
+            Some("git+https://gitlab.com/group/sub/x.git")
+        );
+        assert_eq!(hosted("https://example.com/acme/x"), None);
+        let h = Hosted::from_url("https://github.com/acme/x").unwrap();
+        assert_eq!(h.bugs, "https://github.com/acme/x/issues");
+        assert_eq!(h.docs, "https://github.com/acme/x#readme");
+    }
+
+    #[test]
+    fn people_and_descriptions() {
+        assert_eq!(
+            person(&json!("Ann Lee <ann@example.com> (https://ann.dev)")),
+            json!({ "name": "Ann Lee", "email": "ann@example.com", "url": "https://ann.dev" })
+        );
+        assert_eq!(
+            person(&json!({ "name": "Bo", "web": "https://bo.dev" })),
+            json!({ "name": "Bo", "url": "https://bo.dev" })
+        );
+        assert_eq!(
+            extract_description("# Title\n\nFirst line\nsecond.\n\nMore"),
+            "First line second."
+        );
+    }
+
+    #[test]
+    fn picks_the_readme_npm_picks() {
+        let files = |f: &[&str]| f.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(
+            readme_file(&files(&["README", "README.md"])),
+            Some("README.md")
+        );
+        assert_eq!(
+            readme_file(&files(&["readme.txt", "README"])),
+            Some("README")
+        );
+        assert_eq!(readme_file(&files(&["docs/README.md"])), None);
+        assert_eq!(clean_version(" v1.2.3 ").as_deref(), Some("1.2.3"));
+        assert_eq!(clean_version("1.2"), None);
+    }
+}

@@ -1,0 +1,223 @@
+//! Package tarballs as npm makes and reads them: a gzipped tar whose entries sit under one
+//! folder (`package/`), with fixed modes and mtimes so that the same files give the same bytes.
+
+use std::io::Read;
+
+use base64::Engine;
+use flate2::read::GzDecoder;
+use flate2::write::GzEncoder;
+use ring::digest;
+use serde_json::Value;
+
+use crate::error::{Error, Result};
+
+/// What a tarball may unpack to at most: npm's registry refuses packages far smaller.
+const MAX_UNPACKED: u64 = 512 * 1024 * 1024;
+const MAX_ENTRIES: usize = 100_000;
+/// Files whose contents the manifest steps read (package.json, the README, AUTHORS).
+const MAX_READ: u64 = 8 * 1024 * 1024;
+
+/// npm pack's mtime for every entry (node-tar `portable` with pacote's fixed date).
+const NPM_MTIME: u64 = 499_162_500; // 1985-10-26T08:15:00Z
+
+/// A tarball's bytes with what npm computes from them.
+#[derive(Debug, Clone)]
+pub struct Tarball {
+    pub bytes: Vec<u8>,
+    /// The paths of its files, relative to the package folder (`lib/index.js`).
+    pub files: Vec<String>,
+    /// `package.json`, as written in the tarball.
+    pub package_json: Value,
+    /// The README and AUTHORS files npm's manifest steps read: `(path, text)`.
+    pub texts: Vec<(String, String)>,
+}
+
+impl Tarball {
+    /// Reads a tarball: its files, package.json and the texts the manifest needs.
+    /// `what` names the option it came from, for errors.
+    pub fn read(bytes: Vec<u8>, what: &str) -> Result<Tarball> {
+        let bad = |why: String| {
+            Error::invalid_input(
+                what,
+                format!("`{what}` is not an npm package tarball: {why}"),
+            )
+        };
+        let mut archive = tar::Archive::new(GzDecoder::new(bytes.as_slice()));
+        let mut files = Vec::new();
+        let mut package_json = None;
+        let mut texts = Vec::new();
+        let mut unpacked = 0u64;
+        let entries = archive.entries().map_err(|e| bad(e.to_string()))?;
+        for entry in entries {
+            let mut entry = entry.map_err(|e| bad(e.to_string()))?;
+            if !entry.header().entry_type().is_file() {
+                continue;
+            }
+            unpacked += entry.size();
+            if unpacked > MAX_UNPACKED || files.len() >= MAX_ENTRIES {
+                return Err(bad(
+                    "it unpacks to more than 512 MiB or 100,000 files".into()
+                ));
+            }
+            let path = entry.path().map_err(|e| bad(e.to_string()))?;
+            // pacote strips the first folder, whatever its name.
+            let inner: Vec<String> = path
+                .components()
+                .skip(1)
+                .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                .collect();
+            if inner.is_empty() {
+                continue;
+            }
+            let inner = inner.join("/");
+            let wanted = inner == "package.json" || is_text_npm_reads(&inner);
+            if wanted && entry.size() <= MAX_READ {
+                let mut text = String::new();
+                entry
+                    .read_to_string(&mut text)
+                    .map_err(|e| bad(format!("{inner}: {e}")))?;
+                if inner == "package.json" {
+                    package_json =
+                        Some(serde_json::from_str::<Value>(&text).map_err(|e| {
+                            bad(format!("its package.json is not valid JSON ({e})"))
+                        })?);
+                } else {
+                    texts.push((inner.clone(), text));
+                }
+            }
+            files.push(inner);
+        }
+        let package_json = match package_json {
+            Some(json @ Value::Object(_)) => json,
+            Some(_) => return Err(bad("its package.json is not an object".into())),
+            None => return Err(bad("it has no package/package.json".into())),
+        };
+        Ok(Tarball {
+            bytes,
+            files,
+            package_json,
+            texts,
+        })
+    }
+
+    /// Packs `files` (`(path in the package, contents, executable)`) as npm pack does.
+    pub fn pack(files: Vec<(String, Vec<u8>, bool)>) -> Result<Tarball> {
+        let mut builder =
+            tar::Builder::new(GzEncoder::new(Vec::new(), flate2::Compression::best()));
+        for (path, contents, executable) in &files {
+            let mut header = tar::Header::new_ustar();
+            header.set_size(contents.len() as u64);
+            header.set_mode(if *executable { 0o755 } else { 0o644 });
+            header.set_mtime(NPM_MTIME);
+            header.set_entry_type(tar::EntryType::Regular);
+            builder
+                .append_data(&mut header, format!("package/{path}"), contents.as_slice())
+                .map_err(|e| {
+                    Error::invalid_input("folder", format!("Could not pack {path}: {e}"))
+                })?;
+        }
+        let bytes = builder
+            .into_inner()
+            .and_then(|gz| gz.finish())
+            .map_err(|e| Error::invalid_input("folder", format!("Could not pack: {e}")))?;
+        Tarball::read(bytes, "folder")
+    }
+
+    /// The text of a file npm's manifest steps read, by its path in the package.
+    pub fn text(&self, path: &str) -> Option<&str> {
+        self.texts
+            .iter()
+            .find(|(p, _)| p == path)
+            .map(|(_, t)| t.as_str())
+    }
+
+    pub fn integrity(&self) -> Integrity {
+        Integrity::of(&self.bytes)
+    }
+
+    pub fn base64(&self) -> String {
+        base64::engine::general_purpose::STANDARD.encode(&self.bytes)
+    }
+}
+
+/// A README at the package root, or AUTHORS: what the manifest steps may read.
+fn is_text_npm_reads(path: &str) -> bool {
+    !path.contains('/') && {
+        let lower = path.to_ascii_lowercase();
+        lower == "readme" || lower.starts_with("readme.") || path == "AUTHORS"
+    }
+}
+
+/// The digests npm records of a tarball: `dist.integrity` (sha512, SRI) and `dist.shasum`
+/// (sha1, hex).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Integrity {
+    pub sha512: String,
+    pub shasum: String,
+}
+
+impl Integrity {
+    pub fn of(bytes: &[u8]) -> Integrity {
+        let sha512 = digest::digest(&digest::SHA512, bytes);
+        let sha1 = digest::digest(&digest::SHA1_FOR_LEGACY_USE_ONLY, bytes);
+        Integrity {
+            sha512: format!(
+                "sha512-{}",
+                base64::engine::general_purpose::STANDARD.encode(sha512.as_ref())
+            ),
+            shasum: sha1.as_ref().iter().map(|b| format!("{b:02x}")).collect(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn packs_and_reads_back() {
+        let tarball = Tarball::pack(vec![
+            (
+                "package.json".into(),
+                br#"{"name":"a","version":"1.0.0"}"#.to_vec(),
+                false,
+            ),
+            ("README.md".into(), b"# a\n".to_vec(), false),
+            ("bin/cli.js".into(), b"#!/usr/bin/env node\n".to_vec(), true),
+        ])
+        .unwrap();
+        assert_eq!(tarball.files, ["package.json", "README.md", "bin/cli.js"]);
+        assert_eq!(tarball.package_json["name"], "a");
+        assert_eq!(tarball.text("README.md"), Some("# a\n"));
+        // The same files give the same bytes.
+        let again = Tarball::pack(vec![
+            (
+                "package.json".into(),
+                br#"{"name":"a","version":"1.0.0"}"#.to_vec(),
+                false,
+            ),
+            ("README.md".into(), b"# a\n".to_vec(), false),
+            ("bin/cli.js".into(), b"#!/usr/bin/env node\n".to_vec(), true),
+        ])
+        .unwrap();
+        assert_eq!(tarball.bytes, again.bytes);
+    }
+
+    #[test]
+    fn refuses_what_is_not_a_package() {
+        let error = Tarball::read(b"not gzip".to_vec(), "tarball").unwrap_err();
+        assert_eq!(error.code, crate::error::Code::InvalidInput);
+        let no_manifest = Tarball::pack(vec![("README.md".into(), b"x".to_vec(), false)]);
+        assert!(no_manifest
+            .unwrap_err()
+            .message
+            .contains("no package/package.json"));
+    }
+
+    #[test]
+    fn digests_as_ssri_does() {
+        let integrity = Integrity::of(b"hello");
+        assert_eq!(integrity.shasum, "aaf4c61ddcc5e8a2dabede0f3b482cd9aea9434d");
+        assert!(integrity.sha512.starts_with("sha512-m3HSJL1i83hdltRq0+o9czGb+8KJDKra4t/3JRlnPKcjI8PZm6XBHXx6zG4UuMXaDEZjR1wuXDre9G9zvN7AQw=="));
+    }
+}

@@ -1,0 +1,247 @@
+//! JS exports for publishing: `publish`, `stagePublish` and `claimPackage`.
+
+use napi::bindgen_prelude::*;
+use napi_derive::napi;
+
+use crate::engine::{spawn, Budget, Defaults, Engine};
+use crate::options::Options;
+use crate::to_js::{to_js, Js};
+use trust_core::error::{Error as CoreError, Result as CoreResult};
+use trust_core::publish::{self, claim, Oidc, PublishOptions, Source};
+use trust_core::session::{CallOptions, Session};
+
+/// What to publish and how.
+#[napi(object)]
+#[allow(dead_code)] // Declares the TypeScript type; `Options` reads the object.
+pub struct PublishPackageOptions {
+    /// A tarball made by `npm pack`. Give this or `folder`.
+    pub tarball: Option<String>,
+    /// A package folder, packed as `npm pack` packs it (`files`, `.npmignore`; no lifecycle
+    /// scripts are run: build first). Default: `cwd`.
+    pub folder: Option<String>,
+    /// The dist-tag. Default: package.json's `publishConfig.tag`, else `latest`.
+    pub tag: Option<String>,
+    /// Default: `publishConfig.access`, else the registry's default (public for unscoped,
+    /// restricted for scoped packages).
+    #[napi(ts_type = "'public' | 'restricted'")]
+    pub access: Option<String>,
+    /// Trusted publishing: exchange the CI's id_token for a token for this package. Default:
+    /// as npm, when the CI offers one and no `token` is given, falling back to the configured
+    /// token (with a warning saying why) when the exchange is refused. `true`: the exchange
+    /// must work; `false`: never.
+    pub oidc: Option<bool>,
+}
+
+/// A version published (or staged).
+#[napi(object)]
+#[allow(dead_code)] // Declares the TypeScript type; the value is built by `to_js`.
+pub struct PublishResult {
+    pub package: String,
+    pub version: String,
+    pub tag: String,
+    pub access: Option<String>,
+    /// `dist.integrity` (sha512, SRI) and `dist.shasum` (sha1, hex) of the tarball.
+    pub integrity: String,
+    pub shasum: String,
+    /// The tarball's size, in bytes.
+    pub size: u32,
+    /// The files in the tarball.
+    pub files: Vec<String>,
+    pub staged: bool,
+    /// The staged version's id (`stagePublish`; not in a dry run): approve it with
+    /// `approveStaged({ id })`.
+    pub stage_id: Option<String>,
+    /// Where the token came from: `oidc` (exchanged for this package), `option` (`token`), or
+    /// `config` (npm's configuration).
+    #[napi(ts_type = "'oidc' | 'option' | 'config'")]
+    pub token_source: String,
+    /// Whether `npm publish` would have attached a provenance statement here (npm's check
+    /// after the exchange). trust-native never does: signing needs Sigstore's public services.
+    pub provenance: ProvenanceCheck,
+    pub dry_run: bool,
+    /// The request sent (in a dry run: that would be sent), the tarball's data elided.
+    pub request: crate::trust::PlannedRequest,
+    pub warnings: Vec<String>,
+}
+
+/// npm's provenance rule, applied.
+#[napi(object)]
+#[allow(dead_code)] // Declares the TypeScript type; the value is built by `to_js`.
+pub struct ProvenanceCheck {
+    pub would_attach: bool,
+    pub reason: String,
+}
+
+/// A claim's outcome.
+#[napi(object)]
+#[allow(dead_code)] // Declares the TypeScript type; the value is built by `to_js`.
+pub struct ClaimResult {
+    pub package: String,
+    /// `claimed`: the placeholder was published (in a dry run: would be); `exists`: the package
+    /// exists, nothing was done.
+    #[napi(ts_type = "'claimed' | 'exists'")]
+    pub status: String,
+    /// The placeholder's publish, for a claim.
+    pub published: Option<PublishResult>,
+}
+
+/// Which name to claim.
+#[napi(object)]
+#[allow(dead_code)] // Declares the TypeScript type; `Options` reads the object.
+pub struct ClaimOptions {
+    /// Default `public` (a restricted scoped package needs a paid organization).
+    #[napi(ts_type = "'public' | 'restricted'")]
+    pub access: Option<String>,
+}
+
+pub fn publish_with<'env>(
+    engine: &Engine,
+    env: &'env Env,
+    options: Option<Unknown<'env>>,
+    stage: bool,
+) -> napi::Result<PromiseRaw<'env, Js>> {
+    let mut request = None;
+    let call = Options::new(options, "options").and_then(|mut o| {
+        let tarball = o.string("tarball")?;
+        let folder = o.string("folder")?;
+        let tag = o.string("tag")?;
+        let access = o.string("access")?;
+        let oidc = match o.boolean("oidc")? {
+            None => Oidc::Auto,
+            Some(true) => Oidc::Required,
+            Some(false) => Oidc::Never,
+        };
+        let given = Defaults::read(&mut o)?;
+        let dry_run = o.boolean("dryRun")?.unwrap_or(false);
+        let mut call = engine.bare_call(env, &mut o, given, Budget::Whole)?;
+        o.finish()?;
+        call.options.dry_run = dry_run;
+        let source = match (tarball, folder) {
+            (Some(_), Some(_)) => {
+                return Err(CoreError::invalid_input(
+                    "tarball",
+                    "Give `tarball` or `folder`, not both.",
+                ))
+            }
+            (Some(tarball), None) => Source::Tarball(tarball.into()),
+            (None, Some(folder)) => Source::Folder(folder.into()),
+            (None, None) => Source::Folder(".".into()),
+        };
+        request = Some((source, tag, access, oidc));
+        Ok(call)
+    });
+    spawn(
+        env,
+        call,
+        move |call| async move {
+            let (source, tag, access, oidc) = request.expect("read with the call");
+            publish::publish(PublishOptions {
+                call,
+                source,
+                tag,
+                access,
+                stage,
+                oidc,
+            })
+            .await
+        },
+        |env, result| to_js(env, &result),
+    )
+}
+
+pub fn claim_with<'env>(
+    engine: &Engine,
+    env: &'env Env,
+    options: Option<Unknown<'env>>,
+) -> napi::Result<PromiseRaw<'env, Js>> {
+    let mut access = None;
+    let call = Options::new(options, "options").and_then(|mut o| {
+        access = o.string("access")?;
+        let call = engine.call(env, &mut o, Budget::Whole)?;
+        o.finish()?;
+        Ok(call)
+    });
+    spawn(
+        env,
+        call,
+        move |call| async move { claim_one(call, access).await },
+        |env, result| to_js(env, &result),
+    )
+}
+
+async fn claim_one(call: CallOptions, access: Option<String>) -> CoreResult<claim::Claimed> {
+    let secrets = call.secrets();
+    let claimed = async {
+        let package = Session::open(&call).package(call.package.as_deref())?;
+        claim::claim(&call, &package, access).await
+    };
+    claimed.await.map_err(|e| e.scrubbed(&secrets))
+}
+
+/// Publishes a version, as `npm publish` does: the same request (the manifest npm would send,
+/// `dist.integrity` and `shasum`, the tarball attached), 2FA asked for as npm asks. In CI, the
+/// token is exchanged through trusted publishing first (as npm 11.5.1 and later do), and a
+/// refused exchange says why. Give a `tarball` from `npm pack`, or a `folder` (no lifecycle
+/// scripts are run: build first).
+///
+/// @example
+/// ```js
+/// const { publish } = require('trust-native')
+/// const { package: name, version, tokenSource, provenance } = await publish({ tarball: 'widgets-1.2.0.tgz', tag: 'latest' })
+/// console.log(`${name}@${version} published with a ${tokenSource} token; provenance: ${provenance.reason}`)
+/// ```
+#[napi(
+    ts_args_type = "options?: PublishPackageOptions & Omit<CommonOptions, 'package'>",
+    ts_return_type = "Promise<PublishResult>"
+)]
+pub fn publish<'env>(
+    env: &'env Env,
+    options: Option<Unknown<'env>>,
+) -> napi::Result<PromiseRaw<'env, Js>> {
+    publish_with(&Engine::free(env)?, env, options, false)
+}
+
+/// Stages a version for a maintainer to approve (`npm stage publish`): the same request as
+/// `publish`, to the registry's staging area, with no 2FA (that is asked at the approval).
+/// In CI the token comes from trusted publishing, as for `publish` (the publisher needs
+/// `allowStagePublish`).
+///
+/// @example
+/// ```js
+/// const { stagePublish } = require('trust-native')
+/// const { stageId } = await stagePublish({ folder: 'packages/widgets', tag: 'next' })
+/// console.log(`approve with: trust-native stage approve ${stageId}`)
+/// ```
+#[napi(
+    ts_args_type = "options?: PublishPackageOptions & Omit<CommonOptions, 'package'>",
+    ts_return_type = "Promise<PublishResult>"
+)]
+pub fn stage_publish<'env>(
+    env: &'env Env,
+    options: Option<Unknown<'env>>,
+) -> napi::Result<PromiseRaw<'env, Js>> {
+    publish_with(&Engine::free(env)?, env, options, true)
+}
+
+/// Claims a name that is not on the registry yet, so that trusted publishing can be configured
+/// for it (npm configures trust only for a package that exists): publishes a placeholder
+/// version `0.0.0-placeholder.0` (a README saying what it is, no code) under the dist-tag
+/// `placeholder`, with your token and 2FA. A package that exists is left alone (`exists`).
+/// To claim and configure many packages in one run, use `applyTrust` with `claim: true`.
+///
+/// @example
+/// ```js
+/// const { claimPackage, addGithubPublisher } = require('trust-native')
+/// const { status } = await claimPackage({ package: '@acme/new-thing' })
+/// if (status === 'claimed') await addGithubPublisher({ package: '@acme/new-thing', repository: 'acme/mono', file: 'release.yml' })
+/// ```
+#[napi(
+    ts_args_type = "options?: ClaimOptions & CommonOptions",
+    ts_return_type = "Promise<ClaimResult>"
+)]
+pub fn claim_package<'env>(
+    env: &'env Env,
+    options: Option<Unknown<'env>>,
+) -> napi::Result<PromiseRaw<'env, Js>> {
+    claim_with(&Engine::free(env)?, env, options)
+}
