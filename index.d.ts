@@ -32,7 +32,8 @@ export type TrustErrorCode =
  * (the CLI says it with its flags and subcommands): give a one-time password (`otp`, or approve
  * at `authUrl`), a fresh one (`freshOtp`), an npm token (`token`), look at the package's
  * configurations (`listPublishers`), revoke the existing one first (`revokeFirst`), allow more
- * time (`timeout`, `webAuthTimeout`), use https (`insecure`).
+ * time (`timeout`, `webAuthTimeout`), use https (`insecure`), claim a name that does not exist
+ * yet (`claim`).
  */
 export type TrustHint =
   | 'otp'
@@ -40,10 +41,10 @@ export type TrustHint =
   | 'token'
   | 'listPublishers'
   | 'revokeFirst'
-  | 'claim'
   | 'timeout'
   | 'webAuthTimeout'
   | 'insecure'
+  | 'claim'
 
 /**
  * What every trust-native call rejects (or throws) with: an `Error` whose message says what to

@@ -179,11 +179,27 @@ describe('planTrust and applyTrust', () => {
     expect(plan.entries.map((e) => [e.package, e.action, e.error?.code])).toEqual([
       ['fine', 'create', undefined],
       ['Not Valid', 'error', 'EINVALIDPACKAGENAME'],
-      ['no-such-package', 'error', 'E404'],
+      // Not on the registry: a name to claim, not an error of the plan.
+      ['no-such-package', 'claim', undefined],
       ['fine2', 'error', 'EINVALIDINPUT'],
     ])
     const results = await tn.applyTrust(plan, auth)
     expect(results.map((r) => r.status)).toEqual(['done', 'failed', 'failed', 'failed'])
+    // Without `claim: true` a package to claim fails, saying how to claim it.
+    expect(results[2].error).toMatchObject({ code: 'E404', hint: 'claim' })
+    expect(results[2].error.message).toContain('claimPackage publishes a placeholder version')
+  })
+
+  it('with `claim: true`, a package not on the registry is claimed, then configured', async () => {
+    const auth = { ...setup([]), otp: OTP }
+    const plan = await tn.planTrust([github('claimed-in-run')], auth)
+    expect(plan.status).toBe('changes')
+    const [result] = await tn.applyTrust(plan, { ...auth, claim: true })
+    expect(result).toMatchObject({ package: 'claimed-in-run', action: 'claim', status: 'done', publisher: { type: 'github' } })
+    expect(emulator.versions('claimed-in-run')).toEqual(['0.0.0-placeholder.0'])
+    // Given specs (no plan), the create's 404 leads to the claim the same way.
+    const [fromSpecs] = await tn.applyTrust([github('claimed-from-spec')], { ...auth, claim: true })
+    expect(fromSpecs).toMatchObject({ action: 'claim', status: 'done' })
   })
 })
 

@@ -1,0 +1,233 @@
+// Fidelity of publishing: `npm publish` (npm 11.19.x, a devDependency) and trust-native publish
+// the same package to the emulator from the same state, and the emulator must see the same
+// publish request: method, path, body (the packument, byte for byte) and the auth, OTP, command
+// and content-type headers. Two differences are by design and asserted as such:
+// - `_npmVersion`: npm writes its own version in the manifest; trust-native is not npm.
+// - npm reads the packument twice before publishing (an abbreviated and a full read, both to
+//   check versions); trust-native reads it once.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { mkdirSync, writeFileSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { ALICE, OTP, isolateNpmConfig, rejection, runNpm, startEmulator, tempDir, tn, wire, withCiEnv } from './helpers.mjs'
+
+let emulator, home
+
+/** A folder with a package whose package.json exercises npm's normalization. */
+function packageFolder(name, version, extra = {}) {
+  const dir = tempDir('tn-pub-')
+  const pkg = join(dir, 'pkg')
+  mkdirSync(join(pkg, 'lib'), { recursive: true })
+  writeFileSync(join(pkg, 'package.json'), JSON.stringify({
+    name, version, author: 'Ann Lee <ann@example.com> (https://ann.dev)', keywords: 'widgets, tools',
+    repository: 'github:acme/mono', main: 'lib/index.js', license: 'MIT', _internal: true,
+    scripts: { test: 'node_modules/.bin/vitest run' }, files: ['lib/'], ...extra,
+  }, null, 2))
+  writeFileSync(join(pkg, 'README.md'), '# widgets\n\nWidgets for\neverything.\n\n## Usage\n')
+  writeFileSync(join(pkg, 'LICENSE'), 'MIT\n')
+  writeFileSync(join(pkg, 'lib', 'index.js'), 'module.exports = 1\n')
+  writeFileSync(join(pkg, 'notes.txt'), 'not in files\n')
+  // For a publish from `dir` (no package.json: npm's prefix is `dir`) and from `pkg`.
+  for (const where of [dir, pkg]) writeFileSync(join(where, '.npmrc'), `registry=${emulator.url}\n//${new URL(emulator.url).host}/:_authToken=${ALICE}\n`)
+  return { dir, pkg }
+}
+
+/** `npm pack` of the folder: the tarball's path relative to `dir`, and the files npm packed. */
+async function npmPack(dir) {
+  const packed = await runNpm(['pack', '--json', '--pack-destination', '..'], { cwd: join(dir, 'pkg'), home })
+  expect(packed.code, packed.stderr).toBe(0)
+  const [{ filename, files }] = JSON.parse(packed.stdout)
+  return { tarball: `./${filename}`, files: files.map((f) => f.path).sort() }
+}
+
+/** The writes the emulator saw (the reads are compared by path only). */
+function seen() {
+  const all = emulator.requests()
+  return { writes: wire(all.filter((r) => r.method !== 'GET')), reads: [...new Set(all.filter((r) => r.method === 'GET').map((r) => r.path))] }
+}
+
+/** The body's version manifest without `_npmVersion` (see the top of this file). */
+function withoutNpmVersion(body) {
+  const packument = JSON.parse(body)
+  for (const manifest of Object.values(packument.versions)) delete manifest._npmVersion
+  return packument
+}
+
+function reset(packages = []) {
+  emulator.seed({ packages: [{ name: '@acme/widgets', maintainers: ['alice'], versions: ['1.0.0'] }, ...packages] })
+  emulator.clearRequests()
+}
+
+beforeAll(async () => {
+  home = isolateNpmConfig()
+  emulator = await startEmulator()
+})
+afterAll(() => emulator.stop())
+
+describe('npm publish vs publish', () => {
+  it('a tarball: the same packument, byte for byte (but _npmVersion)', async () => {
+    const { dir } = packageFolder('@acme/widgets', '1.2.0')
+    const { tarball } = await npmPack(dir)
+    reset()
+    const cli = await runNpm(['publish', tarball, '--tag', 'next', '--access', 'public', `--otp=${OTP}`], { cwd: dir, home })
+    expect(cli.code, cli.stderr).toBe(0)
+    const npmSaw = seen()
+    expect(npmSaw.writes).toHaveLength(1)
+    expect(JSON.parse(npmSaw.writes[0].body).versions['1.2.0']._npmVersion).toBe('11.19.1')
+
+    reset()
+    const result = await tn.publish({ cwd: dir, tarball, tag: 'next', access: 'public', otp: OTP })
+    const oursSaw = seen()
+    expect(oursSaw.reads).toEqual(npmSaw.reads)
+    expect(oursSaw.writes).toHaveLength(1)
+    const [ours] = oursSaw.writes
+    const [theirs] = npmSaw.writes
+    expect({ ...ours, body: undefined }).toEqual({ ...theirs, body: undefined })
+    expect(ours).toMatchObject({ method: 'PUT', path: '/@acme%2fwidgets', otp: OTP, command: 'publish', contentType: 'application/json' })
+    expect(withoutNpmVersion(ours.body)).toEqual(withoutNpmVersion(theirs.body))
+    // Key order too: the body is the same text once _npmVersion is gone.
+    expect(ours.body).toBe(theirs.body.replace(',"_npmVersion":"11.19.1"', ''))
+    const manifest = JSON.parse(ours.body).versions['1.2.0']
+    expect(manifest).toMatchObject({
+      repository: { type: 'git', url: 'git+https://github.com/acme/mono.git' },
+      bugs: { url: 'https://github.com/acme/mono/issues' },
+      homepage: 'https://github.com/acme/mono#readme',
+      author: { name: 'Ann Lee', email: 'ann@example.com', url: 'https://ann.dev' },
+      keywords: ['widgets', 'tools'],
+      scripts: { test: 'vitest run' },
+      description: 'Widgets for everything.',
+    })
+    expect(manifest._internal).toBeUndefined()
+    expect(result).toMatchObject({ package: '@acme/widgets', version: '1.2.0', tag: 'next', tokenSource: 'config', dryRun: false, integrity: manifest.dist.integrity, shasum: manifest.dist.shasum })
+    expect(emulator.versions('@acme/widgets')).toEqual(['1.0.0', '1.2.0'])
+  })
+
+  it('a folder: packed with the files npm packs, the same manifest', async () => {
+    const { dir, pkg } = packageFolder('@acme/widgets', '1.3.0', { bin: { widgets: 'cli.js' } })
+    writeFileSync(join(pkg, 'cli.js'), '#!/usr/bin/env node\n')
+    const { files } = await npmPack(dir)
+    reset()
+    const cli = await runNpm(['publish', '--tag', 'next', `--otp=${OTP}`], { cwd: pkg, home })
+    expect(cli.code, cli.stderr).toBe(0)
+    const theirs = JSON.parse(seen().writes[0].body)
+
+    reset()
+    const result = await tn.publish({ cwd: pkg, tag: 'next', otp: OTP })
+    expect([...result.files].sort()).toEqual(files)
+    const ours = JSON.parse(seen().writes[0].body)
+    // The tarballs hold the same files but are compressed by different deflate implementations:
+    // their digests and bytes differ, nothing else does.
+    for (const packument of [ours, theirs]) {
+      const manifest = packument.versions['1.3.0']
+      delete manifest.dist.integrity
+      delete manifest.dist.shasum
+      delete manifest._npmVersion
+      for (const attachment of Object.values(packument._attachments)) {
+        delete attachment.data
+        delete attachment.length
+      }
+    }
+    expect(ours).toEqual(theirs)
+  })
+
+  it('refuses what npm refuses, before sending: a published version, a private package', async () => {
+    const { dir, pkg } = packageFolder('@acme/widgets', '1.0.0')
+    reset()
+    expect((await rejection(tn.publish({ cwd: pkg, otp: OTP }))).code).toBe('EPUBLISHCONFLICT')
+    writeFileSync(join(pkg, 'package.json'), JSON.stringify({ name: '@acme/widgets', version: '2.0.0', private: true }))
+    expect((await rejection(tn.publish({ cwd: dir, folder: 'pkg', otp: OTP }))).code).toBe('EPRIVATE')
+    writeFileSync(join(pkg, 'package.json'), JSON.stringify({ name: '@acme/widgets', version: '2.0.0-beta.1' }))
+    const prerelease = await rejection(tn.publish({ cwd: pkg, otp: OTP }))
+    expect(prerelease).toMatchObject({ code: 'EINVALIDINPUT', field: 'tag' })
+    expect(emulator.requests().filter((r) => r.method === 'PUT')).toEqual([])
+  })
+
+  it('a dry run sends nothing and shows the request, the tarball elided', async () => {
+    const { pkg } = packageFolder('@acme/widgets', '1.4.0')
+    reset()
+    const result = await tn.publish({ cwd: pkg, otp: OTP, dryRun: true })
+    expect(result.dryRun).toBe(true)
+    expect(result.request).toMatchObject({ method: 'PUT', headers: { authorization: 'Bearer ***', 'npm-otp': '***' } })
+    expect(result.request.body._attachments['@acme/widgets-1.4.0.tgz'].data).toMatch(/^\(\d+ bytes, base64\)$/)
+    expect(emulator.requests().filter((r) => r.method !== 'GET')).toEqual([])
+  })
+})
+
+describe('npm publish vs claimPackage: the placeholder', () => {
+  it('is a prerelease under its own tag, README and no code; npm publishing that tarball sends the same', async () => {
+    const dir = tempDir('tn-claim-')
+    writeFileSync(join(dir, '.npmrc'), `registry=${emulator.url}\n//${new URL(emulator.url).host}/:_authToken=${ALICE}\n`)
+    reset()
+    const claimed = await tn.claimPackage({ cwd: dir, package: '@acme/brand-new', otp: OTP })
+    expect(claimed).toMatchObject({ package: '@acme/brand-new', status: 'claimed', published: { version: '0.0.0-placeholder.0', tag: 'placeholder', access: 'public', files: ['package.json', 'README.md'] } })
+    const ours = seen().writes
+    expect(ours.map((r) => `${r.method} ${r.path}`)).toEqual(['PUT /@acme%2fbrand-new'])
+    const body = JSON.parse(ours[0].body)
+    expect(body['dist-tags']).toEqual({ placeholder: '0.0.0-placeholder.0' })
+    expect(body.versions['0.0.0-placeholder.0'].readme).toContain('This version is a placeholder. It holds no code.')
+
+    // npm publishes the very tarball the claim sent.
+    const attachment = body._attachments['@acme/brand-new-0.0.0-placeholder.0.tgz']
+    writeFileSync(join(dir, 'placeholder.tgz'), Buffer.from(attachment.data, 'base64'))
+    // The emulator forgets no package: the name is seeded again, with no versions.
+    reset([{ name: '@acme/brand-new', maintainers: ['alice'] }])
+    const cli = await runNpm(['publish', './placeholder.tgz', '--tag', 'placeholder', '--access', 'public', `--otp=${OTP}`], { cwd: dir, home })
+    expect(cli.code, cli.stderr.slice(-2000)).toBe(0)
+    const theirs = seen().writes
+    expect({ ...ours[0], body: undefined }).toEqual({ ...theirs[0], body: undefined })
+    // What npm adds for a tarball file (its path, and the integrity again) has no file to name
+    // for a tarball made in memory.
+    const npmBody = withoutNpmVersion(theirs[0].body)
+    const manifest = npmBody.versions['0.0.0-placeholder.0']
+    expect(manifest._from).toBe('file:placeholder.tgz')
+    delete manifest._from
+    delete manifest._resolved
+    delete manifest._integrity
+    expect(body).toEqual(npmBody)
+
+    // A name that exists is left alone.
+    emulator.clearRequests()
+    expect(await tn.claimPackage({ cwd: dir, package: '@acme/widgets', otp: OTP })).toEqual({ package: '@acme/widgets', status: 'exists' })
+    expect(emulator.requests().filter((r) => r.method !== 'GET')).toEqual([])
+  })
+})
+
+describe('npm publish vs publish, in CI through trusted publishing', () => {
+  const trusted = { type: 'github', claims: { repository: 'acme/mono', workflow_ref: { file: 'release.yml' } }, permissions: ['createPackage'] }
+
+  it('exchanges the id_token, then publishes with the exchanged token: the same requests', async () => {
+    const { dir } = packageFolder('@acme/widgets', '1.5.0')
+    const { tarball } = await npmPack(dir)
+    // No token for the registry: trusted publishing is the only way in.
+    writeFileSync(join(dir, '.npmrc'), `registry=${emulator.url}\n`)
+    reset([{ name: '@acme/widgets', maintainers: ['alice'], versions: ['1.0.0'], publishers: [trusted] }])
+    const job = emulator.githubActionsJob({ repository: 'acme/mono', workflow_ref: 'acme/mono/.github/workflows/release.yml@refs/heads/main' })
+    const cli = await runNpm(['publish', tarball, '--tag', 'next'], { cwd: dir, home, env: job })
+    expect(cli.code, cli.stderr).toBe(0)
+    const npmSaw = seen()
+
+    reset([{ name: '@acme/widgets', maintainers: ['alice'], versions: ['1.0.0'], publishers: [trusted] }])
+    const job2 = emulator.githubActionsJob({ repository: 'acme/mono', workflow_ref: 'acme/mono/.github/workflows/release.yml@refs/heads/main' })
+    const result = await withCiEnv(job2, () => tn.publish({ cwd: dir, tarball, tag: 'next' }))
+    const oursSaw = seen()
+    expect(result).toMatchObject({ tokenSource: 'oidc', provenance: { wouldAttach: false } })
+    expect(result.provenance.reason).toContain('not public')
+    // Exchanged tokens are minted per exchange: compare everything else, and that each PUT
+    // carries the token its own exchange minted (never the id_token).
+    const masked = (writes) => writes.map((w) => ({ ...w, authorization: w.authorization?.split(' ')[0], body: w.method === 'PUT' ? withoutNpmVersion(w.body) : w.body }))
+    expect(masked(oursSaw.writes)).toEqual(masked(npmSaw.writes))
+    expect(oursSaw.writes.map((w) => `${w.method} ${w.path}`)).toEqual(['POST /-/npm/v1/oidc/token/exchange/package/@acme%2fwidgets', 'PUT /@acme%2fwidgets'])
+    expect(oursSaw.reads.filter((p) => !p.startsWith('/-/oidc/'))).toEqual(npmSaw.reads.filter((p) => !p.startsWith('/-/oidc/')))
+    expect(emulator.versions('@acme/widgets')).toEqual(['1.0.0', '1.5.0'])
+  })
+
+  it('a refused exchange with no token to fall back on fails with the reason, not a bare 401', async () => {
+    const { pkg } = packageFolder('@acme/widgets', '1.6.0')
+    writeFileSync(join(pkg, '.npmrc'), `registry=${emulator.url}\n`)
+    reset()
+    const job = emulator.githubActionsJob({ repository: 'acme/other' })
+    const error = await withCiEnv(job, () => rejection(tn.publish({ cwd: pkg })))
+    expect(error.code).toBe('EOIDCEXCHANGE')
+    expect(error.message).toContain('acme/other')
+    expect(emulator.requests().filter((r) => r.method === 'PUT')).toEqual([])
+  })
+})
