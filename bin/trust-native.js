@@ -330,7 +330,7 @@ const COMMANDS = {
       replace: { type: 'boolean', help: 'Replace a trusted publisher that differs (default: leave it and show the difference; a spec can say "replace": true)' },
     },
     async run(values) {
-      const options = { ...common(values), ...pace(values) }
+      const options = { ...common(values), ...pace(values), ...(values.claim && { claim: true }) }
       const replace = values.replace ? { replace: true } : {}
       const specs = await specsFrom(values)
       // No plan to show (--yes): create first, and read only where a configuration exists.
@@ -338,7 +338,7 @@ const COMMANDS = {
       // A plan's CI files are checked when it is made, not again when it is applied.
       const plan = await tn.planTrust(specs, { ...options, ...strict(values) })
       if (!values.json) printPlan(plan)
-      const pending = plan.entries.filter((e) => e.action === 'create' || e.action === 'replace')
+      const pending = plan.entries.filter((e) => e.action === 'create' || e.action === 'replace' || (e.action === 'claim' && values.claim))
       if (values['dry-run'] || !pending.length) {
         if (values.json) out(JSON.stringify({ plan, results: [] }, null, 2))
         else if (!pending.length) out('Nothing to do.')
@@ -349,15 +349,89 @@ const COMMANDS = {
     },
   },
 
+  claim: {
+    usage: 'trust-native claim [package] [--workspaces] [--access public|restricted] [--dry-run] [--type github --repository owner/repo ... | --config trust.json]',
+    summary: 'Publish a placeholder version for names not on the registry yet, so trust can be configured; with a publisher spec, configure it in the same run',
+    flags: {
+      ...COMMON, ...WRITE, ...RUN, ...STRICT, ...PERMISSIONS, ...allProviderFlags(),
+      workspaces: { type: 'boolean', help: 'Every package of the workspace' },
+      access: { type: 'string', help: 'Access of the placeholder: public (default) or restricted' },
+    },
+    async run(values, [pkg]) {
+      // With a publisher spec, claiming is part of making the packages match it.
+      if (values.config || values.type || Object.values(PROVIDERS).some((p) => Object.keys(providerOptions(p, values)).length)) {
+        return COMMANDS.apply.run({ ...values, claim: true })
+      }
+      const names = pkg ? [pkg] : values.workspaces ? (await tn.discoverWorkspacePackages(process.cwd())).packages.map((p) => p.name) : [undefined]
+      const client = new tn.TrustClient(common(values))
+      const results = []
+      for (const name of names) {
+        try {
+          const r = await client.claimPackage({ ...(name && { package: name }), ...(values.access && { access: values.access }), dryRun: Boolean(values['dry-run']) })
+          results.push(r)
+          if (values.json) continue
+          if (r.status === 'exists') out(`${r.package}: exists, left alone`)
+          else out(`${r.package}: ${r.published.dryRun ? 'would publish' : 'published'} placeholder ${r.published.version} (tag ${r.published.tag}, ${r.published.access} access)`)
+        } catch (error) {
+          results.push({ package: name, status: 'failed', error: { code: error.code, message: describeError(error, name) } })
+          if (!values.json) err(printable(`${name ?? 'package'}: ${error.code}: ${describeError(error, name)}`))
+        }
+      }
+      if (values.json) out(JSON.stringify(results, null, 2))
+      return results.some((r) => r.status === 'failed') ? EXIT.failed : EXIT.ok
+    },
+  },
+
+  lockdown: {
+    usage: 'trust-native lockdown [package] [--workspaces] [--dry-run]',
+    summary: 'For packages with a trusted publisher: require 2FA and disallow tokens for publishing (npm access set mfa=publish)',
+    flags: { ...COMMON, ...WRITE, workspaces: { type: 'boolean', help: 'Every package of the workspace' } },
+    async run(values, [pkg]) {
+      const names = pkg ? [pkg] : values.workspaces ? (await tn.discoverWorkspacePackages(process.cwd())).packages.map((p) => p.name) : [undefined]
+      // One client: the 2FA code asked for the first package serves the others.
+      const client = new tn.TrustClient(common(values))
+      const results = []
+      for (const name of names) {
+        const options = name ? { package: name } : {}
+        try {
+          const publishers = await client.listPublishers(options)
+          const shown = name ?? (await client.resolveConfig(options)).package
+          if (!publishers.length) {
+            results.push({ package: shown, status: 'skipped', reason: 'no trusted publisher' })
+            if (!values.json) err(`${shown}: left as it is: it has no trusted publisher, and without tokens it could not be published at all (configure one first: trust-native apply)`)
+            continue
+          }
+          const r = await client.setPackageAccess({ ...options, ...MFA.publish, dryRun: Boolean(values['dry-run']) })
+          results.push({ package: shown, status: r.dryRun ? 'planned' : 'locked', request: r.request })
+          if (!values.json) out(`${shown}: ${r.dryRun ? 'would require' : 'now requires'} 2FA for publishing, and tokens may not publish (trusted publishing: ${publishers.map(describePublisher).join(', ')})`)
+        } catch (error) {
+          results.push({ package: name, status: 'failed', error: { code: error.code, message: describeError(error, name) } })
+          if (!values.json) err(printable(`${name ?? 'package'}: ${error.code}: ${describeError(error, name)}`))
+        }
+      }
+      if (values.json) out(JSON.stringify(results, null, 2))
+      return results.some((r) => r.status === 'failed' || r.status === 'skipped') ? EXIT.failed : EXIT.ok
+    },
+  },
+
   tokens: {
-    usage: 'trust-native tokens [--revoke <id>]',
-    summary: 'List your access tokens, redacted, or revoke one (npm token list, npm token revoke)',
-    flags: { ...COMMON, 'dry-run': WRITE['dry-run'], revoke: { type: 'string', help: 'Revoke the token with this id (as listed), key or value' } },
+    usage: 'trust-native tokens [--revoke <id> ...]',
+    summary: 'List your access tokens, redacted, with what each may do and when it was last used; revoke the ones you name (npm token list, npm token revoke)',
+    flags: {
+      ...COMMON, 'dry-run': WRITE['dry-run'],
+      revoke: { type: 'string', multiple: true, help: 'Revoke the token with this id (as listed), key or value; repeat to revoke several' },
+    },
     async run(values) {
       if (values.revoke !== undefined) {
-        const result = await tn.revokeToken({ ...common(values), id: values.revoke, dryRun: Boolean(values['dry-run']) })
-        if (values.json) out(JSON.stringify(result, null, 2))
-        else out(`${result.dryRun ? 'Would revoke' : 'Revoked'} token ${result.key ?? '(given by value)'}`)
+        // One client: one 2FA code for every token revoked.
+        const client = new tn.TrustClient(common(values))
+        const results = []
+        for (const id of values.revoke) {
+          const result = await client.revokeToken({ id, dryRun: Boolean(values['dry-run']) })
+          results.push(result)
+          if (!values.json) out(`${result.dryRun ? 'Would revoke' : 'Revoked'} token ${result.key ?? '(given by value)'}`)
+        }
+        if (values.json) out(JSON.stringify(results, null, 2))
         return EXIT.ok
       }
       // The library shows tokens redacted; nothing here prints a whole token.
@@ -368,10 +442,13 @@ const COMMANDS = {
       }
       if (!tokens.length) out('No tokens.')
       for (const t of tokens) {
-        const traits = [t.readonly && 'read-only', t.bypass2fa && 'bypasses 2FA', t.expires && `expires ${t.expires.slice(0, 10)}`].filter(Boolean)
-        out(`${t.id}  ${t.token ?? ''}  ${t.name ?? ''}  created ${String(t.created ?? '').slice(0, 10)}${traits.length ? `  (${traits.join(', ')})` : ''}`)
-        if (t.cidrWhitelist?.length) out(`    from ${t.cidrWhitelist.join(', ')}`)
+        const may = t.readonly ? 'read only' : t.bypass2fa ? 'publish without 2FA' : 'publish (with 2FA when the package requires it)'
+        const traits = [may, t.accessed ? `last used ${String(t.accessed).slice(0, 10)}` : 'no use recorded', t.expires && `expires ${String(t.expires).slice(0, 10)}`].filter(Boolean)
+        out(printable(`${t.id}  ${t.token ?? ''}  ${t.name ?? ''}  created ${String(t.created ?? '').slice(0, 10)}  (${traits.join(', ')})`))
+        if (t.cidrWhitelist?.length) out(printable(`    from ${t.cidrWhitelist.join(', ')}`))
       }
+      out()
+      out('Revoke the ones no longer needed: trust-native tokens --revoke <id> [--revoke <id> ...]')
       return EXIT.ok
     },
   },
@@ -554,7 +631,7 @@ function printPlan(plan) {
   for (const e of plan.entries) for (const w of e.warnings) warn(`${e.package}: ${w}`)
   const count = (action) => plan.entries.filter((e) => e.action === action).length
   out()
-  out(`${plan.entries.length} packages: ${count('create')} to create, ${count('replace')} to replace, ${count('unchanged')} unchanged, ${count('error')} errors`)
+  out(`${plan.entries.length} packages: ${count('create')} to create, ${count('replace')} to replace, ${count('unchanged')} unchanged, ${count('claim') ? `${count('claim')} to claim, ` : ''}${count('error')} errors`)
 }
 
 /**
@@ -598,7 +675,7 @@ function summary(results) {
   const stopped = count((r) => r.error?.code === 'EABORTED')
   const failed = count((r) => r.status === 'failed') - stopped
   const skipped = count((r) => r.status === 'skipped')
-  return `Applied: ${done('create')} created, ${done('replace')} replaced, ${done('unchanged')} unchanged, ${failed} failed${skipped ? `, ${skipped} left as they differ` : ''}${stopped ? `, ${stopped} stopped` : ''}`
+  return `Applied: ${done('claim') ? `${done('claim')} claimed and created, ` : ''}${done('create')} created, ${done('replace')} replaced, ${done('unchanged')} unchanged, ${failed} failed${skipped ? `, ${skipped} left as they differ` : ''}${stopped ? `, ${stopped} stopped` : ''}`
 }
 
 /** `repository acme/other -> acme/mono, file old.yml -> release.yml`, control characters removed. */
@@ -610,7 +687,7 @@ function describeDifferences(differences) {
 /** A progress bar on a terminal; a line per package elsewhere. */
 function progressReporter(total, quiet) {
   const tty = process.stderr.isTTY === true
-  const verb = { create: 'created', replace: 'replaced', unchanged: 'unchanged', error: 'skipped' }
+  const verb = { create: 'created', replace: 'replaced', unchanged: 'unchanged', claim: 'claimed and created', error: 'skipped' }
   return {
     report({ done, result }) {
       if (quiet) return

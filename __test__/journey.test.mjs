@@ -1,0 +1,118 @@
+// The whole move to trusted publishing, as the README tells it, against the emulator: a new
+// monorepo goes from nothing on the registry to locked down with exactly this sequence of CLI
+// commands: claim -> apply (workflow checked, file inferred) -> plan --exit-code (0) ->
+// lockdown -> tokens (list, then revoke the CI token that is no longer needed).
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { spawn } from 'node:child_process'
+import { mkdirSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { isolateNpmConfig, tempDir, testing } from './helpers.mjs'
+
+const BIN = join(import.meta.dirname, '..', 'bin', 'trust-native.js')
+const OTP = '135790'
+const TOKEN = 'npm_journeyLoginToken0000000000000001'
+const OLD_CI_TOKEN = 'npm_oldCiAutomationToken00000000000002'
+const RELEASE = `name: release
+on:
+  push:
+    tags: ['v*']
+jobs:
+  publish:
+    runs-on: ubuntu-latest
+    permissions:
+      contents: read
+      id-token: write
+    steps:
+      - uses: actions/checkout@v5
+      - run: npm publish --workspaces
+`
+
+let emulator, root
+const NAMES = ['@acme/core', '@acme/cli', '@acme/plugin']
+
+/** Runs the CLI in the monorepo; resolves with its exit code and output. */
+function cli(...args) {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [BIN, ...args, '--otp', OTP], { cwd: root, env: { ...process.env, NO_COLOR: '1' } })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (d) => { stdout += d })
+    child.stderr.on('data', (d) => { stderr += d })
+    child.stdin.end()
+    child.on('close', (code) => resolve({ code, stdout, stderr }))
+  })
+}
+
+beforeAll(async () => {
+  isolateNpmConfig()
+  emulator = await testing.startEmulator({
+    users: [{ name: 'ann', token: TOKEN, otp: OTP }],
+    tokens: [{ user: 'ann', token: OLD_CI_TOKEN, key: 'abcdef12-3456-4789-8abc-def012345678', name: 'old-ci' }],
+  })
+  root = tempDir('tn-journey-')
+  writeFileSync(join(root, 'package.json'), JSON.stringify({ name: 'acme', private: true, workspaces: ['packages/*'], repository: 'github:acme/mono' }))
+  for (const name of NAMES) {
+    const dir = join(root, 'packages', name.split('/')[1])
+    mkdirSync(dir, { recursive: true })
+    writeFileSync(join(dir, 'package.json'), JSON.stringify({ name, version: '1.0.0' }))
+  }
+  mkdirSync(join(root, '.github', 'workflows'), { recursive: true })
+  writeFileSync(join(root, '.github', 'workflows', 'release.yml'), RELEASE)
+  writeFileSync(join(root, '.npmrc'), `registry=${emulator.url}\n//${new URL(emulator.url).host}/:_authToken=${TOKEN}\n`)
+})
+afterAll(() => emulator.stop())
+
+describe('from nothing to locked down', () => {
+  it('before the claim, a drift check says the packages must be claimed (exit 1)', async () => {
+    const plan = await cli('plan', '--workspaces', '--exit-code')
+    expect(plan.code, plan.stderr).toBe(1)
+    expect(plan.stdout).toContain('3 to claim')
+    expect(plan.stdout).toMatch(/@acme\/core\s+claim/)
+  })
+
+  it('runs the README sequence', async () => {
+    const claim = await cli('claim', '--workspaces')
+    expect(claim.code, claim.stderr).toBe(0)
+    for (const name of NAMES) {
+      expect(claim.stdout).toContain(`${name}: published placeholder 0.0.0-placeholder.0 (tag placeholder, public access)`)
+      expect(emulator.versions(name)).toEqual(['0.0.0-placeholder.0'])
+    }
+
+    const apply = await cli('apply', '--workspaces', '--yes')
+    expect(apply.code, apply.stderr).toBe(0)
+    expect(apply.stdout).toContain('Applied: 3 created')
+    for (const name of NAMES) {
+      // The file was inferred from the one workflow that publishes.
+      expect(emulator.publishers(name)).toEqual([expect.objectContaining({ type: 'github', claims: { repository: 'acme/mono', workflow_ref: { file: 'release.yml' } } })])
+    }
+
+    const plan = await cli('plan', '--workspaces', '--exit-code')
+    expect(plan.code, plan.stdout + plan.stderr).toBe(0)
+    expect(plan.stdout).toContain('3 unchanged')
+
+    emulator.clearRequests()
+    const lockdown = await cli('lockdown', '--workspaces')
+    expect(lockdown.code, lockdown.stderr).toBe(0)
+    const settings = emulator.requests().filter((r) => r.method === 'POST' && r.path.endsWith('/access'))
+    expect(settings.map((r) => [r.path, r.body]).sort()).toEqual([...NAMES].sort().map((name) => [
+      `/-/package/${name.replace('/', '%2f')}/access`, '{"publish_requires_tfa":true,"automation_token_overrides_tfa":false}',
+    ]))
+    expect(lockdown.stdout).toContain('@acme/core: now requires 2FA for publishing, and tokens may not publish')
+
+    const tokens = await cli('tokens')
+    expect(tokens.code, tokens.stderr).toBe(0)
+    expect(tokens.stdout).toContain('old-ci')
+    expect(tokens.stdout).not.toContain(OLD_CI_TOKEN)
+    const revoke = await cli('tokens', '--revoke', 'abcdef')
+    expect(revoke.code, revoke.stderr).toBe(0)
+    expect(revoke.stdout).toContain('Revoked token abcdef12-3456-4789-8abc-def012345678')
+    expect((await cli('tokens')).stdout).not.toContain('old-ci')
+  })
+
+  it('lockdown leaves a package without a trusted publisher alone, and says so', async () => {
+    emulator.seed({ packages: [{ name: '@acme/untrusted', maintainers: ['ann'] }] })
+    const run = await cli('lockdown', '@acme/untrusted')
+    expect(run.code).toBe(1)
+    expect(run.stderr).toContain('@acme/untrusted: left as it is: it has no trusted publisher')
+  })
+})
