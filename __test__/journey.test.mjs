@@ -68,6 +68,14 @@ describe('from nothing to locked down', () => {
     expect(plan.code, plan.stderr).toBe(1)
     expect(plan.stdout).toContain('3 to claim')
     expect(plan.stdout).toMatch(/@acme\/core\s+claim/)
+
+    emulator.clearRequests()
+    const dry = await cli('claim', '--workspaces', '--dry-run', '--json')
+    expect(dry.code, dry.stderr).toBe(0)
+    const planned = JSON.parse(dry.stdout)
+    expect(planned.map((r) => [r.package, r.status, r.published.dryRun, r.published.request.method]).sort())
+      .toEqual([...NAMES].sort().map((name) => [name, 'claimed', true, 'PUT']))
+    expect(emulator.requests().filter((r) => r.method !== 'GET')).toEqual([])
   })
 
   it('runs the README sequence', async () => {

@@ -362,23 +362,12 @@ const COMMANDS = {
       if (values.config || values.type || Object.values(PROVIDERS).some((p) => Object.keys(providerOptions(p, values)).length)) {
         return COMMANDS.apply.run({ ...values, claim: true })
       }
-      const names = pkg ? [pkg] : values.workspaces ? (await tn.discoverWorkspacePackages(process.cwd())).packages.map((p) => p.name) : [undefined]
-      const client = new tn.TrustClient(common(values))
-      const results = []
-      for (const name of names) {
-        try {
-          const r = await client.claimPackage({ ...(name && { package: name }), ...(values.access && { access: values.access }), dryRun: Boolean(values['dry-run']) })
-          results.push(r)
-          if (values.json) continue
-          if (r.status === 'exists') out(`${r.package}: exists, left alone`)
-          else out(`${r.package}: ${r.published.dryRun ? 'would publish' : 'published'} placeholder ${r.published.version} (tag ${r.published.tag}, ${r.published.access} access)`)
-        } catch (error) {
-          results.push({ package: name, status: 'failed', error: { code: error.code, message: describeError(error, name) } })
-          if (!values.json) err(printable(`${name ?? 'package'}: ${error.code}: ${describeError(error, name)}`))
-        }
-      }
-      if (values.json) out(JSON.stringify(results, null, 2))
-      return results.some((r) => r.status === 'failed') ? EXIT.failed : EXIT.ok
+      return eachPackage(values, pkg, async (client, name, say) => {
+        const r = await client.claimPackage({ ...(name && { package: name }), ...(values.access && { access: values.access }), dryRun: Boolean(values['dry-run']) })
+        if (r.status === 'exists') say.out(`${r.package}: exists, left alone`)
+        else say.out(`${r.package}: ${r.published.dryRun ? 'would publish' : 'published'} placeholder ${r.published.version} (tag ${r.published.tag}, ${r.published.access} access)`)
+        return r
+      })
     },
   },
 
@@ -387,30 +376,18 @@ const COMMANDS = {
     summary: 'For packages with a trusted publisher: require 2FA and disallow tokens for publishing (npm access set mfa=publish)',
     flags: { ...COMMON, ...WRITE, workspaces: { type: 'boolean', help: 'Every package of the workspace' } },
     async run(values, [pkg]) {
-      const names = pkg ? [pkg] : values.workspaces ? (await tn.discoverWorkspacePackages(process.cwd())).packages.map((p) => p.name) : [undefined]
-      // One client: the 2FA code asked for the first package serves the others.
-      const client = new tn.TrustClient(common(values))
-      const results = []
-      for (const name of names) {
+      return eachPackage(values, pkg, async (client, name, say) => {
         const options = name ? { package: name } : {}
-        try {
-          const publishers = await client.listPublishers(options)
-          const shown = name ?? (await client.resolveConfig(options)).package
-          if (!publishers.length) {
-            results.push({ package: shown, status: 'skipped', reason: 'no trusted publisher' })
-            if (!values.json) err(`${shown}: left as it is: it has no trusted publisher, and without tokens it could not be published at all (configure one first: trust-native apply)`)
-            continue
-          }
-          const r = await client.setPackageAccess({ ...options, ...MFA.publish, dryRun: Boolean(values['dry-run']) })
-          results.push({ package: shown, status: r.dryRun ? 'planned' : 'locked', request: r.request })
-          if (!values.json) out(`${shown}: ${r.dryRun ? 'would require' : 'now requires'} 2FA for publishing, and tokens may not publish (trusted publishing: ${publishers.map(describePublisher).join(', ')})`)
-        } catch (error) {
-          results.push({ package: name, status: 'failed', error: { code: error.code, message: describeError(error, name) } })
-          if (!values.json) err(printable(`${name ?? 'package'}: ${error.code}: ${describeError(error, name)}`))
+        const publishers = await client.listPublishers(options)
+        const shown = name ?? (await client.resolveConfig(options)).package
+        if (!publishers.length) {
+          say.err(`${shown}: left as it is: it has no trusted publisher, and without tokens it could not be published at all (configure one first: trust-native apply)`)
+          return { package: shown, status: 'skipped', reason: 'no trusted publisher' }
         }
-      }
-      if (values.json) out(JSON.stringify(results, null, 2))
-      return results.some((r) => r.status === 'failed' || r.status === 'skipped') ? EXIT.failed : EXIT.ok
+        const r = await client.setPackageAccess({ ...options, ...MFA.publish, dryRun: Boolean(values['dry-run']) })
+        say.out(`${shown}: ${r.dryRun ? 'would require' : 'now requires'} 2FA for publishing, and tokens may not publish (trusted publishing: ${publishers.map(describePublisher).join(', ')})`)
+        return { package: shown, status: r.dryRun ? 'planned' : 'locked', request: r.request }
+      })
     },
   },
 
@@ -485,6 +462,30 @@ const COMMANDS = {
       return doctor(values, pkg)
     },
   },
+}
+
+/**
+ * Runs `work(client, name, say)` for the package named, each package of the workspace
+ * (--workspaces), or package.json's; one client, so one 2FA serves them all. A package's
+ * failure is printed and the others go on. `say.out`/`say.err` print, except with --json,
+ * which prints the results only. Exit 1
+ * when any failed or was skipped.
+ */
+async function eachPackage(values, pkg, work) {
+  const names = pkg ? [pkg] : values.workspaces ? (await tn.discoverWorkspacePackages(process.cwd())).packages.map((p) => p.name) : [undefined]
+  const client = new tn.TrustClient(common(values))
+  const results = []
+  const say = values.json ? { out() {}, err() {} } : { out, err }
+  for (const name of names) {
+    try {
+      results.push(await work(client, name, say))
+    } catch (error) {
+      results.push({ package: name, status: 'failed', error: { code: error.code, message: describeError(error, name) } })
+      say.err(`${name ?? 'package'}: ${error.code}: ${describeError(error, name)}`)
+    }
+  }
+  if (values.json) out(JSON.stringify(results, null, 2))
+  return results.some((r) => r.status === 'failed' || r.status === 'skipped') ? EXIT.failed : EXIT.ok
 }
 
 /** `npm access set mfa=...` and `status=...` as setPackageAccess settings. */
