@@ -141,6 +141,26 @@ describe('npm publish vs publish', () => {
     expect(emulator.requests().filter((r) => r.method === 'PUT')).toEqual([])
   })
 
+  it('a publish the registry made is a success, whatever its answer looks like', async () => {
+    // npm ignores the body of a publish's answer: an accepted publish is done.
+    const { pkg } = packageFolder('@acme/widgets', '1.7.0')
+    reset()
+    emulator.injectFault({ kind: 'malformedJson', after: true, times: 1, method: 'PUT' })
+    expect(await tn.publish({ cwd: pkg, otp: OTP })).toMatchObject({ version: '1.7.0', dryRun: false })
+    // The connection drops after the registry published: the registry holds this very tarball,
+    // so the publish is done (and is not sent again).
+    const { pkg: next } = packageFolder('@acme/widgets', '1.8.0')
+    emulator.injectFault({ kind: 'drop', after: true, times: 1, method: 'PUT' })
+    expect(await tn.publish({ cwd: next, otp: OTP })).toMatchObject({ version: '1.8.0' })
+    expect(emulator.requests().filter((r) => r.method === 'PUT')).toHaveLength(2)
+    expect(emulator.versions('@acme/widgets')).toEqual(['1.0.0', '1.7.0', '1.8.0'])
+    // Dropped before the registry acted: the registry does not hold it, and the call says so.
+    const { pkg: lost } = packageFolder('@acme/widgets', '1.9.0')
+    emulator.injectFault({ kind: 'drop', times: 1, method: 'PUT' })
+    expect((await rejection(tn.publish({ cwd: lost, otp: OTP }))).code).toBe('ENETWORK')
+    expect(emulator.versions('@acme/widgets')).not.toContain('1.9.0')
+  })
+
   it('a dry run sends nothing and shows the request, the tarball elided', async () => {
     const { pkg } = packageFolder('@acme/widgets', '1.4.0')
     reset()

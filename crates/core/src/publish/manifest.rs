@@ -100,11 +100,7 @@ fn readme_file(files: &[String]) -> Option<&str> {
     candidates
         .iter()
         .find(|f| markdown(f))
-        .or_else(|| {
-            candidates
-                .iter()
-                .find(|f| f.eq_ignore_ascii_case("readme"))
-        })
+        .or_else(|| candidates.iter().find(|f| f.eq_ignore_ascii_case("readme")))
         .copied()
 }
 

@@ -558,8 +558,8 @@ fn elide_attachment(planned: &mut PlannedRequest) {
     }
 }
 
-/// Sends the publish. A retry refused because the version exists, after an attempt whose answer
-/// was lost, is the first attempt's success when the registry holds this very tarball.
+/// Sends the publish. A publish whose outcome is unclear (the answer was lost, or a retry was
+/// refused because the version exists) is a success when the registry holds this very tarball.
 async fn send(
     registry: &Registry,
     request: &ApiRequest,
@@ -567,9 +567,26 @@ async fn send(
     version: &str,
     shasum: &str,
 ) -> Result<Value> {
+    let accepted = |error: &Error| {
+        error.code == Code::Response
+            && error
+                .http
+                .as_ref()
+                .and_then(|h| h.status)
+                .is_some_and(|s| (200..300).contains(&s))
+    };
     match registry.try_send(request).await {
         Ok(answer) => Ok(answer),
-        Err(failure) if failure.after_ambiguous_attempt && request.method == Method::PUT => {
+        // npm ignores the answer to a publish: the registry took it, whatever it said.
+        Err(failure) if request.method == Method::PUT && accepted(&failure.error) => {
+            Ok(Value::Null)
+        }
+        // The registry may have published before the answer was lost: it holds this very
+        // tarball then, and the publish is done. It is checked, never sent again blindly.
+        Err(failure)
+            if request.method == Method::PUT
+                && (failure.maybe_processed || failure.after_ambiguous_attempt) =>
+        {
             let read = ApiRequest {
                 method: Method::GET,
                 path: package.escaped(),
