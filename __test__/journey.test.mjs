@@ -117,6 +117,14 @@ describe('from nothing to locked down', () => {
     expect((await cli('tokens')).stdout).not.toContain('old-ci')
   })
 
+  it('claims names given on the command line (a native addon\'s platform packages), leaving one that exists alone', async () => {
+    const run = await cli('claim', '@acme/core-linux-x64-gnu', '@acme/core-darwin-arm64', '@acme/core')
+    expect(run.code, run.stderr).toBe(0)
+    expect(run.stdout).toContain('@acme/core-linux-x64-gnu: published placeholder')
+    expect(run.stdout).toContain('@acme/core-darwin-arm64: published placeholder')
+    expect(run.stdout).toContain('@acme/core: exists, left alone')
+  })
+
   it('lockdown leaves a package without a trusted publisher alone, and says so', async () => {
     emulator.seed({ packages: [{ name: '@acme/untrusted', maintainers: ['ann'] }] })
     const run = await cli('lockdown', '@acme/untrusted')

@@ -350,19 +350,19 @@ const COMMANDS = {
   },
 
   claim: {
-    usage: 'trust-native claim [package] [--workspaces] [--access public|restricted] [--dry-run] [--type github --repository owner/repo ... | --config trust.json]',
+    usage: 'trust-native claim [package...] [--workspaces] [--access public|restricted] [--dry-run] [--type github --repository owner/repo ... | --config trust.json]',
     summary: 'Publish a placeholder version for names not on the registry yet, so trust can be configured; with a publisher spec, configure it in the same run',
     flags: {
       ...COMMON, ...WRITE, ...RUN, ...STRICT, ...PERMISSIONS, ...allProviderFlags(),
       workspaces: { type: 'boolean', help: 'Every package of the workspace' },
       access: { type: 'string', help: 'Access of the placeholder: public (default) or restricted' },
     },
-    async run(values, [pkg]) {
+    async run(values, packages) {
       // With a publisher spec, claiming is part of making the packages match it.
       if (values.config || values.type || Object.values(PROVIDERS).some((p) => Object.keys(providerOptions(p, values)).length)) {
         return COMMANDS.apply.run({ ...values, claim: true })
       }
-      return eachPackage(values, pkg, async (client, name, say) => {
+      return eachPackage(values, packages, async (client, name, say) => {
         const r = await client.claimPackage({ ...(name && { package: name }), ...(values.access && { access: values.access }), dryRun: Boolean(values['dry-run']) })
         if (r.status === 'exists') say.out(`${r.package}: exists, left alone`)
         else say.out(`${r.package}: ${r.published.dryRun ? 'would publish' : 'published'} placeholder ${r.published.version} (tag ${r.published.tag}, ${r.published.access} access)`)
@@ -372,11 +372,11 @@ const COMMANDS = {
   },
 
   lockdown: {
-    usage: 'trust-native lockdown [package] [--workspaces] [--dry-run]',
+    usage: 'trust-native lockdown [package...] [--workspaces] [--dry-run]',
     summary: 'For packages with a trusted publisher: require 2FA and disallow tokens for publishing (npm access set mfa=publish)',
     flags: { ...COMMON, ...WRITE, workspaces: { type: 'boolean', help: 'Every package of the workspace' } },
-    async run(values, [pkg]) {
-      return eachPackage(values, pkg, async (client, name, say) => {
+    async run(values, packages) {
+      return eachPackage(values, packages, async (client, name, say) => {
         const options = name ? { package: name } : {}
         const publishers = await client.listPublishers(options)
         const shown = name ?? (await client.resolveConfig(options)).package
@@ -465,14 +465,14 @@ const COMMANDS = {
 }
 
 /**
- * Runs `work(client, name, say)` for the package named, each package of the workspace
+ * Runs `work(client, name, say)` for each package named, each package of the workspace
  * (--workspaces), or package.json's; one client, so one 2FA serves them all. A package's
  * failure is printed and the others go on. `say.out`/`say.err` print, except with --json,
  * which prints the results only. Exit 1
  * when any failed or was skipped.
  */
-async function eachPackage(values, pkg, work) {
-  const names = pkg ? [pkg] : values.workspaces ? (await tn.discoverWorkspacePackages(process.cwd())).packages.map((p) => p.name) : [undefined]
+async function eachPackage(values, packages, work) {
+  const names = packages.length ? packages : values.workspaces ? (await tn.discoverWorkspacePackages(process.cwd())).packages.map((p) => p.name) : [undefined]
   const client = new tn.TrustClient(common(values))
   const results = []
   const say = values.json ? { out() {}, err() {} } : { out, err }
