@@ -1618,7 +1618,8 @@ export interface PublishResult {
   stageId?: string
   /**
    * Where the token came from: `oidc` (exchanged for this package), `option` (`token`), or
-   * `config` (npm's configuration).
+   * `config` (npm's configuration). A dry run makes no exchange: it shows the request with
+   * the configured token, if any.
    */
   tokenSource: 'oidc' | 'option' | 'config'
   /**

@@ -52,7 +52,8 @@ pub struct PublishResult {
     /// `approveStaged({ id })`.
     pub stage_id: Option<String>,
     /// Where the token came from: `oidc` (exchanged for this package), `option` (`token`), or
-    /// `config` (npm's configuration).
+    /// `config` (npm's configuration). A dry run makes no exchange: it shows the request with
+    /// the configured token, if any.
     #[napi(ts_type = "'oidc' | 'option' | 'config'")]
     pub token_source: String,
     /// Whether `npm publish` would have attached a provenance statement here (npm's check
