@@ -23,6 +23,7 @@ export type TrustErrorCode =
   | 'EOIDCEXCHANGE'
   | 'EABORTED'
   | 'EWORKFLOW'
+  | 'EINTEGRITY'
   | `E${number}`
 
 /**

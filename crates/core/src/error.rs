@@ -40,10 +40,13 @@ pub enum Code {
     Aborted,
     /// Strict: the CI file a publisher names would not publish through it.
     Workflow,
+    /// Downloaded bytes are not what the registry said they are (a tarball whose digest, or
+    /// contents, differ from the staged version's).
+    Integrity,
 }
 
 /// The named codes and their spelling, both ways.
-const NAMES: [(Code, &str); 17] = [
+const NAMES: [(Code, &str); 18] = [
     (Code::InvalidPackageName, "EINVALIDPACKAGENAME"),
     (Code::InvalidInput, "EINVALIDINPUT"),
     (Code::NeedAuth, "ENEEDAUTH"),
@@ -61,6 +64,7 @@ const NAMES: [(Code, &str); 17] = [
     (Code::OidcExchange, "EOIDCEXCHANGE"),
     (Code::Aborted, "EABORTED"),
     (Code::Workflow, "EWORKFLOW"),
+    (Code::Integrity, "EINTEGRITY"),
 ];
 
 impl Code {
