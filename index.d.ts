@@ -25,6 +25,7 @@ export type TrustErrorCode =
   | 'EWORKFLOW'
   | 'EPRIVATE'
   | 'EPUBLISHCONFLICT'
+  | 'EINTEGRITY'
   | `E${number}`
 
 /**
@@ -445,6 +446,53 @@ export declare class TrustClient {
    */
   revokeToken(options: RevokeTokenOptions & Omit<CommonOptions, 'package'>): Promise<RevokeTokenResult>
   /**
+   * `listStaged` with the client's defaults.
+   *
+   * @example
+   * ```js
+   * const staged = await client.listStaged({ package: '@acme/widgets' })
+   * ```
+   */
+  listStaged(options?: ListStagedOptions & Omit<CommonOptions, 'package' | 'dryRun'>): Promise<Array<StagedPackage>>
+  /**
+   * `viewStaged` with the client's defaults.
+   *
+   * @example
+   * ```js
+   * const { packageName, version, shasum } = await client.viewStaged({ id: '1de6f3db-2ed9-4d72-b3dd-8f0e2b474a2f' })
+   * ```
+   */
+  viewStaged(options: StagedIdOption & Omit<CommonOptions, 'package' | 'dryRun'>): Promise<StagedPackage>
+  /**
+   * `approveStaged` with the client's defaults. The OTP the first approval obtains through
+   * `onOtp` is reused by the next ones while the registry accepts it: a release day's
+   * approvals ask once.
+   *
+   * @example
+   * ```js
+   * for (const s of await client.listStaged()) await client.approveStaged({ id: s.id })
+   * ```
+   */
+  approveStaged(options: StagedIdOption & Omit<CommonOptions, 'package'>): Promise<ChangeResult>
+  /**
+   * `rejectStaged` with the client's defaults.
+   *
+   * @example
+   * ```js
+   * await client.rejectStaged({ id: '1de6f3db-2ed9-4d72-b3dd-8f0e2b474a2f' })
+   * ```
+   */
+  rejectStaged(options: StagedIdOption & Omit<CommonOptions, 'package'>): Promise<ChangeResult>
+  /**
+   * `downloadStaged` with the client's defaults.
+   *
+   * @example
+   * ```js
+   * const { file } = await client.downloadStaged({ id: '1de6f3db-2ed9-4d72-b3dd-8f0e2b474a2f' })
+   * ```
+   */
+  downloadStaged(options: DownloadStagedOptions & Omit<CommonOptions, 'package' | 'dryRun'>): Promise<DownloadedTarball>
+  /**
    * `search` with the client's defaults.
    *
    * @example
@@ -601,7 +649,8 @@ export interface ApiEndpoint {
 }
 
 /**
- * The registry endpoints of the API table (access, orgs, teams, tokens, search, audit): each
+ * The registry endpoints of the API table (access, orgs, teams, tokens, staged publishing,
+ * search, audit): each
  * one's method name, request, options and 2FA, as the library sends them.
  *
  * @example
@@ -615,7 +664,7 @@ export declare function apiEndpoints(): Array<ApiEndpoint>
 /** One option of an endpoint, as `apiEndpoints()` lists it. */
 export interface ApiInput {
   option: string
-  /** `package`, `org`, `team`, `text`, `choice`, `flag`, `number`, `list` or `json`. */
+  /** `package`, `org`, `team`, `text`, `uuid`, `choice`, `flag`, `number`, `list` or `json`. */
   type: string
   required: boolean
   /** The words a `choice` takes. */
@@ -677,6 +726,21 @@ export interface ApplyResult {
  * ```
  */
 export declare function applyTrust(plan: TrustPlan | Array<TrustSpec>, options?: RunOptions & StrictOption & CommonOptions): Promise<Array<ApplyResult>>
+
+/**
+ * Approves a staged package version, which publishes it (`npm stage approve`). Accounts with
+ * 2FA need a one-time password: `otp`, or `onOtp` to be asked. An OTP obtained by asking is
+ * reused by the next calls (of the same client, or of these free functions) while the
+ * registry accepts it, so approving many versions asks once.
+ *
+ * @example
+ * ```js
+ * const { listStaged, approveStaged } = require('trust-native')
+ * const onOtp = async () => process.env.NPM_OTP
+ * for (const s of await listStaged({ package: '@acme/widgets' })) await approveStaged({ id: s.id, onOtp })
+ * ```
+ */
+export declare function approveStaged(options: StagedIdOption & Omit<CommonOptions, 'package'>): Promise<ChangeResult>
 
 /**
  * The security advisories that affect these packages and versions: the bulk request `npm
@@ -1027,6 +1091,44 @@ export interface Diagnosis {
  */
 export declare function discoverWorkspacePackages(cwd?: string): Promise<Workspace>
 
+/** A staged tarball, downloaded and checked. */
+export interface DownloadedTarball {
+  /** The file written. */
+  file: string
+  package: string
+  version: string
+  /** Its sha1 in hex, which matched the staged version's `shasum`. */
+  shasum: string
+  /** Its sha512 as a Subresource Integrity string (`sha512-...`). */
+  integrity: string
+}
+
+/**
+ * Downloads a staged version's tarball for inspection (`npm stage download`): looks up the
+ * staged version, fetches its tarball, checks that its sha1 is the version's `shasum` and that
+ * it is a gzipped tar whose `package/package.json` is that package and version
+ * (`EINTEGRITY` otherwise, and nothing is written), then writes it whole to `file`.
+ *
+ * @example
+ * ```js
+ * const { downloadStaged } = require('trust-native')
+ * const { file, integrity } = await downloadStaged({ id: '1de6f3db-2ed9-4d72-b3dd-8f0e2b474a2f', file: 'review.tgz' })
+ * console.log(`${file} ${integrity}`)
+ * ```
+ */
+export declare function downloadStaged(options: DownloadStagedOptions & Omit<CommonOptions, 'package' | 'dryRun'>): Promise<DownloadedTarball>
+
+/** A staged version to download, and where to. */
+export interface DownloadStagedOptions {
+  /** Its stage id, a UUID. */
+  id: string
+  /**
+   * The file to write, relative to `cwd`; a folder gets npm's file name in it. Default:
+   * npm's file name in `cwd`, `<name without @, / as ->-<version>-<id>.tgz`.
+   */
+  file?: string
+}
+
 /**
  * Makes one package's trusted publisher equal to `spec`: nothing when it already is, a create
  * when there is none, a replace (revoke, then create) when it differs. If the create of a
@@ -1305,6 +1407,28 @@ export interface ListPackagesOptions {
  * ```
  */
 export declare function listPublishers(options?: CommonOptions): Promise<Array<Publisher>>
+
+/**
+ * Every package version staged for your review (`npm stage list`), newest first: all pages.
+ *
+ * @example
+ * ```js
+ * const { listStaged } = require('trust-native')
+ * for (const s of await listStaged({ package: '@acme/widgets' })) {
+ *   console.log(s.id, `${s.packageName}@${s.version}`, s.tag, s.createdAt)
+ * }
+ * ```
+ */
+export declare function listStaged(options?: ListStagedOptions & Omit<CommonOptions, 'package' | 'dryRun'>): Promise<Array<StagedPackage>>
+
+/** Which staged versions to list. */
+export interface ListStagedOptions {
+  /**
+   * Only this package's staged versions (a name, without a version). Default: every package
+   * you can see.
+   */
+  package?: string
+}
 
 /**
  * Your access tokens, redacted (`npm token list`): every page, each with the short `id` npm
@@ -1678,6 +1802,18 @@ export interface PypiToken {
 export declare function readTrustConfig(config: string | Record<string, unknown> | Array<TrustSpec>, cwd?: string): Promise<Array<TrustSpec>>
 
 /**
+ * Rejects a staged package version: the registry deletes it and its tarball (`npm stage
+ * reject`). Needs 2FA as `approveStaged` does.
+ *
+ * @example
+ * ```js
+ * const { rejectStaged } = require('trust-native')
+ * await rejectStaged({ id: '1de6f3db-2ed9-4d72-b3dd-8f0e2b474a2f', otp })
+ * ```
+ */
+export declare function rejectStaged(options: StagedIdOption & Omit<CommonOptions, 'package'>): Promise<ChangeResult>
+
+/**
  * Resolves npm's configuration the way a call with these options would: registry (option,
  * `npm_config_registry`, `@scope:registry`, project/user/global .npmrc), token (longest-path
  * `_authToken` match, `${VAR}` expansion, `NPM_TOKEN`), proxy and certificates, each with its
@@ -1913,6 +2049,41 @@ export interface SourcedValue {
   source: string
 }
 
+/** A staged version. */
+export interface StagedIdOption {
+  /**
+   * Its stage id, a UUID (`listStaged` shows them). Anything else is refused before a
+   * request is made.
+   */
+  id: string
+}
+
+/**
+ * A package version waiting on the registry for a maintainer's review (`npm stage list`,
+ * `npm stage view`).
+ */
+export interface StagedPackage {
+  /**
+   * The stage id, a UUID: what `viewStaged`, `approveStaged`, `rejectStaged` and
+   * `downloadStaged` take.
+   */
+  id: string
+  packageName: string
+  version: string
+  /** The dist-tag the version gets once approved: `latest`, `next`... */
+  tag?: string
+  /** When it was staged (ISO 8601). */
+  createdAt?: string
+  /** Who staged it: a user name, or what stands for a CI job's OIDC token. */
+  actor?: string
+  /** What `actor` is: `user`, ... */
+  actorType?: string
+  /** `public` or `private`. */
+  access?: string
+  /** The sha1 of its tarball, in hex. */
+  shasum?: string
+}
+
 /**
  * Stages a version for a maintainer to approve (`npm stage publish`): the same request as
  * `publish`, to the registry's staging area, with no 2FA (that is asked at the approval).
@@ -2076,6 +2247,18 @@ export interface TrustSpec {
    */
   replace?: boolean
 }
+
+/**
+ * One staged package version (`npm stage view`).
+ *
+ * @example
+ * ```js
+ * const { viewStaged } = require('trust-native')
+ * const staged = await viewStaged({ id: '1de6f3db-2ed9-4d72-b3dd-8f0e2b474a2f' })
+ * console.log(`${staged.packageName}@${staged.version} staged by ${staged.actor}`)
+ * ```
+ */
+export declare function viewStaged(options: StagedIdOption & Omit<CommonOptions, 'package' | 'dryRun'>): Promise<StagedPackage>
 
 /** Who you are logged in as. */
 export interface Whoami {

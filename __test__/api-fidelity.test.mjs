@@ -1,12 +1,12 @@
 // Fidelity of the registry API table: the npm CLI (pinned devDependency, npm 11.19.x) and
 // trust-native perform the same operations from the same emulator state, one group at a time
-// (access, tokens, orgs and teams, search and audit). The emulator must see the same requests
+// (access, tokens, orgs and teams, staged publishing, search and audit). The emulator must see the same requests
 // from both: method, path and query, body, and the auth, OTP, command, scope and encoding
 // headers; and npm must accept the emulator's answers.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { writeFileSync } from 'node:fs'
-import { join } from 'node:path'
-import { ALICE, OTP, isolateNpmConfig, project, runNpm, startEmulator, tn, wire } from './helpers.mjs'
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs'
+import { basename, join } from 'node:path'
+import { ALICE, OTP, isolateNpmConfig, project, rejection, runNpm, startEmulator, tn, wire } from './helpers.mjs'
 
 /** Alice's granular tokens: 11, so that with her login token the list takes two pages. */
 const TOKENS = Array.from({ length: 11 }, (_, i) => ({
@@ -15,6 +15,18 @@ const TOKENS = Array.from({ length: 11 }, (_, i) => ({
   key: `c0ffee${String(i).padStart(2, '0')}-1111-4222-8333-444455556666`,
   name: `ci-${i}`,
 }))
+
+/** A stage id: `57a9ed00-0000-4000-8000-<n>`. */
+const stageId = (n) => `57a9ed00-0000-4000-8000-${String(n).padStart(12, '0')}`
+/** Staged versions: 101 of oidc-kit (two pages of 100), one of @acme/tools, one alice cannot see. */
+const STAGED = [
+  ...Array.from({ length: 101 }, (_, i) => ({
+    id: stageId(i + 1), package: 'oidc-kit', version: `3.0.${i}`, createdAt: new Date(Date.UTC(2026, 2, 1, 0, i)).toISOString(),
+  })),
+  { id: stageId(500), package: '@acme/tools', version: '1.1.0', tag: 'next', actor: 'alice', createdAt: '2026-03-16T09:00:00.000Z' },
+  { id: stageId(900), package: 'oidc-lite', version: '0.4.0', actor: 'mallory', createdAt: '2026-03-17T09:00:00.000Z' },
+]
+const TOOLS = stageId(500)
 
 const SEED = {
   orgs: [{
@@ -30,6 +42,7 @@ const SEED = {
     { name: 'minimist', versions: ['1.2.0', '1.2.8'] },
   ],
   tokens: TOKENS,
+  staged: STAGED,
   advisories: [
     { id: 1065, package: 'lodash', versions: ['4.17.20'], vulnerable_versions: '<4.17.21', title: 'Command Injection in lodash', severity: 'high', cwe: ['CWE-77'], cvss: { score: 7.2, vectorString: 'CVSS:3.1/AV:N/AC:L/PR:H/UI:N/S:U/C:H/I:H/A:H' } },
     { id: 1179, package: 'minimist', versions: ['1.2.0'], vulnerable_versions: '<1.2.6', title: 'Prototype Pollution in minimist', severity: 'critical' },
@@ -216,6 +229,124 @@ describe('npm org and npm team vs trust-native', () => {
     const set = await client.setOrgMember({ org: 'acme', user: 'no2fa', ...otp })
     expect(set.membership).toEqual({ org: { name: 'acme', size: 3 }, user: 'no2fa', role: 'developer' })
     expect((await client.createTeam({ team: 'acme:qa', description: 'QA', ...otp })).team).toEqual({ name: 'qa', description: 'QA' })
+  })
+})
+
+describe('npm stage vs trust-native', () => {
+  it('list: every page of 100, newest first, only what alice maintains', async () => {
+    const r = await both(['stage', 'list', '--json'], () => client.listStaged())
+    expectSame(r, 2)
+    expect(r.npmSaw.map((q) => q.path)).toEqual(['/-/stage?page=0&perPage=100', '/-/stage?page=1&perPage=100'])
+    expect(r.npmSaw[0]).toMatchObject({ method: 'GET', command: 'stage', authorization: `Bearer ${ALICE}` })
+    expect(r.result.value).toHaveLength(102)
+    expect(r.result.value).toEqual(JSON.parse(r.cli.stdout))
+    expect(r.result.value[0]).toEqual({
+      id: TOOLS, packageName: '@acme/tools', version: '1.1.0', tag: 'next', createdAt: '2026-03-16T09:00:00.000Z',
+      actor: 'alice', actorType: 'user', access: 'public', shasum: expect.stringMatching(/^[0-9a-f]{40}$/),
+    })
+    expect(r.result.value.at(-1).version).toBe('3.0.0')
+  })
+
+  it('list one package: the filter in the query', async () => {
+    const r = await both(['stage', 'list', '@acme/tools'], () => client.listStaged({ package: '@acme/tools' }))
+    expectSame(r, 1)
+    expect(r.npmSaw[0].path).toBe('/-/stage?page=0&perPage=100&package=%40acme%2Ftools')
+    expect(r.cli.stdout).toContain('package name: @acme/tools\nversion: 1.1.0\ntag: next')
+    expect(r.result.value.map((s) => s.id)).toEqual([TOOLS])
+  })
+
+  it('view', async () => {
+    const r = await both(['stage', 'view', TOOLS], () => client.viewStaged({ id: TOOLS }))
+    expectSame(r, 1)
+    expect(r.npmSaw[0].path).toBe(`/-/stage/${TOOLS}`)
+    expect(r.cli.stdout).toContain('staged by: alice (user)')
+    expect(r.result.value).toMatchObject({ id: TOOLS, packageName: '@acme/tools', version: '1.1.0', actor: 'alice' })
+  })
+
+  it('approve with --otp: published with its dist-tag', async () => {
+    const r = await both(['stage', 'approve', TOOLS, `--otp=${OTP}`], () => client.approveStaged({ id: TOOLS, otp: OTP }))
+    expectSame(r, 1)
+    expect(r.npmSaw[0]).toMatchObject({ method: 'POST', path: `/-/stage/${TOOLS}/approve`, otp: OTP, authType: 'legacy', body: '', contentType: undefined })
+    expect(r.cli.stdout).toContain(`Staged package ${TOOLS} approved and published successfully.`)
+    expect(r.result.value).toMatchObject({ dryRun: false, request: { method: 'POST', headers: { 'npm-otp': '***' } } })
+    expect(emulator.versions('@acme/tools')).toEqual(['1.0.0', '1.1.0'])
+    expect((await client.listStaged({ package: '@acme/tools' }))).toEqual([])
+  })
+
+  it('approve without an OTP: the same request, and both report EOTP', async () => {
+    const r = await both(['stage', 'approve', TOOLS], () => tn.approveStaged({ cwd, id: TOOLS }))
+    expect(r.cli.code).not.toBe(0)
+    expect(r.cli.stderr).toContain('EOTP')
+    expect(r.npmSaw).toHaveLength(1)
+    expect(r.oursSaw).toEqual(r.npmSaw)
+    expect(r.result.error.code).toBe('EOTP')
+    expect(emulator.versions('@acme/tools')).toEqual(['1.0.0'])
+  })
+
+  it('reject with --otp; a dry run sends nothing', async () => {
+    const r = await both(['stage', 'reject', TOOLS, `--otp=${OTP}`], () => client.rejectStaged({ id: TOOLS, otp: OTP }))
+    expectSame(r, 1)
+    expect(r.npmSaw[0]).toMatchObject({ method: 'DELETE', path: `/-/stage/${TOOLS}`, otp: OTP })
+    expect(r.cli.stdout).toContain(`Staged package ${TOOLS} has been rejected.`)
+    expect(await client.listStaged({ package: '@acme/tools' })).toEqual([])
+    emulator.seed(SEED)
+    emulator.clearRequests()
+    const dry = await client.rejectStaged({ id: TOOLS, dryRun: true })
+    expect(dry).toMatchObject({ dryRun: true, request: { method: 'DELETE', url: `${emulator.url}-/stage/${TOOLS}` } })
+    expect(emulator.requests()).toEqual([])
+  })
+
+  it('download: the tarball npm writes, byte for byte, after a look at the staged version', async () => {
+    const npmrc = readFileSync(join(cwd, '.npmrc'), 'utf8')
+    const npmDir = project({ name: 'review' }, npmrc)
+    const ourDir = project({ name: 'review' }, npmrc)
+    const r = await both(['stage', 'download', TOOLS], () => client.downloadStaged({ id: TOOLS, cwd: ourDir }), npmDir)
+    expect(r.cli.code, r.cli.stderr).toBe(0)
+    expect(r.result.error).toBeUndefined()
+    // npm reads the name and version from the tarball; trust-native first views the staged
+    // version, for the shasum the tarball must have. The tarball request is npm's.
+    expect(r.npmSaw).toHaveLength(1)
+    expect(r.npmSaw[0]).toMatchObject({ method: 'GET', path: `/-/stage/${TOOLS}/tarball` })
+    expect(r.oursSaw).toHaveLength(2)
+    expect(r.oursSaw[0]).toEqual({ ...r.npmSaw[0], path: `/-/stage/${TOOLS}` })
+    expect(r.oursSaw[1]).toEqual(r.npmSaw[0])
+    const name = `acme-tools-1.1.0-${TOOLS}.tgz`
+    expect(r.cli.stdout.trim().split('\n').at(-1)).toBe(name)
+    const { file, ...rest } = r.result.value
+    expect(basename(file)).toBe(name)
+    expect(readFileSync(file)).toEqual(readFileSync(join(npmDir, name)))
+    expect(rest).toEqual({
+      package: '@acme/tools', version: '1.1.0',
+      shasum: (await client.viewStaged({ id: TOOLS })).shasum,
+      integrity: expect.stringMatching(/^sha512-[A-Za-z0-9+/]{86}==$/),
+    })
+  })
+
+  it('download: a tarball that is not the staged one is refused, and nothing is written', async () => {
+    emulator.seed(SEED)
+    const dir = project({ name: 'review' }, readFileSync(join(cwd, '.npmrc'), 'utf8'))
+    // 8 MiB, more than any JSON answer is read: a download has a larger cap, and is checked.
+    emulator.injectFault({ kind: 'oversized', method: 'GET', path: '/tarball', times: 1 })
+    const error = await rejection(client.downloadStaged({ id: TOOLS, cwd: dir }))
+    expect(error.code).toBe('EINTEGRITY')
+    expect(error.message).toContain('sha1')
+    expect(readdirSync(dir).sort()).toEqual(['.npmrc', 'package.json'])
+    expect(existsSync(join(dir, `acme-tools-1.1.0-${TOOLS}.tgz`))).toBe(false)
+  })
+
+  it('a malformed id: refused before any request, by both, without echoing it', async () => {
+    const bad = '../../-/whoami?x=1'
+    const r = await both(['stage', 'view', bad], () => client.viewStaged({ id: bad }))
+    expect(r.cli.code).not.toBe(0)
+    expect(r.cli.stderr).toContain('stage-id must be a valid UUID')
+    expect(r.npmSaw).toEqual([])
+    expect(r.oursSaw).toEqual([])
+    expect(r.result.error).toMatchObject({ code: 'EINVALIDINPUT', field: 'id' })
+    expect(r.result.error.message).not.toContain('whoami')
+    for (const call of ['approveStaged', 'rejectStaged', 'downloadStaged']) {
+      expect((await rejection(client[call]({ id: 'not-a-uuid', otp: OTP }))).code).toBe('EINVALIDINPUT')
+    }
+    expect(emulator.requests()).toEqual([])
   })
 })
 

@@ -1,8 +1,9 @@
 // The trust-native CLI as a maintainer runs it: npm trust's commands and output, plan/apply over
-// a monorepo with one 2FA approval, exit codes, and doctor in a CI job.
+// a monorepo with one 2FA approval, approving a workspace's staged versions with one 2FA, exit
+// codes, and doctor in a CI job.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { spawn, spawnSync } from 'node:child_process'
-import { mkdirSync, writeFileSync } from 'node:fs'
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:http'
 import { fileURLToPath } from 'node:url'
 import { delimiter, join } from 'node:path'
@@ -295,6 +296,87 @@ describe('tokens and access', () => {
 const LIBRARY_WORDS = /onOtp|listPublishers|revokePublisher|ensurePublisher|applyTrust|planTrust|`token`|`otp`|timeoutMs|webAuthTimeoutMs|allowInsecure/
 /** Terminal controls (C0 but newline and tab, DEL, C1): what a hostile text could smuggle in. */
 const CONTROLS = /[\x00-\x08\x0b-\x1f\x7f-\x9f]/
+
+describe('npm stage', () => {
+  /** A stage id: `57a9ed00-0000-4000-8000-<n>`. */
+  const stageId = (n) => `57a9ed00-0000-4000-8000-${String(n).padStart(12, '0')}`
+  const approvals = () => emulator.requests().filter((r) => r.method === 'POST' && r.path.endsWith('/approve'))
+
+  /** A monorepo of 3 packages, each with version 1.1.0 staged, and a staged package outside it. */
+  function stagedMonorepo(first) {
+    const { root, names } = monorepo(3, 'pending')
+    const token = freshUser([...names, 'outside'])
+    withNpmrc(root, token)
+    emulator.seed({
+      staged: [...names, 'outside'].map((name, i) => ({ id: stageId(first + i), package: name, version: '1.1.0', tag: 'next' })),
+    })
+    return { root, names }
+  }
+
+  it('approve --workspaces: every staged version of the workspace, with one 2FA prompt', async () => {
+    const { root, names } = stagedMonorepo(1)
+    // The code is piped, as `echo <code> | trust-native stage approve --workspaces --yes`.
+    const run = await cli(['stage', 'approve', '--workspaces', '--yes'], { cwd: root, piped: `${OTP}\n` })
+    expect(run.code, run.stderr).toBe(0)
+    expect(run.stderr.match(/Authenticate your account at/g)).toHaveLength(1)
+    expect(run.stdout).toContain('Approving 3 staged versions:\n  @acme/pkg-01@1.1.0 (next)')
+    expect(run.stdout).toContain('Approved 3 of 3 staged versions.')
+    for (const name of names) expect(emulator.versions(name)).toContain('1.1.0')
+    // The first approval is challenged, then each is sent once with the code.
+    expect(approvals().map((r) => r.headers['npm-otp'])).toEqual([undefined, OTP, OTP, OTP])
+    expect(emulator.versions('outside')).not.toContain('1.1.0')
+    expect(run.stdout).not.toContain('outside')
+  })
+
+  it('approve --package with a stale --otp: asked once for a fresh code, which serves the rest', async () => {
+    const { root, names } = stagedMonorepo(11)
+    const args = ['stage', 'approve', ...names.flatMap((n) => ['--package', n]), '--yes', '--otp', '999999']
+    const run = await cli(args, { cwd: root, input: [OTP] })
+    expect(run.code, run.stderr).toBe(0)
+    expect(run.stderr.match(/Enter OTP:/g)).toHaveLength(1)
+    expect(approvals().map((r) => r.headers['npm-otp'])).toEqual(['999999', OTP, OTP, OTP])
+    for (const name of names) expect(emulator.versions(name)).toContain('1.1.0')
+  })
+
+  it('approve --workspaces --dry-run approves nothing; --json says what it would send', async () => {
+    const { root } = stagedMonorepo(21)
+    const run = await cli(['stage', 'approve', '--workspaces', '--dry-run', '--json'], { cwd: root })
+    expect(run.code, run.stderr).toBe(0)
+    const results = JSON.parse(run.stdout)
+    expect(results.map((r) => [r.id, r.status])).toEqual([[stageId(21), 'dryRun'], [stageId(22), 'dryRun'], [stageId(23), 'dryRun']])
+    expect(results[0].request).toMatchObject({ method: 'POST', url: `${emulator.url}-/stage/${stageId(21)}/approve` })
+    expect(approvals()).toEqual([])
+  })
+
+  it('a malformed id is refused before anything is sent, and not echoed', async () => {
+    const cwd = withNpmrc(project({ name: 'malformed' }), freshUser(['malformed']))
+    for (const verb of ['view', 'approve', 'reject', 'download']) {
+      const run = await cli(['stage', verb, 'x/../../-/whoami'], { cwd })
+      expect(run.code, verb).toBe(2)
+      expect(run.stderr).toContain('stage-id must be a valid UUID')
+      expect(run.stderr).not.toContain('whoami')
+    }
+    expect(emulator.requests()).toEqual([])
+  })
+
+  it('list, view and download as npm prints them', async () => {
+    const cwd = withNpmrc(project({ name: 'shown' }), freshUser(['shown']))
+    emulator.seed({ staged: [{ id: stageId(31), package: 'shown', version: '2.0.0', createdAt: '2026-03-16T09:00:00.000Z' }] })
+    const fields = `id: ${stageId(31)}\npackage name: shown\nversion: 2.0.0\ntag: latest\ndate staged: 2026-03-16T09:00:00.000Z\nstaged by: maintainer-${counter} (user)\nshasum: `
+    const list = await cli(['stage', 'list'], { cwd })
+    expect(list.code, list.stderr).toBe(0)
+    expect(list.stdout).toContain(fields)
+    expect(list.stdout).toMatch(/shasum: [0-9a-f]{40}\naccess: public\n$/)
+    const view = await cli(['stage', 'view', stageId(31)], { cwd })
+    expect(view.stdout).toBe(list.stdout)
+    const none = await cli(['stage', 'list', 'nothing-here'], { cwd })
+    expect(none.stdout).toBe('No staged versions of package name "nothing-here".\n')
+    const download = await cli(['stage', 'download', stageId(31), '--file', 'review.tgz'], { cwd })
+    expect(download.code, download.stderr).toBe(0)
+    expect(download.stdout).toBe('review.tgz\n')
+    expect(readFileSync(join(cwd, 'review.tgz')).subarray(0, 2)).toEqual(Buffer.from([0x1f, 0x8b]))
+  })
+})
 
 describe.runIf(SCRIPT)('2FA in a terminal', () => {
   it('takes a code typed while the web approval is pending', async () => {

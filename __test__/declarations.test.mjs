@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, it, expect } from 'vitest'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { ALICE, OTP, isolateNpmConfig, startEmulator, tn } from './helpers.mjs'
+import { ALICE, OTP, isolateNpmConfig, startEmulator, tempDir, tn } from './helpers.mjs'
 
 const dts = readFileSync(join(import.meta.dirname, '..', 'index.d.ts'), 'utf8')
 
@@ -127,5 +127,16 @@ describe('results carry only declared fields', () => {
     })
     const advisories = await client.audit({ packages: { widgets: ['1.0.0'] } })
     for (const advisory of advisories.widgets) expectDeclared(advisory, 'Advisory', { cvss: 'Cvss' })
+
+    const id = '57a9ed00-0000-4000-8000-000000000001'
+    emulator.seed({ staged: [{ id, package: 'widgets', version: '1.1.0', tag: 'next' }, { package: 'widgets', version: '1.2.0' }] })
+    const staged = await client.listStaged({ package: 'widgets' })
+    expect(staged).toHaveLength(2)
+    for (const item of staged) expectDeclared(item, 'StagedPackage')
+    expectDeclared(await client.viewStaged({ id }), 'StagedPackage')
+    const file = join(tempDir(), 'staged.tgz')
+    expectDeclared(await client.downloadStaged({ id, file }), 'DownloadedTarball')
+    expectDeclared(await client.rejectStaged({ id: staged[0].id }), 'ChangeResult', change)
+    expectDeclared(await client.approveStaged({ id }), 'ChangeResult', change)
   })
 })

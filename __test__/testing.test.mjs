@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import tls from 'node:tls'
 import { promisify } from 'node:util'
+import zlib from 'node:zlib'
 import { fileURLToPath } from 'node:url'
 import { startEmulator, startProxy, RegistryEmulator } from '../testing/index.mjs'
 
@@ -390,6 +391,100 @@ describe('publishing and reading packages', () => {
     expect((await call('widgets')).body).toEqual({ _id: 'widgets', name: 'widgets', 'dist-tags': { latest: '2.0.0' }, versions: { '2.0.0': { name: 'widgets', version: '2.0.0' } } })
     expect(await call('nothing-here')).toMatchObject({ status: 404, body: { error: 'Not found' } })
     expect(await call('-/whoami')).toMatchObject({ status: 200, body: { username: 'alice' } })
+  })
+})
+
+describe('staged publishing', () => {
+  const sha1 = (bytes) => crypto.createHash('sha1').update(bytes).digest('hex')
+  /** What `npm stage publish` sends: a publish packument, its tarball attached. */
+  const packument = (name, version, tag = 'latest', tarball = Buffer.from(`tarball of ${name}@${version}`)) => ({
+    _id: name,
+    name,
+    'dist-tags': { [tag]: version },
+    access: 'public',
+    versions: { [version]: { name, version } },
+    _attachments: { [`${name}-${version}.tgz`]: { content_type: 'application/octet-stream', data: tarball.toString('base64'), length: tarball.length } },
+  })
+  const stage = (name, version, options = {}) =>
+    call(`-/stage/package/${name.replace('/', '%2f')}`, { method: 'POST', otp: null, body: packument(name, version, options.tag, options.tarball), ...options })
+  const tarballOf = async (id, token = TOKEN) => {
+    const response = await fetch(`${emulator.url}-/stage/${id}/tarball`, { headers: { authorization: `Bearer ${token}` } })
+    return { status: response.status, bytes: Buffer.from(await response.arrayBuffer()) }
+  }
+
+  it('a maintainer stages without 2FA; an approval with 2FA publishes it with its dist-tag', async () => {
+    const tarball = Buffer.from('the bytes of @acme/tools@1.5.0')
+    const staged = await stage('@acme/tools', '1.5.0', { tag: 'next', tarball })
+    expect(staged).toMatchObject({ status: 201, body: { message: 'Package version staged successfully.', stageId: expect.stringMatching(/^[0-9a-f-]{36}$/) } })
+    const id = staged.body.stageId
+    expect((await call(`-/stage/${id}`)).body).toEqual({
+      id, packageName: '@acme/tools', version: '1.5.0', tag: 'next', createdAt: expect.any(String), actor: 'alice', actorType: 'user', access: 'public', shasum: sha1(tarball),
+    })
+    expect(await tarballOf(id)).toEqual({ status: 200, bytes: tarball })
+    expect((await stage('@acme/tools', '1.5.0')).status).toBe(409)
+    expect((await stage('@acme/tools', '1.0.0')).status).toBe(403)
+    // Others neither stage it nor see it.
+    expect((await stage('@acme/tools', '1.6.0', { token: 'mallory-token' })).status).toBe(403)
+    expect((await call(`-/stage/${id}`, { token: 'mallory-token' })).status).toBe(404)
+    expect((await call(`-/stage/${id}/approve`, { method: 'POST', token: 'mallory-token' })).status).toBe(404)
+    expect((await call('-/stage', { token: 'mallory-token' })).body).toEqual({ items: [], page: 0, perPage: 10, total: 0 })
+
+    expect((await call(`-/stage/${id}/approve`, { method: 'POST', otp: null })).status).toBe(401)
+    expect(await call(`-/stage/${id}/approve`, { method: 'POST' })).toMatchObject({ status: 200, body: { message: 'Package version approved and published successfully.' } })
+    expect((await call('@acme%2ftools')).body['dist-tags']).toEqual({ latest: '1.0.0', next: '1.5.0' })
+    expect((await call(`-/stage/${id}`)).status).toBe(404)
+  })
+
+  it('an exchanged token stages when its configuration allows createStagedPackage', async () => {
+    const exchanged = async (permissions) => {
+      emulator.seed({ packages: [{ name: 'widgets', maintainers: ['alice'], publishers: [{ ...GITHUB, permissions }] }] })
+      const idToken = emulator.issueIdToken({ provider: 'github', claims: { repository: 'acme/tools' } })
+      return (await call('-/npm/v1/oidc/token/exchange/package/widgets', { method: 'POST', token: idToken, otp: null })).body.token
+    }
+    const publishOnly = await exchanged(['createPackage'])
+    expect(await stage('widgets', '1.0.0', { token: publishOnly })).toMatchObject({ status: 403, body: { message: 'OIDC permission denied for this action' } })
+    const stageOnly = await exchanged(['createStagedPackage'])
+    expect((await stage('@acme/tools', '1.0.1', { token: stageOnly })).status).toBe(403)
+    const { status, body } = await stage('widgets', '1.0.0', { token: stageOnly })
+    expect(status).toBe(201)
+    expect((await call(`-/stage/${body.stageId}`)).body).toMatchObject({ packageName: 'widgets', actor: 'github', actorType: 'oidc' })
+  })
+
+  it('lists newest first, page by page, one package or all; rejects with 2FA; ids must be UUIDs', async () => {
+    emulator.seed({
+      packages: [{ name: 'listed-a', maintainers: ['alice'] }, { name: 'listed-b', maintainers: ['alice'] }],
+      staged: Array.from({ length: 12 }, (_, i) => ({ package: i % 2 ? 'listed-b' : 'listed-a', version: `7.0.${i}`, createdAt: `2026-03-01T00:${String(i).padStart(2, '0')}:00.000Z` })),
+    })
+    const versions = async (query) => (await call(`-/stage?${query}`)).body.items.map((s) => s.version)
+    expect(await versions('page=0&perPage=3&package=listed-b')).toEqual(['7.0.11', '7.0.9', '7.0.7'])
+    expect(await versions('page=1&perPage=3&package=listed-b')).toEqual(['7.0.5', '7.0.3', '7.0.1'])
+    expect(await versions('page=2&perPage=3&package=listed-b')).toEqual([])
+    expect((await call('-/stage?package=listed-a')).body).toMatchObject({ page: 0, perPage: 10, total: 6 })
+    expect((await call('-/stage?perPage=101')).status).toBe(400)
+    const [newest] = (await call('-/stage?package=listed-b')).body.items
+    expect((await call(`-/stage/${newest.id}`, { method: 'DELETE', otp: null })).status).toBe(401)
+    expect((await call(`-/stage/${newest.id}`, { method: 'DELETE' })).status).toBe(200)
+    expect((await call(`-/stage/${newest.id}`)).status).toBe(404)
+    expect((await call('-/stage/not-a-uuid')).status).toBe(400)
+    expect((await call('-/stage')).status).toBe(200)
+    expect((await call('-/stage', { token: null })).status).toBe(401)
+  })
+
+  it('seeds staged versions: with a tarball npm can read, or the one given; the seed is checked', async () => {
+    const id = '57a9ed00-0000-4000-8000-000000000001'
+    emulator.seed({ staged: [{ id, package: 'widgets', version: '9.0.0' }] })
+    const { bytes } = await tarballOf(id)
+    expect((await call(`-/stage/${id}`)).body).toMatchObject({ actor: 'alice', tag: 'latest', shasum: sha1(bytes) })
+    const tar = zlib.gunzipSync(bytes)
+    expect(tar.subarray(0, 20).toString()).toBe('package/package.json')
+    expect(JSON.parse(tar.subarray(512, 512 + Number.parseInt(tar.subarray(124, 135).toString(), 8)))).toEqual({ name: 'widgets', version: '9.0.0' })
+    // Named again (by id, or package and version): replaced.
+    emulator.seed({ staged: [{ id, package: 'widgets', version: '9.0.0', tarball: Buffer.from('given').toString('base64') }] })
+    expect(await tarballOf(id)).toEqual({ status: 200, bytes: Buffer.from('given') })
+    expect((await call('-/stage?package=widgets')).body.items.filter((s) => s.version === '9.0.0')).toHaveLength(1)
+    expect(() => emulator.seed({ staged: [{ id: 'secret-value', package: 'p', version: '1.0.0' }] })).toThrow(new TypeError('seed.staged[0].id must be a UUID'))
+    expect(() => emulator.seed({ staged: [{ package: 'p', version: '1.0.0', tarball: 'not base64!' }] })).toThrow(new TypeError('seed.staged[0].tarball must be a base64 string'))
+    expect(() => emulator.seed({ staged: [{ package: 'p' }] })).toThrow(new TypeError('seed.staged[0].version is required'))
   })
 })
 

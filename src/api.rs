@@ -1,5 +1,5 @@
-//! JS exports for the registry API beyond trust: package access, orgs, teams, tokens, search
-//! and audit. Every one runs a row of the core's endpoint table (`trust_core::api`) through
+//! JS exports for the registry API beyond trust: package access, orgs, teams, tokens, staged
+//! publishing, search and audit. Every one runs a row of the core's endpoint table (`trust_core::api`) through
 //! [`call`]: the row's options are read by its input table, the common options over the
 //! client's defaults, and the answer comes back as the row decoded it.
 
@@ -11,7 +11,7 @@ use napi_derive::napi;
 use crate::engine::{spawn, Budget, Defaults, Engine};
 use crate::options::Options;
 use crate::to_js::{to_js, Js};
-use trust_core::api::{self, access, audit, search, tokens, Endpoint, Given, Kind};
+use trust_core::api::{self, access, audit, search, stage, tokens, Endpoint, Given, Kind};
 use trust_core::error::Result as CoreResult;
 
 /// Runs `endpoint` on `engine` with the caller's options: its inputs, the common options (with
@@ -55,7 +55,7 @@ fn inputs(o: &mut Options, endpoint: &Endpoint) -> CoreResult<BTreeMap<&'static 
         let name = input.option;
         let value = match input.kind {
             Kind::Package => continue,
-            Kind::Org | Kind::Team | Kind::Text | Kind::Choice { .. } => {
+            Kind::Org | Kind::Team | Kind::Text | Kind::Uuid | Kind::Choice { .. } => {
                 o.string(name)?.map(Given::Text)
             }
             Kind::Flag => o.boolean(name)?.map(Given::Flag),
@@ -332,6 +332,73 @@ pub struct RevokeTokenResult {
     pub key: Option<String>,
 }
 
+/// A package version waiting on the registry for a maintainer's review (`npm stage list`,
+/// `npm stage view`).
+#[napi(object)]
+#[allow(dead_code)] // Declares the TypeScript type; the value is built by `to_js`.
+pub struct StagedPackage {
+    /// The stage id, a UUID: what `viewStaged`, `approveStaged`, `rejectStaged` and
+    /// `downloadStaged` take.
+    pub id: String,
+    pub package_name: String,
+    pub version: String,
+    /// The dist-tag the version gets once approved: `latest`, `next`...
+    pub tag: Option<String>,
+    /// When it was staged (ISO 8601).
+    pub created_at: Option<String>,
+    /// Who staged it: a user name, or what stands for a CI job's OIDC token.
+    pub actor: Option<String>,
+    /// What `actor` is: `user`, ...
+    pub actor_type: Option<String>,
+    /// `public` or `private`.
+    pub access: Option<String>,
+    /// The sha1 of its tarball, in hex.
+    pub shasum: Option<String>,
+}
+
+/// Which staged versions to list.
+#[napi(object)]
+#[allow(dead_code)] // Declares the TypeScript type; `Options` reads the object.
+pub struct ListStagedOptions {
+    /// Only this package's staged versions (a name, without a version). Default: every package
+    /// you can see.
+    pub package: Option<String>,
+}
+
+/// A staged version.
+#[napi(object)]
+#[allow(dead_code)] // Declares the TypeScript type; `Options` reads the object.
+pub struct StagedIdOption {
+    /// Its stage id, a UUID (`listStaged` shows them). Anything else is refused before a
+    /// request is made.
+    pub id: String,
+}
+
+/// A staged version to download, and where to.
+#[napi(object)]
+#[allow(dead_code)] // Declares the TypeScript type; `Options` reads the object.
+pub struct DownloadStagedOptions {
+    /// Its stage id, a UUID.
+    pub id: String,
+    /// The file to write, relative to `cwd`; a folder gets npm's file name in it. Default:
+    /// npm's file name in `cwd`, `<name without @, / as ->-<version>-<id>.tgz`.
+    pub file: Option<String>,
+}
+
+/// A staged tarball, downloaded and checked.
+#[napi(object)]
+#[allow(dead_code)] // Declares the TypeScript type; the value is built by `to_js`.
+pub struct DownloadedTarball {
+    /// The file written.
+    pub file: String,
+    pub package: String,
+    pub version: String,
+    /// Its sha1 in hex, which matched the staged version's `shasum`.
+    pub shasum: String,
+    /// Its sha512 as a Subresource Integrity string (`sha512-...`).
+    pub integrity: String,
+}
+
 /// A search, with the registry's paging and ranking weights.
 #[napi(object)]
 #[allow(dead_code)] // Declares the TypeScript type; `Options` reads the object.
@@ -446,7 +513,7 @@ pub struct Advisory {
 #[napi(object)]
 pub struct ApiInput {
     pub option: String,
-    /// `package`, `org`, `team`, `text`, `choice`, `flag`, `number`, `list` or `json`.
+    /// `package`, `org`, `team`, `text`, `uuid`, `choice`, `flag`, `number`, `list` or `json`.
     pub r#type: String,
     pub required: bool,
     /// The words a `choice` takes.
@@ -481,7 +548,8 @@ pub struct ApiEndpoint {
     pub steps: Vec<ApiRoute>,
 }
 
-/// The registry endpoints of the API table (access, orgs, teams, tokens, search, audit): each
+/// The registry endpoints of the API table (access, orgs, teams, tokens, staged publishing,
+/// search, audit): each
 /// one's method name, request, options and 2FA, as the library sends them.
 ///
 /// @example
@@ -721,6 +789,108 @@ pub fn revoke_token<'env>(
     options: Option<Unknown<'env>>,
 ) -> napi::Result<PromiseRaw<'env, Js>> {
     call(&Engine::free(env)?, env, &tokens::REVOKE_TOKEN, options)
+}
+
+/// Every package version staged for your review (`npm stage list`), newest first: all pages.
+///
+/// @example
+/// ```js
+/// const { listStaged } = require('trust-native')
+/// for (const s of await listStaged({ package: '@acme/widgets' })) {
+///   console.log(s.id, `${s.packageName}@${s.version}`, s.tag, s.createdAt)
+/// }
+/// ```
+#[napi(
+    ts_args_type = "options?: ListStagedOptions & Omit<CommonOptions, 'package' | 'dryRun'>",
+    ts_return_type = "Promise<Array<StagedPackage>>"
+)]
+pub fn list_staged<'env>(
+    env: &'env Env,
+    options: Option<Unknown<'env>>,
+) -> napi::Result<PromiseRaw<'env, Js>> {
+    call(&Engine::free(env)?, env, &stage::LIST_STAGED, options)
+}
+
+/// One staged package version (`npm stage view`).
+///
+/// @example
+/// ```js
+/// const { viewStaged } = require('trust-native')
+/// const staged = await viewStaged({ id: '1de6f3db-2ed9-4d72-b3dd-8f0e2b474a2f' })
+/// console.log(`${staged.packageName}@${staged.version} staged by ${staged.actor}`)
+/// ```
+#[napi(
+    ts_args_type = "options: StagedIdOption & Omit<CommonOptions, 'package' | 'dryRun'>",
+    ts_return_type = "Promise<StagedPackage>"
+)]
+pub fn view_staged<'env>(
+    env: &'env Env,
+    options: Option<Unknown<'env>>,
+) -> napi::Result<PromiseRaw<'env, Js>> {
+    call(&Engine::free(env)?, env, &stage::VIEW_STAGED, options)
+}
+
+/// Approves a staged package version, which publishes it (`npm stage approve`). Accounts with
+/// 2FA need a one-time password: `otp`, or `onOtp` to be asked. An OTP obtained by asking is
+/// reused by the next calls (of the same client, or of these free functions) while the
+/// registry accepts it, so approving many versions asks once.
+///
+/// @example
+/// ```js
+/// const { listStaged, approveStaged } = require('trust-native')
+/// const onOtp = async () => process.env.NPM_OTP
+/// for (const s of await listStaged({ package: '@acme/widgets' })) await approveStaged({ id: s.id, onOtp })
+/// ```
+#[napi(
+    ts_args_type = "options: StagedIdOption & Omit<CommonOptions, 'package'>",
+    ts_return_type = "Promise<ChangeResult>"
+)]
+pub fn approve_staged<'env>(
+    env: &'env Env,
+    options: Option<Unknown<'env>>,
+) -> napi::Result<PromiseRaw<'env, Js>> {
+    call(&Engine::free(env)?, env, &stage::APPROVE_STAGED, options)
+}
+
+/// Rejects a staged package version: the registry deletes it and its tarball (`npm stage
+/// reject`). Needs 2FA as `approveStaged` does.
+///
+/// @example
+/// ```js
+/// const { rejectStaged } = require('trust-native')
+/// await rejectStaged({ id: '1de6f3db-2ed9-4d72-b3dd-8f0e2b474a2f', otp })
+/// ```
+#[napi(
+    ts_args_type = "options: StagedIdOption & Omit<CommonOptions, 'package'>",
+    ts_return_type = "Promise<ChangeResult>"
+)]
+pub fn reject_staged<'env>(
+    env: &'env Env,
+    options: Option<Unknown<'env>>,
+) -> napi::Result<PromiseRaw<'env, Js>> {
+    call(&Engine::free(env)?, env, &stage::REJECT_STAGED, options)
+}
+
+/// Downloads a staged version's tarball for inspection (`npm stage download`): looks up the
+/// staged version, fetches its tarball, checks that its sha1 is the version's `shasum` and that
+/// it is a gzipped tar whose `package/package.json` is that package and version
+/// (`EINTEGRITY` otherwise, and nothing is written), then writes it whole to `file`.
+///
+/// @example
+/// ```js
+/// const { downloadStaged } = require('trust-native')
+/// const { file, integrity } = await downloadStaged({ id: '1de6f3db-2ed9-4d72-b3dd-8f0e2b474a2f', file: 'review.tgz' })
+/// console.log(`${file} ${integrity}`)
+/// ```
+#[napi(
+    ts_args_type = "options: DownloadStagedOptions & Omit<CommonOptions, 'package' | 'dryRun'>",
+    ts_return_type = "Promise<DownloadedTarball>"
+)]
+pub fn download_staged<'env>(
+    env: &'env Env,
+    options: Option<Unknown<'env>>,
+) -> napi::Result<PromiseRaw<'env, Js>> {
+    call(&Engine::free(env)?, env, &stage::DOWNLOAD_STAGED, options)
 }
 
 /// Searches the registry (`npm search`): one page of `size` results from `from`, with

@@ -11,7 +11,7 @@ use crate::errors::js_error;
 use crate::options::Options;
 use crate::to_js::Js;
 use crate::{api, bulk, config, oidc, publish, trust, workflow};
-use trust_core::api::{access, audit, org, search, team, tokens};
+use trust_core::api::{access, audit, org, search, stage, team, tokens};
 use trust_core::config::EnvVars;
 use trust_core::error::{Error as CoreError, Result as CoreResult};
 use trust_core::trust::{circleci::CIRCLECI, github::GITHUB, gitlab::GITLAB};
@@ -741,6 +741,98 @@ impl TrustClient {
         options: Option<Unknown<'env>>,
     ) -> napi::Result<PromiseRaw<'env, Js>> {
         api::call(&self.engine, env, &tokens::REVOKE_TOKEN, options)
+    }
+
+    /// `listStaged` with the client's defaults.
+    ///
+    /// @example
+    /// ```js
+    /// const staged = await client.listStaged({ package: '@acme/widgets' })
+    /// ```
+    #[napi(
+        ts_args_type = "options?: ListStagedOptions & Omit<CommonOptions, 'package' | 'dryRun'>",
+        ts_return_type = "Promise<Array<StagedPackage>>"
+    )]
+    pub fn list_staged<'env>(
+        &self,
+        env: &'env Env,
+        options: Option<Unknown<'env>>,
+    ) -> napi::Result<PromiseRaw<'env, Js>> {
+        api::call(&self.engine, env, &stage::LIST_STAGED, options)
+    }
+
+    /// `viewStaged` with the client's defaults.
+    ///
+    /// @example
+    /// ```js
+    /// const { packageName, version, shasum } = await client.viewStaged({ id: '1de6f3db-2ed9-4d72-b3dd-8f0e2b474a2f' })
+    /// ```
+    #[napi(
+        ts_args_type = "options: StagedIdOption & Omit<CommonOptions, 'package' | 'dryRun'>",
+        ts_return_type = "Promise<StagedPackage>"
+    )]
+    pub fn view_staged<'env>(
+        &self,
+        env: &'env Env,
+        options: Option<Unknown<'env>>,
+    ) -> napi::Result<PromiseRaw<'env, Js>> {
+        api::call(&self.engine, env, &stage::VIEW_STAGED, options)
+    }
+
+    /// `approveStaged` with the client's defaults. The OTP the first approval obtains through
+    /// `onOtp` is reused by the next ones while the registry accepts it: a release day's
+    /// approvals ask once.
+    ///
+    /// @example
+    /// ```js
+    /// for (const s of await client.listStaged()) await client.approveStaged({ id: s.id })
+    /// ```
+    #[napi(
+        ts_args_type = "options: StagedIdOption & Omit<CommonOptions, 'package'>",
+        ts_return_type = "Promise<ChangeResult>"
+    )]
+    pub fn approve_staged<'env>(
+        &self,
+        env: &'env Env,
+        options: Option<Unknown<'env>>,
+    ) -> napi::Result<PromiseRaw<'env, Js>> {
+        api::call(&self.engine, env, &stage::APPROVE_STAGED, options)
+    }
+
+    /// `rejectStaged` with the client's defaults.
+    ///
+    /// @example
+    /// ```js
+    /// await client.rejectStaged({ id: '1de6f3db-2ed9-4d72-b3dd-8f0e2b474a2f' })
+    /// ```
+    #[napi(
+        ts_args_type = "options: StagedIdOption & Omit<CommonOptions, 'package'>",
+        ts_return_type = "Promise<ChangeResult>"
+    )]
+    pub fn reject_staged<'env>(
+        &self,
+        env: &'env Env,
+        options: Option<Unknown<'env>>,
+    ) -> napi::Result<PromiseRaw<'env, Js>> {
+        api::call(&self.engine, env, &stage::REJECT_STAGED, options)
+    }
+
+    /// `downloadStaged` with the client's defaults.
+    ///
+    /// @example
+    /// ```js
+    /// const { file } = await client.downloadStaged({ id: '1de6f3db-2ed9-4d72-b3dd-8f0e2b474a2f' })
+    /// ```
+    #[napi(
+        ts_args_type = "options: DownloadStagedOptions & Omit<CommonOptions, 'package' | 'dryRun'>",
+        ts_return_type = "Promise<DownloadedTarball>"
+    )]
+    pub fn download_staged<'env>(
+        &self,
+        env: &'env Env,
+        options: Option<Unknown<'env>>,
+    ) -> napi::Result<PromiseRaw<'env, Js>> {
+        api::call(&self.engine, env, &stage::DOWNLOAD_STAGED, options)
     }
 
     /// `search` with the client's defaults.

@@ -25,6 +25,7 @@ export type TrustErrorCode =
   | 'EWORKFLOW'
   | 'EPRIVATE'
   | 'EPUBLISHCONFLICT'
+  | 'EINTEGRITY'
   | `E${number}`
 
 /**

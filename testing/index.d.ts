@@ -1,6 +1,6 @@
 // trust-native/testing: a registry emulator for tests, in plain JavaScript. It stands in for the
-// npm registry (trust endpoints with 2FA, the OIDC exchange, publishing, package access, orgs,
-// teams, tokens, search, audit), the CI providers' OIDC
+// npm registry (trust endpoints with 2FA, the OIDC exchange, publishing, staged publishing,
+// package access, orgs, teams, tokens, search, audit), the CI providers' OIDC
 // issuers (GitHub Actions, GitLab, CircleCI, Google Cloud) and PyPI's trusted publishing, on a
 // loopback port, with injectable faults, a rate limit, optional TLS, and a loopback proxy.
 
@@ -186,6 +186,42 @@ export interface EmulatorAdvisory {
 }
 
 /**
+ * A package version staged for review (what `npm stage publish` leaves), waiting for a
+ * maintainer to approve it (which publishes it) or reject it. The package's maintainers see it;
+ * for a package that does not exist yet, the user who staged it (`actor`).
+ *
+ * @example
+ * ```js
+ * const { startEmulator } = require('trust-native/testing')
+ * const emulator = await startEmulator({
+ *   users: [{ name: 'alice', token: 'alice-token' }],
+ *   packages: [{ name: 'widgets', maintainers: ['alice'], versions: ['1.0.0'] }],
+ *   staged: [{ id: '1de6f3db-2ed9-4d72-b3dd-8f0e2b474a2f', package: 'widgets', version: '1.1.0', tag: 'next' }],
+ * })
+ * ```
+ */
+export interface EmulatorStagedVersion {
+  /** Its stage id, a UUID. Default: a new one. */
+  id?: string
+  package: string
+  version: string
+  /** The dist-tag it gets once approved. Default `latest`. */
+  tag?: string
+  /** Who staged it: a user name, or for an OIDC token its provider. Default: the package's first maintainer. */
+  actor?: string
+  /** `user` (default), or `oidc` as a stage publish with an exchanged token records it. */
+  actorType?: string
+  access?: 'public' | 'private'
+  /** When it was staged, ISO 8601 in UTC (`2026-03-16T09:00:00.000Z`); lists are newest first. Default: now. */
+  createdAt?: string
+  /**
+   * Its tarball, base64. Default: a gzipped tar holding `package/package.json` with the name and
+   * version. Its `shasum` is computed from it.
+   */
+  tarball?: string
+}
+
+/**
  * A trusted publisher of a PyPI project, by kind: GitHub Actions (`repository` owner/repo,
  * `workflow` file name), GitLab CI/CD (`project` namespace/project, `workflow` pipeline file),
  * Google Cloud (service account `email`, optional `subject`), ActiveState. GitHub and GitLab
@@ -266,6 +302,8 @@ export interface EmulatorSeed {
   tokens?: Array<EmulatorToken>
   /** Advisories, by id. */
   advisories?: Array<EmulatorAdvisory>
+  /** Staged versions, by id (or package and version). */
+  staged?: Array<EmulatorStagedVersion>
   /** Serve HTTPS with a certificate from a throwaway authority (see `caPem`). Only at start. */
   tls?: boolean
   /** `Retry-After` (seconds) of the web login's `doneUrl` while approval is pending. Default 1. */

@@ -1,7 +1,8 @@
 'use strict'
 
 // trust-native/testing: a registry emulator for tests, in plain JavaScript. It stands in for the
-// npm registry (trust endpoints with 2FA, OIDC exchange, publishing), the CI providers' OIDC
+// npm registry (trust endpoints with 2FA, OIDC exchange, publishing, staged publishing, and the
+// rest of the registry API), the CI providers' OIDC
 // issuers and PyPI's trusted publishing, with injectable faults, a rate limit, optional TLS and a
 // loopback proxy. See index.d.ts for the API and README.md for the control API and cli.js.
 

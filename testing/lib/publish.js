@@ -20,24 +20,25 @@ function whoami(state, request) {
 
 /**
  * Who may publish: the bearer of an exchanged token for this package whose configuration allows
- * `createPackage`, or a maintainer (anyone, for a new package) who passes 2FA. Answers the
- * refusal, or nothing.
+ * `permission` (`createPackage`; `createStagedPackage` to stage), or a maintainer (anyone, for a
+ * new package) who passes 2FA (unless `otp` is false: staging defers it to the approval).
+ * Answers the refusal, or nothing.
  */
-function refusal(state, request, name) {
+function refusal(state, request, name, { permission = 'createPackage', otp = true } = {}) {
   const token = request.bearer()
   if (token === undefined) return Reply.message(401, 'Unauthorized')
   const grant = state.grants.get(token)
   if (grant) {
     if (grant.expires <= now()) return Reply.message(401, 'OIDC token expired')
     if (grant.package !== name) return Reply.message(403, `This OIDC token may only publish ${grant.package}`)
-    if (!grant.permissions.includes('createPackage')) return Reply.message(403, 'OIDC permission denied for this action')
+    if (!grant.permissions.includes(permission)) return Reply.message(403, 'OIDC permission denied for this action')
     return undefined
   }
   const { user, reply } = authenticate(state, request)
   if (reply) return reply
   const pkg = state.packages.get(name)
   if (pkg && !pkg.maintainers.includes(user.name)) return Reply.message(403, `You do not have permission to publish "${name}"`)
-  return requireOtp(state, user, request)
+  return otp ? requireOtp(state, user, request) : undefined
 }
 
 const isObject = (value) => typeof value === 'object' && value !== null && !Array.isArray(value)
@@ -65,4 +66,4 @@ function publish(state, request, name) {
   return Reply.json(200, { success: true })
 }
 
-module.exports = { packument, publish, whoami }
+module.exports = { packument, publish, refusal, whoami }

@@ -13,6 +13,7 @@ const orgs = require('./orgs.js')
 const publish = require('./publish.js')
 const pypi = require('./pypi.js')
 const search = require('./search.js')
+const stage = require('./stage.js')
 const tokens = require('./tokens.js')
 const trust = require('./trust.js')
 
@@ -39,6 +40,12 @@ function route(ctx, request) {
     ['GET', '-/npm/v1/tokens', () => tokens.list(state, request)],
     ['POST', '-/npm/v1/tokens', () => tokens.create(state, request)],
     ['DELETE', '-/npm/v1/tokens/token/:id', ({ id }) => tokens.revoke(state, request, id)],
+    ['GET', '-/stage', () => stage.list(state, request)],
+    ['POST', '-/stage/package/:name', ({ name }) => stage.stagePublish(state, request, name)],
+    ['GET', '-/stage/:id', ({ id }) => stage.view(state, request, id)],
+    ['DELETE', '-/stage/:id', ({ id }) => stage.reject(state, request, id)],
+    ['POST', '-/stage/:id/approve', ({ id }) => stage.approve(state, request, id)],
+    ['GET', '-/stage/:id/tarball', ({ id }) => stage.tarball(state, request, id)],
     ['GET', '-/v1/search', () => search.search(state, request)],
     ['POST', '-/npm/v1/security/advisories/bulk', () => audit.bulk(state, request)],
     ['POST', '-/npm/v1/oidc/token/exchange/package/:name', ({ name }) => oidc.exchange(ctx, request, name)],

@@ -5,6 +5,7 @@
 // logins, injected faults, the rate limit, and every request received.
 
 const crypto = require('node:crypto')
+const { minimalTarball } = require('./tarball.js')
 
 /**
  * A token bucket: `burst` requests at once, refilled at `perSecond`. An empty bucket says how
@@ -57,7 +58,13 @@ class State {
     this.advisories = []
     this.requests = []
     this.faults = []
-    /** Exchanged npm tokens: `{ package, permissions, expires }`. */
+    /**
+     * Staged versions awaiting review: `{ id, packageName, version, tag, createdAt, actor,
+     * actorType, access, shasum, tarball, manifest, seq }` (`seq`: the order staged).
+     */
+    this.staged = []
+    this.stagedCount = 0
+    /** Exchanged npm tokens: `{ package, permissions, expires, provider }`. */
     this.grants = new Map()
     /** GitHub Actions jobs by ACTIONS_ID_TOKEN_REQUEST_TOKEN: the claims of their tokens. */
     this.githubJobs = new Map()
@@ -117,12 +124,42 @@ class State {
       this.advisories = this.advisories.filter((a) => a.id !== advisory.id)
       this.advisories.push(advisory)
     }
+    for (const { id, package: name, version, tag, actor, actorType = 'user', access = 'public', createdAt, tarball } of seed.staged ?? []) {
+      this.addStaged({
+        ...(id && { id }),
+        ...(createdAt && { createdAt }),
+        packageName: name,
+        version,
+        tag: tag ?? 'latest',
+        actor: actor ?? this.packages.get(name)?.maintainers[0] ?? 'unknown',
+        actorType,
+        access,
+        tarball: tarball === undefined ? minimalTarball(name, version) : Buffer.from(tarball, 'base64'),
+        manifest: { name, version },
+      })
+    }
     for (const { name, publishers = [] } of seed.pypiProjects ?? []) {
       this.pypiProjects.delete(name)
       this.pypiProjects.set(name, publishers)
     }
     if (seed.rateLimit) this.rateLimit = new Bucket(seed.rateLimit)
     if (seed.webAuthRetryAfter !== undefined) this.webAuthRetryAfter = seed.webAuthRetryAfter
+  }
+
+  /** Stages a version (replacing one with the same id, or of the same package and version); answers the record. */
+  addStaged({ tarball, ...fields }) {
+    const record = {
+      id: crypto.randomUUID(),
+      createdAt: new Date().toISOString(),
+      ...fields,
+      shasum: crypto.createHash('sha1').update(tarball).digest('hex'),
+      tarball,
+      seq: this.stagedCount++,
+    }
+    const same = (s) => s.id.toLowerCase() === record.id.toLowerCase() || (s.packageName === record.packageName && s.version === record.version)
+    this.staged = this.staged.filter((s) => !same(s))
+    this.staged.push(record)
+    return record
   }
 
   userByToken(token) {

@@ -137,6 +137,25 @@ const advisory = shape({
   cvss: optional(shape({ score: number({ min: 0, max: 10 }), vectorString: optional(string) })),
 })
 
+/** A string matching `pattern`, described as `what`; the value is not echoed. */
+const matching = (pattern, what) => (value, at) => {
+  string(value, at)
+  if (!pattern.test(value)) throw new TypeError(`${at} must be ${what}`)
+  return value
+}
+
+const staged = shape({
+  id: optional(matching(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, 'a UUID')),
+  package: string,
+  version: string,
+  tag: optional(string),
+  actor: optional(string),
+  actorType: optional(string),
+  access: optional(oneOf('public', 'private')),
+  createdAt: optional(matching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/, 'an ISO 8601 date in UTC, such as 2026-03-16T09:00:00.000Z')),
+  tarball: optional(matching(/^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/, 'a base64 string')),
+})
+
 const pypiPublisher = shape({
   type: oneOf(...Object.keys(PUBLISHERS)),
   repository: optional(string),
@@ -156,6 +175,7 @@ const seedShape = shape({
   orgs: optional(arrayOf(org)),
   tokens: optional(arrayOf(shape({ user: string, token: string, key: optional(string), name: optional(string), readonly: optional(boolean), cidr: optional(arrayOf(string)) }))),
   advisories: optional(arrayOf(advisory)),
+  staged: optional(arrayOf(staged)),
   tls: optional(boolean),
   webAuthRetryAfter: optional(number({ min: 0 })),
   rateLimit: optional(shape({ perSecond: number({ above: 0 }), burst: optional(number({ min: 1 })) })),

@@ -44,10 +44,13 @@ pub enum Code {
     Private,
     /// The version is already published.
     PublishConflict,
+    /// Downloaded bytes are not what the registry said they are (a tarball whose digest, or
+    /// contents, differ from the staged version's).
+    Integrity,
 }
 
 /// The named codes and their spelling, both ways.
-const NAMES: [(Code, &str); 19] = [
+const NAMES: [(Code, &str); 20] = [
     (Code::InvalidPackageName, "EINVALIDPACKAGENAME"),
     (Code::InvalidInput, "EINVALIDINPUT"),
     (Code::NeedAuth, "ENEEDAUTH"),
@@ -67,6 +70,7 @@ const NAMES: [(Code, &str); 19] = [
     (Code::Workflow, "EWORKFLOW"),
     (Code::Private, "EPRIVATE"),
     (Code::PublishConflict, "EPUBLISHCONFLICT"),
+    (Code::Integrity, "EINTEGRITY"),
 ];
 
 impl Code {

@@ -1,4 +1,5 @@
-//! The registry API beyond trust and OIDC: package access, orgs, teams, tokens, search and audit.
+//! The registry API beyond trust and OIDC: package access, orgs, teams, tokens, staged
+//! publishing, search and audit.
 //!
 //! Every endpoint is one row of a table ([`Endpoint`]): the npm command that makes the call, its
 //! method and path template, its query and body, how its answer is read, whether npm asks for a
@@ -15,6 +16,7 @@ pub mod audit;
 mod decode;
 pub mod org;
 pub mod search;
+pub mod stage;
 pub mod team;
 pub mod tokens;
 
@@ -47,6 +49,8 @@ pub enum Kind {
     Team,
     /// Any text that is not empty.
     Text,
+    /// A UUID (`1de6f3db-2ed9-4d72-b3dd-8f0e2b474a2f`), as npm's `validateUUID` checks it.
+    Uuid,
     /// One of these words.
     Choice {
         choices: &'static [&'static str],
@@ -196,6 +200,11 @@ pub const ENDPOINTS: &[&Endpoint] = &[
     &tokens::LIST_TOKENS,
     &tokens::CREATE_TOKEN,
     &tokens::REVOKE_TOKEN,
+    &stage::LIST_STAGED,
+    &stage::VIEW_STAGED,
+    &stage::APPROVE_STAGED,
+    &stage::REJECT_STAGED,
+    &stage::DOWNLOAD_STAGED,
     &search::SEARCH,
     &audit::AUDIT,
 ];
@@ -307,6 +316,16 @@ pub fn encode_uri_component(text: &str) -> String {
     percent_encoding::utf8_percent_encode(text, KEEP).to_string()
 }
 
+/// npm's `UUID_REGEX`: `^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`, any case.
+pub fn is_uuid(text: &str) -> bool {
+    let groups: Vec<&str> = text.split('-').collect();
+    groups.len() == 5
+        && groups
+            .iter()
+            .zip([8, 4, 4, 4, 12])
+            .all(|(group, len)| group.len() == len && group.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
 /// A number as JavaScript's `String(n)` writes it (`20`, `0.65`), for query strings.
 fn js_number(n: f64) -> String {
     if n.fract() == 0.0 && n.abs() < 1e15 {
@@ -371,6 +390,13 @@ fn check(option: &'static str, kind: Kind, value: &Given, args: &mut Args) -> Re
         (Kind::Text, Given::Text(text)) if text.trim().is_empty() => {
             return invalid(format!("Option `{option}` must not be empty."))
         }
+        // The value is not echoed: whatever was passed in its place may be anything.
+        (Kind::Uuid, Given::Text(text)) if !is_uuid(text) => {
+            return invalid(format!(
+                "Option `{option}` must be a valid UUID, such as \
+                 1de6f3db-2ed9-4d72-b3dd-8f0e2b474a2f."
+            ))
+        }
         (Kind::Choice { choices }, Given::Text(text)) if !choices.contains(&text.as_str()) => {
             return invalid(format!(
                 "Option `{option}` must be one of {}.",
@@ -392,7 +418,7 @@ fn check(option: &'static str, kind: Kind, value: &Given, args: &mut Args) -> Re
         (Kind::List, Given::List(items)) if items.iter().any(|i| i.trim().is_empty()) => {
             return invalid(format!("Option `{option}` must not hold empty strings."))
         }
-        (Kind::Text | Kind::Choice { .. }, Given::Text(_))
+        (Kind::Text | Kind::Uuid | Kind::Choice { .. }, Given::Text(_))
         | (Kind::Flag, Given::Flag(_))
         | (Kind::Number { .. }, Given::Number(_))
         | (Kind::List, Given::List(_))
@@ -482,6 +508,21 @@ impl<'a> Caller<'a> {
             Some(decoder) => (decoder.read)(&answer, args)
                 .ok_or_else(|| registry.unexpected_answer(request, decoder.what)),
         }
+    }
+
+    /// Sends `request` for a download: the answer's bytes as they came, a refusal explained as
+    /// [`Caller::send`] explains it.
+    pub async fn fetch(
+        &self,
+        endpoint: &Endpoint,
+        args: &Args,
+        registry: &Registry,
+        request: &ApiRequest,
+    ) -> Result<Vec<u8>> {
+        registry
+            .try_fetch(request)
+            .await
+            .map_err(|failure| explain(*failure.error, endpoint, args, registry.base()))
     }
 
     /// Runs one row as is: dry runs of writes stop before sending.
@@ -648,6 +689,53 @@ mod tests {
         assert_eq!(encode_uri_component("a b/c:d@e"), "a%20b%2Fc%3Ad%40e");
         assert_eq!(encode_uri_component("-_.!~*'()"), "-_.!~*'()");
         assert_eq!(encode_uri_component("é"), "%C3%A9");
+    }
+
+    #[test]
+    fn uuids_as_npm_validates_them() {
+        for good in [
+            "1de6f3db-2ed9-4d72-b3dd-8f0e2b474a2f",
+            "1DE6F3DB-2ED9-4D72-B3DD-8F0E2B474A2F",
+            "00000000-0000-0000-0000-000000000000",
+        ] {
+            assert!(is_uuid(good), "{good}");
+        }
+        for bad in [
+            "",
+            "1de6f3db2ed94d72b3dd8f0e2b474a2f",
+            "1de6f3db-2ed9-4d72-b3dd-8f0e2b474a2",
+            "1de6f3db-2ed9-4d72-b3dd-8f0e2b474a2f0",
+            "1de6f3db-2ed9-4d72-b3dd-8f0e2b474a2g",
+            " 1de6f3db-2ed9-4d72-b3dd-8f0e2b474a2f",
+            "1de6f3db-2ed9-4d72-b3dd-8f0e2b474a2f\n",
+            "../../../-/whoami",
+            "1de6f3db-2ed9-4d72-b3dd-8f0e-2b474a2f",
+            "+de6f3db-2ed9-4d72-b3dd-8f0e2b474a2f",
+        ] {
+            assert!(!is_uuid(bad), "{bad:?}");
+        }
+        let mut args = Args::default();
+        let error = check(
+            "id",
+            Kind::Uuid,
+            &Given::Text("../evil?x=1".into()),
+            &mut args,
+        )
+        .unwrap_err();
+        assert_eq!(error.code, Code::InvalidInput);
+        assert_eq!(error.field.as_deref(), Some("id"));
+        assert!(!error.message.contains("evil"), "{}", error.message);
+        assert!(check(
+            "id",
+            Kind::Uuid,
+            &Given::Text("1de6f3db-2ed9-4d72-b3dd-8f0e2b474a2f".into()),
+            &mut args
+        )
+        .is_ok());
+        assert_eq!(
+            args.text("id"),
+            Some("1de6f3db-2ed9-4d72-b3dd-8f0e2b474a2f")
+        );
     }
 
     #[test]

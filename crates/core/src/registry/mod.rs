@@ -111,6 +111,18 @@ impl std::fmt::Debug for Policy {
     }
 }
 
+/// How a success is read: as JSON (every API answer), or as the bytes of a download.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Read {
+    Json,
+    Bytes,
+}
+
+enum Answer {
+    Json(Value),
+    Bytes(Vec<u8>),
+}
+
 /// A failed send, with what the caller needs to decide whether it is safe to try again.
 #[derive(Debug)]
 pub struct Failure {
@@ -155,6 +167,8 @@ pub struct Registry {
     scope: Option<String>,
     /// Bodies go gzipped (`content-encoding: gzip`), as npm sends its audit.
     gzip: bool,
+    /// Largest answer read ([`wire::MAX_BODY`] unless a call downloads a tarball).
+    max_body: usize,
     /// The operation's budget, for messages.
     timeout: Duration,
     deadline: Instant,
@@ -195,6 +209,7 @@ impl Registry {
             command,
             scope: None,
             gzip: false,
+            max_body: wire::MAX_BODY,
             timeout,
             deadline: policy.deadline.unwrap_or_else(|| Instant::now() + timeout),
             retries: policy.retries.unwrap_or(retry::DEFAULT_RETRIES),
@@ -252,6 +267,13 @@ impl Registry {
     /// Sends request bodies gzipped, as npm does where it passes `gzip: true`.
     pub fn gzipped(mut self) -> Self {
         self.gzip = true;
+        self
+    }
+
+    /// Reads answers up to `max` bytes instead of [`wire::MAX_BODY`]: for a download (a
+    /// package tarball), whose size is not a JSON answer's.
+    pub fn with_max_body(mut self, max: usize) -> Self {
+        self.max_body = max;
         self
     }
 
@@ -360,6 +382,26 @@ impl Registry {
     /// already have acted on it. 2FA challenges are answered through the prompt, once per
     /// challenge.
     pub async fn try_send(&self, request: &ApiRequest) -> std::result::Result<Value, Failure> {
+        match self.exchange(request, Read::Json).await? {
+            Answer::Json(value) => Ok(value),
+            Answer::Bytes(_) => unreachable!("a JSON read answers JSON"),
+        }
+    }
+
+    /// [`Registry::try_send`] for a download: a success answers its body as it came, not as
+    /// JSON (failures are read as any other answer: the registry's message, 2FA challenges).
+    pub async fn try_fetch(&self, request: &ApiRequest) -> std::result::Result<Vec<u8>, Failure> {
+        match self.exchange(request, Read::Bytes).await? {
+            Answer::Bytes(bytes) => Ok(bytes),
+            Answer::Json(_) => unreachable!("a byte read answers bytes"),
+        }
+    }
+
+    async fn exchange(
+        &self,
+        request: &ApiRequest,
+        read: Read,
+    ) -> std::result::Result<Answer, Failure> {
         let idempotent = matches!(request.method, Method::GET | Method::HEAD | Method::DELETE);
         let mut retry = 0;
         let mut failures = 0;
@@ -367,7 +409,10 @@ impl Registry {
         loop {
             let otp = self.otp.current();
             let retries_left = self.budget().allows_failures(failures);
-            let mut failure = match self.attempt(request, otp.as_deref(), retries_left).await {
+            let mut failure = match self
+                .attempt(request, otp.as_deref(), retries_left, read)
+                .await
+            {
                 Ok(value) => {
                     if otp.is_some() {
                         self.otp.accepted();
@@ -436,7 +481,8 @@ impl Registry {
         request: &ApiRequest,
         otp: Option<&str>,
         retries_left: bool,
-    ) -> std::result::Result<Value, Failure> {
+        read: Read,
+    ) -> std::result::Result<Answer, Failure> {
         let url = self.url(&request.path).map_err(Failure::fatal)?;
         let context = HttpContext {
             method: request.method.to_string(),
@@ -487,6 +533,7 @@ impl Registry {
             timeout,
             credentials_follow_redirects: !self.id_token_bearer,
             allow_insecure: self.allow_insecure,
+            max_body: self.max_body,
         })
         .await;
         if let (Some(pacer), Ok(received)) = (&self.pacer, &received) {
@@ -497,14 +544,14 @@ impl Registry {
         }
         drop(turn);
         match received {
-            Ok(received) => self.interpret(received, context, otp.is_some()),
+            Ok(received) => self.interpret(received, context, otp.is_some(), read),
             Err(WireError::Refused(error)) => Err(Failure::fatal(error.with_http(context))),
             Err(WireError::TooLarge { url }) => Err(Failure::fatal(
                 Error::new(
                     Code::Response,
                     format!(
                         "The answer from {url} is larger than {} MiB; refusing to read it.",
-                        wire::MAX_BODY >> 20
+                        self.max_body >> 20
                     ),
                 )
                 .with_http(context),
@@ -540,15 +587,21 @@ impl Registry {
         received: Received,
         mut context: HttpContext,
         otp_sent: bool,
-    ) -> std::result::Result<Value, Failure> {
+        read: Read,
+    ) -> std::result::Result<Answer, Failure> {
         context.url = received.url.to_string();
         let status = received.status;
+        if read == Read::Bytes && (200..300).contains(&status) {
+            return Ok(Answer::Bytes(received.body));
+        }
         let raw = answer::Raw {
             status,
             www_authenticate: received.www_authenticate,
             body: &received.body,
         };
-        answer::interpret(raw, context, &self.scrubbing(), otp_sent).map_err(|mut error| {
+        answer::interpret(raw, context, &self.scrubbing(), otp_sent)
+            .map(Answer::Json)
+            .map_err(|mut error| {
             if let (Some(origin), 401 | 403) = (&received.credentials_withheld_from, status) {
                 error.notes.push(format!(
                     "The registry redirected to {origin}, which is another origin: credentials are not sent there."

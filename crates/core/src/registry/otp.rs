@@ -70,6 +70,9 @@ struct Account {
     obtained: Option<String>,
     /// Obtained OTPs the registry refused since it last accepted one.
     wrong_codes: u32,
+    /// The last OTP a caller gave that the registry refused (expired, or wrong): later calls
+    /// given the same one (a bulk run's `--otp`) do not send it again.
+    refused_given: Option<String>,
     stopped: Option<Stopped>,
 }
 
@@ -138,10 +141,17 @@ impl Otp {
             .or_default())
     }
 
-    /// The OTP to send now: the caller's, else one obtained earlier for this registry and account.
+    /// The OTP to send now: the caller's, else one obtained earlier for this registry and
+    /// account. An obtained one goes first when the registry already refused the caller's
+    /// (every call of a bulk run is given the same `--otp`; once it expired, the code asked for
+    /// in its place serves the rest).
     pub fn current(&self) -> Option<String> {
-        self.given()
-            .or_else(|| self.account(|a| a.obtained.clone()))
+        let (obtained, refused) = self.account(|a| (a.obtained.clone(), a.refused_given.clone()));
+        match self.given() {
+            Some(given) if obtained.is_some() && refused.as_ref() == Some(&given) => obtained,
+            Some(given) => Some(given),
+            None => obtained,
+        }
     }
 
     pub fn store(&self) -> Arc<OtpStore> {
@@ -181,11 +191,16 @@ impl Otp {
     /// one (once, whichever call saw it refused first); after [`MAX_WRONG_CODES`] in a row,
     /// asking stops.
     pub fn refused(&self, otp: &str) {
-        {
+        let was_given = {
             let mut given = lock(&self.given);
-            if given.as_deref() == Some(otp) {
+            let was_given = given.as_deref() == Some(otp);
+            if was_given {
                 *given = None;
             }
+            was_given
+        };
+        if was_given {
+            self.account(|a| a.refused_given = Some(otp.to_string()));
         }
         let too_many = self.account(|a| {
             if a.obtained.as_deref() != Some(otp) {
@@ -290,5 +305,27 @@ mod tests {
         one.remember("222222");
         one.refused("222222");
         assert!(one.stopped().is_some());
+    }
+
+    #[test]
+    fn a_refused_given_code_is_not_sent_by_later_calls_given_the_same() {
+        let store = Arc::new(OtpStore::default());
+        let run = Run::default();
+        let first = otp(&store, Some("000000"), run);
+        first.refused("000000");
+        first.remember("123456");
+        // The next call of a bulk run is given the same stale code: it sends the obtained one.
+        let next = otp(&store, Some("000000"), run);
+        assert_eq!(next.current().as_deref(), Some("123456"));
+        // Another code given is sent.
+        let fresh = otp(&store, Some("654321"), run);
+        assert_eq!(fresh.current().as_deref(), Some("654321"));
+        // With nothing obtained in its place, the given code is sent (and refused) as before.
+        let elsewhere = Arc::new(OtpStore::default());
+        otp(&elsewhere, Some("000000"), run).refused("000000");
+        assert_eq!(
+            otp(&elsewhere, Some("000000"), run).current().as_deref(),
+            Some("000000")
+        );
     }
 }

@@ -31,6 +31,8 @@ pub struct Attempt<'a> {
     /// endpoint only).
     pub credentials_follow_redirects: bool,
     pub allow_insecure: bool,
+    /// Largest answer read ([`MAX_BODY`], or more for a download).
+    pub max_body: usize,
 }
 
 pub struct Received {
@@ -189,7 +191,7 @@ pub async fn perform(attempt: Attempt<'_>) -> Result<Received, WireError> {
         };
         let www_authenticate = header("www-authenticate");
         let retry_after = header("retry-after").as_deref().and_then(parse_retry_after);
-        let bytes = match capped_body(response).await {
+        let bytes = match capped_body_up_to(response, attempt.max_body).await {
             Ok(bytes) => bytes,
             Err(BodyError::TooLarge) => return Err(WireError::TooLarge { url }),
             Err(BodyError::Transport(e)) => return Err(transport(e, &url)),
@@ -211,23 +213,31 @@ pub async fn perform(attempt: Attempt<'_>) -> Result<Received, WireError> {
 
 /// Why a body was not read.
 pub enum BodyError {
-    /// More than [`MAX_BODY`]: an endpoint, hostile or broken, must not fill the memory.
+    /// More than the cap ([`MAX_BODY`]): an endpoint, hostile or broken, must not fill the memory.
     TooLarge,
     Transport(reqwest::Error),
 }
 
 /// A response's body, read up to [`MAX_BODY`] and refused beyond it: every answer trust-native
 /// reads (registries, PyPI indexes, CI id-token endpoints) goes through here.
-pub async fn capped_body(mut response: reqwest::Response) -> Result<Vec<u8>, BodyError> {
+pub async fn capped_body(response: reqwest::Response) -> Result<Vec<u8>, BodyError> {
+    capped_body_up_to(response, MAX_BODY).await
+}
+
+/// [`capped_body`] with another cap: a download's.
+pub async fn capped_body_up_to(
+    mut response: reqwest::Response,
+    max: usize,
+) -> Result<Vec<u8>, BodyError> {
     if response
         .content_length()
-        .is_some_and(|len| len as usize > MAX_BODY)
+        .is_some_and(|len| len > max as u64)
     {
         return Err(BodyError::TooLarge);
     }
     let mut bytes = Vec::new();
     while let Some(chunk) = response.chunk().await.map_err(BodyError::Transport)? {
-        if bytes.len() + chunk.len() > MAX_BODY {
+        if bytes.len() + chunk.len() > max {
             return Err(BodyError::TooLarge);
         }
         bytes.extend_from_slice(&chunk);
