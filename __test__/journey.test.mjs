@@ -30,10 +30,11 @@ jobs:
 let emulator, root
 const NAMES = ['@acme/core', '@acme/cli', '@acme/plugin']
 
-/** Runs the CLI in the monorepo; resolves with its exit code and output. */
+/** Runs the CLI in the monorepo (a last object argument: more environment); resolves with its exit code and output. */
 function cli(...args) {
+  const env = typeof args.at(-1) === 'object' ? args.pop() : {}
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, ...args, '--otp', OTP], { cwd: root, env: { ...process.env, NO_COLOR: '1' } })
+    const child = spawn(process.execPath, [BIN, ...args, '--otp', OTP], { cwd: root, env: { ...process.env, NO_COLOR: '1', ...env } })
     let stdout = ''
     let stderr = ''
     child.stdout.on('data', (d) => { stdout += d })
@@ -130,5 +131,32 @@ describe('from nothing to locked down', () => {
     const run = await cli('lockdown', '@acme/untrusted')
     expect(run.code).toBe(1)
     expect(run.stderr).toContain('@acme/untrusted: left as it is: it has no trusted publisher')
+  })
+})
+
+describe('release day: stage from CI through trusted publishing, approve every package with one 2FA', () => {
+  it('runs the README example', async () => {
+    // The publishers allow staging too (`--allow-stage-publish`).
+    const trusted = { type: 'github', claims: { repository: 'acme/mono', workflow_ref: { file: 'release.yml' } }, permissions: ['createPackage', 'createStagedPackage'] }
+    emulator.seed({ packages: NAMES.map((name) => ({ name, maintainers: ['ann'], versions: ['1.0.0'], publishers: [trusted] })) })
+    for (const name of NAMES) {
+      writeFileSync(join(root, 'packages', name.split('/')[1], 'package.json'), JSON.stringify({ name, version: '1.1.0' }))
+    }
+    const job = emulator.githubActionsJob({ repository: 'acme/mono', workflow_ref: 'acme/mono/.github/workflows/release.yml@refs/tags/v1.1.0' })
+    // In CI the exchange comes first, as with npm 11.5.1 and later: the maintainer's token in
+    // the .npmrc is not used.
+    const staged = await cli('stage', 'publish', '--workspaces', '--tag', 'latest', job)
+    expect(staged.code, staged.stderr).toBe(0)
+    for (const name of NAMES) expect(staged.stdout).toMatch(new RegExp(`\\+ ${name}@1\\.1\\.0 \\(staged with id [0-9a-f-]{36}, through trusted publishing\\)`))
+    for (const name of NAMES) expect(emulator.versions(name)).toEqual(['1.0.0'])
+
+    // On a maintainer's machine: every staged version, one 2FA.
+    emulator.clearRequests()
+    const approve = await cli('stage', 'approve', '--workspaces', '--yes')
+    expect(approve.code, approve.stderr).toBe(0)
+    expect(approve.stdout).toContain('Approved 3 of 3 staged versions.')
+    const approvals = emulator.requests().filter((r) => r.method === 'POST' && r.path.endsWith('/approve'))
+    expect(approvals.map((r) => r.headers['npm-otp'])).toEqual([OTP, OTP, OTP])
+    for (const name of NAMES) expect(emulator.versions(name)).toEqual(['1.0.0', '1.1.0'])
   })
 })

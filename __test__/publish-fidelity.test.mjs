@@ -172,6 +172,31 @@ describe('npm publish vs publish', () => {
   })
 })
 
+describe('npm stage publish vs stagePublish', () => {
+  it('the same request to the staging area, with no 2FA; the stage id comes back', async () => {
+    const { dir } = packageFolder('@acme/widgets', '2.0.0')
+    const { tarball } = await npmPack(dir)
+    reset()
+    const cli = await runNpm(['stage', 'publish', tarball, '--tag', 'next', '--access', 'public'], { cwd: dir, home })
+    expect(cli.code, cli.stderr).toBe(0)
+    const npmSaw = seen()
+    // The emulator keeps staged versions: npm's is rejected so that the same one can be staged.
+    for (const item of await tn.listStaged({ cwd: dir, package: '@acme/widgets' })) await tn.rejectStaged({ cwd: dir, id: item.id, otp: OTP })
+
+    reset()
+    const result = await tn.stagePublish({ cwd: dir, tarball, tag: 'next', access: 'public' })
+    const oursSaw = seen()
+    expect(oursSaw.reads).toEqual(npmSaw.reads)
+    expect(oursSaw.writes.map((w) => ({ ...w, body: undefined }))).toEqual(npmSaw.writes.map((w) => ({ ...w, body: undefined })))
+    expect(oursSaw.writes[0]).toMatchObject({ method: 'POST', path: '/-/stage/package/@acme%2fwidgets', otp: undefined })
+    expect(withoutNpmVersion(oursSaw.writes[0].body)).toEqual(withoutNpmVersion(npmSaw.writes[0].body))
+    expect(result).toMatchObject({ staged: true, version: '2.0.0', stageId: expect.stringMatching(/^[0-9a-f-]{36}$/) })
+    // Staged, not published: a maintainer approves it.
+    expect(emulator.versions('@acme/widgets')).toEqual(['1.0.0'])
+    expect(await tn.viewStaged({ cwd: dir, id: result.stageId })).toMatchObject({ packageName: '@acme/widgets', version: '2.0.0', tag: 'next', shasum: result.shasum })
+  })
+})
+
 describe('npm publish vs claimPackage: the placeholder', () => {
   it('is a prerelease under its own tag, README and no code; npm publishing that tarball sends the same', async () => {
     const dir = tempDir('tn-claim-')

@@ -457,18 +457,20 @@ const COMMANDS = {
   },
 
   stage: {
-    usage: 'trust-native stage list [package] | view <id> | approve <id...> | approve --workspaces | approve --package <name> | reject <id> | download <id> [--file <file>]',
-    summary: 'Staged versions awaiting review: list, view, approve (publish), reject, download (npm stage)',
+    usage: 'trust-native stage publish [folder|tarball...] [--workspaces] [--tag <tag>] [--access public|restricted] | list [package] | view <id> | approve <id...> | approve --workspaces | approve --package <name> | reject <id> | download <id> [--file <file>]',
+    summary: 'Staged publishing: stage versions (in CI through trusted publishing), list, view, approve (publish), reject, download (npm stage)',
     flags: {
       ...COMMON,
       ...WRITE,
-      workspaces: { type: 'boolean', help: 'approve: every staged version of the workspace\'s packages, with one 2FA' },
+      workspaces: { type: 'boolean', help: 'publish: every package of the workspace; approve: every staged version of the workspace\'s packages, with one 2FA' },
+      tag: { type: 'string', help: 'publish: the dist-tag the version gets once approved (default: publishConfig.tag, else latest)' },
+      access: { type: 'string', help: 'publish: public or restricted (default: publishConfig.access, else the registry\'s default)' },
       package: { type: 'string', multiple: true, help: 'approve: every staged version of this package, with one 2FA' },
       file: { type: 'string', help: 'download: the file to write (default: npm\'s name, in the current folder)' },
     },
     async run(values, [verb, ...args]) {
       const run = Object.hasOwn(STAGE, verb ?? '') ? STAGE[verb] : undefined
-      if (!run) throw new UsageError(`Expected list, view, approve, reject or download, not "${verb ?? ''}"`)
+      if (!run) throw new UsageError(`Expected publish, list, view, approve, reject or download, not "${verb ?? ''}"`)
       return run(values, args)
     },
   },
@@ -832,6 +834,33 @@ async function stagedOf(values) {
 }
 
 const STAGE = {
+  /**
+   * `stage publish`: each folder or tarball given (default: the current folder), or every
+   * workspace package. In CI the token comes from trusted publishing (the publisher must allow
+   * stage publish); no 2FA is asked: that is the approval's.
+   */
+  async publish(values, targets) {
+    const dirs = values.workspaces ? (await tn.discoverWorkspacePackages(process.cwd())).packages.map((p) => p.path) : targets.length ? targets : ['.']
+    const client = new tn.TrustClient(common(values))
+    const results = []
+    for (const target of dirs) {
+      const source = target.endsWith('.tgz') ? { tarball: target } : { folder: target }
+      try {
+        const r = await client.stagePublish({ ...source, ...(values.tag && { tag: values.tag }), ...(values.access && { access: values.access }), dryRun: Boolean(values['dry-run']) })
+        results.push(r)
+        if (values.json) continue
+        for (const w of r.warnings) warn(w)
+        out(r.dryRun ? `Would stage ${r.package}@${r.version} (tag ${r.tag})` : `+ ${r.package}@${r.version} (staged with id ${r.stageId}, ${r.tokenSource === 'oidc' ? 'through trusted publishing' : 'with your token'})`)
+      } catch (error) {
+        results.push({ target, status: 'failed', error: { code: error.code, message: describeError(error) } })
+        if (!values.json) err(`${target}: ${error.code}: ${describeError(error)}`)
+      }
+    }
+    if (values.json) out(JSON.stringify(results, null, 2))
+    else if (results.some((r) => r.stageId)) out('Approve them with one 2FA: trust-native stage approve --workspaces (or stage approve <id...>)')
+    return results.some((r) => r.status === 'failed') ? EXIT.failed : EXIT.ok
+  },
+
   async list(values, [pkg]) {
     if (pkg && pkg.lastIndexOf('@') > 0) throw new UsageError('Version specifiers are not supported for listing staged packages')
     const items = await tn.listStaged({ ...common(values), ...(pkg && { package: pkg }) })
