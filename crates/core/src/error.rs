@@ -432,17 +432,59 @@ impl Secrets {
     pub fn scrub(&self, text: &str) -> String {
         let mut out = text.to_string();
         for secret in &self.0 {
-            if out.contains(secret.as_str()) {
-                out = out.replace(secret.as_str(), "***");
+            if !out.contains(secret.as_str()) {
+                continue;
             }
+            out = if secret.len() < SHORT_SECRET {
+                replace_whole(&out, secret)
+            } else {
+                out.replace(secret.as_str(), "***")
+            };
         }
         out
     }
 }
 
+/// Below this length a secret is an OTP: six digits that also occur inside ids and digests
+/// (`9123456a-...`), so it is hidden only where it stands alone, not inside a longer word.
+const SHORT_SECRET: usize = 12;
+
+/// `text` with every occurrence of `secret` that no letter or digit touches replaced by `***`.
+fn replace_whole(text: &str, secret: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find(secret) {
+        let before = rest[..at].chars().next_back();
+        let after = rest[at + secret.len()..].chars().next();
+        let alone = !before.is_some_and(|c| c.is_alphanumeric())
+            && !after.is_some_and(|c| c.is_alphanumeric());
+        out.push_str(&rest[..at]);
+        out.push_str(if alone { "***" } else { secret });
+        rest = &rest[at + secret.len()..];
+    }
+    out.push_str(rest);
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_one_time_password_is_hidden_where_it_stands_alone_not_inside_ids() {
+        let mut secrets = Secrets::default();
+        secrets.add("123456");
+        secrets.add("npm_0123456789abcdefghij");
+        assert_eq!(secrets.scrub("Invalid OTP 123456."), "Invalid OTP ***.");
+        assert_eq!(secrets.scrub("?otp=123456&x"), "?otp=***&x");
+        assert_eq!(secrets.scrub("npm-otp: 123456"), "npm-otp: ***");
+        // Data that merely contains the digits is left whole.
+        let id = "9123456a-1111-4222-8333-444455556666";
+        assert_eq!(secrets.scrub(id), id);
+        assert_eq!(secrets.scrub("shasum 0123456789"), "shasum 0123456789");
+        // A long secret is hidden wherever it appears.
+        assert_eq!(secrets.scrub("xxnpm_0123456789abcdefghijxx"), "xx***xx");
+    }
 
     #[test]
     fn codes_parse_back() {
