@@ -282,6 +282,15 @@ export declare class TrustClient {
    */
   getPackageAccess(options?: Omit<CommonOptions, 'dryRun'>): Promise<PackageAccess>
   /**
+   * `lockDownPackage` with the client's defaults: one 2FA for many packages.
+   *
+   * @example
+   * ```js
+   * for (const name of ['@acme/a', '@acme/b']) await client.lockDownPackage({ package: name })
+   * ```
+   */
+  lockDownPackage(options?: CommonOptions): Promise<LockdownResult>
+  /**
    * `setPackageAccess` with the client's defaults.
    *
    * @example
@@ -1441,6 +1450,36 @@ export interface ListStagedOptions {
  * ```
  */
 export declare function listTokens(options?: Omit<CommonOptions, 'package' | 'dryRun'>): Promise<Array<AccessToken>>
+
+/**
+ * The last step of moving a package to trusted publishing: once it has a trusted publisher,
+ * requires 2FA and disallows tokens for publishing (the request of `npm access set
+ * mfa=publish`). A package without one is left alone (`skipped`): with tokens disallowed,
+ * nothing could publish it.
+ *
+ * @example
+ * ```js
+ * const { lockDownPackage } = require('trust-native')
+ * const { status, publishers } = await lockDownPackage({ package: '@acme/widgets', otp: process.env.NPM_OTP })
+ * console.log(status, publishers.map((p) => p.type))
+ * ```
+ */
+export declare function lockDownPackage(options?: CommonOptions): Promise<LockdownResult>
+
+/** What `lockDownPackage` did. */
+export interface LockdownResult {
+  package: string
+  /**
+   * `locked` (publishing now needs 2FA, and tokens may not publish), `planned` (a dry run),
+   * or `skipped`: the package has no trusted publisher, so it was left as it is.
+   */
+  status: 'locked' | 'planned' | 'skipped'
+  /** The package's trusted publishers: how it will be published from now on. */
+  publishers: Array<Publisher>
+  dryRun?: boolean
+  /** The `npm access set mfa=publish` request sent (in a dry run: that would be sent). */
+  request?: PlannedRequest
+}
 
 /**
  * Mints a short-lived PyPI upload token through trusted publishing: asks the index for its

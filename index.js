@@ -861,6 +861,7 @@ module.exports.listPackages = nativeBinding.listPackages
 module.exports.listPublishers = nativeBinding.listPublishers
 module.exports.listStaged = nativeBinding.listStaged
 module.exports.listTokens = nativeBinding.listTokens
+module.exports.lockDownPackage = nativeBinding.lockDownPackage
 module.exports.mintPypiToken = nativeBinding.mintPypiToken
 module.exports.planTrust = nativeBinding.planTrust
 module.exports.publish = nativeBinding.publish

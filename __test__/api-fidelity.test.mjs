@@ -120,6 +120,25 @@ describe('npm access vs trust-native', () => {
     expect(r.npmSaw[0]).toMatchObject({ method: 'POST', path: '/-/package/@acme%2ftools/access', body, contentType: 'application/json' })
   })
 
+  it('lockDownPackage: after reading the trust configurations, the request of npm access set mfa=publish', async () => {
+    const trusted = { type: 'github', claims: { repository: 'acme/tools', workflow_ref: { file: 'release.yml' } }, permissions: ['createPackage'] }
+    const withPublisher = { packages: [{ ...SEED.packages[0], publishers: [trusted] }] }
+    const r = await both(['access', 'set', 'mfa=publish', '@acme/tools', `--otp=${OTP}`], () => {
+      emulator.seed(withPublisher)
+      return client.lockDownPackage({ package: '@acme/tools', otp: OTP })
+    })
+    expect(r.cli.code, r.cli.stderr).toBe(0)
+    expect(r.oursSaw.map((q) => `${q.method} ${q.path}`)).toEqual(['GET /-/package/@acme%2ftools/trust', 'POST /-/package/@acme%2ftools/access'])
+    expect(r.oursSaw[1]).toEqual(r.npmSaw[0])
+    expect(r.result.value).toMatchObject({ package: '@acme/tools', status: 'locked', dryRun: false, publishers: [{ type: 'github', repository: 'acme/tools' }] })
+
+    // No trusted publisher: nothing is changed.
+    emulator.seed(SEED)
+    emulator.clearRequests()
+    expect(await client.lockDownPackage({ package: '@acme/tools', otp: OTP })).toEqual({ package: '@acme/tools', status: 'skipped', publishers: [] })
+    expect(emulator.requests().map((q) => q.method)).toEqual(['GET'])
+  })
+
   it('list collaborators', async () => {
     const r = await both(['access', 'list', 'collaborators', '@acme/tools'], () => client.listCollaborators({ package: '@acme/tools' }))
     expectSame(r, 1)

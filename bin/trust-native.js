@@ -379,16 +379,13 @@ const COMMANDS = {
     flags: { ...COMMON, ...WRITE, workspaces: { type: 'boolean', help: 'Every package of the workspace' } },
     async run(values, packages) {
       return eachPackage(values, packages, async (client, name, say) => {
-        const options = name ? { package: name } : {}
-        const publishers = await client.listPublishers(options)
-        const shown = name ?? (await client.resolveConfig(options)).package
-        if (!publishers.length) {
-          say.err(`${shown}: left as it is: it has no trusted publisher, and without tokens it could not be published at all (configure one first: trust-native apply)`)
-          return { package: shown, status: 'skipped', reason: 'no trusted publisher' }
+        const r = await client.lockDownPackage({ ...(name && { package: name }), dryRun: Boolean(values['dry-run']) })
+        if (r.status === 'skipped') {
+          say.err(`${r.package}: left as it is: it has no trusted publisher, and without tokens it could not be published at all (configure one first: trust-native apply)`)
+        } else {
+          say.out(`${r.package}: ${r.dryRun ? 'would require' : 'now requires'} 2FA for publishing, and tokens may not publish (trusted publishing: ${r.publishers.map(describePublisher).join(', ')})`)
         }
-        const r = await client.setPackageAccess({ ...options, ...MFA.publish, dryRun: Boolean(values['dry-run']) })
-        say.out(`${shown}: ${r.dryRun ? 'would require' : 'now requires'} 2FA for publishing, and tokens may not publish (trusted publishing: ${publishers.map(describePublisher).join(', ')})`)
-        return { package: shown, status: r.dryRun ? 'planned' : 'locked', request: r.request }
+        return r
       })
     },
   },

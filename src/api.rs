@@ -645,6 +645,44 @@ pub fn set_package_access<'env>(
     )
 }
 
+/// What `lockDownPackage` did.
+#[napi(object)]
+#[allow(dead_code)] // Declares the TypeScript type; the value is built by `to_js`.
+pub struct LockdownResult {
+    pub package: String,
+    /// `locked` (publishing now needs 2FA, and tokens may not publish), `planned` (a dry run),
+    /// or `skipped`: the package has no trusted publisher, so it was left as it is.
+    #[napi(ts_type = "'locked' | 'planned' | 'skipped'")]
+    pub status: String,
+    /// The package's trusted publishers: how it will be published from now on.
+    pub publishers: Vec<crate::trust::Publisher>,
+    pub dry_run: Option<bool>,
+    /// The `npm access set mfa=publish` request sent (in a dry run: that would be sent).
+    pub request: Option<crate::trust::PlannedRequest>,
+}
+
+/// The last step of moving a package to trusted publishing: once it has a trusted publisher,
+/// requires 2FA and disallows tokens for publishing (the request of `npm access set
+/// mfa=publish`). A package without one is left alone (`skipped`): with tokens disallowed,
+/// nothing could publish it.
+///
+/// @example
+/// ```js
+/// const { lockDownPackage } = require('trust-native')
+/// const { status, publishers } = await lockDownPackage({ package: '@acme/widgets', otp: process.env.NPM_OTP })
+/// console.log(status, publishers.map((p) => p.type))
+/// ```
+#[napi(
+    ts_args_type = "options?: CommonOptions",
+    ts_return_type = "Promise<LockdownResult>"
+)]
+pub fn lock_down_package<'env>(
+    env: &'env Env,
+    options: Option<Unknown<'env>>,
+) -> napi::Result<PromiseRaw<'env, Js>> {
+    call(&Engine::free(env)?, env, &access::LOCK_DOWN, options)
+}
+
 /// The users with access to a package and their permissions, `read-only` or `read-write`
 /// (`npm access list collaborators`).
 ///

@@ -417,6 +417,24 @@ impl TrustClient {
         api::call(&self.engine, env, &access::GET_PACKAGE_ACCESS, options)
     }
 
+    /// `lockDownPackage` with the client's defaults: one 2FA for many packages.
+    ///
+    /// @example
+    /// ```js
+    /// for (const name of ['@acme/a', '@acme/b']) await client.lockDownPackage({ package: name })
+    /// ```
+    #[napi(
+        ts_args_type = "options?: CommonOptions",
+        ts_return_type = "Promise<LockdownResult>"
+    )]
+    pub fn lock_down_package<'env>(
+        &self,
+        env: &'env Env,
+        options: Option<Unknown<'env>>,
+    ) -> napi::Result<PromiseRaw<'env, Js>> {
+        api::call(&self.engine, env, &access::LOCK_DOWN, options)
+    }
+
     /// `setPackageAccess` with the client's defaults.
     ///
     /// @example

@@ -5,8 +5,9 @@ use reqwest::Method;
 use serde_json::{json, Map, Value};
 
 use super::decode::{Decoder, PERMISSIONS};
-use super::{Args, Auth, BoxFuture, Caller, Endpoint, Input, Kind};
+use super::{Args, Auth, BoxFuture, Caller, Endpoint, Given, Input, Kind};
 use crate::error::{Code, Error, Result};
+use crate::trust::TrustClient;
 
 const PACKAGE: Input = Input::optional("package", Kind::Package);
 const TEAM: Input = Input::new("team", Kind::Team);
@@ -77,6 +78,52 @@ pub const SET_PACKAGE_ACCESS: Endpoint = Endpoint {
     changes: true,
     ..ACCESS
 };
+
+/// The last step of moving to trusted publishing: once the package has a trusted publisher,
+/// require 2FA and disallow tokens for publishing (`npm access set mfa=publish`). A package with
+/// none is left alone (`skipped`): with tokens disallowed, nothing could publish it.
+pub const LOCK_DOWN: Endpoint = Endpoint {
+    name: "lockDownPackage",
+    inputs: &[PACKAGE],
+    body: None,
+    custom: Some(lock_down),
+    steps: &[&SET_PACKAGE_ACCESS],
+    action: "lock down {package}",
+    ..SET_PACKAGE_ACCESS
+};
+
+fn lock_down<'a>(caller: &'a Caller<'a>, mut args: Args) -> BoxFuture<'a, Result<Value>> {
+    Box::pin(async move {
+        let Some(package) = args.package.clone() else {
+            return Err(Error::invalid_input(
+                "package",
+                "Option `package` is required.",
+            ));
+        };
+        let registry = caller.registry(&LOCK_DOWN, &args)?;
+        let publishers = TrustClient::new(registry).list(&package).await?;
+        let mut result = Map::new();
+        result.insert("package".into(), json!(package.as_str()));
+        if publishers.is_empty() {
+            result.insert("status".into(), json!("skipped"));
+            result.insert("publishers".into(), json!([]));
+            return Ok(Value::Object(result));
+        }
+        args.set("publishRequiresTfa", Given::Flag(true));
+        args.set("automationTokenOverridesTfa", Given::Flag(false));
+        let set = caller.run(&SET_PACKAGE_ACCESS, &args).await?;
+        let dry_run = set["dryRun"] == json!(true);
+        result.insert(
+            "status".into(),
+            json!(if dry_run { "planned" } else { "locked" }),
+        );
+        result.insert("publishers".into(), json!(publishers));
+        if let Value::Object(set) = set {
+            result.extend(set);
+        }
+        Ok(Value::Object(result))
+    })
+}
 
 /// libnpmaccess's bodies, in its key order: `{ access }` for the status (`private` is
 /// `restricted` on the wire), `{ publish_requires_tfa, automation_token_overrides_tfa }` for 2FA.

@@ -183,6 +183,7 @@ impl std::fmt::Debug for Endpoint {
 pub const ENDPOINTS: &[&Endpoint] = &[
     &access::GET_PACKAGE_ACCESS,
     &access::SET_PACKAGE_ACCESS,
+    &access::LOCK_DOWN,
     &access::LIST_COLLABORATORS,
     &access::LIST_PACKAGES,
     &access::GRANT_ACCESS,
