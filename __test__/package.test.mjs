@@ -124,7 +124,7 @@ describe('npm run package', () => {
   it('the platform package is the binary, for its os, cpu and libc, with the same version and repository', () => {
     const name = `${manifest.name}-${hostKey}`
     const dir = join(full, 'node_modules', name)
-    expect(files(dir)).toEqual(['README.md', 'package.json', `${manifest.napi.binaryName}.${hostKey}.node`])
+    expect(files(dir)).toEqual(['LICENSE', 'README.md', 'package.json', `${manifest.napi.binaryName}.${hostKey}.node`])
     const published = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'))
     const own = JSON.parse(readFileSync(join(root, 'npm', hostKey, 'package.json'), 'utf8'))
     expect(published).toMatchObject({ name, version: manifest.version, main: `${manifest.napi.binaryName}.${hostKey}.node`, os: own.os, cpu: own.cpu, repository: manifest.repository })

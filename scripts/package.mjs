@@ -165,7 +165,7 @@ export function packageAll({ binaries = [], out = join(root, 'dist'), requireAll
       if (!binary) continue
       const dir = join(stageRoot, target.key)
       const readme = join(target.dir, 'README.md')
-      stage(dir, platformManifest(manifest, target), [[binary, target.binary], ...(existsSync(readme) ? [[readme, 'README.md']] : [])])
+      stage(dir, platformManifest(manifest, target), [[binary, target.binary], [join(root, 'LICENSE'), 'LICENSE'], ...(existsSync(readme) ? [[readme, 'README.md']] : [])])
       const report = pack(dir, out)
       const fromRoot = relative(root, binary)
       written.push({ name: target.name, version: manifest.version, file: report.filename, size: report.size, unpackedSize: report.unpackedSize, target: target.triple, binary: fromRoot.startsWith('..') ? binary : fromRoot.split(sep).join('/') })
