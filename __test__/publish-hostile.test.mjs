@@ -151,3 +151,28 @@ describe('a tarball is an npm package or is refused, naming `tarball`', () => {
     expect(error.message).toContain('more than 512 MiB')
   })
 })
+
+describe('package.json tricks npm refuses', () => {
+  it('any truthy `private` keeps the package home, as npm does', async () => {
+    for (const value of [true, 'true', 1]) {
+      const { folder } = folders({ private: value })
+      expect((await rejection(dry({ cwd: folder }))).code).toBe('EPRIVATE')
+    }
+    // npm refuses it too (libnpmpublish, which a dry run does not reach).
+    const { folder } = folders({ private: 'true' })
+    writeFileSync(join(folder, '.npmrc'), `registry=${emulator.url}\n//${new URL(emulator.url).host}/:_authToken=${ALICE}\n`)
+    emulator.clearRequests()
+    const npm = await runNpm(['publish', `--otp=${OTP}`], { cwd: folder, home })
+    expect(npm.stderr).toContain('EPRIVATE')
+    expect(emulator.requests().filter((r) => r.method === 'PUT')).toEqual([])
+  })
+
+  it('a name that is missing or not a string is said as such', async () => {
+    for (const name of [undefined, 5, ['@acme/widgets']]) {
+      const { folder } = folders({ name })
+      const error = await rejection(dry({ cwd: folder }))
+      expect(error).toMatchObject({ code: 'EINVALIDINPUT', field: 'name' })
+      expect(error.message).toContain('no `name`')
+    }
+  })
+})

@@ -115,16 +115,16 @@ async fn run(options: PublishOptions, secrets: &mut Secrets) -> Result<Published
     let cwd = Session::open(&options.call).cwd;
     let tarball = load(&options.source, &cwd)?;
     let mut manifest = manifest::prepare(&tarball)?;
-    let name = manifest
-        .get("name")
-        .and_then(Value::as_str)
-        .unwrap_or_default();
+    let Some(name) = manifest.get("name").and_then(Value::as_str) else {
+        return Err(Error::invalid_input(
+            "name",
+            "package.json has no `name`, or it is not a string.",
+        ));
+    };
     let package = PackageName::parse(name)?;
     let version = manifest["version"].as_str().unwrap_or_default().to_string();
-    if manifest
-        .get("private")
-        .is_some_and(|p| p == &Value::Bool(true))
-    {
+    // As libnpmpublish: any truthy `private` (`"true"` too) keeps the package home.
+    if manifest::truthy(manifest.get("private")) {
         return Err(Error::new(
             Code::Private,
             format!(
