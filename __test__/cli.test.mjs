@@ -287,6 +287,14 @@ describe('tokens and access', () => {
     for (const run of [planned, revoked]) expect(run.stdout + run.stderr).not.toContain(token)
   })
 
+  it('claim --access takes public or restricted, in the CLI\'s words', async () => {
+    const token = freshUser([])
+    const run = await cli(['claim', 'brand-new-name', '--access', 'private', '--dry-run'], { cwd: withNpmrc(project({}), token) })
+    expect(run.code).toBe(2)
+    expect(run.stderr).toContain('--access must be public or restricted')
+    expect(emulator.requests()).toEqual([])
+  })
+
   it('access get status and set mfa=...', async () => {
     const token = freshUser(['@acme/locked'])
     const cwd = withNpmrc(project({ name: '@acme/locked' }), token)
