@@ -176,3 +176,19 @@ describe('package.json tricks npm refuses', () => {
     }
   })
 })
+
+describe('a registry that misbehaves', () => {
+  it('a publish whose answer is too large to read is checked against what the registry holds', async () => {
+    const { folder } = folders({ version: '3.0.0' })
+    emulator.clearRequests()
+    emulator.injectFault({ kind: 'oversized', after: true, times: 1, method: 'PUT' })
+    const result = await tn.publish({ registry: emulator.url, token: ALICE, otp: OTP, cwd: folder })
+    expect(result).toMatchObject({ version: '3.0.0', dryRun: false })
+    expect(emulator.requests().filter((r) => r.method === 'PUT')).toHaveLength(1)
+    // Too large before the registry acted: nothing is held, and the call says what happened.
+    const { folder: lost } = folders({ version: '3.1.0' })
+    emulator.injectFault({ kind: 'oversized', times: 1, method: 'PUT' })
+    expect((await rejection(tn.publish({ registry: emulator.url, token: ALICE, otp: OTP, cwd: lost }))).code).toBe('ERESPONSE')
+    expect(emulator.versions('@acme/widgets')).toEqual(['1.0.0', '3.0.0'])
+  })
+})

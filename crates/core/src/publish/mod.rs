@@ -581,11 +581,14 @@ async fn send(
         Err(failure) if request.method == Method::PUT && accepted(&failure.error) => {
             Ok(Value::Null)
         }
-        // The registry may have published before the answer was lost: it holds this very
-        // tarball then, and the publish is done. It is checked, never sent again blindly.
+        // The registry may have published before the answer was lost (or was too large to
+        // read): it holds this very tarball then, and the publish is done. It is checked,
+        // never sent again blindly.
         Err(failure)
             if request.method == Method::PUT
-                && (failure.maybe_processed || failure.after_ambiguous_attempt) =>
+                && (failure.maybe_processed
+                    || failure.after_ambiguous_attempt
+                    || failure.error.code == Code::Response) =>
         {
             let read = ApiRequest {
                 method: Method::GET,
