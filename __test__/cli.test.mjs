@@ -277,6 +277,25 @@ describe('tokens and access', () => {
     expect((await cli(['tokens'], { cwd })).stdout).not.toContain('deploy')
   })
 
+  it('tokens --revoke with a whole token (the session one, from .npmrc) never prints it', async () => {
+    const token = freshUser(['by-value'])
+    const cwd = withNpmrc(project({ name: 'by-value' }), token)
+    const planned = await cli(['tokens', '--revoke', token, '--dry-run', '--json', '--otp', OTP], { cwd })
+    expect(planned.code, planned.stderr).toBe(0)
+    expect(JSON.parse(planned.stdout)[0].request.url).toBe(`${emulator.url}-/npm/v1/tokens/token/***`)
+    const revoked = await cli(['tokens', '--revoke', token, '--json', '--otp', OTP], { cwd })
+    expect(revoked.code, revoked.stderr).toBe(0)
+    for (const run of [planned, revoked]) expect(run.stdout + run.stderr).not.toContain(token)
+  })
+
+  it('claim --access takes public or restricted, in the CLI\'s words', async () => {
+    const token = freshUser([])
+    const run = await cli(['claim', 'brand-new-name', '--access', 'private', '--dry-run'], { cwd: withNpmrc(project({}), token) })
+    expect(run.code).toBe(2)
+    expect(run.stderr).toContain('--access must be public or restricted')
+    expect(emulator.requests()).toEqual([])
+  })
+
   it('access get status and set mfa=...', async () => {
     const token = freshUser(['@acme/locked'])
     const cwd = withNpmrc(project({ name: '@acme/locked' }), token)

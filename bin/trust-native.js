@@ -360,6 +360,9 @@ const COMMANDS = {
       access: { type: 'string', help: 'Access of the placeholder: public (default) or restricted' },
     },
     async run(values, packages) {
+      if (values.access !== undefined && !['public', 'restricted'].includes(values.access)) {
+        throw new UsageError('--access must be public or restricted')
+      }
       // With a publisher spec, claiming is part of making the packages match it.
       if (values.config || values.type || Object.values(PROVIDERS).some((p) => Object.keys(providerOptions(p, values)).length)) {
         return COMMANDS.apply.run({ ...values, claim: true })

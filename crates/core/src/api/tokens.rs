@@ -8,7 +8,7 @@ use serde_json::{json, Map, Value};
 
 use super::decode::{pick, Decoder, Type};
 use super::{Args, Auth, BoxFuture, Caller, Endpoint, Given, Input, Kind};
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, Secrets};
 
 /// More pages than anyone has tokens: a registry whose `urls.next` never ends is cut off here.
 const MAX_PAGES: usize = 100;
@@ -300,11 +300,21 @@ fn revoke<'a>(caller: &'a Caller<'a>, mut args: Args) -> BoxFuture<'a, Result<Va
         let key = key_for(&id, &tokens)?;
         let listed = key != id || tokens.iter().any(|t| t["key"] == id.as_str());
         args.set("key", Given::Text(key.clone()));
-        let mut result = caller.run(&REVOKE_TOKEN, &args).await?;
-        // A whole token given is masked in what the call answers (`execute` scrubs it).
+        // A whole token given is masked in what the call answers, whatever its form (`execute`
+        // knows only the call's token and `npm_` tokens; a session token from .npmrc or a
+        // legacy UUID token is neither).
+        let mut given = Secrets::default();
+        if !listed {
+            given.add(&id);
+        }
+        let mut result = caller
+            .run(&REVOKE_TOKEN, &args)
+            .await
+            .map_err(|e| e.scrubbed(&given))?;
         if listed {
             result["key"] = json!(key);
         }
+        super::scrub(&mut result, &given);
         Ok(result)
     })
 }

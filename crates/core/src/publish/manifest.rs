@@ -113,7 +113,8 @@ fn set_script(data: &mut Map<String, Value>, name: &str, command: &str) {
     }
 }
 
-fn truthy(value: Option<&Value>) -> bool {
+/// JavaScript's truthiness of a JSON value (a missing one is falsy).
+pub(crate) fn truthy(value: Option<&Value>) -> bool {
     match value {
         None | Some(Value::Null) | Some(Value::Bool(false)) => false,
         Some(Value::String(s)) => !s.is_empty(),

@@ -115,16 +115,16 @@ async fn run(options: PublishOptions, secrets: &mut Secrets) -> Result<Published
     let cwd = Session::open(&options.call).cwd;
     let tarball = load(&options.source, &cwd)?;
     let mut manifest = manifest::prepare(&tarball)?;
-    let name = manifest
-        .get("name")
-        .and_then(Value::as_str)
-        .unwrap_or_default();
+    let Some(name) = manifest.get("name").and_then(Value::as_str) else {
+        return Err(Error::invalid_input(
+            "name",
+            "package.json has no `name`, or it is not a string.",
+        ));
+    };
     let package = PackageName::parse(name)?;
     let version = manifest["version"].as_str().unwrap_or_default().to_string();
-    if manifest
-        .get("private")
-        .is_some_and(|p| p == &Value::Bool(true))
-    {
+    // As libnpmpublish: any truthy `private` (`"true"` too) keeps the package home.
+    if manifest::truthy(manifest.get("private")) {
         return Err(Error::new(
             Code::Private,
             format!(
@@ -581,11 +581,14 @@ async fn send(
         Err(failure) if request.method == Method::PUT && accepted(&failure.error) => {
             Ok(Value::Null)
         }
-        // The registry may have published before the answer was lost: it holds this very
-        // tarball then, and the publish is done. It is checked, never sent again blindly.
+        // The registry may have published before the answer was lost (or was too large to
+        // read): it holds this very tarball then, and the publish is done. It is checked,
+        // never sent again blindly.
         Err(failure)
             if request.method == Method::PUT
-                && (failure.maybe_processed || failure.after_ambiguous_attempt) =>
+                && (failure.maybe_processed
+                    || failure.after_ambiguous_attempt
+                    || failure.error.code == Code::Response) =>
         {
             let read = ApiRequest {
                 method: Method::GET,

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use ignore::gitignore::{Gitignore, GitignoreBuilder};
 use serde_json::Value;
 
-use super::tarball::Tarball;
+use super::tarball::{Tarball, MAX_UNPACKED};
 use crate::error::{Error, Result};
 
 /// What npm never packs, anywhere (npm-packlist's defaults).
@@ -58,7 +58,6 @@ pub fn pack(folder: &Path) -> Result<Tarball> {
     let manifest: Value = serde_json::from_str(&manifest_text)
         .map_err(|e| invalid(format!("package.json in `folder` is not valid JSON ({e}).")))?;
     let mut paths = Vec::new();
-    let defaults = matcher(folder, DEFAULT_IGNORES.iter().copied())?;
     let files = manifest
         .get("files")
         .and_then(Value::as_array)
@@ -80,17 +79,21 @@ pub fn pack(folder: &Path) -> Result<Tarball> {
         Some(files) => Some(matcher(folder, files.iter().map(String::as_str))?),
         None => None,
     };
-    walk(folder, folder, &defaults, listed.as_ref(), &[], &mut paths)?;
+    walk(folder, folder, listed.as_ref(), &[], &mut paths)?;
     for required in required_files(&manifest) {
-        let path = folder.join(&required);
-        if path.is_file() && !paths.iter().any(|p| p == &required) {
+        if is_plain_file(folder, &required) && !paths.iter().any(|p| p == &required) {
             paths.push(required);
         }
     }
     paths.sort_by(|a, b| npm_order(a, b));
     let mut entries = Vec::with_capacity(paths.len());
+    let mut size = 0u64;
     for path in paths {
         let full = folder.join(&path);
+        size += std::fs::symlink_metadata(&full).map_or(0, |m| m.len());
+        if size > MAX_UNPACKED {
+            return Err(invalid("`folder` holds more than 512 MiB to pack.".into()));
+        }
         let contents = std::fs::read(&full)
             .map_err(|e| invalid(format!("Could not read {}: {e}", full.display())))?;
         entries.push((path, contents, executable(&full)));
@@ -130,12 +133,13 @@ fn ignore_file(dir: &Path) -> Option<Gitignore> {
 fn walk(
     root: &Path,
     dir: &Path,
-    defaults: &Gitignore,
     listed: Option<&Gitignore>,
     ignores: &[Gitignore],
     paths: &mut Vec<String>,
 ) -> Result<()> {
     let mut ignores = ignores.to_vec();
+    // npm applies its defaults in every folder, the anchored ones (`/build/config.gypi`) too.
+    ignores.push(matcher(dir, DEFAULT_IGNORES.iter().copied())?);
     // With `files`, ignore files still apply inside the folders it names, not at the root.
     if listed.is_none() || dir != root {
         ignores.extend(ignore_file(dir));
@@ -160,16 +164,19 @@ fn walk(
             .strip_prefix(root)
             .map(|p| p.to_string_lossy().replace('\\', "/"))
             .unwrap_or_default();
-        if dir == root && ROOT_EXCLUDED.contains(&relative.as_str()) {
+        if dir == root && ROOT_EXCLUDED.contains(&relative.as_str()) || !packable(&relative) {
             continue;
         }
-        if defaults.matched(&path, is_dir).is_ignore()
-            || ignores.iter().any(|i| i.matched(&path, is_dir).is_ignore())
-        {
+        // README, LICENSE and the like ship whatever the ignore files say.
+        if dir == root && !is_dir && always_packed(&relative) {
+            paths.push(relative);
+            continue;
+        }
+        if ignores.iter().any(|i| i.matched(&path, is_dir).is_ignore()) {
             continue;
         }
         if is_dir {
-            walk(root, &path, defaults, listed, &ignores, paths)?;
+            walk(root, &path, listed, &ignores, paths)?;
         } else if listed.is_none_or(|l| l.matched_path_or_any_parents(&path, false).is_ignore())
             || always_packed(&relative)
         {
@@ -183,6 +190,28 @@ fn walk(
         }
     }
     Ok(())
+}
+
+/// Whether npm could pack `relative` at all: never an `.npmrc` (it may hold a token; in any
+/// case, so that a case-insensitive disk is covered), nor a name with `*` (npm-packlist skips
+/// those as bad for Windows).
+fn packable(relative: &str) -> bool {
+    relative
+        .split('/')
+        .all(|part| !part.eq_ignore_ascii_case(".npmrc") && !part.contains('*'))
+}
+
+/// Whether `relative` is a file inside `root`, reached through no link (npm follows none).
+fn is_plain_file(root: &Path, relative: &str) -> bool {
+    let mut path = root.to_path_buf();
+    let parts: Vec<&str> = relative.split('/').collect();
+    parts.iter().enumerate().all(|(i, part)| {
+        path.push(part);
+        std::fs::symlink_metadata(&path).is_ok_and(|m| match i + 1 == parts.len() {
+            true => m.is_file(),
+            false => m.is_dir(),
+        })
+    })
 }
 
 /// package.json, and README, COPYING, LICENSE or LICENCE (any case, any extension) at the root.
@@ -217,10 +246,19 @@ fn required_files(manifest: &Value) -> Vec<String> {
         }
         _ => {}
     }
+    // npm reads each as a pattern anchored at the package folder (`!/${main}`): an absolute
+    // path is one inside the folder, and nothing leaves it.
     files
         .into_iter()
-        .map(|f| f.trim_start_matches("./").to_string())
-        .filter(|f| !f.is_empty() && !f.split('/').any(|part| part == ".."))
+        .filter(|f| !f.split('/').any(|part| part == ".."))
+        .map(|f| {
+            f.split('/')
+                .filter(|part| !part.is_empty() && *part != ".")
+                .collect::<Vec<_>>()
+                .join("/")
+        })
+        .filter(|f| !f.is_empty())
+        .filter(|f| packable(f))
         .collect()
 }
 

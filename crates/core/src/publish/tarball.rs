@@ -2,6 +2,7 @@
 //! folder (`package/`), with fixed modes and mtimes so that the same files give the same bytes.
 
 use std::io::Read;
+use std::path::Component;
 
 use base64::Engine;
 use flate2::read::GzDecoder;
@@ -12,7 +13,11 @@ use serde_json::Value;
 use crate::error::{Error, Result};
 
 /// What a tarball may unpack to at most: npm's registry refuses packages far smaller.
-const MAX_UNPACKED: u64 = 512 * 1024 * 1024;
+pub const MAX_UNPACKED: u64 = 512 * 1024 * 1024;
+/// What the tar stream may inflate to at most, headers and padding included: without it a
+/// pax or long-name entry of gigabytes, which the tar reader holds in memory, or entries
+/// skipped unread, would inflate without end.
+const MAX_INFLATED: u64 = MAX_UNPACKED + 128 * 1024 * 1024;
 const MAX_ENTRIES: usize = 100_000;
 /// Files whose contents the manifest steps read (package.json, the README, AUTHORS).
 const MAX_READ: u64 = 8 * 1024 * 1024;
@@ -42,7 +47,10 @@ impl Tarball {
                 format!("`{what}` is not an npm package tarball: {why}"),
             )
         };
-        let mut archive = tar::Archive::new(GzDecoder::new(bytes.as_slice()));
+        let mut archive = tar::Archive::new(Capped {
+            inner: GzDecoder::new(bytes.as_slice()),
+            left: MAX_INFLATED,
+        });
         let mut files = Vec::new();
         let mut package_json = None;
         let mut texts = Vec::new();
@@ -50,6 +58,19 @@ impl Tarball {
         let entries = archive.entries().map_err(|e| bad(e.to_string()))?;
         for entry in entries {
             let mut entry = entry.map_err(|e| bad(e.to_string()))?;
+            let path = entry.path().map_err(|e| bad(e.to_string()))?;
+            // npm pack writes every entry under `package/`: nothing that leaves it.
+            if path.components().any(|c| {
+                matches!(
+                    c,
+                    Component::ParentDir | Component::RootDir | Component::Prefix(_)
+                )
+            }) {
+                return Err(bad(format!(
+                    "its entry {} is outside the package folder",
+                    path.display()
+                )));
+            }
             if !entry.header().entry_type().is_file() {
                 continue;
             }
@@ -59,7 +80,6 @@ impl Tarball {
                     "it unpacks to more than 512 MiB or 100,000 files".into()
                 ));
             }
-            let path = entry.path().map_err(|e| bad(e.to_string()))?;
             // pacote strips the first folder, whatever its name.
             let inner: Vec<String> = path
                 .components()
@@ -70,6 +90,14 @@ impl Tarball {
                 continue;
             }
             let inner = inner.join("/");
+            if inner
+                .split('/')
+                .any(|part| part.eq_ignore_ascii_case(".npmrc"))
+            {
+                return Err(bad(format!(
+                    "it holds {inner}, which npm never packs (an .npmrc may hold a token)"
+                )));
+            }
             let wanted = inner == "package.json" || is_text_npm_reads(&inner);
             if wanted && entry.size() <= MAX_READ {
                 let mut text = String::new();
@@ -84,6 +112,9 @@ impl Tarball {
                 } else {
                     texts.push((inner.clone(), text));
                 }
+            }
+            if inner == "package.json" && entry.size() > MAX_READ {
+                return Err(bad("its package.json is larger than 8 MiB".into()));
             }
             files.push(inner);
         }
@@ -137,6 +168,28 @@ impl Tarball {
 
     pub fn base64(&self) -> String {
         base64::engine::general_purpose::STANDARD.encode(&self.bytes)
+    }
+}
+
+/// A reader that fails once it has given `left` bytes.
+struct Capped<R> {
+    inner: R,
+    left: u64,
+}
+
+impl<R: Read> Read for Capped<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if self.left == 0 {
+            return Err(std::io::Error::other(
+                "it unpacks to more than 512 MiB or 100,000 files",
+            ));
+        }
+        let most = buf
+            .len()
+            .min(usize::try_from(self.left).unwrap_or(usize::MAX));
+        let read = self.inner.read(&mut buf[..most])?;
+        self.left -= read as u64;
+        Ok(read)
     }
 }
 
