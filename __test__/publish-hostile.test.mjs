@@ -192,3 +192,30 @@ describe('a registry that misbehaves', () => {
     expect(emulator.versions('@acme/widgets')).toEqual(['1.0.0', '3.0.0'])
   })
 })
+
+describe('what a caller asks for is done, or refused: never quietly something else', () => {
+  it('oidc: true with a token is refused, naming oidc: the exchange would not be made', async () => {
+    const { folder } = folders({})
+    const error = await rejection(tn.publish({ registry: emulator.url, token: ALICE, otp: OTP, oidc: true, cwd: folder }))
+    expect(error).toMatchObject({ code: 'EINVALIDINPUT', field: 'oidc' })
+    expect(error.message).not.toContain(ALICE)
+  })
+
+  it('claim refuses a name npm takes for no new package (capitals, special characters)', async () => {
+    for (const name of ['Brand-New', 'brand(new)', "it's"]) {
+      const error = await rejection(tn.claimPackage({ registry: emulator.url, token: ALICE, otp: OTP, package: name, dryRun: true }))
+      expect(error.code, name).toMatch(/^EINVALID/)
+      expect(error.message).toContain('new package')
+    }
+  })
+
+  it('a publish whose answer was lost, and whose check failed too, says it may have been published', async () => {
+    const { folder } = folders({ version: '3.0.0' })
+    emulator.injectFault({ kind: 'drop', after: true, times: 1, method: 'PUT' })
+    emulator.injectFault({ kind: 'status', status: 503, times: 10, method: 'GET', path: '/@acme%2fwidgets' })
+    const error = await rejection(tn.publish({ registry: emulator.url, token: ALICE, otp: OTP, cwd: folder, retries: 0 }))
+    emulator.clearFaults()
+    expect(error.message).toContain('may have been published')
+    expect(error.message).toContain('@acme/widgets@3.0.0')
+  })
+})

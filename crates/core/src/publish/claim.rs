@@ -6,7 +6,7 @@ use reqwest::Method;
 use serde::Serialize;
 
 use super::{placeholder, publish, Oidc, PublishOptions, Published, Source};
-use crate::error::{Code, Result};
+use crate::error::{Code, Error, Result};
 use crate::package::PackageName;
 use crate::registry::ApiRequest;
 use crate::session::{CallOptions, Session};
@@ -49,6 +49,28 @@ pub async fn exists(call: &CallOptions, package: &PackageName) -> Result<bool> {
     }
 }
 
+/// validate-npm-package-name's rules for new packages, beyond those every name follows (old
+/// packages keep capitals and the like; a new one may not have them).
+fn check_new_name(package: &PackageName) -> Result<()> {
+    let name = package.as_str();
+    let problem = if name.chars().any(|c| c.is_ascii_uppercase()) {
+        Some("new package names must not contain capital letters")
+    } else if name.contains(['~', '\'', '!', '(', ')', '*']) {
+        Some("new package names must not contain special characters (\"~'!()*\")")
+    } else if name.len() > 214 {
+        Some("new package names must not be longer than 214 characters")
+    } else {
+        None
+    };
+    match problem {
+        Some(problem) => Err(Error::new(
+            Code::InvalidPackageName,
+            format!("Cannot claim \"{name}\": {problem}."),
+        )),
+        None => Ok(()),
+    }
+}
+
 /// Publishes the placeholder of `package` unless it exists. `access` defaults to `public`: a
 /// scoped package would otherwise be restricted, which needs a paid organization.
 pub async fn claim(
@@ -56,6 +78,7 @@ pub async fn claim(
     package: &PackageName,
     access: Option<String>,
 ) -> Result<Claimed> {
+    check_new_name(package)?;
     let mut call = call.clone();
     call.package = Some(package.to_string());
     if exists(&call, package).await? {

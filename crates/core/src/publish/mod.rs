@@ -166,6 +166,13 @@ async fn run(options: PublishOptions, secrets: &mut Secrets) -> Result<Published
         }
     }
 
+    if options.oidc == Oidc::Required && options.call.token.is_some() {
+        return Err(Error::invalid_input(
+            "oidc",
+            "`oidc: true` exchanges the CI's id_token for the token to publish with: leave \
+             `token` out, or leave `oidc` out to publish with the token.",
+        ));
+    }
     let mut call = options.call.clone();
     call.package = Some(package.to_string());
     if call.registry.is_none() {
@@ -595,17 +602,24 @@ async fn send(
                 path: package.escaped(),
                 body: None,
             };
-            let held = registry.send(&read).await.ok().and_then(|p| {
-                p.get("versions")?
-                    .get(version)?
-                    .get("dist")?
-                    .get("shasum")?
-                    .as_str()
-                    .map(String::from)
+            let held = registry.send(&read).await.map(|p| {
+                p.get("versions")
+                    .and_then(|v| v.get(version))
+                    .and_then(|m| m.get("dist")?.get("shasum")?.as_str().map(String::from))
             });
-            match held.as_deref() == Some(shasum) {
-                true => Ok(Value::Null),
-                false => Err(*failure.error),
+            match held {
+                Ok(Some(held)) if held == shasum => Ok(Value::Null),
+                // The registry answered: it does not hold this tarball.
+                Ok(_) => Err(*failure.error),
+                Err(_) => {
+                    let mut error = *failure.error;
+                    error.notes.push(format!(
+                        "{package}@{version} may have been published before the answer was \
+                         lost, and the registry could not be asked: check `npm view \
+                         {package}@{version}` before publishing it again."
+                    ));
+                    Err(error)
+                }
             }
         }
         Err(failure) => Err(explain(*failure.error, package, version)),
