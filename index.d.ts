@@ -1744,7 +1744,7 @@ export interface PublishPackageOptions {
    * Trusted publishing: exchange the CI's id_token for a token for this package. Default:
    * as npm, when the CI offers one and no `token` is given, falling back to the configured
    * token (with a warning saying why) when the exchange is refused. `true`: the exchange
-   * must work; `false`: never.
+   * must work (and `token` may not be given); `false`: never.
    */
   oidc?: boolean
 }

@@ -28,7 +28,7 @@ pub struct PublishPackageOptions {
     /// Trusted publishing: exchange the CI's id_token for a token for this package. Default:
     /// as npm, when the CI offers one and no `token` is given, falling back to the configured
     /// token (with a warning saying why) when the exchange is refused. `true`: the exchange
-    /// must work; `false`: never.
+    /// must work (and `token` may not be given); `false`: never.
     pub oidc: Option<bool>,
 }
 
