@@ -7,6 +7,7 @@
 //   check versions); trust-native reads it once.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { mkdirSync, writeFileSync, readFileSync } from 'node:fs'
+import { execFileSync } from 'node:child_process'
 import { join } from 'node:path'
 import { ALICE, OTP, isolateNpmConfig, rejection, runNpm, startEmulator, tempDir, tn, wire, withCiEnv } from './helpers.mjs'
 
@@ -127,6 +128,30 @@ describe('npm publish vs publish', () => {
       }
     }
     expect(ours).toEqual(theirs)
+  })
+
+  it('a folder in a git checkout, with types beside main: gitHead and types as npm fills them', async () => {
+    const { dir, pkg } = packageFolder('@acme/widgets', '1.3.1', { files: ['lib/'] })
+    writeFileSync(join(pkg, 'lib', 'index.d.ts'), 'export declare const x: number\n')
+    const git = (...args) => execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.com', ...args], { cwd: dir })
+    git('init', '-q', '-b', 'main')
+    git('add', '.')
+    git('commit', '-q', '-m', 'release')
+    const head = git('rev-parse', 'HEAD').toString().trim()
+    reset()
+    const cli = await runNpm(['publish', '--tag', 'next', `--otp=${OTP}`], { cwd: pkg, home })
+    expect(cli.code, cli.stderr).toBe(0)
+    const theirs = JSON.parse(seen().writes[0].body).versions['1.3.1']
+
+    reset()
+    await tn.publish({ cwd: pkg, tag: 'next', otp: OTP })
+    const ours = JSON.parse(seen().writes[0].body).versions['1.3.1']
+    expect(ours).toMatchObject({ gitHead: head, types: './lib/index.d.ts' })
+    for (const manifest of [ours, theirs]) {
+      delete manifest.dist
+      delete manifest._npmVersion
+    }
+    expect(JSON.stringify(ours)).toBe(JSON.stringify(theirs))
   })
 
   it('refuses what npm refuses, before sending: a published version, a private package', async () => {

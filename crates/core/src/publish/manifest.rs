@@ -5,22 +5,104 @@
 //! the fields `normalize-package-data` fixes).
 //!
 //! Not done (npm does them; rare in packages published this way, and left as the file has
-//! them): `man` from `directories.man`, `bin` from `directories.bin`, `types` filled in from a
-//! `.d.ts` beside `main`, `gitHead`, and git URLs in dependencies.
+//! them): `man` from `directories.man`, `bin` from `directories.bin`, and git URLs in
+//! dependencies. `types` is filled in from a `.d.ts` beside `main` when the tarball holds it
+//! (npm also looks at a folder's unpacked files).
 
 use serde_json::{json, Map, Value};
 
 use super::tarball::Tarball;
 use crate::error::{Error, Result};
 
-/// The manifest npm would publish for `tarball`'s package.json.
-pub fn prepare(tarball: &Tarball) -> Result<Map<String, Value>> {
+/// The manifest npm would publish for `tarball`'s package.json. `git_head`: the commit of the
+/// git checkout a folder is in (npm records it for a folder, not for a tarball).
+pub fn prepare(tarball: &Tarball, git_head: Option<String>) -> Result<Map<String, Value>> {
     let Value::Object(mut data) = tarball.package_json.clone() else {
         unreachable!("Tarball::read keeps only an object")
     };
     file_steps(&mut data, tarball);
+    if let (Some(head), false) = (git_head, truthy(data.get("gitHead"))) {
+        data.insert("gitHead".into(), head.into());
+    }
+    fill_types(&mut data, tarball);
     data_steps(&mut data)?;
     Ok(data)
+}
+
+/// npm's `fillTypes`: without `types` or `typings`, the `.d.ts` beside `main` (default
+/// `index.js`) when there is one.
+fn fill_types(data: &mut Map<String, Value>, tarball: &Tarball) {
+    if data.contains_key("types") || data.contains_key("typings") {
+        return;
+    }
+    let main = match data.get("main") {
+        Some(Value::String(main)) if !main.is_empty() => main.as_str(),
+        None | Some(Value::Null) => "index.js",
+        Some(_) => return,
+    };
+    // Node's path.join(dirname, basename without extension), then `./` in front.
+    let mut parts: Vec<&str> = Vec::new();
+    for part in main.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                if parts.pop().is_none() {
+                    return;
+                }
+            }
+            part => parts.push(part),
+        }
+    }
+    let Some(file) = parts.pop() else {
+        return;
+    };
+    let stem = match file.rfind('.') {
+        Some(dot) if dot > 0 => &file[..dot],
+        _ => file,
+    };
+    parts.push(stem);
+    let dts = format!("{}.d.ts", parts.join("/"));
+    if tarball.files.contains(&dts) {
+        data.insert("types".into(), format!("./{dts}").into());
+    }
+}
+
+/// The commit checked out in the git repository `folder` is in: `.git/HEAD`, a ref it names
+/// (a loose ref, else `packed-refs`), as `@npmcli/package-json`'s `gitHead` step reads it.
+pub fn git_head(folder: &std::path::Path) -> Option<String> {
+    let root = folder.ancestors().find(|dir| dir.join(".git").is_dir())?;
+    let git = root.join(".git");
+    let read = |path: std::path::PathBuf| {
+        let file = std::fs::File::open(path).ok()?;
+        let mut text = String::new();
+        std::io::Read::read_to_string(&mut std::io::Read::take(file, 1 << 20), &mut text).ok()?;
+        Some(text)
+    };
+    let head = read(git.join("HEAD"))?;
+    let Some(reference) = head.strip_prefix("ref: ") else {
+        return Some(head.trim().to_string()).filter(|h| !h.is_empty());
+    };
+    let reference = reference.trim();
+    // A ref names a file under .git only: never a path that leaves it.
+    if reference
+        .split('/')
+        .any(|part| part == ".." || part.is_empty())
+    {
+        return None;
+    }
+    if let Some(loose) = read(git.join(reference)) {
+        let loose = loose.trim_start_matches("ref: ").trim().to_string();
+        if !loose.is_empty() {
+            return Some(loose);
+        }
+    }
+    read(git.join("packed-refs"))?.lines().find_map(|line| {
+        let (hash, name) = line.split_once(' ')?;
+        (name.trim() == reference
+            && hash.len() == 40
+            && hash.bytes().all(|b| b.is_ascii_hexdigit()))
+        .then(|| hash.to_string())
+    })
 }
 
 fn file_steps(data: &mut Map<String, Value>, tarball: &Tarball) {
@@ -539,6 +621,32 @@ mod tests {
             extract_description("# Title\n\nFirst line\nsecond.\n\nMore"),
             "First line second."
         );
+    }
+
+    #[test]
+    fn git_head_from_a_loose_ref_packed_refs_or_a_detached_head() {
+        let root = std::env::temp_dir().join(format!("tn-git-head-{}", std::process::id()));
+        let git = root.join(".git");
+        let folder = root.join("packages").join("a");
+        std::fs::create_dir_all(git.join("refs/heads")).unwrap();
+        std::fs::create_dir_all(&folder).unwrap();
+        let hash = "0123456789abcdef0123456789abcdef01234567";
+        std::fs::write(git.join("HEAD"), "ref: refs/heads/main\n").unwrap();
+        std::fs::write(
+            git.join("packed-refs"),
+            format!("# pack-refs\n{hash} refs/heads/main\n"),
+        )
+        .unwrap();
+        assert_eq!(git_head(&folder).as_deref(), Some(hash));
+        let loose = "89abcdef0123456789abcdef0123456789abcdef";
+        std::fs::write(git.join("refs/heads/main"), format!("{loose}\n")).unwrap();
+        assert_eq!(git_head(&folder).as_deref(), Some(loose));
+        std::fs::write(git.join("HEAD"), format!("{hash}\n")).unwrap();
+        assert_eq!(git_head(&folder).as_deref(), Some(hash));
+        // A ref that would leave .git is not read.
+        std::fs::write(git.join("HEAD"), "ref: ../../etc/passwd\n").unwrap();
+        assert_eq!(git_head(&folder), None);
+        std::fs::remove_dir_all(root).unwrap();
     }
 
     #[test]

@@ -114,7 +114,11 @@ struct Credentials {
 async fn run(options: PublishOptions, secrets: &mut Secrets) -> Result<Published> {
     let cwd = Session::open(&options.call).cwd;
     let tarball = load(&options.source, &cwd)?;
-    let mut manifest = manifest::prepare(&tarball)?;
+    let git_head = match &options.source {
+        Source::Folder(folder) => manifest::git_head(&cwd.join(folder)),
+        _ => None,
+    };
+    let mut manifest = manifest::prepare(&tarball, git_head)?;
     let Some(name) = manifest.get("name").and_then(Value::as_str) else {
         return Err(Error::invalid_input(
             "name",
