@@ -234,6 +234,9 @@ describe('npm publish vs claimPackage: the placeholder', () => {
     const body = JSON.parse(ours[0].body)
     expect(body['dist-tags']).toEqual({ placeholder: '0.0.0-placeholder.0' })
     expect(body.versions['0.0.0-placeholder.0'].readme).toContain('This version is a placeholder. It holds no code.')
+    // As the registry does, the first version of a package is `latest` too, whatever its tag.
+    const packument = await (await fetch(`${emulator.url}@acme%2fbrand-new`)).json()
+    expect(packument['dist-tags']).toEqual({ placeholder: '0.0.0-placeholder.0', latest: '0.0.0-placeholder.0' })
 
     // npm publishes the very tarball the claim sent.
     const attachment = body._attachments['@acme/brand-new-0.0.0-placeholder.0.tgz']

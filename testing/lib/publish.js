@@ -63,6 +63,8 @@ function publish(state, request, name) {
   }
   pkg.versions.set(version, manifest)
   if (isObject(body['dist-tags'])) Object.assign(pkg.distTags, body['dist-tags'])
+  // The registry always has a `latest`: a package's first version gets it, whatever its tag.
+  if (pkg.distTags.latest === undefined) pkg.distTags.latest = version
   return Reply.json(200, { success: true })
 }
 
