@@ -312,7 +312,7 @@ describe('tokens and access', () => {
 })
 
 /** Words of the library's interface that a CLI user has no use for. */
-const LIBRARY_WORDS = /onOtp|listPublishers|revokePublisher|ensurePublisher|applyTrust|planTrust|`token`|`otp`|timeoutMs|webAuthTimeoutMs|allowInsecure/
+const LIBRARY_WORDS = /onOtp|listPublishers|listTokens|revokePublisher|ensurePublisher|applyTrust|planTrust|`token`|`otp`|timeoutMs|webAuthTimeoutMs|allowInsecure/
 /** Terminal controls (C0 but newline and tab, DEL, C1): what a hostile text could smuggle in. */
 const CONTROLS = /[\x00-\x08\x0b-\x1f\x7f-\x9f]/
 
@@ -548,6 +548,7 @@ describe('messages in the CLI\'s words', () => {
       emulator.injectFault({ kind: 'latency', ms: 5_000, path: '/trust', times: 4 })
       return { cwd: withNpmrc(project({ name: 'taken' }), token), args: ['list', 'taken', '--otp', OTP, '--timeout', '300'] }
     }, 'ETIMEDOUT', '--timeout <ms>'],
+    ['a token id that is none of yours', (token) => ({ cwd: withNpmrc(project({ name: 'taken' }), token), args: ['tokens', '--revoke', 'abcdef', '--otp', OTP] }), 'EINVALIDINPUT', '`trust-native tokens` lists your tokens'],
     ['credentials over plain http', () => {
       const cwd = project({ name: 'taken' })
       writeFileSync(join(cwd, '.npmrc'), '//registry.example.com/:_authToken=t\n')

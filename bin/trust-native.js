@@ -219,6 +219,7 @@ const ADVICE = {
   webAuthTimeout: () => 'Run the command again and approve in time, or pass --otp <code>.',
   insecure: () => "Use the registry's https URL (--registry https://...).",
   claim: (e, pkg) => `\`${['trust-native claim', pkg].filter(Boolean).join(' ')}\` publishes a placeholder version to create it (\`claim --workspaces\` for every package that needs it).`,
+  listTokens: () => '`trust-native tokens` lists your tokens, each with its shortest unique id.',
 }
 
 /** An error's message in the CLI's words: what happened, then the advice for its hint. */
