@@ -149,6 +149,18 @@ describe('npm trust drop-in', () => {
 })
 
 describe('plan and apply over a monorepo', () => {
+  it('--help says what each provider flag means for each provider, --repository included', async () => {
+    for (const command of ['plan', 'apply', 'claim']) {
+      const { code, stdout } = await cli([command, '--help'])
+      expect(code).toBe(0)
+      const line = (flag) => stdout.split('\n').find((l) => l.trimStart().startsWith(`--${flag} `)) ?? ''
+      expect(line('repository'), command).toContain('github: Repository as owner/repo')
+      expect(line('file'), command).toMatch(/github: Workflow file .*; gitlab: Top-level pipeline file/)
+      expect(line('environment'), command).toMatch(/github: GitHub Actions environment .*; gitlab: GitLab environment/)
+      expect(line('project'), command).toContain('gitlab: Project as group/project')
+    }
+  })
+
   it('configures 24 workspace packages with one apply and one 2FA approval; a second run changes nothing', async () => {
     const { root, names } = monorepo(24, 'pending')
     const token = freshUser(names)

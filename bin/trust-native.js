@@ -576,9 +576,23 @@ function providerCommand(type) {
   }
 }
 
+/**
+ * Every provider's flags, for commands that take `--type`: a flag that several providers have
+ * says what it means for each (`--file` is a workflow for github, a pipeline file for gitlab),
+ * and one provider's alias never hides another's flag (`--repository`).
+ */
 function allProviderFlags() {
+  const byFlag = {}
+  for (const provider of Object.values(PROVIDERS)) {
+    for (const [name, spec] of Object.entries(providerFlags(provider))) (byFlag[name] ??= []).push([provider.type, spec])
+  }
   const flags = {}
-  for (const provider of Object.values(PROVIDERS)) Object.assign(flags, providerFlags(provider))
+  for (const [name, specs] of Object.entries(byFlag)) {
+    const shown = specs.filter(([, spec]) => !spec.hidden)
+    flags[name] = shown.length
+      ? { ...shown[0][1], help: shown.map(([type, spec]) => `${type}: ${spec.help}`).join('; ') }
+      : specs[0][1]
+  }
   return flags
 }
 
