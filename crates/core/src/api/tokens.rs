@@ -329,14 +329,16 @@ fn key_for(id: &str, tokens: &[Map<String, Value>]) -> Result<String> {
     match keys.as_slice() {
         [key] => return Ok(key.to_string()),
         [] => {}
-        _ => return Err(Error::invalid_input(
-            "id",
-            format!(
+        _ => {
+            return Err(Error::invalid_input(
+                "id",
+                format!(
                 "Token id \"{id}\" is ambiguous: {} tokens start with it. Pass more of the key.",
                 keys.len()
             ),
-        )
-        .with_hint(Hint::ListTokens)),
+            )
+            .with_hint(Hint::ListTokens))
+        }
     }
     let shown = tokens.iter().filter_map(|t| t.get("token")?.as_str());
     if shown.into_iter().any(|shown| fits_redacted(id, shown)) {
