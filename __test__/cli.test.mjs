@@ -149,6 +149,18 @@ describe('npm trust drop-in', () => {
 })
 
 describe('plan and apply over a monorepo', () => {
+  it('--help says what each provider flag means for each provider, --repository included', async () => {
+    for (const command of ['plan', 'apply', 'claim']) {
+      const { code, stdout } = await cli([command, '--help'])
+      expect(code).toBe(0)
+      const line = (flag) => stdout.split('\n').find((l) => l.trimStart().startsWith(`--${flag} `)) ?? ''
+      expect(line('repository'), command).toContain('github: Repository as owner/repo')
+      expect(line('file'), command).toMatch(/github: Workflow file .*; gitlab: Top-level pipeline file/)
+      expect(line('environment'), command).toMatch(/github: GitHub Actions environment .*; gitlab: GitLab environment/)
+      expect(line('project'), command).toContain('gitlab: Project as group/project')
+    }
+  })
+
   it('configures 24 workspace packages with one apply and one 2FA approval; a second run changes nothing', async () => {
     const { root, names } = monorepo(24, 'pending')
     const token = freshUser(names)
@@ -312,7 +324,7 @@ describe('tokens and access', () => {
 })
 
 /** Words of the library's interface that a CLI user has no use for. */
-const LIBRARY_WORDS = /onOtp|listPublishers|revokePublisher|ensurePublisher|applyTrust|planTrust|`token`|`otp`|timeoutMs|webAuthTimeoutMs|allowInsecure/
+const LIBRARY_WORDS = /onOtp|listPublishers|listTokens|revokePublisher|ensurePublisher|applyTrust|planTrust|`token`|`otp`|timeoutMs|webAuthTimeoutMs|allowInsecure/
 /** Terminal controls (C0 but newline and tab, DEL, C1): what a hostile text could smuggle in. */
 const CONTROLS = /[\x00-\x08\x0b-\x1f\x7f-\x9f]/
 
@@ -548,6 +560,7 @@ describe('messages in the CLI\'s words', () => {
       emulator.injectFault({ kind: 'latency', ms: 5_000, path: '/trust', times: 4 })
       return { cwd: withNpmrc(project({ name: 'taken' }), token), args: ['list', 'taken', '--otp', OTP, '--timeout', '300'] }
     }, 'ETIMEDOUT', '--timeout <ms>'],
+    ['a token id that is none of yours', (token) => ({ cwd: withNpmrc(project({ name: 'taken' }), token), args: ['tokens', '--revoke', 'abcdef', '--otp', OTP] }), 'EINVALIDINPUT', '`trust-native tokens` lists your tokens'],
     ['credentials over plain http', () => {
       const cwd = project({ name: 'taken' })
       writeFileSync(join(cwd, '.npmrc'), '//registry.example.com/:_authToken=t\n')

@@ -80,6 +80,8 @@ describe('npm publish vs publish', () => {
     const oursSaw = seen()
     expect(oursSaw.reads).toEqual(npmSaw.reads)
     expect(oursSaw.writes).toHaveLength(1)
+    // A token publish involves no trusted publishing: nothing to warn about it, as npm.
+    expect(result.warnings).toEqual([])
     const [ours] = oursSaw.writes
     const [theirs] = npmSaw.writes
     expect({ ...ours, body: undefined }).toEqual({ ...theirs, body: undefined })
@@ -284,6 +286,8 @@ describe('npm publish vs publish, in CI through trusted publishing', () => {
     const oursSaw = seen()
     expect(result).toMatchObject({ tokenSource: 'oidc', provenance: { wouldAttach: false } })
     expect(result.provenance.reason).toContain('not public')
+    // The exchange's one warning about a registry other than npmjs.org, once.
+    expect(result.warnings).toEqual([`Registry ${emulator.url} may not support trusted publishing`])
     // Exchanged tokens are minted per exchange: compare everything else, and that each PUT
     // carries the token its own exchange minted (never the id_token).
     const masked = (writes) => writes.map((w) => ({ ...w, authorization: w.authorization?.split(' ')[0], body: w.method === 'PUT' ? withoutNpmVersion(w.body) : w.body }))

@@ -219,6 +219,7 @@ const ADVICE = {
   webAuthTimeout: () => 'Run the command again and approve in time, or pass --otp <code>.',
   insecure: () => "Use the registry's https URL (--registry https://...).",
   claim: (e, pkg) => `\`${['trust-native claim', pkg].filter(Boolean).join(' ')}\` publishes a placeholder version to create it (\`claim --workspaces\` for every package that needs it).`,
+  listTokens: () => '`trust-native tokens` lists your tokens, each with its shortest unique id.',
 }
 
 /** An error's message in the CLI's words: what happened, then the advice for its hint. */
@@ -575,9 +576,23 @@ function providerCommand(type) {
   }
 }
 
+/**
+ * Every provider's flags, for commands that take `--type`: a flag that several providers have
+ * says what it means for each (`--file` is a workflow for github, a pipeline file for gitlab),
+ * and one provider's alias never hides another's flag (`--repository`).
+ */
 function allProviderFlags() {
+  const byFlag = {}
+  for (const provider of Object.values(PROVIDERS)) {
+    for (const [name, spec] of Object.entries(providerFlags(provider))) (byFlag[name] ??= []).push([provider.type, spec])
+  }
   const flags = {}
-  for (const provider of Object.values(PROVIDERS)) Object.assign(flags, providerFlags(provider))
+  for (const [name, specs] of Object.entries(byFlag)) {
+    const shown = specs.filter(([, spec]) => !spec.hidden)
+    flags[name] = shown.length
+      ? { ...shown[0][1], help: shown.map(([type, spec]) => `${type}: ${spec.help}`).join('; ') }
+      : specs[0][1]
+  }
   return flags
 }
 

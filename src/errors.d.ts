@@ -34,7 +34,7 @@ export type TrustErrorCode =
  * at `authUrl`), a fresh one (`freshOtp`), an npm token (`token`), look at the package's
  * configurations (`listPublishers`), revoke the existing one first (`revokeFirst`), allow more
  * time (`timeout`, `webAuthTimeout`), use https (`insecure`), claim a name that does not exist
- * yet (`claim`).
+ * yet (`claim`), look at your tokens' ids (`listTokens`).
  */
 export type TrustHint =
   | 'otp'
@@ -46,6 +46,7 @@ export type TrustHint =
   | 'webAuthTimeout'
   | 'insecure'
   | 'claim'
+  | 'listTokens'
 
 /**
  * What every trust-native call rejects (or throws) with: an `Error` whose message says what to

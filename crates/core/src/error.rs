@@ -166,10 +166,12 @@ pub enum Hint {
     Insecure,
     /// The package does not exist yet: claim its name first.
     Claim,
+    /// List the account's tokens: their ids.
+    ListTokens,
 }
 
 /// Each hint's name (for JS) and advice in the library's words.
-const HINTS: [(Hint, &str, &str); 9] = [
+const HINTS: [(Hint, &str, &str); 10] = [
     (
         Hint::Otp,
         "otp",
@@ -217,6 +219,11 @@ const HINTS: [(Hint, &str, &str); 9] = [
         "claim",
         "claimPackage publishes a placeholder version to create it; applyTrust with \
          `claim: true` does so for every package that needs it.",
+    ),
+    (
+        Hint::ListTokens,
+        "listTokens",
+        "listTokens shows your tokens, each with its shortest unique id.",
     ),
 ];
 

@@ -8,7 +8,7 @@ use serde_json::{json, Map, Value};
 
 use super::decode::{pick, Decoder, Type};
 use super::{Args, Auth, BoxFuture, Caller, Endpoint, Given, Input, Kind};
-use crate::error::{Error, Result, Secrets};
+use crate::error::{Error, Hint, Result, Secrets};
 
 /// More pages than anyone has tokens: a registry whose `urls.next` never ends is cut off here.
 const MAX_PAGES: usize = 100;
@@ -333,21 +333,18 @@ fn key_for(id: &str, tokens: &[Map<String, Value>]) -> Result<String> {
             return Err(Error::invalid_input(
                 "id",
                 format!(
-                    "Token id \"{id}\" is ambiguous: {} tokens start with it. Pass more of the key \
-                     (listTokens shows each token's shortest unique id).",
-                    keys.len()
-                ),
-            ))
+                "Token id \"{id}\" is ambiguous: {} tokens start with it. Pass more of the key.",
+                keys.len()
+            ),
+            )
+            .with_hint(Hint::ListTokens))
         }
     }
     let shown = tokens.iter().filter_map(|t| t.get("token")?.as_str());
     if shown.into_iter().any(|shown| fits_redacted(id, shown)) {
         return Ok(id.to_string());
     }
-    Err(Error::invalid_input(
-        "id",
-        "No token has that id or value: listTokens shows your tokens and their ids.",
-    ))
+    Err(Error::invalid_input("id", "No token has that id or value.").with_hint(Hint::ListTokens))
 }
 
 /// `token` could be the one listed as `shown` (`npm_aBcD…7890`, or an old registry's prefix).

@@ -273,8 +273,9 @@ async fn run(options: PublishOptions, secrets: &mut Secrets) -> Result<Published
             return Err(registry.unexpected_answer(&request, "the staged version's `stageId`"));
         }
     }
-    let mut warnings = credentials.warnings;
-    warnings.extend(crate::config::support_warning(&resolved.registry));
+    // The exchange's warnings (a registry other than npmjs.org among them) when trusted
+    // publishing was used; a token publish has none, as `npm publish` prints none.
+    let warnings = credentials.warnings;
     Ok(Published {
         package: package.to_string(),
         version,

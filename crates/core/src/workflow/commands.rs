@@ -8,7 +8,9 @@
 //! (`npm publish --workspaces`, `pnpm -r publish`, `yarn workspaces foreach`, `changeset
 //! publish`, `lerna publish`, `multi-semantic-release`) every package in that folder and below;
 //! with filters (`-w`, `--filter`, a path) the packages they name, by name or folder, globs
-//! allowed. A tarball or a folder only known at run time may hold any package.
+//! allowed. A tarball or a folder only known at run time may hold any package. Staging
+//! (`npm stage publish`, `trust-native stage publish`) counts as publishing: it exchanges the
+//! job's id_token like a publish does.
 
 /// A folder relative to the checkout, `/`-separated, `""` for the root.
 pub type Dir = String;
@@ -158,6 +160,7 @@ const NPM_VALUED: &[&str] = &[
     "--registry",
     "--userconfig",
 ];
+const TRUST_NATIVE_VALUED: &[&str] = &["--tag", "--access", "--otp", "--registry", "--timeout"];
 const PNPM_VALUED: &[&str] = &[
     "--filter",
     "-F",
@@ -296,6 +299,28 @@ fn analyse(words: Vec<&str>, dir: &str, scripts: Scripts, hops: usize) -> Option
         "lerna" if rest.first() == Some(&"publish") => {
             publish("lerna publish", dir.into(), Reach::Below)
         }
+        "trust-native" => trust_native(rest, dir),
+        _ => None,
+    }
+}
+
+/// `trust-native stage publish [folder|tarball...] [--workspaces]`: the folders or tarballs
+/// given, every workspace package below, or the package here.
+fn trust_native(words: &[&str], dir: &str) -> Option<Found> {
+    let args = Args::parse(words, TRUST_NATIVE_VALUED);
+    match args.positional.as_slice() {
+        ["stage", "publish", paths @ ..] if !args.has(&["--dry-run"]) => {
+            let reach = if args.has(&["--workspaces"]) {
+                Reach::Below
+            } else if paths.is_empty() {
+                Reach::Here
+            } else if paths.iter().any(|p| p.contains('$') || p.ends_with(".tgz")) {
+                Reach::Any
+            } else {
+                Reach::Only(paths.iter().map(|p| p.to_string()).collect())
+            };
+            publish("trust-native stage publish", dir.into(), reach)
+        }
         _ => None,
     }
 }
@@ -319,14 +344,14 @@ fn npm(words: &[&str], dir: &str, scripts: Scripts, hops: usize) -> Option<Found
     let args = Args::parse(words, NPM_VALUED);
     let dir = args.dir(dir, &["--prefix"]);
     match args.positional.as_slice() {
-        ["publish", path @ ..] if !args.has(&["--dry-run"]) => {
+        ["publish", path @ ..] | ["stage", "publish", path @ ..] if !args.has(&["--dry-run"]) => {
             let filters = args.values(&["-w", "--workspace"]);
             let wide = args.has(&["--workspaces", "-ws", "--ws"]);
-            publish(
-                "npm publish",
-                dir,
-                reach(filters, wide, path.first().copied()),
-            )
+            let tool = match args.positional[0] {
+                "stage" => "npm stage publish",
+                _ => "npm publish",
+            };
+            publish(tool, dir, reach(filters, wide, path.first().copied()))
         }
         ["run" | "run-script" | "rum" | "urn", script, ..] => {
             Some(Found::Script(dir, script.to_string()))
@@ -576,6 +601,38 @@ mod tests {
             ("npm ci && npm test && npm run build", vec![]),
             ("echo npm publish is done # npm publish", vec![]),
             ("npx changeset version", vec![]),
+            // Staged publishing: the version waits for approval, but the job publishes.
+            (
+                "npm stage publish --tag next",
+                one("npm stage publish", "", Here),
+            ),
+            (
+                "npm stage publish --workspaces",
+                one("npm stage publish", "", Below),
+            ),
+            ("npm stage list", vec![]),
+            (
+                "npx trust-native stage publish --workspaces --tag latest",
+                one("trust-native stage publish", "", Below),
+            ),
+            (
+                "cd packages/a && npx trust-native stage publish",
+                one("trust-native stage publish", "packages/a", Here),
+            ),
+            (
+                "pnpm exec trust-native stage publish packages/a packages/b --tag next",
+                one(
+                    "trust-native stage publish",
+                    "",
+                    only(&["packages/a", "packages/b"]),
+                ),
+            ),
+            (
+                "npx trust-native stage publish dist/a-1.0.0.tgz",
+                one("trust-native stage publish", "", Any),
+            ),
+            ("npx trust-native stage publish --dry-run", vec![]),
+            ("npx trust-native stage approve --workspaces", vec![]),
         ];
         // Runners of runners, deeper than any real command: no publish, and no stack overflow.
         for runner in ["pnpm ", "npx ", "yarn dlx ", "npm exec "] {

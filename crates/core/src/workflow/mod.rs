@@ -610,7 +610,7 @@ impl Checker {
 
 /// What publishes, in messages.
 const PUBLISH_COMMANDS: &str =
-    "npm publish, pnpm publish, yarn npm publish, semantic-release, changeset publish, lerna publish or a publish action";
+    "npm publish, pnpm publish, yarn npm publish, semantic-release, changeset publish, lerna publish, npm stage publish, trust-native stage publish or a publish action";
 
 fn noun(kind: &str) -> &'static str {
     match kind {

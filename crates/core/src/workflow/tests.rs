@@ -369,6 +369,57 @@ fn inference_follows_the_monorepo_rule() {
     assert!(check.findings[0].fix.contains("changesets.yml"));
 }
 
+/// The README's release day: CI stages every workspace package with `trust-native stage
+/// publish --workspaces`; `apply --workspaces` must find that file without `--file`.
+#[test]
+fn staging_from_ci_is_publishing() {
+    let release = "name: Release
+on:
+  push:
+    tags: ['v*']
+jobs:
+  stage:
+    runs-on: ubuntu-latest
+    permissions:
+      contents: read
+      id-token: write
+    steps:
+      - uses: actions/checkout@v4
+      - run: npm ci && npm run build
+      - run: npx trust-native stage publish --workspaces --tag latest
+";
+    let root = repo(
+        "stage",
+        &[
+            (
+                "package.json",
+                r#"{"private":true,"workspaces":["packages/*"],"repository":"github:acme/mono"}"#,
+            ),
+            ("packages/a/package.json", r#"{"name":"@acme/a"}"#),
+            ("packages/b/package.json", r#"{"name":"@acme/b"}"#),
+            (".github/workflows/release.yml", release),
+        ],
+    );
+    let mut checker = Checker::new(&root);
+    for package in ["@acme/a", "@acme/b"] {
+        let inferred = checker
+            .infer(&GITHUB, Some(package), Some("acme/mono"))
+            .unwrap()
+            .unwrap();
+        assert_eq!(inferred.file, "release.yml", "{package}");
+        let check = checker.check(
+            &GITHUB,
+            &Request {
+                package: Some(package),
+                file: Some("release.yml"),
+                audience: NPM,
+                ..Request::default()
+            },
+        );
+        assert_eq!(kinds(&check), Vec::<&str>::new(), "{package}");
+    }
+}
+
 #[test]
 fn another_repositorys_checkout_or_none_is_not_checked() {
     let root = repo(
