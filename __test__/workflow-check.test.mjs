@@ -185,6 +185,9 @@ describe('plans and workspaces', () => {
     const error = await rejection(tn.readTrustConfig({ defaults: { type: 'github' }, workspaces: true }, cwd))
     expect(error).toMatchObject({ code: 'EINVALIDINPUT', field: 'file' })
     expect(error.message).toMatch(/^For 1 package \(@acme\/c\): No workflow in \.github\/workflows publishes @acme\/c \(packages\/c\)/)
+    // What to do, in the library's words (the CLI says --file, below).
+    expect(error.hint).toBe('file')
+    expect(error.message).toContain('Pass `file`: the workflow (or CI configuration) file the registry should trust.')
   })
 
   it('ensurePublisher carries the warnings', async () => {
@@ -207,6 +210,16 @@ describe('CLI', () => {
     expect(stdout).toContain('Applied: 2 created')
     expect(emulator.publishers('@acme/a')[0].claims).toEqual({ repository: 'acme/mono', workflow_ref: { file: 'a.yml' }, environment: 'npm' })
     expect(emulator.publishers('@acme/b')[0].claims).toEqual({ repository: 'acme/mono', workflow_ref: { file: 'b.yml' }, environment: 'npm' })
+  })
+
+  it('a file that cannot be inferred: the CLI names --file; plan --exit-code exits 2, not 1 (drift)', async () => {
+    const cwd = monorepo({ 'packages/c/package.json': JSON.stringify({ name: '@acme/c' }) })
+    for (const args of [['apply', '--workspaces', '--yes'], ['plan', '--workspaces', '--exit-code']]) {
+      const run = await cli([...args, '--otp', OTP], cwd)
+      expect(run.stderr).toContain('Pass --file <name>: the workflow (or CI configuration) file the registry should trust.')
+      expect(run.stderr).not.toContain('`file`')
+      expect(run.code, args.join(' ')).toBe(args.includes('--exit-code') ? 2 : 1)
+    }
   })
 
   it('github prints the inferred file and the findings; --strict fails with the fix', async () => {

@@ -12,6 +12,8 @@ const tn = require('..')
 const { publisherFindings, provenanceFindings } = require('./doctor-checks.js')
 
 const EXIT = { ok: 0, failed: 1, usage: 2, interrupted: 130 }
+/** `plan --exit-code`: a drift check's answer. */
+const DRIFT = { inSync: 0, changes: 1, errors: 2 }
 const PROVIDERS = Object.fromEntries(tn.trustProviders().map((p) => [p.type, p]))
 const ADD = { github: tn.addGithubPublisher, gitlab: tn.addGitlabPublisher, circleci: tn.addCircleciPublisher }
 const PERMISSION_LABELS = { createPackage: 'publish', createStagedPackage: 'stage publish' }
@@ -218,6 +220,7 @@ const ADVICE = {
   timeout: () => 'Check your network, or allow more time with --timeout <ms> if the registry is slow.',
   webAuthTimeout: () => 'Run the command again and approve in time, or pass --otp <code>.',
   insecure: () => "Use the registry's https URL (--registry https://...).",
+  file: () => 'Pass --file <name>: the workflow (or CI configuration) file the registry should trust.',
   claim: (e, pkg) => `\`${['trust-native claim', pkg].filter(Boolean).join(' ')}\` publishes a placeholder version to create it (\`claim --workspaces\` for every package that needs it).`,
   listTokens: () => '`trust-native tokens` lists your tokens, each with its shortest unique id.',
 }
@@ -320,7 +323,7 @@ const COMMANDS = {
       const plan = await tn.planTrust(await specsFrom(values), { ...common(values), ...pace(values), ...strict(values) })
       if (values.json) out(JSON.stringify(plan, null, 2))
       else printPlan(plan)
-      if (values['exit-code']) return { inSync: EXIT.ok, changes: 1, errors: 2 }[plan.status]
+      if (values['exit-code']) return DRIFT[plan.status]
       return plan.status === 'errors' ? EXIT.failed : EXIT.ok
     },
   },
@@ -1034,7 +1037,8 @@ async function main(argv) {
     const message = describeError(error, parsed.positionals[0])
     if (parsed.values.json) out(JSON.stringify({ error: { code: error.code, message } }, null, 2))
     err(`trust-native error ${error.code ?? ''} ${message}`.replace('  ', ' '))
-    return EXIT.failed
+    // A drift check that could not be made is an error (2), never drift (1).
+    return parsed.values['exit-code'] ? DRIFT.errors : EXIT.failed
   }
 }
 

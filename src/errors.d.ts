@@ -47,6 +47,7 @@ export type TrustHint =
   | 'insecure'
   | 'claim'
   | 'listTokens'
+  | 'file'
 
 /**
  * What every trust-native call rejects (or throws) with: an `Error` whose message says what to

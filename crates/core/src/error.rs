@@ -168,10 +168,12 @@ pub enum Hint {
     Claim,
     /// List the account's tokens: their ids.
     ListTokens,
+    /// Name the CI file to trust: it could not be inferred.
+    File,
 }
 
 /// Each hint's name (for JS) and advice in the library's words.
-const HINTS: [(Hint, &str, &str); 10] = [
+const HINTS: [(Hint, &str, &str); 11] = [
     (
         Hint::Otp,
         "otp",
@@ -224,6 +226,11 @@ const HINTS: [(Hint, &str, &str); 10] = [
         Hint::ListTokens,
         "listTokens",
         "listTokens shows your tokens, each with its shortest unique id.",
+    ),
+    (
+        Hint::File,
+        "file",
+        "Pass `file`: the workflow (or CI configuration) file the registry should trust.",
     ),
 ];
 

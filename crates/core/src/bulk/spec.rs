@@ -275,7 +275,7 @@ fn infer_files(specs: &mut [Map<String, Value>], cwd: &Path) -> Result<()> {
         return Ok(());
     };
     let packages: Vec<&str> = failed.iter().map(|(p, _)| p.as_str()).collect();
-    Err(Error::invalid_input(
+    let error = Error::invalid_input(
         "file",
         format!(
             "For {} package{} ({}): {}",
@@ -284,7 +284,11 @@ fn infer_files(specs: &mut [Map<String, Value>], cwd: &Path) -> Result<()> {
             shorten(&packages),
             first.message
         ),
-    ))
+    );
+    Err(match first.hint {
+        Some(hint) => error.with_hint(hint),
+        None => error,
+    })
 }
 
 /// A list for a message: the first few names, and how many more.

@@ -25,7 +25,7 @@ use serde::Serialize;
 
 use crate::bulk::workspace;
 use crate::config::{self, Overrides};
-use crate::error::{Code, Error, Result};
+use crate::error::{Code, Error, Hint, Result};
 use crate::package::{project_root, Manifest};
 use crate::repository;
 use crate::session::{CallOptions, Session};
@@ -496,7 +496,7 @@ impl Checker {
         let at = self.package_at(&checkout.root, package);
         self.infer_in(kind, &checkout.root, at.as_ref(), "")
             .map(Some)
-            .map_err(|finding| Error::invalid_input("file", finding.text()))
+            .map_err(|finding| Error::invalid_input("file", finding.text()).with_hint(Hint::File))
     }
 
     fn infer_in(
@@ -531,10 +531,7 @@ impl Checker {
                     "No {} publishes {what}, so the file to trust cannot be inferred.",
                     noun(kind)
                 ),
-                format!(
-                    "Pass the file option, or add a job that publishes ({}).",
-                    PUBLISH_COMMANDS
-                ),
+                format!("A job publishes when it runs one of: {PUBLISH_COMMANDS}."),
             ))),
             several => Err(Box::new(Finding::new(
                 "ambiguous",
@@ -547,7 +544,7 @@ impl Checker {
                         .collect::<Vec<_>>()
                         .join(", ")
                 ),
-                "Pass the file option to say which one the registry should trust.".into(),
+                "Name the one the registry should trust.".into(),
             ))),
         }
     }
@@ -731,7 +728,10 @@ fn unusable(kind: &str, path: &str, loaded: &Loaded) -> Option<Finding> {
             Finding::new(
                 "missing",
                 format!("{path} does not exist in the checkout."),
-                format!("Create it with a job that publishes, or pass the {} that publishes as the file option.", noun(kind)),
+                format!(
+                    "Create it with a job that publishes, or trust the {} that publishes instead.",
+                    noun(kind)
+                ),
             )
             .at(path, None, None),
         ),
