@@ -32,9 +32,9 @@ const NAMES = ['@acme/core', '@acme/cli', '@acme/plugin']
 
 /** Runs the CLI in the monorepo (a last object argument: more environment); resolves with its exit code and output. */
 function cli(...args) {
-  const env = typeof args.at(-1) === 'object' ? args.pop() : {}
+  const { otp = OTP, ...env } = typeof args.at(-1) === 'object' ? args.pop() : {}
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, ...args, '--otp', OTP], { cwd: root, env: { ...process.env, NO_COLOR: '1', ...env } })
+    const child = spawn(process.execPath, [BIN, ...args, ...(otp ? ['--otp', otp] : [])], { cwd: root, env: { ...process.env, NO_COLOR: '1', ...env } })
     let stdout = ''
     let stderr = ''
     child.stdout.on('data', (d) => { stdout += d })
@@ -124,6 +124,13 @@ describe('from nothing to locked down', () => {
     expect(run.stdout).toContain('@acme/core-linux-x64-gnu: published placeholder')
     expect(run.stdout).toContain('@acme/core-darwin-arm64: published placeholder')
     expect(run.stdout).toContain('@acme/core: exists, left alone')
+  })
+
+  it('without a code and nothing to read it from, the first package fails EOTP and the rest are not tried', async () => {
+    const run = await cli('lockdown', '--workspaces', { otp: '' })
+    expect(run.code).toBe(1)
+    expect(run.stderr.match(/EOTP/g)).toHaveLength(1)
+    expect(run.stderr).toContain('2 more packages not tried: no one-time password. Run the command again with --otp <code>.')
   })
 
   it('lockdown leaves a package without a trusted publisher alone, and says so', async () => {

@@ -502,6 +502,11 @@ async function eachPackage(values, packages, work) {
   const results = []
   const say = values.json ? { out() {}, err() {} } : { out, err }
   for (const name of names) {
+    // Without 2FA nothing else can be done either: the rest are not tried (nor asked for again).
+    if (results.some((r) => r.error?.code === 'EOTP')) {
+      results.push({ package: name, status: 'skipped', reason: 'not tried: no one-time password' })
+      continue
+    }
     try {
       results.push(await work(client, name, say))
     } catch (error) {
@@ -509,6 +514,8 @@ async function eachPackage(values, packages, work) {
       say.err(`${name ?? 'package'}: ${error.code}: ${describeError(error, name)}`)
     }
   }
+  const untried = results.filter((r) => r.reason?.startsWith('not tried')).length
+  if (untried) say.err(`${untried} more package${untried === 1 ? '' : 's'} not tried: no one-time password. Run the command again with --otp <code>.`)
   if (values.json) out(JSON.stringify(results, null, 2))
   return results.some((r) => r.status === 'failed' || r.status === 'skipped') ? EXIT.failed : EXIT.ok
 }
