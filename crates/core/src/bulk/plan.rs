@@ -261,6 +261,7 @@ impl<'a> Checking<'a> {
             desired.provider,
             package.as_str(),
             &desired.values,
+            &desired.permissions,
             client.registry().base(),
         );
         if let Some(error) = check

@@ -196,10 +196,15 @@ async fn add(
     prepared
         .warnings
         .extend(crate::config::support_warning(client.registry().base()));
+    let permissions: Vec<&str> = prepared.body["permissions"]
+        .as_array()
+        .map(|p| p.iter().filter_map(Value::as_str).collect())
+        .unwrap_or_default();
     let mut workflow = checker.check_configuration(
         provider,
         prepared.package.as_str(),
         &prepared.values,
+        &permissions,
         client.registry().base(),
     );
     if let Some(check) = &mut workflow {

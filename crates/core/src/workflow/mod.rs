@@ -135,6 +135,9 @@ pub struct Request<'a> {
     pub environment: Option<&'a str>,
     /// The registry's audience (`npm:registry.npmjs.org`), which GitLab's `id_tokens` must ask for.
     pub audience: &'a str,
+    /// What the trusted publisher allows (`createPackage`, `createStagedPackage`), when known:
+    /// a job that only stages needs staging allowed, one that only publishes needs publishing.
+    pub permissions: Option<&'a [&'a str]>,
 }
 
 /// The result of checking a CI file.
@@ -455,18 +458,25 @@ impl Checker {
             if per_job.iter().all(|f| !f.is_empty()) {
                 check.findings.extend(per_job.into_iter().flatten());
             }
+            if let Some(permissions) = request.permissions {
+                check
+                    .findings
+                    .extend(permission_finding(&reaching, package.as_ref(), permissions));
+            }
         }
         check.ok = check.findings.is_empty();
         check
     }
 
-    /// Checks the CI file of a configuration (its options, as a provider table reads them)
-    /// for `package` on `registry`; `None` for a provider without CI files in the repository.
+    /// Checks the CI file of a configuration (its options, as a provider table reads them, and
+    /// the permissions it grants) for `package` on `registry`; `None` for a provider without
+    /// CI files in the repository.
     pub fn check_configuration(
         &mut self,
         provider: &Provider,
         package: &str,
         values: &Values,
+        permissions: &[&str],
         registry: &reqwest::Url,
     ) -> Option<WorkflowCheck> {
         let request = Request {
@@ -475,6 +485,7 @@ impl Checker {
             file: values.text("file"),
             environment: values.text("environment"),
             audience: &audience(registry),
+            permissions: Some(permissions),
         };
         Checker::applies(provider).then(|| self.check(provider, &request))
     }
@@ -720,6 +731,52 @@ fn read(path: &Path) -> Loaded {
     }
 }
 
+/// What the publishing steps need that the publisher does not allow: staging (`npm stage
+/// publish`) needs `createStagedPackage`, publishing `createPackage`. Only when every step is
+/// of one kind: a job that does both works with either.
+fn permission_finding(
+    jobs: &[&PublishingJob],
+    package: Option<&PackageAt>,
+    permissions: &[&str],
+) -> Option<Finding> {
+    let steps: Vec<(&PublishingJob, &Publish)> = jobs
+        .iter()
+        .flat_map(|job| job.publishes.iter().map(move |p| (*job, p)))
+        .filter(|(_, p)| package.is_none_or(|at| p.reaches(&at.dir, &at.name)))
+        .collect();
+    let stages = |p: &Publish| p.tool.contains("stage publish");
+    let (job, step) = steps.first()?;
+    let (kind, what, permission, allow) = if steps.iter().all(|(_, p)| stages(p)) {
+        (
+            "permission-stage",
+            "stages",
+            crate::trust::CREATE_STAGED_PACKAGE,
+            "stage publish",
+        )
+    } else if steps.iter().all(|(_, p)| !stages(p)) {
+        (
+            "permission-publish",
+            "publishes",
+            crate::trust::CREATE_PACKAGE,
+            "publish",
+        )
+    } else {
+        return None;
+    };
+    (!permissions.contains(&permission)).then(|| {
+        Finding::new(
+            kind,
+            format!(
+                "Job `{}` {what} ({}), but the trusted publisher does not allow {allow}: the \
+                 registry would refuse it.",
+                job.name, step.tool
+            ),
+            format!("Allow {allow} on the trusted publisher."),
+        )
+        .at(&job.path, Some(job.line), Some(&job.name))
+    })
+}
+
 /// The finding for a file that is missing or not YAML.
 fn unusable(kind: &str, path: &str, loaded: &Loaded) -> Option<Finding> {
     match loaded {
@@ -803,6 +860,7 @@ pub fn check_workflow(
         file: values.text("file"),
         environment: values.text("environment"),
         audience: &audience(&registry),
+        permissions: None,
     };
     Ok(Checker::new(&session.cwd).check(provider, &request))
 }

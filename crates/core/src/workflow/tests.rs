@@ -583,3 +583,51 @@ fn files_that_call_or_include_themselves_over_and_over_end() {
     // looked for within a bound.
     assert_eq!(kinds(&check), ["id-token"]);
 }
+
+#[test]
+fn a_job_that_stages_needs_a_publisher_that_allows_staging_and_one_that_publishes_allows_publish() {
+    let workflow = |command: &str| {
+        format!(
+            "on: push\njobs:\n  release:\n    permissions:\n      id-token: write\n    steps:\n      - run: {command}\n"
+        )
+    };
+    let check = |command: &str, permissions: Option<&[&str]>| {
+        let root = repo(
+            "stage-permission",
+            &[
+                PACKAGE,
+                (".github/workflows/release.yml", &workflow(command)),
+            ],
+        );
+        Checker::new(&root).check(
+            &GITHUB,
+            &Request {
+                package: Some("widgets"),
+                file: Some("release.yml"),
+                audience: NPM,
+                permissions,
+                ..Request::default()
+            },
+        )
+    };
+    let staged = check("npm stage publish", Some(&["createPackage"]));
+    assert_eq!(kinds(&staged), ["permission-stage"]);
+    assert!(
+        staged.findings[0]
+            .text()
+            .contains("does not allow stage publish"),
+        "{}",
+        staged.findings[0].text()
+    );
+    assert!(
+        check(
+            "npm stage publish",
+            Some(&["createPackage", "createStagedPackage"])
+        )
+        .ok
+    );
+    let published = check("npm publish", Some(&["createStagedPackage"]));
+    assert_eq!(kinds(&published), ["permission-publish"]);
+    // Permissions unknown (checkWorkflow without them): nothing to say.
+    assert!(check("npm stage publish", None).ok);
+}
