@@ -167,3 +167,28 @@ describe('release day: stage from CI through trusted publishing, approve every p
     for (const name of NAMES) expect(emulator.versions(name)).toEqual(['1.0.0', '1.1.0'])
   })
 })
+
+describe('publishing from CI with the CLI', () => {
+  it('publish --workspaces publishes every package through trusted publishing, and says why when a package is refused', async () => {
+    const trusted = { type: 'github', claims: { repository: 'acme/mono', workflow_ref: { file: 'release.yml' } }, permissions: ['createPackage'] }
+    emulator.seed({
+      packages: NAMES.map((name) => ({ name, maintainers: ['ann'], versions: ['1.1.0'], publishers: name === '@acme/plugin' ? [] : [trusted] })),
+    })
+    for (const name of NAMES) {
+      writeFileSync(join(root, 'packages', name.split('/')[1], 'package.json'), JSON.stringify({ name, version: '1.2.0' }))
+    }
+    const job = emulator.githubActionsJob({ repository: 'acme/mono', workflow_ref: 'acme/mono/.github/workflows/release.yml@refs/tags/v1.2.0' })
+    // The monorepo's .npmrc has a token, as actions/setup-node writes one: @acme/plugin, which
+    // trusts no publisher, falls back to it as npm does, and needs a code CI does not have.
+    // The failure says why trusted publishing was refused, not only that a code is missing.
+    const run = await cli('publish', '--workspaces', { ...job, otp: '' })
+    expect(run.code).toBe(1)
+    expect(run.stdout).toContain('+ @acme/core@1.2.0 (through trusted publishing)')
+    expect(run.stdout).toContain('+ @acme/cli@1.2.0 (through trusted publishing)')
+    expect(run.stderr).toMatch(/packages\/plugin: EOTP: .*Trusted publishing was tried first and refused, so the configured token was used: .*@acme\/plugin/)
+    // Each warning once, not once per package.
+    expect(run.stderr.match(/sets a static token/g)).toHaveLength(1)
+    expect(emulator.versions('@acme/core')).toEqual(['1.1.0', '1.2.0'])
+    expect(emulator.versions('@acme/plugin')).toEqual(['1.1.0'])
+  })
+})

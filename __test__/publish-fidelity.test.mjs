@@ -297,6 +297,20 @@ describe('npm publish vs publish, in CI through trusted publishing', () => {
     expect(emulator.versions('@acme/widgets')).toEqual(['1.0.0', '1.5.0'])
   })
 
+  it('a refused exchange falls back to the configured token, as npm does; a failure then still says why', async () => {
+    const { pkg } = packageFolder('@acme/widgets', '1.6.1')
+    reset()
+    const job = emulator.githubActionsJob({ repository: 'acme/other' })
+    const error = await withCiEnv(job, () => rejection(tn.publish({ cwd: pkg })))
+    expect(error.code).toBe('EOTP')
+    expect(error.message).toContain('Trusted publishing was tried first and refused, so the configured token was used')
+    expect(error.message).toContain('acme/other')
+    // With a code, the fallback publishes, and the warning says why trusted publishing was not used.
+    const result = await withCiEnv(job, () => tn.publish({ cwd: pkg, otp: OTP }))
+    expect(result.tokenSource).toBe('config')
+    expect(result.warnings.join('\n')).toContain('Trusted publishing did not work, so the configured token is used instead')
+  })
+
   it('a refused exchange with no token to fall back on fails with the reason, not a bare 401', async () => {
     const { pkg } = packageFolder('@acme/widgets', '1.6.0')
     writeFileSync(join(pkg, '.npmrc'), `registry=${emulator.url}\n`)

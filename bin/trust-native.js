@@ -460,6 +460,19 @@ const COMMANDS = {
     },
   },
 
+  publish: {
+    usage: 'trust-native publish [folder|tarball...] [--workspaces] [--tag <tag>] [--access public|restricted] [--dry-run]',
+    summary: 'Publish versions as npm publish does; in CI through trusted publishing, saying why when the exchange is refused',
+    flags: {
+      ...COMMON,
+      'dry-run': WRITE['dry-run'],
+      workspaces: { type: 'boolean', help: 'Every package of the workspace' },
+      tag: { type: 'string', help: 'The dist-tag (default: publishConfig.tag, else latest)' },
+      access: { type: 'string', help: 'public or restricted (default: publishConfig.access, else the registry\'s default)' },
+    },
+    run: (values, targets) => publishEach(values, targets, { stage: false }),
+  },
+
   stage: {
     usage: 'trust-native stage publish [folder|tarball...] [--workspaces] [--tag <tag>] [--access public|restricted] | list [package] | view <id> | approve <id...> | approve --workspaces | approve --package <name> | reject <id> | download <id> [--file <file>]',
     summary: 'Staged publishing: stage versions (in CI through trusted publishing), list, view, approve (publish), reject, download (npm stage)',
@@ -858,33 +871,46 @@ async function stagedOf(values) {
   return all.filter((item) => names.has(item.packageName)).reverse()
 }
 
-const STAGE = {
-  /**
-   * `stage publish`: each folder or tarball given (default: the current folder), or every
-   * workspace package. In CI the token comes from trusted publishing (the publisher must allow
-   * stage publish); no 2FA is asked: that is the approval's.
-   */
-  async publish(values, targets) {
-    const dirs = values.workspaces ? (await tn.discoverWorkspacePackages(process.cwd())).packages.map((p) => p.path) : targets.length ? targets : ['.']
-    const client = new tn.TrustClient(common(values))
-    const results = []
-    for (const target of dirs) {
-      const source = target.endsWith('.tgz') ? { tarball: target } : { folder: target }
-      try {
-        const r = await client.stagePublish({ ...source, ...(values.tag && { tag: values.tag }), ...(values.access && { access: values.access }), dryRun: Boolean(values['dry-run']) })
-        results.push(r)
-        if (values.json) continue
-        for (const w of r.warnings) warn(w)
-        out(r.dryRun ? `Would stage ${r.package}@${r.version} (tag ${r.tag})` : `+ ${r.package}@${r.version} (staged with id ${r.stageId}, ${r.tokenSource === 'oidc' ? 'through trusted publishing' : 'with your token'})`)
-      } catch (error) {
-        results.push({ target, status: 'failed', error: { code: error.code, message: describeError(error) } })
-        if (!values.json) err(`${target}: ${error.code}: ${describeError(error)}`)
+/**
+ * `publish` and `stage publish`: each folder or tarball given (default: the current folder),
+ * or every workspace package, one after the other. In CI the token comes from trusted
+ * publishing (a refused exchange says why); elsewhere the configured token is used, with 2FA.
+ */
+async function publishEach(values, targets, { stage }) {
+  const dirs = values.workspaces ? (await tn.discoverWorkspacePackages(process.cwd())).packages.map((p) => p.path) : targets.length ? targets : ['.']
+  if (values.access !== undefined && !['public', 'restricted'].includes(values.access)) throw new UsageError('--access must be public or restricted')
+  const client = new tn.TrustClient(common(values))
+  const send = stage ? (o) => client.stagePublish(o) : (o) => client.publish(o)
+  const results = []
+  const warned = new Set()
+  for (const target of dirs) {
+    const source = target.endsWith('.tgz') ? { tarball: target } : { folder: target }
+    try {
+      const r = await send({ ...source, ...(values.tag && { tag: values.tag }), ...(values.access && { access: values.access }), dryRun: Boolean(values['dry-run']) })
+      results.push(r)
+      if (values.json) continue
+      // Warnings about the setup (a static token line, the registry) come once, not per package.
+      for (const w of r.warnings.filter((w) => !warned.has(w))) {
+        warned.add(w)
+        warn(w)
       }
+      const how = r.tokenSource === 'oidc' ? 'through trusted publishing' : 'with your token'
+      if (r.dryRun) out(`Would ${stage ? 'stage' : 'publish'} ${r.package}@${r.version} (tag ${r.tag})`)
+      else out(stage ? `+ ${r.package}@${r.version} (staged with id ${r.stageId}, ${how})` : `+ ${r.package}@${r.version} (${how})`)
+      if (!stage && r.provenance.wouldAttach) warn(`${r.package}: published without provenance. ${r.provenance.reason}`)
+    } catch (error) {
+      results.push({ target, status: 'failed', error: { code: error.code, message: describeError(error) } })
+      if (!values.json) err(`${target}: ${error.code}: ${describeError(error)}`)
     }
-    if (values.json) out(JSON.stringify(results, null, 2))
-    else if (results.some((r) => r.stageId)) out('Approve them with one 2FA: trust-native stage approve --workspaces (or stage approve <id...>)')
-    return results.some((r) => r.status === 'failed') ? EXIT.failed : EXIT.ok
-  },
+  }
+  if (values.json) out(JSON.stringify(results, null, 2))
+  else if (stage && results.some((r) => r.stageId)) out('Approve them with one 2FA: trust-native stage approve --workspaces (or stage approve <id...>)')
+  return results.some((r) => r.status === 'failed') ? EXIT.failed : EXIT.ok
+}
+
+const STAGE = {
+  /** `stage publish`: see `publishEach`. No 2FA is asked: that is the approval's. */
+  publish: (values, targets) => publishEach(values, targets, { stage: true }),
 
   async list(values, [pkg]) {
     if (pkg && pkg.lastIndexOf('@') > 0) throw new UsageError('Version specifiers are not supported for listing staged packages')

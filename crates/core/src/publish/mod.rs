@@ -109,6 +109,9 @@ struct Credentials {
     source: &'static str,
     provenance: Provenance,
     warnings: Vec<String>,
+    /// Why trusted publishing was refused, when the configured token is used instead: a
+    /// failure with that token says it too (a 401 or an EOTP alone would hide the cause).
+    refused: Option<String>,
 }
 
 async fn run(options: PublishOptions, secrets: &mut Secrets) -> Result<Published> {
@@ -202,7 +205,20 @@ async fn run(options: PublishOptions, secrets: &mut Secrets) -> Result<Published
     }
     .with_credentials(credentials.token.clone(), call.otp.clone());
 
-    preflight(&registry, &package, &version, default_tag).await?;
+    // A failure with the token used in place of a refused exchange also says why it was refused.
+    let refused = credentials.refused.clone();
+    let noted = |mut error: Error| {
+        if let Some(why) = &refused {
+            error.notes.push(format!(
+                "Trusted publishing was tried first and refused, so the configured token was \
+                 used: {why}"
+            ));
+        }
+        error
+    };
+    preflight(&registry, &package, &version, default_tag)
+        .await
+        .map_err(noted)?;
 
     let integrity = tarball.integrity();
     let tarball_name = format!("{package}-{version}.tgz");
@@ -264,7 +280,9 @@ async fn run(options: PublishOptions, secrets: &mut Secrets) -> Result<Published
     elide_attachment(&mut planned);
     let mut stage_id = None;
     if !call.dry_run {
-        let answer = send(&registry, &request, &package, &version, &integrity.shasum).await?;
+        let answer = send(&registry, &request, &package, &version, &integrity.shasum)
+            .await
+            .map_err(noted)?;
         stage_id = answer
             .get("stageId")
             .and_then(Value::as_str)
@@ -375,6 +393,7 @@ async fn credentials(
                 .into(),
         },
         warnings: vec![],
+        refused: None,
     };
     if call.token.is_some() || options.oidc == Oidc::Never || call.dry_run {
         return Ok(credentials);
@@ -409,6 +428,7 @@ async fn credentials(
                  does the same, silently). Why: {}",
                 error.full_message()
             ));
+            credentials.refused = Some(error.full_message());
         }
         Err(error) => return Err(error),
     }
