@@ -4,7 +4,7 @@ import { mkdtempSync, writeFileSync, mkdirSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { createRequire } from 'node:module'
-import { execFile } from 'node:child_process'
+import { execFile, spawn } from 'node:child_process'
 import { promisify } from 'node:util'
 
 const require = createRequire(import.meta.url)
@@ -145,4 +145,22 @@ export function wire(requests) {
     contentType: r.headers['content-type'],
     contentEncoding: r.headers['content-encoding'],
   }))
+}
+
+const BIN = join(import.meta.dirname, '..', 'bin', 'trust-native.js')
+
+/**
+ * Runs the trust-native CLI in `cwd` without a terminal (stdin closed); resolves even when it
+ * fails: `{ code, stdout, stderr }`.
+ */
+export function runCli(args, { cwd, env = {} } = {}) {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [BIN, ...args], { cwd, env: { ...process.env, NO_COLOR: '1', ...env } })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (d) => { stdout += d })
+    child.stderr.on('data', (d) => { stderr += d })
+    child.stdin.end()
+    child.on('close', (code) => resolve({ code, stdout, stderr }))
+  })
 }

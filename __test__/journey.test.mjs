@@ -3,12 +3,10 @@
 // commands: claim -> apply (workflow checked, file inferred) -> plan --exit-code (0) ->
 // lockdown -> tokens (list, then revoke the CI token that is no longer needed).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { spawn } from 'node:child_process'
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { isolateNpmConfig, tempDir, testing } from './helpers.mjs'
+import { isolateNpmConfig, runCli, tempDir, testing } from './helpers.mjs'
 
-const BIN = join(import.meta.dirname, '..', 'bin', 'trust-native.js')
 const OTP = '135790'
 const TOKEN = 'npm_journeyLoginToken0000000000000001'
 const OLD_CI_TOKEN = 'npm_oldCiAutomationToken00000000000002'
@@ -30,18 +28,10 @@ jobs:
 let emulator, root
 const NAMES = ['@acme/core', '@acme/cli', '@acme/plugin']
 
-/** Runs the CLI in the monorepo (a last object argument: more environment); resolves with its exit code and output. */
+/** Runs the CLI in the monorepo with the OTP (a last object argument: `otp`, more environment). */
 function cli(...args) {
   const { otp = OTP, ...env } = typeof args.at(-1) === 'object' ? args.pop() : {}
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, ...args, ...(otp ? ['--otp', otp] : [])], { cwd: root, env: { ...process.env, NO_COLOR: '1', ...env } })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (d) => { stdout += d })
-    child.stderr.on('data', (d) => { stderr += d })
-    child.stdin.end()
-    child.on('close', (code) => resolve({ code, stdout, stderr }))
-  })
+  return runCli([...args, ...(otp ? ['--otp', otp] : [])], { cwd: root, env })
 }
 
 beforeAll(async () => {

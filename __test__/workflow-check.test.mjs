@@ -2,13 +2,10 @@
 // checkWorkflow, add*Publisher, planTrust, readTrustConfig and the CLI, in temporary
 // repositories with .github/workflows and .gitlab-ci.yml files, against the emulator.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { spawn } from 'node:child_process'
 import { mkdirSync, writeFileSync } from 'node:fs'
-import { fileURLToPath } from 'node:url'
 import { dirname, join } from 'node:path'
-import { ALICE, OTP, asAlice, isolateNpmConfig, rejection, startEmulator, tempDir, tn } from './helpers.mjs'
+import { ALICE, OTP, asAlice, isolateNpmConfig, rejection, runCli, startEmulator, tempDir, tn } from './helpers.mjs'
 
-const BIN = fileURLToPath(new URL('../bin/trust-native.js', import.meta.url))
 let emulator
 
 beforeAll(async () => {
@@ -55,17 +52,7 @@ jobs:
 const withoutIdToken = RELEASE.replace('      id-token: write\n', '')
 
 /** Runs the CLI in `cwd`; resolves with its exit code and output. */
-function cli(args, cwd) {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd, env: { ...process.env, NO_COLOR: '1' } })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (d) => { stdout += d })
-    child.stderr.on('data', (d) => { stderr += d })
-    child.stdin.end()
-    child.on('close', (code) => resolve({ code, stdout, stderr }))
-  })
-}
+const cli = (args, cwd) => runCli(args, { cwd })
 
 describe('checkWorkflow', () => {
   it('finds the workflow that publishes, its job, line and environment', async () => {

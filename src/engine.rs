@@ -218,7 +218,9 @@ impl Engine {
             strict: false,
             node_version: self.node_version.clone(),
             env: Some(self.env_vars(env)?),
-            projects: self.projects.clone(),
+            // A free function has no client's cache: it gets one of its own, so that each step
+            // of the call (an exchange, then a publish, ...) reads the project's files once.
+            projects: Some(self.projects.clone().unwrap_or_default()),
             policy: Policy {
                 timeout: Some(timeout),
                 deadline: whole.then(|| Instant::now() + timeout),

@@ -143,6 +143,7 @@ pub fn publish_with<'env>(
                 access,
                 stage,
                 oidc,
+                new_package: false,
             })
             .await
         },

@@ -8,6 +8,7 @@ pub mod bulk;
 pub mod config;
 pub mod context;
 pub mod error;
+pub mod files;
 pub mod oidc;
 pub mod package;
 pub mod publish;

@@ -51,6 +51,14 @@ impl CallOptions {
     }
 }
 
+/// The directory a call works in: its `cwd`, else the process's.
+pub fn working_dir(call: &CallOptions) -> PathBuf {
+    call.cwd
+        .clone()
+        .or_else(|| std::env::current_dir().ok())
+        .unwrap_or_else(|| PathBuf::from("."))
+}
+
 pub struct Session<'a> {
     call: &'a CallOptions,
     pub cwd: PathBuf,
@@ -59,11 +67,7 @@ pub struct Session<'a> {
 
 impl<'a> Session<'a> {
     pub fn open(call: &'a CallOptions) -> Self {
-        let cwd = call
-            .cwd
-            .clone()
-            .or_else(|| std::env::current_dir().ok())
-            .unwrap_or_else(|| PathBuf::from("."));
+        let cwd = working_dir(call);
         let project = match (&call.projects, &call.env) {
             (Some(cache), Some(env)) => cache.get_or_load(&cwd, env),
             _ => {

@@ -5,7 +5,7 @@ use reqwest::Method;
 use serde_json::{json, Map, Value};
 
 use super::decode::{Decoder, PERMISSIONS};
-use super::{Args, Auth, BoxFuture, Caller, Endpoint, Given, Input, Kind};
+use super::{Args, BoxFuture, Caller, Endpoint, Given, Input, Kind};
 use crate::error::{Code, Error, Result};
 use crate::trust::TrustClient;
 
@@ -14,24 +14,9 @@ const TEAM: Input = Input::new("team", Kind::Team);
 
 /// Fields every `npm access` row shares.
 const ACCESS: Endpoint = Endpoint {
-    name: "",
     command: "access",
-    method: Method::GET,
-    path: "",
-    query: &[],
-    inputs: &[],
-    body: None,
-    decode: None,
-    answer: None,
-    otp: false,
-    auth: Auth::Required,
-    scope_header: false,
-    action: "",
     subject: "package {package}",
-    custom: None,
-    steps: &[],
-    gzip: false,
-    changes: false,
+    ..Endpoint::ROW
 };
 
 /// `{ public: true }` (what npm reads) as `{ package, visibility }`.

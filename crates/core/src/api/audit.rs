@@ -15,7 +15,6 @@ pub const AUDIT: Endpoint = Endpoint {
     command: "audit",
     method: Method::POST,
     path: "-/npm/v1/security/advisories/bulk",
-    query: &[],
     inputs: &[Input::new("packages", Kind::Json)],
     body: Some(body),
     decode: Some(Decoder {
@@ -35,17 +34,12 @@ pub const AUDIT: Endpoint = Endpoint {
             Some(Value::Object(advisories))
         },
     }),
-    answer: None,
-    otp: false,
     auth: Auth::IfConfigured,
-    scope_header: false,
     action: "read advisories",
     subject: "the advisories endpoint",
-    custom: None,
-    steps: &[],
     // Arborist posts the audit with `gzip: true`.
     gzip: true,
-    changes: false,
+    ..Endpoint::ROW
 };
 
 /// The caller's `{ name: [versions] }`, checked: the registry would refuse anything else.

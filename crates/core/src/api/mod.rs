@@ -168,6 +168,29 @@ pub struct Endpoint {
 }
 
 impl Endpoint {
+    /// What a row has unless it says otherwise: a GET that needs a token, reads nothing and
+    /// changes nothing. Each group's rows start from it (`..Endpoint::ROW`).
+    pub const ROW: Endpoint = Endpoint {
+        name: "",
+        command: "",
+        method: Method::GET,
+        path: "",
+        query: &[],
+        inputs: &[],
+        body: None,
+        decode: None,
+        answer: None,
+        otp: false,
+        auth: Auth::Required,
+        scope_header: false,
+        action: "",
+        subject: "",
+        custom: None,
+        steps: &[],
+        changes: false,
+        gzip: false,
+    };
+
     pub fn takes_package(&self) -> bool {
         self.inputs.iter().any(|i| i.kind == Kind::Package)
     }

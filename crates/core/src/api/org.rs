@@ -4,7 +4,7 @@ use reqwest::Method;
 use serde_json::{json, Value};
 
 use super::decode::{pick, Decoder, Type, ROLES};
-use super::{Args, Auth, Endpoint, Input, Kind};
+use super::{Args, Endpoint, Input, Kind};
 
 const ORG: Input = Input::new("org", Kind::Org);
 const USER: Input = Input::new("user", Kind::Text);
@@ -13,23 +13,14 @@ const USER: Input = Input::new("user", Kind::Text);
 pub const LIST_ORG_MEMBERS: Endpoint = Endpoint {
     name: "listOrgMembers",
     command: "org",
-    method: Method::GET,
     path: "-/org/{org}/user",
-    query: &[],
     inputs: &[ORG],
-    body: None,
     decode: Some(ROLES),
-    answer: None,
     // npm org runs every subcommand inside otplease.
     otp: true,
-    auth: Auth::Required,
-    scope_header: false,
     action: "list the members of org {org}",
     subject: "org {org}",
-    custom: None,
-    steps: &[],
-    gzip: false,
-    changes: false,
+    ..Endpoint::ROW
 };
 
 /// `npm org set <org> <user> [developer|admin|owner]`: adds the user (an invitation) or

@@ -1,7 +1,6 @@
 //! Package search (`npm search`, libnpmsearch): one page of results, `size` from `from`, ranked
 //! by the weights given (npm's defaults otherwise).
 
-use reqwest::Method;
 use serde_json::{json, Map, Value};
 
 use super::decode::{pick, Decoder, Type};
@@ -17,7 +16,6 @@ const WEIGHT: Kind = Kind::Number {
 pub const SEARCH: Endpoint = Endpoint {
     name: "search",
     command: "search",
-    method: Method::GET,
     path: "-/v1/search",
     query: &[
         Query::Option("text", None),
@@ -50,7 +48,6 @@ pub const SEARCH: Endpoint = Endpoint {
         Input::optional("popularity", WEIGHT),
         Input::optional("maintenance", WEIGHT),
     ],
-    body: None,
     decode: Some(Decoder {
         what: "search results",
         read: |answer, _| {
@@ -69,16 +66,10 @@ pub const SEARCH: Endpoint = Endpoint {
             Some(Value::Object(page))
         },
     }),
-    answer: None,
-    otp: false,
     auth: Auth::IfConfigured,
-    scope_header: false,
     action: "search packages",
     subject: "the search endpoint",
-    custom: None,
-    steps: &[],
-    gzip: false,
-    changes: false,
+    ..Endpoint::ROW
 };
 
 /// One result: `{ package, score, searchScore }`; none without a package name.

@@ -6,19 +6,17 @@
 //! `shasum`, and it must be a gzipped tar whose `package/package.json` names that package and
 //! version. Only then does the file appear, whole (a temporary file renamed into place).
 
-use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
 
-use base64::Engine as _;
 use reqwest::Method;
-use ring::digest;
 use serde_json::{json, Value};
 
 use super::decode::{pick, Decoder, Type};
-use super::{Args, Auth, BoxFuture, Caller, Endpoint, Given, Input, Kind, Query};
+use super::{Args, BoxFuture, Caller, Endpoint, Given, Input, Kind, Query};
 use crate::error::{Code, Error, Result};
+use crate::files::{replace, Permissions};
 use crate::package::PackageName;
+use crate::publish::tarball::{package_json_at, Integrity};
 
 /// Items a page asks for: npm's `stage list` asks for 100 (the registry's most).
 const PER_PAGE: usize = 100;
@@ -27,34 +25,13 @@ const PER_PAGE: usize = 100;
 const MAX_PAGES: usize = 1000;
 /// Largest tarball downloaded (the registry's own limit on a publish is lower).
 pub const MAX_TARBALL: usize = 256 * 1024 * 1024;
-/// Most bytes read out of a tarball while looking for its package.json: a small gzip can
-/// unpack to a lot.
-const MAX_UNPACKED: u64 = 1024 * 1024 * 1024;
-/// Largest package.json read.
-const MAX_MANIFEST: u64 = 16 * 1024 * 1024;
-
 const ID: Input = Input::new("id", Kind::Uuid);
 
 /// Fields every `npm stage` row shares.
 const STAGE: Endpoint = Endpoint {
-    name: "",
     command: "stage",
-    method: Method::GET,
-    path: "",
-    query: &[],
-    inputs: &[],
-    body: None,
-    decode: None,
-    answer: None,
-    otp: false,
-    auth: Auth::Required,
-    scope_header: false,
-    action: "",
     subject: "staged package {id}",
-    custom: None,
-    steps: &[],
-    gzip: false,
-    changes: false,
+    ..Endpoint::ROW
 };
 
 /// A staged version's fields, as the registry names them.
@@ -213,7 +190,7 @@ fn download<'a>(caller: &'a Caller<'a>, args: Args) -> BoxFuture<'a, Result<Valu
             .fetch(&DOWNLOAD_STAGED, &args, &registry, &request)
             .await?;
         let checked = verify(&tarball, shasum, &name, &version)?;
-        write_atomically(&target, &tarball).map_err(|e| {
+        replace(&target, &tarball, Permissions::Default).map_err(|e| {
             Error::invalid_input("file", format!("Cannot write {}: {e}", target.display()))
         })?;
         Ok(json!({
@@ -282,7 +259,10 @@ pub struct Checked {
 /// Checks a staged version's tarball: its sha1 is `shasum`, and it is a gzipped tar whose
 /// `package/package.json` is `name` at `version`. `EINTEGRITY` otherwise.
 pub fn verify(tarball: &[u8], shasum: &str, name: &str, version: &str) -> Result<Checked> {
-    let sha1 = hex(digest::digest(&digest::SHA1_FOR_LEGACY_USE_ONLY, tarball).as_ref());
+    let Integrity {
+        sha512,
+        shasum: sha1,
+    } = Integrity::of(tarball);
     if !sha1.eq_ignore_ascii_case(shasum.trim()) {
         let said = if shasum.len() == 40 && shasum.bytes().all(|b| b.is_ascii_hexdigit()) {
             shasum
@@ -297,7 +277,7 @@ pub fn verify(tarball: &[u8], shasum: &str, name: &str, version: &str) -> Result
             ),
         ));
     }
-    let manifest = package_json(tarball)?;
+    let manifest = package_json_at(tarball, "package").map_err(|why| not_a_package(&why))?;
     let (held_name, held_version) = (
         manifest.get("name").and_then(Value::as_str),
         manifest.get("version").and_then(Value::as_str),
@@ -317,18 +297,10 @@ pub fn verify(tarball: &[u8], shasum: &str, name: &str, version: &str) -> Result
             ),
         ));
     }
-    let sha512 = digest::digest(&digest::SHA512, tarball);
     Ok(Checked {
         shasum: sha1,
-        integrity: format!(
-            "sha512-{}",
-            base64::engine::general_purpose::STANDARD.encode(sha512.as_ref())
-        ),
+        integrity: sha512,
     })
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 fn not_a_package(why: &str) -> Error {
@@ -336,167 +308,6 @@ fn not_a_package(why: &str) -> Error {
         Code::Integrity,
         format!("The download is not a package tarball: {why}. It was not saved."),
     )
-}
-
-/// The `package/package.json` of a gzipped tar (ustar, with GNU long names and pax paths), as
-/// npm's `stage download` reads it.
-fn package_json(tarball: &[u8]) -> Result<Value> {
-    let mut tar = flate2::read::GzDecoder::new(tarball).take(MAX_UNPACKED);
-    let cut_short = || not_a_package("it is not gzipped, or it is cut short");
-    // A long name (GNU `L`) or pax `path` names the entry that follows it.
-    let mut next_name: Option<String> = None;
-    loop {
-        let mut header = [0u8; 512];
-        tar.read_exact(&mut header).map_err(|_| cut_short())?;
-        if header.iter().all(|b| *b == 0) {
-            return Err(not_a_package("it holds no package/package.json"));
-        }
-        if !checksum_ok(&header) {
-            return Err(not_a_package("a tar header is damaged"));
-        }
-        let size = tar_number(&header[124..136])
-            .ok_or_else(|| not_a_package("a tar header is damaged"))?;
-        let padded = size.div_ceil(512) * 512;
-        let kind = header[156];
-        let mut read_body = |limit: u64| -> Result<Vec<u8>> {
-            if size > limit {
-                return Err(not_a_package("an entry is too large"));
-            }
-            let mut body = vec![0u8; size as usize];
-            tar.read_exact(&mut body).map_err(|_| cut_short())?;
-            skip(&mut tar, padded - size)?;
-            Ok(body)
-        };
-        match kind {
-            b'L' => {
-                let body = read_body(MAX_MANIFEST)?;
-                next_name = Some(c_string(&body));
-            }
-            b'x' => {
-                let body = read_body(MAX_MANIFEST)?;
-                if let Some(path) = pax_path(&body) {
-                    next_name = Some(path);
-                }
-            }
-            _ => {
-                let name = next_name.take().unwrap_or_else(|| ustar_name(&header));
-                let is_file = matches!(kind, b'0' | 0);
-                if is_file && name == "package/package.json" {
-                    let body = read_body(MAX_MANIFEST)?;
-                    return serde_json::from_slice::<Value>(&body)
-                        .ok()
-                        .filter(Value::is_object)
-                        .ok_or_else(|| not_a_package("its package.json is not a JSON object"));
-                }
-                skip(&mut tar, padded)?;
-            }
-        }
-    }
-}
-
-fn skip(reader: &mut impl Read, n: u64) -> Result<()> {
-    let skipped = std::io::copy(&mut reader.take(n), &mut std::io::sink())
-        .map_err(|_| not_a_package("it is not gzipped, or it is cut short"))?;
-    if skipped == n {
-        Ok(())
-    } else {
-        Err(not_a_package("it is not gzipped, or it is cut short"))
-    }
-}
-
-/// The text of a NUL-terminated field.
-fn c_string(field: &[u8]) -> String {
-    let end = field.iter().position(|b| *b == 0).unwrap_or(field.len());
-    String::from_utf8_lossy(&field[..end]).into_owned()
-}
-
-/// An entry's name: ustar's `prefix/name`, or the old `name` alone.
-fn ustar_name(header: &[u8; 512]) -> String {
-    let name = c_string(&header[0..100]);
-    let ustar = &header[257..262] == b"ustar";
-    let prefix = c_string(&header[345..500]);
-    if ustar && !prefix.is_empty() {
-        format!("{prefix}/{name}")
-    } else {
-        name
-    }
-}
-
-/// A numeric field: octal text, or base-256 when its first byte has the high bit.
-fn tar_number(field: &[u8]) -> Option<u64> {
-    if field.first().is_some_and(|b| b & 0x80 != 0) {
-        let mut n: u64 = u64::from(field[0] & 0x7f);
-        for b in &field[1..] {
-            n = n.checked_mul(256)?.checked_add(u64::from(*b))?;
-        }
-        return Some(n);
-    }
-    let text = std::str::from_utf8(field).ok()?;
-    let digits = text.trim_matches(|c: char| c == '\0' || c == ' ');
-    if digits.is_empty() {
-        return Some(0);
-    }
-    u64::from_str_radix(digits, 8).ok()
-}
-
-/// The header's checksum: the sum of its bytes, the checksum field counted as spaces.
-fn checksum_ok(header: &[u8; 512]) -> bool {
-    let sum: u64 = header
-        .iter()
-        .enumerate()
-        .map(|(i, b)| {
-            if (148..156).contains(&i) {
-                32
-            } else {
-                u64::from(*b)
-            }
-        })
-        .sum();
-    tar_number(&header[148..156]) == Some(sum)
-}
-
-/// The `path` record of a pax header (`<length> path=<value>\n` records).
-fn pax_path(body: &[u8]) -> Option<String> {
-    let mut rest = body;
-    while !rest.is_empty() {
-        let space = rest.iter().position(|b| *b == b' ')?;
-        let length: usize = std::str::from_utf8(&rest[..space]).ok()?.parse().ok()?;
-        if length <= space || length > rest.len() {
-            return None;
-        }
-        let record = &rest[space + 1..length];
-        let record = record.strip_suffix(b"\n").unwrap_or(record);
-        if let Some(path) = record.strip_prefix(b"path=") {
-            return Some(String::from_utf8_lossy(path).into_owned());
-        }
-        rest = &rest[length..];
-    }
-    None
-}
-
-/// Writes `bytes` to a temporary file next to `target`, then renames it over `target`: a reader
-/// sees the whole file or none, and a failure leaves nothing behind.
-fn write_atomically(target: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    static NEXT: AtomicU64 = AtomicU64::new(0);
-    let name = target.file_name().unwrap_or_default().to_string_lossy();
-    let temp = target.with_file_name(format!(
-        ".{name}.trust-native-{}-{}.tmp",
-        std::process::id(),
-        NEXT.fetch_add(1, Ordering::Relaxed)
-    ));
-    let written = (|| {
-        let mut file = std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&temp)?;
-        file.write_all(bytes)?;
-        file.sync_all()?;
-        std::fs::rename(&temp, target)
-    })();
-    if written.is_err() {
-        let _ = std::fs::remove_file(&temp);
-    }
-    written
 }
 
 #[cfg(test)]
@@ -531,12 +342,12 @@ mod tests {
 
     fn gzip(bytes: &[u8]) -> Vec<u8> {
         let mut encoder = flate2::write::GzEncoder::new(Vec::new(), Default::default());
-        encoder.write_all(bytes).unwrap();
+        std::io::Write::write_all(&mut encoder, bytes).unwrap();
         encoder.finish().unwrap()
     }
 
     fn sha1(bytes: &[u8]) -> String {
-        hex(digest::digest(&digest::SHA1_FOR_LEGACY_USE_ONLY, bytes).as_ref())
+        Integrity::of(bytes).shasum
     }
 
     const MANIFEST: &[u8] = br#"{"name":"@acme/tools","version":"1.2.0"}"#;
@@ -634,11 +445,6 @@ mod tests {
             ("package/shortened", b'0', MANIFEST),
         ]));
         assert!(verify(&with_long, &sha1(&with_long), "@acme/tools", "1.2.0").is_ok());
-        assert_eq!(tar_number(b"00000000012\0"), Some(10));
-        assert_eq!(
-            tar_number(&[0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0]),
-            Some(256)
-        );
     }
 
     #[test]
@@ -646,11 +452,11 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("tn-stage-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let file = dir.join("out.tgz");
-        write_atomically(&file, b"one").unwrap();
-        write_atomically(&file, b"two").unwrap();
+        replace(&file, b"one", Permissions::Default).unwrap();
+        replace(&file, b"two", Permissions::Default).unwrap();
         assert_eq!(std::fs::read(&file).unwrap(), b"two");
         let missing = dir.join("no-such-folder").join("x.tgz");
-        assert!(write_atomically(&missing, b"x").is_err());
+        assert!(replace(&missing, b"x", Permissions::Default).is_err());
         let left: Vec<_> = std::fs::read_dir(&dir)
             .unwrap()
             .map(|e| e.unwrap().file_name())

@@ -4,7 +4,7 @@ use reqwest::Method;
 use serde_json::{json, Map, Value};
 
 use super::decode::{pick, Decoder, Type, NAMES};
-use super::{Auth, Endpoint, Input, Kind, Query};
+use super::{Endpoint, Input, Kind, Query};
 
 const TEAM: Input = Input::new("team", Kind::Team);
 const USER: Input = Input::new("user", Kind::Text);
@@ -13,24 +13,16 @@ const USER: Input = Input::new("user", Kind::Text);
 pub const LIST_TEAMS: Endpoint = Endpoint {
     name: "listTeams",
     command: "team",
-    method: Method::GET,
     path: "-/org/{org}/team",
     query: &[Query::Fixed("format", "cli")],
     inputs: &[Input::new("org", Kind::Org)],
-    body: None,
     decode: Some(NAMES),
-    answer: None,
     // npm team runs every subcommand inside otplease.
     otp: true,
-    auth: Auth::Required,
     // libnpmteam sends `npm-scope` with its changes, not with its lists.
-    scope_header: false,
     action: "list the teams of org {org}",
     subject: "org {org}",
-    custom: None,
-    steps: &[],
-    gzip: false,
-    changes: false,
+    ..Endpoint::ROW
 };
 
 /// `npm team create <org:team>`.

@@ -7,7 +7,7 @@ use reqwest::{Method, Url};
 use serde_json::{json, Map, Value};
 
 use super::decode::{pick, Decoder, Type};
-use super::{Args, Auth, BoxFuture, Caller, Endpoint, Given, Input, Kind};
+use super::{Args, BoxFuture, Caller, Endpoint, Given, Input, Kind};
 use crate::error::{Error, Hint, Result, Secrets};
 
 /// More pages than anyone has tokens: a registry whose `urls.next` never ends is cut off here.
@@ -36,24 +36,14 @@ const TOKEN_FIELDS: &[(&str, &str, Type)] = &[
 pub const LIST_TOKENS: Endpoint = Endpoint {
     name: "listTokens",
     command: "token",
-    method: Method::GET,
     path: "-/npm/v1/tokens",
-    query: &[],
-    inputs: &[],
-    body: None,
     decode: Some(PAGE),
-    answer: None,
-    otp: false,
-    auth: Auth::Required,
-    scope_header: false,
     action: "list your tokens",
     subject: "the token list",
     custom: Some(|caller, args| {
         Box::pin(async move { list(caller, &args).await.map(|tokens| json!(tokens)) })
     }),
-    steps: &[],
-    gzip: false,
-    changes: false,
+    ..Endpoint::ROW
 };
 
 /// One page: `{ objects: [token, ...], next }`, `next` the path of the next page on the same

@@ -7,11 +7,9 @@ use serde_json::Value;
 
 use super::spec::{Checked, Desired, Rejected, TrustSpec};
 use super::tasks::{Finished, Tasks};
-use reqwest::Method;
-
 use crate::error::{Code, Error, Hint, Result, Secrets};
 use crate::package::PackageName;
-use crate::registry::ApiRequest;
+use crate::registry::package_exists;
 use crate::session::{CallOptions, Session};
 use crate::trust::{same_configuration, OptionValue, Publisher, TrustClient, Values};
 use crate::workflow::{Checker, WorkflowCheck};
@@ -316,13 +314,8 @@ pub async fn read_current(
     match client.list(package).await {
         Ok(current) => Ok(Some(current)),
         Err(error) if error.code == Code::Http(404) => {
-            let read = ApiRequest {
-                method: Method::GET,
-                path: package.escaped(),
-                body: None,
-            };
-            match client.registry().send(&read).await {
-                Err(missing) if missing.code == Code::Http(404) => Ok(None),
+            match package_exists(client.registry(), package).await {
+                Ok(false) => Ok(None),
                 _ => Err(error),
             }
         }

@@ -3,13 +3,13 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use reqwest::Url;
 use serde::Serialize;
 
 use crate::error::{Code, Error, Result};
+use crate::files::{replace, Permissions};
 
 /// npm's key for a registry's credentials: `//host[:port]/path/` (the "nerf dart").
 pub fn nerf_dart(registry: &Url) -> String {
@@ -98,7 +98,8 @@ pub fn write_auth_token(path: &Path, registry: &Url, token: &str) -> Result<Writ
     let existing = std::fs::read(&target).map_err(|e| io_error(&target, e))?;
     let (text, replaced) = with_token(&existing, &key, token);
     let mode = locked.metadata().map(|m| m.permissions());
-    replace(&target, &text, mode.ok()).map_err(|e| io_error(&target, e))?;
+    let permissions = mode.map_or(Permissions::Private, Permissions::Kept);
+    replace(&target, &text, permissions).map_err(|e| io_error(&target, e))?;
     drop(locked);
     Ok(WrittenAuth {
         path: path.to_path_buf(),
@@ -179,32 +180,6 @@ fn same_file(_: &std::fs::File, _: &Path) -> bool {
     true
 }
 
-/// `text` into a temporary file next to `target`, then renamed over it: a reader sees the old
-/// file or the new one, never half of one, and a failure leaves the old one as it was.
-fn replace(target: &Path, text: &[u8], mode: Option<std::fs::Permissions>) -> std::io::Result<()> {
-    use std::io::Write;
-    static NEXT: AtomicU64 = AtomicU64::new(0);
-    let name = target.file_name().unwrap_or_default().to_string_lossy();
-    let temp = target.with_file_name(format!(
-        ".{name}.trust-native-{}-{}.tmp",
-        std::process::id(),
-        NEXT.fetch_add(1, Ordering::Relaxed)
-    ));
-    let written = (|| {
-        let mut file = create_private(&temp)?;
-        if let Some(mode) = mode {
-            file.set_permissions(mode)?;
-        }
-        file.write_all(text)?;
-        file.sync_all()?;
-        std::fs::rename(&temp, target)
-    })();
-    if written.is_err() {
-        let _ = std::fs::remove_file(&temp);
-    }
-    written
-}
-
 fn io_error(path: &Path, error: std::io::Error) -> Error {
     Error::new(
         Code::InvalidInput,
@@ -231,24 +206,6 @@ fn open_private(path: &Path) -> std::io::Result<std::fs::File> {
         .write(true)
         .create(true)
         .truncate(false)
-        .open(path)
-}
-
-#[cfg(unix)]
-fn create_private(path: &Path) -> std::io::Result<std::fs::File> {
-    use std::os::unix::fs::OpenOptionsExt;
-    std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(path)
-}
-
-#[cfg(not(unix))]
-fn create_private(path: &Path) -> std::io::Result<std::fs::File> {
-    std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
         .open(path)
 }
 

@@ -14,7 +14,7 @@ use crate::config::write::{auth_env, check_token, npmrc_target, write_auth_token
 use crate::config::Source;
 use crate::error::{Code, Error, OidcContext, Result};
 use crate::package::npm_prefix;
-use crate::registry::ApiRequest;
+use crate::registry::{package_exists, ApiRequest};
 use crate::session::{CallOptions, Session};
 
 /// Where to write the exchanged token for package managers.
@@ -176,8 +176,6 @@ async fn exchange(options: ExchangeOptions) -> Result<Exchanged> {
     })
 }
 
-/// The registry's refusal, with what the token says so the user can compare it with the
-/// package's configuration (the registry does not say which part did not match).
 /// Whether `package` has been published: `None` when the registry does not say.
 async fn published(
     session: &Session<'_>,
@@ -185,18 +183,11 @@ async fn published(
     package: &crate::package::PackageName,
 ) -> Option<bool> {
     let registry = session.registry(resolved, "view").ok()?;
-    let read = ApiRequest {
-        method: Method::GET,
-        path: package.escaped(),
-        body: None,
-    };
-    match registry.send(&read).await {
-        Ok(_) => Some(true),
-        Err(error) if error.code == Code::Http(404) => Some(false),
-        Err(_) => None,
-    }
+    package_exists(&registry, package).await.ok()
 }
 
+/// The registry's refusal, with what the token says so the user can compare it with the
+/// package's configuration (the registry does not say which part did not match).
 fn explain(error: Error, package: &str, claims: &Value, published: Option<bool>) -> Error {
     let Code::Http(status) = error.code else {
         return error;

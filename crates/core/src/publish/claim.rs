@@ -2,13 +2,12 @@
 //! new one first gets a placeholder version (see [`super::placeholder`]), published with the
 //! user's own token and 2FA. A package that exists is left alone.
 
-use reqwest::Method;
 use serde::Serialize;
 
 use super::{placeholder, publish, Oidc, PublishOptions, Published, Source};
 use crate::error::{Code, Error, Result};
 use crate::package::PackageName;
-use crate::registry::ApiRequest;
+use crate::registry::package_exists;
 use crate::session::{CallOptions, Session};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -37,16 +36,7 @@ pub async fn exists(call: &CallOptions, package: &PackageName) -> Result<bool> {
     let registry = session
         .registry(&resolved, "publish")?
         .with_credentials(token, call.otp.clone());
-    let read = ApiRequest {
-        method: Method::GET,
-        path: package.escaped(),
-        body: None,
-    };
-    match registry.send(&read).await {
-        Ok(_) => Ok(true),
-        Err(error) if error.code == Code::Http(404) => Ok(false),
-        Err(error) => Err(error),
-    }
+    package_exists(&registry, package).await
 }
 
 /// validate-npm-package-name's rules for new packages, beyond those every name follows (old
@@ -95,6 +85,7 @@ pub async fn claim(
         stage: false,
         // A claim is the one publish that cannot use trusted publishing: nothing trusts yet.
         oidc: Oidc::Never,
+        new_package: true,
         call,
     })
     .await?;

@@ -23,7 +23,7 @@ use crate::oidc::ci::{detect, Ci};
 use crate::oidc::exchange::{exchange_token, ExchangeOptions};
 use crate::package::PackageName;
 use crate::registry::{ApiRequest, PlannedRequest, Registry};
-use crate::session::{CallOptions, Session};
+use crate::session::{working_dir, CallOptions, Session};
 use tarball::Tarball;
 
 /// What to publish.
@@ -62,6 +62,9 @@ pub struct PublishOptions {
     /// Stage the version for a maintainer to approve instead of publishing it.
     pub stage: bool,
     pub oidc: Oidc,
+    /// The caller has just read that the package does not exist (a claim): npm's checks
+    /// against its published versions have nothing to read, so the package is not read again.
+    pub new_package: bool,
 }
 
 /// Whether npm would have attached a provenance statement, and why.
@@ -115,7 +118,7 @@ struct Credentials {
 }
 
 async fn run(options: PublishOptions, secrets: &mut Secrets) -> Result<Published> {
-    let cwd = Session::open(&options.call).cwd;
+    let cwd = working_dir(&options.call);
     let tarball = load(&options.source, &cwd)?;
     let git_head = match &options.source {
         Source::Folder(folder) => manifest::git_head(&cwd.join(folder)),
@@ -216,9 +219,15 @@ async fn run(options: PublishOptions, secrets: &mut Secrets) -> Result<Published
         }
         error
     };
-    preflight(&registry, &package, &version, default_tag)
-        .await
-        .map_err(noted)?;
+    preflight(
+        &registry,
+        &package,
+        &version,
+        default_tag,
+        options.new_package,
+    )
+    .await
+    .map_err(noted)?;
 
     let integrity = tarball.integrity();
     let tarball_name = format!("{package}-{version}.tgz");
@@ -494,12 +503,8 @@ async fn preflight(
     package: &PackageName,
     version: &str,
     default_tag: bool,
+    new_package: bool,
 ) -> Result<()> {
-    let read = ApiRequest {
-        method: Method::GET,
-        path: package.escaped(),
-        body: None,
-    };
     let parsed = semver::Version::parse(version).ok();
     if default_tag && parsed.as_ref().is_some_and(|v| !v.pre.is_empty()) {
         return Err(Error::invalid_input(
@@ -507,8 +512,11 @@ async fn preflight(
             format!("{version} is a prerelease: pass `tag` (e.g. `next`) so that `latest` keeps pointing at a release."),
         ));
     }
+    if new_package {
+        return Ok(());
+    }
     // As npm: a packument that cannot be read means no versions yet.
-    let Ok(packument) = registry.send(&read).await else {
+    let Ok(packument) = registry.send(&ApiRequest::packument(package)).await else {
         return Ok(());
     };
     let versions: Vec<semver::Version> = packument
@@ -622,16 +630,14 @@ async fn send(
                     || failure.after_ambiguous_attempt
                     || failure.error.code == Code::Response) =>
         {
-            let read = ApiRequest {
-                method: Method::GET,
-                path: package.escaped(),
-                body: None,
-            };
-            let held = registry.send(&read).await.map(|p| {
-                p.get("versions")
-                    .and_then(|v| v.get(version))
-                    .and_then(|m| m.get("dist")?.get("shasum")?.as_str().map(String::from))
-            });
+            let held = registry
+                .send(&ApiRequest::packument(package))
+                .await
+                .map(|p| {
+                    p.get("versions")
+                        .and_then(|v| v.get(version))
+                        .and_then(|m| m.get("dist")?.get("shasum")?.as_str().map(String::from))
+                });
             match held {
                 Ok(Some(held)) if held == shasum => Ok(Value::Null),
                 // The registry answered: it does not hold this tarball.

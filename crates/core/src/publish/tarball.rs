@@ -171,6 +171,33 @@ impl Tarball {
     }
 }
 
+/// The `package.json` a gzipped tar holds at exactly `{folder}/package.json` (npm's `stage
+/// download` reads `package/package.json`), as a JSON object; `Err` says why there is none.
+pub fn package_json_at(bytes: &[u8], folder: &str) -> std::result::Result<Value, String> {
+    let wanted = format!("{folder}/package.json");
+    let mut archive = tar::Archive::new(Capped {
+        inner: GzDecoder::new(bytes),
+        left: MAX_INFLATED,
+    });
+    for entry in archive.entries().map_err(|e| e.to_string())? {
+        let mut entry = entry.map_err(|e| e.to_string())?;
+        let named = entry.path().map_err(|e| e.to_string())?.to_string_lossy() == wanted;
+        if !(named && entry.header().entry_type().is_file()) {
+            continue;
+        }
+        if entry.size() > MAX_READ {
+            return Err("its package.json is larger than 8 MiB".into());
+        }
+        let mut text = Vec::new();
+        entry.read_to_end(&mut text).map_err(|e| e.to_string())?;
+        return serde_json::from_slice::<Value>(&text)
+            .ok()
+            .filter(Value::is_object)
+            .ok_or_else(|| "its package.json is not a JSON object".into());
+    }
+    Err(format!("it holds no {wanted}"))
+}
+
 /// A reader that fails once it has given `left` bytes.
 struct Capped<R> {
     inner: R,
@@ -229,31 +256,23 @@ mod tests {
 
     #[test]
     fn packs_and_reads_back() {
-        let tarball = Tarball::pack(vec![
-            (
-                "package.json".into(),
-                br#"{"name":"a","version":"1.0.0"}"#.to_vec(),
-                false,
-            ),
-            ("README.md".into(), b"# a\n".to_vec(), false),
-            ("bin/cli.js".into(), b"#!/usr/bin/env node\n".to_vec(), true),
-        ])
-        .unwrap();
+        let files = || {
+            vec![
+                (
+                    "package.json".into(),
+                    br#"{"name":"a","version":"1.0.0"}"#.to_vec(),
+                    false,
+                ),
+                ("README.md".into(), b"# a\n".to_vec(), false),
+                ("bin/cli.js".into(), b"#!/usr/bin/env node\n".to_vec(), true),
+            ]
+        };
+        let tarball = Tarball::pack(files()).unwrap();
         assert_eq!(tarball.files, ["package.json", "README.md", "bin/cli.js"]);
         assert_eq!(tarball.package_json["name"], "a");
         assert_eq!(tarball.text("README.md"), Some("# a\n"));
         // The same files give the same bytes.
-        let again = Tarball::pack(vec![
-            (
-                "package.json".into(),
-                br#"{"name":"a","version":"1.0.0"}"#.to_vec(),
-                false,
-            ),
-            ("README.md".into(), b"# a\n".to_vec(), false),
-            ("bin/cli.js".into(), b"#!/usr/bin/env node\n".to_vec(), true),
-        ])
-        .unwrap();
-        assert_eq!(tarball.bytes, again.bytes);
+        assert_eq!(tarball.bytes, Tarball::pack(files()).unwrap().bytes);
     }
 
     #[test]

@@ -41,6 +41,31 @@ pub struct ApiRequest {
     pub body: Option<Value>,
 }
 
+impl ApiRequest {
+    /// `GET /{package}`: the package's document (its versions and dist-tags), as npm reads it.
+    pub fn packument(package: &crate::package::PackageName) -> ApiRequest {
+        ApiRequest {
+            method: Method::GET,
+            path: package.escaped(),
+            body: None,
+        }
+    }
+}
+
+/// Whether `package` exists on `registry`: its document reads, or the registry answers 404
+/// (read with the registry's credentials, if any: a private package exists for those who may
+/// see it). Any other failure is the caller's to judge.
+pub async fn package_exists(
+    registry: &Registry,
+    package: &crate::package::PackageName,
+) -> Result<bool> {
+    match registry.send(&ApiRequest::packument(package)).await {
+        Ok(_) => Ok(true),
+        Err(error) if error.code == Code::Http(404) => Ok(false),
+        Err(error) => Err(error),
+    }
+}
+
 /// A request as it would go on the wire, with credentials masked.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct PlannedRequest {
