@@ -111,8 +111,8 @@ describe('trust endpoints', () => {
     expect(await call(trust('@acme%2Ftools'))).toMatchObject({ status: 200, body: created.body })
     expect(emulator.publishers('@acme/tools')).toEqual(created.body)
 
-    const second = await call(trust(), { method: 'POST', body: [{ ...GITHUB, type: 'gitlab', claims: { project_path: 'a/b', ci_config_ref_uri: { file: '.gitlab-ci.yml' } } }] })
-    expect(second).toMatchObject({ status: 409, body: { message: 'A trusted publisher configuration already exists for this package' } })
+    const again = await call(trust(), { method: 'POST', body: [GITHUB] })
+    expect(again).toMatchObject({ status: 409, body: { message: 'An identical trusted publisher configuration already exists for this package' } })
 
     expect(await call(`${trust()}/not-a-uuid`, { method: 'DELETE' })).toMatchObject({ status: 400, body: { message: 'Invalid trusted publisher config id format' } })
     expect(await call(`${trust()}/${UUID}`, { method: 'DELETE' })).toMatchObject({ status: 404 })
@@ -127,6 +127,40 @@ describe('trust endpoints', () => {
       `DELETE /-/package/@acme%2ftools/trust/${id}`,
     ])
     expect(emulator.requests()[0]).toMatchObject({ headers: { authorization: `Bearer ${TOKEN}`, 'npm-otp': OTP }, body: JSON.stringify([GITHUB]) })
+  })
+
+  it('today\'s registry keeps up to 10 configurations per package, none twice; no edit, only delete and create', async () => {
+    const gitlab = { type: 'gitlab', claims: { project_path: 'acme/tools', ci_config_ref_uri: { file: '.gitlab-ci.yml' } }, permissions: ['createPackage'] }
+    const created = await call(trust(), { method: 'POST', body: [GITHUB] })
+    expect((await call(trust(), { method: 'POST', body: [gitlab] })).status).toBe(201)
+    // The same claims with other permissions are another configuration; key order does not make one.
+    expect((await call(trust(), { method: 'POST', body: [{ ...GITHUB, permissions: ['createStagedPackage'] }] })).status).toBe(201)
+    const reordered = { ...GITHUB, claims: { workflow_ref: { file: 'release.yml' }, repository: 'acme/tools' }, permissions: ['createPackage'] }
+    expect((await call(trust(), { method: 'POST', body: [reordered] })).status).toBe(409)
+    for (let i = 3; i < 10; i++) {
+      const workflow = { ...GITHUB, claims: { ...GITHUB.claims, workflow_ref: { file: `w${i}.yml` } } }
+      expect((await call(trust(), { method: 'POST', body: [workflow] })).status).toBe(201)
+    }
+    const eleventh = await call(trust(), { method: 'POST', body: [{ ...GITHUB, claims: { ...GITHUB.claims, workflow_ref: { file: 'w10.yml' } } }] })
+    expect(eleventh).toMatchObject({ status: 409, body: { message: 'A package can have at most 10 trusted publisher configurations' } })
+    expect((await call(trust())).body).toHaveLength(10)
+    expect((await call(`${trust()}/${created.body[0].id}`, { method: 'PUT', body: GITHUB })).status).toBe(405)
+    expect((await call(`${trust()}/${created.body[0].id}`, { method: 'DELETE' })).status).toBe(204)
+    expect((await call(trust())).body).toHaveLength(9)
+  })
+
+  it('with `trustModel: \'single\'`, the seed\'s registry: one configuration per package', async () => {
+    const single = await startEmulator({ users: [{ name: 'alice', token: TOKEN, otp: OTP }], packages: [{ name: 'widgets', maintainers: ['alice'] }], trustModel: 'single' })
+    try {
+      const post = (body) => call('-/package/widgets/trust', { method: 'POST', body: [body], base: single.url })
+      expect((await post(GITHUB)).status).toBe(201)
+      const second = await post({ ...GITHUB, claims: { ...GITHUB.claims, workflow_ref: { file: 'nightly.yml' } } })
+      expect(second).toMatchObject({ status: 409, body: { message: 'A trusted publisher configuration already exists for this package' } })
+      expect(single.publishers('widgets')).toHaveLength(1)
+      expect(() => single.seed({ trustModel: 'several-ish' })).toThrow(TypeError)
+    } finally {
+      await single.stop()
+    }
   })
 
   it('checks the token, the account, the package and write access, in the registry\'s order', async () => {
@@ -441,8 +475,13 @@ describe('staged publishing', () => {
       const idToken = emulator.issueIdToken({ provider: 'github', claims: { repository: 'acme/tools' } })
       return (await call('-/npm/v1/oidc/token/exchange/package/widgets', { method: 'POST', token: idToken, otp: null })).body.token
     }
+    // Today's registry lets every configuration stage; the seed's only one that allows it.
     const publishOnly = await exchanged(['createPackage'])
-    expect(await stage('widgets', '1.0.0', { token: publishOnly })).toMatchObject({ status: 403, body: { message: 'OIDC permission denied for this action' } })
+    emulator.seed({ trustModel: 'single' })
+    const seedPublishOnly = await exchanged(['createPackage'])
+    emulator.seed({ trustModel: 'several' })
+    expect(await stage('widgets', '1.0.0', { token: seedPublishOnly })).toMatchObject({ status: 403, body: { message: 'OIDC permission denied for this action' } })
+    expect((await stage('widgets', '0.9.0', { token: publishOnly })).status).toBe(201)
     const stageOnly = await exchanged(['createStagedPackage'])
     expect((await stage('@acme/tools', '1.0.1', { token: stageOnly })).status).toBe(403)
     const { status, body } = await stage('widgets', '1.0.0', { token: stageOnly })
@@ -709,7 +748,13 @@ describe('the real npm CLI against it', () => {
     expect(listed.code, listed.stderr).toBe(0)
     expect(listed.stdout).toContain(`id: ${config.id}`)
 
-    const again = await npm(['trust', 'gitlab', '--file', '.gitlab-ci.yml', '--project', 'acme/tools', '--allow-publish', '--yes', `--otp=${OTP}`])
+    // A second publisher is added beside the first, and npm lists both; the same one again is refused.
+    const second = await npm(['trust', 'gitlab', '--file', '.gitlab-ci.yml', '--project', 'acme/tools', '--allow-publish', '--yes', `--otp=${OTP}`])
+    expect(second.code, second.stderr).toBe(0)
+    const both = await npm(['trust', 'list', `--otp=${OTP}`])
+    expect(both.stdout).toContain(`id: ${config.id}`)
+    expect(both.stdout).toContain('project: acme/tools')
+    const again = await npm(['trust', 'github', '--file', 'release.yml', '--env', 'npm', '--allow-publish', '--yes', `--otp=${OTP}`])
     expect(again.code).not.toBe(0)
     expect(again.stderr).toContain('409')
 
@@ -718,7 +763,7 @@ describe('the real npm CLI against it', () => {
 
     const revoked = await npm(['trust', 'revoke', `--id=${config.id}`, `--otp=${OTP}`])
     expect(revoked.code, revoked.stderr).toBe(0)
-    expect(emulator.publishers('@acme/tools')).toEqual([])
+    expect(emulator.publishers('@acme/tools').map((p) => p.type)).toEqual(['gitlab'])
   })
 
   it('npm publish in a GitHub Actions job exchanges its id_token and publishes', async () => {

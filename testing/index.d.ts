@@ -310,6 +310,21 @@ export interface EmulatorSeed {
   webAuthRetryAfter?: number
   /** Rate-limit the trust endpoints (replaces any earlier limit). */
   rateLimit?: EmulatorRateLimit
+  /**
+   * Which registry the trust endpoints and the exchange are. `several` (the default): today's
+   * registry, up to 10 configurations per package, an identical second one (same type, claims
+   * and permissions) or an eleventh refused with 409, and stage publish allowed for every
+   * configuration. `single`: the registry the seed documents describe, one configuration per
+   * package (a second refused with 409), stage publish only for a configuration that allows
+   * `createStagedPackage`. Applies from then on; configurations already stored stay.
+   *
+   * @example
+   * ```js
+   * const { startEmulator } = require('trust-native/testing')
+   * const seedRegistry = await startEmulator({ trustModel: 'single' })
+   * ```
+   */
+  trustModel?: 'several' | 'single'
 }
 
 /**

@@ -88,6 +88,8 @@ function exchange({ state, issuers }, request, name) {
   const token = `oidc-emulated-${crypto.randomUUID().replaceAll('-', '')}`
   const created = now()
   const permissions = Array.isArray(config.permissions) ? [...config.permissions] : []
+  // Today's registry lets every connection stage; the seed's only those that allow it.
+  if (state.trustModel === 'several' && !permissions.includes('createStagedPackage')) permissions.push('createStagedPackage')
   state.grants.set(token, { package: name, permissions, expires: created + GRANT_LIFETIME, provider: verified.provider })
   return Reply.json(201, {
     token_type: 'oidc',

@@ -82,6 +82,11 @@ class State {
     this.skip2faUntil = new Map()
     this.webAuthRetryAfter = 1
     this.rateLimit = undefined
+    /**
+     * `several` (today's registry: up to 10 configurations per package, stage publish for every
+     * one) or `single` (the seed's: one per package, stage publish only where it is allowed).
+     */
+    this.trustModel = 'several'
   }
 
   /** Adds what a (validated) seed holds; a user, package or project named again is replaced. */
@@ -144,6 +149,7 @@ class State {
     }
     if (seed.rateLimit) this.rateLimit = new Bucket(seed.rateLimit)
     if (seed.webAuthRetryAfter !== undefined) this.webAuthRetryAfter = seed.webAuthRetryAfter
+    if (seed.trustModel !== undefined) this.trustModel = seed.trustModel
   }
 
   /** Stages a version (replacing one with the same id, or of the same package and version); answers the record. */

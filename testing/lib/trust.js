@@ -1,8 +1,9 @@
 'use strict'
 
 // The trust endpoints, `/-/package/:name/trust[/:id]`: the registry's checks in its order
-// (token, 2FA on the account, package, write access, OTP), one configuration per package, and
-// its error answers.
+// (token, 2FA on the account, package, write access, OTP), how many configurations a package
+// may have (today's registry: up to 10, none twice; the seed's: one), and its error answers.
+// A configuration cannot be edited: it is deleted and created again.
 
 const crypto = require('node:crypto')
 const { Reply } = require('./http.js')
@@ -10,6 +11,8 @@ const { authenticate, requireOtp } = require('./auth.js')
 const { PROVIDERS, invalidTrustClaims, isUuid } = require('./providers.js')
 
 const PERMISSIONS = ['createPackage', 'createStagedPackage']
+/** Configurations a package may have on today's registry (since 2026-09-03). */
+const MAX_PUBLISHERS = 10
 
 function handle(state, request, name, id) {
   const { user, reply } = authenticate(state, request)
@@ -26,17 +29,18 @@ function handle(state, request, name, id) {
   const challenge = requireOtp(state, user, request)
   if (challenge) return challenge
   if (request.method === 'GET' && id === undefined) return Reply.json(200, pkg.publishers)
-  if (request.method === 'POST' && id === undefined) return create(pkg, request)
+  if (request.method === 'POST' && id === undefined) return create(state, pkg, request)
   if (request.method === 'DELETE' && id !== undefined) return revoke(pkg, id)
   return Reply.message(405, 'Method not allowed')
 }
 
-function create(pkg, request) {
+function create(state, pkg, request) {
   const body = request.json()
   const invalid = invalidCreateBody(body)
   if (invalid) return Reply.message(400, invalid)
-  if (pkg.publishers.length) return Reply.message(409, 'A trusted publisher configuration already exists for this package')
   const [{ type, claims, permissions }] = body
+  const conflict = state.trustModel === 'single' ? singleConflict(pkg) : severalConflict(pkg, body[0])
+  if (conflict) return Reply.message(409, conflict)
   const stored = { id: crypto.randomUUID(), type, claims, permissions }
   pkg.publishers.push(stored)
   return Reply.json(201, [stored])
@@ -61,6 +65,36 @@ function invalidCreateBody(body) {
   const unknown = config.permissions.find((p) => !PERMISSIONS.includes(p))
   if (unknown !== undefined) return `Unknown permission ${JSON.stringify(unknown)}`
   return undefined
+}
+
+/** The seed's registry: one configuration per package. */
+function singleConflict(pkg) {
+  return pkg.publishers.length ? 'A trusted publisher configuration already exists for this package' : undefined
+}
+
+/** Today's registry: up to MAX_PUBLISHERS, and never the same configuration twice. */
+function severalConflict(pkg, config) {
+  if (pkg.publishers.some((p) => sameConfiguration(p, config))) {
+    return 'An identical trusted publisher configuration already exists for this package'
+  }
+  if (pkg.publishers.length >= MAX_PUBLISHERS) {
+    return `A package can have at most ${MAX_PUBLISHERS} trusted publisher configurations`
+  }
+  return undefined
+}
+
+/** Same type, same claims (key order aside), same permissions in any order. */
+function sameConfiguration(a, b) {
+  const permissions = (p) => JSON.stringify([...p.permissions].sort())
+  return a.type === b.type && canonical(a.claims) === canonical(b.claims) && permissions(a) === permissions(b)
+}
+
+function canonical(value) {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`
+  if (typeof value === 'object' && value !== null) {
+    return `{${Object.keys(value).sort().map((k) => `${JSON.stringify(k)}:${canonical(value[k])}`).join(',')}}`
+  }
+  return JSON.stringify(value)
 }
 
 function revoke(pkg, id) {

@@ -178,6 +178,7 @@ const seedShape = shape({
   staged: optional(arrayOf(staged)),
   tls: optional(boolean),
   webAuthRetryAfter: optional(number({ min: 0 })),
+  trustModel: optional(oneOf('several', 'single')),
   rateLimit: optional(shape({ perSecond: number({ above: 0 }), burst: optional(number({ min: 1 })) })),
 })
 
