@@ -689,22 +689,23 @@ export interface ApiRoute {
   path: string
 }
 
-/** One package's outcome. */
+/** One entry's outcome. */
 export interface ApplyResult {
   package: string
   /**
-   * What the package needed: the plan's action or, given specs, what the registry's answers
-   * showed.
+   * What the entry needed: the plan's action, or what the registry's answers showed since
+   * (a `create` refused by a registry that keeps one configuration per package, for the
+   * package's only spec, is a `replace` of the one there is).
    */
-  action: 'create' | 'replace' | 'unchanged' | 'claim' | 'error'
+  action: 'create' | 'replace' | 'unchanged' | 'claim' | 'revoke' | 'error'
   /**
-   * `skipped`: the package has a different configuration and replacing it was not allowed
-   * (pass `replace: true`, or set it in the spec); `differences` says how they differ.
+   * `skipped`: the package's configuration of this publisher differs and replacing it was
+   * not allowed (pass `replace: true`, or set it in the spec); `differences` says how.
    */
   status: 'done' | 'failed' | 'skipped'
-  /** The configuration the package has now, when done. */
+  /** The configuration the package has now, when done (none for a revoke). */
   publisher?: Publisher
-  /** What a replace removed. */
+  /** What a replace or a revoke removed. */
   previous: Array<Publisher>
   error?: TrustProblem
   /** For a replaced or skipped package: how its configuration differed from the one wanted. */
@@ -720,10 +721,8 @@ export interface ApplyResult {
  * `signal` stops the run: no package starts after it, those in flight get 5 s to finish, and
  * every package still gets its result (`EABORTED` for those not done).
  *
- * Given specs instead of a plan (when no plan has to be shown first), it reads nothing first:
- * each package is created at once, and listed only when the registry already has a
- * configuration (409), which is then left alone (the same: `unchanged`) or replaced. A fresh
- * setup costs one request per package instead of two. Each spec's CI file is checked as
+ * Given specs instead of a plan (when no plan has to be shown first), it plans them as
+ * `planTrust` does (`prune` included) and applies that. Each spec's CI file is checked as
  * `planTrust` checks it (`strict` makes a finding that package's `EWORKFLOW` failure).
  *
  * @example
@@ -1141,9 +1140,12 @@ export interface DownloadStagedOptions {
 }
 
 /**
- * Makes one package's trusted publisher equal to `spec`: nothing when it already is, a create
- * when there is none, a replace (revoke, then create) when it differs. If the create of a
- * replace fails, the previous configuration is restored and the error says so.
+ * Makes sure a package has the trusted publisher `spec`: nothing when it has it, a create when
+ * it has no configuration of that publisher (same provider and workflow or pipeline; its other
+ * publishers are left alone), a replace when it has one with other fields (the new one is
+ * created, then the old one revoked). On a registry that keeps one configuration per package
+ * (it refuses the create with 409), the one there is is revoked first, and restored if the
+ * create fails; the error says so.
  *
  * @example
  * ```js
@@ -1161,7 +1163,7 @@ export interface EnsureResult {
   action: 'unchanged' | 'created' | 'replaced'
   /** The configuration the package has now. */
   publisher: Publisher
-  /** The configuration a replace removed. */
+  /** The configuration a replace removed (the package's others are left alone). */
   previous?: Publisher
   /** What the check of the CI file found, each with its fix (see `checkWorkflow`). */
   warnings: Array<string>
@@ -1607,30 +1609,41 @@ export interface PackageAccessSettings {
   automationTokenOverridesTfa?: boolean
 }
 
-/** One package in a plan. */
+/**
+ * One spec in a plan, or (with `prune`) one configuration to revoke. A package may have
+ * several trusted publishers: each spec is paired with the configuration of its package that is
+ * the same publisher (same provider and workflow or pipeline), if there is one.
+ */
 export interface PlanEntry {
   package: string
   /**
-   * `create` (none yet), `replace` (a different one exists), `unchanged`, `claim` (the
-   * package does not exist yet: `applyTrust` with `claim: true` publishes a placeholder
-   * first), or `error` (the spec is invalid or the package could not be read).
+   * `create` (the package has no configuration of this publisher; any others stay),
+   * `replace` (it has one with other fields: the new one is created, then the old one
+   * revoked), `unchanged`, `claim` (the package does not exist yet: `applyTrust` with
+   * `claim: true` publishes a placeholder first), `revoke` (with `prune`: a configuration no
+   * spec names), or `error` (the spec is invalid or the package could not be read).
    */
-  action: 'create' | 'replace' | 'unchanged' | 'claim' | 'error'
-  /** The configuration wanted, `{ type, claims, permissions }`. */
+  action: 'create' | 'replace' | 'unchanged' | 'claim' | 'revoke' | 'error'
+  /** The configuration wanted, `{ type, claims, permissions }` (none for `revoke`). */
   desired?: Record<string, unknown>
   /** The options of `desired` (`repository`, `file`, ...), as a spec writes them. */
   desiredOptions: Omit<TrustSpec, 'type' | 'package' | 'allowPublish' | 'allowStagePublish'>
   /** The configurations the package has now. */
   current: Array<Publisher>
+  /**
+   * The one of them this entry is about: the one left `unchanged`, to `replace`, or to
+   * `revoke`.
+   */
+  existing?: Publisher
   error?: TrustProblem
   /**
    * What the check of the CI file found (GitHub, GitLab), each with its fix (see
    * `checkWorkflow`); with `strict`, such an entry is an `error` (`EWORKFLOW`) instead.
    */
   warnings: Array<string>
-  /** Whether applying may replace the configuration the package has (the spec's `replace`). */
+  /** Whether applying may replace `existing` (the spec's `replace`). */
   replace: boolean
-  /** For `replace`: field by field, how the package's configuration differs from `desired`. */
+  /** For `replace`: field by field, how `existing` differs from `desired`. */
   differences: Array<TrustDifference>
 }
 
@@ -1645,9 +1658,11 @@ export interface PlannedRequest {
 }
 
 /**
- * Plans many packages: for each, the configuration it has, the one it should have, and the
- * action (`create`, `replace`, `unchanged`, or `error` for an invalid spec or unreadable
- * package). Reads only; nothing changes.
+ * Plans many packages: for each spec, the configuration of its package that is the same
+ * publisher, and the action (`create`, `replace`, `unchanged`, `claim`, or `error` for an
+ * invalid spec or unreadable package). Two specs for one package are two publishers. With
+ * `prune`, each configuration no spec names gets a `revoke` entry. Reads only; nothing
+ * changes.
  *
  * @example
  * ```js
@@ -1967,11 +1982,17 @@ export interface RunOptions {
    */
   maxRps?: number
   /**
-   * `applyTrust` only: replace every package's different configuration. Default: false; a
-   * package is replaced only when its spec says `replace: true`, else it is `skipped` with
+   * `applyTrust` only: replace every configuration that differs from its spec. Default:
+   * false; one is replaced only when its spec says `replace: true`, else it is `skipped` with
    * its differences (replacing who may publish is a decision, never a default).
    */
   replace?: boolean
+  /**
+   * `planTrust`, and `applyTrust` given specs: revoke the configurations of the specs'
+   * packages that no spec names (a `revoke` entry each). Default: false: they are left
+   * alone, and nothing but a replaced configuration is ever revoked.
+   */
+  prune?: boolean
   /**
    * `applyTrust` only: claim every package that does not exist yet (see `claimPackage`)
    * before configuring it. Default: false (such a package fails, with the `claim` hint).
@@ -2205,8 +2226,8 @@ export interface TrustClientOptions {
 /** One field in which a package's trusted publisher differs from the one wanted. */
 export interface TrustDifference {
   /**
-   * The spec option (`repository`, `file`, `environment`, ...), `type`, `permissions`, or
-   * `publishers` when the package has several configurations.
+   * The spec option (`repository`, `environment`, ...), `permissions`, or `claims` for claims
+   * the provider's table has no option for.
    */
   field: string
   /** What the package has (`null` when it has no such field). */
@@ -2220,7 +2241,7 @@ export interface TrustPlan {
   entries: Array<PlanEntry>
   /**
    * For a drift check: `inSync` when nothing would change, `changes` when applying would
-   * create or replace something, `errors` when a package could not be planned.
+   * create, replace or revoke something, `errors` when a package could not be planned.
    */
   status: 'inSync' | 'changes' | 'errors'
 }
@@ -2283,8 +2304,9 @@ export interface TrustSpec {
   allowPublish?: boolean
   allowStagePublish?: boolean
   /**
-   * `planTrust`/`applyTrust`: a different configuration the package has may be replaced.
-   * Default: false (it is left alone and reported; `ensurePublisher` always replaces).
+   * `planTrust`/`applyTrust`: the package's configuration of this publisher (same provider
+   * and workflow) may be replaced when it differs. Default: false (it is left alone and
+   * reported; `ensurePublisher` always replaces).
    */
   replace?: boolean
 }

@@ -6,18 +6,21 @@ import { join } from 'node:path'
 import { isolateNpmConfig, rejection, tempDir, testing, tn } from './helpers.mjs'
 
 const OTP = '314159'
-let emulator, counter = 0
+let emulator, seedRegistry, counter = 0
 
-/** A user maintaining `packages` (created fresh), with a token of its own. */
-function setup(packages, publishers = () => []) {
+/**
+ * A user maintaining `packages` (created fresh), with a token of its own, on today's registry
+ * (several publishers per package) or, with `on: seedRegistry`, the seed's (one per package).
+ */
+function setup(packages, publishers = () => [], on = emulator) {
   counter += 1
   const user = `bulk-${counter}`
   const token = `bulk-token-${counter}`
-  emulator.seed({
+  on.seed({
     users: [{ name: user, token, otp: OTP }],
     packages: packages.map((name, i) => ({ name, maintainers: [user], publishers: publishers(i) })),
   })
-  return { registry: emulator.url, token }
+  return { registry: on.url, token }
 }
 
 const names = (prefix, n) => Array.from({ length: n }, (_, i) => `${prefix}-${String(i + 1).padStart(3, '0')}`)
@@ -26,29 +29,35 @@ const github = (pkg, file = 'release.yml') => ({ type: 'github', package: pkg, r
 beforeAll(async () => {
   isolateNpmConfig()
   emulator = await testing.startEmulator({ webAuthRetryAfter: 0.05 })
+  seedRegistry = await testing.startEmulator({ trustModel: 'single' })
 })
-afterAll(() => emulator.stop())
+afterAll(async () => {
+  await emulator.stop()
+  await seedRegistry.stop()
+})
 
 describe('ensurePublisher', () => {
-  it('creates, then leaves alone, then replaces, returning what it removed', async () => {
-    const auth = { ...setup(['ensured']), otp: OTP }
+  it('on the seed\'s registry: creates, then leaves alone, then replaces the one configuration, returning what it removed', async () => {
+    const auth = { ...setup(['ensured'], undefined, seedRegistry), otp: OTP }
     const created = await tn.ensurePublisher({ ...auth, ...github('ensured') })
     expect(created.action).toBe('created')
     const same = await tn.ensurePublisher({ ...auth, ...github('ensured') })
     expect(same).toMatchObject({ action: 'unchanged', publisher: { id: created.publisher.id } })
     const replaced = await tn.ensurePublisher({ ...auth, ...github('ensured', 'publish.yml'), environment: 'npm' })
     expect(replaced).toMatchObject({ action: 'replaced', previous: { id: created.publisher.id, file: 'release.yml' }, publisher: { file: 'publish.yml', environment: 'npm' } })
-    expect(emulator.publishers('ensured')).toHaveLength(1)
+    expect(seedRegistry.publishers('ensured')).toHaveLength(1)
   })
 
-  it('restores the previous configuration when the create of a replace fails', async () => {
-    const auth = { ...setup(['restored']), otp: OTP }
+  it('on the seed\'s registry: restores the previous configuration when the create of a replace fails', async () => {
+    const auth = { ...setup(['restored'], undefined, seedRegistry), otp: OTP }
     const { publisher: before } = await tn.ensurePublisher({ ...auth, ...github('restored') })
-    emulator.injectFault({ kind: 'status', status: 500, method: 'POST', times: 1 })
+    // The first create is answered (409: the registry keeps one); the one after the revoke fails.
+    seedRegistry.injectFault({ kind: 'latency', ms: 0, method: 'POST', times: 1 })
+    seedRegistry.injectFault({ kind: 'status', status: 500, method: 'POST', times: 1 })
     const error = await rejection(tn.ensurePublisher({ ...auth, ...github('restored', 'other.yml'), retries: 0 }))
     expect(error.code).toBe('E500')
     expect(error.message).toContain('the old configuration was restored')
-    const now = emulator.publishers('restored')
+    const now = seedRegistry.publishers('restored')
     expect(now).toHaveLength(1)
     expect(now[0].claims).toEqual(before.claims)
   })
@@ -102,8 +111,9 @@ describe('planTrust and applyTrust', () => {
     expect(asked).toEqual(['web'])
   })
 
-  it('given specs, creates first: one request per fresh package, a read only on 409', async () => {
-    const auth = { ...setup(['direct-1', 'direct-2', 'direct-3'], (i) => (i === 1 ? [{ type: 'github', claims: { repository: 'acme/mono', workflow_ref: { file: 'old.yml' } }, permissions: ['createPackage'] }] : [])), otp: OTP }
+  it('given specs, plans and applies in one call; on the seed\'s registry a new workflow takes the place of the one there is', async () => {
+    const emulator = seedRegistry
+    const auth = { ...setup(['direct-1', 'direct-2', 'direct-3'], (i) => (i === 1 ? [{ type: 'github', claims: { repository: 'acme/mono', workflow_ref: { file: 'old.yml' } }, permissions: ['createPackage'] }] : []), seedRegistry), otp: OTP }
     emulator.clearRequests()
     const results = await tn.applyTrust([github('direct-1'), { ...github('direct-2'), replace: true }, github('direct-3'), { type: 'github', package: 'direct-4' }], { ...auth, concurrency: 1 })
     expect(results.map((r) => [r.package, r.action, r.status])).toEqual([
@@ -114,14 +124,18 @@ describe('planTrust and applyTrust', () => {
     ])
     expect(results[1].previous).toEqual([expect.objectContaining({ file: 'old.yml' })])
     expect(emulator.requests().map((r) => `${r.method} ${r.path.replace(/\/[0-9a-f-]{36}$/, '/:id')}`)).toEqual([
+      'GET /-/package/direct-1/trust',
+      'GET /-/package/direct-2/trust',
+      'GET /-/package/direct-3/trust',
       'POST /-/package/direct-1/trust',
+      // Refused: the registry keeps one; the package's only spec takes the place of the one there is.
       'POST /-/package/direct-2/trust',
       'GET /-/package/direct-2/trust',
       'DELETE /-/package/direct-2/trust/:id',
       'POST /-/package/direct-2/trust',
       'POST /-/package/direct-3/trust',
     ])
-    // The same specs again: a 409 and a read each, nothing changed.
+    // The same specs again: a read each, nothing changed.
     const again = await tn.applyTrust([github('direct-1'), github('direct-2')], auth)
     expect(again.map((r) => r.action)).toEqual(['unchanged', 'unchanged'])
   })

@@ -169,8 +169,12 @@ describe('plan and apply over a monorepo', () => {
     emulator.clearRequests()
     const apply = await cli(['apply', '--workspaces', '--file', 'release.yml', '--yes', '--concurrency', '6'], { cwd: root, approveWeb: true })
     expect(apply.code, apply.stderr).toBe(0)
-    // With --yes no plan is shown, so none is made: each package is created first, never read.
-    expect(emulator.requests().filter((r) => r.method === 'GET' && r.path.includes('/trust'))).toEqual([])
+    // With --yes no plan is shown, but one is made: each package is read once (a package may
+    // have several publishers, so a create alone cannot tell a new one from a changed one).
+    // (The first reads wait for the 2FA approval and are sent again once it is given.)
+    const reads = emulator.requests().filter((r) => r.method === 'GET' && r.path.includes('/trust'))
+    expect(new Set(reads.map((r) => r.path)).size).toBe(24)
+    expect(emulator.requests().filter((r) => r.method === 'POST' && r.path.includes('/trust'))).toHaveLength(24)
     expect(apply.stdout).not.toContain('@acme/internal')
     expect(apply.stderr.match(/Authenticate your account at/g)).toHaveLength(1)
     expect(apply.stderr).toContain('24/24')
@@ -193,11 +197,11 @@ describe('plan and apply over a monorepo', () => {
     const { root, names } = monorepo(20, 'pending')
     const token = freshUser(names)
     withNpmrc(root, token)
-    // Five packages already trust another workflow.
+    // Five packages already trust the workflow, in another environment.
     emulator.seed({
       packages: names.map((name, i) => ({
         name, maintainers: [`maintainer-${counter}`],
-        publishers: i < 5 ? [{ type: 'github', claims: { repository: 'acme/mono', workflow_ref: { file: 'old.yml' } }, permissions: ['createPackage'] }] : [],
+        publishers: i < 5 ? [{ type: 'github', claims: { repository: 'acme/mono', workflow_ref: { file: 'release.yml' }, environment: 'staging' }, permissions: ['createPackage'] }] : [],
       })),
     })
     // Without --yes: the plan is shown, and confirmed.
@@ -205,8 +209,8 @@ describe('plan and apply over a monorepo', () => {
     expect(run.code, run.stderr).toBe(0)
     expect(run.stderr.match(/Authenticate your account at/g)).toHaveLength(1)
     expect(run.stdout).toContain('Applied: 15 created, 5 replaced, 0 unchanged, 0 failed')
-    expect(run.stdout).toMatch(/@acme\/pkg-01 +replace +github acme\/mono old\.yml -> github acme\/mono release\.yml/)
-    expect(run.stdout).toContain('@acme/pkg-01: file old.yml -> release.yml')
+    expect(run.stdout).toMatch(/@acme\/pkg-01 +replace +github acme\/mono release\.yml env staging -> github acme\/mono release\.yml/)
+    expect(run.stdout).toContain('@acme/pkg-01: environment staging -> (none)')
   })
 
   it('plan --exit-code is a drift check; apply replaces only with --replace', async () => {
@@ -549,8 +553,8 @@ describe('messages in the CLI\'s words', () => {
   /** Each failure a CLI user can meet, and the flag or subcommand its message must offer. */
   const cases = [
     ['no token', () => ({ cwd: project({ name: 'anything' }), args: ['list', '--registry', emulator.url] }), 'ENEEDAUTH', 'npm login'],
-    ['a configuration exists already', (token) => {
-      emulator.seed({ packages: [{ name: 'taken', maintainers: [`maintainer-${counter}`], publishers: [{ type: 'gitlab', claims: { project_path: 'a/b', ci_config_ref_uri: { file: 'x.yml' } }, permissions: ['createPackage'] }] }] })
+    ['the same configuration exists already', (token) => {
+      emulator.seed({ packages: [{ name: 'taken', maintainers: [`maintainer-${counter}`], publishers: [{ type: 'github', claims: { repository: 'a/b', workflow_ref: { file: 'x.yml' } }, permissions: ['createPackage'] }] }] })
       return { cwd: withNpmrc(project({ name: 'taken' }), token), args: ['github', 'taken', '--repo', 'a/b', '--file', 'x.yml', '--yes', '--otp', OTP] }
     }, 'E409', 'trust-native revoke taken --id <id>'],
     ['an id that is not one', (token) => ({ cwd: withNpmrc(project({ name: 'taken' }), token), args: ['revoke', 'taken', '--id', 'nope'] }), 'EINVALIDINPUT', '`trust-native list taken`'],

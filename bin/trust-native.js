@@ -52,6 +52,11 @@ const RUN = {
   'max-rps': { type: 'string', help: 'Requests per second never to exceed (default: the pace the registry\'s 429 answers set)' },
 }
 
+/** plan and apply: what to do with the publishers no spec names. */
+const PRUNE = {
+  prune: { type: 'boolean', help: 'Revoke the trusted publishers of these packages that no spec names (default: leave them)' },
+}
+
 /** Whether a field need not be given: package.json says the repository, the checkout the file. */
 const inferred = (provider, field) => field.option === provider.entity || (field.option === 'file' && CHECKED.has(provider.type))
 
@@ -216,7 +221,7 @@ const ADVICE = {
   token: () => 'Run `npm login` (with --registry for another registry), or set NPM_TOKEN.',
   listPublishers: (e, pkg) => `\`${['trust-native list', pkg].filter(Boolean).join(' ')}\` shows the package's configurations, with their ids.`,
   revokeFirst: (e, pkg = '<package>') =>
-    `Revoke it first (\`trust-native list ${pkg}\` shows its id, \`trust-native revoke ${pkg} --id <id>\` removes it), or let \`trust-native apply\` replace it.`,
+    `Revoke one first (\`trust-native list ${pkg}\` shows their ids, \`trust-native revoke ${pkg} --id <id>\` removes one), or let \`trust-native apply --replace\` replace a changed one.`,
   timeout: () => 'Check your network, or allow more time with --timeout <ms> if the registry is slow.',
   webAuthTimeout: () => 'Run the command again and approve in time, or pass --otp <code>.',
   insecure: () => "Use the registry's https URL (--registry https://...).",
@@ -313,14 +318,14 @@ const COMMANDS = {
   },
 
   plan: {
-    usage: 'trust-native plan (--workspaces | --config trust.json) [--type github] [provider flags as defaults] [--exit-code]',
+    usage: 'trust-native plan (--workspaces | --config trust.json) [--type github] [provider flags as defaults] [--prune] [--exit-code]',
     summary: 'Show what apply would do for many packages; changes nothing',
     flags: {
-      ...COMMON, ...RUN, ...STRICT, ...PERMISSIONS, ...allProviderFlags(),
+      ...COMMON, ...RUN, ...PRUNE, ...STRICT, ...PERMISSIONS, ...allProviderFlags(),
       'exit-code': { type: 'boolean', help: 'For a drift check in CI: exit 0 when everything matches, 1 when apply would change something, 2 on errors' },
     },
     async run(values) {
-      const plan = await tn.planTrust(await specsFrom(values), { ...common(values), ...pace(values), ...strict(values) })
+      const plan = await tn.planTrust(await specsFrom(values), { ...common(values), ...pace(values), ...strict(values), ...prune(values) })
       if (values.json) out(JSON.stringify(plan, null, 2))
       else printPlan(plan)
       if (values['exit-code']) return DRIFT[plan.status]
@@ -329,22 +334,22 @@ const COMMANDS = {
   },
 
   apply: {
-    usage: 'trust-native apply (--workspaces | --config trust.json) [--type github] [provider flags as defaults] [--yes] [--replace]',
-    summary: 'Make every package\'s trusted publisher match: create, replace (with --replace) or leave unchanged',
+    usage: 'trust-native apply (--workspaces | --config trust.json) [--type github] [provider flags as defaults] [--yes] [--replace] [--prune]',
+    summary: 'Make the packages\' trusted publishers match the specs: create, replace (with --replace), revoke (with --prune) or leave unchanged',
     flags: {
-      ...COMMON, ...RUN, ...WRITE, ...STRICT, ...PERMISSIONS, ...allProviderFlags(),
-      replace: { type: 'boolean', help: 'Replace a trusted publisher that differs (default: leave it and show the difference; a spec can say "replace": true)' },
+      ...COMMON, ...RUN, ...PRUNE, ...WRITE, ...STRICT, ...PERMISSIONS, ...allProviderFlags(),
+      replace: { type: 'boolean', help: 'Replace a trusted publisher that differs from its spec (default: leave it and show the difference; a spec can say "replace": true)' },
     },
     async run(values) {
       const options = { ...common(values), ...pace(values), ...(values.claim && { claim: true }) }
       const replace = values.replace ? { replace: true } : {}
       const specs = await specsFrom(values)
-      // No plan to show (--yes): create first, and read only where a configuration exists.
-      if (values.yes && !values['dry-run']) return applyAll(values, specs, specs.length, { ...options, ...strict(values), ...replace })
+      // No plan to show (--yes): planned and applied in one call.
+      if (values.yes && !values['dry-run']) return applyAll(values, specs, specs.length, { ...options, ...strict(values), ...replace, ...prune(values) })
       // A plan's CI files are checked when it is made, not again when it is applied.
-      const plan = await tn.planTrust(specs, { ...options, ...strict(values) })
+      const plan = await tn.planTrust(specs, { ...options, ...strict(values), ...prune(values) })
       if (!values.json) printPlan(plan)
-      const pending = plan.entries.filter((e) => e.action === 'create' || e.action === 'replace' || (e.action === 'claim' && values.claim))
+      const pending = plan.entries.filter((e) => ['create', 'replace', 'revoke'].includes(e.action) || (e.action === 'claim' && values.claim))
       if (values['dry-run'] || !pending.length) {
         if (values.json) out(JSON.stringify({ plan, results: [] }, null, 2))
         else if (!pending.length) out('Nothing to do.')
@@ -672,13 +677,16 @@ async function specsFrom(values) {
   return tn.readTrustConfig({ defaults, workspaces: true }, process.cwd())
 }
 
+/** `--prune` as an option of planTrust and applyTrust. */
+const prune = (values) => (values.prune ? { prune: true } : {})
+
 function printPlan(plan) {
   const rows = plan.entries.map((e) => {
     const detail = e.action === 'error'
       ? `${e.error?.code}: ${describeError(e.error, e.package)}`
       : e.action === 'replace'
-        ? `${e.current.map(describePublisher).join(', ')} -> ${describeDesired(e)}`
-        : describeDesired(e)
+        ? `${describePublisher(e.existing)} -> ${describeDesired(e)}`
+        : e.action === 'revoke' ? describePublisher(e.existing) : describeDesired(e)
     return [e.package, e.action, detail]
   })
   const width = (i) => Math.max(...rows.map((r) => r[i].length), i === 0 ? 7 : 6)
@@ -688,10 +696,25 @@ function printPlan(plan) {
   for (const e of plan.entries.filter((e) => e.differences.length)) {
     out(`  ${e.package}: ${describeDifferences(e.differences)}${e.replace ? '' : ' (apply replaces it only with --replace)'}`)
   }
+  for (const [pkg, kept] of keptPublishers(plan)) {
+    out(printable(`  ${pkg}: kept, as no spec names it: ${kept.map(describePublisher).join(', ')} (--prune revokes it)`))
+  }
   for (const e of plan.entries) for (const w of e.warnings) warn(`${e.package}: ${w}`)
   const count = (action) => plan.entries.filter((e) => e.action === action).length
   out()
-  out(`${plan.entries.length} packages: ${count('create')} to create, ${count('replace')} to replace, ${count('unchanged')} unchanged, ${count('claim') ? `${count('claim')} to claim, ` : ''}${count('error')} errors`)
+  out(`${new Set(plan.entries.map((e) => e.package)).size} packages: ${count('create')} to create, ${count('replace')} to replace, ${count('unchanged')} unchanged, ${count('revoke') ? `${count('revoke')} to revoke, ` : ''}${count('claim') ? `${count('claim')} to claim, ` : ''}${count('error')} errors`)
+}
+
+/** By package, the trusted publishers no entry of the plan is about: left alone without --prune. */
+function keptPublishers(plan) {
+  const named = new Set(plan.entries.map((e) => e.existing?.id).filter(Boolean))
+  const kept = new Map()
+  for (const e of plan.entries) {
+    if (kept.has(e.package)) continue
+    const others = e.current.filter((p) => !named.has(p.id))
+    if (others.length) kept.set(e.package, others)
+  }
+  return kept
 }
 
 /**
@@ -735,7 +758,7 @@ function summary(results) {
   const stopped = count((r) => r.error?.code === 'EABORTED')
   const failed = count((r) => r.status === 'failed') - stopped
   const skipped = count((r) => r.status === 'skipped')
-  return `Applied: ${done('claim') ? `${done('claim')} claimed and created, ` : ''}${done('create')} created, ${done('replace')} replaced, ${done('unchanged')} unchanged, ${failed} failed${skipped ? `, ${skipped} left as they differ` : ''}${stopped ? `, ${stopped} stopped` : ''}`
+  return `Applied: ${done('claim') ? `${done('claim')} claimed and created, ` : ''}${done('create')} created, ${done('replace')} replaced, ${done('unchanged')} unchanged, ${done('revoke') ? `${done('revoke')} revoked, ` : ''}${failed} failed${skipped ? `, ${skipped} left as they differ` : ''}${stopped ? `, ${stopped} stopped` : ''}`
 }
 
 /** `repository acme/other -> acme/mono, file old.yml -> release.yml`, control characters removed. */
@@ -747,7 +770,7 @@ function describeDifferences(differences) {
 /** A progress bar on a terminal; a line per package elsewhere. */
 function progressReporter(total, quiet) {
   const tty = process.stderr.isTTY === true
-  const verb = { create: 'created', replace: 'replaced', unchanged: 'unchanged', claim: 'claimed and created', error: 'skipped' }
+  const verb = { create: 'created', replace: 'replaced', unchanged: 'unchanged', claim: 'claimed and created', revoke: 'revoked', error: 'skipped' }
   return {
     report({ done, result }) {
       if (quiet) return

@@ -44,8 +44,9 @@ pub struct TrustSpec {
     pub context_ids: Option<Vec<String>>,
     pub allow_publish: Option<bool>,
     pub allow_stage_publish: Option<bool>,
-    /// `planTrust`/`applyTrust`: a different configuration the package has may be replaced.
-    /// Default: false (it is left alone and reported; `ensurePublisher` always replaces).
+    /// `planTrust`/`applyTrust`: the package's configuration of this publisher (same provider
+    /// and workflow) may be replaced when it differs. Default: false (it is left alone and
+    /// reported; `ensurePublisher` always replaces).
     pub replace: Option<bool>,
 }
 
@@ -57,7 +58,7 @@ pub struct EnsureResult {
     pub action: String,
     /// The configuration the package has now.
     pub publisher: Publisher,
-    /// The configuration a replace removed.
+    /// The configuration a replace removed (the package's others are left alone).
     pub previous: Option<Publisher>,
     /// What the check of the CI file found, each with its fix (see `checkWorkflow`).
     pub warnings: Vec<String>,
@@ -80,8 +81,8 @@ pub struct TrustProblem {
 #[napi(object)]
 #[allow(dead_code)] // Declares the TypeScript type; the value is built by `to_js`.
 pub struct TrustDifference {
-    /// The spec option (`repository`, `file`, `environment`, ...), `type`, `permissions`, or
-    /// `publishers` when the package has several configurations.
+    /// The spec option (`repository`, `environment`, ...), `permissions`, or `claims` for claims
+    /// the provider's table has no option for.
     pub field: String,
     /// What the package has (`null` when it has no such field).
     #[napi(ts_type = "unknown")]
@@ -91,17 +92,21 @@ pub struct TrustDifference {
     pub desired: Value,
 }
 
-/// One package in a plan.
+/// One spec in a plan, or (with `prune`) one configuration to revoke. A package may have
+/// several trusted publishers: each spec is paired with the configuration of its package that is
+/// the same publisher (same provider and workflow or pipeline), if there is one.
 #[napi(object)]
 #[allow(dead_code)] // Declares the TypeScript type; the value is built by `to_js`.
 pub struct PlanEntry {
     pub package: String,
-    /// `create` (none yet), `replace` (a different one exists), `unchanged`, `claim` (the
-    /// package does not exist yet: `applyTrust` with `claim: true` publishes a placeholder
-    /// first), or `error` (the spec is invalid or the package could not be read).
-    #[napi(ts_type = "'create' | 'replace' | 'unchanged' | 'claim' | 'error'")]
+    /// `create` (the package has no configuration of this publisher; any others stay),
+    /// `replace` (it has one with other fields: the new one is created, then the old one
+    /// revoked), `unchanged`, `claim` (the package does not exist yet: `applyTrust` with
+    /// `claim: true` publishes a placeholder first), `revoke` (with `prune`: a configuration no
+    /// spec names), or `error` (the spec is invalid or the package could not be read).
+    #[napi(ts_type = "'create' | 'replace' | 'unchanged' | 'claim' | 'revoke' | 'error'")]
     pub action: String,
-    /// The configuration wanted, `{ type, claims, permissions }`.
+    /// The configuration wanted, `{ type, claims, permissions }` (none for `revoke`).
     #[napi(ts_type = "Record<string, unknown>")]
     pub desired: Option<Value>,
     /// The options of `desired` (`repository`, `file`, ...), as a spec writes them.
@@ -109,13 +114,16 @@ pub struct PlanEntry {
     pub desired_options: Map<String, Value>,
     /// The configurations the package has now.
     pub current: Vec<Publisher>,
+    /// The one of them this entry is about: the one left `unchanged`, to `replace`, or to
+    /// `revoke`.
+    pub existing: Option<Publisher>,
     pub error: Option<TrustProblem>,
     /// What the check of the CI file found (GitHub, GitLab), each with its fix (see
     /// `checkWorkflow`); with `strict`, such an entry is an `error` (`EWORKFLOW`) instead.
     pub warnings: Vec<String>,
-    /// Whether applying may replace the configuration the package has (the spec's `replace`).
+    /// Whether applying may replace `existing` (the spec's `replace`).
     pub replace: bool,
-    /// For `replace`: field by field, how the package's configuration differs from `desired`.
+    /// For `replace`: field by field, how `existing` differs from `desired`.
     pub differences: Vec<TrustDifference>,
 }
 
@@ -125,27 +133,28 @@ pub struct PlanEntry {
 pub struct TrustPlan {
     pub entries: Vec<PlanEntry>,
     /// For a drift check: `inSync` when nothing would change, `changes` when applying would
-    /// create or replace something, `errors` when a package could not be planned.
+    /// create, replace or revoke something, `errors` when a package could not be planned.
     #[napi(ts_type = "'inSync' | 'changes' | 'errors'")]
     pub status: String,
 }
 
-/// One package's outcome.
+/// One entry's outcome.
 #[napi(object)]
 #[allow(dead_code)] // Declares the TypeScript type; the value is built by `to_js`.
 pub struct ApplyResult {
     pub package: String,
-    /// What the package needed: the plan's action or, given specs, what the registry's answers
-    /// showed.
-    #[napi(ts_type = "'create' | 'replace' | 'unchanged' | 'claim' | 'error'")]
+    /// What the entry needed: the plan's action, or what the registry's answers showed since
+    /// (a `create` refused by a registry that keeps one configuration per package, for the
+    /// package's only spec, is a `replace` of the one there is).
+    #[napi(ts_type = "'create' | 'replace' | 'unchanged' | 'claim' | 'revoke' | 'error'")]
     pub action: String,
-    /// `skipped`: the package has a different configuration and replacing it was not allowed
-    /// (pass `replace: true`, or set it in the spec); `differences` says how they differ.
+    /// `skipped`: the package's configuration of this publisher differs and replacing it was
+    /// not allowed (pass `replace: true`, or set it in the spec); `differences` says how.
     #[napi(ts_type = "'done' | 'failed' | 'skipped'")]
     pub status: String,
-    /// The configuration the package has now, when done.
+    /// The configuration the package has now, when done (none for a revoke).
     pub publisher: Option<Publisher>,
-    /// What a replace removed.
+    /// What a replace or a revoke removed.
     pub previous: Vec<Publisher>,
     pub error: Option<TrustProblem>,
     /// For a replaced or skipped package: how its configuration differed from the one wanted.
@@ -163,10 +172,14 @@ pub struct RunOptions {
     /// is one request every two seconds). Without it the run finds the pace from the
     /// registry's 429 answers and `Retry-After`.
     pub max_rps: Option<f64>,
-    /// `applyTrust` only: replace every package's different configuration. Default: false; a
-    /// package is replaced only when its spec says `replace: true`, else it is `skipped` with
+    /// `applyTrust` only: replace every configuration that differs from its spec. Default:
+    /// false; one is replaced only when its spec says `replace: true`, else it is `skipped` with
     /// its differences (replacing who may publish is a decision, never a default).
     pub replace: Option<bool>,
+    /// `planTrust`, and `applyTrust` given specs: revoke the configurations of the specs'
+    /// packages that no spec names (a `revoke` entry each). Default: false: they are left
+    /// alone, and nothing but a replaced configuration is ever revoked.
+    pub prune: Option<bool>,
     /// `applyTrust` only: claim every package that does not exist yet (see `claimPackage`)
     /// before configuring it. Default: false (such a package fails, with the `claim` hint).
     pub claim: Option<bool>,
@@ -286,6 +299,8 @@ fn run_call<'env>(
         max_rps: o.positive("maxRps")?,
         // Only applying changes anything to replace.
         replace: with_progress && o.boolean("replace")?.unwrap_or(false),
+        // What a plan revokes was decided when it was planned.
+        prune: checks_workflows && o.boolean("prune")?.unwrap_or(false),
         claim: with_progress && o.boolean("claim")?.unwrap_or(false),
     };
     let progress = if with_progress {
@@ -441,9 +456,12 @@ pub fn apply<'env>(
     )
 }
 
-/// Makes one package's trusted publisher equal to `spec`: nothing when it already is, a create
-/// when there is none, a replace (revoke, then create) when it differs. If the create of a
-/// replace fails, the previous configuration is restored and the error says so.
+/// Makes sure a package has the trusted publisher `spec`: nothing when it has it, a create when
+/// it has no configuration of that publisher (same provider and workflow or pipeline; its other
+/// publishers are left alone), a replace when it has one with other fields (the new one is
+/// created, then the old one revoked). On a registry that keeps one configuration per package
+/// (it refuses the create with 409), the one there is is revoked first, and restored if the
+/// create fails; the error says so.
 ///
 /// @example
 /// ```js
@@ -464,9 +482,11 @@ pub fn ensure_publisher<'env>(
     ensure(&Engine::free(env)?, env, spec)
 }
 
-/// Plans many packages: for each, the configuration it has, the one it should have, and the
-/// action (`create`, `replace`, `unchanged`, or `error` for an invalid spec or unreadable
-/// package). Reads only; nothing changes.
+/// Plans many packages: for each spec, the configuration of its package that is the same
+/// publisher, and the action (`create`, `replace`, `unchanged`, `claim`, or `error` for an
+/// invalid spec or unreadable package). Two specs for one package are two publishers. With
+/// `prune`, each configuration no spec names gets a `revoke` entry. Reads only; nothing
+/// changes.
 ///
 /// @example
 /// ```js
@@ -494,10 +514,8 @@ pub fn plan_trust<'env>(
 /// `signal` stops the run: no package starts after it, those in flight get 5 s to finish, and
 /// every package still gets its result (`EABORTED` for those not done).
 ///
-/// Given specs instead of a plan (when no plan has to be shown first), it reads nothing first:
-/// each package is created at once, and listed only when the registry already has a
-/// configuration (409), which is then left alone (the same: `unchanged`) or replaced. A fresh
-/// setup costs one request per package instead of two. Each spec's CI file is checked as
+/// Given specs instead of a plan (when no plan has to be shown first), it plans them as
+/// `planTrust` does (`prune` included) and applies that. Each spec's CI file is checked as
 /// `planTrust` checks it (`strict` makes a finding that package's `EWORKFLOW` failure).
 ///
 /// @example

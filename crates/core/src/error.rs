@@ -198,8 +198,8 @@ const HINTS: [(Hint, &str, &str); 11] = [
     (
         Hint::RevokeFirst,
         "revokeFirst",
-        "Revoke it first (listPublishers shows its id, revokePublisher removes it), then add \
-         the new one; ensurePublisher and applyTrust replace it for you.",
+        "Revoke one first (listPublishers shows their ids, revokePublisher removes one), then \
+         add the new one; ensurePublisher and applyTrust replace a changed publisher for you.",
     ),
     (
         Hint::Timeout,

@@ -93,12 +93,13 @@ async fn an_absurd_retry_after_is_one_package_failure_not_the_runs() {
     }
 }
 
-/// Given specs rather than a reviewed plan, a run creates first: one request for a package
-/// without a configuration, a read only when the registry answers 409.
+/// Given specs rather than a reviewed plan, a run plans them (each package read once) and
+/// applies that. On the seed's registry (one configuration per package), a package's only spec
+/// for another workflow is refused (409) and takes the place of the one there is.
 #[tokio::test]
-async fn specs_are_created_first_and_read_only_on_conflict() {
+async fn specs_are_planned_then_applied_and_on_the_seed_registry_replace_the_one_there_is() {
     let packages = names("first", 3);
-    let emu = emulator(&packages, json!({})).await;
+    let emu = emulator(&packages, json!({"trustModel": "single"})).await;
     emu.seed(json!({"packages": [
         {"name": "first-002", "maintainers": ["maintainer"], "publishers": [stored("release.yml")]},
         {"name": "first-003", "maintainers": ["maintainer"], "publishers": [stored("old.yml")]},
@@ -129,9 +130,10 @@ async fn specs_are_created_first_and_read_only_on_conflict() {
     assert_eq!(
         requests,
         [
-            format!("POST {}", trust("first-001")),
-            format!("POST {}", trust("first-002")),
+            format!("GET {}", trust("first-001")),
             format!("GET {}", trust("first-002")),
+            format!("GET {}", trust("first-003")),
+            format!("POST {}", trust("first-001")),
             format!("POST {}", trust("first-003")),
             format!("GET {}", trust("first-003")),
             format!("DELETE {}/{old_id}", trust("first-003")),
@@ -147,7 +149,7 @@ async fn specs_are_created_first_and_read_only_on_conflict() {
 
 /// A create whose answer is lost may have been made: it is checked, not sent again.
 #[tokio::test]
-async fn an_ambiguous_create_first_is_checked_not_repeated() {
+async fn an_ambiguous_create_is_checked_not_repeated() {
     let packages = names("lost", 1);
     let emu = emulator(&packages, json!({})).await;
     emu.inject_fault(json!({"kind": "drop", "after": true, "method": "POST", "times": 1}))
@@ -159,6 +161,7 @@ async fn an_ambiguous_create_first_is_checked_not_repeated() {
     assert_eq!(
         sent(&emu).await,
         [
+            "GET /-/package/lost-001/trust",
             "POST /-/package/lost-001/trust",
             "GET /-/package/lost-001/trust"
         ]

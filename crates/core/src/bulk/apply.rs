@@ -1,7 +1,10 @@
-//! Applying a plan: each package made to match, concurrently, at the registry's pace, without
-//! stopping at one package's failure. Replacing is revoke-then-create (the registry keeps one
-//! configuration per package); if the create fails after the revoke, the previous
-//! configuration is put back and the error says so.
+//! Applying a plan: each entry made so, concurrently, at the registry's pace, without stopping
+//! at one package's failure. A replace creates the new configuration before it revokes the old
+//! one, so the package is never without the publisher. A registry that keeps one configuration
+//! per package refuses that create (409): then the old one is revoked first, and if the create
+//! fails after that, it is put back and the error says so.
+
+use std::collections::HashMap;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -10,7 +13,7 @@ use serde::Serialize;
 use serde_json::Value;
 use tokio::sync::Notify;
 
-use super::plan::{Action, Difference, Plan, PlanEntry, Problem};
+use super::plan::{differences, Action, Difference, Plan, PlanEntry, Problem};
 use super::spec::Desired;
 use super::tasks::{self, Finished, Tasks};
 use crate::error::{Code, Error, Hint, Result};
@@ -32,13 +35,13 @@ pub enum Status {
 #[serde(rename_all = "camelCase")]
 pub struct ApplyResult {
     pub package: String,
-    /// What the package needed (`create`, `replace`, `unchanged`, `error`): the plan's action,
-    /// or in [`Mode::CreateFirst`] what the registry's answers showed.
+    /// What the entry needed (`create`, `replace`, `unchanged`, `revoke`, ...): the plan's
+    /// action, or what the registry's answers showed since.
     pub action: Action,
     pub status: Status,
     /// The configuration the package has now, when done.
     pub publisher: Option<Publisher>,
-    /// What a replace removed.
+    /// What a replace or a revoke removed.
     pub previous: Vec<Publisher>,
     pub error: Option<Problem>,
     /// For a package skipped (or replaced): how its configuration differed from the one wanted.
@@ -55,17 +58,6 @@ pub struct Progress {
 
 pub type OnProgress = Arc<dyn Fn(Progress) + Send + Sync>;
 
-/// What a run knows of the packages' configurations before it changes them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Mode {
-    /// A plan the user has seen: what it says is done, and a package whose configuration
-    /// changed since fails (plan again).
-    Reviewed,
-    /// Nothing was read: each package is created at once, and read only when the registry
-    /// says it has a configuration (409); its entry is then planned from that read.
-    CreateFirst,
-}
-
 /// How long packages in flight get to finish once a run is stopped.
 pub const STOP_GRACE: Duration = Duration::from_secs(5);
 
@@ -77,10 +69,10 @@ pub async fn apply_trust(
     call: &CallOptions,
     run: super::Run,
     on_progress: Option<OnProgress>,
-    mode: Mode,
 ) -> Result<Vec<ApplyResult>> {
     let session = Session::open(call);
     let total = plan.entries.len();
+    let specs = specs_per_package(&plan.entries);
     let mut work = Tasks::new(run.concurrency());
     // A run that may claim names gives each task the call options a placeholder publish needs.
     let claim = run.claim.then(|| call.clone());
@@ -97,16 +89,19 @@ pub async fn apply_trust(
         let secrets = call.secrets();
         let session = &session;
         let claim = claim.clone();
+        let alone = specs.get(entry.package.as_str()) == Some(&1);
         let start = work.start(index, label.clone(), move || {
             let client = PackageName::parse(&entry.package)
                 .and_then(|p| session.registry_for(&p).map(|r| (p, TrustClient::new(r))));
             async move {
                 let result = match client {
-                    Ok((package, client)) if mode == Mode::CreateFirst => {
-                        create_first(&client, &package, entry, claim.as_ref()).await
-                    }
                     Ok((package, client)) => {
-                        apply_one(&client, &package, entry, claim.as_ref()).await
+                        let package = Package {
+                            client: &client,
+                            name: &package,
+                            alone,
+                        };
+                        apply_one(package, entry, claim.as_ref()).await
                     }
                     Err(error) => result_of(entry, Err(error), vec![]),
                 };
@@ -139,6 +134,25 @@ pub async fn apply_trust(
     // Past the grace, what is still in flight is dropped with `work`.
     outcomes.stopped(work.abandon(), "In flight");
     Ok(outcomes.results.into_iter().flatten().collect())
+}
+
+/// How many entries of the plan want a configuration, by package.
+fn specs_per_package(entries: &[PlanEntry]) -> HashMap<String, usize> {
+    let mut specs = HashMap::new();
+    for entry in entries.iter().filter(|e| e.desired.is_some()) {
+        *specs.entry(entry.package.clone()).or_insert(0) += 1;
+    }
+    specs
+}
+
+/// The package an entry is applied to.
+#[derive(Clone, Copy)]
+struct Package<'a> {
+    client: &'a TrustClient,
+    name: &'a PackageName,
+    /// Whether this entry is the plan's only spec for the package: then, on a registry that
+    /// keeps one configuration per package, it may take the place of the one there is.
+    alone: bool,
 }
 
 /// A run's stop, once requested: nothing starts after it, and packages in flight get
@@ -282,91 +296,135 @@ async fn claim_then_create(
 }
 
 async fn apply_one(
-    client: &TrustClient,
-    package: &PackageName,
+    package: Package<'_>,
     entry: PlanEntry,
     claim: Option<&CallOptions>,
 ) -> ApplyResult {
-    // The body is built for the one package being applied, not held for every entry.
+    let Package { client, name, .. } = package;
+    // The body is built for the one entry being applied, not held for every entry.
     let desired = entry.desired.as_ref().map(Desired::body);
     match (entry.action, desired) {
         (Action::Unchanged, _) => {
-            let current = entry.current.first().cloned();
-            let outcome = current.ok_or_else(|| {
+            let outcome = entry.existing.clone().ok_or_else(|| {
                 Error::new(
                     Code::Response,
-                    "The plan says unchanged but lists no configuration",
+                    "The plan says unchanged but names no configuration",
                 )
             });
             result_of(entry, outcome, vec![])
         }
+        (Action::Revoke, _) => match entry.existing.clone() {
+            Some(old) => {
+                let outcome = retire(client, name, &old).await;
+                let mut result = result_of(entry, outcome.map(|()| old.clone()), vec![old]);
+                result.publisher = None;
+                result
+            }
+            None => failure(
+                entry,
+                &Error::new(
+                    Code::Response,
+                    "The plan says revoke but names no configuration",
+                ),
+            ),
+        },
         (Action::Error, _) | (_, None) => {
-            let problem = entry.error.clone().unwrap_or_else(|| {
-                Problem::from(&Error::new(Code::InvalidInput, "Nothing to apply"))
-            });
+            let error = Error::new(Code::InvalidInput, "Nothing to apply");
+            let problem = entry.error.clone().unwrap_or_else(|| Problem::from(&error));
             ApplyResult {
-                package: entry.package,
-                action: entry.action,
-                status: Status::Failed,
-                publisher: None,
-                previous: vec![],
                 error: Some(problem),
-                differences: vec![],
+                ..failure(entry, &error)
             }
         }
-        (Action::Replace, Some(_)) if !entry.replace => ApplyResult {
-            package: entry.package,
-            action: entry.action,
-            status: Status::Skipped,
-            publisher: None,
-            previous: vec![],
-            error: None,
-            differences: entry.differences,
-        },
-        (Action::Create, Some(desired)) => {
-            let outcome = create_or_find(client, package, &desired).await;
-            result_of(entry, outcome, vec![])
-        }
+        (Action::Replace, Some(_)) if !entry.replace => skipped(entry),
+        (Action::Create, Some(desired)) => create(package, entry, &desired).await,
         (Action::Claim, Some(desired)) => {
-            let outcome = claim_then_create(client, package, &desired, claim).await;
+            let outcome = claim_then_create(client, name, &desired, claim).await;
             result_of(entry, outcome, vec![])
         }
         (Action::Replace, Some(desired)) => {
-            let previous = entry.current.clone();
-            let outcome = replace(client, package, &previous, &desired).await;
-            result_of(entry, outcome, previous)
+            let Some(old) = entry.existing.clone() else {
+                let error = Error::new(
+                    Code::Response,
+                    "The plan says replace but names no configuration",
+                );
+                return failure(entry, &error);
+            };
+            let outcome = replace(client, name, &old, &desired).await;
+            result_of(entry, outcome, vec![old])
         }
     }
 }
 
-/// An entry nobody has read: created at once; on a 409, planned from what the package has and
-/// applied as planned. A create whose outcome is unclear is checked by the trust client, never
-/// repeated blindly.
-async fn create_first(
-    client: &TrustClient,
-    package: &PackageName,
-    entry: PlanEntry,
-    claim: Option<&CallOptions>,
-) -> ApplyResult {
-    let desired = match (entry.action, &entry.desired) {
-        (Action::Create, Some(desired)) => desired,
-        _ => return apply_one(client, package, entry, claim).await,
-    };
-    match client.create(package, &desired.body()).await {
-        Err(error) if error.code == Code::Http(409) || error.code == Code::Http(404) => {}
-        outcome => return result_of(entry, outcome, vec![]),
+fn failure(entry: PlanEntry, error: &Error) -> ApplyResult {
+    ApplyResult {
+        package: entry.package,
+        action: entry.action,
+        status: Status::Failed,
+        publisher: None,
+        previous: vec![],
+        error: Some(Problem::from(error)),
+        differences: vec![],
     }
-    let mut planned = entry;
-    match super::plan::read_current(client, package).await {
-        Ok(Some(current)) => planned.read(current),
-        Ok(None) => planned.action = Action::Claim,
-        Err(error) => return result_of(planned, Err(error), vec![]),
-    }
-    apply_one(client, package, planned, claim).await
 }
 
-/// A create; if the registry already has a configuration (the plan is stale), it is fine when it
-/// is the desired one, and an error otherwise.
+/// Left as it is: replacing was not allowed.
+fn skipped(entry: PlanEntry) -> ApplyResult {
+    ApplyResult {
+        package: entry.package,
+        action: entry.action,
+        status: Status::Skipped,
+        publisher: None,
+        previous: vec![],
+        error: None,
+        differences: entry.differences,
+    }
+}
+
+/// A create. When the registry refuses it (409), the package is read: the configuration may be
+/// there already (made since the plan); or the registry keeps one per package, and the spec,
+/// when it is the package's only one, takes the place of the one there is, as a replace.
+async fn create(package: Package<'_>, mut entry: PlanEntry, desired: &Value) -> ApplyResult {
+    let Package {
+        client,
+        name,
+        alone,
+    } = package;
+    let refused = match client.create(name, desired).await {
+        Err(error) if error.code == Code::Http(409) => error,
+        outcome => return result_of(entry, outcome, vec![]),
+    };
+    let current = match client.list(name).await {
+        Ok(current) => current,
+        Err(error) => return result_of(entry, Err(error), vec![]),
+    };
+    if let Some(same) = current.iter().find(|p| same_configuration(desired, p)) {
+        return result_of(entry, Ok(same.clone()), vec![]);
+    }
+    match (alone, &entry.desired, current.as_slice()) {
+        (true, Some(wanted), [only]) => {
+            entry.action = Action::Replace;
+            entry.differences = differences(wanted, only);
+            if !entry.replace {
+                return skipped(entry);
+            }
+            let outcome = revoke_then_create(client, name, only, desired).await;
+            result_of(entry, outcome, vec![only.clone()])
+        }
+        _ => {
+            let mut error = refused;
+            error.notes.push(format!(
+                "{name} has {} trusted publisher configuration{} now, none of them this one.",
+                current.len(),
+                if current.len() == 1 { "" } else { "s" }
+            ));
+            result_of(entry, Err(error), vec![])
+        }
+    }
+}
+
+/// A create; if the registry already has a configuration (409), it is fine when it is the
+/// desired one, and an error otherwise.
 async fn create_or_find(
     client: &TrustClient,
     package: &PackageName,
@@ -378,49 +436,66 @@ async fn create_or_find(
             current
                 .into_iter()
                 .find(|p| same_configuration(desired, p))
-                .ok_or_else(|| {
-                    let mut error = error;
-                    error.notes.push(
-                        "The package's configuration changed since the plan was made: plan again."
-                            .into(),
-                    );
-                    error
-                })
+                .ok_or(error)
         }
         other => other,
     }
 }
 
+/// Revokes `old`; one already gone (someone revoked it since the plan) is fine.
+async fn retire(client: &TrustClient, package: &PackageName, old: &Publisher) -> Result<()> {
+    match client.revoke(package, &old.id).await {
+        Err(error) if error.code == Code::Http(404) => Ok(()),
+        other => other,
+    }
+}
+
+/// Replaces `old` with `desired`: the new configuration first, then the old one revoked, so the
+/// package never lacks the publisher. A registry that refuses the create (409: it keeps one
+/// per package, or has no room) gets the old one revoked first, and back if the create fails.
 async fn replace(
     client: &TrustClient,
     package: &PackageName,
-    previous: &[Publisher],
+    old: &Publisher,
     desired: &Value,
 ) -> Result<Publisher> {
-    for old in previous {
-        match client.revoke(package, &old.id).await {
-            // Already gone: someone else revoked it since the plan.
-            Err(error) if error.code == Code::Http(404) => {}
-            other => other?,
+    let created = match create_or_find(client, package, desired).await {
+        Ok(created) => created,
+        Err(error) if error.code == Code::Http(409) => {
+            return revoke_then_create(client, package, old, desired).await
         }
-    }
-    let failure = match create_or_find(client, package, desired).await {
+        Err(error) => return Err(error),
+    };
+    retire(client, package, old).await.map_err(|mut error| {
+        error.notes.push(format!(
+            "The new configuration ({}) was created, but the old one ({}) could not be revoked: \
+             {package} has both now.",
+            created.id, old.id
+        ));
+        error.with_hint(Hint::ListPublishers)
+    })?;
+    Ok(created)
+}
+
+/// A replace on a registry that keeps one configuration per package: revoke, create, and if the
+/// create fails, put the old one back, so a failed replace does not leave the package untrusted.
+async fn revoke_then_create(
+    client: &TrustClient,
+    package: &PackageName,
+    old: &Publisher,
+    desired: &Value,
+) -> Result<Publisher> {
+    retire(client, package, old).await?;
+    let mut error = match create_or_find(client, package, desired).await {
         Ok(created) => return Ok(created),
         Err(failure) => failure,
     };
-    // Put back what was there, so a failed replace does not leave the package untrusted.
-    let previous: Vec<Value> = previous.iter().map(Publisher::to_body).collect();
-    let mut restored = true;
-    for body in &previous {
-        restored &= client.create(package, body).await.is_ok();
-    }
-    let mut error = failure;
-    error.notes.push(if restored {
+    let previous = old.to_body();
+    error.notes.push(if client.create(package, &previous).await.is_ok() {
         "The replacement failed after the old configuration was revoked; the old configuration was restored.".into()
     } else {
         format!(
-            "The replacement failed after the old configuration was revoked, and restoring it failed too: {package} has no trusted publisher now. The old one was {}.",
-            Value::Array(previous)
+            "The replacement failed after the old configuration was revoked, and restoring it failed too: {package} has no trusted publisher now. The old one was {previous}."
         )
     });
     Err(error)

@@ -16,7 +16,7 @@ use crate::error::{Code, Error, Result};
 use crate::registry::pacer::Pacer;
 use crate::session::CallOptions;
 use crate::trust::Publisher;
-use apply::{apply_trust, Mode, OnProgress, Status};
+use apply::{apply_trust, OnProgress, Status};
 use plan::{plan_trust, Action, Plan, Problem};
 use spec::{Checked, TrustSpec};
 
@@ -30,8 +30,11 @@ pub struct Run {
     pub concurrency: Option<usize>,
     /// Requests per second the run never exceeds (the registry's limit, when the user knows it).
     pub max_rps: Option<f64>,
-    /// Replace a package's different configuration even when its spec does not say `replace`.
+    /// Replace a configuration that differs from its spec even when the spec does not say
+    /// `replace`.
     pub replace: bool,
+    /// Revoke the configurations no spec names (planned as `revoke` entries).
+    pub prune: bool,
     /// Claim a package that does not exist yet (a placeholder version, see
     /// [`crate::publish::claim`]) before creating its configuration.
     pub claim: bool,
@@ -63,7 +66,7 @@ impl Run {
 }
 
 pub async fn plan(specs: Vec<Checked>, call: &CallOptions, run: Run) -> Result<Plan> {
-    plan_trust(specs, &run.options(call), run.concurrency()).await
+    plan_trust(specs, &run.options(call), run.concurrency(), run.prune).await
 }
 
 /// Applies a plan the user has seen: a package whose configuration changed since fails.
@@ -75,26 +78,21 @@ pub async fn apply(
 ) -> Result<Vec<apply::ApplyResult>> {
     let call = run.options(call);
     let plan = run.allowing_replace(plan);
-    apply_trust(plan, &call, run, on_progress, Mode::Reviewed).await
+    apply_trust(plan, &call, run, on_progress).await
 }
 
-/// Makes packages match their specs with no plan shown first: each package is created at
-/// once, and read only when the registry says it has a configuration (409), which is then left
-/// alone (the same) or replaced. A fresh setup costs one request per package.
+/// Makes packages match their specs with no plan shown first: planned (each package read once:
+/// with several publishers per package, a create alone cannot tell a new publisher from a
+/// changed one), then applied, at one pace for both.
 pub async fn apply_specs(
     specs: Vec<Checked>,
     call: &CallOptions,
     run: Run,
     on_progress: Option<OnProgress>,
 ) -> Result<Vec<apply::ApplyResult>> {
-    let mut checking = plan::Checking::new(call);
-    let entries = specs
-        .into_iter()
-        .map(|spec| Ok(checking.entry(spec)?.0))
-        .collect::<Result<_>>()?;
     let call = run.options(call);
-    let plan = run.allowing_replace(Plan { entries });
-    apply_trust(plan, &call, run, on_progress, Mode::CreateFirst).await
+    let planned = plan_trust(specs, &call, run.concurrency(), run.prune).await?;
+    apply_trust(run.allowing_replace(planned), &call, run, on_progress).await
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -115,7 +113,10 @@ pub struct EnsureOutcome {
     pub warnings: Vec<String>,
 }
 
-/// Makes one package's configuration equal to `spec`.
+/// Makes sure the package has the publisher `spec`: unchanged when it has it, created when it
+/// has no configuration of that publisher (others are left alone), replaced when it has one with
+/// other fields (see [`apply`]; on a registry that keeps one configuration per package, the one
+/// there is).
 pub async fn ensure_publisher(
     spec: &Map<String, Value>,
     call: &CallOptions,
@@ -127,6 +128,7 @@ pub async fn ensure_publisher(
         concurrency: Some(1),
         max_rps: None,
         replace: true,
+        prune: false,
         claim: false,
     };
     let planned = plan(vec![Ok(checked)], call, one).await?;

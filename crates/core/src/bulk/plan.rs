@@ -1,5 +1,9 @@
-//! Planning: for each package, the configuration it has, the one it should have, and what it
-//! takes to get there. Reads only.
+//! Planning: for each spec, the configuration of its package it is about, and what it takes to
+//! make that configuration the spec's. A package may have several trusted publishers: its
+//! desired publishers are all the specs that name it, and its configurations are paired with
+//! them (see [`pair`]). Reads only.
+
+use std::collections::HashMap;
 
 use serde::ser::{SerializeStruct, Serializer};
 use serde::{Deserialize, Serialize};
@@ -17,14 +21,18 @@ use crate::workflow::{Checker, WorkflowCheck};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Action {
-    /// No configuration yet: create it.
+    /// No configuration of the package is this publisher: create it, beside any others.
     Create,
-    /// A different configuration exists: revoke it, then create (the registry keeps one).
+    /// The package has this publisher (same provider and workflow) with other fields: create
+    /// the desired configuration, then revoke that one (a configuration cannot be edited). On
+    /// a registry that keeps one per package: revoke, create, and restore on failure.
     Replace,
     /// Already as desired.
     Unchanged,
     /// The package does not exist yet: claim the name (a placeholder version), then create.
     Claim,
+    /// A configuration no spec names, planned only with `prune`: revoke it.
+    Revoke,
     /// The spec is invalid or the package could not be read; nothing will be done.
     Error,
 }
@@ -52,16 +60,19 @@ impl From<&Error> for Problem {
     }
 }
 
-/// One package in a plan. In JS: `{ package, action, desired, desiredOptions, current, error }`,
-/// where `desired` is the body `{ type, claims, permissions }` and `desiredOptions` its options.
+/// One spec (or, to revoke, one configuration) in a plan. In JS: `{ package, action, desired,
+/// desiredOptions, current, existing, error, ... }`, where `desired` is the body `{ type,
+/// claims, permissions }` and `desiredOptions` its options.
 #[derive(Debug, Clone)]
 pub struct PlanEntry {
     pub package: String,
     pub action: Action,
-    /// The configuration wanted (none when the entry is an error).
+    /// The configuration wanted (none when the entry is an error or a revoke).
     pub desired: Option<Desired>,
     /// The configurations the package has now.
     pub current: Vec<Publisher>,
+    /// The one of them this entry is about: the one left unchanged, replaced, or revoked.
+    pub existing: Option<Publisher>,
     pub error: Option<Problem>,
     /// What the check of the CI file found (GitHub, GitLab), each with its fix.
     pub warnings: Vec<String>,
@@ -75,22 +86,15 @@ pub struct PlanEntry {
 /// One field in which a package's configuration differs from the one wanted.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Difference {
-    /// The spec's option (`repository`, `file`, `environment`, ...), `type`, `permissions`, or
-    /// `publishers` when the package has several configurations.
+    /// The spec's option (`repository`, `environment`, ...), `permissions`, or `claims` for
+    /// claims the provider's table has no option for.
     pub field: String,
     pub current: Value,
     pub desired: Value,
 }
 
-/// Field by field, how what a package has differs from what is wanted.
-pub fn differences(desired: &Desired, current: &[Publisher]) -> Vec<Difference> {
-    let [have] = current else {
-        return vec![Difference {
-            field: "publishers".into(),
-            current: current.len().into(),
-            desired: 1.into(),
-        }];
-    };
+/// Field by field, how a configuration differs from the one wanted.
+pub fn differences(desired: &Desired, have: &Publisher) -> Vec<Difference> {
     let differ = |field: &str, current: Value, desired: Value| {
         (current != desired).then(|| Difference {
             field: field.into(),
@@ -149,13 +153,14 @@ static NO_OPTIONS: Values = Values(Vec::new());
 /// By hand, because `desiredOptions` is derived from `desired` rather than stored twice.
 impl Serialize for PlanEntry {
     fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
-        let mut entry = s.serialize_struct("PlanEntry", 9)?;
+        let mut entry = s.serialize_struct("PlanEntry", 10)?;
         entry.serialize_field("package", &self.package)?;
         entry.serialize_field("action", &self.action)?;
         entry.serialize_field("desired", &self.desired)?;
         let options = self.desired.as_ref().map_or(&NO_OPTIONS, |d| &d.values);
         entry.serialize_field("desiredOptions", options)?;
         entry.serialize_field("current", &self.current)?;
+        entry.serialize_field("existing", &self.existing)?;
         entry.serialize_field("error", &self.error)?;
         entry.serialize_field("warnings", &self.warnings)?;
         entry.serialize_field("replace", &self.replace)?;
@@ -184,7 +189,15 @@ impl Plan {
         let any = |action| self.entries.iter().any(|e| e.action == action);
         if any(Action::Error) {
             PlanStatus::Errors
-        } else if any(Action::Create) || any(Action::Replace) || any(Action::Claim) {
+        } else if [
+            Action::Create,
+            Action::Replace,
+            Action::Claim,
+            Action::Revoke,
+        ]
+        .into_iter()
+        .any(any)
+        {
             PlanStatus::Changes
         } else {
             PlanStatus::InSync
@@ -202,13 +215,57 @@ impl Serialize for Plan {
     }
 }
 
-/// What to do for one package, given what it has.
-pub fn action_for(desired: &Desired, current: &[Publisher]) -> Action {
-    match current {
-        [] => Action::Create,
-        [only] if same_configuration(&desired.body(), only) => Action::Unchanged,
-        _ => Action::Replace,
+/// What a spec is to one of its package's configurations.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pairing {
+    /// Configuration `n` is the one wanted.
+    Same(usize),
+    /// Configuration `n` is this publisher with other fields.
+    Changed(usize),
+    /// No configuration is this publisher.
+    New,
+}
+
+/// The same publisher: same provider, same workflow or pipeline ([`crate::trust::Provider::identity`]).
+fn same_publisher(desired: &Desired, have: &Publisher) -> bool {
+    have.kind == desired.provider.kind
+        && desired
+            .provider
+            .identity
+            .iter()
+            .all(|option| have.options.get(option) == desired.values.get(option))
+}
+
+/// Pairs each desired configuration of a package with at most one it has, and each of those with
+/// at most one desired: first the equal ones, then the same publisher with the fewest
+/// differences. Answers a pairing per desired configuration, in order, and the configurations
+/// no desired one names.
+pub fn pair(desired: &[&Desired], current: &[Publisher]) -> (Vec<Pairing>, Vec<usize>) {
+    let mut taken = vec![false; current.len()];
+    let mut pairings = vec![Pairing::New; desired.len()];
+    for (pairing, wanted) in pairings.iter_mut().zip(desired) {
+        let body = wanted.body();
+        if let Some(n) =
+            (0..current.len()).find(|&n| !taken[n] && same_configuration(&body, &current[n]))
+        {
+            taken[n] = true;
+            *pairing = Pairing::Same(n);
+        }
     }
+    for (pairing, wanted) in pairings.iter_mut().zip(desired) {
+        if *pairing != Pairing::New {
+            continue;
+        }
+        let closest = (0..current.len())
+            .filter(|&n| !taken[n] && same_publisher(wanted, &current[n]))
+            .min_by_key(|&n| differences(wanted, &current[n]).len());
+        if let Some(n) = closest {
+            taken[n] = true;
+            *pairing = Pairing::Changed(n);
+        }
+    }
+    let unnamed = (0..current.len()).filter(|&n| !taken[n]).collect();
+    (pairings, unnamed)
 }
 
 fn failed(package: String, error: &Error) -> PlanEntry {
@@ -217,6 +274,7 @@ fn failed(package: String, error: &Error) -> PlanEntry {
         action: Action::Error,
         desired: None,
         current: vec![],
+        existing: None,
         error: Some(error.into()),
         warnings: vec![],
         replace: false,
@@ -274,35 +332,58 @@ impl<'a> Checking<'a> {
     }
 }
 
-/// Plans every spec: each package's configurations are read, at most `concurrency` at a time.
-/// Each spec becomes its entry at once (the read fills in what the package has), so the specs
-/// are gone as the plan grows.
+/// Plans every spec: each package's configurations are read once, at most `concurrency`
+/// packages at a time, and paired with the specs that name it. With `prune`, a configuration no
+/// spec names gets an entry to revoke it, after the package's last spec.
 pub async fn plan_trust(
     specs: Vec<Checked>,
     call: &CallOptions,
     concurrency: usize,
+    prune: bool,
 ) -> Result<Plan> {
     let mut checking = Checking::new(call);
-    let mut reads = Tasks::new(concurrency);
     let mut entries = Vec::with_capacity(specs.len());
-    for (index, spec) in specs.into_iter().enumerate() {
+    // Each package to read once: its client, and the entries of the specs that name it.
+    let mut packages: Vec<(TrustClient, PackageName, Vec<usize>)> = Vec::new();
+    let mut by_name: HashMap<String, usize> = HashMap::new();
+    for spec in specs {
         let (entry, read) = checking.entry(spec)?;
-        entries.push(entry);
         if let Some((client, package)) = read {
-            reads
-                .start(index, (), || async move {
-                    read_current(&client, &package).await
-                })
-                .await;
+            match by_name.get(package.as_str()) {
+                Some(&n) => packages[n].2.push(entries.len()),
+                None => {
+                    by_name.insert(package.to_string(), packages.len());
+                    packages.push((client, package, vec![entries.len()]));
+                }
+            }
         }
+        entries.push(entry);
+    }
+    let mut reads = Tasks::new(concurrency);
+    let mut named = Vec::with_capacity(packages.len());
+    let mut revokes = HashMap::new();
+    for (n, (client, package, indices)) in packages.into_iter().enumerate() {
+        named.push(indices);
+        reads
+            .start(
+                n,
+                (),
+                || async move { read_current(&client, &package).await },
+            )
+            .await;
         while let Some(read) = reads.try_next() {
-            record(read, &mut entries, call);
+            record(read, &named, &mut entries, &mut revokes, prune, call);
         }
     }
     while let Some(read) = reads.next().await {
-        record(read, &mut entries, call);
+        record(read, &named, &mut entries, &mut revokes, prune, call);
     }
-    Ok(Plan { entries })
+    let mut planned = Vec::with_capacity(entries.len() + revokes.len());
+    for (index, entry) in entries.into_iter().enumerate() {
+        planned.push(entry);
+        planned.extend(revokes.remove(&index).into_iter().flatten());
+    }
+    Ok(Plan { entries: planned })
 }
 
 /// What a package has: its configurations, or `None` when the package does not exist yet (the
@@ -323,26 +404,61 @@ pub async fn read_current(
     }
 }
 
-/// Completes an entry with what its package has.
+/// Completes the entries of a package (`named[n]`) with what it has; with `prune`, its
+/// configurations no spec names become entries to revoke, kept by the index of its last entry.
 fn record(
-    (index, current): Finished<Result<Option<Vec<Publisher>>>, ()>,
+    (n, current): Finished<Result<Option<Vec<Publisher>>>, ()>,
+    named: &[Vec<usize>],
     entries: &mut [PlanEntry],
+    revokes: &mut HashMap<usize, Vec<PlanEntry>>,
+    prune: bool,
     call: &CallOptions,
 ) {
-    let entry = &mut entries[index];
-    let current = current.unwrap_or_else(|()| Err(super::tasks::panicked(&entry.package)));
-    match (current, &entry.desired) {
-        (Ok(Some(current)), Some(_)) => entry.read(current),
-        (Ok(None), Some(_)) => entry.action = Action::Claim,
-        (Err(error), _) => {
-            *entry = failed(
-                std::mem::take(&mut entry.package),
-                &error.scrubbed(&call.secrets()),
-            )
+    let indices = &named[n];
+    let package = entries[indices[0]].package.clone();
+    let current = current.unwrap_or_else(|()| Err(super::tasks::panicked(&package)));
+    match current {
+        Ok(Some(current)) => {
+            let unnamed = read_package(entries, indices, &current);
+            if prune && !unnamed.is_empty() {
+                let last = *indices.last().expect("a package is read for an entry");
+                let entries = unnamed
+                    .into_iter()
+                    .map(|n| PlanEntry::revoke(package.clone(), current[n].clone(), &current))
+                    .collect();
+                revokes.insert(last, entries);
+            }
         }
-        // Only entries with a desired configuration are read.
-        (Ok(_), None) => {}
+        Ok(None) => {
+            for &index in indices {
+                entries[index].action = Action::Claim;
+            }
+        }
+        Err(error) => {
+            let error = error.scrubbed(&call.secrets());
+            for &index in indices {
+                entries[index] = failed(package.clone(), &error);
+            }
+        }
     }
+}
+
+/// Pairs the entries of one package (`indices`, each with a desired configuration) with what it
+/// has; answers the configurations none of them names.
+pub fn read_package(
+    entries: &mut [PlanEntry],
+    indices: &[usize],
+    current: &[Publisher],
+) -> Vec<usize> {
+    let desired: Vec<&Desired> = indices
+        .iter()
+        .filter_map(|&index| entries[index].desired.as_ref())
+        .collect();
+    let (pairings, unnamed) = pair(&desired, current);
+    for (&index, pairing) in indices.iter().zip(pairings) {
+        entries[index].paired(pairing, current);
+    }
+    unnamed
 }
 
 /// Why a value is not a plan `planTrust` made.
@@ -364,6 +480,7 @@ impl PlanEntry {
                 action: Action::Create,
                 desired: Some(desired),
                 current: vec![],
+                existing: None,
                 error: None,
                 warnings: vec![],
                 replace,
@@ -382,6 +499,7 @@ impl PlanEntry {
             Some("replace") => Action::Replace,
             Some("unchanged") => Action::Unchanged,
             Some("claim") => Action::Claim,
+            Some("revoke") => Action::Revoke,
             Some("error") => Action::Error,
             _ => return Err(not_a_plan("an entry has no valid action")),
         };
@@ -403,6 +521,10 @@ impl PlanEntry {
                 .and_then(Value::as_array)
                 .map(|items| items.iter().filter_map(Publisher::from_registry).collect())
                 .unwrap_or_default(),
+            existing: entry
+                .get("existing")
+                .filter(|e| !e.is_null())
+                .and_then(Publisher::from_registry),
             error: entry.get("error").filter(|e| !e.is_null()).map(|e| {
                 let text = |key: &str| e.get(key).and_then(Value::as_str);
                 let hint = text("hint").and_then(Hint::parse);
@@ -432,16 +554,36 @@ impl PlanEntry {
         })
     }
 
-    /// Completes the entry with what its package has: the action, and for a replace how the
-    /// two differ.
-    pub fn read(&mut self, current: Vec<Publisher>) {
-        if let Some(desired) = &self.desired {
-            self.action = action_for(desired, &current);
-            if self.action == Action::Replace {
-                self.differences = differences(desired, &current);
+    /// Completes the entry with what its package has and how its spec pairs with it: the
+    /// action, the configuration it is about, and for a replace how the two differ.
+    pub fn paired(&mut self, pairing: Pairing, current: &[Publisher]) {
+        let Some(desired) = &self.desired else {
+            return;
+        };
+        (self.action, self.existing) = match pairing {
+            Pairing::Same(n) => (Action::Unchanged, Some(current[n].clone())),
+            Pairing::Changed(n) => {
+                self.differences = differences(desired, &current[n]);
+                (Action::Replace, Some(current[n].clone()))
             }
+            Pairing::New => (Action::Create, None),
+        };
+        self.current = current.to_vec();
+    }
+
+    /// The entry that revokes `existing`, a configuration of `package` no spec names.
+    pub fn revoke(package: String, existing: Publisher, current: &[Publisher]) -> PlanEntry {
+        PlanEntry {
+            package,
+            action: Action::Revoke,
+            desired: None,
+            current: current.to_vec(),
+            existing: Some(existing),
+            error: None,
+            warnings: vec![],
+            replace: false,
+            differences: vec![],
         }
-        self.current = current;
     }
 }
 
@@ -458,11 +600,71 @@ mod tests {
             action: Action::Create,
             desired: Some(spec.desired),
             current: vec![],
+            existing: None,
             error: None,
             warnings: vec![],
             replace: false,
             differences: vec![],
         }
+    }
+
+    fn stored(kind: &str, claims: Value, permissions: Value) -> Publisher {
+        Publisher::from_registry(&json!({"id": "1", "type": kind, "claims": claims,
+            "permissions": permissions}))
+        .unwrap()
+    }
+
+    #[test]
+    fn specs_pair_with_the_same_publisher_and_leave_the_others_unnamed() {
+        let spec = |file: &str, environment: Option<&str>| {
+            let mut spec =
+                json!({"type": "github", "package": "a", "repository": "acme/a", "file": file});
+            if let Some(environment) = environment {
+                spec["environment"] = json!(environment);
+            }
+            entry(spec).desired.unwrap()
+        };
+        let github = |file: &str, environment: Option<&str>| {
+            let mut claims = json!({"repository": "acme/a", "workflow_ref": {"file": file}});
+            if let Some(environment) = environment {
+                claims["environment"] = json!(environment);
+            }
+            stored("github", claims, json!(["createPackage"]))
+        };
+        let gitlab = stored(
+            "gitlab",
+            json!({"project_path": "acme/a", "ci_config_ref_uri": {"file": "release.yml"}}),
+            json!(["createPackage"]),
+        );
+        let (release, nightly) = (spec("release.yml", Some("npm")), spec("nightly.yml", None));
+        let current = [
+            github("nightly.yml", None),
+            github("release.yml", Some("staging")),
+            gitlab,
+        ];
+        // The equal one is unchanged, the same workflow changed; the GitLab one no spec names.
+        assert_eq!(
+            pair(&[&release, &nightly], &current),
+            (vec![Pairing::Changed(1), Pairing::Same(0)], vec![2])
+        );
+        // Another workflow is another publisher, never a change of this one.
+        assert_eq!(
+            pair(&[&spec("publish.yml", None)], &current[..2]),
+            (vec![Pairing::New], vec![0, 1])
+        );
+        // Two publishers of one workflow (environments): each pairs with its closest.
+        let both = [
+            github("release.yml", Some("prod")),
+            github("release.yml", None),
+        ];
+        let wanted = [
+            spec("release.yml", None),
+            spec("release.yml", Some("production")),
+        ];
+        assert_eq!(
+            pair(&[&wanted[0], &wanted[1]], &both),
+            (vec![Pairing::Same(1), Pairing::Changed(0)], vec![])
+        );
     }
 
     #[test]
@@ -472,20 +674,15 @@ mod tests {
             "file": "r.yml", "environment": "npm"}),
         );
         let desired = wanted.desired.as_ref().unwrap();
-        let have = |claims: Value, permissions: Value| {
-            Publisher::from_registry(&json!({"id": "1", "type": "github", "claims": claims,
-                "permissions": permissions}))
-            .unwrap()
-        };
+        let have = |claims: Value, permissions: Value| stored("github", claims, permissions);
         let other = have(
             json!({"repository": "acme/b", "workflow_ref": {"file": "r.yml"}}),
             json!(["createPackage", "createStagedPackage"]),
         );
-        let fields: Vec<(String, Value, Value)> =
-            differences(desired, std::slice::from_ref(&other))
-                .into_iter()
-                .map(|d| (d.field, d.current, d.desired))
-                .collect();
+        let fields: Vec<(String, Value, Value)> = differences(desired, &other)
+            .into_iter()
+            .map(|d| (d.field, d.current, d.desired))
+            .collect();
         assert_eq!(
             fields,
             vec![
@@ -498,12 +695,6 @@ mod tests {
                 ),
             ]
         );
-        let two = differences(desired, &[other.clone(), other]);
-        assert_eq!(two[0].field, "publishers");
-        assert_eq!(
-            (two[0].current.clone(), two[0].desired.clone()),
-            (json!(2), json!(1))
-        );
     }
 
     #[test]
@@ -514,7 +705,7 @@ mod tests {
         let shown = serde_json::to_string(&planned).unwrap();
         assert_eq!(
             shown,
-            r#"{"package":"a","action":"create","desired":{"type":"github","claims":{"repository":"acme/a","workflow_ref":{"file":"r.yml"}},"permissions":["createPackage"]},"desiredOptions":{"repository":"acme/a","file":"r.yml"},"current":[],"error":null,"warnings":[],"replace":false,"differences":[]}"#
+            r#"{"package":"a","action":"create","desired":{"type":"github","claims":{"repository":"acme/a","workflow_ref":{"file":"r.yml"}},"permissions":["createPackage"]},"desiredOptions":{"repository":"acme/a","file":"r.yml"},"current":[],"existing":null,"error":null,"warnings":[],"replace":false,"differences":[]}"#
         );
         let read = PlanEntry::from_json(&serde_json::from_str(&shown).unwrap()).unwrap();
         assert_eq!(serde_json::to_string(&read).unwrap(), shown);
@@ -532,10 +723,24 @@ mod tests {
         let shown = serde_json::to_string(&error).unwrap();
         assert_eq!(
             shown,
-            r#"{"package":"b","action":"error","desired":null,"desiredOptions":{},"current":[],"error":{"code":"E404","message":"Not found"},"warnings":[],"replace":false,"differences":[]}"#
+            r#"{"package":"b","action":"error","desired":null,"desiredOptions":{},"current":[],"existing":null,"error":{"code":"E404","message":"Not found"},"warnings":[],"replace":false,"differences":[]}"#
         );
         let read = PlanEntry::from_json(&serde_json::from_str(&shown).unwrap()).unwrap();
         assert_eq!(serde_json::to_string(&read).unwrap(), shown);
+
+        // A revoke: no desired configuration, the one to revoke.
+        let gitlab = stored(
+            "gitlab",
+            json!({"project_path": "g/p", "ci_config_ref_uri": {"file": ".gitlab-ci.yml"}}),
+            json!(["createPackage"]),
+        );
+        let revoke = PlanEntry::revoke("c".into(), gitlab.clone(), std::slice::from_ref(&gitlab));
+        let shown = serde_json::to_value(&revoke).unwrap();
+        assert_eq!(shown["action"], "revoke");
+        assert_eq!(shown["existing"]["project"], "g/p");
+        let read = PlanEntry::from_json(&shown).unwrap();
+        assert_eq!(read.existing, Some(gitlab));
+        assert_eq!(serde_json::to_value(&read).unwrap(), shown);
     }
 
     #[test]

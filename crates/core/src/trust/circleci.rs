@@ -10,6 +10,7 @@ pub static CIRCLECI: Provider = Provider {
     file_label: "CircleCI pipeline",
     file_noun: "CircleCI pipeline",
     entity: None,
+    identity: &["projectId", "pipelineDefinitionId"],
     fields: &[
         Field {
             option: "orgId",

@@ -216,8 +216,9 @@ fn explain(mut error: Error, package: &PackageName, registry: &str, op: Operatio
              first version with a token, then configure trust."
         ),
         (Code::Http(409), Operation::Create) => format!(
-            "{package} already has a trusted publisher configuration, and the registry keeps one \
-             per package."
+            "The registry refused another trusted publisher for {package}: it has this one \
+             already, or as many as the registry keeps (one per package on some registries, \
+             10 on registry.npmjs.org)."
         ),
         (Code::Http(429), _) => "The registry is rate limiting requests. Wait a minute and \
                                  retry, or configure packages in smaller batches."

@@ -15,6 +15,7 @@ pub static GITHUB: Provider = Provider {
         label: "GitHub repository",
         host: Host::GitHub,
     }),
+    identity: &["file"],
     fields: &[
         Field {
             option: "repository",

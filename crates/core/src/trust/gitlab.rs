@@ -15,6 +15,7 @@ pub static GITLAB: Provider = Provider {
         label: "GitLab project",
         host: Host::GitLab,
     }),
+    identity: &["file"],
     fields: &[
         Field {
             option: "project",

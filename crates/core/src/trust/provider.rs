@@ -90,6 +90,10 @@ pub struct Provider {
     pub file_noun: &'static str,
     pub entity: Option<Entity>,
     pub fields: &'static [Field],
+    /// The options that say which workflow or pipeline a configuration trusts: two
+    /// configurations of a package with the same values are the same publisher, changed (a plan
+    /// pairs them as a replace); with other values, two publishers.
+    pub identity: &'static [&'static str],
 }
 
 /// An option's value: text, or a list for list fields.
