@@ -1843,10 +1843,12 @@ export interface PypiToken {
 }
 
 /**
- * The specs a trust.json stands for (a path, or the parsed object): an array of specs, or
- * `{ defaults, workspaces: true, packages: [...] }` where every workspace package gets the
- * defaults (and its repository from package.json) and `packages` entries add or override.
- * Reads the files off the main thread.
+ * The specs a trust.json stands for (a path, or the parsed object): an array of specs (two
+ * specs for one package are two publishers), or `{ defaults, workspaces: true, packages: [...] }`
+ * where every workspace package gets the defaults (and its repository from package.json) and
+ * `packages` entries add or override. `defaults` may be a list of publishers (a release and a
+ * nightly one): every package gets each, and an override changes each. Reads the files off the
+ * main thread.
  *
  * @example
  * ```js

@@ -3,10 +3,12 @@
 //!
 //! A spec is the options of `add*Publisher` plus `type` and `package`:
 //! `{ "type": "github", "package": "@acme/a", "repository": "acme/mono", "file": "release.yml" }`.
-//! A trust.json is either an array of specs, or
+//! A trust.json is either an array of specs (two specs for one package are two publishers), or
 //! `{ "defaults": {...}, "workspaces": true, "packages": [ {...}, ... ] }`, where every workspace
 //! package gets the defaults (and its repository or project from package.json), and `packages`
-//! entries add packages or override a workspace package's values.
+//! entries add packages or override a workspace package's values. `defaults` may be a list of
+//! publishers: every package then gets each of them, and an entry of `packages` overrides the
+//! values of each.
 
 use std::path::Path;
 
@@ -210,13 +212,27 @@ fn resolve(config: &Value, cwd: &Path) -> Result<Vec<Map<String, Value>>> {
             ),
         ));
     }
-    let defaults = config
-        .get("defaults")
-        .map(|d| object(d, "defaults"))
-        .transpose()?
-        .unwrap_or_default();
+    // One publisher, or several: each package gets each.
+    let defaults = match config.get("defaults") {
+        None => vec![Map::new()],
+        Some(Value::Array(items)) if !items.is_empty() => items
+            .iter()
+            .map(|d| object(d, "Each entry of defaults"))
+            .collect::<Result<_>>()?,
+        Some(Value::Array(_)) => {
+            return Err(Error::invalid_input(
+                "specs",
+                "defaults in trust.json is an empty list: give one publisher, or several.",
+            ))
+        }
+        Some(d) => vec![object(d, "defaults")?],
+    };
     let mut specs = if config.get("workspaces") == Some(&Value::Bool(true)) {
-        for_workspace(&workspace::discover(cwd)?, &defaults)
+        let workspace = workspace::discover(cwd)?;
+        defaults
+            .iter()
+            .flat_map(|d| for_workspace(&workspace, d))
+            .collect()
     } else {
         Vec::new()
     };
@@ -228,19 +244,34 @@ fn resolve(config: &Value, cwd: &Path) -> Result<Vec<Map<String, Value>>> {
     {
         let entry = object(entry, "Each entry of packages")?;
         let name = entry.get("package").and_then(Value::as_str);
-        match specs
+        let mut overridden = false;
+        for spec in specs
             .iter_mut()
-            .find(|s| s.get("package").and_then(Value::as_str) == name)
+            .filter(|s| s.get("package").and_then(Value::as_str) == name)
         {
-            Some(existing) => existing.extend(entry),
-            None => {
-                let mut spec = defaults.clone();
-                spec.extend(entry);
+            spec.extend(entry.clone());
+            overridden = true;
+        }
+        if !overridden {
+            for d in &defaults {
+                let mut spec = d.clone();
+                spec.extend(entry.clone());
                 specs.push(spec);
             }
         }
     }
+    // Each package's publishers together, in the order its packages come.
+    let order: Vec<String> = specs.iter().map(package_of).collect();
+    let first = |name: &String| order.iter().position(|n| n == name);
+    specs.sort_by_key(|s| first(&package_of(s)));
     Ok(specs)
+}
+
+fn package_of(spec: &Map<String, Value>) -> String {
+    spec.get("package")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string()
 }
 
 /// Fills in `file` (and `environment`) of the specs that lack it, from the checkout's CI files.
@@ -468,6 +499,38 @@ mod tests {
         // b's package.json points at GitLab, so the GitHub spec has only the override.
         assert_eq!(specs[1]["repository"], "acme/b-mirror");
         assert_eq!(specs[2]["file"], "release.yml");
+
+        // Several publishers for every package: a release and a nightly one; an override
+        // changes each of its package's, and a package added gets both.
+        let config = json!({
+            "defaults": [
+                {"type": "github", "file": "release.yml", "environment": "npm"},
+                {"type": "github", "file": "nightly.yml", "allowPublish": false, "allowStagePublish": true},
+            ],
+            "workspaces": true,
+            "packages": [{"package": "b", "repository": "acme/b-mirror"}, {"package": "extra", "repository": "acme/x"}],
+        });
+        let specs = from_config(&config, &root).unwrap();
+        let shown: Vec<(&str, &str, &str)> = specs
+            .iter()
+            .map(|s| {
+                let text = |k: &str| s.get(k).and_then(Value::as_str).unwrap_or("");
+                (text("package"), text("file"), text("repository"))
+            })
+            .collect();
+        assert_eq!(
+            shown,
+            vec![
+                ("a", "release.yml", "acme/mono"),
+                ("a", "nightly.yml", "acme/mono"),
+                ("b", "release.yml", "acme/b-mirror"),
+                ("b", "nightly.yml", "acme/b-mirror"),
+                ("extra", "release.yml", "acme/x"),
+                ("extra", "nightly.yml", "acme/x"),
+            ]
+        );
+        let empty = from_config(&json!({"defaults": [], "workspaces": true}), &root).unwrap_err();
+        assert_eq!(empty.field.as_deref(), Some("specs"));
         std::fs::remove_dir_all(&root).unwrap();
     }
 
