@@ -224,11 +224,23 @@ describe('errors: a stable code, the HTTP details, and what to do', () => {
     expect(error.message).toContain('publish its first version')
   })
 
-  it('E409 for a second configuration, saying to revoke first', async () => {
+  it('E409 for a second configuration on a registry that keeps one, saying to revoke one first', async () => {
+    const seedRegistry = await startEmulator({ trustModel: 'single' })
+    try {
+      await tn.addGithubPublisher({ ...asAlice(seedRegistry), ...github })
+      const error = await codeOf(tn.addGitlabPublisher({ ...asAlice(seedRegistry), package: 'widgets', project: 'a/b', file: '.gitlab-ci.yml' }))
+      expect(error).toMatchObject({ code: 'E409', statusCode: 409 })
+      expect(error.message).toContain('refused another trusted publisher for widgets')
+      expect(error.message).toContain('Revoke one first')
+      expect(seedRegistry.publishers('widgets')).toHaveLength(1)
+    } finally {
+      await seedRegistry.stop()
+    }
+  })
+
+  it('E409 for the same configuration twice, on today\'s registry too', async () => {
     await tn.addGithubPublisher({ ...asAlice(emulator), ...github })
-    const error = await codeOf(tn.addGitlabPublisher({ ...asAlice(emulator), package: 'widgets', project: 'a/b', file: '.gitlab-ci.yml' }))
-    expect(error).toMatchObject({ code: 'E409', statusCode: 409 })
-    expect(error.message).toContain('Revoke it first')
+    expect((await codeOf(tn.addGithubPublisher({ ...asAlice(emulator), ...github }))).code).toBe('E409')
     expect(emulator.publishers('widgets')).toHaveLength(1)
   })
 

@@ -185,7 +185,7 @@ async fn every_registry_error_has_its_code_and_says_what_to_do() {
     assert!(e.message.contains("rejected"));
     secret_free(&e);
 
-    // A second configuration: E409 that says to revoke first.
+    // The same configuration again: E409 that says to revoke one first.
     add(&call(&emu, "widgets", Some(ALICE), Some(OTP)))
         .await
         .unwrap();
@@ -193,7 +193,7 @@ async fn every_registry_error_has_its_code_and_says_what_to_do() {
     assert_eq!(e.code, Code::Http(409));
     assert_eq!(e.hint, Some(Hint::RevokeFirst));
     assert!(
-        e.full_message().contains("Revoke it first"),
+        e.full_message().contains("Revoke one first"),
         "{}",
         e.message
     );
