@@ -1061,7 +1061,9 @@ export interface DiagnoseInput {
 /**
  * Compares an id_token's claims with trusted publishers (npm's, from `listPublishers`, or
  * PyPI's) and names each difference: workflow file, environment, repository (including
- * letter case), provider, audience, expiry, permission, self-hosted runners.
+ * letter case), provider, audience, expiry, permission, self-hosted runners. A package may have
+ * several publishers: the token passes when one matches; otherwise the closest one is
+ * explained claim by claim (`closest`), and a `publishers` finding says which ones exist.
  *
  * @example
  * ```js
@@ -1080,6 +1082,12 @@ export interface Diagnosis {
   ok: boolean
   /** The matching configuration's id (npm) or index (PyPI). */
   matched?: string
+  /**
+   * When none matches: the closest configuration's id (npm) or index (PyPI), the one whose
+   * differences `findings` names (of the token's provider, then of the job's workflow, then
+   * with the fewest differences); a `publishers` finding names the others.
+   */
+  closest?: string
   /** The CI provider the token is from. */
   provider?: string
   findings: Array<Finding>
@@ -1234,8 +1242,8 @@ export interface ExchangeTokenOptions {
 
 /**
  * Explains an exchange failure (`exchangeToken`'s `EOIDCEXCHANGE`, `EOIDCAUDIENCE`,
- * `EOIDCEXPIRED`): with the package's `publishers`, the exact differences; without them, what
- * the token says and how to compare.
+ * `EOIDCEXPIRED`): with the package's `publishers`, the exact differences (with several, those
+ * of the closest, and which ones exist); without them, what the token says and how to compare.
  *
  * @example
  * ```ts
@@ -1269,7 +1277,8 @@ export interface Finding {
   publisher?: string
   /**
    * `provider`, `repository`, `file`, `environment`, `project`, `orgId`, ..., `audience`,
-   * `expired`, `permission`, `runner`, `issuer`, `none`.
+   * `expired`, `permission`, `runner`, `issuer`, `none` (the package has no publisher), or
+   * `publishers` (none of several matches: which ones exist, and which is the closest).
    */
   kind: string
   severity: 'error' | 'warning'

@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { isolateNpmConfig, project, rejection, testing, tn } from './helpers.mjs'
+import { isolateNpmConfig, project, rejection, testing, tn, withCiEnv } from './helpers.mjs'
 
 const BIN = fileURLToPath(new URL('../bin/trust-native.js', import.meta.url))
 const OTP = '161803'
@@ -179,6 +179,41 @@ describe("today's registry: several publishers per package", () => {
     expect(pruned.code, pruned.stderr).toBe(0)
     expect(pruned.stdout).toContain('1 revoked')
     expect(emulator.publishers('cli-two').map((p) => p.claims.environment)).toEqual(['production'])
+  })
+})
+
+describe('a CI job against several publishers', () => {
+  /** The exchange of a GitHub job of `workflow` (in `environment`) for `pkg`: its token's claims and the outcome. */
+  async function exchange(emulator, pkg, workflow, environment) {
+    const claims = { repository: 'acme/mono', workflow_ref: `acme/mono/.github/workflows/${workflow}@refs/heads/main`, ...(environment && { environment }) }
+    const idToken = emulator.issueIdToken({ provider: 'github', claims })
+    const cwd = project({ name: pkg, version: '1.0.0' }, `registry=${emulator.url}\n`)
+    const outcome = await withCiEnv({ GITHUB_ACTIONS: 'true', NPM_ID_TOKEN: idToken }, () => tn.exchangeToken({ cwd }).catch((e) => e))
+    return { claims: tn.decodeIdToken(idToken).claims, outcome }
+  }
+
+  it('passes when one publisher matches; otherwise explains the closest claim by claim and names the others', async () => {
+    const emulator = emulators.several
+    const auth = setup(emulator, 'ci-several', [stored(release('ci-several')), stored(nightly('ci-several'))])
+    const publishers = await tn.listPublishers({ ...auth, package: 'ci-several' })
+    const [releaseId, nightlyId] = publishers.map((p) => p.id)
+
+    // The nightly job matches the second publisher.
+    const nightlyJob = await exchange(emulator, 'ci-several', 'nightly.yml')
+    expect(nightlyJob.outcome.token).toBeDefined()
+    const passing = tn.diagnoseTrust({ claims: nightlyJob.claims, publishers, audience: emulator.npmAudience, permission: 'createStagedPackage' })
+    expect(passing).toMatchObject({ ok: true, matched: nightlyId, findings: [] })
+
+    // The release job without its environment matches none: the release publisher is the closest.
+    const releaseJob = await exchange(emulator, 'ci-several', 'release.yml')
+    expect(releaseJob.outcome.code).toBe('EOIDCEXCHANGE')
+    const diagnosis = tn.diagnoseTrust({ claims: releaseJob.claims, publishers, audience: emulator.npmAudience })
+    expect(diagnosis).toMatchObject({ ok: false, closest: releaseId })
+    expect(diagnosis.findings.map((f) => [f.kind, f.publisher])).toEqual([['environment', releaseId], ['publishers', undefined]])
+    const { summary } = tn.explainExchangeFailure(releaseJob.outcome, { publishers })
+    expect(summary).toContain('add `environment: npm` to the publishing job')
+    expect(summary).toContain(`None of the package's 2 trusted publishers matches this token; the differences named are those of the closest, ${releaseId}`)
+    expect(summary).toContain(`file nightly.yml (id ${nightlyId})`)
   })
 })
 

@@ -195,7 +195,8 @@ pub struct Finding {
     /// The configuration's id (npm) or index (PyPI); absent for the token's own problems.
     pub publisher: Option<String>,
     /// `provider`, `repository`, `file`, `environment`, `project`, `orgId`, ..., `audience`,
-    /// `expired`, `permission`, `runner`, `issuer`, `none`.
+    /// `expired`, `permission`, `runner`, `issuer`, `none` (the package has no publisher), or
+    /// `publishers` (none of several matches: which ones exist, and which is the closest).
     pub kind: String,
     #[napi(ts_type = "'error' | 'warning'")]
     pub severity: String,
@@ -213,6 +214,10 @@ pub struct Diagnosis {
     pub ok: bool,
     /// The matching configuration's id (npm) or index (PyPI).
     pub matched: Option<String>,
+    /// When none matches: the closest configuration's id (npm) or index (PyPI), the one whose
+    /// differences `findings` names (of the token's provider, then of the job's workflow, then
+    /// with the fewest differences); a `publishers` finding names the others.
+    pub closest: Option<String>,
     /// The CI provider the token is from.
     pub provider: Option<String>,
     pub findings: Vec<Finding>,
@@ -476,7 +481,9 @@ pub fn mint_pypi_token<'env>(
 
 /// Compares an id_token's claims with trusted publishers (npm's, from `listPublishers`, or
 /// PyPI's) and names each difference: workflow file, environment, repository (including
-/// letter case), provider, audience, expiry, permission, self-hosted runners.
+/// letter case), provider, audience, expiry, permission, self-hosted runners. A package may have
+/// several publishers: the token passes when one matches; otherwise the closest one is
+/// explained claim by claim (`closest`), and a `publishers` finding says which ones exist.
 ///
 /// @example
 /// ```js
@@ -517,8 +524,8 @@ pub fn diagnose_trust(env: &Env, input: Option<Unknown>) -> napi::Result<Js> {
 }
 
 /// Explains an exchange failure (`exchangeToken`'s `EOIDCEXCHANGE`, `EOIDCAUDIENCE`,
-/// `EOIDCEXPIRED`): with the package's `publishers`, the exact differences; without them, what
-/// the token says and how to compare.
+/// `EOIDCEXPIRED`): with the package's `publishers`, the exact differences (with several, those
+/// of the closest, and which ones exist); without them, what the token says and how to compare.
 ///
 /// @example
 /// ```ts

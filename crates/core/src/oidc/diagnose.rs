@@ -43,6 +43,9 @@ pub struct Diagnosis {
     pub ok: bool,
     /// The matching configuration (its id, or for PyPI its index in the list).
     pub matched: Option<String>,
+    /// When none matches: the configuration closest to the token, the one whose differences the
+    /// findings name (a package may have several publishers; the others' are left out).
+    pub closest: Option<String>,
     /// The CI provider the token is from (`github`, `gitlab`, `circleci`, `google`, ...).
     pub provider: Option<String>,
     pub findings: Vec<Finding>,
@@ -598,16 +601,55 @@ pub fn diagnose(
         findings.retain(|f| f.kind != "runner");
     }
     let blocked = findings.iter().any(|f| f.severity == Severity::Error);
-    let mut matched = None;
-    for (index, publisher) in publishers.iter().enumerate() {
-        let (id, mismatches) = match publisher {
+    // Every configuration compared: the token passes when one of them matches.
+    let compared: Vec<(String, Vec<Finding>)> = publishers
+        .iter()
+        .enumerate()
+        .map(|(index, publisher)| match publisher {
             AnyPublisher::Npm(p) => (p.id.clone(), npm_mismatches(p, claims, expectation)),
             AnyPublisher::Pypi(p) => (index.to_string(), pypi_mismatches(index, p, claims)),
-        };
-        if mismatches.is_empty() && matched.is_none() {
-            matched = Some(id);
+        })
+        .collect();
+    let errors = |mismatches: &[Finding]| {
+        mismatches
+            .iter()
+            .filter(|f| f.severity == Severity::Error)
+            .count()
+    };
+    let matched = compared
+        .iter()
+        .find(|(_, mismatches)| errors(mismatches) == 0)
+        .map(|(id, _)| id.clone());
+    // None matches: the closest one (the token's provider, then the job's own workflow, then
+    // the fewest differences), explained claim by claim; the others are only named.
+    let closest = match matched {
+        Some(_) => None,
+        None => compared
+            .iter()
+            .enumerate()
+            .min_by_key(|(_, (_, mismatches))| {
+                let other_provider = mismatches.iter().any(|f| f.kind == "provider");
+                let other_workflow = mismatches
+                    .iter()
+                    .any(|f| IDENTITY.contains(&f.kind.as_str()));
+                (other_provider, other_workflow, errors(mismatches))
+            }),
+    };
+    let shown = matched.as_ref().or(closest.map(|(_, (id, _))| id));
+    for (id, mismatches) in &compared {
+        if Some(id) == shown {
+            findings.extend(mismatches.iter().cloned());
         }
-        findings.extend(mismatches);
+    }
+    if let (Some((index, (id, _))), true) = (closest, publishers.len() > 1) {
+        findings.push(finding(
+            None,
+            "publishers",
+            Severity::Error,
+            None,
+            None,
+            others_note(publishers, index, id),
+        ));
     }
     if publishers.is_empty() {
         findings.push(finding(
@@ -622,10 +664,7 @@ pub fn diagnose(
             ),
         ));
     }
-    if matched.is_some() {
-        // Mismatches of other configurations do not matter once one matches.
-        findings.retain(|f| f.publisher.is_none() || f.publisher == matched);
-    }
+    let closest = closest.map(|(_, (id, _))| id.clone());
     let suggestion = required_configuration(claims).map(|(provider, values)| {
         let mut options = serde_json::to_value(&values).unwrap_or(Value::Null);
         options["type"] = Value::String(provider.kind.into());
@@ -634,9 +673,61 @@ pub fn diagnose(
     Diagnosis {
         ok: matched.is_some() && !blocked,
         matched,
+        closest,
         provider: token_provider(claims).map(str::to_string),
         findings,
         suggestion,
+    }
+}
+
+/// The kinds of finding that say a configuration is another workflow or pipeline than the
+/// job's (the providers' [`Provider::identity`] options, and PyPI's `workflow`).
+const IDENTITY: [&str; 4] = ["file", "projectId", "pipelineDefinitionId", "workflow"];
+
+/// "None of the package's 2 trusted publishers matches this token; the closest is ... The
+/// others: ...": which configurations exist, when the findings explain only the closest.
+fn others_note(publishers: &[AnyPublisher], closest: usize, id: &str) -> String {
+    let others: Vec<String> = publishers
+        .iter()
+        .enumerate()
+        .filter(|(index, _)| *index != closest)
+        .map(|(_, p)| describe_publisher(p))
+        .collect();
+    format!(
+        "None of the package's {} trusted publishers matches this token; the differences named \
+         are those of the closest, {id} ({}). The others: {}.",
+        publishers.len(),
+        describe_publisher(&publishers[closest]),
+        others.join("; ")
+    )
+}
+
+/// "GitHub Actions: repository acme/mono, file release.yml (id 3e4b...)": a configuration in a
+/// message.
+fn describe_publisher(publisher: &AnyPublisher) -> String {
+    match publisher {
+        AnyPublisher::Npm(p) => {
+            let name = trust::provider(&p.kind).map_or(p.kind.as_str(), |provider| provider.name);
+            let options: Vec<String> = p
+                .options
+                .0
+                .iter()
+                .map(|(option, value)| format!("{option} {}", value_text(value)))
+                .collect();
+            format!("{name}: {} (id {})", options.join(", "), p.id)
+        }
+        AnyPublisher::Pypi(p) => {
+            let fields = serde_json::to_value(p).unwrap_or(Value::Null);
+            let kind = fields.get("type").and_then(Value::as_str).unwrap_or("pypi");
+            let parts: Vec<String> = fields
+                .as_object()
+                .into_iter()
+                .flatten()
+                .filter(|(key, value)| *key != "type" && !value.is_null())
+                .map(|(key, value)| format!("{key} {}", value.as_str().unwrap_or_default()))
+                .collect();
+            format!("{kind}: {}", parts.join(", "))
+        }
     }
 }
 
@@ -771,6 +862,63 @@ mod tests {
         assert!(d.ok, "{d:?}");
         assert_eq!(d.matched.as_deref(), Some("cfg-1"));
         assert_eq!(d.suggestion.unwrap()["repository"], "acme/widgets");
+    }
+
+    #[test]
+    fn several_publishers_pass_when_one_matches_else_the_closest_is_explained() {
+        let with_id = |id: &str, publisher: AnyPublisher| match publisher {
+            AnyPublisher::Npm(mut p) => {
+                p.id = id.into();
+                AnyPublisher::Npm(p)
+            }
+            other => other,
+        };
+        let github = |file: &str, environment: Option<&str>| {
+            let mut claims = json!({"repository": "acme/widgets", "workflow_ref": {"file": file}});
+            if let Some(environment) = environment {
+                claims["environment"] = json!(environment);
+            }
+            npm("github", claims, &["createPackage"])
+        };
+        let gitlab = npm(
+            "gitlab",
+            json!({"project_path": "acme/widgets", "ci_config_ref_uri": {"file": ".gitlab-ci.yml"}}),
+            &["createPackage"],
+        );
+        let release = with_id("release", github("release.yml", None));
+        let nightly = with_id("nightly", github("nightly.yml", None));
+        let mirror = with_id("mirror", gitlab);
+
+        // The second one matches: ok, and the others' differences do not matter.
+        let d = diagnose(
+            &github_claims(),
+            &[nightly.clone(), release.clone(), mirror.clone()],
+            &expect_publish(),
+        );
+        assert!(d.ok, "{d:?}");
+        assert_eq!(d.matched.as_deref(), Some("release"));
+        assert_eq!((d.closest, d.findings), (None, vec![]));
+
+        // None matches: the closest (same workflow, another environment) is explained claim
+        // by claim; the others are named.
+        let release_in_npm = with_id("release", github("release.yml", Some("npm")));
+        let d = diagnose(
+            &github_claims(),
+            &[mirror, nightly, release_in_npm],
+            &expect_publish(),
+        );
+        assert!(!d.ok);
+        assert_eq!(d.closest.as_deref(), Some("release"));
+        assert_eq!(kinds(&d), vec!["environment", "publishers"]);
+        assert_eq!(d.findings[0].publisher.as_deref(), Some("release"));
+        let note = &d.findings[1].message;
+        assert!(note.starts_with("None of the package's 3 trusted publishers matches this token; the differences named \
+         are those of the closest, release (GitHub Actions: repository acme/widgets, file release.yml, environment npm (id release))."), "{note}");
+        assert!(
+            note.contains("GitLab CI/CD: project acme/widgets, file .gitlab-ci.yml (id mirror)"),
+            "{note}"
+        );
+        assert!(note.contains("file nightly.yml (id nightly)"), "{note}");
     }
 
     #[test]
