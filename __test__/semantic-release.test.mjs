@@ -34,7 +34,7 @@ const git = (cwd, ...args) => execFileSync('git', args, { cwd, env: { ...process
  * users install it (node_modules/trust-native, resolved through the exports map), trust.json
  * declaring the trusted publisher, and an .npmrc pointing at the emulator (with `npmrc` added).
  */
-function releaseRepo({ pluginConfig, npmrc = '' } = {}) {
+function releaseRepo({ pluginConfig, npmrc = '', trust = [TRUSTED] } = {}) {
   const dir = tempDir('tn-release-')
   const remote = join(dir, 'remote.git')
   const cwd = join(dir, 'work')
@@ -44,7 +44,7 @@ function releaseRepo({ pluginConfig, npmrc = '' } = {}) {
     'package.json': JSON.stringify({ name: 'widgets', version: '0.0.0-development', repository: 'github:acme/widgets' }),
     '.npmrc': `registry=${emulator.url}\n${npmrc}`,
     '.gitignore': 'node_modules\n',
-    'trust.json': JSON.stringify([TRUSTED]),
+    'trust.json': JSON.stringify(trust),
     '.releaserc.json': JSON.stringify({
       branches: ['main'],
       repositoryUrl: `file://${remote}`,
@@ -114,6 +114,24 @@ describe('semantic-release --dry-run in CI', () => {
     expect(git(remote, 'tag', '--list')).toBe('')
   })
 
+  it('with several publishers declared: passes for any of them, else explains the closest and names the others', async () => {
+    const NIGHTLY = { ...TRUSTED, file: 'nightly.yml', allowPublish: false, allowStagePublish: true }
+    const RELEASE = { ...TRUSTED, environment: 'npm' }
+    emulator.seed({ packages: [{ name: 'widgets', maintainers: ['alice'], publishers: [
+      { type: 'github', claims: { repository: 'acme/widgets', workflow_ref: { file: 'release.yml' }, environment: 'npm' }, permissions: ['createPackage'] },
+      { type: 'github', claims: { repository: 'acme/widgets', workflow_ref: { file: 'nightly.yml' } }, permissions: ['createStagedPackage'] },
+    ] }] })
+    const { cwd } = releaseRepo({ trust: [RELEASE, NIGHTLY] })
+    const nightly = await dryRun(cwd, githubJob(cwd, 'nightly.yml'))
+    expect(nightly.output).toContain('widgets: the registry exchanges this job\'s id_token for a publish token')
+    const { code, output } = await dryRun(cwd, githubJob(cwd, 'publish.yml'))
+    expect(code).not.toBe(0)
+    expect(output).toContain('This job\'s id_token compared with the trusted publisher trust.json (nightly.yml) declares for widgets, the closest of the 2 it declares, claim by claim:')
+    expect(output).toContain('file: the token has publish.yml, the publisher wants nightly.yml (differs)')
+    expect(output).toContain('None of the package\'s 2 trusted publishers matches this token; the differences named are those of the closest, trust.json (nightly.yml)')
+    expect(output).toContain('The others: GitHub Actions: repository acme/widgets, file release.yml, environment npm (id trust.json (release.yml))')
+  })
+
   it('without id-token: write, says what the workflow needs', async () => {
     const { cwd } = releaseRepo()
     const { ACTIONS_ID_TOKEN_REQUEST_URL: _, ACTIONS_ID_TOKEN_REQUEST_TOKEN: __, ...job } = githubJob(cwd, 'release.yml')
@@ -163,6 +181,20 @@ describe('verifyConditions, called as semantic-release calls it', () => {
     const env = { npm_config_otp: OTP, npm_config_userconfig: process.env.npm_config_userconfig, npm_config_globalconfig: process.env.npm_config_globalconfig }
     await verifyConditions({ ensure: true, trust: { type: 'github', repository: 'acme/widgets', file: 'release.yml', environment: 'npm' } }, { cwd, env, envCi: { isCi: false }, options: {}, logger: logger() })
     expect(emulator.publishers('widgets')[0].claims).toEqual({ repository: 'acme/widgets', workflow_ref: { file: 'release.yml' }, environment: 'npm' })
+  })
+
+  it('ensure creates every publisher trust.json declares for a package that has none', async () => {
+    emulator.seed({ packages: [{ name: 'widgets', maintainers: ['alice'] }] })
+    const nightly = { ...TRUSTED, file: 'nightly.yml', allowPublish: false, allowStagePublish: true }
+    const { cwd } = releaseRepo({ npmrc: `//${new URL(emulator.url).host}/:_authToken=${ALICE}\n`, trust: [TRUSTED, nightly] })
+    const env = { npm_config_otp: OTP, npm_config_userconfig: process.env.npm_config_userconfig, npm_config_globalconfig: process.env.npm_config_globalconfig }
+    const log = logger()
+    await verifyConditions({ ensure: true }, { cwd, env, envCi: { isCi: false }, options: {}, logger: log })
+    expect(emulator.publishers('widgets').map((p) => p.claims.workflow_ref.file)).toEqual(['release.yml', 'nightly.yml'])
+    // Both are there now, and both are named.
+    const again = logger()
+    await verifyConditions({}, { cwd, env, envCi: { isCi: false }, options: {}, logger: again })
+    expect(again.lines.filter((l) => / github acme\/widgets (release|nightly)\.yml$/.test(l))).toHaveLength(2)
   })
 
   it('refuses mistyped options', async () => {

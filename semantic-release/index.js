@@ -1,9 +1,10 @@
 // trust-native/semantic-release: a semantic-release plugin whose verifyConditions step makes
 // sure, before any version is created, that the packages will publish through npm trusted
 // publishing. In CI it exchanges this job's id_token for each package, as `npm publish` will,
-// and when the registry refuses, compares the token claim by claim with the configuration the
-// repository declares (trust.json, or the `trust` option). Outside CI it checks that each
-// package has a trusted publisher, and with `ensure` creates the missing ones.
+// and when the registry refuses, compares the token claim by claim with the configurations the
+// repository declares (trust.json, or the `trust` option; a package may have several). Outside
+// CI it checks that each package has a trusted publisher, and with `ensure` creates the ones
+// declared.
 'use strict'
 
 const { existsSync, readFileSync } = require('node:fs')
@@ -55,18 +56,27 @@ async function packagesOf({ pkgRoot, workspaces }, cwd) {
 }
 
 /**
- * The trusted publisher the repository declares for each package, by name: the `trust` option
- * (a trust.json path, or publisher options for every package), else trust.json in `cwd`.
+ * The trusted publishers the repository declares for each package, by name (a package may have
+ * several): the `trust` option (a trust.json path, or publisher options for every package), else
+ * trust.json in `cwd`. Each spec's `source` says where it comes from, and which one it is when
+ * its package has several: `trust.json (nightly.yml)`.
  */
 async function declaredSpecs(trust, cwd, packages) {
   if (trust !== undefined && typeof trust !== 'string') {
     const { package: _, ...options } = trust
-    return new Map(packages.map((p) => [p.name, { type: 'github', ...options, package: p.name, source: 'the trust option' }]))
+    return new Map(packages.map((p) => [p.name, [{ type: 'github', ...options, package: p.name, source: 'the trust option' }]]))
   }
   const path = resolve(cwd, trust ?? 'trust.json')
   if (trust === undefined && !existsSync(path)) return new Map()
-  const specs = await tn.readTrustConfig(path)
-  return new Map(specs.map((s) => [s.package, { ...s, source: trust ?? 'trust.json' }]))
+  const source = trust ?? 'trust.json'
+  const declared = new Map()
+  for (const spec of await tn.readTrustConfig(path)) declared.set(spec.package, [...(declared.get(spec.package) ?? []), spec])
+  for (const specs of declared.values()) {
+    specs.forEach((spec, i) => {
+      spec.source = specs.length === 1 ? source : `${source} (${spec.file ?? `${spec.type} #${i + 1}`})`
+    })
+  }
+  return declared
 }
 
 /** A spec as the registry would store it, for diagnoseTrust: its claims, by the provider table. */
@@ -97,16 +107,18 @@ const shown = (value) => (value === undefined ? '(none)' : [].concat(value).join
 
 /**
  * Why the registry refused this job's id_token for `pkg`: the token and the declared
- * configuration side by side, claim by claim, then the first difference in words.
+ * configuration (the closest, when several are declared) side by side, claim by claim, then the
+ * first difference in words, and which others are declared.
  */
-function explainRefusal(pkg, error, claims, declared, audience) {
-  const publishers = declared ? [asPublisher(declared)] : []
-  const diagnosis = tn.diagnoseTrust({ claims, publishers, audience })
+function explainRefusal(pkg, error, claims, specs, audience) {
+  const diagnosis = tn.diagnoseTrust({ claims, publishers: specs.map(asPublisher), audience })
+  const declared = specs.find((s) => s.source === (diagnosis.matched ?? diagnosis.closest ?? specs[0]?.source))
   const token = diagnosis.suggestion ?? {}
   const provider = PROVIDERS[token.type ?? declared?.type]
   const lines = []
   if (declared && provider) {
-    lines.push(`This job's id_token compared with the trusted publisher ${declared.source} declares for ${pkg.name}, claim by claim:`, '')
+    const closest = specs.length > 1 && !diagnosis.matched ? `, the closest of the ${specs.length} it declares` : ''
+    lines.push(`This job's id_token compared with the trusted publisher ${declared.source} declares for ${pkg.name}${closest}, claim by claim:`, '')
     for (const field of provider.fields) {
       const want = declared[field.option]
       const has = token[field.option]
@@ -114,10 +126,12 @@ function explainRefusal(pkg, error, claims, declared, audience) {
       const differs = want !== undefined && shown(want) !== shown(has)
       lines.push(`- ${field.flag}: the token has ${shown(has)}, the publisher ${want === undefined ? 'accepts any' : `wants ${shown(want)}`}${differs ? ' (differs)' : ''}`)
     }
-    const first = diagnosis.findings.find((f) => f.severity === 'error')
+    const first = diagnosis.findings.find((f) => f.severity === 'error' && f.kind !== 'publishers')
     lines.push('', first
       ? first.message
       : `The token matches what ${declared.source} declares, so the registry's configuration is not that one: \`trust-native plan\` (with a maintainer's token) shows the difference, \`trust-native apply\` fixes it.`)
+    const others = diagnosis.findings.find((f) => f.kind === 'publishers')
+    if (others) lines.push('', others.message)
   } else {
     lines.push(tn.explainExchangeFailure(error).summary)
   }
@@ -132,8 +146,8 @@ function explainRefusal(pkg, error, claims, declared, audience) {
   )
 }
 
-/** In CI: the exchange `npm publish` will make, made now for `pkg`. */
-async function verifyExchange(client, pkg, declared, logger) {
+/** In CI: the exchange `npm publish` will make, made now for `pkg` (`specs`: its declared publishers). */
+async function verifyExchange(client, pkg, specs, logger) {
   const { registry } = await client.resolveConfig({ package: pkg.name, cwd: pkg.dir })
   const audience = `npm:${new URL(registry).hostname}`
   const idToken = await client.getIdToken({ audience })
@@ -141,25 +155,33 @@ async function verifyExchange(client, pkg, declared, logger) {
     await client.exchangeToken({ package: pkg.name, cwd: pkg.dir, idToken: idToken.token })
   } catch (error) {
     if (!['EOIDCEXCHANGE', 'EOIDCAUDIENCE', 'EOIDCEXPIRED'].includes(error.code)) throw error
-    throw explainRefusal(pkg, error, error.claims ?? idToken.claims, declared, audience)
+    throw explainRefusal(pkg, error, error.claims ?? idToken.claims, specs, audience)
   }
   logger.log('%s: the registry exchanges this job\'s id_token for a publish token', pkg.name)
 }
 
-/** Outside CI: `pkg` has a trusted publisher (created, with `ensure`), and its workflow checks out. */
-async function verifyConfigured(client, pkg, declared, { ensure, dryRun, otp }, logger) {
+/**
+ * Outside CI: `pkg` has a trusted publisher (with `ensure`, those declared are created), and the
+ * workflow of each checks out.
+ */
+async function verifyConfigured(client, pkg, specs, { ensure, dryRun, otp }, logger) {
   const common = { package: pkg.name, cwd: pkg.dir, ...(otp && { otp }) }
-  const [publisher] = await client.listPublishers(common)
-  if (publisher) {
-    logger.log('%s: trusted publisher %s %s', pkg.name, publisher.type, publisher.repository ?? publisher.project ?? publisher.vcsOrigin ?? '')
+  const publishers = await client.listPublishers(common)
+  for (const publisher of publishers) {
+    logger.log('%s: trusted publisher %s %s %s', pkg.name, publisher.type, publisher.repository ?? publisher.project ?? publisher.vcsOrigin ?? '', publisher.file ?? '')
     if (publisher.type === 'github' || publisher.type === 'gitlab') {
       const { repository, project, file, environment } = publisher
       const check = await client.checkWorkflow({ type: publisher.type, package: pkg.name, cwd: pkg.dir, ...(repository && { repository }), ...(project && { project }), file, ...(environment && { environment }) })
       for (const finding of check.findings) logger.warn('%s: %s %s', pkg.name, finding.message, finding.fix)
     }
-    return
   }
-  const { type = 'github', source, package: _, ...options } = declared ?? {}
+  if (publishers.length) return
+  for (const declared of specs.length ? specs : [{}]) await addDeclared(client, pkg, declared, { ensure, dryRun, common }, logger)
+}
+
+/** A declared publisher of a package that has none: created with `ensure`, else the command that would. */
+async function addDeclared(client, pkg, declared, { ensure, dryRun, common }, logger) {
+  const { type = 'github', source, package: _, ...options } = declared
   if (!ensure) {
     throw new TrustPluginError(
       'ENOTRUSTEDPUBLISHER',
@@ -205,8 +227,8 @@ async function verifyConditions(pluginConfig, context) {
   const failures = []
   for (const pkg of packages) {
     try {
-      if (inCi) await verifyExchange(client, pkg, declared.get(pkg.name), logger)
-      else await verifyConfigured(client, pkg, declared.get(pkg.name), settings, logger)
+      if (inCi) await verifyExchange(client, pkg, declared.get(pkg.name) ?? [], logger)
+      else await verifyConfigured(client, pkg, declared.get(pkg.name) ?? [], settings, logger)
     } catch (error) {
       failures.push(asPluginError(error, pkg))
     }
