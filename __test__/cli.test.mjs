@@ -629,6 +629,33 @@ describe('doctor', () => {
     expect(ok.stdout + ok.stderr).not.toMatch(/eyJ[\w-]+\.eyJ/)
   })
 
+  it('compares the job with every publisher trust.json declares: names the one it is, or explains the closest and names the others', async () => {
+    const token = freshUser(['@acme/multi'])
+    const cwd = withNpmrc(project({ name: '@acme/multi' }), token)
+    writeFileSync(join(cwd, '.npmrc'), `registry=${emulator.url}\n`)
+    const release = { type: 'github', package: '@acme/multi', repository: 'acme/multi', file: 'release.yml', environment: 'npm' }
+    const nightly = { type: 'github', package: '@acme/multi', repository: 'acme/multi', file: 'nightly.yml', allowPublish: false, allowStagePublish: true }
+    writeFileSync(join(cwd, 'trust.json'), JSON.stringify([release, nightly]))
+    await tn.applyTrust([release, nightly], { registry: emulator.url, token, otp: OTP, cwd })
+    const job = (workflow) => emulator.githubActionsJob({ repository: 'acme/multi', workflow_ref: `acme/multi/.github/workflows/${workflow}@refs/heads/main` })
+
+    const ok = await cli(['doctor'], { cwd, env: { ...npm, ...job('nightly.yml'), CI: 'true' } })
+    expect(ok.stdout).toContain('trust.json declares this job\'s trusted publisher: trust.json (nightly.yml)')
+    // Which may only stage: said, as `npm publish` from this job would be refused.
+    expect(ok.stdout).toContain('grants only createStagedPackage')
+    expect(ok.stdout).toContain('Exchange: ok')
+
+    const other = await cli(['doctor', '--json'], { cwd, env: { ...npm, ...job('publish.yml'), CI: 'true' } })
+    expect(other.code).toBe(1)
+    const { declared } = JSON.parse(other.stdout)
+    expect(declared).toMatchObject({ matched: null, closest: 'trust.json (nightly.yml)' })
+    expect(declared.findings.map((f) => f.kind)).toEqual(['file', 'publishers'])
+    const shown = await cli(['doctor'], { cwd, env: { ...npm, ...job('publish.yml'), CI: 'true' } })
+    expect(shown.stdout).toContain('trust.json declares 2 trusted publishers for @acme/multi; none is this job:')
+    expect(shown.stdout).toContain('  The token comes from workflow file publish.yml but the configuration trusts nightly.yml.')
+    expect(shown.stdout).toContain('The others: GitHub Actions: repository acme/multi, file release.yml, environment npm (id trust.json (release.yml))')
+  })
+
   it('is a CI gate: an error finding fails it even when the exchange goes through; --json lists findings', async () => {
     const token = freshUser(['@acme/gate'])
     const cwd = withNpmrc(project({ name: '@acme/gate' }), token)

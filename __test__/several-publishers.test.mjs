@@ -152,6 +152,14 @@ describe("today's registry: several publishers per package", () => {
     expect(emulator.publishers('ensure-beside').map((p) => p.id)).toEqual([added.publisher.id, replaced.publisher.id])
   })
 
+  it('lockDownPackage locks a package with several publishers, and names them all', async () => {
+    const emulator = emulators.several
+    const auth = setup(emulator, 'locked-two', [stored(release('locked-two')), stored(nightly('locked-two'))])
+    const result = await tn.lockDownPackage({ ...auth, package: 'locked-two' })
+    expect(result.status).toBe('locked')
+    expect(result.publishers.map((p) => p.file)).toEqual(['release.yml', 'nightly.yml'])
+  })
+
   it('addGithubPublisher adds beside the publishers there are', async () => {
     const emulator = emulators.several
     const auth = setup(emulator, 'added', [stored(release('added'))])

@@ -6,10 +6,12 @@
 // decision from the library.
 'use strict'
 
-const { relative } = require('node:path')
+const { existsSync } = require('node:fs')
+const { join, relative } = require('node:path')
 const { parseArgs } = require('node:util')
 const tn = require('..')
 const { publisherFindings, provenanceFindings } = require('./doctor-checks.js')
+const { asPublisher, declaredByPackage } = require('./declared.js')
 
 const EXIT = { ok: 0, failed: 1, usage: 2, interrupted: 130 }
 /** `plan --exit-code`: a drift check's answer. */
@@ -824,6 +826,17 @@ async function doctor(values, pkg) {
     print('This job needs a trusted publisher like:')
     print(`  trust-native ${type} ${pkg ?? '<package>'} ${flags.join(' ')}`)
   }
+  const declared = await declaredComparison(cwd, config.package, idToken.claims, `npm:${registryHost}`)
+  if (declared) {
+    report.declared = declared
+    if (declared.matched) {
+      print(`trust.json declares this job's trusted publisher: ${declared.matched}`)
+      for (const f of declared.findings) print(`  ${printable(f.message)}`)
+    } else {
+      print(`trust.json declares ${declared.count} trusted publisher${declared.count === 1 ? '' : 's'} for ${config.package}; none is this job:`)
+      for (const f of declared.findings) print(`  ${printable(f.message)}`)
+    }
+  }
   // Every finding, with kind, severity, expected and actual: an error among them fails the run.
   report.findings = [...diagnosis.findings.filter((f) => f.kind !== 'none'), ...publisherFindings(cwd), ...provenanceFindings(cwd, idToken.claims)]
   for (const f of report.findings) print(`${f.severity}: ${printable(f.message)}`)
@@ -843,6 +856,32 @@ async function doctor(values, pkg) {
   // refuse the publish, e.g. from a self-hosted runner).
   const errors = report.findings.some((f) => f.severity === 'error')
   return report.exchange.ok && !errors ? EXIT.ok : EXIT.failed
+}
+
+/**
+ * The job's id_token compared with every publisher trust.json (in `cwd`) declares for `pkg`:
+ * the one it matches, or the closest one's differences and which others there are. Nothing
+ * without a trust.json naming the package. (What the registry has may differ from what the
+ * repository declares: the exchange says which counts.)
+ */
+async function declaredComparison(cwd, pkg, claims, audience) {
+  const path = join(cwd, 'trust.json')
+  if (!pkg || !existsSync(path)) return undefined
+  const specs = (await declaredByPackage(path, 'trust.json')).get(pkg) ?? []
+  if (!specs.length) return undefined
+  const diagnosis = tn.diagnoseTrust({ claims, publishers: specs.map(asPublisher), audience })
+  const mismatches = diagnosis.findings.filter((f) => f.publisher !== undefined || f.kind === 'publishers')
+  // The job is the closest one when only the permission differs: it may stage, say, not publish
+  // (doctor does not know which the job runs).
+  const closest = mismatches.filter((f) => f.publisher === diagnosis.closest)
+  const onlyPermission = !diagnosis.matched && closest.length > 0 && closest.every((f) => f.kind === 'permission')
+  const matched = diagnosis.matched ?? (onlyPermission ? diagnosis.closest : null)
+  return {
+    count: specs.length,
+    matched,
+    closest: matched ? null : diagnosis.closest ?? null,
+    findings: onlyPermission ? closest : matched ? [] : mismatches,
+  }
 }
 
 /** When an id_token expires, from its `exp` (seconds), which may be missing or out of range. */

@@ -10,8 +10,7 @@
 const { existsSync, readFileSync } = require('node:fs')
 const { join, resolve } = require('node:path')
 const tn = require('../main.js')
-
-const PROVIDERS = Object.fromEntries(tn.trustProviders().map((p) => [p.type, p]))
+const { PROVIDERS, asPublisher, declaredByPackage } = require('../bin/declared.js')
 const ADD = { github: 'addGithubPublisher', gitlab: 'addGitlabPublisher', circleci: 'addCircleciPublisher' }
 
 /** An error semantic-release shows as its own: `code`, a one-line message, Markdown details. */
@@ -68,31 +67,7 @@ async function declaredSpecs(trust, cwd, packages) {
   }
   const path = resolve(cwd, trust ?? 'trust.json')
   if (trust === undefined && !existsSync(path)) return new Map()
-  const source = trust ?? 'trust.json'
-  const declared = new Map()
-  for (const spec of await tn.readTrustConfig(path)) declared.set(spec.package, [...(declared.get(spec.package) ?? []), spec])
-  for (const specs of declared.values()) {
-    specs.forEach((spec, i) => {
-      spec.source = specs.length === 1 ? source : `${source} (${spec.file ?? `${spec.type} #${i + 1}`})`
-    })
-  }
-  return declared
-}
-
-/** A spec as the registry would store it, for diagnoseTrust: its claims, by the provider table. */
-function asPublisher(spec) {
-  const provider = PROVIDERS[spec.type]
-  const claims = {}
-  for (const field of provider?.fields ?? []) {
-    const value = spec[field.option]
-    if (value === undefined || value === '' || (Array.isArray(value) && !value.length)) continue
-    const [key, inner] = field.claim
-    claims[key] = inner ? { [inner]: value } : value
-  }
-  // The permissions trust-native grants: publishing unless only stage publishing is asked for.
-  const publish = spec.allowPublish ?? spec.allowStagePublish !== true
-  const permissions = [publish && 'createPackage', spec.allowStagePublish && 'createStagedPackage'].filter(Boolean)
-  return { id: spec.source, type: spec.type, permissions, claims }
+  return declaredByPackage(path, trust ?? 'trust.json')
 }
 
 /** `--repository acme/widgets --file release.yml`: the CLI flags of publisher options. */
