@@ -299,7 +299,9 @@ pub fn revoke<'env>(
 
 /// Lets a GitHub Actions workflow publish the package through OIDC (`npm trust github`).
 ///
-/// The registry keeps one configuration per package: adding a second rejects with `E409`.
+/// Adds the configuration beside any the package has (up to 10 on registry.npmjs.org); it never
+/// revokes one. The same configuration twice, or a second one on a registry that keeps one per
+/// package, rejects with `E409` (`ensurePublisher` replaces a changed one for you).
 ///
 /// @example
 /// ```js

@@ -76,10 +76,10 @@ pub struct PlanEntry {
     pub error: Option<Problem>,
     /// What the check of the CI file found (GitHub, GitLab), each with its fix.
     pub warnings: Vec<String>,
-    /// Whether a different configuration may be replaced: without it, apply leaves a package
-    /// that has one alone and reports the difference (replacing is a decision, not a default).
+    /// Whether `existing` may be replaced when it differs: without it, apply leaves it alone
+    /// and reports the difference (replacing is a decision, not a default).
     pub replace: bool,
-    /// For `replace`: how the configuration the package has differs from the one wanted.
+    /// For `replace`: how `existing` differs from the one wanted.
     pub differences: Vec<Difference>,
 }
 
