@@ -189,6 +189,9 @@ describe("today's registry: several publishers per package", () => {
     const pruned = await cli(['apply', '--config', 'trust.json', '--yes', '--prune', '--otp', OTP], dir)
     expect(pruned.code, pruned.stderr).toBe(0)
     expect(pruned.stdout).toContain('1 revoked')
+    // The progress counts the revoke too: 2 entries for 1 spec.
+    expect(pruned.stderr).toContain('2/2 ')
+    expect(pruned.stderr).not.toContain('/1 ')
     expect(emulator.publishers('cli-two').map((p) => p.claims.environment)).toEqual(['production'])
   })
 })

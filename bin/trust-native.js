@@ -347,7 +347,7 @@ const COMMANDS = {
       const replace = values.replace ? { replace: true } : {}
       const specs = await specsFrom(values)
       // No plan to show (--yes): planned and applied in one call.
-      if (values.yes && !values['dry-run']) return applyAll(values, specs, specs.length, { ...options, ...strict(values), ...replace, ...prune(values) })
+      if (values.yes && !values['dry-run']) return applyAll(values, specs, { ...options, ...strict(values), ...replace, ...prune(values) })
       // A plan's CI files are checked when it is made, not again when it is applied.
       const plan = await tn.planTrust(specs, { ...options, ...strict(values), ...prune(values) })
       if (!values.json) printPlan(plan)
@@ -358,7 +358,7 @@ const COMMANDS = {
         return plan.entries.some((e) => e.action === 'error') ? EXIT.failed : EXIT.ok
       }
       await confirm(values)
-      return applyAll(values, plan, plan.entries.length, { ...options, ...replace }, plan)
+      return applyAll(values, plan, { ...options, ...replace }, plan)
     },
   },
 
@@ -648,8 +648,8 @@ function pace(values) {
 
 /** Applies `work` (a plan, or specs) with a progress report, prints the results (with the plan
  * they followed, if one was made), and answers the exit code. */
-async function applyAll(values, work, total, options, plan) {
-  const progress = progressReporter(total, values.json)
+async function applyAll(values, work, options, plan) {
+  const progress = progressReporter(values.json)
   const interrupt = stopOnInterrupt(values.json)
   const results = await tn.applyTrust(work, { ...options, onProgress: progress.report, signal: interrupt.signal })
   interrupt.end()
@@ -769,12 +769,15 @@ function describeDifferences(differences) {
   return differences.map((d) => `${d.field} ${shown(d.current)} -> ${shown(d.desired)}`).join(', ')
 }
 
-/** A progress bar on a terminal; a line per package elsewhere. */
-function progressReporter(total, quiet) {
+/**
+ * A progress bar on a terminal; a line per entry elsewhere. Out of the run's own count of
+ * entries (with --prune, more than the specs given).
+ */
+function progressReporter(quiet) {
   const tty = process.stderr.isTTY === true
   const verb = { create: 'created', replace: 'replaced', unchanged: 'unchanged', claim: 'claimed and created', revoke: 'revoked', error: 'skipped' }
   return {
-    report({ done, result }) {
+    report({ done, total, result }) {
       if (quiet) return
       const what = printable(result.status === 'failed' ? `failed ${result.package}`
         : result.status === 'skipped' ? `left ${result.package} (differs)`
