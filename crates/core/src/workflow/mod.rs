@@ -479,13 +479,21 @@ impl Checker {
         permissions: &[&str],
         registry: &reqwest::Url,
     ) -> Option<WorkflowCheck> {
+        // registry.npmjs.org lets every trusted publisher stage (since September 2026); a
+        // registry that keeps the original rules stages only for those that allow it.
+        let mut allowed = permissions.to_vec();
+        if registry.as_str() == crate::config::DEFAULT_REGISTRY
+            && !allowed.contains(&crate::trust::CREATE_STAGED_PACKAGE)
+        {
+            allowed.push(crate::trust::CREATE_STAGED_PACKAGE);
+        }
         let request = Request {
             package: Some(package),
             entity: provider.entity.as_ref().and_then(|e| values.text(e.option)),
             file: values.text("file"),
             environment: values.text("environment"),
             audience: &audience(registry),
-            permissions: Some(permissions),
+            permissions: Some(&allowed),
         };
         Checker::applies(provider).then(|| self.check(provider, &request))
     }

@@ -630,4 +630,38 @@ fn a_job_that_stages_needs_a_publisher_that_allows_staging_and_one_that_publishe
     assert_eq!(kinds(&published), ["permission-publish"]);
     // Permissions unknown (checkWorkflow without them): nothing to say.
     assert!(check("npm stage publish", None).ok);
+
+    // registry.npmjs.org lets every trusted publisher stage; another registry may not.
+    let root = repo(
+        "stage-permission",
+        &[
+            PACKAGE,
+            (
+                ".github/workflows/release.yml",
+                &workflow("npm stage publish"),
+            ),
+        ],
+    );
+    let mut values = crate::trust::Values::default();
+    values.set(
+        "repository",
+        crate::trust::OptionValue::Text("acme/widgets".into()),
+    );
+    values.set(
+        "file",
+        crate::trust::OptionValue::Text("release.yml".into()),
+    );
+    let on = |registry: &str| {
+        Checker::new(&root)
+            .check_configuration(
+                &GITHUB,
+                "widgets",
+                &values,
+                &["createPackage"],
+                &reqwest::Url::parse(registry).unwrap(),
+            )
+            .unwrap()
+    };
+    assert!(!kinds(&on("https://registry.npmjs.org/")).contains(&"permission-stage"));
+    assert!(kinds(&on("https://npm.example.com/")).contains(&"permission-stage"));
 }
