@@ -31,8 +31,9 @@ export type TrustErrorCode =
 /**
  * What the user can do about an error, as a kind to branch on or to word in your own interface
  * (the CLI says it with its flags and subcommands): give a one-time password (`otp`, or approve
- * at `authUrl`), a fresh one (`freshOtp`), an npm token (`token`), look at the package's
- * configurations (`listPublishers`), revoke the existing one first (`revokeFirst`), allow more
+ * at `authUrl`), a fresh one (`freshOtp`), an npm token (`token`), name the registry or bind the
+ * token to it (`bindToken`: a token bound to no registry is not sent to one a checkout chose),
+ * look at the package's configurations (`listPublishers`), revoke the existing one first (`revokeFirst`), allow more
  * time (`timeout`, `webAuthTimeout`), use https (`insecure`), claim a name that does not exist
  * yet (`claim`), look at your tokens' ids (`listTokens`).
  */
@@ -40,6 +41,7 @@ export type TrustHint =
   | 'otp'
   | 'freshOtp'
   | 'token'
+  | 'bindToken'
   | 'listPublishers'
   | 'revokeFirst'
   | 'timeout'
@@ -889,7 +891,10 @@ export interface CommonOptions {
   registry?: string
   /**
    * npm token. Default: the registry's `_authToken` in .npmrc (project, user, global; `${VAR}`
-   * expanded), else the `NPM_TOKEN` environment variable.
+   * expanded), else the `NPM_TOKEN` environment variable. A token given here, or
+   * `NPM_TOKEN`, is bound to no registry: it goes only to `https://registry.npmjs.org/` or to
+   * the `registry` option's, never to a registry chosen by files (a project .npmrc,
+   * `publishConfig.registry`): that is `ENEEDAUTH` (hint `bindToken`).
    */
   token?: string
   /** One-time password, for accounts with 2FA (the trust endpoints require it). */
@@ -2171,7 +2176,12 @@ export interface TeamOption {
 export interface TrustClientOptions {
   /** Registry URL. Default: npm's configuration, else `https://registry.npmjs.org/`. */
   registry?: string
-  /** npm token. Default: npm's configuration (`_authToken` in .npmrc, `NPM_TOKEN`). */
+  /**
+   * npm token. Default: npm's configuration (`_authToken` in .npmrc, `NPM_TOKEN`). A token
+   * given here, or `NPM_TOKEN`, is bound to no registry: it goes only to
+   * `https://registry.npmjs.org/` or to the `registry` option's, never to a registry chosen by
+   * files (a project .npmrc, `publishConfig.registry`): that is `ENEEDAUTH`.
+   */
   token?: string
   /** One-time password for accounts with 2FA. */
   otp?: string

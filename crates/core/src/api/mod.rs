@@ -475,7 +475,7 @@ impl<'a> Caller<'a> {
         let resolved = self.session.resolve_for(args.package.as_ref())?;
         let token = resolved.token.as_ref().map(|t| t.value.clone());
         if token.is_none() && endpoint.auth == Auth::Required {
-            return Err(config::need_auth(self.session.config(), &resolved.registry));
+            return Err(config::need_auth(self.session.config(), &resolved));
         }
         let prompt = self.call.policy.otp_prompt.clone().filter(|_| endpoint.otp);
         let mut registry = self

@@ -1,0 +1,126 @@
+// Where secrets go: a token only to the registry it is bound to, a body with a password only to
+// the origin it was written for, files holding tokens readable by their owner only. A loopback
+// server plays the hostile registry a checkout (or a registry) points trust-native at, and
+// records what it receives.
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { createServer } from 'node:http'
+import { writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { isolateNpmConfig, project, rejection, runCli, tn } from './helpers.mjs'
+
+const NPM_TOKEN = 'npm_users-own-SECRET'
+let hostile, received
+
+/** A registry that takes anything: lists nothing, accepts every write. */
+async function recordingServer() {
+  const server = createServer((req, res) => {
+    const chunks = []
+    req.on('data', (c) => chunks.push(c))
+    req.on('end', () => {
+      received.push({ method: req.method, url: req.url, authorization: req.headers.authorization, body: Buffer.concat(chunks).toString() })
+      res.setHeader('content-type', 'application/json')
+      if (req.method === 'GET' && req.url.endsWith('/trust')) return res.end('[]')
+      if (req.method === 'GET') { res.statusCode = 404; return res.end('{"error":"Not found"}') }
+      res.end('{}')
+    })
+  })
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve))
+  server.url = `http://127.0.0.1:${server.address().port}/`
+  return server
+}
+
+beforeAll(async () => {
+  isolateNpmConfig()
+  hostile = await recordingServer()
+})
+afterAll(() => hostile.close())
+afterEach(() => { delete process.env.NPM_TOKEN })
+
+/** What reached the hostile registry with a token. */
+const tokensSent = () => received.filter((r) => r.authorization).map((r) => `${r.method} ${r.url} ${r.authorization}`)
+
+describe('NPM_TOKEN goes only to the registry it serves', () => {
+  const cases = {
+    'registry= in the project .npmrc': () => project({ name: 'widgets', version: '1.0.0' }, `registry=${hostile.url}\n`),
+    '@scope:registry= in the project .npmrc': () => project({ name: '@acme/widgets', version: '1.0.0' }, `@acme:registry=${hostile.url}\n`),
+  }
+  for (const [name, checkout] of Object.entries(cases)) {
+    it(`not to ${name}: ENEEDAUTH says why, in the library's words`, async () => {
+      received = []
+      process.env.NPM_TOKEN = NPM_TOKEN
+      const cwd = checkout()
+      const error = await rejection(tn.listPublishers({ cwd }))
+      expect(error).toMatchObject({ code: 'ENEEDAUTH', hint: 'bindToken' })
+      expect(error.message).toContain(`\`${hostile.url.slice(5)}:_authToken=\${NPM_TOKEN}\``)
+      expect(error.message).toContain('the `registry` option')
+      expect(error.message).not.toContain(NPM_TOKEN)
+      expect(tokensSent()).toEqual([])
+    })
+  }
+
+  it('not to publishConfig.registry: no token, no tarball', async () => {
+    received = []
+    process.env.NPM_TOKEN = NPM_TOKEN
+    const cwd = project({ name: 'widgets', version: '1.0.0', publishConfig: { registry: hostile.url } })
+    writeFileSync(join(cwd, 'index.js'), 'module.exports = 1\n')
+    const error = await rejection(tn.publish({ cwd, oidc: false }))
+    expect(error).toMatchObject({ code: 'ENEEDAUTH', hint: 'bindToken' })
+    expect(error.message).toContain('publishConfig.registry in package.json')
+    expect(received.filter((r) => r.method === 'PUT')).toEqual([])
+    expect(tokensSent()).toEqual([])
+  })
+
+  it('not to npm_config_registry, which `npm run` exports from the project .npmrc', async () => {
+    received = []
+    process.env.NPM_TOKEN = NPM_TOKEN
+    process.env.npm_config_registry = hostile.url
+    try {
+      const error = await rejection(tn.listPublishers({ cwd: project({ name: 'widgets' }) }))
+      expect(error.code).toBe('ENEEDAUTH')
+    } finally {
+      delete process.env.npm_config_registry
+    }
+    expect(tokensSent()).toEqual([])
+  })
+
+  it('to a registry the caller names, and to one it is bound to by an _authToken line', async () => {
+    received = []
+    process.env.NPM_TOKEN = NPM_TOKEN
+    const cwd = project({ name: 'widgets' }, `registry=${hostile.url}\n`)
+    await tn.listPublishers({ cwd, registry: hostile.url })
+    expect(tokensSent()).toEqual([`GET /-/package/widgets/trust Bearer ${NPM_TOKEN}`])
+
+    // A private registry keeps working: the token is bound to it.
+    received = []
+    const bound = project({ name: 'widgets' }, `registry=${hostile.url}\n${hostile.url.slice(5)}:_authToken=\${NPM_TOKEN}\n`)
+    await tn.listPublishers({ cwd: bound })
+    expect(tokensSent()).toEqual([`GET /-/package/widgets/trust Bearer ${NPM_TOKEN}`])
+  })
+
+  it('the `token` option, bound to no registry either, goes only where the caller names', async () => {
+    received = []
+    const cwd = project({ name: 'widgets' }, `registry=${hostile.url}\n`)
+    const error = await rejection(tn.listPublishers({ cwd, token: NPM_TOKEN }))
+    expect(error).toMatchObject({ code: 'ENEEDAUTH', hint: 'bindToken' })
+    expect(error.message).toContain('the `token` option')
+    expect(error.message).not.toContain(NPM_TOKEN)
+    expect(tokensSent()).toEqual([])
+    await tn.listPublishers({ cwd, token: NPM_TOKEN, registry: hostile.url })
+    expect(tokensSent()).toHaveLength(1)
+  })
+
+  it('the CLI: refused in its own words (--registry), sent with --registry', async () => {
+    received = []
+    const cwd = project({ name: 'widgets' }, `registry=${hostile.url}\n`)
+    const refused = await runCli(['list', 'widgets'], { cwd, env: { NPM_TOKEN } })
+    expect(refused.code).not.toBe(0)
+    expect(refused.stderr).toContain('--registry')
+    expect(refused.stderr).not.toMatch(/`registry` option|NPM_TOKEN=/)
+    expect(refused.stderr).not.toContain(NPM_TOKEN)
+    expect(tokensSent()).toEqual([])
+
+    const named = await runCli(['list', 'widgets', '--registry', hostile.url], { cwd, env: { NPM_TOKEN } })
+    expect(named.code, named.stderr).toBe(0)
+    expect(tokensSent()).toEqual([`GET /-/package/widgets/trust Bearer ${NPM_TOKEN}`])
+  })
+})
