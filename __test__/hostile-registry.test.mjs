@@ -108,9 +108,21 @@ describe('the audience a PyPI index asks for', () => {
     }
   })
 
-  it('a PyPI audience gets its token', async () => {
-    audience = 'pypi'
-    const { token } = await withCiEnv({ PYPI_ID_TOKEN: idTokenFor('pypi') }, () => tn.mintPypiToken({ repositoryUrl: `${registry}legacy/` }))
+  it('is refused when it is pypi.org\'s or test.pypi.org\'s, before any id_token is sought or sent', async () => {
+    for (const reserved of ['pypi', 'testpypi']) {
+      audience = reserved
+      sent.length = 0
+      // The job holds a real PyPI id_token: another index must not get it.
+      const error = await withCiEnv({ PYPI_ID_TOKEN: idTokenFor(reserved) }, () => rejection(tn.mintPypiToken({ repositoryUrl: `${registry}legacy/` })))
+      expect(error.code, reserved).toBe('EOIDCAUDIENCE')
+      expect(error.message).toContain('pypi.org')
+      expect(sent).toEqual(['GET /_/oidc/audience'])
+    }
+  })
+
+  it('an index\'s own PyPI-style audience gets its token', async () => {
+    audience = 'warehouse-internal'
+    const { token } = await withCiEnv({ WAREHOUSE_INTERNAL_ID_TOKEN: idTokenFor('warehouse-internal') }, () => tn.mintPypiToken({ repositoryUrl: `${registry}legacy/` }))
     expect(token).toBe('pypi-minted')
   })
 })

@@ -256,14 +256,14 @@ describe('PyPI', () => {
   it('mints an upload token end to end from a GitHub Actions job', async () => {
     const job = emulator.githubActionsJob({ repository: 'acme/widgets', environment: 'PyPI' })
     const minted = await withCiEnv(job, () => tn.mintPypiToken({ repositoryUrl: repositoryUrl() }))
-    expect(minted).toMatchObject({ audience: 'pypi', index: emulator.url })
+    expect(minted).toMatchObject({ audience: emulator.pypiAudience, index: emulator.url })
     expect(minted.token).toMatch(/^pypi-/)
     expect(minted.expires * 1000).toBeGreaterThan(Date.now())
   })
 
   it('surfaces PyPI\'s error codes and diagnoses the PyPI publisher', async () => {
-    const idToken = emulator.issueIdToken({ provider: 'github', audience: 'pypi', claims: { repository: 'acme/widgets' } })
-    const error = await withCiEnv({ GITHUB_ACTIONS: 'true', PYPI_ID_TOKEN: idToken }, () => rejection(tn.mintPypiToken({ repositoryUrl: repositoryUrl() })))
+    const idToken = emulator.issueIdToken({ provider: 'github', audience: emulator.pypiAudience, claims: { repository: 'acme/widgets' } })
+    const error = await withCiEnv({ GITHUB_ACTIONS: 'true', PYPI_EMULATOR_ID_TOKEN: idToken }, () => rejection(tn.mintPypiToken({ repositoryUrl: repositoryUrl() })))
     expect(error.code).toBe('EOIDCEXCHANGE')
     expect(error.errors).toEqual([{ code: 'invalid-publisher', description: expect.stringContaining('no corresponding publisher') }])
     const diagnosis = tn.diagnoseTrust({
