@@ -6,12 +6,12 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { createServer } from 'node:http'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { isolateNpmConfig, project, rejection, runCli, tn } from './helpers.mjs'
+import { isolateNpmConfig, project, rejection, runCli, tn, withCiEnv } from './helpers.mjs'
 
 const NPM_TOKEN = 'npm_users-own-SECRET'
 let hostile, received
 
-/** A registry that takes anything: lists nothing, accepts every write. */
+/** A registry that takes anything: lists nothing, accepts every write, mints tokens. */
 async function recordingServer() {
   const server = createServer((req, res) => {
     const chunks = []
@@ -21,6 +21,8 @@ async function recordingServer() {
       res.setHeader('content-type', 'application/json')
       if (req.method === 'GET' && req.url.endsWith('/trust')) return res.end('[]')
       if (req.method === 'GET') { res.statusCode = 404; return res.end('{"error":"Not found"}') }
+      // Handed a password, it answers a token of its choosing.
+      if (req.url.endsWith('/-/npm/v1/tokens')) return res.end('{"token":"npm_attacker-chosen","key":"evil"}')
       res.end('{}')
     })
   })
@@ -122,5 +124,72 @@ describe('NPM_TOKEN goes only to the registry it serves', () => {
     const named = await runCli(['list', 'widgets', '--registry', hostile.url], { cwd, env: { NPM_TOKEN } })
     expect(named.code, named.stderr).toBe(0)
     expect(tokensSent()).toEqual([`GET /-/package/widgets/trust Bearer ${NPM_TOKEN}`])
+  })
+})
+
+describe('a body that carries a secret goes only to the origin it was written for', () => {
+  const PASSWORD = 'hunter2-SECRET-password'
+  let redirecting
+
+  beforeAll(async () => {
+    // A registry that moves the token endpoint: to another origin (the hostile recorder, which
+    // would answer with a token of its choosing), or to another path of its own.
+    redirecting = createServer((req, res) => {
+      const chunks = []
+      req.on('data', (c) => chunks.push(c))
+      req.on('end', () => {
+        received.push({ method: req.method, url: `redirecting${req.url}`, body: Buffer.concat(chunks).toString() })
+        res.setHeader('content-type', 'application/json')
+        if (req.url === '/elsewhere/-/npm/v1/tokens') {
+          res.statusCode = 307
+          res.setHeader('location', `${hostile.url}-/npm/v1/tokens`)
+          return res.end()
+        }
+        if (req.url === '/pypi/_/oidc/audience') return res.end('{"audience":"warehouse-internal"}')
+        if (req.url === '/pypi/_/oidc/mint-token') {
+          res.statusCode = 307
+          res.setHeader('location', `${hostile.url}_/oidc/mint-token`)
+          return res.end()
+        }
+        if (req.url === '/moved/-/npm/v1/tokens') {
+          res.statusCode = 308
+          res.setHeader('location', '/here/-/npm/v1/tokens')
+          return res.end()
+        }
+        res.end(JSON.stringify({ token: 'npm_from-the-registry', key: 'k1' }))
+      })
+    })
+    await new Promise((resolve) => redirecting.listen(0, '127.0.0.1', resolve))
+    redirecting.url = `http://127.0.0.1:${redirecting.address().port}/`
+  })
+  afterAll(() => redirecting.close())
+
+  it('createToken: a 307 to another origin is refused, the password is not sent again', async () => {
+    received = []
+    const error = await rejection(tn.createToken({ registry: `${redirecting.url}elsewhere/`, token: 'npm_x', otp: '123456', password: PASSWORD, retries: 0 }))
+    expect(error.code).toBe('ERESPONSE')
+    expect(error.message).toContain(hostile.url.slice(0, -1))
+    expect(error.message).toContain('secret')
+    expect(JSON.stringify(error)).not.toContain(PASSWORD)
+    // The registry got it once, as it was meant to; the other origin nothing.
+    expect(received.map((r) => r.url)).toEqual(['redirecting/elsewhere/-/npm/v1/tokens'])
+  })
+
+  it('createToken: a redirect within the registry\'s origin is followed', async () => {
+    received = []
+    const { newToken } = await tn.createToken({ registry: `${redirecting.url}moved/`, token: 'npm_x', otp: '123456', password: PASSWORD, retries: 0 })
+    expect(newToken.token).toBe('npm_from-the-registry')
+    expect(received.map((r) => r.url)).toEqual(['redirecting/moved/-/npm/v1/tokens', 'redirecting/here/-/npm/v1/tokens'])
+    expect(JSON.parse(received[1].body).password).toBe(PASSWORD)
+  })
+
+  it('mintPypiToken: the id_token in the body follows no redirect', async () => {
+    received = []
+    const now = Math.floor(Date.now() / 1000)
+    const part = (o) => Buffer.from(JSON.stringify(o)).toString('base64url')
+    const idToken = `${part({ alg: 'RS256' })}.${part({ aud: 'warehouse-internal', iss: 'https://token.actions.githubusercontent.com', iat: now, exp: now + 600 })}.c2ln`
+    const error = await withCiEnv({ WAREHOUSE_INTERNAL_ID_TOKEN: idToken }, () => rejection(tn.mintPypiToken({ repositoryUrl: `${redirecting.url}pypi/legacy/` })))
+    expect(error.code).toBe('EOIDCEXCHANGE')
+    expect(received.map((r) => r.url)).toEqual(['redirecting/pypi/_/oidc/audience', 'redirecting/pypi/_/oidc/mint-token'])
   })
 })
