@@ -1219,14 +1219,14 @@ export interface ExchangeTokenOptions {
   /** Directory for package.json and .npmrc. Default: `process.cwd()`. */
   cwd?: string
   /**
-   * Write the token into an .npmrc for other package managers: `true` for the project's
-   * .npmrc (the workspace root's inside a workspace package, where npm reads it), or a path.
-   * An existing `_authToken` line for the registry is replaced; every other line and byte is
-   * kept (CRLF line ends too), and the line goes before the first `[section]`. The file is
-   * replaced atomically under a lock, so concurrent calls keep each other's lines; its mode
-   * is kept (a new file is `0600`). A link is followed to an existing file; a link to nothing
-   * is refused. The file is checked before the exchange, so a token is never minted for a
-   * file it cannot be written to.
+   * Write the token into an .npmrc for other package managers: `true` for your user .npmrc
+   * (`npm_config_userconfig`, else `~/.npmrc`), where `npm login` writes tokens, outside the
+   * checkout; or a path. An existing `_authToken` line for the registry is replaced; every
+   * other line and byte is kept (CRLF line ends too), and the line goes before the first
+   * `[section]`. The file is replaced atomically under a lock, so concurrent calls keep each
+   * other's lines, and ends up readable by its owner only (`0600`), whatever its mode was. A
+   * link is followed to an existing file; a link to nothing is refused. The file is checked
+   * before the exchange, so a token is never minted for a file it cannot be written to.
    */
   writeNpmrc?: boolean | string
   /** Total time for the call (id_token request and exchange), in milliseconds. Default 30000. */

@@ -142,7 +142,7 @@ describe('exchangeToken({ writeNpmrc }) with what the registry answers', () => {
     const { readFileSync } = await import('node:fs')
     exchanged = 'npm_X\nscript-shell=/tmp/evil'
     const cwd = await writes()()
-    const error = await rejection(tn.exchangeToken({ cwd, registry, idToken: idTokenFor(`npm:127.0.0.1`), writeNpmrc: true }))
+    const error = await rejection(tn.exchangeToken({ cwd, registry, idToken: idTokenFor(`npm:127.0.0.1`), writeNpmrc: `${cwd}/.npmrc` }))
     expect(error.code).toBe('ERESPONSE')
     expect(JSON.stringify(error)).not.toContain('script-shell')
     expect(readFileSync(`${cwd}/.npmrc`, 'utf8')).toBe('//own.example/:_authToken=users-own\n')
@@ -154,7 +154,7 @@ describe('exchangeToken({ writeNpmrc }) with what the registry answers', () => {
     exchanged = 'npm_fresh'
     const cwd = await writes()()
     const script = `require(${JSON.stringify(new URL('../index.js', import.meta.url).pathname)})
-      .exchangeToken({ cwd: process.argv[1], registry: process.argv[2], idToken: process.argv[3], writeNpmrc: true })
+      .exchangeToken({ cwd: process.argv[1], registry: process.argv[2], idToken: process.argv[3], writeNpmrc: process.argv[1] + '/.npmrc' })
       .then(() => process.exit(0), (e) => { console.error(e.code, e.message); process.exit(1) })`
     const run = () => new Promise((resolve) => {
       const child = spawn(process.execPath, ['-e', script, cwd, registry, idTokenFor('npm:127.0.0.1')], { stdio: ['ignore', 'ignore', 'inherit'] })

@@ -4,12 +4,14 @@
 // records what it receives.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { createServer } from 'node:http'
-import { writeFileSync } from 'node:fs'
+import { chmodSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { isolateNpmConfig, project, rejection, runCli, tn, withCiEnv } from './helpers.mjs'
 
 const NPM_TOKEN = 'npm_users-own-SECRET'
-let hostile, received
+const EXCHANGED = 'npm_exchanged-SECRET'
+let hostile
+let received = []
 
 /** A registry that takes anything: lists nothing, accepts every write, mints tokens. */
 async function recordingServer() {
@@ -21,6 +23,7 @@ async function recordingServer() {
       res.setHeader('content-type', 'application/json')
       if (req.method === 'GET' && req.url.endsWith('/trust')) return res.end('[]')
       if (req.method === 'GET') { res.statusCode = 404; return res.end('{"error":"Not found"}') }
+      if (req.url.startsWith('/-/npm/v1/oidc/token/exchange/')) return res.end(JSON.stringify({ token: EXCHANGED }))
       // Handed a password, it answers a token of its choosing.
       if (req.url.endsWith('/-/npm/v1/tokens')) return res.end('{"token":"npm_attacker-chosen","key":"evil"}')
       res.end('{}')
@@ -191,5 +194,38 @@ describe('a body that carries a secret goes only to the origin it was written fo
     const error = await withCiEnv({ WAREHOUSE_INTERNAL_ID_TOKEN: idToken }, () => rejection(tn.mintPypiToken({ repositoryUrl: `${redirecting.url}pypi/legacy/` })))
     expect(error.code).toBe('EOIDCEXCHANGE')
     expect(received.map((r) => r.url)).toEqual(['redirecting/pypi/_/oidc/audience', 'redirecting/pypi/_/oidc/mint-token'])
+  })
+})
+
+describe('files that hold tokens are readable by their owner only', () => {
+  /** An id_token for the loopback registry, as a CI job would hold it (not signature-checked here). */
+  function idToken() {
+    const now = Math.floor(Date.now() / 1000)
+    const part = (o) => Buffer.from(JSON.stringify(o)).toString('base64url')
+    return `${part({ alg: 'RS256' })}.${part({ aud: 'npm:127.0.0.1', iss: 'https://token.actions.githubusercontent.com', iat: now, exp: now + 600, repository: 'acme/widgets' })}.c2ln`
+  }
+  const mode = (path) => statSync(path).mode & 0o777
+
+  it('exchangeToken({ writeNpmrc: true }) writes the user config, as npm does, not the checkout\'s .npmrc', async () => {
+    const cwd = project({ name: 'widgets' }, `registry=${hostile.url}\n`)
+    chmodSync(join(cwd, '.npmrc'), 0o644)
+    const user = process.env.npm_config_userconfig
+    writeFileSync(user, 'mine=1\n')
+    chmodSync(user, 0o644)
+    const out = await tn.exchangeToken({ cwd, idToken: idToken(), writeNpmrc: true })
+    expect(out.npmrc.path).toBe(user)
+    expect(readFileSync(join(cwd, '.npmrc'), 'utf8')).toBe(`registry=${hostile.url}\n`)
+    expect(readFileSync(user, 'utf8')).toBe(`mine=1\n${hostile.url.slice(5)}:_authToken=${EXCHANGED}\n`)
+    expect(mode(user)).toBe(0o600)
+  })
+
+  it('a path named: the file is made private, whatever its mode was', async () => {
+    const cwd = project({ name: 'widgets' }, `registry=${hostile.url}\n`)
+    const named = join(cwd, '.npmrc')
+    chmodSync(named, 0o644)
+    const out = await tn.exchangeToken({ cwd, idToken: idToken(), writeNpmrc: named })
+    expect(out.npmrc.path).toBe(named)
+    expect(readFileSync(named, 'utf8')).toContain(`:_authToken=${EXCHANGED}`)
+    expect(mode(named)).toBe(0o600)
   })
 })

@@ -169,6 +169,15 @@ impl NpmConfig {
         self.files.push((layer, path, found));
     }
 
+    /// The user's config file (`npm_config_userconfig`, else `~/.npmrc`), found or not: where
+    /// npm writes tokens (`npm login`).
+    pub fn user_file(&self) -> Option<&Path> {
+        self.files
+            .iter()
+            .find(|(layer, ..)| *layer == Layer::User)
+            .map(|(_, path, _)| path.as_path())
+    }
+
     pub fn transport(&self) -> Result<&(transport::TransportConfig, transport::TransportReport)> {
         self.transport
             .get_or_init(|| transport::resolve(self))
