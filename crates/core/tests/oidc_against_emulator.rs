@@ -122,7 +122,8 @@ async fn github_request_url_exchange_and_publish() {
     let sb = Sandbox::new("github", &vars);
     let out = exchange_token(ExchangeOptions {
         call: sb.call(&emu),
-        write_npmrc: Some(NpmrcTarget::Project),
+        // The user config: HOME is the sandbox, so `~/.npmrc` is its .npmrc.
+        write_npmrc: Some(NpmrcTarget::User),
         ..Default::default()
     })
     .await
