@@ -1883,6 +1883,12 @@ export interface ResolvedConfig {
   /** `'***'` when a token was found; the token itself is never returned. */
   token?: string
   tokenSource?: string
+  /**
+   * A token bound to no registry (`NPM_TOKEN`, the `token` option) that is not sent to this
+   * one, because files chose it, not the caller: where it came from. Bind it to the registry
+   * with an `_authToken` line, or name the registry (`registry`).
+   */
+  tokenWithheld?: string
   proxy?: SourcedValue
   noProxy?: SourcedValue
   /** Certificates that replace the default roots (`ca`, `cafile`). */

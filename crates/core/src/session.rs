@@ -162,6 +162,8 @@ pub struct ConfigReport {
     /// `"***"` when a token was found.
     pub token: Option<String>,
     pub token_source: Option<String>,
+    /// Where a token bound to no registry came from when it is not sent to this one.
+    pub token_withheld: Option<String>,
     #[serde(flatten)]
     pub transport: TransportReport,
     /// The npmrc files read, highest precedence first.
@@ -186,6 +188,7 @@ pub fn resolve_config(call: &CallOptions) -> Result<ConfigReport> {
         registry_source: resolved.registry_source.to_string(),
         token: resolved.token.as_ref().map(|_| "***".to_string()),
         token_source: resolved.token.as_ref().map(|t| t.source.to_string()),
+        token_withheld: resolved.withheld.as_ref().map(ToString::to_string),
         transport: resolved.transport_report,
         files: session
             .config()
