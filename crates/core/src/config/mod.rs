@@ -324,14 +324,11 @@ pub fn resolve(
     let scoped = package
         .and_then(|p| p.scope())
         .and_then(|scope| config.setting(&format!("{scope}:registry")));
-    let chosen = overrides
-        .registry
-        .clone()
-        .map(|r| (r, Source::Option("registry")))
-        .or_else(|| {
-            let r = overrides.publish_config_registry.clone()?;
-            Some((r, Source::PublishConfig))
-        });
+    let chosen = match (&overrides.registry, &overrides.publish_config_registry) {
+        (Some(r), _) => Some((r.clone(), Source::Option("registry"))),
+        (None, Some(r)) => Some((r.clone(), Source::PublishConfig)),
+        (None, None) => None,
+    };
     let (registry, registry_source) = match (chosen, scoped) {
         (Some(chosen), _) => chosen,
         (None, Some(scoped)) => scoped,
@@ -342,9 +339,12 @@ pub fn resolve(
     let registry = parse_registry(&registry, &registry_source)?;
     // A token the caller gave goes first; then one bound to the registry; then NPM_TOKEN. The
     // caller's and NPM_TOKEN are bound to no registry, so only some registries get them.
-    let unbound = |token: Token| match takes_unbound_token(&registry, &registry_source) {
-        true => (Some(token), None),
-        false => (None, Some(token.source)),
+    let unbound = |token: Token| {
+        if takes_unbound_token(&registry, &registry_source) {
+            (Some(token), None)
+        } else {
+            (None, Some(token.source))
+        }
     };
     let (token, withheld) = match (&overrides.token, bound_token(config, &registry)) {
         (Some(value), _) => unbound(Token {
