@@ -31,8 +31,9 @@ export type TrustErrorCode =
 /**
  * What the user can do about an error, as a kind to branch on or to word in your own interface
  * (the CLI says it with its flags and subcommands): give a one-time password (`otp`, or approve
- * at `authUrl`), a fresh one (`freshOtp`), an npm token (`token`), look at the package's
- * configurations (`listPublishers`), revoke the existing one first (`revokeFirst`), allow more
+ * at `authUrl`), a fresh one (`freshOtp`), an npm token (`token`), name the registry or bind the
+ * token to it (`bindToken`: a token bound to no registry is not sent to one a checkout chose),
+ * look at the package's configurations (`listPublishers`), revoke the existing one first (`revokeFirst`), allow more
  * time (`timeout`, `webAuthTimeout`), use https (`insecure`), claim a name that does not exist
  * yet (`claim`), look at your tokens' ids (`listTokens`).
  */
@@ -40,6 +41,7 @@ export type TrustHint =
   | 'otp'
   | 'freshOtp'
   | 'token'
+  | 'bindToken'
   | 'listPublishers'
   | 'revokeFirst'
   | 'timeout'
@@ -890,7 +892,10 @@ export interface CommonOptions {
   registry?: string
   /**
    * npm token. Default: the registry's `_authToken` in .npmrc (project, user, global; `${VAR}`
-   * expanded), else the `NPM_TOKEN` environment variable.
+   * expanded), else the `NPM_TOKEN` environment variable. A token given here, or
+   * `NPM_TOKEN`, is bound to no registry: it goes only to `https://registry.npmjs.org/` or to
+   * the `registry` option's, never to a registry chosen by files (a project .npmrc,
+   * `publishConfig.registry`): that is `ENEEDAUTH` (hint `bindToken`).
    */
   token?: string
   /** One-time password, for accounts with 2FA (the trust endpoints require it). */
@@ -1226,14 +1231,14 @@ export interface ExchangeTokenOptions {
   /** Directory for package.json and .npmrc. Default: `process.cwd()`. */
   cwd?: string
   /**
-   * Write the token into an .npmrc for other package managers: `true` for the project's
-   * .npmrc (the workspace root's inside a workspace package, where npm reads it), or a path.
-   * An existing `_authToken` line for the registry is replaced; every other line and byte is
-   * kept (CRLF line ends too), and the line goes before the first `[section]`. The file is
-   * replaced atomically under a lock, so concurrent calls keep each other's lines; its mode
-   * is kept (a new file is `0600`). A link is followed to an existing file; a link to nothing
-   * is refused. The file is checked before the exchange, so a token is never minted for a
-   * file it cannot be written to.
+   * Write the token into an .npmrc for other package managers: `true` for your user .npmrc
+   * (`npm_config_userconfig`, else `~/.npmrc`), where `npm login` writes tokens, outside the
+   * checkout; or a path. An existing `_authToken` line for the registry is replaced; every
+   * other line and byte is kept (CRLF line ends too), and the line goes before the first
+   * `[section]`. The file is replaced atomically under a lock, so concurrent calls keep each
+   * other's lines, and ends up readable by its owner only (`0600`), whatever its mode was. A
+   * link is followed to an existing file; a link to nothing is refused. The file is checked
+   * before the exchange, so a token is never minted for a file it cannot be written to.
    */
   writeNpmrc?: boolean | string
   /** Total time for the call (id_token request and exchange), in milliseconds. Default 30000. */
@@ -1906,6 +1911,12 @@ export interface ResolvedConfig {
   /** `'***'` when a token was found; the token itself is never returned. */
   token?: string
   tokenSource?: string
+  /**
+   * A token bound to no registry (`NPM_TOKEN`, the `token` option) that is not sent to this
+   * one, because files chose it, not the caller: where it came from. Bind it to the registry
+   * with an `_authToken` line, or name the registry (`registry`).
+   */
+  tokenWithheld?: string
   proxy?: SourcedValue
   noProxy?: SourcedValue
   /** Certificates that replace the default roots (`ca`, `cafile`). */
@@ -2205,7 +2216,12 @@ export interface TeamOption {
 export interface TrustClientOptions {
   /** Registry URL. Default: npm's configuration, else `https://registry.npmjs.org/`. */
   registry?: string
-  /** npm token. Default: npm's configuration (`_authToken` in .npmrc, `NPM_TOKEN`). */
+  /**
+   * npm token. Default: npm's configuration (`_authToken` in .npmrc, `NPM_TOKEN`). A token
+   * given here, or `NPM_TOKEN`, is bound to no registry: it goes only to
+   * `https://registry.npmjs.org/` or to the `registry` option's, never to a registry chosen by
+   * files (a project .npmrc, `publishConfig.registry`): that is `ENEEDAUTH`.
+   */
   token?: string
   /** One-time password for accounts with 2FA. */
   otp?: string

@@ -44,12 +44,14 @@ describe('strict options', () => {
 
   it('ignores inherited properties: a polluted prototype does not choose where the token goes', async () => {
     const evil = await startEmulator()
-    const cwd = project({ name: 'widgets' }, `registry=${emulator.url}\n`)
+    // The token is bound to the project's registry (a `token` option goes only to a registry
+    // named in code).
+    const cwd = project({ name: 'widgets' }, `registry=${emulator.url}\n${emulator.url.slice(5)}:_authToken=${ALICE}\n`)
     Object.prototype.registry = evil.url
     try {
-      const options = { token: ALICE, otp: OTP, cwd }
+      const options = { otp: OTP, cwd }
       expect(await tn.listPublishers(options)).toEqual([])
-      expect(await new tn.TrustClient({ token: ALICE, otp: OTP, cwd }).listPublishers()).toEqual([])
+      expect(await new tn.TrustClient({ otp: OTP, cwd }).listPublishers()).toEqual([])
     } finally {
       delete Object.prototype.registry
       evil.stop()

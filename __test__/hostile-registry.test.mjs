@@ -108,9 +108,21 @@ describe('the audience a PyPI index asks for', () => {
     }
   })
 
-  it('a PyPI audience gets its token', async () => {
-    audience = 'pypi'
-    const { token } = await withCiEnv({ PYPI_ID_TOKEN: idTokenFor('pypi') }, () => tn.mintPypiToken({ repositoryUrl: `${registry}legacy/` }))
+  it('is refused when it is pypi.org\'s or test.pypi.org\'s, before any id_token is sought or sent', async () => {
+    for (const reserved of ['pypi', 'testpypi']) {
+      audience = reserved
+      sent.length = 0
+      // The job holds a real PyPI id_token: another index must not get it.
+      const error = await withCiEnv({ PYPI_ID_TOKEN: idTokenFor(reserved) }, () => rejection(tn.mintPypiToken({ repositoryUrl: `${registry}legacy/` })))
+      expect(error.code, reserved).toBe('EOIDCAUDIENCE')
+      expect(error.message).toContain('pypi.org')
+      expect(sent).toEqual(['GET /_/oidc/audience'])
+    }
+  })
+
+  it('an index\'s own PyPI-style audience gets its token', async () => {
+    audience = 'warehouse-internal'
+    const { token } = await withCiEnv({ WAREHOUSE_INTERNAL_ID_TOKEN: idTokenFor('warehouse-internal') }, () => tn.mintPypiToken({ repositoryUrl: `${registry}legacy/` }))
     expect(token).toBe('pypi-minted')
   })
 })
@@ -130,7 +142,7 @@ describe('exchangeToken({ writeNpmrc }) with what the registry answers', () => {
     const { readFileSync } = await import('node:fs')
     exchanged = 'npm_X\nscript-shell=/tmp/evil'
     const cwd = await writes()()
-    const error = await rejection(tn.exchangeToken({ cwd, registry, idToken: idTokenFor(`npm:127.0.0.1`), writeNpmrc: true }))
+    const error = await rejection(tn.exchangeToken({ cwd, registry, idToken: idTokenFor(`npm:127.0.0.1`), writeNpmrc: `${cwd}/.npmrc` }))
     expect(error.code).toBe('ERESPONSE')
     expect(JSON.stringify(error)).not.toContain('script-shell')
     expect(readFileSync(`${cwd}/.npmrc`, 'utf8')).toBe('//own.example/:_authToken=users-own\n')
@@ -142,7 +154,7 @@ describe('exchangeToken({ writeNpmrc }) with what the registry answers', () => {
     exchanged = 'npm_fresh'
     const cwd = await writes()()
     const script = `require(${JSON.stringify(new URL('../index.js', import.meta.url).pathname)})
-      .exchangeToken({ cwd: process.argv[1], registry: process.argv[2], idToken: process.argv[3], writeNpmrc: true })
+      .exchangeToken({ cwd: process.argv[1], registry: process.argv[2], idToken: process.argv[3], writeNpmrc: process.argv[1] + '/.npmrc' })
       .then(() => process.exit(0), (e) => { console.error(e.code, e.message); process.exit(1) })`
     const run = () => new Promise((resolve) => {
       const child = spawn(process.execPath, ['-e', script, cwd, registry, idTokenFor('npm:127.0.0.1')], { stdio: ['ignore', 'ignore', 'inherit'] })

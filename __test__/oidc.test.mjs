@@ -56,7 +56,8 @@ describe('end to end: configure, get an id_token, exchange, publish', () => {
       tn.exchangeToken({ cwd, writeNpmrc: true }))
     expect(exchanged).toMatchObject({ package: '@acme/tools', registry: emulator.url, idTokenSource: 'ACTIONS_ID_TOKEN_REQUEST_URL', tokenType: 'oidc' })
     expect(Date.parse(exchanged.expires) - Date.now()).toBeGreaterThan(55 * 60_000)
-    expect(exchanged.npmrc).toMatchObject({ path: join(cwd, '.npmrc'), key: `${emulator.url.slice(5)}:_authToken` })
+    // In the user config, where npm writes tokens: npm reads it from there.
+    expect(exchanged.npmrc).toMatchObject({ path: process.env.npm_config_userconfig, key: `${emulator.url.slice(5)}:_authToken` })
     expect(exchanged.env.NODE_AUTH_TOKEN).toBe(exchanged.token)
 
     // npm itself, outside any CI variables, publishes with the written .npmrc.
@@ -256,14 +257,14 @@ describe('PyPI', () => {
   it('mints an upload token end to end from a GitHub Actions job', async () => {
     const job = emulator.githubActionsJob({ repository: 'acme/widgets', environment: 'PyPI' })
     const minted = await withCiEnv(job, () => tn.mintPypiToken({ repositoryUrl: repositoryUrl() }))
-    expect(minted).toMatchObject({ audience: 'pypi', index: emulator.url })
+    expect(minted).toMatchObject({ audience: emulator.pypiAudience, index: emulator.url })
     expect(minted.token).toMatch(/^pypi-/)
     expect(minted.expires * 1000).toBeGreaterThan(Date.now())
   })
 
   it('surfaces PyPI\'s error codes and diagnoses the PyPI publisher', async () => {
-    const idToken = emulator.issueIdToken({ provider: 'github', audience: 'pypi', claims: { repository: 'acme/widgets' } })
-    const error = await withCiEnv({ GITHUB_ACTIONS: 'true', PYPI_ID_TOKEN: idToken }, () => rejection(tn.mintPypiToken({ repositoryUrl: repositoryUrl() })))
+    const idToken = emulator.issueIdToken({ provider: 'github', audience: emulator.pypiAudience, claims: { repository: 'acme/widgets' } })
+    const error = await withCiEnv({ GITHUB_ACTIONS: 'true', PYPI_EMULATOR_ID_TOKEN: idToken }, () => rejection(tn.mintPypiToken({ repositoryUrl: repositoryUrl() })))
     expect(error.code).toBe('EOIDCEXCHANGE')
     expect(error.errors).toEqual([{ code: 'invalid-publisher', description: expect.stringContaining('no corresponding publisher') }])
     const diagnosis = tn.diagnoseTrust({
@@ -278,16 +279,27 @@ describe('handing tokens to package managers', () => {
   it('replaces a static token line that would shadow OIDC, and warns about it', async () => {
     await tn.addGithubPublisher({ ...asAlice(emulator), package: '@acme/tools', repository: 'acme/tools', file: 'release.yml' })
     const host = emulator.url.slice(5)
-    const cwd = project({ name: '@acme/tools' }, `registry=${emulator.url}\n${host}:_authToken=\${NODE_AUTH_TOKEN}\n`)
+    // actions/setup-node's `registry-url` writes its line in the user config (NPM_CONFIG_USERCONFIG).
+    const user = process.env.npm_config_userconfig
+    writeFileSync(user, `${host}:_authToken=\${NODE_AUTH_TOKEN}\n`)
+    const cwd = project({ name: '@acme/tools' }, `registry=${emulator.url}\n`)
     process.env.NODE_AUTH_TOKEN = 'setup-node-placeholder'
     try {
       const job = emulator.githubActionsJob({ repository: 'acme/tools' })
       const out = await withCiEnv(job, () => tn.exchangeToken({ cwd, writeNpmrc: true }))
       expect(out.warnings.join('\n')).toContain('fall back to that token when the exchange fails')
+      expect(out.warnings.join('\n')).toContain('writeNpmrc replaced it with the exchanged token')
       expect(out.npmrc.replaced).toBe(1)
-      expect(readFileSync(join(cwd, '.npmrc'), 'utf8')).toBe(`registry=${emulator.url}\n${host}:_authToken=${out.token}\n`)
+      expect(readFileSync(user, 'utf8')).toBe(`${host}:_authToken=${out.token}\n`)
+
+      // The same line in the checkout's .npmrc outranks the user config: said so.
+      writeFileSync(user, '')
+      const shadowed = project({ name: '@acme/tools' }, `registry=${emulator.url}\n${host}:_authToken=\${NODE_AUTH_TOKEN}\n`)
+      const again = await withCiEnv(emulator.githubActionsJob({ repository: 'acme/tools' }), () => tn.exchangeToken({ cwd: shadowed, writeNpmrc: true }))
+      expect(again.warnings.join('\n')).toContain(`The exchanged token was written to ${user}, which that file outranks`)
     } finally {
       delete process.env.NODE_AUTH_TOKEN
+      writeFileSync(process.env.npm_config_userconfig, '')
     }
   })
 })

@@ -400,17 +400,17 @@ describe('OIDC', () => {
   })
 
   it('PyPI: audience, a single-use mint with PyPI\'s matching, and its 422 refusals', async () => {
-    expect((await call('_/oidc/audience')).body).toEqual({ audience: 'pypi' })
+    expect((await call('_/oidc/audience')).body).toEqual({ audience: emulator.pypiAudience })
     const mint = async (token) => (await call('_/oidc/mint-token', { method: 'POST', token: null, otp: null, body: { token } })).body
     // PyPI compares owners and environments ignoring case, and reads job_workflow_ref.
-    const idToken = emulator.issueIdToken({ provider: 'github', audience: 'pypi', claims: { repository: 'acme/widgets', environment: 'pypi' } })
+    const idToken = emulator.issueIdToken({ provider: 'github', audience: emulator.pypiAudience, claims: { repository: 'acme/widgets', environment: 'pypi' } })
     const minted = await mint(idToken)
     expect(minted).toMatchObject({ success: true, token: expect.stringMatching(/^pypi-/) })
     expect(minted.expires - Date.now() / 1000).toBeGreaterThan(800)
     const code = async (token) => (await mint(token)).errors?.map((e) => e.code)
     expect(await code(idToken)).toEqual(['invalid-reuse-token'])
-    expect(await code(emulator.issueIdToken({ provider: 'github', audience: 'pypi', claims: { repository: 'acme/widgets' } }))).toEqual(['invalid-publisher'])
-    expect(await code(emulator.issueIdToken({ provider: 'github', audience: 'pypi', claims: { repository: 'acme/widgets', environment: 'pypi', job_workflow_ref: 'acme/ci/.github/workflows/other.yml@refs/heads/main' } }))).toEqual(['invalid-publisher'])
+    expect(await code(emulator.issueIdToken({ provider: 'github', audience: emulator.pypiAudience, claims: { repository: 'acme/widgets' } }))).toEqual(['invalid-publisher'])
+    expect(await code(emulator.issueIdToken({ provider: 'github', audience: emulator.pypiAudience, claims: { repository: 'acme/widgets', environment: 'pypi', job_workflow_ref: 'acme/ci/.github/workflows/other.yml@refs/heads/main' } }))).toEqual(['invalid-publisher'])
     expect(await code(emulator.issueIdToken({ provider: 'github' }))).toEqual(['invalid-token'])
     expect(await code(42)).toEqual(['invalid-payload'])
   })

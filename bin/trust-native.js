@@ -221,6 +221,7 @@ const ADVICE = {
     : 'Pass --otp <code> from your authenticator, or run the command again to be asked (in a terminal, or with the code piped to it).',
   freshOtp: () => 'Pass a fresh code with --otp, or leave --otp out to be asked.',
   token: () => 'Run `npm login` (with --registry for another registry), or set NPM_TOKEN.',
+  bindToken: () => 'Name the registry yourself with --registry <url>, or bind the token to it in your user .npmrc (an `_authToken` line for the registry).',
   listPublishers: (e, pkg) => `\`${['trust-native list', pkg].filter(Boolean).join(' ')}\` shows the package's configurations, with their ids.`,
   revokeFirst: (e, pkg = '<package>') =>
     `Revoke one first (\`trust-native list ${pkg}\` shows their ids, \`trust-native revoke ${pkg} --id <id>\` removes one), or let \`trust-native apply --replace\` replace a changed one.`,

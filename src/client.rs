@@ -23,7 +23,10 @@ use trust_core::trust::{circleci::CIRCLECI, github::GITHUB, gitlab::GITLAB};
 pub struct TrustClientOptions {
     /// Registry URL. Default: npm's configuration, else `https://registry.npmjs.org/`.
     pub registry: Option<String>,
-    /// npm token. Default: npm's configuration (`_authToken` in .npmrc, `NPM_TOKEN`).
+    /// npm token. Default: npm's configuration (`_authToken` in .npmrc, `NPM_TOKEN`). A token
+    /// given here, or `NPM_TOKEN`, is bound to no registry: it goes only to
+    /// `https://registry.npmjs.org/` or to the `registry` option's, never to a registry chosen by
+    /// files (a project .npmrc, `publishConfig.registry`): that is `ENEEDAUTH`.
     pub token: Option<String>,
     /// One-time password for accounts with 2FA.
     pub otp: Option<String>,

@@ -39,6 +39,10 @@ pub struct ResolvedConfig {
     /// `'***'` when a token was found; the token itself is never returned.
     pub token: Option<String>,
     pub token_source: Option<String>,
+    /// A token bound to no registry (`NPM_TOKEN`, the `token` option) that is not sent to this
+    /// one, because files chose it, not the caller: where it came from. Bind it to the registry
+    /// with an `_authToken` line, or name the registry (`registry`).
+    pub token_withheld: Option<String>,
     pub proxy: Option<SourcedValue>,
     pub no_proxy: Option<SourcedValue>,
     /// Certificates that replace the default roots (`ca`, `cafile`).

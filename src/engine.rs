@@ -211,6 +211,7 @@ impl Engine {
         let options = CallOptions {
             package: None,
             registry: d.registry,
+            publish_config_registry: None,
             token: d.token,
             otp: d.otp,
             cwd: d.cwd,

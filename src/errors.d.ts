@@ -31,8 +31,9 @@ export type TrustErrorCode =
 /**
  * What the user can do about an error, as a kind to branch on or to word in your own interface
  * (the CLI says it with its flags and subcommands): give a one-time password (`otp`, or approve
- * at `authUrl`), a fresh one (`freshOtp`), an npm token (`token`), look at the package's
- * configurations (`listPublishers`), revoke the existing one first (`revokeFirst`), allow more
+ * at `authUrl`), a fresh one (`freshOtp`), an npm token (`token`), name the registry or bind the
+ * token to it (`bindToken`: a token bound to no registry is not sent to one a checkout chose),
+ * look at the package's configurations (`listPublishers`), revoke the existing one first (`revokeFirst`), allow more
  * time (`timeout`, `webAuthTimeout`), use https (`insecure`), claim a name that does not exist
  * yet (`claim`), look at your tokens' ids (`listTokens`).
  */
@@ -40,6 +41,7 @@ export type TrustHint =
   | 'otp'
   | 'freshOtp'
   | 'token'
+  | 'bindToken'
   | 'listPublishers'
   | 'revokeFirst'
   | 'timeout'

@@ -75,14 +75,14 @@ pub struct ExchangeTokenOptions {
     pub id_token: Option<String>,
     /// Directory for package.json and .npmrc. Default: `process.cwd()`.
     pub cwd: Option<String>,
-    /// Write the token into an .npmrc for other package managers: `true` for the project's
-    /// .npmrc (the workspace root's inside a workspace package, where npm reads it), or a path.
-    /// An existing `_authToken` line for the registry is replaced; every other line and byte is
-    /// kept (CRLF line ends too), and the line goes before the first `[section]`. The file is
-    /// replaced atomically under a lock, so concurrent calls keep each other's lines; its mode
-    /// is kept (a new file is `0600`). A link is followed to an existing file; a link to nothing
-    /// is refused. The file is checked before the exchange, so a token is never minted for a
-    /// file it cannot be written to.
+    /// Write the token into an .npmrc for other package managers: `true` for your user .npmrc
+    /// (`npm_config_userconfig`, else `~/.npmrc`), where `npm login` writes tokens, outside the
+    /// checkout; or a path. An existing `_authToken` line for the registry is replaced; every
+    /// other line and byte is kept (CRLF line ends too), and the line goes before the first
+    /// `[section]`. The file is replaced atomically under a lock, so concurrent calls keep each
+    /// other's lines, and ends up readable by its owner only (`0600`), whatever its mode was. A
+    /// link is followed to an existing file; a link to nothing is refused. The file is checked
+    /// before the exchange, so a token is never minted for a file it cannot be written to.
     #[napi(ts_type = "boolean | string")]
     pub write_npmrc: Option<Value>,
     /// Total time for the call (id_token request and exchange), in milliseconds. Default 30000.
@@ -355,7 +355,7 @@ pub fn exchange_token_with<'env>(
     )
 }
 
-/// `writeNpmrc`: `true` for the project's .npmrc, a path, or `false`.
+/// `writeNpmrc`: `true` for the user's .npmrc, a path, or `false`.
 fn npmrc_target(value: Unknown) -> CoreResult<Option<NpmrcTarget>> {
     let wrong =
         || CoreError::invalid_input("writeNpmrc", "Option `writeNpmrc` must be true or a path.");
@@ -363,7 +363,7 @@ fn npmrc_target(value: Unknown) -> CoreResult<Option<NpmrcTarget>> {
         // SAFETY: each cast follows its type check.
         Ok(ValueType::Boolean) => Ok(unsafe { value.cast::<bool>() }
             .map_err(|_| wrong())?
-            .then_some(NpmrcTarget::Project)),
+            .then_some(NpmrcTarget::User)),
         Ok(ValueType::String) => Ok(Some(NpmrcTarget::Path(PathBuf::from(
             unsafe { value.cast::<String>() }.map_err(|_| wrong())?,
         )))),

@@ -24,7 +24,10 @@ pub struct CommonOptions {
     /// `npm_config_*` variables and .npmrc files), else `https://registry.npmjs.org/`.
     pub registry: Option<String>,
     /// npm token. Default: the registry's `_authToken` in .npmrc (project, user, global; `${VAR}`
-    /// expanded), else the `NPM_TOKEN` environment variable.
+    /// expanded), else the `NPM_TOKEN` environment variable. A token given here, or
+    /// `NPM_TOKEN`, is bound to no registry: it goes only to `https://registry.npmjs.org/` or to
+    /// the `registry` option's, never to a registry chosen by files (a project .npmrc,
+    /// `publishConfig.registry`): that is `ENEEDAUTH` (hint `bindToken`).
     pub token: Option<String>,
     /// One-time password, for accounts with 2FA (the trust endpoints require it).
     pub otp: Option<String>,

@@ -522,6 +522,19 @@ export declare class RegistryEmulator {
   get npmAudience(): string
 
   /**
+   * The audience the emulated PyPI index (`/_/oidc/audience`) asks id_tokens for:
+   * `pypi-emulator`. Not `pypi`: clients ask for pypi.org's audience for pypi.org only.
+   *
+   * @example
+   * ```js
+   * const { startEmulator } = require('trust-native/testing')
+   * const emulator = await startEmulator()
+   * const idToken = emulator.issueIdToken({ provider: 'github', audience: emulator.pypiAudience })
+   * ```
+   */
+  get pypiAudience(): string
+
+  /**
    * Adds users, packages and PyPI projects; one named again is replaced (a package with its
    * configurations and versions). Throws a TypeError naming a wrong field.
    *

@@ -11,6 +11,7 @@ const { State } = require('./state.js')
 const { certificateAuthority } = require('./tls.js')
 const { control } = require('./control.js')
 const { defaultClaims } = require('./providers.js')
+const pypi = require('./pypi.js')
 const { handler } = require('./registry.js')
 const { serve } = require('./http.js')
 
@@ -35,6 +36,10 @@ class RegistryEmulator {
 
   get npmAudience() {
     return 'npm:127.0.0.1'
+  }
+
+  get pypiAudience() {
+    return pypi.AUDIENCE
   }
 
   seed(seed) {

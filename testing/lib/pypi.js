@@ -9,8 +9,12 @@ const { Reply } = require('./http.js')
 const { now } = require('./issuers.js')
 const { PROVIDERS, refFile } = require('./providers.js')
 
-/** PyPI's audience (TestPyPI's is `testpypi`). */
-const AUDIENCE = 'pypi'
+/**
+ * The index's audience. Not PyPI's own `pypi` (TestPyPI's `testpypi`): a client must ask for
+ * those for pypi.org and test.pypi.org only, so an index elsewhere has one of its own, as a
+ * private Warehouse does.
+ */
+const AUDIENCE = 'pypi-emulator'
 /** Minted tokens live 15 minutes. */
 const TOKEN_LIFETIME = 900
 
@@ -85,4 +89,4 @@ function mintToken({ state, issuers }, request) {
   })
 }
 
-module.exports = { PUBLISHERS, audience, mintToken }
+module.exports = { AUDIENCE, PUBLISHERS, audience, mintToken }

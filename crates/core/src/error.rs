@@ -154,6 +154,9 @@ pub enum Hint {
     FreshOtp,
     /// Give an npm token.
     Token,
+    /// A token bound to no registry was not sent to a registry the checkout chose: name the
+    /// registry, or bind the token to it.
+    BindToken,
     /// List the package's trusted publishers: their ids, or whether a create went through.
     ListPublishers,
     /// Revoke the package's configuration before adding another.
@@ -173,7 +176,7 @@ pub enum Hint {
 }
 
 /// Each hint's name (for JS) and advice in the library's words.
-const HINTS: [(Hint, &str, &str); 11] = [
+const HINTS: [(Hint, &str, &str); 12] = [
     (
         Hint::Otp,
         "otp",
@@ -189,6 +192,12 @@ const HINTS: [(Hint, &str, &str); 11] = [
         "token",
         "Pass the `token` option, add an `_authToken` line for the registry to an .npmrc \
          (`npm login` writes one), or set NPM_TOKEN.",
+    ),
+    (
+        Hint::BindToken,
+        "bindToken",
+        "Name the registry yourself with the `registry` option, or bind the token to it in your \
+         user .npmrc (an `_authToken` line for the registry).",
     ),
     (
         Hint::ListPublishers,

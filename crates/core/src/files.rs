@@ -8,10 +8,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 /// The permissions of the new file.
 pub enum Permissions {
-    /// Readable by its owner only: the file may hold a secret.
+    /// Readable by its owner only: the file holds a secret (whatever the file it replaces had).
     Private,
-    /// These: the file it replaces had them (created private, then set).
-    Kept(std::fs::Permissions),
     /// What a new file gets by default (the umask's).
     Default,
 }
@@ -31,11 +29,8 @@ pub fn replace(target: &Path, bytes: &[u8], permissions: Permissions) -> std::io
                 .write(true)
                 .create_new(true)
                 .open(&temp)?,
-            Permissions::Private | Permissions::Kept(_) => create_private(&temp)?,
+            Permissions::Private => create_private(&temp)?,
         };
-        if let Permissions::Kept(mode) = permissions {
-            file.set_permissions(mode)?;
-        }
         file.write_all(bytes)?;
         file.sync_all()?;
         std::fs::rename(&temp, target)

@@ -20,6 +20,9 @@ use crate::trust::infer_package_name;
 pub struct CallOptions {
     pub package: Option<String>,
     pub registry: Option<String>,
+    /// package.json's `publishConfig.registry`, for a publish (below `registry`): chosen by the
+    /// checkout, so a token bound to no registry does not go there.
+    pub publish_config_registry: Option<String>,
     pub token: Option<String>,
     pub otp: Option<String>,
     pub cwd: Option<PathBuf>,
@@ -42,6 +45,15 @@ pub struct CallOptions {
 
 impl CallOptions {
     /// The secrets the caller handed over, to keep out of anything the call returns.
+    /// What the call sets over npm's config.
+    pub fn overrides(&self) -> Overrides {
+        Overrides {
+            registry: self.registry.clone(),
+            publish_config_registry: self.publish_config_registry.clone(),
+            token: self.token.clone(),
+        }
+    }
+
     pub fn secrets(&self) -> Secrets {
         let mut secrets = Secrets::default();
         for secret in self.token.iter().chain(self.otp.iter()) {
@@ -97,11 +109,7 @@ impl<'a> Session<'a> {
 
     /// The registry and token for `package` (its scope's registry), or npm's default registry.
     pub fn resolve_for(&self, package: Option<&PackageName>) -> Result<Resolved> {
-        let overrides = Overrides {
-            registry: self.call.registry.clone(),
-            token: self.call.token.clone(),
-        };
-        config::resolve(self.config(), &overrides, package)
+        config::resolve(self.config(), &self.call.overrides(), package)
     }
 
     /// A client for `resolved`'s registry, with the call's policy and npm's transport settings.
@@ -134,7 +142,7 @@ impl<'a> Session<'a> {
     pub fn registry_for(&self, package: &PackageName) -> Result<Registry> {
         let resolved = self.resolve(package)?;
         let Some(token) = &resolved.token else {
-            return Err(config::need_auth(self.config(), &resolved.registry));
+            return Err(config::need_auth(self.config(), &resolved));
         };
         Ok(self
             .registry(&resolved, "trust")?
@@ -154,6 +162,8 @@ pub struct ConfigReport {
     /// `"***"` when a token was found.
     pub token: Option<String>,
     pub token_source: Option<String>,
+    /// Where a token bound to no registry came from when it is not sent to this one.
+    pub token_withheld: Option<String>,
     #[serde(flatten)]
     pub transport: TransportReport,
     /// The npmrc files read, highest precedence first.
@@ -171,17 +181,14 @@ pub struct ConfigFile {
 pub fn resolve_config(call: &CallOptions) -> Result<ConfigReport> {
     let session = Session::open(call);
     let package = session.package(call.package.as_deref()).ok();
-    let overrides = Overrides {
-        registry: call.registry.clone(),
-        token: call.token.clone(),
-    };
-    let resolved = config::resolve(session.config(), &overrides, package.as_ref())?;
+    let resolved = config::resolve(session.config(), &call.overrides(), package.as_ref())?;
     Ok(ConfigReport {
         package: package.map(|p| p.to_string()),
         registry: resolved.registry.to_string(),
         registry_source: resolved.registry_source.to_string(),
         token: resolved.token.as_ref().map(|_| "***".to_string()),
         token_source: resolved.token.as_ref().map(|t| t.source.to_string()),
+        token_withheld: resolved.withheld.as_ref().map(ToString::to_string),
         transport: resolved.transport_report,
         files: session
             .config()

@@ -192,6 +192,30 @@ async fn credentials_never_cross_in_clear_text_or_to_other_origins() {
     );
 }
 
+#[tokio::test]
+async fn a_password_is_never_sent_again_to_another_origin() {
+    use trust_core::api::{execute, tokens::CREATE_TOKEN, Given};
+    let sb = Sandbox::new("password-redirect", "");
+    let emu = Emulator::start(config(false)).await;
+    let elsewhere = Emulator::start(config(false)).await;
+    emu.inject_fault(
+        json!({"kind": "redirect", "method": "POST", "location": elsewhere.url(), "times": 1}),
+    )
+    .await;
+    let given = [("password", Given::Text("hunter2-password".into()))].into();
+    let e = execute(&CREATE_TOKEN, given, &sb.call(&emu.url(), &[]))
+        .await
+        .unwrap_err();
+    assert_eq!(e.code, Code::Response);
+    assert!(
+        e.message.contains(elsewhere.url().trim_end_matches('/')),
+        "{}",
+        e.message
+    );
+    assert!(!e.full_message().contains("hunter2"));
+    assert!(elsewhere.requests().await.is_empty());
+}
+
 /// A prompt that answers codes from a list, or approves web flows in "the browser".
 struct TestPrompt {
     codes: Vec<String>,

@@ -16,8 +16,9 @@ use trust_core::session::CallOptions;
 
 const GITHUB_CONFIG: &str = r#"{"type": "github", "claims": {"repository": "acme/widgets", "workflow_ref": {"file": "release.yml"}}, "permissions": ["createPackage"]}"#;
 
-/// PyPI's audience: what the emulator's `GET /_/oidc/audience` answers (testing/lib/pypi.js).
-const PYPI_AUDIENCE: &str = "pypi";
+/// What the emulator's `GET /_/oidc/audience` answers (testing/lib/pypi.js): an audience of its
+/// own, as `pypi` is asked for pypi.org only.
+const PYPI_AUDIENCE: &str = "pypi-emulator";
 
 async fn emulator() -> Emulator {
     let github_config: serde_json::Value = serde_json::from_str(GITHUB_CONFIG).unwrap();
@@ -121,7 +122,8 @@ async fn github_request_url_exchange_and_publish() {
     let sb = Sandbox::new("github", &vars);
     let out = exchange_token(ExchangeOptions {
         call: sb.call(&emu),
-        write_npmrc: Some(NpmrcTarget::Project),
+        // The user config: HOME is the sandbox, so `~/.npmrc` is its .npmrc.
+        write_npmrc: Some(NpmrcTarget::User),
         ..Default::default()
     })
     .await
@@ -279,7 +281,7 @@ async fn pypi_mint_and_refusals() {
         .await;
     let sb = Sandbox::new(
         "pypi",
-        &[("PYPI_ID_TOKEN", &id_token), ("GITLAB_CI", "true")],
+        &[("PYPI_EMULATOR_ID_TOKEN", &id_token), ("GITLAB_CI", "true")],
     );
     let options = || PypiOptions {
         repository_url: Some(index.clone()),
@@ -288,7 +290,7 @@ async fn pypi_mint_and_refusals() {
     };
     let minted = mint_pypi_token(options()).await.unwrap();
     assert!(minted.token.starts_with("pypi-"));
-    assert_eq!(minted.audience, "pypi");
+    assert_eq!(minted.audience, PYPI_AUDIENCE);
     assert_eq!(minted.index, emu.url());
 
     // PyPI tokens are single-use.

@@ -165,6 +165,10 @@ pub struct Endpoint {
     pub changes: bool,
     /// The body goes gzipped (`content-encoding: gzip`).
     pub gzip: bool,
+    /// The option that holds a secret (`password`): masked in whatever the call answers, and
+    /// the body that carries it goes to the registry's origin only (see
+    /// [`Registry::with_secret_body`]).
+    pub secret: Option<&'static str>,
 }
 
 impl Endpoint {
@@ -189,6 +193,7 @@ impl Endpoint {
         steps: &[],
         changes: false,
         gzip: false,
+        secret: None,
     };
 
     pub fn takes_package(&self) -> bool {
@@ -475,7 +480,7 @@ impl<'a> Caller<'a> {
         let resolved = self.session.resolve_for(args.package.as_ref())?;
         let token = resolved.token.as_ref().map(|t| t.value.clone());
         if token.is_none() && endpoint.auth == Auth::Required {
-            return Err(config::need_auth(self.session.config(), &resolved.registry));
+            return Err(config::need_auth(self.session.config(), &resolved));
         }
         let prompt = self.call.policy.otp_prompt.clone().filter(|_| endpoint.otp);
         let mut registry = self
@@ -487,6 +492,9 @@ impl<'a> Caller<'a> {
         }
         if endpoint.gzip {
             registry = registry.gzipped();
+        }
+        if endpoint.secret.is_some() {
+            registry = registry.with_secret_body();
         }
         Ok(registry)
     }
@@ -604,7 +612,7 @@ pub async fn execute(
     given: BTreeMap<&'static str, Given>,
     call: &CallOptions,
 ) -> Result<Value> {
-    let secrets = secrets(&given, call);
+    let secrets = secrets(endpoint, &given, call);
     match run(endpoint, given, call).await {
         Ok(mut result) => {
             scrub(&mut result, &secrets);
@@ -625,13 +633,17 @@ fn scrub(value: &mut Value, secrets: &Secrets) {
     }
 }
 
-/// What must never be echoed: the caller's token and OTP, a password, and an npm token given
-/// as a value (`revokeToken({ id: 'npm_...' })`).
-fn secrets(given: &BTreeMap<&'static str, Given>, call: &CallOptions) -> Secrets {
+/// What must never be echoed: the caller's token and OTP, the row's secret option (a password),
+/// and an npm token given as a value (`revokeToken({ id: 'npm_...' })`).
+fn secrets(
+    endpoint: &Endpoint,
+    given: &BTreeMap<&'static str, Given>,
+    call: &CallOptions,
+) -> Secrets {
     let mut secrets = call.secrets();
     for (option, value) in given {
         if let Given::Text(text) = value {
-            if *option == "password" || text.starts_with("npm_") {
+            if endpoint.secret == Some(*option) || text.starts_with("npm_") {
                 secrets.add(text);
             }
         }

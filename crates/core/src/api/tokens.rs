@@ -185,6 +185,7 @@ pub const CREATE_TOKEN: Endpoint = Endpoint {
     }),
     answer: Some("newToken"),
     otp: true,
+    secret: Some("password"),
     action: "create a token",
     subject: "the token endpoint",
     custom: None,

@@ -5,6 +5,10 @@
 //! project .npmrc (next to the project's package.json), the user .npmrc (`npm_config_userconfig`,
 //! default `~/.npmrc`), the global npmrc (`npm_config_globalconfig`, default
 //! `{prefix}/etc/npmrc`). `NPM_TOKEN` is the last fallback for the token.
+//!
+//! A token goes only where it is bound: an `_authToken` line goes to the registry its nerf dart
+//! names; a token bound to none (`NPM_TOKEN`, the `token` option) goes to the public registry,
+//! or to a registry the caller named, never to one chosen by files a checkout holds.
 
 pub mod npmrc;
 pub mod transport;
@@ -72,6 +76,8 @@ pub enum Source {
         path: PathBuf,
         key: String,
     },
+    /// package.json's `publishConfig.registry`, for a publish.
+    PublishConfig,
     Default,
 }
 
@@ -81,6 +87,7 @@ impl std::fmt::Display for Source {
             Source::Option(name) => write!(f, "the `{name}` option"),
             Source::Env(name) => write!(f, "the {name} environment variable"),
             Source::File { path, key } => write!(f, "{key} in {}", path.display()),
+            Source::PublishConfig => f.write_str("publishConfig.registry in package.json"),
             Source::Default => f.write_str("npm's default"),
         }
     }
@@ -160,6 +167,15 @@ impl NpmConfig {
             Err(_) => false,
         };
         self.files.push((layer, path, found));
+    }
+
+    /// The user's config file (`npm_config_userconfig`, else `~/.npmrc`), found or not: where
+    /// npm writes tokens (`npm login`).
+    pub fn user_file(&self) -> Option<&Path> {
+        self.files
+            .iter()
+            .find(|(layer, ..)| *layer == Layer::User)
+            .map(|(_, path, _)| path.as_path())
     }
 
     pub fn transport(&self) -> Result<&(transport::TransportConfig, transport::TransportReport)> {
@@ -270,10 +286,12 @@ impl std::fmt::Debug for Token {
     }
 }
 
-/// What the caller passed that overrides npm's config.
+/// What overrides npm's config: the caller's options, and for a publish the package's own.
 #[derive(Debug, Clone, Default)]
 pub struct Overrides {
     pub registry: Option<String>,
+    /// package.json's `publishConfig.registry`: below the `registry` option, above npm's config.
+    pub publish_config_registry: Option<String>,
     pub token: Option<String>,
 }
 
@@ -283,6 +301,9 @@ pub struct Resolved {
     pub registry: Url,
     pub registry_source: Source,
     pub token: Option<Token>,
+    /// Where a token bound to no registry came from when it was not used for this one (see
+    /// [`takes_unbound_token`]), so `ENEEDAUTH` can say why.
+    pub withheld: Option<Source>,
     pub transport: transport::TransportConfig,
     pub transport_report: transport::TransportReport,
 }
@@ -303,26 +324,48 @@ pub fn resolve(
     let scoped = package
         .and_then(|p| p.scope())
         .and_then(|scope| config.setting(&format!("{scope}:registry")));
-    let (registry, registry_source) = match (&overrides.registry, scoped) {
-        (Some(r), _) => (r.clone(), Source::Option("registry")),
+    let chosen = match (&overrides.registry, &overrides.publish_config_registry) {
+        (Some(r), _) => Some((r.clone(), Source::Option("registry"))),
+        (None, Some(r)) => Some((r.clone(), Source::PublishConfig)),
+        (None, None) => None,
+    };
+    let (registry, registry_source) = match (chosen, scoped) {
+        (Some(chosen), _) => chosen,
         (None, Some(scoped)) => scoped,
         (None, None) => config
             .setting("registry")
             .unwrap_or_else(|| (DEFAULT_REGISTRY.to_string(), Source::Default)),
     };
     let registry = parse_registry(&registry, &registry_source)?;
-    let token = match &overrides.token {
-        Some(value) => Some(Token {
+    // A token the caller gave goes first; then one bound to the registry; then NPM_TOKEN. The
+    // caller's and NPM_TOKEN are bound to no registry, so only some registries get them.
+    let unbound = |token: Token| {
+        if takes_unbound_token(&registry, &registry_source) {
+            (Some(token), None)
+        } else {
+            (None, Some(token.source))
+        }
+    };
+    let (token, withheld) = match (&overrides.token, bound_token(config, &registry)) {
+        (Some(value), _) => unbound(Token {
             value: value.clone(),
             source: Source::Option("token"),
         }),
-        None => token_for(config, &registry),
+        (None, Some(bound)) => (Some(bound), None),
+        (None, None) => match config.env.non_empty("NPM_TOKEN") {
+            Some(value) => unbound(Token {
+                value,
+                source: Source::Env("NPM_TOKEN".into()),
+            }),
+            None => (None, None),
+        },
     };
     let (transport, transport_report) = config.transport()?.clone();
     Ok(Resolved {
         registry,
         registry_source,
         token,
+        withheld,
         transport,
         transport_report,
     })
@@ -365,9 +408,19 @@ pub fn without_userinfo(raw: &str) -> String {
     }
 }
 
-/// The `_authToken` for a registry: npm's longest-path match over `//host[:port]/path/` keys,
-/// then `NPM_TOKEN`.
-fn token_for(config: &NpmConfig, registry: &Url) -> Option<Token> {
+/// Whether a token bound to no registry may go to `registry`: the public registry, or one the
+/// caller named (the `registry` option, the CLI's `--registry`). Not one that files choose: a
+/// project .npmrc, package.json's `publishConfig`, `npm_config_registry` (which `npm run`
+/// exports from the project's .npmrc), nor the user's own config (the token is not bound
+/// there: a line binds it). Whoever wrote the checkout would otherwise get the user's token
+/// (and a publish's tarball).
+fn takes_unbound_token(registry: &Url, source: &Source) -> bool {
+    registry.as_str() == DEFAULT_REGISTRY || *source == Source::Option("registry")
+}
+
+/// The `_authToken` bound to a registry: npm's longest-path match over `//host[:port]/path/`
+/// keys.
+fn bound_token(config: &NpmConfig, registry: &Url) -> Option<Token> {
     let mut key = write::nerf_dart(registry);
     loop {
         if let Some((value, source)) = config.setting(&format!("{key}:_authToken")) {
@@ -385,14 +438,14 @@ fn token_for(config: &NpmConfig, registry: &Url) -> Option<Token> {
         }
         key = trimmed;
     }
-    config.env.non_empty("NPM_TOKEN").map(|value| Token {
-        value,
-        source: Source::Env("NPM_TOKEN".into()),
-    })
+    None
 }
 
-/// `ENEEDAUTH`, with what was looked at, so the fix is obvious.
-pub fn need_auth(config: &NpmConfig, registry: &Url) -> Error {
+/// `ENEEDAUTH`, with what was looked at, so the fix is obvious; when a token bound to no
+/// registry was not sent there, why, and the line that binds it.
+pub fn need_auth(config: &NpmConfig, resolved: &Resolved) -> Error {
+    let registry = &resolved.registry;
+    let nerf = write::nerf_dart(registry);
     let looked: Vec<String> = config
         .files
         .iter()
@@ -404,20 +457,36 @@ pub fn need_auth(config: &NpmConfig, registry: &Url) -> Error {
             )
         })
         .collect();
+    let looked = if looked.is_empty() {
+        "no .npmrc files".to_string()
+    } else {
+        looked.join(", ")
+    };
+    let missing = format!(
+        "No npm token for {registry}: no `{nerf}:_authToken=...` line in the .npmrc files read \
+         ({looked})"
+    );
+    let Some(withheld) = &resolved.withheld else {
+        return Error::new(Code::NeedAuth, format!("{missing}, and no NPM_TOKEN."))
+            .with_hint(Hint::Token);
+    };
+    let bind = match withheld {
+        Source::Env(name) => format!(
+            " The line `{nerf}:_authToken=${{{name}}}` in your user .npmrc binds it to this \
+             registry."
+        ),
+        _ => String::new(),
+    };
     Error::new(
         Code::NeedAuth,
         format!(
-            "No npm token for {registry}: no `{}:_authToken=...` line in the .npmrc files \
-             read ({}), and no NPM_TOKEN.",
-            write::nerf_dart(registry),
-            if looked.is_empty() {
-                "no .npmrc files".to_string()
-            } else {
-                looked.join(", ")
-            }
+            "{missing}. A token is set ({withheld}), but it is bound to no registry, so it is \
+             sent only to {DEFAULT_REGISTRY} or to a registry named by the caller; this one comes \
+             from {}, which a checkout can set, and whoever set it would get the token.{bind}",
+            resolved.registry_source
         ),
     )
-    .with_hint(Hint::Token)
+    .with_hint(Hint::BindToken)
 }
 
 #[cfg(test)]
@@ -522,7 +591,7 @@ mod tests {
         let pkg = PackageName::parse("@corp/lib").unwrap();
         let over = Overrides {
             registry: Some("http://127.0.0.1:9/".into()),
-            token: None,
+            ..Overrides::default()
         };
         let r = resolve(&config, &over, Some(&pkg)).unwrap();
         assert_eq!(r.registry.as_str(), "http://127.0.0.1:9/");
@@ -535,19 +604,122 @@ mod tests {
         sb.write("project/.npmrc", "//127.0.0.1:4873:_authToken=hostonly\n");
         let over = Overrides {
             registry: Some("http://127.0.0.1:4873/deep/path/".into()),
-            token: None,
+            ..Overrides::default()
         };
         let r = resolve(&sb.load(&[]), &over, None).unwrap();
         assert_eq!(r.token.unwrap().value, "hostonly");
 
         let over = Overrides {
             registry: Some("http://elsewhere.example/".into()),
-            token: None,
+            ..Overrides::default()
         };
         let r = resolve(&sb.load(&[("NPM_TOKEN", "env-token")]), &over, None).unwrap();
         let token = r.token.unwrap();
         assert_eq!(token.value, "env-token");
         assert_eq!(token.source, Source::Env("NPM_TOKEN".into()));
+    }
+
+    /// A token bound to no registry (`NPM_TOKEN`, the `token` option) goes to the public
+    /// registry or to one the caller names, never to one a checkout's files choose.
+    #[test]
+    fn an_unbound_token_goes_only_to_the_public_registry_or_one_the_caller_names() {
+        let sb = Sandbox::new("unbound");
+        let npm_token = [("NPM_TOKEN", "env-token")];
+        let token_source = |r: &Resolved| r.token.as_ref().map(|t| t.source.clone());
+        let from_env = Some(Source::Env("NPM_TOKEN".into()));
+
+        // Nothing chooses a registry: the public one gets NPM_TOKEN.
+        let r = resolve_for(&sb.load(&npm_token), "pkg");
+        assert_eq!(token_source(&r), from_env);
+
+        // A project .npmrc chooses one, for every package or for a scope: nothing is sent.
+        sb.write(
+            "project/.npmrc",
+            "registry=https://evil.example/\n@corp:registry=https://scoped-evil.example/\n",
+        );
+        for pkg in ["pkg", "@corp/lib"] {
+            let r = resolve_for(&sb.load(&npm_token), pkg);
+            assert!(r.token.is_none(), "{pkg}: {:?}", r.token);
+            assert_eq!(r.withheld, from_env, "{pkg}");
+        }
+        // So does `npm_config_registry`, which `npm run` exports from the project's .npmrc.
+        std::fs::remove_file(sb.0.join("project/.npmrc")).unwrap();
+        let env = [
+            ("NPM_TOKEN", "env-token"),
+            ("npm_config_registry", "https://evil.example/"),
+        ];
+        assert!(resolve_for(&sb.load(&env), "pkg").token.is_none());
+
+        // package.json's publishConfig.registry: the checkout's choice too.
+        let pkg = PackageName::parse("pkg").unwrap();
+        let published = Overrides {
+            publish_config_registry: Some("https://evil.example/".into()),
+            ..Overrides::default()
+        };
+        let r = resolve(&sb.load(&npm_token), &published, Some(&pkg)).unwrap();
+        assert_eq!(r.registry_source, Source::PublishConfig);
+        assert!(r.token.is_none());
+
+        // The `token` option is bound to no registry either.
+        sb.write("project/.npmrc", "registry=https://evil.example/\n");
+        let given = Overrides {
+            token: Some("option-token".into()),
+            ..Overrides::default()
+        };
+        let r = resolve(&sb.load(&[]), &given, Some(&pkg)).unwrap();
+        assert!(r.token.is_none());
+        assert_eq!(r.withheld, Some(Source::Option("token")));
+
+        // The caller naming the registry sends either there.
+        for overrides in [
+            Overrides {
+                registry: Some("https://evil.example/".into()),
+                ..Overrides::default()
+            },
+            Overrides {
+                registry: Some("https://evil.example/".into()),
+                token: Some("option-token".into()),
+                ..published.clone()
+            },
+        ] {
+            let r = resolve(&sb.load(&npm_token), &overrides, Some(&pkg)).unwrap();
+            assert!(r.token.is_some());
+            assert_eq!(r.withheld, None);
+        }
+
+        // A token bound to a private registry by its nerf dart still goes there, wherever
+        // the registry was chosen.
+        sb.write(
+            "project/.npmrc",
+            "registry=https://npm.corp.example/\n//npm.corp.example/:_authToken=${NPM_TOKEN}\n",
+        );
+        let r = resolve_for(&sb.load(&npm_token), "pkg");
+        assert_eq!(r.token.unwrap().value, "env-token");
+    }
+
+    #[test]
+    fn need_auth_says_why_an_unbound_token_was_not_sent() {
+        let sb = Sandbox::new("withheld");
+        sb.write("project/.npmrc", "registry=https://evil.example/\n");
+        let config = sb.load(&[("NPM_TOKEN", "env-token")]);
+        let r = resolve_for(&config, "pkg");
+        let err = need_auth(&config, &r);
+        assert_eq!(err.code, Code::NeedAuth);
+        assert_eq!(err.hint, Some(Hint::BindToken));
+        assert!(
+            err.message
+                .contains("A token is set (the NPM_TOKEN environment variable)"),
+            "{}",
+            err.message
+        );
+        assert!(err.message.contains("registry in "), "{}", err.message);
+        assert!(
+            err.message
+                .contains("`//evil.example/:_authToken=${NPM_TOKEN}`"),
+            "{}",
+            err.message
+        );
+        assert!(!err.message.contains("env-token"));
     }
 
     #[test]
@@ -576,7 +748,7 @@ mod tests {
     fn need_auth_lists_where_it_looked() {
         let sb = Sandbox::new("needauth");
         let config = sb.load(&[]);
-        let err = need_auth(&config, &Url::parse("https://registry.npmjs.org/").unwrap());
+        let err = need_auth(&config, &resolve_for(&config, "pkg"));
         assert_eq!(err.code, Code::NeedAuth);
         assert!(err.message.contains("//registry.npmjs.org/:_authToken"));
         assert!(err.message.contains(".npmrc (not found)"));

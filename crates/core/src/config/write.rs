@@ -88,8 +88,9 @@ pub fn npmrc_target(path: &Path) -> Result<PathBuf> {
 /// same registry and keeping every other byte: lines, their order, CRLF line ends, bytes that
 /// are not UTF-8. The line goes before the first `[section]` (npm reads keys there as part of
 /// the section). The file is replaced atomically (a temporary file in the same folder, renamed
-/// over it, with the file's mode; a new file is readable by its owner only), under a lock, so
-/// concurrent writers (threads or processes) each keep the others' lines.
+/// over it), under a lock, so concurrent writers (threads or processes) each keep the others'
+/// lines; it then holds a token, so it is readable by its owner only (`0600`), whatever its
+/// mode was.
 pub fn write_auth_token(path: &Path, registry: &Url, token: &str) -> Result<WrittenAuth> {
     check_token(token)?;
     let key = format!("{}:_authToken", nerf_dart(registry));
@@ -97,9 +98,7 @@ pub fn write_auth_token(path: &Path, registry: &Url, token: &str) -> Result<Writ
     let locked = lock(&target).map_err(|e| io_error(&target, e))?;
     let existing = std::fs::read(&target).map_err(|e| io_error(&target, e))?;
     let (text, replaced) = with_token(&existing, &key, token);
-    let mode = locked.metadata().map(|m| m.permissions());
-    let permissions = mode.map_or(Permissions::Private, Permissions::Kept);
-    replace(&target, &text, permissions).map_err(|e| io_error(&target, e))?;
+    replace(&target, &text, Permissions::Private).map_err(|e| io_error(&target, e))?;
     drop(locked);
     Ok(WrittenAuth {
         path: path.to_path_buf(),
@@ -269,6 +268,33 @@ mod tests {
 
     fn npmjs() -> Url {
         Url::parse("https://registry.npmjs.org/").unwrap()
+    }
+
+    /// A file that holds a token is readable by its owner only, whatever it was before (a
+    /// project .npmrc is usually 0644), through a link too.
+    #[cfg(unix)]
+    #[test]
+    fn a_file_with_a_token_ends_up_private() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = temp_dir("private");
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        let path = dir.join(".npmrc");
+        std::fs::write(&path, "mine=1\n").unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+        write_auth_token(&path, &npmjs(), "t").unwrap();
+        assert_eq!(mode(&path), 0o600);
+        assert_eq!(
+            std::fs::read_to_string(&path).unwrap(),
+            "mine=1\n//registry.npmjs.org/:_authToken=t\n"
+        );
+        let real = dir.join("dotfiles-npmrc");
+        std::fs::write(&real, "").unwrap();
+        std::fs::set_permissions(&real, std::fs::Permissions::from_mode(0o664)).unwrap();
+        let link = dir.join("linked");
+        std::os::unix::fs::symlink(&real, &link).unwrap();
+        write_auth_token(&link, &npmjs(), "t").unwrap();
+        assert_eq!(mode(&real), 0o600);
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]

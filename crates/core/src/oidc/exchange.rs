@@ -11,29 +11,31 @@ use serde_json::Value;
 use super::diagnose::{describe_token, token_problems};
 use super::{id_token_for, jwt, IdToken};
 use crate::config::write::{auth_env, check_token, npmrc_target, write_auth_token, WrittenAuth};
-use crate::config::Source;
+use crate::config::{NpmConfig, Source};
 use crate::error::{Code, Error, OidcContext, Result};
-use crate::package::npm_prefix;
 use crate::registry::{package_exists, ApiRequest};
 use crate::session::{CallOptions, Session};
 
 /// Where to write the exchanged token for package managers.
 #[derive(Debug, Clone, PartialEq)]
 pub enum NpmrcTarget {
-    /// The project's .npmrc, where npm reads it: next to the package.json, or the workspace
-    /// root's when the project is a package of a workspace.
-    Project,
+    /// The user's .npmrc (`npm_config_userconfig`, else `~/.npmrc`), where npm writes tokens:
+    /// outside the checkout, which may be shared (a cache, an artifact) or committed.
+    User,
     Path(PathBuf),
 }
 
 impl NpmrcTarget {
-    fn path(&self, cwd: &Path) -> PathBuf {
+    fn path(&self, config: &NpmConfig) -> Result<PathBuf> {
         match self {
-            NpmrcTarget::Path(path) => path.clone(),
-            // The same file config::NpmConfig reads as the project layer.
-            NpmrcTarget::Project => npm_prefix(cwd)
-                .unwrap_or_else(|| cwd.to_path_buf())
-                .join(".npmrc"),
+            NpmrcTarget::Path(path) => Ok(path.clone()),
+            NpmrcTarget::User => config.user_file().map(Path::to_path_buf).ok_or_else(|| {
+                Error::invalid_input(
+                    "writeNpmrc",
+                    "`writeNpmrc: true` writes your user .npmrc, but neither \
+                     npm_config_userconfig nor HOME says where it is: pass the path to write.",
+                )
+            }),
         }
     }
 }
@@ -97,8 +99,10 @@ async fn exchange(options: ExchangeOptions) -> Result<Exchanged> {
     let npmrc = options
         .write_npmrc
         .as_ref()
-        .map(|target| target.path(&session.cwd))
-        .map(|path| npmrc_target(&path).map(|_| path))
+        .map(|target| {
+            let path = target.path(session.config())?;
+            npmrc_target(&path).map(|_| path)
+        })
         .transpose()?;
 
     let id_token: IdToken = id_token_for(
@@ -145,16 +149,42 @@ async fn exchange(options: ExchangeOptions) -> Result<Exchanged> {
     check_token(&token).map_err(with_context)?;
 
     let mut warnings = Vec::new();
-    if let Some(shadow) = resolved.token.as_ref().and_then(|t| match &t.source {
-        Source::File { path, key } => Some(format!("{key} in {}", path.display())),
+    if let Some((path, key)) = resolved.token.as_ref().and_then(|t| match &t.source {
+        Source::File { path, key } => Some((path, key)),
         _ => None,
     }) {
+        // npm reads the first file that sets the key: a line there outranks the token written
+        // to a file after it (or to one npm does not read).
+        let rank = |p: &Path| {
+            let files = &session.config().files;
+            files
+                .iter()
+                .position(|(_, f, _)| f == p)
+                .unwrap_or(files.len())
+        };
+        let fix = match npmrc.as_deref() {
+            None => "Publish with the exchanged token (writeNpmrc writes it), or remove the line."
+                .to_string(),
+            Some(written) if written == path.as_path() => {
+                "writeNpmrc replaced it with the exchanged token.".to_string()
+            }
+            Some(written) if rank(path) < rank(written) => format!(
+                "The exchanged token was written to {}, which that file outranks: npm still \
+                 reads the static line. Remove it (or pass its file as writeNpmrc).",
+                written.display()
+            ),
+            Some(written) => format!(
+                "The exchanged token written to {} comes first, so npm uses it.",
+                written.display()
+            ),
+        };
         warnings.push(format!(
-            "{shadow} sets a static token for {registry_url} (actions/setup-node's `registry-url` \
-             writes one from NODE_AUTH_TOKEN, a placeholder when unset). npm 11.5.1 and later try \
-             OIDC first and fall back to that token when the exchange fails, so a refused exchange \
-             shows up as a 401 or 404 for the token, hiding its cause. Publish with the exchanged \
-             token (writeNpmrc replaces that line), or remove the line."
+            "{key} in {} sets a static token for {registry_url} (actions/setup-node's \
+             `registry-url` writes one from NODE_AUTH_TOKEN, a placeholder when unset). npm \
+             11.5.1 and later try OIDC first and fall back to that token when the exchange \
+             fails, so a refused exchange shows up as a 401 or 404 for the token, hiding its \
+             cause. {fix}",
+            path.display()
         ));
     }
     warnings.extend(crate::config::support_warning(&registry_url));
@@ -238,30 +268,32 @@ fn explain(error: Error, package: &str, claims: &Value, published: Option<bool>)
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::EnvVars;
 
     #[test]
-    fn the_project_npmrc_is_where_npm_reads_it() {
-        let root = std::env::temp_dir().join(format!("tn-npmrc-target-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&root);
-        for (rel, text) in [
-            ("package.json", r#"{"workspaces":["packages/*"]}"#),
-            ("packages/a/package.json", r#"{"name":"a"}"#),
-            ("solo/package.json", r#"{"name":"solo"}"#),
-        ] {
-            std::fs::create_dir_all(root.join(rel).parent().unwrap()).unwrap();
-            std::fs::write(root.join(rel), text).unwrap();
-        }
-        // Inside a workspace package, npm reads the workspace root's .npmrc.
+    fn a_token_goes_where_npm_writes_tokens_unless_a_path_is_named() {
+        let cwd = std::env::temp_dir();
+        let config = |pairs: &[(&str, &str)]| {
+            NpmConfig::load(&cwd, EnvVars::from_pairs(pairs.iter().copied()))
+        };
+        let user = |pairs: &[(&str, &str)]| NpmrcTarget::User.path(&config(pairs));
         assert_eq!(
-            NpmrcTarget::Project.path(&root.join("packages/a")),
-            root.join(".npmrc")
+            user(&[("HOME", "/home/me")]).unwrap(),
+            Path::new("/home/me/.npmrc")
         );
         assert_eq!(
-            NpmrcTarget::Project.path(&root.join("solo")),
-            root.join("solo/.npmrc")
+            user(&[
+                ("HOME", "/home/me"),
+                ("npm_config_userconfig", "/ci/.npmrc")
+            ])
+            .unwrap(),
+            Path::new("/ci/.npmrc")
         );
-        let given = root.join("custom/.npmrc");
-        assert_eq!(NpmrcTarget::Path(given.clone()).path(&root), given);
-        std::fs::remove_dir_all(&root).unwrap();
+        assert_eq!(user(&[]).unwrap_err().field.as_deref(), Some("writeNpmrc"));
+        let given = PathBuf::from("/somewhere/.npmrc");
+        assert_eq!(
+            NpmrcTarget::Path(given.clone()).path(&config(&[])).unwrap(),
+            given
+        );
     }
 }

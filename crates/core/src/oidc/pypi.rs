@@ -63,20 +63,24 @@ const KNOWN_AUDIENCES: [(&str, &str); 2] = [("pypi.org", "pypi"), ("test.pypi.or
 
 /// The index names the audience of the id_token it is sent, so a hostile one could ask for a
 /// token that works elsewhere: `npm:registry.npmjs.org` (an npm publish token), `sigstore`
-/// (signing as this job), a URL (any other relying party). Only a PyPI-style audience is
-/// accepted, a bare name like Warehouse's `pypi`, and exactly the known one on pypi.org and
-/// test.pypi.org; it is checked before any id_token is sought.
+/// (signing as this job), a URL (any other relying party), or the public indexes' own `pypi`
+/// and `testpypi` (an upload to PyPI as this job's projects). Only a PyPI-style audience is
+/// accepted, a bare name like Warehouse's `pypi`; the known ones on their own hosts only, and
+/// there only exactly theirs. It is checked before any id_token is sought.
 fn check_audience(index: &Url, audience: &str) -> Result<()> {
     let known = KNOWN_AUDIENCES
         .iter()
         .find(|(host, _)| index.host_str() == Some(host))
         .map(|(_, audience)| *audience);
+    let reserved = KNOWN_AUDIENCES
+        .iter()
+        .any(|(_, known)| audience.eq_ignore_ascii_case(known));
     let pypi_form = (1..=64).contains(&audience.len())
         && audience
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
         && !audience.eq_ignore_ascii_case("sigstore");
-    if known.map_or(pypi_form, |known| audience == known) {
+    if known.map_or(pypi_form && !reserved, |known| audience == known) {
         return Ok(());
     }
     // Shown only when it is short and printable: the answer is the index's, not ours.
@@ -86,13 +90,18 @@ fn check_audience(index: &Url, audience: &str) -> Result<()> {
         } else {
             String::new()
         };
+    let why = if reserved {
+        "which belongs to another index (pypi.org uses \"pypi\", test.pypi.org \"testpypi\"): \
+         a token for it would let this index upload to that one as this job"
+    } else {
+        "which is not a PyPI audience (pypi.org uses \"pypi\", test.pypi.org \"testpypi\"): a \
+         token for it could be used elsewhere (an npm publish, a signature)"
+    };
     Err(Error::new(
         Code::OidcAudience,
         format!(
-            "{index} asked for an id_token for audience{shown}, which is not a PyPI audience \
-             (pypi.org uses \"pypi\", test.pypi.org \"testpypi\"): a token for it could be used \
-             elsewhere (an npm publish, a signature), so none was sought or sent. Check \
-             repositoryUrl."
+            "{index} asked for an id_token for audience{shown}, {why}, so none was sought or \
+             sent. Check repositoryUrl."
         ),
     ))
 }
@@ -327,6 +336,27 @@ mod tests {
             let error = check_audience(index, audience).unwrap_err();
             assert_eq!(error.code, Code::OidcAudience, "{audience}");
         }
+    }
+
+    /// The public indexes' audiences are real PyPI credentials: another index asking for one
+    /// (a loopback one too) is refused, whatever their case.
+    #[test]
+    fn the_public_indexes_audiences_are_theirs_alone() {
+        for url in [
+            "https://pypi.example.com/legacy/",
+            "https://pypi.org.evil.example/legacy/",
+            "http://127.0.0.1:9/legacy/",
+        ] {
+            let index = index_url(url).unwrap();
+            for audience in ["pypi", "testpypi", "PyPI", "TESTPYPI"] {
+                let error = check_audience(&index, audience).unwrap_err();
+                assert_eq!(error.code, Code::OidcAudience, "{url} {audience}");
+                assert!(error.message.contains("pypi.org"), "{}", error.message);
+            }
+        }
+        let test = index_url("https://test.pypi.org/legacy/").unwrap();
+        assert!(check_audience(&test, "testpypi").is_ok());
+        assert!(check_audience(&test, "pypi").is_err());
     }
 
     #[test]

@@ -185,9 +185,7 @@ async fn run(options: PublishOptions, secrets: &mut Secrets) -> Result<Published
     }
     let mut call = options.call.clone();
     call.package = Some(package.to_string());
-    if call.registry.is_none() {
-        call.registry = config_text("registry");
-    }
+    call.publish_config_registry = config_text("registry");
     let session = Session::open(&call);
     let resolved = session.resolve(&package)?;
     let command = if options.stage { "stage" } else { "publish" };
@@ -196,10 +194,7 @@ async fn run(options: PublishOptions, secrets: &mut Secrets) -> Result<Published
         secrets.add(token);
     }
     if credentials.token.is_none() && !call.dry_run {
-        return Err(crate::config::need_auth(
-            session.config(),
-            &resolved.registry,
-        ));
+        return Err(crate::config::need_auth(session.config(), &resolved));
     }
     let registry = match options.stage {
         // Staging defers 2FA to the approval: npm sends it without asking for an OTP.

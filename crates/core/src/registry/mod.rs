@@ -192,6 +192,8 @@ pub struct Registry {
     scope: Option<String>,
     /// Bodies go gzipped (`content-encoding: gzip`), as npm sends its audit.
     gzip: bool,
+    /// Bodies hold a secret (a password): they go to the registry's origin only.
+    secret_body: bool,
     /// Largest answer read ([`wire::MAX_BODY`] unless a call downloads a tarball).
     max_body: usize,
     /// The operation's budget, for messages.
@@ -234,6 +236,7 @@ impl Registry {
             command,
             scope: None,
             gzip: false,
+            secret_body: false,
             max_body: wire::MAX_BODY,
             timeout,
             deadline: policy.deadline.unwrap_or_else(|| Instant::now() + timeout),
@@ -292,6 +295,14 @@ impl Registry {
     /// Sends request bodies gzipped, as npm does where it passes `gzip: true`.
     pub fn gzipped(mut self) -> Self {
         self.gzip = true;
+        self
+    }
+
+    /// Request bodies hold a secret (`createToken`'s password): like credentials, they never
+    /// cross the network in clear text; unlike them, a redirect to another origin is refused
+    /// rather than followed without them (the body is the request).
+    pub fn with_secret_body(mut self) -> Self {
+        self.secret_body = true;
         self
     }
 
@@ -557,6 +568,7 @@ impl Registry {
             body: body.as_deref(),
             timeout,
             credentials_follow_redirects: !self.id_token_bearer,
+            secret_body: self.secret_body,
             allow_insecure: self.allow_insecure,
             max_body: self.max_body,
         })

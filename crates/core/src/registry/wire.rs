@@ -1,6 +1,6 @@
 //! One attempt on the wire: the request, the redirects it meets, and the answer read within a
 //! size cap. Credentials go only where they belong: never over plain http to another machine,
-//! never to another origin after a redirect.
+//! never to another origin after a redirect; a body that holds a secret neither.
 
 use std::net::IpAddr;
 use std::time::Duration;
@@ -30,6 +30,9 @@ pub struct Attempt<'a> {
     /// Follow same-origin redirects with credentials (not for an id_token: it goes to the exchange
     /// endpoint only).
     pub credentials_follow_redirects: bool,
+    /// The body holds a secret (a password): it is a credential too, and a redirect that would
+    /// send it to another origin is refused.
+    pub secret_body: bool,
     pub allow_insecure: bool,
     /// Largest answer read ([`MAX_BODY`], or more for a download).
     pub max_body: usize,
@@ -131,8 +134,9 @@ pub async fn perform(attempt: Attempt<'_>) -> Result<Received, WireError> {
             .headers
             .iter()
             .filter(|(name, _)| with_credentials || !CREDENTIALS.contains(name));
-        let has_credentials =
-            with_credentials && attempt.headers.iter().any(|(n, _)| CREDENTIALS.contains(n));
+        let has_credentials = (with_credentials
+            && attempt.headers.iter().any(|(n, _)| CREDENTIALS.contains(n)))
+            || (attempt.secret_body && body.is_some());
         check_secure(
             &url,
             has_credentials,
@@ -177,6 +181,21 @@ pub async fn perform(attempt: Attempt<'_>) -> Result<Received, WireError> {
                 {
                     method = Method::GET;
                     body = None;
+                }
+                if attempt.secret_body && body.is_some() && next.origin() != origin {
+                    return Err(WireError::Refused(Error::new(
+                        Code::Response,
+                        format!(
+                            "The registry answered {} {} with a redirect to {}, another origin: \
+                             the request carries a secret in its body, which goes to {} only, \
+                             so it was not sent there. If the registry has moved, use its new \
+                             URL.",
+                            attempt.method,
+                            attempt.url,
+                            next.origin().ascii_serialization(),
+                            origin.ascii_serialization()
+                        ),
+                    )));
                 }
                 url = next;
                 continue;

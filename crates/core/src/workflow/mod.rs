@@ -24,7 +24,7 @@ use std::sync::Arc;
 use serde::Serialize;
 
 use crate::bulk::workspace;
-use crate::config::{self, Overrides};
+use crate::config;
 use crate::error::{Code, Error, Hint, Result};
 use crate::package::{project_root, Manifest};
 use crate::repository;
@@ -848,11 +848,7 @@ pub fn check_workflow(
     let session = Session::open(call);
     let manifest = session.manifest();
     let package = session.package(call.package.as_deref()).ok();
-    let overrides = Overrides {
-        registry: call.registry.clone(),
-        token: None,
-    };
-    let registry = config::resolve(session.config(), &overrides, package.as_ref())?.registry;
+    let registry = config::resolve(session.config(), &call.overrides(), package.as_ref())?.registry;
     let about_manifest = package.as_ref().map(|p| p.as_str()) == manifest.name.as_deref();
     let entity = provider.entity.as_ref().and_then(|e| {
         values.text(e.option).map(str::to_string).or_else(|| {
