@@ -6,9 +6,10 @@
 // package has a trusted publisher, and with `ensure` creates the missing ones.
 'use strict'
 
-const { existsSync, readFileSync } = require('node:fs')
-const { join, resolve } = require('node:path')
+const { existsSync, readFileSync, realpathSync } = require('node:fs')
+const { delimiter, dirname, join, resolve } = require('node:path')
 const tn = require('../main.js')
+const { NPM_WITH_OIDC, atLeast, npmVersion } = require('../bin/doctor-checks.js')
 
 const PROVIDERS = Object.fromEntries(tn.trustProviders().map((p) => [p.type, p]))
 const ADD = { github: 'addGithubPublisher', gitlab: 'addGitlabPublisher', circleci: 'addCircleciPublisher' }
@@ -93,6 +94,9 @@ function flags(type, options) {
     .join(' ')
 }
 
+/** `trust-native github widgets --repository acme/widgets`: a command, without empty parts. */
+const command = (cli, type, name, options) => [cli, type, name, flags(type, options)].filter(Boolean).join(' ')
+
 const shown = (value) => (value === undefined ? '(none)' : [].concat(value).join(', '))
 
 /**
@@ -119,11 +123,12 @@ function explainRefusal(pkg, error, claims, declared, audience) {
       ? first.message
       : `The token matches what ${declared.source} declares, so the registry's configuration is not that one: \`trust-native plan\` (with a maintainer's token) shows the difference, \`trust-native apply\` fixes it.`)
   } else {
-    lines.push(tn.explainExchangeFailure(error).summary)
+    // What happened; the command below is the advice, in the plugin's words.
+    lines.push(error.summary ?? error.message)
   }
   if (token.type) {
     const { type, ...options } = token
-    lines.push('', `This job publishes ${pkg.name} once its trusted publisher is: \`trust-native ${type} ${pkg.name} ${flags(type, options)}\``)
+    lines.push('', `This job publishes ${pkg.name} once its trusted publisher is: \`${command('trust-native', type, pkg.name, options)}\``)
   }
   return new TrustPluginError(
     'ETRUSTMISMATCH',
@@ -164,7 +169,7 @@ async function verifyConfigured(client, pkg, declared, { ensure, dryRun, otp }, 
     throw new TrustPluginError(
       'ENOTRUSTEDPUBLISHER',
       `${pkg.name} has no trusted publisher: CI could not publish it.`,
-      `Configure one with \`npx trust-native ${type} ${pkg.name} ${flags(type, options)}\` (without \`--file\`, the workflow that publishes is found in the checkout), or set the plugin option \`ensure: true\`.`,
+      `Configure one with \`${command('npx trust-native', type, pkg.name, options)}\` (without \`--file\`, the workflow that publishes is found in the checkout), or set the plugin option \`ensure: true\`.`,
     )
   }
   const added = await client[ADD[type]]({ ...common, ...options, dryRun })
@@ -172,13 +177,88 @@ async function verifyConfigured(client, pkg, declared, { ensure, dryRun, otp }, 
   logger.log('%s: trusted publisher %s %s', pkg.name, dryRun ? 'would be created:' : 'created:', flags(type, added.options))
 }
 
+/**
+ * What to do about a library error, in the words of a semantic-release user (its environment,
+ * not the library's options), by the error's `hint`.
+ */
+const ADVICE = {
+  otp: () => 'The registry wants a one-time password: run semantic-release with `npm_config_otp=<code>` in the environment.',
+  freshOtp: () => 'The one-time password was refused: run semantic-release again with a fresh `npm_config_otp=<code>`.',
+  token: () => 'Give the registry\'s token as npm does: an `_authToken` line in .npmrc (`npm login` writes one), or NPM_TOKEN.',
+}
+
 /** A library error as semantic-release shows errors, in the plugin's words where they differ. */
 function asPluginError(error, pkg) {
   if (error.semanticRelease) return error
-  const details = error.code === 'EOTP'
-    ? 'The registry wants a one-time password: run semantic-release with `npm_config_otp=<code>` in the environment.'
-    : undefined
-  return new TrustPluginError(error.code ?? 'ETRUSTNATIVE', pkg ? `${pkg.name}: ${error.message}` : error.message, details)
+  // With a hint, `summary` is what happened without the library's advice (its options).
+  const said = error.hint && error.summary ? error.summary : error.message
+  const details = Object.hasOwn(ADVICE, error.hint ?? '') ? ADVICE[error.hint](error) : undefined
+  return new TrustPluginError(error.code ?? 'ETRUSTNATIVE', pkg ? `${pkg.name}: ${said}` : said, details)
+}
+
+/** @semantic-release/npm 13.1.0 is the first to publish through trusted publishing. */
+const NPM_PLUGIN_WITH_OIDC = [13, 1, 0]
+
+/** The package `name` as Node resolves it from `from`: its folder and version, if installed. */
+function installed(name, from) {
+  for (let dir = from; ; dir = dirname(dir)) {
+    const manifest = join(dir, 'node_modules', name, 'package.json')
+    if (existsSync(manifest)) {
+      try {
+        return { dir: dirname(manifest), version: JSON.parse(readFileSync(manifest, 'utf8')).version }
+      } catch {
+        return undefined
+      }
+    }
+    if (dirname(dir) === dir) return undefined
+  }
+}
+
+/** The semantic-release running: the one whose bin started this process, else cwd's. */
+function semanticReleaseDir(cwd) {
+  try {
+    for (let dir = dirname(realpathSync(process.argv[1])); dirname(dir) !== dir; dir = dirname(dir)) {
+      const manifest = join(dir, 'package.json')
+      if (existsSync(manifest)) {
+        if (JSON.parse(readFileSync(manifest, 'utf8')).name === 'semantic-release') return dir
+        break
+      }
+    }
+  } catch {}
+  return installed('semantic-release', cwd)?.dir
+}
+
+/**
+ * When the release publishes with @semantic-release/npm: the one semantic-release loads (from
+ * its own folder first, then from `cwd`, as its plugin loader does) must know trusted publishing,
+ * and so must the npm it runs, which execa's `preferLocal` finds (each node_modules/.bin from
+ * `cwd` up, then Node's folder, then PATH). An error naming the versions that work, or nothing.
+ */
+function publishingNpmError({ cwd, env, options }) {
+  const entry = (options?.plugins ?? []).map((p) => [].concat(p)).find(([name]) => name === '@semantic-release/npm')
+  if (!entry || entry[1]?.npmPublish === false) return undefined
+  const releaser = semanticReleaseDir(cwd)
+  const plugin = (releaser && installed('@semantic-release/npm', join(releaser, 'lib', 'plugins'))) ?? installed('@semantic-release/npm', cwd)
+  const bins = []
+  for (let dir = resolve(cwd); ; dir = dirname(dir)) {
+    bins.push(join(dir, 'node_modules', '.bin'))
+    if (dirname(dir) === dir) break
+  }
+  const path = [...bins, dirname(process.execPath), env.PATH ?? env.Path ?? ''].join(delimiter)
+  const npm = npmVersion(cwd, { ...env, PATH: path })
+  const oldPlugin = plugin?.version && !atLeast(plugin.version, NPM_PLUGIN_WITH_OIDC)
+  const oldNpm = npm && !atLeast(npm, NPM_WITH_OIDC)
+  if (!oldPlugin && !oldNpm) return undefined
+  const what = [oldPlugin && `@semantic-release/npm ${plugin.version}`, oldNpm && `npm ${npm}, which it runs`].filter(Boolean).join(' and ')
+  return new TrustPluginError(
+    'ENPMVERSION',
+    `This release publishes with ${what}, which cannot publish through trusted publishing: the publish would fail (ENONPMTOKEN, or an npm token used instead).`,
+    [
+      `Trusted publishing needs @semantic-release/npm ${NPM_PLUGIN_WITH_OIDC.join('.')} or later, which semantic-release 25 or later installs (semantic-release 24 loads its own @semantic-release/npm 12 whatever the project installs), and npm ${NPM_WITH_OIDC.join('.')} or later, which @semantic-release/npm 13 depends on.`,
+      `Found: ${[plugin && `@semantic-release/npm ${plugin.version}`, npm && `npm ${npm}`].filter(Boolean).join(', ')}.`,
+      'Install `semantic-release@25` (it runs on Node ^22.14.0 or >= 24.10.0), and make sure no older npm is installed in node_modules (`npm ls npm`).',
+    ].join('\n\n'),
+  )
 }
 
 /**
@@ -203,6 +283,8 @@ async function verifyConditions(pluginConfig, context) {
     otp: env.npm_config_otp ?? env.NPM_CONFIG_OTP,
   }
   const failures = []
+  const npm = publishingNpmError({ cwd, env, options: context.options })
+  if (npm) failures.push(npm)
   for (const pkg of packages) {
     try {
       if (inCi) await verifyExchange(client, pkg, declared.get(pkg.name), logger)

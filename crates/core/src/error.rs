@@ -170,10 +170,16 @@ pub enum Hint {
     ListTokens,
     /// Name the CI file to trust: it could not be inferred.
     File,
+    /// Configure the trusted publisher this job's id_token needs (from the error's `claims`).
+    Configure,
+    /// The trusted publisher must allow publishing (`createPackage`).
+    AllowPublish,
+    /// The trusted publisher must allow stage publishing (`createStagedPackage`).
+    AllowStagePublish,
 }
 
 /// Each hint's name (for JS) and advice in the library's words.
-const HINTS: [(Hint, &str, &str); 11] = [
+const HINTS: [(Hint, &str, &str); 14] = [
     (
         Hint::Otp,
         "otp",
@@ -232,6 +238,26 @@ const HINTS: [(Hint, &str, &str); 11] = [
         "file",
         "Pass `file`: the workflow (or CI configuration) file the registry should trust.",
     ),
+    (
+        Hint::Configure,
+        "configure",
+        "With a maintainer's token, explainExchangeFailure(error, { publishers }) names what \
+         differs from the package's configurations (listPublishers).",
+    ),
+    (
+        Hint::AllowPublish,
+        "allowPublish",
+        "A maintainer allows it with `allowPublish: true` (and `allowStagePublish: true` to keep \
+         stage publishing) on the trusted publisher: the add*Publisher functions, or a spec of \
+         applyTrust with `replace: true`.",
+    ),
+    (
+        Hint::AllowStagePublish,
+        "allowStagePublish",
+        "A maintainer allows it with `allowStagePublish: true` (and `allowPublish: true` to keep \
+         publishing) on the trusted publisher: the add*Publisher functions, or a spec of \
+         applyTrust with `replace: true`.",
+    ),
 ];
 
 impl serde::Serialize for Hint {
@@ -258,17 +284,32 @@ impl Hint {
         HINTS.iter().map(|(_, name, _)| *name)
     }
 
-    /// What to do, in the library's words.
-    pub fn advice(&self, web_auth: Option<&WebAuth>) -> String {
+    /// What to do about `error`, in the library's words.
+    pub fn advice(&self, error: &Error) -> String {
         let advice = HINTS
             .iter()
             .find(|(h, ..)| h == self)
             .map_or("", |(.., a)| a);
-        match (self, web_auth) {
-            (Hint::Otp, Some(web)) => format!(
-                "{advice} Or approve it in a browser at {} and retry.",
-                web.auth_url
-            ),
+        match self {
+            Hint::Otp => match error.web_auth.as_deref() {
+                Some(web) => format!(
+                    "{advice} Or approve it in a browser at {} and retry.",
+                    web.auth_url
+                ),
+                None => advice.to_string(),
+            },
+            // The command works for every user: npm's own, with trust-native's flags.
+            Hint::Configure => match error.oidc.as_deref().and_then(|oidc| {
+                crate::oidc::diagnose::configure_args(
+                    oidc.claims.as_ref()?,
+                    oidc.package.as_deref()?,
+                )
+            }) {
+                Some(args) => {
+                    format!("A maintainer configures it with `npm trust {args}`. {advice}")
+                }
+                None => advice.to_string(),
+            },
             _ => advice.to_string(),
         }
     }
@@ -336,7 +377,7 @@ impl Error {
     /// The message, the notes and the hint's advice in the library's words: what library users
     /// see.
     pub fn full_message(&self) -> String {
-        let advice = self.hint.map(|h| h.advice(self.web_auth.as_deref()));
+        let advice = self.hint.map(|h| h.advice(self));
         self.with_advice(advice.as_deref())
     }
 

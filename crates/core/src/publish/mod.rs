@@ -18,7 +18,7 @@ use serde::Serialize;
 use serde_json::{json, Map, Value};
 
 use crate::config::Resolved;
-use crate::error::{Code, Error, Result, Secrets};
+use crate::error::{Code, Error, Hint, Result, Secrets};
 use crate::oidc::ci::{detect, Ci};
 use crate::oidc::exchange::{exchange_token, ExchangeOptions};
 use crate::package::PackageName;
@@ -291,6 +291,10 @@ async fn run(options: PublishOptions, secrets: &mut Secrets) -> Result<Published
     if !call.dry_run {
         let answer = send(&registry, &request, &package, &version, &integrity.shasum)
             .await
+            .map_err(|e| match credentials.source {
+                "oidc" => not_permitted(e, &package, options.stage),
+                _ => e,
+            })
             .map_err(noted)?;
         stage_id = answer
             .get("stageId")
@@ -655,6 +659,34 @@ async fn send(
         }
         Err(failure) => Err(explain(*failure.error, package, version)),
     }
+}
+
+/// A 403 for an exchanged token, which the registry gives only for a configuration that
+/// matches: it does not grant the permission this action needs.
+fn not_permitted(mut error: Error, package: &PackageName, stage: bool) -> Error {
+    if error.code != Code::Http(403) {
+        return error;
+    }
+    let said = error.http.as_ref().map(|h| h.said()).unwrap_or_default();
+    let (action, permission, other, hint) = match stage {
+        true => (
+            "stage publishing",
+            "createStagedPackage",
+            "publishing",
+            Hint::AllowStagePublish,
+        ),
+        false => (
+            "publishing",
+            "createPackage",
+            "stage publishing",
+            Hint::AllowPublish,
+        ),
+    };
+    error.message = format!(
+        "The trusted publisher of {package} that matches this job does not allow {action}: it \
+         needs the {permission} permission (the configuration may allow only {other}).{said}"
+    );
+    error.with_hint(hint)
 }
 
 /// The registry's refusal in words that say what to do.
