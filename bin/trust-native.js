@@ -227,7 +227,7 @@ const ADVICE = {
   listTokens: () => '`trust-native tokens` lists your tokens, each with its shortest unique id.',
   configure: (e) => {
     const command = configureCommand(e.claims, e.package)
-    return `${command ? `A maintainer configures it with \`${command}\`; ` : ''}\`trust-native list ${e.package ?? '<package>'}\` (with a maintainer's token) shows the configured ones.`
+    return `${command ? `A maintainer configures it with \`${command}\`. ` : ''}The registry matches each value exactly (letter case, .yml vs .yaml, the calling workflow rather than a reusable one, the environment) and does not say what differs: \`trust-native list ${e.package ?? '<package>'}\` (with a maintainer's token) shows the configured ones.`
   },
   allowPublish: () => permissionAdvice('--allow-publish', '--allow-stage-publish', 'stage publishing', 'allowPublish'),
   allowStagePublish: () => permissionAdvice('--allow-stage-publish', '--allow-publish', 'publishing', 'allowStagePublish'),

@@ -241,8 +241,9 @@ const HINTS: [(Hint, &str, &str); 14] = [
     (
         Hint::Configure,
         "configure",
-        "With a maintainer's token, explainExchangeFailure(error, { publishers }) names what \
-         differs from the package's configurations (listPublishers).",
+        "The registry matches each value exactly (letter case, .yml vs .yaml, the calling \
+         workflow rather than a reusable one, the environment) and does not say what differs: \
+         with a maintainer's token, explainExchangeFailure(error, { publishers }) names it.",
     ),
     (
         Hint::AllowPublish,

@@ -202,14 +202,12 @@ fn explain(error: Error, package: &str, claims: &Value, published: Option<bool>)
         // In CI no maintainer's token reads the configurations: say what this job needs, from
         // its own token; the hint's advice says how to configure it.
         404 => format!(
-            "No trusted publisher of {package} matches this job's id_token{}. The registry does \
-             not say what differs, and matches each value exactly (letter case, .yml vs .yaml, \
-             the calling workflow rather than a reusable one, the environment). This job needs \
-             one for {token}.",
+            "No trusted publisher of {package} matches this job's id_token{}, which needs one \
+             for {token}.",
             if published == Some(true) {
                 ""
             } else {
-                ", or the package does not exist (the registry gives the same answer for both)"
+                " (or the package does not exist: the registry gives the same answer for both)"
             }
         ),
         403 => format!(
@@ -233,8 +231,9 @@ fn explain(error: Error, package: &str, claims: &Value, published: Option<bool>)
     } else {
         format!(" The token itself: {}", problems.join(" "))
     };
+    // A configuration is the fix only when nothing about the token itself stops the exchange.
     let hint = match status {
-        404 if published != Some(false) => Some(Hint::Configure),
+        404 if published != Some(false) && problems.is_empty() => Some(Hint::Configure),
         _ => error.hint,
     };
     Error {
