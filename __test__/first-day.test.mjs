@@ -61,6 +61,41 @@ describe('a refused exchange in CI says what the job needs and how to configure 
   })
 })
 
+describe('the CLI\'s publish does not speak of the library\'s options', () => {
+  const LIBRARY = /explainExchangeFailure|listPublishers|writeNpmrc|`token`|`otp`|onOtp|the \w+ option/
+
+  it('a rejected token: npm login, not the `token` option; not doctor, which the user did not run', async () => {
+    const cwd = widgets()
+    writeFileSync(join(cwd, '.npmrc'), `registry=${emulator.url}\n//${new URL(emulator.url).host}/:_authToken=revoked-token\n`)
+    const run = await runCli(['publish', '--otp', OTP], { cwd })
+    expect(run.code).toBe(1)
+    expect(run.stderr).toContain('E401')
+    expect(run.stderr).toContain('npm login')
+    expect(run.stderr).not.toMatch(LIBRARY)
+    const error = await rejection(tn.publish({ cwd, otp: OTP }))
+    expect(error.hint).toBe('token')
+  })
+
+  it('a refused exchange with a token to fall back on: the warning says why in words for every interface', async () => {
+    const cwd = widgets()
+    writeFileSync(join(cwd, '.npmrc'), `registry=${emulator.url}\n//${new URL(emulator.url).host}/:_authToken=${ALICE}\n`)
+    const run = await runCli(['publish', '--otp', OTP], { cwd, env: job('publish.yml') })
+    expect(run.code, run.stderr).toBe(0)
+    expect(run.stderr).toContain('Trusted publishing did not work')
+    expect(run.stderr).toContain('file publish.yml')
+    expect(run.stderr).not.toMatch(LIBRARY)
+  })
+
+  it('a static token line that shadows the exchange: doctor\'s warning names no library option', async () => {
+    const cwd = widgets()
+    writeFileSync(join(cwd, '.npmrc'), `registry=${emulator.url}\n//${new URL(emulator.url).host}/:_authToken=\${NODE_AUTH_TOKEN}\n`)
+    const run = await runCli(['doctor', 'widgets'], { cwd, env: { ...job('release.yml'), NODE_AUTH_TOKEN: 'XXXXX-XXXXX-XXXXX-XXXXX' } })
+    expect(run.stdout).toContain('Exchange: ok')
+    expect(run.stderr).toContain('sets a static token')
+    expect(run.stderr).not.toMatch(LIBRARY)
+  })
+})
+
 describe('a stage publish the publisher does not allow', () => {
   it('names the missing permission, and --allow-stage-publish in the CLI', async () => {
     const run = await runCli(['stage', 'publish'], { cwd: widgets(), env: job('release.yml') })

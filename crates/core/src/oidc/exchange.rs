@@ -153,8 +153,8 @@ async fn exchange(options: ExchangeOptions) -> Result<Exchanged> {
             "{shadow} sets a static token for {registry_url} (actions/setup-node's `registry-url` \
              writes one from NODE_AUTH_TOKEN, a placeholder when unset). npm 11.5.1 and later try \
              OIDC first and fall back to that token when the exchange fails, so a refused exchange \
-             shows up as a 401 or 404 for the token, hiding its cause. Publish with the exchanged \
-             token (writeNpmrc replaces that line), or remove the line."
+             shows up as a 401 or 404 for the token, hiding its cause. Remove the line, or \
+             publish with the exchanged token in its place."
         ));
     }
     let npmrc = npmrc

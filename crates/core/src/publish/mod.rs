@@ -436,12 +436,14 @@ async fn credentials(
         }
         Err(error) if error.code == Code::OidcNotCi && options.oidc == Oidc::Auto => {}
         Err(error) if options.oidc == Oidc::Auto && configured.is_some() => {
+            // What happened, without the advice: a warning is shown as it is by every
+            // interface, and the advice of the hint is in the library's words.
+            let why = error.summary();
             credentials.warnings.push(format!(
                 "Trusted publishing did not work, so the configured token is used instead (npm \
-                 does the same, silently). Why: {}",
-                error.full_message()
+                 does the same, silently). Why: {why}"
             ));
-            credentials.refused = Some(error.full_message());
+            credentials.refused = Some(why);
         }
         Err(error) => return Err(error),
     }
@@ -693,7 +695,10 @@ fn not_permitted(mut error: Error, package: &PackageName, stage: bool) -> Error 
 fn explain(mut error: Error, package: &PackageName, version: &str) -> Error {
     let said = error.http.as_ref().map(|h| h.said()).unwrap_or_default();
     let advice = match error.code {
-        Code::Http(401) => "The registry rejected the token. Log in again (`npm login`), pass a valid `token`, or in CI check the trusted publisher (`trust-native doctor`).".to_string(),
+        Code::Http(401) => {
+            error.hint = Some(Hint::Token);
+            "The registry rejected the token.".to_string()
+        }
         Code::Http(403) if said.contains("previously published") => {
             error.code = Code::PublishConflict;
             format!("{package}@{version} is already published: bump `version` in package.json.")
