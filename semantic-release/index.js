@@ -235,7 +235,10 @@ function semanticReleaseDir(cwd) {
  * `cwd` up, then Node's folder, then PATH). An error naming the versions that work, or nothing.
  */
 function publishingNpmError({ cwd, env, options }) {
-  const entry = (options?.plugins ?? []).map((p) => [].concat(p)).find(([name]) => name === '@semantic-release/npm')
+  // A plugin is `name`, `[name, config]` or `{ path: name, ...config }`, as semantic-release reads it.
+  const entry = (options?.plugins ?? [])
+    .map((p) => (Array.isArray(p) ? p : typeof p === 'string' ? [p] : [p?.path, p]))
+    .find(([name]) => name === '@semantic-release/npm')
   if (!entry || entry[1]?.npmPublish === false) return undefined
   const releaser = semanticReleaseDir(cwd)
   const plugin = (releaser && installed('@semantic-release/npm', join(releaser, 'lib', 'plugins'))) ?? installed('@semantic-release/npm', cwd)
