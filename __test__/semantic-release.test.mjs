@@ -34,7 +34,7 @@ const git = (cwd, ...args) => execFileSync('git', args, { cwd, env: { ...process
  * users install it (node_modules/trust-native, resolved through the exports map), trust.json
  * declaring the trusted publisher, and an .npmrc pointing at the emulator (with `npmrc` added).
  */
-function releaseRepo({ pluginConfig, npmrc = '' } = {}) {
+function releaseRepo({ pluginConfig, npmrc = '', publish = [] } = {}) {
   const dir = tempDir('tn-release-')
   const remote = join(dir, 'remote.git')
   const cwd = join(dir, 'work')
@@ -48,7 +48,7 @@ function releaseRepo({ pluginConfig, npmrc = '' } = {}) {
     '.releaserc.json': JSON.stringify({
       branches: ['main'],
       repositoryUrl: `file://${remote}`,
-      plugins: ['@semantic-release/commit-analyzer', pluginConfig ? ['trust-native/semantic-release', pluginConfig] : 'trust-native/semantic-release'],
+      plugins: ['@semantic-release/commit-analyzer', pluginConfig ? ['trust-native/semantic-release', pluginConfig] : 'trust-native/semantic-release', ...publish],
     }),
   }
   for (const [name, text] of Object.entries(files)) writeFileSync(join(cwd, name), text)
@@ -112,6 +112,15 @@ describe('semantic-release --dry-run in CI', () => {
     expect(output).not.toContain('Start step "analyzeCommits"')
     expect(output).not.toContain('next release version')
     expect(git(remote, 'tag', '--list')).toBe('')
+  })
+
+  it('with semantic-release 24, fails naming the @semantic-release/npm it loads, which cannot publish through trusted publishing', async () => {
+    // This repository's semantic-release is 24, with its @semantic-release/npm 12.
+    const { cwd } = releaseRepo({ publish: ['@semantic-release/npm'] })
+    const { code, output } = await dryRun(cwd, githubJob(cwd, 'release.yml'))
+    expect(code).not.toBe(0)
+    expect(output).toMatch(/ENPMVERSION This release publishes with @semantic-release\/npm 12\.\d+\.\d+/)
+    expect(output).not.toContain('next release version')
   })
 
   it('without id-token: write, says what the workflow needs', async () => {
