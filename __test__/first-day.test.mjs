@@ -4,11 +4,11 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { ALICE, OTP, asAlice, isolateNpmConfig, project, rejection, runCli, startEmulator, tn, withCiEnv } from './helpers.mjs'
+import { ALICE, OTP, asAlice, isolateNpmConfig, project, rejection, runCli, runNpm, startEmulator, tn, withCiEnv } from './helpers.mjs'
 
-let emulator
+let emulator, home
 beforeAll(async () => {
-  isolateNpmConfig()
+  home = isolateNpmConfig()
   emulator = await startEmulator()
 })
 afterAll(() => emulator.stop())
@@ -41,8 +41,22 @@ describe('a refused exchange in CI says what the job needs and how to configure 
     expect(error.hint).toBe('configure')
     expect(error.summary).toContain('No trusted publisher of widgets matches this job\'s id_token')
     expect(error.summary).toContain('repository acme/widgets, file publish.yml, environment npm')
-    expect(error.message).toContain(`\`npm trust ${needs}\``)
+    expect(error.message).toContain(`\`npm trust ${needs} --allow-publish\``)
     expect(error.message).not.toContain('trust-native')
+  })
+
+  it('the command it gives, run by a maintainer with npm, lets the job publish', async () => {
+    emulator.seed({ packages: [{ name: 'gizmos', maintainers: ['alice'], versions: ['1.0.0'] }] })
+    const cwd = project({ name: 'gizmos', version: '2.0.0' }, `registry=${emulator.url}\n`)
+    const error = await withCiEnv(job('publish.yml', 'npm'), () => rejection(tn.exchangeToken({ cwd })))
+    const [, command] = /`npm trust ([^`]+)`/.exec(error.message)
+    // The maintainer's machine: their token for the registry.
+    writeFileSync(join(cwd, '.npmrc'), `registry=${emulator.url}\n//${new URL(emulator.url).host}/:_authToken=${ALICE}\n`)
+    const npm = await runNpm(['trust', ...command.split(' '), `--otp=${OTP}`, '--yes'], { cwd, home })
+    expect(npm.code, npm.stderr).toBe(0)
+    writeFileSync(join(cwd, '.npmrc'), `registry=${emulator.url}\n`)
+    const exchanged = await withCiEnv(job('publish.yml', 'npm'), () => tn.exchangeToken({ cwd }))
+    expect(exchanged.package).toBe('gizmos')
   })
 
   it('the CLI: `trust-native publish` names its own subcommand and flags', async () => {

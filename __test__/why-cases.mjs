@@ -79,7 +79,7 @@ export function shown(code, message, emulator) {
     .replace(/\s+/g, ' ')
   let out = ''
   for (const sentence of text.split(/(?<=[.!?:])\s+(?=[A-Z`(])/)) {
-    if (out && out.length + sentence.length > 400) break
+    if (out && out.length + sentence.length > 460) break
     out += `${out ? ' ' : ''}${sentence}`
   }
   return out.replaceAll('|', '\\|')

@@ -24,8 +24,8 @@ describe('Why did my publish fail?', () => {
     const says = (failure) => rendered.find((r) => r.item.failure.startsWith(failure)).says
     // The job's own token says what it needs, and the command that configures it.
     expect(says('The workflow file differs')).toContain('file publish.yml')
-    expect(says('The workflow file differs')).toContain('`npm trust github why-file --repository acme/why-file --file publish.yml`')
-    expect(says('The job runs in an environment')).toContain('`npm trust github why-environment --repository acme/why-environment --file release.yml --environment npm`')
+    expect(says('The workflow file differs')).toContain('`npm trust github why-file --repository acme/why-file --file publish.yml --allow-publish`')
+    expect(says('The job runs in an environment')).toContain('`npm trust github why-environment --repository acme/why-environment --file release.yml --environment npm --allow-publish`')
     for (const { item, says } of rendered) expect(says, item.failure).not.toMatch(/configuration <id>|listPublishers/)
   })
 

@@ -299,7 +299,7 @@ impl Hint {
                 ),
                 None => advice.to_string(),
             },
-            // The command works for every user: npm's own, with trust-native's flags.
+            // The command works for every user: npm's own (which wants a permission flag).
             Hint::Configure => match error.oidc.as_deref().and_then(|oidc| {
                 crate::oidc::diagnose::configure_args(
                     oidc.claims.as_ref()?,
@@ -307,7 +307,7 @@ impl Hint {
                 )
             }) {
                 Some(args) => {
-                    format!("A maintainer configures it with `npm trust {args}`. {advice}")
+                    format!("A maintainer configures it with `npm trust {args} --allow-publish`. {advice}")
                 }
                 None => advice.to_string(),
             },
