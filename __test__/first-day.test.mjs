@@ -118,6 +118,14 @@ describe('a stage publish the publisher does not allow', () => {
     expect(run.stderr).toContain('createStagedPackage')
     expect(run.stderr).toContain('--allow-stage-publish')
     expect(run.stderr).not.toMatch(/add\*Publisher|applyTrust/)
+
+    // Following the advice: trust.json allows stage publishing too, and apply --replace.
+    const maintainer = project({ name: 'releaser', private: true }, `registry=${emulator.url}\n//${new URL(emulator.url).host}/:_authToken=${ALICE}\n`)
+    writeFileSync(join(maintainer, 'trust.json'), JSON.stringify([{ type: 'github', package: 'widgets', repository: 'acme/widgets', file: 'release.yml', allowStagePublish: true, allowPublish: true }]))
+    const applied = await runCli(['apply', '--config', 'trust.json', '--replace', '--yes', '--otp', OTP], { cwd: maintainer })
+    expect(applied.code, applied.stderr).toBe(0)
+    const staged = await runCli(['stage', 'publish'], { cwd: widgets(), env: job('release.yml') })
+    expect(staged.code, staged.stderr).toBe(0)
   })
 
   it('names allowStagePublish in the library', async () => {

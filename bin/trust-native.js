@@ -235,7 +235,7 @@ const ADVICE = {
 
 /** How a maintainer grants a permission: the trusted publisher replaced, with its flag. */
 const permissionAdvice = (flag, other, keeps, key) =>
-  `A maintainer allows it by replacing the trusted publisher with one given ${flag} (and ${other}, to keep ${keeps}): \`trust-native apply --config trust.json --replace\` with \`"${key}": true\` in trust.json, or with ${flag} ${other} on the command line.`
+  `A maintainer allows it by replacing the trusted publisher with one that has ${flag} (and ${other}, to keep ${keeps}): \`"${key}": true\` in trust.json and \`trust-native apply --config trust.json --replace\`, or \`trust-native apply --workspaces --replace ${flag} ${other}\` with the publisher's flags.`
 
 /** `trust-native github widgets --repository ... --file ...`: the publisher an id_token needs. */
 function configureCommand(claims, pkg) {
