@@ -248,16 +248,16 @@ const HINTS: [(Hint, &str, &str); 14] = [
     (
         Hint::AllowPublish,
         "allowPublish",
-        "A maintainer allows it with `allowPublish: true` (and `allowStagePublish: true` to keep \
-         stage publishing) on the trusted publisher: the add*Publisher functions, or a spec of \
-         applyTrust with `replace: true`.",
+        "A maintainer allows it by replacing the trusted publisher: ensurePublisher, or a spec \
+         of applyTrust with `replace: true`, given `allowPublish: true` (and \
+         `allowStagePublish: true` to keep stage publishing).",
     ),
     (
         Hint::AllowStagePublish,
         "allowStagePublish",
-        "A maintainer allows it with `allowStagePublish: true` (and `allowPublish: true` to keep \
-         publishing) on the trusted publisher: the add*Publisher functions, or a spec of \
-         applyTrust with `replace: true`.",
+        "A maintainer allows it by replacing the trusted publisher: ensurePublisher, or a spec \
+         of applyTrust with `replace: true`, given `allowStagePublish: true` (and \
+         `allowPublish: true` to keep publishing).",
     ),
 ];
 
