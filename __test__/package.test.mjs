@@ -119,7 +119,7 @@ describe('npm run package', () => {
     const emulator = readdirSync(join(root, 'testing', 'lib')).filter((f) => f.endsWith('.js')).map((f) => `testing/lib/${f}`)
     expect(files(dir)).toEqual(
       ['LICENSE', 'README.md', 'bin/doctor-checks.js', 'bin/trust-native.js', 'binding-error.js', 'index.d.ts', 'index.js', 'main.js', 'package.json',
-        'semantic-release/index.d.ts', 'semantic-release/index.js', 'testing/README.md', 'testing/cli.js', 'testing/index.d.ts', 'testing/index.js', 'testing/index.mjs', ...emulator].sort(),
+        'semantic-release/index.d.ts', 'semantic-release/index.js', 'semantic-release/publishing-npm.js', 'testing/README.md', 'testing/cli.js', 'testing/index.d.ts', 'testing/index.js', 'testing/index.mjs', ...emulator].sort(),
     )
     const published = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'))
     expect(published.optionalDependencies).toEqual(Object.fromEntries(platformTargets().map((t) => [t.name, manifest.version])))

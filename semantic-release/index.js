@@ -6,10 +6,10 @@
 // package has a trusted publisher, and with `ensure` creates the missing ones.
 'use strict'
 
-const { existsSync, readFileSync, realpathSync } = require('node:fs')
-const { delimiter, dirname, join, resolve } = require('node:path')
+const { existsSync, readFileSync } = require('node:fs')
+const { join, resolve } = require('node:path')
 const tn = require('../main.js')
-const { NPM_WITH_OIDC, atLeast, npmVersion } = require('../bin/doctor-checks.js')
+const { publishingNpmProblem } = require('./publishing-npm.js')
 
 const PROVIDERS = Object.fromEntries(tn.trustProviders().map((p) => [p.type, p]))
 const ADD = { github: 'addGithubPublisher', gitlab: 'addGitlabPublisher', circleci: 'addCircleciPublisher' }
@@ -196,74 +196,6 @@ function asPluginError(error, pkg) {
   return new TrustPluginError(error.code ?? 'ETRUSTNATIVE', pkg ? `${pkg.name}: ${said}` : said, details)
 }
 
-/** @semantic-release/npm 13.1.0 is the first to publish through trusted publishing. */
-const NPM_PLUGIN_WITH_OIDC = [13, 1, 0]
-
-/** The package `name` as Node resolves it from `from`: its folder and version, if installed. */
-function installed(name, from) {
-  for (let dir = from; ; dir = dirname(dir)) {
-    const manifest = join(dir, 'node_modules', name, 'package.json')
-    if (existsSync(manifest)) {
-      try {
-        return { dir: dirname(manifest), version: JSON.parse(readFileSync(manifest, 'utf8')).version }
-      } catch {
-        return undefined
-      }
-    }
-    if (dirname(dir) === dir) return undefined
-  }
-}
-
-/** The semantic-release running: the one whose bin started this process, else cwd's. */
-function semanticReleaseDir(cwd) {
-  try {
-    for (let dir = dirname(realpathSync(process.argv[1])); dirname(dir) !== dir; dir = dirname(dir)) {
-      const manifest = join(dir, 'package.json')
-      if (existsSync(manifest)) {
-        if (JSON.parse(readFileSync(manifest, 'utf8')).name === 'semantic-release') return dir
-        break
-      }
-    }
-  } catch {}
-  return installed('semantic-release', cwd)?.dir
-}
-
-/**
- * When the release publishes with @semantic-release/npm: the one semantic-release loads (from
- * its own folder first, then from `cwd`, as its plugin loader does) must know trusted publishing,
- * and so must the npm it runs, which execa's `preferLocal` finds (each node_modules/.bin from
- * `cwd` up, then Node's folder, then PATH). An error naming the versions that work, or nothing.
- */
-function publishingNpmError({ cwd, env, options }) {
-  // A plugin is `name`, `[name, config]` or `{ path: name, ...config }`, as semantic-release reads it.
-  const entry = (options?.plugins ?? [])
-    .map((p) => (Array.isArray(p) ? p : typeof p === 'string' ? [p] : [p?.path, p]))
-    .find(([name]) => name === '@semantic-release/npm')
-  if (!entry || entry[1]?.npmPublish === false) return undefined
-  const releaser = semanticReleaseDir(cwd)
-  const plugin = (releaser && installed('@semantic-release/npm', join(releaser, 'lib', 'plugins'))) ?? installed('@semantic-release/npm', cwd)
-  const bins = []
-  for (let dir = resolve(cwd); ; dir = dirname(dir)) {
-    bins.push(join(dir, 'node_modules', '.bin'))
-    if (dirname(dir) === dir) break
-  }
-  const path = [...bins, dirname(process.execPath), env.PATH ?? env.Path ?? ''].join(delimiter)
-  const npm = npmVersion(cwd, { ...env, PATH: path })
-  const oldPlugin = plugin?.version && !atLeast(plugin.version, NPM_PLUGIN_WITH_OIDC)
-  const oldNpm = npm && !atLeast(npm, NPM_WITH_OIDC)
-  if (!oldPlugin && !oldNpm) return undefined
-  const what = [oldPlugin && `@semantic-release/npm ${plugin.version}`, oldNpm && `npm ${npm}, which it runs`].filter(Boolean).join(' and ')
-  return new TrustPluginError(
-    'ENPMVERSION',
-    `This release publishes with ${what}, which cannot publish through trusted publishing: the publish would fail (ENONPMTOKEN, or an npm token used instead).`,
-    [
-      `Trusted publishing needs @semantic-release/npm ${NPM_PLUGIN_WITH_OIDC.join('.')} or later, which semantic-release 25 or later installs (semantic-release 24 loads its own @semantic-release/npm 12 whatever the project installs), and npm ${NPM_WITH_OIDC.join('.')} or later, which @semantic-release/npm 13 depends on.`,
-      `Found: ${[plugin && `@semantic-release/npm ${plugin.version}`, npm && `npm ${npm}`].filter(Boolean).join(', ')}.`,
-      'Install `semantic-release@25` (it runs on Node ^22.14.0 or >= 24.10.0), and make sure no older npm is installed in node_modules (`npm ls npm`).',
-    ].join('\n\n'),
-  )
-}
-
 /**
  * semantic-release's verifyConditions step: fails the release, before any version is created,
  * when a package would not publish through trusted publishing.
@@ -286,8 +218,8 @@ async function verifyConditions(pluginConfig, context) {
     otp: env.npm_config_otp ?? env.NPM_CONFIG_OTP,
   }
   const failures = []
-  const npm = publishingNpmError({ cwd, env, options: context.options })
-  if (npm) failures.push(npm)
+  const npm = publishingNpmProblem({ cwd, env, options: context.options })
+  if (npm) failures.push(new TrustPluginError('ENPMVERSION', npm.message, npm.details))
   for (const pkg of packages) {
     try {
       if (inCi) await verifyExchange(client, pkg, declared.get(pkg.name), logger)
