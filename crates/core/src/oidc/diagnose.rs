@@ -786,6 +786,24 @@ mod tests {
         }
     }
 
+    #[test]
+    fn configure_args_are_npm_trust_arguments_a_shell_keeps_whole() {
+        let mut claims = github_claims();
+        claims["environment"] = json!("prod eu");
+        assert_eq!(
+            configure_args(&claims, "@acme/widgets").as_deref(),
+            Some("github @acme/widgets --repository acme/widgets --file release.yml --environment 'prod eu'")
+        );
+        claims["environment"] = json!("it's");
+        assert!(configure_args(&claims, "w")
+            .unwrap()
+            .ends_with(r#"--environment 'it'\''s'"#));
+        assert_eq!(
+            configure_args(&json!({"iss": "https://example.com"}), "w"),
+            None
+        );
+    }
+
     fn kinds(d: &Diagnosis) -> Vec<&str> {
         d.findings.iter().map(|f| f.kind.as_str()).collect()
     }

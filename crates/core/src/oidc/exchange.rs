@@ -202,8 +202,8 @@ fn explain(error: Error, package: &str, claims: &Value, published: Option<bool>)
         // In CI no maintainer's token reads the configurations: say what this job needs, from
         // its own token; the hint's advice says how to configure it.
         404 => format!(
-            "No trusted publisher of {package} matches this job's id_token{}, which needs one \
-             for {token}.",
+            "No trusted publisher of {package} matches this job's id_token, which needs one for \
+             {token}{}.",
             if published == Some(true) {
                 ""
             } else {
