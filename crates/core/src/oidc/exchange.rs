@@ -163,14 +163,15 @@ async fn exchange(options: ExchangeOptions) -> Result<Exchanged> {
                 .unwrap_or(files.len())
         };
         let fix = match npmrc.as_deref() {
-            None => "Publish with the exchanged token (writeNpmrc writes it), or remove the line."
+            // Words every interface shares: doctor and the CLI show this warning too.
+            None => "Remove the line, or publish with the exchanged token in its place."
                 .to_string(),
             Some(written) if written == path.as_path() => {
-                "writeNpmrc replaced it with the exchanged token.".to_string()
+                "The exchanged token was written in its place.".to_string()
             }
             Some(written) if rank(path) < rank(written) => format!(
                 "The exchanged token was written to {}, which that file outranks: npm still \
-                 reads the static line. Remove it (or pass its file as writeNpmrc).",
+                 reads the static line. Remove it, or write the exchanged token to that file.",
                 written.display()
             ),
             Some(written) => format!(
