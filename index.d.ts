@@ -50,6 +50,9 @@ export type TrustHint =
   | 'claim'
   | 'listTokens'
   | 'file'
+  | 'configure'
+  | 'allowPublish'
+  | 'allowStagePublish'
 
 /**
  * What every trust-native call rejects (or throws) with: an `Error` whose message says what to

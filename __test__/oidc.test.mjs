@@ -288,7 +288,7 @@ describe('handing tokens to package managers', () => {
       const job = emulator.githubActionsJob({ repository: 'acme/tools' })
       const out = await withCiEnv(job, () => tn.exchangeToken({ cwd, writeNpmrc: true }))
       expect(out.warnings.join('\n')).toContain('fall back to that token when the exchange fails')
-      expect(out.warnings.join('\n')).toContain('writeNpmrc replaced it with the exchanged token')
+      expect(out.warnings.join('\n')).toContain('The exchanged token was written in its place')
       expect(out.npmrc.replaced).toBe(1)
       expect(readFileSync(user, 'utf8')).toBe(`${host}:_authToken=${out.token}\n`)
 

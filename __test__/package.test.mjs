@@ -105,12 +105,21 @@ describe('npm run package', () => {
     expect(JSON.parse(readFileSync(join(work, 'dist', 'packages.json'), 'utf8'))).toEqual(packages)
   })
 
+  it('every file the shipped README links to is shipped (testing/README.md: users start the emulator in their tests)', () => {
+    const dir = join(full, 'node_modules', manifest.name)
+    const readme = readFileSync(join(dir, 'README.md'), 'utf8')
+    const linked = [...readme.matchAll(/\]\(([^)#\s]+)(?:#[^)]*)?\)/g)].map((m) => m[1]).filter((href) => !/^[a-z]+:/i.test(href))
+    expect(linked).toContain('testing/README.md')
+    const shipped = files(dir)
+    expect(linked.filter((href) => !shipped.includes(href))).toEqual([])
+  })
+
   it('the main package ships only what users run, and needs every platform package at its version', () => {
     const dir = join(full, 'node_modules', manifest.name)
     const emulator = readdirSync(join(root, 'testing', 'lib')).filter((f) => f.endsWith('.js')).map((f) => `testing/lib/${f}`)
     expect(files(dir)).toEqual(
       ['LICENSE', 'README.md', 'bin/declared.js', 'bin/doctor-checks.js', 'bin/trust-native.js', 'binding-error.js', 'index.d.ts', 'index.js', 'main.js', 'package.json',
-        'semantic-release/index.d.ts', 'semantic-release/index.js', 'testing/cli.js', 'testing/index.d.ts', 'testing/index.js', 'testing/index.mjs', ...emulator].sort(),
+        'semantic-release/index.d.ts', 'semantic-release/index.js', 'semantic-release/publishing-npm.js', 'testing/README.md', 'testing/cli.js', 'testing/index.d.ts', 'testing/index.js', 'testing/index.mjs', ...emulator].sort(),
     )
     const published = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'))
     expect(published.optionalDependencies).toEqual(Object.fromEntries(platformTargets().map((t) => [t.name, manifest.version])))

@@ -34,7 +34,7 @@ const git = (cwd, ...args) => execFileSync('git', args, { cwd, env: { ...process
  * users install it (node_modules/trust-native, resolved through the exports map), trust.json
  * declaring the trusted publisher, and an .npmrc pointing at the emulator (with `npmrc` added).
  */
-function releaseRepo({ pluginConfig, npmrc = '', trust = [TRUSTED] } = {}) {
+function releaseRepo({ pluginConfig, npmrc = '', publish = [], trust = [TRUSTED] } = {}) {
   const dir = tempDir('tn-release-')
   const remote = join(dir, 'remote.git')
   const cwd = join(dir, 'work')
@@ -48,7 +48,7 @@ function releaseRepo({ pluginConfig, npmrc = '', trust = [TRUSTED] } = {}) {
     '.releaserc.json': JSON.stringify({
       branches: ['main'],
       repositoryUrl: `file://${remote}`,
-      plugins: ['@semantic-release/commit-analyzer', pluginConfig ? ['trust-native/semantic-release', pluginConfig] : 'trust-native/semantic-release'],
+      plugins: ['@semantic-release/commit-analyzer', pluginConfig ? ['trust-native/semantic-release', pluginConfig] : 'trust-native/semantic-release', ...publish],
     }),
   }
   for (const [name, text] of Object.entries(files)) writeFileSync(join(cwd, name), text)
@@ -132,6 +132,15 @@ describe('semantic-release --dry-run in CI', () => {
     expect(output).toContain('The others: GitHub Actions: repository acme/widgets, file release.yml, environment npm (id trust.json (release.yml))')
   })
 
+  it('with semantic-release 24, fails naming the @semantic-release/npm it loads, which cannot publish through trusted publishing', async () => {
+    // This repository's semantic-release is 24, with its @semantic-release/npm 12.
+    const { cwd } = releaseRepo({ publish: ['@semantic-release/npm'] })
+    const { code, output } = await dryRun(cwd, githubJob(cwd, 'release.yml'))
+    expect(code).not.toBe(0)
+    expect(output).toMatch(/ENPMVERSION This release publishes with @semantic-release\/npm 12\.\d+\.\d+/)
+    expect(output).not.toContain('next release version')
+  })
+
   it('without id-token: write, says what the workflow needs', async () => {
     const { cwd } = releaseRepo()
     const { ACTIONS_ID_TOKEN_REQUEST_URL: _, ACTIONS_ID_TOKEN_REQUEST_TOKEN: __, ...job } = githubJob(cwd, 'release.yml')
@@ -195,6 +204,88 @@ describe('verifyConditions, called as semantic-release calls it', () => {
     const again = logger()
     await verifyConditions({}, { cwd, env, envCi: { isCi: false }, options: {}, logger: again })
     expect(again.lines.filter((l) => / github acme\/widgets (release|nightly)\.yml$/.test(l))).toHaveLength(2)
+  })
+
+  /** A project of widgets whose .npmrc gives alice's token for the emulator. */
+  const maintained = () => {
+    const cwd = tempDir('tn-plugin-')
+    writeFileSync(join(cwd, 'package.json'), JSON.stringify({ name: 'widgets', version: '1.0.0', repository: 'github:acme/widgets' }))
+    writeFileSync(join(cwd, '.npmrc'), `registry=${emulator.url}\n//${new URL(emulator.url).host}/:_authToken=${ALICE}\n`)
+    return cwd
+  }
+  const outsideCi = (cwd, env = {}, plugins) => ({
+    cwd,
+    env: { npm_config_userconfig: process.env.npm_config_userconfig, npm_config_globalconfig: process.env.npm_config_globalconfig, ...env },
+    envCi: { isCi: false },
+    options: plugins ? { plugins } : {},
+    logger: logger(),
+  })
+
+  it('suggests the command to configure a publisher without a stray space', async () => {
+    emulator.seed({ packages: [{ name: 'widgets', maintainers: ['alice'] }] })
+    const error = await verifyConditions({}, outsideCi(maintained(), { npm_config_otp: OTP })).then(() => null, (e) => e)
+    expect(error.code).toBe('ENOTRUSTEDPUBLISHER')
+    expect(error.details).toContain('Configure one with `npx trust-native github widgets` (without')
+  })
+
+  it('asks for a one-time password as a semantic-release user gives one: npm_config_otp, not `otp` or onOtp', async () => {
+    const error = await verifyConditions({}, outsideCi(maintained())).then(() => null, (e) => e)
+    expect(error.code).toBe('EOTP')
+    expect(`${error.message} ${error.details}`).toContain('npm_config_otp')
+    expect(`${error.message} ${error.details}`).not.toMatch(/onOtp|`otp`/)
+  })
+
+  describe('the npm that @semantic-release/npm publishes with', () => {
+    /**
+     * A project as `npm install` lays it out: `packages` maps a folder under node_modules to
+     * its version (`@semantic-release/npm`, `semantic-release/node_modules/@semantic-release/npm`,
+     * `npm`), and node_modules/.bin/npm, the npm @semantic-release/npm runs (execa's
+     * preferLocal), says `bin`.
+     */
+    const installed = (packages, bin) => {
+      const cwd = maintained()
+      for (const [folder, version] of Object.entries(packages)) {
+        mkdirSync(join(cwd, 'node_modules', folder), { recursive: true })
+        writeFileSync(join(cwd, 'node_modules', folder, 'package.json'), JSON.stringify({ name: folder.split('node_modules/').pop(), version }))
+      }
+      mkdirSync(join(cwd, 'node_modules', '.bin'), { recursive: true })
+      writeFileSync(join(cwd, 'node_modules', '.bin', 'npm'), `#!/bin/sh\necho ${bin}\n`, { mode: 0o755 })
+      writeFileSync(join(cwd, 'node_modules', '.bin', 'npm.cmd'), `@echo ${bin}\r\n`)
+      return cwd
+    }
+    const PLUGINS = ['@semantic-release/commit-analyzer', 'trust-native/semantic-release', '@semantic-release/npm']
+    const verify = (cwd, plugins = PLUGINS) => verifyConditions({}, outsideCi(cwd, { npm_config_otp: OTP }, plugins)).then(() => null, (e) => e)
+
+    it('fails with @semantic-release/npm 12 and its npm 10 (what semantic-release 24 installs), naming the versions that work', async () => {
+      const error = await verify(installed({ 'semantic-release': '24.2.9', '@semantic-release/npm': '12.0.2', npm: '10.9.9' }, '10.9.9'))
+      expect(error).toMatchObject({ code: 'ENPMVERSION', semanticRelease: true })
+      expect(error.message).toContain('@semantic-release/npm 12.0.2')
+      expect(error.details).toContain('@semantic-release/npm 13.1.0 or later')
+      expect(error.details).toContain('semantic-release 25')
+      expect(error.details).toContain('npm 10.9.9')
+      expect(error.details).toContain('11.5.1')
+    })
+
+    it('fails when semantic-release loads its own older @semantic-release/npm, whatever the project\'s', async () => {
+      const error = await verify(installed({
+        'semantic-release': '24.2.9', 'semantic-release/node_modules/@semantic-release/npm': '12.0.2', '@semantic-release/npm': '13.2.0', npm: '11.6.2',
+      }, '11.6.2'))
+      expect(error).toMatchObject({ code: 'ENPMVERSION' })
+      expect(error.message).toContain('@semantic-release/npm 12.0.2')
+    })
+
+    it('fails when the npm it runs is older than 11.5.1, though the plugin is new enough', async () => {
+      const error = await verify(installed({ 'semantic-release': '25.0.9', '@semantic-release/npm': '13.2.0', npm: '10.9.9' }, '10.9.9'))
+      expect(error).toMatchObject({ code: 'ENPMVERSION' })
+      expect(error.message).toContain('npm 10.9.9')
+      expect(error.details).toContain('11.5.1')
+    })
+
+    it('passes with semantic-release 25, @semantic-release/npm 13.1 and npm 11; and without @semantic-release/npm', async () => {
+      emulator.seed({ packages: [{ name: 'widgets', maintainers: ['alice'], publishers: [{ type: 'github', claims: { repository: 'acme/widgets', workflow_ref: { file: 'release.yml' } }, permissions: ['createPackage'] }] }] })
+      expect(await verify(installed({ 'semantic-release': '25.0.9', '@semantic-release/npm': '13.1.0', npm: '11.6.2' }, '11.6.2'))).toBe(null)
+      expect(await verify(installed({ 'semantic-release': '24.2.9', '@semantic-release/npm': '12.0.2' }, '10.9.9'), ['trust-native/semantic-release'])).toBe(null)
+    })
   })
 
   it('refuses mistyped options', async () => {

@@ -20,6 +20,15 @@ describe('Why did my publish fail?', () => {
     }
   })
 
+  it('each row is what the CI job prints, with no maintainer\'s token to read the configuration', () => {
+    const says = (failure) => rendered.find((r) => r.item.failure.startsWith(failure)).says
+    // The job's own token says what it needs, and the command that configures it.
+    expect(says('The workflow file differs')).toContain('file publish.yml')
+    expect(says('The workflow file differs')).toContain('`npm trust github why-file --repository acme/why-file --file publish.yml --allow-publish`')
+    expect(says('The job runs in an environment')).toContain('`npm trust github why-environment --repository acme/why-environment --file release.yml --environment npm --allow-publish`')
+    for (const { item, says } of rendered) expect(says, item.failure).not.toMatch(/configuration <id>|listPublishers/)
+  })
+
   it('the README table is up to date (node scripts/why-table.mjs)', () => {
     const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8')
     const start = readme.indexOf(START)

@@ -121,6 +121,16 @@ describe('trust.json: the trusted publishers of the main and every platform pack
   })
   afterAll(() => emulator?.stop())
 
+  /** The CLI in `cwd` (not blocking: the emulator answers from this process). */
+  const trustNative = (cwd, args, env) => new Promise((resolve) => {
+    const child = spawn(process.execPath, [join(root, 'bin', 'trust-native.js'), ...args], { cwd, env: { ...process.env, NO_COLOR: '1', ...env } })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (d) => { stdout += d })
+    child.stderr.on('data', (d) => { stderr += d })
+    child.on('close', (code) => resolve({ code, stdout, stderr }))
+  })
+
   it('names the main package and the package of every npm/ folder, trusting release.yml and its environment', () => {
     expect(config.packages.map((p) => p.package).sort()).toEqual([manifest.name, ...platformPackages].sort())
     expect([...platformPackages].sort()).toEqual(platformTargets().map((t) => t.name).sort())
@@ -133,15 +143,7 @@ describe('trust.json: the trusted publishers of the main and every platform pack
   it('`trust-native apply --config trust.json` configures them all; the release job then passes doctor for each', async () => {
     const cwd = project({ name: 'releaser', private: true })
     writeFileSync(join(cwd, 'trust.json'), read('trust.json'))
-    const bin = join(root, 'bin', 'trust-native.js')
-    const cli = (args, env) => new Promise((resolve) => {
-      const child = spawn(process.execPath, [bin, ...args], { cwd, env: { ...process.env, NO_COLOR: '1', ...env } })
-      let stdout = ''
-      let stderr = ''
-      child.stdout.on('data', (d) => { stdout += d })
-      child.stderr.on('data', (d) => { stderr += d })
-      child.on('close', (code) => resolve({ code, stdout, stderr }))
-    })
+    const cli = (args, env) => trustNative(cwd, args, env)
     const applied = await cli(['apply', '--config', 'trust.json', '--registry', emulator.url, '--otp', '314159', '--yes'], { NPM_TOKEN: 'maintainer-token' })
     expect(applied.code, applied.stdout + applied.stderr).toBe(0)
     expect(applied.stdout).toContain(`Applied: ${config.packages.length} created, 0 replaced, 0 unchanged, 0 failed`)
@@ -165,5 +167,22 @@ describe('trust.json: the trusted publishers of the main and every platform pack
     const refused = await cli(['doctor', manifest.name, '--registry', emulator.url], other)
     expect(refused.code).toBe(1)
     expect(refused.stdout).toContain('Exchange: FAILED')
+  })
+
+  it('RELEASING.md\'s apply, run again when trust.json changes, makes publishers that differ match', async () => {
+    // The last apply RELEASING.md gives: the one for a trust.json that changed.
+    const commands = [...read('RELEASING.md').matchAll(/node bin\/trust-native\.js (apply [^\n#`]*)/g)].map((m) => m[1].trim().split(/\s+/))
+    const args = commands.at(-1)
+    expect(args).toContain('--config')
+    // Every package trusted another workflow file before trust.json changed.
+    const before = { type: 'github', claims: { repository: config.defaults.repository, workflow_ref: { file: 'old-release.yml' } }, permissions: ['createPackage'] }
+    emulator.seed({ packages: config.packages.map((p) => ({ name: p.package, maintainers: ['maintainer'], publishers: [before] })) })
+    const cwd = project({ name: 'releaser', private: true })
+    writeFileSync(join(cwd, 'trust.json'), read('trust.json'))
+    const applied = await trustNative(cwd, [...args, '--registry', emulator.url, '--otp', '314159', '--yes'], { NPM_TOKEN: 'maintainer-token' })
+    expect(applied.code, applied.stdout + applied.stderr).toBe(0)
+    for (const { package: name } of config.packages) {
+      expect(emulator.publishers(name).map((p) => p.claims.workflow_ref.file), name).toEqual([config.defaults.file])
+    }
   })
 })

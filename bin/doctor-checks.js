@@ -60,21 +60,31 @@ function packageManagerFindings(cwd) {
   return []
 }
 
+/** The version the first `npm` on `env`'s PATH prints, run in `cwd`; undefined if none runs. */
+function npmVersion(cwd, env = process.env) {
+  const ran = spawnSync(process.platform === 'win32' ? 'npm.cmd' : 'npm', ['--version'], { cwd, env, encoding: 'utf8', timeout: 20_000, shell: process.platform === 'win32' })
+  return /^\d+\.\d+\.\d+/.exec(ran.stdout?.trim() ?? '')?.[0]
+}
+
+/** Whether `version` (`major.minor.patch...`) is `minimum` ([major, minor, patch]) or later. */
+function atLeast(version, minimum) {
+  const found = version.split('.').slice(0, 3).map((n) => Number.parseInt(n, 10))
+  const differs = found.findIndex((n, i) => n !== minimum[i])
+  return differs === -1 || found[differs] > minimum[differs]
+}
+
 function npmFindings(cwd) {
-  const ran = spawnSync(process.platform === 'win32' ? 'npm.cmd' : 'npm', ['--version'], { cwd, encoding: 'utf8', timeout: 20_000, shell: process.platform === 'win32' })
-  const version = /^(\d+)\.(\d+)\.(\d+)/.exec(ran.stdout?.trim() ?? '')
+  const version = npmVersion(cwd)
   if (!version) {
     return [{ kind: 'npm', severity: 'warning', expected: `>= ${NPM_WITH_OIDC.join('.')}`, message: 'Could not run `npm --version` here, so which npm the job publishes with is unknown: it needs npm 11.5.1 or later for trusted publishing.' }]
   }
-  const found = version.slice(1, 4).map(Number)
-  const older = found.findIndex((n, i) => n !== NPM_WITH_OIDC[i])
-  if (older === -1 || found[older] > NPM_WITH_OIDC[older]) return []
+  if (atLeast(version, NPM_WITH_OIDC)) return []
   return [{
     kind: 'npm',
     severity: 'error',
     expected: `>= ${NPM_WITH_OIDC.join('.')}`,
-    actual: version[0],
-    message: `npm ${version[0]} is on PATH; trusted publishing needs npm 11.5.1 or later (Node 20 and 22 ship older ones), and an older npm skips OIDC without a word. Add a step before publishing: \`npm install -g npm@latest\` (pnpm and yarn publish through their own code: check their versions support OIDC).`,
+    actual: version,
+    message: `npm ${version} is on PATH; trusted publishing needs npm 11.5.1 or later (Node 20 and 22 ship older ones), and an older npm skips OIDC without a word. Add a step before publishing: \`npm install -g npm@latest\` (pnpm and yarn publish through their own code: check their versions support OIDC).`,
   }]
 }
 
@@ -124,4 +134,4 @@ function provenanceFindings(cwd, claims) {
   return findings
 }
 
-module.exports = { githubRepository, nodeFindings, packageManagerFindings, provenanceFindings, publisherFindings }
+module.exports = { NPM_WITH_OIDC, atLeast, githubRepository, nodeFindings, npmVersion, packageManagerFindings, provenanceFindings, publisherFindings }

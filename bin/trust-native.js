@@ -193,7 +193,9 @@ async function onOtp(challenge) {
 async function confirm(values) {
   if (values.yes) return
   const answer = await ask('Do you want to proceed? (y/N) ')
-  if (!['y', 'yes'].includes((answer ?? '').trim().toLowerCase())) throw new Error('User cancelled operation')
+  // stdin ended with no answer: no one was there to ask (a CI job, a script).
+  if (answer === null) throw new UsageError('Nothing to confirm with: stdin ended before an answer (no terminal). Pass --yes to proceed without asking.')
+  if (!['y', 'yes'].includes(answer.trim().toLowerCase())) throw new Error('User cancelled operation')
 }
 
 function common(values) {
@@ -231,7 +233,29 @@ const ADVICE = {
   file: () => 'Pass --file <name>: the workflow (or CI configuration) file the registry should trust.',
   claim: (e, pkg) => `\`${['trust-native claim', pkg].filter(Boolean).join(' ')}\` publishes a placeholder version to create it (\`claim --workspaces\` for every package that needs it).`,
   listTokens: () => '`trust-native tokens` lists your tokens, each with its shortest unique id.',
+  configure: (e) => {
+    const command = configureCommand(e.claims, e.package)
+    return `${command ? `A maintainer configures it with \`${command}\`. ` : ''}The registry matches each value exactly (letter case, .yml vs .yaml, the calling workflow rather than a reusable one, the environment) and does not say what differs: \`trust-native list ${e.package ?? '<package>'}\` (with a maintainer's token) shows the configured ones.`
+  },
+  allowPublish: () => permissionAdvice('--allow-publish', '--allow-stage-publish', 'stage publishing', 'allowPublish'),
+  allowStagePublish: () => permissionAdvice('--allow-stage-publish', '--allow-publish', 'publishing', 'allowStagePublish'),
 }
+
+/** How a maintainer grants a permission: the trusted publisher replaced, with its flag. */
+const permissionAdvice = (flag, other, keeps, key) =>
+  `A maintainer allows it by replacing the trusted publisher with one that has ${flag} (and ${other}, to keep ${keeps}): \`"${key}": true\` in trust.json and \`trust-native apply --config trust.json --replace\`, or \`trust-native apply --workspaces --replace ${flag} ${other}\` with the publisher's flags.`
+
+/** `trust-native github widgets --repository ... --file ...`: the publisher an id_token needs. */
+function configureCommand(claims, pkg) {
+  const suggestion = claims && pkg && tn.diagnoseTrust({ claims, publishers: [] }).suggestion
+  if (!suggestion) return undefined
+  const { type, ...options } = suggestion
+  const flags = PROVIDERS[type].fields.flatMap((f) => [].concat(options[f.option] ?? []).map((v) => `--${f.flag} ${shellWord(v)}`))
+  return ['trust-native', type, shellWord(pkg), ...flags].join(' ')
+}
+
+/** A value as one shell word. */
+const shellWord = (value) => (/^[\w./@:+=,-]+$/.test(value) ? value : `'${String(value).replaceAll("'", "'\\''")}'`)
 
 /** An error's message in the CLI's words: what happened, then the advice for its hint. */
 function describeError(error, pkg) {

@@ -43,7 +43,8 @@ export interface PluginContext {
   env?: Record<string, string | undefined>
   /** semantic-release's CI detection; `env.CI` when absent. */
   envCi?: { isCi: boolean }
-  options?: { dryRun?: boolean }
+  /** semantic-release's options: `plugins` says whether `@semantic-release/npm` publishes. */
+  options?: { dryRun?: boolean; plugins?: Array<string | [string, Record<string, unknown>] | { path: string }> }
   logger: {
     log(message: string, ...args: unknown[]): void
     warn(message: string, ...args: unknown[]): void
@@ -51,6 +52,9 @@ export interface PluginContext {
 }
 
 /**
+ * When `@semantic-release/npm` is among the plugins, rejects with `ENPMVERSION` if the one
+ * semantic-release loads is older than 13.1.0, or the npm it runs older than 11.5.1: neither
+ * publishes through trusted publishing.
  * In CI, exchanges this job's id_token for each package as `npm publish` will, and when the
  * registry refuses, rejects with `ETRUSTMISMATCH` and the comparison, claim by claim, with the
  * declared publisher (or the publisher this job would need). Outside CI, checks that each

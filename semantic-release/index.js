@@ -11,6 +11,8 @@ const { existsSync, readFileSync } = require('node:fs')
 const { join, resolve } = require('node:path')
 const tn = require('../main.js')
 const { PROVIDERS, asPublisher, declaredByPackage } = require('../bin/declared.js')
+const { publishingNpmProblem } = require('./publishing-npm.js')
+
 const ADD = { github: 'addGithubPublisher', gitlab: 'addGitlabPublisher', circleci: 'addCircleciPublisher' }
 
 /** An error semantic-release shows as its own: `code`, a one-line message, Markdown details. */
@@ -78,6 +80,9 @@ function flags(type, options) {
     .join(' ')
 }
 
+/** `trust-native github widgets --repository acme/widgets`: a command, without empty parts. */
+const command = (cli, type, name, options) => [cli, type, name, flags(type, options)].filter(Boolean).join(' ')
+
 const shown = (value) => (value === undefined ? '(none)' : [].concat(value).join(', '))
 
 /**
@@ -108,11 +113,12 @@ function explainRefusal(pkg, error, claims, specs, audience) {
     const others = diagnosis.findings.find((f) => f.kind === 'publishers')
     if (others) lines.push('', others.message)
   } else {
-    lines.push(tn.explainExchangeFailure(error).summary)
+    // What happened; the command below is the advice, in the plugin's words.
+    lines.push(error.summary ?? error.message)
   }
   if (token.type) {
     const { type, ...options } = token
-    lines.push('', `This job publishes ${pkg.name} once its trusted publisher is: \`trust-native ${type} ${pkg.name} ${flags(type, options)}\``)
+    lines.push('', `This job publishes ${pkg.name} once its trusted publisher is: \`${command('trust-native', type, pkg.name, options)}\``)
   }
   return new TrustPluginError(
     'ETRUSTMISMATCH',
@@ -161,7 +167,7 @@ async function addDeclared(client, pkg, declared, { ensure, dryRun, common }, lo
     throw new TrustPluginError(
       'ENOTRUSTEDPUBLISHER',
       `${pkg.name} has no trusted publisher: CI could not publish it.`,
-      `Configure one with \`npx trust-native ${type} ${pkg.name} ${flags(type, options)}\` (without \`--file\`, the workflow that publishes is found in the checkout), or set the plugin option \`ensure: true\`.`,
+      `Configure one with \`${command('npx trust-native', type, pkg.name, options)}\` (without \`--file\`, the workflow that publishes is found in the checkout), or set the plugin option \`ensure: true\`.`,
     )
   }
   const added = await client[ADD[type]]({ ...common, ...options, dryRun })
@@ -169,13 +175,24 @@ async function addDeclared(client, pkg, declared, { ensure, dryRun, common }, lo
   logger.log('%s: trusted publisher %s %s', pkg.name, dryRun ? 'would be created:' : 'created:', flags(type, added.options))
 }
 
+/**
+ * What to do about a library error, in the words of a semantic-release user (its environment,
+ * not the library's options), by the error's `hint`.
+ */
+const ADVICE = {
+  otp: () => 'The registry wants a one-time password: run semantic-release with `npm_config_otp=<code>` in the environment.',
+  freshOtp: () => 'The one-time password was refused: run semantic-release again with a fresh `npm_config_otp=<code>`.',
+  token: () => 'Give the registry\'s token as npm does: an `_authToken` line in .npmrc (`npm login` writes one), or NPM_TOKEN.',
+  bindToken: () => 'NPM_TOKEN goes only to the public registry unless a line binds it: add `//<registry host>/:_authToken=${NPM_TOKEN}` to the .npmrc of the user that runs semantic-release.',
+}
+
 /** A library error as semantic-release shows errors, in the plugin's words where they differ. */
 function asPluginError(error, pkg) {
   if (error.semanticRelease) return error
-  const details = error.code === 'EOTP'
-    ? 'The registry wants a one-time password: run semantic-release with `npm_config_otp=<code>` in the environment.'
-    : undefined
-  return new TrustPluginError(error.code ?? 'ETRUSTNATIVE', pkg ? `${pkg.name}: ${error.message}` : error.message, details)
+  // With a hint, `summary` is what happened without the library's advice (its options).
+  const said = error.hint && error.summary ? error.summary : error.message
+  const details = Object.hasOwn(ADVICE, error.hint ?? '') ? ADVICE[error.hint](error) : undefined
+  return new TrustPluginError(error.code ?? 'ETRUSTNATIVE', pkg ? `${pkg.name}: ${said}` : said, details)
 }
 
 /**
@@ -200,6 +217,8 @@ async function verifyConditions(pluginConfig, context) {
     otp: env.npm_config_otp ?? env.NPM_CONFIG_OTP,
   }
   const failures = []
+  const npm = publishingNpmProblem({ cwd, env, options: context.options })
+  if (npm) failures.push(new TrustPluginError('ENPMVERSION', npm.message, npm.details))
   for (const pkg of packages) {
     try {
       if (inCi) await verifyExchange(client, pkg, declared.get(pkg.name) ?? [], logger)

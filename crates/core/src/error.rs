@@ -173,10 +173,16 @@ pub enum Hint {
     ListTokens,
     /// Name the CI file to trust: it could not be inferred.
     File,
+    /// Configure the trusted publisher this job's id_token needs (from the error's `claims`).
+    Configure,
+    /// The trusted publisher must allow publishing (`createPackage`).
+    AllowPublish,
+    /// The trusted publisher must allow stage publishing (`createStagedPackage`).
+    AllowStagePublish,
 }
 
 /// Each hint's name (for JS) and advice in the library's words.
-const HINTS: [(Hint, &str, &str); 12] = [
+const HINTS: [(Hint, &str, &str); 15] = [
     (
         Hint::Otp,
         "otp",
@@ -241,6 +247,27 @@ const HINTS: [(Hint, &str, &str); 12] = [
         "file",
         "Pass `file`: the workflow (or CI configuration) file the registry should trust.",
     ),
+    (
+        Hint::Configure,
+        "configure",
+        "The registry matches each value exactly (letter case, .yml vs .yaml, the calling \
+         workflow rather than a reusable one, the environment) and does not say what differs: \
+         with a maintainer's token, explainExchangeFailure(error, { publishers }) names it.",
+    ),
+    (
+        Hint::AllowPublish,
+        "allowPublish",
+        "A maintainer allows it by replacing the trusted publisher: ensurePublisher, or a spec \
+         of applyTrust with `replace: true`, given `allowPublish: true` (and \
+         `allowStagePublish: true` to keep stage publishing).",
+    ),
+    (
+        Hint::AllowStagePublish,
+        "allowStagePublish",
+        "A maintainer allows it by replacing the trusted publisher: ensurePublisher, or a spec \
+         of applyTrust with `replace: true`, given `allowStagePublish: true` (and \
+         `allowPublish: true` to keep publishing).",
+    ),
 ];
 
 impl serde::Serialize for Hint {
@@ -267,17 +294,32 @@ impl Hint {
         HINTS.iter().map(|(_, name, _)| *name)
     }
 
-    /// What to do, in the library's words.
-    pub fn advice(&self, web_auth: Option<&WebAuth>) -> String {
+    /// What to do about `error`, in the library's words.
+    pub fn advice(&self, error: &Error) -> String {
         let advice = HINTS
             .iter()
             .find(|(h, ..)| h == self)
             .map_or("", |(.., a)| a);
-        match (self, web_auth) {
-            (Hint::Otp, Some(web)) => format!(
-                "{advice} Or approve it in a browser at {} and retry.",
-                web.auth_url
-            ),
+        match self {
+            Hint::Otp => match error.web_auth.as_deref() {
+                Some(web) => format!(
+                    "{advice} Or approve it in a browser at {} and retry.",
+                    web.auth_url
+                ),
+                None => advice.to_string(),
+            },
+            // The command works for every user: npm's own (which wants a permission flag).
+            Hint::Configure => match error.oidc.as_deref().and_then(|oidc| {
+                crate::oidc::diagnose::configure_args(
+                    oidc.claims.as_ref()?,
+                    oidc.package.as_deref()?,
+                )
+            }) {
+                Some(args) => {
+                    format!("A maintainer configures it with `npm trust {args} --allow-publish`. {advice}")
+                }
+                None => advice.to_string(),
+            },
             _ => advice.to_string(),
         }
     }
@@ -345,7 +387,7 @@ impl Error {
     /// The message, the notes and the hint's advice in the library's words: what library users
     /// see.
     pub fn full_message(&self) -> String {
-        let advice = self.hint.map(|h| h.advice(self.web_auth.as_deref()));
+        let advice = self.hint.map(|h| h.advice(self));
         self.with_advice(advice.as_deref())
     }
 

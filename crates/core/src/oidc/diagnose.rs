@@ -182,6 +182,36 @@ pub fn describe_token(claims: &Value) -> String {
     format!("{}: {}", provider.name, parts.join(", "))
 }
 
+/// `github widgets --repository acme/widgets --file release.yml`: the arguments of `npm trust`
+/// (and of trust-native's CLI, which takes npm's) that configure the trusted publisher a token
+/// needs for `package`; a list is its flag repeated, a value a shell would split is quoted.
+pub fn configure_args(claims: &Value, package: &str) -> Option<String> {
+    let (provider, values) = required_configuration(claims)?;
+    let quoted = |text: &str| {
+        let plain = !text.is_empty()
+            && text
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "_./@:+-=,".contains(c));
+        if plain {
+            text.to_string()
+        } else {
+            format!("'{}'", text.replace('\'', "'\\''"))
+        }
+    };
+    let mut args = vec![provider.kind.to_string(), quoted(package)];
+    for field in provider.fields {
+        let given = match values.get(field.option) {
+            Some(OptionValue::Text(t)) => vec![t.clone()],
+            Some(OptionValue::List(l)) => l.clone(),
+            None => vec![],
+        };
+        for value in given {
+            args.push(format!("--{} {}", field.flag, quoted(&value)));
+        }
+    }
+    Some(args.join(" "))
+}
+
 fn finding(
     publisher: Option<&str>,
     kind: &str,
@@ -291,9 +321,9 @@ fn npm_mismatches(
         if let Some(permission) = &expectation.permission {
             if !publisher.permissions.contains(permission) {
                 let needs = if permission == CREATE_PACKAGE {
-                    "`npm publish` needs createPackage (allowPublish)"
+                    "`npm publish` needs the publish permission (createPackage)"
                 } else {
-                    "`npm stage publish` needs createStagedPackage (allowStagePublish)"
+                    "`npm stage publish` needs the stage publish permission (createStagedPackage)"
                 };
                 findings.push(finding(id, "permission", Severity::Error, Some(permission.clone()), Some(publisher.permissions.join(", ")),
                     format!("Configuration {} matches but grants only {}: {needs}. The registry answers \"OIDC permission denied for this action\".", publisher.id, publisher.permissions.join(", "))));
@@ -845,6 +875,24 @@ mod tests {
             permission: Some(CREATE_PACKAGE.into()),
             now: None,
         }
+    }
+
+    #[test]
+    fn configure_args_are_npm_trust_arguments_a_shell_keeps_whole() {
+        let mut claims = github_claims();
+        claims["environment"] = json!("prod eu");
+        assert_eq!(
+            configure_args(&claims, "@acme/widgets").as_deref(),
+            Some("github @acme/widgets --repository acme/widgets --file release.yml --environment 'prod eu'")
+        );
+        claims["environment"] = json!("it's");
+        assert!(configure_args(&claims, "w")
+            .unwrap()
+            .ends_with(r#"--environment 'it'\''s'"#));
+        assert_eq!(
+            configure_args(&json!({"iss": "https://example.com"}), "w"),
+            None
+        );
     }
 
     fn kinds(d: &Diagnosis) -> Vec<&str> {

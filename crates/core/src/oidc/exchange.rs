@@ -12,7 +12,7 @@ use super::diagnose::{describe_token, token_problems};
 use super::{id_token_for, jwt, IdToken};
 use crate::config::write::{auth_env, check_token, npmrc_target, write_auth_token, WrittenAuth};
 use crate::config::{NpmConfig, Source};
-use crate::error::{Code, Error, OidcContext, Result};
+use crate::error::{Code, Error, Hint, OidcContext, Result};
 use crate::registry::{package_exists, ApiRequest};
 use crate::session::{CallOptions, Session};
 
@@ -163,14 +163,15 @@ async fn exchange(options: ExchangeOptions) -> Result<Exchanged> {
                 .unwrap_or(files.len())
         };
         let fix = match npmrc.as_deref() {
-            None => "Publish with the exchanged token (writeNpmrc writes it), or remove the line."
+            // Words every interface shares: doctor and the CLI show this warning too.
+            None => "Remove the line, or publish with the exchanged token in its place."
                 .to_string(),
             Some(written) if written == path.as_path() => {
-                "writeNpmrc replaced it with the exchanged token.".to_string()
+                "The exchanged token was written in its place.".to_string()
             }
             Some(written) if rank(path) < rank(written) => format!(
                 "The exchanged token was written to {}, which that file outranks: npm still \
-                 reads the static line. Remove it (or pass its file as writeNpmrc).",
+                 reads the static line. Remove it, or write the exchanged token to that file.",
                 written.display()
             ),
             Some(written) => format!(
@@ -187,7 +188,6 @@ async fn exchange(options: ExchangeOptions) -> Result<Exchanged> {
             path.display()
         ));
     }
-    warnings.extend(crate::config::support_warning(&registry_url));
     let npmrc = npmrc
         .map(|path| write_auth_token(&path, &registry_url, &token))
         .transpose()?;
@@ -230,17 +230,21 @@ fn explain(error: Error, package: &str, claims: &Value, published: Option<bool>)
              package that exists. Publish its first version with a token (`npm publish`), then \
              configure its trusted publisher. The token says {token}."
         ),
+        // In CI no maintainer's token reads the configurations: say what this job needs, from
+        // its own token; the hint's advice says how to configure it.
         404 => format!(
-            "No trusted publisher of {package} matches this token, or the package does not exist \
-             (the registry gives the same answer for both). The token says {token}. A configuration \
-             must match exactly: letter case, .yml vs .yaml, the calling workflow rather than a \
-             reusable one, the environment. Compare with the package's configurations: \
-             explainExchangeFailure(error, {{ publishers }}) or `trust-native doctor`."
+            "No trusted publisher of {package} matches this job's id_token, which needs one for \
+             {token}{}.",
+            if published == Some(true) {
+                ""
+            } else {
+                " (or the package does not exist: the registry gives the same answer for both)"
+            }
         ),
         403 => format!(
             "A trusted publisher of {package} matches, but it does not allow this action: \
-             `npm publish` needs allowPublish (createPackage), `npm stage publish` needs \
-             allowStagePublish (createStagedPackage)."
+             `npm publish` needs the publish permission (createPackage), `npm stage publish` the \
+             stage publish permission (createStagedPackage)."
         ),
         401 => format!(
             "The registry rejected the id_token ({token}): expired, for another audience, or \
@@ -258,9 +262,15 @@ fn explain(error: Error, package: &str, claims: &Value, published: Option<bool>)
     } else {
         format!(" The token itself: {}", problems.join(" "))
     };
+    // A configuration is the fix only when nothing about the token itself stops the exchange.
+    let hint = match status {
+        404 if published != Some(false) && problems.is_empty() => Some(Hint::Configure),
+        _ => error.hint,
+    };
     Error {
         code: Code::OidcExchange,
         message: format!("{why}{token_side}{said}"),
+        hint,
         ..error
     }
 }

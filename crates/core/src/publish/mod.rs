@@ -18,7 +18,7 @@ use serde::Serialize;
 use serde_json::{json, Map, Value};
 
 use crate::config::Resolved;
-use crate::error::{Code, Error, Result, Secrets};
+use crate::error::{Code, Error, Hint, Result, Secrets};
 use crate::oidc::ci::{detect, Ci};
 use crate::oidc::exchange::{exchange_token, ExchangeOptions};
 use crate::package::PackageName;
@@ -286,6 +286,10 @@ async fn run(options: PublishOptions, secrets: &mut Secrets) -> Result<Published
     if !call.dry_run {
         let answer = send(&registry, &request, &package, &version, &integrity.shasum)
             .await
+            .map_err(|e| match credentials.source {
+                "oidc" => not_permitted(e, &package, options.stage),
+                _ => e,
+            })
             .map_err(noted)?;
         stage_id = answer
             .get("stageId")
@@ -427,12 +431,14 @@ async fn credentials(
         }
         Err(error) if error.code == Code::OidcNotCi && options.oidc == Oidc::Auto => {}
         Err(error) if options.oidc == Oidc::Auto && configured.is_some() => {
+            // What happened, without the advice: a warning is shown as it is by every
+            // interface, and the advice of the hint is in the library's words.
+            let why = error.summary();
             credentials.warnings.push(format!(
                 "Trusted publishing did not work, so the configured token is used instead (npm \
-                 does the same, silently). Why: {}",
-                error.full_message()
+                 does the same, silently). Why: {why}"
             ));
-            credentials.refused = Some(error.full_message());
+            credentials.refused = Some(why);
         }
         Err(error) => return Err(error),
     }
@@ -652,11 +658,42 @@ async fn send(
     }
 }
 
+/// A 403 for an exchanged token, which the registry gives only for a configuration that
+/// matches: it does not grant the permission this action needs.
+fn not_permitted(mut error: Error, package: &PackageName, stage: bool) -> Error {
+    if error.code != Code::Http(403) {
+        return error;
+    }
+    let said = error.http.as_ref().map(|h| h.said()).unwrap_or_default();
+    let (action, permission, other, hint) = match stage {
+        true => (
+            "stage publishing",
+            "createStagedPackage",
+            "publishing",
+            Hint::AllowStagePublish,
+        ),
+        false => (
+            "publishing",
+            "createPackage",
+            "stage publishing",
+            Hint::AllowPublish,
+        ),
+    };
+    error.message = format!(
+        "The trusted publisher of {package} that matches this job does not allow {action}: it \
+         needs the {permission} permission (the configuration may allow only {other}).{said}"
+    );
+    error.with_hint(hint)
+}
+
 /// The registry's refusal in words that say what to do.
 fn explain(mut error: Error, package: &PackageName, version: &str) -> Error {
     let said = error.http.as_ref().map(|h| h.said()).unwrap_or_default();
     let advice = match error.code {
-        Code::Http(401) => "The registry rejected the token. Log in again (`npm login`), pass a valid `token`, or in CI check the trusted publisher (`trust-native doctor`).".to_string(),
+        Code::Http(401) => {
+            error.hint = Some(Hint::Token);
+            "The registry rejected the token.".to_string()
+        }
         Code::Http(403) if said.contains("previously published") => {
             error.code = Code::PublishConflict;
             format!("{package}@{version} is already published: bump `version` in package.json.")

@@ -193,9 +193,13 @@ async fn add(
     let (mut prepared, inferred) =
         prepare_inferring(provider, input, call, &session, &mut checker)?;
     let client = TrustClient::new(session.registry_for(&prepared.package)?);
-    prepared
-        .warnings
-        .extend(crate::config::support_warning(client.registry().base()));
+    // npm's warning before it asks the registry; a registry that has just taken the
+    // configuration supports it, so only a dry run (which asks nothing) says it.
+    if call.dry_run {
+        prepared
+            .warnings
+            .extend(crate::config::support_warning(client.registry().base()));
+    }
     let permissions: Vec<&str> = prepared.body["permissions"]
         .as_array()
         .map(|p| p.iter().filter_map(Value::as_str).collect())

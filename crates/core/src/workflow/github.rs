@@ -333,6 +333,7 @@ fn analyse_at(
             path: path.to_string(),
             line: *line,
             environment: environment(job),
+            environment_line: job.get("environment").map(|n| n.line),
             publishes,
             credential,
         });

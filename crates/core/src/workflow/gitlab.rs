@@ -230,6 +230,7 @@ pub fn analyse(
                 path: path.clone(),
                 line: *line,
                 environment: environment(value(&jobs, job, "environment")),
+                environment_line: value(&jobs, job, "environment").map(|n| n.line),
                 publishes,
                 credential: credential(id_tokens, audience, name, path, *line),
             });

@@ -85,8 +85,9 @@ pub struct PublishingJob {
     /// The file that defines the job, relative to the checkout, and the job's line.
     pub path: String,
     pub line: usize,
-    /// Its environment, as written (an expression stays one).
+    /// Its environment, as written (an expression stays one), and the line that says it.
     pub environment: Option<String>,
+    pub environment_line: Option<usize>,
     pub publishes: Vec<Publish>,
     /// Why it cannot get an id_token the registry accepts, with the fix; `None` when it can.
     pub credential: Option<Finding>,
@@ -703,11 +704,15 @@ fn job_findings(job: &PublishingJob, environment: Option<&str>) -> Vec<Finding> 
             format!("Job `{}` runs without an environment, but the trusted publisher requires environment `{wanted}`: the exchange would be refused.", job.name),
             format!("Add `environment: {wanted}` to job `{}` ({}, line {}).", job.name, job.path, job.line),
         ))),
-        (Some(wanted), Some(has)) if job.literal_environment().is_some() && has != wanted => findings.push(at(Finding::new(
-            "environment",
-            format!("Job `{}` runs in environment `{has}`, but the trusted publisher requires `{wanted}`: the exchange would be refused.", job.name),
-            format!("Set the environment option to `{has}`, or change the job's `environment:` ({}, line {}) to `{wanted}`.", job.path, job.line),
-        ))),
+        (Some(wanted), Some(has)) if job.literal_environment().is_some() && has != wanted => {
+            // The fix is at the `environment:` line, not the job's.
+            let line = job.environment_line.unwrap_or(job.line);
+            findings.push(Finding::new(
+                "environment",
+                format!("Job `{}` runs in environment `{has}`, but the trusted publisher requires `{wanted}`: the exchange would be refused.", job.name),
+                format!("Trust environment `{has}` in the trusted publisher, or change the job's `environment:` ({}, line {line}) to `{wanted}`.", job.path),
+            ).at(&job.path, Some(line), Some(&job.name)))
+        }
         _ => {}
     }
     findings
