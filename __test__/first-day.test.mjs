@@ -110,7 +110,12 @@ describe('the CLI\'s publish does not speak of the library\'s options', () => {
   })
 })
 
-describe('a stage publish the publisher does not allow', () => {
+// registry.npmjs.org lets every trusted publisher stage; a registry that keeps the original
+// rules (the emulator's `trustModel: 'single'`) stages only for one that allows it.
+describe('a stage publish the publisher does not allow, on a registry that keeps the original rules', () => {
+  beforeAll(() => emulator.seed({ trustModel: 'single' }))
+  afterAll(() => emulator.seed({ trustModel: 'several' }))
+
   it('names the missing permission, and --allow-stage-publish in the CLI', async () => {
     const run = await runCli(['stage', 'publish'], { cwd: widgets(), env: job('release.yml') })
     expect(run.code).toBe(1)
