@@ -11,7 +11,7 @@ use serde_json::Value;
 
 use super::jwt::{self, Jwt};
 use crate::trust::provider::{Claim, Field, Provider};
-use crate::trust::{self, OptionValue, Publisher, Values, CREATE_PACKAGE};
+use crate::trust::{self, OptionValue, Publisher, Values, CREATE_PACKAGE, CREATE_STAGED_PACKAGE};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -318,7 +318,10 @@ fn npm_mismatches(
         ));
     }
     if findings.is_empty() {
-        if let Some(permission) = &expectation.permission {
+        // registry.npmjs.org lets every trusted publisher stage (since September 2026).
+        let stages_anyway = expectation.permission.as_deref() == Some(CREATE_STAGED_PACKAGE)
+            && expectation.audience.as_deref() == Some("npm:registry.npmjs.org");
+        if let Some(permission) = expectation.permission.as_ref().filter(|_| !stages_anyway) {
             if !publisher.permissions.contains(permission) {
                 let needs = if permission == CREATE_PACKAGE {
                     "`npm publish` needs the publish permission (createPackage)"
@@ -967,6 +970,32 @@ mod tests {
             "{note}"
         );
         assert!(note.contains("file nightly.yml (id nightly)"), "{note}");
+    }
+
+    #[test]
+    fn every_publisher_may_stage_on_registry_npmjs_org_only() {
+        let publish_only = npm(
+            "github",
+            json!({"repository": "acme/widgets", "workflow_ref": {"file": "release.yml"}}),
+            &["createPackage"],
+        );
+        let staging = |audience: &str| Expectation {
+            audience: Some(audience.into()),
+            permission: Some(CREATE_STAGED_PACKAGE.into()),
+            now: None,
+        };
+        let mut claims = github_claims();
+        assert!(
+            diagnose(
+                &claims,
+                std::slice::from_ref(&publish_only),
+                &staging("npm:registry.npmjs.org")
+            )
+            .ok
+        );
+        claims["aud"] = json!("npm:npm.example.com");
+        let elsewhere = diagnose(&claims, &[publish_only], &staging("npm:npm.example.com"));
+        assert_eq!(kinds(&elsewhere), vec!["permission"]);
     }
 
     #[test]
