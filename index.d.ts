@@ -26,6 +26,7 @@ export type TrustErrorCode =
   | 'EPRIVATE'
   | 'EPUBLISHCONFLICT'
   | 'EINTEGRITY'
+  | 'E_STAGE_REQUIRED'
   | `E${number}`
 
 /**
@@ -34,7 +35,8 @@ export type TrustErrorCode =
  * at `authUrl`), a fresh one (`freshOtp`), an npm token (`token`), look at the package's
  * configurations (`listPublishers`), revoke the existing one first (`revokeFirst`), allow more
  * time (`timeout`, `webAuthTimeout`), use https (`insecure`), claim a name that does not exist
- * yet (`claim`), look at your tokens' ids (`listTokens`).
+ * yet (`claim`), look at your tokens' ids (`listTokens`), name the CI file (`file`), stage and
+ * approve instead of publishing (`stage`).
  */
 export type TrustHint =
   | 'otp'
@@ -48,6 +50,7 @@ export type TrustHint =
   | 'claim'
   | 'listTokens'
   | 'file'
+  | 'stage'
 
 /**
  * What every trust-native call rejects (or throws) with: an `Error` whose message says what to
@@ -437,7 +440,7 @@ export declare class TrustClient {
    * const tokens = await client.listTokens()
    * ```
    */
-  listTokens(options?: Omit<CommonOptions, 'package' | 'dryRun'>): Promise<Array<AccessToken>>
+  listTokens(options?: ListTokensOptions & Omit<CommonOptions, 'package' | 'dryRun'>): Promise<Array<AccessToken>>
   /**
    * `createToken` with the client's defaults.
    *
@@ -544,6 +547,32 @@ export interface AccessToken {
   bypass2fa?: boolean
   /** IPv4 ranges the token may be used from. */
   cidrWhitelist?: Array<string>
+  /** Its permission on packages and scopes, when the registry says it. */
+  packagesAndScopesPermission?: 'read-only' | 'read-write' | 'read-write-stage-only' | 'no-access'
+  orgsPermission?: 'read-only' | 'read-write' | 'no-access'
+  /**
+   * What it can publish under the registry's rules on `asOf`: `direct` (publish), `stage`
+   * (only stage, for a maintainer to approve with 2FA: a stage-only token, or one that
+   * bypasses 2FA from January 2027), or `none` (read only).
+   */
+  publish: 'direct' | 'stage' | 'none'
+  /**
+   * Whether it can change trust, access, tokens and orgs (with 2FA): not a read-only token,
+   * nor one that bypasses 2FA since August 2026.
+   */
+  manage: boolean
+  /**
+   * For a token that bypasses 2FA and publishes directly: the day that stops
+   * (`2027-01-01`).
+   */
+  directPublishEnds?: string
+  /**
+   * It publishes directly and bypasses 2FA, so publishing with it stops (or has stopped) in
+   * January 2027: move its job to trusted publishing or a stage-only token.
+   */
+  atRisk: boolean
+  /** The above in words. */
+  notes: Array<string>
 }
 
 /**
@@ -1002,7 +1031,11 @@ export interface CreateTokenOptions {
   scopes?: Array<string>
   /** Orgs it may manage. */
   orgs?: Array<string>
-  packagesAndScopesPermission?: 'read-only' | 'read-write' | 'no-access'
+  /**
+   * `read-write-stage-only`: it may stage versions, which a maintainer approves with 2FA
+   * (npm 12 suggests it over `read-write`, which publishes directly).
+   */
+  packagesAndScopesPermission?: 'read-only' | 'read-write' | 'read-write-stage-only' | 'no-access'
   orgsPermission?: 'read-only' | 'read-write' | 'no-access'
   /** IPv4 ranges it may be used from: `['192.168.0.0/24']`. */
   cidr?: Array<string>
@@ -1017,6 +1050,11 @@ export interface CreateTokenResult {
   request: PlannedRequest
   /** The new token; absent in a dry run. */
   newToken?: NewToken
+  /**
+   * What `npm token create` warns (npm 12): a `read-write` token publishes directly, and
+   * those that bypass 2FA stop publishing in January 2027.
+   */
+  warnings: Array<string>
 }
 
 /** A CVSS score. */
@@ -1443,15 +1481,25 @@ export interface ListStagedOptions {
 
 /**
  * Your access tokens, redacted (`npm token list`): every page, each with the short `id` npm
- * shows.
+ * shows, and what it can still do under the registry's rules (`publish`, `manage`, `atRisk`).
  *
  * @example
  * ```js
  * const { listTokens } = require('trust-native')
- * for (const t of await listTokens()) console.log(t.id, t.token, t.name, t.created)
+ * for (const t of await listTokens()) console.log(t.id, t.token, t.name, t.publish, t.notes)
+ * const stopping = (await listTokens({ asOf: '2027-01-01' })).filter((t) => t.atRisk)
  * ```
  */
-export declare function listTokens(options?: Omit<CommonOptions, 'package' | 'dryRun'>): Promise<Array<AccessToken>>
+export declare function listTokens(options?: ListTokensOptions & Omit<CommonOptions, 'package' | 'dryRun'>): Promise<Array<AccessToken>>
+
+/** Which day the token rules are applied on. */
+export interface ListTokensOptions {
+  /**
+   * A date (`2027-01-15`, or an ISO 8601 date-time): what each token can do on that day.
+   * Default: today.
+   */
+  asOf?: string
+}
 
 /**
  * The last step of moving a package to trusted publishing: once it has a trusted publisher,
@@ -1526,6 +1574,8 @@ export interface NewToken {
   readonly?: boolean
   bypass2fa?: boolean
   cidrWhitelist?: Array<string>
+  packagesAndScopesPermission?: string
+  orgsPermission?: string
 }
 
 /** A user's membership in an org. */

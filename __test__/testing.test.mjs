@@ -83,7 +83,7 @@ const trust = (pkg = '@acme%2ftools') => `-/package/${pkg}/trust`
 describe('seed validation', () => {
   it('refuses unknown fields and wrong types, naming the field', async () => {
     // The list of known fields grows with the emulator; the message names them all.
-    await expect(startEmulator({ user: [] })).rejects.toThrow(/^seed\.user is not a known field \(expected users, packages, .*rateLimit\)$/)
+    await expect(startEmulator({ user: [] })).rejects.toThrow(/^seed\.user is not a known field \(expected users, packages, .*rateLimit, date\)$/)
     await expect(startEmulator({ users: [{ name: 'a', token: 't', tfa: 'yes' }] })).rejects.toThrow(new TypeError('seed.users[0].tfa must be a boolean, not a string'))
     expect(() => emulator.seed({ packages: [{ name: 'p', maintainers: 'alice' }] })).toThrow(new TypeError('seed.packages[0].maintainers must be an array, not a string'))
     expect(() => emulator.seed({ users: [{ name: 'x' }] })).toThrow(new TypeError('seed.users[0].token is required'))

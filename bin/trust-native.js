@@ -16,6 +16,8 @@ const EXIT = { ok: 0, failed: 1, usage: 2, interrupted: 130 }
 const DRIFT = { inSync: 0, changes: 1, errors: 2 }
 const PROVIDERS = Object.fromEntries(tn.trustProviders().map((p) => [p.type, p]))
 const ADD = { github: tn.addGithubPublisher, gitlab: tn.addGitlabPublisher, circleci: tn.addCircleciPublisher }
+/** What a listed token can publish, in words. */
+const TOKEN_PUBLISH = { direct: 'publishes directly', stage: 'can only stage (approve with 2FA)', none: 'read only' }
 const PERMISSION_LABELS = { createPackage: 'publish', createStagedPackage: 'stage publish' }
 /** Providers whose CI file lives in the repository: it is checked, and inferred when not given. */
 const CHECKED = new Set(['github', 'gitlab'])
@@ -223,6 +225,7 @@ const ADVICE = {
   file: () => 'Pass --file <name>: the workflow (or CI configuration) file the registry should trust.',
   claim: (e, pkg) => `\`${['trust-native claim', pkg].filter(Boolean).join(' ')}\` publishes a placeholder version to create it (\`claim --workspaces\` for every package that needs it).`,
   listTokens: () => '`trust-native tokens` lists your tokens, each with its shortest unique id.',
+  stage: () => 'Stage it instead with `trust-native stage publish` (the same arguments), then approve it with `trust-native stage approve <id>` (2FA); or publish through trusted publishing.',
 }
 
 /** An error's message in the CLI's words: what happened, then the advice for its hint. */
@@ -398,11 +401,13 @@ const COMMANDS = {
   },
 
   tokens: {
-    usage: 'trust-native tokens [--revoke <id> ...]',
-    summary: 'List your access tokens, redacted, with what each may do and when it was last used; revoke the ones you name (npm token list, npm token revoke)',
+    usage: 'trust-native tokens [--exit-code] [--as-of <date>] [--revoke <id> ...]',
+    summary: 'List your access tokens, redacted, with what each can still do under the registry\'s 2026-2027 rules and when it was last used; revoke the ones you name (npm token list, npm token revoke)',
     flags: {
       ...COMMON, 'dry-run': WRITE['dry-run'],
       revoke: { type: 'string', multiple: true, help: 'Revoke the token with this id (as listed), key or value; repeat to revoke several' },
+      'exit-code': { type: 'boolean', help: 'Exit 1 when a token that publishes directly will stop (or has stopped) doing so: one that bypasses 2FA (January 2027)' },
+      'as-of': { type: 'string', help: 'Apply the registry\'s rules as on this date (YYYY-MM-DD; default today)' },
     },
     async run(values) {
       if (values.revoke !== undefined) {
@@ -418,21 +423,23 @@ const COMMANDS = {
         return EXIT.ok
       }
       // The library shows tokens redacted; nothing here prints a whole token.
-      const tokens = await tn.listTokens(common(values))
+      const tokens = await tn.listTokens({ ...common(values), ...(values['as-of'] && { asOf: values['as-of'] }) })
+      // `--exit-code`: a token relied on for publishing that will stop working.
+      const code = values['exit-code'] && tokens.some((t) => t.atRisk) ? EXIT.failed : EXIT.ok
       if (values.json) {
         out(JSON.stringify(tokens, null, 2))
-        return EXIT.ok
+        return code
       }
       if (!tokens.length) out('No tokens.')
       for (const t of tokens) {
-        const may = t.readonly ? 'read only' : t.bypass2fa ? 'publish without 2FA' : 'publish (with 2FA when the package requires it)'
-        const traits = [may, t.accessed ? `last used ${String(t.accessed).slice(0, 10)}` : 'no use recorded', t.expires && `expires ${String(t.expires).slice(0, 10)}`].filter(Boolean)
+        const traits = [TOKEN_PUBLISH[t.publish], t.manage ? 'may manage trust, access and tokens (with 2FA)' : 'cannot manage trust, access or tokens', t.accessed ? `last used ${String(t.accessed).slice(0, 10)}` : 'no use recorded', t.expires && `expires ${String(t.expires).slice(0, 10)}`].filter(Boolean)
         out(printable(`${t.id}  ${t.token ?? ''}  ${t.name ?? ''}  created ${String(t.created ?? '').slice(0, 10)}  (${traits.join(', ')})`))
         if (t.cidrWhitelist?.length) out(printable(`    from ${t.cidrWhitelist.join(', ')}`))
+        for (const note of t.notes) out(printable(`    ${t.atRisk ? '! ' : ''}${note}`))
       }
       out()
       out('Revoke the ones no longer needed: trust-native tokens --revoke <id> [--revoke <id> ...]')
-      return EXIT.ok
+      return code
     },
   },
 

@@ -714,7 +714,7 @@ impl TrustClient {
     /// const tokens = await client.listTokens()
     /// ```
     #[napi(
-        ts_args_type = "options?: Omit<CommonOptions, 'package' | 'dryRun'>",
+        ts_args_type = "options?: ListTokensOptions & Omit<CommonOptions, 'package' | 'dryRun'>",
         ts_return_type = "Promise<Array<AccessToken>>"
     )]
     pub fn list_tokens<'env>(

@@ -26,6 +26,7 @@ export type TrustErrorCode =
   | 'EPRIVATE'
   | 'EPUBLISHCONFLICT'
   | 'EINTEGRITY'
+  | 'E_STAGE_REQUIRED'
   | `E${number}`
 
 /**
@@ -34,7 +35,8 @@ export type TrustErrorCode =
  * at `authUrl`), a fresh one (`freshOtp`), an npm token (`token`), look at the package's
  * configurations (`listPublishers`), revoke the existing one first (`revokeFirst`), allow more
  * time (`timeout`, `webAuthTimeout`), use https (`insecure`), claim a name that does not exist
- * yet (`claim`), look at your tokens' ids (`listTokens`).
+ * yet (`claim`), look at your tokens' ids (`listTokens`), name the CI file (`file`), stage and
+ * approve instead of publishing (`stage`).
  */
 export type TrustHint =
   | 'otp'
@@ -48,6 +50,7 @@ export type TrustHint =
   | 'claim'
   | 'listTokens'
   | 'file'
+  | 'stage'
 
 /**
  * What every trust-native call rejects (or throws) with: an `Error` whose message says what to

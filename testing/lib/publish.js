@@ -4,7 +4,7 @@
 // the packument, by a maintainer or with an exchanged OIDC token for that package), and whoami.
 
 const { Reply } = require('./http.js')
-const { authenticate, requireOtp } = require('./auth.js')
+const { authenticate, bypasses2fa, requireOtp, stageRequired } = require('./auth.js')
 const { now } = require('./issuers.js')
 
 function packument(state, name) {
@@ -21,8 +21,9 @@ function whoami(state, request) {
 /**
  * Who may publish: the bearer of an exchanged token for this package whose configuration allows
  * `permission` (`createPackage`; `createStagedPackage` to stage), or a maintainer (anyone, for a
- * new package) who passes 2FA (unless `otp` is false: staging defers it to the approval).
- * Answers the refusal, or nothing.
+ * new package) who passes 2FA (unless `otp` is false: staging defers it to the approval; a
+ * token that bypasses 2FA skips it). A direct publish with a token that can only stage is
+ * refused with `E_STAGE_REQUIRED`. Answers the refusal, or nothing.
  */
 function refusal(state, request, name, { permission = 'createPackage', otp = true } = {}) {
   const token = request.bearer()
@@ -34,11 +35,16 @@ function refusal(state, request, name, { permission = 'createPackage', otp = tru
     if (!grant.permissions.includes(permission)) return Reply.message(403, 'OIDC permission denied for this action')
     return undefined
   }
-  const { user, reply } = authenticate(state, request)
-  if (reply) return reply
+  const found = authenticate(state, request)
+  if (found.reply) return found.reply
+  const { user } = found
   const pkg = state.packages.get(name)
   if (pkg && !pkg.maintainers.includes(user.name)) return Reply.message(403, `You do not have permission to publish "${name}"`)
-  return otp ? requireOtp(state, user, request) : undefined
+  if (permission === 'createPackage') {
+    const refused = stageRequired(state, found)
+    if (refused) return refused
+  }
+  return otp && !bypasses2fa(found) ? requireOtp(state, user, request) : undefined
 }
 
 const isObject = (value) => typeof value === 'object' && value !== null && !Array.isArray(value)

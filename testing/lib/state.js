@@ -82,6 +82,13 @@ class State {
     this.skip2faUntil = new Map()
     this.webAuthRetryAfter = 1
     this.rateLimit = undefined
+    /** The registry's calendar day for its dated rules (`YYYY-MM-DD`); default today. */
+    this.today = undefined
+  }
+
+  /** Today for the registry's dated rules, `YYYY-MM-DD`: the seed's `date`, else the clock's. */
+  date() {
+    return this.today ?? new Date().toISOString().slice(0, 10)
   }
 
   /** Adds what a (validated) seed holds; a user, package or project named again is replaced. */
@@ -116,9 +123,9 @@ class State {
         }])),
       })
     }
-    for (const { user, token, key, name, readonly = false, cidr } of seed.tokens ?? []) {
+    for (const { user, token, key, name, readonly = false, cidr, permission, bypass2fa = false } of seed.tokens ?? []) {
       this.tokens = this.tokens.filter((t) => t.token !== token)
-      this.addToken({ ...(key && { key }), token, user, session: false, name, readonly, cidr_whitelist: cidr ?? null })
+      this.addToken({ ...(key && { key }), token, user, session: false, name, readonly, cidr_whitelist: cidr ?? null, bypass_2fa: bypass2fa, packages_and_scopes_permission: permission })
     }
     for (const advisory of seed.advisories ?? []) {
       this.advisories = this.advisories.filter((a) => a.id !== advisory.id)
@@ -144,6 +151,7 @@ class State {
     }
     if (seed.rateLimit) this.rateLimit = new Bucket(seed.rateLimit)
     if (seed.webAuthRetryAfter !== undefined) this.webAuthRetryAfter = seed.webAuthRetryAfter
+    if (seed.date !== undefined) this.today = seed.date
   }
 
   /** Stages a version (replacing one with the same id, or of the same package and version); answers the record. */

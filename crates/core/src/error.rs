@@ -47,10 +47,13 @@ pub enum Code {
     /// Downloaded bytes are not what the registry said they are (a tarball whose digest, or
     /// contents, differ from the staged version's).
     Integrity,
+    /// The token may only stage versions (a stage-only token, or a direct publish the
+    /// registry's 2027 rules refuse): stage, then approve with 2FA.
+    StageRequired,
 }
 
 /// The named codes and their spelling, both ways.
-const NAMES: [(Code, &str); 20] = [
+const NAMES: [(Code, &str); 21] = [
     (Code::InvalidPackageName, "EINVALIDPACKAGENAME"),
     (Code::InvalidInput, "EINVALIDINPUT"),
     (Code::NeedAuth, "ENEEDAUTH"),
@@ -71,6 +74,7 @@ const NAMES: [(Code, &str); 20] = [
     (Code::Private, "EPRIVATE"),
     (Code::PublishConflict, "EPUBLISHCONFLICT"),
     (Code::Integrity, "EINTEGRITY"),
+    (Code::StageRequired, "E_STAGE_REQUIRED"),
 ];
 
 impl Code {
@@ -170,10 +174,12 @@ pub enum Hint {
     ListTokens,
     /// Name the CI file to trust: it could not be inferred.
     File,
+    /// The token can only stage: stage the version, then approve it with 2FA.
+    Stage,
 }
 
 /// Each hint's name (for JS) and advice in the library's words.
-const HINTS: [(Hint, &str, &str); 11] = [
+const HINTS: [(Hint, &str, &str); 12] = [
     (
         Hint::Otp,
         "otp",
@@ -231,6 +237,12 @@ const HINTS: [(Hint, &str, &str); 11] = [
         Hint::File,
         "file",
         "Pass `file`: the workflow (or CI configuration) file the registry should trust.",
+    ),
+    (
+        Hint::Stage,
+        "stage",
+        "Stage the version with `stagePublish` (the same options), then approve it with \
+         `approveStaged` (2FA); or publish through trusted publishing.",
     ),
 ];
 

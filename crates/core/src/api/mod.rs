@@ -15,6 +15,7 @@ pub mod access;
 pub mod audit;
 mod decode;
 pub mod org;
+pub mod rules;
 pub mod search;
 pub mod stage;
 pub mod team;
