@@ -524,6 +524,33 @@ export declare class TrustClient {
    * ```
    */
   audit(options: AuditOptions & Omit<CommonOptions, 'package' | 'dryRun'>): Promise<Record<string, Array<Advisory>>>
+  /**
+   * `listDistTags` with the client's defaults.
+   *
+   * @example
+   * ```js
+   * const tags = await client.listDistTags({ package: 'widgets' })
+   * ```
+   */
+  listDistTags(options?: Omit<CommonOptions, 'dryRun'>): Promise<Record<string, string>>
+  /**
+   * `addDistTag` with the client's defaults.
+   *
+   * @example
+   * ```js
+   * await client.addDistTag({ package: 'widgets', version: '2.0.0', tag: 'next' })
+   * ```
+   */
+  addDistTag(options: AddDistTagOptions & CommonOptions): Promise<DistTagResult>
+  /**
+   * `removeDistTag` with the client's defaults.
+   *
+   * @example
+   * ```js
+   * await client.removeDistTag({ package: 'widgets', tag: 'beta' })
+   * ```
+   */
+  removeDistTag(options: RemoveDistTagOptions & CommonOptions): Promise<DistTagResult>
 }
 
 /** An access token as `listTokens` shows it: never the whole token. */
@@ -593,6 +620,30 @@ export interface AccessToken {
  * ```
  */
 export declare function addCircleciPublisher(options: CircleciPublisherOptions & PublishPermissions & CommonOptions): Promise<AddPublisherResult>
+
+/**
+ * Points a dist-tag at a published version (`npm dist-tag add <package>@<version> [<tag>]`):
+ * reads the package's dist-tags, then sets the tag unless it already points there. In CI the
+ * token is exchanged for the package through trusted publishing first, as npm 12 does, so a
+ * release job can promote a version without a token; a refused exchange falls back to the
+ * configured token with a warning saying why, or, without one, fails with the diagnosis
+ * (`EOIDCEXCHANGE`). Accounts with 2FA need `otp` (or `onOtp`) for a token of their own.
+ *
+ * @example
+ * ```js
+ * const { addDistTag } = require('trust-native')
+ * await addDistTag({ package: '@acme/widgets', version: '2.0.0', tag: 'latest' })
+ * ```
+ */
+export declare function addDistTag(options: AddDistTagOptions & CommonOptions): Promise<DistTagResult>
+
+/** A dist-tag to point at a version. */
+export interface AddDistTagOptions {
+  /** The version the tag points at: `1.2.3`. It must be published. */
+  version: string
+  /** The dist-tag: `next`, `beta`... (not a version or range). Default `latest`. */
+  tag?: string
+}
 
 /**
  * Lets a GitHub Actions workflow publish the package through OIDC (`npm trust github`).
@@ -1140,6 +1191,29 @@ export interface Diagnosis {
  */
 export declare function discoverWorkspacePackages(cwd?: string): Promise<Workspace>
 
+/** What `addDistTag` and `removeDistTag` did (or, in a dry run, would do). */
+export interface DistTagResult {
+  dryRun: boolean
+  package: string
+  tag: string
+  /** The version the tag now points at (`addDistTag`), or pointed at (`removeDistTag`). */
+  version: string
+  /**
+   * `addDistTag`: false when the tag already pointed at the version (nothing was sent, as
+   * npm sends nothing).
+   */
+  changed?: boolean
+  /** The request sent (or that would be sent); absent when nothing was to be sent. */
+  request?: PlannedRequest
+  /** `oidc` (a token exchanged for this package in CI), `option` (`token`) or `config`. */
+  tokenSource: 'oidc' | 'option' | 'config'
+  /**
+   * A refused exchange (the configured token was used instead, as npm does silently), a tag
+   * already set, a static token line that shadows trusted publishing...
+   */
+  warnings: Array<string>
+}
+
 /** A staged tarball, downloaded and checked. */
 export interface DownloadedTarball {
   /** The file written. */
@@ -1420,6 +1494,18 @@ export interface IdTokenRequest {
  * ```
  */
 export declare function listCollaborators(options?: Omit<CommonOptions, 'dryRun'>): Promise<Record<string, string>>
+
+/**
+ * A package's dist-tags (`npm dist-tag ls`): `{ latest: '1.2.3', next: '2.0.0-rc.1' }`. In CI,
+ * read with a token exchanged for the package (npm 12 does so too).
+ *
+ * @example
+ * ```js
+ * const { listDistTags } = require('trust-native')
+ * const { latest, next } = await listDistTags({ package: '@acme/widgets' })
+ * ```
+ */
+export declare function listDistTags(options?: Omit<CommonOptions, 'dryRun'>): Promise<Record<string, string>>
 
 /**
  * The packages a user, org or team has access to, and with which permission (`npm access list
@@ -1903,6 +1989,23 @@ export declare function readTrustConfig(config: string | Record<string, unknown>
  * ```
  */
 export declare function rejectStaged(options: StagedIdOption & Omit<CommonOptions, 'package'>): Promise<ChangeResult>
+
+/**
+ * Removes a dist-tag (`npm dist-tag rm <package> <tag>`): reads the package's dist-tags, then
+ * deletes the tag; in CI through trusted publishing as `addDistTag`.
+ *
+ * @example
+ * ```js
+ * const { removeDistTag } = require('trust-native')
+ * await removeDistTag({ package: '@acme/widgets', tag: 'beta', otp })
+ * ```
+ */
+export declare function removeDistTag(options: RemoveDistTagOptions & CommonOptions): Promise<DistTagResult>
+
+/** A dist-tag to remove. */
+export interface RemoveDistTagOptions {
+  tag: string
+}
 
 /**
  * Resolves npm's configuration the way a call with these options would: registry (option,

@@ -9,6 +9,7 @@ mod api;
 mod bulk;
 mod client;
 mod config;
+mod disttag;
 mod engine;
 mod errors;
 mod oidc;

@@ -25,7 +25,7 @@ function whoami(state, request) {
  * token that bypasses 2FA skips it). A direct publish with a token that can only stage is
  * refused with `E_STAGE_REQUIRED`. Answers the refusal, or nothing.
  */
-function refusal(state, request, name, { permission = 'createPackage', otp = true } = {}) {
+function refusal(state, request, name, { permission = 'createPackage', otp = true, stageOnlyAllowed = false } = {}) {
   const token = request.bearer()
   if (token === undefined) return Reply.message(401, 'Unauthorized')
   const grant = state.grants.get(token)
@@ -40,7 +40,7 @@ function refusal(state, request, name, { permission = 'createPackage', otp = tru
   const { user } = found
   const pkg = state.packages.get(name)
   if (pkg && !pkg.maintainers.includes(user.name)) return Reply.message(403, `You do not have permission to publish "${name}"`)
-  if (permission === 'createPackage') {
+  if (permission === 'createPackage' && !stageOnlyAllowed) {
     const refused = stageRequired(state, found)
     if (refused) return refused
   }
