@@ -27,6 +27,7 @@ export type TrustErrorCode =
   | 'EPUBLISHCONFLICT'
   | 'EINTEGRITY'
   | 'E_STAGE_REQUIRED'
+  | 'EPACKAGEEXTENSIONS'
   | `E${number}`
 
 /**

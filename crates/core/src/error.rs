@@ -50,10 +50,13 @@ pub enum Code {
     /// The token may only stage versions (a stage-only token, or a direct publish the
     /// registry's 2027 rules refuse): stage, then approve with 2FA.
     StageRequired,
+    /// The manifest has `packageExtensions`: project policy of the root, never published (npm
+    /// 12 refuses it so).
+    PackageExtensions,
 }
 
 /// The named codes and their spelling, both ways.
-const NAMES: [(Code, &str); 21] = [
+const NAMES: [(Code, &str); 22] = [
     (Code::InvalidPackageName, "EINVALIDPACKAGENAME"),
     (Code::InvalidInput, "EINVALIDINPUT"),
     (Code::NeedAuth, "ENEEDAUTH"),
@@ -75,6 +78,7 @@ const NAMES: [(Code, &str); 21] = [
     (Code::PublishConflict, "EPUBLISHCONFLICT"),
     (Code::Integrity, "EINTEGRITY"),
     (Code::StageRequired, "E_STAGE_REQUIRED"),
+    (Code::PackageExtensions, "EPACKAGEEXTENSIONS"),
 ];
 
 impl Code {

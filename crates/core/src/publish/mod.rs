@@ -143,6 +143,19 @@ async fn run(options: PublishOptions, secrets: &mut Secrets) -> Result<Published
             ),
         ));
     }
+    // As npm 12: `packageExtensions` is the project root's policy and never published (a
+    // private package may keep it), and `patchedDependencies` is the consumer's state.
+    if manifest.contains_key("packageExtensions") {
+        return Err(Error::new(
+            Code::PackageExtensions,
+            format!(
+                "{package}'s package.json has `packageExtensions`, which only the project root \
+                 honours and must not be published (npm 12 refuses it too): move it to the root \
+                 package.json."
+            ),
+        ));
+    }
+    manifest.remove("patchedDependencies");
     let publish_config = manifest
         .get("publishConfig")
         .cloned()
