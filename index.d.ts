@@ -552,6 +552,15 @@ export declare class TrustClient {
    * ```
    */
   removeDistTag(options: RemoveDistTagOptions & CommonOptions): Promise<DistTagResult>
+  /**
+   * `publishHistory` with the client's defaults.
+   *
+   * @example
+   * ```js
+   * const { versions } = await client.publishHistory({ package: 'widgets', checkTrust: true })
+   * ```
+   */
+  publishHistory(options?: PublishHistoryOptions & Omit<CommonOptions, 'dryRun'>): Promise<PublishHistory>
 }
 
 /** An access token as `listTokens` shows it: never the whole token. */
@@ -1833,6 +1842,30 @@ export interface ProviderField {
  */
 export declare function publish(options?: PublishPackageOptions & Omit<CommonOptions, 'package'>): Promise<PublishResult>
 
+/** How one version was published. */
+export interface PublishedVersion {
+  version: string
+  /** When it was published (ISO 8601), when the document says. */
+  time?: string
+  /**
+   * `trustedPublishing` (an OIDC exchange), `token` (a user's token or login), or `unknown`
+   * (the registry recorded no publisher).
+   */
+  how: 'trustedPublishing' | 'token' | 'unknown'
+  /** The publisher the registry recorded: a user name, or the CI (`GitHub Actions`). */
+  user?: string
+  trustedPublisher?: VersionTrustedPublisher
+  /**
+   * Whether that configuration is still one of the package's: `null` when unknown (without
+   * `checkTrust`, or not published through trusted publishing).
+   */
+  stillConfigured?: boolean
+  /** It has a provenance statement (`dist.attestations.provenance`). */
+  provenance: boolean
+  /** Who approved it, for a staged version. */
+  approver?: string
+}
+
 /** A trusted publisher configuration as the registry stores it. */
 export interface Publisher {
   /** The configuration's id (UUID), for `revokePublisher`. */
@@ -1861,6 +1894,47 @@ export interface Publisher {
   contextIds?: Array<string>
   /** The claims exactly as the registry returned them. */
   claims: Record<string, unknown>
+}
+
+/**
+ * How each version of a package was published: through trusted publishing (which
+ * configuration, and with `checkTrust` whether it is still configured) or with a token, with
+ * or without provenance, from the public package document (no 2FA). It answers "did anything
+ * publish without OIDC since we locked down?".
+ *
+ * @example
+ * ```js
+ * const { publishHistory } = require('trust-native')
+ * const { withoutTrustedPublishing } = await publishHistory({ package: '@acme/widgets', since: '2026-09-01' })
+ * if (withoutTrustedPublishing.length) throw new Error(`published with a token: ${withoutTrustedPublishing}`)
+ * ```
+ */
+export declare function publishHistory(options?: PublishHistoryOptions & Omit<CommonOptions, 'dryRun'>): Promise<PublishHistory>
+
+/** The result of `publishHistory`. */
+export interface PublishHistory {
+  package: string
+  since?: string
+  /** The trust configurations were read (`checkTrust`). */
+  trustChecked: boolean
+  /** The versions (of those listed) not published through trusted publishing. */
+  withoutTrustedPublishing: Array<string>
+  /** Oldest first. */
+  versions: Array<PublishedVersion>
+}
+
+/** Which package's history, from when, and whether to check its trust configurations. */
+export interface PublishHistoryOptions {
+  /**
+   * Only versions published on or after this date (`2026-09-01`, or an ISO 8601
+   * date-time).
+   */
+  since?: string
+  /**
+   * Also read the package's trust configurations (a read that needs 2FA: `otp` or `onOtp`),
+   * to say whether each version's trusted publisher is still configured.
+   */
+  checkTrust?: boolean
 }
 
 /** What to publish and how. */
@@ -2441,6 +2515,14 @@ export interface TrustSpec {
    * Default: false (it is left alone and reported; `ensurePublisher` always replaces).
    */
   replace?: boolean
+}
+
+/** The trusted publisher a version was published through, as the registry recorded it. */
+export interface VersionTrustedPublisher {
+  /** `github`, `gitlab`, `circleci`... */
+  provider?: string
+  /** The configuration's id as recorded, `oidc:<id>`: `<id>` is what `listPublishers` shows. */
+  configId?: string
 }
 
 /**

@@ -867,6 +867,7 @@ module.exports.lockDownPackage = nativeBinding.lockDownPackage
 module.exports.mintPypiToken = nativeBinding.mintPypiToken
 module.exports.planTrust = nativeBinding.planTrust
 module.exports.publish = nativeBinding.publish
+module.exports.publishHistory = nativeBinding.publishHistory
 module.exports.readTrustConfig = nativeBinding.readTrustConfig
 module.exports.rejectStaged = nativeBinding.rejectStaged
 module.exports.removeDistTag = nativeBinding.removeDistTag

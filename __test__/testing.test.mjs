@@ -388,7 +388,10 @@ describe('publishing and reading packages', () => {
     expect((await call('widgets', { method: 'PUT', otp: null, body })).status).toBe(401)
     expect((await call('widgets', { method: 'PUT', token: 'mallory-token', body })).status).toBe(403)
     expect((await call('widgets', { method: 'PUT', body })).status).toBe(200)
-    expect((await call('widgets')).body).toEqual({ _id: 'widgets', name: 'widgets', 'dist-tags': { latest: '2.0.0' }, versions: { '2.0.0': { name: 'widgets', version: '2.0.0' } } })
+    const { time, ...document } = (await call('widgets')).body
+    // The registry records who published each version, and when.
+    expect(document).toEqual({ _id: 'widgets', name: 'widgets', 'dist-tags': { latest: '2.0.0' }, versions: { '2.0.0': { name: 'widgets', version: '2.0.0', _npmUser: { name: 'alice' } } } })
+    expect(Object.keys(time)).toEqual(['created', 'modified', '2.0.0'])
     expect(await call('nothing-here')).toMatchObject({ status: 404, body: { error: 'Not found' } })
     expect(await call('-/whoami')).toMatchObject({ status: 200, body: { username: 'alice' } })
   })

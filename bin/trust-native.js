@@ -16,6 +16,17 @@ const EXIT = { ok: 0, failed: 1, usage: 2, interrupted: 130 }
 const DRIFT = { inSync: 0, changes: 1, errors: 2 }
 const PROVIDERS = Object.fromEntries(tn.trustProviders().map((p) => [p.type, p]))
 const ADD = { github: tn.addGithubPublisher, gitlab: tn.addGitlabPublisher, circleci: tn.addCircleciPublisher }
+/** How a version of `trust-native history` was published, in words. */
+function publishedHow(v, trustChecked) {
+  if (v.how === 'token') return `with a token of ${v.user}${v.approver ? `, approved by ${v.approver}` : ''}`
+  if (v.how === 'unknown') return 'publisher not recorded'
+  const { provider, configId } = v.trustedPublisher
+  const still = v.stillConfigured === null
+    ? (trustChecked ? '' : ', configuration unknown (--check-trust reads it, with 2FA)')
+    : v.stillConfigured ? ', still configured' : ', no longer configured'
+  return `trusted publishing (${provider} ${configId ?? ''}${still})${v.approver ? `, approved by ${v.approver}` : ''}`
+}
+
 /** npm dist-tag's verbs and their aliases. */
 const DIST_TAG_VERBS = Object.fromEntries([
   ...['add', 'a', 'set', 's'].map((v) => [v, 'add']),
@@ -540,6 +551,37 @@ const COMMANDS = {
       if (result.dryRun) out(`Would send ${result.request.method} ${result.request.url}`)
       else if (result.changed !== false) out(`${sign}${result.tag}: ${result.package}@${result.version}`)
       return EXIT.ok
+    },
+  },
+
+  history: {
+    usage: 'trust-native history [package] [--since <date>] [--check-trust] [--exit-code] [--json]',
+    summary: 'How each version was published: through trusted publishing (which configuration) or with a token, with or without provenance, from the public package document',
+    flags: {
+      ...COMMON,
+      since: { type: 'string', help: 'Only versions published on or after this date (YYYY-MM-DD)' },
+      'check-trust': { type: 'boolean', help: 'Also read the package\'s trusted publishers (needs 2FA) to say whether each version\'s is still configured' },
+      'exit-code': { type: 'boolean', help: 'Exit 1 when a version (since --since) was published without trusted publishing' },
+    },
+    async run(values, [pkg]) {
+      const report = await tn.publishHistory({
+        ...common(values),
+        ...(pkg && { package: pkg }),
+        ...(values.since && { since: values.since }),
+        ...(values['check-trust'] && { checkTrust: true }),
+      })
+      const code = values['exit-code'] && report.withoutTrustedPublishing.length ? EXIT.failed : EXIT.ok
+      if (values.json) {
+        out(JSON.stringify(report, null, 2))
+        return code
+      }
+      if (!report.versions.length) out(`No versions of ${report.package}${report.since ? ` since ${report.since}` : ''}.`)
+      for (const v of report.versions) out(printable(`${v.version}  ${v.time?.slice(0, 10) ?? '(no date)'}  ${publishedHow(v, report.trustChecked)}  ${v.provenance ? 'provenance' : 'no provenance'}`))
+      if (report.withoutTrustedPublishing.length) {
+        out()
+        out(printable(`Published without trusted publishing${report.since ? ` since ${report.since}` : ''}: ${report.withoutTrustedPublishing.join(', ')}`))
+      }
+      return code
     },
   },
 

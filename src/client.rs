@@ -11,7 +11,7 @@ use crate::errors::js_error;
 use crate::options::Options;
 use crate::to_js::Js;
 use crate::{api, bulk, config, oidc, publish, trust, workflow};
-use trust_core::api::{access, audit, disttag, org, search, stage, team, tokens};
+use trust_core::api::{access, audit, disttag, history, org, search, stage, team, tokens};
 use trust_core::config::EnvVars;
 use trust_core::error::{Error as CoreError, Result as CoreResult};
 use trust_core::trust::{circleci::CIRCLECI, github::GITHUB, gitlab::GITLAB};
@@ -941,5 +941,23 @@ impl TrustClient {
         options: Option<Unknown<'env>>,
     ) -> napi::Result<PromiseRaw<'env, Js>> {
         api::call(&self.engine, env, &disttag::REMOVE_DIST_TAG, options)
+    }
+
+    /// `publishHistory` with the client's defaults.
+    ///
+    /// @example
+    /// ```js
+    /// const { versions } = await client.publishHistory({ package: 'widgets', checkTrust: true })
+    /// ```
+    #[napi(
+        ts_args_type = "options?: PublishHistoryOptions & Omit<CommonOptions, 'dryRun'>",
+        ts_return_type = "Promise<PublishHistory>"
+    )]
+    pub fn publish_history<'env>(
+        &self,
+        env: &'env Env,
+        options: Option<Unknown<'env>>,
+    ) -> napi::Result<PromiseRaw<'env, Js>> {
+        api::call(&self.engine, env, &history::PUBLISH_HISTORY, options)
     }
 }

@@ -12,6 +12,7 @@ mod config;
 mod disttag;
 mod engine;
 mod errors;
+mod history;
 mod oidc;
 mod options;
 mod prompt;

@@ -91,8 +91,15 @@ class State {
     return this.today ?? new Date().toISOString().slice(0, 10)
   }
 
+  /** Now, as an ISO 8601 time: on the seed's `date` when it gave one. */
+  timestamp() {
+    const now = new Date().toISOString()
+    return this.today ? `${this.today}${now.slice(10)}` : now
+  }
+
   /** Adds what a (validated) seed holds; a user, package or project named again is replaced. */
   seed(seed) {
+    if (seed.date !== undefined) this.today = seed.date
     for (const { name, token, tfa = true, otp = '123456', bypass2fa = false, password = 'password' } of seed.users ?? []) {
       this.users.delete(name)
       this.users.set(name, { name, token, tfa, otp, bypass2fa, password })
@@ -104,6 +111,7 @@ class State {
         maintainers,
         publishers: publishers.map((p) => (p.id === undefined ? { ...p, id: crypto.randomUUID() } : p)),
         versions: new Map(versions.map((version) => [version, { name, version }])),
+        times: new Map(versions.map((version) => [version, this.timestamp()])),
         distTags: versions.length ? { latest: versions.at(-1) } : {},
         access,
         publishRequiresTfa: mfa !== 'none',
@@ -140,6 +148,7 @@ class State {
         tag: tag ?? 'latest',
         actor: actor ?? this.packages.get(name)?.maintainers[0] ?? 'unknown',
         actorType,
+        npmUser: actorType === 'user' ? { name: actor ?? this.packages.get(name)?.maintainers[0] ?? 'unknown' } : undefined,
         access,
         tarball: tarball === undefined ? minimalTarball(name, version) : Buffer.from(tarball, 'base64'),
         manifest: { name, version },
@@ -151,7 +160,6 @@ class State {
     }
     if (seed.rateLimit) this.rateLimit = new Bucket(seed.rateLimit)
     if (seed.webAuthRetryAfter !== undefined) this.webAuthRetryAfter = seed.webAuthRetryAfter
-    if (seed.date !== undefined) this.today = seed.date
   }
 
   /** Stages a version (replacing one with the same id, or of the same package and version); answers the record. */

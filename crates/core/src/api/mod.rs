@@ -15,6 +15,7 @@ pub mod access;
 pub mod audit;
 mod decode;
 pub mod disttag;
+pub mod history;
 pub mod org;
 pub mod rules;
 pub mod search;
@@ -234,6 +235,7 @@ pub const ENDPOINTS: &[&Endpoint] = &[
     &disttag::LIST_DIST_TAGS,
     &disttag::ADD_DIST_TAG,
     &disttag::REMOVE_DIST_TAG,
+    &history::PUBLISH_HISTORY,
     &search::SEARCH,
     &audit::AUDIT,
 ];
