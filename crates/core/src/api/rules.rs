@@ -91,8 +91,9 @@ pub fn assess(token: &mut Map<String, Value>, on: &str) {
         }
         "direct"
     };
-    let manage = !readonly && !(bypass && on >= MANAGE_NEEDS_2FA_FROM);
-    if bypass && !manage && !readonly {
+    let lost_manage = bypass && on >= MANAGE_NEEDS_2FA_FROM;
+    let manage = !(readonly || lost_manage);
+    if lost_manage && !readonly {
         notes.push(format!(
             "bypasses 2FA: since {MANAGE_NEEDS_2FA_FROM} it cannot change trust, access, tokens \
              or orgs"
