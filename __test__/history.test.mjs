@@ -73,6 +73,24 @@ describe('publishHistory', () => {
   })
 })
 
+describe('publishHistory of staged versions', () => {
+  it('says who staged each (trusted publishing or a token) and who approved it', async () => {
+    const stager = { ...TRUSTED, id: '5ea9ed00-0a97-49bd-9a15-5d0b718e645a', permissions: ['createStagedPackage'] }
+    emulator.seed({ date: '2026-11-10', packages: [{ name: 'gadgets', maintainers: ['alice'], publishers: [stager] }] })
+    const client = new tn.TrustClient({ registry: emulator.url, token: ALICE, otp: OTP })
+    const ci = project({ name: 'gadgets', version: '1.0.0' }, `registry=${emulator.url}\n`)
+    const staged = await withCiEnv(emulator.githubActionsJob(JOB), () => tn.stagePublish({ cwd: ci }))
+    await client.approveStaged({ id: staged.stageId })
+    const mine = await tn.stagePublish({ cwd: project({ name: 'gadgets', version: '1.0.1' }), registry: emulator.url, token: ALICE })
+    await client.approveStaged({ id: mine.stageId })
+    const { versions } = await tn.publishHistory({ registry: emulator.url, package: 'gadgets' })
+    expect(versions.map((v) => [v.version, v.how, v.user, v.approver, v.trustedPublisher?.configId])).toEqual([
+      ['1.0.0', 'trustedPublishing', 'GitHub Actions', 'alice', `oidc:${stager.id}`],
+      ['1.0.1', 'token', 'alice', 'alice', undefined],
+    ])
+  })
+})
+
 describe('trust-native history', () => {
   it('prints how each version was published; --exit-code fails on a version without trusted publishing since --since', async () => {
     const failing = await runCli(['history', 'widgets', '--registry', emulator.url, '--since', '2026-09-01', '--exit-code'])

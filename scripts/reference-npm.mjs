@@ -60,7 +60,10 @@ export function referenceNpm12() {
   let node = process.execPath
   if (!runsNpm12(process.versions.node.split('.').map(Number))) {
     const binary = NODE24[`${process.platform}-${process.arch}`]
-    if (!binary) return { skip: `npm 12 needs Node 22.22+ or 24.15+; this is Node ${process.versions.node} and the registry has no Node 24 binary package for ${process.platform}-${process.arch}` }
+    const needs = `npm 12 needs Node 22.22+ or 24.15+; this is Node ${process.versions.node}`
+    if (!binary) return { skip: `${needs} and the registry has no Node 24 binary package for ${process.platform}-${process.arch}` }
+    // The registry's Linux binaries are built for glibc: they do not run on musl (Alpine).
+    if (!process.report.getReport().header.glibcVersionRuntime) return { skip: `${needs} and the registry's Node 24 for Linux needs glibc, which this system (musl) does not have` }
     node = join(unpacked(binary), 'bin', 'node')
   }
   return { node, npmCli: join(unpacked(NPM12), 'bin', 'npm-cli.js') }
