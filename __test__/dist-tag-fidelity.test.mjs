@@ -162,6 +162,16 @@ describe.skipIf(NPM12.skip)(`npm dist-tag (12) vs trust-native${NPM12.skip ? ` â
     expect(r.oursSaw.filter((q) => !q.path.startsWith('/-/oidc/')).map((q) => `${q.method} ${q.path}`)).toEqual(['POST /-/npm/v1/oidc/token/exchange/package/widgets', 'GET /widgets'])
   })
 
+  it('in CI, ls with a refused exchange and no token reads the public dist-tags, as npm 12 does', async () => {
+    const env = emulator.githubActionsJob({ ...JOB, repository: 'acme/fork' })
+    const r = await both(['dist-tag', 'ls', 'widgets'], () => tn.listDistTags({ cwd: ci, package: 'widgets' }), { npm: NPM12, env, dir: ci })
+    expect(r.cli.code, r.cli.stderr).toBe(0)
+    const reads = (saw) => saw.filter((q) => q.path.endsWith('/dist-tags'))
+    expect(reads(r.oursSaw)).toEqual(reads(r.npmSaw))
+    expect(reads(r.npmSaw)).toMatchObject([{ method: 'GET', authorization: undefined }])
+    expect(r.result.value).toEqual({ latest: '1.1.0' })
+  })
+
   it('in CI, a refused exchange with a configured token: the token is used, with a warning saying why', async () => {
     const env = emulator.githubActionsJob({ ...JOB, repository: 'acme/fork' })
     await reset()

@@ -45,7 +45,9 @@ pub const LIST_DIST_TAGS: Endpoint = Endpoint {
     action: "read the dist-tags of {package}",
     custom: Some(|caller, args| {
         Box::pin(async move {
-            let token = Token::get(caller, &args).await?;
+            // The dist-tags are public: a refused exchange reads them without a token, as npm
+            // does (the refusal is added to a failure).
+            let token = Token::get(caller, &args, true).await?;
             token.guard(read(caller, &args, &token)).await
         })
     }),
@@ -96,7 +98,8 @@ struct Token {
 }
 
 impl Token {
-    async fn get(caller: &Caller<'_>, args: &Args) -> Result<Token> {
+    /// `anonymous`: the call may go on without a token when the exchange is refused.
+    async fn get(caller: &Caller<'_>, args: &Args, anonymous: bool) -> Result<Token> {
         // A given token is the caller's choice; a dry run exchanges nothing (as publish).
         if caller.call.token.is_some() || caller.call.dry_run {
             return Ok(Token::default());
@@ -113,19 +116,21 @@ impl Token {
             command: Some(caller.command),
             ..Default::default()
         };
-        Ok(match exchange_first(options, false, configured).await? {
-            Attempt::Exchanged(exchanged) => Token {
-                exchanged: Some(exchanged.token),
-                refused: None,
-                warnings: exchanged.warnings,
+        Ok(
+            match exchange_first(options, false, configured || anonymous).await? {
+                Attempt::Exchanged(exchanged) => Token {
+                    exchanged: Some(exchanged.token),
+                    refused: None,
+                    warnings: exchanged.warnings,
+                },
+                Attempt::NotCi => Token::default(),
+                Attempt::Refused(error) => Token {
+                    exchanged: None,
+                    warnings: vec![Attempt::fallback_warning(&error)],
+                    refused: Some(error.full_message()),
+                },
             },
-            Attempt::NotCi => Token::default(),
-            Attempt::Refused(error) => Token {
-                exchanged: None,
-                warnings: vec![Attempt::fallback_warning(&error)],
-                refused: Some(error.full_message()),
-            },
-        })
+        )
     }
 
     /// `oidc` (exchanged for this package), `option` (`token`) or `config`.
@@ -212,7 +217,7 @@ fn add<'a>(caller: &'a Caller<'a>, mut args: Args) -> BoxFuture<'a, Result<Value
             ));
         }
         args.set("version", Given::Text(version.clone()));
-        let token = Token::get(caller, &args).await?;
+        let token = Token::get(caller, &args, false).await?;
         token
             .guard(async {
                 let tags = existing(caller, &args, &token).await?;
@@ -243,7 +248,7 @@ fn add<'a>(caller: &'a Caller<'a>, mut args: Args) -> BoxFuture<'a, Result<Value
 fn remove<'a>(caller: &'a Caller<'a>, args: Args) -> BoxFuture<'a, Result<Value>> {
     Box::pin(async move {
         let tag = args.text("tag").unwrap_or_default().to_string();
-        let token = Token::get(caller, &args).await?;
+        let token = Token::get(caller, &args, false).await?;
         token
             .guard(async {
                 let tags = existing(caller, &args, &token).await?;
