@@ -8,7 +8,7 @@
 use serde_json::{json, Map, Value};
 
 use super::decode::Decoder;
-use super::rules::is_date;
+use super::rules::date_option;
 use super::{Args, Auth, BoxFuture, Caller, Endpoint, Input, Kind};
 use crate::error::{Error, Result};
 use crate::trust::TrustClient;
@@ -102,15 +102,7 @@ fn same_config(config_id: &str, id: &str) -> bool {
 
 fn history<'a>(caller: &'a Caller<'a>, args: Args) -> BoxFuture<'a, Result<Value>> {
     Box::pin(async move {
-        let since =
-            match args.text("since") {
-                Some(date) if is_date(date) => Some(date.to_string()),
-                Some(_) => return Err(Error::invalid_input(
-                    "since",
-                    "Option `since` must be a date such as 2026-09-01 (or an ISO 8601 date-time).",
-                )),
-                None => None,
-            };
+        let since = date_option(&args, "since")?.map(str::to_string);
         let registry = caller.registry(&PUBLISH_HISTORY, &args)?;
         let request = caller.request(&PUBLISH_HISTORY, &args)?;
         let versions = caller

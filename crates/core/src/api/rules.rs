@@ -8,6 +8,9 @@
 
 use serde_json::{json, Map, Value};
 
+use super::Args;
+use crate::error::{Error, Result};
+
 /// The first day bypass-2FA tokens can no longer manage trust, access, tokens or orgs.
 pub const MANAGE_NEEDS_2FA_FROM: &str = "2026-08-01";
 /// The first day bypass-2FA tokens can no longer publish directly.
@@ -53,6 +56,20 @@ pub fn is_date(text: &str) -> bool {
             _ => c.is_ascii_digit(),
         })
         && (b.len() == 10 || b[10] == b'T' || b[10] == b' ')
+}
+
+/// The date `option` holds (`2027-01-15`, or an ISO 8601 date-time), if given; anything else
+/// is refused.
+pub fn date_option<'a>(args: &'a Args, option: &'static str) -> Result<Option<&'a str>> {
+    match args.text(option) {
+        Some(date) if !is_date(date) => Err(Error::invalid_input(
+            option,
+            format!(
+                "Option `{option}` must be a date such as 2027-01-15 (or an ISO 8601 date-time)."
+            ),
+        )),
+        given => Ok(given),
+    }
 }
 
 /// What a listed token can still do on `on` (`YYYY-MM-DD`), added to it as npm's words do not

@@ -50,14 +50,8 @@ pub const LIST_TOKENS: Endpoint = Endpoint {
     subject: "the token list",
     custom: Some(|caller, args| {
         Box::pin(async move {
-            let on = match args.text("asOf") {
-                Some(date) if rules::is_date(date) => date[..10].to_string(),
-                Some(_) => {
-                    return Err(Error::invalid_input(
-                        "asOf",
-                        "Option `asOf` must be a date such as 2027-01-15.",
-                    ))
-                }
+            let on = match rules::date_option(&args, "asOf")? {
+                Some(date) => date[..10].to_string(),
                 None => rules::today(),
             };
             let mut tokens = list(caller, &args).await?;
