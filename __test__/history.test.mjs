@@ -3,6 +3,8 @@
 // registry's `_npmUser.trustedPublisher` for trusted publishing, `dist.attestations` for
 // provenance), and, with checkTrust (2FA), whether its configuration is still there.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { mkdirSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { ALICE, OTP, isolateNpmConfig, project, rejection, runCli, startEmulator, tn, withCiEnv } from './helpers.mjs'
 
 const CONFIG = '7e57c0de-0a97-49bd-9a15-5d0b718e645a'
@@ -99,12 +101,27 @@ describe('trust-native history', () => {
     expect(failing.stdout).toContain('1.3.0  2026-10-01  with a token of alice  provenance')
     expect(failing.stdout).toContain('Published without trusted publishing since 2026-09-01: 1.3.0')
     expect(failing.stdout).not.toContain('1.1.0')
+    expect(failing.stdout).toMatch(/^widgets:$/m)
 
     const passing = await runCli(['history', 'widgets', '--registry', emulator.url, '--since', '2026-10-15', '--exit-code'])
     expect(passing.code, passing.stderr).toBe(0)
     // Without --exit-code the report alone never fails.
     expect((await runCli(['history', 'widgets', '--registry', emulator.url])).code).toBe(0)
     const json = JSON.parse((await runCli(['history', 'widgets', '--registry', emulator.url, '--json'])).stdout)
-    expect(json.versions).toHaveLength(5)
+    expect(json.map((r) => [r.package, r.versions.length])).toEqual([['widgets', 5]])
+  })
+
+  it('--workspaces: every package of the workspace, failing --exit-code for the one published with a token', async () => {
+    const root = project({ name: 'mono', private: true, workspaces: ['packages/*'] }, `registry=${emulator.url}\n`)
+    for (const name of ['widgets', 'gadgets']) {
+      mkdirSync(join(root, 'packages', name), { recursive: true })
+      writeFileSync(join(root, 'packages', name, 'package.json'), JSON.stringify({ name, version: '9.0.0' }))
+    }
+    const r = await runCli(['history', '--workspaces', '--since', '2026-11-01', '--exit-code'], { cwd: root })
+    expect(r.code, r.stderr).toBe(1)
+    expect(r.stdout).toMatch(/^widgets:\n {2}1\.4\.0 .*trusted publishing/m)
+    expect(r.stdout).toMatch(/^gadgets:\n/m)
+    expect(r.stdout).toContain('  Published without trusted publishing since 2026-11-01: 1.0.1')
+    expect(r.stdout).not.toContain('Published without trusted publishing since 2026-11-01: 1.4.0')
   })
 })

@@ -555,33 +555,31 @@ const COMMANDS = {
   },
 
   history: {
-    usage: 'trust-native history [package] [--since <date>] [--check-trust] [--exit-code] [--json]',
+    usage: 'trust-native history [package...] [--workspaces] [--since <date>] [--check-trust] [--exit-code] [--json]',
     summary: 'How each version was published: through trusted publishing (which configuration) or with a token, with or without provenance, from the public package document',
     flags: {
       ...COMMON,
+      workspaces: { type: 'boolean', help: 'Every package of the workspace' },
       since: { type: 'string', help: 'Only versions published on or after this date (YYYY-MM-DD)' },
-      'check-trust': { type: 'boolean', help: 'Also read the package\'s trusted publishers (needs 2FA) to say whether each version\'s is still configured' },
+      'check-trust': { type: 'boolean', help: 'Also read the packages\' trusted publishers (needs 2FA, asked once) to say whether each version\'s is still configured' },
       'exit-code': { type: 'boolean', help: 'Exit 1 when a version (since --since) was published without trusted publishing' },
     },
-    async run(values, [pkg]) {
-      const report = await tn.publishHistory({
-        ...common(values),
-        ...(pkg && { package: pkg }),
-        ...(values.since && { since: values.since }),
-        ...(values['check-trust'] && { checkTrust: true }),
+    async run(values, packages) {
+      let untrusted = false
+      const code = await eachPackage(values, packages, async (client, name, say) => {
+        const report = await client.publishHistory({
+          ...(name && { package: name }),
+          ...(values.since && { since: values.since }),
+          ...(values['check-trust'] && { checkTrust: true }),
+        })
+        untrusted ||= report.withoutTrustedPublishing.length > 0
+        const since = report.since ? ` since ${report.since}` : ''
+        say.out(printable(`${report.package}:${report.versions.length ? '' : ` no versions${since}`}`))
+        for (const v of report.versions) say.out(printable(`  ${v.version}  ${v.time?.slice(0, 10) ?? '(no date)'}  ${publishedHow(v, report.trustChecked)}  ${v.provenance ? 'provenance' : 'no provenance'}`))
+        if (report.withoutTrustedPublishing.length) say.out(printable(`  Published without trusted publishing${since}: ${report.withoutTrustedPublishing.join(', ')}`))
+        return report
       })
-      const code = values['exit-code'] && report.withoutTrustedPublishing.length ? EXIT.failed : EXIT.ok
-      if (values.json) {
-        out(JSON.stringify(report, null, 2))
-        return code
-      }
-      if (!report.versions.length) out(`No versions of ${report.package}${report.since ? ` since ${report.since}` : ''}.`)
-      for (const v of report.versions) out(printable(`${v.version}  ${v.time?.slice(0, 10) ?? '(no date)'}  ${publishedHow(v, report.trustChecked)}  ${v.provenance ? 'provenance' : 'no provenance'}`))
-      if (report.withoutTrustedPublishing.length) {
-        out()
-        out(printable(`Published without trusted publishing${report.since ? ` since ${report.since}` : ''}: ${report.withoutTrustedPublishing.join(', ')}`))
-      }
-      return code
+      return code === EXIT.ok && values['exit-code'] && untrusted ? EXIT.failed : code
     },
   },
 
