@@ -127,6 +127,13 @@ describe('listTokens: what each token can still do', () => {
 })
 
 describe('the emulator models the rules', () => {
+  it('a granular token that bypasses 2FA cannot manage trusted publishers, as a login that does cannot', async () => {
+    const refused = await rejection(tn.listPublishers({ registry: emulator.url, package: 'widgets', token: BYPASS, otp: OTP }))
+    expect(refused.statusCode).toBe(401)
+    expect(refused.registryMessage).toContain('bypass two-factor authentication')
+    expect(await tn.listPublishers({ registry: emulator.url, package: 'widgets', token: PLAIN, otp: OTP })).toEqual([])
+  })
+
   it('a token that bypasses 2FA cannot change access (since August 2026), before then it could', async () => {
     // The seeded bot's authenticator code is the emulator's default.
     const bot = new tn.TrustClient({ registry: emulator.url, token: 'bypass-test-token', otp: '123456' })
