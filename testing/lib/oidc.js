@@ -88,7 +88,7 @@ function exchange({ state, issuers }, request, name) {
   const token = `oidc-emulated-${crypto.randomUUID().replaceAll('-', '')}`
   const created = now()
   const permissions = Array.isArray(config.permissions) ? [...config.permissions] : []
-  state.grants.set(token, { package: name, permissions, expires: created + GRANT_LIFETIME, provider: verified.provider })
+  state.grants.set(token, { package: name, permissions, expires: created + GRANT_LIFETIME, provider: verified.provider, configId: config.id })
   return Reply.json(201, {
     token_type: 'oidc',
     token,
