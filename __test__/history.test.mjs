@@ -18,7 +18,7 @@ async function publishOn(date, version, how, { provenance = false } = {}) {
   emulator.seed({ date })
   const dir = project({ name: 'widgets', version }, `registry=${emulator.url}\n`)
   if (how === 'oidc') return withCiEnv(emulator.githubActionsJob(JOB), () => tn.publish({ cwd: dir }))
-  if (!provenance) return tn.publish({ cwd: dir, token: ALICE, otp: OTP })
+  if (!provenance) return tn.publish({ cwd: dir, registry: emulator.url, token: ALICE, otp: OTP })
   // What npm sends with --provenance: a Sigstore bundle beside the tarball.
   const body = { name: 'widgets', 'dist-tags': { latest: version }, versions: { [version]: { name: 'widgets', version } }, _attachments: { [`widgets-${version}.tgz`]: { data: '' }, [`widgets-${version}.sigstore`]: { data: '{}' } } }
   const answer = await fetch(`${emulator.url}widgets`, { method: 'PUT', headers: { authorization: `Bearer ${ALICE}`, 'npm-otp': OTP, 'content-type': 'application/json' }, body: JSON.stringify(body) })
