@@ -11,7 +11,6 @@ mod checkout;
 pub mod commands;
 mod github;
 mod gitlab;
-pub mod yaml;
 
 #[cfg(test)]
 mod tests;
@@ -30,9 +29,9 @@ use crate::package::{project_root, Manifest};
 use crate::repository;
 use crate::session::{CallOptions, Session};
 use crate::trust::{Provider, Values};
+use crate::yaml::{self, Node, YamlError};
 use checkout::Checkout;
 use commands::Publish;
-use yaml::{Node, YamlError};
 
 /// One problem with a CI file, and how to fix it.
 #[derive(Debug, Clone, PartialEq, Serialize)]

@@ -1,12 +1,12 @@
-//! CI files read as hostile input: YAML into a small tree that knows each node's line, within
-//! bounds. yaml-rust2's parser is pulled event by event (never its loader, which clones every
+//! YAML read as hostile input (CI files, pnpm-workspace.yaml: every YAML the library reads goes
+//! through here): into a small tree that knows each node's line, within bounds. yaml-rust2's parser is pulled event by event (never its loader, which clones every
 //! alias unbounded and drops deep trees by recursion), so a file too large, too deep, or an
 //! alias bomb stops the read with an error instead of exhausting memory, stack or time.
 
 use yaml_rust2::parser::{Event, Parser};
 use yaml_rust2::scanner::TScalarStyle;
 
-/// Larger CI files than this are not workflows anyone wrote by hand.
+/// Larger YAML files than this are not CI or workspace files anyone wrote by hand.
 pub const MAX_BYTES: usize = 1024 * 1024;
 /// Workflows nest a handful of levels; this leaves room and keeps recursion over trees shallow.
 const MAX_DEPTH: usize = 64;
@@ -148,7 +148,7 @@ pub fn documents(text: &str) -> Result<Vec<Node>, YamlError> {
         return Err(error(
             None,
             format!(
-                "larger than {} KiB, more than a CI file has",
+                "larger than {} KiB, more than such a file has",
                 MAX_BYTES / 1024
             ),
         ));
