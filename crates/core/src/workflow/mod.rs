@@ -311,7 +311,7 @@ impl Checker {
         let path = root.join(dir).join("package.json");
         let mut cache = self.scripts.borrow_mut();
         let scripts = cache.entry(path.clone()).or_insert_with(|| {
-            let text = std::fs::read_to_string(&path).ok()?;
+            let text = crate::read::config(&path).ok()?;
             let json: serde_json::Value = serde_json::from_str(&text).ok()?;
             json.get("scripts")?.as_object().cloned()
         });
@@ -705,8 +705,9 @@ fn job_findings(job: &PublishingJob, environment: Option<&str>) -> Vec<Finding> 
 }
 
 fn read(path: &Path) -> Loaded {
-    let file = match std::fs::File::open(path) {
-        Ok(file) => file,
+    // The YAML loader refuses a larger file itself, saying so.
+    let text = match crate::read::text(path, yaml::MAX_BYTES as u64 + 1) {
+        Ok(text) => text,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Loaded::Missing,
         Err(e) => {
             return Loaded::Unreadable(YamlError {
@@ -715,15 +716,6 @@ fn read(path: &Path) -> Loaded {
             })
         }
     };
-    let mut text = String::new();
-    let limit = yaml::MAX_BYTES as u64 + 1;
-    if let Err(e) = std::io::Read::read_to_string(&mut std::io::Read::take(file, limit), &mut text)
-    {
-        return Loaded::Unreadable(YamlError {
-            line: None,
-            message: e.to_string(),
-        });
-    }
     match yaml::documents(&text) {
         Ok(documents) => Loaded::Parsed(Arc::new(documents)),
         Err(e) => Loaded::Unreadable(e),

@@ -631,3 +631,34 @@ fn a_job_that_stages_needs_a_publisher_that_allows_staging_and_one_that_publishe
     // Permissions unknown (checkWorkflow without them): nothing to say.
     assert!(check("npm stage publish", None).ok);
 }
+
+#[test]
+fn special_files_in_the_checkout_are_findings_not_hangs() {
+    crate::read::in_bounded_child(
+        "workflow::tests::special_files_in_the_checkout_are_findings_not_hangs",
+        || {
+            let package = r#"{"name":"widgets","repository":"github:acme/widgets","scripts":{"release":"npm publish"}}"#;
+            let workflow = RELEASE.replace("npm publish --provenance", "npm run release");
+            let root = repo(
+                "special",
+                &[
+                    ("package.json", package),
+                    (".github/workflows/release.yml", &workflow),
+                ],
+            );
+            let fifo = |path: PathBuf| {
+                let _ = std::fs::remove_file(&path);
+                let made = std::process::Command::new("mkfifo").arg(&path).status();
+                assert!(made.unwrap().success());
+            };
+            // The checkout's git config, as its identity is read.
+            fifo(root.join(".git/config"));
+            assert!(github(&root, Some("release.yml"), Some("npm")).ok);
+            fifo(root.join(".github/workflows/release.yml"));
+            let check = github(&root, Some("release.yml"), Some("npm"));
+            assert_eq!(kinds(&check), vec!["unreadable"]);
+            assert!(check.findings[0].message.contains("a FIFO"));
+            std::fs::remove_dir_all(&root).unwrap();
+        },
+    );
+}
