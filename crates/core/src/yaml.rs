@@ -241,11 +241,29 @@ pub fn documents(text: &str) -> Result<Vec<Node>, YamlError> {
         };
         match (&mut parent.node.value, parent.key.take()) {
             (Value::List(items), _) => items.push(node),
-            (Value::Map(entries), Some((key, line))) => entries.push(Entry {
-                key,
-                line,
-                value: node,
-            }),
+            (Value::Map(entries), Some((key, line))) => {
+                // YAML allows a key once per mapping. GitHub Actions rejects a file that gives
+                // one twice, and readers that take the first or the last disagree on what it
+                // says (a grant, then `permissions: {}`): refused, where the second one stands.
+                // Merge keys are the exception YAML 1.1 tools accept; a key that is not text
+                // (`? [a, b]`) is not compared.
+                let counted = !key.is_empty() && key != "<<";
+                if let Some(first) = entries.iter().find(|e| counted && e.key == key) {
+                    return Err(error(
+                        Some(line),
+                        format!(
+                            "`{key}` is given twice in one mapping (lines {} and {line}); keep \
+                             one, holding what both should",
+                            first.line
+                        ),
+                    ));
+                }
+                entries.push(Entry {
+                    key,
+                    line,
+                    value: node,
+                })
+            }
             (Value::Map(_), None) => {
                 // A key: text as written; a collection as a key means nothing to a CI file.
                 let key = node.text().unwrap_or_default().to_string();
@@ -324,6 +342,11 @@ mod tests {
 
         let huge = "a".repeat(MAX_BYTES + 1);
         assert!(parse(&huge).unwrap_err().message.contains("larger than"));
+
+        let twice = parse("a: 1\nb:\n  c: 1\n  c: 2\n").unwrap_err();
+        assert_eq!(twice.line, Some(4));
+        assert!(twice.message.contains("`c` is given twice"));
+        assert!(parse("a: &a {x: 1}\nb:\n  <<: *a\n  <<: *a\n").is_ok());
 
         let broken = parse("jobs:\n  a: [unclosed\n").unwrap_err();
         assert!(broken.line.is_some());

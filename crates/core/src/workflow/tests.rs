@@ -662,3 +662,52 @@ fn special_files_in_the_checkout_are_findings_not_hangs() {
         },
     );
 }
+
+#[test]
+fn a_key_given_twice_is_a_finding_at_its_line() {
+    // GitHub rejects such a file, and the job would get no id_token: never `ok`.
+    let cases = [
+        (
+            "    permissions:\n      contents: read\n      id-token: write\n",
+            "    permissions:\n      contents: read\n      id-token: write\n    permissions: {}\n",
+            19,
+            "permissions",
+        ),
+        (
+            "      id-token: write\n",
+            "      id-token: write\n      id-token: none\n",
+            19,
+            "id-token",
+        ),
+        (
+            "permissions:\n  contents: read\n",
+            "permissions:\n  id-token: write\npermissions: read-all\n",
+            7,
+            "permissions",
+        ),
+    ];
+    for (grant, twice, line, key) in cases {
+        assert!(RELEASE.contains(grant));
+        let root = repo(
+            "twice",
+            &[
+                PACKAGE,
+                (
+                    ".github/workflows/release.yml",
+                    &RELEASE.replace(grant, twice),
+                ),
+            ],
+        );
+        let check = github(&root, Some("release.yml"), Some("npm"));
+        assert!(!check.ok, "{twice}");
+        assert_eq!(kinds(&check), vec!["unreadable"], "{twice}");
+        let finding = &check.findings[0];
+        assert_eq!(finding.line, Some(line), "{twice}: {}", finding.message);
+        assert!(
+            finding.message.contains(&format!("`{key}` is given twice")),
+            "{}",
+            finding.message
+        );
+        std::fs::remove_dir_all(&root).unwrap();
+    }
+}
