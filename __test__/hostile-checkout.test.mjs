@@ -10,7 +10,8 @@ import { fileURLToPath } from 'node:url'
 import { isolateNpmConfig, tempDir } from './helpers.mjs'
 
 isolateNpmConfig()
-const addon = join(dirname(fileURLToPath(import.meta.url)), '..', 'index.js')
+const repo = join(dirname(fileURLToPath(import.meta.url)), '..')
+const addon = join(repo, 'index.js')
 
 /** What `call` (the body of an async function given `tn`) settles with, run in a bounded child. */
 function inChild(call) {
@@ -19,8 +20,9 @@ function inChild(call) {
       (value) => console.log(JSON.stringify({ value })),
       (e) => console.log(JSON.stringify({ code: e.code, message: e.message })))`
   return new Promise((resolve) => {
-    // 4 GiB of address space and a minute: a read without end fails the test, not the machine.
-    execFile('sh', ['-c', 'ulimit -v 4194304; exec "$0" -e "$1"', process.execPath, script], { timeout: 60_000, killSignal: 'SIGKILL' }, (error, stdout, stderr) => {
+    // 4 GiB of address space and 40 s (within the test's own time): a read without end fails
+    // the test, not the runner or the machine.
+    execFile('sh', ['-c', 'ulimit -v 4194304; exec "$0" -e "$1"', process.execPath, script], { timeout: 40_000, killSignal: 'SIGKILL' }, (error, stdout, stderr) => {
       resolve({ exit: error ? (error.signal ?? error.code) : 0, stderr, ...(stdout ? JSON.parse(stdout.trim().split('\n').at(-1)) : {}) })
     })
   })
@@ -71,6 +73,31 @@ describe('special files in a checkout', () => {
     await mkfifo(join(root, 'packages/b/package.json'))
     const settled = await inChild(`return tn.discoverWorkspacePackages(${JSON.stringify(root)})`)
     expect(settled).toMatchObject({ exit: 0, value: { packages: [expect.objectContaining({ name: 'a' })] } })
+  })
+})
+
+describe('the JavaScript that reads a checkout', () => {
+  async function fifoProject() {
+    const root = checkout({})
+    await mkfifo(join(root, 'package.json'))
+    return root
+  }
+
+  it('doctor skips a FIFO package.json instead of waiting on it', async () => {
+    const root = await fifoProject()
+    const doctor = JSON.stringify(join(repo, 'bin/doctor-checks.js'))
+    const claims = { repository: 'acme/widgets', repository_visibility: 'public', workflow_ref: 'acme/widgets/.github/workflows/release.yml@refs/heads/main' }
+    const settled = await inChild(`return require(${doctor}).provenanceFindings(${JSON.stringify(root)}, ${JSON.stringify(claims)})`)
+    expect(settled).toMatchObject({ exit: 0, value: [] })
+  })
+
+  it('the semantic-release plugin refuses a FIFO package.json, naming it', async () => {
+    const root = await fifoProject()
+    const plugin = JSON.stringify(join(repo, 'semantic-release/index.js'))
+    const context = `{ cwd: ${JSON.stringify(root)}, env: {}, envCi: { isCi: false }, options: {}, logger: { log() {}, warn() {}, error() {}, success() {} } }`
+    const settled = await inChild(`return require(${plugin}).verifyConditions({}, ${context})`)
+    expect(settled).toMatchObject({ exit: 0, code: 'EINVALIDINPUT', message: expect.stringContaining(join(root, 'package.json')) })
+    expect(settled.message).toContain('not a regular file')
   })
 })
 
