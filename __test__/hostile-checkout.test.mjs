@@ -97,7 +97,7 @@ describe('the JavaScript that reads a checkout', () => {
     const context = `{ cwd: ${JSON.stringify(root)}, env: {}, envCi: { isCi: false }, options: {}, logger: { log() {}, warn() {}, error() {}, success() {} } }`
     const settled = await inChild(`return require(${plugin}).verifyConditions({}, ${context})`)
     expect(settled).toMatchObject({ exit: 0, code: 'EINVALIDINPUT', message: expect.stringContaining(join(root, 'package.json')) })
-    expect(settled.message).toContain('not a regular file')
+    expect(settled.message).toContain('a FIFO, not a regular file')
   })
 })
 

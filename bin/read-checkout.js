@@ -14,12 +14,20 @@ function readCheckoutFile(path) {
   const fd = openSync(path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0))
   try {
     const stat = fstatSync(fd)
-    if (!stat.isFile()) throw new Error('not a regular file')
+    if (!stat.isFile()) throw new Error(`${kind(stat)}, not a regular file`)
     if (stat.size > LIMIT) throw new Error(`larger than ${LIMIT >> 20} MiB`)
     return readFileSync(fd, 'utf8')
   } finally {
     closeSync(fd)
   }
+}
+
+function kind(stat) {
+  if (stat.isFIFO()) return 'a FIFO'
+  if (stat.isCharacterDevice() || stat.isBlockDevice()) return 'a device'
+  if (stat.isDirectory()) return 'a directory'
+  if (stat.isSocket()) return 'a socket'
+  return 'a special file'
 }
 
 module.exports = { readCheckoutFile }

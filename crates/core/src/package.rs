@@ -397,7 +397,7 @@ mod tests {
             let err = workspace_patterns(&root).unwrap_err();
             assert!(
                 err.message
-                    .contains("package.json: not a regular file (a FIFO)"),
+                    .contains("package.json: a FIFO, not a regular file"),
                 "{}",
                 err.message
             );

@@ -20,7 +20,7 @@ pub fn bytes(path: &Path, limit: u64) -> Result<Vec<u8>> {
     if !kind.is_file() {
         return Err(Error::new(
             ErrorKind::InvalidData,
-            format!("not a regular file ({})", describe(kind)),
+            format!("{}, not a regular file", describe(kind)),
         ));
     }
     let mut out = Vec::new();
