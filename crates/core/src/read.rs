@@ -45,6 +45,19 @@ pub fn config(path: &Path) -> Result<String> {
     text(path, CONFIG_LIMIT)
 }
 
+/// Runs `work` that blocks on the file system (loading a project's config, walking a
+/// workspace) so that the runtime's other tasks, a call's time budget and abort among them, go
+/// on meanwhile: on a multi-threaded runtime the worker hands its other tasks over first.
+pub fn blocking<T>(work: impl FnOnce() -> T) -> T {
+    use tokio::runtime::{Handle, RuntimeFlavor};
+    match Handle::try_current() {
+        Ok(handle) if handle.runtime_flavor() == RuntimeFlavor::MultiThread => {
+            tokio::task::block_in_place(work)
+        }
+        _ => work(),
+    }
+}
+
 /// Opens without blocking: opening a FIFO for reading waits for a writer, forever if none
 /// comes; with `O_NONBLOCK` it returns at once and the type check refuses it.
 #[cfg(unix)]

@@ -44,6 +44,10 @@ fn repository_of(manifest: &Manifest) -> Option<RepoRef> {
 /// Finds the workspace `cwd` belongs to (the nearest folder upwards that declares workspaces,
 /// as npm does from inside a package) and its publishable packages, sorted by name.
 pub fn discover(cwd: &Path) -> Result<Workspace> {
+    crate::read::blocking(|| discover_here(cwd))
+}
+
+fn discover_here(cwd: &Path) -> Result<Workspace> {
     let project = project_root(cwd)
         .ok_or_else(|| invalid(format!("No package.json in {} or above", cwd.display())))?;
     let mut found = None;
