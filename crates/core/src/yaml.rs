@@ -11,7 +11,7 @@ pub const MAX_BYTES: usize = 1024 * 1024;
 /// Workflows nest a handful of levels; this leaves room and keeps recursion over trees shallow.
 const MAX_DEPTH: usize = 64;
 /// Nodes in the tree, aliases counted as what they expand to.
-const MAX_NODES: usize = 200_000;
+pub const MAX_NODES: usize = 200_000;
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Value {
@@ -103,7 +103,7 @@ impl Node {
     }
 
     /// Nodes in this tree, for the budget.
-    fn size(&self) -> usize {
+    pub fn size(&self) -> usize {
         1 + self.children().map(Node::size).sum::<usize>()
     }
 

@@ -229,7 +229,13 @@ pub struct Checker {
     scripts: RefCell<HashMap<PathBuf, Option<serde_json::Map<String, serde_json::Value>>>>,
     /// The workspace's packages and their folders, once discovered.
     packages: Option<Vec<(String, PathBuf)>>,
+    /// Nodes of the files kept in `files`.
+    nodes: usize,
 }
+
+/// Nodes of CI files a run keeps: ten files at the loader's bound, hundreds of times what a
+/// repository's workflows hold.
+const MAX_NODES_KEPT: usize = 10 * yaml::MAX_NODES;
 
 /// The providers whose CI files live in the repository.
 fn kind_of(provider: &Provider) -> Option<&'static str> {
@@ -297,13 +303,29 @@ impl Checker {
         }
     }
 
-    /// Reads (once) a CI file of the checkout.
+    /// Reads (once) a CI file of the checkout. The files are kept for the run, so they are
+    /// bounded together as each is alone: past [`MAX_NODES_KEPT`] nodes, a file is not read.
     fn load(&mut self, root: &Path, relative: &str) -> Loaded {
         let path = root.join(relative);
-        self.files
-            .entry(path.clone())
-            .or_insert_with(|| read(&path))
-            .clone()
+        if let Some(loaded) = self.files.get(&path) {
+            return loaded.clone();
+        }
+        let loaded = if self.nodes > MAX_NODES_KEPT {
+            Loaded::Unreadable(YamlError {
+                line: None,
+                message: format!(
+                    "not read: the checkout's CI files read before it hold more than {} nodes",
+                    MAX_NODES_KEPT
+                ),
+            })
+        } else {
+            read(&path)
+        };
+        if let Loaded::Parsed(documents) = &loaded {
+            self.nodes += documents.iter().map(Node::size).sum::<usize>();
+        }
+        self.files.insert(path, loaded.clone());
+        loaded
     }
 
     /// `scripts[name]` of the package.json in `dir` of the checkout.

@@ -711,3 +711,30 @@ fn a_key_given_twice_is_a_finding_at_its_line() {
         std::fs::remove_dir_all(&root).unwrap();
     }
 }
+
+#[test]
+fn many_files_of_many_nodes_are_not_all_kept() {
+    // Each file is small and within the loader's bounds (an anchor of 17,000 scalars, aliased
+    // nine times), but a check that infers the file reads them all: 250 of them kept would be
+    // gigabytes.
+    crate::read::in_bounded_child(
+        "workflow::tests::many_files_of_many_nodes_are_not_all_kept",
+        || {
+            let wide = vec!["x"; 17_000].join(", ");
+            let aliases: String = (0..9).map(|i| format!("b{i}: *a\n")).collect();
+            let text = format!("a: &a [{wide}]\n{aliases}jobs:\n  p:\n    runs-on: x\n");
+            let names: Vec<String> = (0..250)
+                .map(|i| format!(".github/workflows/w{i:03}.yml"))
+                .collect();
+            let files: Vec<(&str, &str)> = names
+                .iter()
+                .map(|n| (n.as_str(), text.as_str()))
+                .chain([PACKAGE])
+                .collect();
+            let root = repo("many", &files);
+            let check = github(&root, None, None);
+            assert_eq!(kinds(&check), vec!["no-publish"]);
+            std::fs::remove_dir_all(&root).unwrap();
+        },
+    );
+}
