@@ -168,12 +168,6 @@ pub fn project_root(cwd: &Path) -> Option<PathBuf> {
 /// `{ packages }`) and pnpm-workspace.yaml `packages`. `!` marks an exclusion.
 pub fn workspace_patterns(dir: &Path) -> Result<Vec<String>> {
     let mut patterns = Vec::new();
-    let strings = |list: &[serde_json::Value]| {
-        list.iter()
-            .filter_map(|p| p.as_str())
-            .map(str::to_string)
-            .collect::<Vec<_>>()
-    };
     let path = dir.join("package.json");
     if let Some(text) = workspace_file(&path)? {
         let json: serde_json::Value =
@@ -182,11 +176,13 @@ pub fn workspace_patterns(dir: &Path) -> Result<Vec<String>> {
             Some(serde_json::Value::Object(o)) => o.get("packages"),
             list => list,
         };
-        patterns.extend(strings(list.and_then(|l| l.as_array()).map_or(&[], |l| l)));
+        if let Some(items) = list.and_then(|l| l.as_array()) {
+            patterns.extend(items.iter().filter_map(|p| p.as_str()).map(str::to_string));
+        }
     }
     let path = dir.join("pnpm-workspace.yaml");
     if let Some(text) = workspace_file(&path)? {
-        // The bounded reader CI files go through: this file is the checkout's as much as they are.
+        // The bounded loader, as for CI files: this file is the checkout's as much as they are.
         let docs = yaml::documents(&text).map_err(|e| match e.line {
             Some(line) => invalid_file(&path, format_args!("line {line}: {}", e.message)),
             None => invalid_file(&path, e.message),
