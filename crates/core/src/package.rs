@@ -242,6 +242,7 @@ pub fn npm_prefix(cwd: &Path) -> Option<PathBuf> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    #[cfg(unix)]
     use crate::read::in_bounded_child;
 
     #[test]
@@ -343,6 +344,7 @@ mod tests {
         bomb + "packages: [*k]\n"
     }
 
+    #[cfg(unix)]
     #[test]
     fn pnpm_workspace_yaml_is_read_within_bounds() {
         in_bounded_child(
@@ -369,6 +371,7 @@ mod tests {
         );
     }
 
+    #[cfg(unix)]
     #[test]
     fn special_files_are_not_read() {
         in_bounded_child("package::tests::special_files_are_not_read", || {

@@ -104,26 +104,43 @@ fn size(bytes: u64) -> String {
 }
 
 /// Runs a test's dangerous part in a child process (this test binary, this one test) bounded in
-/// memory and time, so that a defect that blows up or hangs fails the test instead of taking the
-/// test runner (or the machine) down with it. `test` is the test's path as the harness names it
-/// (`package::tests::name`).
+/// memory (where the system bounds address space) and time, so that a defect that blows up or
+/// hangs fails the test instead of taking the test runner (or the machine) down with it. `test`
+/// is the test's path as the harness names it (`package::tests::name`).
 #[cfg(all(test, unix))]
 pub fn in_bounded_child(test: &str, body: impl FnOnce()) {
     const CHILD: &str = "TRUST_NATIVE_BOUNDED_CHILD";
+    /// Two generous minutes: the fixed code needs a tiny part of them.
+    const TIME: std::time::Duration = std::time::Duration::from_secs(120);
     if std::env::var_os(CHILD).is_some() {
         body();
         return;
     }
     let exe = std::env::current_exe().unwrap();
-    // 2 GiB of address space and two generous minutes: the fixed code needs a tiny part of both.
-    let output = std::process::Command::new("sh")
+    // 2 GiB of address space; `exec` keeps the child's pid the test binary's.
+    let child = std::process::Command::new("sh")
         .arg("-c")
-        .arg(r#"ulimit -v 2097152; exec timeout -s KILL 120 "$0" --exact "$1" --test-threads=1"#)
+        .arg(r#"ulimit -v 2097152 2>/dev/null; exec "$0" --exact "$1" --test-threads=1"#)
         .arg(exe)
         .arg(test)
         .env(CHILD, "1")
-        .output()
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
         .unwrap();
+    let pid = child.id().to_string();
+    let (done, ended) = std::sync::mpsc::channel();
+    std::thread::spawn(move || done.send(child.wait_with_output()));
+    let Ok(output) = ended.recv_timeout(TIME) else {
+        let _ = std::process::Command::new("kill")
+            .args(["-9", &pid])
+            .status();
+        panic!(
+            "{test} did not end within {} s in its bounded child",
+            TIME.as_secs()
+        );
+    };
+    let output = output.unwrap();
     let said = String::from_utf8_lossy(&output.stdout);
     assert!(
         output.status.success() && said.contains("1 passed"),

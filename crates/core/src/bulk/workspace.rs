@@ -291,6 +291,7 @@ mod tests {
         std::fs::remove_dir_all(&root).unwrap();
     }
 
+    #[cfg(unix)]
     #[test]
     fn links_are_followed_as_npm_follows_them_and_loops_end() {
         crate::read::in_bounded_child(

@@ -464,6 +464,7 @@ mod tests {
         resolve(config, &Overrides::default(), Some(&pkg)).unwrap()
     }
 
+    #[cfg(unix)]
     #[test]
     fn special_config_files_are_not_read() {
         crate::read::in_bounded_child("config::tests::special_config_files_are_not_read", || {

@@ -316,6 +316,7 @@ mod tests {
         dir
     }
 
+    #[cfg(unix)]
     #[test]
     fn a_special_package_json_is_refused_not_read() {
         crate::read::in_bounded_child(

@@ -632,6 +632,7 @@ fn a_job_that_stages_needs_a_publisher_that_allows_staging_and_one_that_publishe
     assert!(check("npm stage publish", None).ok);
 }
 
+#[cfg(unix)]
 #[test]
 fn special_files_in_the_checkout_are_findings_not_hangs() {
     crate::read::in_bounded_child(
@@ -712,6 +713,7 @@ fn a_key_given_twice_is_a_finding_at_its_line() {
     }
 }
 
+#[cfg(unix)]
 #[test]
 fn many_files_of_many_nodes_are_not_all_kept() {
     // Each file is small and within the loader's bounds (an anchor of 17,000 scalars, aliased
