@@ -6,10 +6,11 @@
 // package has a trusted publisher, and with `ensure` creates the missing ones.
 'use strict'
 
-const { existsSync, readFileSync } = require('node:fs')
+const { existsSync } = require('node:fs')
 const { join, resolve } = require('node:path')
 const tn = require('../main.js')
 const { publishingNpmProblem } = require('./publishing-npm.js')
+const { readCheckoutFile } = require('../bin/read-checkout.js')
 
 const PROVIDERS = Object.fromEntries(tn.trustProviders().map((p) => [p.type, p]))
 const ADD = { github: 'addGithubPublisher', gitlab: 'addGitlabPublisher', circleci: 'addCircleciPublisher' }
@@ -47,7 +48,7 @@ async function packagesOf({ pkgRoot, workspaces }, cwd) {
   const dir = resolve(cwd, pkgRoot)
   let manifest
   try {
-    manifest = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'))
+    manifest = JSON.parse(readCheckoutFile(join(dir, 'package.json')))
   } catch (error) {
     throw new TrustPluginError('EINVALIDINPUT', `${join(dir, 'package.json')} cannot be read: ${error.message}`)
   }

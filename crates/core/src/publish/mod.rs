@@ -357,14 +357,10 @@ fn load(source: &Source, cwd: &std::path::Path) -> Result<Tarball> {
                     format!("Could not read `tarball` {}: {e}", path.display()),
                 )
             };
-            let size = std::fs::metadata(path).map_err(unreadable)?.len();
-            if size > MAX_TARBALL {
-                return Err(Error::invalid_input(
-                    "tarball",
-                    "`tarball` is larger than 256 MiB.",
-                ));
-            }
-            Tarball::read(std::fs::read(path).map_err(unreadable)?, "tarball")
+            Tarball::read(
+                crate::read::bytes(path, MAX_TARBALL).map_err(unreadable)?,
+                "tarball",
+            )
         }
     }
 }
