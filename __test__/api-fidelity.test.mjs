@@ -6,7 +6,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs'
 import { basename, join } from 'node:path'
+import { referenceNpm12 } from '../scripts/reference-npm.mjs'
 import { ALICE, OTP, isolateNpmConfig, project, rejection, runNpm, startEmulator, tn, wire } from './helpers.mjs'
+
+const NPM12 = referenceNpm12()
 
 /** Alice's granular tokens: 11, so that with her login token the list takes two pages. */
 const TOKENS = Array.from({ length: 11 }, (_, i) => ({
@@ -52,10 +55,10 @@ const SEED = {
 let emulator, home, cwd, client
 
 /** Runs the npm command and the trust-native operation from the same state; returns both. */
-async function both(npmArgs, ours, dir = cwd) {
+async function both(npmArgs, ours, dir = cwd, client = undefined) {
   emulator.seed(SEED)
   emulator.clearRequests()
-  const cli = await runNpm(npmArgs, { cwd: dir, home })
+  const cli = await runNpm(npmArgs, { cwd: dir, home, ...(client && { client }) })
   const npmSaw = wire(emulator.requests())
   emulator.seed(SEED)
   emulator.clearRequests()
@@ -217,6 +220,45 @@ describe('npm token vs trust-native', () => {
     expectSame(r, 3)
     expect(r.npmSaw.at(-1)).toMatchObject({ method: 'DELETE', path: `/-/npm/v1/tokens/token/${TOKENS[4].key}` })
     expect(r.result.value.key).toBe(TOKENS[4].key)
+  })
+})
+
+describe.skipIf(NPM12.skip)(`npm token (12) vs trust-native${NPM12.skip ? ` — skipped: ${NPM12.skip}` : ''}`, () => {
+  it('create a stage-only token: the same request, and no warning', async () => {
+    const r = await both(
+      ['token', 'create', '--password=password', '--name=stager', '--packages-all', '--packages-and-scopes-permission=read-write-stage-only', `--otp=${OTP}`],
+      () => client.createToken({ password: 'password', name: 'stager', packagesAll: true, packagesAndScopesPermission: 'read-write-stage-only', otp: OTP }),
+      cwd, NPM12,
+    )
+    expectSame(r, 1)
+    expect(JSON.parse(r.npmSaw[0].body)).toMatchObject({ packages_and_scopes_permission: 'read-write-stage-only' })
+    expect(r.cli.stderr).not.toContain('Creating a token that can publish directly')
+    expect(r.result.value.warnings).toEqual([])
+  })
+
+  it('create a direct-publish token: the same request, and npm 12\'s warning word for word', async () => {
+    const r = await both(
+      ['token', 'create', '--password=password', '--name=direct', '--packages-and-scopes-permission=read-write', `--otp=${OTP}`],
+      () => client.createToken({ password: 'password', name: 'direct', packagesAndScopesPermission: 'read-write', otp: OTP }),
+      cwd, NPM12,
+    )
+    expectSame(r, 1)
+    const [warning] = r.result.value.warnings
+    expect(r.cli.stderr.replace(/\s*\n?npm warn token /g, ' ')).toContain(warning)
+  })
+
+  it('a stage-only permission for orgs: npm 12 drops it with a warning, createToken refuses it before any request', async () => {
+    const r = await both(
+      ['token', 'create', '--password=password', '--name=orgs', '--orgs-permission=read-write-stage-only', `--otp=${OTP}`],
+      () => client.createToken({ password: 'password', name: 'orgs', orgsPermission: 'read-write-stage-only', otp: OTP }),
+      cwd, NPM12,
+    )
+    // npm warns that the value is invalid and sends the request without it; trust-native's
+    // options are strict: nothing is sent.
+    expect(r.cli.stderr).toContain('invalid config orgs-permission="read-write-stage-only"')
+    expect(JSON.parse(r.npmSaw[0].body).orgs_permission).toBeUndefined()
+    expect(r.oursSaw).toEqual([])
+    expect(r.result.error).toMatchObject({ code: 'EINVALIDINPUT', field: 'orgsPermission' })
   })
 })
 

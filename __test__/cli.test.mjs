@@ -280,7 +280,7 @@ describe('tokens and access', () => {
     const cwd = withNpmrc(project({ name: 'listed' }), token)
     const listed = await cli(['tokens'], { cwd })
     expect(listed.code, listed.stderr).toBe(0)
-    expect(listed.stdout).toMatch(/^feedfa {2}npm_cliG\.\.\.ghij {2}deploy {2}created \d{4}-\d\d-\d\d {2}\(publish \(with 2FA when the package requires it\), no use recorded\)$/m)
+    expect(listed.stdout).toMatch(/^feedfa {2}npm_cliG\.\.\.ghij {2}deploy {2}created \d{4}-\d\d-\d\d {2}\(publishes directly, may manage trust, access and tokens \(with 2FA\), no use recorded\)$/m)
     expect(listed.stdout).toContain('from 10.0.0.0/8')
     const json = await cli(['tokens', '--json'], { cwd })
     for (const output of [listed.stdout, json.stdout]) {

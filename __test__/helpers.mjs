@@ -107,12 +107,13 @@ export async function withCiEnv(vars, fn) {
 }
 
 /**
- * Runs the pinned npm CLI (a devDependency, npm 11.19.x) in `cwd` with the config isolated by
- * `isolateNpmConfig` (its `home`); resolves even when npm fails: `{ code, stdout, stderr }`.
+ * Runs the pinned npm CLI (a devDependency, npm 11.19.x; or `client`, `{ node, npmCli }`, such
+ * as npm 12 from `referenceNpm12()`) in `cwd` with the config isolated by `isolateNpmConfig`
+ * (its `home`); resolves even when npm fails: `{ code, stdout, stderr }`.
  */
-export async function runNpm(args, { cwd, home, env = {} }) {
+export async function runNpm(args, { cwd, home, env = {}, client = { node: process.execPath, npmCli } }) {
   try {
-    const { stdout, stderr } = await run(process.execPath, [npmCli, ...args], {
+    const { stdout, stderr } = await run(client.node, [client.npmCli, ...args], {
       cwd,
       env: {
         ...process.env,

@@ -13,6 +13,8 @@ let listed = []
 let audience = 'pypi'
 /** The token the registry's OIDC exchange answers. */
 let exchanged = 'npm_fresh'
+/** Bytes of the endless answers that went out, as the socket took them. */
+let hugeSent = 0
 
 beforeAll(async () => {
   isolateNpmConfig()
@@ -20,10 +22,10 @@ beforeAll(async () => {
     sent.push(`${req.method} ${req.url}`)
     res.setHeader('content-type', 'application/json')
     // An endless answer: 64 MiB, chunked, with no length announced.
-    if (req.url === '/huge/_/oidc/audience' || req.url.startsWith('/huge-id-token')) {
+    if (req.url === '/huge/_/oidc/audience' || req.url.startsWith('/huge-id-token') || req.url === '/huge-done') {
       const chunk = Buffer.alloc(1 << 20, 'a')
       let left = 64
-      const more = () => { while (left > 0) { left -= 1; if (!res.write(chunk)) return res.once('drain', more) } res.end() }
+      const more = () => { while (left > 0 && !res.destroyed) { left -= 1; hugeSent += chunk.length; if (!res.write(chunk)) return res.once('drain', more) } res.end() }
       res.on('error', () => {})
       return more()
     }
@@ -38,6 +40,12 @@ beforeAll(async () => {
       }
       res.statusCode = 500
       return res.end(JSON.stringify({ error: `failed with npm-otp ${otp} (${Buffer.from(otp).toString('base64')})` }))
+    }
+    // 2FA through the web, approved at a doneUrl that answers without end.
+    if (req.url === '/-/package/webauth/trust') {
+      res.statusCode = 401
+      res.setHeader('www-authenticate', 'OTP')
+      return res.end(JSON.stringify({ authUrl: `${registry}auth`, doneUrl: `${registry}huge-done` }))
     }
     if (req.url === '/_/oidc/mint-token') return res.end(JSON.stringify({ token: 'pypi-minted' }))
     if (req.url.startsWith('/-/npm/v1/oidc/token/exchange/')) return res.end(JSON.stringify({ token: exchanged }))
@@ -208,6 +216,16 @@ describe('answers too large to read', () => {
     }, () => rejection(tn.getIdToken({ audience: 'npm:registry.npmjs.org' })))
     expect(github.code).toBe('EOIDCPROVIDER')
     expect(github.message).toContain('more than 4 MiB')
+  })
+
+  it('a web 2FA doneUrl answering without end is cut at 4 MiB, not read whole', async () => {
+    hugeSent = 0
+    const waiting = () => new Promise(() => {})
+    const error = await rejection(tn.listPublishers({ registry, token: 'tok', package: 'webauth', onOtp: waiting }))
+    expect(error.code).toBe('ERESPONSE')
+    expect(error.message).toContain('more than 4 MiB')
+    // What the socket took before the reader stopped: far from the 64 MiB on offer.
+    expect(hugeSent).toBeLessThan(32 << 20)
   })
 })
 

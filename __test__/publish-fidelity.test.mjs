@@ -9,7 +9,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { mkdirSync, writeFileSync, readFileSync } from 'node:fs'
 import { execFileSync } from 'node:child_process'
 import { join } from 'node:path'
-import { ALICE, OTP, isolateNpmConfig, rejection, runNpm, startEmulator, tempDir, tn, wire, withCiEnv } from './helpers.mjs'
+import { referenceNpm12 } from '../scripts/reference-npm.mjs'
+import { ALICE, OTP, isolateNpmConfig, rejection, runCli, runNpm, startEmulator, tempDir, tn, wire, withCiEnv } from './helpers.mjs'
 
 let emulator, home
 
@@ -321,5 +322,110 @@ describe('npm publish vs publish, in CI through trusted publishing', () => {
     expect(error.code).toBe('EOIDCEXCHANGE')
     expect(error.message).toContain('acme/other')
     expect(emulator.requests().filter((r) => r.method === 'PUT')).toEqual([])
+  })
+})
+
+const NPM12 = referenceNpm12()
+
+describe.skipIf(NPM12.skip)(`npm publish (12) vs publish${NPM12.skip ? ` — skipped: ${NPM12.skip}` : ''}`, () => {
+  const npm12 = (args, options) => runNpm(args, { home, ...options, client: NPM12 })
+
+  it('patchedDependencies is left out and access is sent only when given: the same packument', async () => {
+    const { pkg } = packageFolder('@acme/widgets', '1.9.0', { patchedDependencies: { 'left-pad@1.3.0': 'patches/left-pad.patch' } })
+    reset()
+    const cli = await npm12(['publish', '--tag', 'next', `--otp=${OTP}`], { cwd: pkg })
+    expect(cli.code, cli.stderr).toBe(0)
+    const theirs = seen().writes[0]
+    reset()
+    await tn.publish({ cwd: pkg, tag: 'next', otp: OTP })
+    const ours = seen().writes[0]
+    const body = (w) => {
+      const packument = withoutNpmVersion(w.body)
+      // The tarballs' deflate and the Node that ran each differ by design.
+      for (const manifest of Object.values(packument.versions)) {
+        delete manifest.dist.integrity
+        delete manifest.dist.shasum
+        delete manifest._nodeVersion
+      }
+      delete packument._attachments
+      return packument
+    }
+    expect(body(ours)).toEqual(body(theirs))
+    expect(body(theirs).versions['1.9.0'].patchedDependencies).toBeUndefined()
+    expect(JSON.parse(theirs.body).access).toBeNull()
+    expect({ ...ours, body: undefined }).toEqual({ ...theirs, body: undefined })
+  })
+
+  it('a manifest with packageExtensions is refused before any write, a private one is not published either', async () => {
+    const { pkg } = packageFolder('@acme/widgets', '1.9.1', { packageExtensions: { 'left-pad@*': { peerDependencies: {} } } })
+    reset()
+    const cli = await npm12(['publish', '--tag', 'next', `--otp=${OTP}`], { cwd: pkg })
+    expect(cli.stderr).toContain('EPACKAGEEXTENSIONS')
+    expect(seen().writes).toEqual([])
+    for (const call of [tn.publish, tn.stagePublish]) {
+      const error = await rejection(call({ cwd: pkg, tag: 'next', otp: OTP }))
+      expect(error.code).toBe('EPACKAGEEXTENSIONS')
+      expect(error.message).toContain('root package.json')
+    }
+    expect(seen().writes).toEqual([])
+    const { pkg: mine } = packageFolder('@acme/widgets', '1.9.2', { private: true, packageExtensions: {} })
+    expect((await rejection(tn.publish({ cwd: mine, otp: OTP }))).code).toBe('EPRIVATE')
+  })
+
+  it('a stage-only token: npm 12 and trust-native send the same PUT; trust-native says E_STAGE_REQUIRED', async () => {
+    const stager = 'npm_stageOnlyPublish0123456789abcdefghij'
+    const { pkg } = packageFolder('@acme/widgets', '1.9.3')
+    writeFileSync(join(pkg, '.npmrc'), `registry=${emulator.url}\n//${new URL(emulator.url).host}/:_authToken=${stager}\n`)
+    const withStager = () => {
+      reset()
+      emulator.seed({ tokens: [{ user: 'alice', token: stager, permission: 'read-write-stage-only' }] })
+      emulator.clearRequests()
+    }
+    withStager()
+    const cli = await npm12(['publish', '--tag', 'next'], { cwd: pkg })
+    expect(cli.code).not.toBe(0)
+    expect(cli.stderr).toContain('E_STAGE_REQUIRED')
+    const theirs = seen().writes
+    withStager()
+    const error = await rejection(tn.publish({ cwd: pkg, tag: 'next' }))
+    expect(error.code).toBe('E_STAGE_REQUIRED')
+    const ours = seen().writes
+    expect(ours.map((w) => ({ ...w, body: undefined }))).toEqual(theirs.map((w) => ({ ...w, body: undefined })))
+  })
+
+  it('a workspace in CI: each package publishes with its own exchange, never with another package\'s token', async () => {
+    const trusted = { type: 'github', claims: { repository: 'acme/mono', workflow_ref: { file: 'release.yml' } }, permissions: ['createPackage'] }
+    const root = tempDir('tn-ws-')
+    writeFileSync(join(root, 'package.json'), JSON.stringify({ name: 'mono', private: true, workspaces: ['packages/*'] }))
+    writeFileSync(join(root, '.npmrc'), `registry=${emulator.url}\n`)
+    for (const name of ['a', 'b']) {
+      mkdirSync(join(root, 'packages', name), { recursive: true })
+      writeFileSync(join(root, 'packages', name, 'package.json'), JSON.stringify({ name: `@acme/${name}`, version: '1.0.1', repository: 'github:acme/mono' }))
+      writeFileSync(join(root, 'packages', name, 'index.js'), '\n')
+    }
+    // @acme/a trusts the job; @acme/b trusts nothing: its publish must fail, not borrow a's token.
+    const seedWorkspace = () => {
+      emulator.seed({ packages: [{ name: '@acme/a', maintainers: ['alice'], versions: ['1.0.0'], publishers: [trusted] }, { name: '@acme/b', maintainers: ['alice'], versions: ['1.0.0'] }] })
+      emulator.clearRequests()
+    }
+    const job = { repository: 'acme/mono', workflow_ref: 'acme/mono/.github/workflows/release.yml@refs/heads/main' }
+    /** The publishes sent: to which package, with what kind of token. */
+    const puts = () => wire(emulator.requests()).filter((r) => r.method === 'PUT').map((r) => ({ path: decodeURIComponent(r.path.slice(1)), authorization: r.authorization?.split(' ')[0] }))
+    seedWorkspace()
+    const cli = await npm12(['publish', '--workspaces'], { cwd: root, env: emulator.githubActionsJob(job) })
+    expect(cli.code).not.toBe(0)
+    expect(cli.stderr).toContain('ENEEDAUTH')
+    const npmPuts = puts()
+    seedWorkspace()
+    const ours = await runCli(['publish', '--workspaces'], { cwd: root, env: emulator.githubActionsJob(job) })
+    expect(ours.code).not.toBe(0)
+    expect(ours.stderr).toContain('@acme/b')
+    expect(emulator.versions('@acme/a')).toEqual(['1.0.0', '1.0.1'])
+    expect(emulator.versions('@acme/b')).toEqual(['1.0.0'])
+    // npm 12 clears a's token before b's exchange and stops at b for want of one; trust-native
+    // sends no PUT for b either (the emulator refuses a token exchanged for another package).
+    expect(npmPuts).toEqual([{ path: '@acme/a', authorization: 'Bearer' }])
+    expect(puts()).toEqual(npmPuts)
+    expect(ours.stderr).toContain('EOIDCEXCHANGE')
   })
 })

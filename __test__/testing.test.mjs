@@ -83,7 +83,7 @@ const trust = (pkg = '@acme%2ftools') => `-/package/${pkg}/trust`
 describe('seed validation', () => {
   it('refuses unknown fields and wrong types, naming the field', async () => {
     // The list of known fields grows with the emulator; the message names them all.
-    await expect(startEmulator({ user: [] })).rejects.toThrow(/^seed\.user is not a known field \(expected users, packages, .*rateLimit\)$/)
+    await expect(startEmulator({ user: [] })).rejects.toThrow(/^seed\.user is not a known field \(expected users, packages, .*rateLimit, date\)$/)
     await expect(startEmulator({ users: [{ name: 'a', token: 't', tfa: 'yes' }] })).rejects.toThrow(new TypeError('seed.users[0].tfa must be a boolean, not a string'))
     expect(() => emulator.seed({ packages: [{ name: 'p', maintainers: 'alice' }] })).toThrow(new TypeError('seed.packages[0].maintainers must be an array, not a string'))
     expect(() => emulator.seed({ users: [{ name: 'x' }] })).toThrow(new TypeError('seed.users[0].token is required'))
@@ -422,7 +422,10 @@ describe('publishing and reading packages', () => {
     expect((await call('widgets', { method: 'PUT', otp: null, body })).status).toBe(401)
     expect((await call('widgets', { method: 'PUT', token: 'mallory-token', body })).status).toBe(403)
     expect((await call('widgets', { method: 'PUT', body })).status).toBe(200)
-    expect((await call('widgets')).body).toEqual({ _id: 'widgets', name: 'widgets', 'dist-tags': { latest: '2.0.0' }, versions: { '2.0.0': { name: 'widgets', version: '2.0.0' } } })
+    const { time, ...document } = (await call('widgets')).body
+    // The registry records who published each version, and when.
+    expect(document).toEqual({ _id: 'widgets', name: 'widgets', 'dist-tags': { latest: '2.0.0' }, versions: { '2.0.0': { name: 'widgets', version: '2.0.0', _npmUser: { name: 'alice' } } } })
+    expect(Object.keys(time)).toEqual(['created', 'modified', '2.0.0'])
     expect(await call('nothing-here')).toMatchObject({ status: 404, body: { error: 'Not found' } })
     expect(await call('-/whoami')).toMatchObject({ status: 200, body: { username: 'alice' } })
   })

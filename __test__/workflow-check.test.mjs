@@ -99,6 +99,17 @@ describe('checkWorkflow', () => {
     expect((await rejection(tn.checkWorkflow({ type: 'github', cwd, file: '../x.yml' }))).field).toBe('file')
   })
 
+  it('a key given twice (a grant, then none) is a finding at its line, and under strict EWORKFLOW', async () => {
+    const twice = RELEASE.replace('      id-token: write\n', '      id-token: write\n      id-token: none\n')
+    const cwd = repo({ '.github/workflows/release.yml': twice })
+    const check = await tn.checkWorkflow({ type: 'github', cwd, file: 'release.yml' })
+    expect(check.ok).toBe(false)
+    expect(check.findings).toEqual([expect.objectContaining({ kind: 'unreadable', line: 12, message: expect.stringContaining('`id-token` is given twice') })])
+    const error = await rejection(tn.addGithubPublisher({ ...asAlice(emulator), cwd, file: 'release.yml', strict: true }))
+    expect(error.code).toBe('EWORKFLOW')
+    expect(emulator.publishers('widgets')).toEqual([])
+  })
+
   it('a checkout of another repository is not checked', async () => {
     const cwd = repo({ '.github/workflows/release.yml': RELEASE })
     const check = await tn.checkWorkflow({ type: 'github', cwd, repository: 'acme/other', file: 'release.yml' })

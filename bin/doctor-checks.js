@@ -5,8 +5,9 @@
 // check answers findings: { kind, severity, expected?, actual?, message }.
 
 const { spawnSync } = require('node:child_process')
-const { existsSync, readFileSync } = require('node:fs')
+const { existsSync } = require('node:fs')
 const { join } = require('node:path')
+const { readCheckoutFile } = require('./read-checkout.js')
 
 /** npm 11.5.1 is the first to publish with OIDC; an older one skips it without a word. */
 const NPM_WITH_OIDC = [11, 5, 1]
@@ -36,7 +37,7 @@ function nodeFindings(version) {
 /** The package manager the project names (packageManager, else its lockfile), if not npm. */
 function packageManager(cwd) {
   try {
-    const named = JSON.parse(readFileSync(join(cwd, 'package.json'), 'utf8')).packageManager
+    const named = JSON.parse(readCheckoutFile(join(cwd, 'package.json'))).packageManager
     const match = typeof named === 'string' && /^(pnpm|yarn)@(\d+)/.exec(named)
     if (match) return { name: match[1], major: Number(match[2]) }
   } catch {}
@@ -106,7 +107,7 @@ function provenanceFindings(cwd, claims) {
   if (typeof claims.repository !== 'string' || !claims.workflow_ref) return []
   let manifest
   try {
-    manifest = JSON.parse(readFileSync(join(cwd, 'package.json'), 'utf8'))
+    manifest = JSON.parse(readCheckoutFile(join(cwd, 'package.json')))
   } catch {
     return []
   }

@@ -18,6 +18,25 @@ const EXIT = { ok: 0, failed: 1, usage: 2, interrupted: 130 }
 const DRIFT = { inSync: 0, changes: 1, errors: 2 }
 const PROVIDERS = Object.fromEntries(tn.trustProviders().map((p) => [p.type, p]))
 const ADD = { github: tn.addGithubPublisher, gitlab: tn.addGitlabPublisher, circleci: tn.addCircleciPublisher }
+/** How a version of `trust-native history` was published, in words. */
+function publishedHow(v, trustChecked) {
+  if (v.how === 'token') return `with a token of ${v.user}${v.approver ? `, approved by ${v.approver}` : ''}`
+  if (v.how === 'unknown') return 'publisher not recorded'
+  const { provider, configId } = v.trustedPublisher
+  const still = v.stillConfigured === null
+    ? (trustChecked ? '' : ', configuration unknown (--check-trust reads it, with 2FA)')
+    : v.stillConfigured ? ', still configured' : ', no longer configured'
+  return `trusted publishing (${provider} ${configId ?? ''}${still})${v.approver ? `, approved by ${v.approver}` : ''}`
+}
+
+/** npm dist-tag's verbs and their aliases. */
+const DIST_TAG_VERBS = Object.fromEntries([
+  ...['add', 'a', 'set', 's'].map((v) => [v, 'add']),
+  ...['rm', 'r', 'del', 'd', 'remove'].map((v) => [v, 'rm']),
+  ...['ls', 'l', 'sl', 'list'].map((v) => [v, 'ls']),
+])
+/** What a listed token can publish, in words. */
+const TOKEN_PUBLISH = { direct: 'publishes directly', stage: 'can only stage (approve with 2FA)', none: 'read only' }
 const PERMISSION_LABELS = { createPackage: 'publish', createStagedPackage: 'stage publish' }
 /** Providers whose CI file lives in the repository: it is checked, and inferred when not given. */
 const CHECKED = new Set(['github', 'gitlab'])
@@ -239,6 +258,7 @@ const ADVICE = {
   },
   allowPublish: () => permissionAdvice('--allow-publish', '--allow-stage-publish', 'stage publishing', 'allowPublish'),
   allowStagePublish: () => permissionAdvice('--allow-stage-publish', '--allow-publish', 'publishing', 'allowStagePublish'),
+  stage: () => 'Stage it instead with `trust-native stage publish` (the same arguments), then approve it with `trust-native stage approve <id>` (2FA); or publish through trusted publishing.',
 }
 
 /** How a maintainer grants a permission: the trusted publisher replaced, with its flag. */
@@ -430,11 +450,13 @@ const COMMANDS = {
   },
 
   tokens: {
-    usage: 'trust-native tokens [--revoke <id> ...]',
-    summary: 'List your access tokens, redacted, with what each may do and when it was last used; revoke the ones you name (npm token list, npm token revoke)',
+    usage: 'trust-native tokens [--exit-code] [--as-of <date>] [--revoke <id> ...]',
+    summary: 'List your access tokens, redacted, with what each can still do under the registry\'s 2026-2027 rules and when it was last used; revoke the ones you name (npm token list, npm token revoke)',
     flags: {
       ...COMMON, 'dry-run': WRITE['dry-run'],
       revoke: { type: 'string', multiple: true, help: 'Revoke the token with this id (as listed), key or value; repeat to revoke several' },
+      'exit-code': { type: 'boolean', help: 'Exit 1 when a token that publishes directly will stop (or has stopped) doing so: one that bypasses 2FA (January 2027)' },
+      'as-of': { type: 'string', help: 'Apply the registry\'s rules as on this date (YYYY-MM-DD; default today)' },
     },
     async run(values) {
       if (values.revoke !== undefined) {
@@ -450,21 +472,23 @@ const COMMANDS = {
         return EXIT.ok
       }
       // The library shows tokens redacted; nothing here prints a whole token.
-      const tokens = await tn.listTokens(common(values))
+      const tokens = await tn.listTokens({ ...common(values), ...(values['as-of'] && { asOf: values['as-of'] }) })
+      // `--exit-code`: a token relied on for publishing that will stop working.
+      const code = values['exit-code'] && tokens.some((t) => t.atRisk) ? EXIT.failed : EXIT.ok
       if (values.json) {
         out(JSON.stringify(tokens, null, 2))
-        return EXIT.ok
+        return code
       }
       if (!tokens.length) out('No tokens.')
       for (const t of tokens) {
-        const may = t.readonly ? 'read only' : t.bypass2fa ? 'publish without 2FA' : 'publish (with 2FA when the package requires it)'
-        const traits = [may, t.accessed ? `last used ${String(t.accessed).slice(0, 10)}` : 'no use recorded', t.expires && `expires ${String(t.expires).slice(0, 10)}`].filter(Boolean)
+        const traits = [TOKEN_PUBLISH[t.publish], t.manage ? 'may manage trust, access and tokens (with 2FA)' : 'cannot manage trust, access or tokens', t.accessed ? `last used ${String(t.accessed).slice(0, 10)}` : 'no use recorded', t.expires && `expires ${String(t.expires).slice(0, 10)}`].filter(Boolean)
         out(printable(`${t.id}  ${t.token ?? ''}  ${t.name ?? ''}  created ${String(t.created ?? '').slice(0, 10)}  (${traits.join(', ')})`))
         if (t.cidrWhitelist?.length) out(printable(`    from ${t.cidrWhitelist.join(', ')}`))
+        for (const note of t.notes) out(printable(`    ${t.atRisk ? '! ' : ''}${note}`))
       }
       out()
       out('Revoke the ones no longer needed: trust-native tokens --revoke <id> [--revoke <id> ...]')
-      return EXIT.ok
+      return code
     },
   },
 
@@ -521,6 +545,73 @@ const COMMANDS = {
       const run = Object.hasOwn(STAGE, verb ?? '') ? STAGE[verb] : undefined
       if (!run) throw new UsageError(`Expected publish, list, view, approve, reject or download, not "${verb ?? ''}"`)
       return run(values, args)
+    },
+  },
+
+  'dist-tag': {
+    usage: 'trust-native dist-tag add <package>@<version> [<tag>] | rm <package> <tag> | ls [<package>]',
+    summary: 'A package\'s dist-tags (npm dist-tag); in CI through trusted publishing, as npm 12 does, saying why when the exchange is refused',
+    flags: { ...COMMON, 'dry-run': WRITE['dry-run'] },
+    async run(values, [verb, spec, tag]) {
+      const options = { ...common(values), dryRun: Boolean(values['dry-run']) }
+      // npm's verbs and their aliases; `dist-tag <package>` lists.
+      const kind = DIST_TAG_VERBS[verb] ?? (verb && !spec ? 'ls' : undefined)
+      if (!kind) throw new UsageError(`Expected add, rm or ls, not "${verb ?? ''}"`)
+      if (kind === 'ls') {
+        const pkg = DIST_TAG_VERBS[verb] ? spec : verb
+        const { dryRun, ...rest } = options
+        const tags = await tn.listDistTags({ ...rest, ...(pkg && { package: pkg }) })
+        if (values.json) out(JSON.stringify(tags, null, 2))
+        else out(Object.entries(tags).map(([k, v]) => `${k}: ${v}`).sort().join('\n'))
+        return EXIT.ok
+      }
+      let result
+      if (kind === 'add') {
+        const at = spec?.lastIndexOf('@') ?? -1
+        if (at <= 0) throw new UsageError('dist-tag add needs <package>@<version> [<tag>]')
+        result = await tn.addDistTag({ ...options, package: spec.slice(0, at), version: spec.slice(at + 1), ...(tag && { tag }) })
+      } else {
+        if (!spec || !tag) throw new UsageError('dist-tag rm needs <package> <tag>')
+        result = await tn.removeDistTag({ ...options, package: spec, tag })
+      }
+      if (values.json) {
+        out(JSON.stringify(result, null, 2))
+        return EXIT.ok
+      }
+      for (const w of result.warnings) warn(w)
+      const sign = kind === 'add' ? '+' : '-'
+      if (result.dryRun) out(`Would send ${result.request.method} ${result.request.url}`)
+      else if (result.changed !== false) out(`${sign}${result.tag}: ${result.package}@${result.version}`)
+      return EXIT.ok
+    },
+  },
+
+  history: {
+    usage: 'trust-native history [package...] [--workspaces] [--since <date>] [--check-trust] [--exit-code] [--json]',
+    summary: 'How each version was published: through trusted publishing (which configuration) or with a token, with or without provenance, from the public package document',
+    flags: {
+      ...COMMON,
+      workspaces: { type: 'boolean', help: 'Every package of the workspace' },
+      since: { type: 'string', help: 'Only versions published on or after this date (YYYY-MM-DD)' },
+      'check-trust': { type: 'boolean', help: 'Also read the packages\' trusted publishers (needs 2FA, asked once) to say whether each version\'s is still configured' },
+      'exit-code': { type: 'boolean', help: 'Exit 1 when a version (since --since) was published without trusted publishing' },
+    },
+    async run(values, packages) {
+      let untrusted = false
+      const code = await eachPackage(values, packages, async (client, name, say) => {
+        const report = await client.publishHistory({
+          ...(name && { package: name }),
+          ...(values.since && { since: values.since }),
+          ...(values['check-trust'] && { checkTrust: true }),
+        })
+        untrusted ||= report.withoutTrustedPublishing.length > 0
+        const since = report.since ? ` since ${report.since}` : ''
+        say.out(printable(`${report.package}:${report.versions.length ? '' : ` no versions${since}`}`))
+        for (const v of report.versions) say.out(printable(`  ${v.version}  ${v.time?.slice(0, 10) ?? '(no date)'}  ${publishedHow(v, report.trustChecked)}  ${v.provenance ? 'provenance' : 'no provenance'}`))
+        if (report.withoutTrustedPublishing.length) say.out(printable(`  Published without trusted publishing${since}: ${report.withoutTrustedPublishing.join(', ')}`))
+        return report
+      })
+      return code === EXIT.ok && values['exit-code'] && untrusted ? EXIT.failed : code
     },
   },
 

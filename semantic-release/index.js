@@ -7,11 +7,12 @@
 // declared.
 'use strict'
 
-const { existsSync, readFileSync } = require('node:fs')
+const { existsSync } = require('node:fs')
 const { join, resolve } = require('node:path')
 const tn = require('../main.js')
 const { PROVIDERS, asPublisher, declaredByPackage } = require('../bin/declared.js')
 const { publishingNpmProblem } = require('./publishing-npm.js')
+const { readCheckoutFile } = require('../bin/read-checkout.js')
 
 const ADD = { github: 'addGithubPublisher', gitlab: 'addGitlabPublisher', circleci: 'addCircleciPublisher' }
 
@@ -48,7 +49,7 @@ async function packagesOf({ pkgRoot, workspaces }, cwd) {
   const dir = resolve(cwd, pkgRoot)
   let manifest
   try {
-    manifest = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'))
+    manifest = JSON.parse(readCheckoutFile(join(dir, 'package.json')))
   } catch (error) {
     throw new TrustPluginError('EINVALIDINPUT', `${join(dir, 'package.json')} cannot be read: ${error.message}`)
   }

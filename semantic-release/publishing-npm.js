@@ -4,9 +4,10 @@
 // job's id_token; older ones fail with ENONPMTOKEN, or publish with a long-lived token.
 'use strict'
 
-const { existsSync, readFileSync, realpathSync } = require('node:fs')
+const { existsSync, realpathSync } = require('node:fs')
 const { delimiter, dirname, join, resolve } = require('node:path')
 const { NPM_WITH_OIDC, atLeast, npmVersion } = require('../bin/doctor-checks.js')
+const { readCheckoutFile } = require('../bin/read-checkout.js')
 
 /** @semantic-release/npm 13.1.0 is the first to publish through trusted publishing. */
 const NPM_PLUGIN_WITH_OIDC = [13, 1, 0]
@@ -17,7 +18,7 @@ function installed(name, from) {
     const manifest = join(dir, 'node_modules', name, 'package.json')
     if (existsSync(manifest)) {
       try {
-        return { dir: dirname(manifest), version: JSON.parse(readFileSync(manifest, 'utf8')).version }
+        return { dir: dirname(manifest), version: JSON.parse(readCheckoutFile(manifest)).version }
       } catch {
         return undefined
       }
@@ -32,7 +33,7 @@ function semanticReleaseDir(cwd) {
     for (let dir = dirname(realpathSync(process.argv[1])); dirname(dir) !== dir; dir = dirname(dir)) {
       const manifest = join(dir, 'package.json')
       if (existsSync(manifest)) {
-        if (JSON.parse(readFileSync(manifest, 'utf8')).name === 'semantic-release') return dir
+        if (JSON.parse(readCheckoutFile(manifest)).name === 'semantic-release') return dir
         break
       }
     }

@@ -253,6 +253,36 @@ pub struct AccessToken {
     pub bypass2fa: Option<bool>,
     /// IPv4 ranges the token may be used from.
     pub cidr_whitelist: Option<Vec<String>>,
+    /// Its permission on packages and scopes, when the registry says it.
+    #[napi(ts_type = "'read-only' | 'read-write' | 'read-write-stage-only' | 'no-access'")]
+    pub packages_and_scopes_permission: Option<String>,
+    #[napi(ts_type = "'read-only' | 'read-write' | 'no-access'")]
+    pub orgs_permission: Option<String>,
+    /// What it can publish under the registry's rules on `asOf`: `direct` (publish), `stage`
+    /// (only stage, for a maintainer to approve with 2FA: a stage-only token, or one that
+    /// bypasses 2FA from January 2027), or `none` (read only).
+    #[napi(ts_type = "'direct' | 'stage' | 'none'")]
+    pub publish: String,
+    /// Whether it can change trust, access, tokens and orgs (with 2FA): not a read-only token,
+    /// nor one that bypasses 2FA since August 2026.
+    pub manage: bool,
+    /// For a token that bypasses 2FA and publishes directly: the day that stops
+    /// (`2027-01-01`).
+    pub direct_publish_ends: Option<String>,
+    /// It publishes directly and bypasses 2FA, so publishing with it stops (or has stopped) in
+    /// January 2027: move its job to trusted publishing or a stage-only token.
+    pub at_risk: bool,
+    /// The above in words.
+    pub notes: Vec<String>,
+}
+
+/// Which day the token rules are applied on.
+#[napi(object)]
+#[allow(dead_code)] // Declares the TypeScript type; `Options` reads the object.
+pub struct ListTokensOptions {
+    /// A date (`2027-01-15`, or an ISO 8601 date-time): what each token can do on that day.
+    /// Default: today.
+    pub as_of: Option<String>,
 }
 
 /// A token to create, with `npm token create`'s options.
@@ -273,7 +303,9 @@ pub struct CreateTokenOptions {
     pub scopes: Option<Vec<String>>,
     /// Orgs it may manage.
     pub orgs: Option<Vec<String>>,
-    #[napi(ts_type = "'read-only' | 'read-write' | 'no-access'")]
+    /// `read-write-stage-only`: it may stage versions, which a maintainer approves with 2FA
+    /// (npm 12 suggests it over `read-write`, which publishes directly).
+    #[napi(ts_type = "'read-only' | 'read-write' | 'read-write-stage-only' | 'no-access'")]
     pub packages_and_scopes_permission: Option<String>,
     #[napi(ts_type = "'read-only' | 'read-write' | 'no-access'")]
     pub orgs_permission: Option<String>,
@@ -301,6 +333,8 @@ pub struct NewToken {
     #[napi(js_name = "bypass2fa")]
     pub bypass2fa: Option<bool>,
     pub cidr_whitelist: Option<Vec<String>>,
+    pub packages_and_scopes_permission: Option<String>,
+    pub orgs_permission: Option<String>,
 }
 
 /// The result of `createToken`.
@@ -312,6 +346,9 @@ pub struct CreateTokenResult {
     pub request: crate::trust::PlannedRequest,
     /// The new token; absent in a dry run.
     pub new_token: Option<NewToken>,
+    /// What `npm token create` warns (npm 12): a `read-write` token publishes directly, and
+    /// those that bypass 2FA stop publishing in January 2027.
+    pub warnings: Vec<String>,
 }
 
 /// Which token to revoke.
@@ -765,15 +802,16 @@ pub fn revoke_access<'env>(
 }
 
 /// Your access tokens, redacted (`npm token list`): every page, each with the short `id` npm
-/// shows.
+/// shows, and what it can still do under the registry's rules (`publish`, `manage`, `atRisk`).
 ///
 /// @example
 /// ```js
 /// const { listTokens } = require('trust-native')
-/// for (const t of await listTokens()) console.log(t.id, t.token, t.name, t.created)
+/// for (const t of await listTokens()) console.log(t.id, t.token, t.name, t.publish, t.notes)
+/// const stopping = (await listTokens({ asOf: '2027-01-01' })).filter((t) => t.atRisk)
 /// ```
 #[napi(
-    ts_args_type = "options?: Omit<CommonOptions, 'package' | 'dryRun'>",
+    ts_args_type = "options?: ListTokensOptions & Omit<CommonOptions, 'package' | 'dryRun'>",
     ts_return_type = "Promise<Array<AccessToken>>"
 )]
 pub fn list_tokens<'env>(

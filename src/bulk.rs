@@ -692,7 +692,7 @@ pub fn read_trust_config<'env>(
             let (json, base) = match config {
                 Value::String(path) => {
                     let path = PathBuf::from(path);
-                    let text = tokio::fs::read_to_string(&path).await.map_err(|e| {
+                    let text = trust_core::read::config(&path).map_err(|e| {
                         CoreError::invalid_input(
                             "config",
                             format!("Cannot read {}: {e}", path.display()),

@@ -11,7 +11,7 @@ use crate::errors::js_error;
 use crate::options::Options;
 use crate::to_js::Js;
 use crate::{api, bulk, config, oidc, publish, trust, workflow};
-use trust_core::api::{access, audit, org, search, stage, team, tokens};
+use trust_core::api::{access, audit, disttag, history, org, search, stage, team, tokens};
 use trust_core::config::EnvVars;
 use trust_core::error::{Error as CoreError, Result as CoreResult};
 use trust_core::trust::{circleci::CIRCLECI, github::GITHUB, gitlab::GITLAB};
@@ -717,7 +717,7 @@ impl TrustClient {
     /// const tokens = await client.listTokens()
     /// ```
     #[napi(
-        ts_args_type = "options?: Omit<CommonOptions, 'package' | 'dryRun'>",
+        ts_args_type = "options?: ListTokensOptions & Omit<CommonOptions, 'package' | 'dryRun'>",
         ts_return_type = "Promise<Array<AccessToken>>"
     )]
     pub fn list_tokens<'env>(
@@ -890,5 +890,77 @@ impl TrustClient {
         options: Option<Unknown<'env>>,
     ) -> napi::Result<PromiseRaw<'env, Js>> {
         api::call(&self.engine, env, &audit::AUDIT, options)
+    }
+
+    /// `listDistTags` with the client's defaults.
+    ///
+    /// @example
+    /// ```js
+    /// const tags = await client.listDistTags({ package: 'widgets' })
+    /// ```
+    #[napi(
+        ts_args_type = "options?: Omit<CommonOptions, 'dryRun'>",
+        ts_return_type = "Promise<Record<string, string>>"
+    )]
+    pub fn list_dist_tags<'env>(
+        &self,
+        env: &'env Env,
+        options: Option<Unknown<'env>>,
+    ) -> napi::Result<PromiseRaw<'env, Js>> {
+        api::call(&self.engine, env, &disttag::LIST_DIST_TAGS, options)
+    }
+
+    /// `addDistTag` with the client's defaults.
+    ///
+    /// @example
+    /// ```js
+    /// await client.addDistTag({ package: 'widgets', version: '2.0.0', tag: 'next' })
+    /// ```
+    #[napi(
+        ts_args_type = "options: AddDistTagOptions & CommonOptions",
+        ts_return_type = "Promise<DistTagResult>"
+    )]
+    pub fn add_dist_tag<'env>(
+        &self,
+        env: &'env Env,
+        options: Option<Unknown<'env>>,
+    ) -> napi::Result<PromiseRaw<'env, Js>> {
+        api::call(&self.engine, env, &disttag::ADD_DIST_TAG, options)
+    }
+
+    /// `removeDistTag` with the client's defaults.
+    ///
+    /// @example
+    /// ```js
+    /// await client.removeDistTag({ package: 'widgets', tag: 'beta' })
+    /// ```
+    #[napi(
+        ts_args_type = "options: RemoveDistTagOptions & CommonOptions",
+        ts_return_type = "Promise<DistTagResult>"
+    )]
+    pub fn remove_dist_tag<'env>(
+        &self,
+        env: &'env Env,
+        options: Option<Unknown<'env>>,
+    ) -> napi::Result<PromiseRaw<'env, Js>> {
+        api::call(&self.engine, env, &disttag::REMOVE_DIST_TAG, options)
+    }
+
+    /// `publishHistory` with the client's defaults.
+    ///
+    /// @example
+    /// ```js
+    /// const { versions } = await client.publishHistory({ package: 'widgets', checkTrust: true })
+    /// ```
+    #[napi(
+        ts_args_type = "options?: PublishHistoryOptions & Omit<CommonOptions, 'dryRun'>",
+        ts_return_type = "Promise<PublishHistory>"
+    )]
+    pub fn publish_history<'env>(
+        &self,
+        env: &'env Env,
+        options: Option<Unknown<'env>>,
+    ) -> napi::Result<PromiseRaw<'env, Js>> {
+        api::call(&self.engine, env, &history::PUBLISH_HISTORY, options)
     }
 }

@@ -278,6 +278,15 @@ where
     // (time budget, abort, settlement) would otherwise copy them again.
     let work = Box::pin(activity::track(activity.clone(), op(options)));
     let future = async move {
+        // The work runs as a task of its own: where it blocks (reading a checkout's files,
+        // walking a workspace), it holds up its own worker, not the timer and the abort that
+        // end the call. A call that ends early ends the task too.
+        let task = tokio::spawn(work);
+        let stop_task = task.abort_handle();
+        let work = async {
+            task.await
+                .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()))
+        };
         let bounded = async {
             match budget {
                 Some(budget) => {
@@ -290,13 +299,15 @@ where
                 None => work.await,
             }
         };
-        match aborted {
+        let result = match aborted {
             Some(notify) => tokio::select! {
                 result = bounded => result,
                 _ = notify.notified() => Err(aborted_error()),
             },
             None => bounded.await,
-        }
+        };
+        stop_task.abort();
+        result
     };
     settler.spawn(env, future, move |env, result| {
         if let Some(listener) = listener {

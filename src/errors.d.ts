@@ -26,6 +26,8 @@ export type TrustErrorCode =
   | 'EPRIVATE'
   | 'EPUBLISHCONFLICT'
   | 'EINTEGRITY'
+  | 'E_STAGE_REQUIRED'
+  | 'EPACKAGEEXTENSIONS'
   | `E${number}`
 
 /**
@@ -35,7 +37,8 @@ export type TrustErrorCode =
  * token to it (`bindToken`: a token bound to no registry is not sent to one a checkout chose),
  * look at the package's configurations (`listPublishers`), revoke the existing one first (`revokeFirst`), allow more
  * time (`timeout`, `webAuthTimeout`), use https (`insecure`), claim a name that does not exist
- * yet (`claim`), look at your tokens' ids (`listTokens`).
+ * yet (`claim`), look at your tokens' ids (`listTokens`), name the CI file (`file`), stage and
+ * approve instead of publishing (`stage`).
  */
 export type TrustHint =
   | 'otp'
@@ -53,6 +56,7 @@ export type TrustHint =
   | 'configure'
   | 'allowPublish'
   | 'allowStagePublish'
+  | 'stage'
 
 /**
  * What every trust-native call rejects (or throws) with: an `Error` whose message says what to

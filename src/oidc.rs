@@ -348,6 +348,7 @@ pub fn exchange_token_with<'env>(
                 call,
                 id_token,
                 write_npmrc,
+                command: None,
             })
             .await
         },

@@ -158,6 +158,16 @@ export interface EmulatorToken {
   readonly?: boolean
   /** IPv4 ranges it is restricted to. */
   cidr?: Array<string>
+  /**
+   * Its permission on packages and scopes. `read-write-stage-only`: a direct publish is refused
+   * with `E_STAGE_REQUIRED`; it may stage.
+   */
+  permission?: 'read-only' | 'read-write' | 'read-write-stage-only' | 'no-access'
+  /**
+   * It bypasses 2FA: it publishes without an OTP until 2027-01-01 (then only stages), and since
+   * 2026-08-01 cannot change access, tokens or orgs.
+   */
+  bypass2fa?: boolean
 }
 
 /**
@@ -310,6 +320,11 @@ export interface EmulatorSeed {
   webAuthRetryAfter?: number
   /** Rate-limit the trust endpoints (replaces any earlier limit). */
   rateLimit?: EmulatorRateLimit
+  /**
+   * The registry's day (`2027-01-15`) for its dated token rules (2FA-bypassing tokens stop
+   * managing on 2026-08-01 and publishing directly on 2027-01-01). Default: today.
+   */
+  date?: string
   /**
    * Which registry the trust endpoints and the exchange are. `several` (the default): today's
    * registry, up to 10 configurations per package, an identical second one (same type, claims

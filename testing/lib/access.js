@@ -5,7 +5,7 @@
 // org owner or admin for team grants) and pass 2FA.
 
 const { Reply } = require('./http.js')
-const { authenticate, requireOtp } = require('./auth.js')
+const { authenticate, managementRefusal, requireOtp } = require('./auth.js')
 
 const isObject = (value) => typeof value === 'object' && value !== null && !Array.isArray(value)
 const PERMISSIONS = ['read-only', 'read-write']
@@ -36,8 +36,11 @@ function visiblePackage(state, name, user) {
 
 /** `/-/package/:name/visibility`, `/access`, `/collaborators`. */
 function packageEndpoint(state, request, name, what) {
-  const { user, reply } = authenticate(state, request)
-  if (reply) return reply
+  const found = authenticate(state, request)
+  if (found.reply) return found.reply
+  const { user } = found
+  const refused = request.method === 'GET' ? undefined : managementRefusal(state, found, 'access')
+  if (refused) return refused
   const { pkg, reply: missing } = visiblePackage(state, name, user.name)
   if (missing) return missing
   if (what === 'visibility' && request.method === 'GET') return Reply.json(200, { public: pkg.access === 'public' })

@@ -8,6 +8,13 @@ const crypto = require('node:crypto')
 const { Reply } = require('./http.js')
 const { now } = require('./issuers.js')
 
+/** `packages_and_scopes_permission` of a token that can only stage publishes. */
+const STAGE_ONLY = 'read-write-stage-only'
+/** The first day tokens that bypass 2FA can no longer manage trust, access, tokens or orgs. */
+const MANAGE_NEEDS_2FA_FROM = '2026-08-01'
+/** The first day tokens that bypass 2FA can no longer publish directly. */
+const BYPASS_DIRECT_PUBLISH_ENDS = '2027-01-01'
+
 /** How long a web login's code, and the skip window, last. */
 const WEB_OTP_LIFETIME = 300
 
@@ -17,6 +24,30 @@ function authenticate(state, request) {
   const record = token === undefined ? undefined : state.tokenRecord(token)
   const user = record && state.users.get(record.user)
   return user ? { user, token: record } : { reply: Reply.message(401, 'Unauthorized') }
+}
+
+/** Whether the request's token bypasses 2FA: a granular token created so, or a seeded user's. */
+const bypasses2fa = ({ user, token }) => Boolean(token?.bypass_2fa || user?.bypass2fa)
+
+/**
+ * The registry's rule since August 2026: a token that bypasses 2FA cannot change `what`
+ * (trust, access, tokens, orgs). Answers the refusal, or nothing.
+ */
+function managementRefusal(state, found, what) {
+  if (!bypasses2fa(found) || state.date() < MANAGE_NEEDS_2FA_FROM) return undefined
+  return Reply.message(403, `Tokens that bypass two-factor authentication can no longer change ${what} (since August 2026): use a token that requires 2FA`)
+}
+
+/**
+ * Whether the registry refuses a direct publish with this token, as it does for a stage-only
+ * token and, from January 2027, for one that bypasses 2FA: `E_STAGE_REQUIRED`.
+ */
+function stageRequired(state, found) {
+  const stageOnly = found.token?.packages_and_scopes_permission === STAGE_ONLY
+  const ended = bypasses2fa(found) && state.date() >= BYPASS_DIRECT_PUBLISH_ENDS
+  if (!stageOnly && !ended) return undefined
+  const why = stageOnly ? 'This token can only stage publishes' : 'Tokens that bypass two-factor authentication can no longer publish directly (since January 2027)'
+  return Reply.json(403, { code: 'E_STAGE_REQUIRED', error: `E_STAGE_REQUIRED: ${why}. Stage the version (npm stage publish) and approve it with 2FA.` })
 }
 
 /**
@@ -69,4 +100,4 @@ function webAuthDone(state, request) {
   return Reply.json(202, {}).header('retry-after', state.webAuthRetryAfter)
 }
 
-module.exports = { authenticate, requireOtp, webAuthPage, webAuthDone }
+module.exports = { STAGE_ONLY, authenticate, bypasses2fa, managementRefusal, requireOtp, stageRequired, webAuthPage, webAuthDone }

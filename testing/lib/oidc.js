@@ -90,7 +90,7 @@ function exchange({ state, issuers }, request, name) {
   const permissions = Array.isArray(config.permissions) ? [...config.permissions] : []
   // Today's registry lets every connection stage; the seed's only those that allow it.
   if (state.trustModel === 'several' && !permissions.includes('createStagedPackage')) permissions.push('createStagedPackage')
-  state.grants.set(token, { package: name, permissions, expires: created + GRANT_LIFETIME, provider: verified.provider })
+  state.grants.set(token, { package: name, permissions, expires: created + GRANT_LIFETIME, provider: verified.provider, configId: config.id })
   return Reply.json(201, {
     token_type: 'oidc',
     token,

@@ -4,7 +4,7 @@
 // admins (an owner only by an owner) with 2FA; a team member must be a member of the org.
 
 const { Reply } = require('./http.js')
-const { authenticate, requireOtp } = require('./auth.js')
+const { authenticate, managementRefusal, requireOtp } = require('./auth.js')
 const { findTeam } = require('./access.js')
 
 const ROLES = ['developer', 'admin', 'owner']
@@ -15,8 +15,11 @@ const isObject = (value) => typeof value === 'object' && value !== null && !Arra
  * when something stops the request.
  */
 function gate(state, request, orgName, teamName) {
-  const { user, reply } = authenticate(state, request)
-  if (reply) return { reply }
+  const auth = authenticate(state, request)
+  if (auth.reply) return { reply: auth.reply }
+  const { user } = auth
+  const refused = request.method === 'GET' ? undefined : managementRefusal(state, auth, 'orgs')
+  if (refused) return { reply: refused }
   const found = findTeam(state, orgName, teamName)
   if (found.reply) return found
   const role = found.org.members.get(user.name)

@@ -4,13 +4,47 @@
 // the packument, by a maintainer or with an exchanged OIDC token for that package), and whoami.
 
 const { Reply } = require('./http.js')
-const { authenticate, requireOtp } = require('./auth.js')
+const { authenticate, bypasses2fa, requireOtp, stageRequired } = require('./auth.js')
 const { now } = require('./issuers.js')
 
 function packument(state, name) {
   const pkg = state.packages.get(name)
   if (!pkg) return Reply.json(404, { error: 'Not found' })
-  return Reply.json(200, { _id: name, name, 'dist-tags': pkg.distTags, versions: Object.fromEntries(pkg.versions) })
+  const times = [...pkg.times.values()].sort()
+  const time = { ...(times.length && { created: times[0], modified: times.at(-1) }), ...Object.fromEntries(pkg.times) }
+  return Reply.json(200, { _id: name, name, 'dist-tags': pkg.distTags, versions: Object.fromEntries(pkg.versions), time })
+}
+
+/** The CI identities the registry records as a trusted publish's `_npmUser`. */
+const CI_USERS = {
+  github: { name: 'GitHub Actions', email: 'npm-oidc-no-reply@github.com' },
+  gitlab: { name: 'GitLab CI/CD', email: 'npm-oidc-no-reply@gitlab.com' },
+  circleci: { name: 'CircleCI', email: 'npm-oidc-no-reply@circleci.com' },
+}
+
+/**
+ * Who the registry records as a version's publisher (`_npmUser`): for a token exchanged through
+ * trusted publishing, the CI with `trustedPublisher: { id, oidcConfigId: 'oidc:<config id>' }`;
+ * else the token's user.
+ */
+function publisherOf(state, request) {
+  const grant = state.grants.get(request.bearer() ?? '')
+  if (grant) return { ...CI_USERS[grant.provider], trustedPublisher: { id: grant.provider, oidcConfigId: `oidc:${grant.configId}` } }
+  const user = state.userByToken(request.bearer())
+  return user && { name: user.name }
+}
+
+/**
+ * Adds a version as the registry stores it: the manifest with `_npmUser`, `dist.attestations`
+ * when a provenance bundle (`.sigstore`) came with it, and its publish time.
+ */
+function addVersion(state, pkg, version, manifest, { npmUser, provenance = false }) {
+  const stored = { ...manifest, ...(npmUser && { _npmUser: npmUser }) }
+  if (provenance) {
+    stored.dist = { ...stored.dist, attestations: { url: `/-/npm/v1/attestations/${manifest.name}@${version}`, provenance: { predicateType: 'https://slsa.dev/provenance/v1' } } }
+  }
+  pkg.versions.set(version, stored)
+  pkg.times.set(version, state.timestamp())
 }
 
 function whoami(state, request) {
@@ -21,10 +55,11 @@ function whoami(state, request) {
 /**
  * Who may publish: the bearer of an exchanged token for this package whose configuration allows
  * `permission` (`createPackage`; `createStagedPackage` to stage), or a maintainer (anyone, for a
- * new package) who passes 2FA (unless `otp` is false: staging defers it to the approval).
- * Answers the refusal, or nothing.
+ * new package) who passes 2FA (unless `otp` is false: staging defers it to the approval; a
+ * token that bypasses 2FA skips it). A direct publish with a token that can only stage is
+ * refused with `E_STAGE_REQUIRED`. Answers the refusal, or nothing.
  */
-function refusal(state, request, name, { permission = 'createPackage', otp = true } = {}) {
+function refusal(state, request, name, { permission = 'createPackage', otp = true, stageOnlyAllowed = false } = {}) {
   const token = request.bearer()
   if (token === undefined) return Reply.message(401, 'Unauthorized')
   const grant = state.grants.get(token)
@@ -34,11 +69,16 @@ function refusal(state, request, name, { permission = 'createPackage', otp = tru
     if (!grant.permissions.includes(permission)) return Reply.message(403, 'OIDC permission denied for this action')
     return undefined
   }
-  const { user, reply } = authenticate(state, request)
-  if (reply) return reply
+  const found = authenticate(state, request)
+  if (found.reply) return found.reply
+  const { user } = found
   const pkg = state.packages.get(name)
   if (pkg && !pkg.maintainers.includes(user.name)) return Reply.message(403, `You do not have permission to publish "${name}"`)
-  return otp ? requireOtp(state, user, request) : undefined
+  if (permission === 'createPackage' && !stageOnlyAllowed) {
+    const refused = stageRequired(state, found)
+    if (refused) return refused
+  }
+  return otp && !bypasses2fa(found) ? requireOtp(state, user, request) : undefined
 }
 
 const isObject = (value) => typeof value === 'object' && value !== null && !Array.isArray(value)
@@ -55,17 +95,18 @@ function publish(state, request, name) {
   let pkg = state.packages.get(name)
   if (!pkg) {
     const publisher = state.userByToken(request.bearer())
-    pkg = { maintainers: publisher ? [publisher.name] : [], publishers: [], versions: new Map(), distTags: {} }
+    pkg = { maintainers: publisher ? [publisher.name] : [], publishers: [], versions: new Map(), times: new Map(), distTags: {} }
     state.packages.set(name, pkg)
   }
   if (pkg.versions.has(version)) {
     return Reply.message(403, `You cannot publish over the previously published versions: ${version}.`)
   }
-  pkg.versions.set(version, manifest)
+  const provenance = Object.keys(body._attachments).some((file) => file.endsWith('.sigstore'))
+  addVersion(state, pkg, version, manifest, { npmUser: publisherOf(state, request), provenance })
   if (isObject(body['dist-tags'])) Object.assign(pkg.distTags, body['dist-tags'])
   // The registry always has a `latest`: a package's first version gets it, whatever its tag.
   if (pkg.distTags.latest === undefined) pkg.distTags.latest = version
   return Reply.json(200, { success: true })
 }
 
-module.exports = { packument, publish, refusal, whoami }
+module.exports = { addVersion, packument, publish, publisherOf, refusal, whoami }

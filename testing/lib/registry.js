@@ -7,6 +7,7 @@ const { Reply, dispatch } = require('./http.js')
 const access = require('./access.js')
 const audit = require('./audit.js')
 const auth = require('./auth.js')
+const distTags = require('./disttags.js')
 const faults = require('./faults.js')
 const oidc = require('./oidc.js')
 const orgs = require('./orgs.js')
@@ -30,6 +31,9 @@ function route(ctx, request) {
     [null, '-/package/:name/trust', (p) => trustEndpoint(ctx, request, p)],
     [null, '-/package/:name/trust/:id', (p) => trustEndpoint(ctx, request, p)],
     ...['visibility', 'access', 'collaborators'].map((what) => [null, `-/package/:name/${what}`, ({ name }) => access.packageEndpoint(state, request, name, what)]),
+    ['GET', '-/package/:name/dist-tags', ({ name }) => distTags.list(state, name)],
+    ['PUT', '-/package/:name/dist-tags/:tag', ({ name, tag }) => distTags.set(state, request, name, tag)],
+    ['DELETE', '-/package/:name/dist-tags/:tag', ({ name, tag }) => distTags.remove(state, request, name, tag)],
     [null, '-/team/:org/:team/package', ({ org, team }) => access.teamPackages(state, request, org, team)],
     ['GET', '-/org/:org/package', ({ org }) => access.orgPackages(state, request, org)],
     ['GET', '-/user/:user/package', ({ user }) => access.userPackages(state, request, user)],

@@ -8,7 +8,7 @@
 
 const { Reply } = require('./http.js')
 const { authenticate, requireOtp } = require('./auth.js')
-const { refusal } = require('./publish.js')
+const { addVersion, publisherOf, refusal } = require('./publish.js')
 
 /** npm's `validateUUID`. */
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
@@ -78,10 +78,11 @@ function approve(state, request, id) {
     return Reply.message(403, `You cannot publish over the previously published versions: ${item.version}.`)
   }
   if (!pkg) {
-    pkg = { maintainers: [user.name], publishers: [], versions: new Map(), distTags: {}, access: item.access === 'private' ? 'restricted' : 'public', keywords: [], score: { quality: 0.5, popularity: 0.5, maintenance: 0.5 } }
+    pkg = { maintainers: [user.name], publishers: [], versions: new Map(), times: new Map(), distTags: {}, access: item.access === 'private' ? 'restricted' : 'public', keywords: [], score: { quality: 0.5, popularity: 0.5, maintenance: 0.5 } }
     state.packages.set(item.packageName, pkg)
   }
-  pkg.versions.set(item.version, item.manifest)
+  // The registry records the stager as the publisher and the maintainer who approved it.
+  addVersion(state, pkg, item.version, item.manifest, { npmUser: item.npmUser && { ...item.npmUser, approver: { name: user.name } } })
   pkg.distTags[item.tag] = item.version
   state.staged.splice(state.staged.indexOf(item), 1)
   return Reply.json(200, { message: 'Package version approved and published successfully.' })
@@ -132,6 +133,7 @@ function stagePublish(state, request, name) {
     access: body.access === 'restricted' || body.access === 'private' ? 'private' : 'public',
     tarball: Buffer.from(attachment.data, 'base64'),
     manifest: isObject(manifest) ? manifest : { name, version },
+    npmUser: publisherOf(state, request),
     ...actor,
   })
   return Reply.json(201, { message: 'Package version staged successfully.', stageId: item.id })

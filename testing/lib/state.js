@@ -87,10 +87,24 @@ class State {
      * one) or `single` (the seed's: one per package, stage publish only where it is allowed).
      */
     this.trustModel = 'several'
+    /** The registry's calendar day for its dated rules (`YYYY-MM-DD`); default today. */
+    this.today = undefined
+  }
+
+  /** Today for the registry's dated rules, `YYYY-MM-DD`: the seed's `date`, else the clock's. */
+  date() {
+    return this.today ?? new Date().toISOString().slice(0, 10)
+  }
+
+  /** Now, as an ISO 8601 time: on the seed's `date` when it gave one. */
+  timestamp() {
+    const now = new Date().toISOString()
+    return this.today ? `${this.today}${now.slice(10)}` : now
   }
 
   /** Adds what a (validated) seed holds; a user, package or project named again is replaced. */
   seed(seed) {
+    if (seed.date !== undefined) this.today = seed.date
     for (const { name, token, tfa = true, otp = '123456', bypass2fa = false, password = 'password' } of seed.users ?? []) {
       this.users.delete(name)
       this.users.set(name, { name, token, tfa, otp, bypass2fa, password })
@@ -102,6 +116,7 @@ class State {
         maintainers,
         publishers: publishers.map((p) => (p.id === undefined ? { ...p, id: crypto.randomUUID() } : p)),
         versions: new Map(versions.map((version) => [version, { name, version }])),
+        times: new Map(versions.map((version) => [version, this.timestamp()])),
         distTags: versions.length ? { latest: versions.at(-1) } : {},
         access,
         publishRequiresTfa: mfa !== 'none',
@@ -121,9 +136,9 @@ class State {
         }])),
       })
     }
-    for (const { user, token, key, name, readonly = false, cidr } of seed.tokens ?? []) {
+    for (const { user, token, key, name, readonly = false, cidr, permission, bypass2fa = false } of seed.tokens ?? []) {
       this.tokens = this.tokens.filter((t) => t.token !== token)
-      this.addToken({ ...(key && { key }), token, user, session: false, name, readonly, cidr_whitelist: cidr ?? null })
+      this.addToken({ ...(key && { key }), token, user, session: false, name, readonly, cidr_whitelist: cidr ?? null, bypass_2fa: bypass2fa, packages_and_scopes_permission: permission })
     }
     for (const advisory of seed.advisories ?? []) {
       this.advisories = this.advisories.filter((a) => a.id !== advisory.id)
@@ -138,6 +153,7 @@ class State {
         tag: tag ?? 'latest',
         actor: actor ?? this.packages.get(name)?.maintainers[0] ?? 'unknown',
         actorType,
+        npmUser: actorType === 'user' ? { name: actor ?? this.packages.get(name)?.maintainers[0] ?? 'unknown' } : undefined,
         access,
         tarball: tarball === undefined ? minimalTarball(name, version) : Buffer.from(tarball, 'base64'),
         manifest: { name, version },

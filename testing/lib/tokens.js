@@ -6,25 +6,28 @@
 
 const crypto = require('node:crypto')
 const { Reply } = require('./http.js')
-const { authenticate, requireOtp } = require('./auth.js')
+const { STAGE_ONLY, authenticate, managementRefusal, requireOtp } = require('./auth.js')
 const { redact } = require('./state.js')
 
 const PERMISSIONS = ['read-only', 'read-write', 'no-access']
+/** Packages and scopes may also be `read-write-stage-only`: publishes are staged for approval. */
+const PACKAGE_PERMISSIONS = ['read-only', 'read-write', STAGE_ONLY, 'no-access']
 const IPV4_CIDR = /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}\/(3[0-2]|[12]?\d)$/
 const DAY = 24 * 60 * 60 * 1000
 const isObject = (value) => typeof value === 'object' && value !== null && !Array.isArray(value)
 
-/** The requester, who must hold a session token. */
+/** The requester, who must hold a session token (that does not bypass 2FA, for a change). */
 function session(state, request) {
   const found = authenticate(state, request)
   if (found.reply) return found
   if (!found.token.session) return { reply: Reply.message(403, 'Tokens can only be managed with the session token of `npm login`') }
-  return found
+  const refused = request.method === 'GET' ? undefined : managementRefusal(state, found, 'tokens')
+  return refused ? { reply: refused } : found
 }
 
 /** What a list shows of a token: never the token itself. */
-function listed({ key, token, name, description, created, updated, expires, readonly, cidr_whitelist: cidr, bypass_2fa: bypass }) {
-  return { key, token: redact(token), name, description, created, updated, expires, readonly, cidr_whitelist: cidr, bypass_2fa: bypass ?? false }
+function listed({ key, token, name, description, created, updated, expires, readonly, cidr_whitelist: cidr, bypass_2fa: bypass, packages_and_scopes_permission: packages, orgs_permission: orgs }) {
+  return { key, token: redact(token), name, description, created, updated, expires, readonly, cidr_whitelist: cidr, bypass_2fa: bypass ?? false, packages_and_scopes_permission: packages, orgs_permission: orgs }
 }
 
 /** `GET /-/npm/v1/tokens?page&perPage`: `{ objects, total, urls: { next?, prev? } }`. */
@@ -45,6 +48,9 @@ function list(state, request) {
   return Reply.json(200, { objects, total: mine.length, urls })
 }
 
+/** Whether a create body asks for a token that can write (publish, or stage). */
+const writes = (body) => ['read-write', STAGE_ONLY].includes(body.packages_and_scopes_permission) || body.orgs_permission === 'read-write'
+
 /** What is wrong with a create body, or nothing. */
 function invalid(body) {
   if (!isObject(body)) return 'Request body must be a JSON object'
@@ -54,14 +60,13 @@ function invalid(body) {
   for (const key of ['packages', 'scopes', 'orgs', 'cidr_whitelist']) {
     if (body[key] !== undefined && !(Array.isArray(body[key]) && body[key].every((v) => typeof v === 'string'))) return `${key} must be an array of strings`
   }
-  for (const key of ['packages_and_scopes_permission', 'orgs_permission']) {
-    if (body[key] !== undefined && !PERMISSIONS.includes(body[key])) return `${key} must be one of ${PERMISSIONS.join(', ')}`
+  for (const [key, allowed] of [['packages_and_scopes_permission', PACKAGE_PERMISSIONS], ['orgs_permission', PERMISSIONS]]) {
+    if (body[key] !== undefined && !allowed.includes(body[key])) return `${key} must be one of ${allowed.join(', ')}`
   }
   const bad = (body.cidr_whitelist ?? []).find((c) => !IPV4_CIDR.test(c))
   if (bad !== undefined) return `Invalid CIDR range ${JSON.stringify(bad)}: IPv4 only`
   if (body.expires !== undefined && !(Number.isInteger(body.expires) && body.expires > 0)) return 'expires must be a number of days'
-  const writes = [body.packages_and_scopes_permission, body.orgs_permission].includes('read-write')
-  if (writes && body.expires > 90) return 'Read-write tokens expire within 90 days'
+  if (writes(body) && body.expires > 90) return 'Read-write tokens expire within 90 days'
   return undefined
 }
 
@@ -75,7 +80,7 @@ function create(state, request) {
   if (body.password !== user.password) return Reply.message(401, 'Incorrect password')
   const challenge = requireOtp(state, user, request, { always: true })
   if (challenge) return challenge
-  const readOnly = [body.packages_and_scopes_permission, body.orgs_permission].every((p) => p !== 'read-write')
+  const readOnly = !writes(body)
   const days = body.expires ?? (readOnly ? 30 : 7)
   const token = `npm_${crypto.randomBytes(27).toString('base64url').replace(/[-_]/g, 'x').slice(0, 36)}`
   const record = state.addToken({
@@ -88,6 +93,8 @@ function create(state, request) {
     readonly: readOnly,
     cidr_whitelist: body.cidr_whitelist ?? null,
     bypass_2fa: body.bypass_2fa === true,
+    packages_and_scopes_permission: body.packages_and_scopes_permission,
+    orgs_permission: body.orgs_permission,
   })
   const { user: _owner, session: _session, ...shown } = record
   return Reply.json(201, shown)

@@ -7,7 +7,7 @@
 
 const crypto = require('node:crypto')
 const { Reply } = require('./http.js')
-const { authenticate, requireOtp } = require('./auth.js')
+const { authenticate, bypasses2fa, requireOtp } = require('./auth.js')
 const { PROVIDERS, invalidTrustClaims, isUuid } = require('./providers.js')
 
 const PERMISSIONS = ['createPackage', 'createStagedPackage']
@@ -15,9 +15,10 @@ const PERMISSIONS = ['createPackage', 'createStagedPackage']
 const MAX_PUBLISHERS = 10
 
 function handle(state, request, name, id) {
-  const { user, reply } = authenticate(state, request)
-  if (reply) return reply
-  if (user.bypass2fa) {
+  const found = authenticate(state, request)
+  if (found.reply) return found.reply
+  const { user } = found
+  if (bypasses2fa(found)) {
     return Reply.message(401, 'Unauthorized: tokens that bypass two-factor authentication cannot manage trusted publishers')
   }
   if (!user.tfa) {

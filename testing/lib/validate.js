@@ -173,13 +173,23 @@ const seedShape = shape({
   packages: optional(arrayOf(pkg)),
   pypiProjects: optional(arrayOf(shape({ name: string, publishers: optional(arrayOf(pypiPublisher)) }))),
   orgs: optional(arrayOf(org)),
-  tokens: optional(arrayOf(shape({ user: string, token: string, key: optional(string), name: optional(string), readonly: optional(boolean), cidr: optional(arrayOf(string)) }))),
+  tokens: optional(arrayOf(shape({
+    user: string,
+    token: string,
+    key: optional(string),
+    name: optional(string),
+    readonly: optional(boolean),
+    cidr: optional(arrayOf(string)),
+    permission: optional(oneOf('read-only', 'read-write', 'read-write-stage-only', 'no-access')),
+    bypass2fa: optional(boolean),
+  }))),
   advisories: optional(arrayOf(advisory)),
   staged: optional(arrayOf(staged)),
   tls: optional(boolean),
   webAuthRetryAfter: optional(number({ min: 0 })),
   trustModel: optional(oneOf('several', 'single')),
   rateLimit: optional(shape({ perSecond: number({ above: 0 }), burst: optional(number({ min: 1 })) })),
+  date: optional(matching(/^\d{4}-\d\d-\d\d$/, 'a date such as 2027-01-15')),
 })
 
 const ruleShape = shape({

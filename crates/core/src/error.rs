@@ -47,10 +47,16 @@ pub enum Code {
     /// Downloaded bytes are not what the registry said they are (a tarball whose digest, or
     /// contents, differ from the staged version's).
     Integrity,
+    /// The token may only stage versions (a stage-only token, or a direct publish the
+    /// registry's 2027 rules refuse): stage, then approve with 2FA.
+    StageRequired,
+    /// The manifest has `packageExtensions`: project policy of the root, never published (npm
+    /// 12 refuses it so).
+    PackageExtensions,
 }
 
 /// The named codes and their spelling, both ways.
-const NAMES: [(Code, &str); 20] = [
+const NAMES: [(Code, &str); 22] = [
     (Code::InvalidPackageName, "EINVALIDPACKAGENAME"),
     (Code::InvalidInput, "EINVALIDINPUT"),
     (Code::NeedAuth, "ENEEDAUTH"),
@@ -71,6 +77,8 @@ const NAMES: [(Code, &str); 20] = [
     (Code::Private, "EPRIVATE"),
     (Code::PublishConflict, "EPUBLISHCONFLICT"),
     (Code::Integrity, "EINTEGRITY"),
+    (Code::StageRequired, "E_STAGE_REQUIRED"),
+    (Code::PackageExtensions, "EPACKAGEEXTENSIONS"),
 ];
 
 impl Code {
@@ -179,10 +187,12 @@ pub enum Hint {
     AllowPublish,
     /// The trusted publisher must allow stage publishing (`createStagedPackage`).
     AllowStagePublish,
+    /// The token can only stage: stage the version, then approve it with 2FA.
+    Stage,
 }
 
 /// Each hint's name (for JS) and advice in the library's words.
-const HINTS: [(Hint, &str, &str); 15] = [
+const HINTS: [(Hint, &str, &str); 16] = [
     (
         Hint::Otp,
         "otp",
@@ -267,6 +277,12 @@ const HINTS: [(Hint, &str, &str); 15] = [
         "A maintainer allows it by replacing the trusted publisher: ensurePublisher, or a spec \
          of applyTrust with `replace: true`, given `allowStagePublish: true` (and \
          `allowPublish: true` to keep publishing).",
+    ),
+    (
+        Hint::Stage,
+        "stage",
+        "Stage the version with `stagePublish` (the same options), then approve it with \
+         `approveStaged` (2FA); or publish through trusted publishing.",
     ),
 ];
 

@@ -12,6 +12,7 @@ use crate::package::PackageName;
 use crate::registry::answer::{interpret, Raw};
 use crate::repository;
 use crate::workflow;
+use crate::yaml;
 
 const SECRET: &str = "s3cr3t-T0KEN-value";
 
@@ -53,7 +54,7 @@ proptest! {
 
     #[test]
     fn ci_files_never_panic(input in text()) {
-        let _ = workflow::yaml::documents(&input);
+        let _ = yaml::documents(&input);
         let _ = workflow::commands::publishes(&input, "", &|_, _| None);
     }
 

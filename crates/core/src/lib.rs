@@ -12,11 +12,13 @@ pub mod files;
 pub mod oidc;
 pub mod package;
 pub mod publish;
+pub mod read;
 pub mod registry;
 pub mod repository;
 pub mod session;
 pub mod trust;
 pub mod workflow;
+pub mod yaml;
 
 #[cfg(test)]
 mod fuzz;

@@ -3,6 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::error::{Code, Error, Result};
+use crate::yaml;
 
 /// A package name that passed npm's rules for new packages.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -117,7 +118,7 @@ impl Manifest {
     }
 
     pub fn read(path: &Path) -> Manifest {
-        let text = match std::fs::read_to_string(path) {
+        let text = match crate::read::config(path) {
             Ok(text) => text,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Manifest::default(),
             Err(e) => return Manifest::unreadable(path, e.to_string()),
@@ -166,32 +167,49 @@ pub fn project_root(cwd: &Path) -> Option<PathBuf> {
 /// The workspace patterns `dir` declares: package.json `workspaces` (npm and yarn, an array or
 /// `{ packages }`) and pnpm-workspace.yaml `packages`. `!` marks an exclusion.
 pub fn workspace_patterns(dir: &Path) -> Result<Vec<String>> {
-    let invalid = |file: &str, why: String| {
-        Error::invalid_input("cwd", format!("{}: {why}", dir.join(file).display()))
-    };
     let mut patterns = Vec::new();
-    if let Ok(text) = std::fs::read_to_string(dir.join("package.json")) {
+    let path = dir.join("package.json");
+    if let Some(text) = workspace_file(&path)? {
         let json: serde_json::Value =
-            serde_json::from_str(&text).map_err(|e| invalid("package.json", e.to_string()))?;
+            serde_json::from_str(&text).map_err(|e| invalid_file(&path, e))?;
         let list = match json.get("workspaces") {
-            Some(serde_json::Value::Array(items)) => items.clone(),
-            Some(serde_json::Value::Object(o)) => o
-                .get("packages")
-                .and_then(|p| p.as_array())
-                .cloned()
-                .unwrap_or_default(),
-            _ => vec![],
+            Some(serde_json::Value::Object(o)) => o.get("packages"),
+            list => list,
         };
-        patterns.extend(list.iter().filter_map(|p| p.as_str()).map(str::to_string));
+        if let Some(items) = list.and_then(|l| l.as_array()) {
+            patterns.extend(items.iter().filter_map(|p| p.as_str()).map(str::to_string));
+        }
     }
-    if let Ok(text) = std::fs::read_to_string(dir.join("pnpm-workspace.yaml")) {
-        let docs = yaml_rust2::YamlLoader::load_from_str(&text)
-            .map_err(|e| invalid("pnpm-workspace.yaml", e.to_string()))?;
-        if let Some(list) = docs.first().and_then(|doc| doc["packages"].as_vec()) {
-            patterns.extend(list.iter().filter_map(|p| p.as_str()).map(str::to_string));
+    let path = dir.join("pnpm-workspace.yaml");
+    if let Some(text) = workspace_file(&path)? {
+        // The bounded loader, as for CI files: this file is the checkout's as much as they are.
+        let docs = yaml::documents(&text).map_err(|e| match e.line {
+            Some(line) => invalid_file(&path, format_args!("line {line}: {}", e.message)),
+            None => invalid_file(&path, e.message),
+        })?;
+        if let Some(list) = docs.first().and_then(|doc| doc.get("packages")) {
+            patterns.extend(
+                list.items()
+                    .iter()
+                    .filter_map(|p| p.text())
+                    .map(str::to_string),
+            );
         }
     }
     Ok(patterns)
+}
+
+/// A file that declares workspaces, if there is one.
+fn workspace_file(path: &Path) -> Result<Option<String>> {
+    match crate::read::config(path) {
+        Ok(text) => Ok(Some(text)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(invalid_file(path, e)),
+    }
+}
+
+fn invalid_file(path: &Path, why: impl std::fmt::Display) -> Error {
+    Error::invalid_input("cwd", format!("{}: {why}", path.display()))
 }
 
 /// Whether `relative` (a folder below a workspace root) is one of the workspace's packages.
@@ -224,6 +242,8 @@ pub fn npm_prefix(cwd: &Path) -> Option<PathBuf> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    #[cfg(unix)]
+    use crate::read::in_bounded_child;
 
     #[test]
     fn valid_names() {
@@ -311,6 +331,77 @@ mod tests {
         );
         assert_eq!(npm_prefix(&root), Some(root.clone()));
         std::fs::remove_dir_all(&root).unwrap();
+    }
+
+    /// The billion laughs in 380 bytes: each level refers nine times to the one before.
+    fn alias_bomb() -> String {
+        let mut bomb = String::from("a: &a [x, x, x, x, x, x, x, x, x]\n");
+        for level in b'b'..=b'k' {
+            let (this, before) = (level as char, (level - 1) as char);
+            let refs = vec![format!("*{before}"); 9].join(",");
+            bomb.push_str(&format!("{this}: &{this} [{refs}]\n"));
+        }
+        bomb + "packages: [*k]\n"
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn pnpm_workspace_yaml_is_read_within_bounds() {
+        in_bounded_child(
+            "package::tests::pnpm_workspace_yaml_is_read_within_bounds",
+            || {
+                let root =
+                    std::env::temp_dir().join(format!("tn-pnpm-bounds-{}", std::process::id()));
+                let _ = std::fs::remove_dir_all(&root);
+                std::fs::create_dir_all(&root).unwrap();
+                let file = root.join("pnpm-workspace.yaml");
+                let deep = format!("{}x\n", "- ".repeat(200_000));
+                for hostile in [alias_bomb(), deep] {
+                    std::fs::write(&file, hostile).unwrap();
+                    let err = workspace_patterns(&root).unwrap_err();
+                    assert_eq!(err.code, Code::InvalidInput);
+                    assert!(
+                        err.message.contains(&file.display().to_string()),
+                        "{}",
+                        err.message
+                    );
+                }
+                std::fs::remove_dir_all(&root).unwrap();
+            },
+        );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn special_files_are_not_read() {
+        in_bounded_child("package::tests::special_files_are_not_read", || {
+            let root = std::env::temp_dir().join(format!("tn-special-{}", std::process::id()));
+            let _ = std::fs::remove_dir_all(&root);
+            std::fs::create_dir_all(&root).unwrap();
+            let manifest = root.join("package.json");
+            std::os::unix::fs::symlink("/dev/zero", &manifest).unwrap();
+            let read = Manifest::read(&manifest);
+            assert!(read.problem.unwrap().contains("a device"));
+            assert!(workspace_patterns(&root)
+                .unwrap_err()
+                .message
+                .contains("a device"));
+            std::fs::remove_file(&manifest).unwrap();
+            let made = std::process::Command::new("mkfifo").arg(&manifest).status();
+            assert!(made.unwrap().success());
+            assert!(Manifest::read(&manifest)
+                .problem
+                .unwrap()
+                .contains("a FIFO"));
+            let err = workspace_patterns(&root).unwrap_err();
+            assert!(
+                err.message
+                    .contains("package.json: a FIFO, not a regular file"),
+                "{}",
+                err.message
+            );
+            std::fs::remove_dir_all(&root).unwrap();
+        });
     }
 
     #[test]

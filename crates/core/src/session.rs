@@ -80,13 +80,13 @@ pub struct Session<'a> {
 impl<'a> Session<'a> {
     pub fn open(call: &'a CallOptions) -> Self {
         let cwd = working_dir(call);
-        let project = match (&call.projects, &call.env) {
+        let project = crate::read::blocking(|| match (&call.projects, &call.env) {
             (Some(cache), Some(env)) => cache.get_or_load(&cwd, env),
             _ => {
                 let env = call.env.clone().unwrap_or_else(EnvVars::from_process);
                 Arc::new(Project::load(&cwd, env))
             }
-        };
+        });
         Session { call, cwd, project }
     }
 

@@ -46,7 +46,7 @@ pub const NAMES: Decoder = Decoder {
 };
 
 /// A JSON object whose string values are kept (mapped by `rename`) and the rest dropped.
-fn string_map(answer: &Value, rename: fn(&str) -> &str) -> Option<Value> {
+pub(super) fn string_map(answer: &Value, rename: fn(&str) -> &str) -> Option<Value> {
     let object = match answer {
         Value::Object(object) => object,
         // An empty body: nothing to list.

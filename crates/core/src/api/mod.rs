@@ -14,7 +14,10 @@
 pub mod access;
 pub mod audit;
 mod decode;
+pub mod disttag;
+pub mod history;
 pub mod org;
+pub mod rules;
 pub mod search;
 pub mod stage;
 pub mod team;
@@ -234,6 +237,10 @@ pub const ENDPOINTS: &[&Endpoint] = &[
     &stage::APPROVE_STAGED,
     &stage::REJECT_STAGED,
     &stage::DOWNLOAD_STAGED,
+    &disttag::LIST_DIST_TAGS,
+    &disttag::ADD_DIST_TAG,
+    &disttag::REMOVE_DIST_TAG,
+    &history::PUBLISH_HISTORY,
     &search::SEARCH,
     &audit::AUDIT,
 ];
@@ -477,8 +484,19 @@ impl<'a> Caller<'a> {
     /// A client for `endpoint`'s registry: the package's scope registry when it takes a
     /// package (as npm picks it), else the default one.
     pub fn registry(&self, endpoint: &Endpoint, args: &Args) -> Result<Registry> {
+        self.registry_as(endpoint, args, None)
+    }
+
+    /// [`Caller::registry`] with `exchanged`, a token exchanged through trusted publishing, in
+    /// place of the configured one.
+    pub fn registry_as(
+        &self,
+        endpoint: &Endpoint,
+        args: &Args,
+        exchanged: Option<String>,
+    ) -> Result<Registry> {
         let resolved = self.session.resolve_for(args.package.as_ref())?;
-        let token = resolved.token.as_ref().map(|t| t.value.clone());
+        let token = exchanged.or_else(|| resolved.token.as_ref().map(|t| t.value.clone()));
         if token.is_none() && endpoint.auth == Auth::Required {
             return Err(config::need_auth(self.session.config(), &resolved));
         }
@@ -559,7 +577,17 @@ impl<'a> Caller<'a> {
 
     /// Runs one row as is: dry runs of writes stop before sending.
     pub async fn run(&self, endpoint: &Endpoint, args: &Args) -> Result<Value> {
-        let registry = self.registry(endpoint, args)?;
+        self.run_as(endpoint, args, None).await
+    }
+
+    /// [`Caller::run`] with `exchanged` in place of the configured token.
+    pub async fn run_as(
+        &self,
+        endpoint: &Endpoint,
+        args: &Args,
+        exchanged: Option<String>,
+    ) -> Result<Value> {
+        let registry = self.registry_as(endpoint, args, exchanged)?;
         let request = self.request(endpoint, args)?;
         if !endpoint.changes {
             return self.send(endpoint, args, &registry, &request).await;

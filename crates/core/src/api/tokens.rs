@@ -7,7 +7,7 @@ use reqwest::{Method, Url};
 use serde_json::{json, Map, Value};
 
 use super::decode::{pick, Decoder, Type};
-use super::{Args, BoxFuture, Caller, Endpoint, Given, Input, Kind};
+use super::{rules, Args, BoxFuture, Caller, Endpoint, Given, Input, Kind};
 use crate::error::{Error, Hint, Result, Secrets};
 
 /// More pages than anyone has tokens: a registry whose `urls.next` never ends is cut off here.
@@ -28,20 +28,38 @@ const TOKEN_FIELDS: &[(&str, &str, Type)] = &[
     ("expiry", "expires", Type::Text),
     ("readonly", "readonly", Type::Flag),
     ("bypass_2fa", "bypass2fa", Type::Flag),
+    (
+        "packages_and_scopes_permission",
+        "packagesAndScopesPermission",
+        Type::Text,
+    ),
+    ("orgs_permission", "orgsPermission", Type::Text),
     ("cidr_whitelist", "cidrWhitelist", Type::Texts),
     ("cidr", "cidrWhitelist", Type::Texts),
 ];
 
-/// `npm token list`: every page, following the registry's `urls.next`.
+/// `npm token list`: every page, following the registry's `urls.next`; each token with what
+/// it can still do under the registry's rules on `asOf` (default today).
 pub const LIST_TOKENS: Endpoint = Endpoint {
     name: "listTokens",
     command: "token",
     path: "-/npm/v1/tokens",
+    inputs: &[Input::optional("asOf", Kind::Text)],
     decode: Some(PAGE),
     action: "list your tokens",
     subject: "the token list",
     custom: Some(|caller, args| {
-        Box::pin(async move { list(caller, &args).await.map(|tokens| json!(tokens)) })
+        Box::pin(async move {
+            let on = match rules::date_option(&args, "asOf")? {
+                Some(date) => date[..10].to_string(),
+                None => rules::today(),
+            };
+            let mut tokens = list(caller, &args).await?;
+            for token in &mut tokens {
+                rules::assess(token, &on);
+            }
+            Ok(json!(tokens))
+        })
     }),
     ..Endpoint::ROW
 };
@@ -145,7 +163,10 @@ fn with_ids(tokens: &mut [Map<String, Value>]) {
     }
 }
 
-const PERMISSION: Kind = Kind::Choice {
+const PACKAGES_PERMISSION: Kind = Kind::Choice {
+    choices: &["read-only", "read-write", rules::STAGE_ONLY, "no-access"],
+};
+const ORGS_PERMISSION: Kind = Kind::Choice {
     choices: &["read-only", "read-write", "no-access"],
 };
 
@@ -169,8 +190,8 @@ pub const CREATE_TOKEN: Endpoint = Endpoint {
         Input::optional("packagesAll", Kind::Flag),
         Input::optional("scopes", Kind::List),
         Input::optional("orgs", Kind::List),
-        Input::optional("packagesAndScopesPermission", PERMISSION),
-        Input::optional("orgsPermission", PERMISSION),
+        Input::optional("packagesAndScopesPermission", PACKAGES_PERMISSION),
+        Input::optional("orgsPermission", ORGS_PERMISSION),
         Input::optional("cidr", Kind::List),
         Input::optional("bypass2fa", Kind::Flag),
     ],
@@ -188,10 +209,25 @@ pub const CREATE_TOKEN: Endpoint = Endpoint {
     secret: Some("password"),
     action: "create a token",
     subject: "the token endpoint",
-    custom: None,
+    custom: Some(create),
     changes: true,
     ..LIST_TOKENS
 };
+
+/// The request, with npm 12's warning when the token can publish directly (only
+/// `read-write`: a stage-only token stages, the others cannot publish).
+fn create<'a>(caller: &'a Caller<'a>, args: Args) -> BoxFuture<'a, Result<Value>> {
+    Box::pin(async move {
+        let mut result = caller.run(&CREATE_TOKEN, &args).await?;
+        let direct = args.text("packagesAndScopesPermission") == Some("read-write");
+        let warnings: Vec<&str> = direct
+            .then_some(rules::DIRECT_PUBLISH_WARNING)
+            .into_iter()
+            .collect();
+        result["warnings"] = json!(warnings);
+        Ok(result)
+    })
+}
 
 /// npm token create's body, in its key order; lists and flags only when they say something.
 fn create_body(args: &Args) -> Result<Value> {

@@ -44,6 +44,10 @@ fn repository_of(manifest: &Manifest) -> Option<RepoRef> {
 /// Finds the workspace `cwd` belongs to (the nearest folder upwards that declares workspaces,
 /// as npm does from inside a package) and its publishable packages, sorted by name.
 pub fn discover(cwd: &Path) -> Result<Workspace> {
+    crate::read::blocking(|| discover_here(cwd))
+}
+
+fn discover_here(cwd: &Path) -> Result<Workspace> {
     let project = project_root(cwd)
         .ok_or_else(|| invalid(format!("No package.json in {} or above", cwd.display())))?;
     let mut found = None;
@@ -66,25 +70,20 @@ pub fn discover(cwd: &Path) -> Result<Workspace> {
         .iter()
         .filter_map(|p| glob::Pattern::new(p.trim_start_matches('!').trim_end_matches('/')).ok())
         .collect();
-    let mut folders: Vec<PathBuf> = Vec::new();
+    let mut walk = Walk::default();
     for pattern in included {
-        let pattern = pattern.trim_start_matches("./").trim_end_matches('/');
-        let full = root.join(pattern).join("package.json");
-        let Ok(matches) = glob::glob(&full.to_string_lossy()) else {
-            return Err(invalid(format!("Invalid workspace pattern \"{pattern}\"")));
-        };
-        for manifest in matches.flatten() {
-            let Some(folder) = manifest.parent() else {
-                continue;
-            };
-            let relative = folder.strip_prefix(&root).unwrap_or(folder);
-            let ignored = relative
-                .components()
-                .any(|c| c.as_os_str() == "node_modules")
-                || exclusions.iter().any(|e| e.matches_path(relative));
-            if !ignored && folder != root && !folders.iter().any(|f| f == folder) {
-                folders.push(folder.to_path_buf());
-            }
+        walk.pattern(&root, pattern)?;
+    }
+    let mut folders: Vec<PathBuf> = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    for folder in walk.found {
+        let relative = folder.strip_prefix(&root).unwrap_or(&folder);
+        let excluded = exclusions.iter().any(|e| e.matches_path(relative));
+        // A package reached by two paths (through a link) is one package.
+        let real = std::fs::canonicalize(&folder).unwrap_or_else(|_| folder.clone());
+        if !excluded && folder != root && folder.join("package.json").is_file() && seen.insert(real)
+        {
+            folders.push(folder);
         }
     }
 
@@ -127,6 +126,103 @@ pub fn discover(cwd: &Path) -> Result<Workspace> {
         packages,
         skipped,
     })
+}
+
+/// The folders that workspace patterns name, found as npm's glob finds them (npm's
+/// map-workspaces: `follow: false`, `dot: false`, `**/node_modules/**` ignored): a `*` or a
+/// named segment goes through a link, `**` never enters one. So a walk ends however the links
+/// loop; it is bounded in folders read and depth all the same.
+#[derive(Default)]
+struct Walk {
+    found: Vec<PathBuf>,
+    listed: usize,
+}
+
+enum Segment {
+    /// `**`: this folder and every folder below, links not entered.
+    Any,
+    Name(glob::Pattern),
+}
+
+/// A workspace has nowhere near this many folders; a checkout that makes us read more is
+/// refused rather than walked.
+const MAX_LISTED: usize = 100_000;
+const MAX_DEPTH: usize = 64;
+
+impl Walk {
+    fn pattern(&mut self, root: &Path, pattern: &str) -> Result<()> {
+        let invalid_pattern = || invalid(format!("Invalid workspace pattern \"{pattern}\""));
+        let segments = pattern
+            .split('/')
+            .filter(|s| !s.is_empty() && *s != ".")
+            .map(|s| match s {
+                "**" => Ok(Segment::Any),
+                s => glob::Pattern::new(s)
+                    .map(Segment::Name)
+                    .map_err(|_| invalid_pattern()),
+            })
+            .collect::<Result<Vec<_>>>()?;
+        self.walk(root, &segments, 0)
+    }
+
+    fn walk(&mut self, dir: &Path, segments: &[Segment], depth: usize) -> Result<()> {
+        let Some((first, rest)) = segments.split_first() else {
+            self.found.push(dir.to_path_buf());
+            return Ok(());
+        };
+        if depth > MAX_DEPTH {
+            return Ok(());
+        }
+        match first {
+            Segment::Any => {
+                self.walk(dir, rest, depth + 1)?;
+                for child in self.children(dir)? {
+                    let hidden = child
+                        .file_name()
+                        .is_some_and(|n| n.as_encoded_bytes()[0] == b'.');
+                    let real_dir = std::fs::symlink_metadata(&child).is_ok_and(|m| m.is_dir());
+                    if real_dir && !hidden {
+                        self.walk(&child, segments, depth + 1)?;
+                    }
+                }
+            }
+            Segment::Name(pattern) => {
+                let options = glob::MatchOptions {
+                    require_literal_leading_dot: true,
+                    ..glob::MatchOptions::new()
+                };
+                for child in self.children(dir)? {
+                    let name = child.file_name().unwrap_or_default().to_string_lossy();
+                    if pattern.matches_with(&name, options) && child.is_dir() {
+                        self.walk(&child, rest, depth + 1)?;
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The entries of `dir` but node_modules, within the bound.
+    fn children(&mut self, dir: &Path) -> Result<Vec<PathBuf>> {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return Ok(Vec::new());
+        };
+        let mut children = Vec::new();
+        for entry in entries.flatten() {
+            self.listed += 1;
+            if self.listed > MAX_LISTED {
+                return Err(invalid(format!(
+                    "The workspace patterns reach more than {MAX_LISTED} entries: narrow them, \
+                     or exclude folders with `!` patterns."
+                )));
+            }
+            if entry.file_name() != "node_modules" {
+                children.push(entry.path());
+            }
+        }
+        children.sort();
+        Ok(children)
+    }
 }
 
 #[cfg(test)]
@@ -193,6 +289,42 @@ mod tests {
             vec!["packages/internal: @acme/internal is private"]
         );
         std::fs::remove_dir_all(&root).unwrap();
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn links_are_followed_as_npm_follows_them_and_loops_end() {
+        crate::read::in_bounded_child(
+            "bulk::workspace::tests::links_are_followed_as_npm_follows_them_and_loops_end",
+            || {
+                let root = fixture("loops");
+                write(
+                    &root,
+                    "package.json",
+                    r#"{"name":"mono","private":true,"workspaces":["packages/**","linked/*"]}"#,
+                );
+                write(&root, "packages/a/package.json", r#"{"name":"a"}"#);
+                write(&root, "packages/b/package.json", r#"{"name":"b"}"#);
+                write(
+                    &root,
+                    "packages/.hidden/package.json",
+                    r#"{"name":"hidden"}"#,
+                );
+                write(&root, "elsewhere/c/package.json", r#"{"name":"c"}"#);
+                // Two links up the tree: a walk that follows them never ends.
+                std::os::unix::fs::symlink("..", root.join("packages/a/x")).unwrap();
+                std::os::unix::fs::symlink("..", root.join("packages/b/x")).unwrap();
+                // `**` does not enter a linked folder (npm's glob does not follow links)...
+                std::os::unix::fs::symlink("../elsewhere", root.join("packages/out")).unwrap();
+                // ...but a named or `*` segment goes through one.
+                std::fs::create_dir_all(root.join("linked")).unwrap();
+                std::os::unix::fs::symlink("../elsewhere/c", root.join("linked/c")).unwrap();
+                let ws = discover(&root).unwrap();
+                let names: Vec<&str> = ws.packages.iter().map(|p| p.name.as_str()).collect();
+                assert_eq!(names, vec!["a", "b", "c"]);
+                std::fs::remove_dir_all(&root).unwrap();
+            },
+        );
     }
 
     #[test]

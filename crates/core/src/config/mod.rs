@@ -156,7 +156,7 @@ impl NpmConfig {
     }
 
     fn add_file(&mut self, layer: Layer, path: PathBuf) {
-        let found = match std::fs::read_to_string(&path) {
+        let found = match crate::read::config(&path) {
             Ok(text) => {
                 self.layers.push(Entries {
                     path: Some(path.clone()),
@@ -531,6 +531,29 @@ mod tests {
     fn resolve_for(config: &NpmConfig, pkg: &str) -> Resolved {
         let pkg = PackageName::parse(pkg).unwrap();
         resolve(config, &Overrides::default(), Some(&pkg)).unwrap()
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn special_config_files_are_not_read() {
+        crate::read::in_bounded_child("config::tests::special_config_files_are_not_read", || {
+            let sb = Sandbox::new("special");
+            let npmrc = sb.0.join("project/.npmrc");
+            let made = std::process::Command::new("mkfifo").arg(&npmrc).status();
+            assert!(made.unwrap().success());
+            std::os::unix::fs::symlink("/dev/zero", sb.0.join("home/.npmrc")).unwrap();
+            // npm skips a config file it cannot read; so do we, without waiting or reading.
+            let config = sb.load(&[]);
+            assert_eq!(
+                config.files.iter().filter(|(_, _, found)| *found).count(),
+                0
+            );
+            // A certificate file the checkout names is read the same way.
+            std::fs::remove_file(&npmrc).unwrap();
+            sb.write("project/.npmrc", "cafile=/dev/zero\n");
+            let err = sb.load(&[]).transport().unwrap_err();
+            assert!(err.message.contains("a device"), "{}", err.message);
+        });
     }
 
     #[test]

@@ -8,7 +8,7 @@
 //! Certificates: `ca` (inline PEM, or several with `ca[]`) or `cafile` replace the default roots,
 //! as in npm; `NODE_EXTRA_CA_CERTS` adds to them; `strict-ssl=false` stops verifying.
 
-use std::path::PathBuf;
+use std::path::Path;
 use std::sync::Arc;
 
 use reqwest::Url;
@@ -142,7 +142,7 @@ fn env_any_case(config: &NpmConfig, name: &str) -> Option<(String, Source)> {
 }
 
 fn read_pem(path: &str, field: &str, source: &Source) -> Result<Pem> {
-    std::fs::read(PathBuf::from(path))
+    crate::read::bytes(Path::new(path), crate::read::CONFIG_LIMIT)
         .map(Pem::from)
         .map_err(|e| {
             // Out of descriptors, the file is fine: say what ran out, not that the file is bad.

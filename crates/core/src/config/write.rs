@@ -96,7 +96,8 @@ pub fn write_auth_token(path: &Path, registry: &Url, token: &str) -> Result<Writ
     let key = format!("{}:_authToken", nerf_dart(registry));
     let target = npmrc_target(path)?;
     let locked = lock(&target).map_err(|e| io_error(&target, e))?;
-    let existing = std::fs::read(&target).map_err(|e| io_error(&target, e))?;
+    let existing =
+        crate::read::bytes(&target, crate::read::CONFIG_LIMIT).map_err(|e| io_error(&target, e))?;
     let (text, replaced) = with_token(&existing, &key, token);
     replace(&target, &text, Permissions::Private).map_err(|e| io_error(&target, e))?;
     drop(locked);

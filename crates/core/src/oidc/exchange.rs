@@ -46,6 +46,62 @@ pub struct ExchangeOptions {
     /// An id_token to exchange; by default one is requested from the CI provider.
     pub id_token: Option<String>,
     pub write_npmrc: Option<NpmrcTarget>,
+    /// The npm command the exchange is made for (its `npm-command` header): `publish` when
+    /// `None`; `dist-tag` for npm 12's dist-tag commands.
+    pub command: Option<&'static str>,
+}
+
+/// What trying trusted publishing before a command came to.
+#[derive(Debug)]
+pub enum Attempt {
+    Exchanged(Box<Exchanged>),
+    /// Not in a CI that issues id_tokens: the configured token is used, as npm does.
+    NotCi,
+    /// The exchange was refused, and the configured token is used instead (as npm does,
+    /// silently): why, to warn with and to add to a failure with that token.
+    Refused(Box<Error>),
+}
+
+/// Trusted publishing first, as npm does before `publish` (11.5.1 and later) and before
+/// `dist-tag` (12): the exchanged token; outside CI, nothing; a refusal, when `fallback` (a
+/// configured token to use instead, and the exchange not `required`). Any other failure, the
+/// exchange's diagnosis among them, is the call's.
+pub async fn exchange_first(
+    options: ExchangeOptions,
+    required: bool,
+    fallback: bool,
+) -> Result<Attempt> {
+    match exchange_token(options).await {
+        Ok(exchanged) => Ok(Attempt::Exchanged(Box::new(exchanged))),
+        Err(error) if error.code == Code::OidcNotCi && !required => Ok(Attempt::NotCi),
+        Err(error) if !required && fallback => Ok(Attempt::Refused(Box::new(error))),
+        Err(error) => Err(error),
+    }
+}
+
+impl Attempt {
+    /// The warning a refused exchange gives, when the configured token is used instead.
+    pub fn fallback_warning(refusal: &Error) -> String {
+        // What happened, without the advice: a warning is shown as it is by every interface,
+        // and the advice of the hint is in the library's words.
+        format!(
+            "Trusted publishing did not work, so the configured token is used instead (npm does \
+             the same, silently). Why: {}",
+            refusal.summary()
+        )
+    }
+
+    /// `error`, a failure with the configured token used in place of a refused exchange, also
+    /// saying why the exchange was refused (a 401 or an EOTP alone would hide the cause).
+    pub fn note_refusal(refusal: Option<&str>, mut error: Error) -> Error {
+        if let Some(why) = refusal {
+            error.notes.push(format!(
+                "Trusted publishing was tried first and refused, so the configured token was \
+                 used: {why}"
+            ));
+        }
+        error
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -122,7 +178,7 @@ async fn exchange(options: ExchangeOptions) -> Result<Exchanged> {
     jwt::check(&id_token.jwt(), &audience, jwt::now()).map_err(with_context)?;
 
     let registry = session
-        .registry(&resolved, "publish")?
+        .registry(&resolved, options.command.unwrap_or("publish"))?
         .with_id_token(id_token.token.clone());
     let answer = registry.send(&exchange_request(&package.escaped())).await;
     let answer = match answer {

@@ -162,10 +162,8 @@ fn pull_request_from_fork(env: &EnvVars) -> Option<String> {
         return None;
     }
     let path = env.non_empty("GITHUB_EVENT_PATH")?;
-    let file = std::fs::File::open(path).ok()?;
     // An event payload is the runner's, but no file is read without bound.
-    let mut text = Vec::new();
-    std::io::Read::read_to_end(&mut std::io::Read::take(file, 8 << 20), &mut text).ok()?;
+    let text = crate::read::bytes(std::path::Path::new(&path), 8 << 20).ok()?;
     let event: Value = serde_json::from_slice(&text).ok()?;
     let name = |repo: &Value| {
         repo.get("full_name")

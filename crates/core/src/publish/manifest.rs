@@ -72,12 +72,7 @@ fn fill_types(data: &mut Map<String, Value>, tarball: &Tarball) {
 pub fn git_head(folder: &std::path::Path) -> Option<String> {
     let root = folder.ancestors().find(|dir| dir.join(".git").is_dir())?;
     let git = root.join(".git");
-    let read = |path: std::path::PathBuf| {
-        let file = std::fs::File::open(path).ok()?;
-        let mut text = String::new();
-        std::io::Read::read_to_string(&mut std::io::Read::take(file, 1 << 20), &mut text).ok()?;
-        Some(text)
-    };
+    let read = |path: std::path::PathBuf| crate::read::config(&path).ok();
     let head = read(git.join("HEAD"))?;
     let Some(reference) = head.strip_prefix("ref: ") else {
         return Some(head.trim().to_string()).filter(|h| !h.is_empty());

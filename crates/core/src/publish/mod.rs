@@ -20,7 +20,7 @@ use serde_json::{json, Map, Value};
 use crate::config::Resolved;
 use crate::error::{Code, Error, Hint, Result, Secrets};
 use crate::oidc::ci::{detect, Ci};
-use crate::oidc::exchange::{exchange_token, ExchangeOptions};
+use crate::oidc::exchange::{exchange_first, Attempt, ExchangeOptions};
 use crate::package::PackageName;
 use crate::registry::{ApiRequest, PlannedRequest, Registry};
 use crate::session::{working_dir, CallOptions, Session};
@@ -143,6 +143,19 @@ async fn run(options: PublishOptions, secrets: &mut Secrets) -> Result<Published
             ),
         ));
     }
+    // As npm 12: `packageExtensions` is the project root's policy and never published (a
+    // private package may keep it), and `patchedDependencies` is the consumer's state.
+    if manifest.contains_key("packageExtensions") {
+        return Err(Error::new(
+            Code::PackageExtensions,
+            format!(
+                "{package}'s package.json has `packageExtensions`, which only the project root \
+                 honours and must not be published (npm 12 refuses it too): move it to the root \
+                 package.json."
+            ),
+        ));
+    }
+    manifest.remove("patchedDependencies");
     let publish_config = manifest
         .get("publishConfig")
         .cloned()
@@ -205,15 +218,7 @@ async fn run(options: PublishOptions, secrets: &mut Secrets) -> Result<Published
 
     // A failure with the token used in place of a refused exchange also says why it was refused.
     let refused = credentials.refused.clone();
-    let noted = |mut error: Error| {
-        if let Some(why) = &refused {
-            error.notes.push(format!(
-                "Trusted publishing was tried first and refused, so the configured token was \
-                 used: {why}"
-            ));
-        }
-        error
-    };
+    let noted = |error: Error| Attempt::note_refusal(refused.as_deref(), error);
     preflight(
         &registry,
         &package,
@@ -352,20 +357,16 @@ fn load(source: &Source, cwd: &std::path::Path) -> Result<Tarball> {
                     format!("Could not read `tarball` {}: {e}", path.display()),
                 )
             };
-            let size = std::fs::metadata(path).map_err(unreadable)?.len();
-            if size > MAX_TARBALL {
-                return Err(Error::invalid_input(
-                    "tarball",
-                    "`tarball` is larger than 256 MiB.",
-                ));
-            }
-            Tarball::read(std::fs::read(path).map_err(unreadable)?, "tarball")
+            Tarball::read(
+                crate::read::bytes(path, MAX_TARBALL).map_err(unreadable)?,
+                "tarball",
+            )
         }
     }
 }
 
 /// npm refuses a tag that is a semver range (`npm install pkg@<tag>` could not name it).
-fn check_tag(tag: &str) -> Result<()> {
+pub(crate) fn check_tag(tag: &str) -> Result<()> {
     let looks_like_range = semver::VersionReq::parse(tag.trim()).is_ok()
         || tag.trim().is_empty()
         || tag.contains(['/', ' ']);
@@ -406,14 +407,17 @@ async fn credentials(
     if call.token.is_some() || options.oidc == Oidc::Never || call.dry_run {
         return Ok(credentials);
     }
-    let exchanged = exchange_token(ExchangeOptions {
-        call: call.clone(),
-        id_token: None,
-        write_npmrc: None,
-    })
-    .await;
-    match exchanged {
-        Ok(exchanged) => {
+    let attempt = exchange_first(
+        ExchangeOptions {
+            call: call.clone(),
+            ..Default::default()
+        },
+        options.oidc == Oidc::Required,
+        configured.is_some(),
+    )
+    .await?;
+    match attempt {
+        Attempt::Exchanged(exchanged) => {
             let env = &session.config().env;
             credentials.provenance = provenance(
                 session,
@@ -429,18 +433,11 @@ async fn credentials(
             credentials.source = "oidc";
             credentials.warnings = exchanged.warnings;
         }
-        Err(error) if error.code == Code::OidcNotCi && options.oidc == Oidc::Auto => {}
-        Err(error) if options.oidc == Oidc::Auto && configured.is_some() => {
-            // What happened, without the advice: a warning is shown as it is by every
-            // interface, and the advice of the hint is in the library's words.
-            let why = error.summary();
-            credentials.warnings.push(format!(
-                "Trusted publishing did not work, so the configured token is used instead (npm \
-                 does the same, silently). Why: {why}"
-            ));
-            credentials.refused = Some(why);
+        Attempt::NotCi => {}
+        Attempt::Refused(error) => {
+            credentials.warnings.push(Attempt::fallback_warning(&error));
+            credentials.refused = Some(error.summary());
         }
-        Err(error) => return Err(error),
     }
     Ok(credentials)
 }

@@ -49,7 +49,7 @@ const MAX_FILES: usize = 100_000;
 /// Packs `folder` (it must hold a package.json).
 pub fn pack(folder: &Path) -> Result<Tarball> {
     let invalid = |why: String| Error::invalid_input("folder", why);
-    let manifest_text = std::fs::read_to_string(folder.join("package.json")).map_err(|e| {
+    let manifest_text = crate::read::config(&folder.join("package.json")).map_err(|e| {
         invalid(format!(
             "`folder` must be a package folder with a package.json ({}: {e}).",
             folder.display()
@@ -94,7 +94,7 @@ pub fn pack(folder: &Path) -> Result<Tarball> {
         if size > MAX_UNPACKED {
             return Err(invalid("`folder` holds more than 512 MiB to pack.".into()));
         }
-        let contents = std::fs::read(&full)
+        let contents = crate::read::bytes(&full, MAX_UNPACKED)
             .map_err(|e| invalid(format!("Could not read {}: {e}", full.display())))?;
         entries.push((path, contents, executable(&full)));
     }
@@ -124,8 +124,13 @@ fn ignore_file(dir: &Path) -> Option<Gitignore> {
         .map(|name| dir.join(name))
         .find(|path| path.is_file())
         .map(|path| {
+            // Read here rather than by the ignore crate, which reads any file whole.
+            let text = crate::read::config(&path).unwrap_or_default();
+            let text = text.trim_start_matches('\u{feff}');
             let mut builder = GitignoreBuilder::new(dir);
-            builder.add(path);
+            for line in text.lines() {
+                let _ = builder.add_line(Some(path.clone()), line);
+            }
             builder.build().unwrap_or_else(|_| Gitignore::empty())
         })
 }
@@ -309,6 +314,24 @@ mod tests {
             std::fs::write(full, text).unwrap();
         }
         dir
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_special_package_json_is_refused_not_read() {
+        crate::read::in_bounded_child(
+            "publish::pack::tests::a_special_package_json_is_refused_not_read",
+            || {
+                let dir = folder(&[("index.js", "")]);
+                let made = std::process::Command::new("mkfifo")
+                    .arg(dir.join("package.json"))
+                    .status();
+                assert!(made.unwrap().success());
+                let err = pack(&dir).unwrap_err();
+                assert!(err.message.contains("a FIFO"), "{}", err.message);
+                std::fs::remove_dir_all(&dir).unwrap();
+            },
+        );
     }
 
     #[test]

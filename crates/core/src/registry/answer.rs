@@ -71,6 +71,16 @@ pub fn interpret(
             hint: Some(hint),
             ..Error::new(Code::Otp, format!("{message}{said}"))
         }
+    } else if stage_required(json.as_ref(), &text) {
+        Error::new(
+            Code::StageRequired,
+            format!(
+                "The registry refused to publish directly with this token: it can only stage \
+                 versions (a stage-only token, or one that bypasses 2FA, whose direct publishing \
+                 ended in January 2027).{said}"
+            ),
+        )
+        .with_hint(Hint::Stage)
     } else if status == 401
         && www_authenticate
             .as_deref()
@@ -90,6 +100,18 @@ pub fn interpret(
         )
     };
     Err(error.with_http(context))
+}
+
+/// The registry's `E_STAGE_REQUIRED`: in the body's `code`, or leading its message.
+fn stage_required(json: Option<&Value>, text: &str) -> bool {
+    const CODE: &str = "E_STAGE_REQUIRED";
+    match json {
+        Some(json) => {
+            json.get("code").and_then(Value::as_str) == Some(CODE)
+                || registry_message(Some(json), text).is_some_and(|m| m.starts_with(CODE))
+        }
+        None => text.trim_start().starts_with(CODE),
+    }
 }
 
 /// The registry's message: `message` or `error` of a JSON body, else a short excerpt of the text.
@@ -124,6 +146,33 @@ fn excerpt(text: &str) -> String {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn stage_required_is_its_own_code() {
+        let refused = |body: &str| {
+            interpret(
+                Raw {
+                    status: 403,
+                    www_authenticate: None,
+                    body: body.as_bytes(),
+                },
+                HttpContext::default(),
+                &Secrets::default(),
+                false,
+            )
+            .unwrap_err()
+        };
+        for body in [
+            r#"{"code":"E_STAGE_REQUIRED","error":"This token can only stage"}"#,
+            r#"{"error":"E_STAGE_REQUIRED: stage this version"}"#,
+            "E_STAGE_REQUIRED",
+        ] {
+            let error = refused(body);
+            assert_eq!(error.code, Code::StageRequired, "{body}");
+            assert_eq!(error.hint, Some(Hint::Stage));
+        }
+        assert_eq!(refused(r#"{"error":"Forbidden"}"#).code, Code::Http(403));
+    }
 
     #[test]
     fn message_from_json_fields_or_text() {

@@ -821,7 +821,7 @@ impl Registry {
                 wire::check_secure(&url, true, self.allow_insecure, &self.http.transport)?;
                 request = request.bearer_auth(token);
             }
-            let response = request.send().await.map_err(|e| {
+            let unreachable = |e: reqwest::Error| {
                 Error::new(
                     Code::Network,
                     format!(
@@ -830,14 +830,27 @@ impl Registry {
                         self.scrubbing().scrub(&innermost(&e))
                     ),
                 )
-            })?;
+            };
+            let response = request.send().await.map_err(unreachable)?;
             let status = response.status().as_u16();
             let retry_after = response
                 .headers()
                 .get("retry-after")
                 .and_then(|v| v.to_str().ok())
                 .and_then(retry::parse_retry_after);
-            let body: Value = response.json().await.unwrap_or(Value::Null);
+            // Any origin the registry names answers here: read within the cap, as every answer.
+            let body = wire::capped_body(response).await.map_err(|e| match e {
+                wire::BodyError::TooLarge => Error::new(
+                    Code::Response,
+                    format!(
+                        "The web approval at {} answered more than {} MiB; trust-native reads no more.",
+                        url.origin().ascii_serialization(),
+                        wire::MAX_BODY >> 20
+                    ),
+                ),
+                wire::BodyError::Transport(e) => unreachable(e),
+            })?;
+            let body: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
             match status {
                 200 => {
                     return body

@@ -41,27 +41,18 @@ fn git_config(root: &Path) -> Option<PathBuf> {
     if dot_git.is_dir() {
         return Some(dot_git.join("config"));
     }
-    let pointer = read_small(&dot_git)?;
+    let pointer = crate::read::config(&dot_git).ok()?;
     let gitdir = root.join(pointer.strip_prefix("gitdir:")?.trim());
-    let common = match read_small(&gitdir.join("commondir")) {
-        Some(common) => gitdir.join(common.trim()),
-        None => gitdir,
+    let common = match crate::read::config(&gitdir.join("commondir")) {
+        Ok(common) => gitdir.join(common.trim()),
+        Err(_) => gitdir,
     };
     Some(common.join("config"))
 }
 
-/// A git metadata file, if it is small enough to be one.
-fn read_small(path: &Path) -> Option<String> {
-    const MAX: u64 = 256 * 1024;
-    let file = std::fs::File::open(path).ok()?;
-    let mut text = String::new();
-    std::io::Read::read_to_string(&mut std::io::Read::take(file, MAX), &mut text).ok()?;
-    Some(text)
-}
-
 /// The URL of the `origin` remote, else of the only remote.
 fn git_remote(root: &Path) -> Option<String> {
-    let config = read_small(&git_config(root)?)?;
+    let config = crate::read::config(&git_config(root)?).ok()?;
     let mut remotes: Vec<(String, String)> = Vec::new();
     let mut section: Option<String> = None;
     for line in config.lines().map(str::trim) {

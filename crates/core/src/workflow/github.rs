@@ -6,8 +6,8 @@
 use std::path::Path;
 
 use super::commands::{self, Publish, Reach};
-use super::yaml::{Entry, Node};
 use super::{unusable, Analysis, Checked, Checker, Finding, Loaded, PublishingJob};
+use crate::yaml::{Entry, Node};
 
 pub const FOLDER: &str = ".github/workflows";
 /// GitHub nests reusable workflows at most four levels deep.
@@ -254,7 +254,7 @@ fn analyse_at(
     };
     let null = Node {
         line: 1,
-        value: super::yaml::Value::Null,
+        value: crate::yaml::Value::Null,
     };
     let doc = documents.first().unwrap_or(&null);
     let on = triggers(doc);

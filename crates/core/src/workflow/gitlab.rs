@@ -7,8 +7,8 @@ use std::collections::HashMap;
 use std::path::Path;
 
 use super::commands;
-use super::yaml::{Entry, Node};
 use super::{unusable, Analysis, Checked, Checker, Finding, Loaded, PublishingJob};
+use crate::yaml::{Entry, Node};
 
 pub const DEFAULT_FILE: &str = ".gitlab-ci.yml";
 /// The variable npm reads the id_token from.

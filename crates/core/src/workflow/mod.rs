@@ -11,7 +11,6 @@ mod checkout;
 pub mod commands;
 mod github;
 mod gitlab;
-pub mod yaml;
 
 #[cfg(test)]
 mod tests;
@@ -30,9 +29,9 @@ use crate::package::{project_root, Manifest};
 use crate::repository;
 use crate::session::{CallOptions, Session};
 use crate::trust::{Provider, Values};
+use crate::yaml::{self, Node, YamlError};
 use checkout::Checkout;
 use commands::Publish;
-use yaml::{Node, YamlError};
 
 /// One problem with a CI file, and how to fix it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -231,7 +230,13 @@ pub struct Checker {
     scripts: RefCell<HashMap<PathBuf, Option<serde_json::Map<String, serde_json::Value>>>>,
     /// The workspace's packages and their folders, once discovered.
     packages: Option<Vec<(String, PathBuf)>>,
+    /// Nodes of the files kept in `files`.
+    nodes: usize,
 }
+
+/// Nodes of CI files a run keeps: ten files at the loader's bound, hundreds of times what a
+/// repository's workflows hold.
+const MAX_NODES_KEPT: usize = 10 * yaml::MAX_NODES;
 
 /// The providers whose CI files live in the repository.
 fn kind_of(provider: &Provider) -> Option<&'static str> {
@@ -299,13 +304,29 @@ impl Checker {
         }
     }
 
-    /// Reads (once) a CI file of the checkout.
+    /// Reads (once) a CI file of the checkout. The files are kept for the run, so they are
+    /// bounded together as each is alone: past [`MAX_NODES_KEPT`] nodes, a file is not read.
     fn load(&mut self, root: &Path, relative: &str) -> Loaded {
         let path = root.join(relative);
-        self.files
-            .entry(path.clone())
-            .or_insert_with(|| read(&path))
-            .clone()
+        if let Some(loaded) = self.files.get(&path) {
+            return loaded.clone();
+        }
+        let loaded = if self.nodes > MAX_NODES_KEPT {
+            Loaded::Unreadable(YamlError {
+                line: None,
+                message: format!(
+                    "not read: the checkout's CI files read before it hold more than {} nodes",
+                    MAX_NODES_KEPT
+                ),
+            })
+        } else {
+            read(&path)
+        };
+        if let Loaded::Parsed(documents) = &loaded {
+            self.nodes += documents.iter().map(Node::size).sum::<usize>();
+        }
+        self.files.insert(path, loaded.clone());
+        loaded
     }
 
     /// `scripts[name]` of the package.json in `dir` of the checkout.
@@ -313,7 +334,7 @@ impl Checker {
         let path = root.join(dir).join("package.json");
         let mut cache = self.scripts.borrow_mut();
         let scripts = cache.entry(path.clone()).or_insert_with(|| {
-            let text = std::fs::read_to_string(&path).ok()?;
+            let text = crate::read::config(&path).ok()?;
             let json: serde_json::Value = serde_json::from_str(&text).ok()?;
             json.get("scripts")?.as_object().cloned()
         });
@@ -719,8 +740,9 @@ fn job_findings(job: &PublishingJob, environment: Option<&str>) -> Vec<Finding> 
 }
 
 fn read(path: &Path) -> Loaded {
-    let file = match std::fs::File::open(path) {
-        Ok(file) => file,
+    // The YAML loader refuses a larger file itself, saying so.
+    let text = match crate::read::text(path, yaml::MAX_BYTES as u64 + 1) {
+        Ok(text) => text,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Loaded::Missing,
         Err(e) => {
             return Loaded::Unreadable(YamlError {
@@ -729,15 +751,6 @@ fn read(path: &Path) -> Loaded {
             })
         }
     };
-    let mut text = String::new();
-    let limit = yaml::MAX_BYTES as u64 + 1;
-    if let Err(e) = std::io::Read::read_to_string(&mut std::io::Read::take(file, limit), &mut text)
-    {
-        return Loaded::Unreadable(YamlError {
-            line: None,
-            message: e.to_string(),
-        });
-    }
     match yaml::documents(&text) {
         Ok(documents) => Loaded::Parsed(Arc::new(documents)),
         Err(e) => Loaded::Unreadable(e),

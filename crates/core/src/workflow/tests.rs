@@ -665,3 +665,112 @@ fn a_job_that_stages_needs_a_publisher_that_allows_staging_and_one_that_publishe
     assert!(!kinds(&on("https://registry.npmjs.org/")).contains(&"permission-stage"));
     assert!(kinds(&on("https://npm.example.com/")).contains(&"permission-stage"));
 }
+
+#[cfg(unix)]
+#[test]
+fn special_files_in_the_checkout_are_findings_not_hangs() {
+    crate::read::in_bounded_child(
+        "workflow::tests::special_files_in_the_checkout_are_findings_not_hangs",
+        || {
+            let package = r#"{"name":"widgets","repository":"github:acme/widgets","scripts":{"release":"npm publish"}}"#;
+            let workflow = RELEASE.replace("npm publish --provenance", "npm run release");
+            let root = repo(
+                "special",
+                &[
+                    ("package.json", package),
+                    (".github/workflows/release.yml", &workflow),
+                ],
+            );
+            let fifo = |path: PathBuf| {
+                let _ = std::fs::remove_file(&path);
+                let made = std::process::Command::new("mkfifo").arg(&path).status();
+                assert!(made.unwrap().success());
+            };
+            // The checkout's git config, as its identity is read.
+            fifo(root.join(".git/config"));
+            assert!(github(&root, Some("release.yml"), Some("npm")).ok);
+            fifo(root.join(".github/workflows/release.yml"));
+            let check = github(&root, Some("release.yml"), Some("npm"));
+            assert_eq!(kinds(&check), vec!["unreadable"]);
+            assert!(check.findings[0].message.contains("a FIFO"));
+            std::fs::remove_dir_all(&root).unwrap();
+        },
+    );
+}
+
+#[test]
+fn a_key_given_twice_is_a_finding_at_its_line() {
+    // GitHub rejects such a file, and the job would get no id_token: never `ok`.
+    let cases = [
+        (
+            "    permissions:\n      contents: read\n      id-token: write\n",
+            "    permissions:\n      contents: read\n      id-token: write\n    permissions: {}\n",
+            19,
+            "permissions",
+        ),
+        (
+            "      id-token: write\n",
+            "      id-token: write\n      id-token: none\n",
+            19,
+            "id-token",
+        ),
+        (
+            "permissions:\n  contents: read\n",
+            "permissions:\n  id-token: write\npermissions: read-all\n",
+            7,
+            "permissions",
+        ),
+    ];
+    for (grant, twice, line, key) in cases {
+        assert!(RELEASE.contains(grant));
+        let root = repo(
+            "twice",
+            &[
+                PACKAGE,
+                (
+                    ".github/workflows/release.yml",
+                    &RELEASE.replace(grant, twice),
+                ),
+            ],
+        );
+        let check = github(&root, Some("release.yml"), Some("npm"));
+        assert!(!check.ok, "{twice}");
+        assert_eq!(kinds(&check), vec!["unreadable"], "{twice}");
+        let finding = &check.findings[0];
+        assert_eq!(finding.line, Some(line), "{twice}: {}", finding.message);
+        assert!(
+            finding.message.contains(&format!("`{key}` is given twice")),
+            "{}",
+            finding.message
+        );
+        std::fs::remove_dir_all(&root).unwrap();
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn many_files_of_many_nodes_are_not_all_kept() {
+    // Each file is small and within the loader's bounds (an anchor of 17,000 scalars, aliased
+    // nine times), but a check that infers the file reads them all: 250 of them kept would be
+    // gigabytes.
+    crate::read::in_bounded_child(
+        "workflow::tests::many_files_of_many_nodes_are_not_all_kept",
+        || {
+            let wide = vec!["x"; 17_000].join(", ");
+            let aliases: String = (0..9).map(|i| format!("b{i}: *a\n")).collect();
+            let text = format!("a: &a [{wide}]\n{aliases}jobs:\n  p:\n    runs-on: x\n");
+            let names: Vec<String> = (0..250)
+                .map(|i| format!(".github/workflows/w{i:03}.yml"))
+                .collect();
+            let files: Vec<(&str, &str)> = names
+                .iter()
+                .map(|n| (n.as_str(), text.as_str()))
+                .chain([PACKAGE])
+                .collect();
+            let root = repo("many", &files);
+            let check = github(&root, None, None);
+            assert_eq!(kinds(&check), vec!["no-publish"]);
+            std::fs::remove_dir_all(&root).unwrap();
+        },
+    );
+}

@@ -1,17 +1,17 @@
-//! CI files read as hostile input: YAML into a small tree that knows each node's line, within
-//! bounds. yaml-rust2's parser is pulled event by event (never its loader, which clones every
+//! YAML read as hostile input (CI files, pnpm-workspace.yaml: every YAML the library reads goes
+//! through here): into a small tree that knows each node's line, within bounds. yaml-rust2's parser is pulled event by event (never its loader, which clones every
 //! alias unbounded and drops deep trees by recursion), so a file too large, too deep, or an
 //! alias bomb stops the read with an error instead of exhausting memory, stack or time.
 
 use yaml_rust2::parser::{Event, Parser};
 use yaml_rust2::scanner::TScalarStyle;
 
-/// Larger CI files than this are not workflows anyone wrote by hand.
+/// Larger YAML files than this are not CI or workspace files anyone wrote by hand.
 pub const MAX_BYTES: usize = 1024 * 1024;
 /// Workflows nest a handful of levels; this leaves room and keeps recursion over trees shallow.
 const MAX_DEPTH: usize = 64;
 /// Nodes in the tree, aliases counted as what they expand to.
-const MAX_NODES: usize = 200_000;
+pub const MAX_NODES: usize = 200_000;
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Value {
@@ -103,7 +103,7 @@ impl Node {
     }
 
     /// Nodes in this tree, for the budget.
-    fn size(&self) -> usize {
+    pub fn size(&self) -> usize {
         1 + self.children().map(Node::size).sum::<usize>()
     }
 
@@ -148,7 +148,7 @@ pub fn documents(text: &str) -> Result<Vec<Node>, YamlError> {
         return Err(error(
             None,
             format!(
-                "larger than {} KiB, more than a CI file has",
+                "larger than {} KiB, more than such a file has",
                 MAX_BYTES / 1024
             ),
         ));
@@ -241,11 +241,29 @@ pub fn documents(text: &str) -> Result<Vec<Node>, YamlError> {
         };
         match (&mut parent.node.value, parent.key.take()) {
             (Value::List(items), _) => items.push(node),
-            (Value::Map(entries), Some((key, line))) => entries.push(Entry {
-                key,
-                line,
-                value: node,
-            }),
+            (Value::Map(entries), Some((key, line))) => {
+                // YAML allows a key once per mapping. GitHub Actions rejects a file that gives
+                // one twice, and readers that take the first or the last disagree on what it
+                // says (a grant, then `permissions: {}`): refused, where the second one stands.
+                // Merge keys are the exception YAML 1.1 tools accept; a key that is not text
+                // (`? [a, b]`) is not compared.
+                let counted = !key.is_empty() && key != "<<";
+                if let Some(first) = entries.iter().find(|e| counted && e.key == key) {
+                    return Err(error(
+                        Some(line),
+                        format!(
+                            "`{key}` is given twice in one mapping (lines {} and {line}); keep \
+                             one, holding what both should",
+                            first.line
+                        ),
+                    ));
+                }
+                entries.push(Entry {
+                    key,
+                    line,
+                    value: node,
+                })
+            }
             (Value::Map(_), None) => {
                 // A key: text as written; a collection as a key means nothing to a CI file.
                 let key = node.text().unwrap_or_default().to_string();
@@ -324,6 +342,11 @@ mod tests {
 
         let huge = "a".repeat(MAX_BYTES + 1);
         assert!(parse(&huge).unwrap_err().message.contains("larger than"));
+
+        let twice = parse("a: 1\nb:\n  c: 1\n  c: 2\n").unwrap_err();
+        assert_eq!(twice.line, Some(4));
+        assert!(twice.message.contains("`c` is given twice"));
+        assert!(parse("a: &a {x: 1}\nb:\n  <<: *a\n  <<: *a\n").is_ok());
 
         let broken = parse("jobs:\n  a: [unclosed\n").unwrap_err();
         assert!(broken.line.is_some());

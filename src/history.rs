@@ -1,0 +1,91 @@
+//! JS exports for `publishHistory`: how each version of a package was published, a row of the
+//! core's endpoint table (`trust_core::api::history`) run through [`crate::api::call`].
+
+use napi::bindgen_prelude::*;
+use napi_derive::napi;
+
+use crate::api::call;
+use crate::engine::Engine;
+use crate::to_js::Js;
+use trust_core::api::history;
+
+/// Which package's history, from when, and whether to check its trust configurations.
+#[napi(object)]
+#[allow(dead_code)] // Declares the TypeScript type; `Options` reads the object.
+pub struct PublishHistoryOptions {
+    /// Only versions published on or after this date (`2026-09-01`, or an ISO 8601
+    /// date-time).
+    pub since: Option<String>,
+    /// Also read the package's trust configurations (a read that needs 2FA: `otp` or `onOtp`),
+    /// to say whether each version's trusted publisher is still configured.
+    pub check_trust: Option<bool>,
+}
+
+/// The trusted publisher a version was published through, as the registry recorded it.
+#[napi(object)]
+#[allow(dead_code)] // Declares the TypeScript type; the value is built by `to_js`.
+pub struct VersionTrustedPublisher {
+    /// `github`, `gitlab`, `circleci`...
+    pub provider: Option<String>,
+    /// The configuration's id as recorded, `oidc:<id>`: `<id>` is what `listPublishers` shows.
+    pub config_id: Option<String>,
+}
+
+/// How one version was published.
+#[napi(object)]
+#[allow(dead_code)] // Declares the TypeScript type; the value is built by `to_js`.
+pub struct PublishedVersion {
+    pub version: String,
+    /// When it was published (ISO 8601), when the document says.
+    pub time: Option<String>,
+    /// `trustedPublishing` (an OIDC exchange), `token` (a user's token or login), or `unknown`
+    /// (the registry recorded no publisher).
+    #[napi(ts_type = "'trustedPublishing' | 'token' | 'unknown'")]
+    pub how: String,
+    /// The publisher the registry recorded: a user name, or the CI (`GitHub Actions`).
+    pub user: Option<String>,
+    pub trusted_publisher: Option<VersionTrustedPublisher>,
+    /// Whether that configuration is still one of the package's: `null` when unknown (without
+    /// `checkTrust`, or not published through trusted publishing).
+    pub still_configured: Option<bool>,
+    /// It has a provenance statement (`dist.attestations.provenance`).
+    pub provenance: bool,
+    /// Who approved it, for a staged version.
+    pub approver: Option<String>,
+}
+
+/// The result of `publishHistory`.
+#[napi(object)]
+#[allow(dead_code)] // Declares the TypeScript type; the value is built by `to_js`.
+pub struct PublishHistory {
+    pub package: String,
+    pub since: Option<String>,
+    /// The trust configurations were read (`checkTrust`).
+    pub trust_checked: bool,
+    /// The versions (of those listed) not published through trusted publishing.
+    pub without_trusted_publishing: Vec<String>,
+    /// Oldest first.
+    pub versions: Vec<PublishedVersion>,
+}
+
+/// How each version of a package was published: through trusted publishing (which
+/// configuration, and with `checkTrust` whether it is still configured) or with a token, with
+/// or without provenance, from the public package document (no 2FA). It answers "did anything
+/// publish without OIDC since we locked down?".
+///
+/// @example
+/// ```js
+/// const { publishHistory } = require('trust-native')
+/// const { withoutTrustedPublishing } = await publishHistory({ package: '@acme/widgets', since: '2026-09-01' })
+/// if (withoutTrustedPublishing.length) throw new Error(`published with a token: ${withoutTrustedPublishing}`)
+/// ```
+#[napi(
+    ts_args_type = "options?: PublishHistoryOptions & Omit<CommonOptions, 'dryRun'>",
+    ts_return_type = "Promise<PublishHistory>"
+)]
+pub fn publish_history<'env>(
+    env: &'env Env,
+    options: Option<Unknown<'env>>,
+) -> napi::Result<PromiseRaw<'env, Js>> {
+    call(&Engine::free(env)?, env, &history::PUBLISH_HISTORY, options)
+}
