@@ -1,6 +1,6 @@
-// Every JavaScript example of the README runs as pasted: each ```js / ```mjs block is written to a
-// file and run with Node in a fresh process, in the place a user would run it (a package's folder,
-// a monorepo, a CI job; the HTML comment `<!-- example: <place> -->` right above a block names
+// Every JavaScript example of the READMEs (README.md, and the emulator's testing/README.md) runs
+// as pasted: each ```js / ```mjs block is written to a file and run with Node in a fresh process,
+// in the place a user would run it (a package's folder, a monorepo, a CI job; the HTML comment `<!-- example: <place> -->` right above a block names
 // it, the default is a package's folder), against a fresh registry emulator that the user's npm
 // configuration points at (~/.npmrc: `registry=` and the token line, as `npm login` leaves them).
 // A block that cannot run here says why in `<!-- example not run: <why> -->`; it is still
@@ -17,10 +17,11 @@ import { dirname, join } from 'node:path'
 import { tempDir, testing } from './helpers.mjs'
 
 const root = join(import.meta.dirname, '..')
-const README = readFileSync(join(root, 'README.md'), 'utf8')
+const READMES = ['README.md', 'testing/README.md']
 
-/** The README's fenced blocks: `{ lang, code, line, marker }` (line: of the opening fence). */
-function blocks(text) {
+/** A README's fenced blocks: `{ file, lang, code, line, marker }` (line: of the opening fence). */
+function blocks(file) {
+  const text = readFileSync(join(root, file), 'utf8')
   const lines = text.split('\n')
   const found = []
   for (let i = 0; i < lines.length; i++) {
@@ -30,13 +31,13 @@ function blocks(text) {
     let above = i - 1
     while (above >= 0 && lines[above].trim() === '') above--
     const marker = /^<!-- example(?<notRun> not run)?: (?<text>.+?) -->$/.exec(lines[above] ?? '')?.groups
-    found.push({ lang: open[1], code: lines.slice(i + 1, end).join('\n') + '\n', line: i + 1, marker })
+    found.push({ file, lang: open[1], code: lines.slice(i + 1, end).join('\n') + '\n', line: i + 1, marker })
     i = end
   }
   return found
 }
 
-const ALL = blocks(README)
+const ALL = READMES.flatMap(blocks)
 const EXAMPLES = ALL.filter((b) => b.lang === 'js' || b.lang === 'mjs')
 const TOKEN = 'npm_readmeExampleToken0123456789abcdef'
 const OTP = '123456' // what the examples type
@@ -117,7 +118,7 @@ const PLACES = {
         writeFileSync(join(dir, 'packages', name, 'index.js'), 'module.exports = {}\n')
       }
       // The README's own trust.json.
-      const trustJson = ALL.find((b) => b.lang === 'json' && b.code.includes('"defaults"'))
+      const trustJson = ALL.find((b) => b.file === 'README.md' && b.lang === 'json' && b.code.includes('"defaults"'))
       writeFileSync(join(dir, 'trust.json'), trustJson.code)
     },
   },
@@ -158,7 +159,7 @@ function run(file, { cwd, env }) {
 
 /** The file a block is: the one its first-line comment names, else example.mjs. */
 const fileOf = (block) => /^\/\/ ([\w./-]+\.[cm]?js):/.exec(block.code)?.[1] ?? 'example.mjs'
-const title = (block) => `README.md:${block.line} ${block.code.split('\n').find((l) => l.trim() && !l.startsWith('//')) ?? ''}`.slice(0, 110)
+const title = (block) => `${block.file}:${block.line} ${block.code.split('\n').find((l) => l.trim() && !l.startsWith('//')) ?? ''}`.slice(0, 110)
 
 describe('README examples', () => {
   let emulator

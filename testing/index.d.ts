@@ -9,7 +9,7 @@
  *
  * @example
  * ```js
- * const { startEmulator } = require('trust-native/testing')
+ * import { startEmulator } from 'trust-native/testing'
  * const emulator = await startEmulator({
  *   users: [
  *     { name: 'alice', token: 'alice-token', otp: '246810' },
@@ -39,7 +39,7 @@ export interface EmulatorUser {
  *
  * @example
  * ```js
- * const { startEmulator } = require('trust-native/testing')
+ * import { startEmulator } from 'trust-native/testing'
  * const emulator = await startEmulator({
  *   users: [{ name: 'alice', token: 'alice-token' }],
  *   packages: [{
@@ -68,7 +68,7 @@ export interface TrustConfiguration {
  *
  * @example
  * ```js
- * const { startEmulator } = require('trust-native/testing')
+ * import { startEmulator } from 'trust-native/testing'
  * const emulator = await startEmulator({
  *   users: [{ name: 'alice', token: 'alice-token' }],
  *   packages: [{ name: '@acme/tools', maintainers: ['alice'], versions: ['1.0.0', '1.1.0'] }],
@@ -100,7 +100,7 @@ export interface EmulatorPackage {
  *
  * @example
  * ```js
- * const { startEmulator } = require('trust-native/testing')
+ * import { startEmulator } from 'trust-native/testing'
  * const emulator = await startEmulator({
  *   users: [{ name: 'alice', token: 'alice-token' }],
  *   orgs: [{ name: 'acme', members: { alice: 'owner' }, teams: [{ name: 'devs', members: ['alice'], packages: { '@acme/tools': 'read-write' } }] }],
@@ -121,7 +121,7 @@ export interface EmulatorTeam {
  *
  * @example
  * ```js
- * const { startEmulator } = require('trust-native/testing')
+ * import { startEmulator } from 'trust-native/testing'
  * const emulator = await startEmulator({
  *   users: [{ name: 'alice', token: 'alice-token' }, { name: 'bob', token: 'bob-token' }],
  *   orgs: [{ name: 'acme', members: { alice: 'owner', bob: 'developer' } }],
@@ -141,7 +141,7 @@ export interface EmulatorOrg {
  *
  * @example
  * ```js
- * const { startEmulator } = require('trust-native/testing')
+ * import { startEmulator } from 'trust-native/testing'
  * const emulator = await startEmulator({
  *   users: [{ name: 'alice', token: 'alice-token' }],
  *   tokens: [{ user: 'alice', token: 'npm_ci0123456789abcdefghijklmnopqrstuvwx', name: 'ci', readonly: true }],
@@ -165,7 +165,7 @@ export interface EmulatorToken {
  *
  * @example
  * ```js
- * const { startEmulator } = require('trust-native/testing')
+ * import { startEmulator } from 'trust-native/testing'
  * const emulator = await startEmulator({
  *   advisories: [{ id: 1179, package: 'minimist', versions: ['1.2.0', '1.2.5'], vulnerable_versions: '<1.2.6', title: 'Prototype Pollution', severity: 'critical' }],
  * })
@@ -192,7 +192,7 @@ export interface EmulatorAdvisory {
  *
  * @example
  * ```js
- * const { startEmulator } = require('trust-native/testing')
+ * import { startEmulator } from 'trust-native/testing'
  * const emulator = await startEmulator({
  *   users: [{ name: 'alice', token: 'alice-token' }],
  *   packages: [{ name: 'widgets', maintainers: ['alice'], versions: ['1.0.0'] }],
@@ -229,7 +229,7 @@ export interface EmulatorStagedVersion {
  *
  * @example
  * ```js
- * const { startEmulator } = require('trust-native/testing')
+ * import { startEmulator } from 'trust-native/testing'
  * const emulator = await startEmulator({
  *   pypiProjects: [{ name: 'widgets', publishers: [{ type: 'github', repository: 'acme/widgets', workflow: 'release.yml', environment: 'pypi' }] }],
  * })
@@ -246,7 +246,7 @@ export type PypiPublisher =
  *
  * @example
  * ```js
- * const { startEmulator } = require('trust-native/testing')
+ * import { startEmulator } from 'trust-native/testing'
  * const emulator = await startEmulator({ pypiProjects: [{ name: 'widgets', publishers: [{ type: 'google', email: 'release@acme.iam.gserviceaccount.com' }] }] })
  * ```
  */
@@ -263,7 +263,7 @@ export interface EmulatorPypiProject {
  *
  * @example
  * ```js
- * const { startEmulator } = require('trust-native/testing')
+ * import { startEmulator } from 'trust-native/testing'
  * const emulator = await startEmulator({ rateLimit: { perSecond: 2, burst: 5 } })
  * ```
  */
@@ -280,7 +280,7 @@ export interface EmulatorRateLimit {
  *
  * @example
  * ```js
- * const { startEmulator } = require('trust-native/testing')
+ * import { startEmulator } from 'trust-native/testing'
  * const emulator = await startEmulator({
  *   users: [{ name: 'alice', token: 'alice-token' }],
  *   packages: [{ name: 'widgets', maintainers: ['alice'] }],
@@ -317,7 +317,7 @@ export interface EmulatorSeed {
  *
  * @example
  * ```js
- * const { startEmulator } = require('trust-native/testing')
+ * import { startEmulator } from 'trust-native/testing'
  * const emulator = await startEmulator()
  * emulator.injectFault({ kind: 'drop', after: true, method: 'POST', path: '/trust', times: 1 })
  * ```
@@ -342,7 +342,7 @@ export interface FaultMatch {
  *
  * @example
  * ```js
- * const { startEmulator } = require('trust-native/testing')
+ * import { startEmulator } from 'trust-native/testing'
  * const emulator = await startEmulator()
  * emulator.injectFault({ kind: 'status', status: 503, retryAfter: 1, times: 2 })
  * emulator.injectFault({ kind: 'latency', ms: 500, method: 'GET' })
@@ -364,7 +364,7 @@ export type FaultRule = FaultMatch & (
  *
  * @example
  * ```js
- * const { startEmulator } = require('trust-native/testing')
+ * import { startEmulator } from 'trust-native/testing'
  * const emulator = await startEmulator()
  * const expired = emulator.issueIdToken({ provider: 'gitlab', claims: { project_path: 'acme/widgets' }, expiresIn: -60 })
  * ```
@@ -385,7 +385,7 @@ export interface IdTokenSpec {
  *
  * @example
  * ```js
- * const { startEmulator } = require('trust-native/testing')
+ * import { startEmulator } from 'trust-native/testing'
  * const emulator = await startEmulator()
  * await fetch(`${emulator.url}-/package/widgets/trust`)
  * const [request] = emulator.requests()
@@ -408,7 +408,7 @@ export interface RecordedRequest {
  *
  * @example
  * ```js
- * const { startEmulator } = require('trust-native/testing')
+ * import { startEmulator } from 'trust-native/testing'
  * const emulator = await startEmulator()
  * const job = emulator.githubActionsJob({ repository: 'acme/widgets' })
  * const response = await fetch(`${job.ACTIONS_ID_TOKEN_REQUEST_URL}&audience=npm:127.0.0.1`, {
@@ -429,7 +429,7 @@ export type GithubActionsEnv = {
  *
  * @example
  * ```js
- * const { startEmulator } = require('trust-native/testing')
+ * import { startEmulator } from 'trust-native/testing'
  * const emulator = await startEmulator()
  * const { GCE_METADATA_HOST } = emulator.googleCloudIdentity({ email: 'release@acme.iam.gserviceaccount.com' })
  * const response = await fetch(`http://${GCE_METADATA_HOST}/computeMetadata/v1/instance/service-accounts/default/identity?audience=pypi`, {
@@ -447,7 +447,7 @@ export type GoogleCloudEnv = {
  *
  * @example
  * ```js
- * const { startEmulator } = require('trust-native/testing')
+ * import { startEmulator } from 'trust-native/testing'
  * const emulator = await startEmulator({ users: [{ name: 'ci', token: 't' }], packages: [{ name: 'p', maintainers: ['ci'] }] })
  * emulator.injectFault({ kind: 'status', status: 503, times: 1 })
  * // ... run your release script with registry: emulator.url ...
@@ -461,7 +461,7 @@ export declare class RegistryEmulator {
    *
    * @example
    * ```js
-   * const { startEmulator } = require('trust-native/testing')
+   * import { startEmulator } from 'trust-native/testing'
    * const emulator = await startEmulator()
    * ```
    */
@@ -473,7 +473,7 @@ export declare class RegistryEmulator {
    *
    * @example
    * ```js
-   * const { startEmulator } = require('trust-native/testing')
+   * import { startEmulator } from 'trust-native/testing'
    * const emulator = await startEmulator()
    * console.log(`registry=${emulator.url}`)
    * ```
@@ -486,8 +486,8 @@ export declare class RegistryEmulator {
    *
    * @example
    * ```js
-   * const { startEmulator } = require('trust-native/testing')
-   * const { writeFileSync } = require('node:fs')
+   * import { startEmulator } from 'trust-native/testing'
+   * import { writeFileSync } from 'node:fs'
    * const emulator = await startEmulator({ tls: true })
    * writeFileSync('ca.pem', emulator.caPem ?? '')
    * ```
@@ -499,7 +499,7 @@ export declare class RegistryEmulator {
    *
    * @example
    * ```js
-   * const { startEmulator } = require('trust-native/testing')
+   * import { startEmulator } from 'trust-native/testing'
    * const emulator = await startEmulator()
    * const idToken = emulator.issueIdToken({ provider: 'github', audience: emulator.npmAudience })
    * ```
@@ -512,7 +512,7 @@ export declare class RegistryEmulator {
    *
    * @example
    * ```js
-   * const { startEmulator } = require('trust-native/testing')
+   * import { startEmulator } from 'trust-native/testing'
    * const emulator = await startEmulator()
    * emulator.seed({ users: [{ name: 'bob', token: 'bob-token' }], packages: [{ name: 'gadgets', maintainers: ['bob'] }] })
    * ```
@@ -525,7 +525,7 @@ export declare class RegistryEmulator {
    *
    * @example
    * ```js
-   * const { startEmulator } = require('trust-native/testing')
+   * import { startEmulator } from 'trust-native/testing'
    * const emulator = await startEmulator({ users: [{ name: 'alice', token: 'alice-token' }] })
    * emulator.setOtp('alice', '654321') // '123456' is refused from now on
    * ```
@@ -539,7 +539,7 @@ export declare class RegistryEmulator {
    *
    * @example
    * ```js
-   * const { startEmulator } = require('trust-native/testing')
+   * import { startEmulator } from 'trust-native/testing'
    * const emulator = await startEmulator()
    * const idToken = emulator.issueIdToken({ provider: 'github', claims: { repository: 'acme/widgets', environment: 'npm' } })
    * const response = await fetch(`${emulator.url}-/npm/v1/oidc/token/exchange/package/widgets`, {
@@ -557,7 +557,7 @@ export declare class RegistryEmulator {
    *
    * @example
    * ```js
-   * const { startEmulator } = require('trust-native/testing')
+   * import { startEmulator } from 'trust-native/testing'
    * const emulator = await startEmulator()
    * Object.assign(process.env, emulator.githubActionsJob({ repository: 'acme/widgets', environment: 'npm' }))
    * ```
@@ -570,7 +570,7 @@ export declare class RegistryEmulator {
    *
    * @example
    * ```js
-   * const { startEmulator } = require('trust-native/testing')
+   * import { startEmulator } from 'trust-native/testing'
    * const emulator = await startEmulator()
    * Object.assign(process.env, emulator.googleCloudIdentity({ email: 'release@acme.iam.gserviceaccount.com' }))
    * ```
@@ -582,7 +582,7 @@ export declare class RegistryEmulator {
    *
    * @example
    * ```js
-   * const { startEmulator } = require('trust-native/testing')
+   * import { startEmulator } from 'trust-native/testing'
    * const emulator = await startEmulator({ packages: [{ name: 'widgets', versions: ['1.0.0'] }] })
    * console.log(emulator.versions('widgets')) // [ '1.0.0' ], and more once `npm publish` succeeded
    * ```
@@ -594,7 +594,7 @@ export declare class RegistryEmulator {
    *
    * @example
    * ```js
-   * const { startEmulator } = require('trust-native/testing')
+   * import { startEmulator } from 'trust-native/testing'
    * const emulator = await startEmulator({ packages: [{ name: 'widgets' }] })
    * console.log(emulator.publishers('widgets')) // [] until a configuration is created
    * ```
@@ -606,7 +606,7 @@ export declare class RegistryEmulator {
    *
    * @example
    * ```js
-   * const { startEmulator } = require('trust-native/testing')
+   * import { startEmulator } from 'trust-native/testing'
    * const emulator = await startEmulator()
    * for (const { method, path, headers } of emulator.requests()) console.log(method, path, headers['npm-otp'])
    * ```
@@ -618,7 +618,7 @@ export declare class RegistryEmulator {
    *
    * @example
    * ```js
-   * const { startEmulator } = require('trust-native/testing')
+   * import { startEmulator } from 'trust-native/testing'
    * const emulator = await startEmulator()
    * emulator.clearRequests()
    * await fetch(`${emulator.url}-/whoami`)
@@ -633,7 +633,7 @@ export declare class RegistryEmulator {
    *
    * @example
    * ```js
-   * const { startEmulator } = require('trust-native/testing')
+   * import { startEmulator } from 'trust-native/testing'
    * const emulator = await startEmulator()
    * emulator.injectFault({ kind: 'status', status: 429, retryAfter: 1, times: 2 }) // rate-limit the next two requests
    * emulator.injectFault({ kind: 'drop', after: true, method: 'POST', times: 1 }) // a create whose answer is lost
@@ -646,7 +646,7 @@ export declare class RegistryEmulator {
    *
    * @example
    * ```js
-   * const { startEmulator } = require('trust-native/testing')
+   * import { startEmulator } from 'trust-native/testing'
    * const emulator = await startEmulator()
    * emulator.injectFault({ kind: 'latency', ms: 100 })
    * emulator.clearFaults()
@@ -660,7 +660,7 @@ export declare class RegistryEmulator {
    *
    * @example
    * ```js
-   * const { startEmulator } = require('trust-native/testing')
+   * import { startEmulator } from 'trust-native/testing'
    * const emulator = await startEmulator()
    * try {
    *   // ... tests against emulator.url ...
@@ -677,7 +677,7 @@ export declare class RegistryEmulator {
  *
  * @example
  * ```js
- * const { startProxy } = require('trust-native/testing')
+ * import { startProxy } from 'trust-native/testing'
  * const proxy = await startProxy()
  * process.env.HTTPS_PROXY = proxy.url
  * // ... calls to loopback registries go through it
@@ -691,7 +691,7 @@ export declare class LoopbackProxy {
    *
    * @example
    * ```js
-   * const { startProxy } = require('trust-native/testing')
+   * import { startProxy } from 'trust-native/testing'
    * const proxy = await startProxy()
    * ```
    */
@@ -702,7 +702,7 @@ export declare class LoopbackProxy {
    *
    * @example
    * ```js
-   * const { startProxy } = require('trust-native/testing')
+   * import { startProxy } from 'trust-native/testing'
    * const proxy = await startProxy()
    * console.log(`proxy=${proxy.url}`)
    * ```
@@ -715,7 +715,7 @@ export declare class LoopbackProxy {
    *
    * @example
    * ```js
-   * const { startProxy } = require('trust-native/testing')
+   * import { startProxy } from 'trust-native/testing'
    * const proxy = await startProxy()
    * console.log(proxy.requests()) // [ 'CONNECT 127.0.0.1:41234' ] after an https call through it
    * ```
@@ -727,7 +727,7 @@ export declare class LoopbackProxy {
    *
    * @example
    * ```js
-   * const { startProxy } = require('trust-native/testing')
+   * import { startProxy } from 'trust-native/testing'
    * const proxy = await startProxy()
    * await proxy.stop()
    * ```
@@ -744,7 +744,7 @@ export declare class LoopbackProxy {
  *
  * @example
  * ```js
- * const { startEmulator } = require('trust-native/testing')
+ * import { startEmulator } from 'trust-native/testing'
  * const emulator = await startEmulator({
  *   users: [{ name: 'alice', token: 'alice-token' }],
  *   packages: [{ name: 'widgets', maintainers: ['alice'] }],
@@ -766,7 +766,7 @@ export declare function startEmulator(seed?: EmulatorSeed): Promise<RegistryEmul
  *
  * @example
  * ```js
- * const { startProxy } = require('trust-native/testing')
+ * import { startProxy } from 'trust-native/testing'
  * const proxy = await startProxy()
  * process.env.npm_config_proxy = proxy.url
  * // ... npm or your client talks to a loopback registry through it
