@@ -176,7 +176,7 @@ describe('README examples', () => {
     }
   })
 
-  it.each(EXAMPLES.filter((b) => b.marker?.notRun).map((b) => [title(b), b]))('%s: not run, but compiles', (_, block) => {
+  it.each(EXAMPLES.filter((b) => b.marker?.notRun).map((b) => [title(b), b.marker.text, b]))('%s: not run (%s), but compiles', (_, _why, block) => {
     const dir = tempDir('tn-readme-')
     const file = join(dir, fileOf(block))
     writeFileSync(file, block.code)
