@@ -26,25 +26,20 @@ export type TrustErrorCode =
   | 'EPRIVATE'
   | 'EPUBLISHCONFLICT'
   | 'EINTEGRITY'
-  | 'E_STAGE_REQUIRED'
-  | 'EPACKAGEEXTENSIONS'
   | `E${number}`
 
 /**
  * What the user can do about an error, as a kind to branch on or to word in your own interface
  * (the CLI says it with its flags and subcommands): give a one-time password (`otp`, or approve
- * at `authUrl`), a fresh one (`freshOtp`), an npm token (`token`), name the registry or bind the
- * token to it (`bindToken`: a token bound to no registry is not sent to one a checkout chose),
- * look at the package's configurations (`listPublishers`), revoke the existing one first (`revokeFirst`), allow more
+ * at `authUrl`), a fresh one (`freshOtp`), an npm token (`token`), look at the package's
+ * configurations (`listPublishers`), revoke the existing one first (`revokeFirst`), allow more
  * time (`timeout`, `webAuthTimeout`), use https (`insecure`), claim a name that does not exist
- * yet (`claim`), look at your tokens' ids (`listTokens`), name the CI file (`file`), stage and
- * approve instead of publishing (`stage`).
+ * yet (`claim`), look at your tokens' ids (`listTokens`).
  */
 export type TrustHint =
   | 'otp'
   | 'freshOtp'
   | 'token'
-  | 'bindToken'
   | 'listPublishers'
   | 'revokeFirst'
   | 'timeout'
@@ -53,10 +48,6 @@ export type TrustHint =
   | 'claim'
   | 'listTokens'
   | 'file'
-  | 'configure'
-  | 'allowPublish'
-  | 'allowStagePublish'
-  | 'stage'
 
 /**
  * What every trust-native call rejects (or throws) with: an `Error` whose message says what to
@@ -120,7 +111,7 @@ export declare const __napiBindingTarget: 'native' | 'wasm32-wasi' | 'wasm32-was
  *
  * @example
  * ```js
- * const { TrustClient } = require('trust-native')
+ * import { TrustClient } from 'trust-native'
  * const client = new TrustClient({ token: process.env.NPM_TOKEN, onOtp: async () => '123456' })
  * const before = await client.listPublishers({ package: 'widgets' })
  * if (before.length === 0) {
@@ -446,7 +437,7 @@ export declare class TrustClient {
    * const tokens = await client.listTokens()
    * ```
    */
-  listTokens(options?: ListTokensOptions & Omit<CommonOptions, 'package' | 'dryRun'>): Promise<Array<AccessToken>>
+  listTokens(options?: Omit<CommonOptions, 'package' | 'dryRun'>): Promise<Array<AccessToken>>
   /**
    * `createToken` with the client's defaults.
    *
@@ -530,42 +521,6 @@ export declare class TrustClient {
    * ```
    */
   audit(options: AuditOptions & Omit<CommonOptions, 'package' | 'dryRun'>): Promise<Record<string, Array<Advisory>>>
-  /**
-   * `listDistTags` with the client's defaults.
-   *
-   * @example
-   * ```js
-   * const tags = await client.listDistTags({ package: 'widgets' })
-   * ```
-   */
-  listDistTags(options?: Omit<CommonOptions, 'dryRun'>): Promise<Record<string, string>>
-  /**
-   * `addDistTag` with the client's defaults.
-   *
-   * @example
-   * ```js
-   * await client.addDistTag({ package: 'widgets', version: '2.0.0', tag: 'next' })
-   * ```
-   */
-  addDistTag(options: AddDistTagOptions & CommonOptions): Promise<DistTagResult>
-  /**
-   * `removeDistTag` with the client's defaults.
-   *
-   * @example
-   * ```js
-   * await client.removeDistTag({ package: 'widgets', tag: 'beta' })
-   * ```
-   */
-  removeDistTag(options: RemoveDistTagOptions & CommonOptions): Promise<DistTagResult>
-  /**
-   * `publishHistory` with the client's defaults.
-   *
-   * @example
-   * ```js
-   * const { versions } = await client.publishHistory({ package: 'widgets', checkTrust: true })
-   * ```
-   */
-  publishHistory(options?: PublishHistoryOptions & Omit<CommonOptions, 'dryRun'>): Promise<PublishHistory>
 }
 
 /** An access token as `listTokens` shows it: never the whole token. */
@@ -589,32 +544,6 @@ export interface AccessToken {
   bypass2fa?: boolean
   /** IPv4 ranges the token may be used from. */
   cidrWhitelist?: Array<string>
-  /** Its permission on packages and scopes, when the registry says it. */
-  packagesAndScopesPermission?: 'read-only' | 'read-write' | 'read-write-stage-only' | 'no-access'
-  orgsPermission?: 'read-only' | 'read-write' | 'no-access'
-  /**
-   * What it can publish under the registry's rules on `asOf`: `direct` (publish), `stage`
-   * (only stage, for a maintainer to approve with 2FA: a stage-only token, or one that
-   * bypasses 2FA from January 2027), or `none` (read only).
-   */
-  publish: 'direct' | 'stage' | 'none'
-  /**
-   * Whether it can change trust, access, tokens and orgs (with 2FA): not a read-only token,
-   * nor one that bypasses 2FA since August 2026.
-   */
-  manage: boolean
-  /**
-   * For a token that bypasses 2FA and publishes directly: the day that stops
-   * (`2027-01-01`).
-   */
-  directPublishEnds?: string
-  /**
-   * It publishes directly and bypasses 2FA, so publishing with it stops (or has stopped) in
-   * January 2027: move its job to trusted publishing or a stage-only token.
-   */
-  atRisk: boolean
-  /** The above in words. */
-  notes: Array<string>
 }
 
 /**
@@ -622,7 +551,7 @@ export interface AccessToken {
  *
  * @example
  * ```js
- * const { addCircleciPublisher } = require('trust-native')
+ * import { addCircleciPublisher } from 'trust-native'
  * await addCircleciPublisher({
  *   package: 'widgets',
  *   orgId: '9c7e5a6e-0a4b-4a5e-9a55-2f0e1c1d2b3a',
@@ -637,37 +566,13 @@ export interface AccessToken {
 export declare function addCircleciPublisher(options: CircleciPublisherOptions & PublishPermissions & CommonOptions): Promise<AddPublisherResult>
 
 /**
- * Points a dist-tag at a published version (`npm dist-tag add <package>@<version> [<tag>]`):
- * reads the package's dist-tags, then sets the tag unless it already points there. In CI the
- * token is exchanged for the package through trusted publishing first, as npm 12 does, so a
- * release job can promote a version without a token; a refused exchange falls back to the
- * configured token with a warning saying why, or, without one, fails with the diagnosis
- * (`EOIDCEXCHANGE`). Accounts with 2FA need `otp` (or `onOtp`) for a token of their own.
- *
- * @example
- * ```js
- * const { addDistTag } = require('trust-native')
- * await addDistTag({ package: '@acme/widgets', version: '2.0.0', tag: 'latest' })
- * ```
- */
-export declare function addDistTag(options: AddDistTagOptions & CommonOptions): Promise<DistTagResult>
-
-/** A dist-tag to point at a version. */
-export interface AddDistTagOptions {
-  /** The version the tag points at: `1.2.3`. It must be published. */
-  version: string
-  /** The dist-tag: `next`, `beta`... (not a version or range). Default `latest`. */
-  tag?: string
-}
-
-/**
  * Lets a GitHub Actions workflow publish the package through OIDC (`npm trust github`).
  *
  * The registry keeps one configuration per package: adding a second rejects with `E409`.
  *
  * @example
  * ```js
- * const { addGithubPublisher } = require('trust-native')
+ * import { addGithubPublisher } from 'trust-native'
  * const { publisher, warnings } = await addGithubPublisher({
  *   package: '@acme/widgets',   // default: package.json name
  *   repository: 'acme/widgets', // default: package.json repository
@@ -685,7 +590,7 @@ export declare function addGithubPublisher(options: GithubPublisherOptions & Pub
  *
  * @example
  * ```js
- * const { addGitlabPublisher } = require('trust-native')
+ * import { addGitlabPublisher } from 'trust-native'
  * await addGitlabPublisher({
  *   package: 'widgets',
  *   project: 'acme/tools/widgets', // default: package.json repository
@@ -761,7 +666,7 @@ export interface ApiEndpoint {
  *
  * @example
  * ```js
- * const { apiEndpoints } = require('trust-native')
+ * import { apiEndpoints } from 'trust-native'
  * for (const e of apiEndpoints()) console.log(e.name, e.method, e.path, e.otp ? '(2FA)' : '')
  * ```
  */
@@ -823,7 +728,7 @@ export interface ApplyResult {
  *
  * @example
  * ```js
- * const { applyTrust } = require('trust-native')
+ * import { applyTrust } from 'trust-native'
  * const results = await applyTrust(plan, {
  *   concurrency: 8,
  *   onOtp: async () => '123456',
@@ -841,7 +746,7 @@ export declare function applyTrust(plan: TrustPlan | Array<TrustSpec>, options?:
  *
  * @example
  * ```js
- * const { listStaged, approveStaged } = require('trust-native')
+ * import { listStaged, approveStaged } from 'trust-native'
  * const onOtp = async () => process.env.NPM_OTP
  * for (const s of await listStaged({ package: '@acme/widgets' })) await approveStaged({ id: s.id, onOtp })
  * ```
@@ -854,7 +759,7 @@ export declare function approveStaged(options: StagedIdOption & Omit<CommonOptio
  *
  * @example
  * ```js
- * const { audit } = require('trust-native')
+ * import { audit } from 'trust-native'
  * const advisories = await audit({ packages: { lodash: ['4.17.20'], minimist: ['1.2.0', '1.2.6'] } })
  * for (const [name, list] of Object.entries(advisories)) {
  *   for (const a of list) console.log(name, a.severity, a.title, a.vulnerableVersions)
@@ -890,7 +795,7 @@ export interface ChangeResult {
  *
  * @example
  * ```js
- * const { checkWorkflow } = require('trust-native')
+ * import { checkWorkflow } from 'trust-native'
  * const check = await checkWorkflow({ type: 'github', package: '@acme/widgets', environment: 'npm' })
  * if (!check.ok) for (const f of check.findings) console.log(`${f.path}:${f.line} ${f.message} ${f.fix}`)
  * console.log(check.file, check.inferred) // 'release.yml' true
@@ -954,7 +859,7 @@ export interface ClaimOptions {
  *
  * @example
  * ```js
- * const { claimPackage, addGithubPublisher } = require('trust-native')
+ * import { claimPackage, addGithubPublisher } from 'trust-native'
  * const { status } = await claimPackage({ package: '@acme/new-thing' })
  * if (status === 'claimed') await addGithubPublisher({ package: '@acme/new-thing', repository: 'acme/mono', file: 'release.yml' })
  * ```
@@ -984,10 +889,7 @@ export interface CommonOptions {
   registry?: string
   /**
    * npm token. Default: the registry's `_authToken` in .npmrc (project, user, global; `${VAR}`
-   * expanded), else the `NPM_TOKEN` environment variable. A token given here, or
-   * `NPM_TOKEN`, is bound to no registry: it goes only to `https://registry.npmjs.org/` or to
-   * the `registry` option's, never to a registry chosen by files (a project .npmrc,
-   * `publishConfig.registry`): that is `ENEEDAUTH` (hint `bindToken`).
+   * expanded), else the `NPM_TOKEN` environment variable.
    */
   token?: string
   /** One-time password, for accounts with 2FA (the trust endpoints require it). */
@@ -1071,7 +973,7 @@ export interface CreateTeamResult {
  *
  * @example
  * ```js
- * const { createToken } = require('trust-native')
+ * import { createToken } from 'trust-native'
  * const { newToken } = await createToken({
  *   password: process.env.NPM_PASSWORD ?? '',
  *   name: 'ci-read',
@@ -1100,11 +1002,7 @@ export interface CreateTokenOptions {
   scopes?: Array<string>
   /** Orgs it may manage. */
   orgs?: Array<string>
-  /**
-   * `read-write-stage-only`: it may stage versions, which a maintainer approves with 2FA
-   * (npm 12 suggests it over `read-write`, which publishes directly).
-   */
-  packagesAndScopesPermission?: 'read-only' | 'read-write' | 'read-write-stage-only' | 'no-access'
+  packagesAndScopesPermission?: 'read-only' | 'read-write' | 'no-access'
   orgsPermission?: 'read-only' | 'read-write' | 'no-access'
   /** IPv4 ranges it may be used from: `['192.168.0.0/24']`. */
   cidr?: Array<string>
@@ -1119,11 +1017,6 @@ export interface CreateTokenResult {
   request: PlannedRequest
   /** The new token; absent in a dry run. */
   newToken?: NewToken
-  /**
-   * What `npm token create` warns (npm 12): a `read-write` token publishes directly, and
-   * those that bypass 2FA stop publishing in January 2027.
-   */
-  warnings: Array<string>
 }
 
 /** A CVSS score. */
@@ -1144,7 +1037,7 @@ export interface DecodedIdToken {
  *
  * @example
  * ```js
- * const { decodeIdToken } = require('trust-native')
+ * import { decodeIdToken } from 'trust-native'
  * const { claims } = decodeIdToken(process.env.NPM_ID_TOKEN ?? '')
  * console.log(claims.aud, claims.project_path, claims.ci_config_ref_uri)
  * ```
@@ -1173,7 +1066,7 @@ export interface DiagnoseInput {
  *
  * @example
  * ```js
- * const { diagnoseTrust, decodeIdToken, listPublishers } = require('trust-native')
+ * import { diagnoseTrust, decodeIdToken, listPublishers } from 'trust-native'
  * const { claims } = decodeIdToken(idToken)
  * const publishers = await listPublishers({ package: 'widgets', otp })
  * const { ok, findings } = diagnoseTrust({ claims, publishers })
@@ -1202,35 +1095,12 @@ export interface Diagnosis {
  *
  * @example
  * ```js
- * const { discoverWorkspacePackages } = require('trust-native')
+ * import { discoverWorkspacePackages } from 'trust-native'
  * const { packages } = await discoverWorkspacePackages(process.cwd())
  * console.log(packages.map((p) => `${p.name} ${p.repository}`))
  * ```
  */
 export declare function discoverWorkspacePackages(cwd?: string): Promise<Workspace>
-
-/** What `addDistTag` and `removeDistTag` did (or, in a dry run, would do). */
-export interface DistTagResult {
-  dryRun: boolean
-  package: string
-  tag: string
-  /** The version the tag now points at (`addDistTag`), or pointed at (`removeDistTag`). */
-  version: string
-  /**
-   * `addDistTag`: false when the tag already pointed at the version (nothing was sent, as
-   * npm sends nothing).
-   */
-  changed?: boolean
-  /** The request sent (or that would be sent); absent when nothing was to be sent. */
-  request?: PlannedRequest
-  /** `oidc` (a token exchanged for this package in CI), `option` (`token`) or `config`. */
-  tokenSource: 'oidc' | 'option' | 'config'
-  /**
-   * A refused exchange (the configured token was used instead, as npm does silently), a tag
-   * already set, a static token line that shadows trusted publishing...
-   */
-  warnings: Array<string>
-}
 
 /** A staged tarball, downloaded and checked. */
 export interface DownloadedTarball {
@@ -1252,7 +1122,7 @@ export interface DownloadedTarball {
  *
  * @example
  * ```js
- * const { downloadStaged } = require('trust-native')
+ * import { downloadStaged } from 'trust-native'
  * const { file, integrity } = await downloadStaged({ id: '1de6f3db-2ed9-4d72-b3dd-8f0e2b474a2f', file: 'review.tgz' })
  * console.log(`${file} ${integrity}`)
  * ```
@@ -1277,7 +1147,7 @@ export interface DownloadStagedOptions {
  *
  * @example
  * ```js
- * const { ensurePublisher } = require('trust-native')
+ * import { ensurePublisher } from 'trust-native'
  * const { action } = await ensurePublisher({
  *   type: 'github', package: '@acme/widgets', repository: 'acme/widgets', file: 'release.yml', otp: '123456',
  * })
@@ -1326,7 +1196,7 @@ export interface ExchangedToken {
  *
  * @example
  * ```js
- * const { exchangeToken } = require('trust-native')
+ * import { exchangeToken } from 'trust-native'
  * const { expires, npmrc } = await exchangeToken({ writeNpmrc: true })
  * // now `pnpm publish` / `npm publish` / `yarn npm publish` use the short-lived token
  * ```
@@ -1344,14 +1214,14 @@ export interface ExchangeTokenOptions {
   /** Directory for package.json and .npmrc. Default: `process.cwd()`. */
   cwd?: string
   /**
-   * Write the token into an .npmrc for other package managers: `true` for your user .npmrc
-   * (`npm_config_userconfig`, else `~/.npmrc`), where `npm login` writes tokens, outside the
-   * checkout; or a path. An existing `_authToken` line for the registry is replaced; every
-   * other line and byte is kept (CRLF line ends too), and the line goes before the first
-   * `[section]`. The file is replaced atomically under a lock, so concurrent calls keep each
-   * other's lines, and ends up readable by its owner only (`0600`), whatever its mode was. A
-   * link is followed to an existing file; a link to nothing is refused. The file is checked
-   * before the exchange, so a token is never minted for a file it cannot be written to.
+   * Write the token into an .npmrc for other package managers: `true` for the project's
+   * .npmrc (the workspace root's inside a workspace package, where npm reads it), or a path.
+   * An existing `_authToken` line for the registry is replaced; every other line and byte is
+   * kept (CRLF line ends too), and the line goes before the first `[section]`. The file is
+   * replaced atomically under a lock, so concurrent calls keep each other's lines; its mode
+   * is kept (a new file is `0600`). A link is followed to an existing file; a link to nothing
+   * is refused. The file is checked before the exchange, so a token is never minted for a
+   * file it cannot be written to.
    */
   writeNpmrc?: boolean | string
   /** Total time for the call (id_token request and exchange), in milliseconds. Default 30000. */
@@ -1415,7 +1285,7 @@ export interface Finding {
  *
  * @example
  * ```js
- * const { getIdToken } = require('trust-native')
+ * import { getIdToken } from 'trust-native'
  * const { provider, claims, expiresAt } = await getIdToken({ audience: 'npm:registry.npmjs.org' })
  * console.log(provider, claims.repository, claims.workflow_ref, expiresAt) // expiresAt: Unix seconds
  * ```
@@ -1427,7 +1297,7 @@ export declare function getIdToken(options?: IdTokenRequest): Promise<IdToken>
  *
  * @example
  * ```js
- * const { getPackageAccess } = require('trust-native')
+ * import { getPackageAccess } from 'trust-native'
  * const { visibility } = await getPackageAccess({ package: '@acme/widgets' })
  * ```
  */
@@ -1461,7 +1331,7 @@ export interface GitlabPublisherOptions {
  *
  * @example
  * ```js
- * const { grantAccess } = require('trust-native')
+ * import { grantAccess } from 'trust-native'
  * await grantAccess({ team: '@acme:developers', package: '@acme/widgets', permissions: 'read-write', otp })
  * ```
  */
@@ -1506,7 +1376,7 @@ export interface IdTokenRequest {
  *
  * @example
  * ```js
- * const { listCollaborators } = require('trust-native')
+ * import { listCollaborators } from 'trust-native'
  * const collaborators = await listCollaborators({ package: 'widgets' })
  * for (const [user, permission] of Object.entries(collaborators)) console.log(user, permission)
  * ```
@@ -1514,24 +1384,12 @@ export interface IdTokenRequest {
 export declare function listCollaborators(options?: Omit<CommonOptions, 'dryRun'>): Promise<Record<string, string>>
 
 /**
- * A package's dist-tags (`npm dist-tag ls`): `{ latest: '1.2.3', next: '2.0.0-rc.1' }`. In CI,
- * read with a token exchanged for the package (npm 12 does so too).
- *
- * @example
- * ```js
- * const { listDistTags } = require('trust-native')
- * const { latest, next } = await listDistTags({ package: '@acme/widgets' })
- * ```
- */
-export declare function listDistTags(options?: Omit<CommonOptions, 'dryRun'>): Promise<Record<string, string>>
-
-/**
  * The packages a user, org or team has access to, and with which permission (`npm access list
  * packages`). An owner without `:` is looked up as an org, then as a user, as npm does.
  *
  * @example
  * ```js
- * const { listPackages } = require('trust-native')
+ * import { listPackages } from 'trust-native'
  * const mine = await listPackages()
  * const team = await listPackages({ owner: 'acme:developers' })
  * ```
@@ -1553,7 +1411,7 @@ export interface ListPackagesOptions {
  *
  * @example
  * ```js
- * const { listPublishers } = require('trust-native')
+ * import { listPublishers } from 'trust-native'
  * for (const p of await listPublishers({ package: 'widgets', otp: '123456' })) {
  *   console.log(p.id, p.type, p.repository ?? p.project ?? p.vcsOrigin, p.permissions)
  * }
@@ -1566,7 +1424,7 @@ export declare function listPublishers(options?: CommonOptions): Promise<Array<P
  *
  * @example
  * ```js
- * const { listStaged } = require('trust-native')
+ * import { listStaged } from 'trust-native'
  * for (const s of await listStaged({ package: '@acme/widgets' })) {
  *   console.log(s.id, `${s.packageName}@${s.version}`, s.tag, s.createdAt)
  * }
@@ -1585,25 +1443,15 @@ export interface ListStagedOptions {
 
 /**
  * Your access tokens, redacted (`npm token list`): every page, each with the short `id` npm
- * shows, and what it can still do under the registry's rules (`publish`, `manage`, `atRisk`).
+ * shows.
  *
  * @example
  * ```js
- * const { listTokens } = require('trust-native')
- * for (const t of await listTokens()) console.log(t.id, t.token, t.name, t.publish, t.notes)
- * const stopping = (await listTokens({ asOf: '2027-01-01' })).filter((t) => t.atRisk)
+ * import { listTokens } from 'trust-native'
+ * for (const t of await listTokens()) console.log(t.id, t.token, t.name, t.created)
  * ```
  */
-export declare function listTokens(options?: ListTokensOptions & Omit<CommonOptions, 'package' | 'dryRun'>): Promise<Array<AccessToken>>
-
-/** Which day the token rules are applied on. */
-export interface ListTokensOptions {
-  /**
-   * A date (`2027-01-15`, or an ISO 8601 date-time): what each token can do on that day.
-   * Default: today.
-   */
-  asOf?: string
-}
+export declare function listTokens(options?: Omit<CommonOptions, 'package' | 'dryRun'>): Promise<Array<AccessToken>>
 
 /**
  * The last step of moving a package to trusted publishing: once it has a trusted publisher,
@@ -1613,7 +1461,7 @@ export interface ListTokensOptions {
  *
  * @example
  * ```js
- * const { lockDownPackage } = require('trust-native')
+ * import { lockDownPackage } from 'trust-native'
  * const { status, publishers } = await lockDownPackage({ package: '@acme/widgets', otp: process.env.NPM_OTP })
  * console.log(status, publishers.map((p) => p.type))
  * ```
@@ -1643,7 +1491,7 @@ export interface LockdownResult {
  *
  * @example
  * ```js
- * const { mintPypiToken } = require('trust-native')
+ * import { mintPypiToken } from 'trust-native'
  * const { token } = await mintPypiToken({ repositoryUrl: 'https://test.pypi.org/legacy/' })
  * // twine upload --repository-url https://test.pypi.org/legacy/ -u __token__ -p "$token" dist/*
  * ```
@@ -1678,8 +1526,6 @@ export interface NewToken {
   readonly?: boolean
   bypass2fa?: boolean
   cidrWhitelist?: Array<string>
-  packagesAndScopesPermission?: string
-  orgsPermission?: string
 }
 
 /** A user's membership in an org. */
@@ -1805,7 +1651,7 @@ export interface PlannedRequest {
  *
  * @example
  * ```js
- * const { planTrust, readTrustConfig } = require('trust-native')
+ * import { planTrust, readTrustConfig } from 'trust-native'
  * const plan = await planTrust(await readTrustConfig('trust.json'), { otp: '123456' })
  * for (const e of plan.entries) console.log(e.package, e.action)
  * ```
@@ -1843,36 +1689,12 @@ export interface ProviderField {
  *
  * @example
  * ```js
- * const { publish } = require('trust-native')
+ * import { publish } from 'trust-native'
  * const { package: name, version, tokenSource, provenance } = await publish({ tarball: 'widgets-1.2.0.tgz', tag: 'latest' })
  * console.log(`${name}@${version} published with a ${tokenSource} token; provenance: ${provenance.reason}`)
  * ```
  */
 export declare function publish(options?: PublishPackageOptions & Omit<CommonOptions, 'package'>): Promise<PublishResult>
-
-/** How one version was published. */
-export interface PublishedVersion {
-  version: string
-  /** When it was published (ISO 8601), when the document says. */
-  time?: string
-  /**
-   * `trustedPublishing` (an OIDC exchange), `token` (a user's token or login), or `unknown`
-   * (the registry recorded no publisher).
-   */
-  how: 'trustedPublishing' | 'token' | 'unknown'
-  /** The publisher the registry recorded: a user name, or the CI (`GitHub Actions`). */
-  user?: string
-  trustedPublisher?: VersionTrustedPublisher
-  /**
-   * Whether that configuration is still one of the package's: `null` when unknown (without
-   * `checkTrust`, or not published through trusted publishing).
-   */
-  stillConfigured?: boolean
-  /** It has a provenance statement (`dist.attestations.provenance`). */
-  provenance: boolean
-  /** Who approved it, for a staged version. */
-  approver?: string
-}
 
 /** A trusted publisher configuration as the registry stores it. */
 export interface Publisher {
@@ -1902,47 +1724,6 @@ export interface Publisher {
   contextIds?: Array<string>
   /** The claims exactly as the registry returned them. */
   claims: Record<string, unknown>
-}
-
-/**
- * How each version of a package was published: through trusted publishing (which
- * configuration, and with `checkTrust` whether it is still configured) or with a token, with
- * or without provenance, from the public package document (no 2FA). It answers "did anything
- * publish without OIDC since we locked down?".
- *
- * @example
- * ```js
- * const { publishHistory } = require('trust-native')
- * const { withoutTrustedPublishing } = await publishHistory({ package: '@acme/widgets', since: '2026-09-01' })
- * if (withoutTrustedPublishing.length) throw new Error(`published with a token: ${withoutTrustedPublishing}`)
- * ```
- */
-export declare function publishHistory(options?: PublishHistoryOptions & Omit<CommonOptions, 'dryRun'>): Promise<PublishHistory>
-
-/** The result of `publishHistory`. */
-export interface PublishHistory {
-  package: string
-  since?: string
-  /** The trust configurations were read (`checkTrust`). */
-  trustChecked: boolean
-  /** The versions (of those listed) not published through trusted publishing. */
-  withoutTrustedPublishing: Array<string>
-  /** Oldest first. */
-  versions: Array<PublishedVersion>
-}
-
-/** Which package's history, from when, and whether to check its trust configurations. */
-export interface PublishHistoryOptions {
-  /**
-   * Only versions published on or after this date (`2026-09-01`, or an ISO 8601
-   * date-time).
-   */
-  since?: string
-  /**
-   * Also read the package's trust configurations (a read that needs 2FA: `otp` or `onOtp`),
-   * to say whether each version's trusted publisher is still configured.
-   */
-  checkTrust?: boolean
 }
 
 /** What to publish and how. */
@@ -2054,7 +1835,7 @@ export interface PypiToken {
  *
  * @example
  * ```js
- * const { readTrustConfig } = require('trust-native')
+ * import { readTrustConfig } from 'trust-native'
  * // trust.json: { "defaults": { "type": "github", "file": "release.yml" }, "workspaces": true }
  * const specs = await readTrustConfig('trust.json')
  * ```
@@ -2067,28 +1848,11 @@ export declare function readTrustConfig(config: string | Record<string, unknown>
  *
  * @example
  * ```js
- * const { rejectStaged } = require('trust-native')
+ * import { rejectStaged } from 'trust-native'
  * await rejectStaged({ id: '1de6f3db-2ed9-4d72-b3dd-8f0e2b474a2f', otp })
  * ```
  */
 export declare function rejectStaged(options: StagedIdOption & Omit<CommonOptions, 'package'>): Promise<ChangeResult>
-
-/**
- * Removes a dist-tag (`npm dist-tag rm <package> <tag>`): reads the package's dist-tags, then
- * deletes the tag; in CI through trusted publishing as `addDistTag`.
- *
- * @example
- * ```js
- * const { removeDistTag } = require('trust-native')
- * await removeDistTag({ package: '@acme/widgets', tag: 'beta', otp })
- * ```
- */
-export declare function removeDistTag(options: RemoveDistTagOptions & CommonOptions): Promise<DistTagResult>
-
-/** A dist-tag to remove. */
-export interface RemoveDistTagOptions {
-  tag: string
-}
 
 /**
  * Resolves npm's configuration the way a call with these options would: registry (option,
@@ -2098,7 +1862,7 @@ export interface RemoveDistTagOptions {
  *
  * @example
  * ```js
- * const { resolveConfig } = require('trust-native')
+ * import { resolveConfig } from 'trust-native'
  * const { registry, registrySource, tokenSource, proxy } = await resolveConfig({ package: '@acme/widgets' })
  * console.log(`${registry} (from ${registrySource}), token from ${tokenSource}`)
  * ```
@@ -2114,12 +1878,6 @@ export interface ResolvedConfig {
   /** `'***'` when a token was found; the token itself is never returned. */
   token?: string
   tokenSource?: string
-  /**
-   * A token bound to no registry (`NPM_TOKEN`, the `token` option) that is not sent to this
-   * one, because files chose it, not the caller: where it came from. Bind it to the registry
-   * with an `_authToken` line, or name the registry (`registry`).
-   */
-  tokenWithheld?: string
   proxy?: SourcedValue
   noProxy?: SourcedValue
   /** Certificates that replace the default roots (`ca`, `cafile`). */
@@ -2136,7 +1894,7 @@ export interface ResolvedConfig {
  *
  * @example
  * ```js
- * const { revokeAccess } = require('trust-native')
+ * import { revokeAccess } from 'trust-native'
  * await revokeAccess({ team: '@acme:contractors', package: '@acme/widgets', otp })
  * ```
  */
@@ -2153,7 +1911,7 @@ export interface RevokeOptions {
  *
  * @example
  * ```js
- * const { listPublishers, revokePublisher } = require('trust-native')
+ * import { listPublishers, revokePublisher } from 'trust-native'
  * const [current] = await listPublishers({ package: 'widgets', otp })
  * await revokePublisher({ package: 'widgets', id: current.id, otp })
  * ```
@@ -2174,7 +1932,7 @@ export interface RevokePublisherResult {
  *
  * @example
  * ```js
- * const { listTokens, revokeToken } = require('trust-native')
+ * import { listTokens, revokeToken } from 'trust-native'
  * const stale = (await listTokens()).filter((t) => t.name === 'old-ci')
  * for (const t of stale) await revokeToken({ id: t.key, otp })
  * ```
@@ -2228,7 +1986,7 @@ export interface RunOptions {
  *
  * @example
  * ```js
- * const { search } = require('trust-native')
+ * import { search } from 'trust-native'
  * const page = await search({ text: 'keywords:oidc', size: 50 })
  * console.log(page.total, page.objects.map((o) => o.package.name))
  * ```
@@ -2315,7 +2073,7 @@ export interface SetOrgMemberResult {
  *
  * @example
  * ```js
- * const { setPackageAccess } = require('trust-native')
+ * import { setPackageAccess } from 'trust-native'
  * // npm access set mfa=publish
  * await setPackageAccess({ package: '@acme/widgets', publishRequiresTfa: true, automationTokenOverridesTfa: false, otp })
  * ```
@@ -2375,7 +2133,7 @@ export interface StagedPackage {
  *
  * @example
  * ```js
- * const { stagePublish } = require('trust-native')
+ * import { stagePublish } from 'trust-native'
  * const { stageId } = await stagePublish({ folder: 'packages/widgets', tag: 'next' })
  * console.log(`approve with: trust-native stage approve ${stageId}`)
  * ```
@@ -2413,12 +2171,7 @@ export interface TeamOption {
 export interface TrustClientOptions {
   /** Registry URL. Default: npm's configuration, else `https://registry.npmjs.org/`. */
   registry?: string
-  /**
-   * npm token. Default: npm's configuration (`_authToken` in .npmrc, `NPM_TOKEN`). A token
-   * given here, or `NPM_TOKEN`, is bound to no registry: it goes only to
-   * `https://registry.npmjs.org/` or to the `registry` option's, never to a registry chosen by
-   * files (a project .npmrc, `publishConfig.registry`): that is `ENEEDAUTH`.
-   */
+  /** npm token. Default: npm's configuration (`_authToken` in .npmrc, `NPM_TOKEN`). */
   token?: string
   /** One-time password for accounts with 2FA. */
   otp?: string
@@ -2501,7 +2254,7 @@ export interface TrustProvider {
  *
  * @example
  * ```js
- * const { trustProviders } = require('trust-native')
+ * import { trustProviders } from 'trust-native'
  * for (const p of trustProviders()) console.log(p.type, p.fields.map((f) => `--${f.flag}`).join(' '))
  * // github --repository --file --environment ...
  * ```
@@ -2536,20 +2289,12 @@ export interface TrustSpec {
   replace?: boolean
 }
 
-/** The trusted publisher a version was published through, as the registry recorded it. */
-export interface VersionTrustedPublisher {
-  /** `github`, `gitlab`, `circleci`... */
-  provider?: string
-  /** The configuration's id as recorded, `oidc:<id>`: `<id>` is what `listPublishers` shows. */
-  configId?: string
-}
-
 /**
  * One staged package version (`npm stage view`).
  *
  * @example
  * ```js
- * const { viewStaged } = require('trust-native')
+ * import { viewStaged } from 'trust-native'
  * const staged = await viewStaged({ id: '1de6f3db-2ed9-4d72-b3dd-8f0e2b474a2f' })
  * console.log(`${staged.packageName}@${staged.version} staged by ${staged.actor}`)
  * ```

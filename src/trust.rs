@@ -306,7 +306,7 @@ pub fn revoke<'env>(
 ///
 /// @example
 /// ```js
-/// const { addGithubPublisher } = require('trust-native')
+/// import { addGithubPublisher } from 'trust-native'
 /// const { publisher, warnings } = await addGithubPublisher({
 ///   package: '@acme/widgets',   // default: package.json name
 ///   repository: 'acme/widgets', // default: package.json repository
@@ -331,7 +331,7 @@ pub fn add_github_publisher<'env>(
 ///
 /// @example
 /// ```js
-/// const { addGitlabPublisher } = require('trust-native')
+/// import { addGitlabPublisher } from 'trust-native'
 /// await addGitlabPublisher({
 ///   package: 'widgets',
 ///   project: 'acme/tools/widgets', // default: package.json repository
@@ -354,7 +354,7 @@ pub fn add_gitlab_publisher<'env>(
 ///
 /// @example
 /// ```js
-/// const { addCircleciPublisher } = require('trust-native')
+/// import { addCircleciPublisher } from 'trust-native'
 /// await addCircleciPublisher({
 ///   package: 'widgets',
 ///   orgId: '9c7e5a6e-0a4b-4a5e-9a55-2f0e1c1d2b3a',
@@ -381,7 +381,7 @@ pub fn add_circleci_publisher<'env>(
 ///
 /// @example
 /// ```js
-/// const { listPublishers } = require('trust-native')
+/// import { listPublishers } from 'trust-native'
 /// for (const p of await listPublishers({ package: 'widgets', otp: '123456' })) {
 ///   console.log(p.id, p.type, p.repository ?? p.project ?? p.vcsOrigin, p.permissions)
 /// }
@@ -401,7 +401,7 @@ pub fn list_publishers<'env>(
 ///
 /// @example
 /// ```js
-/// const { listPublishers, revokePublisher } = require('trust-native')
+/// import { listPublishers, revokePublisher } from 'trust-native'
 /// const [current] = await listPublishers({ package: 'widgets', otp })
 /// await revokePublisher({ package: 'widgets', id: current.id, otp })
 /// ```
