@@ -120,7 +120,7 @@ export declare const __napiBindingTarget: 'native' | 'wasm32-wasi' | 'wasm32-was
  *
  * @example
  * ```js
- * const { TrustClient } = require('trust-native')
+ * import { TrustClient } from 'trust-native'
  * const client = new TrustClient({ token: process.env.NPM_TOKEN, onOtp: async () => '123456' })
  * const before = await client.listPublishers({ package: 'widgets' })
  * if (before.length === 0) {
@@ -622,7 +622,7 @@ export interface AccessToken {
  *
  * @example
  * ```js
- * const { addCircleciPublisher } = require('trust-native')
+ * import { addCircleciPublisher } from 'trust-native'
  * await addCircleciPublisher({
  *   package: 'widgets',
  *   orgId: '9c7e5a6e-0a4b-4a5e-9a55-2f0e1c1d2b3a',
@@ -646,7 +646,7 @@ export declare function addCircleciPublisher(options: CircleciPublisherOptions &
  *
  * @example
  * ```js
- * const { addDistTag } = require('trust-native')
+ * import { addDistTag } from 'trust-native'
  * await addDistTag({ package: '@acme/widgets', version: '2.0.0', tag: 'latest' })
  * ```
  */
@@ -669,7 +669,7 @@ export interface AddDistTagOptions {
  *
  * @example
  * ```js
- * const { addGithubPublisher } = require('trust-native')
+ * import { addGithubPublisher } from 'trust-native'
  * const { publisher, warnings } = await addGithubPublisher({
  *   package: '@acme/widgets',   // default: package.json name
  *   repository: 'acme/widgets', // default: package.json repository
@@ -687,7 +687,7 @@ export declare function addGithubPublisher(options: GithubPublisherOptions & Pub
  *
  * @example
  * ```js
- * const { addGitlabPublisher } = require('trust-native')
+ * import { addGitlabPublisher } from 'trust-native'
  * await addGitlabPublisher({
  *   package: 'widgets',
  *   project: 'acme/tools/widgets', // default: package.json repository
@@ -763,7 +763,7 @@ export interface ApiEndpoint {
  *
  * @example
  * ```js
- * const { apiEndpoints } = require('trust-native')
+ * import { apiEndpoints } from 'trust-native'
  * for (const e of apiEndpoints()) console.log(e.name, e.method, e.path, e.otp ? '(2FA)' : '')
  * ```
  */
@@ -824,7 +824,7 @@ export interface ApplyResult {
  *
  * @example
  * ```js
- * const { applyTrust } = require('trust-native')
+ * import { applyTrust } from 'trust-native'
  * const results = await applyTrust(plan, {
  *   concurrency: 8,
  *   onOtp: async () => '123456',
@@ -842,7 +842,7 @@ export declare function applyTrust(plan: TrustPlan | Array<TrustSpec>, options?:
  *
  * @example
  * ```js
- * const { listStaged, approveStaged } = require('trust-native')
+ * import { listStaged, approveStaged } from 'trust-native'
  * const onOtp = async () => process.env.NPM_OTP
  * for (const s of await listStaged({ package: '@acme/widgets' })) await approveStaged({ id: s.id, onOtp })
  * ```
@@ -855,7 +855,7 @@ export declare function approveStaged(options: StagedIdOption & Omit<CommonOptio
  *
  * @example
  * ```js
- * const { audit } = require('trust-native')
+ * import { audit } from 'trust-native'
  * const advisories = await audit({ packages: { lodash: ['4.17.20'], minimist: ['1.2.0', '1.2.6'] } })
  * for (const [name, list] of Object.entries(advisories)) {
  *   for (const a of list) console.log(name, a.severity, a.title, a.vulnerableVersions)
@@ -891,7 +891,7 @@ export interface ChangeResult {
  *
  * @example
  * ```js
- * const { checkWorkflow } = require('trust-native')
+ * import { checkWorkflow } from 'trust-native'
  * const check = await checkWorkflow({ type: 'github', package: '@acme/widgets', environment: 'npm' })
  * if (!check.ok) for (const f of check.findings) console.log(`${f.path}:${f.line} ${f.message} ${f.fix}`)
  * console.log(check.file, check.inferred) // 'release.yml' true
@@ -955,7 +955,7 @@ export interface ClaimOptions {
  *
  * @example
  * ```js
- * const { claimPackage, addGithubPublisher } = require('trust-native')
+ * import { claimPackage, addGithubPublisher } from 'trust-native'
  * const { status } = await claimPackage({ package: '@acme/new-thing' })
  * if (status === 'claimed') await addGithubPublisher({ package: '@acme/new-thing', repository: 'acme/mono', file: 'release.yml' })
  * ```
@@ -1072,7 +1072,7 @@ export interface CreateTeamResult {
  *
  * @example
  * ```js
- * const { createToken } = require('trust-native')
+ * import { createToken } from 'trust-native'
  * const { newToken } = await createToken({
  *   password: process.env.NPM_PASSWORD ?? '',
  *   name: 'ci-read',
@@ -1145,7 +1145,7 @@ export interface DecodedIdToken {
  *
  * @example
  * ```js
- * const { decodeIdToken } = require('trust-native')
+ * import { decodeIdToken } from 'trust-native'
  * const { claims } = decodeIdToken(process.env.NPM_ID_TOKEN ?? '')
  * console.log(claims.aud, claims.project_path, claims.ci_config_ref_uri)
  * ```
@@ -1176,7 +1176,7 @@ export interface DiagnoseInput {
  *
  * @example
  * ```js
- * const { diagnoseTrust, decodeIdToken, listPublishers } = require('trust-native')
+ * import { diagnoseTrust, decodeIdToken, listPublishers } from 'trust-native'
  * const { claims } = decodeIdToken(idToken)
  * const publishers = await listPublishers({ package: 'widgets', otp })
  * const { ok, findings } = diagnoseTrust({ claims, publishers })
@@ -1211,7 +1211,7 @@ export interface Diagnosis {
  *
  * @example
  * ```js
- * const { discoverWorkspacePackages } = require('trust-native')
+ * import { discoverWorkspacePackages } from 'trust-native'
  * const { packages } = await discoverWorkspacePackages(process.cwd())
  * console.log(packages.map((p) => `${p.name} ${p.repository}`))
  * ```
@@ -1261,7 +1261,7 @@ export interface DownloadedTarball {
  *
  * @example
  * ```js
- * const { downloadStaged } = require('trust-native')
+ * import { downloadStaged } from 'trust-native'
  * const { file, integrity } = await downloadStaged({ id: '1de6f3db-2ed9-4d72-b3dd-8f0e2b474a2f', file: 'review.tgz' })
  * console.log(`${file} ${integrity}`)
  * ```
@@ -1289,7 +1289,7 @@ export interface DownloadStagedOptions {
  *
  * @example
  * ```js
- * const { ensurePublisher } = require('trust-native')
+ * import { ensurePublisher } from 'trust-native'
  * const { action } = await ensurePublisher({
  *   type: 'github', package: '@acme/widgets', repository: 'acme/widgets', file: 'release.yml', otp: '123456',
  * })
@@ -1338,7 +1338,7 @@ export interface ExchangedToken {
  *
  * @example
  * ```js
- * const { exchangeToken } = require('trust-native')
+ * import { exchangeToken } from 'trust-native'
  * const { expires, npmrc } = await exchangeToken({ writeNpmrc: true })
  * // now `pnpm publish` / `npm publish` / `yarn npm publish` use the short-lived token
  * ```
@@ -1428,7 +1428,7 @@ export interface Finding {
  *
  * @example
  * ```js
- * const { getIdToken } = require('trust-native')
+ * import { getIdToken } from 'trust-native'
  * const { provider, claims, expiresAt } = await getIdToken({ audience: 'npm:registry.npmjs.org' })
  * console.log(provider, claims.repository, claims.workflow_ref, expiresAt) // expiresAt: Unix seconds
  * ```
@@ -1440,7 +1440,7 @@ export declare function getIdToken(options?: IdTokenRequest): Promise<IdToken>
  *
  * @example
  * ```js
- * const { getPackageAccess } = require('trust-native')
+ * import { getPackageAccess } from 'trust-native'
  * const { visibility } = await getPackageAccess({ package: '@acme/widgets' })
  * ```
  */
@@ -1474,7 +1474,7 @@ export interface GitlabPublisherOptions {
  *
  * @example
  * ```js
- * const { grantAccess } = require('trust-native')
+ * import { grantAccess } from 'trust-native'
  * await grantAccess({ team: '@acme:developers', package: '@acme/widgets', permissions: 'read-write', otp })
  * ```
  */
@@ -1519,7 +1519,7 @@ export interface IdTokenRequest {
  *
  * @example
  * ```js
- * const { listCollaborators } = require('trust-native')
+ * import { listCollaborators } from 'trust-native'
  * const collaborators = await listCollaborators({ package: 'widgets' })
  * for (const [user, permission] of Object.entries(collaborators)) console.log(user, permission)
  * ```
@@ -1532,7 +1532,7 @@ export declare function listCollaborators(options?: Omit<CommonOptions, 'dryRun'
  *
  * @example
  * ```js
- * const { listDistTags } = require('trust-native')
+ * import { listDistTags } from 'trust-native'
  * const { latest, next } = await listDistTags({ package: '@acme/widgets' })
  * ```
  */
@@ -1544,7 +1544,7 @@ export declare function listDistTags(options?: Omit<CommonOptions, 'dryRun'>): P
  *
  * @example
  * ```js
- * const { listPackages } = require('trust-native')
+ * import { listPackages } from 'trust-native'
  * const mine = await listPackages()
  * const team = await listPackages({ owner: 'acme:developers' })
  * ```
@@ -1566,7 +1566,7 @@ export interface ListPackagesOptions {
  *
  * @example
  * ```js
- * const { listPublishers } = require('trust-native')
+ * import { listPublishers } from 'trust-native'
  * for (const p of await listPublishers({ package: 'widgets', otp: '123456' })) {
  *   console.log(p.id, p.type, p.repository ?? p.project ?? p.vcsOrigin, p.permissions)
  * }
@@ -1579,7 +1579,7 @@ export declare function listPublishers(options?: CommonOptions): Promise<Array<P
  *
  * @example
  * ```js
- * const { listStaged } = require('trust-native')
+ * import { listStaged } from 'trust-native'
  * for (const s of await listStaged({ package: '@acme/widgets' })) {
  *   console.log(s.id, `${s.packageName}@${s.version}`, s.tag, s.createdAt)
  * }
@@ -1602,7 +1602,7 @@ export interface ListStagedOptions {
  *
  * @example
  * ```js
- * const { listTokens } = require('trust-native')
+ * import { listTokens } from 'trust-native'
  * for (const t of await listTokens()) console.log(t.id, t.token, t.name, t.publish, t.notes)
  * const stopping = (await listTokens({ asOf: '2027-01-01' })).filter((t) => t.atRisk)
  * ```
@@ -1626,7 +1626,7 @@ export interface ListTokensOptions {
  *
  * @example
  * ```js
- * const { lockDownPackage } = require('trust-native')
+ * import { lockDownPackage } from 'trust-native'
  * const { status, publishers } = await lockDownPackage({ package: '@acme/widgets', otp: process.env.NPM_OTP })
  * console.log(status, publishers.map((p) => p.type))
  * ```
@@ -1656,7 +1656,7 @@ export interface LockdownResult {
  *
  * @example
  * ```js
- * const { mintPypiToken } = require('trust-native')
+ * import { mintPypiToken } from 'trust-native'
  * const { token } = await mintPypiToken({ repositoryUrl: 'https://test.pypi.org/legacy/' })
  * // twine upload --repository-url https://test.pypi.org/legacy/ -u __token__ -p "$token" dist/*
  * ```
@@ -1831,7 +1831,7 @@ export interface PlannedRequest {
  *
  * @example
  * ```js
- * const { planTrust, readTrustConfig } = require('trust-native')
+ * import { planTrust, readTrustConfig } from 'trust-native'
  * const plan = await planTrust(await readTrustConfig('trust.json'), { otp: '123456' })
  * for (const e of plan.entries) console.log(e.package, e.action)
  * ```
@@ -1869,7 +1869,7 @@ export interface ProviderField {
  *
  * @example
  * ```js
- * const { publish } = require('trust-native')
+ * import { publish } from 'trust-native'
  * const { package: name, version, tokenSource, provenance } = await publish({ tarball: 'widgets-1.2.0.tgz', tag: 'latest' })
  * console.log(`${name}@${version} published with a ${tokenSource} token; provenance: ${provenance.reason}`)
  * ```
@@ -1938,7 +1938,7 @@ export interface Publisher {
  *
  * @example
  * ```js
- * const { publishHistory } = require('trust-native')
+ * import { publishHistory } from 'trust-native'
  * const { withoutTrustedPublishing } = await publishHistory({ package: '@acme/widgets', since: '2026-09-01' })
  * if (withoutTrustedPublishing.length) throw new Error(`published with a token: ${withoutTrustedPublishing}`)
  * ```
@@ -2082,7 +2082,7 @@ export interface PypiToken {
  *
  * @example
  * ```js
- * const { readTrustConfig } = require('trust-native')
+ * import { readTrustConfig } from 'trust-native'
  * // trust.json: { "defaults": { "type": "github", "file": "release.yml" }, "workspaces": true }
  * const specs = await readTrustConfig('trust.json')
  * ```
@@ -2095,7 +2095,7 @@ export declare function readTrustConfig(config: string | Record<string, unknown>
  *
  * @example
  * ```js
- * const { rejectStaged } = require('trust-native')
+ * import { rejectStaged } from 'trust-native'
  * await rejectStaged({ id: '1de6f3db-2ed9-4d72-b3dd-8f0e2b474a2f', otp })
  * ```
  */
@@ -2107,7 +2107,7 @@ export declare function rejectStaged(options: StagedIdOption & Omit<CommonOption
  *
  * @example
  * ```js
- * const { removeDistTag } = require('trust-native')
+ * import { removeDistTag } from 'trust-native'
  * await removeDistTag({ package: '@acme/widgets', tag: 'beta', otp })
  * ```
  */
@@ -2126,7 +2126,7 @@ export interface RemoveDistTagOptions {
  *
  * @example
  * ```js
- * const { resolveConfig } = require('trust-native')
+ * import { resolveConfig } from 'trust-native'
  * const { registry, registrySource, tokenSource, proxy } = await resolveConfig({ package: '@acme/widgets' })
  * console.log(`${registry} (from ${registrySource}), token from ${tokenSource}`)
  * ```
@@ -2164,7 +2164,7 @@ export interface ResolvedConfig {
  *
  * @example
  * ```js
- * const { revokeAccess } = require('trust-native')
+ * import { revokeAccess } from 'trust-native'
  * await revokeAccess({ team: '@acme:contractors', package: '@acme/widgets', otp })
  * ```
  */
@@ -2181,7 +2181,7 @@ export interface RevokeOptions {
  *
  * @example
  * ```js
- * const { listPublishers, revokePublisher } = require('trust-native')
+ * import { listPublishers, revokePublisher } from 'trust-native'
  * const [current] = await listPublishers({ package: 'widgets', otp })
  * await revokePublisher({ package: 'widgets', id: current.id, otp })
  * ```
@@ -2202,7 +2202,7 @@ export interface RevokePublisherResult {
  *
  * @example
  * ```js
- * const { listTokens, revokeToken } = require('trust-native')
+ * import { listTokens, revokeToken } from 'trust-native'
  * const stale = (await listTokens()).filter((t) => t.name === 'old-ci')
  * for (const t of stale) await revokeToken({ id: t.key, otp })
  * ```
@@ -2262,7 +2262,7 @@ export interface RunOptions {
  *
  * @example
  * ```js
- * const { search } = require('trust-native')
+ * import { search } from 'trust-native'
  * const page = await search({ text: 'keywords:oidc', size: 50 })
  * console.log(page.total, page.objects.map((o) => o.package.name))
  * ```
@@ -2349,7 +2349,7 @@ export interface SetOrgMemberResult {
  *
  * @example
  * ```js
- * const { setPackageAccess } = require('trust-native')
+ * import { setPackageAccess } from 'trust-native'
  * // npm access set mfa=publish
  * await setPackageAccess({ package: '@acme/widgets', publishRequiresTfa: true, automationTokenOverridesTfa: false, otp })
  * ```
@@ -2409,7 +2409,7 @@ export interface StagedPackage {
  *
  * @example
  * ```js
- * const { stagePublish } = require('trust-native')
+ * import { stagePublish } from 'trust-native'
  * const { stageId } = await stagePublish({ folder: 'packages/widgets', tag: 'next' })
  * console.log(`approve with: trust-native stage approve ${stageId}`)
  * ```
@@ -2535,7 +2535,7 @@ export interface TrustProvider {
  *
  * @example
  * ```js
- * const { trustProviders } = require('trust-native')
+ * import { trustProviders } from 'trust-native'
  * for (const p of trustProviders()) console.log(p.type, p.fields.map((f) => `--${f.flag}`).join(' '))
  * // github --repository --file --environment ...
  * ```
@@ -2584,7 +2584,7 @@ export interface VersionTrustedPublisher {
  *
  * @example
  * ```js
- * const { viewStaged } = require('trust-native')
+ * import { viewStaged } from 'trust-native'
  * const staged = await viewStaged({ id: '1de6f3db-2ed9-4d72-b3dd-8f0e2b474a2f' })
  * console.log(`${staged.packageName}@${staged.version} staged by ${staged.actor}`)
  * ```

@@ -5,11 +5,12 @@
 // which platform, which package and what to do.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { spawn, spawnSync } from 'node:child_process'
-import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
 import { dirname, join, relative, sep } from 'node:path'
 import { load } from 'js-yaml'
+import { sizesParagraph } from '../scripts/figures.mjs'
 import { binaryKind, packageAll, platformTargets } from '../scripts/package.mjs'
 import { versionProblems } from '../scripts/version.mjs'
 import { testing } from './helpers.mjs'
@@ -28,6 +29,7 @@ let env
 let packages
 let full
 let bare
+let printed
 
 /** The environment of a process in a test project: no npm configuration from this machine or from `npm test`, no registry to reach. */
 function isolatedEnv() {
@@ -85,7 +87,8 @@ function files(dir) {
 beforeAll(() => {
   work = mkdtempSync(join(tmpdir(), 'tn-package-'))
   env = isolatedEnv()
-  packages = packageAll({ binaries: [root], out: join(work, 'dist'), log: () => {} })
+  printed = []
+  packages = packageAll({ binaries: [root], out: join(work, 'dist'), log: (line) => printed.push(line) })
   const main = packages.find((p) => p.name === manifest.name)
   const platform = packages.find((p) => p.name === `${manifest.name}-${hostKey}`)
   if (!platform) throw new Error(`no ${manifest.napi.binaryName}.${hostKey}.node in ${root}: build the addon first (npx napi build --platform)`)
@@ -138,6 +141,15 @@ describe('npm run package', () => {
     const own = JSON.parse(readFileSync(join(root, 'npm', hostKey, 'package.json'), 'utf8'))
     expect(published).toMatchObject({ name, version: manifest.version, main: `${manifest.napi.binaryName}.${hostKey}.node`, os: own.os, cpu: own.cpu, repository: manifest.repository })
     if (own.libc) expect(published.libc).toEqual(own.libc)
+  })
+
+  it('prints the README\'s sizes paragraph for the platform package and the main package it wrote', () => {
+    const main = packages.find((p) => p.name === manifest.name)
+    const platform = packages.find((p) => p.name === `${manifest.name}-${hostKey}`)
+    const text = printed.join('\n')
+    const date = /packed them on (\d{4}-\d\d-\d\d) /.exec(text)?.[1] // the day it ran
+    const paragraph = sizesParagraph({ date, platform: hostKey, main, native: platform, addonBytes: statSync(join(root, platform.binary)).size })
+    expect(text).toContain(`README, Install:\n${paragraph}`)
   })
 
   it('refuses a binary built for another platform, and with --require-all a missing one', () => {

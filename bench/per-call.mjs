@@ -30,6 +30,7 @@ import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import v8 from 'node:v8'
 import vm from 'node:vm'
+import { addonRow } from '../scripts/figures.mjs'
 import { USER, isolateNpmConfig, median, percentile, serverProcess } from './lib.mjs'
 
 const { values: args } = parseArgs({
@@ -372,5 +373,9 @@ if (args.json) {
   const ms = (v) => (v == null ? 'n/a' : `${v.toFixed(1)} ms`)
   log(`require() in a fresh process, median of ${requireSamples.trustNative.length}: trust-native ${ms(requireTime.trustNativeMs)}; npm-registry-fetch ${ms(requireTime.npmRegistryFetchMs)}` + (requireTime.ratio ? `; ratio ${requireTime.ratio.toFixed(2)}` : ''))
   log(`  (${((Date.now() - startedAt) / 1000).toFixed(1)} s in all)`)
+  if (addon.profile === 'release') {
+    const { platformKey, currentFacts } = require('../binding-error.js')
+    log(`\nREADME, Benchmark:\n${addonRow({ platform: platformKey(currentFacts()), bytes: addon.bytes })}`)
+  }
 }
 process.exitCode = 0

@@ -12,11 +12,13 @@
 // fails unless every target has its binary (the release does that). dist/packages.json lists
 // what was written, platform packages first: the order to publish in.
 import { execFileSync } from 'node:child_process'
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
 import { dirname, join, relative, resolve, sep } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { parseTriple } from '@napi-rs/cli'
+import { size, sizesParagraph } from './figures.mjs'
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..')
 const npmCli = join(root, 'node_modules', 'npm', 'bin', 'npm-cli.js')
@@ -178,10 +180,22 @@ export function packageAll({ binaries = [], out = join(root, 'dist'), requireAll
     rmSync(stageRoot, { recursive: true, force: true })
   }
   writeFileSync(join(out, 'packages.json'), `${JSON.stringify(written, null, 2)}\n`)
-  const kb = (n) => `${(n / 1000).toFixed(1)} kB`
   const shown = (path) => (relative(process.cwd(), path).startsWith('..') ? path : relative(process.cwd(), path))
-  for (const p of written) log(`${shown(join(out, p.file))}  ${kb(p.size)} packed, ${kb(p.unpackedSize)} installed${p.binary ? `  (from ${shown(resolve(root, p.binary))})` : ''}`)
+  for (const p of written) log(`${shown(join(out, p.file))}  ${size(p.size)} packed, ${size(p.unpackedSize)} installed${p.binary ? `  (from ${shown(resolve(root, p.binary))})` : ''}`)
   if (missing.length) log(`no binary here for: ${missing.map((t) => t.key).join(', ')} (skipped)`)
+  // The README's figures: this machine's platform package, else the first one written.
+  const { platformKey, currentFacts } = createRequire(import.meta.url)('../binding-error.js')
+  const native = written.find((p) => p.name === `${manifest.name}-${platformKey(currentFacts())}`) ?? written.find((p) => p.target)
+  if (native) {
+    const paragraph = sizesParagraph({
+      date: new Date().toISOString().slice(0, 10),
+      platform: targets.find((t) => t.name === native.name).key,
+      main: written.at(-1),
+      native,
+      addonBytes: statSync(resolve(root, native.binary)).size,
+    })
+    log(`\nREADME, Install:\n${paragraph}`)
+  }
   return written
 }
 

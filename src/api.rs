@@ -591,7 +591,7 @@ pub struct ApiEndpoint {
 ///
 /// @example
 /// ```js
-/// const { apiEndpoints } = require('trust-native')
+/// import { apiEndpoints } from 'trust-native'
 /// for (const e of apiEndpoints()) console.log(e.name, e.method, e.path, e.otp ? '(2FA)' : '')
 /// ```
 #[napi]
@@ -637,7 +637,7 @@ pub fn api_endpoints() -> Vec<ApiEndpoint> {
 ///
 /// @example
 /// ```js
-/// const { getPackageAccess } = require('trust-native')
+/// import { getPackageAccess } from 'trust-native'
 /// const { visibility } = await getPackageAccess({ package: '@acme/widgets' })
 /// ```
 #[napi(
@@ -662,7 +662,7 @@ pub fn get_package_access<'env>(
 ///
 /// @example
 /// ```js
-/// const { setPackageAccess } = require('trust-native')
+/// import { setPackageAccess } from 'trust-native'
 /// // npm access set mfa=publish
 /// await setPackageAccess({ package: '@acme/widgets', publishRequiresTfa: true, automationTokenOverridesTfa: false, otp })
 /// ```
@@ -705,7 +705,7 @@ pub struct LockdownResult {
 ///
 /// @example
 /// ```js
-/// const { lockDownPackage } = require('trust-native')
+/// import { lockDownPackage } from 'trust-native'
 /// const { status, publishers } = await lockDownPackage({ package: '@acme/widgets', otp: process.env.NPM_OTP })
 /// console.log(status, publishers.map((p) => p.type))
 /// ```
@@ -725,7 +725,7 @@ pub fn lock_down_package<'env>(
 ///
 /// @example
 /// ```js
-/// const { listCollaborators } = require('trust-native')
+/// import { listCollaborators } from 'trust-native'
 /// const collaborators = await listCollaborators({ package: 'widgets' })
 /// for (const [user, permission] of Object.entries(collaborators)) console.log(user, permission)
 /// ```
@@ -750,7 +750,7 @@ pub fn list_collaborators<'env>(
 ///
 /// @example
 /// ```js
-/// const { listPackages } = require('trust-native')
+/// import { listPackages } from 'trust-native'
 /// const mine = await listPackages()
 /// const team = await listPackages({ owner: 'acme:developers' })
 /// ```
@@ -769,7 +769,7 @@ pub fn list_packages<'env>(
 ///
 /// @example
 /// ```js
-/// const { grantAccess } = require('trust-native')
+/// import { grantAccess } from 'trust-native'
 /// await grantAccess({ team: '@acme:developers', package: '@acme/widgets', permissions: 'read-write', otp })
 /// ```
 #[napi(
@@ -787,7 +787,7 @@ pub fn grant_access<'env>(
 ///
 /// @example
 /// ```js
-/// const { revokeAccess } = require('trust-native')
+/// import { revokeAccess } from 'trust-native'
 /// await revokeAccess({ team: '@acme:contractors', package: '@acme/widgets', otp })
 /// ```
 #[napi(
@@ -806,7 +806,7 @@ pub fn revoke_access<'env>(
 ///
 /// @example
 /// ```js
-/// const { listTokens } = require('trust-native')
+/// import { listTokens } from 'trust-native'
 /// for (const t of await listTokens()) console.log(t.id, t.token, t.name, t.publish, t.notes)
 /// const stopping = (await listTokens({ asOf: '2027-01-01' })).filter((t) => t.atRisk)
 /// ```
@@ -826,7 +826,7 @@ pub fn list_tokens<'env>(
 ///
 /// @example
 /// ```js
-/// const { createToken } = require('trust-native')
+/// import { createToken } from 'trust-native'
 /// const { newToken } = await createToken({
 ///   password: process.env.NPM_PASSWORD ?? '',
 ///   name: 'ci-read',
@@ -852,7 +852,7 @@ pub fn create_token<'env>(
 ///
 /// @example
 /// ```js
-/// const { listTokens, revokeToken } = require('trust-native')
+/// import { listTokens, revokeToken } from 'trust-native'
 /// const stale = (await listTokens()).filter((t) => t.name === 'old-ci')
 /// for (const t of stale) await revokeToken({ id: t.key, otp })
 /// ```
@@ -871,7 +871,7 @@ pub fn revoke_token<'env>(
 ///
 /// @example
 /// ```js
-/// const { listStaged } = require('trust-native')
+/// import { listStaged } from 'trust-native'
 /// for (const s of await listStaged({ package: '@acme/widgets' })) {
 ///   console.log(s.id, `${s.packageName}@${s.version}`, s.tag, s.createdAt)
 /// }
@@ -891,7 +891,7 @@ pub fn list_staged<'env>(
 ///
 /// @example
 /// ```js
-/// const { viewStaged } = require('trust-native')
+/// import { viewStaged } from 'trust-native'
 /// const staged = await viewStaged({ id: '1de6f3db-2ed9-4d72-b3dd-8f0e2b474a2f' })
 /// console.log(`${staged.packageName}@${staged.version} staged by ${staged.actor}`)
 /// ```
@@ -913,7 +913,7 @@ pub fn view_staged<'env>(
 ///
 /// @example
 /// ```js
-/// const { listStaged, approveStaged } = require('trust-native')
+/// import { listStaged, approveStaged } from 'trust-native'
 /// const onOtp = async () => process.env.NPM_OTP
 /// for (const s of await listStaged({ package: '@acme/widgets' })) await approveStaged({ id: s.id, onOtp })
 /// ```
@@ -933,7 +933,7 @@ pub fn approve_staged<'env>(
 ///
 /// @example
 /// ```js
-/// const { rejectStaged } = require('trust-native')
+/// import { rejectStaged } from 'trust-native'
 /// await rejectStaged({ id: '1de6f3db-2ed9-4d72-b3dd-8f0e2b474a2f', otp })
 /// ```
 #[napi(
@@ -954,7 +954,7 @@ pub fn reject_staged<'env>(
 ///
 /// @example
 /// ```js
-/// const { downloadStaged } = require('trust-native')
+/// import { downloadStaged } from 'trust-native'
 /// const { file, integrity } = await downloadStaged({ id: '1de6f3db-2ed9-4d72-b3dd-8f0e2b474a2f', file: 'review.tgz' })
 /// console.log(`${file} ${integrity}`)
 /// ```
@@ -974,7 +974,7 @@ pub fn download_staged<'env>(
 ///
 /// @example
 /// ```js
-/// const { search } = require('trust-native')
+/// import { search } from 'trust-native'
 /// const page = await search({ text: 'keywords:oidc', size: 50 })
 /// console.log(page.total, page.objects.map((o) => o.package.name))
 /// ```
@@ -994,7 +994,7 @@ pub fn search<'env>(
 ///
 /// @example
 /// ```js
-/// const { audit } = require('trust-native')
+/// import { audit } from 'trust-native'
 /// const advisories = await audit({ packages: { lodash: ['4.17.20'], minimist: ['1.2.0', '1.2.6'] } })
 /// for (const [name, list] of Object.entries(advisories)) {
 ///   for (const a of list) console.log(name, a.severity, a.title, a.vulnerableVersions)

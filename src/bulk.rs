@@ -465,7 +465,7 @@ pub fn apply<'env>(
 ///
 /// @example
 /// ```js
-/// const { ensurePublisher } = require('trust-native')
+/// import { ensurePublisher } from 'trust-native'
 /// const { action } = await ensurePublisher({
 ///   type: 'github', package: '@acme/widgets', repository: 'acme/widgets', file: 'release.yml', otp: '123456',
 /// })
@@ -490,7 +490,7 @@ pub fn ensure_publisher<'env>(
 ///
 /// @example
 /// ```js
-/// const { planTrust, readTrustConfig } = require('trust-native')
+/// import { planTrust, readTrustConfig } from 'trust-native'
 /// const plan = await planTrust(await readTrustConfig('trust.json'), { otp: '123456' })
 /// for (const e of plan.entries) console.log(e.package, e.action)
 /// ```
@@ -520,7 +520,7 @@ pub fn plan_trust<'env>(
 ///
 /// @example
 /// ```js
-/// const { applyTrust } = require('trust-native')
+/// import { applyTrust } from 'trust-native'
 /// const results = await applyTrust(plan, {
 ///   concurrency: 8,
 ///   onOtp: async () => '123456',
@@ -631,7 +631,7 @@ fn cwd_or_current(cwd: Option<String>) -> PathBuf {
 ///
 /// @example
 /// ```js
-/// const { discoverWorkspacePackages } = require('trust-native')
+/// import { discoverWorkspacePackages } from 'trust-native'
 /// const { packages } = await discoverWorkspacePackages(process.cwd())
 /// console.log(packages.map((p) => `${p.name} ${p.repository}`))
 /// ```
@@ -661,7 +661,7 @@ pub fn discover_workspace_packages<'env>(
 ///
 /// @example
 /// ```js
-/// const { readTrustConfig } = require('trust-native')
+/// import { readTrustConfig } from 'trust-native'
 /// // trust.json: { "defaults": { "type": "github", "file": "release.yml" }, "workspaces": true }
 /// const specs = await readTrustConfig('trust.json')
 /// ```
@@ -719,7 +719,7 @@ pub fn read_trust_config<'env>(
 ///
 /// @example
 /// ```js
-/// const { trustProviders } = require('trust-native')
+/// import { trustProviders } from 'trust-native'
 /// for (const p of trustProviders()) console.log(p.type, p.fields.map((f) => `--${f.flag}`).join(' '))
 /// // github --repository --file --environment ...
 /// ```

@@ -62,7 +62,7 @@ pub struct TrustClientOptions {
 ///
 /// @example
 /// ```js
-/// const { TrustClient } = require('trust-native')
+/// import { TrustClient } from 'trust-native'
 /// const client = new TrustClient({ token: process.env.NPM_TOKEN, onOtp: async () => '123456' })
 /// const before = await client.listPublishers({ package: 'widgets' })
 /// if (before.length === 0) {

@@ -79,7 +79,7 @@ pub fn resolve<'env>(
 ///
 /// @example
 /// ```js
-/// const { resolveConfig } = require('trust-native')
+/// import { resolveConfig } from 'trust-native'
 /// const { registry, registrySource, tokenSource, proxy } = await resolveConfig({ package: '@acme/widgets' })
 /// console.log(`${registry} (from ${registrySource}), token from ${tokenSource}`)
 /// ```

@@ -54,7 +54,7 @@ pub struct DistTagResult {
 ///
 /// @example
 /// ```js
-/// const { listDistTags } = require('trust-native')
+/// import { listDistTags } from 'trust-native'
 /// const { latest, next } = await listDistTags({ package: '@acme/widgets' })
 /// ```
 #[napi(
@@ -77,7 +77,7 @@ pub fn list_dist_tags<'env>(
 ///
 /// @example
 /// ```js
-/// const { addDistTag } = require('trust-native')
+/// import { addDistTag } from 'trust-native'
 /// await addDistTag({ package: '@acme/widgets', version: '2.0.0', tag: 'latest' })
 /// ```
 #[napi(
@@ -96,7 +96,7 @@ pub fn add_dist_tag<'env>(
 ///
 /// @example
 /// ```js
-/// const { removeDistTag } = require('trust-native')
+/// import { removeDistTag } from 'trust-native'
 /// await removeDistTag({ package: '@acme/widgets', tag: 'beta', otp })
 /// ```
 #[napi(

@@ -75,7 +75,7 @@ pub struct PublishHistory {
 ///
 /// @example
 /// ```js
-/// const { publishHistory } = require('trust-native')
+/// import { publishHistory } from 'trust-native'
 /// const { withoutTrustedPublishing } = await publishHistory({ package: '@acme/widgets', since: '2026-09-01' })
 /// if (withoutTrustedPublishing.length) throw new Error(`published with a token: ${withoutTrustedPublishing}`)
 /// ```

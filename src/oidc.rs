@@ -404,7 +404,7 @@ pub fn mint_pypi_token_with<'env>(
 ///
 /// @example
 /// ```js
-/// const { getIdToken } = require('trust-native')
+/// import { getIdToken } from 'trust-native'
 /// const { provider, claims, expiresAt } = await getIdToken({ audience: 'npm:registry.npmjs.org' })
 /// console.log(provider, claims.repository, claims.workflow_ref, expiresAt) // expiresAt: Unix seconds
 /// ```
@@ -424,7 +424,7 @@ pub fn get_id_token<'env>(
 ///
 /// @example
 /// ```js
-/// const { decodeIdToken } = require('trust-native')
+/// import { decodeIdToken } from 'trust-native'
 /// const { claims } = decodeIdToken(process.env.NPM_ID_TOKEN ?? '')
 /// console.log(claims.aud, claims.project_path, claims.ci_config_ref_uri)
 /// ```
@@ -443,7 +443,7 @@ pub fn decode_id_token(env: &Env, jwt: Option<Unknown>) -> napi::Result<Js> {
 ///
 /// @example
 /// ```js
-/// const { exchangeToken } = require('trust-native')
+/// import { exchangeToken } from 'trust-native'
 /// const { expires, npmrc } = await exchangeToken({ writeNpmrc: true })
 /// // now `pnpm publish` / `npm publish` / `yarn npm publish` use the short-lived token
 /// ```
@@ -465,7 +465,7 @@ pub fn exchange_token<'env>(
 ///
 /// @example
 /// ```js
-/// const { mintPypiToken } = require('trust-native')
+/// import { mintPypiToken } from 'trust-native'
 /// const { token } = await mintPypiToken({ repositoryUrl: 'https://test.pypi.org/legacy/' })
 /// // twine upload --repository-url https://test.pypi.org/legacy/ -u __token__ -p "$token" dist/*
 /// ```
@@ -488,7 +488,7 @@ pub fn mint_pypi_token<'env>(
 ///
 /// @example
 /// ```js
-/// const { diagnoseTrust, decodeIdToken, listPublishers } = require('trust-native')
+/// import { diagnoseTrust, decodeIdToken, listPublishers } from 'trust-native'
 /// const { claims } = decodeIdToken(idToken)
 /// const publishers = await listPublishers({ package: 'widgets', otp })
 /// const { ok, findings } = diagnoseTrust({ claims, publishers })

@@ -188,7 +188,7 @@ async fn claim_one(call: CallOptions, access: Option<String>) -> CoreResult<clai
 ///
 /// @example
 /// ```js
-/// const { publish } = require('trust-native')
+/// import { publish } from 'trust-native'
 /// const { package: name, version, tokenSource, provenance } = await publish({ tarball: 'widgets-1.2.0.tgz', tag: 'latest' })
 /// console.log(`${name}@${version} published with a ${tokenSource} token; provenance: ${provenance.reason}`)
 /// ```
@@ -210,7 +210,7 @@ pub fn publish<'env>(
 ///
 /// @example
 /// ```js
-/// const { stagePublish } = require('trust-native')
+/// import { stagePublish } from 'trust-native'
 /// const { stageId } = await stagePublish({ folder: 'packages/widgets', tag: 'next' })
 /// console.log(`approve with: trust-native stage approve ${stageId}`)
 /// ```
@@ -233,7 +233,7 @@ pub fn stage_publish<'env>(
 ///
 /// @example
 /// ```js
-/// const { claimPackage, addGithubPublisher } = require('trust-native')
+/// import { claimPackage, addGithubPublisher } from 'trust-native'
 /// const { status } = await claimPackage({ package: '@acme/new-thing' })
 /// if (status === 'claimed') await addGithubPublisher({ package: '@acme/new-thing', repository: 'acme/mono', file: 'release.yml' })
 /// ```

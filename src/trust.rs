@@ -308,7 +308,7 @@ pub fn revoke<'env>(
 ///
 /// @example
 /// ```js
-/// const { addGithubPublisher } = require('trust-native')
+/// import { addGithubPublisher } from 'trust-native'
 /// const { publisher, warnings } = await addGithubPublisher({
 ///   package: '@acme/widgets',   // default: package.json name
 ///   repository: 'acme/widgets', // default: package.json repository
@@ -333,7 +333,7 @@ pub fn add_github_publisher<'env>(
 ///
 /// @example
 /// ```js
-/// const { addGitlabPublisher } = require('trust-native')
+/// import { addGitlabPublisher } from 'trust-native'
 /// await addGitlabPublisher({
 ///   package: 'widgets',
 ///   project: 'acme/tools/widgets', // default: package.json repository
@@ -356,7 +356,7 @@ pub fn add_gitlab_publisher<'env>(
 ///
 /// @example
 /// ```js
-/// const { addCircleciPublisher } = require('trust-native')
+/// import { addCircleciPublisher } from 'trust-native'
 /// await addCircleciPublisher({
 ///   package: 'widgets',
 ///   orgId: '9c7e5a6e-0a4b-4a5e-9a55-2f0e1c1d2b3a',
@@ -383,7 +383,7 @@ pub fn add_circleci_publisher<'env>(
 ///
 /// @example
 /// ```js
-/// const { listPublishers } = require('trust-native')
+/// import { listPublishers } from 'trust-native'
 /// for (const p of await listPublishers({ package: 'widgets', otp: '123456' })) {
 ///   console.log(p.id, p.type, p.repository ?? p.project ?? p.vcsOrigin, p.permissions)
 /// }
@@ -403,7 +403,7 @@ pub fn list_publishers<'env>(
 ///
 /// @example
 /// ```js
-/// const { listPublishers, revokePublisher } = require('trust-native')
+/// import { listPublishers, revokePublisher } from 'trust-native'
 /// const [current] = await listPublishers({ package: 'widgets', otp })
 /// await revokePublisher({ package: 'widgets', id: current.id, otp })
 /// ```

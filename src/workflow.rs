@@ -168,7 +168,7 @@ pub fn check<'env>(
 ///
 /// @example
 /// ```js
-/// const { checkWorkflow } = require('trust-native')
+/// import { checkWorkflow } from 'trust-native'
 /// const check = await checkWorkflow({ type: 'github', package: '@acme/widgets', environment: 'npm' })
 /// if (!check.ok) for (const f of check.findings) console.log(`${f.path}:${f.line} ${f.message} ${f.fix}`)
 /// console.log(check.file, check.inferred) // 'release.yml' true

@@ -9,7 +9,7 @@
  *
  * @example
  * ```js
- * const { startEmulator } = require('trust-native/testing')
+ * import { startEmulator } from 'trust-native/testing'
  * const emulator = await startEmulator({
  *   users: [
  *     { name: 'alice', token: 'alice-token', otp: '246810' },
@@ -39,7 +39,7 @@ export interface EmulatorUser {
  *
  * @example
  * ```js
- * const { startEmulator } = require('trust-native/testing')
+ * import { startEmulator } from 'trust-native/testing'
  * const emulator = await startEmulator({
  *   users: [{ name: 'alice', token: 'alice-token' }],
  *   packages: [{
@@ -68,7 +68,7 @@ export interface TrustConfiguration {
  *
  * @example
  * ```js
- * const { startEmulator } = require('trust-native/testing')
+ * import { startEmulator } from 'trust-native/testing'
  * const emulator = await startEmulator({
  *   users: [{ name: 'alice', token: 'alice-token' }],
  *   packages: [{ name: '@acme/tools', maintainers: ['alice'], versions: ['1.0.0', '1.1.0'] }],
@@ -100,7 +100,7 @@ export interface EmulatorPackage {
  *
  * @example
  * ```js
- * const { startEmulator } = require('trust-native/testing')
+ * import { startEmulator } from 'trust-native/testing'
  * const emulator = await startEmulator({
  *   users: [{ name: 'alice', token: 'alice-token' }],
  *   orgs: [{ name: 'acme', members: { alice: 'owner' }, teams: [{ name: 'devs', members: ['alice'], packages: { '@acme/tools': 'read-write' } }] }],
@@ -121,7 +121,7 @@ export interface EmulatorTeam {
  *
  * @example
  * ```js
- * const { startEmulator } = require('trust-native/testing')
+ * import { startEmulator } from 'trust-native/testing'
  * const emulator = await startEmulator({
  *   users: [{ name: 'alice', token: 'alice-token' }, { name: 'bob', token: 'bob-token' }],
  *   orgs: [{ name: 'acme', members: { alice: 'owner', bob: 'developer' } }],
@@ -141,7 +141,7 @@ export interface EmulatorOrg {
  *
  * @example
  * ```js
- * const { startEmulator } = require('trust-native/testing')
+ * import { startEmulator } from 'trust-native/testing'
  * const emulator = await startEmulator({
  *   users: [{ name: 'alice', token: 'alice-token' }],
  *   tokens: [{ user: 'alice', token: 'npm_ci0123456789abcdefghijklmnopqrstuvwx', name: 'ci', readonly: true }],
@@ -175,7 +175,7 @@ export interface EmulatorToken {
  *
  * @example
  * ```js
- * const { startEmulator } = require('trust-native/testing')
+ * import { startEmulator } from 'trust-native/testing'
  * const emulator = await startEmulator({
  *   advisories: [{ id: 1179, package: 'minimist', versions: ['1.2.0', '1.2.5'], vulnerable_versions: '<1.2.6', title: 'Prototype Pollution', severity: 'critical' }],
  * })
@@ -202,7 +202,7 @@ export interface EmulatorAdvisory {
  *
  * @example
  * ```js
- * const { startEmulator } = require('trust-native/testing')
+ * import { startEmulator } from 'trust-native/testing'
  * const emulator = await startEmulator({
  *   users: [{ name: 'alice', token: 'alice-token' }],
  *   packages: [{ name: 'widgets', maintainers: ['alice'], versions: ['1.0.0'] }],
@@ -239,7 +239,7 @@ export interface EmulatorStagedVersion {
  *
  * @example
  * ```js
- * const { startEmulator } = require('trust-native/testing')
+ * import { startEmulator } from 'trust-native/testing'
  * const emulator = await startEmulator({
  *   pypiProjects: [{ name: 'widgets', publishers: [{ type: 'github', repository: 'acme/widgets', workflow: 'release.yml', environment: 'pypi' }] }],
  * })
@@ -256,7 +256,7 @@ export type PypiPublisher =
  *
  * @example
  * ```js
- * const { startEmulator } = require('trust-native/testing')
+ * import { startEmulator } from 'trust-native/testing'
  * const emulator = await startEmulator({ pypiProjects: [{ name: 'widgets', publishers: [{ type: 'google', email: 'release@acme.iam.gserviceaccount.com' }] }] })
  * ```
  */
@@ -273,7 +273,7 @@ export interface EmulatorPypiProject {
  *
  * @example
  * ```js
- * const { startEmulator } = require('trust-native/testing')
+ * import { startEmulator } from 'trust-native/testing'
  * const emulator = await startEmulator({ rateLimit: { perSecond: 2, burst: 5 } })
  * ```
  */
@@ -290,7 +290,7 @@ export interface EmulatorRateLimit {
  *
  * @example
  * ```js
- * const { startEmulator } = require('trust-native/testing')
+ * import { startEmulator } from 'trust-native/testing'
  * const emulator = await startEmulator({
  *   users: [{ name: 'alice', token: 'alice-token' }],
  *   packages: [{ name: 'widgets', maintainers: ['alice'] }],
@@ -347,7 +347,7 @@ export interface EmulatorSeed {
  *
  * @example
  * ```js
- * const { startEmulator } = require('trust-native/testing')
+ * import { startEmulator } from 'trust-native/testing'
  * const emulator = await startEmulator()
  * emulator.injectFault({ kind: 'drop', after: true, method: 'POST', path: '/trust', times: 1 })
  * ```
@@ -372,7 +372,7 @@ export interface FaultMatch {
  *
  * @example
  * ```js
- * const { startEmulator } = require('trust-native/testing')
+ * import { startEmulator } from 'trust-native/testing'
  * const emulator = await startEmulator()
  * emulator.injectFault({ kind: 'status', status: 503, retryAfter: 1, times: 2 })
  * emulator.injectFault({ kind: 'latency', ms: 500, method: 'GET' })
@@ -394,7 +394,7 @@ export type FaultRule = FaultMatch & (
  *
  * @example
  * ```js
- * const { startEmulator } = require('trust-native/testing')
+ * import { startEmulator } from 'trust-native/testing'
  * const emulator = await startEmulator()
  * const expired = emulator.issueIdToken({ provider: 'gitlab', claims: { project_path: 'acme/widgets' }, expiresIn: -60 })
  * ```
@@ -415,7 +415,7 @@ export interface IdTokenSpec {
  *
  * @example
  * ```js
- * const { startEmulator } = require('trust-native/testing')
+ * import { startEmulator } from 'trust-native/testing'
  * const emulator = await startEmulator()
  * await fetch(`${emulator.url}-/package/widgets/trust`)
  * const [request] = emulator.requests()
@@ -438,7 +438,7 @@ export interface RecordedRequest {
  *
  * @example
  * ```js
- * const { startEmulator } = require('trust-native/testing')
+ * import { startEmulator } from 'trust-native/testing'
  * const emulator = await startEmulator()
  * const job = emulator.githubActionsJob({ repository: 'acme/widgets' })
  * const response = await fetch(`${job.ACTIONS_ID_TOKEN_REQUEST_URL}&audience=npm:127.0.0.1`, {
@@ -459,7 +459,7 @@ export type GithubActionsEnv = {
  *
  * @example
  * ```js
- * const { startEmulator } = require('trust-native/testing')
+ * import { startEmulator } from 'trust-native/testing'
  * const emulator = await startEmulator()
  * const { GCE_METADATA_HOST } = emulator.googleCloudIdentity({ email: 'release@acme.iam.gserviceaccount.com' })
  * const response = await fetch(`http://${GCE_METADATA_HOST}/computeMetadata/v1/instance/service-accounts/default/identity?audience=pypi`, {
@@ -477,7 +477,7 @@ export type GoogleCloudEnv = {
  *
  * @example
  * ```js
- * const { startEmulator } = require('trust-native/testing')
+ * import { startEmulator } from 'trust-native/testing'
  * const emulator = await startEmulator({ users: [{ name: 'ci', token: 't' }], packages: [{ name: 'p', maintainers: ['ci'] }] })
  * emulator.injectFault({ kind: 'status', status: 503, times: 1 })
  * // ... run your release script with registry: emulator.url ...
@@ -491,7 +491,7 @@ export declare class RegistryEmulator {
    *
    * @example
    * ```js
-   * const { startEmulator } = require('trust-native/testing')
+   * import { startEmulator } from 'trust-native/testing'
    * const emulator = await startEmulator()
    * ```
    */
@@ -503,7 +503,7 @@ export declare class RegistryEmulator {
    *
    * @example
    * ```js
-   * const { startEmulator } = require('trust-native/testing')
+   * import { startEmulator } from 'trust-native/testing'
    * const emulator = await startEmulator()
    * console.log(`registry=${emulator.url}`)
    * ```
@@ -516,8 +516,8 @@ export declare class RegistryEmulator {
    *
    * @example
    * ```js
-   * const { startEmulator } = require('trust-native/testing')
-   * const { writeFileSync } = require('node:fs')
+   * import { startEmulator } from 'trust-native/testing'
+   * import { writeFileSync } from 'node:fs'
    * const emulator = await startEmulator({ tls: true })
    * writeFileSync('ca.pem', emulator.caPem ?? '')
    * ```
@@ -529,7 +529,7 @@ export declare class RegistryEmulator {
    *
    * @example
    * ```js
-   * const { startEmulator } = require('trust-native/testing')
+   * import { startEmulator } from 'trust-native/testing'
    * const emulator = await startEmulator()
    * const idToken = emulator.issueIdToken({ provider: 'github', audience: emulator.npmAudience })
    * ```
@@ -542,7 +542,7 @@ export declare class RegistryEmulator {
    *
    * @example
    * ```js
-   * const { startEmulator } = require('trust-native/testing')
+   * import { startEmulator } from 'trust-native/testing'
    * const emulator = await startEmulator()
    * const idToken = emulator.issueIdToken({ provider: 'github', audience: emulator.pypiAudience })
    * ```
@@ -555,7 +555,7 @@ export declare class RegistryEmulator {
    *
    * @example
    * ```js
-   * const { startEmulator } = require('trust-native/testing')
+   * import { startEmulator } from 'trust-native/testing'
    * const emulator = await startEmulator()
    * emulator.seed({ users: [{ name: 'bob', token: 'bob-token' }], packages: [{ name: 'gadgets', maintainers: ['bob'] }] })
    * ```
@@ -568,7 +568,7 @@ export declare class RegistryEmulator {
    *
    * @example
    * ```js
-   * const { startEmulator } = require('trust-native/testing')
+   * import { startEmulator } from 'trust-native/testing'
    * const emulator = await startEmulator({ users: [{ name: 'alice', token: 'alice-token' }] })
    * emulator.setOtp('alice', '654321') // '123456' is refused from now on
    * ```
@@ -582,7 +582,7 @@ export declare class RegistryEmulator {
    *
    * @example
    * ```js
-   * const { startEmulator } = require('trust-native/testing')
+   * import { startEmulator } from 'trust-native/testing'
    * const emulator = await startEmulator()
    * const idToken = emulator.issueIdToken({ provider: 'github', claims: { repository: 'acme/widgets', environment: 'npm' } })
    * const response = await fetch(`${emulator.url}-/npm/v1/oidc/token/exchange/package/widgets`, {
@@ -600,7 +600,7 @@ export declare class RegistryEmulator {
    *
    * @example
    * ```js
-   * const { startEmulator } = require('trust-native/testing')
+   * import { startEmulator } from 'trust-native/testing'
    * const emulator = await startEmulator()
    * Object.assign(process.env, emulator.githubActionsJob({ repository: 'acme/widgets', environment: 'npm' }))
    * ```
@@ -613,7 +613,7 @@ export declare class RegistryEmulator {
    *
    * @example
    * ```js
-   * const { startEmulator } = require('trust-native/testing')
+   * import { startEmulator } from 'trust-native/testing'
    * const emulator = await startEmulator()
    * Object.assign(process.env, emulator.googleCloudIdentity({ email: 'release@acme.iam.gserviceaccount.com' }))
    * ```
@@ -625,7 +625,7 @@ export declare class RegistryEmulator {
    *
    * @example
    * ```js
-   * const { startEmulator } = require('trust-native/testing')
+   * import { startEmulator } from 'trust-native/testing'
    * const emulator = await startEmulator({ packages: [{ name: 'widgets', versions: ['1.0.0'] }] })
    * console.log(emulator.versions('widgets')) // [ '1.0.0' ], and more once `npm publish` succeeded
    * ```
@@ -637,7 +637,7 @@ export declare class RegistryEmulator {
    *
    * @example
    * ```js
-   * const { startEmulator } = require('trust-native/testing')
+   * import { startEmulator } from 'trust-native/testing'
    * const emulator = await startEmulator({ packages: [{ name: 'widgets' }] })
    * console.log(emulator.publishers('widgets')) // [] until a configuration is created
    * ```
@@ -649,7 +649,7 @@ export declare class RegistryEmulator {
    *
    * @example
    * ```js
-   * const { startEmulator } = require('trust-native/testing')
+   * import { startEmulator } from 'trust-native/testing'
    * const emulator = await startEmulator()
    * for (const { method, path, headers } of emulator.requests()) console.log(method, path, headers['npm-otp'])
    * ```
@@ -661,7 +661,7 @@ export declare class RegistryEmulator {
    *
    * @example
    * ```js
-   * const { startEmulator } = require('trust-native/testing')
+   * import { startEmulator } from 'trust-native/testing'
    * const emulator = await startEmulator()
    * emulator.clearRequests()
    * await fetch(`${emulator.url}-/whoami`)
@@ -676,7 +676,7 @@ export declare class RegistryEmulator {
    *
    * @example
    * ```js
-   * const { startEmulator } = require('trust-native/testing')
+   * import { startEmulator } from 'trust-native/testing'
    * const emulator = await startEmulator()
    * emulator.injectFault({ kind: 'status', status: 429, retryAfter: 1, times: 2 }) // rate-limit the next two requests
    * emulator.injectFault({ kind: 'drop', after: true, method: 'POST', times: 1 }) // a create whose answer is lost
@@ -689,7 +689,7 @@ export declare class RegistryEmulator {
    *
    * @example
    * ```js
-   * const { startEmulator } = require('trust-native/testing')
+   * import { startEmulator } from 'trust-native/testing'
    * const emulator = await startEmulator()
    * emulator.injectFault({ kind: 'latency', ms: 100 })
    * emulator.clearFaults()
@@ -703,7 +703,7 @@ export declare class RegistryEmulator {
    *
    * @example
    * ```js
-   * const { startEmulator } = require('trust-native/testing')
+   * import { startEmulator } from 'trust-native/testing'
    * const emulator = await startEmulator()
    * try {
    *   // ... tests against emulator.url ...
@@ -720,7 +720,7 @@ export declare class RegistryEmulator {
  *
  * @example
  * ```js
- * const { startProxy } = require('trust-native/testing')
+ * import { startProxy } from 'trust-native/testing'
  * const proxy = await startProxy()
  * process.env.HTTPS_PROXY = proxy.url
  * // ... calls to loopback registries go through it
@@ -734,7 +734,7 @@ export declare class LoopbackProxy {
    *
    * @example
    * ```js
-   * const { startProxy } = require('trust-native/testing')
+   * import { startProxy } from 'trust-native/testing'
    * const proxy = await startProxy()
    * ```
    */
@@ -745,7 +745,7 @@ export declare class LoopbackProxy {
    *
    * @example
    * ```js
-   * const { startProxy } = require('trust-native/testing')
+   * import { startProxy } from 'trust-native/testing'
    * const proxy = await startProxy()
    * console.log(`proxy=${proxy.url}`)
    * ```
@@ -758,7 +758,7 @@ export declare class LoopbackProxy {
    *
    * @example
    * ```js
-   * const { startProxy } = require('trust-native/testing')
+   * import { startProxy } from 'trust-native/testing'
    * const proxy = await startProxy()
    * console.log(proxy.requests()) // [ 'CONNECT 127.0.0.1:41234' ] after an https call through it
    * ```
@@ -770,7 +770,7 @@ export declare class LoopbackProxy {
    *
    * @example
    * ```js
-   * const { startProxy } = require('trust-native/testing')
+   * import { startProxy } from 'trust-native/testing'
    * const proxy = await startProxy()
    * await proxy.stop()
    * ```
@@ -787,7 +787,7 @@ export declare class LoopbackProxy {
  *
  * @example
  * ```js
- * const { startEmulator } = require('trust-native/testing')
+ * import { startEmulator } from 'trust-native/testing'
  * const emulator = await startEmulator({
  *   users: [{ name: 'alice', token: 'alice-token' }],
  *   packages: [{ name: 'widgets', maintainers: ['alice'] }],
@@ -809,7 +809,7 @@ export declare function startEmulator(seed?: EmulatorSeed): Promise<RegistryEmul
  *
  * @example
  * ```js
- * const { startProxy } = require('trust-native/testing')
+ * import { startProxy } from 'trust-native/testing'
  * const proxy = await startProxy()
  * process.env.npm_config_proxy = proxy.url
  * // ... npm or your client talks to a loopback registry through it

@@ -140,7 +140,13 @@ async fn drain(mut stderr: ChildStderr, log: Arc<Mutex<String>>) {
 fn client(ca_pem: Option<&str>) -> reqwest::Client {
     // reqwest is built without a TLS provider of its own; the crate uses ring.
     let _ = rustls::crypto::ring::default_provider().install_default();
-    let mut builder = reqwest::Client::builder().no_proxy().timeout(CONTROL_LIMIT);
+    // A connection per call: Node's server closes a connection idle for 5 s (its keepAliveTimeout),
+    // and a call sent on one just as it closes fails with IncompleteMessage, which a test whose
+    // operation waited about that long then met at random.
+    let mut builder = reqwest::Client::builder()
+        .no_proxy()
+        .timeout(CONTROL_LIMIT)
+        .pool_max_idle_per_host(0);
     if let Some(pem) = ca_pem {
         let certificates =
             reqwest::Certificate::from_pem_bundle(pem.as_bytes()).expect("caPem is PEM");
