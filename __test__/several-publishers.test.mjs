@@ -3,7 +3,7 @@
 // of one of them, --prune, and the CLI's drift check. Against the emulator in both of its models.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { spawn } from 'node:child_process'
-import { writeFileSync } from 'node:fs'
+import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { isolateNpmConfig, project, rejection, testing, tn, withCiEnv } from './helpers.mjs'
@@ -193,6 +193,39 @@ describe("today's registry: several publishers per package", () => {
     expect(pruned.stderr).toContain('2/2 ')
     expect(pruned.stderr).not.toContain('/1 ')
     expect(emulator.publishers('cli-two').map((p) => p.claims.environment)).toEqual(['production'])
+  })
+})
+
+describe('a monorepo whose trust.json gives every package a release and a nightly publisher', () => {
+  it('plan, apply, then a change of one publisher replaced with --replace, in the CLI', async () => {
+    const emulator = emulators.several
+    const auth = setup(emulator, '@mono/a')
+    emulator.seed({ packages: [{ name: '@mono/b', maintainers: [`multi-${counter}`] }] })
+    const root = project({ name: 'mono', private: true, workspaces: ['packages/*'], repository: 'github:acme/mono' },
+      `registry=${emulator.url}\n//127.0.0.1:${new URL(emulator.url).port}/:_authToken=${auth.token}\n`)
+    for (const name of ['a', 'b']) {
+      mkdirSync(join(root, 'packages', name), { recursive: true })
+      writeFileSync(join(root, 'packages', name, 'package.json'), JSON.stringify({ name: `@mono/${name}`, version: '1.0.0' }))
+    }
+    const config = (environment) => ({
+      defaults: [
+        { type: 'github', file: 'release.yml', environment },
+        { type: 'github', file: 'nightly.yml', allowPublish: false, allowStagePublish: true },
+      ],
+      workspaces: true,
+    })
+    // `--config trust.json`: a path without a folder is the current one's (the workspace's).
+    writeFileSync(join(root, 'trust.json'), JSON.stringify(config('npm')))
+    const planned = await cli(['plan', '--config', 'trust.json', '--otp', OTP], root)
+    expect(planned.stdout).toContain('2 packages: 4 to create, 0 to replace, 0 unchanged, 0 errors')
+    expect((await cli(['apply', '--config', 'trust.json', '--yes', '--otp', OTP], root)).stdout).toContain('Applied: 4 created')
+    expect((await cli(['plan', '--config', 'trust.json', '--exit-code', '--otp', OTP], root)).code).toBe(0)
+    writeFileSync(join(root, 'trust.json'), JSON.stringify(config('production')))
+    const replaced = await cli(['apply', '--config', 'trust.json', '--yes', '--replace', '--otp', OTP], root)
+    expect(replaced.stdout).toContain('Applied: 0 created, 2 replaced, 2 unchanged, 0 failed')
+    for (const pkg of ['@mono/a', '@mono/b']) {
+      expect(emulator.publishers(pkg).map((p) => `${p.claims.workflow_ref.file} ${p.claims.environment ?? '-'}`).sort()).toEqual(['nightly.yml -', 'release.yml production'])
+    }
   })
 })
 

@@ -704,7 +704,9 @@ pub fn read_trust_config<'env>(
                             format!("{} is not JSON: {e}", path.display()),
                         )
                     })?;
-                    (json, path.parent().map(PathBuf::from))
+                    // `trust.json` has the empty path as its folder: that is the current one.
+                    let folder = path.parent().filter(|p| !p.as_os_str().is_empty());
+                    (json, folder.map(PathBuf::from))
                 }
                 other => (other, None),
             };
