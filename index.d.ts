@@ -26,20 +26,25 @@ export type TrustErrorCode =
   | 'EPRIVATE'
   | 'EPUBLISHCONFLICT'
   | 'EINTEGRITY'
+  | 'E_STAGE_REQUIRED'
+  | 'EPACKAGEEXTENSIONS'
   | `E${number}`
 
 /**
  * What the user can do about an error, as a kind to branch on or to word in your own interface
  * (the CLI says it with its flags and subcommands): give a one-time password (`otp`, or approve
- * at `authUrl`), a fresh one (`freshOtp`), an npm token (`token`), look at the package's
- * configurations (`listPublishers`), revoke the existing one first (`revokeFirst`), allow more
+ * at `authUrl`), a fresh one (`freshOtp`), an npm token (`token`), name the registry or bind the
+ * token to it (`bindToken`: a token bound to no registry is not sent to one a checkout chose),
+ * look at the package's configurations (`listPublishers`), revoke the existing one first (`revokeFirst`), allow more
  * time (`timeout`, `webAuthTimeout`), use https (`insecure`), claim a name that does not exist
- * yet (`claim`), look at your tokens' ids (`listTokens`).
+ * yet (`claim`), look at your tokens' ids (`listTokens`), name the CI file (`file`), stage and
+ * approve instead of publishing (`stage`).
  */
 export type TrustHint =
   | 'otp'
   | 'freshOtp'
   | 'token'
+  | 'bindToken'
   | 'listPublishers'
   | 'revokeFirst'
   | 'timeout'
@@ -48,6 +53,10 @@ export type TrustHint =
   | 'claim'
   | 'listTokens'
   | 'file'
+  | 'configure'
+  | 'allowPublish'
+  | 'allowStagePublish'
+  | 'stage'
 
 /**
  * What every trust-native call rejects (or throws) with: an `Error` whose message says what to
@@ -437,7 +446,7 @@ export declare class TrustClient {
    * const tokens = await client.listTokens()
    * ```
    */
-  listTokens(options?: Omit<CommonOptions, 'package' | 'dryRun'>): Promise<Array<AccessToken>>
+  listTokens(options?: ListTokensOptions & Omit<CommonOptions, 'package' | 'dryRun'>): Promise<Array<AccessToken>>
   /**
    * `createToken` with the client's defaults.
    *
@@ -521,6 +530,42 @@ export declare class TrustClient {
    * ```
    */
   audit(options: AuditOptions & Omit<CommonOptions, 'package' | 'dryRun'>): Promise<Record<string, Array<Advisory>>>
+  /**
+   * `listDistTags` with the client's defaults.
+   *
+   * @example
+   * ```js
+   * const tags = await client.listDistTags({ package: 'widgets' })
+   * ```
+   */
+  listDistTags(options?: Omit<CommonOptions, 'dryRun'>): Promise<Record<string, string>>
+  /**
+   * `addDistTag` with the client's defaults.
+   *
+   * @example
+   * ```js
+   * await client.addDistTag({ package: 'widgets', version: '2.0.0', tag: 'next' })
+   * ```
+   */
+  addDistTag(options: AddDistTagOptions & CommonOptions): Promise<DistTagResult>
+  /**
+   * `removeDistTag` with the client's defaults.
+   *
+   * @example
+   * ```js
+   * await client.removeDistTag({ package: 'widgets', tag: 'beta' })
+   * ```
+   */
+  removeDistTag(options: RemoveDistTagOptions & CommonOptions): Promise<DistTagResult>
+  /**
+   * `publishHistory` with the client's defaults.
+   *
+   * @example
+   * ```js
+   * const { versions } = await client.publishHistory({ package: 'widgets', checkTrust: true })
+   * ```
+   */
+  publishHistory(options?: PublishHistoryOptions & Omit<CommonOptions, 'dryRun'>): Promise<PublishHistory>
 }
 
 /** An access token as `listTokens` shows it: never the whole token. */
@@ -544,6 +589,32 @@ export interface AccessToken {
   bypass2fa?: boolean
   /** IPv4 ranges the token may be used from. */
   cidrWhitelist?: Array<string>
+  /** Its permission on packages and scopes, when the registry says it. */
+  packagesAndScopesPermission?: 'read-only' | 'read-write' | 'read-write-stage-only' | 'no-access'
+  orgsPermission?: 'read-only' | 'read-write' | 'no-access'
+  /**
+   * What it can publish under the registry's rules on `asOf`: `direct` (publish), `stage`
+   * (only stage, for a maintainer to approve with 2FA: a stage-only token, or one that
+   * bypasses 2FA from January 2027), or `none` (read only).
+   */
+  publish: 'direct' | 'stage' | 'none'
+  /**
+   * Whether it can change trust, access, tokens and orgs (with 2FA): not a read-only token,
+   * nor one that bypasses 2FA since August 2026.
+   */
+  manage: boolean
+  /**
+   * For a token that bypasses 2FA and publishes directly: the day that stops
+   * (`2027-01-01`).
+   */
+  directPublishEnds?: string
+  /**
+   * It publishes directly and bypasses 2FA, so publishing with it stops (or has stopped) in
+   * January 2027: move its job to trusted publishing or a stage-only token.
+   */
+  atRisk: boolean
+  /** The above in words. */
+  notes: Array<string>
 }
 
 /**
@@ -564,6 +635,30 @@ export interface AccessToken {
  * ```
  */
 export declare function addCircleciPublisher(options: CircleciPublisherOptions & PublishPermissions & CommonOptions): Promise<AddPublisherResult>
+
+/**
+ * Points a dist-tag at a published version (`npm dist-tag add <package>@<version> [<tag>]`):
+ * reads the package's dist-tags, then sets the tag unless it already points there. In CI the
+ * token is exchanged for the package through trusted publishing first, as npm 12 does, so a
+ * release job can promote a version without a token; a refused exchange falls back to the
+ * configured token with a warning saying why, or, without one, fails with the diagnosis
+ * (`EOIDCEXCHANGE`). Accounts with 2FA need `otp` (or `onOtp`) for a token of their own.
+ *
+ * @example
+ * ```js
+ * import { addDistTag } from 'trust-native'
+ * await addDistTag({ package: '@acme/widgets', version: '2.0.0', tag: 'latest' })
+ * ```
+ */
+export declare function addDistTag(options: AddDistTagOptions & CommonOptions): Promise<DistTagResult>
+
+/** A dist-tag to point at a version. */
+export interface AddDistTagOptions {
+  /** The version the tag points at: `1.2.3`. It must be published. */
+  version: string
+  /** The dist-tag: `next`, `beta`... (not a version or range). Default `latest`. */
+  tag?: string
+}
 
 /**
  * Lets a GitHub Actions workflow publish the package through OIDC (`npm trust github`).
@@ -889,7 +984,10 @@ export interface CommonOptions {
   registry?: string
   /**
    * npm token. Default: the registry's `_authToken` in .npmrc (project, user, global; `${VAR}`
-   * expanded), else the `NPM_TOKEN` environment variable.
+   * expanded), else the `NPM_TOKEN` environment variable. A token given here, or
+   * `NPM_TOKEN`, is bound to no registry: it goes only to `https://registry.npmjs.org/` or to
+   * the `registry` option's, never to a registry chosen by files (a project .npmrc,
+   * `publishConfig.registry`): that is `ENEEDAUTH` (hint `bindToken`).
    */
   token?: string
   /** One-time password, for accounts with 2FA (the trust endpoints require it). */
@@ -1002,7 +1100,11 @@ export interface CreateTokenOptions {
   scopes?: Array<string>
   /** Orgs it may manage. */
   orgs?: Array<string>
-  packagesAndScopesPermission?: 'read-only' | 'read-write' | 'no-access'
+  /**
+   * `read-write-stage-only`: it may stage versions, which a maintainer approves with 2FA
+   * (npm 12 suggests it over `read-write`, which publishes directly).
+   */
+  packagesAndScopesPermission?: 'read-only' | 'read-write' | 'read-write-stage-only' | 'no-access'
   orgsPermission?: 'read-only' | 'read-write' | 'no-access'
   /** IPv4 ranges it may be used from: `['192.168.0.0/24']`. */
   cidr?: Array<string>
@@ -1017,6 +1119,11 @@ export interface CreateTokenResult {
   request: PlannedRequest
   /** The new token; absent in a dry run. */
   newToken?: NewToken
+  /**
+   * What `npm token create` warns (npm 12): a `read-write` token publishes directly, and
+   * those that bypass 2FA stop publishing in January 2027.
+   */
+  warnings: Array<string>
 }
 
 /** A CVSS score. */
@@ -1101,6 +1208,29 @@ export interface Diagnosis {
  * ```
  */
 export declare function discoverWorkspacePackages(cwd?: string): Promise<Workspace>
+
+/** What `addDistTag` and `removeDistTag` did (or, in a dry run, would do). */
+export interface DistTagResult {
+  dryRun: boolean
+  package: string
+  tag: string
+  /** The version the tag now points at (`addDistTag`), or pointed at (`removeDistTag`). */
+  version: string
+  /**
+   * `addDistTag`: false when the tag already pointed at the version (nothing was sent, as
+   * npm sends nothing).
+   */
+  changed?: boolean
+  /** The request sent (or that would be sent); absent when nothing was to be sent. */
+  request?: PlannedRequest
+  /** `oidc` (a token exchanged for this package in CI), `option` (`token`) or `config`. */
+  tokenSource: 'oidc' | 'option' | 'config'
+  /**
+   * A refused exchange (the configured token was used instead, as npm does silently), a tag
+   * already set, a static token line that shadows trusted publishing...
+   */
+  warnings: Array<string>
+}
 
 /** A staged tarball, downloaded and checked. */
 export interface DownloadedTarball {
@@ -1214,14 +1344,14 @@ export interface ExchangeTokenOptions {
   /** Directory for package.json and .npmrc. Default: `process.cwd()`. */
   cwd?: string
   /**
-   * Write the token into an .npmrc for other package managers: `true` for the project's
-   * .npmrc (the workspace root's inside a workspace package, where npm reads it), or a path.
-   * An existing `_authToken` line for the registry is replaced; every other line and byte is
-   * kept (CRLF line ends too), and the line goes before the first `[section]`. The file is
-   * replaced atomically under a lock, so concurrent calls keep each other's lines; its mode
-   * is kept (a new file is `0600`). A link is followed to an existing file; a link to nothing
-   * is refused. The file is checked before the exchange, so a token is never minted for a
-   * file it cannot be written to.
+   * Write the token into an .npmrc for other package managers: `true` for your user .npmrc
+   * (`npm_config_userconfig`, else `~/.npmrc`), where `npm login` writes tokens, outside the
+   * checkout; or a path. An existing `_authToken` line for the registry is replaced; every
+   * other line and byte is kept (CRLF line ends too), and the line goes before the first
+   * `[section]`. The file is replaced atomically under a lock, so concurrent calls keep each
+   * other's lines, and ends up readable by its owner only (`0600`), whatever its mode was. A
+   * link is followed to an existing file; a link to nothing is refused. The file is checked
+   * before the exchange, so a token is never minted for a file it cannot be written to.
    */
   writeNpmrc?: boolean | string
   /** Total time for the call (id_token request and exchange), in milliseconds. Default 30000. */
@@ -1384,6 +1514,18 @@ export interface IdTokenRequest {
 export declare function listCollaborators(options?: Omit<CommonOptions, 'dryRun'>): Promise<Record<string, string>>
 
 /**
+ * A package's dist-tags (`npm dist-tag ls`): `{ latest: '1.2.3', next: '2.0.0-rc.1' }`. In CI,
+ * read with a token exchanged for the package (npm 12 does so too).
+ *
+ * @example
+ * ```js
+ * import { listDistTags } from 'trust-native'
+ * const { latest, next } = await listDistTags({ package: '@acme/widgets' })
+ * ```
+ */
+export declare function listDistTags(options?: Omit<CommonOptions, 'dryRun'>): Promise<Record<string, string>>
+
+/**
  * The packages a user, org or team has access to, and with which permission (`npm access list
  * packages`). An owner without `:` is looked up as an org, then as a user, as npm does.
  *
@@ -1443,15 +1585,25 @@ export interface ListStagedOptions {
 
 /**
  * Your access tokens, redacted (`npm token list`): every page, each with the short `id` npm
- * shows.
+ * shows, and what it can still do under the registry's rules (`publish`, `manage`, `atRisk`).
  *
  * @example
  * ```js
  * import { listTokens } from 'trust-native'
- * for (const t of await listTokens()) console.log(t.id, t.token, t.name, t.created)
+ * for (const t of await listTokens()) console.log(t.id, t.token, t.name, t.publish, t.notes)
+ * const stopping = (await listTokens({ asOf: '2027-01-01' })).filter((t) => t.atRisk)
  * ```
  */
-export declare function listTokens(options?: Omit<CommonOptions, 'package' | 'dryRun'>): Promise<Array<AccessToken>>
+export declare function listTokens(options?: ListTokensOptions & Omit<CommonOptions, 'package' | 'dryRun'>): Promise<Array<AccessToken>>
+
+/** Which day the token rules are applied on. */
+export interface ListTokensOptions {
+  /**
+   * A date (`2027-01-15`, or an ISO 8601 date-time): what each token can do on that day.
+   * Default: today.
+   */
+  asOf?: string
+}
 
 /**
  * The last step of moving a package to trusted publishing: once it has a trusted publisher,
@@ -1526,6 +1678,8 @@ export interface NewToken {
   readonly?: boolean
   bypass2fa?: boolean
   cidrWhitelist?: Array<string>
+  packagesAndScopesPermission?: string
+  orgsPermission?: string
 }
 
 /** A user's membership in an org. */
@@ -1696,6 +1850,30 @@ export interface ProviderField {
  */
 export declare function publish(options?: PublishPackageOptions & Omit<CommonOptions, 'package'>): Promise<PublishResult>
 
+/** How one version was published. */
+export interface PublishedVersion {
+  version: string
+  /** When it was published (ISO 8601), when the document says. */
+  time?: string
+  /**
+   * `trustedPublishing` (an OIDC exchange), `token` (a user's token or login), or `unknown`
+   * (the registry recorded no publisher).
+   */
+  how: 'trustedPublishing' | 'token' | 'unknown'
+  /** The publisher the registry recorded: a user name, or the CI (`GitHub Actions`). */
+  user?: string
+  trustedPublisher?: VersionTrustedPublisher
+  /**
+   * Whether that configuration is still one of the package's: `null` when unknown (without
+   * `checkTrust`, or not published through trusted publishing).
+   */
+  stillConfigured?: boolean
+  /** It has a provenance statement (`dist.attestations.provenance`). */
+  provenance: boolean
+  /** Who approved it, for a staged version. */
+  approver?: string
+}
+
 /** A trusted publisher configuration as the registry stores it. */
 export interface Publisher {
   /** The configuration's id (UUID), for `revokePublisher`. */
@@ -1724,6 +1902,47 @@ export interface Publisher {
   contextIds?: Array<string>
   /** The claims exactly as the registry returned them. */
   claims: Record<string, unknown>
+}
+
+/**
+ * How each version of a package was published: through trusted publishing (which
+ * configuration, and with `checkTrust` whether it is still configured) or with a token, with
+ * or without provenance, from the public package document (no 2FA). It answers "did anything
+ * publish without OIDC since we locked down?".
+ *
+ * @example
+ * ```js
+ * import { publishHistory } from 'trust-native'
+ * const { withoutTrustedPublishing } = await publishHistory({ package: '@acme/widgets', since: '2026-09-01' })
+ * if (withoutTrustedPublishing.length) throw new Error(`published with a token: ${withoutTrustedPublishing}`)
+ * ```
+ */
+export declare function publishHistory(options?: PublishHistoryOptions & Omit<CommonOptions, 'dryRun'>): Promise<PublishHistory>
+
+/** The result of `publishHistory`. */
+export interface PublishHistory {
+  package: string
+  since?: string
+  /** The trust configurations were read (`checkTrust`). */
+  trustChecked: boolean
+  /** The versions (of those listed) not published through trusted publishing. */
+  withoutTrustedPublishing: Array<string>
+  /** Oldest first. */
+  versions: Array<PublishedVersion>
+}
+
+/** Which package's history, from when, and whether to check its trust configurations. */
+export interface PublishHistoryOptions {
+  /**
+   * Only versions published on or after this date (`2026-09-01`, or an ISO 8601
+   * date-time).
+   */
+  since?: string
+  /**
+   * Also read the package's trust configurations (a read that needs 2FA: `otp` or `onOtp`),
+   * to say whether each version's trusted publisher is still configured.
+   */
+  checkTrust?: boolean
 }
 
 /** What to publish and how. */
@@ -1855,6 +2074,23 @@ export declare function readTrustConfig(config: string | Record<string, unknown>
 export declare function rejectStaged(options: StagedIdOption & Omit<CommonOptions, 'package'>): Promise<ChangeResult>
 
 /**
+ * Removes a dist-tag (`npm dist-tag rm <package> <tag>`): reads the package's dist-tags, then
+ * deletes the tag; in CI through trusted publishing as `addDistTag`.
+ *
+ * @example
+ * ```js
+ * import { removeDistTag } from 'trust-native'
+ * await removeDistTag({ package: '@acme/widgets', tag: 'beta', otp })
+ * ```
+ */
+export declare function removeDistTag(options: RemoveDistTagOptions & CommonOptions): Promise<DistTagResult>
+
+/** A dist-tag to remove. */
+export interface RemoveDistTagOptions {
+  tag: string
+}
+
+/**
  * Resolves npm's configuration the way a call with these options would: registry (option,
  * `npm_config_registry`, `@scope:registry`, project/user/global .npmrc), token (longest-path
  * `_authToken` match, `${VAR}` expansion, `NPM_TOKEN`), proxy and certificates, each with its
@@ -1878,6 +2114,12 @@ export interface ResolvedConfig {
   /** `'***'` when a token was found; the token itself is never returned. */
   token?: string
   tokenSource?: string
+  /**
+   * A token bound to no registry (`NPM_TOKEN`, the `token` option) that is not sent to this
+   * one, because files chose it, not the caller: where it came from. Bind it to the registry
+   * with an `_authToken` line, or name the registry (`registry`).
+   */
+  tokenWithheld?: string
   proxy?: SourcedValue
   noProxy?: SourcedValue
   /** Certificates that replace the default roots (`ca`, `cafile`). */
@@ -2171,7 +2413,12 @@ export interface TeamOption {
 export interface TrustClientOptions {
   /** Registry URL. Default: npm's configuration, else `https://registry.npmjs.org/`. */
   registry?: string
-  /** npm token. Default: npm's configuration (`_authToken` in .npmrc, `NPM_TOKEN`). */
+  /**
+   * npm token. Default: npm's configuration (`_authToken` in .npmrc, `NPM_TOKEN`). A token
+   * given here, or `NPM_TOKEN`, is bound to no registry: it goes only to
+   * `https://registry.npmjs.org/` or to the `registry` option's, never to a registry chosen by
+   * files (a project .npmrc, `publishConfig.registry`): that is `ENEEDAUTH`.
+   */
   token?: string
   /** One-time password for accounts with 2FA. */
   otp?: string
@@ -2287,6 +2534,14 @@ export interface TrustSpec {
    * Default: false (it is left alone and reported; `ensurePublisher` always replaces).
    */
   replace?: boolean
+}
+
+/** The trusted publisher a version was published through, as the registry recorded it. */
+export interface VersionTrustedPublisher {
+  /** `github`, `gitlab`, `circleci`... */
+  provider?: string
+  /** The configuration's id as recorded, `oidc:<id>`: `<id>` is what `listPublishers` shows. */
+  configId?: string
 }
 
 /**
