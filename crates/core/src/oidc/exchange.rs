@@ -220,8 +220,9 @@ async fn exchange(options: ExchangeOptions) -> Result<Exchanged> {
         };
         let fix = match npmrc.as_deref() {
             // Words every interface shares: doctor and the CLI show this warning too.
-            None => "Remove the line, or publish with the exchanged token in its place."
-                .to_string(),
+            None => {
+                "Remove the line, or publish with the exchanged token in its place.".to_string()
+            }
             Some(written) if written == path.as_path() => {
                 "The exchanged token was written in its place.".to_string()
             }
