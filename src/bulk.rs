@@ -684,7 +684,10 @@ pub fn read_trust_config<'env>(
                             format!("{} is not JSON: {e}", path.display()),
                         )
                     })?;
-                    (json, path.parent().map(PathBuf::from))
+                    // `trust.json` alone has the parent "", which is no folder: then the
+                    // working directory is where it is.
+                    let folder = path.parent().filter(|p| !p.as_os_str().is_empty());
+                    (json, folder.map(PathBuf::from))
                 }
                 other => (other, None),
             };
