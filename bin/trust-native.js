@@ -643,7 +643,7 @@ async function eachPackage(values, given, work, { workspaceTarget = (p) => p.nam
       results.push(await work(client, target, say))
     } catch (error) {
       results.push({ [key]: target, status: 'failed', error: { code: error.code, message: describeError(error, target) } })
-      say.err(`${target ?? 'package'}: ${error.code}: ${describeError(error, target)}`)
+      say.err(`${target ? `${target}: ` : ''}${error.code}: ${describeError(error, target)}`)
     }
   }
   const untried = results.filter((r) => r.reason?.startsWith('not tried')).length
