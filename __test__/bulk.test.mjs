@@ -293,6 +293,15 @@ describe('specs from the workspace and from trust.json', () => {
       { type: 'gitlab', package: 'one', file: '.gitlab-ci.yml' },
       { type: 'gitlab', package: 'two', file: '.gitlab-ci.yml', project: 'acme/two' },
     ])
+    // The file by its bare name, as the README's `--config trust.json`: the folder it is in.
+    writeFileSync(join(root, 'trust.json'), JSON.stringify({ defaults: { type: 'gitlab', file: '.gitlab-ci.yml' }, workspaces: true }))
+    const here = process.cwd()
+    process.chdir(root)
+    try {
+      expect((await tn.readTrustConfig('trust.json')).map((s) => s.package)).toEqual(['one', 'two'])
+    } finally {
+      process.chdir(here)
+    }
     // A misspelt key would configure nothing, silently: it is refused, naming it.
     const misspelt = await rejection(tn.readTrustConfig({ defaults: { type: 'github' }, package: [{ package: 'one' }] }, root))
     expect(misspelt).toMatchObject({ code: 'EINVALIDINPUT', field: 'specs' })

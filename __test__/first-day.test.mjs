@@ -162,6 +162,18 @@ describe('the emulator, as the registry of a user\'s tests', () => {
     expect(added.warnings).toEqual([])
   })
 
+  it('the CLI\'s github, which previews before it creates, says it only for --dry-run', async () => {
+    emulator.seed({ packages: [{ name: 'gadgets', maintainers: ['alice'] }] })
+    const cwd = project({ name: 'gadgets', version: '1.0.0' }, `registry=${emulator.url}\n//${new URL(emulator.url).host}/:_authToken=${ALICE}\n`)
+    const flags = ['github', 'gadgets', '--repository', 'acme/gadgets', '--file', 'release.yml', '--otp', OTP]
+    const created = await runCli([...flags, '--yes'], { cwd })
+    expect(created.code, created.stderr).toBe(0)
+    expect(created.stderr).not.toContain('may not support trusted publishing')
+    const previewed = await runCli([...flags, '--file', 'nightly.yml', '--dry-run'], { cwd })
+    expect(previewed.code, previewed.stderr).toBe(0)
+    expect(previewed.stderr).toContain(`Registry ${emulator.url} may not support trusted publishing`)
+  })
+
   it('a dry run, which asks the registry nothing, still says it may not', async () => {
     const planned = await tn.addGithubPublisher({ ...asAlice(emulator), package: 'widgets', repository: 'acme/widgets', file: 'ci.yml', cwd: widgets(), dryRun: true })
     expect(planned.warnings).toEqual([`Registry ${emulator.url} may not support trusted publishing`])

@@ -261,6 +261,9 @@ const ADVICE = {
   stage: () => 'Stage it instead with `trust-native stage publish` (the same arguments), then approve it with `trust-native stage approve <id>` (2FA); or publish through trusted publishing.',
 }
 
+/** npm's warning for a registry other than the public one (crates/core/src/config/mod.rs). */
+const SUPPORT_WARNING = /^Registry \S+ may not support trusted publishing$/
+
 /** How a maintainer grants a permission: the trusted publisher replaced, with its flag. */
 const permissionAdvice = (flag, other, keeps, key) =>
   `A maintainer allows it by replacing the trusted publisher with one that has ${flag} (and ${other}, to keep ${keeps}): \`"${key}": true\` in trust.json and \`trust-native apply --config trust.json --replace\`, or \`trust-native apply --workspaces --replace ${flag} ${other}\` with the publisher's flags.`
@@ -647,7 +650,7 @@ async function eachPackage(values, given, work, { workspaceTarget = (p) => p.nam
       results.push(await work(client, target, say))
     } catch (error) {
       results.push({ [key]: target, status: 'failed', error: { code: error.code, message: describeError(error, target) } })
-      say.err(`${target ?? 'package'}: ${error.code}: ${describeError(error, target)}`)
+      say.err(`${target ? `${target}: ` : ''}${error.code}: ${describeError(error, target)}`)
     }
   }
   const untried = results.filter((r) => r.reason?.startsWith('not tried')).length
@@ -693,7 +696,11 @@ function providerCommand(type) {
       const planned = await ADD[type]({ ...options, dryRun: true })
       const body = planned.request.body[0]
       const shown = { type, package: planned.package, ...planned.options }
-      for (const w of planned.warnings) warn(w)
+      // The preview asks the registry nothing, so it carries npm's "may not support trusted
+      // publishing"; the call that follows answers that question itself (the core says it only
+      // for a dry run), so the warning is shown only when the preview is all the user asked for.
+      const preview = values['dry-run'] ? planned.warnings : planned.warnings.filter((w) => !SUPPORT_WARNING.test(w))
+      for (const w of preview) warn(w)
       if (!values.json) {
         out(`Establishing trust between ${planned.package} package and ${provider.name}`)
         out(`Anyone with ${provider.entityLabel} write access can publish to ${planned.package}`)

@@ -704,7 +704,8 @@ pub fn read_trust_config<'env>(
                             format!("{} is not JSON: {e}", path.display()),
                         )
                     })?;
-                    // `trust.json` has the empty path as its folder: that is the current one.
+                    // `trust.json` alone has the parent "", which is no folder: then the
+                    // working directory is where it is.
                     let folder = path.parent().filter(|p| !p.as_os_str().is_empty());
                     (json, folder.map(PathBuf::from))
                 }
