@@ -671,7 +671,10 @@ mod tests {
             s.scrub(&format!("denied: Bearer {}", &token[..30])),
             "denied: Bearer ***"
         );
-        assert_eq!(s.scrub(&format!("{} was denied", &token[9..])), "*** was denied");
+        assert_eq!(
+            s.scrub(&format!("{} was denied", &token[9..])),
+            "*** was denied"
+        );
         // Past a cut marker or trailing blanks, as excerpts end.
         assert_eq!(
             s.scrub(&format!("Bearer {}…\n", &token[..20])),

@@ -365,7 +365,10 @@ mod tests {
         );
         // No newline at the end: none added; the line before the appended one gets one.
         case(b"last=1", b"last=1\n//r.example/:_authToken=t");
-        case(b"a=1\r\nlast=1", b"a=1\r\nlast=1\r\n//r.example/:_authToken=t");
+        case(
+            b"a=1\r\nlast=1",
+            b"a=1\r\nlast=1\r\n//r.example/:_authToken=t",
+        );
         case(
             b"a=1\n//r.example/:_authToken=old",
             b"a=1\n//r.example/:_authToken=t",

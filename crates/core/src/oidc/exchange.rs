@@ -132,6 +132,8 @@ pub fn exchange_request(escaped_package: &str) -> ApiRequest {
         method: Method::POST,
         path: format!("/-/npm/v1/oidc/token/exchange/package/{escaped_package}"),
         body: None,
+        // The answer is a publish token: the registry asked gives it, no other.
+        credential: true,
     }
 }
 
@@ -220,8 +222,9 @@ async fn exchange(options: ExchangeOptions) -> Result<Exchanged> {
         };
         let fix = match npmrc.as_deref() {
             // Words every interface shares: doctor and the CLI show this warning too.
-            None => "Remove the line, or publish with the exchanged token in its place."
-                .to_string(),
+            None => {
+                "Remove the line, or publish with the exchanged token in its place.".to_string()
+            }
             Some(written) if written == path.as_path() => {
                 "The exchanged token was written in its place.".to_string()
             }

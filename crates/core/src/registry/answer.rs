@@ -108,7 +108,8 @@ fn stage_required(json: Option<&Value>, text: &str) -> bool {
     match json {
         Some(json) => {
             json.get("code").and_then(Value::as_str) == Some(CODE)
-                || registry_message(Some(json), text, &Secrets::default()).is_some_and(|m| m.starts_with(CODE))
+                || registry_message(Some(json), text, &Secrets::default())
+                    .is_some_and(|m| m.starts_with(CODE))
         }
         None => text.trim_start().starts_with(CODE),
     }
@@ -217,11 +218,17 @@ mod tests {
             registry_message(None, "  <html>oops</html> ", &none),
             Some("<html>oops</html>".into())
         );
-        assert_eq!(registry_message(Some(&json!({"other": 1})), "{}", &none), None);
+        assert_eq!(
+            registry_message(Some(&json!({"other": 1})), "{}", &none),
+            None
+        );
         assert_eq!(registry_message(None, "   ", &none), None);
         let long = "x".repeat(1000);
         assert_eq!(
-            registry_message(None, &long, &none).unwrap().chars().count(),
+            registry_message(None, &long, &none)
+                .unwrap()
+                .chars()
+                .count(),
             EXCERPT + 1
         );
     }
