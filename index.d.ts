@@ -2595,7 +2595,7 @@ export interface WorkflowCheck {
 
 /** One problem with a CI file, and how to fix it. */
 export interface WorkflowFinding {
-  kind: 'missing' | 'unreadable' | 'no-publish' | 'ambiguous' | 'permission' | 'id-token' | 'environment' | 'reusable'
+  kind: 'missing' | 'unreadable' | 'no-publish' | 'ambiguous' | 'permission' | 'id-token' | 'environment' | 'reusable' | 'runner'
   message: string
   /** What to change, and where. */
   fix: string
