@@ -64,44 +64,67 @@ pub fn index_url(repository_url: &str) -> Result<Url> {
 
 /// The audiences the public indexes use, by host.
 const KNOWN_AUDIENCES: [(&str, &str); 2] = [("pypi.org", "pypi"), ("test.pypi.org", "testpypi")];
+const PUBLIC: &str = "pypi.org uses \"pypi\", test.pypi.org \"testpypi\"";
+
+/// The audience pypi.org or test.pypi.org uses, for their hosts.
+fn known_audience(index: &Url) -> Option<&'static str> {
+    KNOWN_AUDIENCES
+        .iter()
+        .find(|(host, _)| index.host_str() == Some(host))
+        .map(|(_, audience)| *audience)
+}
+
+/// Whether `audience` is pypi.org's or test.pypi.org's, in any case.
+fn reserved(audience: &str) -> bool {
+    KNOWN_AUDIENCES
+        .iter()
+        .any(|(_, known)| audience.eq_ignore_ascii_case(known))
+}
+
+fn refused(message: String) -> Result<()> {
+    Err(Error::new(Code::OidcAudience, message))
+}
+
+/// The `audience` option, before anything is asked: printable, and never the public indexes'
+/// audience for another index, nor another audience for theirs.
+fn check_named(index: &Url, named: Option<&str>) -> Result<()> {
+    let Some(named) = named else {
+        return Ok(());
+    };
+    if named.is_empty() || !named.chars().all(|c| c.is_ascii_graphic()) {
+        return Err(Error::invalid_input(
+            "audience",
+            "The audience option must be the index's audience: printable characters, without \
+             spaces.",
+        ));
+    }
+    match known_audience(index) {
+        Some(known) if named != known => refused(format!(
+            "The `audience` option names \"{named}\" for {index}, whose audience is \
+             \"{known}\" ({PUBLIC}). Leave the option out."
+        )),
+        None if reserved(named) => refused(format!(
+            "The `audience` option names \"{named}\", which belongs to another index \
+             ({PUBLIC}): a token for it would let {index} upload there as this job, so none was \
+             sought or sent. Name this index's own audience."
+        )),
+        _ => Ok(()),
+    }
+}
 
 /// The index names the audience of the id_token it is sent, so a hostile one could ask for a
 /// token that works elsewhere: `npm:registry.npmjs.org` (an npm publish token), `sigstore`
 /// (signing as this job), `sts.amazonaws.com` (a cloud role), or the public indexes' own `pypi`
-/// and `testpypi` (an upload to PyPI as this job's projects). So the audience is ours to choose,
-/// and the index's answer must be it: pypi.org's `pypi` and test.pypi.org's `testpypi` on
-/// their hosts only; for any other index, the one the caller names (`named`), else the index's
-/// own host name, tied to it. It is checked before any id_token is sought.
+/// and `testpypi` (an upload to PyPI as this job's projects). So the audience is ours to choose
+/// (`named` checked by [`check_named`]), and the index's answer must be it: pypi.org's `pypi`
+/// and test.pypi.org's `testpypi` on their hosts only; for any other index, the one the caller
+/// names, else the index's own host name, tied to it. It is checked before any id_token is
+/// sought.
 fn check_audience(index: &Url, named: Option<&str>, asked: &str) -> Result<()> {
-    let host = index.host_str().unwrap_or_default();
-    let known = KNOWN_AUDIENCES
-        .iter()
-        .find(|(known, _)| *known == host)
-        .map(|(_, audience)| *audience);
-    let reserved = |audience: &str| {
-        KNOWN_AUDIENCES
-            .iter()
-            .any(|(_, known)| audience.eq_ignore_ascii_case(known))
-    };
-    let refused = |message: String| Err(Error::new(Code::OidcAudience, message));
-    const PUBLIC: &str = "pypi.org uses \"pypi\", test.pypi.org \"testpypi\"";
-    match (known, named) {
-        (Some(known), Some(named)) if named != known => {
-            return refused(format!(
-                "The `audience` option names \"{named}\" for {index}, whose audience is \
-                 \"{known}\" ({PUBLIC}). Leave the option out."
-            ))
-        }
-        (None, Some(named)) if reserved(named) => {
-            return refused(format!(
-                "The `audience` option names \"{named}\", which belongs to another index \
-                 ({PUBLIC}): a token for it would let {index} upload there as this job, so \
-                 none was sought or sent. Name this index's own audience."
-            ))
-        }
-        _ => {}
-    }
-    let expected = known.or(named).unwrap_or(host);
+    let known = known_audience(index);
+    let expected = known
+        .or(named)
+        .unwrap_or(index.host_str().unwrap_or_default());
     if asked == expected {
         return Ok(());
     }
@@ -141,15 +164,6 @@ fn check_audience(index: &Url, named: Option<&str>, asked: &str) -> Result<()> {
 
 pub async fn mint_pypi_token(options: PypiOptions) -> Result<PypiToken> {
     let env = options.env.clone().unwrap_or_else(EnvVars::from_process);
-    if let Some(audience) = &options.audience {
-        if audience.is_empty() || !audience.chars().all(|c| c.is_ascii_graphic()) {
-            return Err(Error::invalid_input(
-                "audience",
-                "The audience option must be the index's audience: printable characters, \
-                 without spaces.",
-            ));
-        }
-    }
     let timeout = options.timeout.unwrap_or(TIMEOUT);
     let index = index_url(
         options
@@ -157,6 +171,7 @@ pub async fn mint_pypi_token(options: PypiOptions) -> Result<PypiToken> {
             .as_deref()
             .unwrap_or(DEFAULT_REPOSITORY),
     )?;
+    check_named(&index, options.audience.as_deref())?;
     // The index receives an id_token: never in clear across the network.
     if in_clear(&index) {
         return Err(Error::new(
@@ -387,6 +402,11 @@ mod tests {
     /// An allowlist: pypi.org gets `pypi`, test.pypi.org `testpypi`; any other index only the
     /// audience the caller names, else its own host name. Whatever else an index asks for (an
     /// npm publish, a signature, a cloud role) is refused.
+    /// What `mint_pypi_token` checks: the option, then the index's answer.
+    fn check_audience(index: &Url, named: Option<&str>, asked: &str) -> Result<()> {
+        check_named(index, named).and_then(|_| super::check_audience(index, named, asked))
+    }
+
     #[test]
     fn an_index_gets_only_an_audience_tied_to_it() {
         let pypi = index_url("https://upload.pypi.org/legacy/").unwrap();
