@@ -1650,7 +1650,9 @@ export interface LockdownResult {
 
 /**
  * Mints a short-lived PyPI upload token through trusted publishing: asks the index for its
- * audience, gets an id_token for it, and exchanges it. PyPI's refusals reject with
+ * audience, gets an id_token for it, and exchanges it. The audience must be the index's own
+ * (`audience`): anything else the index asks for rejects with `EOIDCAUDIENCE` before any
+ * id_token is sought. PyPI's refusals reject with
  * `EOIDCEXCHANGE` and PyPI's own `errors: [{ code, description }]` (`invalid-publisher`,
  * `invalid-reuse-token`, ...).
  *
@@ -1672,6 +1674,15 @@ export interface MintPypiTokenOptions {
   repositoryUrl?: string
   /** An id_token for the index's audience. Default: one from the CI provider. */
   idToken?: string
+  /**
+   * The audience of the index's id_tokens, when it uses one of its own (a private
+   * Warehouse's). Default: `'pypi'` for pypi.org, `'testpypi'` for test.pypi.org, and the
+   * host name for any other index (e.g. `'pypi.corp.example'`). The index must ask for
+   * exactly this one, else `EOIDCAUDIENCE`: an id_token for another audience (an npm
+   * publish, a cloud role, pypi.org's own) could be used elsewhere. pypi.org's and
+   * test.pypi.org's audiences are never sent to another index.
+   */
+  audience?: string
   timeoutMs?: number
   /** Aborts the call: it rejects with `EABORTED`. */
   signal?: AbortSignal
@@ -2619,7 +2630,7 @@ export interface WorkflowCheck {
 
 /** One problem with a CI file, and how to fix it. */
 export interface WorkflowFinding {
-  kind: 'missing' | 'unreadable' | 'no-publish' | 'ambiguous' | 'permission' | 'id-token' | 'environment' | 'reusable'
+  kind: 'missing' | 'unreadable' | 'no-publish' | 'ambiguous' | 'permission' | 'id-token' | 'environment' | 'reusable' | 'runner'
   message: string
   /** What to change, and where. */
   fix: string

@@ -2,9 +2,12 @@
 // These tests play a hostile registry on a loopback port and record what trust-native sends it.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createServer } from 'node:http'
-import { isolateNpmConfig, rejection, tn, withCiEnv } from './helpers.mjs'
+import { inspect } from 'node:util'
+import { isolateNpmConfig, project, rejection, tn, withCiEnv } from './helpers.mjs'
 
 const UUID = '3e4b2f1a-1111-4222-8333-444455556666'
+/** The longest registry text an error quotes (crates/core/src/registry/answer.rs). */
+const EXCERPT = 300
 let server, registry
 const sent = []
 /** What the registry answers to a list of `widgets`' configurations. */
@@ -46,6 +49,20 @@ beforeAll(async () => {
       res.statusCode = 401
       res.setHeader('www-authenticate', 'OTP')
       return res.end(JSON.stringify({ authUrl: `${registry}auth`, doneUrl: `${registry}huge-done` }))
+    }
+    // A server error page that echoes the request's Authorization header, long enough that an
+    // excerpt of it cuts the token in two.
+    if (req.url === '/-/package/echo-text/trust') {
+      res.statusCode = 500
+      res.setHeader('content-type', 'text/html')
+      const before = 'x'.repeat(EXCERPT - 'Authorization: '.length - 'Bearer '.length - 20)
+      return res.end(`${before}Authorization: ${req.headers.authorization} ${'y'.repeat(1000)}`)
+    }
+    // An exchange refused with the id_token's payload and signature quoted, each on its own.
+    if (req.url === '/-/npm/v1/oidc/token/exchange/package/echo-jwt') {
+      const [, payload, signature] = (req.headers.authorization ?? '').replace('Bearer ', '').split('.')
+      res.statusCode = 400
+      return res.end(JSON.stringify({ message: `bad signature ${signature} for claims ${payload}` }))
     }
     if (req.url === '/_/oidc/mint-token') return res.end(JSON.stringify({ token: 'pypi-minted' }))
     if (req.url.startsWith('/-/npm/v1/oidc/token/exchange/')) return res.end(JSON.stringify({ token: exchanged }))
@@ -103,35 +120,85 @@ function idTokenFor(aud) {
 }
 
 describe('the audience a PyPI index asks for', () => {
-  it('is refused when it is not a PyPI audience, before any id_token is sought or sent', async () => {
-    for (const hostile of ['npm:registry.npmjs.org', 'sigstore', 'https://evil.example', `pypi${'\u001b'}[2J`]) {
+  // What an index elsewhere could want a job's id_token for: an npm publish, a signature, a
+  // cloud role (AWS, Vault, GCP), another relying party, or a name of its own nobody vouched for.
+  const elsewhere = ['npm:registry.npmjs.org', 'sigstore', 'https://evil.example', 'sts.amazonaws.com', 'vault', 'cosign', 'npm', 'gcp', 'warehouse-internal', `pypi${'\u001b'}[2J`]
+
+  it('is refused unless it is tied to the index, before any id_token is sought or sent; the message says how to name it', async () => {
+    for (const hostile of elsewhere) {
       audience = hostile
       sent.length = 0
-      // The job holds an npm id_token: a hostile index must not get it.
-      const error = await withCiEnv({ NPM_ID_TOKEN: idTokenFor(hostile), PYPI_ID_TOKEN: idTokenFor(hostile) }, () => rejection(tn.mintPypiToken({ repositoryUrl: `${registry}legacy/` })))
+      // The job holds id_tokens for it: a hostile index must not get one.
+      const error = await withCiEnv({ NPM_ID_TOKEN: idTokenFor(hostile), PYPI_ID_TOKEN: idTokenFor(hostile), STS_AMAZONAWS_COM_ID_TOKEN: idTokenFor(hostile) }, () => rejection(tn.mintPypiToken({ repositoryUrl: `${registry}legacy/` })))
       expect(error.code, hostile).toBe('EOIDCAUDIENCE')
-      expect(error.message).toContain('not a PyPI audience')
+      expect(error.message).toContain('`audience` option')
+      expect(error.message).toContain('"127.0.0.1"')
       expect(error.message).not.toContain('\u001b')
       expect(sent).toEqual(['GET /_/oidc/audience'])
     }
   })
 
-  it('is refused when it is pypi.org\'s or test.pypi.org\'s, before any id_token is sought or sent', async () => {
+  it('is refused when it is pypi.org\'s or test.pypi.org\'s, named by the caller too, before any id_token is sought or sent', async () => {
     for (const reserved of ['pypi', 'testpypi']) {
       audience = reserved
       sent.length = 0
       // The job holds a real PyPI id_token: another index must not get it.
-      const error = await withCiEnv({ PYPI_ID_TOKEN: idTokenFor(reserved) }, () => rejection(tn.mintPypiToken({ repositoryUrl: `${registry}legacy/` })))
+      const error = await withCiEnv({ PYPI_ID_TOKEN: idTokenFor(reserved), TESTPYPI_ID_TOKEN: idTokenFor(reserved) }, () => rejection(tn.mintPypiToken({ repositoryUrl: `${registry}legacy/` })))
       expect(error.code, reserved).toBe('EOIDCAUDIENCE')
       expect(error.message).toContain('pypi.org')
+      const named = await rejection(tn.mintPypiToken({ repositoryUrl: `${registry}legacy/`, audience: reserved, idToken: idTokenFor(reserved) }))
+      expect(named.code, reserved).toBe('EOIDCAUDIENCE')
+      // Named by the caller, it is refused before anything is asked.
       expect(sent).toEqual(['GET /_/oidc/audience'])
     }
   })
 
-  it('an index\'s own PyPI-style audience gets its token', async () => {
+  it('an index gets a token for its own host name, or for the audience the caller names', async () => {
+    audience = '127.0.0.1'
+    const own = await tn.mintPypiToken({ repositoryUrl: `${registry}legacy/`, idToken: idTokenFor('127.0.0.1') })
+    expect(own).toMatchObject({ token: 'pypi-minted', audience: '127.0.0.1' })
     audience = 'warehouse-internal'
-    const { token } = await withCiEnv({ WAREHOUSE_INTERNAL_ID_TOKEN: idTokenFor('warehouse-internal') }, () => tn.mintPypiToken({ repositoryUrl: `${registry}legacy/` }))
+    const { token } = await withCiEnv({ WAREHOUSE_INTERNAL_ID_TOKEN: idTokenFor('warehouse-internal') }, () => tn.mintPypiToken({ repositoryUrl: `${registry}legacy/`, audience: 'warehouse-internal' }))
     expect(token).toBe('pypi-minted')
+    // Named, it is the only one: the index asking for another is refused.
+    audience = 'vault'
+    const error = await rejection(tn.mintPypiToken({ repositoryUrl: `${registry}legacy/`, audience: 'warehouse-internal', idToken: idTokenFor('vault') }))
+    expect(error.code).toBe('EOIDCAUDIENCE')
+    expect(error.message).toContain('"warehouse-internal"')
+  })
+
+  it('the audience option is decoded strictly', async () => {
+    for (const wrong of [42, '', '   ']) {
+      const error = await rejection(tn.mintPypiToken({ repositoryUrl: `${registry}legacy/`, audience: wrong }))
+      expect(error, String(wrong)).toMatchObject({ code: 'EINVALIDINPUT', field: 'audience' })
+    }
+  })
+})
+
+describe('secrets a registry echoes in pieces', () => {
+  /** Every way to look at an error, flattened to text. */
+  const everything = (error) => [error.message, error.registryMessage, JSON.stringify(error), inspect(error, { depth: Infinity })].join('\n')
+
+  it('a token cut by the excerpt of a non-JSON error page is masked, not shown but for its last character', async () => {
+    const token = 'npm_ENVSECRET0000aaaabbbbccccddddeeee'
+    const error = await rejection(tn.listPublishers({ registry, token, package: 'echo-text', retries: 0 }))
+    expect(error.code).toBe('E500')
+    expect(error.registryMessage).toContain('Authorization: Bearer ***')
+    const text = everything(error)
+    for (let at = 0; at + 8 <= token.length; at += 1) expect(text).not.toContain(token.slice(at, at + 8))
+  })
+
+  it('the id_token\'s signature or payload quoted on its own is masked', async () => {
+    const now = Math.floor(Date.now() / 1000)
+    const part = (o) => Buffer.from(JSON.stringify(o)).toString('base64url')
+    const payload = part({ aud: 'npm:127.0.0.1', iss: 'https://token.actions.githubusercontent.com', iat: now, exp: now + 600, repository: 'acme/widgets' })
+    const signature = 'SIGSECRETxyzSIGSECRETxyzSIGSECRETxyz0123456789'
+    const idToken = `${part({ alg: 'RS256', typ: 'JWT' })}.${payload}.${signature}`
+    const error = await rejection(tn.exchangeToken({ registry, package: 'echo-jwt', idToken, cwd: project({}) }))
+    expect(error.code).toBe('EOIDCEXCHANGE')
+    const text = everything(error)
+    expect(text).not.toContain(signature)
+    expect(text).not.toContain(payload)
   })
 })
 

@@ -264,7 +264,7 @@ describe('PyPI', () => {
 
   it('surfaces PyPI\'s error codes and diagnoses the PyPI publisher', async () => {
     const idToken = emulator.issueIdToken({ provider: 'github', audience: emulator.pypiAudience, claims: { repository: 'acme/widgets' } })
-    const error = await withCiEnv({ GITHUB_ACTIONS: 'true', PYPI_EMULATOR_ID_TOKEN: idToken }, () => rejection(tn.mintPypiToken({ repositoryUrl: repositoryUrl() })))
+    const error = await rejection(tn.mintPypiToken({ repositoryUrl: repositoryUrl(), idToken }))
     expect(error.code).toBe('EOIDCEXCHANGE')
     expect(error.errors).toEqual([{ code: 'invalid-publisher', description: expect.stringContaining('no corresponding publisher') }])
     const diagnosis = tn.diagnoseTrust({

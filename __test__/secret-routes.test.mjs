@@ -157,6 +157,22 @@ describe('a body that carries a secret goes only to the origin it was written fo
           res.setHeader('location', `${hostile.url}_/oidc/mint-token`)
           return res.end()
         }
+        // 301, 302 and 303 turn the POST into a GET without the password: still, the answer
+        // would be another host's token.
+        const found = req.url.match(/^\/(30[123])\/-\/npm\/v1\/tokens$/)
+        if (found) {
+          res.statusCode = Number(found[1])
+          res.setHeader('location', `${hostile.url}-/npm/v1/tokens`)
+          return res.end()
+        }
+        // The OIDC exchange, moved to another origin: the id_token is withheld, but the answer
+        // would be another host's token.
+        const exchange = req.url.match(/^\/-\/npm\/v1\/oidc\/token\/exchange\/package\/moved-(30[12378])$/)
+        if (exchange) {
+          res.statusCode = Number(exchange[1])
+          res.setHeader('location', `${hostile.url}-/npm/v1/oidc/token/exchange/package/widgets`)
+          return res.end()
+        }
         if (req.url === '/moved/-/npm/v1/tokens') {
           res.statusCode = 308
           res.setHeader('location', '/here/-/npm/v1/tokens')
@@ -181,6 +197,33 @@ describe('a body that carries a secret goes only to the origin it was written fo
     expect(received.map((r) => r.url)).toEqual(['redirecting/elsewhere/-/npm/v1/tokens'])
   })
 
+  for (const status of [301, 302, 303]) {
+    it(`createToken: a ${status} to another origin is refused, not followed for another host's token`, async () => {
+      received = []
+      const error = await rejection(tn.createToken({ registry: `${redirecting.url}${status}/`, token: 'npm_x', otp: '123456', password: PASSWORD, retries: 0 }))
+      expect(error.code).toBe('ERESPONSE')
+      expect(error.message).toContain(hostile.url.slice(0, -1))
+      expect(error.message).toContain(redirecting.url.slice(0, -1))
+      expect(JSON.stringify(error)).not.toContain(PASSWORD)
+      expect(received.map((r) => r.url)).toEqual([`redirecting/${status}/-/npm/v1/tokens`])
+    })
+  }
+
+  it('exchangeToken: a redirect to another origin, whatever its status, is refused: the exchanged token comes from the registry asked', async () => {
+    const now = Math.floor(Date.now() / 1000)
+    const part = (o) => Buffer.from(JSON.stringify(o)).toString('base64url')
+    const idToken = `${part({ alg: 'RS256' })}.${part({ aud: 'npm:127.0.0.1', iss: 'https://token.actions.githubusercontent.com', iat: now, exp: now + 600 })}.c2ln`
+    for (const status of [301, 302, 303, 307, 308]) {
+      received = []
+      const error = await rejection(tn.exchangeToken({ registry: redirecting.url, package: `moved-${status}`, idToken, cwd: project({}) }))
+      expect(error.code, String(status)).toBe('ERESPONSE')
+      expect(error.message).toContain(hostile.url.slice(0, -1))
+      expect(error.message).toContain(redirecting.url.slice(0, -1))
+      expect(JSON.stringify(error)).not.toContain(EXCHANGED)
+      expect(received.map((r) => r.url)).toEqual([`redirecting/-/npm/v1/oidc/token/exchange/package/moved-${status}`])
+    }
+  })
+
   it('createToken: a redirect within the registry\'s origin is followed', async () => {
     received = []
     const { newToken } = await tn.createToken({ registry: `${redirecting.url}moved/`, token: 'npm_x', otp: '123456', password: PASSWORD, retries: 0 })
@@ -194,8 +237,10 @@ describe('a body that carries a secret goes only to the origin it was written fo
     const now = Math.floor(Date.now() / 1000)
     const part = (o) => Buffer.from(JSON.stringify(o)).toString('base64url')
     const idToken = `${part({ alg: 'RS256' })}.${part({ aud: 'warehouse-internal', iss: 'https://token.actions.githubusercontent.com', iat: now, exp: now + 600 })}.c2ln`
-    const error = await withCiEnv({ WAREHOUSE_INTERNAL_ID_TOKEN: idToken }, () => rejection(tn.mintPypiToken({ repositoryUrl: `${redirecting.url}pypi/legacy/` })))
-    expect(error.code).toBe('EOIDCEXCHANGE')
+    const error = await withCiEnv({ WAREHOUSE_INTERNAL_ID_TOKEN: idToken }, () => rejection(tn.mintPypiToken({ repositoryUrl: `${redirecting.url}pypi/legacy/`, audience: 'warehouse-internal' })))
+    expect(error.code).toBe('ERESPONSE')
+    expect(error.message).toContain(hostile.url.slice(0, -1))
+    expect(error.message).toContain(redirecting.url.slice(0, -1))
     expect(received.map((r) => r.url)).toEqual(['redirecting/pypi/_/oidc/audience', 'redirecting/pypi/_/oidc/mint-token'])
   })
 })

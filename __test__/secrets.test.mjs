@@ -97,8 +97,7 @@ const paths = {
     idToken: emulator.issueIdToken({ provider: 'github', expiresIn: -60 }),
   }),
   'EINVALIDINPUT (not a JWT)': () => tn.exchangeToken({ registry: emulator.url, package: 'widgets', idToken: TOKEN, cwd: project({}) }),
-  'EOIDCEXCHANGE (PyPI)': () => withCiEnv({ PYPI_EMULATOR_ID_TOKEN: emulator.issueIdToken({ provider: 'github', audience: emulator.pypiAudience }) }, () =>
-    tn.mintPypiToken({ repositoryUrl: `${emulator.url}legacy/` })),
+  'EOIDCEXCHANGE (PyPI)': () => tn.mintPypiToken({ repositoryUrl: `${emulator.url}legacy/`, idToken: emulator.issueIdToken({ provider: 'github', audience: emulator.pypiAudience }) }),
   'EOIDCPROVIDER (GitHub refuses the request token)': () =>
     withCiEnv({ GITHUB_ACTIONS: 'true', ACTIONS_ID_TOKEN_REQUEST_URL: `${emulator.url}-/oidc/github/token`, ACTIONS_ID_TOKEN_REQUEST_TOKEN: 'ghs-SECRET-request-token' }, () =>
       tn.getIdToken()),

@@ -133,6 +133,13 @@ pub struct MintPypiTokenOptions {
     pub repository_url: Option<String>,
     /// An id_token for the index's audience. Default: one from the CI provider.
     pub id_token: Option<String>,
+    /// The audience of the index's id_tokens, when it uses one of its own (a private
+    /// Warehouse's). Default: `'pypi'` for pypi.org, `'testpypi'` for test.pypi.org, and the
+    /// host name for any other index (e.g. `'pypi.corp.example'`). The index must ask for
+    /// exactly this one, else `EOIDCAUDIENCE`: an id_token for another audience (an npm
+    /// publish, a cloud role, pypi.org's own) could be used elsewhere. pypi.org's and
+    /// test.pypi.org's audiences are never sent to another index.
+    pub audience: Option<String>,
     pub timeout_ms: Option<u32>,
     /// Aborts the call: it rejects with `EABORTED`.
     #[napi(ts_type = "AbortSignal")]
@@ -381,6 +388,7 @@ pub fn mint_pypi_token_with<'env>(
     let call = Options::new(options, "options").and_then(|mut o| {
         pypi.repository_url = o.string("repositoryUrl")?;
         pypi.id_token = o.string("idToken")?;
+        pypi.audience = o.string("audience")?;
         let given = timeout_only(&mut o)?;
         let call = engine.bare_call(env, &mut o, given, Budget::Whole)?;
         o.finish()?;
@@ -459,7 +467,9 @@ pub fn exchange_token<'env>(
 }
 
 /// Mints a short-lived PyPI upload token through trusted publishing: asks the index for its
-/// audience, gets an id_token for it, and exchanges it. PyPI's refusals reject with
+/// audience, gets an id_token for it, and exchanges it. The audience must be the index's own
+/// (`audience`): anything else the index asks for rejects with `EOIDCAUDIENCE` before any
+/// id_token is sought. PyPI's refusals reject with
 /// `EOIDCEXCHANGE` and PyPI's own `errors: [{ code, description }]` (`invalid-publisher`,
 /// `invalid-reuse-token`, ...).
 ///

@@ -54,7 +54,7 @@ pub struct CheckWorkflowOptions {
 #[allow(dead_code)] // Declares the TypeScript type; the value is built by `to_js`.
 pub struct WorkflowFinding {
     #[napi(
-        ts_type = "'missing' | 'unreadable' | 'no-publish' | 'ambiguous' | 'permission' | 'id-token' | 'environment' | 'reusable'"
+        ts_type = "'missing' | 'unreadable' | 'no-publish' | 'ambiguous' | 'permission' | 'id-token' | 'environment' | 'reusable' | 'runner'"
     )]
     pub kind: String,
     pub message: String,

@@ -537,8 +537,9 @@ export declare class RegistryEmulator {
   get npmAudience(): string
 
   /**
-   * The audience the emulated PyPI index (`/_/oidc/audience`) asks id_tokens for:
-   * `pypi-emulator`. Not `pypi`: clients ask for pypi.org's audience for pypi.org only.
+   * The audience the emulated PyPI index (`/_/oidc/audience`) asks id_tokens for: its host
+   * name, `127.0.0.1`, the audience a client asks for by default for an index other than
+   * pypi.org (`pypi`) and test.pypi.org (`testpypi`).
    *
    * @example
    * ```js

@@ -11,7 +11,6 @@ const { State } = require('./state.js')
 const { certificateAuthority } = require('./tls.js')
 const { control } = require('./control.js')
 const { defaultClaims } = require('./providers.js')
-const pypi = require('./pypi.js')
 const { handler } = require('./registry.js')
 const { serve } = require('./http.js')
 
@@ -38,8 +37,9 @@ class RegistryEmulator {
     return 'npm:127.0.0.1'
   }
 
+  /** The emulator's PyPI index is addressed by its host name, which is its audience. */
   get pypiAudience() {
-    return pypi.AUDIENCE
+    return '127.0.0.1'
   }
 
   seed(seed) {

@@ -10,11 +10,11 @@ const { now } = require('./issuers.js')
 const { PROVIDERS, refFile } = require('./providers.js')
 
 /**
- * The index's audience. Not PyPI's own `pypi` (TestPyPI's `testpypi`): a client must ask for
- * those for pypi.org and test.pypi.org only, so an index elsewhere has one of its own, as a
- * private Warehouse does.
+ * The index's audience: the host name it was addressed by (`127.0.0.1`). Not PyPI's own `pypi`
+ * (TestPyPI's `testpypi`): a client asks for those for pypi.org and test.pypi.org only, and an
+ * index elsewhere gets an id_token only for an audience tied to it, by default its host name.
  */
-const AUDIENCE = 'pypi-emulator'
+const audienceOf = (request) => request.hostname()
 /** Minted tokens live 15 minutes. */
 const TOKEN_LIFETIME = 900
 
@@ -62,7 +62,7 @@ function refuse(code, description) {
   return Reply.json(422, { message: 'Token request failed', errors: [{ code, description }] })
 }
 
-const audience = () => Reply.json(200, { audience: AUDIENCE })
+const audience = (request) => Reply.json(200, { audience: audienceOf(request) })
 
 function mintToken({ state, issuers }, request) {
   const token = request.json()?.token
@@ -71,7 +71,7 @@ function mintToken({ state, issuers }, request) {
   }
   let claims
   try {
-    ({ claims } = issuers.verify(token, AUDIENCE))
+    ({ claims } = issuers.verify(token, audienceOf(request)))
   } catch (error) {
     return refuse('invalid-token', `could not verify the OIDC token: ${error.message}`)
   }
@@ -89,4 +89,4 @@ function mintToken({ state, issuers }, request) {
   })
 }
 
-module.exports = { AUDIENCE, PUBLISHERS, audience, mintToken }
+module.exports = { PUBLISHERS, audience, mintToken }

@@ -57,7 +57,7 @@ function route(ctx, request) {
     ['GET', 'computeMetadata/v1/instance/service-accounts/default/identity', () => oidc.googleMetadata(ctx, request)],
     ['GET', 'auth/cli/:id', ({ id }) => auth.webAuthPage(state, request, id)],
     ['GET', '-/v1/done', () => auth.webAuthDone(state, request)],
-    ['GET', '_/oidc/audience', () => pypi.audience()],
+    ['GET', '_/oidc/audience', () => pypi.audience(request)],
     ['POST', '_/oidc/mint-token', () => pypi.mintToken(ctx, request)],
     ['GET', '-/whoami', () => publish.whoami(state, request)],
     ['GET', ':name', ({ name }) => publish.packument(state, name)],

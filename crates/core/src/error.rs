@@ -484,6 +484,8 @@ const URI_COMPONENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHAN
 impl Secrets {
     /// Adds `secret`, and the forms it takes in headers and URLs (base64, percent-encoded), so
     /// an answer that echoes `Authorization: Basic ...` or a query string shows none of them.
+    /// A JWT (an id_token) adds its long segments too: a server quoting only the signature, or
+    /// the payload, quotes the token.
     pub fn add(&mut self, secret: &str) {
         use base64::Engine;
         // Very short values (an empty OTP, say) would redact ordinary words.
@@ -495,7 +497,11 @@ impl Secrets {
             base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(secret),
             percent_encoding::utf8_percent_encode(secret, URI_COMPONENT).to_string(),
         ];
-        for form in std::iter::once(secret.to_string()).chain(encoded) {
+        let segments = jwt_segments(secret).filter(|s| s.len() >= SHORT_SECRET);
+        let forms = std::iter::once(secret.to_string())
+            .chain(encoded)
+            .chain(segments.map(str::to_string));
+        for form in forms {
             if !self.0.contains(&form) {
                 self.0.push(form);
             }
@@ -510,20 +516,78 @@ impl Secrets {
         }
     }
 
+    /// `text` with every secret masked: whole, and (for a long one) the start of one that ends
+    /// the text or the end of one that begins it, where someone else cut the text.
     pub fn scrub(&self, text: &str) -> String {
         let mut out = text.to_string();
         for secret in &self.0 {
-            if !out.contains(secret.as_str()) {
+            if secret.len() < SHORT_SECRET {
+                if out.contains(secret.as_str()) {
+                    out = replace_whole(&out, secret);
+                }
                 continue;
             }
-            out = if secret.len() < SHORT_SECRET {
-                replace_whole(&out, secret)
-            } else {
-                out.replace(secret.as_str(), "***")
-            };
+            out = out.replace(secret.as_str(), "***");
+            out = mask_edges(&out, secret);
         }
         out
     }
+
+    /// At most `max` characters of `text` (trimmed), `…` marking a cut; scrubbed whole first,
+    /// since a cut through a secret leaves a piece that no longer matches it. Every excerpt of
+    /// outside text is made here.
+    pub fn excerpt(&self, text: &str, max: usize) -> String {
+        let scrubbed = self.scrub(text);
+        let text = scrubbed.trim();
+        match text.char_indices().nth(max) {
+            Some((cut, _)) => format!("{}…", &text[..cut]),
+            None => text.to_string(),
+        }
+    }
+}
+
+/// The segments of a compact JWT (`header.payload.signature`, base64url), if `secret` is one.
+fn jwt_segments(secret: &str) -> impl Iterator<Item = &str> {
+    let base64url = |s: &str| {
+        !s.is_empty()
+            && s.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    };
+    let parts: Vec<&str> = secret.split('.').collect();
+    let is_jwt = parts.len() == 3 && parts.iter().all(|p| base64url(p));
+    parts.into_iter().filter(move |_| is_jwt)
+}
+
+/// The shortest piece of a secret masked at a text's edge: shorter ones are ordinary text too.
+const EDGE_PIECE: usize = 8;
+
+/// `text` with the start of `secret` masked where it ends the text, and its end where it begins
+/// it; the end is found past blanks and the `…` of a cut.
+fn mask_edges(text: &str, secret: &str) -> String {
+    // The pieces of `secret` from its start (or end), longest first.
+    let pieces = |from_start: bool| {
+        (EDGE_PIECE..secret.len()).rev().filter_map(move |n| {
+            let at = if from_start { n } else { secret.len() - n };
+            secret.is_char_boundary(at).then(|| {
+                if from_start {
+                    &secret[..at]
+                } else {
+                    &secret[at..]
+                }
+            })
+        })
+    };
+    let mut out = text.to_string();
+    let end = out.trim_end_matches(|c: char| c.is_whitespace() || c == '…');
+    let end = end.strip_suffix("...").unwrap_or(end).len();
+    if let Some(piece) = pieces(true).find(|p| out[..end].ends_with(p)) {
+        out.replace_range(end - piece.len()..end, "***");
+    }
+    let start = out.len() - out.trim_start().len();
+    if let Some(piece) = pieces(false).find(|p| out[start..].starts_with(p)) {
+        out.replace_range(start..start + piece.len(), "***");
+    }
+    out
 }
 
 /// Below this length a secret is an OTP: six digits that also occur inside ids and digests
@@ -594,6 +658,69 @@ mod tests {
         let text = s.scrub("bad token tok-SECRET-1 with otp 123456 and tok-SECRET-1");
         assert_eq!(text, "bad token *** with otp *** and ***");
         assert!(!format!("{s:?}").contains("SECRET"));
+    }
+
+    /// A text cut by someone else (a registry that truncates what it echoes, a reader's cap)
+    /// can begin with a secret's end or end with its start: those parts are masked too.
+    #[test]
+    fn a_secret_cut_at_the_edge_of_a_text_is_masked() {
+        let token = "npm_0123456789abcdefghijklmnopqrstuvwxyz";
+        let mut s = Secrets::default();
+        s.add(token);
+        assert_eq!(
+            s.scrub(&format!("denied: Bearer {}", &token[..30])),
+            "denied: Bearer ***"
+        );
+        assert_eq!(
+            s.scrub(&format!("{} was denied", &token[9..])),
+            "*** was denied"
+        );
+        // Past a cut marker or trailing blanks, as excerpts end.
+        assert_eq!(
+            s.scrub(&format!("Bearer {}…\n", &token[..20])),
+            "Bearer ***…\n"
+        );
+        // Too short a part to be told from ordinary text is left alone.
+        assert_eq!(s.scrub("prefix npm_012"), "prefix npm_012");
+        assert_eq!(s.scrub("xyz was denied"), "xyz was denied");
+    }
+
+    /// A JWT's segments are secrets on their own: a registry that quotes the signature, or the
+    /// payload, quotes the id_token.
+    #[test]
+    fn a_jwt_s_long_segments_are_masked_on_their_own() {
+        let header = "eyJhbGciOiJSUzI1NiIsInR5cCI6IkpXVCJ9";
+        let payload = "eyJhdWQiOiJucG06cmVnaXN0cnkubnBtanMub3JnIn0";
+        let signature = "SIGSECRETxyzSIGSECRETxyzSIGSECRETxyz0123456789";
+        let mut s = Secrets::default();
+        s.add(&format!("{header}.{payload}.{signature}"));
+        assert_eq!(
+            s.scrub(&format!("bad signature {signature} for {payload}")),
+            "bad signature *** for ***"
+        );
+        assert_eq!(s.scrub(&format!("header {header} seen")), "header *** seen");
+        // Short segments (a test token's `c2ln`) would mask ordinary words: kept.
+        let mut short = Secrets::default();
+        short.add(&format!("{header}.{payload}.c2ln"));
+        assert_eq!(short.scrub("c2ln"), "c2ln");
+    }
+
+    /// An excerpt is cut from the scrubbed text: cutting first would leave a piece of a secret
+    /// that no longer matches it.
+    #[test]
+    fn an_excerpt_is_cut_after_the_secrets_are_masked() {
+        let token = "npm_0123456789abcdefghijklmnopqrstuvwxyz";
+        let mut s = Secrets::default();
+        s.add(token);
+        for pad in 0..60 {
+            let text = format!("{}Bearer {token} {}", "x".repeat(pad), "y".repeat(100));
+            let cut = s.excerpt(&text, 50);
+            assert!(cut.chars().count() <= 51, "{cut}");
+            for at in 0..token.len() - 8 {
+                assert!(!cut.contains(&token[at..at + 8]), "{pad}: {cut}");
+            }
+        }
+        assert_eq!(s.excerpt("  short  ", 50), "short");
     }
 
     #[test]

@@ -16,9 +16,9 @@ use trust_core::session::CallOptions;
 
 const GITHUB_CONFIG: &str = r#"{"type": "github", "claims": {"repository": "acme/widgets", "workflow_ref": {"file": "release.yml"}}, "permissions": ["createPackage"]}"#;
 
-/// What the emulator's `GET /_/oidc/audience` answers (testing/lib/pypi.js): an audience of its
-/// own, as `pypi` is asked for pypi.org only.
-const PYPI_AUDIENCE: &str = "pypi-emulator";
+/// What the emulator's `GET /_/oidc/audience` answers (testing/lib/pypi.js): its host name, the
+/// audience the client asks of an index other than pypi.org (`pypi`) by default.
+const PYPI_AUDIENCE: &str = "127.0.0.1";
 
 async fn emulator() -> Emulator {
     let github_config: serde_json::Value = serde_json::from_str(GITHUB_CONFIG).unwrap();
@@ -279,10 +279,9 @@ async fn pypi_mint_and_refusals() {
     let id_token = emu
         .issue_id_token(json!({"provider": "github", "audience": PYPI_AUDIENCE, "claims": claims, "expiresIn": 300}))
         .await;
-    let sb = Sandbox::new(
-        "pypi",
-        &[("PYPI_EMULATOR_ID_TOKEN", &id_token), ("GITLAB_CI", "true")],
-    );
+    // The `id` package's variable for the audience: `_27_0_0_1_ID_TOKEN`.
+    let variable = trust_core::oidc::sources::audience_variable(PYPI_AUDIENCE);
+    let sb = Sandbox::new("pypi", &[(&variable, &id_token), ("GITLAB_CI", "true")]);
     let options = || PypiOptions {
         repository_url: Some(index.clone()),
         env: Some(sb.env.clone()),

@@ -170,8 +170,11 @@ pub struct Endpoint {
     pub gzip: bool,
     /// The option that holds a secret (`password`): masked in whatever the call answers, and
     /// the body that carries it goes to the registry's origin only (see
-    /// [`Registry::with_secret_body`]).
+    /// [`ApiRequest::credential`]).
     pub secret: Option<&'static str>,
+    /// The answer is a credential (a new token): it comes from the registry's origin only (see
+    /// [`ApiRequest::credential`]).
+    pub answers_credential: bool,
 }
 
 impl Endpoint {
@@ -197,6 +200,7 @@ impl Endpoint {
         changes: false,
         gzip: false,
         secret: None,
+        answers_credential: false,
     };
 
     pub fn takes_package(&self) -> bool {
@@ -511,9 +515,6 @@ impl<'a> Caller<'a> {
         if endpoint.gzip {
             registry = registry.gzipped();
         }
-        if endpoint.secret.is_some() {
-            registry = registry.with_secret_body();
-        }
         Ok(registry)
     }
 
@@ -529,6 +530,7 @@ impl<'a> Caller<'a> {
             method: endpoint.method.clone(),
             path,
             body,
+            credential: endpoint.secret.is_some() || endpoint.answers_credential,
         })
     }
 

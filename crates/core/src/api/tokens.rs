@@ -207,6 +207,7 @@ pub const CREATE_TOKEN: Endpoint = Endpoint {
     answer: Some("newToken"),
     otp: true,
     secret: Some("password"),
+    answers_credential: true,
     action: "create a token",
     subject: "the token endpoint",
     custom: Some(create),

@@ -108,36 +108,60 @@ pub fn write_auth_token(path: &Path, registry: &Url, token: &str) -> Result<Writ
     })
 }
 
-/// `existing` with `key=token` instead of its lines for `key`, and how many there were.
+/// `existing` with `key=token` instead of its lines for `key`, and how many there were. Every
+/// other line keeps its bytes and its line end; the new line takes the replaced one's (else the
+/// file's: CRLF when it has any); the file ends as it ended, with or without a newline (a last
+/// line without one gets one only when a line goes after it).
 fn with_token(existing: &[u8], key: &str, token: &str) -> (Vec<u8>, usize) {
-    let crlf = existing.windows(2).any(|w| w == b"\r\n");
-    let mut new_line = format!("{key}={token}").into_bytes();
-    if crlf {
-        new_line.push(b'\r');
-    }
+    let usual: &[u8] = if existing.windows(2).any(|w| w == b"\r\n") {
+        b"\r\n"
+    } else {
+        b"\n"
+    };
     let same_key = |line: &[u8]| {
         let line = String::from_utf8_lossy(line);
         line.split_once('=')
             .is_some_and(|(k, _)| k.trim().trim_matches('"') == key)
     };
     let is_section = |line: &[u8]| line.trim_ascii_start().starts_with(b"[");
-    let mut lines: Vec<&[u8]> = existing.split(|b| *b == b'\n').collect();
-    // The text after the last newline: nothing for a file that ends with one.
-    if lines.last().is_some_and(|l| l.is_empty()) {
-        lines.pop();
-    }
+    // Each line with its own end: `\n`, `\r\n`, or nothing for text after the last newline.
+    let mut lines: Vec<(&[u8], &[u8])> = existing
+        .split_inclusive(|b| *b == b'\n')
+        .map(|line| {
+            let end = match line {
+                [.., b'\r', b'\n'] => 2,
+                [.., b'\n'] => 1,
+                _ => 0,
+            };
+            line.split_at(line.len() - end)
+        })
+        .collect();
+    let unterminated = lines.last().is_some_and(|(_, end)| end.is_empty());
+    let mut replaced_end = None;
     let before = lines.len();
-    lines.retain(|line| !same_key(line));
+    lines.retain(|(line, end)| {
+        let same = same_key(line);
+        if same && !end.is_empty() {
+            replaced_end.get_or_insert(*end);
+        }
+        !same
+    });
     let replaced = before - lines.len();
+    let new_line = format!("{key}={token}");
     let at = lines
         .iter()
-        .position(|l| is_section(l))
+        .position(|(l, _)| is_section(l))
         .unwrap_or(lines.len());
-    lines.insert(at, &new_line);
-    let mut text = Vec::with_capacity(existing.len() + new_line.len() + 1);
-    for line in lines {
+    lines.insert(at, (new_line.as_bytes(), replaced_end.unwrap_or(usual)));
+    let last = lines.len() - 1;
+    let mut text = Vec::with_capacity(existing.len() + new_line.len() + 2);
+    for (i, (line, end)) in lines.into_iter().enumerate() {
         text.extend_from_slice(line);
-        text.push(b'\n');
+        text.extend_from_slice(match (i == last, end.is_empty()) {
+            (true, _) if unterminated => b"",
+            (_, true) => usual,
+            _ => end,
+        });
     }
     (text, replaced)
 }
@@ -310,9 +334,51 @@ mod tests {
             text,
             b"registry=https://registry.npmjs.org/\r\n//registry.npmjs.org/:_authToken=t\r\n[profile]\r\nkey=value\r\n"
         );
-        // Bytes that are not UTF-8 stay as they were; a last line without a newline gets one.
-        let (text, _) = with_token(b"name=caf\xe9\nlast=1", "k", "t");
+        // Bytes that are not UTF-8 stay as they were.
+        let (text, _) = with_token(b"name=caf\xe9\nlast=1\n", "k", "t");
         assert_eq!(text, b"name=caf\xe9\nlast=1\nk=t\n");
+    }
+
+    /// Every other line keeps its bytes and its own line end; the replaced line keeps its own;
+    /// the file ends as it ended (a last line without a newline gets one only when a line is
+    /// appended after it).
+    #[test]
+    fn every_byte_of_the_other_lines_is_kept() {
+        let key = "//r.example/:_authToken";
+        let case = |before: &[u8], after: &[u8]| {
+            let (text, _) = with_token(before, key, "t");
+            assert_eq!(
+                String::from_utf8_lossy(&text),
+                String::from_utf8_lossy(after),
+                "{}",
+                String::from_utf8_lossy(before)
+            );
+        };
+        // A mixed file: the replaced `\n` line stays `\n`, the `\r\n` ones stay `\r\n`.
+        case(
+            b"; c\r\n//r.example/:_authToken=old\nx=1\r\n",
+            b"; c\r\nx=1\r\n//r.example/:_authToken=t\n",
+        );
+        case(
+            b"a=1\r\n//r.example/:_authToken=old\r\nb=2\n",
+            b"a=1\r\nb=2\n//r.example/:_authToken=t\r\n",
+        );
+        // No newline at the end: none added; the line before the appended one gets one.
+        case(b"last=1", b"last=1\n//r.example/:_authToken=t");
+        case(
+            b"a=1\r\nlast=1",
+            b"a=1\r\nlast=1\r\n//r.example/:_authToken=t",
+        );
+        case(
+            b"a=1\n//r.example/:_authToken=old",
+            b"a=1\n//r.example/:_authToken=t",
+        );
+        case(
+            b"//r.example/:_authToken=old\n[s]\nfoo=bar\nlast=1",
+            b"//r.example/:_authToken=t\n[s]\nfoo=bar\nlast=1",
+        );
+        case(b"", b"//r.example/:_authToken=t\n");
+        case(b"a=1\n", b"a=1\n//r.example/:_authToken=t\n");
     }
 
     #[test]

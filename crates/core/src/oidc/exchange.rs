@@ -132,6 +132,8 @@ pub fn exchange_request(escaped_package: &str) -> ApiRequest {
         method: Method::POST,
         path: format!("/-/npm/v1/oidc/token/exchange/package/{escaped_package}"),
         body: None,
+        // The answer is a publish token: the registry asked gives it, no other.
+        credential: true,
     }
 }
 

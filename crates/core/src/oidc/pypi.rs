@@ -22,6 +22,10 @@ pub struct PypiOptions {
     /// The upload URL twine uses (`https://upload.pypi.org/legacy/`, `https://test.pypi.org/legacy/`).
     pub repository_url: Option<String>,
     pub id_token: Option<String>,
+    /// The audience this index's id_tokens are for, when it uses its own (a private
+    /// Warehouse's). Default: `pypi` for pypi.org, `testpypi` for test.pypi.org, the host name
+    /// for any other index.
+    pub audience: Option<String>,
     pub timeout: Option<Duration>,
     pub env: Option<EnvVars>,
     pub context: std::sync::Arc<Context>,
@@ -60,49 +64,101 @@ pub fn index_url(repository_url: &str) -> Result<Url> {
 
 /// The audiences the public indexes use, by host.
 const KNOWN_AUDIENCES: [(&str, &str); 2] = [("pypi.org", "pypi"), ("test.pypi.org", "testpypi")];
+const PUBLIC: &str = "pypi.org uses \"pypi\", test.pypi.org \"testpypi\"";
+
+/// The audience pypi.org or test.pypi.org uses, for their hosts.
+fn known_audience(index: &Url) -> Option<&'static str> {
+    KNOWN_AUDIENCES
+        .iter()
+        .find(|(host, _)| index.host_str() == Some(host))
+        .map(|(_, audience)| *audience)
+}
+
+/// Whether `audience` is pypi.org's or test.pypi.org's, in any case.
+fn reserved(audience: &str) -> bool {
+    KNOWN_AUDIENCES
+        .iter()
+        .any(|(_, known)| audience.eq_ignore_ascii_case(known))
+}
+
+fn refused(message: String) -> Result<()> {
+    Err(Error::new(Code::OidcAudience, message))
+}
+
+/// The `audience` option, before anything is asked: printable, and never the public indexes'
+/// audience for another index, nor another audience for theirs.
+fn check_named(index: &Url, named: Option<&str>) -> Result<()> {
+    let Some(named) = named else {
+        return Ok(());
+    };
+    if named.is_empty() || !named.chars().all(|c| c.is_ascii_graphic()) {
+        return Err(Error::invalid_input(
+            "audience",
+            "The audience option must be the index's audience: printable characters, without \
+             spaces.",
+        ));
+    }
+    match known_audience(index) {
+        Some(known) if named != known => refused(format!(
+            "The `audience` option names \"{named}\" for {index}, whose audience is \
+             \"{known}\" ({PUBLIC}). Leave the option out."
+        )),
+        None if reserved(named) => refused(format!(
+            "The `audience` option names \"{named}\", which belongs to another index \
+             ({PUBLIC}): a token for it would let {index} upload there as this job, so none was \
+             sought or sent. Name this index's own audience."
+        )),
+        _ => Ok(()),
+    }
+}
 
 /// The index names the audience of the id_token it is sent, so a hostile one could ask for a
 /// token that works elsewhere: `npm:registry.npmjs.org` (an npm publish token), `sigstore`
-/// (signing as this job), a URL (any other relying party), or the public indexes' own `pypi`
-/// and `testpypi` (an upload to PyPI as this job's projects). Only a PyPI-style audience is
-/// accepted, a bare name like Warehouse's `pypi`; the known ones on their own hosts only, and
-/// there only exactly theirs. It is checked before any id_token is sought.
-fn check_audience(index: &Url, audience: &str) -> Result<()> {
-    let known = KNOWN_AUDIENCES
-        .iter()
-        .find(|(host, _)| index.host_str() == Some(host))
-        .map(|(_, audience)| *audience);
-    let reserved = KNOWN_AUDIENCES
-        .iter()
-        .any(|(_, known)| audience.eq_ignore_ascii_case(known));
-    let pypi_form = (1..=64).contains(&audience.len())
-        && audience
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
-        && !audience.eq_ignore_ascii_case("sigstore");
-    if known.map_or(pypi_form && !reserved, |known| audience == known) {
+/// (signing as this job), `sts.amazonaws.com` (a cloud role), or the public indexes' own `pypi`
+/// and `testpypi` (an upload to PyPI as this job's projects). So the audience is ours to choose
+/// (`named` checked by [`check_named`]), and the index's answer must be it: pypi.org's `pypi`
+/// and test.pypi.org's `testpypi` on their hosts only; for any other index, the one the caller
+/// names, else the index's own host name, tied to it. It is checked before any id_token is
+/// sought.
+fn check_audience(index: &Url, named: Option<&str>, asked: &str) -> Result<()> {
+    let known = known_audience(index);
+    let expected = known
+        .or(named)
+        .unwrap_or(index.host_str().unwrap_or_default());
+    if asked == expected {
         return Ok(());
     }
     // Shown only when it is short and printable: the answer is the index's, not ours.
-    let shown =
-        if pypi_form || (audience.len() <= 64 && audience.chars().all(|c| c.is_ascii_graphic())) {
-            format!(" \"{audience}\"")
-        } else {
-            String::new()
-        };
-    let why = if reserved {
-        "which belongs to another index (pypi.org uses \"pypi\", test.pypi.org \"testpypi\"): \
-         a token for it would let this index upload to that one as this job"
+    let shown = if asked.len() <= 64 && asked.chars().all(|c| c.is_ascii_graphic()) {
+        format!(" \"{asked}\"")
     } else {
-        "which is not a PyPI audience (pypi.org uses \"pypi\", test.pypi.org \"testpypi\"): a \
-         token for it could be used elsewhere (an npm publish, a signature)"
+        String::new()
     };
-    Err(Error::new(
-        Code::OidcAudience,
+    let why = if reserved(asked) {
         format!(
-            "{index} asked for an id_token for audience{shown}, {why}, so none was sought or \
-             sent. Check repositoryUrl."
+            "which belongs to another index ({PUBLIC}): a token for it would let this index \
+             upload to that one as this job"
+        )
+    } else {
+        "which is not tied to it: a token for it could be used elsewhere (an npm publish, a \
+         signature, a cloud role)"
+            .to_string()
+    };
+    let ask = match (known, named) {
+        (Some(_), _) => "Check repositoryUrl.".to_string(),
+        (None, Some(_)) => format!(
+            "trust-native asks for the audience the `audience` option names, \"{expected}\": \
+             check that option and repositoryUrl."
         ),
+        (None, None) => format!(
+            "trust-native asks an index for its own host name, \"{expected}\", unless the \
+             `audience` option names another: if this index is yours and uses its own \
+             audience, name it there."
+        ),
+    };
+    refused(format!(
+        "{index} asked for an id_token for audience{shown}, {why}, so none was sought or sent. \
+         {ask}"
     ))
 }
 
@@ -115,6 +171,7 @@ pub async fn mint_pypi_token(options: PypiOptions) -> Result<PypiToken> {
             .as_deref()
             .unwrap_or(DEFAULT_REPOSITORY),
     )?;
+    check_named(&index, options.audience.as_deref())?;
     // The index receives an id_token: never in clear across the network.
     if in_clear(&index) {
         return Err(Error::new(
@@ -161,7 +218,7 @@ pub async fn mint_pypi_token(options: PypiOptions) -> Result<PypiToken> {
         )
     })?;
 
-    check_audience(&index, &audience)?;
+    check_audience(&index, options.audience.as_deref(), &audience)?;
     let id_token = id_token_for(
         &audience,
         options.id_token.clone(),
@@ -231,6 +288,29 @@ async fn send(request: reqwest::RequestBuilder, url: &Url, secrets: &Secrets) ->
     crate::activity::set(format!("an answer from {url}"));
     let response = request.send().await.map_err(failed)?;
     let status = response.status().as_u16();
+    // No redirect is followed: the id_token goes to the index asked, and the upload token it
+    // mints comes from there only.
+    if response.status().is_redirection() {
+        let next = response
+            .headers()
+            .get("location")
+            .and_then(|l| l.to_str().ok())
+            .and_then(|l| url.join(l).ok())
+            .map_or_else(
+                || "elsewhere".into(),
+                |next| next.origin().ascii_serialization(),
+            );
+        return Err(Error::new(
+            Code::Response,
+            format!(
+                "{url} answered {status} with a redirect to {next}: an index's trusted \
+                 publishing is done with {} only (the id_token goes there, the upload token \
+                 comes from there), so it was not followed. If the index has moved, use its new \
+                 upload URL as repositoryUrl.",
+                url.origin().ascii_serialization()
+            ),
+        ));
+    }
     let bytes = capped_body(response).await.map_err(|e| match e {
         BodyError::Transport(e) => failed(e),
         BodyError::TooLarge => Error::new(
@@ -319,27 +399,50 @@ fn refusal(status: u16, body: &Value, secrets: &Secrets) -> Error {
 mod tests {
     use super::*;
 
+    /// An allowlist: pypi.org gets `pypi`, test.pypi.org `testpypi`; any other index only the
+    /// audience the caller names, else its own host name. Whatever else an index asks for (an
+    /// npm publish, a signature, a cloud role) is refused.
+    /// What `mint_pypi_token` checks: the option, then the index's answer.
+    fn check_audience(index: &Url, named: Option<&str>, asked: &str) -> Result<()> {
+        check_named(index, named).and_then(|_| super::check_audience(index, named, asked))
+    }
+
     #[test]
-    fn only_a_pypi_audience_is_accepted() {
+    fn an_index_gets_only_an_audience_tied_to_it() {
         let pypi = index_url("https://upload.pypi.org/legacy/").unwrap();
         let private = index_url("https://pypi.example.com/legacy/").unwrap();
-        assert!(check_audience(&pypi, "pypi").is_ok());
-        assert!(check_audience(&private, "warehouse-internal").is_ok());
-        for (index, audience) in [
-            (&pypi, "testpypi"),
-            (&pypi, "npm:registry.npmjs.org"),
-            (&private, "npm:registry.npmjs.org"),
-            (&private, "sigstore"),
-            (&private, "https://relying.party"),
-            (&private, ""),
+        assert!(check_audience(&pypi, None, "pypi").is_ok());
+        assert!(check_audience(&private, None, "pypi.example.com").is_ok());
+        assert!(check_audience(&private, Some("warehouse-internal"), "warehouse-internal").is_ok());
+        for (index, named, audience) in [
+            (&pypi, None, "testpypi"),
+            (&pypi, None, "npm:registry.npmjs.org"),
+            (&pypi, Some("warehouse-internal"), "warehouse-internal"),
+            (&private, None, "npm:registry.npmjs.org"),
+            (&private, None, "sigstore"),
+            (&private, None, "sts.amazonaws.com"),
+            (&private, None, "vault"),
+            (&private, None, "warehouse-internal"),
+            (&private, None, "https://pypi.example.com/"),
+            (&private, None, "PYPI.EXAMPLE.COM."),
+            (&private, None, ""),
+            (&private, Some("warehouse-internal"), "pypi.example.com"),
+            (&private, Some("warehouse-internal"), "vault"),
         ] {
-            let error = check_audience(index, audience).unwrap_err();
+            let error = check_audience(index, named, audience).unwrap_err();
             assert_eq!(error.code, Code::OidcAudience, "{audience}");
         }
+        let error = check_audience(&private, None, "vault").unwrap_err();
+        assert!(
+            error.message.contains("\"pypi.example.com\"")
+                && error.message.contains("`audience` option"),
+            "{}",
+            error.message
+        );
     }
 
     /// The public indexes' audiences are real PyPI credentials: another index asking for one
-    /// (a loopback one too) is refused, whatever their case.
+    /// (a loopback one too), or a caller naming one for it, is refused, whatever their case.
     #[test]
     fn the_public_indexes_audiences_are_theirs_alone() {
         for url in [
@@ -349,14 +452,17 @@ mod tests {
         ] {
             let index = index_url(url).unwrap();
             for audience in ["pypi", "testpypi", "PyPI", "TESTPYPI"] {
-                let error = check_audience(&index, audience).unwrap_err();
-                assert_eq!(error.code, Code::OidcAudience, "{url} {audience}");
-                assert!(error.message.contains("pypi.org"), "{}", error.message);
+                for named in [None, Some(audience)] {
+                    let error = check_audience(&index, named, audience).unwrap_err();
+                    assert_eq!(error.code, Code::OidcAudience, "{url} {audience}");
+                    assert!(error.message.contains("pypi.org"), "{}", error.message);
+                }
             }
         }
         let test = index_url("https://test.pypi.org/legacy/").unwrap();
-        assert!(check_audience(&test, "testpypi").is_ok());
-        assert!(check_audience(&test, "pypi").is_err());
+        assert!(check_audience(&test, None, "testpypi").is_ok());
+        assert!(check_audience(&test, Some("testpypi"), "testpypi").is_ok());
+        assert!(check_audience(&test, None, "pypi").is_err());
     }
 
     #[test]

@@ -13,7 +13,7 @@ use serde_json::Value;
 
 use super::ci::{self, Ci};
 use crate::config::EnvVars;
-use crate::error::{Code, Error, Result};
+use crate::error::{Code, Error, Result, Secrets};
 use crate::registry::innermost;
 use crate::registry::wire::{capped_body, in_clear, BodyError, MAX_BODY};
 
@@ -379,12 +379,11 @@ async fn command(
         })?;
     let token = String::from_utf8_lossy(&output.stdout).trim().to_string();
     if !output.status.success() || token.is_empty() {
-        // stderr is the agent's own words; it never contains the token (stdout does).
-        let said = String::from_utf8_lossy(&output.stderr)
-            .trim()
-            .chars()
-            .take(300)
-            .collect::<String>();
+        // stderr is the agent's own words; a token it printed on stdout before failing is
+        // masked there all the same.
+        let mut printed = Secrets::default();
+        printed.add(&token);
+        let said = printed.excerpt(&String::from_utf8_lossy(&output.stderr), 300);
         return Err(Error::new(
             Code::OidcProvider,
             format!("`{program}` failed ({}): {said}. {advice}", output.status),

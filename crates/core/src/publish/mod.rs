@@ -284,6 +284,7 @@ async fn run(options: PublishOptions, secrets: &mut Secrets) -> Result<Published
             false => package.escaped(),
         },
         body: Some(body),
+        credential: false,
     };
     let mut planned = registry.plan(&request)?;
     elide_attachment(&mut planned);
@@ -475,6 +476,7 @@ async fn provenance(
         method: Method::GET,
         path: format!("-/package/{}/visibility", package.escaped()),
         body: None,
+        credential: false,
     };
     let registry = session
         .registry(resolved, "publish")

@@ -37,14 +37,14 @@ pub fn interpret(
                     "The registry answered {} {} with something that is not JSON: \"{}\"",
                     context.method,
                     context.url,
-                    excerpt(&secrets.scrub(&text))
+                    secrets.excerpt(&text, EXCERPT)
                 ),
             )
             .with_http(context)),
         };
     }
 
-    context.registry_message = registry_message(json.as_ref(), &text).map(|m| secrets.scrub(&m));
+    context.registry_message = registry_message(json.as_ref(), &text, secrets);
     let said = context.said();
     let www_authenticate = raw.www_authenticate.map(|w| w.to_ascii_lowercase());
     let otp_challenge = status == 401
@@ -108,22 +108,26 @@ fn stage_required(json: Option<&Value>, text: &str) -> bool {
     match json {
         Some(json) => {
             json.get("code").and_then(Value::as_str) == Some(CODE)
-                || registry_message(Some(json), text).is_some_and(|m| m.starts_with(CODE))
+                || registry_message(Some(json), text, &Secrets::default())
+                    .is_some_and(|m| m.starts_with(CODE))
         }
         None => text.trim_start().starts_with(CODE),
     }
 }
 
-/// The registry's message: `message` or `error` of a JSON body, else a short excerpt of the text.
-fn registry_message(json: Option<&Value>, text: &str) -> Option<String> {
+/// The registry's message: `message` or `error` of a JSON body, else a short excerpt of the
+/// text; scrubbed of `secrets`.
+fn registry_message(json: Option<&Value>, text: &str, secrets: &Secrets) -> Option<String> {
     let from_json = json.and_then(|j| {
         ["message", "error", "reason"]
             .iter()
             .find_map(|k| j.get(k).and_then(Value::as_str))
-            .map(str::to_string)
+            .map(|m| secrets.scrub(m))
     });
     from_json
-        .or_else(|| (json.is_none() && !text.trim().is_empty()).then(|| excerpt(text)))
+        .or_else(|| {
+            (json.is_none() && !text.trim().is_empty()).then(|| secrets.excerpt(text, EXCERPT))
+        })
         .filter(|m| !m.trim().is_empty())
 }
 
@@ -132,14 +136,6 @@ fn web_auth(json: &Value) -> Option<Box<WebAuth>> {
         auth_url: json.get("authUrl")?.as_str()?.to_string(),
         done_url: json.get("doneUrl")?.as_str()?.to_string(),
     }))
-}
-
-fn excerpt(text: &str) -> String {
-    let text = text.trim();
-    match text.char_indices().nth(EXCERPT) {
-        Some((cut, _)) => format!("{}…", &text[..cut]),
-        None => text.to_string(),
-    }
 }
 
 #[cfg(test)]
@@ -174,25 +170,65 @@ mod tests {
         assert_eq!(refused(r#"{"error":"Forbidden"}"#).code, Code::Http(403));
     }
 
+    /// A non-JSON error page echoing the Authorization header, cut where the excerpt ends:
+    /// the piece of the token left before the cut is masked too.
+    #[test]
+    fn a_token_cut_by_the_excerpt_is_masked() {
+        let token = "npm_ENVSECRET0000aaaabbbbccccddddeeee";
+        let mut secrets = Secrets::default();
+        secrets.add(token);
+        for pad in EXCERPT - 40..EXCERPT {
+            let body = format!(
+                "{}Authorization: Bearer {token} {}",
+                "x".repeat(pad),
+                "y".repeat(1000)
+            );
+            for status in [200, 500] {
+                let error = interpret(
+                    Raw {
+                        status,
+                        www_authenticate: None,
+                        body: body.as_bytes(),
+                    },
+                    HttpContext::default(),
+                    &secrets,
+                    false,
+                )
+                .unwrap_err();
+                let shown = format!("{error:?}");
+                for at in 0..token.len() - 8 {
+                    assert!(!shown.contains(&token[at..at + 8]), "{pad}: {shown}");
+                }
+            }
+        }
+    }
+
     #[test]
     fn message_from_json_fields_or_text() {
+        let none = Secrets::default();
         assert_eq!(
-            registry_message(Some(&json!({"message": "nope"})), ""),
+            registry_message(Some(&json!({"message": "nope"})), "", &none),
             Some("nope".into())
         );
         assert_eq!(
-            registry_message(Some(&json!({"error": "bad"})), ""),
+            registry_message(Some(&json!({"error": "bad"})), "", &none),
             Some("bad".into())
         );
         assert_eq!(
-            registry_message(None, "  <html>oops</html> "),
+            registry_message(None, "  <html>oops</html> ", &none),
             Some("<html>oops</html>".into())
         );
-        assert_eq!(registry_message(Some(&json!({"other": 1})), "{}"), None);
-        assert_eq!(registry_message(None, "   "), None);
+        assert_eq!(
+            registry_message(Some(&json!({"other": 1})), "{}", &none),
+            None
+        );
+        assert_eq!(registry_message(None, "   ", &none), None);
         let long = "x".repeat(1000);
         assert_eq!(
-            registry_message(None, &long).unwrap().chars().count(),
+            registry_message(None, &long, &none)
+                .unwrap()
+                .chars()
+                .count(),
             EXCERPT + 1
         );
     }

@@ -39,6 +39,10 @@ pub struct ApiRequest {
     /// exchange uses `new URL('/-/npm/v1/oidc/...', registry)`).
     pub path: String,
     pub body: Option<Value>,
+    /// The body or the answer is a credential (a password; a new token): it is exchanged with
+    /// the origin asked only, never in clear text, and a redirect to another origin (whatever
+    /// its status) is refused, not followed.
+    pub credential: bool,
 }
 
 impl ApiRequest {
@@ -48,6 +52,7 @@ impl ApiRequest {
             method: Method::GET,
             path: package.escaped(),
             body: None,
+            credential: false,
         }
     }
 }
@@ -192,8 +197,6 @@ pub struct Registry {
     scope: Option<String>,
     /// Bodies go gzipped (`content-encoding: gzip`), as npm sends its audit.
     gzip: bool,
-    /// Bodies hold a secret (a password): they go to the registry's origin only.
-    secret_body: bool,
     /// Largest answer read ([`wire::MAX_BODY`] unless a call downloads a tarball).
     max_body: usize,
     /// The operation's budget, for messages.
@@ -236,7 +239,6 @@ impl Registry {
             command,
             scope: None,
             gzip: false,
-            secret_body: false,
             max_body: wire::MAX_BODY,
             timeout,
             deadline: policy.deadline.unwrap_or_else(|| Instant::now() + timeout),
@@ -295,14 +297,6 @@ impl Registry {
     /// Sends request bodies gzipped, as npm does where it passes `gzip: true`.
     pub fn gzipped(mut self) -> Self {
         self.gzip = true;
-        self
-    }
-
-    /// Request bodies hold a secret (`createToken`'s password): like credentials, they never
-    /// cross the network in clear text; unlike them, a redirect to another origin is refused
-    /// rather than followed without them (the body is the request).
-    pub fn with_secret_body(mut self) -> Self {
-        self.secret_body = true;
         self
     }
 
@@ -568,7 +562,7 @@ impl Registry {
             body: body.as_deref(),
             timeout,
             credentials_follow_redirects: !self.id_token_bearer,
-            secret_body: self.secret_body,
+            credential: request.credential,
             allow_insecure: self.allow_insecure,
             max_body: self.max_body,
         })
@@ -968,6 +962,7 @@ mod tests {
             method: Method::POST,
             path: "-/package/x/trust".into(),
             body: Some(serde_json::json!([{"type": "github"}])),
+            credential: false,
         };
         let plan = r.plan(&req).unwrap();
         let text = serde_json::to_string(&plan).unwrap();
@@ -993,6 +988,7 @@ mod tests {
                 method: Method::GET,
                 path: "-/package/x/trust".into(),
                 body: None,
+                credential: false,
             })
             .unwrap();
         assert_eq!(plan.headers["npm-auth-type"], "web");

@@ -1,6 +1,7 @@
 //! One attempt on the wire: the request, the redirects it meets, and the answer read within a
 //! size cap. Credentials go only where they belong: never over plain http to another machine,
-//! never to another origin after a redirect; a body that holds a secret neither.
+//! never to another origin after a redirect; a body that holds a secret neither, and an answer
+//! that is one (a new token) comes from the origin asked only.
 
 use std::net::IpAddr;
 use std::time::Duration;
@@ -30,9 +31,10 @@ pub struct Attempt<'a> {
     /// Follow same-origin redirects with credentials (not for an id_token: it goes to the exchange
     /// endpoint only).
     pub credentials_follow_redirects: bool,
-    /// The body holds a secret (a password): it is a credential too, and a redirect that would
-    /// send it to another origin is refused.
-    pub secret_body: bool,
+    /// The body or the answer is a credential (a password; a new token): never in clear text,
+    /// and a redirect to another origin, whatever its status, is refused (it would send the
+    /// body there, or return that origin's token as this one's).
+    pub credential: bool,
     pub allow_insecure: bool,
     /// Largest answer read ([`MAX_BODY`], or more for a download).
     pub max_body: usize,
@@ -136,7 +138,7 @@ pub async fn perform(attempt: Attempt<'_>) -> Result<Received, WireError> {
             .filter(|(name, _)| with_credentials || !CREDENTIALS.contains(name));
         let has_credentials = (with_credentials
             && attempt.headers.iter().any(|(n, _)| CREDENTIALS.contains(n)))
-            || (attempt.secret_body && body.is_some());
+            || attempt.credential;
         check_secure(
             &url,
             has_credentials,
@@ -169,6 +171,21 @@ pub async fn perform(attempt: Attempt<'_>) -> Result<Received, WireError> {
                 .and_then(|l| l.to_str().ok())
                 .and_then(|l| url.join(l).ok())
             {
+                if attempt.credential && next.origin() != origin {
+                    return Err(WireError::Refused(Error::new(
+                        Code::Response,
+                        format!(
+                            "The registry answered {} {} with a redirect to {}, another origin: \
+                             the request carries a secret or its answer is one (a password, a \
+                             new token), which only {} may receive or give, so it was not \
+                             followed. If the registry has moved, use its new URL.",
+                            attempt.method,
+                            attempt.url,
+                            next.origin().ascii_serialization(),
+                            origin.ascii_serialization()
+                        ),
+                    )));
+                }
                 if next.origin() != origin || !attempt.credentials_follow_redirects {
                     with_credentials = false;
                     if next.origin() != origin {
@@ -181,21 +198,6 @@ pub async fn perform(attempt: Attempt<'_>) -> Result<Received, WireError> {
                 {
                     method = Method::GET;
                     body = None;
-                }
-                if attempt.secret_body && body.is_some() && next.origin() != origin {
-                    return Err(WireError::Refused(Error::new(
-                        Code::Response,
-                        format!(
-                            "The registry answered {} {} with a redirect to {}, another origin: \
-                             the request carries a secret in its body, which goes to {} only, \
-                             so it was not sent there. If the registry has moved, use its new \
-                             URL.",
-                            attempt.method,
-                            attempt.url,
-                            next.origin().ascii_serialization(),
-                            origin.ascii_serialization()
-                        ),
-                    )));
                 }
                 url = next;
                 continue;

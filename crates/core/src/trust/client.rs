@@ -46,6 +46,7 @@ impl TrustClient {
             method: Method::POST,
             path: Self::path(package),
             body: Some(Value::Array(vec![body.clone()])),
+            credential: false,
         }
     }
 
@@ -55,6 +56,7 @@ impl TrustClient {
             // `id` is a validated UUID, which encodeURIComponent (npm) leaves as is.
             path: format!("{}/{id}", Self::path(package)),
             body: None,
+            credential: false,
         }
     }
 
@@ -130,6 +132,7 @@ impl TrustClient {
             method: Method::GET,
             path: Self::path(package),
             body: None,
+            credential: false,
         };
         let answer = self
             .registry

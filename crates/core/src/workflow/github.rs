@@ -116,6 +116,18 @@ fn triggers(doc: &Node) -> Vec<&str> {
     }
 }
 
+/// The line of the job's `runs-on:` when it names a self-hosted runner: `self-hosted` alone, in
+/// a list of labels, or in `labels:` (GitHub's labels ignore case).
+fn self_hosted(job: &Node) -> Option<usize> {
+    let runs_on = job.entry("runs-on")?;
+    let labels = runs_on.value.get("labels").unwrap_or(&runs_on.value);
+    labels
+        .texts()
+        .iter()
+        .any(|label| label.trim().eq_ignore_ascii_case("self-hosted"))
+        .then_some(runs_on.line)
+}
+
 fn environment(job: &Node) -> Option<String> {
     let env = job.get("environment")?;
     env.text()
@@ -336,6 +348,7 @@ fn analyse_at(
             environment_line: job.get("environment").map(|n| n.line),
             publishes,
             credential,
+            self_hosted: self_hosted(job),
         });
     }
     Ok(analysis)

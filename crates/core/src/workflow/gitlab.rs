@@ -233,6 +233,8 @@ pub fn analyse(
                 environment_line: value(&jobs, job, "environment").map(|n| n.line),
                 publishes,
                 credential: credential(id_tokens, audience, name, path, *line),
+                // GitLab's runners are not told apart: the registry trusts gitlab.com's.
+                self_hosted: None,
             });
         }
     }

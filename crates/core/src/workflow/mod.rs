@@ -38,7 +38,7 @@ use commands::Publish;
 #[serde(rename_all = "camelCase")]
 pub struct Finding {
     /// `missing`, `unreadable`, `no-publish`, `ambiguous`, `permission`, `id-token`,
-    /// `environment`, `reusable`.
+    /// `environment`, `reusable`, `runner`.
     pub kind: &'static str,
     pub message: String,
     /// What to change, and where.
@@ -90,6 +90,9 @@ pub struct PublishingJob {
     pub publishes: Vec<Publish>,
     /// Why it cannot get an id_token the registry accepts, with the fix; `None` when it can.
     pub credential: Option<Finding>,
+    /// The line of a `runs-on:` that names a self-hosted runner, whose id_tokens the npm
+    /// registry refuses.
+    pub self_hosted: Option<usize>,
 }
 
 impl PublishingJob {
@@ -719,6 +722,13 @@ fn no_publish(kind: &str, file: &str, package: Option<&PackageAt>, analysis: &An
 fn job_findings(job: &PublishingJob, environment: Option<&str>) -> Vec<Finding> {
     let mut findings: Vec<Finding> = job.credential.iter().cloned().collect();
     let at = |f: Finding| f.at(&job.path, Some(job.line), Some(&job.name));
+    if let Some(line) = job.self_hosted {
+        findings.push(Finding::new(
+            "runner",
+            format!("Job `{}` runs on a self-hosted runner: the npm registry accepts id_tokens from GitHub-hosted runners only, so the exchange would be refused.", job.name),
+            format!("Run the publishing job on a GitHub-hosted runner, e.g. `runs-on: ubuntu-latest` ({}, line {line}).", job.path),
+        ).at(&job.path, Some(line), Some(&job.name)));
+    }
     match (environment, job.environment.as_deref()) {
         (Some(wanted), None) => findings.push(at(Finding::new(
             "environment",

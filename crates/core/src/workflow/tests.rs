@@ -774,3 +774,49 @@ fn many_files_of_many_nodes_are_not_all_kept() {
         },
     );
 }
+
+/// The npm registry refuses id_tokens from self-hosted runners: a publishing job on one is a
+/// finding at its `runs-on:` line, however the label is given.
+#[test]
+fn a_job_on_a_self_hosted_runner_is_a_finding() {
+    for runs_on in [
+        "self-hosted",
+        "[self-hosted, linux, x64]",
+        "\n      - linux\n      - Self-Hosted",
+        "\n      labels: [self-hosted]",
+    ] {
+        let text = RELEASE.replace(
+            "environment: npm\n",
+            "environment: npm\n    runs-on: PLACEHOLDER\n",
+        );
+        // The publish job's own `runs-on:`, moved to line 15.
+        let text = text
+            .replacen(
+                "    runs-on: ubuntu-latest\n    environment",
+                "    environment",
+                1,
+            )
+            .replace("PLACEHOLDER", runs_on);
+        let root = repo(
+            "self-hosted",
+            &[PACKAGE, (".github/workflows/release.yml", &text)],
+        );
+        let check = github(&root, Some("release.yml"), Some("npm"));
+        assert!(!check.ok, "{runs_on}");
+        assert_eq!(kinds(&check), vec!["runner"], "{runs_on}");
+        let finding = &check.findings[0];
+        assert_eq!(finding.line, Some(15), "{runs_on}");
+        assert!(
+            finding.message.contains("self-hosted"),
+            "{}",
+            finding.message
+        );
+        assert!(finding.fix.contains("GitHub-hosted"), "{}", finding.fix);
+    }
+    // A GitHub-hosted runner is no finding.
+    let root = repo(
+        "gh-hosted",
+        &[PACKAGE, (".github/workflows/release.yml", RELEASE)],
+    );
+    assert!(github(&root, Some("release.yml"), Some("npm")).ok);
+}
