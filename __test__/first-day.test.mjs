@@ -78,6 +78,22 @@ describe('a refused exchange in CI says what the job needs and how to configure 
 describe('the CLI\'s publish does not speak of the library\'s options', () => {
   const LIBRARY = /explainExchangeFailure|listPublishers|writeNpmrc|`token`|`otp`|onOtp|the \w+ option/
 
+  it('a prerelease without a tag: --tag, as the option the library would name `tag`', async () => {
+    const cwd = widgets('2.0.0-beta.1')
+    const run = await runCli(['publish', '--otp', OTP], { cwd, env: job('release.yml') })
+    expect(run.code).toBe(1)
+    expect(run.stderr).toContain('is a prerelease: pass `--tag`')
+    expect((await withCiEnv(job('release.yml'), () => rejection(tn.publish({ cwd })))).message).toContain('pass `tag`')
+  })
+
+  it('doctor --json: the refused exchange in the CLI\'s words too', async () => {
+    const run = await runCli(['doctor', 'widgets', '--json'], { cwd: widgets(), env: job('publish.yml') })
+    const { exchange } = JSON.parse(run.stdout)
+    expect(exchange.ok).toBe(false)
+    expect(exchange.message).toContain('trust-native github widgets')
+    expect(exchange.message).not.toMatch(/explainExchangeFailure|npm trust/)
+  })
+
   it('a rejected token: npm login, not the `token` option; not doctor, which the user did not run', async () => {
     const cwd = widgets()
     writeFileSync(join(cwd, '.npmrc'), `registry=${emulator.url}\n//${new URL(emulator.url).host}/:_authToken=revoked-token\n`)

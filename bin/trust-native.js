@@ -283,7 +283,16 @@ const shellWord = (value) => (/^[\w./@:+=,-]+$/.test(value) ? value : `'${String
 /** An error's message in the CLI's words: what happened, then the advice for its hint. */
 function describeError(error, pkg) {
   const advice = Object.hasOwn(ADVICE, error?.hint ?? '') && ADVICE[error.hint]
-  return advice && error.summary ? `${error.summary} ${advice(error, pkg)}` : String(error?.message ?? error)
+  return advice && error.summary ? `${error.summary} ${advice(error, pkg)}` : asFlag(error, String(error?.message ?? error))
+}
+
+/** The flags of the command being run (set by main), for errors that name a library option. */
+let commandFlags = {}
+
+/** A refused option (`field`) named in `message` as the library names it (`tag`), as its flag (`--tag`). */
+function asFlag(error, message) {
+  const flag = error?.field && error.field.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)
+  return flag && Object.hasOwn(commandFlags, flag) ? message.replaceAll(`\`${error.field}\``, `\`--${flag}\``) : message
 }
 
 /** npm's `logOptions`: `type`, `id`, then each option (npm lists the file first), then permissions. */
@@ -973,7 +982,7 @@ async function doctor(values, pkg) {
     print(`Exchange: ok, an npm token for ${exchanged.package}${exchanged.expires ? ` until ${exchanged.expires}` : ''}`)
     for (const w of exchanged.warnings) warn(w)
   } catch (error) {
-    report.exchange = { ok: false, code: error.code, message: error.message }
+    report.exchange = { ok: false, code: error.code, message: describeError(error, pkg) }
     print(`Exchange: FAILED ${error.code}`)
     print(describeError(error, pkg))
   }
@@ -1240,6 +1249,7 @@ async function main(argv) {
     out(helpText(name, command))
     return EXIT.ok
   }
+  commandFlags = command.flags
   try {
     return await command.run(parsed.values, parsed.positionals)
   } catch (error) {
