@@ -123,8 +123,9 @@ pub struct NpmConfig {
     pub env: EnvVars,
     /// The config files looked at, found or not, highest precedence first.
     pub files: Vec<(Layer, PathBuf, bool)>,
-    /// Where the project .npmrc is: what lies inside is the checkout's.
-    project_dir: PathBuf,
+    /// The project folder (npm's local prefix), when there is a project: what lies inside is
+    /// the checkout's.
+    project_dir: Option<PathBuf>,
     /// Why the files cannot be used (an expansion past its bounds, a URL built from the
     /// environment in a checkout's file): every call that resolves config fails with it.
     problem: Option<Error>,
@@ -136,8 +137,7 @@ pub struct NpmConfig {
 
 impl NpmConfig {
     pub fn load(cwd: &Path, env: EnvVars) -> NpmConfig {
-        // Outside any project npm's local prefix is the working directory itself.
-        let project_dir = npm_prefix(cwd).unwrap_or_else(|| cwd.to_path_buf());
+        let project_dir = npm_prefix(cwd);
         let mut config = NpmConfig {
             layers: vec![env_layer(&env)],
             env,
@@ -146,7 +146,12 @@ impl NpmConfig {
             problem: None,
             transport: std::sync::OnceLock::new(),
         };
-        let project = Some(project_dir.join(".npmrc"));
+        // Outside any project npm's local prefix is the working directory itself.
+        let project = Some(
+            project_dir
+                .unwrap_or_else(|| cwd.to_path_buf())
+                .join(".npmrc"),
+        );
         let user = config
             .setting("userconfig")
             .map(|(v, _)| PathBuf::from(v))
@@ -184,8 +189,8 @@ impl NpmConfig {
                         self.layers.push(entries);
                     }
                     Err(why) => {
-                        self.problem.get_or_insert(Error::invalid_input(
-                            "npmrc",
+                        self.problem.get_or_insert(Error::new(
+                            Code::InvalidInput,
                             format!("{} cannot be used: {why}.", path.display()),
                         ));
                     }
@@ -201,6 +206,9 @@ impl NpmConfig {
     /// put it. `~/.npmrc` itself is the user's, wherever the project is: a checkout cannot move
     /// the home folder.
     fn inside_project(&self, path: &Path) -> bool {
+        let Some(project_dir) = &self.project_dir else {
+            return false;
+        };
         if self.env.home().is_some_and(|h| h.join(".npmrc") == path) {
             return false;
         }
@@ -213,11 +221,11 @@ impl NpmConfig {
                 })
                 .unwrap_or_else(|| p.to_path_buf())
         };
-        real(path).starts_with(real(&self.project_dir))
+        real(path).starts_with(real(project_dir))
     }
 
     /// Whether `source` is a file of the checkout.
-    pub fn from_checkout(&self, source: &Source) -> bool {
+    fn is_checkouts(&self, source: &Source) -> bool {
         let Source::File { path, .. } = source else {
             return false;
         };
@@ -227,7 +235,7 @@ impl NpmConfig {
     }
 
     /// Why the config cannot be used, if it cannot.
-    pub fn check(&self) -> Result<()> {
+    fn check(&self) -> Result<()> {
         self.problem.clone().map_or(Ok(()), Err)
     }
 
@@ -265,7 +273,8 @@ impl NpmConfig {
     pub fn users_setting_list(&self, key: &str) -> (Option<(Vec<String>, Source)>, Option<Source>) {
         let sets = |l: &&Entries| l.entries.iter().any(|e| e.key == key);
         let checkout = self.layers.iter().find(|l| l.checkout && sets(l));
-        let trusted = |l: &&Entries| !l.checkout && !(checkout.is_some() && l.path.is_none());
+        let exported = |l: &Entries| checkout.is_some() && l.path.is_none();
+        let trusted = |l: &&Entries| !(l.checkout || exported(l));
         let top = self.layers.iter().find(sets);
         let passed_over = checkout
             .filter(|_| top.is_some_and(|t| !trusted(&t)))
@@ -337,8 +346,9 @@ impl Entries {
             .entries
             .iter()
             .find(|e| e.from_env && names_a_place(&e.key))?;
-        Some(Error::invalid_input(
-            entry.key.clone(),
+        // No option is at fault: no `field`.
+        Some(Error::new(
+            Code::InvalidInput,
             format!(
                 "`{}` in {} takes its value from an environment variable (`${{...}}`), and that \
                  file is the checkout's: it could send what the variable holds to any host. Write \
@@ -577,7 +587,7 @@ pub fn without_userinfo(raw: &str) -> String {
 fn takes_unbound_token(config: &NpmConfig, registry: &Url, source: &Source) -> bool {
     registry.as_str() == DEFAULT_REGISTRY
         || *source == Source::Option("registry")
-        || matches!(source, Source::File { .. }) && !config.from_checkout(source)
+        || matches!(source, Source::File { .. }) && !config.is_checkouts(source)
 }
 
 /// The `_authToken` bound to a registry: npm's longest-path match over `//host[:port]/path/`
