@@ -221,7 +221,10 @@ async fn exchange(options: ExchangeOptions) -> Result<Exchanged> {
     check_token(&token).map_err(with_context)?;
 
     let mut warnings = Vec::new();
-    if let Some((path, key)) = resolved.token.as_ref().and_then(|t| match &t.source {
+    // The line npm reads: the token's, or a checkout's `${VAR}` line trust-native withholds
+    // (npm would still send it).
+    let line = resolved.token.as_ref().map(|t| &t.source);
+    if let Some((path, key)) = line.or(resolved.withheld.as_ref()).and_then(|s| match s {
         Source::File { path, key } => Some((path, key)),
         _ => None,
     }) {
