@@ -468,7 +468,8 @@ pub struct Resolved {
     pub registry_source: Source,
     pub token: Option<Token>,
     /// Where a token bound to no registry came from when it was not used for this one (see
-    /// [`takes_unbound_token`]), so `ENEEDAUTH` can say why.
+    /// [`takes_unbound_token`]): `NPM_TOKEN`, the `token` option, or a checkout's
+    /// `_authToken=${VAR}` line; so `ENEEDAUTH` can say why.
     pub withheld: Option<Source>,
     pub transport: transport::TransportConfig,
     pub transport_report: transport::TransportReport,
