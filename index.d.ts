@@ -986,9 +986,10 @@ export interface CommonOptions {
   /**
    * npm token. Default: the registry's `_authToken` in .npmrc (project, user, global; `${VAR}`
    * expanded), else the `NPM_TOKEN` environment variable. A token given here, or
-   * `NPM_TOKEN`, is bound to no registry: it goes only to `https://registry.npmjs.org/` or to
-   * the `registry` option's, never to a registry chosen by files (a project .npmrc,
-   * `publishConfig.registry`): that is `ENEEDAUTH` (hint `bindToken`).
+   * `NPM_TOKEN`, is bound to no registry: it goes only to `https://registry.npmjs.org/`, to the
+   * `registry` option's, or to the one your user or global .npmrc names, never to a registry
+   * the checkout chooses (a project .npmrc, `publishConfig.registry`): that is `ENEEDAUTH`
+   * (hint `bindToken`).
    */
   token?: string
   /** One-time password, for accounts with 2FA (the trust endpoints require it). */
@@ -2154,9 +2155,10 @@ export interface ResolvedConfig {
   token?: string
   tokenSource?: string
   /**
-   * A token bound to no registry (`NPM_TOKEN`, the `token` option) that is not sent to this
-   * one, because files chose it, not the caller: where it came from. Bind it to the registry
-   * with an `_authToken` line, or name the registry (`registry`).
+   * A token bound to no registry (`NPM_TOKEN`, the `token` option, or a checkout's
+   * `_authToken=${VAR}` line) that is not sent to this one, because the checkout chose it,
+   * not you: where it came from. Bind it to the registry with an `_authToken` line in your
+   * user .npmrc, or name the registry (`registry`).
    */
   tokenWithheld?: string
   proxy?: SourcedValue
@@ -2166,6 +2168,11 @@ export interface ResolvedConfig {
   /** Certificates added to the default roots (`NODE_EXTRA_CA_CERTS`). */
   extraCa?: SourcedValue
   strictSsl: boolean
+  /**
+   * Settings of the checkout's files that were not applied, and why: `strict-ssl`, `ca` and
+   * `cafile` are taken only from your user or global .npmrc and the environment.
+   */
+  ignored: Array<string>
   /** The npmrc files looked at, highest precedence first. */
   files: Array<ConfigFile>
 }
@@ -2461,8 +2468,9 @@ export interface TrustClientOptions {
   /**
    * npm token. Default: npm's configuration (`_authToken` in .npmrc, `NPM_TOKEN`). A token
    * given here, or `NPM_TOKEN`, is bound to no registry: it goes only to
-   * `https://registry.npmjs.org/` or to the `registry` option's, never to a registry chosen by
-   * files (a project .npmrc, `publishConfig.registry`): that is `ENEEDAUTH`.
+   * `https://registry.npmjs.org/`, to the `registry` option's, or to the one your user or
+   * global .npmrc names, never to a registry the checkout chooses (a project .npmrc,
+   * `publishConfig.registry`): that is `ENEEDAUTH`.
    */
   token?: string
   /** One-time password for accounts with 2FA. */

@@ -59,6 +59,21 @@ describe.skipIf(process.platform === 'win32')('pnpm-workspace.yaml', () => {
   }
 })
 
+describe.skipIf(process.platform === 'win32')('${VAR} expansion in a checkout\'s .npmrc', () => {
+  it('that would take gigabytes is EINVALIDINPUT naming the file, never the value', async () => {
+    // 600 KB of text, 2 KB of variable: 200 MB once expanded, gigabytes with a larger file.
+    const root = checkout({ 'package.json': '{"name":"w"}', '.npmrc': `k=${'${BIG}'.repeat(1000)}\n`.repeat(100) })
+    process.env.BIG = 'A'.repeat(2000)
+    try {
+      const settled = await inChild(`return tn.resolveConfig({ cwd: ${JSON.stringify(root)} })`)
+      expect(settled).toMatchObject({ exit: 0, code: 'EINVALIDINPUT', message: expect.stringContaining(join(root, '.npmrc')) })
+      expect(settled.message).not.toContain('AAAA')
+    } finally {
+      delete process.env.BIG
+    }
+  })
+})
+
 describe.skipIf(process.platform === 'win32')('special files in a checkout', () => {
   it('a FIFO .npmrc and a package.json linked to /dev/zero are not read: the call settles', async () => {
     const root = checkout({})

@@ -143,7 +143,17 @@ describe('TLS, proxies, plain http', () => {
       const dir = tempDir()
       const ca = join(dir, 'ca.pem')
       writeFileSync(ca, secure.caPem)
-      expect(await tn.listPublishers({ ...options, cwd: project({}, `cafile=${ca}\n`) })).toEqual([])
+      // The user's config may trust a CA; the checkout's may not (it could read what goes
+      // through a proxy it names).
+      const checkout = project({}, `cafile=${ca}\n`)
+      expect((await rejection(tn.listPublishers({ ...options, cwd: checkout }))).code).toBe('ETLS')
+      expect((await tn.resolveConfig({ cwd: checkout })).ignored).toEqual([expect.stringContaining('`cafile`')])
+      writeFileSync(process.env.npm_config_userconfig, `cafile=${ca}\n`)
+      try {
+        expect(await tn.listPublishers({ ...options, cwd: project({}) })).toEqual([])
+      } finally {
+        writeFileSync(process.env.npm_config_userconfig, '')
+      }
       process.env.NODE_EXTRA_CA_CERTS = ca
       try {
         expect(await tn.listPublishers({ ...options, cwd: project({}) })).toEqual([])
@@ -179,7 +189,9 @@ describe('TLS, proxies, plain http', () => {
 
 describe('resolveConfig', () => {
   it('says where the registry, token, proxy and certificates came from, never the token', async () => {
-    const cwd = project({ name: '@corp/lib' }, '@corp:registry=https://npm.corp.example/\n//npm.corp.example/:_authToken=${CORP_NPM_TOKEN}\nstrict-ssl=false\n')
+    const cwd = project({ name: '@corp/lib' }, '@corp:registry=https://npm.corp.example/\nstrict-ssl=false\n')
+    const user = process.env.npm_config_userconfig
+    writeFileSync(user, '//npm.corp.example/:_authToken=${CORP_NPM_TOKEN}\n')
     process.env.CORP_NPM_TOKEN = 'corp-secret-token'
     process.env.HTTPS_PROXY = 'http://proxy.corp.example:3128'
     try {
@@ -189,15 +201,18 @@ describe('resolveConfig', () => {
         registry: 'https://npm.corp.example/',
         registrySource: `@corp:registry in ${join(cwd, '.npmrc')}`,
         token: '***',
-        tokenSource: `//npm.corp.example/:_authToken in ${join(cwd, '.npmrc')}`,
+        tokenSource: `//npm.corp.example/:_authToken in ${user}`,
         proxy: { value: 'http://proxy.corp.example:3128', source: 'the HTTPS_PROXY environment variable' },
-        strictSsl: false,
+        // The checkout's strict-ssl=false is not applied, and that is said.
+        strictSsl: true,
+        ignored: [expect.stringContaining(`\`strict-ssl\` in ${join(cwd, '.npmrc')} is not applied`)],
       })
       expect(config.files.map((f) => f.layer)).toEqual(['project', 'user', 'global'])
       expect(JSON.stringify(config)).not.toContain('corp-secret-token')
     } finally {
       delete process.env.CORP_NPM_TOKEN
       delete process.env.HTTPS_PROXY
+      writeFileSync(user, '')
     }
   })
 })

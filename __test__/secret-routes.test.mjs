@@ -4,7 +4,7 @@
 // records what it receives.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { createServer } from 'node:http'
-import { chmodSync, readFileSync, statSync, writeFileSync } from 'node:fs'
+import { chmodSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { isolateNpmConfig, project, rejection, runCli, tn, withCiEnv } from './helpers.mjs'
 
@@ -98,11 +98,68 @@ describe('NPM_TOKEN goes only to the registry it serves', () => {
     await tn.listPublishers({ cwd, registry: hostile.url })
     expect(tokensSent()).toEqual([`GET /-/package/widgets/trust Bearer ${NPM_TOKEN}`])
 
-    // A private registry keeps working: the token is bound to it.
+    // A private registry keeps working: the user's config binds the token to it.
     received = []
-    const bound = project({ name: 'widgets' }, `registry=${hostile.url}\n${hostile.url.slice(5)}:_authToken=\${NPM_TOKEN}\n`)
-    await tn.listPublishers({ cwd: bound })
+    const user = process.env.npm_config_userconfig
+    writeFileSync(user, `${hostile.url.slice(5)}:_authToken=\${NPM_TOKEN}\n`)
+    try {
+      await tn.listPublishers({ cwd })
+    } finally {
+      writeFileSync(user, '')
+    }
     expect(tokensSent()).toEqual([`GET /-/package/widgets/trust Bearer ${NPM_TOKEN}`])
+  })
+
+  it("to the registry of the user's own config, as `npm login --registry` leaves it", async () => {
+    received = []
+    process.env.NPM_TOKEN = NPM_TOKEN
+    const user = process.env.npm_config_userconfig
+    writeFileSync(user, `registry=${hostile.url}\n`)
+    try {
+      await tn.listPublishers({ cwd: project({ name: 'widgets' }) })
+    } finally {
+      writeFileSync(user, '')
+    }
+    expect(tokensSent()).toEqual([`GET /-/package/widgets/trust Bearer ${NPM_TOKEN}`])
+  })
+
+  // The checkout's files take from the user's environment only what the user chose to send.
+  for (const [name, line] of Object.entries({
+    '${NPM_TOKEN}': '${NPM_TOKEN}',
+    '${NPM_TOKEN?}': '${NPM_TOKEN?}',
+    'any other variable': '${MY_SECRET}',
+  })) {
+    it(`not to a checkout's registry through its own _authToken line (${name})`, async () => {
+      received = []
+      process.env.NPM_TOKEN = NPM_TOKEN
+      process.env.MY_SECRET = NPM_TOKEN
+      try {
+        const cwd = project({ name: 'widgets' }, `registry=${hostile.url}\n${hostile.url.slice(5)}:_authToken=${line}\n`)
+        const error = await rejection(tn.listPublishers({ cwd, otp: '123456' }))
+        expect(error).toMatchObject({ code: 'ENEEDAUTH', hint: 'bindToken' })
+        expect(error.message).toContain("the checkout's")
+        expect(error.message).not.toContain(NPM_TOKEN)
+        expect((await tn.resolveConfig({ cwd })).tokenWithheld).toMatch(/_authToken in .*\.npmrc/)
+      } finally {
+        delete process.env.MY_SECRET
+      }
+      expect(received).toEqual([])
+    })
+  }
+
+  it("a checkout's URL cannot carry the user's environment: refused before anything is sent", async () => {
+    received = []
+    process.env.NPM_TOKEN = NPM_TOKEN
+    for (const line of [`registry=${hostile.url}\${NPM_TOKEN}/`, `@acme:registry=${hostile.url}\${NPM_TOKEN}/`, `https-proxy=${hostile.url}\${NPM_TOKEN}`]) {
+      const cwd = project({ name: '@acme/widgets' }, `${line}\n`)
+      for (const call of [tn.resolveConfig({ cwd }), tn.listPublishers({ cwd }), tn.listDistTags({ cwd })]) {
+        const error = await rejection(call)
+        expect(error.code, line).toBe('EINVALIDINPUT')
+        expect(error.message).toContain(`\`${line.split('=')[0]}\``)
+        expect(JSON.stringify({ ...error, message: error.message })).not.toContain(NPM_TOKEN)
+      }
+    }
+    expect(received).toEqual([])
   })
 
   it('the `token` option, bound to no registry either, goes only where the caller names', async () => {
@@ -265,6 +322,23 @@ describe('files that hold tokens are readable by their owner only', () => {
     expect(readFileSync(join(cwd, '.npmrc'), 'utf8')).toBe(`registry=${hostile.url}\n`)
     expect(readFileSync(user, 'utf8')).toBe(`mine=1\n${hostile.url.slice(5)}:_authToken=${EXCHANGED}\n`)
     expect(mode(user)).toBe(0o600)
+  })
+
+  it('writeNpmrc: true does not write a user config that the checkout put inside the project', async () => {
+    // `userconfig=./ci-cache.npmrc` in a project .npmrc: `npm run` exports it as npm_config_userconfig.
+    const cwd = project({ name: 'widgets' }, `userconfig=./ci-cache.npmrc\n`)
+    const user = process.env.npm_config_userconfig
+    process.env.npm_config_userconfig = join(cwd, 'ci-cache.npmrc')
+    received = []
+    try {
+      const error = await rejection(tn.exchangeToken({ cwd, idToken: idToken(), registry: hostile.url, writeNpmrc: true }))
+      expect(error).toMatchObject({ code: 'EINVALIDINPUT', field: 'writeNpmrc' })
+      expect(error.message).toContain('inside the project folder')
+    } finally {
+      process.env.npm_config_userconfig = user
+    }
+    expect(received).toEqual([])
+    expect(existsSync(join(cwd, 'ci-cache.npmrc'))).toBe(false)
   })
 
   it('a path named: the file is made private, whatever its mode was', async () => {

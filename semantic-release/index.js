@@ -184,7 +184,7 @@ const ADVICE = {
   otp: () => 'The registry wants a one-time password: run semantic-release with `npm_config_otp=<code>` in the environment.',
   freshOtp: () => 'The one-time password was refused: run semantic-release again with a fresh `npm_config_otp=<code>`.',
   token: () => 'Give the registry\'s token as npm does: an `_authToken` line in .npmrc (`npm login` writes one), or NPM_TOKEN.',
-  bindToken: () => 'NPM_TOKEN goes only to the public registry unless a line binds it: add `//<registry host>/:_authToken=${NPM_TOKEN}` to the .npmrc of the user that runs semantic-release.',
+  bindToken: () => 'NPM_TOKEN goes only to the public registry, or to the registry the user\'s own .npmrc names, unless a line binds it (a line in the project .npmrc does not): add `//<registry host>/:_authToken=${NPM_TOKEN}` to the .npmrc of the user that runs semantic-release.',
 }
 
 /** A library error as semantic-release shows errors, in the plugin's words where they differ. */

@@ -25,8 +25,9 @@ pub struct TrustClientOptions {
     pub registry: Option<String>,
     /// npm token. Default: npm's configuration (`_authToken` in .npmrc, `NPM_TOKEN`). A token
     /// given here, or `NPM_TOKEN`, is bound to no registry: it goes only to
-    /// `https://registry.npmjs.org/` or to the `registry` option's, never to a registry chosen by
-    /// files (a project .npmrc, `publishConfig.registry`): that is `ENEEDAUTH`.
+    /// `https://registry.npmjs.org/`, to the `registry` option's, or to the one your user or
+    /// global .npmrc names, never to a registry the checkout chooses (a project .npmrc,
+    /// `publishConfig.registry`): that is `ENEEDAUTH`.
     pub token: Option<String>,
     /// One-time password for accounts with 2FA.
     pub otp: Option<String>,

@@ -39,9 +39,10 @@ pub struct ResolvedConfig {
     /// `'***'` when a token was found; the token itself is never returned.
     pub token: Option<String>,
     pub token_source: Option<String>,
-    /// A token bound to no registry (`NPM_TOKEN`, the `token` option) that is not sent to this
-    /// one, because files chose it, not the caller: where it came from. Bind it to the registry
-    /// with an `_authToken` line, or name the registry (`registry`).
+    /// A token bound to no registry (`NPM_TOKEN`, the `token` option, or a checkout's
+    /// `_authToken=${VAR}` line) that is not sent to this one, because the checkout chose it,
+    /// not you: where it came from. Bind it to the registry with an `_authToken` line in your
+    /// user .npmrc, or name the registry (`registry`).
     pub token_withheld: Option<String>,
     pub proxy: Option<SourcedValue>,
     pub no_proxy: Option<SourcedValue>,
@@ -50,6 +51,9 @@ pub struct ResolvedConfig {
     /// Certificates added to the default roots (`NODE_EXTRA_CA_CERTS`).
     pub extra_ca: Option<SourcedValue>,
     pub strict_ssl: bool,
+    /// Settings of the checkout's files that were not applied, and why: `strict-ssl`, `ca` and
+    /// `cafile` are taken only from your user or global .npmrc and the environment.
+    pub ignored: Vec<String>,
     /// The npmrc files looked at, highest precedence first.
     pub files: Vec<ConfigFile>,
 }

@@ -25,9 +25,10 @@ pub struct CommonOptions {
     pub registry: Option<String>,
     /// npm token. Default: the registry's `_authToken` in .npmrc (project, user, global; `${VAR}`
     /// expanded), else the `NPM_TOKEN` environment variable. A token given here, or
-    /// `NPM_TOKEN`, is bound to no registry: it goes only to `https://registry.npmjs.org/` or to
-    /// the `registry` option's, never to a registry chosen by files (a project .npmrc,
-    /// `publishConfig.registry`): that is `ENEEDAUTH` (hint `bindToken`).
+    /// `NPM_TOKEN`, is bound to no registry: it goes only to `https://registry.npmjs.org/`, to the
+    /// `registry` option's, or to the one your user or global .npmrc names, never to a registry
+    /// the checkout chooses (a project .npmrc, `publishConfig.registry`): that is `ENEEDAUTH`
+    /// (hint `bindToken`).
     pub token: Option<String>,
     /// One-time password, for accounts with 2FA (the trust endpoints require it).
     pub otp: Option<String>,

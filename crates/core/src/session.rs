@@ -162,7 +162,8 @@ pub struct ConfigReport {
     /// `"***"` when a token was found.
     pub token: Option<String>,
     pub token_source: Option<String>,
-    /// Where a token bound to no registry came from when it is not sent to this one.
+    /// Where a token bound to no registry (`NPM_TOKEN`, the `token` option, a checkout's
+    /// `_authToken=${VAR}` line) came from when it is not sent to this one.
     pub token_withheld: Option<String>,
     #[serde(flatten)]
     pub transport: TransportReport,

