@@ -152,8 +152,10 @@ describe('NPM_TOKEN goes only to the registry it serves', () => {
     process.env.NPM_TOKEN = NPM_TOKEN
     for (const line of [`registry=${hostile.url}\${NPM_TOKEN}/`, `@acme:registry=${hostile.url}\${NPM_TOKEN}/`, `https-proxy=${hostile.url}\${NPM_TOKEN}`]) {
       const cwd = project({ name: '@acme/widgets' }, `${line}\n`)
-      for (const call of [tn.resolveConfig({ cwd }), tn.listPublishers({ cwd }), tn.listDistTags({ cwd })]) {
-        const error = await rejection(call)
+      // One call at a time: a call started before the previous one is awaited could reject
+      // unhandled meanwhile.
+      for (const call of [() => tn.resolveConfig({ cwd }), () => tn.listPublishers({ cwd }), () => tn.listDistTags({ cwd })]) {
+        const error = await rejection(call())
         expect(error.code, line).toBe('EINVALIDINPUT')
         expect(error.message).toContain(`\`${line.split('=')[0]}\``)
         expect(JSON.stringify({ ...error, message: error.message })).not.toContain(NPM_TOKEN)
