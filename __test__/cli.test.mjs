@@ -618,7 +618,7 @@ describe('doctor', () => {
     const failing = await cli(['doctor'], { cwd, env: { ...npm, ...job, CI: 'true' } })
     expect(failing.code).toBe(1)
     expect(failing.stdout).toContain('repository: acme/ci')
-    expect(failing.stdout).toContain('trust-native github <package> --repository acme/ci --file release.yml --environment npm')
+    expect(failing.stdout).toContain('trust-native github @acme/ci --repository acme/ci --file release.yml --environment npm')
     expect(failing.stdout).toContain('Exchange: FAILED EOIDCEXCHANGE')
 
     await tn.addGithubPublisher({ registry: emulator.url, token, otp: OTP, package: '@acme/ci', repository: 'acme/ci', file: 'release.yml', environment: 'npm', cwd })
@@ -640,7 +640,7 @@ describe('doctor', () => {
     const job = (workflow) => emulator.githubActionsJob({ repository: 'acme/multi', workflow_ref: `acme/multi/.github/workflows/${workflow}@refs/heads/main` })
 
     const ok = await cli(['doctor'], { cwd, env: { ...npm, ...job('nightly.yml'), CI: 'true' } })
-    expect(ok.stdout).toContain('trust.json declares this job\'s trusted publisher: trust.json (nightly.yml)')
+    expect(ok.stdout).toContain('trust.json declares this job\'s trusted publisher: nightly.yml (repository acme/multi)')
     // Which may only stage: said, as `npm publish` from this job would be refused.
     expect(ok.stdout).toContain('grants only createStagedPackage')
     expect(ok.stdout).toContain('Exchange: ok')
@@ -648,12 +648,57 @@ describe('doctor', () => {
     const other = await cli(['doctor', '--json'], { cwd, env: { ...npm, ...job('publish.yml'), CI: 'true' } })
     expect(other.code).toBe(1)
     const { declared } = JSON.parse(other.stdout)
-    expect(declared).toMatchObject({ matched: null, closest: 'trust.json (nightly.yml)' })
-    expect(declared.findings.map((f) => f.kind)).toEqual(['file', 'publishers'])
+    expect(declared).toMatchObject({ matched: null, closest: 'nightly.yml', change: false })
+    expect(declared.findings.map((f) => f.kind)).toEqual(['file'])
     const shown = await cli(['doctor'], { cwd, env: { ...npm, ...job('publish.yml'), CI: 'true' } })
     expect(shown.stdout).toContain('trust.json declares 2 trusted publishers for @acme/multi; none is this job:')
-    expect(shown.stdout).toContain('  The token comes from workflow file publish.yml but the configuration trusts nightly.yml.')
-    expect(shown.stdout).toContain('The others: GitHub Actions: repository acme/multi, file release.yml, environment npm (id trust.json (release.yml))')
+    expect(shown.stdout).toContain('  The closest declared publisher is nightly.yml (repository acme/multi):\n    The token comes from workflow file publish.yml but the configuration trusts nightly.yml.')
+    expect(shown.stdout).toContain('  The other: release.yml (repository acme/multi, environment npm).')
+    // Another workflow: the publisher this job needs is to add.
+    expect(shown.stdout).toContain('trust-native github @acme/multi --repository acme/multi --file publish.yml')
+  })
+
+  /** A monorepo as the README configures it: a private root, trust.json at the root with a release and a nightly publisher. */
+  const twoPublisherMonorepo = () => {
+    const root = tempDir('tn-doctor-mono-')
+    writeFileSync(join(root, 'package.json'), JSON.stringify({ name: 'acme-mono-root', private: true, workspaces: ['packages/*'], repository: 'github:acme/mono' }))
+    mkdirSync(join(root, 'packages', 'core'), { recursive: true })
+    writeFileSync(join(root, 'packages', 'core', 'package.json'), JSON.stringify({ name: '@acme/core', version: '1.0.0' }))
+    writeFileSync(join(root, '.npmrc'), `registry=${emulator.url}\n`)
+    writeFileSync(join(root, 'trust.json'), JSON.stringify({
+      defaults: [{ type: 'github', file: 'release.yml', environment: 'production' }, { type: 'github', file: 'nightly.yml' }],
+      packages: [{ package: '@acme/core', repository: 'acme/mono' }],
+    }))
+    return root
+  }
+  const releaseJob = (environment) => emulator.githubActionsJob({ repository: 'acme/mono', environment, workflow_ref: 'acme/mono/.github/workflows/release.yml@refs/heads/main' })
+
+  it("in a workspace package's folder: reads the root's trust.json and names the package; the closest declared publisher, each one once", async () => {
+    const root = twoPublisherMonorepo()
+    const run = await cli(['doctor'], { cwd: join(root, 'packages', 'core'), env: { ...npm, ...releaseJob('staging'), CI: 'true' } })
+    expect(run.stdout).toContain('trust.json declares 2 trusted publishers for @acme/core; none is this job:')
+    expect(run.stdout).not.toContain('<package>')
+    // Same workflow file, another environment: change a value, do not add a publisher.
+    expect(run.stdout).not.toContain('trust-native github')
+    expect(run.stdout).toContain('The closest declared publisher is release.yml (repository acme/mono, environment production)')
+    expect(run.stdout).toContain('change the environment (staging in the workflow, production in trust.json)')
+    expect(run.stdout).toContain('trust-native apply --config trust.json --replace')
+    expect(run.stdout).toContain('The other: nightly.yml (repository acme/mono).')
+    expect(run.stdout).not.toMatch(/\(id |\([^()]*\(/)
+    // Another workflow file: the publisher it needs, for this package.
+    const other = await cli(['doctor'], { cwd: join(root, 'packages', 'core'), env: { ...npm, ...emulator.githubActionsJob({ repository: 'acme/mono', workflow_ref: 'acme/mono/.github/workflows/publish.yml@refs/heads/main' }), CI: 'true' } })
+    expect(other.stdout).toContain('trust-native github @acme/core --repository acme/mono --file publish.yml')
+  })
+
+  it('at a monorepo root: a private package is not a target; says so and how to name one', async () => {
+    const root = twoPublisherMonorepo()
+    const run = await cli(['doctor'], { cwd: root, env: { ...npm, ...releaseJob('production'), CI: 'true' } })
+    expect(run.code).toBe(2)
+    expect(run.stderr).toContain('acme-mono-root is private')
+    expect(run.stderr).toContain("trust-native doctor <package>, or run it in a package's folder")
+    expect(run.stdout + run.stderr).not.toContain('never been published')
+    const named = await cli(['doctor', '@acme/core'], { cwd: root, env: { ...npm, ...releaseJob('production'), CI: 'true' } })
+    expect(named.stdout).toContain("trust.json declares this job's trusted publisher: release.yml")
   })
 
   it('is a CI gate: an error finding fails it even when the exchange goes through; --json lists findings', async () => {

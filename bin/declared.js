@@ -11,14 +11,16 @@ const PROVIDERS = Object.fromEntries(tn.trustProviders().map((p) => [p.type, p])
 /**
  * The specs of the trust.json at `path`, by package (a package may have several), each with its
  * `source`: `source`, or with the publisher's file when its package has several
- * (`trust.json (nightly.yml)`), so messages say which one they are about.
+ * (`trust.json (nightly.yml)`), so messages say which one they are about; and its `label`, the
+ * publisher's file (`nightly.yml`, or `github #2` without one).
  */
 async function declaredByPackage(path, source) {
   const declared = new Map()
   for (const spec of await tn.readTrustConfig(path)) declared.set(spec.package, [...(declared.get(spec.package) ?? []), spec])
   for (const specs of declared.values()) {
     specs.forEach((spec, i) => {
-      spec.source = specs.length === 1 ? source : `${source} (${spec.file ?? `${spec.type} #${i + 1}`})`
+      spec.label = spec.file ?? `${spec.type} #${i + 1}`
+      spec.source = specs.length === 1 ? source : `${source} (${spec.label})`
     })
   }
   return declared

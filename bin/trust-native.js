@@ -6,7 +6,7 @@
 // decision from the library.
 'use strict'
 
-const { existsSync } = require('node:fs')
+const { existsSync, readFileSync } = require('node:fs')
 const { join, relative } = require('node:path')
 const { parseArgs } = require('node:util')
 const tn = require('..')
@@ -928,11 +928,14 @@ function progressReporter(quiet) {
   }
 }
 
-async function doctor(values, pkg) {
+async function doctor(values, given) {
   const report = {}
   const print = (line) => { if (!values.json) out(line) }
   const cwd = process.cwd()
-  const config = await tn.resolveConfig({ ...common(values), ...(pkg && { package: pkg }) })
+  const config = await tn.resolveConfig({ ...common(values), ...(given && { package: given }) })
+  // The package doctor is about: the one named, else package.json's, which must be publishable.
+  if (!given) refusePrivate(cwd, config.package)
+  const pkg = config.package
   const registryHost = new URL(config.registry).hostname
   print(`Registry: ${config.registry} (${values.registry ? '--registry' : config.registrySource})`)
   if (config.token) print(`Note: an npm token is configured (${config.tokenSource}). npm 11.5.1 and later try OIDC first and fall back to it when the exchange fails, so a refused exchange then shows up as a 401 or 404 for this token: the exchange below says why it failed.`)
@@ -955,22 +958,19 @@ async function doctor(values, pkg) {
   print(claims.join('\n'))
   const diagnosis = tn.diagnoseTrust({ claims: idToken.claims, publishers: [], audience: `npm:${registryHost}` })
   report.needs = diagnosis.suggestion
-  if (diagnosis.suggestion) {
+  const declared = await declaredComparison(cwd, pkg, idToken.claims, `npm:${registryHost}`)
+  // A declared publisher of the job's own workflow that differs in a value: that value is to
+  // change, not another publisher to add.
+  if (diagnosis.suggestion && !declared?.change) {
     const { type, ...options } = diagnosis.suggestion
     const flags = Object.entries(options).map(([k, v]) => `--${PROVIDERS[type]?.fields.find((f) => f.option === k)?.flag ?? k} ${Array.isArray(v) ? v.join(' ') : v}`)
     print('This job needs a trusted publisher like:')
     print(`  trust-native ${type} ${pkg ?? '<package>'} ${flags.join(' ')}`)
   }
-  const declared = await declaredComparison(cwd, config.package, idToken.claims, `npm:${registryHost}`)
   if (declared) {
-    report.declared = declared
-    if (declared.matched) {
-      print(`trust.json declares this job's trusted publisher: ${declared.matched}`)
-      for (const f of declared.findings) print(`  ${printable(f.message)}`)
-    } else {
-      print(`trust.json declares ${declared.count} trusted publisher${declared.count === 1 ? '' : 's'} for ${config.package}; none is this job:`)
-      for (const f of declared.findings) print(`  ${printable(f.message)}`)
-    }
+    const { lines, ...shown } = declared
+    report.declared = shown
+    for (const line of lines) print(printable(line))
   }
   // Every finding, with kind, severity, expected and actual: an error among them fails the run.
   report.findings = [...diagnosis.findings.filter((f) => f.kind !== 'none'), ...publisherFindings(cwd), ...provenanceFindings(cwd, idToken.claims)]
@@ -993,31 +993,80 @@ async function doctor(values, pkg) {
   return report.exchange.ok && !errors ? EXIT.ok : EXIT.failed
 }
 
-/**
- * The job's id_token compared with every publisher trust.json (in `cwd`) declares for `pkg`:
- * the one it matches, or the closest one's differences and which others there are. Nothing
- * without a trust.json naming the package. (What the registry has may differ from what the
- * repository declares: the exchange says which counts.)
- */
-async function declaredComparison(cwd, pkg, claims, audience) {
-  const path = join(cwd, 'trust.json')
-  if (!pkg || !existsSync(path)) return undefined
-  const specs = (await declaredByPackage(path, 'trust.json')).get(pkg) ?? []
-  if (!specs.length) return undefined
-  const diagnosis = tn.diagnoseTrust({ claims, publishers: specs.map(asPublisher), audience })
-  const mismatches = diagnosis.findings.filter((f) => f.publisher !== undefined || f.kind === 'publishers')
-  // The job is the closest one when only the permission differs: it may stage, say, not publish
-  // (doctor does not know which the job runs).
-  const closest = mismatches.filter((f) => f.publisher === diagnosis.closest)
-  const onlyPermission = !diagnosis.matched && closest.length > 0 && closest.every((f) => f.kind === 'permission')
-  const matched = diagnosis.matched ?? (onlyPermission ? diagnosis.closest : null)
-  return {
-    count: specs.length,
-    matched,
-    closest: matched ? null : diagnosis.closest ?? null,
-    findings: onlyPermission ? closest : matched ? [] : mismatches,
+/** A command about package.json's package, run where that package is private (a monorepo's root). */
+function refusePrivate(cwd, pkg) {
+  const path = join(cwd, 'package.json')
+  let manifest
+  try {
+    manifest = JSON.parse(readFileSync(path, 'utf8'))
+  } catch {
+    return
+  }
+  if (manifest?.private === true) {
+    throw new UsageError(`${pkg ?? 'The package here'} is private (package.json "private": true): it is never published, so there is nothing to check for it. Name the package: trust-native doctor <package>, or run it in a package's folder.`)
   }
 }
+
+/** The trust.json that applies in `cwd`: its own, else the workspace root's (where plan and apply run). */
+async function findTrustJson(cwd) {
+  if (existsSync(join(cwd, 'trust.json'))) return { path: join(cwd, 'trust.json'), where: '' }
+  const root = await tn.discoverWorkspacePackages(cwd).then((w) => w.root, () => undefined)
+  const path = root && join(root, 'trust.json')
+  return path && existsSync(path) ? { path, where: ' at the workspace root' } : undefined
+}
+
+/** A declared publisher in a sentence: its file (or `type #n`), then its other values. */
+function describeDeclared(spec) {
+  const values = PROVIDERS[spec.type].fields
+    .filter((f) => f.option !== 'file' && spec[f.option] !== undefined)
+    .map((f) => `${f.option} ${[].concat(spec[f.option]).join(', ')}`)
+  return `${spec.label}${values.length ? ` (${values.join(', ')})` : ''}`
+}
+
+/**
+ * The job's id_token compared with every publisher the trust.json that applies declares for
+ * `pkg`: the one it matches, or the closest one's differences, what to change when it is the
+ * job's own workflow, and which others there are, each named once. Nothing without a trust.json
+ * naming the package. (What the registry has may differ from what the repository declares: the
+ * exchange says which counts.)
+ */
+async function declaredComparison(cwd, pkg, claims, audience) {
+  const found = pkg && await findTrustJson(cwd)
+  if (!found) return undefined
+  const specs = (await declaredByPackage(found.path, 'trust.json')).get(pkg) ?? []
+  if (!specs.length) return undefined
+  const diagnosis = tn.diagnoseTrust({ claims, publishers: specs.map(asPublisher), audience })
+  const byId = (id) => specs.find((s) => s.source === id)
+  const differences = diagnosis.findings.filter((f) => f.publisher !== undefined)
+  // The job is the closest one when only the permission differs: it may stage, say, not publish
+  // (doctor does not know which the job runs).
+  const closest = differences.filter((f) => f.publisher === diagnosis.closest)
+  const onlyPermission = !diagnosis.matched && closest.length > 0 && closest.every((f) => f.kind === 'permission')
+  const matched = diagnosis.matched ?? (onlyPermission ? diagnosis.closest : null)
+  const result = { count: specs.length, matched: matched && byId(matched).label, closest: null, findings: onlyPermission ? closest : [] }
+  if (matched) {
+    result.lines = [`trust.json declares this job's trusted publisher: ${describeDeclared(byId(matched))}`, ...result.findings.map((f) => `  ${f.message}`)]
+    return result
+  }
+  const nearest = byId(diagnosis.closest)
+  const others = specs.filter((s) => s !== nearest)
+  // Same provider and workflow: the values that differ are to change on one side or the other.
+  const change = closest.length > 0 && !closest.some((f) => f.kind === 'provider' || IDENTITY.has(f.kind))
+  Object.assign(result, { closest: nearest.label, findings: closest, change })
+  result.lines = [
+    `trust.json declares ${specs.length} trusted publisher${specs.length === 1 ? '' : 's'} for ${pkg}; none is this job:`,
+    `  The closest declared publisher is ${describeDeclared(nearest)}:`,
+    ...closest.map((f) => `    ${f.message}`),
+    ...(change
+      ? [`  It is this job's workflow: change ${closest.map((f) => `the ${f.kind} (${f.actual ?? '(none)'} in the workflow, ${f.expected ?? '(none)'} in trust.json)`).join(' and ')}, in the workflow or in trust.json${found.where}, then \`trust-native apply --config trust.json --replace\` there.`]
+      : []),
+    ...(others.length ? [`  The other${others.length === 1 ? '' : 's'}: ${others.map(describeDeclared).join('; ')}.`] : []),
+  ]
+  return result
+}
+
+/** The finding kinds that say a publisher is another workflow or pipeline than the job's. */
+const IDENTITY = new Set(['file', 'projectId', 'pipelineDefinitionId', 'workflow'])
 
 /** When an id_token expires, from its `exp` (seconds), which may be missing or out of range. */
 function expiry(exp) {
