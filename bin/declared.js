@@ -12,7 +12,7 @@ const PROVIDERS = Object.fromEntries(tn.trustProviders().map((p) => [p.type, p])
  * The specs of the trust.json at `path`, by package (a package may have several), each with its
  * `source`: `source`, or with the publisher's file when its package has several
  * (`trust.json (nightly.yml)`), so messages say which one they are about; and its `label`, the
- * publisher's file (`nightly.yml`, or `github #2` without one).
+ * publisher's file (`nightly.yml`, or `github #2` without one); `declaredIn`: `source`.
  */
 async function declaredByPackage(path, source) {
   const declared = new Map()
@@ -20,6 +20,7 @@ async function declaredByPackage(path, source) {
   for (const specs of declared.values()) {
     specs.forEach((spec, i) => {
       spec.label = spec.file ?? `${spec.type} #${i + 1}`
+      spec.declaredIn = source
       spec.source = specs.length === 1 ? source : `${source} (${spec.label})`
     })
   }
@@ -42,4 +43,41 @@ function asPublisher(spec) {
   return { id: spec.source, type: spec.type, permissions, claims }
 }
 
-module.exports = { PROVIDERS, asPublisher, declaredByPackage }
+/** A declared publisher in a sentence: its label (its file), then its other values. */
+function describeDeclared(spec) {
+  const values = (PROVIDERS[spec.type]?.fields ?? [])
+    .filter((f) => f.option !== 'file' && spec[f.option] !== undefined)
+    .map((f) => `${f.option} ${[].concat(spec[f.option]).join(', ')}`)
+  return `${spec.label}${values.length ? ` (${values.join(', ')})` : ''}`
+}
+
+/** The finding kinds that say a publisher is another provider, workflow or pipeline than the job's. */
+const IDENTITY = new Set(['provider', 'file', 'projectId', 'pipelineDefinitionId', 'workflow'])
+
+/**
+ * A job's id_token compared with the publishers declared for one package (`specs`): the
+ * `diagnosis`, the spec it `matched` or the `closest` one with its `differences`, the `others`,
+ * and `change`: the closest is the job's own workflow and only values differ (an environment),
+ * so those values are to change rather than another publisher to add.
+ */
+function compareDeclared(specs, claims, audience) {
+  const diagnosis = tn.diagnoseTrust({ claims, publishers: specs.map(asPublisher), audience })
+  const byId = (id) => specs.find((s) => s.source === id)
+  const differences = diagnosis.findings.filter((f) => f.publisher !== undefined && f.publisher === diagnosis.closest)
+  const closest = diagnosis.matched ? undefined : byId(diagnosis.closest)
+  return {
+    diagnosis,
+    matched: byId(diagnosis.matched),
+    closest,
+    differences,
+    others: specs.filter((s) => s !== closest),
+    change: differences.length > 0 && !differences.some((f) => IDENTITY.has(f.kind)),
+  }
+}
+
+/** `change the environment (staging in the workflow, npm in trust.json)`, from the closest's differences. */
+function changeAdvice(differences, source) {
+  return `change ${differences.map((f) => `the ${f.kind} (${f.actual ?? '(none)'} in the workflow, ${f.expected ?? '(none)'} in ${source})`).join(' and ')}`
+}
+
+module.exports = { PROVIDERS, asPublisher, changeAdvice, compareDeclared, declaredByPackage, describeDeclared }

@@ -11,7 +11,7 @@ const { join, relative } = require('node:path')
 const { parseArgs } = require('node:util')
 const tn = require('..')
 const { publisherFindings, provenanceFindings } = require('./doctor-checks.js')
-const { asPublisher, declaredByPackage } = require('./declared.js')
+const { changeAdvice, compareDeclared, declaredByPackage, describeDeclared } = require('./declared.js')
 
 const EXIT = { ok: 0, failed: 1, usage: 2, interrupted: 130 }
 /** `plan --exit-code`: a drift check's answer. */
@@ -1015,14 +1015,6 @@ async function findTrustJson(cwd) {
   return path && existsSync(path) ? { path, where: ' at the workspace root' } : undefined
 }
 
-/** A declared publisher in a sentence: its file (or `type #n`), then its other values. */
-function describeDeclared(spec) {
-  const values = PROVIDERS[spec.type].fields
-    .filter((f) => f.option !== 'file' && spec[f.option] !== undefined)
-    .map((f) => `${f.option} ${[].concat(spec[f.option]).join(', ')}`)
-  return `${spec.label}${values.length ? ` (${values.join(', ')})` : ''}`
-}
-
 /**
  * The job's id_token compared with every publisher the trust.json that applies declares for
  * `pkg`: the one it matches, or the closest one's differences, what to change when it is the
@@ -1035,38 +1027,28 @@ async function declaredComparison(cwd, pkg, claims, audience) {
   if (!found) return undefined
   const specs = (await declaredByPackage(found.path, 'trust.json')).get(pkg) ?? []
   if (!specs.length) return undefined
-  const diagnosis = tn.diagnoseTrust({ claims, publishers: specs.map(asPublisher), audience })
-  const byId = (id) => specs.find((s) => s.source === id)
-  const differences = diagnosis.findings.filter((f) => f.publisher !== undefined)
+  const { matched: match, closest: nearest, differences, others, change } = compareDeclared(specs, claims, audience)
   // The job is the closest one when only the permission differs: it may stage, say, not publish
   // (doctor does not know which the job runs).
-  const closest = differences.filter((f) => f.publisher === diagnosis.closest)
-  const onlyPermission = !diagnosis.matched && closest.length > 0 && closest.every((f) => f.kind === 'permission')
-  const matched = diagnosis.matched ?? (onlyPermission ? diagnosis.closest : null)
-  const result = { count: specs.length, matched: matched && byId(matched).label, closest: null, findings: onlyPermission ? closest : [] }
+  const onlyPermission = !match && differences.length > 0 && differences.every((f) => f.kind === 'permission')
+  const matched = match ?? (onlyPermission ? nearest : undefined)
   if (matched) {
-    result.lines = [`trust.json declares this job's trusted publisher: ${describeDeclared(byId(matched))}`, ...result.findings.map((f) => `  ${f.message}`)]
-    return result
+    const findings = onlyPermission ? differences : []
+    return {
+      count: specs.length, matched: matched.label, closest: null, findings,
+      lines: [`trust.json declares this job's trusted publisher: ${describeDeclared(matched)}`, ...findings.map((f) => `  ${f.message}`)],
+    }
   }
-  const nearest = byId(diagnosis.closest)
-  const others = specs.filter((s) => s !== nearest)
-  // Same provider and workflow: the values that differ are to change on one side or the other.
-  const change = closest.length > 0 && !closest.some((f) => f.kind === 'provider' || IDENTITY.has(f.kind))
-  Object.assign(result, { closest: nearest.label, findings: closest, change })
-  result.lines = [
-    `trust.json declares ${specs.length} trusted publisher${specs.length === 1 ? '' : 's'} for ${pkg}; none is this job:`,
-    `  The closest declared publisher is ${describeDeclared(nearest)}:`,
-    ...closest.map((f) => `    ${f.message}`),
-    ...(change
-      ? [`  It is this job's workflow: change ${closest.map((f) => `the ${f.kind} (${f.actual ?? '(none)'} in the workflow, ${f.expected ?? '(none)'} in trust.json)`).join(' and ')}, in the workflow or in trust.json${found.where}, then \`trust-native apply --config trust.json --replace\` there.`]
-      : []),
-    ...(others.length ? [`  The other${others.length === 1 ? '' : 's'}: ${others.map(describeDeclared).join('; ')}.`] : []),
-  ]
-  return result
+  return {
+    count: specs.length, matched: null, closest: nearest?.label ?? null, findings: differences, change,
+    lines: [
+      `trust.json declares ${specs.length} trusted publisher${specs.length === 1 ? '' : 's'} for ${pkg}; none is this job:`,
+      ...(nearest ? [`  The ${others.length ? 'closest ' : ''}declared publisher is ${describeDeclared(nearest)}:`, ...differences.map((f) => `    ${f.message}`)] : []),
+      ...(change ? [`  It is this job's workflow: ${changeAdvice(differences, 'trust.json')}, in the workflow or in trust.json${found.where}, then \`trust-native apply --config trust.json --replace\` there.`] : []),
+      ...(others.length ? [`  The other${others.length === 1 ? '' : 's'}: ${others.map(describeDeclared).join('; ')}.`] : []),
+    ],
+  }
 }
-
-/** The finding kinds that say a publisher is another workflow or pipeline than the job's. */
-const IDENTITY = new Set(['file', 'projectId', 'pipelineDefinitionId', 'workflow'])
 
 /** When an id_token expires, from its `exp` (seconds), which may be missing or out of range. */
 function expiry(exp) {
