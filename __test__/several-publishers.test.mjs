@@ -259,8 +259,10 @@ describe('a CI job against several publishers', () => {
     expect(diagnosis.findings.map((f) => [f.kind, f.publisher])).toEqual([['environment', releaseId], ['publishers', undefined]])
     const { summary } = tn.explainExchangeFailure(releaseJob.outcome, { publishers })
     expect(summary).toContain('add `environment: npm` to the publishing job')
-    expect(summary).toContain(`None of the package's 2 trusted publishers matches this token; the differences named are those of the closest, ${releaseId}`)
-    expect(summary).toContain(`file nightly.yml (id ${nightlyId})`)
+    expect(summary).toContain(`None of the package's 2 trusted publishers matches this token. The differences named are those of the closest, the GitHub Actions publisher ${releaseId} (`)
+    expect(summary).toContain(`The others: the GitHub Actions publisher ${nightlyId} (`)
+    expect(summary).toContain('file nightly.yml')
+    expect(summary).not.toMatch(/\([^()]*\(/)
   })
 })
 
