@@ -800,7 +800,10 @@ export interface ApplyResult {
    * not allowed (pass `replace: true`, or set it in the spec); `differences` says how.
    */
   status: 'done' | 'failed' | 'skipped'
-  /** The configuration the package has now, when done (none for a revoke). */
+  /**
+   * The configuration the package has now, when done (none for a revoke); when skipped, the
+   * one left as it is.
+   */
   publisher?: Publisher
   /** What a replace or a revoke removed. */
   previous: Array<Publisher>

@@ -210,7 +210,7 @@ describe('plan and apply over a monorepo', () => {
     expect(run.stderr.match(/Authenticate your account at/g)).toHaveLength(1)
     expect(run.stdout).toContain('Applied: 15 created, 5 replaced, 0 unchanged, 0 failed')
     expect(run.stdout).toMatch(/@acme\/pkg-01 +replace +github acme\/mono release\.yml env staging -> github acme\/mono release\.yml/)
-    expect(run.stdout).toContain('@acme/pkg-01: environment staging -> (none)')
+    expect(run.stdout).toContain('@acme/pkg-01 (github release.yml): environment staging -> (none)')
   })
 
   it('plan --exit-code is a drift check; apply replaces only with --replace', async () => {
@@ -223,11 +223,11 @@ describe('plan and apply over a monorepo', () => {
     ]))
     const drift = await cli(['plan', '--config', 'trust.json', '--exit-code', '--otp', OTP], { cwd: dir })
     expect(drift.code, drift.stderr).toBe(1)
-    expect(drift.stdout).toContain('drift-b: repository acme/other -> acme/drift (apply replaces it only with --replace)')
+    expect(drift.stdout).toContain('drift-b (github release.yml): repository acme/other -> acme/drift, which apply replaces only with --replace')
     // --yes without --replace: the new one is created, the differing one left alone and shown.
     const kept = await cli(['apply', '--config', 'trust.json', '--yes', '--otp', OTP], { cwd: dir })
     expect(kept.code).toBe(1)
-    expect(kept.stderr).toContain('left drift-b as it is: its trusted publisher differs (repository acme/other -> acme/drift); pass --replace to replace it')
+    expect(kept.stderr).toContain('left drift-b (github release.yml) as it is: its trusted publisher differs (repository acme/other -> acme/drift); pass --replace to replace it')
     expect(kept.stdout).toContain('Applied: 1 created, 0 replaced, 0 unchanged, 0 failed, 1 left as they differ')
     expect(emulator.publishers('drift-b')[0].claims.repository).toBe('acme/other')
     const replaced = await cli(['apply', '--config', 'trust.json', '--yes', '--replace', '--otp', OTP], { cwd: dir })

@@ -791,7 +791,8 @@ async function applyAll(values, work, options, plan) {
   } else {
     printFailures(results)
     for (const r of results.filter((r) => r.status === 'skipped')) {
-      err(printable(`left ${r.package} as it is: its trusted publisher differs (${describeDifferences(r.differences)}); pass --replace to replace it`))
+      const several = results.filter((o) => o.package === r.package).length > 1
+      err(printable(`left ${resultLabel(r)} as it is: ${several ? 'one of its trusted publishers' : 'its trusted publisher'} differs (${describeDifferences(r.differences)}); pass --replace to replace it`))
     }
     out(summary(results))
     if (interrupt.signal.aborted) out('Interrupted. Run the same command again to finish: what is done stays unchanged.')
@@ -828,7 +829,7 @@ function printPlan(plan) {
   out(line(['PACKAGE', 'ACTION', 'PUBLISHER']))
   for (const row of rows) out(line(row))
   for (const e of plan.entries.filter((e) => e.differences.length)) {
-    out(`  ${e.package}: ${describeDifferences(e.differences)}${e.replace ? '' : ' (apply replaces it only with --replace)'}`)
+    out(`  ${publisherLabel(e.package, e.existing)}: ${describeDifferences(e.differences)}${e.replace ? '' : ', which apply replaces only with --replace'}`)
   }
   for (const [pkg, kept] of keptPublishers(plan)) {
     out(printable(`  ${pkg}: kept, as no spec names it: ${kept.map(describePublisher).join(', ')} (--prune revokes it)`))
@@ -895,6 +896,20 @@ function summary(results) {
   return `Applied: ${done('claim') ? `${done('claim')} claimed and created, ` : ''}${done('create')} created, ${done('replace')} replaced, ${done('unchanged')} unchanged, ${done('revoke') ? `${done('revoke')} revoked, ` : ''}${failed} failed${skipped ? `, ${skipped} left as they differ` : ''}${stopped ? `, ${stopped} stopped` : ''}`
 }
 
+/**
+ * `@acme/utils (github release.yml)`: an apply result's package and the publisher it is about
+ * (the one there is now, left as it is, or revoked), so a package's several are told apart.
+ */
+function resultLabel(r) {
+  return publisherLabel(r.package, r.publisher ?? r.previous?.[0])
+}
+
+/** `@acme/utils (github release.yml)`: a package and one of its publishers, when known. */
+function publisherLabel(pkg, p) {
+  const which = p && [p.type, p.file ?? p.project ?? p.vcsOrigin].filter(Boolean).join(' ')
+  return which ? `${pkg} (${which})` : pkg
+}
+
 /** `repository acme/other -> acme/mono, file old.yml -> release.yml`, control characters removed. */
 function describeDifferences(differences) {
   const shown = (v) => printable(v === null || v === undefined ? '(none)' : typeof v === 'string' ? v : JSON.stringify(v))
@@ -911,9 +926,9 @@ function progressReporter(quiet) {
   return {
     report({ done, total, result }) {
       if (quiet) return
-      const what = printable(result.status === 'failed' ? `failed ${result.package}`
-        : result.status === 'skipped' ? `left ${result.package} (differs)`
-        : `${verb[result.action]} ${result.package}`)
+      const what = printable(result.status === 'failed' ? `failed ${resultLabel(result)}`
+        : result.status === 'skipped' ? `left ${resultLabel(result)}, as it differs`
+        : `${verb[result.action]} ${resultLabel(result)}`)
       if (tty) {
         const width = 30
         const filled = Math.round((done / total) * width)
