@@ -1908,6 +1908,11 @@ export interface PublishedVersion {
    * `checkTrust`, or not published through trusted publishing).
    */
   stillConfigured?: boolean
+  /**
+   * That configuration, as `listPublishers` shows it, when it is still configured
+   * (`checkTrust`): which publisher published the version.
+   */
+  publisher?: Publisher
   /** It has a provenance statement (`dist.attestations.provenance`). */
   provenance: boolean
   /** Who approved it, for a staged version. */

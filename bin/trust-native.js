@@ -18,15 +18,17 @@ const EXIT = { ok: 0, failed: 1, usage: 2, interrupted: 130 }
 const DRIFT = { inSync: 0, changes: 1, errors: 2 }
 const PROVIDERS = Object.fromEntries(tn.trustProviders().map((p) => [p.type, p]))
 const ADD = { github: tn.addGithubPublisher, gitlab: tn.addGitlabPublisher, circleci: tn.addCircleciPublisher }
-/** How a version of `trust-native history` was published, in words. */
-function publishedHow(v, trustChecked) {
+/**
+ * How a version of `trust-native history` was published, in words: through which publisher
+ * (`github release.yml`, when --check-trust found its configuration), else its configuration's id.
+ */
+function publishedHow(v) {
   if (v.how === 'token') return `with a token of ${v.user}${v.approver ? `, approved by ${v.approver}` : ''}`
   if (v.how === 'unknown') return 'publisher not recorded'
   const { provider, configId } = v.trustedPublisher
-  const still = v.stillConfigured === null
-    ? (trustChecked ? '' : ', configuration unknown (--check-trust reads it, with 2FA)')
-    : v.stillConfigured ? ', still configured' : ', no longer configured'
-  return `trusted publishing (${provider} ${configId ?? ''}${still})${v.approver ? `, approved by ${v.approver}` : ''}`
+  const which = v.publisher ? [v.publisher.type, v.publisher.file ?? v.publisher.project ?? v.publisher.vcsOrigin ?? v.publisher.id].join(' ') : [provider, configId].filter(Boolean).join(' ')
+  const still = v.stillConfigured === null ? '' : v.stillConfigured ? ', still configured' : ', no longer configured'
+  return `trusted publishing (${which}${still})${v.approver ? `, approved by ${v.approver}` : ''}`
 }
 
 /** npm dist-tag's verbs and their aliases. */
@@ -610,6 +612,7 @@ const COMMANDS = {
     },
     async run(values, packages) {
       let untrusted = false
+      let unchecked = false
       const code = await eachPackage(values, packages, async (client, name, say) => {
         const report = await client.publishHistory({
           ...(name && { package: name }),
@@ -617,12 +620,15 @@ const COMMANDS = {
           ...(values['check-trust'] && { checkTrust: true }),
         })
         untrusted ||= report.withoutTrustedPublishing.length > 0
+        unchecked ||= !report.trustChecked && report.versions.some((v) => v.trustedPublisher)
         const since = report.since ? ` since ${report.since}` : ''
         say.out(printable(`${report.package}:${report.versions.length ? '' : ` no versions${since}`}`))
-        for (const v of report.versions) say.out(printable(`  ${v.version}  ${v.time?.slice(0, 10) ?? '(no date)'}  ${publishedHow(v, report.trustChecked)}  ${v.provenance ? 'provenance' : 'no provenance'}`))
+        for (const v of report.versions) say.out(printable(`  ${v.version}  ${v.time?.slice(0, 10) ?? '(no date)'}  ${publishedHow(v)}  ${v.provenance ? 'provenance' : 'no provenance'}`))
         if (report.withoutTrustedPublishing.length) say.out(printable(`  Published without trusted publishing${since}: ${report.withoutTrustedPublishing.join(', ')}`))
         return report
       })
+      // Said once for the run, not on every line.
+      if (unchecked && !values.json) out('Whether each configuration is still there, and which publisher it is: --check-trust reads them (with 2FA).')
       return code === EXIT.ok && values['exit-code'] && untrusted ? EXIT.failed : code
     },
   },
