@@ -977,6 +977,20 @@ export interface ClaimResult {
   published?: PublishResult
 }
 
+/**
+ * The known name closest to `unknown` (the CLI's flags, without their dashes), as an unknown
+ * option is answered: same letters in another case, or at most two edits away (`fiel` ->
+ * `file`, `workspace` -> `workspaces`); `null` when none is close, or `unknown` is too long
+ * to be a typo of one.
+ *
+ * @example
+ * ```js
+ * import { closestName } from 'trust-native'
+ * closestName('fiel', ['file', 'workspaces']) // 'file'
+ * ```
+ */
+export declare function closestName(unknown: string, known: Array<string>): string | null
+
 /** Options every registry call accepts. */
 export interface CommonOptions {
   /** The package. Default: `name` from the package.json of `cwd`'s project. */

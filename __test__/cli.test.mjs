@@ -483,6 +483,18 @@ describe('2FA without a terminal', () => {
 })
 
 describe('a command line and a registry that try to break the CLI', () => {
+  it("an unknown flag: the command's closest flag is suggested, as the library suggests options", async () => {
+    const cwd = project({ name: 'flags' })
+    const typo = await cli(['plan', '--config', 'trust.json', '--fiel', 'release.yml'], { cwd })
+    expect(typo.code).toBe(2)
+    expect(typo.stderr).toContain("Unknown option '--fiel'. Did you mean --file?")
+    const plural = await cli(['history', '--workspace'], { cwd })
+    expect(plural.code).toBe(2)
+    expect(plural.stderr).toContain('Did you mean --workspaces?')
+    // Nothing close: no suggestion.
+    expect((await cli(['history', '--zzzzzzzzzz'], { cwd })).stderr).not.toContain('Did you mean')
+  })
+
   it('names of Object.prototype are unknown commands, exit 2', async () => {
     for (const name of ['constructor', 'toString', '__proto__', 'hasOwnProperty']) {
       const run = await cli([name])

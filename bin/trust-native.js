@@ -1261,6 +1261,13 @@ function helpText(name, command) {
   return lines.join('\n')
 }
 
+/** Node's unknown-option error with the command's closest flag, as the library suggests options. */
+function unknownFlag(error, flags) {
+  const given = error.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' && /^Unknown option '(-{1,2})([^'=]+)/.exec(error.message)
+  const meant = given && tn.closestName(given[2], Object.keys(flags).filter((flag) => !flags[flag].hidden))
+  return meant ? `Unknown option '${given[1]}${given[2]}'. Did you mean --${meant}?` : undefined
+}
+
 function mainHelp() {
   const lines = [
     'Usage: trust-native <command> [options]',
@@ -1294,7 +1301,7 @@ async function main(argv) {
   try {
     parsed = parseArgs({ args: rest, options: command.flags, allowPositionals: true, strict: true })
   } catch (error) {
-    err(`${error.message}\n\n${helpText(name, command)}`)
+    err(`${unknownFlag(error, command.flags) ?? error.message}\n\n${helpText(name, command)}`)
     return EXIT.usage
   }
   if (parsed.values.help) {
