@@ -711,6 +711,16 @@ describe('doctor', () => {
     expect(run.stdout + run.stderr).not.toContain('never been published')
     const named = await cli(['doctor', '@acme/core'], { cwd: root, env: { ...npm, ...releaseJob('production'), CI: 'true' } })
     expect(named.stdout).toContain("trust.json declares this job's trusted publisher: release.yml")
+    // --workspaces: each public package of the workspace, the id_token shown once.
+    mkdirSync(join(root, 'packages', 'cli'), { recursive: true })
+    writeFileSync(join(root, 'packages', 'cli', 'package.json'), JSON.stringify({ name: '@acme/cli', version: '1.0.0' }))
+    const each = await cli(['doctor', '--workspaces'], { cwd: root, env: { ...npm, ...releaseJob('production'), CI: 'true' } })
+    expect(each.stdout.match(/^Claims:$/gm)).toHaveLength(1)
+    expect(each.stdout).toMatch(/^@acme\/cli:$/m)
+    expect(each.stdout).toMatch(/^@acme\/core:\n(?:.+\n)*trust\.json declares this job's trusted publisher: release\.yml/m)
+    expect(each.stdout).toContain('trust-native github @acme/cli --repository acme/mono --file release.yml --environment production')
+    const json = JSON.parse((await cli(['doctor', '--workspaces', '--json'], { cwd: root, env: { ...npm, ...releaseJob('production'), CI: 'true' } })).stdout)
+    expect(json.packages.map((p) => [p.package, p.declared?.matched ?? null])).toEqual([['@acme/cli', null], ['@acme/core', 'release.yml']])
   })
 
   it('is a CI gate: an error finding fails it even when the exchange goes through; --json lists findings', async () => {

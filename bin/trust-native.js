@@ -634,9 +634,9 @@ const COMMANDS = {
   },
 
   doctor: {
-    usage: 'trust-native doctor [package] [--registry <url>]',
+    usage: 'trust-native doctor [package | --workspaces] [--registry <url>]',
     summary: 'In CI: show the id_token\'s claims, the trusted publisher this job needs, and try the exchange',
-    flags: { ...COMMON },
+    flags: { ...COMMON, workspaces: { type: 'boolean', help: 'Each publishable package of the workspace (default: package.json\'s package)' } },
     async run(values, [pkg]) {
       return doctor(values, pkg)
     },
@@ -950,23 +950,27 @@ function progressReporter(quiet) {
 }
 
 async function doctor(values, given) {
+  if (given && values.workspaces) throw new UsageError('Name one package, or pass --workspaces for each of the workspace: not both.')
   const report = {}
   const print = (line) => { if (!values.json) out(line) }
   const cwd = process.cwd()
   const config = await tn.resolveConfig({ ...common(values), ...(given && { package: given }) })
   // The package doctor is about: the one named, else package.json's, which must be publishable.
-  if (!given) refusePrivate(cwd, config.package)
-  const pkg = config.package
+  if (!given && !values.workspaces) refusePrivate(cwd, config.package)
+  const targets = values.workspaces
+    ? (await tn.discoverWorkspacePackages(cwd)).packages.map((p) => ({ name: p.name, dir: p.path }))
+    : [{ name: config.package, dir: cwd }]
   const registryHost = new URL(config.registry).hostname
+  const audience = `npm:${registryHost}`
   print(`Registry: ${config.registry} (${values.registry ? '--registry' : config.registrySource})`)
   if (config.token) print(`Note: an npm token is configured (${config.tokenSource}). npm 11.5.1 and later try OIDC first and fall back to it when the exchange fails, so a refused exchange then shows up as a 401 or 404 for this token: the exchange below says why it failed.`)
   let idToken
   try {
-    idToken = await tn.getIdToken({ audience: `npm:${registryHost}` })
+    idToken = await tn.getIdToken({ audience })
   } catch (error) {
     report.idToken = { code: error.code, message: error.message }
     if (values.json) out(JSON.stringify(report, null, 2))
-    else err(`No id_token: ${error.code} ${describeError(error, pkg)}`)
+    else err(`No id_token: ${error.code} ${describeError(error, targets[0]?.name)}`)
     return EXIT.failed
   }
   const { token, ...visible } = idToken
@@ -977,41 +981,64 @@ async function doctor(values, given) {
   print(`id_token from ${idToken.source} (${idToken.provider ?? 'unknown provider'}), ${expiry(idToken.expiresAt)}`)
   print('Claims:')
   print(claims.join('\n'))
-  const diagnosis = tn.diagnoseTrust({ claims: idToken.claims, publishers: [], audience: `npm:${registryHost}` })
+  const diagnosis = tn.diagnoseTrust({ claims: idToken.claims, publishers: [], audience })
   report.needs = diagnosis.suggestion
-  const declared = await declaredComparison(cwd, pkg, idToken.claims, `npm:${registryHost}`)
+  // The job's own findings (the token, the runner, the npm on PATH), once for every package.
+  const jobFindings = [...diagnosis.findings.filter((f) => f.kind !== 'none'), ...publisherFindings(cwd)]
+  for (const f of jobFindings) print(`${f.severity}: ${printable(f.message)}`)
+  const packages = []
+  for (const { name, dir } of targets) {
+    if (values.workspaces) print(`\n${name}:`)
+    packages.push(await doctorPackage(values, print, { name, dir, idToken, diagnosis, audience }))
+  }
+  if (values.workspaces) {
+    report.findings = jobFindings
+    report.packages = packages
+  } else {
+    const { declared, findings, exchange } = packages[0]
+    Object.assign(report, declared && { declared }, { findings: [...jobFindings, ...findings], exchange })
+  }
+  if (values.json) out(JSON.stringify(report, null, 2))
+  // A CI gate: an error finding fails even when this exchange went through (the registry may
+  // refuse the publish, e.g. from a self-hosted runner).
+  const errors = [...jobFindings, ...packages.flatMap((p) => p.findings)].some((f) => f.severity === 'error')
+  return packages.every((p) => p.exchange.ok) && !errors ? EXIT.ok : EXIT.failed
+}
+
+/**
+ * One package's part of doctor: the publisher the job needs for it, its declared publishers
+ * compared with the job, its package.json against provenance, and the exchange for it.
+ */
+async function doctorPackage(values, print, { name, dir, idToken, diagnosis, audience }) {
+  const result = { package: name }
+  const declared = await declaredComparison(dir, name, idToken.claims, audience)
   // A declared publisher of the job's own workflow that differs in a value: that value is to
   // change, not another publisher to add.
   if (diagnosis.suggestion && !declared?.change) {
     const { type, ...options } = diagnosis.suggestion
     const flags = Object.entries(options).map(([k, v]) => `--${PROVIDERS[type]?.fields.find((f) => f.option === k)?.flag ?? k} ${Array.isArray(v) ? v.join(' ') : v}`)
     print('This job needs a trusted publisher like:')
-    print(`  trust-native ${type} ${pkg ?? '<package>'} ${flags.join(' ')}`)
+    print(`  trust-native ${type} ${name ?? '<package>'} ${flags.join(' ')}`)
   }
   if (declared) {
     const { lines, ...shown } = declared
-    report.declared = shown
+    result.declared = shown
     for (const line of lines) print(printable(line))
   }
-  // Every finding, with kind, severity, expected and actual: an error among them fails the run.
-  report.findings = [...diagnosis.findings.filter((f) => f.kind !== 'none'), ...publisherFindings(cwd), ...provenanceFindings(cwd, idToken.claims)]
-  for (const f of report.findings) print(`${f.severity}: ${printable(f.message)}`)
+  result.findings = provenanceFindings(dir, idToken.claims)
+  for (const f of result.findings) print(`${f.severity}: ${printable(f.message)}`)
   try {
-    const exchanged = await tn.exchangeToken({ ...(values.registry && { registry: values.registry }), ...(pkg && { package: pkg }), idToken: token, cwd })
-    report.exchange = { ok: true, package: exchanged.package, expires: exchanged.expires, warnings: exchanged.warnings }
+    const exchanged = await tn.exchangeToken({ ...(values.registry && { registry: values.registry }), ...(name && { package: name }), idToken: idToken.token, cwd: dir })
+    result.exchange = { ok: true, package: exchanged.package, expires: exchanged.expires, warnings: exchanged.warnings }
     // The registry's answer is `{ token }`; an expiry is shown only when it says one.
     print(`Exchange: ok, an npm token for ${exchanged.package}${exchanged.expires ? ` until ${exchanged.expires}` : ''}`)
     for (const w of exchanged.warnings) warn(w)
   } catch (error) {
-    report.exchange = { ok: false, code: error.code, message: describeError(error, pkg) }
+    result.exchange = { ok: false, code: error.code, message: describeError(error, name) }
     print(`Exchange: FAILED ${error.code}`)
-    print(describeError(error, pkg))
+    print(describeError(error, name))
   }
-  if (values.json) out(JSON.stringify(report, null, 2))
-  // A CI gate: an error finding fails even when this exchange went through (the registry may
-  // refuse the publish, e.g. from a self-hosted runner).
-  const errors = report.findings.some((f) => f.severity === 'error')
-  return report.exchange.ok && !errors ? EXIT.ok : EXIT.failed
+  return result
 }
 
 /** A command about package.json's package, run where that package is private (a monorepo's root). */
