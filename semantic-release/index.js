@@ -167,7 +167,8 @@ async function verifyConfigured(client, pkg, specs, { ensure, dryRun, otp }, log
 
 /** A declared publisher of a package that has none: created with `ensure`, else the command that would. */
 async function addDeclared(client, pkg, declared, { ensure, dryRun, common }, logger) {
-  const { type = 'github', source, package: _, ...options } = declared
+  // Where it was declared (source, declaredIn, label) is for messages, not a publisher option.
+  const { type = 'github', source, declaredIn, label, package: _, ...options } = declared
   if (!ensure) {
     throw new TrustPluginError(
       'ENOTRUSTEDPUBLISHER',
