@@ -693,8 +693,7 @@ describe('doctor', () => {
     // Same workflow file, another environment: change a value, do not add a publisher.
     expect(run.stdout).not.toContain('trust-native github')
     expect(run.stdout).toContain('The closest declared publisher is release.yml (repository acme/mono, environment production)')
-    expect(run.stdout).toContain('change the environment (staging in the workflow, production in trust.json)')
-    expect(run.stdout).toContain('trust-native apply --config trust.json --replace')
+    expect(run.stdout).toContain("It is this job's workflow file: either set the environment to production in the workflow, or the environment to staging in trust.json at the workspace root and run `trust-native apply --config trust.json --replace` there.")
     expect(run.stdout).toContain('The other: nightly.yml (repository acme/mono).')
     expect(run.stdout).not.toMatch(/\(id |\([^()]*\(/)
     // Another workflow file: the publisher it needs, for this package.

@@ -136,7 +136,7 @@ describe('semantic-release --dry-run in CI', () => {
     const staging = await dryRun(cwd, githubJob(cwd, 'release.yml', { environment: 'staging' }))
     expect(staging.code).not.toBe(0)
     expect(staging.output).toContain('trust.json (release.yml) declares for widgets, the closest of the 2 it declares')
-    expect(staging.output).toContain('It is this job\'s workflow: change the environment (staging in the workflow, npm in trust.json)')
+    expect(staging.output).toContain('It is this job\'s workflow file: either set the environment to npm in the workflow, or the environment to staging in trust.json and run `trust-native apply --config trust.json --replace`.')
     expect(staging.output).not.toContain('once its trusted publisher is')
   })
 

@@ -75,9 +75,14 @@ function compareDeclared(specs, claims, audience) {
   }
 }
 
-/** `change the environment (staging in the workflow, npm in trust.json)`, from the closest's differences. */
-function changeAdvice(differences, source) {
-  return `change ${differences.map((f) => `the ${f.kind} (${f.actual ?? '(none)'} in the workflow, ${f.expected ?? '(none)'} in ${source})`).join(' and ')}`
+/**
+ * `either set the environment to production in the workflow, or to staging in trust.json`: the
+ * closest's differences as the values to change on one side or the other (`then`: what follows
+ * a change of the declaration).
+ */
+function changeAdvice(differences, where, then = '') {
+  const set = (value) => differences.map((f) => `the ${f.kind} to ${value(f) ?? '(none)'}`).join(' and ')
+  return `either set ${set((f) => f.expected)} in the workflow, or ${set((f) => f.actual)} in ${where}${then}`
 }
 
 module.exports = { PROVIDERS, asPublisher, changeAdvice, compareDeclared, declaredByPackage, describeDeclared }

@@ -1092,7 +1092,7 @@ async function declaredComparison(cwd, pkg, claims, audience) {
     lines: [
       `trust.json declares ${specs.length} trusted publisher${specs.length === 1 ? '' : 's'} for ${pkg}; none is this job:`,
       ...(nearest ? [`  The ${others.length ? 'closest ' : ''}declared publisher is ${describeDeclared(nearest)}:`, ...differences.map((f) => `    ${f.message}`)] : []),
-      ...(change ? [`  It is this job's workflow: ${changeAdvice(differences, 'trust.json')}, in the workflow or in trust.json${found.where}, then \`trust-native apply --config trust.json --replace\` there.`] : []),
+      ...(change ? [`  It is this job's workflow file: ${changeAdvice(differences, `trust.json${found.where}`, ' and run `trust-native apply --config trust.json --replace` there')}.`] : []),
       ...(others.length ? [`  The other${others.length === 1 ? '' : 's'}: ${others.map(describeDeclared).join('; ')}.`] : []),
     ],
   }

@@ -113,8 +113,8 @@ function explainRefusal(pkg, error, claims, specs, audience) {
       : `The token matches what ${declared.source} declares, so the registry's configuration is not that one: \`trust-native plan\` (with a maintainer's token) shows the difference, \`trust-native apply\` fixes it.`)
     if (change && nearest) {
       const where = declared.declaredIn ?? declared.source
-      const replace = declared.declaredIn ? `, then \`trust-native apply --config ${where} --replace\`` : ''
-      lines.push('', `It is this job's workflow: ${changeAdvice(differences, where)}, in the workflow or in ${where}${replace}.`)
+      const replace = declared.declaredIn ? ` and run \`trust-native apply --config ${where} --replace\`` : ''
+      lines.push('', `It is this job's workflow file: ${changeAdvice(differences, where, replace)}.`)
     }
     if (specs.length > 1) lines.push('', `The other${others.length === 1 ? '' : 's'} it declares: ${others.map(describeDeclared).join('; ')}.`)
   } else {
