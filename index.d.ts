@@ -800,7 +800,10 @@ export interface ApplyResult {
    * not allowed (pass `replace: true`, or set it in the spec); `differences` says how.
    */
   status: 'done' | 'failed' | 'skipped'
-  /** The configuration the package has now, when done (none for a revoke). */
+  /**
+   * The configuration the package has now, when done (none for a revoke); when skipped, the
+   * one left as it is.
+   */
   publisher?: Publisher
   /** What a replace or a revoke removed. */
   previous: Array<Publisher>
@@ -973,6 +976,20 @@ export interface ClaimResult {
   /** The placeholder's publish, for a claim. */
   published?: PublishResult
 }
+
+/**
+ * The known name closest to `unknown` (the CLI's flags, without their dashes), as an unknown
+ * option is answered: same letters in another case, or at most two edits away (`fiel` ->
+ * `file`, `workspace` -> `workspaces`); `null` when none is close, or `unknown` is too long
+ * to be a typo of one.
+ *
+ * @example
+ * ```js
+ * import { closestName } from 'trust-native'
+ * closestName('fiel', ['file', 'workspaces']) // 'file'
+ * ```
+ */
+export declare function closestName(unknown: string, known: Array<string>): string | null
 
 /** Options every registry call accepts. */
 export interface CommonOptions {
@@ -1906,6 +1923,11 @@ export interface PublishedVersion {
    * `checkTrust`, or not published through trusted publishing).
    */
   stillConfigured?: boolean
+  /**
+   * That configuration, as `listPublishers` shows it, when it is still configured
+   * (`checkTrust`): which publisher published the version.
+   */
+  publisher?: Publisher
   /** It has a provenance statement (`dist.attestations.provenance`). */
   provenance: boolean
   /** Who approved it, for a staged version. */

@@ -846,6 +846,7 @@ module.exports.approveStaged = nativeBinding.approveStaged
 module.exports.audit = nativeBinding.audit
 module.exports.checkWorkflow = nativeBinding.checkWorkflow
 module.exports.claimPackage = nativeBinding.claimPackage
+module.exports.closestName = nativeBinding.closestName
 module.exports.createToken = nativeBinding.createToken
 module.exports.decodeIdToken = nativeBinding.decodeIdToken
 module.exports.diagnoseTrust = nativeBinding.diagnoseTrust

@@ -210,7 +210,7 @@ describe('plan and apply over a monorepo', () => {
     expect(run.stderr.match(/Authenticate your account at/g)).toHaveLength(1)
     expect(run.stdout).toContain('Applied: 15 created, 5 replaced, 0 unchanged, 0 failed')
     expect(run.stdout).toMatch(/@acme\/pkg-01 +replace +github acme\/mono release\.yml env staging -> github acme\/mono release\.yml/)
-    expect(run.stdout).toContain('@acme/pkg-01: environment staging -> (none)')
+    expect(run.stdout).toContain('@acme/pkg-01 (github release.yml): environment staging -> (none)')
   })
 
   it('plan --exit-code is a drift check; apply replaces only with --replace', async () => {
@@ -223,11 +223,11 @@ describe('plan and apply over a monorepo', () => {
     ]))
     const drift = await cli(['plan', '--config', 'trust.json', '--exit-code', '--otp', OTP], { cwd: dir })
     expect(drift.code, drift.stderr).toBe(1)
-    expect(drift.stdout).toContain('drift-b: repository acme/other -> acme/drift (apply replaces it only with --replace)')
+    expect(drift.stdout).toContain('drift-b (github release.yml): repository acme/other -> acme/drift, which apply replaces only with --replace')
     // --yes without --replace: the new one is created, the differing one left alone and shown.
     const kept = await cli(['apply', '--config', 'trust.json', '--yes', '--otp', OTP], { cwd: dir })
     expect(kept.code).toBe(1)
-    expect(kept.stderr).toContain('left drift-b as it is: its trusted publisher differs (repository acme/other -> acme/drift); pass --replace to replace it')
+    expect(kept.stderr).toContain('left drift-b (github release.yml) as it is: its trusted publisher differs (repository acme/other -> acme/drift); pass --replace to replace it')
     expect(kept.stdout).toContain('Applied: 1 created, 0 replaced, 0 unchanged, 0 failed, 1 left as they differ')
     expect(emulator.publishers('drift-b')[0].claims.repository).toBe('acme/other')
     const replaced = await cli(['apply', '--config', 'trust.json', '--yes', '--replace', '--otp', OTP], { cwd: dir })
@@ -483,6 +483,18 @@ describe('2FA without a terminal', () => {
 })
 
 describe('a command line and a registry that try to break the CLI', () => {
+  it("an unknown flag: the command's closest flag is suggested, as the library suggests options", async () => {
+    const cwd = project({ name: 'flags' })
+    const typo = await cli(['plan', '--config', 'trust.json', '--fiel', 'release.yml'], { cwd })
+    expect(typo.code).toBe(2)
+    expect(typo.stderr).toContain("Unknown option '--fiel'. Did you mean --file?")
+    const plural = await cli(['history', '--workspace'], { cwd })
+    expect(plural.code).toBe(2)
+    expect(plural.stderr).toContain('Did you mean --workspaces?')
+    // Nothing close: no suggestion.
+    expect((await cli(['history', '--zzzzzzzzzz'], { cwd })).stderr).not.toContain('Did you mean')
+  })
+
   it('names of Object.prototype are unknown commands, exit 2', async () => {
     for (const name of ['constructor', 'toString', '__proto__', 'hasOwnProperty']) {
       const run = await cli([name])
@@ -618,7 +630,7 @@ describe('doctor', () => {
     const failing = await cli(['doctor'], { cwd, env: { ...npm, ...job, CI: 'true' } })
     expect(failing.code).toBe(1)
     expect(failing.stdout).toContain('repository: acme/ci')
-    expect(failing.stdout).toContain('trust-native github <package> --repository acme/ci --file release.yml --environment npm')
+    expect(failing.stdout).toContain('trust-native github @acme/ci --repository acme/ci --file release.yml --environment npm')
     expect(failing.stdout).toContain('Exchange: FAILED EOIDCEXCHANGE')
 
     await tn.addGithubPublisher({ registry: emulator.url, token, otp: OTP, package: '@acme/ci', repository: 'acme/ci', file: 'release.yml', environment: 'npm', cwd })
@@ -640,7 +652,7 @@ describe('doctor', () => {
     const job = (workflow) => emulator.githubActionsJob({ repository: 'acme/multi', workflow_ref: `acme/multi/.github/workflows/${workflow}@refs/heads/main` })
 
     const ok = await cli(['doctor'], { cwd, env: { ...npm, ...job('nightly.yml'), CI: 'true' } })
-    expect(ok.stdout).toContain('trust.json declares this job\'s trusted publisher: trust.json (nightly.yml)')
+    expect(ok.stdout).toContain('trust.json declares this job\'s trusted publisher: nightly.yml (repository acme/multi)')
     // Which may only stage: said, as `npm publish` from this job would be refused.
     expect(ok.stdout).toContain('grants only createStagedPackage')
     expect(ok.stdout).toContain('Exchange: ok')
@@ -648,12 +660,66 @@ describe('doctor', () => {
     const other = await cli(['doctor', '--json'], { cwd, env: { ...npm, ...job('publish.yml'), CI: 'true' } })
     expect(other.code).toBe(1)
     const { declared } = JSON.parse(other.stdout)
-    expect(declared).toMatchObject({ matched: null, closest: 'trust.json (nightly.yml)' })
-    expect(declared.findings.map((f) => f.kind)).toEqual(['file', 'publishers'])
+    expect(declared).toMatchObject({ matched: null, closest: 'nightly.yml', change: false })
+    expect(declared.findings.map((f) => f.kind)).toEqual(['file'])
     const shown = await cli(['doctor'], { cwd, env: { ...npm, ...job('publish.yml'), CI: 'true' } })
     expect(shown.stdout).toContain('trust.json declares 2 trusted publishers for @acme/multi; none is this job:')
-    expect(shown.stdout).toContain('  The token comes from workflow file publish.yml but the configuration trusts nightly.yml.')
-    expect(shown.stdout).toContain('The others: GitHub Actions: repository acme/multi, file release.yml, environment npm (id trust.json (release.yml))')
+    expect(shown.stdout).toContain('  The closest declared publisher is nightly.yml (repository acme/multi):\n    The token comes from workflow file publish.yml but the configuration trusts nightly.yml.')
+    expect(shown.stdout).toContain('  The other: release.yml (repository acme/multi, environment npm).')
+    // Another workflow: the publisher this job needs is to add.
+    expect(shown.stdout).toContain('trust-native github @acme/multi --repository acme/multi --file publish.yml')
+  })
+
+  /** A monorepo as the README configures it: a private root, trust.json at the root with a release and a nightly publisher. */
+  const twoPublisherMonorepo = () => {
+    const root = tempDir('tn-doctor-mono-')
+    writeFileSync(join(root, 'package.json'), JSON.stringify({ name: 'acme-mono-root', private: true, workspaces: ['packages/*'], repository: 'github:acme/mono' }))
+    mkdirSync(join(root, 'packages', 'core'), { recursive: true })
+    writeFileSync(join(root, 'packages', 'core', 'package.json'), JSON.stringify({ name: '@acme/core', version: '1.0.0' }))
+    writeFileSync(join(root, '.npmrc'), `registry=${emulator.url}\n`)
+    writeFileSync(join(root, 'trust.json'), JSON.stringify({
+      defaults: [{ type: 'github', file: 'release.yml', environment: 'production' }, { type: 'github', file: 'nightly.yml' }],
+      packages: [{ package: '@acme/core', repository: 'acme/mono' }],
+    }))
+    return root
+  }
+  const releaseJob = (environment) => emulator.githubActionsJob({ repository: 'acme/mono', environment, workflow_ref: 'acme/mono/.github/workflows/release.yml@refs/heads/main' })
+
+  it("in a workspace package's folder: reads the root's trust.json and names the package; the closest declared publisher, each one once", async () => {
+    const root = twoPublisherMonorepo()
+    const run = await cli(['doctor'], { cwd: join(root, 'packages', 'core'), env: { ...npm, ...releaseJob('staging'), CI: 'true' } })
+    expect(run.stdout).toContain('trust.json declares 2 trusted publishers for @acme/core; none is this job:')
+    expect(run.stdout).not.toContain('<package>')
+    // Same workflow file, another environment: change a value, do not add a publisher.
+    expect(run.stdout).not.toContain('trust-native github')
+    expect(run.stdout).toContain('The closest declared publisher is release.yml (repository acme/mono, environment production)')
+    expect(run.stdout).toContain("It is this job's workflow file: either set the environment to production in the workflow, or the environment to staging in trust.json at the workspace root and run `trust-native apply --config trust.json --replace` there.")
+    expect(run.stdout).toContain('The other: nightly.yml (repository acme/mono).')
+    expect(run.stdout).not.toMatch(/\(id |\([^()]*\(/)
+    // Another workflow file: the publisher it needs, for this package.
+    const other = await cli(['doctor'], { cwd: join(root, 'packages', 'core'), env: { ...npm, ...emulator.githubActionsJob({ repository: 'acme/mono', workflow_ref: 'acme/mono/.github/workflows/publish.yml@refs/heads/main' }), CI: 'true' } })
+    expect(other.stdout).toContain('trust-native github @acme/core --repository acme/mono --file publish.yml')
+  })
+
+  it('at a monorepo root: a private package is not a target; says so and how to name one', async () => {
+    const root = twoPublisherMonorepo()
+    const run = await cli(['doctor'], { cwd: root, env: { ...npm, ...releaseJob('production'), CI: 'true' } })
+    expect(run.code).toBe(2)
+    expect(run.stderr).toContain('acme-mono-root is private')
+    expect(run.stderr).toContain("trust-native doctor <package>, or run it in a package's folder")
+    expect(run.stdout + run.stderr).not.toContain('never been published')
+    const named = await cli(['doctor', '@acme/core'], { cwd: root, env: { ...npm, ...releaseJob('production'), CI: 'true' } })
+    expect(named.stdout).toContain("trust.json declares this job's trusted publisher: release.yml")
+    // --workspaces: each public package of the workspace, the id_token shown once.
+    mkdirSync(join(root, 'packages', 'cli'), { recursive: true })
+    writeFileSync(join(root, 'packages', 'cli', 'package.json'), JSON.stringify({ name: '@acme/cli', version: '1.0.0' }))
+    const each = await cli(['doctor', '--workspaces'], { cwd: root, env: { ...npm, ...releaseJob('production'), CI: 'true' } })
+    expect(each.stdout.match(/^Claims:$/gm)).toHaveLength(1)
+    expect(each.stdout).toMatch(/^@acme\/cli:$/m)
+    expect(each.stdout).toMatch(/^@acme\/core:\n(?:.+\n)*trust\.json declares this job's trusted publisher: release\.yml/m)
+    expect(each.stdout).toContain('trust-native github @acme/cli --repository acme/mono --file release.yml --environment production')
+    const json = JSON.parse((await cli(['doctor', '--workspaces', '--json'], { cwd: root, env: { ...npm, ...releaseJob('production'), CI: 'true' } })).stdout)
+    expect(json.packages.map((p) => [p.package, p.declared?.matched ?? null])).toEqual([['@acme/cli', null], ['@acme/core', 'release.yml']])
   })
 
   it('is a CI gate: an error finding fails it even when the exchange goes through; --json lists findings', async () => {

@@ -66,12 +66,16 @@ describe('publishHistory', () => {
     expect(report.trustChecked).toBe(true)
     expect(report.versions.filter((v) => v.how === 'trustedPublishing').map((v) => v.stillConfigured)).toEqual([true, true])
     expect(report.versions[1].stillConfigured).toBeNull()
+    // Which publisher: the configuration, as listPublishers shows it.
+    expect(report.versions[2].publisher).toMatchObject({ id: CONFIG, type: 'github', repository: 'acme/widgets', file: 'release.yml' })
+    expect(report.versions[1].publisher).toBeNull()
     // Without 2FA the read is refused, and says so.
     expect((await rejection(tn.publishHistory({ ...anonymous, token: ALICE, checkTrust: true }))).code).toBe('EOTP')
 
     await client.revokePublisher({ package: 'widgets', id: CONFIG })
     report = await client.publishHistory({ package: 'widgets', checkTrust: true })
     expect(report.versions.filter((v) => v.how === 'trustedPublishing').map((v) => v.stillConfigured)).toEqual([false, false])
+    expect(report.versions[2].publisher).toBeNull()
   })
 })
 
@@ -97,7 +101,10 @@ describe('trust-native history', () => {
   it('prints how each version was published; --exit-code fails on a version without trusted publishing since --since', async () => {
     const failing = await runCli(['history', 'widgets', '--registry', emulator.url, '--since', '2026-09-01', '--exit-code'])
     expect(failing.code, failing.stderr).toBe(1)
-    expect(failing.stdout).toContain(`1.2.0  2026-09-10  trusted publishing (github oidc:${CONFIG}, configuration unknown (--check-trust reads it, with 2FA))  no provenance`)
+    expect(failing.stdout).toContain(`1.2.0  2026-09-10  trusted publishing (github oidc:${CONFIG})  no provenance`)
+    // Whether a configuration is still there is said once, not on every line.
+    expect(failing.stdout.match(/--check-trust/g)).toHaveLength(1)
+    expect(failing.stdout).toContain('Whether each configuration is still there, and which publisher it is: --check-trust reads them (with 2FA).')
     expect(failing.stdout).toContain('1.3.0  2026-10-01  with a token of alice  provenance')
     expect(failing.stdout).toContain('Published without trusted publishing since 2026-09-01: 1.3.0')
     expect(failing.stdout).not.toContain('1.1.0')
@@ -109,6 +116,16 @@ describe('trust-native history', () => {
     expect((await runCli(['history', 'widgets', '--registry', emulator.url])).code).toBe(0)
     const json = JSON.parse((await runCli(['history', 'widgets', '--registry', emulator.url, '--json'])).stdout)
     expect(json.map((r) => [r.package, r.versions.length])).toEqual([['widgets', 5]])
+  })
+
+  it('--check-trust names the publisher of each version whose configuration is still there', async () => {
+    emulator.seed({ date: '2026-11-20', packages: [{ name: 'sprockets', maintainers: ['alice'], publishers: [{ ...TRUSTED, id: '5940c8e7-0a97-49bd-9a15-5d0b718e645a' }] }] })
+    await withCiEnv(emulator.githubActionsJob(JOB), () => tn.publish({ cwd: project({ name: 'sprockets', version: '1.0.0' }, `registry=${emulator.url}\n`) }))
+    const cwd = project({ name: 'sprockets' }, `registry=${emulator.url}\n//${new URL(emulator.url).host}/:_authToken=${ALICE}\n`)
+    const r = await runCli(['history', 'sprockets', '--check-trust', '--otp', OTP], { cwd })
+    expect(r.code, r.stderr).toBe(0)
+    expect(r.stdout).toContain('1.0.0  2026-11-20  trusted publishing (github release.yml, still configured)  no provenance')
+    expect(r.stdout).not.toContain('--check-trust')
   })
 
   it('--workspaces: every package of the workspace, failing --exit-code for the one published with a token', async () => {

@@ -78,9 +78,9 @@ function dryRun(cwd, env) {
 }
 
 /** A GitHub Actions job of `workflow` on main, for the emulator's id_token endpoint. */
-function githubJob(cwd, workflow) {
+function githubJob(cwd, workflow, claims = {}) {
   return {
-    ...emulator.githubActionsJob({ repository: 'acme/widgets', workflow_ref: `acme/widgets/.github/workflows/${workflow}@refs/heads/main` }),
+    ...emulator.githubActionsJob({ repository: 'acme/widgets', workflow_ref: `acme/widgets/.github/workflows/${workflow}@refs/heads/main`, ...claims }),
     GITHUB_REF: 'refs/heads/main', GITHUB_EVENT_NAME: 'push', GITHUB_REPOSITORY: 'acme/widgets', GITHUB_SHA: git(cwd, 'rev-parse', 'HEAD').trim(),
   }
 }
@@ -128,8 +128,16 @@ describe('semantic-release --dry-run in CI', () => {
     expect(code).not.toBe(0)
     expect(output).toContain('This job\'s id_token compared with the trusted publisher trust.json (nightly.yml) declares for widgets, the closest of the 2 it declares, claim by claim:')
     expect(output).toContain('file: the token has publish.yml, the publisher wants nightly.yml (differs)')
-    expect(output).toContain('None of the package\'s 2 trusted publishers matches this token; the differences named are those of the closest, trust.json (nightly.yml)')
-    expect(output).toContain('The others: GitHub Actions: repository acme/widgets, file release.yml, environment npm (id trust.json (release.yml))')
+    // Each publisher named once, by its file, without nested parentheses.
+    expect(output).toContain('The other it declares: release.yml (repository acme/widgets, environment npm).')
+    expect(output).not.toContain('(id ')
+    expect(output).toContain('This job publishes widgets once its trusted publisher is: `trust-native github widgets --repository acme/widgets --file publish.yml`')
+    // The release workflow in another environment: the value to change, not a publisher to add.
+    const staging = await dryRun(cwd, githubJob(cwd, 'release.yml', { environment: 'staging' }))
+    expect(staging.code).not.toBe(0)
+    expect(staging.output).toContain('trust.json (release.yml) declares for widgets, the closest of the 2 it declares')
+    expect(staging.output).toContain('It is this job\'s workflow file: either set the environment to npm in the workflow, or the environment to staging in trust.json and run `trust-native apply --config trust.json --replace`.')
+    expect(staging.output).not.toContain('once its trusted publisher is')
   })
 
   it('with semantic-release 24, fails naming the @semantic-release/npm it loads, which cannot publish through trusted publishing', async () => {

@@ -178,9 +178,19 @@ describe("today's registry: several publishers per package", () => {
     const applied = await cli(['apply', '--config', 'trust.json', '--yes', '--otp', OTP], dir)
     expect(applied.code, applied.stderr).toBe(0)
     expect(applied.stdout).toContain('Applied: 2 created, 0 replaced, 0 unchanged, 0 failed')
+    // Each line names the publisher it is about.
+    expect(applied.stderr).toMatch(/\/2 created cli-two \(github release\.yml\)/)
+    expect(applied.stderr).toMatch(/\/2 created cli-two \(github nightly\.yml\)/)
     const drift = await cli(['plan', '--config', 'trust.json', '--exit-code', '--otp', OTP], dir)
     expect(drift.code, drift.stdout + drift.stderr).toBe(0)
     // One changed: only it is replaced; a configuration no spec names is revoked only with --prune.
+    writeFileSync(join(dir, 'trust.json'), JSON.stringify([release('cli-two', { environment: 'production' }), nightly('cli-two')]))
+    // Without --replace: left as it is, saying which publisher, and exit 1.
+    const left = await cli(['apply', '--config', 'trust.json', '--yes', '--otp', OTP], dir)
+    expect(left.code).toBe(1)
+    expect(left.stderr).toMatch(/\/2 left cli-two \(github release\.yml\), as it differs/)
+    expect(left.stderr).toContain('left cli-two (github release.yml) as it is: one of its trusted publishers differs (environment ')
+    expect(left.stderr).toMatch(/\/2 unchanged cli-two \(github nightly\.yml\)/)
     writeFileSync(join(dir, 'trust.json'), JSON.stringify([release('cli-two', { environment: 'production' })]))
     const replaced = await cli(['apply', '--config', 'trust.json', '--yes', '--replace', '--otp', OTP], dir)
     expect(replaced.code, replaced.stderr).toBe(0)
@@ -259,8 +269,10 @@ describe('a CI job against several publishers', () => {
     expect(diagnosis.findings.map((f) => [f.kind, f.publisher])).toEqual([['environment', releaseId], ['publishers', undefined]])
     const { summary } = tn.explainExchangeFailure(releaseJob.outcome, { publishers })
     expect(summary).toContain('add `environment: npm` to the publishing job')
-    expect(summary).toContain(`None of the package's 2 trusted publishers matches this token; the differences named are those of the closest, ${releaseId}`)
-    expect(summary).toContain(`file nightly.yml (id ${nightlyId})`)
+    expect(summary).toContain(`None of the package's 2 trusted publishers matches this token. The differences named are those of the closest, the GitHub Actions publisher ${releaseId} (`)
+    expect(summary).toContain(`The others: the GitHub Actions publisher ${nightlyId} (`)
+    expect(summary).toContain('file nightly.yml')
+    expect(summary).not.toMatch(/\([^()]*\(/)
   })
 })
 

@@ -6,27 +6,29 @@
 // decision from the library.
 'use strict'
 
-const { existsSync } = require('node:fs')
+const { existsSync, readFileSync } = require('node:fs')
 const { join, relative } = require('node:path')
 const { parseArgs } = require('node:util')
 const tn = require('..')
 const { publisherFindings, provenanceFindings } = require('./doctor-checks.js')
-const { asPublisher, declaredByPackage } = require('./declared.js')
+const { changeAdvice, compareDeclared, declaredByPackage, describeDeclared } = require('./declared.js')
 
 const EXIT = { ok: 0, failed: 1, usage: 2, interrupted: 130 }
 /** `plan --exit-code`: a drift check's answer. */
 const DRIFT = { inSync: 0, changes: 1, errors: 2 }
 const PROVIDERS = Object.fromEntries(tn.trustProviders().map((p) => [p.type, p]))
 const ADD = { github: tn.addGithubPublisher, gitlab: tn.addGitlabPublisher, circleci: tn.addCircleciPublisher }
-/** How a version of `trust-native history` was published, in words. */
-function publishedHow(v, trustChecked) {
+/**
+ * How a version of `trust-native history` was published, in words: through which publisher
+ * (`github release.yml`, when --check-trust found its configuration), else its configuration's id.
+ */
+function publishedHow(v) {
   if (v.how === 'token') return `with a token of ${v.user}${v.approver ? `, approved by ${v.approver}` : ''}`
   if (v.how === 'unknown') return 'publisher not recorded'
   const { provider, configId } = v.trustedPublisher
-  const still = v.stillConfigured === null
-    ? (trustChecked ? '' : ', configuration unknown (--check-trust reads it, with 2FA)')
-    : v.stillConfigured ? ', still configured' : ', no longer configured'
-  return `trusted publishing (${provider} ${configId ?? ''}${still})${v.approver ? `, approved by ${v.approver}` : ''}`
+  const which = v.publisher ? [v.publisher.type, v.publisher.file ?? v.publisher.project ?? v.publisher.vcsOrigin ?? v.publisher.id].join(' ') : [provider, configId].filter(Boolean).join(' ')
+  const still = v.stillConfigured === null ? '' : v.stillConfigured ? ', still configured' : ', no longer configured'
+  return `trusted publishing (${which}${still})${v.approver ? `, approved by ${v.approver}` : ''}`
 }
 
 /** npm dist-tag's verbs and their aliases. */
@@ -610,6 +612,7 @@ const COMMANDS = {
     },
     async run(values, packages) {
       let untrusted = false
+      let unchecked = false
       const code = await eachPackage(values, packages, async (client, name, say) => {
         const report = await client.publishHistory({
           ...(name && { package: name }),
@@ -617,20 +620,23 @@ const COMMANDS = {
           ...(values['check-trust'] && { checkTrust: true }),
         })
         untrusted ||= report.withoutTrustedPublishing.length > 0
+        unchecked ||= !report.trustChecked && report.versions.some((v) => v.trustedPublisher)
         const since = report.since ? ` since ${report.since}` : ''
         say.out(printable(`${report.package}:${report.versions.length ? '' : ` no versions${since}`}`))
-        for (const v of report.versions) say.out(printable(`  ${v.version}  ${v.time?.slice(0, 10) ?? '(no date)'}  ${publishedHow(v, report.trustChecked)}  ${v.provenance ? 'provenance' : 'no provenance'}`))
+        for (const v of report.versions) say.out(printable(`  ${v.version}  ${v.time?.slice(0, 10) ?? '(no date)'}  ${publishedHow(v)}  ${v.provenance ? 'provenance' : 'no provenance'}`))
         if (report.withoutTrustedPublishing.length) say.out(printable(`  Published without trusted publishing${since}: ${report.withoutTrustedPublishing.join(', ')}`))
         return report
       })
+      // Said once for the run, not on every line.
+      if (unchecked && !values.json) out('Whether each configuration is still there, and which publisher it is: --check-trust reads them (with 2FA).')
       return code === EXIT.ok && values['exit-code'] && untrusted ? EXIT.failed : code
     },
   },
 
   doctor: {
-    usage: 'trust-native doctor [package] [--registry <url>]',
+    usage: 'trust-native doctor [package | --workspaces] [--registry <url>]',
     summary: 'In CI: show the id_token\'s claims, the trusted publisher this job needs, and try the exchange',
-    flags: { ...COMMON },
+    flags: { ...COMMON, workspaces: { type: 'boolean', help: 'Each publishable package of the workspace (default: package.json\'s package)' } },
     async run(values, [pkg]) {
       return doctor(values, pkg)
     },
@@ -791,7 +797,8 @@ async function applyAll(values, work, options, plan) {
   } else {
     printFailures(results)
     for (const r of results.filter((r) => r.status === 'skipped')) {
-      err(printable(`left ${r.package} as it is: its trusted publisher differs (${describeDifferences(r.differences)}); pass --replace to replace it`))
+      const several = results.filter((o) => o.package === r.package).length > 1
+      err(printable(`left ${resultLabel(r)} as it is: ${several ? 'one of its trusted publishers' : 'its trusted publisher'} differs (${describeDifferences(r.differences)}); pass --replace to replace it`))
     }
     out(summary(results))
     if (interrupt.signal.aborted) out('Interrupted. Run the same command again to finish: what is done stays unchanged.')
@@ -828,7 +835,7 @@ function printPlan(plan) {
   out(line(['PACKAGE', 'ACTION', 'PUBLISHER']))
   for (const row of rows) out(line(row))
   for (const e of plan.entries.filter((e) => e.differences.length)) {
-    out(`  ${e.package}: ${describeDifferences(e.differences)}${e.replace ? '' : ' (apply replaces it only with --replace)'}`)
+    out(`  ${publisherLabel(e.package, e.existing)}: ${describeDifferences(e.differences)}${e.replace ? '' : ', which apply replaces only with --replace'}`)
   }
   for (const [pkg, kept] of keptPublishers(plan)) {
     out(printable(`  ${pkg}: kept, as no spec names it: ${kept.map(describePublisher).join(', ')} (--prune revokes it)`))
@@ -895,6 +902,20 @@ function summary(results) {
   return `Applied: ${done('claim') ? `${done('claim')} claimed and created, ` : ''}${done('create')} created, ${done('replace')} replaced, ${done('unchanged')} unchanged, ${done('revoke') ? `${done('revoke')} revoked, ` : ''}${failed} failed${skipped ? `, ${skipped} left as they differ` : ''}${stopped ? `, ${stopped} stopped` : ''}`
 }
 
+/**
+ * `@acme/utils (github release.yml)`: an apply result's package and the publisher it is about
+ * (the one there is now, left as it is, or revoked), so a package's several are told apart.
+ */
+function resultLabel(r) {
+  return publisherLabel(r.package, r.publisher ?? r.previous?.[0])
+}
+
+/** `@acme/utils (github release.yml)`: a package and one of its publishers, when known. */
+function publisherLabel(pkg, p) {
+  const which = p && [p.type, p.file ?? p.project ?? p.vcsOrigin].filter(Boolean).join(' ')
+  return which ? `${pkg} (${which})` : pkg
+}
+
 /** `repository acme/other -> acme/mono, file old.yml -> release.yml`, control characters removed. */
 function describeDifferences(differences) {
   const shown = (v) => printable(v === null || v === undefined ? '(none)' : typeof v === 'string' ? v : JSON.stringify(v))
@@ -911,9 +932,9 @@ function progressReporter(quiet) {
   return {
     report({ done, total, result }) {
       if (quiet) return
-      const what = printable(result.status === 'failed' ? `failed ${result.package}`
-        : result.status === 'skipped' ? `left ${result.package} (differs)`
-        : `${verb[result.action]} ${result.package}`)
+      const what = printable(result.status === 'failed' ? `failed ${resultLabel(result)}`
+        : result.status === 'skipped' ? `left ${resultLabel(result)}, as it differs`
+        : `${verb[result.action]} ${resultLabel(result)}`)
       if (tty) {
         const width = 30
         const filled = Math.round((done / total) * width)
@@ -928,21 +949,28 @@ function progressReporter(quiet) {
   }
 }
 
-async function doctor(values, pkg) {
+async function doctor(values, given) {
+  if (given && values.workspaces) throw new UsageError('Name one package, or pass --workspaces for each of the workspace: not both.')
   const report = {}
   const print = (line) => { if (!values.json) out(line) }
   const cwd = process.cwd()
-  const config = await tn.resolveConfig({ ...common(values), ...(pkg && { package: pkg }) })
+  const config = await tn.resolveConfig({ ...common(values), ...(given && { package: given }) })
+  // The package doctor is about: the one named, else package.json's, which must be publishable.
+  if (!given && !values.workspaces) refusePrivate(cwd, config.package)
+  const targets = values.workspaces
+    ? (await tn.discoverWorkspacePackages(cwd)).packages.map((p) => ({ name: p.name, dir: p.path }))
+    : [{ name: config.package, dir: cwd }]
   const registryHost = new URL(config.registry).hostname
+  const audience = `npm:${registryHost}`
   print(`Registry: ${config.registry} (${values.registry ? '--registry' : config.registrySource})`)
   if (config.token) print(`Note: an npm token is configured (${config.tokenSource}). npm 11.5.1 and later try OIDC first and fall back to it when the exchange fails, so a refused exchange then shows up as a 401 or 404 for this token: the exchange below says why it failed.`)
   let idToken
   try {
-    idToken = await tn.getIdToken({ audience: `npm:${registryHost}` })
+    idToken = await tn.getIdToken({ audience })
   } catch (error) {
     report.idToken = { code: error.code, message: error.message }
     if (values.json) out(JSON.stringify(report, null, 2))
-    else err(`No id_token: ${error.code} ${describeError(error, pkg)}`)
+    else err(`No id_token: ${error.code} ${describeError(error, targets[0]?.name)}`)
     return EXIT.failed
   }
   const { token, ...visible } = idToken
@@ -953,69 +981,120 @@ async function doctor(values, pkg) {
   print(`id_token from ${idToken.source} (${idToken.provider ?? 'unknown provider'}), ${expiry(idToken.expiresAt)}`)
   print('Claims:')
   print(claims.join('\n'))
-  const diagnosis = tn.diagnoseTrust({ claims: idToken.claims, publishers: [], audience: `npm:${registryHost}` })
+  const diagnosis = tn.diagnoseTrust({ claims: idToken.claims, publishers: [], audience })
   report.needs = diagnosis.suggestion
-  if (diagnosis.suggestion) {
-    const { type, ...options } = diagnosis.suggestion
-    const flags = Object.entries(options).map(([k, v]) => `--${PROVIDERS[type]?.fields.find((f) => f.option === k)?.flag ?? k} ${Array.isArray(v) ? v.join(' ') : v}`)
-    print('This job needs a trusted publisher like:')
-    print(`  trust-native ${type} ${pkg ?? '<package>'} ${flags.join(' ')}`)
+  // The job's own findings (the token, the runner, the npm on PATH), once for every package.
+  const jobFindings = [...diagnosis.findings.filter((f) => f.kind !== 'none'), ...publisherFindings(cwd)]
+  for (const f of jobFindings) print(`${f.severity}: ${printable(f.message)}`)
+  const packages = []
+  for (const { name, dir } of targets) {
+    if (values.workspaces) print(`\n${name}:`)
+    packages.push(await doctorPackage(values, print, { name, dir, idToken, diagnosis, audience }))
   }
-  const declared = await declaredComparison(cwd, config.package, idToken.claims, `npm:${registryHost}`)
-  if (declared) {
-    report.declared = declared
-    if (declared.matched) {
-      print(`trust.json declares this job's trusted publisher: ${declared.matched}`)
-      for (const f of declared.findings) print(`  ${printable(f.message)}`)
-    } else {
-      print(`trust.json declares ${declared.count} trusted publisher${declared.count === 1 ? '' : 's'} for ${config.package}; none is this job:`)
-      for (const f of declared.findings) print(`  ${printable(f.message)}`)
-    }
-  }
-  // Every finding, with kind, severity, expected and actual: an error among them fails the run.
-  report.findings = [...diagnosis.findings.filter((f) => f.kind !== 'none'), ...publisherFindings(cwd), ...provenanceFindings(cwd, idToken.claims)]
-  for (const f of report.findings) print(`${f.severity}: ${printable(f.message)}`)
-  try {
-    const exchanged = await tn.exchangeToken({ ...(values.registry && { registry: values.registry }), ...(pkg && { package: pkg }), idToken: token, cwd })
-    report.exchange = { ok: true, package: exchanged.package, expires: exchanged.expires, warnings: exchanged.warnings }
-    // The registry's answer is `{ token }`; an expiry is shown only when it says one.
-    print(`Exchange: ok, an npm token for ${exchanged.package}${exchanged.expires ? ` until ${exchanged.expires}` : ''}`)
-    for (const w of exchanged.warnings) warn(w)
-  } catch (error) {
-    report.exchange = { ok: false, code: error.code, message: describeError(error, pkg) }
-    print(`Exchange: FAILED ${error.code}`)
-    print(describeError(error, pkg))
+  if (values.workspaces) {
+    report.findings = jobFindings
+    report.packages = packages
+  } else {
+    const { declared, findings, exchange } = packages[0]
+    Object.assign(report, declared && { declared }, { findings: [...jobFindings, ...findings], exchange })
   }
   if (values.json) out(JSON.stringify(report, null, 2))
   // A CI gate: an error finding fails even when this exchange went through (the registry may
   // refuse the publish, e.g. from a self-hosted runner).
-  const errors = report.findings.some((f) => f.severity === 'error')
-  return report.exchange.ok && !errors ? EXIT.ok : EXIT.failed
+  const errors = [...jobFindings, ...packages.flatMap((p) => p.findings)].some((f) => f.severity === 'error')
+  return packages.every((p) => p.exchange.ok) && !errors ? EXIT.ok : EXIT.failed
 }
 
 /**
- * The job's id_token compared with every publisher trust.json (in `cwd`) declares for `pkg`:
- * the one it matches, or the closest one's differences and which others there are. Nothing
- * without a trust.json naming the package. (What the registry has may differ from what the
- * repository declares: the exchange says which counts.)
+ * One package's part of doctor: the publisher the job needs for it, its declared publishers
+ * compared with the job, its package.json against provenance, and the exchange for it.
+ */
+async function doctorPackage(values, print, { name, dir, idToken, diagnosis, audience }) {
+  const result = { package: name }
+  const declared = await declaredComparison(dir, name, idToken.claims, audience)
+  // A declared publisher of the job's own workflow that differs in a value: that value is to
+  // change, not another publisher to add.
+  if (diagnosis.suggestion && !declared?.change) {
+    const { type, ...options } = diagnosis.suggestion
+    const flags = Object.entries(options).map(([k, v]) => `--${PROVIDERS[type]?.fields.find((f) => f.option === k)?.flag ?? k} ${Array.isArray(v) ? v.join(' ') : v}`)
+    print('This job needs a trusted publisher like:')
+    print(`  trust-native ${type} ${name ?? '<package>'} ${flags.join(' ')}`)
+  }
+  if (declared) {
+    const { lines, ...shown } = declared
+    result.declared = shown
+    for (const line of lines) print(printable(line))
+  }
+  result.findings = provenanceFindings(dir, idToken.claims)
+  for (const f of result.findings) print(`${f.severity}: ${printable(f.message)}`)
+  try {
+    const exchanged = await tn.exchangeToken({ ...(values.registry && { registry: values.registry }), ...(name && { package: name }), idToken: idToken.token, cwd: dir })
+    result.exchange = { ok: true, package: exchanged.package, expires: exchanged.expires, warnings: exchanged.warnings }
+    // The registry's answer is `{ token }`; an expiry is shown only when it says one.
+    print(`Exchange: ok, an npm token for ${exchanged.package}${exchanged.expires ? ` until ${exchanged.expires}` : ''}`)
+    for (const w of exchanged.warnings) warn(w)
+  } catch (error) {
+    result.exchange = { ok: false, code: error.code, message: describeError(error, name) }
+    print(`Exchange: FAILED ${error.code}`)
+    print(describeError(error, name))
+  }
+  return result
+}
+
+/** A command about package.json's package, run where that package is private (a monorepo's root). */
+function refusePrivate(cwd, pkg) {
+  const path = join(cwd, 'package.json')
+  let manifest
+  try {
+    manifest = JSON.parse(readFileSync(path, 'utf8'))
+  } catch {
+    return
+  }
+  if (manifest?.private === true) {
+    throw new UsageError(`${pkg ?? 'The package here'} is private (package.json "private": true): it is never published, so there is nothing to check for it. Name the package: trust-native doctor <package>, or run it in a package's folder.`)
+  }
+}
+
+/** The trust.json that applies in `cwd`: its own, else the workspace root's (where plan and apply run). */
+async function findTrustJson(cwd) {
+  if (existsSync(join(cwd, 'trust.json'))) return { path: join(cwd, 'trust.json'), where: '' }
+  const root = await tn.discoverWorkspacePackages(cwd).then((w) => w.root, () => undefined)
+  const path = root && join(root, 'trust.json')
+  return path && existsSync(path) ? { path, where: ' at the workspace root' } : undefined
+}
+
+/**
+ * The job's id_token compared with every publisher the trust.json that applies declares for
+ * `pkg`: the one it matches, or the closest one's differences, what to change when it is the
+ * job's own workflow, and which others there are, each named once. Nothing without a trust.json
+ * naming the package. (What the registry has may differ from what the repository declares: the
+ * exchange says which counts.)
  */
 async function declaredComparison(cwd, pkg, claims, audience) {
-  const path = join(cwd, 'trust.json')
-  if (!pkg || !existsSync(path)) return undefined
-  const specs = (await declaredByPackage(path, 'trust.json')).get(pkg) ?? []
+  const found = pkg && await findTrustJson(cwd)
+  if (!found) return undefined
+  const specs = (await declaredByPackage(found.path, 'trust.json')).get(pkg) ?? []
   if (!specs.length) return undefined
-  const diagnosis = tn.diagnoseTrust({ claims, publishers: specs.map(asPublisher), audience })
-  const mismatches = diagnosis.findings.filter((f) => f.publisher !== undefined || f.kind === 'publishers')
+  const { matched: match, closest: nearest, differences, others, change } = compareDeclared(specs, claims, audience)
   // The job is the closest one when only the permission differs: it may stage, say, not publish
   // (doctor does not know which the job runs).
-  const closest = mismatches.filter((f) => f.publisher === diagnosis.closest)
-  const onlyPermission = !diagnosis.matched && closest.length > 0 && closest.every((f) => f.kind === 'permission')
-  const matched = diagnosis.matched ?? (onlyPermission ? diagnosis.closest : null)
+  const onlyPermission = !match && differences.length > 0 && differences.every((f) => f.kind === 'permission')
+  const matched = match ?? (onlyPermission ? nearest : undefined)
+  if (matched) {
+    const findings = onlyPermission ? differences : []
+    return {
+      count: specs.length, matched: matched.label, closest: null, findings,
+      lines: [`trust.json declares this job's trusted publisher: ${describeDeclared(matched)}`, ...findings.map((f) => `  ${f.message}`)],
+    }
+  }
   return {
-    count: specs.length,
-    matched,
-    closest: matched ? null : diagnosis.closest ?? null,
-    findings: onlyPermission ? closest : matched ? [] : mismatches,
+    count: specs.length, matched: null, closest: nearest?.label ?? null, findings: differences, change,
+    lines: [
+      `trust.json declares ${specs.length} trusted publisher${specs.length === 1 ? '' : 's'} for ${pkg}; none is this job:`,
+      ...(nearest ? [`  The ${others.length ? 'closest ' : ''}declared publisher is ${describeDeclared(nearest)}:`, ...differences.map((f) => `    ${f.message}`)] : []),
+      ...(change ? [`  It is this job's workflow file: ${changeAdvice(differences, `trust.json${found.where}`, ' and run `trust-native apply --config trust.json --replace` there')}.`] : []),
+      ...(others.length ? [`  The other${others.length === 1 ? '' : 's'}: ${others.map(describeDeclared).join('; ')}.`] : []),
+    ],
   }
 }
 
@@ -1209,6 +1288,13 @@ function helpText(name, command) {
   return lines.join('\n')
 }
 
+/** Node's unknown-option error with the command's closest flag, as the library suggests options. */
+function unknownFlag(error, flags) {
+  const given = error.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' && /^Unknown option '(-{1,2})([^'=]+)/.exec(error.message)
+  const meant = given && tn.closestName(given[2], Object.keys(flags).filter((flag) => !flags[flag].hidden))
+  return meant ? `Unknown option '${given[1]}${given[2]}'. Did you mean --${meant}?` : undefined
+}
+
 function mainHelp() {
   const lines = [
     'Usage: trust-native <command> [options]',
@@ -1242,7 +1328,7 @@ async function main(argv) {
   try {
     parsed = parseArgs({ args: rest, options: command.flags, allowPositionals: true, strict: true })
   } catch (error) {
-    err(`${error.message}\n\n${helpText(name, command)}`)
+    err(`${unknownFlag(error, command.flags) ?? error.message}\n\n${helpText(name, command)}`)
     return EXIT.usage
   }
   if (parsed.values.help) {

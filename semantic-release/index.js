@@ -10,7 +10,7 @@
 const { existsSync } = require('node:fs')
 const { join, resolve } = require('node:path')
 const tn = require('../main.js')
-const { PROVIDERS, asPublisher, declaredByPackage } = require('../bin/declared.js')
+const { PROVIDERS, changeAdvice, compareDeclared, declaredByPackage, describeDeclared } = require('../bin/declared.js')
 const { publishingNpmProblem } = require('./publishing-npm.js')
 const { readCheckoutFile } = require('../bin/read-checkout.js')
 
@@ -92,8 +92,8 @@ const shown = (value) => (value === undefined ? '(none)' : [].concat(value).join
  * first difference in words, and which others are declared.
  */
 function explainRefusal(pkg, error, claims, specs, audience) {
-  const diagnosis = tn.diagnoseTrust({ claims, publishers: specs.map(asPublisher), audience })
-  const declared = specs.find((s) => s.source === (diagnosis.matched ?? diagnosis.closest ?? specs[0]?.source))
+  const { diagnosis, matched, closest: nearest, differences, others, change } = compareDeclared(specs, claims, audience)
+  const declared = matched ?? nearest ?? specs[0]
   const token = diagnosis.suggestion ?? {}
   const provider = PROVIDERS[token.type ?? declared?.type]
   const lines = []
@@ -111,13 +111,17 @@ function explainRefusal(pkg, error, claims, specs, audience) {
     lines.push('', first
       ? first.message
       : `The token matches what ${declared.source} declares, so the registry's configuration is not that one: \`trust-native plan\` (with a maintainer's token) shows the difference, \`trust-native apply\` fixes it.`)
-    const others = diagnosis.findings.find((f) => f.kind === 'publishers')
-    if (others) lines.push('', others.message)
+    if (change && nearest) {
+      const where = declared.declaredIn ?? declared.source
+      const replace = declared.declaredIn ? ` and run \`trust-native apply --config ${where} --replace\`` : ''
+      lines.push('', `It is this job's workflow file: ${changeAdvice(differences, where, replace)}.`)
+    }
+    if (specs.length > 1) lines.push('', `The other${others.length === 1 ? '' : 's'} it declares: ${others.map(describeDeclared).join('; ')}.`)
   } else {
     // What happened; the command below is the advice, in the plugin's words.
     lines.push(error.summary ?? error.message)
   }
-  if (token.type) {
+  if (token.type && !change) {
     const { type, ...options } = token
     lines.push('', `This job publishes ${pkg.name} once its trusted publisher is: \`${command('trust-native', type, pkg.name, options)}\``)
   }
@@ -163,7 +167,8 @@ async function verifyConfigured(client, pkg, specs, { ensure, dryRun, otp }, log
 
 /** A declared publisher of a package that has none: created with `ensure`, else the command that would. */
 async function addDeclared(client, pkg, declared, { ensure, dryRun, common }, logger) {
-  const { type = 'github', source, package: _, ...options } = declared
+  // Where it was declared (source, declaredIn, label) is for messages, not a publisher option.
+  const { type = 'github', source, declaredIn, label, package: _, ...options } = declared
   if (!ensure) {
     throw new TrustPluginError(
       'ENOTRUSTEDPUBLISHER',

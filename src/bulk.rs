@@ -152,7 +152,8 @@ pub struct ApplyResult {
     /// not allowed (pass `replace: true`, or set it in the spec); `differences` says how.
     #[napi(ts_type = "'done' | 'failed' | 'skipped'")]
     pub status: String,
-    /// The configuration the package has now, when done (none for a revoke).
+    /// The configuration the package has now, when done (none for a revoke); when skipped, the
+    /// one left as it is.
     pub publisher: Option<Publisher>,
     /// What a replace or a revoke removed.
     pub previous: Vec<Publisher>,

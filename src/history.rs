@@ -48,6 +48,9 @@ pub struct PublishedVersion {
     /// Whether that configuration is still one of the package's: `null` when unknown (without
     /// `checkTrust`, or not published through trusted publishing).
     pub still_configured: Option<bool>,
+    /// That configuration, as `listPublishers` shows it, when it is still configured
+    /// (`checkTrust`): which publisher published the version.
+    pub publisher: Option<crate::trust::Publisher>,
     /// It has a provenance statement (`dist.attestations.provenance`).
     pub provenance: bool,
     /// Who approved it, for a staged version.

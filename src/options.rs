@@ -9,6 +9,7 @@
 
 use napi::bindgen_prelude::*;
 use napi::{JsValue, KeyCollectionMode, KeyConversion, KeyFilter, ValueType};
+use napi_derive::napi;
 use serde_json::Value;
 
 use trust_core::error::{Code, Error as CoreError, Result as CoreResult};
@@ -215,9 +216,7 @@ impl<'env> Options<'env> {
         else {
             return Ok(());
         };
-        // A key is the caller's input: shown short, and only a short one is worth a suggestion
-        // (comparing a megabyte-long key with every option would take seconds).
-        const SHOWN: usize = 64;
+        // A key is the caller's input: shown short, and only a short one is worth a suggestion.
         let long = unknown.chars().count() > SHOWN;
         let unknown = if long {
             format!("{}…", unknown.chars().take(SHOWN).collect::<String>())
@@ -352,9 +351,32 @@ fn to_json_at(value: Unknown, depth: usize) -> napi::Result<Value> {
     })
 }
 
+/// The known name closest to `unknown` (the CLI's flags, without their dashes), as an unknown
+/// option is answered: same letters in another case, or at most two edits away (`fiel` ->
+/// `file`, `workspace` -> `workspaces`); `null` when none is close, or `unknown` is too long
+/// to be a typo of one.
+///
+/// @example
+/// ```js
+/// import { closestName } from 'trust-native'
+/// closestName('fiel', ['file', 'workspaces']) // 'file'
+/// ```
+#[napi]
+pub fn closest_name(unknown: String, known: Vec<String>) -> Option<String> {
+    let known: Vec<&str> = known.iter().map(String::as_str).collect();
+    (unknown.chars().count() <= SHOWN)
+        .then(|| closest(&unknown, &known))
+        .flatten()
+        .map(str::to_string)
+}
+
+/// How much of an unknown key is shown, and compared: a longer one is no typo (comparing a
+/// megabyte-long key with every option would take seconds).
+const SHOWN: usize = 64;
+
 /// The known option closest to `unknown`: same letters in another case, or at most two edits
 /// away (`enviroment` -> `environment`, `allowpublish` -> `allowPublish`).
-fn closest(unknown: &str, known: &[&'static str]) -> Option<&'static str> {
+fn closest<'k>(unknown: &str, known: &[&'k str]) -> Option<&'k str> {
     let lower = unknown.to_lowercase();
     known
         .iter()
@@ -401,5 +423,12 @@ mod tests {
         assert_eq!(closest("allowpublish", &known), Some("allowPublish"));
         assert_eq!(closest("repostiory", &known), Some("repository"));
         assert_eq!(closest("workflow", &known), None);
+        // The CLI's flags: the same comparison, and no suggestion for a key that is no typo.
+        let flags = vec!["file".to_string(), "workspaces".to_string()];
+        assert_eq!(
+            closest_name("workspace".into(), flags.clone()).as_deref(),
+            Some("workspaces")
+        );
+        assert_eq!(closest_name("file".repeat(40), flags), None);
     }
 }

@@ -87,6 +87,7 @@ fn published_how(version: &str, time: Option<&str>, manifest: &Map<String, Value
             "configId": t.get("oidcConfigId").and_then(Value::as_str),
         })),
         "stillConfigured": Value::Null,
+        "publisher": Value::Null,
         "provenance": provenance,
         "approver": approver,
     })
@@ -122,8 +123,9 @@ fn history<'a>(caller: &'a Caller<'a>, args: Args) -> BoxFuture<'a, Result<Value
             let configured = TrustClient::new(registry).list(&package).await?;
             for version in &mut versions {
                 if let Some(config) = version["trustedPublisher"]["configId"].as_str() {
-                    let still = configured.iter().any(|c| same_config(config, &c.id));
-                    version["stillConfigured"] = json!(still);
+                    let still = configured.iter().find(|c| same_config(config, &c.id));
+                    version["stillConfigured"] = json!(still.is_some());
+                    version["publisher"] = json!(still);
                 }
             }
         }

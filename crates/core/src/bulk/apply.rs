@@ -39,7 +39,8 @@ pub struct ApplyResult {
     /// action, or what the registry's answers showed since.
     pub action: Action,
     pub status: Status,
-    /// The configuration the package has now, when done.
+    /// The configuration the package has now, when done; when skipped, the one left as it is
+    /// (so a package's several publishers are told apart).
     pub publisher: Option<Publisher>,
     /// What a replace or a revoke removed.
     pub previous: Vec<Publisher>,
@@ -374,7 +375,7 @@ fn skipped(entry: PlanEntry) -> ApplyResult {
         package: entry.package,
         action: entry.action,
         status: Status::Skipped,
-        publisher: None,
+        publisher: entry.existing,
         previous: vec![],
         error: None,
         differences: entry.differences,

@@ -674,14 +674,14 @@ pub fn diagnose(
             findings.extend(mismatches.iter().cloned());
         }
     }
-    if let (Some((index, (id, _))), true) = (closest, publishers.len() > 1) {
+    if let (Some((index, _)), true) = (closest, publishers.len() > 1) {
         findings.push(finding(
             None,
             "publishers",
             Severity::Error,
             None,
             None,
-            others_note(publishers, index, id),
+            others_note(publishers, index),
         ));
     }
     if publishers.is_empty() {
@@ -717,9 +717,10 @@ pub fn diagnose(
 /// job's (the providers' [`Provider::identity`] options, and PyPI's `workflow`).
 const IDENTITY: [&str; 4] = ["file", "projectId", "pipelineDefinitionId", "workflow"];
 
-/// "None of the package's 2 trusted publishers matches this token; the closest is ... The
-/// others: ...": which configurations exist, when the findings explain only the closest.
-fn others_note(publishers: &[AnyPublisher], closest: usize, id: &str) -> String {
+/// "None of the package's 2 trusted publishers matches this token. The differences named are
+/// those of the closest, ... The others: ...": which configurations exist, each named once, when
+/// the findings explain only the closest.
+fn others_note(publishers: &[AnyPublisher], closest: usize) -> String {
     let others: Vec<String> = publishers
         .iter()
         .enumerate()
@@ -727,16 +728,16 @@ fn others_note(publishers: &[AnyPublisher], closest: usize, id: &str) -> String 
         .map(|(_, p)| describe_publisher(p))
         .collect();
     format!(
-        "None of the package's {} trusted publishers matches this token; the differences named \
-         are those of the closest, {id} ({}). The others: {}.",
+        "None of the package's {} trusted publishers matches this token. The differences named \
+         are those of the closest, {}. The others: {}.",
         publishers.len(),
         describe_publisher(&publishers[closest]),
         others.join("; ")
     )
 }
 
-/// "GitHub Actions: repository acme/mono, file release.yml (id 3e4b...)": a configuration in a
-/// message.
+/// "the GitHub Actions publisher 3e4b... (repository acme/mono, file release.yml)": a
+/// configuration in a message, its values in one pair of parentheses.
 fn describe_publisher(publisher: &AnyPublisher) -> String {
     match publisher {
         AnyPublisher::Npm(p) => {
@@ -747,7 +748,7 @@ fn describe_publisher(publisher: &AnyPublisher) -> String {
                 .iter()
                 .map(|(option, value)| format!("{option} {}", value_text(value)))
                 .collect();
-            format!("{name}: {} (id {})", options.join(", "), p.id)
+            format!("the {name} publisher {} ({})", p.id, options.join(", "))
         }
         AnyPublisher::Pypi(p) => {
             let fields = serde_json::to_value(p).unwrap_or(Value::Null);
@@ -759,7 +760,7 @@ fn describe_publisher(publisher: &AnyPublisher) -> String {
                 .filter(|(key, value)| *key != "type" && !value.is_null())
                 .map(|(key, value)| format!("{key} {}", value.as_str().unwrap_or_default()))
                 .collect();
-            format!("{kind}: {}", parts.join(", "))
+            format!("the {kind} publisher ({})", parts.join(", "))
         }
     }
 }
@@ -963,13 +964,15 @@ mod tests {
         assert_eq!(kinds(&d), vec!["environment", "publishers"]);
         assert_eq!(d.findings[0].publisher.as_deref(), Some("release"));
         let note = &d.findings[1].message;
-        assert!(note.starts_with("None of the package's 3 trusted publishers matches this token; the differences named \
-         are those of the closest, release (GitHub Actions: repository acme/widgets, file release.yml, environment npm (id release))."), "{note}");
-        assert!(
-            note.contains("GitLab CI/CD: project acme/widgets, file .gitlab-ci.yml (id mirror)"),
-            "{note}"
+        // Each one named once, by its id, its values in one pair of parentheses.
+        assert_eq!(
+            note,
+            "None of the package's 3 trusted publishers matches this token. The differences named \
+             are those of the closest, the GitHub Actions publisher release (repository \
+             acme/widgets, file release.yml, environment npm). The others: the GitLab CI/CD \
+             publisher mirror (project acme/widgets, file .gitlab-ci.yml); the GitHub Actions \
+             publisher nightly (repository acme/widgets, file nightly.yml)."
         );
-        assert!(note.contains("file nightly.yml (id nightly)"), "{note}");
     }
 
     #[test]
