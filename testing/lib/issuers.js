@@ -52,13 +52,15 @@ class Issuers {
    * `lifetime` seconds from now (negative: already expired).
    */
   issue(provider, audience, overrides = {}, lifetime = ID_TOKEN_LIFETIME) {
-    const issuedAt = Math.min(now(), now() + lifetime)
+    // One reading of the clock: two could straddle a second, and `exp - iat` be one more.
+    const at = now()
+    const issuedAt = Math.min(at, at + lifetime)
     const claims = {
       ...defaultClaims(provider, overrides),
       aud: audience,
       iat: issuedAt,
       nbf: issuedAt - 5,
-      exp: now() + lifetime,
+      exp: at + lifetime,
       jti: crypto.randomUUID(),
     }
     claims.iss = issuerOf(provider, claims)
