@@ -24,13 +24,12 @@ pub fn replace(target: &Path, bytes: &[u8], permissions: Permissions) -> std::io
         NEXT.fetch_add(1, Ordering::Relaxed)
     ));
     let written = (|| {
-        let mut file = match &permissions {
-            Permissions::Default => std::fs::OpenOptions::new()
-                .write(true)
-                .create_new(true)
-                .open(&temp)?,
-            Permissions::Private => create_private(&temp)?,
-        };
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create_new(true);
+        if let Permissions::Private = permissions {
+            private(&mut options);
+        }
+        let mut file = options.open(&temp)?;
         file.write_all(bytes)?;
         file.sync_all()?;
         std::fs::rename(&temp, target)
@@ -41,20 +40,10 @@ pub fn replace(target: &Path, bytes: &[u8], permissions: Permissions) -> std::io
     written
 }
 
-#[cfg(unix)]
-fn create_private(path: &Path) -> std::io::Result<std::fs::File> {
-    use std::os::unix::fs::OpenOptionsExt;
-    std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(path)
-}
-
-#[cfg(not(unix))]
-fn create_private(path: &Path) -> std::io::Result<std::fs::File> {
-    std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(path)
+/// `options` with a new file readable by its owner only (on Unix; elsewhere the folder's ACLs
+/// decide). The one place the files that hold secrets get their mode.
+pub fn private(options: &mut std::fs::OpenOptions) -> &mut std::fs::OpenOptions {
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(options, 0o600);
+    options
 }

@@ -172,7 +172,14 @@ fn with_token(existing: &[u8], key: &str, token: &str) -> (Vec<u8>, usize) {
 fn lock(target: &Path) -> std::io::Result<std::fs::File> {
     let deadline = Instant::now() + LOCK_WAIT;
     loop {
-        let file = open_private(target)?;
+        let file = crate::files::private(
+            std::fs::OpenOptions::new()
+                .read(true)
+                .write(true)
+                .create(true)
+                .truncate(false),
+        )
+        .open(target)?;
         match file.try_lock() {
             Ok(()) if same_file(&file, target) => return Ok(file),
             Ok(()) => continue,
@@ -209,28 +216,6 @@ fn io_error(path: &Path, error: std::io::Error) -> Error {
         Code::InvalidInput,
         format!("Cannot write {}: {error}", path.display()),
     )
-}
-
-#[cfg(unix)]
-fn open_private(path: &Path) -> std::io::Result<std::fs::File> {
-    use std::os::unix::fs::OpenOptionsExt;
-    std::fs::OpenOptions::new()
-        .read(true)
-        .write(true)
-        .create(true)
-        .truncate(false)
-        .mode(0o600)
-        .open(path)
-}
-
-#[cfg(not(unix))]
-fn open_private(path: &Path) -> std::io::Result<std::fs::File> {
-    std::fs::OpenOptions::new()
-        .read(true)
-        .write(true)
-        .create(true)
-        .truncate(false)
-        .open(path)
 }
 
 /// Environment variables that carry the token to package managers that read the environment:
