@@ -373,7 +373,7 @@ describe.skipIf(NPM12.skip)(`npm publish (12) vs publish${NPM12.skip ? ` — ski
   })
 
   it('a stage-only token: npm 12 and trust-native send the same PUT; trust-native says E_STAGE_REQUIRED', async () => {
-    const stager = 'npm_stageOnlyPublish0123456789abcdefghij'
+    const stager = 'npm_FAKE-stageOnlyPublish-56789abcdefghij'
     const { pkg } = packageFolder('@acme/widgets', '1.9.3')
     writeFileSync(join(pkg, '.npmrc'), `registry=${emulator.url}\n//${new URL(emulator.url).host}/:_authToken=${stager}\n`)
     const withStager = () => {

@@ -4,9 +4,9 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { ALICE, OTP, isolateNpmConfig, project, rejection, runCli, startEmulator, tn } from './helpers.mjs'
 
-const STAGER = 'npm_stageOnly0123456789abcdefghijklmnopq'
-const BYPASS = 'npm_bypassDirect0123456789abcdefghijklmn'
-const PLAIN = 'npm_plainWrite0123456789abcdefghijklmnopq'
+const STAGER = 'npm_FAKE-stageOnly-56789abcdefghijklmnopq'
+const BYPASS = 'npm_FAKE-bypassDirect-56789abcdefghijklmn'
+const PLAIN = 'npm_FAKE-plainWrite-56789abcdefghijklmnopq'
 const TOKENS = [
   { user: 'alice', token: STAGER, key: 'aaaaaa01-1111-4222-8333-444455556666', name: 'stager', permission: 'read-write-stage-only' },
   { user: 'alice', token: BYPASS, key: 'bbbbbb01-1111-4222-8333-444455556666', name: 'old-ci', permission: 'read-write', bypass2fa: true },

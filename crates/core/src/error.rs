@@ -664,7 +664,7 @@ mod tests {
     /// can begin with a secret's end or end with its start: those parts are masked too.
     #[test]
     fn a_secret_cut_at_the_edge_of_a_text_is_masked() {
-        let token = "npm_0123456789abcdefghijklmnopqrstuvwxyz";
+        let token = "npm_FAKE-56789abcdefghijklmnopqrstuvwxyz";
         let mut s = Secrets::default();
         s.add(token);
         assert_eq!(
@@ -709,7 +709,7 @@ mod tests {
     /// that no longer matches it.
     #[test]
     fn an_excerpt_is_cut_after_the_secrets_are_masked() {
-        let token = "npm_0123456789abcdefghijklmnopqrstuvwxyz";
+        let token = "npm_FAKE-56789abcdefghijklmnopqrstuvwxyz";
         let mut s = Secrets::default();
         s.add(token);
         for pad in 0..60 {
