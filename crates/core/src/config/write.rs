@@ -67,18 +67,13 @@ pub fn npmrc_target(path: &Path) -> Result<PathBuf> {
     } else {
         path.to_path_buf()
     };
+    // As the write will: the file opened for writing (when it is there), and a new file
+    // created next to it. What the folder's mode or attributes say is no answer: Windows
+    // ignores a folder's read-only attribute (Documents and Desktop have it), root ignores
+    // modes.
     let writable = match std::fs::OpenOptions::new().append(true).open(&target) {
-        Ok(_) => Ok(()),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            let dir = target.parent().filter(|d| !d.as_os_str().is_empty());
-            match dir.map(std::fs::metadata) {
-                None => Ok(()),
-                Some(Ok(meta)) if meta.is_dir() && !meta.permissions().readonly() => Ok(()),
-                Some(Ok(_)) => Err(std::io::Error::from(std::io::ErrorKind::PermissionDenied)),
-                Some(Err(e)) => Err(e),
-            }
-        }
-        Err(e) => Err(e),
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e),
+        _ => crate::files::can_create_beside(&target),
     };
     writable.map_err(|e| io_error(&target, e))?;
     Ok(target)
@@ -95,9 +90,7 @@ pub fn write_auth_token(path: &Path, registry: &Url, token: &str) -> Result<Writ
     check_token(token)?;
     let key = format!("{}:_authToken", nerf_dart(registry));
     let target = npmrc_target(path)?;
-    let locked = lock(&target).map_err(|e| io_error(&target, e))?;
-    let existing =
-        crate::read::bytes(&target, crate::read::CONFIG_LIMIT).map_err(|e| io_error(&target, e))?;
+    let (locked, existing) = lock(&target).map_err(|e| io_error(&target, e))?;
     let (text, replaced) = with_token(&existing, &key, token);
     replace(&target, &text, Permissions::Private).map_err(|e| io_error(&target, e))?;
     drop(locked);
@@ -166,10 +159,11 @@ fn with_token(existing: &[u8], key: &str, token: &str) -> (Vec<u8>, usize) {
     (text, replaced)
 }
 
-/// An exclusive lock on the file at `target` (created when missing). Another writer may have
-/// renamed a new file into place while this one waited: then the lock is on a file no one
-/// reads any more, so it is taken again on the current one.
-fn lock(target: &Path) -> std::io::Result<std::fs::File> {
+/// An exclusive lock on the file at `target` (created when missing), and the file's bytes,
+/// read through the locked handle: on Windows a lock is mandatory, so a second handle could not
+/// read them. Another writer may have renamed a new file into place while this one waited: then
+/// the lock is on a file no one reads any more, so it is taken again on the current one.
+fn lock(target: &Path) -> std::io::Result<(std::fs::File, Vec<u8>)> {
     let deadline = Instant::now() + LOCK_WAIT;
     loop {
         let file = crate::files::private(
@@ -181,7 +175,10 @@ fn lock(target: &Path) -> std::io::Result<std::fs::File> {
         )
         .open(target)?;
         match file.try_lock() {
-            Ok(()) if same_file(&file, target) => return Ok(file),
+            Ok(()) if same_file(&file, target) => {
+                let bytes = crate::read::from_file(&file, crate::read::CONFIG_LIMIT)?;
+                return Ok((file, bytes));
+            }
             Ok(()) => continue,
             Err(std::fs::TryLockError::WouldBlock) if Instant::now() < deadline => {
                 std::thread::sleep(Duration::from_millis(5));
@@ -197,18 +194,14 @@ fn lock(target: &Path) -> std::io::Result<std::fs::File> {
     }
 }
 
-#[cfg(unix)]
+/// Whether `file` is the file at `path` now, by identity (device and inode on Unix, volume
+/// serial number and file index on Windows), not by name.
 fn same_file(file: &std::fs::File, path: &Path) -> bool {
-    use std::os::unix::fs::MetadataExt;
-    match (file.metadata(), std::fs::metadata(path)) {
-        (Ok(a), Ok(b)) => a.dev() == b.dev() && a.ino() == b.ino(),
+    let open = file.try_clone().and_then(same_file::Handle::from_file);
+    match (open, same_file::Handle::from_path(path)) {
+        (Ok(a), Ok(b)) => a == b,
         _ => false,
     }
-}
-
-#[cfg(not(unix))]
-fn same_file(_: &std::fs::File, _: &Path) -> bool {
-    true
 }
 
 fn io_error(path: &Path, error: std::io::Error) -> Error {
@@ -408,6 +401,44 @@ mod tests {
         let error = write_auth_token(&dangling, &npmjs(), "t").unwrap_err();
         assert_eq!(error.code, Code::InvalidInput);
         assert!(!dir.join("elsewhere").exists());
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// Finding 10 (issue 23): a folder's read-only attribute (Windows gives it to Documents
+    /// and Desktop, and ignores it) or mode (root ignores it) is no reason to refuse: the
+    /// .npmrc is refused exactly when it cannot be written.
+    #[test]
+    fn a_new_file_is_refused_only_when_it_cannot_be_created() {
+        let dir = temp_dir("readonly");
+        let mut permissions = std::fs::metadata(&dir).unwrap().permissions();
+        permissions.set_readonly(true);
+        std::fs::set_permissions(&dir, permissions.clone()).unwrap();
+        let creatable = std::fs::write(dir.join("probe"), "").is_ok();
+        let _ = std::fs::remove_file(dir.join("probe"));
+        let written = write_auth_token(&dir.join(".npmrc"), &npmjs(), "t");
+        assert_eq!(written.is_ok(), creatable, "{written:?}");
+        #[allow(clippy::permissions_set_readonly_false)]
+        permissions.set_readonly(false);
+        std::fs::set_permissions(&dir, permissions).unwrap();
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// Finding 1 (issue 23): the file is read through the handle that holds the lock (on
+    /// Windows a lock is mandatory: a second handle's read fails), and a lock on a file that
+    /// was renamed away is not taken for one on the file at the path.
+    #[test]
+    fn the_lock_reads_through_its_own_handle_and_knows_its_file() {
+        let dir = temp_dir("lock");
+        let path = dir.join(".npmrc");
+        std::fs::write(&path, "mine=1\n").unwrap();
+        let (file, bytes) = lock(&path).unwrap();
+        assert_eq!(bytes, b"mine=1\n");
+        assert!(same_file(&file, &path));
+        drop(file);
+        let other = std::fs::File::create(dir.join("other")).unwrap();
+        assert!(!same_file(&other, &path));
+        std::fs::rename(dir.join("other"), &path).unwrap();
+        assert!(same_file(&other, &path));
         std::fs::remove_dir_all(&dir).unwrap();
     }
 
