@@ -55,6 +55,19 @@ fn temporary(target: &Path) -> std::path::PathBuf {
     ))
 }
 
+/// `file` readable by its owner only (on Unix; elsewhere the folder's ACLs decide), when it is
+/// written in place rather than replaced.
+pub fn make_private(file: &std::fs::File) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+    }
+    #[cfg(not(unix))]
+    let _ = file;
+    Ok(())
+}
+
 /// `options` with a new file readable by its owner only (on Unix; elsewhere the folder's ACLs
 /// decide). The one place the files that hold secrets get their mode.
 pub fn private(options: &mut std::fs::OpenOptions) -> &mut std::fs::OpenOptions {

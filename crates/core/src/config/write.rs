@@ -67,13 +67,16 @@ pub fn npmrc_target(path: &Path) -> Result<PathBuf> {
     } else {
         path.to_path_buf()
     };
-    // As the write will: the file opened for writing (when it is there), and a new file
+    // As the write will: the file opened for writing, or when it is not there, a new file
     // created next to it. What the folder's mode or attributes say is no answer: Windows
     // ignores a folder's read-only attribute (Documents and Desktop have it), root ignores
     // modes.
     let writable = match std::fs::OpenOptions::new().append(true).open(&target) {
-        Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e),
-        _ => crate::files::can_create_beside(&target),
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            crate::files::can_create_beside(&target)
+        }
+        Err(e) => Err(e),
     };
     writable.map_err(|e| io_error(&target, e))?;
     Ok(target)
@@ -92,7 +95,7 @@ pub fn write_auth_token(path: &Path, registry: &Url, token: &str) -> Result<Writ
     let target = npmrc_target(path)?;
     let (locked, existing) = lock(&target).map_err(|e| io_error(&target, e))?;
     let (text, replaced) = with_token(&existing, &key, token);
-    replace(&target, &text, Permissions::Private).map_err(|e| io_error(&target, e))?;
+    write_locked(&locked, &target, &text, replace).map_err(|e| io_error(&target, e))?;
     drop(locked);
     Ok(WrittenAuth {
         path: path.to_path_buf(),
@@ -174,23 +177,49 @@ fn lock(target: &Path) -> std::io::Result<(std::fs::File, Vec<u8>)> {
                 .truncate(false),
         )
         .open(target)?;
-        match file.try_lock() {
+        let busy = match file.try_lock() {
             Ok(()) if same_file(&file, target) => {
                 let bytes = crate::read::from_file(&file, crate::read::CONFIG_LIMIT)?;
                 return Ok((file, bytes));
             }
-            Ok(()) => continue,
-            Err(std::fs::TryLockError::WouldBlock) if Instant::now() < deadline => {
-                std::thread::sleep(Duration::from_millis(5));
-            }
-            Err(std::fs::TryLockError::WouldBlock) => {
-                return Err(std::io::Error::new(
-                    std::io::ErrorKind::TimedOut,
-                    "another process kept it locked for 10 s",
-                ))
-            }
+            // Renamed away: the next try opens the file at the path now.
+            Ok(()) => false,
+            Err(std::fs::TryLockError::WouldBlock) => true,
             Err(std::fs::TryLockError::Error(e)) => return Err(e),
+        };
+        if Instant::now() >= deadline {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::TimedOut,
+                "another process kept it locked for 10 s",
+            ));
         }
+        if busy {
+            std::thread::sleep(Duration::from_millis(5));
+        }
+    }
+}
+
+/// `text` into `target`, whose lock `file` holds: replaced atomically (a new file renamed over
+/// it) where that can be done. A file system that cannot replace a file while it is open (on
+/// Windows: FAT, network drives, Wine; `Access denied`), or a folder where no file can be
+/// created, gets it written in place through the locked handle, as npm writes its .npmrc.
+/// `replace` is [`crate::files::replace`], passed in so tests can refuse it.
+fn write_locked(
+    mut file: &std::fs::File,
+    target: &Path,
+    text: &[u8],
+    replace: impl FnOnce(&Path, &[u8], Permissions) -> std::io::Result<()>,
+) -> std::io::Result<()> {
+    use std::io::{Seek, Write};
+    match replace(target, text, Permissions::Private) {
+        Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => {
+            crate::files::make_private(file)?;
+            file.seek(std::io::SeekFrom::Start(0))?;
+            file.write_all(text)?;
+            file.set_len(text.len() as u64)?;
+            file.sync_all()
+        }
+        done => done,
     }
 }
 
@@ -424,21 +453,21 @@ mod tests {
     }
 
     /// Finding 1 (issue 23): the file is read through the handle that holds the lock (on
-    /// Windows a lock is mandatory: a second handle's read fails), and a lock on a file that
-    /// was renamed away is not taken for one on the file at the path.
+    /// Windows a lock is mandatory: a second handle's read fails), and the lock's file is told
+    /// from another by identity, off Unix too (it was always "the same" there), so a lock on a
+    /// file renamed away is never taken for one on the file at the path.
     #[test]
     fn the_lock_reads_through_its_own_handle_and_knows_its_file() {
         let dir = temp_dir("lock");
         let path = dir.join(".npmrc");
         std::fs::write(&path, "mine=1\n").unwrap();
+        let other = dir.join("other");
+        std::fs::write(&other, "mine=1\n").unwrap();
         let (file, bytes) = lock(&path).unwrap();
         assert_eq!(bytes, b"mine=1\n");
         assert!(same_file(&file, &path));
+        assert!(!same_file(&file, &other));
         drop(file);
-        let other = std::fs::File::create(dir.join("other")).unwrap();
-        assert!(!same_file(&other, &path));
-        std::fs::rename(dir.join("other"), &path).unwrap();
-        assert!(same_file(&other, &path));
         std::fs::remove_dir_all(&dir).unwrap();
     }
 
