@@ -1058,7 +1058,7 @@ export interface CommonOptions {
 
 /** An npmrc file that was looked at. */
 export interface ConfigFile {
-  layer: 'project' | 'user' | 'global'
+  layer: 'project' | 'user' | 'global' | 'builtin'
   path: string
   found: boolean
 }

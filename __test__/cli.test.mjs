@@ -534,7 +534,8 @@ describe('a command line and a registry that try to break the CLI', () => {
     }
   })
 
-  it('Ctrl-C during apply lets the creates in flight finish, reports them, exits 130', async () => {
+  // Windows has no SIGINT to send: `kill('SIGINT')` ends the process there, unasked.
+  it.skipIf(process.platform === 'win32')('Ctrl-C during apply lets the creates in flight finish, reports them, exits 130', async () => {
     const { root, names } = monorepo(24, 'pending')
     withNpmrc(root, freshUser(names))
     // Creates take a while, so the run is still going when Ctrl-C comes.

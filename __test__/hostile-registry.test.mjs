@@ -2,6 +2,7 @@
 // These tests play a hostile registry on a loopback port and record what trust-native sends it.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createServer } from 'node:http'
+import { fileURLToPath } from 'node:url'
 import { inspect } from 'node:util'
 import { isolateNpmConfig, project, rejection, tn, withCiEnv } from './helpers.mjs'
 
@@ -228,7 +229,7 @@ describe('exchangeToken({ writeNpmrc }) with what the registry answers', () => {
     const { spawn } = await import('node:child_process')
     exchanged = 'npm_fresh'
     const cwd = await writes()()
-    const script = `require(${JSON.stringify(new URL('../index.js', import.meta.url).pathname)})
+    const script = `require(${JSON.stringify(fileURLToPath(new URL('../index.js', import.meta.url)))})
       .exchangeToken({ cwd: process.argv[1], registry: process.argv[2], idToken: process.argv[3], writeNpmrc: process.argv[1] + '/.npmrc' })
       .then(() => process.exit(0), (e) => { console.error(e.code, e.message); process.exit(1) })`
     const run = () => new Promise((resolve) => {
@@ -246,8 +247,8 @@ describe('objects a caller passes', () => {
     const { spawnSync } = await import('node:child_process')
     // In a child process: a crash (it was a SIGSEGV) fails this test instead of ending vitest.
     const script = `
-      const tn = require(${JSON.stringify(new URL('../index.js', import.meta.url).pathname)})
-      const { startEmulator } = require(${JSON.stringify(new URL('../testing/index.js', import.meta.url).pathname)})
+      const tn = require(${JSON.stringify(fileURLToPath(new URL('../index.js', import.meta.url)))})
+      const { startEmulator } = require(${JSON.stringify(fileURLToPath(new URL('../testing/index.js', import.meta.url)))})
       const deep = {}; let at = deep
       for (let i = 0; i < 100000; i++) { at.a = {}; at = at.a }
       const cyclic = { repository: 'acme/widgets' }; cyclic.self = cyclic
@@ -347,7 +348,8 @@ describe('what resolveConfig reports', () => {
   })
 })
 
-describe('a process out of file descriptors', () => {
+// `ulimit` is bash's, on Unix.
+describe.skipIf(process.platform === 'win32')('a process out of file descriptors', () => {
   it('is told so, not that its certificate file is invalid', async () => {
     const { spawnSync } = await import('node:child_process')
     const { mkdtempSync, writeFileSync } = await import('node:fs')
@@ -359,7 +361,7 @@ describe('a process out of file descriptors', () => {
     // read NODE_EXTRA_CA_CERTS.
     const script = `
       const fs = require('node:fs')
-      const tn = require(${JSON.stringify(new URL('../index.js', import.meta.url).pathname)})
+      const tn = require(${JSON.stringify(fileURLToPath(new URL('../index.js', import.meta.url)))})
       ;(async () => {
         await tn.resolveConfig({}).catch(() => {})
         const held = []

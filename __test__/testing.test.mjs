@@ -670,7 +670,7 @@ describe('the control API and cli.js', () => {
     await expect(fetch(info.url)).rejects.toThrow()
   })
 
-  it('cli.js: a TLS seed from stdin; stops on /-/emulator/stop, and on SIGTERM', async () => {
+  it('cli.js: a TLS seed from stdin; stops on /-/emulator/stop', async () => {
     const first = await startCli(['-'], `${JSON.stringify({ tls: true })}\n`)
     expect(first.info.url).toMatch(/^https:/)
     expect(first.info.caPem).toContain('BEGIN CERTIFICATE')
@@ -682,12 +682,15 @@ describe('the control API and cli.js', () => {
     })
     expect(stopped).toBe(204)
     expect(await first.exited).toEqual({ code: 0, signal: null })
-
-    const second = await startCli([])
-    second.child.kill('SIGTERM')
-    expect((await second.exited).code).toBe(0)
     const bad = await run(process.execPath, [CLI, join(tempDir(), 'missing.json')]).catch((e) => e)
     expect(bad.code).toBe(2)
+  })
+
+  // Windows has no SIGTERM to send: `kill('SIGTERM')` ends the process there, unasked.
+  it.skipIf(process.platform === 'win32')('cli.js stops on SIGTERM', async () => {
+    const { child, exited } = await startCli([])
+    child.kill('SIGTERM')
+    expect((await exited).code).toBe(0)
   })
 
   it('cli.js --proxy: a proxy whose log is read at /-/proxy/requests', async () => {

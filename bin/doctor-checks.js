@@ -63,7 +63,10 @@ function packageManagerFindings(cwd) {
 
 /** The version the first `npm` on `env`'s PATH prints, run in `cwd`; undefined if none runs. */
 function npmVersion(cwd, env = process.env) {
-  const ran = spawnSync(process.platform === 'win32' ? 'npm.cmd' : 'npm', ['--version'], { cwd, env, encoding: 'utf8', timeout: 20_000, shell: process.platform === 'win32' })
+  const options = { cwd, env, encoding: 'utf8', timeout: 20_000 }
+  // Windows runs npm's .cmd shim only through a shell, given one command line: arguments beside
+  // `shell: true` are not quoted, which Node 24 deprecates (DEP0190).
+  const ran = process.platform === 'win32' ? spawnSync('npm.cmd --version', { ...options, shell: true }) : spawnSync('npm', ['--version'], options)
   return /^\d+\.\d+\.\d+/.exec(ran.stdout?.trim() ?? '')?.[0]
 }
 

@@ -17,8 +17,9 @@ for (const { name, command, needsAddon } of STEPS) {
     continue
   }
   const [program, ...args] = command
-  // Windows runs npm's .cmd shims only through a shell.
-  const run = spawnSync(program, args, { stdio: 'inherit', shell: process.platform === 'win32' })
+  // Windows runs npm's .cmd shims only through a shell, given one command line (the words are
+  // plain: nothing to quote): arguments beside `shell: true` are deprecated (DEP0190, Node 24).
+  const run = process.platform === 'win32' ? spawnSync(command.join(' '), { stdio: 'inherit', shell: true }) : spawnSync(program, args, { stdio: 'inherit' })
   const status = run.error ? `failed to start (${run.error.message})` : run.status === 0 ? 'passed' : `failed (exit ${run.status ?? run.signal})`
   outcomes.push({ name, status })
 }

@@ -22,11 +22,13 @@ export function versionedFiles(dir = root) {
   for (const key of readdirSync(join(dir, 'npm'))) {
     const file = `npm/${key}/package.json`
     if (!existsSync(join(dir, file))) continue
-    const json = JSON.parse(read(file))
-    places.push({ file, version: json.version, set: (v) => `${JSON.stringify({ ...json, version: v }, null, 2)}\n` })
+    const text = read(file)
+    const json = JSON.parse(text)
+    const eol = lineEnd(text)
+    places.push({ file, version: json.version, set: (v) => `${JSON.stringify({ ...json, version: v }, null, 2)}\n`.replace(/\n/g, eol) })
   }
   // `version = "..."` of the [package] table (the first one after the `[package]` line).
-  const packageVersion = /(\[package\][^[]*?\nversion\s*=\s*")([^"]+)(")/
+  const packageVersion = /(\[package\][^[]*?\r?\nversion\s*=\s*")([^"]+)(")/
   for (const file of ['Cargo.toml', 'crates/core/Cargo.toml']) {
     const text = read(file)
     const m = text.match(packageVersion)
@@ -36,7 +38,7 @@ export function versionedFiles(dir = root) {
   // The workspace's own packages in Cargo.lock.
   const lock = read('Cargo.lock')
   const crates = ['trust-native', 'trust-native-core']
-  const entry = (name) => new RegExp(`(\\[\\[package\\]\\]\\nname = "${name}"\\nversion = ")([^"]+)(")`)
+  const entry = (name) => new RegExp(`(\\[\\[package\\]\\]\\r?\\nname = "${name}"\\r?\\nversion = ")([^"]+)(")`)
   for (const name of crates) {
     const m = lock.match(entry(name))
     if (!m) throw new Error(`Cargo.lock: no package ${name}`)
@@ -49,6 +51,9 @@ export function versionedFiles(dir = root) {
   })
   return places
 }
+
+/** A file's line end: CRLF when it has any (a Windows checkout without .gitattributes), else LF. */
+const lineEnd = (text) => (text.includes('\r\n') ? '\r\n' : '\n')
 
 /** The places whose version differs from package.json's (and the tag, when given). */
 export function versionProblems(dir = root, tag) {

@@ -61,8 +61,11 @@ function publishingNpmProblem({ cwd, env, options }) {
     bins.push(join(dir, 'node_modules', '.bin'))
     if (dirname(dir) === dir) break
   }
-  const path = [...bins, dirname(process.execPath), env.PATH ?? env.Path ?? ''].join(delimiter)
-  const npm = npmVersion(cwd, { ...env, PATH: path })
+  // Windows names variables without case (`Path`): its one PATH, however spelled, becomes ours.
+  const isPath = (name) => (process.platform === 'win32' ? name.toUpperCase() === 'PATH' : name === 'PATH')
+  const [[, found = ''] = []] = Object.entries(env).filter(([name]) => isPath(name))
+  const others = Object.fromEntries(Object.entries(env).filter(([name]) => !isPath(name)))
+  const npm = npmVersion(cwd, { ...others, PATH: [...bins, dirname(process.execPath), found].join(delimiter) })
   const oldPlugin = plugin?.version && !atLeast(plugin.version, NPM_PLUGIN_WITH_OIDC)
   const oldNpm = npm && !atLeast(npm, NPM_WITH_OIDC)
   if (!oldPlugin && !oldNpm) return undefined

@@ -22,7 +22,7 @@ pub struct SourcedValue {
 #[napi(object)]
 #[allow(dead_code)] // Declares the TypeScript type; the value is built by `to_js`.
 pub struct ConfigFile {
-    #[napi(ts_type = "'project' | 'user' | 'global'")]
+    #[napi(ts_type = "'project' | 'user' | 'global' | 'builtin'")]
     pub layer: String,
     pub path: String,
     pub found: bool,

@@ -69,17 +69,26 @@ mod tests {
     /// The TypeScript union of hints names every hint the core has, and no other.
     #[test]
     fn declared_hints_are_the_core_hints() {
-        let declared = include_str!("errors.d.ts");
-        let union = declared
-            .split("export type TrustHint =")
+        let names = union_members(include_str!("errors.d.ts"), "TrustHint");
+        assert_eq!(names, Hint::names().collect::<Vec<_>>());
+        // A checkout with CRLF line ends (Windows) declares the same.
+        let crlf = include_str!("errors.d.ts").replace('\n', "\r\n");
+        assert_eq!(union_members(&crlf, "TrustHint"), names);
+    }
+
+    /// The members of `export type <name> = 'a' | 'b' ...`, which ends at a blank line.
+    fn union_members<'a>(declared: &'a str, name: &str) -> Vec<&'a str> {
+        let rest = declared
+            .split(&format!("export type {name} ="))
             .nth(1)
-            .and_then(|rest| rest.split("\n\n").next())
-            .expect("errors.d.ts declares TrustHint");
-        let names: Vec<&str> = union
-            .split('|')
+            .unwrap_or_else(|| panic!("errors.d.ts declares {name}"));
+        // The first line is the rest of the declaration's own, maybe empty.
+        rest.lines()
+            .enumerate()
+            .take_while(|(i, line)| *i == 0 || !line.trim().is_empty())
+            .flat_map(|(_, line)| line.split('|'))
             .map(|n| n.trim().trim_matches('\''))
             .filter(|n| !n.is_empty())
-            .collect();
-        assert_eq!(names, Hint::names().collect::<Vec<_>>());
+            .collect()
     }
 }

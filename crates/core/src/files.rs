@@ -16,13 +16,7 @@ pub enum Permissions {
 
 /// Replaces `target` with `bytes`.
 pub fn replace(target: &Path, bytes: &[u8], permissions: Permissions) -> std::io::Result<()> {
-    static NEXT: AtomicU64 = AtomicU64::new(0);
-    let name = target.file_name().unwrap_or_default().to_string_lossy();
-    let temp = target.with_file_name(format!(
-        ".{name}.trust-native-{}-{}.tmp",
-        std::process::id(),
-        NEXT.fetch_add(1, Ordering::Relaxed)
-    ));
+    let temp = temporary(target);
     let written = (|| {
         let mut options = std::fs::OpenOptions::new();
         options.write(true).create_new(true);
@@ -38,6 +32,40 @@ pub fn replace(target: &Path, bytes: &[u8], permissions: Permissions) -> std::io
         let _ = std::fs::remove_file(&temp);
     }
     written
+}
+
+/// Whether [`replace`] can create its temporary file next to `target`: tried, and removed.
+pub fn can_create_beside(target: &Path) -> std::io::Result<()> {
+    let temp = temporary(target);
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&temp)?;
+    std::fs::remove_file(&temp)
+}
+
+/// A name next to `target` that no other file has, this process's other writes included.
+fn temporary(target: &Path) -> std::path::PathBuf {
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    let name = target.file_name().unwrap_or_default().to_string_lossy();
+    target.with_file_name(format!(
+        ".{name}.trust-native-{}-{}.tmp",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    ))
+}
+
+/// `file` readable by its owner only (on Unix; elsewhere the folder's ACLs decide), when it is
+/// written in place rather than replaced.
+pub fn make_private(file: &std::fs::File) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+    }
+    #[cfg(not(unix))]
+    let _ = file;
+    Ok(())
 }
 
 /// `options` with a new file readable by its owner only (on Unix; elsewhere the folder's ACLs

@@ -15,7 +15,11 @@ pub const CONFIG_LIMIT: u64 = 16 * 1024 * 1024;
 /// The bytes of the regular file `path`, at most `limit` of them; a larger file is an error
 /// (`InvalidData`), as is anything but a regular file. A missing file is `NotFound`.
 pub fn bytes(path: &Path, limit: u64) -> Result<Vec<u8>> {
-    let file = open(path)?;
+    from_file(&open(path)?, limit)
+}
+
+/// [`bytes`] of a file already open, from where its handle is (the start, for a new handle).
+pub fn from_file(file: &std::fs::File, limit: u64) -> Result<Vec<u8>> {
     let kind = file.metadata()?.file_type();
     if !kind.is_file() {
         return Err(Error::new(

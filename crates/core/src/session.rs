@@ -201,6 +201,7 @@ pub fn resolve_config(call: &CallOptions) -> Result<ConfigReport> {
                     Layer::Project => "project",
                     Layer::User => "user",
                     Layer::Global => "global",
+                    Layer::Builtin => "builtin",
                 },
                 path: path.display().to_string(),
                 found: *found,

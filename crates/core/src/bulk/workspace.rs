@@ -92,11 +92,7 @@ fn discover_here(cwd: &Path) -> Result<Workspace> {
     let mut skipped = Vec::new();
     for folder in folders {
         let manifest = Manifest::read(&folder.join("package.json"));
-        let shown = folder
-            .strip_prefix(&root)
-            .unwrap_or(&folder)
-            .display()
-            .to_string();
+        let shown = slashed(folder.strip_prefix(&root).unwrap_or(&folder));
         if let Some(problem) = &manifest.problem {
             skipped.push(format!("{shown}: {problem}"));
             continue;
@@ -225,9 +221,24 @@ impl Walk {
     }
 }
 
+/// A folder inside the workspace as the user wrote it in `workspaces` (`packages/a`), on
+/// Windows too (where `Path::display` shows `packages\\a`).
+pub fn slashed(path: &Path) -> String {
+    path.components()
+        .map(|c| c.as_os_str().to_string_lossy())
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn folders_are_shown_with_slashes() {
+        let folder = Path::new("packages").join("a").join("b");
+        assert_eq!(slashed(&folder), "packages/a/b");
+    }
 
     fn write(root: &Path, rel: &str, text: &str) {
         let path = root.join(rel);

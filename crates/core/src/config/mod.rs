@@ -16,6 +16,7 @@
 //! take from the user's environment (`${VAR}`) is the user's: an `_authToken` line built so is
 //! a token bound to no registry, and a URL built so is refused. They cannot weaken TLS.
 
+mod global;
 pub mod npmrc;
 pub mod transport;
 pub mod write;
@@ -33,25 +34,61 @@ pub const DEFAULT_REGISTRY: &str = "https://registry.npmjs.org/";
 
 /// Environment variables, passed in rather than read ad hoc so tests can control them. Shared:
 /// every call of a client clones its snapshot.
-#[derive(Debug, Clone, Default)]
-pub struct EnvVars(Arc<HashMap<String, String>>);
+#[derive(Debug, Clone)]
+pub struct EnvVars {
+    vars: Arc<HashMap<String, String>>,
+    /// A Windows process's environment: names compare without case (Windows calls it `Path`),
+    /// and npm lays itself out as on Windows. Set on Windows, and by tests to see Windows' rules.
+    windows: bool,
+}
+
+// Not derived: `windows` is true on Windows.
+#[allow(clippy::derivable_impls)]
+impl Default for EnvVars {
+    fn default() -> Self {
+        EnvVars {
+            vars: Arc::default(),
+            windows: cfg!(windows),
+        }
+    }
+}
 
 impl EnvVars {
     pub fn from_process() -> Self {
-        EnvVars(Arc::new(std::env::vars().collect()))
+        let mut env = EnvVars::default();
+        Arc::make_mut(&mut env.vars).extend(std::env::vars());
+        env
     }
 
     pub fn from_pairs<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Self {
-        EnvVars(Arc::new(
-            pairs
-                .into_iter()
-                .map(|(k, v)| (k.into(), v.into()))
-                .collect(),
-        ))
+        let mut env = EnvVars::default();
+        for (name, value) in pairs {
+            env.set(name, value);
+        }
+        env
+    }
+
+    /// This environment with Windows' rules (`true`) or Unix's.
+    pub fn windows(mut self, windows: bool) -> Self {
+        self.windows = windows;
+        self
+    }
+
+    pub fn is_windows(&self) -> bool {
+        self.windows
     }
 
     pub fn get(&self, name: &str) -> Option<String> {
-        self.0.get(name).cloned()
+        self.vars.get(name).cloned().or_else(|| {
+            let (_, value) = self.vars.iter().find(|(k, _)| self.same_name(k, name))?;
+            Some(value.clone())
+        })
+    }
+
+    /// Whether two variable names are one: on Windows without regard to case, as Windows
+    /// compares them (a process has `Path`, never `Path` and `PATH` both).
+    fn same_name(&self, a: &str, b: &str) -> bool {
+        a == b || (self.windows && a.to_uppercase() == b.to_uppercase())
     }
 
     /// A variable that is set and not empty (npm treats empty as unset).
@@ -60,7 +97,35 @@ impl EnvVars {
     }
 
     pub fn set(&mut self, name: &str, value: &str) {
-        Arc::make_mut(&mut self.0).insert(name.into(), value.into());
+        let windows = self.windows;
+        let vars = Arc::make_mut(&mut self.vars);
+        if windows {
+            vars.retain(|k, _| k == name || k.to_uppercase() != name.to_uppercase());
+        }
+        vars.insert(name.into(), value.into());
+    }
+
+    /// Every variable, as the environment names it.
+    fn iter(&self) -> impl Iterator<Item = (&String, &String)> {
+        self.vars.iter()
+    }
+
+    /// An executable on the PATH of this environment (not of this process: callers may pass
+    /// their own): on Windows a `.exe` or `.cmd` too.
+    pub fn which(&self, program: &str) -> Option<PathBuf> {
+        let path = self.get("PATH")?;
+        let names: Vec<String> = if self.windows {
+            vec![
+                format!("{program}.exe"),
+                format!("{program}.cmd"),
+                program.to_string(),
+            ]
+        } else {
+            vec![program.to_string()]
+        };
+        std::env::split_paths(&path)
+            .flat_map(|dir| names.iter().map(move |n| dir.join(n)))
+            .find(|candidate| candidate.is_file())
     }
 
     fn home(&self) -> Option<PathBuf> {
@@ -99,16 +164,20 @@ impl std::fmt::Display for Source {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// A config layer, highest precedence first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Layer {
     Env,
     Project,
     User,
     Global,
+    /// npm's own `npmrc`, in its install folder.
+    Builtin,
 }
 
 #[derive(Debug, Clone)]
 struct Entries {
+    layer: Layer,
     /// `None` for the environment layer.
     path: Option<PathBuf>,
     /// A file of the checkout: the project .npmrc, or a config file inside the project folder.
@@ -152,26 +221,48 @@ impl NpmConfig {
                 .unwrap_or_else(|| cwd.to_path_buf())
                 .join(".npmrc"),
         );
-        let user = config
-            .setting("userconfig")
-            .map(|(v, _)| PathBuf::from(v))
-            .or_else(|| config.env.home().map(|h| h.join(".npmrc")));
+        // npm reads its builtin config first (it may set `prefix`); it ranks lowest.
+        let node = config
+            .env
+            .non_empty("NODE")
+            .map(PathBuf::from)
+            .or_else(|| std::env::current_exe().ok());
+        if let Some(dir) = node
+            .as_deref()
+            .and_then(|n| global::npm_dir(&config.env, n))
+        {
+            config.add_file(Layer::Builtin, dir.join("npmrc"));
+        }
+        let path = |config: &NpmConfig, key: &str| {
+            let (value, _) = config.setting(key)?;
+            let home = config.env.home();
+            Some(global::path_value(
+                &value,
+                home.as_deref(),
+                cwd,
+                config.env.is_windows(),
+            ))
+        };
+        let user =
+            path(&config, "userconfig").or_else(|| config.env.home().map(|h| h.join(".npmrc")));
         if let Some(path) = project.filter(|p| Some(p) != user.as_ref()) {
             config.add_file(Layer::Project, path);
         }
         if let Some(path) = user {
             config.add_file(Layer::User, path);
         }
-        let global = config
-            .setting("globalconfig")
-            .map(|(v, _)| PathBuf::from(v))
-            .or_else(|| global_prefix(&config).map(|p| p.join("etc").join("npmrc")));
+        let global = path(&config, "globalconfig").or_else(|| {
+            let prefix = global_prefix(&config, cwd, node.as_deref())?;
+            Some(prefix.join("etc").join("npmrc"))
+        });
         if let Some(path) = global {
             config.add_file(Layer::Global, path);
         }
         config
     }
 
+    /// Reads the config file of `layer` at `path` into its place among the layers. npm's
+    /// builtin file counts only when it is there: most installs have none.
     fn add_file(&mut self, layer: Layer, path: PathBuf) {
         let found = match crate::read::config(&path) {
             Ok(text) => {
@@ -179,6 +270,7 @@ impl NpmConfig {
                 match npmrc::parse(&text, &self.env) {
                     Ok(entries) => {
                         let entries = Entries {
+                            layer,
                             path: Some(path.clone()),
                             checkout,
                             entries,
@@ -186,7 +278,8 @@ impl NpmConfig {
                         if let Some(problem) = entries.url_from_env() {
                             self.problem.get_or_insert(problem);
                         }
-                        self.layers.push(entries);
+                        let at = self.layers.partition_point(|l| l.layer <= layer);
+                        self.layers.insert(at, entries);
                     }
                     Err(why) => {
                         self.problem.get_or_insert(Error::new(
@@ -199,7 +292,10 @@ impl NpmConfig {
             }
             Err(_) => false,
         };
-        self.files.push((layer, path, found));
+        if found || layer != Layer::Builtin {
+            let at = self.files.partition_point(|(l, ..)| *l <= layer);
+            self.files.insert(at, (layer, path, found));
+        }
     }
 
     /// Whether a user or global config file lies inside the project folder, where the checkout
@@ -378,7 +474,6 @@ impl Entries {
 /// keys (`npm_config_//host/:_authToken`) are taken as written.
 fn env_layer(env: &EnvVars) -> Entries {
     let mut entries: Vec<(String, String)> = env
-        .0
         .iter()
         .filter(|(_, v)| !v.is_empty())
         .filter_map(|(k, v)| {
@@ -401,6 +496,7 @@ fn env_layer(env: &EnvVars) -> Entries {
         .collect();
     entries.sort();
     Entries {
+        layer: Layer::Env,
         path: None,
         checkout: false,
         entries: entries
@@ -417,26 +513,18 @@ fn env_layer(env: &EnvVars) -> Entries {
 
 /// npm's global prefix: `npm_config_prefix`/`PREFIX`, else next to the node binary
 /// (`{prefix}/bin/node` on Unix, `{prefix}\node.exe` on Windows).
-fn global_prefix(config: &NpmConfig) -> Option<PathBuf> {
-    // npm takes it from the environment and the user's config, never the project's.
+/// npm's global prefix: `prefix` from the environment, the user's config or npm's builtin
+/// config (never the project's), else npm's default.
+fn global_prefix(config: &NpmConfig, cwd: &Path, node: Option<&Path>) -> Option<PathBuf> {
     let layers = config.layers.iter().filter(|l| !l.checkout);
     if let Some((mut prefix, _)) = config.first_list(layers, "prefix") {
-        return prefix.pop().map(PathBuf::from);
+        let home = config.env.home();
+        let windows = config.env.is_windows();
+        return prefix
+            .pop()
+            .map(|p| global::path_value(&p, home.as_deref(), cwd, windows));
     }
-    if let Some(prefix) = config.env.non_empty("PREFIX") {
-        return Some(PathBuf::from(prefix));
-    }
-    let node = config
-        .env
-        .non_empty("NODE")
-        .map(PathBuf::from)
-        .or_else(|| std::env::current_exe().ok())?;
-    let dir = node.parent()?;
-    if cfg!(windows) {
-        Some(dir.to_path_buf())
-    } else {
-        dir.parent().map(Path::to_path_buf)
-    }
+    global::default_prefix(&config.env, node?)
 }
 
 /// A secret value with its origin. `Debug` never shows the value.
@@ -762,6 +850,157 @@ mod tests {
         fn drop(&mut self) {
             let _ = std::fs::remove_dir_all(&self.0);
         }
+    }
+
+    /// Finding 5 (issue 23): Windows compares variable names without case (`Path`).
+    #[test]
+    fn windows_names_variables_without_case() {
+        let env = EnvVars::from_pairs([("Path", "C:\\node"), ("HOME", "/h")]);
+        assert_eq!(env.clone().windows(false).get("PATH"), None);
+        let mut env = env.windows(true);
+        assert_eq!(env.get("PATH").as_deref(), Some("C:\\node"));
+        assert_eq!(env.get("home").as_deref(), Some("/h"));
+        env.set("PATH", "D:\\bin");
+        assert_eq!(env.get("Path").as_deref(), Some("D:\\bin"));
+        assert_eq!(env.iter().count(), 2);
+    }
+
+    /// The files a config was loaded from that exist, by layer.
+    fn found(config: &NpmConfig) -> Vec<(Layer, PathBuf)> {
+        let files = config.files.iter().filter(|(.., found)| *found);
+        files.map(|(l, p, _)| (*l, p.clone())).collect()
+    }
+
+    /// Finding 4 (issue 23): npm's builtin `npmrc` (Node's Windows installer says
+    /// `prefix=${APPDATA}\npm`) moves the global config to `<prefix>/etc/npmrc`; without a
+    /// prefix the global config is under Node's folder on Windows, under its parent elsewhere.
+    #[test]
+    fn the_global_config_is_where_npms_builtin_config_puts_it() {
+        let sb = Sandbox::new("builtin");
+        let dir = |rel: &str| {
+            std::fs::create_dir_all(sb.0.join(rel)).unwrap();
+            sb.0.join(rel)
+        };
+        let node = dir("nodejs").join("node.exe");
+        sb.write("nodejs/node.exe", "");
+        dir("nodejs/node_modules/npm");
+        dir("appdata/npm/etc");
+        let appdata = sb.0.join("appdata");
+        sb.write(
+            "nodejs/node_modules/npm/npmrc",
+            "prefix=${APPDATA}\\npm\nregistry=https://builtin.example/\n",
+        );
+        sb.write(
+            "appdata/npm/etc/npmrc",
+            "registry=https://global.example/\n",
+        );
+        let env = |windows: bool, extra: &[(&str, &str)]| {
+            let mut env = EnvVars::default().windows(windows);
+            env.set("HOME", sb.0.join("home").to_str().unwrap());
+            env.set("NODE", node.to_str().unwrap());
+            env.set("APPDATA", appdata.to_str().unwrap());
+            for (k, v) in extra {
+                env.set(k, v);
+            }
+            env
+        };
+        let cwd = sb.0.join("project/sub");
+        let config = NpmConfig::load(&cwd, env(true, &[]));
+        let builtin = sb.0.join("nodejs/node_modules/npm/npmrc");
+        // `${APPDATA}\npm` is a Windows path; here `\` is part of a name.
+        let global = PathBuf::from(format!("{}\\npm", appdata.display())).join("etc/npmrc");
+        assert_eq!(
+            config.files.last(),
+            Some(&(Layer::Builtin, builtin.clone(), true))
+        );
+        assert!(config
+            .files
+            .iter()
+            .any(|(l, p, _)| *l == Layer::Global && *p == global));
+        // With a prefix of this machine's spelling, the global file is read, above the builtin.
+        sb.write(
+            "nodejs/node_modules/npm/npmrc",
+            "prefix=${APPDATA}/npm\nregistry=https://builtin.example/\n",
+        );
+        let config = NpmConfig::load(&cwd, env(true, &[]));
+        let global = sb.0.join("appdata/npm/etc/npmrc");
+        assert_eq!(
+            found(&config),
+            [
+                (Layer::Global, global.clone()),
+                (Layer::Builtin, builtin.clone())
+            ]
+        );
+        assert_eq!(
+            config.setting("registry").unwrap().0,
+            "https://global.example/"
+        );
+        // No builtin config: the prefix is Node's folder on Windows, its parent elsewhere.
+        std::fs::remove_file(&builtin).unwrap();
+        let global_of = |config: NpmConfig| {
+            let (_, path, _) = config
+                .files
+                .into_iter()
+                .find(|(l, ..)| *l == Layer::Global)?;
+            Some(path)
+        };
+        assert_eq!(
+            global_of(NpmConfig::load(&cwd, env(true, &[]))),
+            Some(sb.0.join("nodejs/etc/npmrc"))
+        );
+        assert_eq!(
+            global_of(NpmConfig::load(&cwd, env(false, &[]))),
+            Some(sb.0.join("etc/npmrc"))
+        );
+        // npm's install folder is the one that runs scripts (npm_execpath): Homebrew's npm,
+        // whose builtin config names Homebrew's prefix.
+        dir("brew/lib/node_modules/npm/bin");
+        dir("brew/etc");
+        let brew = sb.0.join("brew");
+        sb.write(
+            "brew/lib/node_modules/npm/npmrc",
+            &format!("prefix = {}\n", brew.display()),
+        );
+        sb.write("brew/etc/npmrc", "registry=https://brew.example/\n");
+        let cli = brew.join("lib/node_modules/npm/bin/npm-cli.js");
+        let config = NpmConfig::load(&cwd, env(false, &[("npm_execpath", cli.to_str().unwrap())]));
+        assert_eq!(
+            found(&config),
+            [
+                (Layer::Global, brew.join("etc/npmrc")),
+                (Layer::Builtin, brew.join("lib/node_modules/npm/npmrc"))
+            ]
+        );
+        assert_eq!(
+            config.setting("registry").unwrap().0,
+            "https://brew.example/"
+        );
+    }
+
+    /// `~/` in `userconfig`, `globalconfig` and `prefix` is the home folder, as npm reads them.
+    #[test]
+    fn config_paths_start_at_home() {
+        let sb = Sandbox::new("tilde");
+        sb.write("home/my.npmrc", "registry=https://user.example/\n");
+        sb.write("home/global.npmrc", "always-auth=true\n");
+        let config = sb.load(&[
+            ("npm_config_userconfig", "~/my.npmrc"),
+            ("npm_config_globalconfig", "~/global.npmrc"),
+        ]);
+        assert_eq!(
+            found(&config),
+            [
+                (Layer::User, sb.0.join("home/my.npmrc")),
+                (Layer::Global, sb.0.join("home/global.npmrc"))
+            ]
+        );
+        std::fs::create_dir_all(sb.0.join("home/prefix/etc")).unwrap();
+        sb.write("home/prefix/etc/npmrc", "always-auth=true\n");
+        let config = sb.load(&[("npm_config_prefix", "~/prefix")]);
+        assert_eq!(
+            found(&config),
+            [(Layer::Global, sb.0.join("home/prefix/etc/npmrc"))]
+        );
     }
 
     fn resolve_for(config: &NpmConfig, pkg: &str) -> Resolved {
@@ -1183,7 +1422,12 @@ mod tests {
         );
         let err = resolve(&sb.load(&[("BIG", &big)]), &Overrides::default(), None).unwrap_err();
         assert_eq!(err.code, Code::InvalidInput);
-        assert!(err.message.contains("project/.npmrc"), "{}", err.message);
+        let file = Path::new("project").join(".npmrc");
+        assert!(
+            err.message.contains(&file.display().to_string()),
+            "{}",
+            err.message
+        );
         assert!(!err.message.contains("AAAA"));
     }
 

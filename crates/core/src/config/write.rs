@@ -67,16 +67,14 @@ pub fn npmrc_target(path: &Path) -> Result<PathBuf> {
     } else {
         path.to_path_buf()
     };
+    // As the write will: the file opened for writing, or when it is not there, a new file
+    // created next to it. What the folder's mode or attributes say is no answer: Windows
+    // ignores a folder's read-only attribute (Documents and Desktop have it), root ignores
+    // modes.
     let writable = match std::fs::OpenOptions::new().append(true).open(&target) {
         Ok(_) => Ok(()),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            let dir = target.parent().filter(|d| !d.as_os_str().is_empty());
-            match dir.map(std::fs::metadata) {
-                None => Ok(()),
-                Some(Ok(meta)) if meta.is_dir() && !meta.permissions().readonly() => Ok(()),
-                Some(Ok(_)) => Err(std::io::Error::from(std::io::ErrorKind::PermissionDenied)),
-                Some(Err(e)) => Err(e),
-            }
+            crate::files::can_create_beside(&target)
         }
         Err(e) => Err(e),
     };
@@ -95,11 +93,9 @@ pub fn write_auth_token(path: &Path, registry: &Url, token: &str) -> Result<Writ
     check_token(token)?;
     let key = format!("{}:_authToken", nerf_dart(registry));
     let target = npmrc_target(path)?;
-    let locked = lock(&target).map_err(|e| io_error(&target, e))?;
-    let existing =
-        crate::read::bytes(&target, crate::read::CONFIG_LIMIT).map_err(|e| io_error(&target, e))?;
+    let (locked, existing) = lock(&target).map_err(|e| io_error(&target, e))?;
     let (text, replaced) = with_token(&existing, &key, token);
-    replace(&target, &text, Permissions::Private).map_err(|e| io_error(&target, e))?;
+    write_locked(&locked, &target, &text, replace).map_err(|e| io_error(&target, e))?;
     drop(locked);
     Ok(WrittenAuth {
         path: path.to_path_buf(),
@@ -166,10 +162,11 @@ fn with_token(existing: &[u8], key: &str, token: &str) -> (Vec<u8>, usize) {
     (text, replaced)
 }
 
-/// An exclusive lock on the file at `target` (created when missing). Another writer may have
-/// renamed a new file into place while this one waited: then the lock is on a file no one
-/// reads any more, so it is taken again on the current one.
-fn lock(target: &Path) -> std::io::Result<std::fs::File> {
+/// An exclusive lock on the file at `target` (created when missing), and the file's bytes,
+/// read through the locked handle: on Windows a lock is mandatory, so a second handle could not
+/// read them. Another writer may have renamed a new file into place while this one waited: then
+/// the lock is on a file no one reads any more, so it is taken again on the current one.
+fn lock(target: &Path) -> std::io::Result<(std::fs::File, Vec<u8>)> {
     let deadline = Instant::now() + LOCK_WAIT;
     loop {
         let file = crate::files::private(
@@ -180,35 +177,60 @@ fn lock(target: &Path) -> std::io::Result<std::fs::File> {
                 .truncate(false),
         )
         .open(target)?;
-        match file.try_lock() {
-            Ok(()) if same_file(&file, target) => return Ok(file),
-            Ok(()) => continue,
-            Err(std::fs::TryLockError::WouldBlock) if Instant::now() < deadline => {
-                std::thread::sleep(Duration::from_millis(5));
+        let busy = match file.try_lock() {
+            Ok(()) if same_file(&file, target) => {
+                let bytes = crate::read::from_file(&file, crate::read::CONFIG_LIMIT)?;
+                return Ok((file, bytes));
             }
-            Err(std::fs::TryLockError::WouldBlock) => {
-                return Err(std::io::Error::new(
-                    std::io::ErrorKind::TimedOut,
-                    "another process kept it locked for 10 s",
-                ))
-            }
+            // Renamed away: the next try opens the file at the path now.
+            Ok(()) => false,
+            Err(std::fs::TryLockError::WouldBlock) => true,
             Err(std::fs::TryLockError::Error(e)) => return Err(e),
+        };
+        if Instant::now() >= deadline {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::TimedOut,
+                "another process kept it locked for 10 s",
+            ));
+        }
+        if busy {
+            std::thread::sleep(Duration::from_millis(5));
         }
     }
 }
 
-#[cfg(unix)]
-fn same_file(file: &std::fs::File, path: &Path) -> bool {
-    use std::os::unix::fs::MetadataExt;
-    match (file.metadata(), std::fs::metadata(path)) {
-        (Ok(a), Ok(b)) => a.dev() == b.dev() && a.ino() == b.ino(),
-        _ => false,
+/// `text` into `target`, whose lock `file` holds: replaced atomically (a new file renamed over
+/// it) where that can be done. A file system that cannot replace a file while it is open (on
+/// Windows: FAT, network drives, Wine; `Access denied`), or a folder where no file can be
+/// created, gets it written in place through the locked handle, as npm writes its .npmrc.
+/// `replace` is [`crate::files::replace`], passed in so tests can refuse it.
+fn write_locked(
+    mut file: &std::fs::File,
+    target: &Path,
+    text: &[u8],
+    replace: impl FnOnce(&Path, &[u8], Permissions) -> std::io::Result<()>,
+) -> std::io::Result<()> {
+    use std::io::{Seek, Write};
+    match replace(target, text, Permissions::Private) {
+        Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => {
+            crate::files::make_private(file)?;
+            file.seek(std::io::SeekFrom::Start(0))?;
+            file.write_all(text)?;
+            file.set_len(text.len() as u64)?;
+            file.sync_all()
+        }
+        done => done,
     }
 }
 
-#[cfg(not(unix))]
-fn same_file(_: &std::fs::File, _: &Path) -> bool {
-    true
+/// Whether `file` is the file at `path` now, by identity (device and inode on Unix, volume
+/// serial number and file index on Windows), not by name.
+fn same_file(file: &std::fs::File, path: &Path) -> bool {
+    let open = file.try_clone().and_then(same_file::Handle::from_file);
+    match (open, same_file::Handle::from_path(path)) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
+    }
 }
 
 fn io_error(path: &Path, error: std::io::Error) -> Error {
@@ -408,6 +430,44 @@ mod tests {
         let error = write_auth_token(&dangling, &npmjs(), "t").unwrap_err();
         assert_eq!(error.code, Code::InvalidInput);
         assert!(!dir.join("elsewhere").exists());
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// Finding 10 (issue 23): a folder's read-only attribute (Windows gives it to Documents
+    /// and Desktop, and ignores it) or mode (root ignores it) is no reason to refuse: the
+    /// .npmrc is refused exactly when it cannot be written.
+    #[test]
+    fn a_new_file_is_refused_only_when_it_cannot_be_created() {
+        let dir = temp_dir("readonly");
+        let mut permissions = std::fs::metadata(&dir).unwrap().permissions();
+        permissions.set_readonly(true);
+        std::fs::set_permissions(&dir, permissions.clone()).unwrap();
+        let creatable = std::fs::write(dir.join("probe"), "").is_ok();
+        let _ = std::fs::remove_file(dir.join("probe"));
+        let written = write_auth_token(&dir.join(".npmrc"), &npmjs(), "t");
+        assert_eq!(written.is_ok(), creatable, "{written:?}");
+        #[allow(clippy::permissions_set_readonly_false)]
+        permissions.set_readonly(false);
+        std::fs::set_permissions(&dir, permissions).unwrap();
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// Finding 1 (issue 23): the file is read through the handle that holds the lock (on
+    /// Windows a lock is mandatory: a second handle's read fails), and the lock's file is told
+    /// from another by identity, off Unix too (it was always "the same" there), so a lock on a
+    /// file renamed away is never taken for one on the file at the path.
+    #[test]
+    fn the_lock_reads_through_its_own_handle_and_knows_its_file() {
+        let dir = temp_dir("lock");
+        let path = dir.join(".npmrc");
+        std::fs::write(&path, "mine=1\n").unwrap();
+        let other = dir.join("other");
+        std::fs::write(&other, "mine=1\n").unwrap();
+        let (file, bytes) = lock(&path).unwrap();
+        assert_eq!(bytes, b"mine=1\n");
+        assert!(same_file(&file, &path));
+        assert!(!same_file(&file, &other));
+        drop(file);
         std::fs::remove_dir_all(&dir).unwrap();
     }
 

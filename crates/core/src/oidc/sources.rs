@@ -5,7 +5,6 @@
 //! mechanism: GitHub's request URL, Google's metadata server, `buildkite-agent`, the `circleci`
 //! CLI. GitLab only has variables, declared with `id_tokens:` in the job.
 
-use std::path::PathBuf;
 use std::time::Duration;
 
 use reqwest::Url;
@@ -320,23 +319,6 @@ async fn get(
     Ok(text)
 }
 
-/// An executable on the PATH of `env` (not of this process: callers may pass their own).
-fn which(program: &str, env: &EnvVars) -> Option<PathBuf> {
-    let path = env.get("PATH")?;
-    let names: Vec<String> = if cfg!(windows) {
-        vec![
-            format!("{program}.exe"),
-            format!("{program}.cmd"),
-            program.to_string(),
-        ]
-    } else {
-        vec![program.to_string()]
-    };
-    std::env::split_paths(&path)
-        .flat_map(|dir| names.iter().map(move |n| dir.join(n)))
-        .find(|candidate| candidate.is_file())
-}
-
 /// Runs a CI agent's CLI that prints an id_token.
 async fn command(
     ci: Ci,
@@ -345,7 +327,7 @@ async fn command(
     env: &EnvVars,
     advice: String,
 ) -> Result<String> {
-    let Some(path) = which(program, env) else {
+    let Some(path) = env.which(program) else {
         return Err(Error::new(
             Code::OidcPermission,
             format!(
@@ -450,5 +432,25 @@ mod tests {
             (token.as_str(), source),
             ("a.b.c", Source::Variable("NPM_ID_TOKEN".into()))
         );
+    }
+
+    /// Windows names the variable `Path`: the agent's CLI is found on it all the same.
+    #[cfg(unix)]
+    #[tokio::test]
+    async fn finds_the_agent_cli_on_a_path_named_otherwise() {
+        use std::os::unix::fs::PermissionsExt;
+        let http = crate::context::Context::default().http.plain().unwrap();
+        let dir = std::env::temp_dir().join(format!("tn-sources-path-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let cli = dir.join("buildkite-agent");
+        std::fs::write(&cli, "#!/bin/sh\necho a.b.c\n").unwrap();
+        std::fs::set_permissions(&cli, std::fs::Permissions::from_mode(0o755)).unwrap();
+        let path = dir.to_str().unwrap();
+        let env = EnvVars::from_pairs([("BUILDKITE", "true"), ("Path", path)]);
+        let (token, source) = fetch("npm:registry.npmjs.org", None, &env.windows(true), &http)
+            .await
+            .unwrap();
+        assert_eq!((token.as_str(), source), ("a.b.c", Source::BuildkiteAgent));
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -322,6 +322,8 @@ impl Checker {
                     MAX_NODES_KEPT
                 ),
             })
+        } else if !spelled_as_listed(root, relative) {
+            Loaded::Missing
         } else {
             read(&path)
         };
@@ -364,11 +366,7 @@ impl Checker {
         let dir = folder.strip_prefix(root).ok()?;
         Some(PackageAt {
             name: name.to_string(),
-            dir: dir
-                .components()
-                .map(|c| c.as_os_str().to_string_lossy())
-                .collect::<Vec<_>>()
-                .join("/"),
+            dir: workspace::slashed(dir),
         })
     }
 
@@ -747,6 +745,23 @@ fn job_findings(job: &PublishingJob, environment: Option<&str>) -> Vec<Finding> 
         _ => {}
     }
     findings
+}
+
+/// Whether each part of `relative` is spelled as its folder lists it: on a case-insensitive
+/// disk (macOS, Windows) `Release.yml` opens `release.yml`, but the registry compares the
+/// workflow's name exactly.
+fn spelled_as_listed(root: &Path, relative: &str) -> bool {
+    let mut dir = root.to_path_buf();
+    for part in Path::new(relative).components() {
+        if let std::path::Component::Normal(name) = part {
+            let listing = std::fs::read_dir(&dir).into_iter().flatten().flatten();
+            if !listing.map(|e| e.file_name()).any(|n| n == name) {
+                return false;
+            }
+        }
+        dir.push(part);
+    }
+    true
 }
 
 fn read(path: &Path) -> Loaded {

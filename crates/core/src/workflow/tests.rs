@@ -820,3 +820,18 @@ fn a_job_on_a_self_hosted_runner_is_a_finding() {
     );
     assert!(github(&root, Some("release.yml"), Some("npm")).ok);
 }
+
+/// Finding 3 (issue 23): on a case-insensitive disk (macOS, Windows) `Release.yml` opens
+/// `release.yml`; the registry compares the name exactly, and so does the check: against the
+/// folder's listing.
+#[test]
+fn a_workflow_name_is_compared_with_the_folders_listing() {
+    let root = repo(
+        "spelled",
+        &[(".github/workflows/release.yml", "on: push\n")],
+    );
+    assert!(spelled_as_listed(&root, ".github/workflows/release.yml"));
+    assert!(!spelled_as_listed(&root, ".github/workflows/Release.yml"));
+    assert!(!spelled_as_listed(&root, ".GitHub/workflows/release.yml"));
+    assert!(!spelled_as_listed(&root, ".github/workflows/missing.yml"));
+}
