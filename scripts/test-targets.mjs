@@ -3,7 +3,7 @@
 //
 //   - clippy: `cargo clippy --workspace --all-targets -- -D warnings` for Windows and macOS. It
 //     checks without linking; ring's build script still wants a C compiler and an archiver for
-//     the target, which a stub (target/targets/stub-cc: it makes empty outputs) satisfies.
+//     the target, which a stub (target/targets/stub-cc/: it makes empty outputs) satisfies.
 //   - qemu: the addon cross-built for linux-arm64 (gcc-aarch64-linux-gnu), then the JavaScript
 //     suite run by the arm64 Node.js from the npm registry (pinned in reference-npm.mjs) under
 //     qemu-user. Without binfmt_misc an arm64 binary cannot be exec'd directly, so the tests'
@@ -20,8 +20,8 @@
 //
 // --vitest limits the qemu check to those vitest filters (CI runs a part that fits its time).
 import { spawn, spawnSync } from 'node:child_process'
-import { chmodSync, closeSync, copyFileSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs'
-import { delimiter, join } from 'node:path'
+import { chmodSync, closeSync, copyFileSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
+import { delimiter, dirname, join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { nodeBuild, unpacked } from './reference-npm.mjs'
 
@@ -41,6 +41,7 @@ const TARGETS = [
   {
     triple: 'aarch64-unknown-linux-gnu',
     checks: ['qemu'],
+    platform: { os: 'linux', cpu: 'arm64', libc: 'glibc' },
     node: 'linux-arm64',
     cc: 'aarch64-linux-gnu-gcc',
     qemu: 'qemu-aarch64-static',
@@ -52,6 +53,7 @@ const TARGETS = [
     // Node's official Windows builds are MSVC builds: they load the addon by the msvc name
     // (index.js), and Node-API being a C interface, the mingw-built one serves.
     addon: ['trust-native.win32-x64-gnu.node', 'trust-native.win32-x64-msvc.node'],
+    platform: { os: 'win32', cpu: 'x64' },
     node: 'win-x64',
     nodeMajor: 22,
     vitest: ['__test__/secrets.test.mjs', '__test__/publish-hostile.test.mjs'],
@@ -138,10 +140,15 @@ function vitestCounts(output) {
   return `files: ${line('Test Files') ?? '?'}; tests: ${line('Tests') ?? '?'}`
 }
 
-/** A stub C compiler and archiver: it writes each output (-o, -Fo, -out:, an ar archive) empty. */
+/**
+ * A stub C compiler and archiver, in a folder of its own: it writes each output (-o, -Fo, -out:,
+ * an ar archive) empty. It is also that folder's `clang`: ring asks for clang by name for
+ * aarch64-pc-windows-msvc, whatever CC says.
+ */
 function stubCompiler() {
-  const path = join(WORK, 'stub-cc')
-  mkdirSync(WORK, { recursive: true })
+  const dir = join(WORK, 'stub-cc')
+  const path = join(dir, 'cc')
+  mkdirSync(dir, { recursive: true })
   writeFileSync(
     path,
     `#!/bin/sh
@@ -158,13 +165,38 @@ if [ -n "$out" ]; then : > "$out"; fi
 `,
   )
   chmodSync(path, 0o755)
-  return path
+  rmSync(join(dir, 'clang'), { force: true })
+  symlinkSync('cc', join(dir, 'clang'))
+  return dir
 }
 
 async function clippy(target) {
   const stub = stubCompiler()
-  const env = { [`CC_${envTriple(target.triple)}`]: stub, [`AR_${envTriple(target.triple)}`]: stub }
+  const cc = join(stub, 'cc')
+  const env = { [`CC_${envTriple(target.triple)}`]: cc, [`AR_${envTriple(target.triple)}`]: cc, PATH: [stub, process.env.PATH].join(delimiter) }
   return [await step(`${target.triple}: clippy`, 'cargo', ['clippy', '--workspace', '--all-targets', '--target', target.triple, '--', '-D', 'warnings'], env)]
+}
+
+/**
+ * The target's builds of the native packages installed here (the optional dependencies npm chose
+ * by os/cpu/libc: vitest's rolldown, ...), as package-lock.json pins them, fetched and checked like
+ * the Node.js builds, linked into a folder for NODE_PATH (the packages load them with require).
+ */
+function foreignModules({ triple, platform }) {
+  const lock = JSON.parse(readFileSync(join(ROOT, 'package-lock.json'), 'utf8')).packages
+  const fits = (entry) => entry?.os?.includes(platform.os) && entry.cpu?.includes(platform.cpu) && (!entry.libc || entry.libc.includes(platform.libc))
+  const dir = join(WORK, triple, 'node_modules')
+  for (const [path, entry] of Object.entries(lock)) {
+    if (!path || !existsSync(join(ROOT, path))) continue
+    for (const name of Object.keys(entry.optionalDependencies ?? {})) {
+      const build = lock[`node_modules/${name}`]
+      const link = join(dir, name)
+      if (!fits(build) || existsSync(link)) continue
+      mkdirSync(dirname(link), { recursive: true })
+      symlinkSync(unpacked({ spec: `${name}@${build.version}`, integrity: build.integrity }), link)
+    }
+  }
+  return dir
 }
 
 /**
@@ -180,7 +212,10 @@ function qemuNode(target) {
   chmodSync(node, 0o755)
   const preload = join(WORK, target.triple, 'exec-path.cjs')
   writeFileSync(preload, `// Written by scripts/test-targets.mjs: children start this Node under qemu too.\nprocess.execPath = ${JSON.stringify(node)}\n`)
-  return { node, env: { PATH: [bin, join(ROOT, 'node_modules', '.bin'), process.env.PATH].join(delimiter), NODE_OPTIONS: `--require ${preload}` } }
+  return {
+    node,
+    env: { PATH: [bin, join(ROOT, 'node_modules', '.bin'), process.env.PATH].join(delimiter), NODE_OPTIONS: `--require ${preload}`, NODE_PATH: foreignModules(target) },
+  }
 }
 
 async function qemuSuite(target) {
@@ -224,7 +259,8 @@ async function wineSuite(target) {
   copyFileSync(join(ROOT, target.addon[0]), join(ROOT, target.addon[1]))
   const node = join(unpacked(nodeBuild(target.nodeMajor, target.node)), 'bin', 'node.exe')
   // Node under Wine cannot write to a Unix pipe (its stdout): the output goes through a file.
-  const suite = await step(title, 'wine', [node, join('node_modules', 'vitest', 'vitest.mjs'), 'run', ...target.vitest], wineEnv(), { viaFile: join(WORK, 'wine-vitest.log') })
+  const env = { ...wineEnv(), NODE_PATH: foreignModules(target) }
+  const suite = await step(title, 'wine', [node, join('node_modules', 'vitest', 'vitest.mjs'), 'run', ...target.vitest], env, { viaFile: join(WORK, 'wine-vitest.log') })
   return [build, { ...suite, counts: vitestCounts(suite.output) }]
 }
 
