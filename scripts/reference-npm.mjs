@@ -18,19 +18,23 @@ const NPM11 = join(ROOT, 'node_modules', 'npm', 'bin', 'npm-cli.js')
 export const NPM12 = { spec: 'npm@12.2.3', integrity: 'sha512-ovmNRRe76Jvcp1E6iOePQ6H9Zr4XMOrqgfaeGNhtRvP3XSl2Lo/a9C1N5/jRlLLrsqCem/omgGdZHpZ5a6yn1Q==' }
 /**
  * The Node.js builds the project tests on, from the registry's `node-<os>-<cpu>` packages: the
- * pinned version of each major, and the checksum of each platform's tarball. Only Linux (glibc)
- * is pinned: the registry has no macOS or Windows builds of these versions.
+ * pinned version of each major, and the checksum of each platform's tarball, or `{ version,
+ * integrity }` where that platform's package lags. Linux (glibc) is pinned for every major, and
+ * Windows x64 for 22 (its latest there), for scripts/test-targets.mjs's Wine check: Wine 8 runs
+ * Node 20 and 22, while Node 24's V8 stops at start. The registry has no macOS builds of these.
  */
 export const NODE_BUILDS = {
   20: { version: '20.20.2', 'linux-x64': 'sha512-PeHQM8wAdmHtZA1mBocygZxs5LiUWtsJezQTkBd0iY987KpGrD1O2tVEydvMZiuXceRanxt7rjTnDEBwOPujoQ==', 'linux-arm64': 'sha512-LCXJnNTFiyGuYBw2gZSI5OBFMbkjAPt8sqD/NKrWoE2QmDgSubTqFng6GaNJ9EJ8HpxBMGcWWpbbcs4Vo+CnGg==' },
-  22: { version: '22.23.5', 'linux-x64': 'sha512-3jhC+wcoWxKZxcRqF2sUSl0c9HEXFnur/nuIPx6O6CWKV0jOUWQm7Htw5SuXqqlMCEhi0cJqybFPEb5hhcBiMw==', 'linux-arm64': 'sha512-e1LOUGKVruPGuLVutn8+Cgm5pI1APm4Kvh+zbb/qe/ZpD9s+TQby5iUgZOWmPpbSKpj0Td8DP1N0NEnXasHizg==' },
+  22: { version: '22.23.5', 'linux-x64': 'sha512-3jhC+wcoWxKZxcRqF2sUSl0c9HEXFnur/nuIPx6O6CWKV0jOUWQm7Htw5SuXqqlMCEhi0cJqybFPEb5hhcBiMw==', 'linux-arm64': 'sha512-e1LOUGKVruPGuLVutn8+Cgm5pI1APm4Kvh+zbb/qe/ZpD9s+TQby5iUgZOWmPpbSKpj0Td8DP1N0NEnXasHizg==', 'win-x64': { version: '22.22.2', integrity: 'sha512-w6ir5BjNVuSIC43FWLchnuc/bu9hT0ntMH/FJFouaR2oxADkFhim4YlOp4r92Euyj5b15YdbiL5xYwgmELZuZg==' } },
   24: { version: '24.22.3', 'linux-x64': 'sha512-KHsob+Fv9YerATvYujMbiyJqnRCvLtrcr/eTNqRqiOSGp97EOiRP1yP47+knGgQ/xnc3XY8xzkW587dlZzNqRA==', 'linux-arm64': 'sha512-IZx0J52/1NDwAsY2iyWR9nlPIYuYviTWetjj8+ElvYQh2+XRhLfCfkbFEF/2O5vGI2hcUbyPNHV+nz342FbJXw==' },
 }
 
 /** The pinned Node.js `major` for `platform` (`linux-x64`) as a package to unpack, if pinned. */
 export function nodeBuild(major, platform = `${process.platform}-${process.arch}`) {
-  const pin = NODE_BUILDS[major]
-  return pin?.[platform] && { spec: `node-${platform}@${pin.version}`, integrity: pin[platform] }
+  const pin = NODE_BUILDS[major]?.[platform]
+  if (!pin) return undefined
+  const { version, integrity } = typeof pin === 'string' ? { version: NODE_BUILDS[major].version, integrity: pin } : pin
+  return { spec: `node-${platform}@${version}`, integrity }
 }
 
 /** Whether this Node runs npm 12 (its engines: ^22.22.2 || ^24.15.0 || >=26). */

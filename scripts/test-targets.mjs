@@ -1,0 +1,303 @@
+// `npm run test:targets`: proves, on this Linux x64 machine, the targets of package.json's
+// `napi.targets` that CI would otherwise be the only one to build:
+//
+//   - clippy: `cargo clippy --workspace --all-targets -- -D warnings` for Windows and macOS. It
+//     checks without linking; ring's build script still wants a C compiler and an archiver for
+//     the target, which a stub (target/targets/stub-cc/: it makes empty outputs) satisfies.
+//   - qemu: the addon cross-built for linux-arm64 (gcc-aarch64-linux-gnu), then the JavaScript
+//     suite run by the arm64 Node.js from the npm registry (pinned in reference-npm.mjs) under
+//     qemu-user. Without binfmt_misc an arm64 binary cannot be exec'd directly, so the tests'
+//     `node` (PATH, process.execPath) is a script that starts it under qemu.
+//   - wine: the core's tests built for x86_64-pc-windows-gnu (mingw-w64) and run under Wine.
+//   - wine-node: the addon built for it too, and some vitest files run by the x64 Node.js for
+//     Windows from the npm registry, under Wine.
+//
+// What a check needs is installed first, idempotently: rustup targets, and Debian packages with
+// apt-get when running as root (otherwise it says what is missing and fails). A check that cannot
+// run fails; none is skipped silently. Every step prints its time, and the end a summary.
+//
+//   node scripts/test-targets.mjs [--check clippy,qemu,wine,wine-node] [--vitest <file or filter>]... [triple...]
+//
+// --vitest limits the qemu check to those vitest filters (CI runs a part that fits its time).
+import { spawn, spawnSync } from 'node:child_process'
+import { chmodSync, closeSync, copyFileSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
+import { delimiter, dirname, join } from 'node:path'
+import { parseArgs } from 'node:util'
+import { nodeBuild, unpacked } from './reference-npm.mjs'
+
+const ROOT = join(import.meta.dirname, '..')
+/** Scripts and state this file makes: the stub compiler, qemu's `node`, the Wine prefix. */
+const WORK = join(ROOT, 'target', 'targets')
+
+/**
+ * Every target proven here and how. `checks` name entries of CHECKS; the other fields are what
+ * those checks need to know about the target.
+ */
+const TARGETS = [
+  { triple: 'x86_64-pc-windows-msvc', checks: ['clippy'] },
+  { triple: 'aarch64-pc-windows-msvc', checks: ['clippy'] },
+  { triple: 'x86_64-apple-darwin', checks: ['clippy'] },
+  { triple: 'aarch64-apple-darwin', checks: ['clippy'] },
+  {
+    triple: 'aarch64-unknown-linux-gnu',
+    checks: ['qemu'],
+    platform: { os: 'linux', cpu: 'arm64', libc: 'glibc' },
+    node: 'linux-arm64',
+    cc: 'aarch64-linux-gnu-gcc',
+    qemu: 'qemu-aarch64-static',
+    sysroot: '/usr/aarch64-linux-gnu',
+  },
+  {
+    triple: 'x86_64-pc-windows-gnu',
+    checks: ['wine', 'wine-node'],
+    // Node's official Windows builds are MSVC builds: they load the addon by the msvc name
+    // (index.js), and Node-API being a C interface, the mingw-built one serves.
+    addon: ['trust-native.win32-x64-gnu.node', 'trust-native.win32-x64-msvc.node'],
+    platform: { os: 'win32', cpu: 'x64' },
+    node: 'win-x64',
+    nodeMajor: 22,
+    vitest: ['__test__/secrets.test.mjs', '__test__/publish-hostile.test.mjs'],
+  },
+]
+
+/** The kinds of check: the Debian packages each needs, and what it runs for a target. */
+const CHECKS = {
+  clippy: { debian: [], run: clippy },
+  qemu: { debian: ['gcc-aarch64-linux-gnu', 'libc6-dev-arm64-cross', 'qemu-user-static'], run: qemuSuite },
+  wine: { debian: ['gcc-mingw-w64-x86-64', 'wine', 'wine64'], run: wineCore },
+  'wine-node': { debian: ['gcc-mingw-w64-x86-64', 'wine', 'wine64'], run: wineSuite },
+}
+
+const { values, positionals } = parseArgs({
+  options: { check: { type: 'string' }, vitest: { type: 'string', multiple: true, default: [] } },
+  allowPositionals: true,
+})
+const kinds = values.check ? values.check.split(',') : Object.keys(CHECKS)
+for (const kind of kinds) if (!CHECKS[kind]) fail(`no check "${kind}"; there are: ${Object.keys(CHECKS).join(', ')}`)
+for (const triple of positionals) if (!TARGETS.some((t) => t.triple === triple)) fail(`no target ${triple}; there are: ${TARGETS.map((t) => t.triple).join(', ')}`)
+const jobs = TARGETS.filter((t) => !positionals.length || positionals.includes(t.triple)).flatMap((target) =>
+  target.checks.filter((kind) => kinds.includes(kind)).map((kind) => ({ target, kind })),
+)
+if (!jobs.length) fail('nothing to do: no selected target has a selected check')
+
+function fail(message) {
+  console.error(`test-targets: ${message}`)
+  process.exit(1)
+}
+
+/** Environment variable names cargo and the cc crate derive from a triple. */
+const envTriple = (triple) => triple.replaceAll('-', '_')
+
+/**
+ * One step: the command's output passes through, and is kept to read test counts from; with
+ * `viaFile`, it goes to that file, printed when the command ends.
+ */
+function step(title, command, args, env = {}, { viaFile } = {}) {
+  console.log(`\n== ${title}\n$ ${[command, ...args].join(' ')}`)
+  const started = Date.now()
+  return new Promise((resolve) => {
+    const log = viaFile && openSync(viaFile, 'w')
+    const stdio = log ? ['ignore', log, log] : ['ignore', 'pipe', 'pipe']
+    const child = spawn(command, args, { cwd: ROOT, env: { ...process.env, ...env }, stdio })
+    let output = ''
+    if (log) closeSync(log)
+    else {
+      for (const [from, to] of [[child.stdout, process.stdout], [child.stderr, process.stderr]]) {
+        from.on('data', (chunk) => {
+          to.write(chunk)
+          output += chunk
+        })
+      }
+    }
+    const done = (status) => {
+      if (log) {
+        output = readFileSync(viaFile, 'utf8')
+        process.stdout.write(output)
+      }
+      const seconds = Math.round((Date.now() - started) / 1000)
+      console.log(`== ${title}: ${status}, ${seconds} s`)
+      resolve({ title, status, seconds, output: output.replace(/\x1b\[[0-9;]*m/g, '') })
+    }
+    child.on('error', (error) => done(`failed to start (${error.message})`))
+    child.on('close', (code, signal) => done(code === 0 ? 'passed' : `failed (exit ${code ?? signal})`))
+  })
+}
+
+/** The sums of cargo test's `test result:` lines. */
+function cargoCounts(output) {
+  const sum = { passed: 0, failed: 0, ignored: 0 }
+  for (const [, passed, failed, ignored] of output.matchAll(/test result: \w+\. (\d+) passed; (\d+) failed; (\d+) ignored/g)) {
+    sum.passed += Number(passed)
+    sum.failed += Number(failed)
+    sum.ignored += Number(ignored)
+  }
+  return `${sum.passed} passed, ${sum.failed} failed, ${sum.ignored} ignored`
+}
+
+/** vitest's `Test Files` and `Tests` summary lines. */
+function vitestCounts(output) {
+  const line = (name) => output.match(new RegExp(`^\\s*${name}\\s+(.+)$`, 'm'))?.[1].trim()
+  return `files: ${line('Test Files') ?? '?'}; tests: ${line('Tests') ?? '?'}`
+}
+
+/**
+ * A stub C compiler and archiver, in a folder of its own: it writes each output (-o, -Fo, -out:,
+ * an ar archive) empty. It is also that folder's `clang`: ring asks for clang by name for
+ * aarch64-pc-windows-msvc, whatever CC says.
+ */
+function stubCompiler() {
+  const dir = join(WORK, 'stub-cc')
+  const path = join(dir, 'cc')
+  mkdirSync(dir, { recursive: true })
+  writeFileSync(
+    path,
+    `#!/bin/sh
+# Written by scripts/test-targets.mjs: satisfies build scripts' C compiler and archiver for
+# cargo check/clippy, which compile no C that is ever linked.
+out=
+prev=
+for a in "$@"; do
+  case "$prev" in -o) out=$a ;; cq*|cr*|rc*) [ -z "$out" ] && out=$a ;; esac
+  case "$a" in -Fo*|/Fo*) out=\${a#?Fo} ;; -out:*|/out:*|/OUT:*) out=\${a#*:} ;; esac
+  prev=$a
+done
+if [ -n "$out" ]; then : > "$out"; fi
+`,
+  )
+  chmodSync(path, 0o755)
+  rmSync(join(dir, 'clang'), { force: true })
+  symlinkSync('cc', join(dir, 'clang'))
+  return dir
+}
+
+async function clippy(target) {
+  const stub = stubCompiler()
+  const cc = join(stub, 'cc')
+  const env = { [`CC_${envTriple(target.triple)}`]: cc, [`AR_${envTriple(target.triple)}`]: cc, PATH: [stub, process.env.PATH].join(delimiter) }
+  return [await step(`${target.triple}: clippy`, 'cargo', ['clippy', '--workspace', '--all-targets', '--target', target.triple, '--', '-D', 'warnings'], env)]
+}
+
+/**
+ * The target's builds of the native packages installed here (the optional dependencies npm chose
+ * by os/cpu/libc: vitest's rolldown, ...), as package-lock.json pins them, fetched and checked like
+ * the Node.js builds, linked into a folder for NODE_PATH (the packages load them with require).
+ */
+function foreignModules({ triple, platform }) {
+  const lock = JSON.parse(readFileSync(join(ROOT, 'package-lock.json'), 'utf8')).packages
+  const fits = (entry) => entry?.os?.includes(platform.os) && entry.cpu?.includes(platform.cpu) && (!entry.libc || entry.libc.includes(platform.libc))
+  const dir = join(WORK, triple, 'node_modules')
+  for (const [path, entry] of Object.entries(lock)) {
+    if (!path || !existsSync(join(ROOT, path))) continue
+    for (const name of Object.keys(entry.optionalDependencies ?? {})) {
+      const build = lock[`node_modules/${name}`]
+      const link = join(dir, name)
+      if (!fits(build) || existsSync(link)) continue
+      mkdirSync(dirname(link), { recursive: true })
+      symlinkSync(unpacked({ spec: `${name}@${build.version}`, integrity: build.integrity }), link)
+    }
+  }
+  return dir
+}
+
+/**
+ * A `node` for the host to run: the target's Node.js under qemu. A preload sets process.execPath
+ * to it too, so that the tests' child processes (vitest's forks, the CLI, npm) start it as well.
+ */
+function qemuNode(target) {
+  const binary = join(unpacked(nodeBuild(24, target.node)), 'bin', 'node')
+  const bin = join(WORK, target.triple, 'bin')
+  mkdirSync(bin, { recursive: true })
+  const node = join(bin, 'node')
+  writeFileSync(node, `#!/bin/sh\nexec ${target.qemu} -L ${target.sysroot} ${binary} "$@"\n`)
+  chmodSync(node, 0o755)
+  const preload = join(WORK, target.triple, 'exec-path.cjs')
+  writeFileSync(preload, `// Written by scripts/test-targets.mjs: children start this Node under qemu too.\nprocess.execPath = ${JSON.stringify(node)}\n`)
+  return {
+    node,
+    env: { PATH: [bin, join(ROOT, 'node_modules', '.bin'), process.env.PATH].join(delimiter), NODE_OPTIONS: `--require ${preload}`, NODE_PATH: foreignModules(target) },
+  }
+}
+
+async function qemuSuite(target) {
+  const cross = { [`CARGO_TARGET_${envTriple(target.triple).toUpperCase()}_LINKER`]: target.cc, [`CC_${envTriple(target.triple)}`]: target.cc }
+  const build = await step(`${target.triple}: cross-build the addon`, 'npx', ['napi', 'build', '--platform', '--target', target.triple], cross)
+  if (build.status !== 'passed') return [build, { title: `${target.triple}: vitest under qemu`, status: 'not run (the addon did not build)', seconds: 0 }]
+  const { node, env } = qemuNode(target)
+  const version = spawnSync(node, ['-p', '`Node.js ${process.version} ${process.platform}-${process.arch}`'], { encoding: 'utf8', env: { ...process.env, ...env } })
+  console.log(`\n${target.triple}: ${version.stdout.trim() || version.stderr.trim()}`)
+  const suite = await step(`${target.triple}: vitest under qemu`, node, [join(ROOT, 'node_modules', 'vitest', 'vitest.mjs'), 'run', ...values.vitest], env)
+  return [build, { ...suite, counts: vitestCounts(suite.output) }]
+}
+
+/** Wine's settings, in a prefix of its own that says Windows 10 (Node.js refuses older ones). */
+function wineEnv() {
+  const env = {
+    ...process.env,
+    WINEPREFIX: join(WORK, 'wine'),
+    WINEDEBUG: '-all',
+    // No Mono or Gecko install prompts: nothing here needs .NET or a browser engine.
+    WINEDLLOVERRIDES: 'mscoree,mshtml=',
+  }
+  if (!existsSync(join(env.WINEPREFIX, 'system.reg'))) {
+    mkdirSync(WORK, { recursive: true })
+    console.log(`\n== a Wine prefix in ${env.WINEPREFIX} (Windows 10)`)
+    spawnSync('wine', ['winecfg', '-v', 'win10'], { env, stdio: 'inherit' })
+  }
+  return env
+}
+
+async function wineCore(target) {
+  const env = { ...wineEnv(), [`CARGO_TARGET_${envTriple(target.triple).toUpperCase()}_RUNNER`]: 'wine' }
+  const tests = await step(`${target.triple}: core tests under Wine`, 'cargo', ['test', '-p', 'trust-native-core', '--target', target.triple], env)
+  return [{ ...tests, counts: cargoCounts(tests.output) }]
+}
+
+async function wineSuite(target) {
+  const build = await step(`${target.triple}: cross-build the addon`, 'npx', ['napi', 'build', '--platform', '--target', target.triple])
+  const title = `${target.triple}: vitest ${target.vitest.join(' ')} under Wine`
+  if (build.status !== 'passed') return [build, { title, status: 'not run (the addon did not build)', seconds: 0 }]
+  copyFileSync(join(ROOT, target.addon[0]), join(ROOT, target.addon[1]))
+  const node = join(unpacked(nodeBuild(target.nodeMajor, target.node)), 'bin', 'node.exe')
+  // Node under Wine cannot write to a Unix pipe (its stdout): the output goes through a file.
+  const env = { ...wineEnv(), NODE_PATH: foreignModules(target) }
+  const suite = await step(title, 'wine', [node, join('node_modules', 'vitest', 'vitest.mjs'), 'run', ...target.vitest], env, { viaFile: join(WORK, 'wine-vitest.log') })
+  return [build, { ...suite, counts: vitestCounts(suite.output) }]
+}
+
+/** The rustup targets and Debian packages the jobs need: added, or why they cannot be. */
+function install() {
+  const triples = [...new Set(jobs.map((j) => j.target.triple))]
+  const installed = spawnSync('rustup', ['target', 'list', '--installed'], { encoding: 'utf8' })
+  if (installed.status !== 0) fail(`rustup is needed to add the targets ${triples.join(', ')}`)
+  const missingTargets = triples.filter((t) => !installed.stdout.split('\n').includes(t))
+  if (missingTargets.length) {
+    console.log(`== rustup target add ${missingTargets.join(' ')}`)
+    if (spawnSync('rustup', ['target', 'add', ...missingTargets], { stdio: 'inherit' }).status !== 0) fail('rustup target add failed')
+  } else console.log(`== rustup targets present: ${triples.join(', ')}`)
+
+  const packages = [...new Set(jobs.flatMap((j) => CHECKS[j.kind].debian))]
+  const isInstalled = (pkg) => spawnSync('dpkg-query', ['-W', '-f', '${Status}', pkg], { encoding: 'utf8' }).stdout?.endsWith('install ok installed')
+  const missing = packages.filter((p) => !isInstalled(p))
+  if (!missing.length) {
+    if (packages.length) console.log(`== Debian packages present: ${packages.join(', ')}`)
+    return
+  }
+  const command = `apt-get update && apt-get install -y --no-install-recommends ${missing.join(' ')}`
+  if (process.getuid?.() !== 0 || spawnSync('apt-get', ['--version']).status !== 0) {
+    fail(`missing Debian packages: ${missing.join(', ')}. Install them (as root: ${command}), or choose other checks with --check.`)
+  }
+  console.log(`== ${command}`)
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' }
+  for (const args of [['update', '-qq'], ['install', '-y', '-qq', '--no-install-recommends', ...missing]]) {
+    if (spawnSync('apt-get', args, { stdio: 'inherit', env }).status !== 0) fail(`apt-get ${args[0]} failed`)
+  }
+}
+
+const started = Date.now()
+install()
+const results = []
+for (const { target, kind } of jobs) results.push(...(await CHECKS[kind].run(target)))
+
+console.log(`\ntest-targets (${Math.round((Date.now() - started) / 1000)} s):`)
+for (const { title, status, seconds, counts } of results) console.log(`  ${title}: ${status}, ${seconds} s${counts ? ` (${counts})` : ''}`)
+process.exitCode = results.every((r) => r.status === 'passed') ? 0 : 1
