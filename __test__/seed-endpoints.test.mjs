@@ -49,6 +49,8 @@ describe('the seed\'s endpoint list', () => {
     const seed = new Set(endpoints.map((e) => `${e.method} ${shape(e.path)}`))
     const requests = new Set(rows.flatMap((row) => [row, ...row.steps]).map((r) => `${r.method} ${shape(r.path)}`))
     expect(rows.length).toBeGreaterThan(20)
+    // The endpoints the next test compares with their rows (named by their `call`).
+    expect(endpoints.filter((e) => rows.some((r) => r.name === e.call)).length).toBeGreaterThan(20)
     expect([...requests].filter((r) => !seed.has(r) && !BEYOND_SEED.includes(r))).toEqual([])
     // Nothing is listed as beyond the seed that the table does not request, or that the seed has.
     expect(BEYOND_SEED.filter((r) => !requests.has(r) || seed.has(r))).toEqual([])
