@@ -11,12 +11,20 @@ const EXIT = { ok: 0, failed: 1, usage: 2, interrupted: 130 }
 /** `plan --exit-code`: a drift check's answer. */
 const DRIFT = { inSync: 0, changes: 1, errors: 2 }
 
+/** A command line that cannot run: the message says why, the command's help follows (exit 2). */
 class UsageError extends Error {}
+
+/**
+ * An error as the CLI reads it: the library's (a TrustError, or the `error` of a plan entry or
+ * a result), or any other thrown value.
+ * @typedef {Partial<import('../../index').TrustError>} Failure
+ */
 
 /**
  * What to do about an error, in the CLI's words (the library's messages name its options and
  * functions), by the error's `hint`; `pkg` is the package the command is about, if known.
  */
+/** @type {Record<string, (e: Failure, pkg?: string) => string>} */
 const ADVICE = {
   otp: (e) => e.authUrl
     ? `Approve it in a browser at ${e.authUrl} and run the command again, or pass --otp <code> from your authenticator.`
@@ -43,36 +51,42 @@ const ADVICE = {
 }
 
 /** How a maintainer grants a permission: the trusted publisher replaced, with its flag. */
+/** @param {string} flag @param {string} other @param {string} keeps @param {string} key */
 const permissionAdvice = (flag, other, keeps, key) =>
   `A maintainer allows it by replacing the trusted publisher with one that has ${flag} (and ${other}, to keep ${keeps}): \`"${key}": true\` in trust.json and \`trust-native apply --config trust.json --replace\`, or \`trust-native apply --workspaces --replace ${flag} ${other}\` with the publisher's flags.`
 
 /** `trust-native github widgets --repository ... --file ...`: the publisher an id_token needs. */
+/** @param {Record<string, unknown> | undefined} claims @param {string | undefined} pkg */
 function configureCommand(claims, pkg) {
   const suggestion = claims && pkg && tn.diagnoseTrust({ claims, publishers: [] }).suggestion
   if (!suggestion) return undefined
   const { type, ...options } = suggestion
-  const flags = PROVIDERS[type].fields.flatMap((f) => [].concat(options[f.option] ?? []).map((v) => `--${f.flag} ${shellWord(v)}`))
+  const flags = PROVIDERS[String(type)].fields.flatMap((f) => [options[f.option] ?? []].flat().map((v) => `--${f.flag} ${shellWord(v)}`))
   return ['trust-native', type, shellWord(pkg), ...flags].join(' ')
 }
 
-/** A value as one shell word. */
-const shellWord = (value) => (/^[\w./@:+=,-]+$/.test(value) ? value : `'${String(value).replaceAll("'", "'\\''")}'`)
+/** A value as one shell word. @param {unknown} value */
+const shellWord = (value) => (/^[\w./@:+=,-]+$/.test(String(value)) ? String(value) : `'${String(value).replaceAll("'", "'\\''")}'`)
 
 /** An error's message in the CLI's words: what happened, then the advice for its hint. */
-function describeError(error, pkg) {
-  const advice = Object.hasOwn(ADVICE, error?.hint ?? '') && ADVICE[error.hint]
+/** @param {unknown} thrown @param {string} [pkg] */
+function describeError(thrown, pkg) {
+  const error = /** @type {Failure | undefined} */ (thrown)
+  const advice = error?.hint && Object.hasOwn(ADVICE, error.hint) && ADVICE[error.hint]
   return advice && error.summary ? `${error.summary} ${advice(error, pkg)}` : asFlag(error, String(error?.message ?? error))
 }
 
 /** The flags of the command being run (set by main), for errors that name a library option. */
+/** @type {import('./flags.js').Flags} */
 let commandFlags = {}
 
-/** Called by main with the flags of the command it runs. */
+/** Called by main with the flags of the command it runs. @param {import('./flags.js').Flags} flags */
 function setCommandFlags(flags) {
   commandFlags = flags
 }
 
 /** A refused option (`field`) named in `message` as the library names it (`tag`), as its flag (`--tag`). */
+/** @param {Failure | undefined} error @param {string} message */
 function asFlag(error, message) {
   const flag = error?.field && error.field.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)
   return flag && Object.hasOwn(commandFlags, flag) ? message.replaceAll(`\`${error.field}\``, `\`--${flag}\``) : message
