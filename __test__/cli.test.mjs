@@ -324,6 +324,12 @@ describe('tokens and access', () => {
     expect(sent).toMatchObject({ path: '/-/package/@acme%2flocked/access', body: '{"publish_requires_tfa":true,"automation_token_overrides_tfa":false}' })
     const bad = await cli(['access', 'set', 'mfa=sometimes'], { cwd })
     expect(bad.code).toBe(2)
+    // A name every object has is no setting either.
+    for (const what of ['status=constructor', 'mfa=toString', 'status=__proto__']) {
+      const inherited = await cli(['access', 'set', what, '--otp', OTP], { cwd })
+      expect(inherited.code, what).toBe(2)
+      expect(inherited.stderr, what).toContain('Expected get status, set status=public|private or set mfa=none|publish|automation')
+    }
   })
 })
 
