@@ -647,6 +647,29 @@ describe('doctor', () => {
     expect(ok.stdout + ok.stderr).not.toMatch(/eyJ[\w-]+\.eyJ/)
   })
 
+  it('the command it gives for the job can be run as printed: a CircleCI job with two contexts repeats --context-id', async () => {
+    const token = freshUser(['@acme/circle'])
+    const cwd = withNpmrc(project({ name: '@acme/circle' }), token)
+    writeFileSync(join(cwd, '.npmrc'), `registry=${emulator.url}\n`)
+    const [org, projectId, pipeline, first, second] = ['1', '2', '3', '4', '5'].map((n) => `${n.repeat(8)}-1111-4222-8333-444455556666`)
+    const idToken = emulator.issueIdToken({
+      provider: 'circleci',
+      claims: {
+        'oidc.circleci.com/org-id': org, 'oidc.circleci.com/project-id': projectId, 'oidc.circleci.com/pipeline-definition-id': pipeline,
+        'oidc.circleci.com/vcs-origin': 'github.com/acme/circle', 'oidc.circleci.com/context-ids': [first, second],
+      },
+    })
+    const run = await cli(['doctor'], { cwd, env: { ...npm, NPM_ID_TOKEN: idToken, CI: 'true' } })
+    const needed = run.stdout.match(/^ {2}trust-native (circleci .*)$/m)
+    expect(needed, run.stdout + run.stderr).not.toBeNull()
+    expect(needed[1]).toContain(`--context-id ${first} --context-id ${second}`)
+    // As printed, it configures the publisher this job needs (by a maintainer, with a token).
+    withNpmrc(cwd, token)
+    const configure = await cli([...needed[1].split(' '), '--otp', OTP, '--yes'], { cwd })
+    expect(configure.code, configure.stderr).toBe(0)
+    expect(emulator.publishers('@acme/circle').map((p) => p.claims['oidc.circleci.com/context-ids'])).toEqual([[first, second]])
+  })
+
   it('compares the job with every publisher trust.json declares: names the one it is, or explains the closest and names the others', async () => {
     const token = freshUser(['@acme/multi'])
     const cwd = withNpmrc(project({ name: '@acme/multi' }), token)

@@ -7,8 +7,7 @@
 
 const tn = require('../main.js')
 
-/** @type {Record<string, import('../index').TrustProvider>} */
-const PROVIDERS = Object.fromEntries(tn.trustProviders().map((p) => [p.type, p]))
+const { PROVIDERS } = require('./cli/providers.js')
 
 /**
  * A declared publisher: its spec, and where it is declared (`source`, with its `label` when its
@@ -92,4 +91,4 @@ function changeAdvice(differences, where, then = '') {
   return `either set ${set((f) => f.expected)} in the workflow, or ${set((f) => f.actual)} in ${where}${then}`
 }
 
-module.exports = { PROVIDERS, changeAdvice, compareDeclared, declaredByPackage, describeDeclared }
+module.exports = { changeAdvice, compareDeclared, declaredByPackage, describeDeclared }

@@ -11,10 +11,10 @@
 const { existsSync } = require('node:fs')
 const { join, resolve } = require('node:path')
 const tn = require('../main.js')
-const { PROVIDERS, changeAdvice, compareDeclared, declaredByPackage, describeDeclared } = require('../bin/declared.js')
+const { changeAdvice, compareDeclared, declaredByPackage, describeDeclared } = require('../bin/declared.js')
 const { publishingNpmProblem } = require('./publishing-npm.js')
 const { readCheckoutFile } = require('../bin/read-checkout.js')
-const { keepsCiFile, repositoryOption } = require('../bin/cli/providers.js')
+const { PROVIDERS, configureCommand, keepsCiFile, optionFlags, repositoryOption } = require('../bin/cli/providers.js')
 
 /**
  * @typedef {import('../bin/declared.js').DeclaredSpec} DeclaredSpec
@@ -96,24 +96,6 @@ async function declaredSpecs(trust, cwd, packages) {
   return declaredByPackage(path, trust ?? 'trust.json')
 }
 
-/**
- * `--repository acme/widgets --file release.yml`: the CLI flags of publisher options.
- * @param {string} type
- * @param {Record<string, unknown>} options
- */
-function flags(type, options) {
-  return PROVIDERS[type].fields
-    .filter((f) => options[f.option] !== undefined)
-    .map((f) => `--${f.flag} ${[options[f.option]].flat().join(' ')}`)
-    .join(' ')
-}
-
-/**
- * `trust-native github widgets --repository acme/widgets`: a command, without empty parts.
- * @param {string} cli @param {string} type @param {string} name @param {Record<string, unknown>} options
- */
-const command = (cli, type, name, options) => [cli, type, name, flags(type, options)].filter(Boolean).join(' ')
-
 /** @param {unknown} value */
 const shown = (value) => (value === undefined ? '(none)' : [value].flat().join(', '))
 
@@ -160,7 +142,7 @@ function explainRefusal(pkg, error, claims, specs, audience) {
   }
   if (token.type && !change) {
     const { type, ...options } = token
-    lines.push('', `This job publishes ${pkg.name} once its trusted publisher is: \`${command('trust-native', String(type), pkg.name, options)}\``)
+    lines.push('', `This job publishes ${pkg.name} once its trusted publisher is: \`${configureCommand('trust-native', String(type), pkg.name, options)}\``)
   }
   return new TrustPluginError(
     'ETRUSTMISMATCH',
@@ -230,12 +212,12 @@ async function addDeclared(client, pkg, declared, { ensure, dryRun, common }, lo
     throw new TrustPluginError(
       'ENOTRUSTEDPUBLISHER',
       `${pkg.name} has no trusted publisher: CI could not publish it.`,
-      `Configure one with \`${command('npx trust-native', type, pkg.name, options)}\` (without \`--file\`, the workflow that publishes is found in the checkout), or set the plugin option \`ensure: true\`.`,
+      `Configure one with \`${configureCommand('npx trust-native', type, pkg.name, options)}\` (without \`--file\`, the workflow that publishes is found in the checkout), or set the plugin option \`ensure: true\`.`,
     )
   }
   const added = await client.addPublisher({ type, ...common, ...options, dryRun })
   for (const warning of added.warnings) logger.warn('%s: %s', pkg.name, warning)
-  logger.log('%s: trusted publisher %s %s', pkg.name, dryRun ? 'would be created:' : 'created:', flags(type, added.options))
+  logger.log('%s: trusted publisher %s %s', pkg.name, dryRun ? 'would be created:' : 'created:', optionFlags(type, added.options))
 }
 
 /**

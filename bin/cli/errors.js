@@ -4,7 +4,7 @@
 // Exit codes, command-line errors, and the library's errors in the CLI's words.
 
 const tn = require('../..')
-const { PROVIDERS } = require('./providers.js')
+const { configureCommand } = require('./providers.js')
 
 const EXIT = { ok: 0, failed: 1, usage: 2, interrupted: 130 }
 
@@ -42,7 +42,7 @@ const ADVICE = {
   claim: (e, pkg) => `\`${['trust-native claim', pkg].filter(Boolean).join(' ')}\` publishes a placeholder version to create it (\`claim --workspaces\` for every package that needs it).`,
   listTokens: () => '`trust-native tokens` lists your tokens, each with its shortest unique id.',
   configure: (e) => {
-    const command = configureCommand(e.claims, e.package)
+    const command = neededCommand(e.claims, e.package)
     return `${command ? `A maintainer configures it with \`${command}\`. ` : ''}The registry matches each value exactly (letter case, .yml vs .yaml, the calling workflow rather than a reusable one, the environment) and does not say what differs: \`trust-native list ${e.package ?? '<package>'}\` (with a maintainer's token) shows the configured ones.`
   },
   allowPublish: () => permissionAdvice('--allow-publish', '--allow-stage-publish', 'stage publishing', 'allowPublish'),
@@ -55,18 +55,17 @@ const ADVICE = {
 const permissionAdvice = (flag, other, keeps, key) =>
   `A maintainer allows it by replacing the trusted publisher with one that has ${flag} (and ${other}, to keep ${keeps}): \`"${key}": true\` in trust.json and \`trust-native apply --config trust.json --replace\`, or \`trust-native apply --workspaces --replace ${flag} ${other}\` with the publisher's flags.`
 
-/** `trust-native github widgets --repository ... --file ...`: the publisher an id_token needs. */
-/** @param {Record<string, unknown> | undefined} claims @param {string | undefined} pkg */
-function configureCommand(claims, pkg) {
+/**
+ * `trust-native github widgets --repository ... --file ...`: the publisher an id_token needs.
+ * @param {Record<string, unknown> | undefined} claims
+ * @param {string | undefined} pkg
+ */
+function neededCommand(claims, pkg) {
   const suggestion = claims && pkg && tn.diagnoseTrust({ claims, publishers: [] }).suggestion
   if (!suggestion) return undefined
   const { type, ...options } = suggestion
-  const flags = PROVIDERS[String(type)].fields.flatMap((f) => [options[f.option] ?? []].flat().map((v) => `--${f.flag} ${shellWord(v)}`))
-  return ['trust-native', type, shellWord(pkg), ...flags].join(' ')
+  return configureCommand('trust-native', String(type), pkg, options)
 }
-
-/** A value as one shell word. @param {unknown} value */
-const shellWord = (value) => (/^[\w./@:+=,-]+$/.test(String(value)) ? String(value) : `'${String(value).replaceAll("'", "'\\''")}'`)
 
 /** An error's message in the CLI's words: what happened, then the advice for its hint. */
 /** @param {unknown} thrown @param {string} [pkg] */

@@ -98,4 +98,29 @@ function allProviderFlags() {
   return flags
 }
 
-module.exports = { PROVIDERS, keepsCiFile, repositoryOption, inferred, providerFlags, providerOptions, allProviderFlags }
+/** A value as one shell word. @param {unknown} value */
+const shellWord = (value) => (/^[\w./@:+=,-]+$/.test(String(value)) ? String(value) : `'${String(value).replaceAll("'", "'\\''")}'`)
+
+/**
+ * `--repository acme/widgets --file release.yml`: publisher options as the flags of their
+ * provider's command, in its table's order, a list's values one flag each, each value one shell
+ * word.
+ * @param {string} type
+ * @param {Record<string, unknown>} options
+ */
+function optionFlags(type, options) {
+  const fields = PROVIDERS[type]?.fields ?? []
+  return fields.flatMap((f) => [options[f.option] ?? []].flat().map((v) => `--${f.flag} ${shellWord(v)}`)).join(' ')
+}
+
+/**
+ * `trust-native github widgets --repository acme/widgets --file release.yml`: the command that
+ * configures a publisher, as a user can paste it (`cli`: how the user runs trust-native).
+ * @param {string} cli
+ * @param {string} type
+ * @param {string | undefined} pkg
+ * @param {Record<string, unknown>} options
+ */
+const configureCommand = (cli, type, pkg, options) => [cli, type, pkg === undefined ? '<package>' : shellWord(pkg), optionFlags(type, options)].filter(Boolean).join(' ')
+
+module.exports = { PROVIDERS, keepsCiFile, repositoryOption, inferred, providerFlags, providerOptions, allProviderFlags, optionFlags, configureCommand }

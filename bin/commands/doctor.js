@@ -11,7 +11,7 @@ const { provenanceFindings, publisherFindings } = require('../doctor-checks.js')
 const { EXIT, UsageError, describeError } = require('../cli/errors.js')
 const { COMMON, common } = require('../cli/flags.js')
 const { err, out, printable, warn } = require('../cli/output.js')
-const { PROVIDERS } = require('../cli/providers.js')
+const { configureCommand } = require('../cli/providers.js')
 
 /**
  * @typedef {{ severity: string, message: string }} Finding
@@ -98,9 +98,8 @@ async function doctorPackage(values, print, { name, dir, idToken, diagnosis, aud
   // change, not another publisher to add.
   if (diagnosis.suggestion && !declared?.change) {
     const { type, ...options } = diagnosis.suggestion
-    const flags = Object.entries(options).map(([k, v]) => `--${PROVIDERS[String(type)]?.fields.find((f) => f.option === k)?.flag ?? k} ${Array.isArray(v) ? v.join(' ') : v}`)
     print('This job needs a trusted publisher like:')
-    print(`  trust-native ${type} ${name ?? '<package>'} ${flags.join(' ')}`)
+    print(`  ${configureCommand('trust-native', String(type), name, options)}`)
   }
   let shown
   if (declared) {
