@@ -23,8 +23,8 @@ class UsageError extends Error {}
 /**
  * What to do about an error, in the CLI's words (the library's messages name its options and
  * functions), by the error's `hint`; `pkg` is the package the command is about, if known.
+ * @type {Record<string, (e: Failure, pkg?: string) => string>}
  */
-/** @type {Record<string, (e: Failure, pkg?: string) => string>} */
 const ADVICE = {
   otp: (e) => e.authUrl
     ? `Approve it in a browser at ${e.authUrl} and run the command again, or pass --otp <code> from your authenticator.`
