@@ -191,7 +191,7 @@ export declare class TrustClient {
    * const { action } = await client.ensurePublisher({ type: 'github', package: 'widgets', repository: 'acme/widgets', file: 'release.yml' })
    * ```
    */
-  ensurePublisher(spec: TrustSpec & StrictOption & CommonOptions): Promise<EnsureResult>
+  ensurePublisher(spec: Omit<TrustSpec, 'replace'> & StrictOption & CommonOptions): Promise<EnsureResult>
   /**
    * `planTrust` with the client's defaults.
    *
@@ -200,7 +200,7 @@ export declare class TrustClient {
    * const plan = await client.planTrust([{ type: 'github', package: 'widgets', repository: 'acme/widgets', file: 'release.yml' }])
    * ```
    */
-  planTrust(specs: Array<TrustSpec>, options?: RunOptions & StrictOption & CommonOptions): Promise<TrustPlan>
+  planTrust(specs: Array<TrustSpec>, options?: Omit<RunOptions, 'replace' | 'claim' | 'onProgress'> & StrictOption & CommonOptions): Promise<TrustPlan>
   /**
    * `applyTrust` with the client's defaults.
    *
@@ -210,7 +210,7 @@ export declare class TrustClient {
    * const results = await client.applyTrust(plan, { concurrency: 4, signal: controller.signal })
    * ```
    */
-  applyTrust(plan: TrustPlan | Array<TrustSpec>, options?: RunOptions & CommonOptions): Promise<Array<ApplyResult>>
+  applyTrust(plan: TrustPlan | Array<TrustSpec>, options?: RunOptions & StrictOption & CommonOptions): Promise<Array<ApplyResult>>
   /**
    * `checkWorkflow` with the client's defaults (`cwd`, `registry`) and environment.
    *
@@ -1468,8 +1468,12 @@ export declare function getPackageAccess(options?: Omit<CommonOptions, 'dryRun'>
 export interface GithubPublisherOptions {
   /** Repository as `owner/repo`. Default: package.json `repository`, when it is on GitHub. */
   repository?: string
-  /** Workflow file name in `.github/workflows`, e.g. `publish.yml` (not a path). */
-  file: string
+  /**
+   * Workflow file name in `.github/workflows`, e.g. `publish.yml` (not a path). Default: the
+   * workflow of the checkout that publishes the package, when exactly one does (see
+   * `checkWorkflow`).
+   */
+  file?: string
   /** GitHub Actions environment the publishing job must use. */
   environment?: string
 }
@@ -1481,8 +1485,11 @@ export interface GitlabPublisherOptions {
    * `repository`, when it is on GitLab.
    */
   project?: string
-  /** Top-level pipeline file, e.g. `.gitlab-ci.yml` (not a path). */
-  file: string
+  /**
+   * Top-level pipeline file, e.g. `.gitlab-ci.yml` (not a path). Default: the checkout's
+   * pipeline file, when it publishes the package (see `checkWorkflow`).
+   */
+  file?: string
   /** GitLab environment the publishing job must deploy to. */
   environment?: string
 }
@@ -1865,7 +1872,7 @@ export interface PlannedRequest {
  * for (const e of plan.entries) console.log(e.package, e.action)
  * ```
  */
-export declare function planTrust(specs: Array<TrustSpec>, options?: RunOptions & StrictOption & CommonOptions): Promise<TrustPlan>
+export declare function planTrust(specs: Array<TrustSpec>, options?: Omit<RunOptions, 'replace' | 'claim' | 'onProgress'> & StrictOption & CommonOptions): Promise<TrustPlan>
 
 /** npm's provenance rule, applied. */
 export interface ProvenanceCheck {

@@ -496,7 +496,7 @@ pub fn ensure_publisher<'env>(
 /// for (const e of plan.entries) console.log(e.package, e.action)
 /// ```
 #[napi(
-    ts_args_type = "specs: Array<TrustSpec>, options?: RunOptions & StrictOption & CommonOptions",
+    ts_args_type = "specs: Array<TrustSpec>, options?: Omit<RunOptions, 'replace' | 'claim' | 'onProgress'> & StrictOption & CommonOptions",
     ts_return_type = "Promise<TrustPlan>"
 )]
 pub fn plan_trust<'env>(

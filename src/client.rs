@@ -209,7 +209,7 @@ impl TrustClient {
     /// const { action } = await client.ensurePublisher({ type: 'github', package: 'widgets', repository: 'acme/widgets', file: 'release.yml' })
     /// ```
     #[napi(
-        ts_args_type = "spec: TrustSpec & StrictOption & CommonOptions",
+        ts_args_type = "spec: Omit<TrustSpec, 'replace'> & StrictOption & CommonOptions",
         ts_return_type = "Promise<EnsureResult>"
     )]
     pub fn ensure_publisher<'env>(
@@ -227,7 +227,7 @@ impl TrustClient {
     /// const plan = await client.planTrust([{ type: 'github', package: 'widgets', repository: 'acme/widgets', file: 'release.yml' }])
     /// ```
     #[napi(
-        ts_args_type = "specs: Array<TrustSpec>, options?: RunOptions & StrictOption & CommonOptions",
+        ts_args_type = "specs: Array<TrustSpec>, options?: Omit<RunOptions, 'replace' | 'claim' | 'onProgress'> & StrictOption & CommonOptions",
         ts_return_type = "Promise<TrustPlan>"
     )]
     pub fn plan_trust<'env>(
@@ -247,7 +247,7 @@ impl TrustClient {
     /// const results = await client.applyTrust(plan, { concurrency: 4, signal: controller.signal })
     /// ```
     #[napi(
-        ts_args_type = "plan: TrustPlan | Array<TrustSpec>, options?: RunOptions & CommonOptions",
+        ts_args_type = "plan: TrustPlan | Array<TrustSpec>, options?: RunOptions & StrictOption & CommonOptions",
         ts_return_type = "Promise<Array<ApplyResult>>"
     )]
     pub fn apply_trust<'env>(

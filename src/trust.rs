@@ -84,8 +84,10 @@ pub struct PublishPermissions {
 pub struct GithubPublisherOptions {
     /// Repository as `owner/repo`. Default: package.json `repository`, when it is on GitHub.
     pub repository: Option<String>,
-    /// Workflow file name in `.github/workflows`, e.g. `publish.yml` (not a path).
-    pub file: String,
+    /// Workflow file name in `.github/workflows`, e.g. `publish.yml` (not a path). Default: the
+    /// workflow of the checkout that publishes the package, when exactly one does (see
+    /// `checkWorkflow`).
+    pub file: Option<String>,
     /// GitHub Actions environment the publishing job must use.
     pub environment: Option<String>,
 }
@@ -97,8 +99,9 @@ pub struct GitlabPublisherOptions {
     /// Project as `group/project` or `group/subgroup/project`. Default: package.json
     /// `repository`, when it is on GitLab.
     pub project: Option<String>,
-    /// Top-level pipeline file, e.g. `.gitlab-ci.yml` (not a path).
-    pub file: String,
+    /// Top-level pipeline file, e.g. `.gitlab-ci.yml` (not a path). Default: the checkout's
+    /// pipeline file, when it publishes the package (see `checkWorkflow`).
+    pub file: Option<String>,
     /// GitLab environment the publishing job must deploy to.
     pub environment: Option<String>,
 }
