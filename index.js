@@ -840,6 +840,7 @@ module.exports.addCircleciPublisher = nativeBinding.addCircleciPublisher
 module.exports.addDistTag = nativeBinding.addDistTag
 module.exports.addGithubPublisher = nativeBinding.addGithubPublisher
 module.exports.addGitlabPublisher = nativeBinding.addGitlabPublisher
+module.exports.addPublisher = nativeBinding.addPublisher
 module.exports.apiEndpoints = nativeBinding.apiEndpoints
 module.exports.applyTrust = nativeBinding.applyTrust
 module.exports.approveStaged = nativeBinding.approveStaged

@@ -102,7 +102,11 @@ const LEADING = { planTrust: [[]], applyTrust: [[]] }
  * What the options must say to be read, in each of their variants: checkWorkflow reads
  * `repository` for GitHub, `project` for GitLab, and declares both.
  */
-const VARIANTS = { checkWorkflow: [{ type: 'github' }, { type: 'gitlab' }] }
+const VARIANTS = {
+  checkWorkflow: [{ type: 'github' }, { type: 'gitlab' }],
+  // One member of the declared union per provider, in the table's order.
+  addPublisher: tn.trustProviders().map((p) => ({ type: p.type })),
+}
 
 /** The options a call reads, over all its variants. */
 async function read(call, name) {
@@ -132,6 +136,20 @@ describe('TypeScript declarations', () => {
     expect(declared('TrustSpec')).toEqual(['type', 'package', 'allowPublish', 'allowStagePublish', 'replace', ...options].sort())
   })
 
+  it('the provider union, the flattened Publisher and addPublisher follow the provider table', () => {
+    const providers = tn.trustProviders()
+    const types = providers.map((p) => `'${p.type}'`)
+    const fields = [...new Set(providers.flatMap((p) => p.fields.map((f) => f.option)))]
+    expect(interfaceBody('TrustSpec').match(/^ {2}type: (.*)$/m)[1].split(' | ')).toEqual(types)
+    // A Publisher has what every configuration has, and each provider's fields when it is of it.
+    const publisher = options('Publisher')
+    expect(Object.keys(publisher).sort()).toEqual(['id', 'type', 'permissions', 'claims', ...fields].sort())
+    for (const field of fields) expect(publisher[field], `Publisher.${field}`).toBe(false)
+    // addPublisher: one member of its union per provider, in the table's order.
+    const union = members(optionsType(functions.addPublisher))
+    expect(union.map((member) => member.match(/^\{ type: ('\w+') \}/)?.[1])).toEqual(types)
+  })
+
   it('a method and the free function of the same name have one signature', () => {
     expect(Object.keys(methods).length).toBeGreaterThan(40)
     for (const [name, method] of Object.entries(methods)) {
@@ -149,8 +167,16 @@ describe('TypeScript declarations', () => {
     for (const name of calls) {
       const leading = LEADING[name] ?? []
       const reads = await read((o) => client[name](...leading, o), name)
-      for (const type of members(optionsType(methods[name]))) {
-        expect.soft(Object.keys(options(type)).sort(), `${name}: declared (${type}) and read`).toEqual(reads)
+      const union = members(optionsType(methods[name]))
+      if (union.length > 1) {
+        // A union: each member is one variant of the options, and declares what that variant reads.
+        expect(union.length, name).toBe(VARIANTS[name].length)
+        for (const [i, variant] of VARIANTS[name].entries()) {
+          const declaredOptions = Object.keys(options(union[i])).sort()
+          expect.soft(declaredOptions, `${name}: declared (${union[i]}) and read`).toEqual(await runtimeOptions((o) => client[name](...leading, o), variant))
+        }
+      } else {
+        expect.soft(Object.keys(options(union[0])).sort(), `${name}: declared (${union[0]}) and read`).toEqual(reads)
       }
       if (functions[name]) expect.soft(await read((o) => tn[name](...leading, o), name), name).toEqual(reads)
     }
@@ -212,11 +238,16 @@ describe('required and optional options', () => {
     for (const provider of providers) {
       const name = `add${provider.type[0].toUpperCase()}${provider.type.slice(1)}Publisher`
       const declaredOptions = options(optionsType(functions[name]))
+      // addPublisher({ type }) declares, for the type, what the provider's own function does.
+      const member = members(optionsType(functions.addPublisher)).find((m) => m.includes(`type: '${provider.type}'`))
+      expect(options(member)).toEqual({ type: true, ...declaredOptions })
       const required = provider.fields.map((f) => f.option).filter((o) => declaredOptions[o])
       const call = (values) => tn[name]({ ...asAlice(emulator), cwd: checkout(provider.type), dryRun: true, ...values })
       const given = (except) => Object.fromEntries(required.filter((o) => o !== except).map((o) => [o, VALUES[provider.type][o]]))
       // Everything declared optional can be left out...
       expect((await call(given())).dryRun, name).toBe(true)
+      const generic = await tn.addPublisher({ type: provider.type, ...asAlice(emulator), cwd: checkout(provider.type), dryRun: true, ...given() })
+      expect(generic.request.body, `addPublisher({ type: '${provider.type}' })`).toEqual((await call(given())).request.body)
       // ...and nothing declared required can.
       for (const option of required) {
         const outcome = await call(given(option)).then(() => 'resolved', (error) => [error.code, error.field])
