@@ -10,6 +10,7 @@ use crate::engine::{spawn, Budget, Engine};
 use crate::operation::operation;
 use crate::options::Options;
 use crate::to_js::{to_js, Js};
+use crate::workflow::keeps_ci_file;
 use trust_core::error::{Error as CoreError, Result as CoreResult};
 use trust_core::trust::{
     self, circleci::CIRCLECI, github::GITHUB, gitlab::GITLAB, OptionValue, Provider,
@@ -233,11 +234,6 @@ fn publisher_input(o: &mut Options, provider: &Provider) -> CoreResult<Publisher
     })
 }
 
-/// The providers whose CI files live in the repository: the ones with a check to be strict about.
-fn checks_ci_file(provider: &Provider) -> bool {
-    matches!(provider.kind, "github" | "gitlab")
-}
-
 /// The provider `type` names, one of the table's.
 fn provider_option(o: &mut Options) -> CoreResult<&'static Provider> {
     let kind = o.string("type")?.unwrap_or_default();
@@ -265,7 +261,7 @@ fn add<'env>(
             None => provider_option(&mut o)?,
         };
         let input = publisher_input(&mut o, provider)?;
-        let strict = checks_ci_file(provider) && o.boolean("strict")?.unwrap_or(false);
+        let strict = keeps_ci_file(provider) && o.boolean("strict")?.unwrap_or(false);
         let mut call = engine.call(env, &mut o, Budget::Whole)?;
         o.finish()?;
         call.options.strict = strict;

@@ -11,7 +11,7 @@ use crate::operation::operation;
 use crate::options::Options;
 use crate::to_js::{to_js, Js};
 use trust_core::error::{Error as CoreError, Result as CoreResult};
-use trust_core::trust::{github::GITHUB, gitlab::GITLAB, OptionValue, Provider, Values};
+use trust_core::trust::{self, OptionValue, Provider, Values};
 use trust_core::workflow;
 
 /// Makes the CI file check's findings errors: the call rejects with `EWORKFLOW` (naming the
@@ -106,15 +106,31 @@ pub struct WorkflowCheck {
     pub ok: bool,
 }
 
+/// The providers whose CI files live in the repository: the ones `checkWorkflow` checks, and
+/// the ones `strict` applies to when adding a publisher.
+pub fn keeps_ci_file(provider: &Provider) -> bool {
+    matches!(provider.kind, "github" | "gitlab")
+}
+
+/// The provider `type` names, when its CI files live in the repository.
 fn provider(kind: Option<String>) -> CoreResult<&'static Provider> {
-    match kind.as_deref() {
-        Some("github") => Ok(&GITHUB),
-        Some("gitlab") => Ok(&GITLAB),
-        _ => Err(CoreError::invalid_input(
-            "type",
-            "Option `type` must be 'github' or 'gitlab': their CI files live in the repository.",
-        )),
-    }
+    kind.as_deref()
+        .and_then(trust::provider)
+        .filter(|p| keeps_ci_file(p))
+        .ok_or_else(|| {
+            let kinds: Vec<String> = trust::PROVIDERS
+                .iter()
+                .filter(|p| keeps_ci_file(p))
+                .map(|p| format!("'{}'", p.kind))
+                .collect();
+            CoreError::invalid_input(
+                "type",
+                format!(
+                    "Option `type` must be {}: their CI files live in the repository.",
+                    kinds.join(" or ")
+                ),
+            )
+        })
 }
 
 /// `checkWorkflow` on `engine`.
