@@ -1,5 +1,9 @@
-// index.d.ts is generated from the binding's declarations, while options are read from the
-// provider tables: these tests keep the two naming the same options.
+// index.d.ts is generated from the binding's declarations (napi-derive writes TypeScript from
+// literals), while the runtime reads options from the provider and endpoint tables: these tests
+// keep the two the same, both ways. A method and the free function of the same name have one
+// signature; each call declares exactly the options it reads (asked of the runtime, through the
+// unknown-option error that lists the known ones); an option is declared required exactly when
+// the runtime cannot do without it; results carry only declared fields.
 import { afterAll, beforeAll, describe, it, expect } from 'vitest'
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
@@ -81,8 +85,8 @@ const functions = signatures(dts, 'export declare function ')
 const optionsType = (signature) => signature.params.at(-1).replace(/^\w+\??: /, '')
 
 /**
- * The options the runtime reads: an unknown option is refused naming the ones it knows. `before`
- * are the arguments ahead of the options object.
+ * The options `call` reads, given options `extra` and an unknown one: the unknown one is refused
+ * with a message that lists the ones it knows.
  */
 async function runtimeOptions(call, extra = {}) {
   let message
