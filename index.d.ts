@@ -132,220 +132,216 @@ export declare class TrustClient {
   /** Creates a client. Throws `EINVALIDINPUT` for an unknown or mistyped option. */
   constructor(options?: TrustClientOptions)
   /**
-   * `addGithubPublisher` with the client's defaults.
+   * A package's visibility (`npm access get status`).
    *
    * @example
    * ```js
-   * await client.addGithubPublisher({ package: 'widgets', repository: 'acme/widgets', file: 'release.yml' })
-   * ```
-   */
-  addGithubPublisher(options: GithubPublisherOptions & PublishPermissions & StrictOption & CommonOptions): Promise<AddPublisherResult>
-  /**
-   * `addGitlabPublisher` with the client's defaults.
-   *
-   * @example
-   * ```js
-   * await client.addGitlabPublisher({ package: 'widgets', project: 'acme/widgets', file: '.gitlab-ci.yml' })
-   * ```
-   */
-  addGitlabPublisher(options: GitlabPublisherOptions & PublishPermissions & StrictOption & CommonOptions): Promise<AddPublisherResult>
-  /**
-   * `addCircleciPublisher` with the client's defaults.
-   *
-   * @example
-   * ```js
-   * await client.addCircleciPublisher({
-   *   package: 'widgets',
-   *   orgId: '9c7e5a6e-0a4b-4a5e-9a55-2f0e1c1d2b3a',
-   *   projectId: '0f3f4b4e-8d0a-4d5e-b1f2-3c4d5e6f7a8b',
-   *   pipelineDefinitionId: '5a6b7c8d-9e0f-4a1b-8c2d-3e4f5a6b7c8d',
-   *   vcsOrigin: 'github.com/acme/widgets',
-   * })
-   * ```
-   */
-  addCircleciPublisher(options: CircleciPublisherOptions & PublishPermissions & CommonOptions): Promise<AddPublisherResult>
-  /**
-   * `listPublishers` with the client's defaults.
-   *
-   * @example
-   * ```js
-   * const publishers = await client.listPublishers({ package: 'widgets', signal: AbortSignal.timeout(5000) })
-   * ```
-   */
-  listPublishers(options?: CommonOptions): Promise<Array<Publisher>>
-  /**
-   * `revokePublisher` with the client's defaults.
-   *
-   * @example
-   * ```js
-   * const [current] = await client.listPublishers({ package: 'widgets' })
-   * await client.revokePublisher({ package: 'widgets', id: current.id })
-   * ```
-   */
-  revokePublisher(options: RevokeOptions & CommonOptions): Promise<RevokePublisherResult>
-  /**
-   * `ensurePublisher` with the client's defaults.
-   *
-   * @example
-   * ```js
-   * const { action } = await client.ensurePublisher({ type: 'github', package: 'widgets', repository: 'acme/widgets', file: 'release.yml' })
-   * ```
-   */
-  ensurePublisher(spec: TrustSpec & StrictOption & CommonOptions): Promise<EnsureResult>
-  /**
-   * `planTrust` with the client's defaults.
-   *
-   * @example
-   * ```js
-   * const plan = await client.planTrust([{ type: 'github', package: 'widgets', repository: 'acme/widgets', file: 'release.yml' }])
-   * ```
-   */
-  planTrust(specs: Array<TrustSpec>, options?: RunOptions & StrictOption & CommonOptions): Promise<TrustPlan>
-  /**
-   * `applyTrust` with the client's defaults.
-   *
-   * @example
-   * ```js
-   * const controller = new AbortController()
-   * const results = await client.applyTrust(plan, { concurrency: 4, signal: controller.signal })
-   * ```
-   */
-  applyTrust(plan: TrustPlan | Array<TrustSpec>, options?: RunOptions & CommonOptions): Promise<Array<ApplyResult>>
-  /**
-   * `checkWorkflow` with the client's defaults (`cwd`, `registry`) and environment.
-   *
-   * @example
-   * ```js
-   * const { ok, findings } = await client.checkWorkflow({ type: 'github', package: 'widgets', file: 'release.yml' })
-   * ```
-   */
-  checkWorkflow(options: CheckWorkflowOptions): Promise<WorkflowCheck>
-  /**
-   * `resolveConfig` with the client's defaults and environment.
-   *
-   * @example
-   * ```js
-   * const { registry, tokenSource } = await client.resolveConfig({ package: 'widgets' })
-   * ```
-   */
-  resolveConfig(options?: CommonOptions): Promise<ResolvedConfig>
-  /**
-   * `getIdToken` with the client's environment.
-   *
-   * @example
-   * ```js
-   * const { provider, claims } = await client.getIdToken({ audience: 'npm:registry.npmjs.org' })
-   * ```
-   */
-  getIdToken(options?: IdTokenRequest): Promise<IdToken>
-  /**
-   * `publish` with the client's defaults.
-   *
-   * @example
-   * ```js
-   * const { version } = await client.publish({ folder: 'packages/widgets', tag: 'next' })
-   * ```
-   */
-  publish(options?: PublishPackageOptions & Omit<CommonOptions, 'package'>): Promise<PublishResult>
-  /**
-   * `stagePublish` with the client's defaults.
-   *
-   * @example
-   * ```js
-   * const { stageId } = await client.stagePublish({ tarball: 'widgets-1.2.0.tgz' })
-   * ```
-   */
-  stagePublish(options?: PublishPackageOptions & Omit<CommonOptions, 'package'>): Promise<PublishResult>
-  /**
-   * `claimPackage` with the client's defaults.
-   *
-   * @example
-   * ```js
-   * const { status } = await client.claimPackage({ package: '@acme/new-thing' })
-   * ```
-   */
-  claimPackage(options?: ClaimOptions & CommonOptions): Promise<ClaimResult>
-  /**
-   * `exchangeToken` with the client's defaults and environment.
-   *
-   * @example
-   * ```js
-   * const { expires } = await client.exchangeToken({ package: 'widgets', writeNpmrc: true })
-   * ```
-   */
-  exchangeToken(options?: ExchangeTokenOptions): Promise<ExchangedToken>
-  /**
-   * `mintPypiToken` with the client's environment.
-   *
-   * @example
-   * ```js
-   * const { token } = await client.mintPypiToken({ repositoryUrl: 'https://test.pypi.org/legacy/' })
-   * ```
-   */
-  mintPypiToken(options?: MintPypiTokenOptions): Promise<PypiToken>
-  /**
-   * `getPackageAccess` with the client's defaults.
-   *
-   * @example
-   * ```js
-   * const { visibility } = await client.getPackageAccess({ package: '@acme/widgets' })
+   * import { getPackageAccess } from 'trust-native'
+   * const { visibility } = await getPackageAccess({ package: '@acme/widgets' })
    * ```
    */
   getPackageAccess(options?: Omit<CommonOptions, 'dryRun'>): Promise<PackageAccess>
   /**
-   * `lockDownPackage` with the client's defaults: one 2FA for many packages.
+   * Sets a package's visibility and its 2FA requirement for publishing: the requests of `npm
+   * access set status=public|private` and `npm access set mfa=none|publish|automation` (one
+   * request with everything given).
    *
    * @example
    * ```js
-   * for (const name of ['@acme/a', '@acme/b']) await client.lockDownPackage({ package: name })
-   * ```
-   */
-  lockDownPackage(options?: CommonOptions): Promise<LockdownResult>
-  /**
-   * `setPackageAccess` with the client's defaults.
-   *
-   * @example
-   * ```js
-   * await client.setPackageAccess({ package: '@acme/widgets', visibility: 'private' })
+   * import { setPackageAccess } from 'trust-native'
+   * // npm access set mfa=publish
+   * await setPackageAccess({ package: '@acme/widgets', publishRequiresTfa: true, automationTokenOverridesTfa: false, otp })
    * ```
    */
   setPackageAccess(options: PackageAccessSettings & CommonOptions): Promise<ChangeResult>
   /**
-   * `listCollaborators` with the client's defaults.
+   * The last step of moving a package to trusted publishing: once it has a trusted publisher,
+   * requires 2FA and disallows tokens for publishing (the request of `npm access set
+   * mfa=publish`). A package without one is left alone (`skipped`): with tokens disallowed,
+   * nothing could publish it.
    *
    * @example
    * ```js
-   * const collaborators = await client.listCollaborators({ package: 'widgets' })
+   * import { lockDownPackage } from 'trust-native'
+   * const { status, publishers } = await lockDownPackage({ package: '@acme/widgets', otp: process.env.NPM_OTP })
+   * console.log(status, publishers.map((p) => p.type))
+   * ```
+   */
+  lockDownPackage(options?: CommonOptions): Promise<LockdownResult>
+  /**
+   * The users with access to a package and their permissions, `read-only` or `read-write`
+   * (`npm access list collaborators`).
+   *
+   * @example
+   * ```js
+   * import { listCollaborators } from 'trust-native'
+   * const collaborators = await listCollaborators({ package: 'widgets' })
+   * for (const [user, permission] of Object.entries(collaborators)) console.log(user, permission)
    * ```
    */
   listCollaborators(options?: Omit<CommonOptions, 'dryRun'>): Promise<Record<string, string>>
   /**
-   * `listPackages` with the client's defaults.
+   * The packages a user, org or team has access to, and with which permission (`npm access list
+   * packages`). An owner without `:` is looked up as an org, then as a user, as npm does.
    *
    * @example
    * ```js
-   * const packages = await client.listPackages({ owner: 'acme' })
+   * import { listPackages } from 'trust-native'
+   * const mine = await listPackages()
+   * const team = await listPackages({ owner: 'acme:developers' })
    * ```
    */
   listPackages(options?: ListPackagesOptions & Omit<CommonOptions, 'package' | 'dryRun'>): Promise<Record<string, string>>
   /**
-   * `grantAccess` with the client's defaults.
+   * Gives a team access to a package (`npm access grant`).
    *
    * @example
    * ```js
-   * await client.grantAccess({ team: 'acme:developers', package: '@acme/widgets', permissions: 'read-only' })
+   * import { grantAccess } from 'trust-native'
+   * await grantAccess({ team: '@acme:developers', package: '@acme/widgets', permissions: 'read-write', otp })
    * ```
    */
   grantAccess(options: GrantAccessOptions & CommonOptions): Promise<ChangeResult>
   /**
-   * `revokeAccess` with the client's defaults.
+   * Takes a team's access to a package away (`npm access revoke`).
    *
    * @example
    * ```js
-   * await client.revokeAccess({ team: 'acme:developers', package: '@acme/widgets' })
+   * import { revokeAccess } from 'trust-native'
+   * await revokeAccess({ team: '@acme:contractors', package: '@acme/widgets', otp })
    * ```
    */
   revokeAccess(options: TeamOption & CommonOptions): Promise<ChangeResult>
+  /**
+   * Your access tokens, redacted (`npm token list`): every page, each with the short `id` npm
+   * shows, and what it can still do under the registry's rules (`publish`, `manage`, `atRisk`).
+   *
+   * @example
+   * ```js
+   * import { listTokens } from 'trust-native'
+   * for (const t of await listTokens()) console.log(t.id, t.token, t.name, t.publish, t.notes)
+   * const stopping = (await listTokens({ asOf: '2027-01-01' })).filter((t) => t.atRisk)
+   * ```
+   */
+  listTokens(options?: ListTokensOptions & Omit<CommonOptions, 'package' | 'dryRun'>): Promise<Array<AccessToken>>
+  /**
+   * Creates an access token (`npm token create`). The registry always asks for a one-time
+   * password here. The result holds the whole token: keep it secret.
+   *
+   * @example
+   * ```js
+   * import { createToken } from 'trust-native'
+   * const { newToken } = await createToken({
+   *   password: process.env.NPM_PASSWORD ?? '',
+   *   name: 'ci-read',
+   *   packagesAndScopesPermission: 'read-only',
+   *   scopes: ['@acme'],
+   *   expires: 30,
+   *   otp,
+   * })
+   * ```
+   */
+  createToken(options: CreateTokenOptions & Omit<CommonOptions, 'package'>): Promise<CreateTokenResult>
+  /**
+   * Revokes an access token (`npm token revoke`): by key, by the short id `listTokens` shows, or
+   * by the token itself.
+   *
+   * @example
+   * ```js
+   * import { listTokens, revokeToken } from 'trust-native'
+   * const stale = (await listTokens()).filter((t) => t.name === 'old-ci')
+   * for (const t of stale) await revokeToken({ id: t.key, otp })
+   * ```
+   */
+  revokeToken(options: RevokeTokenOptions & Omit<CommonOptions, 'package'>): Promise<RevokeTokenResult>
+  /**
+   * Every package version staged for your review (`npm stage list`), newest first: all pages.
+   *
+   * @example
+   * ```js
+   * import { listStaged } from 'trust-native'
+   * for (const s of await listStaged({ package: '@acme/widgets' })) {
+   *   console.log(s.id, `${s.packageName}@${s.version}`, s.tag, s.createdAt)
+   * }
+   * ```
+   */
+  listStaged(options?: ListStagedOptions & Omit<CommonOptions, 'package' | 'dryRun'>): Promise<Array<StagedPackage>>
+  /**
+   * One staged package version (`npm stage view`).
+   *
+   * @example
+   * ```js
+   * import { viewStaged } from 'trust-native'
+   * const staged = await viewStaged({ id: '1de6f3db-2ed9-4d72-b3dd-8f0e2b474a2f' })
+   * console.log(`${staged.packageName}@${staged.version} staged by ${staged.actor}`)
+   * ```
+   */
+  viewStaged(options: StagedIdOption & Omit<CommonOptions, 'package' | 'dryRun'>): Promise<StagedPackage>
+  /**
+   * Approves a staged package version, which publishes it (`npm stage approve`). Accounts with
+   * 2FA need a one-time password: `otp`, or `onOtp` to be asked. An OTP obtained by asking is
+   * reused by the next calls (of the same client, or of these free functions) while the
+   * registry accepts it, so approving many versions asks once.
+   *
+   * @example
+   * ```js
+   * import { listStaged, approveStaged } from 'trust-native'
+   * const onOtp = async () => process.env.NPM_OTP
+   * for (const s of await listStaged({ package: '@acme/widgets' })) await approveStaged({ id: s.id, onOtp })
+   * ```
+   */
+  approveStaged(options: StagedIdOption & Omit<CommonOptions, 'package'>): Promise<ChangeResult>
+  /**
+   * Rejects a staged package version: the registry deletes it and its tarball (`npm stage
+   * reject`). Needs 2FA as `approveStaged` does.
+   *
+   * @example
+   * ```js
+   * import { rejectStaged } from 'trust-native'
+   * await rejectStaged({ id: '1de6f3db-2ed9-4d72-b3dd-8f0e2b474a2f', otp })
+   * ```
+   */
+  rejectStaged(options: StagedIdOption & Omit<CommonOptions, 'package'>): Promise<ChangeResult>
+  /**
+   * Downloads a staged version's tarball for inspection (`npm stage download`): looks up the
+   * staged version, fetches its tarball, checks that its sha1 is the version's `shasum` and that
+   * it is a gzipped tar whose `package/package.json` is that package and version
+   * (`EINTEGRITY` otherwise, and nothing is written), then writes it whole to `file`.
+   *
+   * @example
+   * ```js
+   * import { downloadStaged } from 'trust-native'
+   * const { file, integrity } = await downloadStaged({ id: '1de6f3db-2ed9-4d72-b3dd-8f0e2b474a2f', file: 'review.tgz' })
+   * console.log(`${file} ${integrity}`)
+   * ```
+   */
+  downloadStaged(options: DownloadStagedOptions & Omit<CommonOptions, 'package' | 'dryRun'>): Promise<DownloadedTarball>
+  /**
+   * Searches the registry (`npm search`): one page of `size` results from `from`, with
+   * `total` to page on.
+   *
+   * @example
+   * ```js
+   * import { search } from 'trust-native'
+   * const page = await search({ text: 'keywords:oidc', size: 50 })
+   * console.log(page.total, page.objects.map((o) => o.package.name))
+   * ```
+   */
+  search(options: SearchOptions & Omit<CommonOptions, 'package' | 'dryRun'>): Promise<SearchResults>
+  /**
+   * The security advisories that affect these packages and versions: the bulk request `npm
+   * audit` sends. Packages without advisories are left out of the answer.
+   *
+   * @example
+   * ```js
+   * import { audit } from 'trust-native'
+   * const advisories = await audit({ packages: { lodash: ['4.17.20'], minimist: ['1.2.0', '1.2.6'] } })
+   * for (const [name, list] of Object.entries(advisories)) {
+   *   for (const a of list) console.log(name, a.severity, a.title, a.vulnerableVersions)
+   * }
+   * ```
+   */
+  audit(options: AuditOptions & Omit<CommonOptions, 'package' | 'dryRun'>): Promise<Record<string, Array<Advisory>>>
   /**
    * The user the token belongs to (`npm whoami`).
    *
@@ -439,142 +435,328 @@ export declare class TrustClient {
    */
   removeTeamMember(options: TeamMemberOptions & Omit<CommonOptions, 'package'>): Promise<ChangeResult>
   /**
-   * `listTokens` with the client's defaults.
+   * Makes sure a package has the trusted publisher `spec`: nothing when it has it, a create when
+   * it has no configuration of that publisher (same provider and workflow or pipeline; its other
+   * publishers are left alone), a replace when it has one with other fields (the new one is
+   * created, then the old one revoked). On a registry that keeps one configuration per package
+   * (it refuses the create with 409), the one there is is revoked first, and restored if the
+   * create fails; the error says so.
    *
    * @example
    * ```js
-   * const tokens = await client.listTokens()
+   * import { ensurePublisher } from 'trust-native'
+   * const { action } = await ensurePublisher({
+   *   type: 'github', package: '@acme/widgets', repository: 'acme/widgets', file: 'release.yml', otp: '123456',
+   * })
+   * console.log(action) // 'unchanged' | 'created' | 'replaced'
    * ```
    */
-  listTokens(options?: ListTokensOptions & Omit<CommonOptions, 'package' | 'dryRun'>): Promise<Array<AccessToken>>
+  ensurePublisher(spec: Omit<TrustSpec, 'replace'> & StrictOption & CommonOptions): Promise<EnsureResult>
   /**
-   * `createToken` with the client's defaults.
+   * Plans many packages: for each spec, the configuration of its package that is the same
+   * publisher, and the action (`create`, `replace`, `unchanged`, `claim`, or `error` for an
+   * invalid spec or unreadable package). Two specs for one package are two publishers. With
+   * `prune`, each configuration no spec names gets a `revoke` entry. Reads only; nothing
+   * changes.
    *
    * @example
    * ```js
-   * const { newToken } = await client.createToken({ password: process.env.NPM_PASSWORD ?? '', name: 'ci', expires: 7 })
+   * import { planTrust, readTrustConfig } from 'trust-native'
+   * const plan = await planTrust(await readTrustConfig('trust.json'), { otp: '123456' })
+   * for (const e of plan.entries) console.log(e.package, e.action)
    * ```
    */
-  createToken(options: CreateTokenOptions & Omit<CommonOptions, 'package'>): Promise<CreateTokenResult>
+  planTrust(specs: Array<TrustSpec>, options?: Omit<RunOptions, 'replace' | 'claim' | 'onProgress'> & StrictOption & CommonOptions): Promise<TrustPlan>
   /**
-   * `revokeToken` with the client's defaults.
+   * Applies a plan: every package made to match, `concurrency` at a time, at a pace the
+   * registry's 429 answers and `Retry-After` set for the whole run (or `maxRps`), asking for 2FA
+   * once for the whole run (through `onOtp`), and going on past one package's failure. One
+   * result per package, always; a second apply of a fresh plan finds everything `unchanged`.
+   * `timeoutMs` bounds each package's own work (waiting for the run's pace is not counted).
+   * `signal` stops the run: no package starts after it, those in flight get 5 s to finish, and
+   * every package still gets its result (`EABORTED` for those not done).
+   *
+   * Given specs instead of a plan (when no plan has to be shown first), it plans them as
+   * `planTrust` does (`prune` included) and applies that. Each spec's CI file is checked as
+   * `planTrust` checks it (`strict` makes a finding that package's `EWORKFLOW` failure).
    *
    * @example
    * ```js
-   * await client.revokeToken({ id: 'a1b2c3' })
+   * import { applyTrust } from 'trust-native'
+   * const results = await applyTrust(plan, {
+   *   concurrency: 8,
+   *   onOtp: async () => '123456',
+   *   onProgress: ({ done, total, result }) => console.log(`${done}/${total} ${result.package} ${result.status}`),
+   * })
    * ```
    */
-  revokeToken(options: RevokeTokenOptions & Omit<CommonOptions, 'package'>): Promise<RevokeTokenResult>
+  applyTrust(plan: TrustPlan | Array<TrustSpec>, options?: RunOptions & StrictOption & CommonOptions): Promise<Array<ApplyResult>>
   /**
-   * `listStaged` with the client's defaults.
+   * Resolves npm's configuration the way a call with these options would: registry (option,
+   * `npm_config_registry`, `@scope:registry`, project/user/global .npmrc), token (longest-path
+   * `_authToken` match, `${VAR}` expansion, `NPM_TOKEN`), proxy and certificates, each with its
+   * source. Answers why a call went where it went. Reads the files off the main thread.
    *
    * @example
    * ```js
-   * const staged = await client.listStaged({ package: '@acme/widgets' })
+   * import { resolveConfig } from 'trust-native'
+   * const { registry, registrySource, tokenSource, proxy } = await resolveConfig({ package: '@acme/widgets' })
+   * console.log(`${registry} (from ${registrySource}), token from ${tokenSource}`)
    * ```
    */
-  listStaged(options?: ListStagedOptions & Omit<CommonOptions, 'package' | 'dryRun'>): Promise<Array<StagedPackage>>
+  resolveConfig(options?: CommonOptions): Promise<ResolvedConfig>
   /**
-   * `viewStaged` with the client's defaults.
+   * A package's dist-tags (`npm dist-tag ls`): `{ latest: '1.2.3', next: '2.0.0-rc.1' }`. In CI,
+   * read with a token exchanged for the package (npm 12 does so too).
    *
    * @example
    * ```js
-   * const { packageName, version, shasum } = await client.viewStaged({ id: '1de6f3db-2ed9-4d72-b3dd-8f0e2b474a2f' })
-   * ```
-   */
-  viewStaged(options: StagedIdOption & Omit<CommonOptions, 'package' | 'dryRun'>): Promise<StagedPackage>
-  /**
-   * `approveStaged` with the client's defaults. The OTP the first approval obtains through
-   * `onOtp` is reused by the next ones while the registry accepts it: a release day's
-   * approvals ask once.
-   *
-   * @example
-   * ```js
-   * for (const s of await client.listStaged()) await client.approveStaged({ id: s.id })
-   * ```
-   */
-  approveStaged(options: StagedIdOption & Omit<CommonOptions, 'package'>): Promise<ChangeResult>
-  /**
-   * `rejectStaged` with the client's defaults.
-   *
-   * @example
-   * ```js
-   * await client.rejectStaged({ id: '1de6f3db-2ed9-4d72-b3dd-8f0e2b474a2f' })
-   * ```
-   */
-  rejectStaged(options: StagedIdOption & Omit<CommonOptions, 'package'>): Promise<ChangeResult>
-  /**
-   * `downloadStaged` with the client's defaults.
-   *
-   * @example
-   * ```js
-   * const { file } = await client.downloadStaged({ id: '1de6f3db-2ed9-4d72-b3dd-8f0e2b474a2f' })
-   * ```
-   */
-  downloadStaged(options: DownloadStagedOptions & Omit<CommonOptions, 'package' | 'dryRun'>): Promise<DownloadedTarball>
-  /**
-   * `search` with the client's defaults.
-   *
-   * @example
-   * ```js
-   * const second = await client.search({ text: 'trusted publishing', size: 20, from: 20 })
-   * ```
-   */
-  search(options: SearchOptions & Omit<CommonOptions, 'package' | 'dryRun'>): Promise<SearchResults>
-  /**
-   * `audit` with the client's defaults.
-   *
-   * @example
-   * ```js
-   * const advisories = await client.audit({ packages: { minimist: ['1.2.0'] } })
-   * ```
-   */
-  audit(options: AuditOptions & Omit<CommonOptions, 'package' | 'dryRun'>): Promise<Record<string, Array<Advisory>>>
-  /**
-   * `listDistTags` with the client's defaults.
-   *
-   * @example
-   * ```js
-   * const tags = await client.listDistTags({ package: 'widgets' })
+   * import { listDistTags } from 'trust-native'
+   * const { latest, next } = await listDistTags({ package: '@acme/widgets' })
    * ```
    */
   listDistTags(options?: Omit<CommonOptions, 'dryRun'>): Promise<Record<string, string>>
   /**
-   * `addDistTag` with the client's defaults.
+   * Points a dist-tag at a published version (`npm dist-tag add <package>@<version> [<tag>]`):
+   * reads the package's dist-tags, then sets the tag unless it already points there. In CI the
+   * token is exchanged for the package through trusted publishing first, as npm 12 does, so a
+   * release job can promote a version without a token; a refused exchange falls back to the
+   * configured token with a warning saying why, or, without one, fails with the diagnosis
+   * (`EOIDCEXCHANGE`). Accounts with 2FA need `otp` (or `onOtp`) for a token of their own.
    *
    * @example
    * ```js
-   * await client.addDistTag({ package: 'widgets', version: '2.0.0', tag: 'next' })
+   * import { addDistTag } from 'trust-native'
+   * await addDistTag({ package: '@acme/widgets', version: '2.0.0', tag: 'latest' })
    * ```
    */
   addDistTag(options: AddDistTagOptions & CommonOptions): Promise<DistTagResult>
   /**
-   * `removeDistTag` with the client's defaults.
+   * Removes a dist-tag (`npm dist-tag rm <package> <tag>`): reads the package's dist-tags, then
+   * deletes the tag; in CI through trusted publishing as `addDistTag`.
    *
    * @example
    * ```js
-   * await client.removeDistTag({ package: 'widgets', tag: 'beta' })
+   * import { removeDistTag } from 'trust-native'
+   * await removeDistTag({ package: '@acme/widgets', tag: 'beta', otp })
    * ```
    */
   removeDistTag(options: RemoveDistTagOptions & CommonOptions): Promise<DistTagResult>
   /**
-   * `publishHistory` with the client's defaults.
+   * How each version of a package was published: through trusted publishing (which
+   * configuration, and with `checkTrust` whether it is still configured) or with a token, with
+   * or without provenance, from the public package document (no 2FA). It answers "did anything
+   * publish without OIDC since we locked down?".
    *
    * @example
    * ```js
-   * const { versions } = await client.publishHistory({ package: 'widgets', checkTrust: true })
+   * import { publishHistory } from 'trust-native'
+   * const { withoutTrustedPublishing } = await publishHistory({ package: '@acme/widgets', since: '2026-09-01' })
+   * if (withoutTrustedPublishing.length) throw new Error(`published with a token: ${withoutTrustedPublishing}`)
    * ```
    */
   publishHistory(options?: PublishHistoryOptions & Omit<CommonOptions, 'dryRun'>): Promise<PublishHistory>
   /**
-   * `addPublisher` with the client's defaults.
+   * The CI provider's OIDC id_token: `NPM_ID_TOKEN` (or `variable`), GitHub Actions' request URL,
+   * Google Cloud's metadata server, `buildkite-agent`, or the `circleci` CLI. Rejects with a code
+   * that says why none can be had: `EOIDCNOTCI` outside CI, `EOIDCPERMISSION` when the job is not
+   * set up for it (the message says what to add), `EOIDCAUDIENCE`, `EOIDCEXPIRED`.
    *
    * @example
    * ```js
-   * await client.addPublisher({ type: 'gitlab', package: 'widgets', project: 'acme/widgets', file: '.gitlab-ci.yml' })
+   * import { getIdToken } from 'trust-native'
+   * const { provider, claims, expiresAt } = await getIdToken({ audience: 'npm:registry.npmjs.org' })
+   * console.log(provider, claims.repository, claims.workflow_ref, expiresAt) // expiresAt: Unix seconds
    * ```
    */
-  addPublisher(options: { type: TrustSpec['type'] } & Partial<GithubPublisherOptions & GitlabPublisherOptions & CircleciPublisherOptions> & PublishPermissions & StrictOption & CommonOptions): Promise<AddPublisherResult>
+  getIdToken(options?: IdTokenRequest): Promise<IdToken>
+  /**
+   * Exchanges the CI's id_token for a short-lived npm token for one package, as `npm publish`
+   * does, but rejects with the reason when it fails (npm stays silent): `EOIDCEXCHANGE` carries
+   * the registry's message, the token's `claims` and what they must match. With `writeNpmrc`, the
+   * token is written where npm, pnpm, yarn 1 and bun read it; `env` has it for the others.
+   *
+   * @example
+   * ```js
+   * import { exchangeToken } from 'trust-native'
+   * const { expires, npmrc } = await exchangeToken({ writeNpmrc: true })
+   * // now `pnpm publish` / `npm publish` / `yarn npm publish` use the short-lived token
+   * ```
+   */
+  exchangeToken(options?: ExchangeTokenOptions): Promise<ExchangedToken>
+  /**
+   * Mints a short-lived PyPI upload token through trusted publishing: asks the index for its
+   * audience, gets an id_token for it, and exchanges it. The audience must be the index's own
+   * (`audience`): anything else the index asks for rejects with `EOIDCAUDIENCE` before any
+   * id_token is sought. PyPI's refusals reject with
+   * `EOIDCEXCHANGE` and PyPI's own `errors: [{ code, description }]` (`invalid-publisher`,
+   * `invalid-reuse-token`, ...).
+   *
+   * @example
+   * ```js
+   * import { mintPypiToken } from 'trust-native'
+   * const { token } = await mintPypiToken({ repositoryUrl: 'https://test.pypi.org/legacy/' })
+   * // twine upload --repository-url https://test.pypi.org/legacy/ -u __token__ -p "$token" dist/*
+   * ```
+   */
+  mintPypiToken(options?: MintPypiTokenOptions): Promise<PypiToken>
+  /**
+   * Publishes a version, as `npm publish` does: the same request (the manifest npm would send,
+   * `dist.integrity` and `shasum`, the tarball attached), 2FA asked for as npm asks. In CI, the
+   * token is exchanged through trusted publishing first (as npm 11.5.1 and later do), and a
+   * refused exchange says why. Give a `tarball` from `npm pack`, or a `folder` (no lifecycle
+   * scripts are run: build first).
+   *
+   * @example
+   * ```js
+   * import { publish } from 'trust-native'
+   * const { package: name, version, tokenSource, provenance } = await publish({ tarball: 'widgets-1.2.0.tgz', tag: 'latest' })
+   * console.log(`${name}@${version} published with a ${tokenSource} token; provenance: ${provenance.reason}`)
+   * ```
+   */
+  publish(options?: PublishPackageOptions & Omit<CommonOptions, 'package'>): Promise<PublishResult>
+  /**
+   * Stages a version for a maintainer to approve (`npm stage publish`): the same request as
+   * `publish`, to the registry's staging area, with no 2FA (that is asked at the approval).
+   * In CI the token comes from trusted publishing, as for `publish` (the publisher needs
+   * `allowStagePublish`).
+   *
+   * @example
+   * ```js
+   * import { stagePublish } from 'trust-native'
+   * const { stageId } = await stagePublish({ folder: 'packages/widgets', tag: 'next' })
+   * console.log(`approve with: trust-native stage approve ${stageId}`)
+   * ```
+   */
+  stagePublish(options?: PublishPackageOptions & Omit<CommonOptions, 'package'>): Promise<PublishResult>
+  /**
+   * Claims a name that is not on the registry yet, so that trusted publishing can be configured
+   * for it (npm configures trust only for a package that exists): publishes a placeholder
+   * version `0.0.0-placeholder.0` (a README saying what it is, no code) under the dist-tag
+   * `placeholder`, with your token and 2FA. A package that exists is left alone (`exists`).
+   * To claim and configure many packages in one run, use `applyTrust` with `claim: true`.
+   *
+   * @example
+   * ```js
+   * import { claimPackage, addGithubPublisher } from 'trust-native'
+   * const { status } = await claimPackage({ package: '@acme/new-thing' })
+   * if (status === 'claimed') await addGithubPublisher({ package: '@acme/new-thing', repository: 'acme/mono', file: 'release.yml' })
+   * ```
+   */
+  claimPackage(options?: ClaimOptions & CommonOptions): Promise<ClaimResult>
+  /**
+   * Lets a GitHub Actions workflow publish the package through OIDC (`npm trust github`).
+   *
+   * Adds the configuration beside any the package has (up to 10 on registry.npmjs.org); it never
+   * revokes one. The same configuration twice, or a second one on a registry that keeps one per
+   * package, rejects with `E409` (`ensurePublisher` replaces a changed one for you).
+   *
+   * @example
+   * ```js
+   * import { addGithubPublisher } from 'trust-native'
+   * const { publisher, warnings } = await addGithubPublisher({
+   *   package: '@acme/widgets',   // default: package.json name
+   *   repository: 'acme/widgets', // default: package.json repository
+   *   file: 'release.yml',
+   *   environment: 'npm',
+   *   otp: '123456',
+   * })
+   * console.log(publisher?.id, warnings) // no publisher in a dry run
+   * ```
+   */
+  addGithubPublisher(options: GithubPublisherOptions & PublishPermissions & StrictOption & CommonOptions): Promise<AddPublisherResult>
+  /**
+   * Lets a GitLab CI/CD pipeline publish the package through OIDC (`npm trust gitlab`).
+   *
+   * @example
+   * ```js
+   * import { addGitlabPublisher } from 'trust-native'
+   * await addGitlabPublisher({
+   *   package: 'widgets',
+   *   project: 'acme/tools/widgets', // default: package.json repository
+   *   file: '.gitlab-ci.yml',
+   *   otp: '123456',
+   * })
+   * ```
+   */
+  addGitlabPublisher(options: GitlabPublisherOptions & PublishPermissions & StrictOption & CommonOptions): Promise<AddPublisherResult>
+  /**
+   * Lets a CircleCI pipeline publish the package through OIDC (`npm trust circleci`).
+   *
+   * @example
+   * ```js
+   * import { addCircleciPublisher } from 'trust-native'
+   * await addCircleciPublisher({
+   *   package: 'widgets',
+   *   orgId: '9c7e5a6e-0a4b-4a5e-9a55-2f0e1c1d2b3a',
+   *   projectId: '0f3f4b4e-8d0a-4d5e-b1f2-3c4d5e6f7a8b',
+   *   pipelineDefinitionId: '5a6b7c8d-9e0f-4a1b-8c2d-3e4f5a6b7c8d',
+   *   vcsOrigin: 'github.com/acme/widgets',
+   *   allowStagePublish: true,
+   *   otp: '123456',
+   * })
+   * ```
+   */
+  addCircleciPublisher(options: CircleciPublisherOptions & PublishPermissions & CommonOptions): Promise<AddPublisherResult>
+  /**
+   * Adds a trusted publisher of the provider `type` names (one of `trustProviders()`), with
+   * that provider's options: what `addGithubPublisher`, `addGitlabPublisher` and
+   * `addCircleciPublisher` do, for code that takes the provider as data (a CLI flag, a
+   * config file). An unknown `type` rejects with `EINVALIDINPUT` naming the known ones.
+   *
+   * @example
+   * ```js
+   * import { addPublisher } from 'trust-native'
+   * await addPublisher({ type: 'gitlab', package: 'widgets', project: 'acme/widgets', file: '.gitlab-ci.yml', otp: '123456' })
+   * ```
+   */
+  addPublisher(options: ({ type: 'github' } & GithubPublisherOptions & PublishPermissions & StrictOption & CommonOptions) | ({ type: 'gitlab' } & GitlabPublisherOptions & PublishPermissions & StrictOption & CommonOptions) | ({ type: 'circleci' } & CircleciPublisherOptions & PublishPermissions & CommonOptions)): Promise<AddPublisherResult>
+  /**
+   * The package's trusted publisher configurations (`npm trust list`). Providers this version
+   * does not know are returned with their raw `claims`.
+   *
+   * @example
+   * ```js
+   * import { listPublishers } from 'trust-native'
+   * for (const p of await listPublishers({ package: 'widgets', otp: '123456' })) {
+   *   console.log(p.id, p.type, p.repository ?? p.project ?? p.vcsOrigin, p.permissions)
+   * }
+   * ```
+   */
+  listPublishers(options?: CommonOptions): Promise<Array<Publisher>>
+  /**
+   * Removes a trusted publisher configuration by id (`npm trust revoke`).
+   *
+   * @example
+   * ```js
+   * import { listPublishers, revokePublisher } from 'trust-native'
+   * const [current] = await listPublishers({ package: 'widgets', otp })
+   * await revokePublisher({ package: 'widgets', id: current.id, otp })
+   * ```
+   */
+  revokePublisher(options: RevokeOptions & CommonOptions): Promise<RevokePublisherResult>
+  /**
+   * Checks, in the repository's checkout, the CI file a GitHub or GitLab trusted publisher names
+   * (or, without `file`, finds the one that publishes the package): it exists; a job publishes
+   * the package (`npm publish`, `pnpm publish`, `yarn npm publish`, semantic-release, `changeset
+   * publish`, a publish action, through npm scripts and local reusable workflows; in a monorepo,
+   * a publish reaches the package in the folder it runs in, or every package below with a
+   * workspace-wide flag or tool, or those its filters name); that job can get an id_token
+   * (GitHub `permissions: id-token: write`; GitLab an `id_tokens` entry `NPM_ID_TOKEN` for the
+   * registry's audience); its environment is the publisher's; the workflow is not only called by
+   * another (the registry matches the caller). Each finding comes with its fix and line.
+   * `add*Publisher`, `planTrust` and `ensurePublisher` run the same check (findings are their
+   * `warnings`, or with `strict` an `EWORKFLOW` rejection).
+   *
+   * @example
+   * ```js
+   * import { checkWorkflow } from 'trust-native'
+   * const check = await checkWorkflow({ type: 'github', package: '@acme/widgets', environment: 'npm' })
+   * if (!check.ok) for (const f of check.findings) console.log(`${f.path}:${f.line} ${f.message} ${f.fix}`)
+   * console.log(check.file, check.inferred) // 'release.yml' true
+   * ```
+   */
+  checkWorkflow(options: CheckWorkflowOptions): Promise<WorkflowCheck>
 }
 
 /** An access token as `listTokens` shows it: never the whole token. */
@@ -708,18 +890,18 @@ export declare function addGithubPublisher(options: GithubPublisherOptions & Pub
 export declare function addGitlabPublisher(options: GitlabPublisherOptions & PublishPermissions & StrictOption & CommonOptions): Promise<AddPublisherResult>
 
 /**
- * Adds a trusted publisher of the provider `type` names (a row of `trustProviders()`): the
- * other options are those of that provider's `add*Publisher` (`addGithubPublisher`, ...), which
- * this calls.
+ * Adds a trusted publisher of the provider `type` names (one of `trustProviders()`), with
+ * that provider's options: what `addGithubPublisher`, `addGitlabPublisher` and
+ * `addCircleciPublisher` do, for code that takes the provider as data (a CLI flag, a
+ * config file). An unknown `type` rejects with `EINVALIDINPUT` naming the known ones.
  *
  * @example
  * ```js
  * import { addPublisher } from 'trust-native'
- * const { publisher } = await addPublisher({ type: 'github', package: 'widgets', file: 'release.yml', otp: '123456' })
- * console.log(publisher?.id)
+ * await addPublisher({ type: 'gitlab', package: 'widgets', project: 'acme/widgets', file: '.gitlab-ci.yml', otp: '123456' })
  * ```
  */
-export declare function addPublisher(options: { type: TrustSpec['type'] } & Partial<GithubPublisherOptions & GitlabPublisherOptions & CircleciPublisherOptions> & PublishPermissions & StrictOption & CommonOptions): Promise<AddPublisherResult>
+export declare function addPublisher(options: ({ type: 'github' } & GithubPublisherOptions & PublishPermissions & StrictOption & CommonOptions) | ({ type: 'gitlab' } & GitlabPublisherOptions & PublishPermissions & StrictOption & CommonOptions) | ({ type: 'circleci' } & CircleciPublisherOptions & PublishPermissions & CommonOptions)): Promise<AddPublisherResult>
 
 /** The result of adding a trusted publisher. */
 export interface AddPublisherResult {
@@ -1491,8 +1673,12 @@ export declare function getPackageAccess(options?: Omit<CommonOptions, 'dryRun'>
 export interface GithubPublisherOptions {
   /** Repository as `owner/repo`. Default: package.json `repository`, when it is on GitHub. */
   repository?: string
-  /** Workflow file name in `.github/workflows`, e.g. `publish.yml` (not a path). */
-  file: string
+  /**
+   * Workflow file name in `.github/workflows`, e.g. `publish.yml` (not a path). Default: the
+   * workflow of the checkout that publishes the package, when exactly one does (see
+   * `checkWorkflow`).
+   */
+  file?: string
   /** GitHub Actions environment the publishing job must use. */
   environment?: string
 }
@@ -1504,8 +1690,11 @@ export interface GitlabPublisherOptions {
    * `repository`, when it is on GitLab.
    */
   project?: string
-  /** Top-level pipeline file, e.g. `.gitlab-ci.yml` (not a path). */
-  file: string
+  /**
+   * Top-level pipeline file, e.g. `.gitlab-ci.yml` (not a path). Default: the checkout's
+   * pipeline file, when it publishes the package (see `checkWorkflow`).
+   */
+  file?: string
   /** GitLab environment the publishing job must deploy to. */
   environment?: string
 }
@@ -1915,7 +2104,7 @@ export interface PlannedRequest {
  * for (const e of plan.entries) console.log(e.package, e.action)
  * ```
  */
-export declare function planTrust(specs: Array<TrustSpec>, options?: RunOptions & StrictOption & CommonOptions): Promise<TrustPlan>
+export declare function planTrust(specs: Array<TrustSpec>, options?: Omit<RunOptions, 'replace' | 'claim' | 'onProgress'> & StrictOption & CommonOptions): Promise<TrustPlan>
 
 /** npm's provenance rule, applied. */
 export interface ProvenanceCheck {

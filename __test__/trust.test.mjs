@@ -81,6 +81,21 @@ describe('adding, listing and revoking', () => {
     const [p] = await tn.listPublishers(asAlice(emulator, { package: 'widgets' }))
     expect(p).toEqual({ id: UUID, type: 'buildkite', claims: { organization_slug: 'acme' }, permissions: ['createPackage'] })
   })
+
+  it('addPublisher adds any provider trustProviders() lists, by its type, and names them for an unknown one', async () => {
+    const client = new tn.TrustClient(asAlice(emulator))
+    const added = await client.addPublisher({ type: 'gitlab', package: '@acme/tools', project: 'acme/tools', file: '.gitlab-ci.yml' })
+    expect(added.publisher).toMatchObject({ type: 'gitlab', project: 'acme/tools', file: '.gitlab-ci.yml' })
+    expect(emulator.publishers('@acme/tools')).toHaveLength(1)
+    for (const type of [undefined, 'buildkite']) {
+      const error = await rejection(tn.addPublisher({ ...asAlice(emulator), type, package: 'widgets' }))
+      expect([error.code, error.field, error.message]).toEqual(['EINVALIDINPUT', 'type', `Option \`type\` must be one of ${tn.trustProviders().map((p) => p.type).join(', ')}.`])
+    }
+    // Each type reads its own provider's options: strict only where there is a CI file to check.
+    const error = await rejection(tn.addPublisher({ ...asAlice(emulator), type: 'circleci', package: 'widgets', strict: true }))
+    expect([error.code, error.field]).toEqual(['EINVALIDINPUT', 'strict'])
+    expect(emulator.publishers('widgets')).toEqual([])
+  })
 })
 
 describe('inference from package.json, like npm trust', () => {

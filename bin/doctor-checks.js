@@ -81,7 +81,7 @@ function packageManagerFindings(cwd) {
  * @param {NodeJS.ProcessEnv} [env]
  */
 function npmVersion(cwd, env = process.env) {
-  const options = { cwd, env, encoding: 'utf8', timeout: 20_000 }
+  const options = { cwd, env, encoding: /** @type {const} */ ('utf8'), timeout: 20_000 }
   // Windows runs npm's .cmd shim only through a shell, given one command line: arguments beside
   // `shell: true` are not quoted, which Node 24 deprecates (DEP0190).
   const ran = process.platform === 'win32' ? spawnSync('npm.cmd --version', { ...options, shell: true }) : spawnSync('npm', ['--version'], options)

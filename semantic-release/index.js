@@ -215,7 +215,8 @@ async function addDeclared(client, pkg, declared, { ensure, dryRun, common }, lo
       `Configure one with \`${configureCommand('npx trust-native', type, pkg.name, options)}\` (without \`--file\`, the workflow that publishes is found in the checkout), or set the plugin option \`ensure: true\`.`,
     )
   }
-  const added = await client.addPublisher({ type, ...common, ...options, dryRun })
+  // A declared spec's options, checked by the core against its provider's row.
+  const added = await client.addPublisher(/** @type {Parameters<typeof client.addPublisher>[0]} */ ({ type, ...common, ...options, dryRun }))
   for (const warning of added.warnings) logger.warn('%s: %s', pkg.name, warning)
   logger.log('%s: trusted publisher %s %s', pkg.name, dryRun ? 'would be created:' : 'created:', optionFlags(type, added.options))
 }

@@ -69,7 +69,7 @@ function publishingNpmProblem({ cwd, env, options }) {
     if (dirname(dir) === dir) break
   }
   // Windows names variables without case (`Path`): its one PATH, however spelled, becomes ours.
-  const isPath = (name) => (process.platform === 'win32' ? name.toUpperCase() === 'PATH' : name === 'PATH')
+  const isPath = (/** @type {string} */ name) => (process.platform === 'win32' ? name.toUpperCase() === 'PATH' : name === 'PATH')
   const [[, found = ''] = []] = Object.entries(env).filter(([name]) => isPath(name))
   const others = Object.fromEntries(Object.entries(env).filter(([name]) => !isPath(name)))
   const npm = npmVersion(cwd, { ...others, PATH: [...bins, dirname(process.execPath), found].join(delimiter) })

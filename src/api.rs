@@ -8,10 +8,14 @@ use std::collections::{BTreeMap, HashMap};
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
 
+use crate::client::TrustClient;
 use crate::engine::{spawn, Budget, Defaults, Engine};
+use crate::operation::operation;
 use crate::options::Options;
 use crate::to_js::{to_js, Js};
-use trust_core::api::{self, access, audit, search, stage, tokens, Endpoint, Given, Kind};
+use trust_core::api::{
+    self, access, audit, org, search, stage, team, tokens, Endpoint, Given, Kind,
+};
 use trust_core::error::Result as CoreResult;
 
 /// Runs `endpoint` on `engine` with the caller's options: its inputs, the common options (with
@@ -633,53 +637,39 @@ pub fn api_endpoints() -> Vec<ApiEndpoint> {
         .collect()
 }
 
-/// A package's visibility (`npm access get status`).
-///
-/// @example
-/// ```js
-/// import { getPackageAccess } from 'trust-native'
-/// const { visibility } = await getPackageAccess({ package: '@acme/widgets' })
-/// ```
-#[napi(
-    ts_args_type = "options?: Omit<CommonOptions, 'dryRun'>",
-    ts_return_type = "Promise<PackageAccess>"
-)]
-pub fn get_package_access<'env>(
-    env: &'env Env,
-    options: Option<Unknown<'env>>,
-) -> napi::Result<PromiseRaw<'env, Js>> {
-    call(
-        &Engine::free(env)?,
-        env,
-        &access::GET_PACKAGE_ACCESS,
-        options,
-    )
+operation! {
+    #[doc = " A package's visibility (`npm access get status`)."]
+    #[doc = ""]
+    #[doc = " @example"]
+    #[doc = " ```js"]
+    #[doc = " import { getPackageAccess } from 'trust-native'"]
+    #[doc = " const { visibility } = await getPackageAccess({ package: '@acme/widgets' })"]
+    #[doc = " ```"]
+    fn get_package_access(options): "options?: Omit<CommonOptions, 'dryRun'>" -> "Promise<PackageAccess>" = |engine, env| call(
+            engine,
+            env,
+            &access::GET_PACKAGE_ACCESS,
+            options,
+        )
 }
 
-/// Sets a package's visibility and its 2FA requirement for publishing: the requests of `npm
-/// access set status=public|private` and `npm access set mfa=none|publish|automation` (one
-/// request with everything given).
-///
-/// @example
-/// ```js
-/// import { setPackageAccess } from 'trust-native'
-/// // npm access set mfa=publish
-/// await setPackageAccess({ package: '@acme/widgets', publishRequiresTfa: true, automationTokenOverridesTfa: false, otp })
-/// ```
-#[napi(
-    ts_args_type = "options: PackageAccessSettings & CommonOptions",
-    ts_return_type = "Promise<ChangeResult>"
-)]
-pub fn set_package_access<'env>(
-    env: &'env Env,
-    options: Option<Unknown<'env>>,
-) -> napi::Result<PromiseRaw<'env, Js>> {
-    call(
-        &Engine::free(env)?,
-        env,
-        &access::SET_PACKAGE_ACCESS,
-        options,
-    )
+operation! {
+    #[doc = " Sets a package's visibility and its 2FA requirement for publishing: the requests of `npm"]
+    #[doc = " access set status=public|private` and `npm access set mfa=none|publish|automation` (one"]
+    #[doc = " request with everything given)."]
+    #[doc = ""]
+    #[doc = " @example"]
+    #[doc = " ```js"]
+    #[doc = " import { setPackageAccess } from 'trust-native'"]
+    #[doc = " // npm access set mfa=publish"]
+    #[doc = " await setPackageAccess({ package: '@acme/widgets', publishRequiresTfa: true, automationTokenOverridesTfa: false, otp })"]
+    #[doc = " ```"]
+    fn set_package_access(options): "options: PackageAccessSettings & CommonOptions" -> "Promise<ChangeResult>" = |engine, env| call(
+            engine,
+            env,
+            &access::SET_PACKAGE_ACCESS,
+            options,
+        )
 }
 
 /// What `lockDownPackage` did.
@@ -698,315 +688,311 @@ pub struct LockdownResult {
     pub request: Option<crate::trust::PlannedRequest>,
 }
 
-/// The last step of moving a package to trusted publishing: once it has a trusted publisher,
-/// requires 2FA and disallows tokens for publishing (the request of `npm access set
-/// mfa=publish`). A package without one is left alone (`skipped`): with tokens disallowed,
-/// nothing could publish it.
-///
-/// @example
-/// ```js
-/// import { lockDownPackage } from 'trust-native'
-/// const { status, publishers } = await lockDownPackage({ package: '@acme/widgets', otp: process.env.NPM_OTP })
-/// console.log(status, publishers.map((p) => p.type))
-/// ```
-#[napi(
-    ts_args_type = "options?: CommonOptions",
-    ts_return_type = "Promise<LockdownResult>"
-)]
-pub fn lock_down_package<'env>(
-    env: &'env Env,
-    options: Option<Unknown<'env>>,
-) -> napi::Result<PromiseRaw<'env, Js>> {
-    call(&Engine::free(env)?, env, &access::LOCK_DOWN, options)
+operation! {
+    #[doc = " The last step of moving a package to trusted publishing: once it has a trusted publisher,"]
+    #[doc = " requires 2FA and disallows tokens for publishing (the request of `npm access set"]
+    #[doc = " mfa=publish`). A package without one is left alone (`skipped`): with tokens disallowed,"]
+    #[doc = " nothing could publish it."]
+    #[doc = ""]
+    #[doc = " @example"]
+    #[doc = " ```js"]
+    #[doc = " import { lockDownPackage } from 'trust-native'"]
+    #[doc = " const { status, publishers } = await lockDownPackage({ package: '@acme/widgets', otp: process.env.NPM_OTP })"]
+    #[doc = " console.log(status, publishers.map((p) => p.type))"]
+    #[doc = " ```"]
+    fn lock_down_package(options): "options?: CommonOptions" -> "Promise<LockdownResult>" = |engine, env| call(engine, env, &access::LOCK_DOWN, options)
 }
 
-/// The users with access to a package and their permissions, `read-only` or `read-write`
-/// (`npm access list collaborators`).
-///
-/// @example
-/// ```js
-/// import { listCollaborators } from 'trust-native'
-/// const collaborators = await listCollaborators({ package: 'widgets' })
-/// for (const [user, permission] of Object.entries(collaborators)) console.log(user, permission)
-/// ```
-#[napi(
-    ts_args_type = "options?: Omit<CommonOptions, 'dryRun'>",
-    ts_return_type = "Promise<Record<string, string>>"
-)]
-pub fn list_collaborators<'env>(
-    env: &'env Env,
-    options: Option<Unknown<'env>>,
-) -> napi::Result<PromiseRaw<'env, Js>> {
-    call(
-        &Engine::free(env)?,
-        env,
-        &access::LIST_COLLABORATORS,
-        options,
-    )
+operation! {
+    #[doc = " The users with access to a package and their permissions, `read-only` or `read-write`"]
+    #[doc = " (`npm access list collaborators`)."]
+    #[doc = ""]
+    #[doc = " @example"]
+    #[doc = " ```js"]
+    #[doc = " import { listCollaborators } from 'trust-native'"]
+    #[doc = " const collaborators = await listCollaborators({ package: 'widgets' })"]
+    #[doc = " for (const [user, permission] of Object.entries(collaborators)) console.log(user, permission)"]
+    #[doc = " ```"]
+    fn list_collaborators(options): "options?: Omit<CommonOptions, 'dryRun'>" -> "Promise<Record<string, string>>" = |engine, env| call(
+            engine,
+            env,
+            &access::LIST_COLLABORATORS,
+            options,
+        )
 }
 
-/// The packages a user, org or team has access to, and with which permission (`npm access list
-/// packages`). An owner without `:` is looked up as an org, then as a user, as npm does.
-///
-/// @example
-/// ```js
-/// import { listPackages } from 'trust-native'
-/// const mine = await listPackages()
-/// const team = await listPackages({ owner: 'acme:developers' })
-/// ```
-#[napi(
-    ts_args_type = "options?: ListPackagesOptions & Omit<CommonOptions, 'package' | 'dryRun'>",
-    ts_return_type = "Promise<Record<string, string>>"
-)]
-pub fn list_packages<'env>(
-    env: &'env Env,
-    options: Option<Unknown<'env>>,
-) -> napi::Result<PromiseRaw<'env, Js>> {
-    call(&Engine::free(env)?, env, &access::LIST_PACKAGES, options)
+operation! {
+    #[doc = " The packages a user, org or team has access to, and with which permission (`npm access list"]
+    #[doc = " packages`). An owner without `:` is looked up as an org, then as a user, as npm does."]
+    #[doc = ""]
+    #[doc = " @example"]
+    #[doc = " ```js"]
+    #[doc = " import { listPackages } from 'trust-native'"]
+    #[doc = " const mine = await listPackages()"]
+    #[doc = " const team = await listPackages({ owner: 'acme:developers' })"]
+    #[doc = " ```"]
+    fn list_packages(options): "options?: ListPackagesOptions & Omit<CommonOptions, 'package' | 'dryRun'>" -> "Promise<Record<string, string>>" = |engine, env| call(engine, env, &access::LIST_PACKAGES, options)
 }
 
-/// Gives a team access to a package (`npm access grant`).
-///
-/// @example
-/// ```js
-/// import { grantAccess } from 'trust-native'
-/// await grantAccess({ team: '@acme:developers', package: '@acme/widgets', permissions: 'read-write', otp })
-/// ```
-#[napi(
-    ts_args_type = "options: GrantAccessOptions & CommonOptions",
-    ts_return_type = "Promise<ChangeResult>"
-)]
-pub fn grant_access<'env>(
-    env: &'env Env,
-    options: Option<Unknown<'env>>,
-) -> napi::Result<PromiseRaw<'env, Js>> {
-    call(&Engine::free(env)?, env, &access::GRANT_ACCESS, options)
+operation! {
+    #[doc = " Gives a team access to a package (`npm access grant`)."]
+    #[doc = ""]
+    #[doc = " @example"]
+    #[doc = " ```js"]
+    #[doc = " import { grantAccess } from 'trust-native'"]
+    #[doc = " await grantAccess({ team: '@acme:developers', package: '@acme/widgets', permissions: 'read-write', otp })"]
+    #[doc = " ```"]
+    fn grant_access(options): "options: GrantAccessOptions & CommonOptions" -> "Promise<ChangeResult>" = |engine, env| call(engine, env, &access::GRANT_ACCESS, options)
 }
 
-/// Takes a team's access to a package away (`npm access revoke`).
-///
-/// @example
-/// ```js
-/// import { revokeAccess } from 'trust-native'
-/// await revokeAccess({ team: '@acme:contractors', package: '@acme/widgets', otp })
-/// ```
-#[napi(
-    ts_args_type = "options: TeamOption & CommonOptions",
-    ts_return_type = "Promise<ChangeResult>"
-)]
-pub fn revoke_access<'env>(
-    env: &'env Env,
-    options: Option<Unknown<'env>>,
-) -> napi::Result<PromiseRaw<'env, Js>> {
-    call(&Engine::free(env)?, env, &access::REVOKE_ACCESS, options)
+operation! {
+    #[doc = " Takes a team's access to a package away (`npm access revoke`)."]
+    #[doc = ""]
+    #[doc = " @example"]
+    #[doc = " ```js"]
+    #[doc = " import { revokeAccess } from 'trust-native'"]
+    #[doc = " await revokeAccess({ team: '@acme:contractors', package: '@acme/widgets', otp })"]
+    #[doc = " ```"]
+    fn revoke_access(options): "options: TeamOption & CommonOptions" -> "Promise<ChangeResult>" = |engine, env| call(engine, env, &access::REVOKE_ACCESS, options)
 }
 
-/// Your access tokens, redacted (`npm token list`): every page, each with the short `id` npm
-/// shows, and what it can still do under the registry's rules (`publish`, `manage`, `atRisk`).
-///
-/// @example
-/// ```js
-/// import { listTokens } from 'trust-native'
-/// for (const t of await listTokens()) console.log(t.id, t.token, t.name, t.publish, t.notes)
-/// const stopping = (await listTokens({ asOf: '2027-01-01' })).filter((t) => t.atRisk)
-/// ```
-#[napi(
-    ts_args_type = "options?: ListTokensOptions & Omit<CommonOptions, 'package' | 'dryRun'>",
-    ts_return_type = "Promise<Array<AccessToken>>"
-)]
-pub fn list_tokens<'env>(
-    env: &'env Env,
-    options: Option<Unknown<'env>>,
-) -> napi::Result<PromiseRaw<'env, Js>> {
-    call(&Engine::free(env)?, env, &tokens::LIST_TOKENS, options)
+operation! {
+    #[doc = " Your access tokens, redacted (`npm token list`): every page, each with the short `id` npm"]
+    #[doc = " shows, and what it can still do under the registry's rules (`publish`, `manage`, `atRisk`)."]
+    #[doc = ""]
+    #[doc = " @example"]
+    #[doc = " ```js"]
+    #[doc = " import { listTokens } from 'trust-native'"]
+    #[doc = " for (const t of await listTokens()) console.log(t.id, t.token, t.name, t.publish, t.notes)"]
+    #[doc = " const stopping = (await listTokens({ asOf: '2027-01-01' })).filter((t) => t.atRisk)"]
+    #[doc = " ```"]
+    fn list_tokens(options): "options?: ListTokensOptions & Omit<CommonOptions, 'package' | 'dryRun'>" -> "Promise<Array<AccessToken>>" = |engine, env| call(engine, env, &tokens::LIST_TOKENS, options)
 }
 
-/// Creates an access token (`npm token create`). The registry always asks for a one-time
-/// password here. The result holds the whole token: keep it secret.
-///
-/// @example
-/// ```js
-/// import { createToken } from 'trust-native'
-/// const { newToken } = await createToken({
-///   password: process.env.NPM_PASSWORD ?? '',
-///   name: 'ci-read',
-///   packagesAndScopesPermission: 'read-only',
-///   scopes: ['@acme'],
-///   expires: 30,
-///   otp,
-/// })
-/// ```
-#[napi(
-    ts_args_type = "options: CreateTokenOptions & Omit<CommonOptions, 'package'>",
-    ts_return_type = "Promise<CreateTokenResult>"
-)]
-pub fn create_token<'env>(
-    env: &'env Env,
-    options: Option<Unknown<'env>>,
-) -> napi::Result<PromiseRaw<'env, Js>> {
-    call(&Engine::free(env)?, env, &tokens::CREATE_TOKEN, options)
+operation! {
+    #[doc = " Creates an access token (`npm token create`). The registry always asks for a one-time"]
+    #[doc = " password here. The result holds the whole token: keep it secret."]
+    #[doc = ""]
+    #[doc = " @example"]
+    #[doc = " ```js"]
+    #[doc = " import { createToken } from 'trust-native'"]
+    #[doc = " const { newToken } = await createToken({"]
+    #[doc = "   password: process.env.NPM_PASSWORD ?? '',"]
+    #[doc = "   name: 'ci-read',"]
+    #[doc = "   packagesAndScopesPermission: 'read-only',"]
+    #[doc = "   scopes: ['@acme'],"]
+    #[doc = "   expires: 30,"]
+    #[doc = "   otp,"]
+    #[doc = " })"]
+    #[doc = " ```"]
+    fn create_token(options): "options: CreateTokenOptions & Omit<CommonOptions, 'package'>" -> "Promise<CreateTokenResult>" = |engine, env| call(engine, env, &tokens::CREATE_TOKEN, options)
 }
 
-/// Revokes an access token (`npm token revoke`): by key, by the short id `listTokens` shows, or
-/// by the token itself.
-///
-/// @example
-/// ```js
-/// import { listTokens, revokeToken } from 'trust-native'
-/// const stale = (await listTokens()).filter((t) => t.name === 'old-ci')
-/// for (const t of stale) await revokeToken({ id: t.key, otp })
-/// ```
-#[napi(
-    ts_args_type = "options: RevokeTokenOptions & Omit<CommonOptions, 'package'>",
-    ts_return_type = "Promise<RevokeTokenResult>"
-)]
-pub fn revoke_token<'env>(
-    env: &'env Env,
-    options: Option<Unknown<'env>>,
-) -> napi::Result<PromiseRaw<'env, Js>> {
-    call(&Engine::free(env)?, env, &tokens::REVOKE_TOKEN, options)
+operation! {
+    #[doc = " Revokes an access token (`npm token revoke`): by key, by the short id `listTokens` shows, or"]
+    #[doc = " by the token itself."]
+    #[doc = ""]
+    #[doc = " @example"]
+    #[doc = " ```js"]
+    #[doc = " import { listTokens, revokeToken } from 'trust-native'"]
+    #[doc = " const stale = (await listTokens()).filter((t) => t.name === 'old-ci')"]
+    #[doc = " for (const t of stale) await revokeToken({ id: t.key, otp })"]
+    #[doc = " ```"]
+    fn revoke_token(options): "options: RevokeTokenOptions & Omit<CommonOptions, 'package'>" -> "Promise<RevokeTokenResult>" = |engine, env| call(engine, env, &tokens::REVOKE_TOKEN, options)
 }
 
-/// Every package version staged for your review (`npm stage list`), newest first: all pages.
-///
-/// @example
-/// ```js
-/// import { listStaged } from 'trust-native'
-/// for (const s of await listStaged({ package: '@acme/widgets' })) {
-///   console.log(s.id, `${s.packageName}@${s.version}`, s.tag, s.createdAt)
-/// }
-/// ```
-#[napi(
-    ts_args_type = "options?: ListStagedOptions & Omit<CommonOptions, 'package' | 'dryRun'>",
-    ts_return_type = "Promise<Array<StagedPackage>>"
-)]
-pub fn list_staged<'env>(
-    env: &'env Env,
-    options: Option<Unknown<'env>>,
-) -> napi::Result<PromiseRaw<'env, Js>> {
-    call(&Engine::free(env)?, env, &stage::LIST_STAGED, options)
+operation! {
+    #[doc = " Every package version staged for your review (`npm stage list`), newest first: all pages."]
+    #[doc = ""]
+    #[doc = " @example"]
+    #[doc = " ```js"]
+    #[doc = " import { listStaged } from 'trust-native'"]
+    #[doc = " for (const s of await listStaged({ package: '@acme/widgets' })) {"]
+    #[doc = "   console.log(s.id, `${s.packageName}@${s.version}`, s.tag, s.createdAt)"]
+    #[doc = " }"]
+    #[doc = " ```"]
+    fn list_staged(options): "options?: ListStagedOptions & Omit<CommonOptions, 'package' | 'dryRun'>" -> "Promise<Array<StagedPackage>>" = |engine, env| call(engine, env, &stage::LIST_STAGED, options)
 }
 
-/// One staged package version (`npm stage view`).
-///
-/// @example
-/// ```js
-/// import { viewStaged } from 'trust-native'
-/// const staged = await viewStaged({ id: '1de6f3db-2ed9-4d72-b3dd-8f0e2b474a2f' })
-/// console.log(`${staged.packageName}@${staged.version} staged by ${staged.actor}`)
-/// ```
-#[napi(
-    ts_args_type = "options: StagedIdOption & Omit<CommonOptions, 'package' | 'dryRun'>",
-    ts_return_type = "Promise<StagedPackage>"
-)]
-pub fn view_staged<'env>(
-    env: &'env Env,
-    options: Option<Unknown<'env>>,
-) -> napi::Result<PromiseRaw<'env, Js>> {
-    call(&Engine::free(env)?, env, &stage::VIEW_STAGED, options)
+operation! {
+    #[doc = " One staged package version (`npm stage view`)."]
+    #[doc = ""]
+    #[doc = " @example"]
+    #[doc = " ```js"]
+    #[doc = " import { viewStaged } from 'trust-native'"]
+    #[doc = " const staged = await viewStaged({ id: '1de6f3db-2ed9-4d72-b3dd-8f0e2b474a2f' })"]
+    #[doc = " console.log(`${staged.packageName}@${staged.version} staged by ${staged.actor}`)"]
+    #[doc = " ```"]
+    fn view_staged(options): "options: StagedIdOption & Omit<CommonOptions, 'package' | 'dryRun'>" -> "Promise<StagedPackage>" = |engine, env| call(engine, env, &stage::VIEW_STAGED, options)
 }
 
-/// Approves a staged package version, which publishes it (`npm stage approve`). Accounts with
-/// 2FA need a one-time password: `otp`, or `onOtp` to be asked. An OTP obtained by asking is
-/// reused by the next calls (of the same client, or of these free functions) while the
-/// registry accepts it, so approving many versions asks once.
-///
-/// @example
-/// ```js
-/// import { listStaged, approveStaged } from 'trust-native'
-/// const onOtp = async () => process.env.NPM_OTP
-/// for (const s of await listStaged({ package: '@acme/widgets' })) await approveStaged({ id: s.id, onOtp })
-/// ```
-#[napi(
-    ts_args_type = "options: StagedIdOption & Omit<CommonOptions, 'package'>",
-    ts_return_type = "Promise<ChangeResult>"
-)]
-pub fn approve_staged<'env>(
-    env: &'env Env,
-    options: Option<Unknown<'env>>,
-) -> napi::Result<PromiseRaw<'env, Js>> {
-    call(&Engine::free(env)?, env, &stage::APPROVE_STAGED, options)
+operation! {
+    #[doc = " Approves a staged package version, which publishes it (`npm stage approve`). Accounts with"]
+    #[doc = " 2FA need a one-time password: `otp`, or `onOtp` to be asked. An OTP obtained by asking is"]
+    #[doc = " reused by the next calls (of the same client, or of these free functions) while the"]
+    #[doc = " registry accepts it, so approving many versions asks once."]
+    #[doc = ""]
+    #[doc = " @example"]
+    #[doc = " ```js"]
+    #[doc = " import { listStaged, approveStaged } from 'trust-native'"]
+    #[doc = " const onOtp = async () => process.env.NPM_OTP"]
+    #[doc = " for (const s of await listStaged({ package: '@acme/widgets' })) await approveStaged({ id: s.id, onOtp })"]
+    #[doc = " ```"]
+    fn approve_staged(options): "options: StagedIdOption & Omit<CommonOptions, 'package'>" -> "Promise<ChangeResult>" = |engine, env| call(engine, env, &stage::APPROVE_STAGED, options)
 }
 
-/// Rejects a staged package version: the registry deletes it and its tarball (`npm stage
-/// reject`). Needs 2FA as `approveStaged` does.
-///
-/// @example
-/// ```js
-/// import { rejectStaged } from 'trust-native'
-/// await rejectStaged({ id: '1de6f3db-2ed9-4d72-b3dd-8f0e2b474a2f', otp })
-/// ```
-#[napi(
-    ts_args_type = "options: StagedIdOption & Omit<CommonOptions, 'package'>",
-    ts_return_type = "Promise<ChangeResult>"
-)]
-pub fn reject_staged<'env>(
-    env: &'env Env,
-    options: Option<Unknown<'env>>,
-) -> napi::Result<PromiseRaw<'env, Js>> {
-    call(&Engine::free(env)?, env, &stage::REJECT_STAGED, options)
+operation! {
+    #[doc = " Rejects a staged package version: the registry deletes it and its tarball (`npm stage"]
+    #[doc = " reject`). Needs 2FA as `approveStaged` does."]
+    #[doc = ""]
+    #[doc = " @example"]
+    #[doc = " ```js"]
+    #[doc = " import { rejectStaged } from 'trust-native'"]
+    #[doc = " await rejectStaged({ id: '1de6f3db-2ed9-4d72-b3dd-8f0e2b474a2f', otp })"]
+    #[doc = " ```"]
+    fn reject_staged(options): "options: StagedIdOption & Omit<CommonOptions, 'package'>" -> "Promise<ChangeResult>" = |engine, env| call(engine, env, &stage::REJECT_STAGED, options)
 }
 
-/// Downloads a staged version's tarball for inspection (`npm stage download`): looks up the
-/// staged version, fetches its tarball, checks that its sha1 is the version's `shasum` and that
-/// it is a gzipped tar whose `package/package.json` is that package and version
-/// (`EINTEGRITY` otherwise, and nothing is written), then writes it whole to `file`.
-///
-/// @example
-/// ```js
-/// import { downloadStaged } from 'trust-native'
-/// const { file, integrity } = await downloadStaged({ id: '1de6f3db-2ed9-4d72-b3dd-8f0e2b474a2f', file: 'review.tgz' })
-/// console.log(`${file} ${integrity}`)
-/// ```
-#[napi(
-    ts_args_type = "options: DownloadStagedOptions & Omit<CommonOptions, 'package' | 'dryRun'>",
-    ts_return_type = "Promise<DownloadedTarball>"
-)]
-pub fn download_staged<'env>(
-    env: &'env Env,
-    options: Option<Unknown<'env>>,
-) -> napi::Result<PromiseRaw<'env, Js>> {
-    call(&Engine::free(env)?, env, &stage::DOWNLOAD_STAGED, options)
+operation! {
+    #[doc = " Downloads a staged version's tarball for inspection (`npm stage download`): looks up the"]
+    #[doc = " staged version, fetches its tarball, checks that its sha1 is the version's `shasum` and that"]
+    #[doc = " it is a gzipped tar whose `package/package.json` is that package and version"]
+    #[doc = " (`EINTEGRITY` otherwise, and nothing is written), then writes it whole to `file`."]
+    #[doc = ""]
+    #[doc = " @example"]
+    #[doc = " ```js"]
+    #[doc = " import { downloadStaged } from 'trust-native'"]
+    #[doc = " const { file, integrity } = await downloadStaged({ id: '1de6f3db-2ed9-4d72-b3dd-8f0e2b474a2f', file: 'review.tgz' })"]
+    #[doc = " console.log(`${file} ${integrity}`)"]
+    #[doc = " ```"]
+    fn download_staged(options): "options: DownloadStagedOptions & Omit<CommonOptions, 'package' | 'dryRun'>" -> "Promise<DownloadedTarball>" = |engine, env| call(engine, env, &stage::DOWNLOAD_STAGED, options)
 }
 
-/// Searches the registry (`npm search`): one page of `size` results from `from`, with
-/// `total` to page on.
-///
-/// @example
-/// ```js
-/// import { search } from 'trust-native'
-/// const page = await search({ text: 'keywords:oidc', size: 50 })
-/// console.log(page.total, page.objects.map((o) => o.package.name))
-/// ```
-#[napi(
-    ts_args_type = "options: SearchOptions & Omit<CommonOptions, 'package' | 'dryRun'>",
-    ts_return_type = "Promise<SearchResults>"
-)]
-pub fn search<'env>(
-    env: &'env Env,
-    options: Option<Unknown<'env>>,
-) -> napi::Result<PromiseRaw<'env, Js>> {
-    call(&Engine::free(env)?, env, &search::SEARCH, options)
+operation! {
+    #[doc = " Searches the registry (`npm search`): one page of `size` results from `from`, with"]
+    #[doc = " `total` to page on."]
+    #[doc = ""]
+    #[doc = " @example"]
+    #[doc = " ```js"]
+    #[doc = " import { search } from 'trust-native'"]
+    #[doc = " const page = await search({ text: 'keywords:oidc', size: 50 })"]
+    #[doc = " console.log(page.total, page.objects.map((o) => o.package.name))"]
+    #[doc = " ```"]
+    fn search(options): "options: SearchOptions & Omit<CommonOptions, 'package' | 'dryRun'>" -> "Promise<SearchResults>" = |engine, env| call(engine, env, &search::SEARCH, options)
 }
 
-/// The security advisories that affect these packages and versions: the bulk request `npm
-/// audit` sends. Packages without advisories are left out of the answer.
-///
-/// @example
-/// ```js
-/// import { audit } from 'trust-native'
-/// const advisories = await audit({ packages: { lodash: ['4.17.20'], minimist: ['1.2.0', '1.2.6'] } })
-/// for (const [name, list] of Object.entries(advisories)) {
-///   for (const a of list) console.log(name, a.severity, a.title, a.vulnerableVersions)
-/// }
-/// ```
-#[napi(
-    ts_args_type = "options: AuditOptions & Omit<CommonOptions, 'package' | 'dryRun'>",
-    ts_return_type = "Promise<Record<string, Array<Advisory>>>"
-)]
-pub fn audit<'env>(
-    env: &'env Env,
-    options: Option<Unknown<'env>>,
-) -> napi::Result<PromiseRaw<'env, Js>> {
-    call(&Engine::free(env)?, env, &audit::AUDIT, options)
+operation! {
+    #[doc = " The security advisories that affect these packages and versions: the bulk request `npm"]
+    #[doc = " audit` sends. Packages without advisories are left out of the answer."]
+    #[doc = ""]
+    #[doc = " @example"]
+    #[doc = " ```js"]
+    #[doc = " import { audit } from 'trust-native'"]
+    #[doc = " const advisories = await audit({ packages: { lodash: ['4.17.20'], minimist: ['1.2.0', '1.2.6'] } })"]
+    #[doc = " for (const [name, list] of Object.entries(advisories)) {"]
+    #[doc = "   for (const a of list) console.log(name, a.severity, a.title, a.vulnerableVersions)"]
+    #[doc = " }"]
+    #[doc = " ```"]
+    fn audit(options): "options: AuditOptions & Omit<CommonOptions, 'package' | 'dryRun'>" -> "Promise<Record<string, Array<Advisory>>>" = |engine, env| call(engine, env, &audit::AUDIT, options)
+}
+operation! {
+    #[doc = " The user the token belongs to (`npm whoami`)."]
+    #[doc = ""]
+    #[doc = " @example"]
+    #[doc = " ```js"]
+    #[doc = " const { username } = await client.whoami()"]
+    #[doc = " ```"]
+    client fn whoami(options): "options?: Omit<CommonOptions, 'package' | 'dryRun'>" -> "Promise<Whoami>" = |engine, env| call(engine, env, &access::WHOAMI, options)
+}
+
+operation! {
+    #[doc = " The members of an org and their roles, `owner`, `admin` or `developer` (`npm org ls`)."]
+    #[doc = ""]
+    #[doc = " @example"]
+    #[doc = " ```js"]
+    #[doc = " const members = await client.listOrgMembers({ org: 'acme' })"]
+    #[doc = " const owners = Object.keys(members).filter((user) => members[user] === 'owner')"]
+    #[doc = " ```"]
+    client fn list_org_members(options): "options: OrgOption & Omit<CommonOptions, 'package' | 'dryRun'>" -> "Promise<Record<string, string>>" = |engine, env| call(engine, env, &org::LIST_ORG_MEMBERS, options)
+}
+
+operation! {
+    #[doc = " Adds a user to an org (the registry invites them) or changes their role (`npm org set`)."]
+    #[doc = ""]
+    #[doc = " @example"]
+    #[doc = " ```js"]
+    #[doc = " const { membership } = await client.setOrgMember({ org: 'acme', user: 'bob', role: 'admin' })"]
+    #[doc = " console.log(membership?.org?.size)"]
+    #[doc = " ```"]
+    client fn set_org_member(options): "options: OrgMemberOptions & Omit<CommonOptions, 'package'>" -> "Promise<SetOrgMemberResult>" = |engine, env| call(engine, env, &org::SET_ORG_MEMBER, options)
+}
+
+operation! {
+    #[doc = " Removes a user from an org (`npm org rm`)."]
+    #[doc = ""]
+    #[doc = " @example"]
+    #[doc = " ```js"]
+    #[doc = " await client.removeOrgMember({ org: 'acme', user: 'bob' })"]
+    #[doc = " ```"]
+    client fn remove_org_member(options): "options: OrgUserOptions & Omit<CommonOptions, 'package'>" -> "Promise<ChangeResult>" = |engine, env| call(engine, env, &org::REMOVE_ORG_MEMBER, options)
+}
+
+operation! {
+    #[doc = " The teams of an org, as `org:team` (`npm team ls <org>`)."]
+    #[doc = ""]
+    #[doc = " @example"]
+    #[doc = " ```js"]
+    #[doc = " const teams = await client.listTeams({ org: 'acme' })"]
+    #[doc = " ```"]
+    client fn list_teams(options): "options: OrgOption & Omit<CommonOptions, 'package' | 'dryRun'>" -> "Promise<Array<string>>" = |engine, env| call(engine, env, &team::LIST_TEAMS, options)
+}
+
+operation! {
+    #[doc = " Creates a team in an org (`npm team create`)."]
+    #[doc = ""]
+    #[doc = " @example"]
+    #[doc = " ```js"]
+    #[doc = " await client.createTeam({ team: '@acme:release', description: 'Approves staged releases' })"]
+    #[doc = " ```"]
+    client fn create_team(options): "options: CreateTeamOptions & Omit<CommonOptions, 'package'>" -> "Promise<CreateTeamResult>" = |engine, env| call(engine, env, &team::CREATE_TEAM, options)
+}
+
+operation! {
+    #[doc = " Deletes a team (`npm team destroy`)."]
+    #[doc = ""]
+    #[doc = " @example"]
+    #[doc = " ```js"]
+    #[doc = " await client.destroyTeam({ team: '@acme:contractors' })"]
+    #[doc = " ```"]
+    client fn destroy_team(options): "options: TeamOption & Omit<CommonOptions, 'package'>" -> "Promise<ChangeResult>" = |engine, env| call(engine, env, &team::DESTROY_TEAM, options)
+}
+
+operation! {
+    #[doc = " The members of a team (`npm team ls <org:team>`)."]
+    #[doc = ""]
+    #[doc = " @example"]
+    #[doc = " ```js"]
+    #[doc = " const members = await client.listTeamMembers({ team: '@acme:release' })"]
+    #[doc = " ```"]
+    client fn list_team_members(options): "options: TeamOption & Omit<CommonOptions, 'package' | 'dryRun'>" -> "Promise<Array<string>>" = |engine, env| call(engine, env, &team::LIST_TEAM_MEMBERS, options)
+}
+
+operation! {
+    #[doc = " Adds a member of the org to a team (`npm team add`)."]
+    #[doc = ""]
+    #[doc = " @example"]
+    #[doc = " ```js"]
+    #[doc = " await client.addTeamMember({ team: '@acme:release', user: 'bob' })"]
+    #[doc = " ```"]
+    client fn add_team_member(options): "options: TeamMemberOptions & Omit<CommonOptions, 'package'>" -> "Promise<ChangeResult>" = |engine, env| call(engine, env, &team::ADD_TEAM_MEMBER, options)
+}
+
+operation! {
+    #[doc = " Removes a user from a team (`npm team rm`)."]
+    #[doc = ""]
+    #[doc = " @example"]
+    #[doc = " ```js"]
+    #[doc = " await client.removeTeamMember({ team: '@acme:release', user: 'bob' })"]
+    #[doc = " ```"]
+    client fn remove_team_member(options): "options: TeamMemberOptions & Omit<CommonOptions, 'package'>" -> "Promise<ChangeResult>" = |engine, env| call(engine, env, &team::REMOVE_TEAM_MEMBER, options)
 }

@@ -11,7 +11,9 @@ use napi::ValueType;
 use napi_derive::napi;
 use serde_json::{Map, Value};
 
+use crate::client::TrustClient;
 use crate::engine::{rejected, spawn, Budget, Call, Engine};
+use crate::operation::operation;
 use crate::options::{clear_exception, string_argument, to_json, Options};
 use crate::to_js::{to_js, Js};
 use crate::trust::Publisher;
@@ -255,7 +257,7 @@ fn spec_keys() -> Vec<&'static str> {
 }
 
 /// `ensurePublisher` on `engine`.
-pub fn ensure<'env>(
+fn ensure<'env>(
     engine: &Engine,
     env: &'env Env,
     spec: Option<Unknown<'env>>,
@@ -389,7 +391,7 @@ fn read_plan(plan: Option<Unknown>) -> CoreResult<Plan> {
     Ok(Plan { entries })
 }
 
-pub fn plan<'env>(
+fn plan<'env>(
     engine: &Engine,
     env: &'env Env,
     specs: Option<Unknown<'env>>,
@@ -419,7 +421,7 @@ enum Work {
     Specs(Vec<spec::Checked>),
 }
 
-pub fn apply<'env>(
+fn apply<'env>(
     engine: &Engine,
     env: &'env Env,
     plan: Option<Unknown<'env>>,
@@ -457,87 +459,64 @@ pub fn apply<'env>(
     )
 }
 
-/// Makes sure a package has the trusted publisher `spec`: nothing when it has it, a create when
-/// it has no configuration of that publisher (same provider and workflow or pipeline; its other
-/// publishers are left alone), a replace when it has one with other fields (the new one is
-/// created, then the old one revoked). On a registry that keeps one configuration per package
-/// (it refuses the create with 409), the one there is is revoked first, and restored if the
-/// create fails; the error says so.
-///
-/// @example
-/// ```js
-/// import { ensurePublisher } from 'trust-native'
-/// const { action } = await ensurePublisher({
-///   type: 'github', package: '@acme/widgets', repository: 'acme/widgets', file: 'release.yml', otp: '123456',
-/// })
-/// console.log(action) // 'unchanged' | 'created' | 'replaced'
-/// ```
-#[napi(
-    ts_args_type = "spec: Omit<TrustSpec, 'replace'> & StrictOption & CommonOptions",
-    ts_return_type = "Promise<EnsureResult>"
-)]
-pub fn ensure_publisher<'env>(
-    env: &'env Env,
-    spec: Option<Unknown<'env>>,
-) -> napi::Result<PromiseRaw<'env, Js>> {
-    ensure(&Engine::free(env)?, env, spec)
+operation! {
+    #[doc = " Makes sure a package has the trusted publisher `spec`: nothing when it has it, a create when"]
+    #[doc = " it has no configuration of that publisher (same provider and workflow or pipeline; its other"]
+    #[doc = " publishers are left alone), a replace when it has one with other fields (the new one is"]
+    #[doc = " created, then the old one revoked). On a registry that keeps one configuration per package"]
+    #[doc = " (it refuses the create with 409), the one there is is revoked first, and restored if the"]
+    #[doc = " create fails; the error says so."]
+    #[doc = ""]
+    #[doc = " @example"]
+    #[doc = " ```js"]
+    #[doc = " import { ensurePublisher } from 'trust-native'"]
+    #[doc = " const { action } = await ensurePublisher({"]
+    #[doc = "   type: 'github', package: '@acme/widgets', repository: 'acme/widgets', file: 'release.yml', otp: '123456',"]
+    #[doc = " })"]
+    #[doc = " console.log(action) // 'unchanged' | 'created' | 'replaced'"]
+    #[doc = " ```"]
+    fn ensure_publisher(spec): "spec: Omit<TrustSpec, 'replace'> & StrictOption & CommonOptions" -> "Promise<EnsureResult>" = |engine, env| ensure(engine, env, spec)
 }
 
-/// Plans many packages: for each spec, the configuration of its package that is the same
-/// publisher, and the action (`create`, `replace`, `unchanged`, `claim`, or `error` for an
-/// invalid spec or unreadable package). Two specs for one package are two publishers. With
-/// `prune`, each configuration no spec names gets a `revoke` entry. Reads only; nothing
-/// changes.
-///
-/// @example
-/// ```js
-/// import { planTrust, readTrustConfig } from 'trust-native'
-/// const plan = await planTrust(await readTrustConfig('trust.json'), { otp: '123456' })
-/// for (const e of plan.entries) console.log(e.package, e.action)
-/// ```
-#[napi(
-    ts_args_type = "specs: Array<TrustSpec>, options?: RunOptions & StrictOption & CommonOptions",
-    ts_return_type = "Promise<TrustPlan>"
-)]
-pub fn plan_trust<'env>(
-    env: &'env Env,
-    specs: Option<Unknown<'env>>,
-    options: Option<Unknown<'env>>,
-) -> napi::Result<PromiseRaw<'env, Js>> {
-    plan(&Engine::free(env)?, env, specs, options)
+operation! {
+    #[doc = " Plans many packages: for each spec, the configuration of its package that is the same"]
+    #[doc = " publisher, and the action (`create`, `replace`, `unchanged`, `claim`, or `error` for an"]
+    #[doc = " invalid spec or unreadable package). Two specs for one package are two publishers. With"]
+    #[doc = " `prune`, each configuration no spec names gets a `revoke` entry. Reads only; nothing"]
+    #[doc = " changes."]
+    #[doc = ""]
+    #[doc = " @example"]
+    #[doc = " ```js"]
+    #[doc = " import { planTrust, readTrustConfig } from 'trust-native'"]
+    #[doc = " const plan = await planTrust(await readTrustConfig('trust.json'), { otp: '123456' })"]
+    #[doc = " for (const e of plan.entries) console.log(e.package, e.action)"]
+    #[doc = " ```"]
+    fn plan_trust(specs, options): "specs: Array<TrustSpec>, options?: Omit<RunOptions, 'replace' | 'claim' | 'onProgress'> & StrictOption & CommonOptions" -> "Promise<TrustPlan>" = |engine, env| plan(engine, env, specs, options)
 }
 
-/// Applies a plan: every package made to match, `concurrency` at a time, at a pace the
-/// registry's 429 answers and `Retry-After` set for the whole run (or `maxRps`), asking for 2FA
-/// once for the whole run (through `onOtp`), and going on past one package's failure. One
-/// result per package, always; a second apply of a fresh plan finds everything `unchanged`.
-/// `timeoutMs` bounds each package's own work (waiting for the run's pace is not counted).
-/// `signal` stops the run: no package starts after it, those in flight get 5 s to finish, and
-/// every package still gets its result (`EABORTED` for those not done).
-///
-/// Given specs instead of a plan (when no plan has to be shown first), it plans them as
-/// `planTrust` does (`prune` included) and applies that. Each spec's CI file is checked as
-/// `planTrust` checks it (`strict` makes a finding that package's `EWORKFLOW` failure).
-///
-/// @example
-/// ```js
-/// import { applyTrust } from 'trust-native'
-/// const results = await applyTrust(plan, {
-///   concurrency: 8,
-///   onOtp: async () => '123456',
-///   onProgress: ({ done, total, result }) => console.log(`${done}/${total} ${result.package} ${result.status}`),
-/// })
-/// ```
-#[napi(
-    ts_args_type = "plan: TrustPlan | Array<TrustSpec>, options?: RunOptions & StrictOption & CommonOptions",
-    ts_return_type = "Promise<Array<ApplyResult>>"
-)]
-pub fn apply_trust<'env>(
-    env: &'env Env,
-    plan: Option<Unknown<'env>>,
-    options: Option<Unknown<'env>>,
-) -> napi::Result<PromiseRaw<'env, Js>> {
-    apply(&Engine::free(env)?, env, plan, options)
+operation! {
+    #[doc = " Applies a plan: every package made to match, `concurrency` at a time, at a pace the"]
+    #[doc = " registry's 429 answers and `Retry-After` set for the whole run (or `maxRps`), asking for 2FA"]
+    #[doc = " once for the whole run (through `onOtp`), and going on past one package's failure. One"]
+    #[doc = " result per package, always; a second apply of a fresh plan finds everything `unchanged`."]
+    #[doc = " `timeoutMs` bounds each package's own work (waiting for the run's pace is not counted)."]
+    #[doc = " `signal` stops the run: no package starts after it, those in flight get 5 s to finish, and"]
+    #[doc = " every package still gets its result (`EABORTED` for those not done)."]
+    #[doc = ""]
+    #[doc = " Given specs instead of a plan (when no plan has to be shown first), it plans them as"]
+    #[doc = " `planTrust` does (`prune` included) and applies that. Each spec's CI file is checked as"]
+    #[doc = " `planTrust` checks it (`strict` makes a finding that package's `EWORKFLOW` failure)."]
+    #[doc = ""]
+    #[doc = " @example"]
+    #[doc = " ```js"]
+    #[doc = " import { applyTrust } from 'trust-native'"]
+    #[doc = " const results = await applyTrust(plan, {"]
+    #[doc = "   concurrency: 8,"]
+    #[doc = "   onOtp: async () => '123456',"]
+    #[doc = "   onProgress: ({ done, total, result }) => console.log(`${done}/${total} ${result.package} ${result.status}`),"]
+    #[doc = " })"]
+    #[doc = " ```"]
+    fn apply_trust(plan, options): "plan: TrustPlan | Array<TrustSpec>, options?: RunOptions & StrictOption & CommonOptions" -> "Promise<Array<ApplyResult>>" = |engine, env| apply(engine, env, plan, options)
 }
 
 /// `onProgress` as the core calls it from its thread, and a count of the reports JS has run.

@@ -3,7 +3,9 @@
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
 
+use crate::client::TrustClient;
 use crate::engine::{spawn, Budget, Engine};
+use crate::operation::operation;
 use crate::options::Options;
 use crate::to_js::{to_js, Js};
 use trust_core::session;
@@ -58,7 +60,7 @@ pub struct ResolvedConfig {
     pub files: Vec<ConfigFile>,
 }
 
-pub fn resolve<'env>(
+fn resolve<'env>(
     engine: &Engine,
     env: &'env Env,
     options: Option<Unknown<'env>>,
@@ -76,24 +78,17 @@ pub fn resolve<'env>(
     )
 }
 
-/// Resolves npm's configuration the way a call with these options would: registry (option,
-/// `npm_config_registry`, `@scope:registry`, project/user/global .npmrc), token (longest-path
-/// `_authToken` match, `${VAR}` expansion, `NPM_TOKEN`), proxy and certificates, each with its
-/// source. Answers why a call went where it went. Reads the files off the main thread.
-///
-/// @example
-/// ```js
-/// import { resolveConfig } from 'trust-native'
-/// const { registry, registrySource, tokenSource, proxy } = await resolveConfig({ package: '@acme/widgets' })
-/// console.log(`${registry} (from ${registrySource}), token from ${tokenSource}`)
-/// ```
-#[napi(
-    ts_args_type = "options?: CommonOptions",
-    ts_return_type = "Promise<ResolvedConfig>"
-)]
-pub fn resolve_config<'env>(
-    env: &'env Env,
-    options: Option<Unknown<'env>>,
-) -> napi::Result<PromiseRaw<'env, Js>> {
-    resolve(&Engine::free(env)?, env, options)
+operation! {
+    #[doc = " Resolves npm's configuration the way a call with these options would: registry (option,"]
+    #[doc = " `npm_config_registry`, `@scope:registry`, project/user/global .npmrc), token (longest-path"]
+    #[doc = " `_authToken` match, `${VAR}` expansion, `NPM_TOKEN`), proxy and certificates, each with its"]
+    #[doc = " source. Answers why a call went where it went. Reads the files off the main thread."]
+    #[doc = ""]
+    #[doc = " @example"]
+    #[doc = " ```js"]
+    #[doc = " import { resolveConfig } from 'trust-native'"]
+    #[doc = " const { registry, registrySource, tokenSource, proxy } = await resolveConfig({ package: '@acme/widgets' })"]
+    #[doc = " console.log(`${registry} (from ${registrySource}), token from ${tokenSource}`)"]
+    #[doc = " ```"]
+    fn resolve_config(options): "options?: CommonOptions" -> "Promise<ResolvedConfig>" = |engine, env| resolve(engine, env, options)
 }

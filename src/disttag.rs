@@ -6,7 +6,9 @@ use napi::bindgen_prelude::*;
 use napi_derive::napi;
 
 use crate::api::call;
+use crate::client::TrustClient;
 use crate::engine::Engine;
+use crate::operation::operation;
 use crate::to_js::Js;
 use trust_core::api::disttag;
 
@@ -49,63 +51,42 @@ pub struct DistTagResult {
     pub warnings: Vec<String>,
 }
 
-/// A package's dist-tags (`npm dist-tag ls`): `{ latest: '1.2.3', next: '2.0.0-rc.1' }`. In CI,
-/// read with a token exchanged for the package (npm 12 does so too).
-///
-/// @example
-/// ```js
-/// import { listDistTags } from 'trust-native'
-/// const { latest, next } = await listDistTags({ package: '@acme/widgets' })
-/// ```
-#[napi(
-    ts_args_type = "options?: Omit<CommonOptions, 'dryRun'>",
-    ts_return_type = "Promise<Record<string, string>>"
-)]
-pub fn list_dist_tags<'env>(
-    env: &'env Env,
-    options: Option<Unknown<'env>>,
-) -> napi::Result<PromiseRaw<'env, Js>> {
-    call(&Engine::free(env)?, env, &disttag::LIST_DIST_TAGS, options)
+operation! {
+    #[doc = " A package's dist-tags (`npm dist-tag ls`): `{ latest: '1.2.3', next: '2.0.0-rc.1' }`. In CI,"]
+    #[doc = " read with a token exchanged for the package (npm 12 does so too)."]
+    #[doc = ""]
+    #[doc = " @example"]
+    #[doc = " ```js"]
+    #[doc = " import { listDistTags } from 'trust-native'"]
+    #[doc = " const { latest, next } = await listDistTags({ package: '@acme/widgets' })"]
+    #[doc = " ```"]
+    fn list_dist_tags(options): "options?: Omit<CommonOptions, 'dryRun'>" -> "Promise<Record<string, string>>" = |engine, env| call(engine, env, &disttag::LIST_DIST_TAGS, options)
 }
 
-/// Points a dist-tag at a published version (`npm dist-tag add <package>@<version> [<tag>]`):
-/// reads the package's dist-tags, then sets the tag unless it already points there. In CI the
-/// token is exchanged for the package through trusted publishing first, as npm 12 does, so a
-/// release job can promote a version without a token; a refused exchange falls back to the
-/// configured token with a warning saying why, or, without one, fails with the diagnosis
-/// (`EOIDCEXCHANGE`). Accounts with 2FA need `otp` (or `onOtp`) for a token of their own.
-///
-/// @example
-/// ```js
-/// import { addDistTag } from 'trust-native'
-/// await addDistTag({ package: '@acme/widgets', version: '2.0.0', tag: 'latest' })
-/// ```
-#[napi(
-    ts_args_type = "options: AddDistTagOptions & CommonOptions",
-    ts_return_type = "Promise<DistTagResult>"
-)]
-pub fn add_dist_tag<'env>(
-    env: &'env Env,
-    options: Option<Unknown<'env>>,
-) -> napi::Result<PromiseRaw<'env, Js>> {
-    call(&Engine::free(env)?, env, &disttag::ADD_DIST_TAG, options)
+operation! {
+    #[doc = " Points a dist-tag at a published version (`npm dist-tag add <package>@<version> [<tag>]`):"]
+    #[doc = " reads the package's dist-tags, then sets the tag unless it already points there. In CI the"]
+    #[doc = " token is exchanged for the package through trusted publishing first, as npm 12 does, so a"]
+    #[doc = " release job can promote a version without a token; a refused exchange falls back to the"]
+    #[doc = " configured token with a warning saying why, or, without one, fails with the diagnosis"]
+    #[doc = " (`EOIDCEXCHANGE`). Accounts with 2FA need `otp` (or `onOtp`) for a token of their own."]
+    #[doc = ""]
+    #[doc = " @example"]
+    #[doc = " ```js"]
+    #[doc = " import { addDistTag } from 'trust-native'"]
+    #[doc = " await addDistTag({ package: '@acme/widgets', version: '2.0.0', tag: 'latest' })"]
+    #[doc = " ```"]
+    fn add_dist_tag(options): "options: AddDistTagOptions & CommonOptions" -> "Promise<DistTagResult>" = |engine, env| call(engine, env, &disttag::ADD_DIST_TAG, options)
 }
 
-/// Removes a dist-tag (`npm dist-tag rm <package> <tag>`): reads the package's dist-tags, then
-/// deletes the tag; in CI through trusted publishing as `addDistTag`.
-///
-/// @example
-/// ```js
-/// import { removeDistTag } from 'trust-native'
-/// await removeDistTag({ package: '@acme/widgets', tag: 'beta', otp })
-/// ```
-#[napi(
-    ts_args_type = "options: RemoveDistTagOptions & CommonOptions",
-    ts_return_type = "Promise<DistTagResult>"
-)]
-pub fn remove_dist_tag<'env>(
-    env: &'env Env,
-    options: Option<Unknown<'env>>,
-) -> napi::Result<PromiseRaw<'env, Js>> {
-    call(&Engine::free(env)?, env, &disttag::REMOVE_DIST_TAG, options)
+operation! {
+    #[doc = " Removes a dist-tag (`npm dist-tag rm <package> <tag>`): reads the package's dist-tags, then"]
+    #[doc = " deletes the tag; in CI through trusted publishing as `addDistTag`."]
+    #[doc = ""]
+    #[doc = " @example"]
+    #[doc = " ```js"]
+    #[doc = " import { removeDistTag } from 'trust-native'"]
+    #[doc = " await removeDistTag({ package: '@acme/widgets', tag: 'beta', otp })"]
+    #[doc = " ```"]
+    fn remove_dist_tag(options): "options: RemoveDistTagOptions & CommonOptions" -> "Promise<DistTagResult>" = |engine, env| call(engine, env, &disttag::REMOVE_DIST_TAG, options)
 }

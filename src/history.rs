@@ -5,7 +5,9 @@ use napi::bindgen_prelude::*;
 use napi_derive::napi;
 
 use crate::api::call;
+use crate::client::TrustClient;
 use crate::engine::Engine;
+use crate::operation::operation;
 use crate::to_js::Js;
 use trust_core::api::history;
 
@@ -71,24 +73,17 @@ pub struct PublishHistory {
     pub versions: Vec<PublishedVersion>,
 }
 
-/// How each version of a package was published: through trusted publishing (which
-/// configuration, and with `checkTrust` whether it is still configured) or with a token, with
-/// or without provenance, from the public package document (no 2FA). It answers "did anything
-/// publish without OIDC since we locked down?".
-///
-/// @example
-/// ```js
-/// import { publishHistory } from 'trust-native'
-/// const { withoutTrustedPublishing } = await publishHistory({ package: '@acme/widgets', since: '2026-09-01' })
-/// if (withoutTrustedPublishing.length) throw new Error(`published with a token: ${withoutTrustedPublishing}`)
-/// ```
-#[napi(
-    ts_args_type = "options?: PublishHistoryOptions & Omit<CommonOptions, 'dryRun'>",
-    ts_return_type = "Promise<PublishHistory>"
-)]
-pub fn publish_history<'env>(
-    env: &'env Env,
-    options: Option<Unknown<'env>>,
-) -> napi::Result<PromiseRaw<'env, Js>> {
-    call(&Engine::free(env)?, env, &history::PUBLISH_HISTORY, options)
+operation! {
+    #[doc = " How each version of a package was published: through trusted publishing (which"]
+    #[doc = " configuration, and with `checkTrust` whether it is still configured) or with a token, with"]
+    #[doc = " or without provenance, from the public package document (no 2FA). It answers \"did anything"]
+    #[doc = " publish without OIDC since we locked down?\"."]
+    #[doc = ""]
+    #[doc = " @example"]
+    #[doc = " ```js"]
+    #[doc = " import { publishHistory } from 'trust-native'"]
+    #[doc = " const { withoutTrustedPublishing } = await publishHistory({ package: '@acme/widgets', since: '2026-09-01' })"]
+    #[doc = " if (withoutTrustedPublishing.length) throw new Error(`published with a token: ${withoutTrustedPublishing}`)"]
+    #[doc = " ```"]
+    fn publish_history(options): "options?: PublishHistoryOptions & Omit<CommonOptions, 'dryRun'>" -> "Promise<PublishHistory>" = |engine, env| call(engine, env, &history::PUBLISH_HISTORY, options)
 }

@@ -1,128 +1,17 @@
 //! What the package's own JavaScript (the CLI in `bin/`, the semantic-release plugin) needs of
 //! the core besides the operations, so that none of it is written a second time in JavaScript:
-//! a publisher added by its provider's `type`, a declared spec as the registry would store it,
-//! a package.json `repository` read as npm reads it, and npm's UUID rule. Each reads its
+//! a declared spec as the registry would store it, a package.json `repository` read as npm reads it, and npm's UUID rule. Each reads its
 //! arguments and calls the core.
 
 use napi::bindgen_prelude::*;
-use napi::{JsValue, KeyCollectionMode, KeyConversion, KeyFilter};
 use napi_derive::napi;
 use serde_json::{json, Map, Value};
 
-use crate::client::TrustClient;
-use crate::engine::{rejected, Engine};
 use crate::errors::js_error;
-use crate::options::{clear_exception, string_argument, to_json, Options};
+use crate::options::{string_argument, to_json};
 use crate::to_js::{to_js, Js};
 use trust_core::error::{Error as CoreError, Result as CoreResult};
-use trust_core::trust::{self, Provider, PROVIDERS};
-
-/// The provider a `type` names, or the error that lists the ones there are.
-fn provider(kind: &str) -> CoreResult<&'static Provider> {
-    trust::provider(kind).ok_or_else(|| {
-        let known: Vec<&str> = PROVIDERS.iter().map(|p| p.kind).collect();
-        CoreError::invalid_input(
-            "type",
-            format!(
-                "Unknown publisher type \"{kind}\": expected {}",
-                known.join(", ")
-            ),
-        )
-    })
-}
-
-/// Adds a trusted publisher of the provider `type` names (a row of `trustProviders()`): the
-/// other options are those of that provider's `add*Publisher` (`addGithubPublisher`, ...), which
-/// this calls.
-///
-/// @example
-/// ```js
-/// import { addPublisher } from 'trust-native'
-/// const { publisher } = await addPublisher({ type: 'github', package: 'widgets', file: 'release.yml', otp: '123456' })
-/// console.log(publisher?.id)
-/// ```
-#[napi(
-    ts_args_type = "options: { type: TrustSpec['type'] } & Partial<GithubPublisherOptions & GitlabPublisherOptions & CircleciPublisherOptions> & PublishPermissions & StrictOption & CommonOptions",
-    ts_return_type = "Promise<AddPublisherResult>"
-)]
-pub fn add_publisher<'env>(
-    env: &'env Env,
-    options: Option<Unknown<'env>>,
-) -> napi::Result<PromiseRaw<'env, Js>> {
-    add_with(&Engine::free(env)?, env, options)
-}
-
-#[napi]
-impl TrustClient {
-    /// `addPublisher` with the client's defaults.
-    ///
-    /// @example
-    /// ```js
-    /// await client.addPublisher({ type: 'gitlab', package: 'widgets', project: 'acme/widgets', file: '.gitlab-ci.yml' })
-    /// ```
-    #[napi(
-        ts_args_type = "options: { type: TrustSpec['type'] } & Partial<GithubPublisherOptions & GitlabPublisherOptions & CircleciPublisherOptions> & PublishPermissions & StrictOption & CommonOptions",
-        ts_return_type = "Promise<AddPublisherResult>"
-    )]
-    pub fn add_publisher<'env>(
-        &self,
-        env: &'env Env,
-        options: Option<Unknown<'env>>,
-    ) -> napi::Result<PromiseRaw<'env, Js>> {
-        add_with(&self.engine, env, options)
-    }
-}
-
-/// The provider's `add*Publisher` on `engine`, the options but `type` passed on.
-fn add_with<'env>(
-    engine: &Engine,
-    env: &'env Env,
-    options: Option<Unknown<'env>>,
-) -> napi::Result<PromiseRaw<'env, Js>> {
-    let split = (|| {
-        let mut o = Options::new(options, "options")?;
-        let kind = o.string("type")?.unwrap_or_default();
-        let provider = provider(&kind)?;
-        Ok((provider, without_type(env, options)?))
-    })();
-    match split {
-        Ok((provider, rest)) => crate::trust::add(engine, env, provider, rest),
-        Err(error) => rejected(env, error),
-    }
-}
-
-/// A copy of the options object with its own enumerable properties but `type`: the options of
-/// the provider's `add*Publisher`, which refuses keys it does not read.
-fn without_type<'env>(
-    env: &'env Env,
-    options: Option<Unknown<'env>>,
-) -> CoreResult<Option<Unknown<'env>>> {
-    let Some(options) = options else {
-        return Ok(None);
-    };
-    let failed = |_| {
-        clear_exception(env.raw());
-        CoreError::invalid_input("options", "The options cannot be read.")
-    };
-    // SAFETY: Options::new has checked that `options` is an object.
-    let source = unsafe { options.cast::<Object>() }.map_err(failed)?;
-    let mut copy = Object::new(env).map_err(failed)?;
-    let names = source
-        .get_all_property_names(
-            KeyCollectionMode::OwnOnly,
-            KeyFilter::Enumerable,
-            KeyConversion::NumbersToStrings,
-        )
-        .map_err(failed)?;
-    for i in 0..names.get_array_length().map_err(failed)? {
-        let name: String = names.get_element(i).map_err(failed)?;
-        if name != "type" {
-            let value: Unknown = source.get_named_property(&name).map_err(failed)?;
-            copy.set_named_property(&name, value).map_err(failed)?;
-        }
-    }
-    Ok(Some(copy.to_unknown()))
-}
+use trust_core::trust;
 
 /// A declared spec (a trust.json entry, `readTrustConfig`'s) as the registry would store it,
 /// for `diagnoseTrust`: its `type`, the `permissions` it grants and its `claims`, by its
@@ -153,7 +42,7 @@ pub fn publisher_of_spec(env: &Env, spec: Unknown, id: Unknown) -> napi::Result<
             ));
         };
         let kind = spec.get("type").and_then(Value::as_str).unwrap_or_default();
-        let provider = provider(kind)?;
+        let provider = crate::trust::provider_named(kind)?;
         let options: Map<String, Value> = spec
             .iter()
             .filter(|(key, _)| provider.field(key).is_some())

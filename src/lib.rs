@@ -5,9 +5,13 @@
 // napi-derive registers exports only outside `cfg(test)`, so the unit-test build sees them unused.
 #![cfg_attr(test, allow(dead_code))]
 
+// The class and the macro that adds each operation to it, first: index.d.ts declares the class's
+// members in the order napi-derive sees them, and the constructor comes first there.
+mod client;
+mod operation;
+
 mod api;
 mod bulk;
-mod client;
 mod config;
 mod disttag;
 mod engine;

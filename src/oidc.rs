@@ -9,8 +9,10 @@ use napi_derive::napi;
 use serde::Deserialize;
 use serde_json::Value;
 
+use crate::client::TrustClient;
 use crate::engine::{spawn, Budget, Defaults, Engine};
 use crate::errors::js_error;
+use crate::operation::operation;
 use crate::options::{string_argument, to_json, Options};
 use crate::to_js::{to_js, Js};
 use trust_core::error::{Error as CoreError, Result as CoreResult};
@@ -296,7 +298,7 @@ fn timeout_only(o: &mut Options) -> CoreResult<Defaults> {
     })
 }
 
-pub fn get_id_token_with<'env>(
+fn get_id_token_with<'env>(
     engine: &Engine,
     env: &'env Env,
     options: Option<Unknown<'env>>,
@@ -320,7 +322,7 @@ pub fn get_id_token_with<'env>(
     )
 }
 
-pub fn exchange_token_with<'env>(
+fn exchange_token_with<'env>(
     engine: &Engine,
     env: &'env Env,
     options: Option<Unknown<'env>>,
@@ -379,7 +381,7 @@ fn npmrc_target(value: Unknown) -> CoreResult<Option<NpmrcTarget>> {
     }
 }
 
-pub fn mint_pypi_token_with<'env>(
+fn mint_pypi_token_with<'env>(
     engine: &Engine,
     env: &'env Env,
     options: Option<Unknown<'env>>,
@@ -405,26 +407,19 @@ pub fn mint_pypi_token_with<'env>(
     )
 }
 
-/// The CI provider's OIDC id_token: `NPM_ID_TOKEN` (or `variable`), GitHub Actions' request URL,
-/// Google Cloud's metadata server, `buildkite-agent`, or the `circleci` CLI. Rejects with a code
-/// that says why none can be had: `EOIDCNOTCI` outside CI, `EOIDCPERMISSION` when the job is not
-/// set up for it (the message says what to add), `EOIDCAUDIENCE`, `EOIDCEXPIRED`.
-///
-/// @example
-/// ```js
-/// import { getIdToken } from 'trust-native'
-/// const { provider, claims, expiresAt } = await getIdToken({ audience: 'npm:registry.npmjs.org' })
-/// console.log(provider, claims.repository, claims.workflow_ref, expiresAt) // expiresAt: Unix seconds
-/// ```
-#[napi(
-    ts_args_type = "options?: IdTokenRequest",
-    ts_return_type = "Promise<IdToken>"
-)]
-pub fn get_id_token<'env>(
-    env: &'env Env,
-    options: Option<Unknown<'env>>,
-) -> napi::Result<PromiseRaw<'env, Js>> {
-    get_id_token_with(&Engine::free(env)?, env, options)
+operation! {
+    #[doc = " The CI provider's OIDC id_token: `NPM_ID_TOKEN` (or `variable`), GitHub Actions' request URL,"]
+    #[doc = " Google Cloud's metadata server, `buildkite-agent`, or the `circleci` CLI. Rejects with a code"]
+    #[doc = " that says why none can be had: `EOIDCNOTCI` outside CI, `EOIDCPERMISSION` when the job is not"]
+    #[doc = " set up for it (the message says what to add), `EOIDCAUDIENCE`, `EOIDCEXPIRED`."]
+    #[doc = ""]
+    #[doc = " @example"]
+    #[doc = " ```js"]
+    #[doc = " import { getIdToken } from 'trust-native'"]
+    #[doc = " const { provider, claims, expiresAt } = await getIdToken({ audience: 'npm:registry.npmjs.org' })"]
+    #[doc = " console.log(provider, claims.repository, claims.workflow_ref, expiresAt) // expiresAt: Unix seconds"]
+    #[doc = " ```"]
+    fn get_id_token(options): "options?: IdTokenRequest" -> "Promise<IdToken>" = |engine, env| get_id_token_with(engine, env, options)
 }
 
 /// A JWT's header and claims, without verifying it: for diagnosis and logs (the claims are not
@@ -444,50 +439,36 @@ pub fn decode_id_token(env: &Env, jwt: Option<Unknown>) -> napi::Result<Js> {
     to_js(env, &decoded)
 }
 
-/// Exchanges the CI's id_token for a short-lived npm token for one package, as `npm publish`
-/// does, but rejects with the reason when it fails (npm stays silent): `EOIDCEXCHANGE` carries
-/// the registry's message, the token's `claims` and what they must match. With `writeNpmrc`, the
-/// token is written where npm, pnpm, yarn 1 and bun read it; `env` has it for the others.
-///
-/// @example
-/// ```js
-/// import { exchangeToken } from 'trust-native'
-/// const { expires, npmrc } = await exchangeToken({ writeNpmrc: true })
-/// // now `pnpm publish` / `npm publish` / `yarn npm publish` use the short-lived token
-/// ```
-#[napi(
-    ts_args_type = "options?: ExchangeTokenOptions",
-    ts_return_type = "Promise<ExchangedToken>"
-)]
-pub fn exchange_token<'env>(
-    env: &'env Env,
-    options: Option<Unknown<'env>>,
-) -> napi::Result<PromiseRaw<'env, Js>> {
-    exchange_token_with(&Engine::free(env)?, env, options)
+operation! {
+    #[doc = " Exchanges the CI's id_token for a short-lived npm token for one package, as `npm publish`"]
+    #[doc = " does, but rejects with the reason when it fails (npm stays silent): `EOIDCEXCHANGE` carries"]
+    #[doc = " the registry's message, the token's `claims` and what they must match. With `writeNpmrc`, the"]
+    #[doc = " token is written where npm, pnpm, yarn 1 and bun read it; `env` has it for the others."]
+    #[doc = ""]
+    #[doc = " @example"]
+    #[doc = " ```js"]
+    #[doc = " import { exchangeToken } from 'trust-native'"]
+    #[doc = " const { expires, npmrc } = await exchangeToken({ writeNpmrc: true })"]
+    #[doc = " // now `pnpm publish` / `npm publish` / `yarn npm publish` use the short-lived token"]
+    #[doc = " ```"]
+    fn exchange_token(options): "options?: ExchangeTokenOptions" -> "Promise<ExchangedToken>" = |engine, env| exchange_token_with(engine, env, options)
 }
 
-/// Mints a short-lived PyPI upload token through trusted publishing: asks the index for its
-/// audience, gets an id_token for it, and exchanges it. The audience must be the index's own
-/// (`audience`): anything else the index asks for rejects with `EOIDCAUDIENCE` before any
-/// id_token is sought. PyPI's refusals reject with
-/// `EOIDCEXCHANGE` and PyPI's own `errors: [{ code, description }]` (`invalid-publisher`,
-/// `invalid-reuse-token`, ...).
-///
-/// @example
-/// ```js
-/// import { mintPypiToken } from 'trust-native'
-/// const { token } = await mintPypiToken({ repositoryUrl: 'https://test.pypi.org/legacy/' })
-/// // twine upload --repository-url https://test.pypi.org/legacy/ -u __token__ -p "$token" dist/*
-/// ```
-#[napi(
-    ts_args_type = "options?: MintPypiTokenOptions",
-    ts_return_type = "Promise<PypiToken>"
-)]
-pub fn mint_pypi_token<'env>(
-    env: &'env Env,
-    options: Option<Unknown<'env>>,
-) -> napi::Result<PromiseRaw<'env, Js>> {
-    mint_pypi_token_with(&Engine::free(env)?, env, options)
+operation! {
+    #[doc = " Mints a short-lived PyPI upload token through trusted publishing: asks the index for its"]
+    #[doc = " audience, gets an id_token for it, and exchanges it. The audience must be the index's own"]
+    #[doc = " (`audience`): anything else the index asks for rejects with `EOIDCAUDIENCE` before any"]
+    #[doc = " id_token is sought. PyPI's refusals reject with"]
+    #[doc = " `EOIDCEXCHANGE` and PyPI's own `errors: [{ code, description }]` (`invalid-publisher`,"]
+    #[doc = " `invalid-reuse-token`, ...)."]
+    #[doc = ""]
+    #[doc = " @example"]
+    #[doc = " ```js"]
+    #[doc = " import { mintPypiToken } from 'trust-native'"]
+    #[doc = " const { token } = await mintPypiToken({ repositoryUrl: 'https://test.pypi.org/legacy/' })"]
+    #[doc = " // twine upload --repository-url https://test.pypi.org/legacy/ -u __token__ -p \"$token\" dist/*"]
+    #[doc = " ```"]
+    fn mint_pypi_token(options): "options?: MintPypiTokenOptions" -> "Promise<PypiToken>" = |engine, env| mint_pypi_token_with(engine, env, options)
 }
 
 /// Compares an id_token's claims with trusted publishers (npm's, from `listPublishers`, or

@@ -375,41 +375,17 @@ pub fn closest_name(unknown: String, known: Vec<String>) -> Option<String> {
 const SHOWN: usize = 64;
 
 /// The known option closest to `unknown`: same letters in another case, or at most two edits
-/// away (`enviroment` -> `environment`, `allowpublish` -> `allowPublish`).
+/// away (`enviroment` -> `environment`, `allowpublish` -> `allowPublish`). An edit is
+/// Levenshtein's, or a swap of neighbours (`repostiory`): the optimal string alignment
+/// distance.
 fn closest<'k>(unknown: &str, known: &[&'k str]) -> Option<&'k str> {
     let lower = unknown.to_lowercase();
     known
         .iter()
-        .map(|k| (edit_distance(&lower, &k.to_lowercase()), *k))
+        .map(|k| (strsim::osa_distance(&lower, &k.to_lowercase()), *k))
         .filter(|(distance, _)| *distance <= 2.max(unknown.len() / 4))
         .min_by_key(|(distance, _)| *distance)
         .map(|(_, k)| k)
-}
-
-/// Levenshtein distance, with a swap of neighbours counting as one edit.
-fn edit_distance(a: &str, b: &str) -> usize {
-    let a: Vec<char> = a.chars().collect();
-    let b: Vec<char> = b.chars().collect();
-    let mut rows = vec![vec![0usize; b.len() + 1]; a.len() + 1];
-    for (i, row) in rows.iter_mut().enumerate() {
-        row[0] = i;
-    }
-    for (j, cell) in rows[0].iter_mut().enumerate() {
-        *cell = j;
-    }
-    for i in 1..=a.len() {
-        for j in 1..=b.len() {
-            let cost = usize::from(a[i - 1] != b[j - 1]);
-            let mut best = (rows[i - 1][j] + 1)
-                .min(rows[i][j - 1] + 1)
-                .min(rows[i - 1][j - 1] + cost);
-            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
-                best = best.min(rows[i - 2][j - 2] + 1);
-            }
-            rows[i][j] = best;
-        }
-    }
-    rows[a.len()][b.len()]
 }
 
 #[cfg(test)]

@@ -3,7 +3,9 @@
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
 
+use crate::client::TrustClient;
 use crate::engine::{spawn, Budget, Defaults, Engine};
+use crate::operation::operation;
 use crate::options::Options;
 use crate::to_js::{to_js, Js};
 use trust_core::error::{Error as CoreError, Result as CoreResult};
@@ -95,7 +97,7 @@ pub struct ClaimOptions {
     pub access: Option<String>,
 }
 
-pub fn publish_with<'env>(
+fn publish_with<'env>(
     engine: &Engine,
     env: &'env Env,
     options: Option<Unknown<'env>>,
@@ -151,7 +153,7 @@ pub fn publish_with<'env>(
     )
 }
 
-pub fn claim_with<'env>(
+fn claim_with<'env>(
     engine: &Engine,
     env: &'env Env,
     options: Option<Unknown<'env>>,
@@ -180,70 +182,49 @@ async fn claim_one(call: CallOptions, access: Option<String>) -> CoreResult<clai
     claimed.await.map_err(|e| e.scrubbed(&secrets))
 }
 
-/// Publishes a version, as `npm publish` does: the same request (the manifest npm would send,
-/// `dist.integrity` and `shasum`, the tarball attached), 2FA asked for as npm asks. In CI, the
-/// token is exchanged through trusted publishing first (as npm 11.5.1 and later do), and a
-/// refused exchange says why. Give a `tarball` from `npm pack`, or a `folder` (no lifecycle
-/// scripts are run: build first).
-///
-/// @example
-/// ```js
-/// import { publish } from 'trust-native'
-/// const { package: name, version, tokenSource, provenance } = await publish({ tarball: 'widgets-1.2.0.tgz', tag: 'latest' })
-/// console.log(`${name}@${version} published with a ${tokenSource} token; provenance: ${provenance.reason}`)
-/// ```
-#[napi(
-    ts_args_type = "options?: PublishPackageOptions & Omit<CommonOptions, 'package'>",
-    ts_return_type = "Promise<PublishResult>"
-)]
-pub fn publish<'env>(
-    env: &'env Env,
-    options: Option<Unknown<'env>>,
-) -> napi::Result<PromiseRaw<'env, Js>> {
-    publish_with(&Engine::free(env)?, env, options, false)
+operation! {
+    #[doc = " Publishes a version, as `npm publish` does: the same request (the manifest npm would send,"]
+    #[doc = " `dist.integrity` and `shasum`, the tarball attached), 2FA asked for as npm asks. In CI, the"]
+    #[doc = " token is exchanged through trusted publishing first (as npm 11.5.1 and later do), and a"]
+    #[doc = " refused exchange says why. Give a `tarball` from `npm pack`, or a `folder` (no lifecycle"]
+    #[doc = " scripts are run: build first)."]
+    #[doc = ""]
+    #[doc = " @example"]
+    #[doc = " ```js"]
+    #[doc = " import { publish } from 'trust-native'"]
+    #[doc = " const { package: name, version, tokenSource, provenance } = await publish({ tarball: 'widgets-1.2.0.tgz', tag: 'latest' })"]
+    #[doc = " console.log(`${name}@${version} published with a ${tokenSource} token; provenance: ${provenance.reason}`)"]
+    #[doc = " ```"]
+    fn publish(options): "options?: PublishPackageOptions & Omit<CommonOptions, 'package'>" -> "Promise<PublishResult>" = |engine, env| publish_with(engine, env, options, false)
 }
 
-/// Stages a version for a maintainer to approve (`npm stage publish`): the same request as
-/// `publish`, to the registry's staging area, with no 2FA (that is asked at the approval).
-/// In CI the token comes from trusted publishing, as for `publish` (the publisher needs
-/// `allowStagePublish`).
-///
-/// @example
-/// ```js
-/// import { stagePublish } from 'trust-native'
-/// const { stageId } = await stagePublish({ folder: 'packages/widgets', tag: 'next' })
-/// console.log(`approve with: trust-native stage approve ${stageId}`)
-/// ```
-#[napi(
-    ts_args_type = "options?: PublishPackageOptions & Omit<CommonOptions, 'package'>",
-    ts_return_type = "Promise<PublishResult>"
-)]
-pub fn stage_publish<'env>(
-    env: &'env Env,
-    options: Option<Unknown<'env>>,
-) -> napi::Result<PromiseRaw<'env, Js>> {
-    publish_with(&Engine::free(env)?, env, options, true)
+operation! {
+    #[doc = " Stages a version for a maintainer to approve (`npm stage publish`): the same request as"]
+    #[doc = " `publish`, to the registry's staging area, with no 2FA (that is asked at the approval)."]
+    #[doc = " In CI the token comes from trusted publishing, as for `publish` (the publisher needs"]
+    #[doc = " `allowStagePublish`)."]
+    #[doc = ""]
+    #[doc = " @example"]
+    #[doc = " ```js"]
+    #[doc = " import { stagePublish } from 'trust-native'"]
+    #[doc = " const { stageId } = await stagePublish({ folder: 'packages/widgets', tag: 'next' })"]
+    #[doc = " console.log(`approve with: trust-native stage approve ${stageId}`)"]
+    #[doc = " ```"]
+    fn stage_publish(options): "options?: PublishPackageOptions & Omit<CommonOptions, 'package'>" -> "Promise<PublishResult>" = |engine, env| publish_with(engine, env, options, true)
 }
 
-/// Claims a name that is not on the registry yet, so that trusted publishing can be configured
-/// for it (npm configures trust only for a package that exists): publishes a placeholder
-/// version `0.0.0-placeholder.0` (a README saying what it is, no code) under the dist-tag
-/// `placeholder`, with your token and 2FA. A package that exists is left alone (`exists`).
-/// To claim and configure many packages in one run, use `applyTrust` with `claim: true`.
-///
-/// @example
-/// ```js
-/// import { claimPackage, addGithubPublisher } from 'trust-native'
-/// const { status } = await claimPackage({ package: '@acme/new-thing' })
-/// if (status === 'claimed') await addGithubPublisher({ package: '@acme/new-thing', repository: 'acme/mono', file: 'release.yml' })
-/// ```
-#[napi(
-    ts_args_type = "options?: ClaimOptions & CommonOptions",
-    ts_return_type = "Promise<ClaimResult>"
-)]
-pub fn claim_package<'env>(
-    env: &'env Env,
-    options: Option<Unknown<'env>>,
-) -> napi::Result<PromiseRaw<'env, Js>> {
-    claim_with(&Engine::free(env)?, env, options)
+operation! {
+    #[doc = " Claims a name that is not on the registry yet, so that trusted publishing can be configured"]
+    #[doc = " for it (npm configures trust only for a package that exists): publishes a placeholder"]
+    #[doc = " version `0.0.0-placeholder.0` (a README saying what it is, no code) under the dist-tag"]
+    #[doc = " `placeholder`, with your token and 2FA. A package that exists is left alone (`exists`)."]
+    #[doc = " To claim and configure many packages in one run, use `applyTrust` with `claim: true`."]
+    #[doc = ""]
+    #[doc = " @example"]
+    #[doc = " ```js"]
+    #[doc = " import { claimPackage, addGithubPublisher } from 'trust-native'"]
+    #[doc = " const { status } = await claimPackage({ package: '@acme/new-thing' })"]
+    #[doc = " if (status === 'claimed') await addGithubPublisher({ package: '@acme/new-thing', repository: 'acme/mono', file: 'release.yml' })"]
+    #[doc = " ```"]
+    fn claim_package(options): "options?: ClaimOptions & CommonOptions" -> "Promise<ClaimResult>" = |engine, env| claim_with(engine, env, options)
 }

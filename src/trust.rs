@@ -5,10 +5,13 @@ use std::collections::HashMap;
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
 
+use crate::client::TrustClient;
 use crate::engine::{spawn, Budget, Engine};
+use crate::operation::operation;
 use crate::options::Options;
 use crate::to_js::{to_js, Js};
-use trust_core::error::Result as CoreResult;
+use crate::workflow::keeps_ci_file;
+use trust_core::error::{Error as CoreError, Result as CoreResult};
 use trust_core::trust::{
     self, circleci::CIRCLECI, github::GITHUB, gitlab::GITLAB, OptionValue, Provider,
     PublisherInput, Values,
@@ -84,8 +87,10 @@ pub struct PublishPermissions {
 pub struct GithubPublisherOptions {
     /// Repository as `owner/repo`. Default: package.json `repository`, when it is on GitHub.
     pub repository: Option<String>,
-    /// Workflow file name in `.github/workflows`, e.g. `publish.yml` (not a path).
-    pub file: String,
+    /// Workflow file name in `.github/workflows`, e.g. `publish.yml` (not a path). Default: the
+    /// workflow of the checkout that publishes the package, when exactly one does (see
+    /// `checkWorkflow`).
+    pub file: Option<String>,
     /// GitHub Actions environment the publishing job must use.
     pub environment: Option<String>,
 }
@@ -97,8 +102,9 @@ pub struct GitlabPublisherOptions {
     /// Project as `group/project` or `group/subgroup/project`. Default: package.json
     /// `repository`, when it is on GitLab.
     pub project: Option<String>,
-    /// Top-level pipeline file, e.g. `.gitlab-ci.yml` (not a path).
-    pub file: String,
+    /// Top-level pipeline file, e.g. `.gitlab-ci.yml` (not a path). Default: the checkout's
+    /// pipeline file, when it publishes the package (see `checkWorkflow`).
+    pub file: Option<String>,
     /// GitLab environment the publishing job must deploy to.
     pub environment: Option<String>,
 }
@@ -228,25 +234,42 @@ fn publisher_input(o: &mut Options, provider: &Provider) -> CoreResult<Publisher
     })
 }
 
-/// `add*Publisher` on `engine`: one pass over the options, refused whole if any is unknown.
-pub fn add<'env>(
+/// The provider the `type` option names, one of the table's.
+fn provider_option(o: &mut Options) -> CoreResult<&'static Provider> {
+    provider_named(&o.string("type")?.unwrap_or_default())
+}
+
+/// The provider of `type` `kind`, or the error that lists the table's types.
+pub(crate) fn provider_named(kind: &str) -> CoreResult<&'static Provider> {
+    trust::provider(kind).ok_or_else(|| {
+        let kinds: Vec<&str> = trust::PROVIDERS.iter().map(|p| p.kind).collect();
+        CoreError::invalid_input(
+            "type",
+            format!("Option `type` must be one of {}.", kinds.join(", ")),
+        )
+    })
+}
+
+/// `add*Publisher` on `engine`, for `provider` or (`addPublisher`) the one the `type` option
+/// names: one pass over the options, refused whole if any is unknown.
+fn add<'env>(
     engine: &Engine,
     env: &'env Env,
-    provider: &'static Provider,
+    provider: Option<&'static Provider>,
     options: Option<Unknown<'env>>,
 ) -> napi::Result<PromiseRaw<'env, Js>> {
     let prepared = (|| {
         let mut o = Options::new(options, "options")?;
-        let input = publisher_input(&mut o, provider)?;
-        // Only providers whose CI files live in the repository have a check to be strict about.
-        let strict = match provider.kind {
-            "github" | "gitlab" => o.boolean("strict")?.unwrap_or(false),
-            _ => false,
+        let provider = match provider {
+            Some(provider) => provider,
+            None => provider_option(&mut o)?,
         };
+        let input = publisher_input(&mut o, provider)?;
+        let strict = keeps_ci_file(provider) && o.boolean("strict")?.unwrap_or(false);
         let mut call = engine.call(env, &mut o, Budget::Whole)?;
         o.finish()?;
         call.options.strict = strict;
-        Ok((input, call))
+        Ok(((provider, input), call))
     })();
     let (input, call) = match prepared {
         Ok((input, call)) => (Some(input), Ok(call)),
@@ -256,14 +279,14 @@ pub fn add<'env>(
         env,
         call,
         move |call| async move {
-            let input = input.expect("read with the call");
+            let (provider, input) = input.expect("read with the call");
             trust::add_publisher(provider, input, &call).await
         },
         |env, result| to_js(env, &result),
     )
 }
 
-pub fn list<'env>(
+fn list<'env>(
     engine: &Engine,
     env: &'env Env,
     options: Option<Unknown<'env>>,
@@ -281,7 +304,7 @@ pub fn list<'env>(
     )
 }
 
-pub fn revoke<'env>(
+fn revoke<'env>(
     engine: &Engine,
     env: &'env Env,
     options: Option<Unknown<'env>>,
@@ -301,120 +324,99 @@ pub fn revoke<'env>(
     )
 }
 
-/// Lets a GitHub Actions workflow publish the package through OIDC (`npm trust github`).
-///
-/// Adds the configuration beside any the package has (up to 10 on registry.npmjs.org); it never
-/// revokes one. The same configuration twice, or a second one on a registry that keeps one per
-/// package, rejects with `E409` (`ensurePublisher` replaces a changed one for you).
-///
-/// @example
-/// ```js
-/// import { addGithubPublisher } from 'trust-native'
-/// const { publisher, warnings } = await addGithubPublisher({
-///   package: '@acme/widgets',   // default: package.json name
-///   repository: 'acme/widgets', // default: package.json repository
-///   file: 'release.yml',
-///   environment: 'npm',
-///   otp: '123456',
-/// })
-/// console.log(publisher?.id, warnings) // no publisher in a dry run
-/// ```
-#[napi(
-    ts_args_type = "options: GithubPublisherOptions & PublishPermissions & StrictOption & CommonOptions",
-    ts_return_type = "Promise<AddPublisherResult>"
-)]
-pub fn add_github_publisher<'env>(
-    env: &'env Env,
-    options: Option<Unknown<'env>>,
-) -> napi::Result<PromiseRaw<'env, Js>> {
-    add(&Engine::free(env)?, env, &GITHUB, options)
+operation! {
+    #[doc = " Lets a GitHub Actions workflow publish the package through OIDC (`npm trust github`)."]
+    #[doc = ""]
+    #[doc = " Adds the configuration beside any the package has (up to 10 on registry.npmjs.org); it never"]
+    #[doc = " revokes one. The same configuration twice, or a second one on a registry that keeps one per"]
+    #[doc = " package, rejects with `E409` (`ensurePublisher` replaces a changed one for you)."]
+    #[doc = ""]
+    #[doc = " @example"]
+    #[doc = " ```js"]
+    #[doc = " import { addGithubPublisher } from 'trust-native'"]
+    #[doc = " const { publisher, warnings } = await addGithubPublisher({"]
+    #[doc = "   package: '@acme/widgets',   // default: package.json name"]
+    #[doc = "   repository: 'acme/widgets', // default: package.json repository"]
+    #[doc = "   file: 'release.yml',"]
+    #[doc = "   environment: 'npm',"]
+    #[doc = "   otp: '123456',"]
+    #[doc = " })"]
+    #[doc = " console.log(publisher?.id, warnings) // no publisher in a dry run"]
+    #[doc = " ```"]
+    fn add_github_publisher(options): "options: GithubPublisherOptions & PublishPermissions & StrictOption & CommonOptions" -> "Promise<AddPublisherResult>" = |engine, env| add(engine, env, Some(&GITHUB), options)
 }
 
-/// Lets a GitLab CI/CD pipeline publish the package through OIDC (`npm trust gitlab`).
-///
-/// @example
-/// ```js
-/// import { addGitlabPublisher } from 'trust-native'
-/// await addGitlabPublisher({
-///   package: 'widgets',
-///   project: 'acme/tools/widgets', // default: package.json repository
-///   file: '.gitlab-ci.yml',
-///   otp: '123456',
-/// })
-/// ```
-#[napi(
-    ts_args_type = "options: GitlabPublisherOptions & PublishPermissions & StrictOption & CommonOptions",
-    ts_return_type = "Promise<AddPublisherResult>"
-)]
-pub fn add_gitlab_publisher<'env>(
-    env: &'env Env,
-    options: Option<Unknown<'env>>,
-) -> napi::Result<PromiseRaw<'env, Js>> {
-    add(&Engine::free(env)?, env, &GITLAB, options)
+operation! {
+    #[doc = " Lets a GitLab CI/CD pipeline publish the package through OIDC (`npm trust gitlab`)."]
+    #[doc = ""]
+    #[doc = " @example"]
+    #[doc = " ```js"]
+    #[doc = " import { addGitlabPublisher } from 'trust-native'"]
+    #[doc = " await addGitlabPublisher({"]
+    #[doc = "   package: 'widgets',"]
+    #[doc = "   project: 'acme/tools/widgets', // default: package.json repository"]
+    #[doc = "   file: '.gitlab-ci.yml',"]
+    #[doc = "   otp: '123456',"]
+    #[doc = " })"]
+    #[doc = " ```"]
+    fn add_gitlab_publisher(options): "options: GitlabPublisherOptions & PublishPermissions & StrictOption & CommonOptions" -> "Promise<AddPublisherResult>" = |engine, env| add(engine, env, Some(&GITLAB), options)
 }
 
-/// Lets a CircleCI pipeline publish the package through OIDC (`npm trust circleci`).
-///
-/// @example
-/// ```js
-/// import { addCircleciPublisher } from 'trust-native'
-/// await addCircleciPublisher({
-///   package: 'widgets',
-///   orgId: '9c7e5a6e-0a4b-4a5e-9a55-2f0e1c1d2b3a',
-///   projectId: '0f3f4b4e-8d0a-4d5e-b1f2-3c4d5e6f7a8b',
-///   pipelineDefinitionId: '5a6b7c8d-9e0f-4a1b-8c2d-3e4f5a6b7c8d',
-///   vcsOrigin: 'github.com/acme/widgets',
-///   allowStagePublish: true,
-///   otp: '123456',
-/// })
-/// ```
-#[napi(
-    ts_args_type = "options: CircleciPublisherOptions & PublishPermissions & CommonOptions",
-    ts_return_type = "Promise<AddPublisherResult>"
-)]
-pub fn add_circleci_publisher<'env>(
-    env: &'env Env,
-    options: Option<Unknown<'env>>,
-) -> napi::Result<PromiseRaw<'env, Js>> {
-    add(&Engine::free(env)?, env, &CIRCLECI, options)
+operation! {
+    #[doc = " Lets a CircleCI pipeline publish the package through OIDC (`npm trust circleci`)."]
+    #[doc = ""]
+    #[doc = " @example"]
+    #[doc = " ```js"]
+    #[doc = " import { addCircleciPublisher } from 'trust-native'"]
+    #[doc = " await addCircleciPublisher({"]
+    #[doc = "   package: 'widgets',"]
+    #[doc = "   orgId: '9c7e5a6e-0a4b-4a5e-9a55-2f0e1c1d2b3a',"]
+    #[doc = "   projectId: '0f3f4b4e-8d0a-4d5e-b1f2-3c4d5e6f7a8b',"]
+    #[doc = "   pipelineDefinitionId: '5a6b7c8d-9e0f-4a1b-8c2d-3e4f5a6b7c8d',"]
+    #[doc = "   vcsOrigin: 'github.com/acme/widgets',"]
+    #[doc = "   allowStagePublish: true,"]
+    #[doc = "   otp: '123456',"]
+    #[doc = " })"]
+    #[doc = " ```"]
+    fn add_circleci_publisher(options): "options: CircleciPublisherOptions & PublishPermissions & CommonOptions" -> "Promise<AddPublisherResult>" = |engine, env| add(engine, env, Some(&CIRCLECI), options)
 }
 
-/// The package's trusted publisher configurations (`npm trust list`). Providers this version
-/// does not know are returned with their raw `claims`.
-///
-/// @example
-/// ```js
-/// import { listPublishers } from 'trust-native'
-/// for (const p of await listPublishers({ package: 'widgets', otp: '123456' })) {
-///   console.log(p.id, p.type, p.repository ?? p.project ?? p.vcsOrigin, p.permissions)
-/// }
-/// ```
-#[napi(
-    ts_args_type = "options?: CommonOptions",
-    ts_return_type = "Promise<Array<Publisher>>"
-)]
-pub fn list_publishers<'env>(
-    env: &'env Env,
-    options: Option<Unknown<'env>>,
-) -> napi::Result<PromiseRaw<'env, Js>> {
-    list(&Engine::free(env)?, env, options)
+operation! {
+    #[doc = " Adds a trusted publisher of the provider `type` names (one of `trustProviders()`), with"]
+    #[doc = " that provider's options: what `addGithubPublisher`, `addGitlabPublisher` and"]
+    #[doc = " `addCircleciPublisher` do, for code that takes the provider as data (a CLI flag, a"]
+    #[doc = " config file). An unknown `type` rejects with `EINVALIDINPUT` naming the known ones."]
+    #[doc = ""]
+    #[doc = " @example"]
+    #[doc = " ```js"]
+    #[doc = " import { addPublisher } from 'trust-native'"]
+    #[doc = " await addPublisher({ type: 'gitlab', package: 'widgets', project: 'acme/widgets', file: '.gitlab-ci.yml', otp: '123456' })"]
+    #[doc = " ```"]
+    fn add_publisher(options): "options: ({ type: 'github' } & GithubPublisherOptions & PublishPermissions & StrictOption & CommonOptions) | ({ type: 'gitlab' } & GitlabPublisherOptions & PublishPermissions & StrictOption & CommonOptions) | ({ type: 'circleci' } & CircleciPublisherOptions & PublishPermissions & CommonOptions)" -> "Promise<AddPublisherResult>" = |engine, env| add(engine, env, None, options)
 }
 
-/// Removes a trusted publisher configuration by id (`npm trust revoke`).
-///
-/// @example
-/// ```js
-/// import { listPublishers, revokePublisher } from 'trust-native'
-/// const [current] = await listPublishers({ package: 'widgets', otp })
-/// await revokePublisher({ package: 'widgets', id: current.id, otp })
-/// ```
-#[napi(
-    ts_args_type = "options: RevokeOptions & CommonOptions",
-    ts_return_type = "Promise<RevokePublisherResult>"
-)]
-pub fn revoke_publisher<'env>(
-    env: &'env Env,
-    options: Option<Unknown<'env>>,
-) -> napi::Result<PromiseRaw<'env, Js>> {
-    revoke(&Engine::free(env)?, env, options)
+operation! {
+    #[doc = " The package's trusted publisher configurations (`npm trust list`). Providers this version"]
+    #[doc = " does not know are returned with their raw `claims`."]
+    #[doc = ""]
+    #[doc = " @example"]
+    #[doc = " ```js"]
+    #[doc = " import { listPublishers } from 'trust-native'"]
+    #[doc = " for (const p of await listPublishers({ package: 'widgets', otp: '123456' })) {"]
+    #[doc = "   console.log(p.id, p.type, p.repository ?? p.project ?? p.vcsOrigin, p.permissions)"]
+    #[doc = " }"]
+    #[doc = " ```"]
+    fn list_publishers(options): "options?: CommonOptions" -> "Promise<Array<Publisher>>" = |engine, env| list(engine, env, options)
+}
+
+operation! {
+    #[doc = " Removes a trusted publisher configuration by id (`npm trust revoke`)."]
+    #[doc = ""]
+    #[doc = " @example"]
+    #[doc = " ```js"]
+    #[doc = " import { listPublishers, revokePublisher } from 'trust-native'"]
+    #[doc = " const [current] = await listPublishers({ package: 'widgets', otp })"]
+    #[doc = " await revokePublisher({ package: 'widgets', id: current.id, otp })"]
+    #[doc = " ```"]
+    fn revoke_publisher(options): "options: RevokeOptions & CommonOptions" -> "Promise<RevokePublisherResult>" = |engine, env| revoke(engine, env, options)
 }

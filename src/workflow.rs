@@ -5,11 +5,13 @@ use std::path::PathBuf;
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
 
+use crate::client::TrustClient;
 use crate::engine::{spawn, Budget, Defaults, Engine};
+use crate::operation::operation;
 use crate::options::Options;
 use crate::to_js::{to_js, Js};
 use trust_core::error::{Error as CoreError, Result as CoreResult};
-use trust_core::trust::{github::GITHUB, gitlab::GITLAB, OptionValue, Provider, Values};
+use trust_core::trust::{self, OptionValue, Provider, Values};
 use trust_core::workflow;
 
 /// Makes the CI file check's findings errors: the call rejects with `EWORKFLOW` (naming the
@@ -104,19 +106,35 @@ pub struct WorkflowCheck {
     pub ok: bool,
 }
 
+/// The providers whose CI files live in the repository: the ones `checkWorkflow` checks, and
+/// the ones `strict` applies to when adding a publisher.
+pub fn keeps_ci_file(provider: &Provider) -> bool {
+    matches!(provider.kind, "github" | "gitlab")
+}
+
+/// The provider `type` names, when its CI files live in the repository.
 fn provider(kind: Option<String>) -> CoreResult<&'static Provider> {
-    match kind.as_deref() {
-        Some("github") => Ok(&GITHUB),
-        Some("gitlab") => Ok(&GITLAB),
-        _ => Err(CoreError::invalid_input(
-            "type",
-            "Option `type` must be 'github' or 'gitlab': their CI files live in the repository.",
-        )),
-    }
+    kind.as_deref()
+        .and_then(trust::provider)
+        .filter(|p| keeps_ci_file(p))
+        .ok_or_else(|| {
+            let kinds: Vec<String> = trust::PROVIDERS
+                .iter()
+                .filter(|p| keeps_ci_file(p))
+                .map(|p| format!("'{}'", p.kind))
+                .collect();
+            CoreError::invalid_input(
+                "type",
+                format!(
+                    "Option `type` must be {}: their CI files live in the repository.",
+                    kinds.join(" or ")
+                ),
+            )
+        })
 }
 
 /// `checkWorkflow` on `engine`.
-pub fn check<'env>(
+fn check<'env>(
     engine: &Engine,
     env: &'env Env,
     options: Option<Unknown<'env>>,
@@ -154,32 +172,25 @@ pub fn check<'env>(
     )
 }
 
-/// Checks, in the repository's checkout, the CI file a GitHub or GitLab trusted publisher names
-/// (or, without `file`, finds the one that publishes the package): it exists; a job publishes
-/// the package (`npm publish`, `pnpm publish`, `yarn npm publish`, semantic-release, `changeset
-/// publish`, a publish action, through npm scripts and local reusable workflows; in a monorepo,
-/// a publish reaches the package in the folder it runs in, or every package below with a
-/// workspace-wide flag or tool, or those its filters name); that job can get an id_token
-/// (GitHub `permissions: id-token: write`; GitLab an `id_tokens` entry `NPM_ID_TOKEN` for the
-/// registry's audience); its environment is the publisher's; the workflow is not only called by
-/// another (the registry matches the caller). Each finding comes with its fix and line.
-/// `add*Publisher`, `planTrust` and `ensurePublisher` run the same check (findings are their
-/// `warnings`, or with `strict` an `EWORKFLOW` rejection).
-///
-/// @example
-/// ```js
-/// import { checkWorkflow } from 'trust-native'
-/// const check = await checkWorkflow({ type: 'github', package: '@acme/widgets', environment: 'npm' })
-/// if (!check.ok) for (const f of check.findings) console.log(`${f.path}:${f.line} ${f.message} ${f.fix}`)
-/// console.log(check.file, check.inferred) // 'release.yml' true
-/// ```
-#[napi(
-    ts_args_type = "options: CheckWorkflowOptions",
-    ts_return_type = "Promise<WorkflowCheck>"
-)]
-pub fn check_workflow<'env>(
-    env: &'env Env,
-    options: Option<Unknown<'env>>,
-) -> napi::Result<PromiseRaw<'env, Js>> {
-    check(&Engine::free(env)?, env, options)
+operation! {
+    #[doc = " Checks, in the repository's checkout, the CI file a GitHub or GitLab trusted publisher names"]
+    #[doc = " (or, without `file`, finds the one that publishes the package): it exists; a job publishes"]
+    #[doc = " the package (`npm publish`, `pnpm publish`, `yarn npm publish`, semantic-release, `changeset"]
+    #[doc = " publish`, a publish action, through npm scripts and local reusable workflows; in a monorepo,"]
+    #[doc = " a publish reaches the package in the folder it runs in, or every package below with a"]
+    #[doc = " workspace-wide flag or tool, or those its filters name); that job can get an id_token"]
+    #[doc = " (GitHub `permissions: id-token: write`; GitLab an `id_tokens` entry `NPM_ID_TOKEN` for the"]
+    #[doc = " registry's audience); its environment is the publisher's; the workflow is not only called by"]
+    #[doc = " another (the registry matches the caller). Each finding comes with its fix and line."]
+    #[doc = " `add*Publisher`, `planTrust` and `ensurePublisher` run the same check (findings are their"]
+    #[doc = " `warnings`, or with `strict` an `EWORKFLOW` rejection)."]
+    #[doc = ""]
+    #[doc = " @example"]
+    #[doc = " ```js"]
+    #[doc = " import { checkWorkflow } from 'trust-native'"]
+    #[doc = " const check = await checkWorkflow({ type: 'github', package: '@acme/widgets', environment: 'npm' })"]
+    #[doc = " if (!check.ok) for (const f of check.findings) console.log(`${f.path}:${f.line} ${f.message} ${f.fix}`)"]
+    #[doc = " console.log(check.file, check.inferred) // 'release.yml' true"]
+    #[doc = " ```"]
+    fn check_workflow(options): "options: CheckWorkflowOptions" -> "Promise<WorkflowCheck>" = |engine, env| check(engine, env, options)
 }

@@ -34,14 +34,15 @@ function providerCommand(type) {
     flags,
     async run(values, [pkg]) {
       const given = providerOptions(provider, values)
-      const options = {
+      // Built from the provider's row, so checked by the core at run time rather than here.
+      const options = /** @type {Parameters<typeof tn.addPublisher>[0]} */ ({
         ...common(values),
         ...given,
         ...permissionOptions(values),
         ...(checked && strict(values)),
         ...(pkg && { package: pkg }),
-        type: /** @type {import('../../index').TrustSpec['type']} */ (type),
-      }
+        type,
+      })
       // Validate and infer first (a dry run), as npm shows the options before asking.
       const planned = await tn.addPublisher({ ...options, dryRun: true })
       const body = /** @type {{ permissions: string[] }[]} */ (planned.request.body)[0]
