@@ -49,6 +49,9 @@ export function isolateNpmConfig() {
   }
   process.env.npm_config_userconfig = join(home, 'npmrc-user')
   process.env.npm_config_globalconfig = join(home, 'npmrc-global')
+  // npm's builtin config (`npmrc` in npm's folder, which npm_execpath names): none, whatever
+  // this machine's npm has (Node's Windows installer and Homebrew write one).
+  process.env.npm_execpath = join(home, 'npm', 'bin', 'npm-cli.js')
   return home
 }
 

@@ -8,7 +8,7 @@ import { join } from 'node:path'
 import { load } from 'js-yaml'
 import { versionedFiles, versionProblems } from '../scripts/version.mjs'
 import { nodeBuild, unpacked } from '../scripts/reference-npm.mjs'
-import { tempDir } from './helpers.mjs'
+import { isolateNpmConfig, project, tempDir, tn } from './helpers.mjs'
 
 const root = join(import.meta.dirname, '..')
 const read = (file) => readFileSync(join(root, file), 'utf8')
@@ -89,5 +89,23 @@ describe('tests that run on Windows', () => {
     const tests = readdirSync(join(root, '__test__')).filter((f) => /\.m?js$/.test(f))
     const offending = tests.filter((f) => /import\.meta\.url\)\.pathname/.test(read(`__test__/${f}`)))
     expect(offending).toEqual([])
+  })
+})
+
+describe("npm's builtin config (Node's Windows installer, Homebrew)", () => {
+  it('is read below the others, and its prefix moves the global config', async () => {
+    const home = isolateNpmConfig()
+    delete process.env.npm_config_globalconfig
+    mkdirSync(join(home, 'npm', 'bin'), { recursive: true })
+    mkdirSync(join(home, 'prefix', 'etc'), { recursive: true })
+    writeFileSync(join(home, 'npm', 'npmrc'), `prefix=${join(home, 'prefix')}\nregistry=https://builtin.example/\n`)
+    writeFileSync(join(home, 'prefix', 'etc', 'npmrc'), 'registry=https://global.example/\n')
+    const config = await tn.resolveConfig({ cwd: project({ name: 'x' }) })
+    expect(config.registry).toBe('https://global.example/')
+    expect(config.files.filter((f) => f.found).map((f) => [f.layer, f.path])).toEqual([
+      ['user', join(home, 'npmrc-user')],
+      ['global', join(home, 'prefix', 'etc', 'npmrc')],
+      ['builtin', join(home, 'npm', 'npmrc')],
+    ])
   })
 })
