@@ -120,8 +120,11 @@ describe('npm run package', () => {
   it('the main package ships only what users run, and needs every platform package at its version', () => {
     const dir = join(full, 'node_modules', manifest.name)
     const emulator = readdirSync(join(root, 'testing', 'lib')).filter((f) => f.endsWith('.js')).map((f) => `testing/lib/${f}`)
+    // The CLI: its entry point and every module of bin/ (commands/, cli/), nothing else of bin/.
+    const cli = readdirSync(join(root, 'bin'), { recursive: true }).map((f) => String(f).replaceAll('\\', '/')).filter((f) => f.endsWith('.js')).map((f) => `bin/${f}`)
+    expect(cli).toEqual(expect.arrayContaining(['bin/trust-native.js', 'bin/commands/doctor.js', 'bin/cli/errors.js']))
     expect(files(dir)).toEqual(
-      ['LICENSE', 'README.md', 'bin/declared.js', 'bin/doctor-checks.js', 'bin/read-checkout.js', 'bin/trust-native.js', 'binding-error.js', 'index.d.ts', 'index.js', 'main.js', 'package.json',
+      ['LICENSE', 'README.md', ...cli, 'binding-error.js', 'index.d.ts', 'index.js', 'main.js', 'package.json',
         'semantic-release/index.d.ts', 'semantic-release/index.js', 'semantic-release/publishing-npm.js', 'testing/README.md', 'testing/cli.js', 'testing/index.d.ts', 'testing/index.js', 'testing/index.mjs', ...emulator].sort(),
     )
     const published = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'))

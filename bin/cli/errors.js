@@ -1,0 +1,81 @@
+// @ts-check
+'use strict'
+
+// Exit codes, command-line errors, and the library's errors in the CLI's words.
+
+const tn = require('../..')
+const { PROVIDERS } = require('./providers.js')
+
+const EXIT = { ok: 0, failed: 1, usage: 2, interrupted: 130 }
+
+/** `plan --exit-code`: a drift check's answer. */
+const DRIFT = { inSync: 0, changes: 1, errors: 2 }
+
+class UsageError extends Error {}
+
+/**
+ * What to do about an error, in the CLI's words (the library's messages name its options and
+ * functions), by the error's `hint`; `pkg` is the package the command is about, if known.
+ */
+const ADVICE = {
+  otp: (e) => e.authUrl
+    ? `Approve it in a browser at ${e.authUrl} and run the command again, or pass --otp <code> from your authenticator.`
+    : 'Pass --otp <code> from your authenticator, or run the command again to be asked (in a terminal, or with the code piped to it).',
+  freshOtp: () => 'Pass a fresh code with --otp, or leave --otp out to be asked.',
+  token: () => 'Run `npm login` (with --registry for another registry), or set NPM_TOKEN.',
+  bindToken: () => 'Name the registry yourself with --registry <url>, or bind the token to it in your user .npmrc (an `_authToken` line for the registry).',
+  listPublishers: (e, pkg) => `\`${['trust-native list', pkg].filter(Boolean).join(' ')}\` shows the package's configurations, with their ids.`,
+  revokeFirst: (e, pkg = '<package>') =>
+    `Revoke one first (\`trust-native list ${pkg}\` shows their ids, \`trust-native revoke ${pkg} --id <id>\` removes one), or let \`trust-native apply --replace\` replace a changed one.`,
+  timeout: () => 'Check your network, or allow more time with --timeout <ms> if the registry is slow.',
+  webAuthTimeout: () => 'Run the command again and approve in time, or pass --otp <code>.',
+  insecure: () => "Use the registry's https URL (--registry https://...).",
+  file: () => 'Pass --file <name>: the workflow (or CI configuration) file the registry should trust.',
+  claim: (e, pkg) => `\`${['trust-native claim', pkg].filter(Boolean).join(' ')}\` publishes a placeholder version to create it (\`claim --workspaces\` for every package that needs it).`,
+  listTokens: () => '`trust-native tokens` lists your tokens, each with its shortest unique id.',
+  configure: (e) => {
+    const command = configureCommand(e.claims, e.package)
+    return `${command ? `A maintainer configures it with \`${command}\`. ` : ''}The registry matches each value exactly (letter case, .yml vs .yaml, the calling workflow rather than a reusable one, the environment) and does not say what differs: \`trust-native list ${e.package ?? '<package>'}\` (with a maintainer's token) shows the configured ones.`
+  },
+  allowPublish: () => permissionAdvice('--allow-publish', '--allow-stage-publish', 'stage publishing', 'allowPublish'),
+  allowStagePublish: () => permissionAdvice('--allow-stage-publish', '--allow-publish', 'publishing', 'allowStagePublish'),
+  stage: () => 'Stage it instead with `trust-native stage publish` (the same arguments), then approve it with `trust-native stage approve <id>` (2FA); or publish through trusted publishing.',
+}
+
+/** How a maintainer grants a permission: the trusted publisher replaced, with its flag. */
+const permissionAdvice = (flag, other, keeps, key) =>
+  `A maintainer allows it by replacing the trusted publisher with one that has ${flag} (and ${other}, to keep ${keeps}): \`"${key}": true\` in trust.json and \`trust-native apply --config trust.json --replace\`, or \`trust-native apply --workspaces --replace ${flag} ${other}\` with the publisher's flags.`
+
+/** `trust-native github widgets --repository ... --file ...`: the publisher an id_token needs. */
+function configureCommand(claims, pkg) {
+  const suggestion = claims && pkg && tn.diagnoseTrust({ claims, publishers: [] }).suggestion
+  if (!suggestion) return undefined
+  const { type, ...options } = suggestion
+  const flags = PROVIDERS[type].fields.flatMap((f) => [].concat(options[f.option] ?? []).map((v) => `--${f.flag} ${shellWord(v)}`))
+  return ['trust-native', type, shellWord(pkg), ...flags].join(' ')
+}
+
+/** A value as one shell word. */
+const shellWord = (value) => (/^[\w./@:+=,-]+$/.test(value) ? value : `'${String(value).replaceAll("'", "'\\''")}'`)
+
+/** An error's message in the CLI's words: what happened, then the advice for its hint. */
+function describeError(error, pkg) {
+  const advice = Object.hasOwn(ADVICE, error?.hint ?? '') && ADVICE[error.hint]
+  return advice && error.summary ? `${error.summary} ${advice(error, pkg)}` : asFlag(error, String(error?.message ?? error))
+}
+
+/** The flags of the command being run (set by main), for errors that name a library option. */
+let commandFlags = {}
+
+/** Called by main with the flags of the command it runs. */
+function setCommandFlags(flags) {
+  commandFlags = flags
+}
+
+/** A refused option (`field`) named in `message` as the library names it (`tag`), as its flag (`--tag`). */
+function asFlag(error, message) {
+  const flag = error?.field && error.field.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)
+  return flag && Object.hasOwn(commandFlags, flag) ? message.replaceAll(`\`${error.field}\``, `\`--${flag}\``) : message
+}
+
+module.exports = { EXIT, DRIFT, UsageError, describeError, setCommandFlags }

@@ -1,0 +1,91 @@
+// @ts-check
+'use strict'
+
+// The flags commands share, and the library options they stand for.
+
+const { UsageError } = require('./errors.js')
+const { onOtp } = require('./prompt.js')
+
+const COMMON = {
+  registry: { type: 'string', help: 'Registry URL (default: npm config, else https://registry.npmjs.org/)' },
+  otp: { type: 'string', help: 'One-time password (otherwise you are asked when needed)' },
+  timeout: { type: 'string', help: 'Milliseconds for each call, retries and 2FA included; per package in plan and apply (default 30000)' },
+  json: { type: 'boolean', help: 'Print JSON instead of text' },
+  help: { type: 'boolean', short: 'h', help: 'Show this help' },
+}
+
+const WRITE = {
+  'dry-run': { type: 'boolean', help: 'Show what would be done; change nothing' },
+  yes: { type: 'boolean', short: 'y', help: 'Do not ask for confirmation' },
+}
+
+const PERMISSIONS = {
+  'allow-publish': { type: 'boolean', help: 'Allow npm publish (default when no permission flag is given)' },
+  'allow-stage-publish': { type: 'boolean', help: 'Allow npm stage publish' },
+  'allow-staged-publish': { type: 'boolean', help: 'Alias of --allow-stage-publish', hidden: true },
+}
+
+const STRICT = {
+  strict: { type: 'boolean', help: 'Fail when the workflow check finds a problem, or cannot check (default: warn)' },
+}
+
+const RUN = {
+  workspaces: { type: 'boolean', help: 'Every publishable package of the workspace (package.json workspaces, pnpm-workspace.yaml)' },
+  config: { type: 'string', help: 'A trust.json: an array of specs (two for one package are two publishers), or { defaults (one publisher or a list), workspaces, packages }' },
+  type: { type: 'string', help: 'Provider for --workspaces: github, gitlab or circleci (default: github)' },
+  concurrency: { type: 'string', help: 'Packages worked on at once (default 8)' },
+  'max-rps': { type: 'string', help: 'Requests per second never to exceed (default: the pace the registry\'s 429 answers set)' },
+}
+
+/** plan and apply: what to do with the publishers no spec names. */
+const PRUNE = {
+  prune: { type: 'boolean', help: 'Revoke the trusted publishers of these packages that no spec names (default: leave them)' },
+}
+
+function permissionOptions(values) {
+  const stage = values['allow-stage-publish'] ?? values['allow-staged-publish']
+  return {
+    ...(values['allow-publish'] !== undefined && { allowPublish: values['allow-publish'] }),
+    ...(stage !== undefined && { allowStagePublish: stage }),
+  }
+}
+
+function common(values) {
+  return {
+    ...(values.registry && { registry: values.registry }),
+    ...(values.otp && { otp: values.otp }),
+    ...(values.timeout !== undefined && { timeoutMs: positiveWholeNumber(values, 'timeout') }),
+    onOtp,
+  }
+}
+
+function positiveWholeNumber(values, flag) {
+  const n = Number(values[flag])
+  if (!Number.isInteger(n) || n < 1) throw new UsageError(`--${flag} must be a positive whole number`)
+  return n
+}
+
+function strict(values) {
+  return values.strict ? { strict: true } : {}
+}
+
+/** `concurrency` and `maxRps` from --concurrency and --max-rps. */
+function pace(values) {
+  const options = {}
+  if (values.concurrency !== undefined) {
+    const n = Number(values.concurrency)
+    if (!Number.isInteger(n) || n < 1) throw new UsageError('--concurrency must be a positive whole number')
+    options.concurrency = n
+  }
+  if (values['max-rps'] !== undefined) {
+    const rps = Number(values['max-rps'])
+    if (!Number.isFinite(rps) || rps <= 0) throw new UsageError('--max-rps must be a number above 0 (0.5 is one request every 2 s)')
+    options.maxRps = rps
+  }
+  return options
+}
+
+/** `--prune` as an option of planTrust and applyTrust. */
+const prune = (values) => (values.prune ? { prune: true } : {})
+
+module.exports = { COMMON, WRITE, PERMISSIONS, STRICT, RUN, PRUNE, permissionOptions, common, strict, pace, prune }

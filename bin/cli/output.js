@@ -1,0 +1,19 @@
+// @ts-check
+'use strict'
+
+// What the CLI prints: stdout for results, stderr for the rest, control characters removed.
+
+// Terminal control sequences (CSI `ESC [ ... final`, OSC `ESC ] ... BEL|ST`, other `ESC x`, and
+// their 8-bit forms) and every other C0/C1 control but newline and tab: text from a registry or
+// an id_token must not move the cursor, retitle the terminal or hide what follows.
+const CONTROLS = /(?:\x1b\[|\x9b)[0-?]*[ -/]*[@-~]|(?:\x1b\]|\x9d)[^\x07\x1b\x9c]*(?:\x07|\x1b\\|\x9c)?|\x1b[@-_]?|[\x00-\x08\x0b-\x1f\x7f-\x9f]/g
+
+const printable = (text) => String(text).replace(CONTROLS, '')
+
+const out = (line = '') => process.stdout.write(`${printable(line)}\n`)
+
+const err = (line = '') => process.stderr.write(`${printable(line)}\n`)
+
+const warn = (message) => err(`trust-native warn ${message}`)
+
+module.exports = { printable, out, err, warn }

@@ -1,0 +1,93 @@
+// @ts-check
+'use strict'
+
+// Trusted publishers, plans and their differences, as the CLI shows them.
+
+const { out, printable, warn } = require('./output.js')
+const { describeError } = require('./errors.js')
+
+const PERMISSION_LABELS = { createPackage: 'publish', createStagedPackage: 'stage publish' }
+
+/** npm's `logOptions`: `type`, `id`, then each option (npm lists the file first), then permissions. */
+function printOptions(values, { fromPackageJson = [], fromWorkflow = [], permissions } = {}) {
+  const { type, id, package: pkg, file, ...others } = values
+  const rest = { package: pkg, file, ...others }
+  const lines = []
+  if (type) lines.push(`type: ${type}`)
+  if (id) lines.push(`id: ${id}`)
+  for (const [key, value] of Object.entries(rest)) {
+    if (value === undefined || value === null) continue
+    const shown = Array.isArray(value) ? value.join(',') : value
+    const from = fromPackageJson.includes(key) ? ' (from package.json)' : fromWorkflow.includes(key) ? ' (from the workflows)' : ''
+    lines.push(`${key}: ${shown}${from}`)
+  }
+  if (permissions?.length) lines.push(`permissions: ${permissions.map((p) => PERMISSION_LABELS[p] ?? p).join(', ')}`)
+  out(lines.join('\n'))
+}
+
+/** The options a configuration stands for, without its raw claims. */
+function publisherValues(publisher) {
+  const { claims, permissions, ...values } = publisher
+  return values
+}
+
+function describeDesired(entry) {
+  return entry.desired ? describePublisher({ type: entry.desired.type, ...entry.desiredOptions }) : ''
+}
+
+function describePublisher(p) {
+  if (!p) return ''
+  const where = p.repository ?? p.project ?? p.vcsOrigin ?? ''
+  return [p.type, where, p.file, p.environment && `env ${p.environment}`].filter(Boolean).join(' ')
+}
+
+/** `@acme/utils (github release.yml)`: a package and one of its publishers, when known. */
+function publisherLabel(pkg, p) {
+  const which = p && [p.type, p.file ?? p.project ?? p.vcsOrigin].filter(Boolean).join(' ')
+  return which ? `${pkg} (${which})` : pkg
+}
+
+/** `repository acme/other -> acme/mono, file old.yml -> release.yml`, control characters removed. */
+function describeDifferences(differences) {
+  const shown = (v) => printable(v === null || v === undefined ? '(none)' : typeof v === 'string' ? v : JSON.stringify(v))
+  return differences.map((d) => `${d.field} ${shown(d.current)} -> ${shown(d.desired)}`).join(', ')
+}
+
+function printPlan(plan) {
+  const rows = plan.entries.map((e) => {
+    const detail = e.action === 'error'
+      ? `${e.error?.code}: ${describeError(e.error, e.package)}`
+      : e.action === 'replace'
+        ? `${describePublisher(e.existing)} -> ${describeDesired(e)}`
+        : e.action === 'revoke' ? describePublisher(e.existing) : describeDesired(e)
+    return [e.package, e.action, detail]
+  })
+  const width = (i) => Math.max(...rows.map((r) => r[i].length), i === 0 ? 7 : 6)
+  const line = (cells) => `${cells[0].padEnd(width(0))}  ${cells[1].padEnd(width(1))}  ${cells[2]}`
+  out(line(['PACKAGE', 'ACTION', 'PUBLISHER']))
+  for (const row of rows) out(line(row))
+  for (const e of plan.entries.filter((e) => e.differences.length)) {
+    out(`  ${publisherLabel(e.package, e.existing)}: ${describeDifferences(e.differences)}${e.replace ? '' : ', which apply replaces only with --replace'}`)
+  }
+  for (const [pkg, kept] of keptPublishers(plan)) {
+    out(printable(`  ${pkg}: kept, as no spec names it: ${kept.map(describePublisher).join(', ')} (--prune revokes it)`))
+  }
+  for (const e of plan.entries) for (const w of e.warnings) warn(`${e.package}: ${w}`)
+  const count = (action) => plan.entries.filter((e) => e.action === action).length
+  out()
+  out(`${new Set(plan.entries.map((e) => e.package)).size} packages: ${count('create')} to create, ${count('replace')} to replace, ${count('unchanged')} unchanged, ${count('revoke') ? `${count('revoke')} to revoke, ` : ''}${count('claim') ? `${count('claim')} to claim, ` : ''}${count('error')} errors`)
+}
+
+/** By package, the trusted publishers no entry of the plan is about: left alone without --prune. */
+function keptPublishers(plan) {
+  const named = new Set(plan.entries.map((e) => e.existing?.id).filter(Boolean))
+  const kept = new Map()
+  for (const e of plan.entries) {
+    if (kept.has(e.package)) continue
+    const others = e.current.filter((p) => !named.has(p.id))
+    if (others.length) kept.set(e.package, others)
+  }
+  return kept
+}
+
+module.exports = { printOptions, publisherValues, describePublisher, publisherLabel, describeDifferences, printPlan }

@@ -1,0 +1,22 @@
+// @ts-check
+'use strict'
+
+// The specs plan and apply work on: a trust.json, or the workspace with the flags as defaults.
+
+const tn = require('../..')
+const { UsageError } = require('./errors.js')
+const { permissionOptions } = require('./flags.js')
+const { PROVIDERS, providerOptions } = require('./providers.js')
+
+/** Specs from --config, or from --workspaces with the flags as defaults. */
+async function specsFrom(values) {
+  if (values.config) return tn.readTrustConfig(values.config)
+  if (!values.workspaces) throw new UsageError('Say which packages: --workspaces, or --config trust.json')
+  const type = values.type ?? 'github'
+  const provider = PROVIDERS[type]
+  if (!provider) throw new UsageError(`--type must be one of ${Object.keys(PROVIDERS).join(', ')}`)
+  const defaults = { type, ...providerOptions(provider, values), ...permissionOptions(values) }
+  return tn.readTrustConfig({ defaults, workspaces: true }, process.cwd())
+}
+
+module.exports = { specsFrom }

@@ -1,0 +1,72 @@
+// @ts-check
+'use strict'
+
+// `trust-native github|gitlab|circleci`: npm trust's provider commands, one per provider table.
+
+const { EXIT } = require('../cli/errors.js')
+const { COMMON, PERMISSIONS, STRICT, WRITE, common, permissionOptions, strict } = require('../cli/flags.js')
+const { out, warn } = require('../cli/output.js')
+const { confirm } = require('../cli/prompt.js')
+const { ADD, CHECKED, PROVIDERS, inferred, providerFlags, providerOptions } = require('../cli/providers.js')
+const { printOptions, publisherValues } = require('../cli/publishers.js')
+
+/** npm's warning for a registry other than the public one (crates/core/src/config/mod.rs). */
+const SUPPORT_WARNING = /^Registry \S+ may not support trusted publishing$/
+
+function providerCommand(type) {
+  const provider = PROVIDERS[type]
+  const flags = { ...COMMON, ...WRITE, ...(CHECKED.has(type) && STRICT), ...PERMISSIONS, ...providerFlags(provider) }
+  const required = provider.fields
+    .filter((f) => f.required)
+    .map((f) => (inferred(provider, f) ? `[--${f.flag} <${f.flag}>]` : `--${f.flag} <${f.flag}>`))
+    .join(' ')
+  return {
+    usage: `trust-native ${type} [package] ${required}`,
+    summary: `Create a trusted relationship between a package and ${provider.name} (npm trust ${type})`,
+    flags,
+    async run(values, [pkg]) {
+      const options = {
+        ...common(values),
+        ...providerOptions(provider, values),
+        ...permissionOptions(values),
+        ...(CHECKED.has(type) && strict(values)),
+        ...(pkg && { package: pkg }),
+      }
+      // Validate and infer first (a dry run), as npm shows the options before asking.
+      const planned = await ADD[type]({ ...options, dryRun: true })
+      const body = planned.request.body[0]
+      const shown = { type, package: planned.package, ...planned.options }
+      // The preview asks the registry nothing, so it carries npm's "may not support trusted
+      // publishing"; the call that follows answers that question itself (the core says it only
+      // for a dry run), so the warning is shown only when the preview is all the user asked for.
+      const preview = values['dry-run'] ? planned.warnings : planned.warnings.filter((w) => !SUPPORT_WARNING.test(w))
+      for (const w of preview) warn(w)
+      if (!values.json) {
+        out(`Establishing trust between ${planned.package} package and ${provider.name}`)
+        out(`Anyone with ${provider.entityLabel} write access can publish to ${planned.package}`)
+        out('Two-factor authentication is required for this operation')
+        out()
+        const fromWorkflow = planned.workflow?.inferred ? ['file', ...(options.environment ? [] : ['environment'])] : []
+        printOptions(shown, { fromPackageJson: planned.fromPackageJson, fromWorkflow, permissions: body.permissions })
+        out()
+      }
+      if (values['dry-run']) {
+        if (values.json) out(JSON.stringify({ ...shown, permissions: body.permissions, request: planned.request }, null, 2))
+        return EXIT.ok
+      }
+      await confirm(values)
+      const { publisher } = await ADD[type](options)
+      if (values.json) {
+        out(JSON.stringify({ ...publisherValues(publisher), permissions: publisher.permissions }, null, 2))
+      } else {
+        out(`Trust configuration created successfully for ${planned.package} with the following settings:`)
+        out()
+        printOptions(publisherValues(publisher), { permissions: publisher.permissions })
+        out()
+      }
+      return EXIT.ok
+    },
+  }
+}
+
+module.exports = { providerCommand }

@@ -1,0 +1,20 @@
+// @ts-check
+'use strict'
+
+// `trust-native publish`: npm publish; in CI through trusted publishing.
+
+const { publishEach } = require('../cli/each-package.js')
+const { COMMON, WRITE } = require('../cli/flags.js')
+
+module.exports = {
+  usage: 'trust-native publish [folder|tarball...] [--workspaces] [--tag <tag>] [--access public|restricted] [--dry-run]',
+  summary: 'Publish versions as npm publish does; in CI through trusted publishing, saying why when the exchange is refused',
+  flags: {
+    ...COMMON,
+    'dry-run': WRITE['dry-run'],
+    workspaces: { type: 'boolean', help: 'Every package of the workspace' },
+    tag: { type: 'string', help: 'The dist-tag (default: publishConfig.tag, else latest)' },
+    access: { type: 'string', help: 'public or restricted (default: publishConfig.access, else the registry\'s default)' },
+  },
+  run: (values, targets) => publishEach(values, targets, { stage: false }),
+}
