@@ -31,7 +31,12 @@ const ADVICE = {
   webAuthTimeout: () => 'Run the command again and approve in time, or pass --otp <code>.',
   insecure: () => "Use the registry's https URL (--registry https://...).",
   file: () => 'Pass --file <name>: the workflow (or CI configuration) file the registry should trust.',
-  claim: (e, pkg) => `\`${['trust-native claim', pkg].filter(Boolean).join(' ')}\` publishes a placeholder version to create it (\`claim --workspaces\` for every package that needs it).`,
+  claim: (e, pkg) => {
+    // Refused in CI: the claim can configure the publisher this job needs in the same run.
+    const needs = neededPublisher(e.claims, pkg)
+    const command = ['trust-native claim', needs ? shellWord(pkg) : pkg, ...(needs ? [`--type ${needs.type}`, ...needs.flags] : [])].filter(Boolean).join(' ')
+    return `\`${command}\` (by a maintainer, with their token) publishes a placeholder version to create it${needs ? ' and configures the trusted publisher this job needs' : ''} (\`claim --workspaces\` for every package that needs it).`
+  },
   listTokens: () => '`trust-native tokens` lists your tokens, each with its shortest unique id.',
   configure: (e) => {
     const command = configureCommand(e.claims, e.package)
@@ -46,13 +51,18 @@ const ADVICE = {
 const permissionAdvice = (flag, other, keeps, key) =>
   `A maintainer allows it by replacing the trusted publisher with one that has ${flag} (and ${other}, to keep ${keeps}): \`"${key}": true\` in trust.json and \`trust-native apply --config trust.json --replace\`, or \`trust-native apply --workspaces --replace ${flag} ${other}\` with the publisher's flags.`
 
-/** `trust-native github widgets --repository ... --file ...`: the publisher an id_token needs. */
-function configureCommand(claims, pkg) {
+/** The publisher an id_token needs: its type and flags (`--repository ... --file ...`). */
+function neededPublisher(claims, pkg) {
   const suggestion = claims && pkg && tn.diagnoseTrust({ claims, publishers: [] }).suggestion
   if (!suggestion) return undefined
   const { type, ...options } = suggestion
-  const flags = PROVIDERS[type].fields.flatMap((f) => [].concat(options[f.option] ?? []).map((v) => `--${f.flag} ${shellWord(v)}`))
-  return ['trust-native', type, shellWord(pkg), ...flags].join(' ')
+  return { type, flags: PROVIDERS[type].fields.flatMap((f) => [].concat(options[f.option] ?? []).map((v) => `--${f.flag} ${shellWord(v)}`)) }
+}
+
+/** `trust-native github widgets --repository ... --file ...`: the publisher an id_token needs. */
+function configureCommand(claims, pkg) {
+  const needs = neededPublisher(claims, pkg)
+  return needs && ['trust-native', needs.type, shellWord(pkg), ...needs.flags].join(' ')
 }
 
 /** A value as one shell word. */
