@@ -7,6 +7,7 @@ const tn = require('../..')
 const { EXIT, UsageError, describeError } = require('./errors.js')
 const { common } = require('./flags.js')
 const { err, out, warn } = require('./output.js')
+const { releaseWorkspace } = require('./workspace-release.js')
 
 /**
  * Runs `work(client, target, say)` for each target given, each package of the workspace
@@ -41,11 +42,12 @@ async function eachPackage(values, given, work, { workspaceTarget = (p) => p.nam
 
 /**
  * `publish` and `stage publish`: each folder or tarball given (default: the current folder),
- * or every workspace package. In CI the token comes from trusted publishing (a refused
+ * or the workspace's release (--workspaces: workspace-release.js). In CI the token comes from trusted publishing (a refused
  * exchange says why); elsewhere the configured token is used, with 2FA.
  */
 async function publishEach(values, targets, { stage }) {
   if (values.access !== undefined && !['public', 'restricted'].includes(values.access)) throw new UsageError('--access must be public or restricted')
+  if (values.workspaces && !targets.length) return releaseWorkspace(values, { stage })
   const warned = new Set()
   let staged = false
   const code = await eachPackage(values, targets, async (client, target, say) => {
