@@ -5,10 +5,12 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { spawn } from 'node:child_process'
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
 import { join } from 'node:path'
 import { load } from 'js-yaml'
 import { isolateNpmConfig, startEmulator, tempDir } from './helpers.mjs'
 
+const require = createRequire(import.meta.url)
 const ROOT = join(import.meta.dirname, '..')
 const ACTION = load(readFileSync(join(ROOT, 'action.yml'), 'utf8'))
 
@@ -186,6 +188,20 @@ describe('the action runs as the runner runs it', () => {
     const run = await runAction({ command: 'deploy' }, { workspace: checkout(), env: job() })
     expect(run.main.code).toBe(1)
     expect(run.main.stdout).toContain('::error title=trust-native::The input command must be one of doctor, publish, stage, exchange, not "deploy".')
+  })
+})
+
+describe('the trust-native the action runs', () => {
+  it('a checkout of the action without a built addon (what `uses:` fetches) runs the published package of its own version', () => {
+    const { cliCommand } = require('../action/cli.js')
+    const checkoutOnly = tempDir('tn-action-checkout-')
+    writeFileSync(join(checkoutOnly, 'package.json'), JSON.stringify({ name: 'trust-native', version: '9.8.7' }))
+    writeFileSync(join(checkoutOnly, 'main.js'), "throw new Error('no addon for this platform')\n")
+    const { command, args } = cliCommand(checkoutOnly)
+    expect(command).toMatch(/^npm(\.cmd)?$/)
+    expect(args).toEqual(['exec', '--yes', '--package=trust-native@9.8.7', '--', 'trust-native'])
+    // This repository, built: its own bin.
+    expect(cliCommand().args).toEqual([join(ROOT, 'bin', 'trust-native.js')])
   })
 })
 
