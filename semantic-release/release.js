@@ -47,7 +47,7 @@ function releaseSteps({ readConfig, packagesOf, TrustPluginError, asPluginError 
       const { version } = JSON.parse(readCheckoutFile(join(pkg.dir, 'package.json')))
       if (version !== nextRelease.version) {
         throw new TrustPluginError('EVERSION', `${pkg.name}'s package.json has version ${version}, not the release's ${nextRelease.version}.`,
-          'Put `["@semantic-release/npm", { "npmPublish": false }]` before trust-native/semantic-release in `plugins`: its prepare step writes the version.')
+          'Add `["@semantic-release/npm", { "npmPublish": false }]` to `plugins`: its prepare step writes the version.')
       }
       let r
       try {
