@@ -566,6 +566,15 @@ export declare class TrustClient {
    * ```
    */
   publishHistory(options?: PublishHistoryOptions & Omit<CommonOptions, 'dryRun'>): Promise<PublishHistory>
+  /**
+   * `addPublisher` with the client's defaults.
+   *
+   * @example
+   * ```js
+   * await client.addPublisher({ type: 'gitlab', package: 'widgets', project: 'acme/widgets', file: '.gitlab-ci.yml' })
+   * ```
+   */
+  addPublisher(options: { type: TrustSpec['type'] } & Partial<GithubPublisherOptions & GitlabPublisherOptions & CircleciPublisherOptions> & PublishPermissions & StrictOption & CommonOptions): Promise<AddPublisherResult>
 }
 
 /** An access token as `listTokens` shows it: never the whole token. */
@@ -697,6 +706,20 @@ export declare function addGithubPublisher(options: GithubPublisherOptions & Pub
  * ```
  */
 export declare function addGitlabPublisher(options: GitlabPublisherOptions & PublishPermissions & StrictOption & CommonOptions): Promise<AddPublisherResult>
+
+/**
+ * Adds a trusted publisher of the provider `type` names (a row of `trustProviders()`): the
+ * other options are those of that provider's `add*Publisher` (`addGithubPublisher`, ...), which
+ * this calls.
+ *
+ * @example
+ * ```js
+ * import { addPublisher } from 'trust-native'
+ * const { publisher } = await addPublisher({ type: 'github', package: 'widgets', file: 'release.yml', otp: '123456' })
+ * console.log(publisher?.id)
+ * ```
+ */
+export declare function addPublisher(options: { type: TrustSpec['type'] } & Partial<GithubPublisherOptions & GitlabPublisherOptions & CircleciPublisherOptions> & PublishPermissions & StrictOption & CommonOptions): Promise<AddPublisherResult>
 
 /** The result of adding a trusted publisher. */
 export interface AddPublisherResult {
@@ -1532,6 +1555,18 @@ export interface IdTokenRequest {
 }
 
 /**
+ * Whether `text` is a UUID as npm checks one (`validateUUID`: hyphenated hex 8-4-4-4-12, any
+ * case): a stage id, a CircleCI organization, project or context.
+ *
+ * @example
+ * ```js
+ * import { isUuid } from 'trust-native'
+ * isUuid('3e4b2f1a-1111-4222-8333-444455556666') // true
+ * ```
+ */
+export declare function isUuid(text: string): boolean
+
+/**
  * The users with access to a package and their permissions, `read-only` or `read-write`
  * (`npm access list collaborators`).
  *
@@ -1804,6 +1839,21 @@ export interface PackageAccessSettings {
 }
 
 /**
+ * Where a package.json `repository` (its string, or its `url`) points, read as npm reads it
+ * (hosted-git-info): `github:owner/repo`, `git+https://...`, `git@host:...`, `owner/repo`, with
+ * or without `.git` or a `#ref`. `host` is `github`, `gitlab` or `bitbucket`; `path` is
+ * `owner/repo` (`group/subgroup/project` on GitLab), case as written. `null` for other hosts
+ * and what is not a repository.
+ *
+ * @example
+ * ```js
+ * import { parseRepository } from 'trust-native'
+ * parseRepository('git+https://github.com/acme/widgets.git') // { host: 'github', path: 'acme/widgets' }
+ * ```
+ */
+export declare function parseRepository(repository: string): { host: 'github' | 'gitlab' | 'bitbucket'; path: string } | null
+
+/**
  * One spec in a plan, or (with `prune`) one configuration to revoke. A package may have
  * several trusted publishers: each spec is paired with the configuration of its package that is
  * the same publisher (same provider and workflow or pipeline), if there is one.
@@ -1963,6 +2013,22 @@ export interface Publisher {
   /** The claims exactly as the registry returned them. */
   claims: Record<string, unknown>
 }
+
+/**
+ * A declared spec (a trust.json entry, `readTrustConfig`'s) as the registry would store it,
+ * for `diagnoseTrust`: its `type`, the `permissions` it grants and its `claims`, by its
+ * provider's table; `id` names it in the diagnosis. Keys that are not the provider's options
+ * (`package`, `replace`, ...) are ignored.
+ *
+ * @example
+ * ```js
+ * import { diagnoseTrust, publisherOfSpec, readTrustConfig } from 'trust-native'
+ * const specs = await readTrustConfig('trust.json')
+ * const publishers = specs.map((spec, i) => publisherOfSpec(spec, `trust.json #${i + 1}`))
+ * console.log(diagnoseTrust({ claims: { repository: 'acme/widgets' }, publishers }).closest)
+ * ```
+ */
+export declare function publisherOfSpec(spec: TrustSpec, id: string): Publisher
 
 /**
  * How each version of a package was published: through trusted publishing (which

@@ -324,6 +324,12 @@ describe('tokens and access', () => {
     expect(sent).toMatchObject({ path: '/-/package/@acme%2flocked/access', body: '{"publish_requires_tfa":true,"automation_token_overrides_tfa":false}' })
     const bad = await cli(['access', 'set', 'mfa=sometimes'], { cwd })
     expect(bad.code).toBe(2)
+    // A name every object has is no setting either.
+    for (const what of ['status=constructor', 'mfa=toString', 'status=__proto__']) {
+      const inherited = await cli(['access', 'set', what, '--otp', OTP], { cwd })
+      expect(inherited.code, what).toBe(2)
+      expect(inherited.stderr, what).toContain('Expected get status, set status=public|private or set mfa=none|publish|automation')
+    }
   })
 })
 
@@ -639,6 +645,29 @@ describe('doctor', () => {
     expect(ok.stdout).toContain('Exchange: ok, an npm token for @acme/ci')
     expect(ok.stdout).not.toContain('undefined')
     expect(ok.stdout + ok.stderr).not.toMatch(/eyJ[\w-]+\.eyJ/)
+  })
+
+  it('the command it gives for the job can be run as printed: a CircleCI job with two contexts repeats --context-id', async () => {
+    const token = freshUser(['@acme/circle'])
+    const cwd = withNpmrc(project({ name: '@acme/circle' }), token)
+    writeFileSync(join(cwd, '.npmrc'), `registry=${emulator.url}\n`)
+    const [org, projectId, pipeline, first, second] = ['1', '2', '3', '4', '5'].map((n) => `${n.repeat(8)}-1111-4222-8333-444455556666`)
+    const idToken = emulator.issueIdToken({
+      provider: 'circleci',
+      claims: {
+        'oidc.circleci.com/org-id': org, 'oidc.circleci.com/project-id': projectId, 'oidc.circleci.com/pipeline-definition-id': pipeline,
+        'oidc.circleci.com/vcs-origin': 'github.com/acme/circle', 'oidc.circleci.com/context-ids': [first, second],
+      },
+    })
+    const run = await cli(['doctor'], { cwd, env: { ...npm, NPM_ID_TOKEN: idToken, CI: 'true' } })
+    const needed = run.stdout.match(/^ {2}trust-native (circleci .*)$/m)
+    expect(needed, run.stdout + run.stderr).not.toBeNull()
+    expect(needed[1]).toContain(`--context-id ${first} --context-id ${second}`)
+    // As printed, it configures the publisher this job needs (by a maintainer, with a token).
+    withNpmrc(cwd, token)
+    const configure = await cli([...needed[1].split(' '), '--otp', OTP, '--yes'], { cwd })
+    expect(configure.code, configure.stderr).toBe(0)
+    expect(emulator.publishers('@acme/circle').map((p) => p.claims['oidc.circleci.com/context-ids'])).toEqual([[first, second]])
   })
 
   it('compares the job with every publisher trust.json declares: names the one it is, or explains the closest and names the others', async () => {

@@ -15,8 +15,13 @@ describe('doctor checks', () => {
     for (const version of ['20.17.0', '22.9.0', '24.11.1']) expect(nodeFindings(version), version).toEqual([])
   })
 
-  it('reads package.json repository in each of its spellings', () => {
-    for (const spelling of ['github:acme/x', 'git+https://github.com/acme/x.git', 'https://github.com/acme/x', 'git@github.com:acme/x.git', 'acme/x', { url: 'git+ssh://git@github.com/acme/x.git' }]) {
+  it('reads package.json repository in each of its spellings, as npm (and the core) read it', () => {
+    const spellings = [
+      'github:acme/x', 'git+https://github.com/acme/x.git', 'https://github.com/acme/x', 'git@github.com:acme/x.git', 'acme/x', { url: 'git+ssh://git@github.com/acme/x.git' },
+      // hosted-git-info's other forms: a committish, a browse URL, a host in capitals.
+      'git+https://github.com/acme/x.git#main', 'https://github.com/acme/x/tree/main', 'https://GitHub.com/acme/x',
+    ]
+    for (const spelling of spellings) {
       expect(githubRepository(spelling), JSON.stringify(spelling)).toBe('acme/x')
     }
     expect(githubRepository('https://gitlab.com/acme/x')).toBeUndefined()

@@ -1,3 +1,4 @@
+// @ts-check
 'use strict'
 
 // What `trust-native doctor` checks besides the token and the configuration: the Node, npm and
@@ -7,7 +8,13 @@
 const { spawnSync } = require('node:child_process')
 const { existsSync } = require('node:fs')
 const { join } = require('node:path')
+const tn = require('../main.js')
 const { readCheckoutFile } = require('./read-checkout.js')
+
+/**
+ * What a check found: `severity` error, warning or info, and what was expected and found.
+ * @typedef {{ kind: string, severity: string, expected?: string, actual?: string | null, message: string }} Finding
+ */
 
 /** npm 11.5.1 is the first to publish with OIDC; an older one skips it without a word. */
 const NPM_WITH_OIDC = [11, 5, 1]
@@ -15,12 +22,14 @@ const NPM_WITH_OIDC = [11, 5, 1]
 /**
  * The npm the job will publish with (the first on PATH), checked: too old, it never tries
  * OIDC and the publish fails with ENEEDAUTH or a 404 that says nothing of why.
+ * @param {string} cwd
+ * @returns {Finding[]}
  */
 function publisherFindings(cwd) {
   return [...nodeFindings(process.versions.node), ...npmFindings(cwd), ...packageManagerFindings(cwd)]
 }
 
-/** npm 11, which trusted publishing needs, runs on Node ^20.17.0 or >= 22.9.0. */
+/** npm 11, which trusted publishing needs, runs on Node ^20.17.0 or >= 22.9.0. @param {string} version */
 function nodeFindings(version) {
   const [major, minor] = version.split('.').map(Number)
   const supported = major > 22 || (major === 22 && minor >= 9) || (major === 20 && minor >= 17)
@@ -34,7 +43,11 @@ function nodeFindings(version) {
   }]
 }
 
-/** The package manager the project names (packageManager, else its lockfile), if not npm. */
+/**
+ * The package manager the project names (packageManager, else its lockfile), if not npm.
+ * @param {string} cwd
+ * @returns {{ name: string, major?: number } | undefined}
+ */
 function packageManager(cwd) {
   try {
     const named = JSON.parse(readCheckoutFile(join(cwd, 'package.json'))).packageManager
@@ -49,6 +62,7 @@ function packageManager(cwd) {
 /**
  * pnpm hands the packed tarball to the npm on PATH (so npm's version is what counts); Yarn 2+
  * publishes with its own npm client, which must support trusted publishing itself.
+ * @param {string} cwd
  */
 function packageManagerFindings(cwd) {
   const manager = packageManager(cwd)
@@ -61,19 +75,25 @@ function packageManagerFindings(cwd) {
   return []
 }
 
-/** The version the first `npm` on `env`'s PATH prints, run in `cwd`; undefined if none runs. */
+/**
+ * The version the first `npm` on `env`'s PATH prints, run in `cwd`; undefined if none runs.
+ * @param {string} cwd
+ * @param {NodeJS.ProcessEnv} [env]
+ */
 function npmVersion(cwd, env = process.env) {
   const ran = spawnSync(process.platform === 'win32' ? 'npm.cmd' : 'npm', ['--version'], { cwd, env, encoding: 'utf8', timeout: 20_000, shell: process.platform === 'win32' })
   return /^\d+\.\d+\.\d+/.exec(ran.stdout?.trim() ?? '')?.[0]
 }
 
 /** Whether `version` (`major.minor.patch...`) is `minimum` ([major, minor, patch]) or later. */
+/** @param {string} version @param {number[]} minimum */
 function atLeast(version, minimum) {
   const found = version.split('.').slice(0, 3).map((n) => Number.parseInt(n, 10))
   const differs = found.findIndex((n, i) => n !== minimum[i])
   return differs === -1 || found[differs] > minimum[differs]
 }
 
+/** @param {string} cwd @returns {Finding[]} */
 function npmFindings(cwd) {
   const version = npmVersion(cwd)
   if (!version) {
@@ -89,12 +109,16 @@ function npmFindings(cwd) {
   }]
 }
 
-/** `owner/repo` of a package.json `repository` on GitHub, in any of its spellings. */
+/**
+ * `owner/repo` of a package.json `repository` on GitHub, in any of its spellings: read by the
+ * core as npm reads it (hosted-git-info).
+ * @param {unknown} repository
+ */
 function githubRepository(repository) {
-  const url = typeof repository === 'string' ? repository : repository?.url
+  const url = typeof repository === 'string' ? repository : /** @type {{ url?: unknown } | undefined} */ (repository)?.url
   if (typeof url !== 'string') return undefined
-  const match = /^(?:github:|(?:git\+)?(?:https?|ssh|git):\/\/(?:git@)?github\.com[/:]|git@github\.com:)?([\w.-]+\/[\w.-]+?)(?:\.git)?\/?$/.exec(url.trim())
-  return match?.[1]
+  const found = tn.parseRepository(url)
+  return found?.host === 'github' ? found.path : undefined
 }
 
 /**
@@ -102,6 +126,9 @@ function githubRepository(repository) {
  * refuses the publish (E422) when package.json's `repository` is not the repository in the
  * token (renamed, transferred, forked, copied into a monorepo); a private repository cannot have
  * provenance at all, so asking for it fails.
+ * @param {string} cwd
+ * @param {Record<string, unknown>} claims
+ * @returns {Finding[]}
  */
 function provenanceFindings(cwd, claims) {
   if (typeof claims.repository !== 'string' || !claims.workflow_ref) return []
@@ -145,6 +172,9 @@ const VARIABLE_TOKEN = /^\s*(\/\/[^\s=]+:_authToken)\s*=\s*\$\{([A-Za-z_][A-Za-z
  * empty or the literal `${NODE_AUTH_TOKEN}`, instead of trusted publishing's, and the publish
  * fails with ENEEDAUTH, E401 or E404, none of which says why. `config` is resolveConfig's answer:
  * the lines looked for are those of the files it read, for its registry.
+ * @param {{ registry: string, files: Array<{ path: string, found: boolean }> }} config
+ * @param {Record<string, string | undefined>} [env]
+ * @returns {Finding[]}
  */
 function setupNodeFindings(config, env = process.env) {
   // setup-node exports this placeholder when the job gives no NODE_AUTH_TOKEN.

@@ -1,3 +1,4 @@
+// @ts-check
 'use strict'
 
 // A file of the checkout, read by the JavaScript parts (the CLI's doctor, the semantic-release
@@ -9,7 +10,10 @@ const { closeSync, constants, fstatSync, openSync, readFileSync } = require('nod
 
 const LIMIT = 16 * 1024 * 1024
 
-/** The text of the regular file `path`; throws (with `code` ENOENT when it is missing) otherwise. */
+/**
+ * The text of the regular file `path`; throws (with `code` ENOENT when it is missing) otherwise.
+ * @param {string} path
+ */
 function readCheckoutFile(path) {
   const fd = openSync(path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0))
   try {
@@ -22,6 +26,7 @@ function readCheckoutFile(path) {
   }
 }
 
+/** What a file that is not a regular one is, in words. @param {import('node:fs').Stats} stat */
 function kind(stat) {
   if (stat.isFIFO()) return 'a FIFO'
   if (stat.isCharacterDevice() || stat.isBlockDevice()) return 'a device'

@@ -14,7 +14,10 @@ const { err, out } = require('./cli/output.js')
 const { PROVIDERS } = require('./cli/providers.js')
 const { providerCommand } = require('./commands/provider.js')
 
-/** The commands, in the order the help lists them: the providers' first, as npm trust's. */
+/**
+ * The commands, in the order the help lists them: the providers' first, as npm trust's.
+ * @type {Record<string, import('./cli/flags.js').Command>}
+ */
 const COMMANDS = {
   ...Object.fromEntries(Object.keys(PROVIDERS).map((type) => [type, providerCommand(type)])),
   list: require('./commands/list.js'),
@@ -46,6 +49,7 @@ function mainHelp() {
   return lines.join('\n')
 }
 
+/** Runs the command line `argv`; answers the exit code. @param {string[]} argv */
 async function main(argv) {
   const [name, ...rest] = argv
   if (!name || name === '--help' || name === '-h' || name === 'help') {
@@ -66,24 +70,25 @@ async function main(argv) {
   try {
     parsed = parseArgs({ args: rest, options: command.flags, allowPositionals: true, strict: true })
   } catch (error) {
-    err(`${unknownFlag(error, command.flags) ?? error.message}\n\n${helpText(name, command)}`)
+    err(`${unknownFlag(error, command.flags) ?? describeError(error)}\n\n${helpText(command)}`)
     return EXIT.usage
   }
   if (parsed.values.help) {
-    out(helpText(name, command))
+    out(helpText(command))
     return EXIT.ok
   }
   setCommandFlags(command.flags)
   try {
-    return await command.run(parsed.values, parsed.positionals)
+    return await command.run(/** @type {import('./cli/flags.js').Values} */ (parsed.values), parsed.positionals)
   } catch (error) {
     if (error instanceof UsageError) {
-      err(`${error.message}\n\n${helpText(name, command)}`)
+      err(`${error.message}\n\n${helpText(command)}`)
       return EXIT.usage
     }
+    const { code } = /** @type {import('./cli/errors.js').Failure} */ (error)
     const message = describeError(error, parsed.positionals[0])
-    if (parsed.values.json) out(JSON.stringify({ error: { code: error.code, message } }, null, 2))
-    err(`trust-native error ${error.code ?? ''} ${message}`.replace('  ', ' '))
+    if (parsed.values.json) out(JSON.stringify({ error: { code, message } }, null, 2))
+    err(`trust-native error ${code ?? ''} ${message}`.replace('  ', ' '))
     // A drift check that could not be made is an error (2), never drift (1).
     return parsed.values['exit-code'] ? DRIFT.errors : EXIT.failed
   }

@@ -1,3 +1,4 @@
+// @ts-check
 // Whether the npm that will publish a semantic-release release can publish through trusted
 // publishing: @semantic-release/npm publishes with its own npm (a dependency, run through execa's
 // `preferLocal`), and only its versions from 13.1.0 on, with npm 11.5.1 or later, exchange the
@@ -12,7 +13,12 @@ const { readCheckoutFile } = require('../bin/read-checkout.js')
 /** @semantic-release/npm 13.1.0 is the first to publish through trusted publishing. */
 const NPM_PLUGIN_WITH_OIDC = [13, 1, 0]
 
-/** The package `name` as Node resolves it from `from`: its folder and version, if installed. */
+/**
+ * The package `name` as Node resolves it from `from`: its folder and version, if installed.
+ * @param {string} name
+ * @param {string} from
+ * @returns {{ dir: string, version?: string } | undefined}
+ */
 function installed(name, from) {
   for (let dir = resolve(from); ; dir = dirname(dir)) {
     const manifest = join(dir, 'node_modules', name, 'package.json')
@@ -27,7 +33,7 @@ function installed(name, from) {
   }
 }
 
-/** The semantic-release running: the one whose bin started this process, else cwd's. */
+/** The semantic-release running: the one whose bin started this process, else cwd's. @param {string} cwd */
 function semanticReleaseDir(cwd) {
   try {
     for (let dir = dirname(realpathSync(process.argv[1])); dirname(dir) !== dir; dir = dirname(dir)) {
@@ -47,15 +53,16 @@ function semanticReleaseDir(cwd) {
  * and so must the npm it runs, which execa's `preferLocal` finds (each node_modules/.bin from
  * `cwd` up, then Node's folder, then PATH). What is wrong, naming the versions that work
  * (`{ message, details }`), or nothing.
+ * @param {{ cwd: string, env: Record<string, string | undefined>, options?: import('./index').PluginContext['options'] }} release
  */
 function publishingNpmProblem({ cwd, env, options }) {
   // A plugin is `name`, `[name, config]` or `{ path: name, ...config }`, as semantic-release reads it.
   const entry = (options?.plugins ?? [])
     .map((p) => (Array.isArray(p) ? p : typeof p === 'string' ? [p] : [p?.path, p]))
     .find(([name]) => name === '@semantic-release/npm')
-  if (!entry || entry[1]?.npmPublish === false) return undefined
+  if (!entry || /** @type {Record<string, unknown> | undefined} */ (entry[1])?.npmPublish === false) return undefined
   const releaser = semanticReleaseDir(cwd)
-  const plugin = (releaser && installed('@semantic-release/npm', join(releaser, 'lib', 'plugins'))) ?? installed('@semantic-release/npm', cwd)
+  const plugin = (releaser ? installed('@semantic-release/npm', join(releaser, 'lib', 'plugins')) : undefined) ?? installed('@semantic-release/npm', cwd)
   const bins = []
   for (let dir = resolve(cwd); ; dir = dirname(dir)) {
     bins.push(join(dir, 'node_modules', '.bin'))

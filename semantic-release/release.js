@@ -1,3 +1,4 @@
+// @ts-check
 // The plugin's release steps, when it makes the release itself (`publish: true`, or `stage:
 // true` to stage it for a maintainer to approve with 2FA) through trust-native: in CI each
 // package's token comes from trusted publishing. `@semantic-release/npm` stays in the plugins,
@@ -9,24 +10,52 @@ const { join } = require('node:path')
 const tn = require('../main.js')
 const { readCheckoutFile } = require('../bin/read-checkout.js')
 
-/** What `@semantic-release/npm` publishes on a channel: the dist-tag named after it, else latest. */
+/**
+ * @typedef {import('./index').PluginConfig} PluginConfig
+ * @typedef {import('./index').PluginContext} PluginContext
+ * @typedef {import('./index').ReleaseContext} ReleaseContext
+ * @typedef {import('./index').ReleaseInfo} ReleaseInfo
+ * @typedef {{ name: string, dir: string }} Package
+ * @typedef {{ pkgRoot: string, workspaces: boolean, stage: boolean, publish: boolean }} Config
+ * @typedef {{
+ *   readConfig: (config: PluginConfig | undefined) => Config,
+ *   packagesOf: (config: Config, cwd: string) => Promise<Package[]>,
+ *   TrustPluginError: new (code: string, message: string, details?: string) => Error,
+ *   asPluginError: (thrown: unknown, pkg?: Package) => Error,
+ * }} PluginParts
+ */
+
+/**
+ * What `@semantic-release/npm` publishes on a channel: the dist-tag named after it, else latest.
+ * @param {string | null | undefined} channel
+ */
 const distTag = (channel) => channel || 'latest'
 
-/** The page of a version: npm's website for the public registry, else the registry's document. */
+/**
+ * The page of a version: npm's website for the public registry, else the registry's document.
+ * @param {string} registry @param {string} name @param {string} version
+ */
 function versionUrl(registry, name, version) {
   const url = new URL(registry)
   return url.hostname === 'registry.npmjs.org' ? `https://www.npmjs.com/package/${name}/v/${version}` : `${url.origin}/${name.replace('/', '%2f')}`
 }
 
-/** `npx trust-native stage approve ...`: how a maintainer publishes what the release staged. */
+/**
+ * `npx trust-native stage approve ...`: how a maintainer publishes what the release staged.
+ * @param {Config} config @param {Package[]} packages
+ */
 const approveCommand = (config, packages) => (config.workspaces ? 'npx trust-native stage approve --workspaces' : `npx trust-native stage approve --package ${packages[0]?.name}`)
 
 /**
  * The release steps, given the plugin's `readConfig`, `packagesOf`, error class and error
  * conversion (index.js): `{ generateNotes, publish, addChannel }`.
+ * @param {PluginParts} parts
  */
 function releaseSteps({ readConfig, packagesOf, TrustPluginError, asPluginError }) {
-  /** The release notes say a staged release is not installable yet, and how it becomes so. */
+  /**
+   * The release notes say a staged release is not installable yet, and how it becomes so.
+   * @param {PluginConfig} pluginConfig @param {PluginContext} context
+   */
   async function generateNotes(pluginConfig, { cwd = process.cwd() }) {
     const config = readConfig(pluginConfig)
     if (!config.stage) return ''
@@ -34,11 +63,15 @@ function releaseSteps({ readConfig, packagesOf, TrustPluginError, asPluginError 
     return `**Staged on npm, not published yet:** a maintainer publishes it with one 2FA: \`${approveCommand(config, packages)}\`.`
   }
 
+  /**
+   * @param {PluginConfig} pluginConfig @param {ReleaseContext} context
+   * @returns {Promise<ReleaseInfo>}
+   */
   async function publish(pluginConfig, context) {
     const config = readConfig(pluginConfig)
     if (!config.stage && !config.publish) return false
     const { cwd = process.cwd(), env = process.env, logger, nextRelease } = context
-    const client = new tn.TrustClient({ cwd, env })
+    const client = new tn.TrustClient({ cwd, env: /** @type {Record<string, string>} */ (env) })
     const tag = distTag(nextRelease.channel)
     const packages = await packagesOf(config, cwd)
     const releases = []
@@ -70,12 +103,16 @@ function releaseSteps({ readConfig, packagesOf, TrustPluginError, asPluginError 
     return releases[0] ?? false
   }
 
-  /** A version released on one channel, added to another: the dist-tag moved, through the exchange in CI. */
+  /**
+   * A version released on one channel, added to another: the dist-tag moved, through the exchange in CI.
+   * @param {PluginConfig} pluginConfig @param {ReleaseContext} context
+   * @returns {Promise<ReleaseInfo>}
+   */
   async function addChannel(pluginConfig, context) {
     const config = readConfig(pluginConfig)
     if (!config.stage && !config.publish) return false
     const { cwd = process.cwd(), env = process.env, logger, nextRelease } = context
-    const client = new tn.TrustClient({ cwd, env })
+    const client = new tn.TrustClient({ cwd, env: /** @type {Record<string, string>} */ (env) })
     const tag = distTag(nextRelease.channel)
     let first
     for (const pkg of await packagesOf(config, cwd)) {

@@ -72,7 +72,7 @@ pub struct TrustClientOptions {
 /// ```
 #[napi]
 pub struct TrustClient {
-    engine: Engine,
+    pub(crate) engine: Engine,
 }
 
 /// The client's own options: the defaults of its calls, `env` and `maxSockets`.

@@ -13,6 +13,7 @@ mod disttag;
 mod engine;
 mod errors;
 mod history;
+mod js_support;
 mod oidc;
 mod options;
 mod prompt;

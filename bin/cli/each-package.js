@@ -5,9 +5,14 @@
 
 const tn = require('../..')
 const { EXIT, UsageError, describeError } = require('./errors.js')
-const { common } = require('./flags.js')
+const { accessFlag, common } = require('./flags.js')
 const { err, out, warn } = require('./output.js')
 const { releaseWorkspace } = require('./workspace-release.js')
+
+/**
+ * Where a package's lines go: printed, or nowhere with --json (which prints the results).
+ * @typedef {{ out: (line?: string) => void, err: (line?: string) => void }} Say
+ */
 
 /**
  * Runs `work(client, target, say)` for each target given, each package of the workspace
@@ -16,11 +21,17 @@ const { releaseWorkspace } = require('./workspace-release.js')
  * others go on, but after an EOTP the rest are not tried (nor asked for again).
  * `say.out`/`say.err` print, except with --json, which prints the results only (a failure
  * under `key`). Exit 1 when any failed or was skipped.
+ * @param {import('./flags.js').Values} values
+ * @param {string[]} given
+ * @param {(client: import('../../index').TrustClient, target: string | undefined, say: Say) => Promise<object>} work
+ * @param {{ workspaceTarget?: (p: import('../../index').WorkspacePackage) => string, none?: string, key?: string }} [how]
  */
 async function eachPackage(values, given, work, { workspaceTarget = (p) => p.name, none, key = 'package' } = {}) {
   const targets = given.length ? given : values.workspaces ? (await tn.discoverWorkspacePackages(process.cwd())).packages.map(workspaceTarget) : [none]
   const client = new tn.TrustClient(common(values))
+  /** @type {{ status?: string, error?: { code?: string, message?: string }, reason?: string }[]} */
   const results = []
+  /** @type {Say} */
   const say = values.json ? { out() {}, err() {} } : { out, err }
   for (const target of targets) {
     if (results.some((r) => r.error?.code === 'EOTP')) {
@@ -30,8 +41,9 @@ async function eachPackage(values, given, work, { workspaceTarget = (p) => p.nam
     try {
       results.push(await work(client, target, say))
     } catch (error) {
-      results.push({ [key]: target, status: 'failed', error: { code: error.code, message: describeError(error, target) } })
-      say.err(`${target ? `${target}: ` : ''}${error.code}: ${describeError(error, target)}`)
+      const { code } = /** @type {import('./errors.js').Failure} */ (error)
+      results.push({ [key]: target, status: 'failed', error: { code, message: describeError(error, target) } })
+      say.err(`${target ? `${target}: ` : ''}${code}: ${describeError(error, target)}`)
     }
   }
   const untried = results.filter((r) => r.reason?.startsWith('not tried')).length
@@ -42,17 +54,22 @@ async function eachPackage(values, given, work, { workspaceTarget = (p) => p.nam
 
 /**
  * `publish` and `stage publish`: each folder or tarball given (default: the current folder),
- * or the workspace's release (--workspaces: workspace-release.js). In CI the token comes from trusted publishing (a refused
- * exchange says why); elsewhere the configured token is used, with 2FA.
+ * or the workspace's release (--workspaces: workspace-release.js). In CI the token comes from
+ * trusted publishing (a refused exchange says why); elsewhere the configured token is used,
+ * with 2FA.
+ * @param {import('./flags.js').Values} values
+ * @param {string[]} targets
+ * @param {{ stage: boolean }} how
  */
 async function publishEach(values, targets, { stage }) {
-  if (values.access !== undefined && !['public', 'restricted'].includes(values.access)) throw new UsageError('--access must be public or restricted')
-  if (values.workspaces && !targets.length) return releaseWorkspace(values, { stage })
+  const access = accessFlag(values)
+  if (values.workspaces && !targets.length) return releaseWorkspace(values, { stage, access })
+  /** @type {Set<string>} */
   const warned = new Set()
   let staged = false
   const code = await eachPackage(values, targets, async (client, target, say) => {
-    const source = target.endsWith('.tgz') ? { tarball: target } : { folder: target }
-    const options = { ...source, ...(values.tag && { tag: values.tag }), ...(values.access && { access: values.access }), dryRun: Boolean(values['dry-run']) }
+    const source = target?.endsWith('.tgz') ? { tarball: target } : { folder: target }
+    const options = { ...source, ...(values.tag && { tag: values.tag }), ...(access && { access }), dryRun: Boolean(values['dry-run']) }
     const r = await (stage ? client.stagePublish(options) : client.publish(options))
     staged ||= Boolean(r.stageId)
     // Warnings about the setup (a static token line, the registry) come once, not per package.

@@ -4,18 +4,26 @@
 // Exit codes, command-line errors, and the library's errors in the CLI's words.
 
 const tn = require('../..')
-const { PROVIDERS } = require('./providers.js')
+const { configureCommand, optionFlags, shellWord } = require('./providers.js')
 
 const EXIT = { ok: 0, failed: 1, usage: 2, interrupted: 130 }
 
 /** `plan --exit-code`: a drift check's answer. */
 const DRIFT = { inSync: 0, changes: 1, errors: 2 }
 
+/** A command line that cannot run: the message says why, the command's help follows (exit 2). */
 class UsageError extends Error {}
+
+/**
+ * An error as the CLI reads it: the library's (a TrustError, or the `error` of a plan entry or
+ * a result), or any other thrown value.
+ * @typedef {Partial<import('../../index').TrustError>} Failure
+ */
 
 /**
  * What to do about an error, in the CLI's words (the library's messages name its options and
  * functions), by the error's `hint`; `pkg` is the package the command is about, if known.
+ * @type {Record<string, (e: Failure, pkg?: string) => string>}
  */
 const ADVICE = {
   otp: (e) => e.authUrl
@@ -34,12 +42,13 @@ const ADVICE = {
   claim: (e, pkg) => {
     // Refused in CI: the claim can configure the publisher this job needs in the same run.
     const needs = neededPublisher(e.claims, pkg)
-    const command = ['trust-native claim', needs ? shellWord(pkg) : pkg, ...(needs ? [`--type ${needs.type}`, ...needs.flags] : [])].filter(Boolean).join(' ')
+    const { type, ...options } = needs ?? {}
+    const command = needs ? ['trust-native claim', shellWord(pkg ?? ''), `--type ${type}`, optionFlags(String(type), options)].join(' ') : ['trust-native claim', pkg].filter(Boolean).join(' ')
     return `\`${command}\` (by a maintainer, with their token) publishes a placeholder version to create it${needs ? ' and configures the trusted publisher this job needs' : ''} (\`claim --workspaces\` for every package that needs it).`
   },
   listTokens: () => '`trust-native tokens` lists your tokens, each with its shortest unique id.',
   configure: (e) => {
-    const command = configureCommand(e.claims, e.package)
+    const command = neededCommand(e.claims, e.package)
     return `${command ? `A maintainer configures it with \`${command}\`. ` : ''}The registry matches each value exactly (letter case, .yml vs .yaml, the calling workflow rather than a reusable one, the environment) and does not say what differs: \`trust-native list ${e.package ?? '<package>'}\` (with a maintainer's token) shows the configured ones.`
   },
   allowPublish: () => permissionAdvice('--allow-publish', '--allow-stage-publish', 'stage publishing', 'allowPublish'),
@@ -48,41 +57,50 @@ const ADVICE = {
 }
 
 /** How a maintainer grants a permission: the trusted publisher replaced, with its flag. */
+/** @param {string} flag @param {string} other @param {string} keeps @param {string} key */
 const permissionAdvice = (flag, other, keeps, key) =>
   `A maintainer allows it by replacing the trusted publisher with one that has ${flag} (and ${other}, to keep ${keeps}): \`"${key}": true\` in trust.json and \`trust-native apply --config trust.json --replace\`, or \`trust-native apply --workspaces --replace ${flag} ${other}\` with the publisher's flags.`
 
-/** The publisher an id_token needs: its type and flags (`--repository ... --file ...`). */
+/**
+ * The publisher an id_token needs (`{ type, ...options }`), from its claims, for `pkg`.
+ * @param {Record<string, unknown> | undefined} claims
+ * @param {string | undefined} pkg
+ */
 function neededPublisher(claims, pkg) {
-  const suggestion = claims && pkg && tn.diagnoseTrust({ claims, publishers: [] }).suggestion
+  return (claims && pkg && tn.diagnoseTrust({ claims, publishers: [] }).suggestion) || undefined
+}
+
+/**
+ * `trust-native github widgets --repository ... --file ...`: the publisher an id_token needs.
+ * @param {Record<string, unknown> | undefined} claims
+ * @param {string | undefined} pkg
+ */
+function neededCommand(claims, pkg) {
+  const suggestion = neededPublisher(claims, pkg)
   if (!suggestion) return undefined
   const { type, ...options } = suggestion
-  return { type, flags: PROVIDERS[type].fields.flatMap((f) => [].concat(options[f.option] ?? []).map((v) => `--${f.flag} ${shellWord(v)}`)) }
+  return configureCommand('trust-native', String(type), pkg, options)
 }
-
-/** `trust-native github widgets --repository ... --file ...`: the publisher an id_token needs. */
-function configureCommand(claims, pkg) {
-  const needs = neededPublisher(claims, pkg)
-  return needs && ['trust-native', needs.type, shellWord(pkg), ...needs.flags].join(' ')
-}
-
-/** A value as one shell word. */
-const shellWord = (value) => (/^[\w./@:+=,-]+$/.test(value) ? value : `'${String(value).replaceAll("'", "'\\''")}'`)
 
 /** An error's message in the CLI's words: what happened, then the advice for its hint. */
-function describeError(error, pkg) {
-  const advice = Object.hasOwn(ADVICE, error?.hint ?? '') && ADVICE[error.hint]
+/** @param {unknown} thrown @param {string} [pkg] */
+function describeError(thrown, pkg) {
+  const error = /** @type {Failure | undefined} */ (thrown)
+  const advice = error?.hint && Object.hasOwn(ADVICE, error.hint) && ADVICE[error.hint]
   return advice && error.summary ? `${error.summary} ${advice(error, pkg)}` : asFlag(error, String(error?.message ?? error))
 }
 
 /** The flags of the command being run (set by main), for errors that name a library option. */
+/** @type {import('./flags.js').Flags} */
 let commandFlags = {}
 
-/** Called by main with the flags of the command it runs. */
+/** Called by main with the flags of the command it runs. @param {import('./flags.js').Flags} flags */
 function setCommandFlags(flags) {
   commandFlags = flags
 }
 
 /** A refused option (`field`) named in `message` as the library names it (`tag`), as its flag (`--tag`). */
+/** @param {Failure | undefined} error @param {string} message */
 function asFlag(error, message) {
   const flag = error?.field && error.field.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)
   return flag && Object.hasOwn(commandFlags, flag) ? message.replaceAll(`\`${error.field}\``, `\`--${flag}\``) : message

@@ -5,7 +5,8 @@
 
 const tn = require('../..')
 
-function helpText(name, command) {
+/** A command's help: its usage, summary and flags. @param {import('./flags.js').Command} command */
+function helpText(command) {
   const lines = [`Usage: ${command.usage}`, '', command.summary, '', 'Options:']
   for (const [flag, spec] of Object.entries(command.flags)) {
     if (spec.hidden) continue
@@ -17,8 +18,10 @@ function helpText(name, command) {
 }
 
 /** Node's unknown-option error with the command's closest flag, as the library suggests options. */
+/** @param {unknown} error @param {import('./flags.js').Flags} flags */
 function unknownFlag(error, flags) {
-  const given = error.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' && /^Unknown option '(-{1,2})([^'=]+)/.exec(error.message)
+  const { code, message } = /** @type {{ code?: string, message?: string }} */ (error)
+  const given = code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' && /^Unknown option '(-{1,2})([^'=]+)/.exec(message ?? '')
   const meant = given && tn.closestName(given[2], Object.keys(flags).filter((flag) => !flags[flag].hidden))
   return meant ? `Unknown option '${given[1]}${given[2]}'. Did you mean --${meant}?` : undefined
 }

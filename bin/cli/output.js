@@ -8,12 +8,14 @@
 // an id_token must not move the cursor, retitle the terminal or hide what follows.
 const CONTROLS = /(?:\x1b\[|\x9b)[0-?]*[ -/]*[@-~]|(?:\x1b\]|\x9d)[^\x07\x1b\x9c]*(?:\x07|\x1b\\|\x9c)?|\x1b[@-_]?|[\x00-\x08\x0b-\x1f\x7f-\x9f]/g
 
+/** @param {unknown} text */
 const printable = (text) => String(text).replace(CONTROLS, '')
 
 const out = (line = '') => process.stdout.write(`${printable(line)}\n`)
 
 const err = (line = '') => process.stderr.write(`${printable(line)}\n`)
 
+/** @param {string} message */
 const warn = (message) => err(`trust-native warn ${message}`)
 
 module.exports = { printable, out, err, warn }

@@ -12,12 +12,14 @@ const { UsageError } = require('./errors.js')
  */
 const readLine = (() => {
   let buffered = ''
+  /** @type {string[]} */
   const lines = []
+  /** @type {((line: string | null) => void)[]} */
   const waiting = []
   let ended = false
   let started = false
   const flush = () => {
-    while (waiting.length && (lines.length || ended)) waiting.shift()(lines.length ? lines.shift() : null)
+    while (waiting.length && (lines.length || ended)) waiting.shift()?.(lines.length ? lines.shift() ?? null : null)
   }
   const start = () => {
     started = true
@@ -37,6 +39,7 @@ const readLine = (() => {
       flush()
     })
   }
+  /** @param {AbortSignal} [signal] @returns {Promise<string | null>} */
   return (signal) => {
     if (!started) start()
     return new Promise((resolve) => {
@@ -46,6 +49,7 @@ const readLine = (() => {
         if (index >= 0) waiting.splice(index, 1)
         resolve(null)
       }
+      /** @param {string | null} line */
       const answer = (line) => {
         signal?.removeEventListener('abort', cancel)
         resolve(line)
@@ -57,7 +61,11 @@ const readLine = (() => {
   }
 })()
 
-/** Asks on stderr; the answer, or `null` at the end of stdin or once `signal` aborts. */
+/**
+ * Asks on stderr; the answer, or `null` at the end of stdin or once `signal` aborts.
+ * @param {string} question
+ * @param {AbortSignal} [signal]
+ */
 async function ask(question, signal) {
   process.stderr.write(question)
   const line = await readLine(signal)
@@ -71,6 +79,7 @@ async function ask(question, signal) {
  * the web flow the approval in the browser, or a code given meanwhile. At the end of stdin
  * (nothing piped, or nothing left), asking fails at once and the error shows the approval URL,
  * as `npm trust` fails without a terminal; the run then stops asking.
+ * @param {import('../../index').OtpChallenge} challenge
  */
 async function onOtp(challenge) {
   if (challenge.type === 'web') err(`Authenticate your account at:\n${challenge.authUrl}`)
@@ -83,6 +92,7 @@ async function onOtp(challenge) {
   return line?.trim() || undefined
 }
 
+/** Asks before a change, unless --yes. @param {import('./flags.js').Values} values */
 async function confirm(values) {
   if (values.yes) return
   const answer = await ask('Do you want to proceed? (y/N) ')

@@ -5,21 +5,47 @@
 
 const tn = require('../..')
 
+/**
+ * @typedef {import('../../index').TrustProvider} TrustProvider
+ * @typedef {import('./flags.js').Flags} Flags
+ * @typedef {import('./flags.js').Values} Values
+ */
+
+/** The provider tables, by `type`. @type {Record<string, TrustProvider>} */
 const PROVIDERS = Object.fromEntries(tn.trustProviders().map((p) => [p.type, p]))
 
-const ADD = { github: tn.addGithubPublisher, gitlab: tn.addGitlabPublisher, circleci: tn.addCircleciPublisher }
+/**
+ * Whether the provider's CI file lives in the repository (a workflow, a pipeline file): it is
+ * checked (--strict), and inferred from the checkout when not given. Those are the providers
+ * whose table has a `file` option.
+ * @param {TrustProvider} provider
+ */
+const keepsCiFile = (provider) => provider.fields.some((f) => f.option === 'file')
 
-/** Providers whose CI file lives in the repository: it is checked, and inferred when not given. */
-const CHECKED = new Set(['github', 'gitlab'])
+/**
+ * The option naming the repository a provider's publisher is for: the one package.json's
+ * `repository` infers (`entity`: repository, project), else the field that holds a repository
+ * origin (CircleCI's vcsOrigin, whose help says so): the tables do not name it yet.
+ * @param {TrustProvider} provider
+ */
+const repositoryOption = (provider) => provider.entity ?? provider.fields.find((f) => /^repository\b/i.test(f.help))?.option
 
-/** Whether a field need not be given: package.json says the repository, the checkout the file. */
-const inferred = (provider, field) => field.option === provider.entity || (field.option === 'file' && CHECKED.has(provider.type))
+/**
+ * Whether a field need not be given: package.json says the repository, the checkout the file.
+ * @param {TrustProvider} provider
+ * @param {import('../../index').ProviderField} field
+ */
+const inferred = (provider, field) => field.option === provider.entity || (field.option === 'file' && keepsCiFile(provider))
 
-/** The flags of a provider, from its table; the repository-like option also answers to --repo. */
+/**
+ * The flags of a provider, from its table; the repository-like option also answers to --repo.
+ * @param {TrustProvider} provider
+ */
 function providerFlags(provider) {
+  /** @type {Flags} */
   const flags = {}
   for (const field of provider.fields) {
-    const note = field.option === 'file' && CHECKED.has(provider.type)
+    const note = field.option === 'file' && keepsCiFile(provider)
       ? ' (default: the one that publishes the package)'
       : field.required && !inferred(provider, field) ? ' (required)' : ''
     flags[field.flag] = { type: 'string', multiple: field.list, help: field.help + note }
@@ -33,8 +59,13 @@ function providerFlags(provider) {
   return flags
 }
 
-/** Provider options from parsed flags: each field's flag, or an alias of it. */
+/**
+ * Provider options from parsed flags: each field's flag, or an alias of it.
+ * @param {TrustProvider} provider
+ * @param {Values} values
+ */
 function providerOptions(provider, values) {
+  /** @type {Record<string, string | boolean | string[]>} */
   const options = {}
   for (const field of provider.fields) {
     let value = values[field.flag]
@@ -51,10 +82,12 @@ function providerOptions(provider, values) {
  * and one provider's alias never hides another's flag (`--repository`).
  */
 function allProviderFlags() {
+  /** @type {Record<string, [string, import('./flags.js').Flag][]>} */
   const byFlag = {}
   for (const provider of Object.values(PROVIDERS)) {
     for (const [name, spec] of Object.entries(providerFlags(provider))) (byFlag[name] ??= []).push([provider.type, spec])
   }
+  /** @type {Flags} */
   const flags = {}
   for (const [name, specs] of Object.entries(byFlag)) {
     const shown = specs.filter(([, spec]) => !spec.hidden)
@@ -65,4 +98,29 @@ function allProviderFlags() {
   return flags
 }
 
-module.exports = { PROVIDERS, ADD, CHECKED, inferred, providerFlags, providerOptions, allProviderFlags }
+/** A value as one shell word. @param {unknown} value */
+const shellWord = (value) => (/^[\w./@:+=,-]+$/.test(String(value)) ? String(value) : `'${String(value).replaceAll("'", "'\\''")}'`)
+
+/**
+ * `--repository acme/widgets --file release.yml`: publisher options as the flags of their
+ * provider's command, in its table's order, a list's values one flag each, each value one shell
+ * word.
+ * @param {string} type
+ * @param {Record<string, unknown>} options
+ */
+function optionFlags(type, options) {
+  const fields = PROVIDERS[type]?.fields ?? []
+  return fields.flatMap((f) => [options[f.option] ?? []].flat().map((v) => `--${f.flag} ${shellWord(v)}`)).join(' ')
+}
+
+/**
+ * `trust-native github widgets --repository acme/widgets --file release.yml`: the command that
+ * configures a publisher, as a user can paste it (`cli`: how the user runs trust-native).
+ * @param {string} cli
+ * @param {string} type
+ * @param {string | undefined} pkg
+ * @param {Record<string, unknown>} options
+ */
+const configureCommand = (cli, type, pkg, options) => [cli, type, pkg === undefined ? '<package>' : shellWord(pkg), optionFlags(type, options)].filter(Boolean).join(' ')
+
+module.exports = { PROVIDERS, keepsCiFile, repositoryOption, inferred, providerFlags, providerOptions, allProviderFlags, optionFlags, configureCommand, shellWord }

@@ -8,7 +8,7 @@ const { UsageError } = require('./errors.js')
 const { permissionOptions } = require('./flags.js')
 const { PROVIDERS, providerOptions } = require('./providers.js')
 
-/** Specs from --config, or from --workspaces with the flags as defaults. */
+/** Specs from --config, or from --workspaces with the flags as defaults. @param {import('./flags.js').Values} values */
 async function specsFrom(values) {
   if (values.config) return tn.readTrustConfig(values.config)
   if (!values.workspaces) throw new UsageError('Say which packages: --workspaces, or --config trust.json')

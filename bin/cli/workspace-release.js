@@ -22,36 +22,58 @@ const { err, out, warn } = require('./output.js')
 const DEPENDENCY_FIELDS = ['dependencies', 'optionalDependencies', 'peerDependencies']
 
 /**
+ * @typedef {import('./flags.js').Values} Values
+ * @typedef {import('./each-package.js').Say} Say
+ * @typedef {import('../../index').TrustClient} TrustClient
+ * @typedef {import('../../index').PublishResult} PublishResult
+ * @typedef {{ name: string, path: string, version: string, names: string[], dependsOn: string[] }} ReleasePackage
+ * @typedef {{ package: string, version: string, status: 'skipped' | 'left', reason: string }} Untried
+ * @typedef {{ package: string, version: string, status: 'failed', error: { code?: string, message: string } }} Failed
+ * @typedef {(PublishResult & { status: 'published' | 'staged' | 'dryRun' }) | Untried | Failed} Result
+ */
+
+/**
  * The workspace's public packages with their version and the workspace packages they depend
  * on, dependencies first (a cycle is broken where it closes, as pnpm breaks it).
  */
+/**
+ * @param {string} cwd
+ * @returns {Promise<ReleasePackage[]>}
+ */
 async function releaseOrder(cwd) {
   const { packages } = await tn.discoverWorkspacePackages(cwd)
+  /** @type {Map<string, ReleasePackage>} */
   const byName = new Map(packages.map((p) => {
     const manifest = JSON.parse(readFileSync(join(p.path, 'package.json'), 'utf8'))
     const names = DEPENDENCY_FIELDS.flatMap((field) => Object.keys(manifest[field] ?? {}))
-    return [p.name, { name: p.name, path: p.path, version: manifest.version, names }]
+    return [p.name, { name: p.name, path: p.path, version: manifest.version, names, dependsOn: [] }]
   }))
+  /** @type {ReleasePackage[]} */
   const ordered = []
+  /** @type {Set<ReleasePackage>} */
   const visiting = new Set()
+  /** @param {ReleasePackage} pkg */
   const visit = (pkg) => {
     if (ordered.includes(pkg) || visiting.has(pkg)) return
     visiting.add(pkg)
     pkg.dependsOn = [...new Set(pkg.names)].filter((n) => n !== pkg.name && byName.has(n))
-    for (const name of pkg.dependsOn) visit(byName.get(name))
+    for (const name of pkg.dependsOn) visit(/** @type {ReleasePackage} */ (byName.get(name)))
     ordered.push(pkg)
   }
   for (const pkg of byName.values()) visit(pkg)
   return ordered
 }
 
-/** Whether the registry has `version` of `name` (a package it does not know has none). */
+/**
+ * Whether the registry has `version` of `name` (a package it does not know has none).
+ * @param {TrustClient} client @param {string} name @param {string} version
+ */
 async function onRegistry(client, name, version) {
   try {
     const { versions } = await client.publishHistory({ package: name })
     return versions.some((v) => v.version === version)
   } catch (error) {
-    if (error.code === 'E404') return false
+    if (/** @type {{ code?: string }} */ (error).code === 'E404') return false
     throw error
   }
 }
@@ -61,6 +83,7 @@ async function onRegistry(client, name, version) {
  * 1.x reads it with /New tag:\s+(@[^/]+\/[^@]+|[^/]+)@([^\s]+)/), and the `git-tag` event
  * appended to the file CHANGESETS_OUTPUT names (changesets/action 2.x reads that file). With
  * --json, stdout is the results only (`say` prints nothing): the file still gets the event.
+ * @param {string} name @param {string} version @param {Say} say
  */
 function recordTag(name, version, say) {
   const tag = `${name}@${version}`
@@ -69,7 +92,11 @@ function recordTag(name, version, say) {
   if (file) appendFileSync(file, `${JSON.stringify({ type: 'git-tag', tag, packageName: name })}\n`)
 }
 
-/** A failed package's result: the error in the CLI's words (a package not created yet: how to claim it). */
+/**
+ * A failed package's result: the error in the CLI's words (a package not created yet: how to claim it).
+ * @param {ReleasePackage} pkg @param {import('./errors.js').Failure} error
+ * @returns {Failed}
+ */
 function failure(pkg, error) {
   return { package: pkg.name, version: pkg.version, status: 'failed', error: { code: error.code, message: describeError(error, pkg.name) } }
 }
@@ -78,17 +105,23 @@ function failure(pkg, error) {
  * Publishes (or with `stage`, stages) each workspace package the registry does not have, as
  * described above. Prints a line per package and a summary (with --json, the results only);
  * exit 1 when any failed or was left.
+ * @param {Values} values
+ * @param {{ stage: boolean, access?: 'public' | 'restricted' }} how
  */
-async function releaseWorkspace(values, { stage }) {
+async function releaseWorkspace(values, { stage, access }) {
   const client = new tn.TrustClient(common(values))
   const dryRun = Boolean(values['dry-run'])
+  /** @type {Say} */
   const say = values.json ? { out() {}, err() {} } : { out, err }
+  /** @type {Result[]} */
   const results = []
+  /** @type {Set<string>} */
   const warned = new Set()
+  /** @type {Set<string>} */
   const failed = new Set()
   for (const pkg of await releaseOrder(process.cwd())) {
     const blocked = pkg.dependsOn.find((name) => failed.has(name))
-    if (blocked || results.some((r) => r.error?.code === 'EOTP')) {
+    if (blocked || results.some((r) => r.status === 'failed' && r.error.code === 'EOTP')) {
       failed.add(pkg.name)
       const reason = blocked ? `not tried: it depends on ${blocked}, which failed` : 'not tried: no one-time password'
       results.push({ package: pkg.name, version: pkg.version, status: 'left', reason })
@@ -101,22 +134,24 @@ async function releaseWorkspace(values, { stage }) {
         say.out(`= ${pkg.name}@${pkg.version} is already on the registry`)
         continue
       }
-      const options = { folder: pkg.path, ...(values.tag && { tag: values.tag }), ...(values.access && { access: values.access }), dryRun }
+      const options = { folder: pkg.path, ...(values.tag && { tag: values.tag }), ...(access && { access }), dryRun }
       const r = await (stage ? client.stagePublish(options) : client.publish(options))
       for (const w of r.warnings.filter((w) => !warned.has(w))) {
         warned.add(w)
         if (!values.json) warn(w)
       }
       const how = r.tokenSource === 'oidc' ? 'through trusted publishing' : 'with your token'
+      /** @type {'dryRun' | 'staged' | 'published'} */
       const status = dryRun ? 'dryRun' : stage ? 'staged' : 'published'
-      results.push({ status, ...r })
+      results.push({ ...r, status })
       if (dryRun) say.out(`Would ${stage ? 'stage' : 'publish'} ${r.package}@${r.version} (tag ${r.tag})`)
       else if (stage) say.out(`+ ${r.package}@${r.version} (staged with id ${r.stageId}, ${how})`)
       else {
         say.out(`+ ${r.package}@${r.version} (${how})`)
         recordTag(r.package, r.version, say)
       }
-    } catch (error) {
+    } catch (thrown) {
+      const error = /** @type {import('./errors.js').Failure} */ (thrown)
       failed.add(pkg.name)
       results.push(failure(pkg, error))
       say.err(`${pkg.name}@${pkg.version}: ${error.code}: ${describeError(error, pkg.name)}`)
@@ -127,8 +162,12 @@ async function releaseWorkspace(values, { stage }) {
   return results.some((r) => r.status === 'failed' || r.status === 'left') ? EXIT.failed : EXIT.ok
 }
 
-/** `Published 2, already on the registry 1, failed 1: @acme/new (E404 ...)`, and what comes next. */
+/**
+ * `Published 2, already on the registry 1, failed 1 (@acme/new).`, and what comes next.
+ * @param {Result[]} results @param {{ stage: boolean, dryRun: boolean }} how
+ */
 function printSummary(results, { stage, dryRun }) {
+  /** @param {Result['status']} status */
   const of = (status) => results.filter((r) => r.status === status)
   const done = stage ? 'Staged' : 'Published'
   const parts = [`${dryRun ? `Would ${stage ? 'stage' : 'publish'}` : done} ${of(dryRun ? 'dryRun' : stage ? 'staged' : 'published').length}`]

@@ -12,8 +12,18 @@ const { allProviderFlags } = require('../cli/providers.js')
 const { describeDifferences, printPlan, publisherLabel } = require('../cli/publishers.js')
 const { specsFrom } = require('../cli/specs.js')
 
-/** Applies `work` (a plan, or specs) with a progress report, prints the results (with the plan
- * they followed, if one was made), and answers the exit code. */
+/**
+ * @typedef {import('../../index').ApplyResult} ApplyResult
+ */
+
+/**
+ * Applies `work` (a plan, or specs) with a progress report, prints the results (with the plan
+ * they followed, if one was made), and answers the exit code.
+ * @param {import('../cli/flags.js').Values} values
+ * @param {Parameters<typeof tn.applyTrust>[0]} work
+ * @param {Parameters<typeof tn.applyTrust>[1]} options
+ * @param {import('../../index').TrustPlan} [plan]
+ */
 async function applyAll(values, work, options, plan) {
   const progress = progressReporter(values.json)
   const interrupt = stopOnInterrupt(values.json)
@@ -39,6 +49,7 @@ async function applyAll(values, work, options, plan) {
  * Ctrl-C during an apply: no package starts after it, those in flight get a few seconds to
  * finish, and the run's results are still reported. A second Ctrl-C exits at once.
  */
+/** @param {boolean | undefined} quiet */
 function stopOnInterrupt(quiet) {
   const controller = new AbortController()
   const now = () => process.exit(EXIT.interrupted)
@@ -57,8 +68,9 @@ function stopOnInterrupt(quiet) {
   }
 }
 
-/** One line per failure; packages that failed alike share one. */
+/** One line per failure; packages that failed alike share one. @param {ApplyResult[]} results */
 function printFailures(results) {
+  /** @type {Map<string, string[]>} */
   const alike = new Map()
   for (const r of results.filter((r) => r.status === 'failed')) {
     const why = `${r.error?.code} ${describeError(r.error, r.package)}`
@@ -70,8 +82,11 @@ function printFailures(results) {
   }
 }
 
+/** The run's counts in a line. @param {ApplyResult[]} results */
 function summary(results) {
+  /** @param {(r: ApplyResult) => boolean} pred */
   const count = (pred) => results.filter(pred).length
+  /** @param {ApplyResult['action']} action */
   const done = (action) => count((r) => r.status === 'done' && r.action === action)
   const stopped = count((r) => r.error?.code === 'EABORTED')
   const failed = count((r) => r.status === 'failed') - stopped
@@ -82,6 +97,7 @@ function summary(results) {
 /**
  * `@acme/utils (github release.yml)`: an apply result's package and the publisher it is about
  * (the one there is now, left as it is, or revoked), so a package's several are told apart.
+ * @param {ApplyResult} r
  */
 function resultLabel(r) {
   return publisherLabel(r.package, r.publisher ?? r.previous?.[0])
@@ -90,11 +106,13 @@ function resultLabel(r) {
 /**
  * A progress bar on a terminal; a line per entry elsewhere. Out of the run's own count of
  * entries (with --prune, more than the specs given).
+ * @param {boolean | undefined} quiet
  */
 function progressReporter(quiet) {
   const tty = process.stderr.isTTY === true
   const verb = { create: 'created', replace: 'replaced', unchanged: 'unchanged', claim: 'claimed and created', revoke: 'revoked', error: 'skipped' }
   return {
+    /** @param {{ done: number, total: number, result: ApplyResult }} progress */
     report({ done, total, result }) {
       if (quiet) return
       const what = printable(result.status === 'failed' ? `failed ${resultLabel(result)}`
@@ -114,6 +132,7 @@ function progressReporter(quiet) {
   }
 }
 
+/** @type {import('../cli/flags.js').Command} */
 module.exports = {
   usage: 'trust-native apply (--workspaces | --config trust.json) [--type github] [provider flags as defaults] [--yes] [--replace] [--prune]',
   summary: 'Make the packages\' trusted publishers match the specs: create, replace (with --replace), revoke (with --prune) or leave unchanged',

@@ -15,6 +15,7 @@ const DIST_TAG_VERBS = Object.fromEntries([
   ...['ls', 'l', 'sl', 'list'].map((v) => [v, 'ls']),
 ])
 
+/** @type {import('../cli/flags.js').Command} */
 module.exports = {
   usage: 'trust-native dist-tag add <package>@<version> [<tag>] | rm <package> <tag> | ls [<package>]',
   summary: 'A package\'s dist-tags (npm dist-tag); in CI through trusted publishing, as npm 12 does, saying why when the exchange is refused',
@@ -47,7 +48,7 @@ module.exports = {
     }
     for (const w of result.warnings) warn(w)
     const sign = kind === 'add' ? '+' : '-'
-    if (result.dryRun) out(`Would send ${result.request.method} ${result.request.url}`)
+    if (result.dryRun) out(`Would send ${result.request?.method} ${result.request?.url}`)
     else if (result.changed !== false) out(`${sign}${result.tag}: ${result.package}@${result.version}`)
     return EXIT.ok
   },

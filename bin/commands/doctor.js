@@ -11,11 +11,24 @@ const { provenanceFindings, publisherFindings, setupNodeFindings } = require('..
 const { EXIT, UsageError, describeError } = require('../cli/errors.js')
 const { COMMON, common } = require('../cli/flags.js')
 const { err, out, printable, warn } = require('../cli/output.js')
-const { PROVIDERS } = require('../cli/providers.js')
+const { configureCommand } = require('../cli/providers.js')
 
+/**
+ * @typedef {{ severity: string, message: string }} Finding
+ * @typedef {import('../../index').IdToken} IdToken
+ */
+
+/**
+ * The job's id_token, the publisher it needs, then each package's part (doctorPackage); with
+ * --json, the report. Exit 1 on an error finding or a refused exchange.
+ * @param {import('../cli/flags.js').Values} values
+ * @param {string | undefined} given
+ */
 async function doctor(values, given) {
   if (given && values.workspaces) throw new UsageError('Name one package, or pass --workspaces for each of the workspace: not both.')
+  /** @type {Record<string, unknown>} */
   const report = {}
+  /** @param {string} line */
   const print = (line) => { if (!values.json) out(line) }
   const cwd = process.cwd()
   const config = await tn.resolveConfig({ ...common(values), ...(given && { package: given }) })
@@ -31,10 +44,12 @@ async function doctor(values, given) {
   // Before the id_token: the .npmrc line that makes npm skip trusted publishing matters without one too.
   const npmrcFindings = setupNodeFindings(config)
   for (const f of npmrcFindings) print(`${f.severity}: ${printable(f.message)}`)
+  /** @type {IdToken} */
   let idToken
   try {
     idToken = await tn.getIdToken({ audience })
-  } catch (error) {
+  } catch (thrown) {
+    const error = /** @type {import('../cli/errors.js').Failure} */ (thrown)
     report.idToken = { code: error.code, message: error.message }
     report.findings = npmrcFindings
     if (values.json) out(JSON.stringify(report, null, 2))
@@ -52,6 +67,7 @@ async function doctor(values, given) {
   const diagnosis = tn.diagnoseTrust({ claims: idToken.claims, publishers: [], audience })
   report.needs = diagnosis.suggestion
   // The job's own findings (the token, the runner, the npm on PATH), once for every package.
+  /** @type {Finding[]} */
   const jobFindings = [...npmrcFindings, ...diagnosis.findings.filter((f) => f.kind !== 'none'), ...publisherFindings(cwd)]
   for (const f of jobFindings.slice(npmrcFindings.length)) print(`${f.severity}: ${printable(f.message)}`)
   const packages = []
@@ -76,40 +92,46 @@ async function doctor(values, given) {
 /**
  * One package's part of doctor: the publisher the job needs for it, its declared publishers
  * compared with the job, its package.json against provenance, and the exchange for it.
+ * @param {import('../cli/flags.js').Values} values
+ * @param {(line: string) => void} print
+ * @param {{ name: string | undefined, dir: string, idToken: IdToken, diagnosis: import('../../index').Diagnosis, audience: string }} job
  */
 async function doctorPackage(values, print, { name, dir, idToken, diagnosis, audience }) {
-  const result = { package: name }
   const declared = await declaredComparison(dir, name, idToken.claims, audience)
   // A declared publisher of the job's own workflow that differs in a value: that value is to
   // change, not another publisher to add.
   if (diagnosis.suggestion && !declared?.change) {
     const { type, ...options } = diagnosis.suggestion
-    const flags = Object.entries(options).map(([k, v]) => `--${PROVIDERS[type]?.fields.find((f) => f.option === k)?.flag ?? k} ${Array.isArray(v) ? v.join(' ') : v}`)
     print('This job needs a trusted publisher like:')
-    print(`  trust-native ${type} ${name ?? '<package>'} ${flags.join(' ')}`)
+    print(`  ${configureCommand('trust-native', String(type), name, options)}`)
   }
+  let shown
   if (declared) {
-    const { lines, ...shown } = declared
-    result.declared = shown
+    const { lines, ...rest } = declared
+    shown = rest
     for (const line of lines) print(printable(line))
   }
-  result.findings = provenanceFindings(dir, idToken.claims)
-  for (const f of result.findings) print(`${f.severity}: ${printable(f.message)}`)
+  /** @type {Finding[]} */
+  const findings = provenanceFindings(dir, idToken.claims)
+  for (const f of findings) print(`${f.severity}: ${printable(f.message)}`)
+  let exchange
   try {
     const exchanged = await tn.exchangeToken({ ...(values.registry && { registry: values.registry }), ...(name && { package: name }), idToken: idToken.token, cwd: dir })
-    result.exchange = { ok: true, package: exchanged.package, expires: exchanged.expires, warnings: exchanged.warnings }
+    exchange = { ok: true, package: exchanged.package, expires: exchanged.expires, warnings: exchanged.warnings }
     // The registry's answer is `{ token }`; an expiry is shown only when it says one.
     print(`Exchange: ok, an npm token for ${exchanged.package}${exchanged.expires ? ` until ${exchanged.expires}` : ''}`)
     for (const w of exchanged.warnings) warn(w)
-  } catch (error) {
-    result.exchange = { ok: false, code: error.code, message: describeError(error, name) }
+  } catch (thrown) {
+    const error = /** @type {import('../cli/errors.js').Failure} */ (thrown)
+    exchange = { ok: false, code: error.code, message: describeError(error, name) }
     print(`Exchange: FAILED ${error.code}`)
     print(describeError(error, name))
   }
-  return result
+  return { package: name, ...(shown && { declared: shown }), findings, exchange }
 }
 
 /** A command about package.json's package, run where that package is private (a monorepo's root). */
+/** @param {string} cwd @param {string | undefined} pkg */
 function refusePrivate(cwd, pkg) {
   const path = join(cwd, 'package.json')
   let manifest
@@ -124,6 +146,7 @@ function refusePrivate(cwd, pkg) {
 }
 
 /** The trust.json that applies in `cwd`: its own, else the workspace root's (where plan and apply run). */
+/** @param {string} cwd */
 async function findTrustJson(cwd) {
   if (existsSync(join(cwd, 'trust.json'))) return { path: join(cwd, 'trust.json'), where: '' }
   const root = await tn.discoverWorkspacePackages(cwd).then((w) => w.root, () => undefined)
@@ -137,6 +160,10 @@ async function findTrustJson(cwd) {
  * job's own workflow, and which others there are, each named once. Nothing without a trust.json
  * naming the package. (What the registry has may differ from what the repository declares: the
  * exchange says which counts.)
+ * @param {string} cwd
+ * @param {string | undefined} pkg
+ * @param {Record<string, unknown>} claims
+ * @param {string} audience
  */
 async function declaredComparison(cwd, pkg, claims, audience) {
   const found = pkg && await findTrustJson(cwd)
@@ -167,11 +194,13 @@ async function declaredComparison(cwd, pkg, claims, audience) {
 }
 
 /** When an id_token expires, from its `exp` (seconds), which may be missing or out of range. */
+/** @param {unknown} exp */
 function expiry(exp) {
   const date = new Date(typeof exp === 'number' ? exp * 1000 : Number.NaN)
   return Number.isNaN(date.getTime()) ? 'no valid expiry (exp)' : `expires ${date.toISOString()}`
 }
 
+/** @type {import('../cli/flags.js').Command} */
 module.exports = {
   usage: 'trust-native doctor [package | --workspaces] [--registry <url>]',
   summary: 'In CI: show the id_token\'s claims, the trusted publisher this job needs, and try the exchange',

@@ -11,6 +11,7 @@ const { EXIT } = require('../cli/errors.js')
 const { COMMON, common } = require('../cli/flags.js')
 const { out, warn } = require('../cli/output.js')
 
+/** @type {import('../cli/flags.js').Command} */
 module.exports = {
   usage: 'trust-native exchange [package] [--write-npmrc | --npmrc <file>]',
   summary: 'In CI: exchange the job\'s id_token for a short-lived npm token (trusted publishing), saying why when it is refused; --write-npmrc writes it for pnpm or yarn',

@@ -7,20 +7,23 @@ const { EXIT } = require('../cli/errors.js')
 const { eachPackage } = require('../cli/each-package.js')
 const { COMMON } = require('../cli/flags.js')
 const { out, printable } = require('../cli/output.js')
+const { publisherName } = require('../cli/publishers.js')
 
 /**
  * How a version of `trust-native history` was published, in words: through which publisher
  * (`github release.yml`, when --check-trust found its configuration), else its configuration's id.
+ * @param {import('../../index').PublishedVersion} v
  */
 function publishedHow(v) {
   if (v.how === 'token') return `with a token of ${v.user}${v.approver ? `, approved by ${v.approver}` : ''}`
   if (v.how === 'unknown') return 'publisher not recorded'
-  const { provider, configId } = v.trustedPublisher
-  const which = v.publisher ? [v.publisher.type, v.publisher.file ?? v.publisher.project ?? v.publisher.vcsOrigin ?? v.publisher.id].join(' ') : [provider, configId].filter(Boolean).join(' ')
+  const { provider, configId } = /** @type {import('../../index').VersionTrustedPublisher} */ (v.trustedPublisher)
+  const which = v.publisher ? [v.publisher.type, publisherName(v.publisher) ?? v.publisher.id].join(' ') : [provider, configId].filter(Boolean).join(' ')
   const still = v.stillConfigured === null ? '' : v.stillConfigured ? ', still configured' : ', no longer configured'
   return `trusted publishing (${which}${still})${v.approver ? `, approved by ${v.approver}` : ''}`
 }
 
+/** @type {import('../cli/flags.js').Command} */
 module.exports = {
   usage: 'trust-native history [package...] [--workspaces] [--since <date>] [--check-trust] [--exit-code] [--json]',
   summary: 'How each version was published: through trusted publishing (which configuration) or with a token, with or without provenance, from the public package document',

@@ -9,6 +9,7 @@ const { COMMON, common } = require('../cli/flags.js')
 const { out } = require('../cli/output.js')
 const { printOptions, publisherValues } = require('../cli/publishers.js')
 
+/** @type {import('../cli/flags.js').Command} */
 module.exports = {
   usage: 'trust-native list [package]',
   summary: 'List the trusted publishers of a package (npm trust list)',

@@ -7,6 +7,7 @@ const { eachPackage } = require('../cli/each-package.js')
 const { COMMON, WRITE } = require('../cli/flags.js')
 const { describePublisher } = require('../cli/publishers.js')
 
+/** @type {import('../cli/flags.js').Command} */
 module.exports = {
   usage: 'trust-native lockdown [package...] [--workspaces] [--dry-run]',
   summary: 'For packages with a trusted publisher: require 2FA and disallow tokens for publishing (npm access set mfa=publish)',

@@ -11,6 +11,7 @@ const { allProviderFlags } = require('../cli/providers.js')
 const { printPlan } = require('../cli/publishers.js')
 const { specsFrom } = require('../cli/specs.js')
 
+/** @type {import('../cli/flags.js').Command} */
 module.exports = {
   usage: 'trust-native plan (--workspaces | --config trust.json) [--type github] [provider flags as defaults] [--prune] [--exit-code]',
   summary: 'Show what apply would do for many packages; changes nothing',

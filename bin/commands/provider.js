@@ -3,19 +3,27 @@
 
 // `trust-native github|gitlab|circleci`: npm trust's provider commands, one per provider table.
 
+const tn = require('../..')
 const { EXIT } = require('../cli/errors.js')
 const { COMMON, PERMISSIONS, STRICT, WRITE, common, permissionOptions, strict } = require('../cli/flags.js')
 const { out, warn } = require('../cli/output.js')
 const { confirm } = require('../cli/prompt.js')
-const { ADD, CHECKED, PROVIDERS, inferred, providerFlags, providerOptions } = require('../cli/providers.js')
+const { PROVIDERS, inferred, keepsCiFile, providerFlags, providerOptions } = require('../cli/providers.js')
 const { printOptions, publisherValues } = require('../cli/publishers.js')
 
 /** npm's warning for a registry other than the public one (crates/core/src/config/mod.rs). */
 const SUPPORT_WARNING = /^Registry \S+ may not support trusted publishing$/
 
+/**
+ * The command of the provider `type` (a row of trustProviders()): its flags, usage and words
+ * come from the row, the call is addPublisher's.
+ * @param {string} type
+ * @returns {import('../cli/flags.js').Command}
+ */
 function providerCommand(type) {
   const provider = PROVIDERS[type]
-  const flags = { ...COMMON, ...WRITE, ...(CHECKED.has(type) && STRICT), ...PERMISSIONS, ...providerFlags(provider) }
+  const checked = keepsCiFile(provider)
+  const flags = { ...COMMON, ...WRITE, ...(checked && STRICT), ...PERMISSIONS, ...providerFlags(provider) }
   const required = provider.fields
     .filter((f) => f.required)
     .map((f) => (inferred(provider, f) ? `[--${f.flag} <${f.flag}>]` : `--${f.flag} <${f.flag}>`))
@@ -25,16 +33,18 @@ function providerCommand(type) {
     summary: `Create a trusted relationship between a package and ${provider.name} (npm trust ${type})`,
     flags,
     async run(values, [pkg]) {
+      const given = providerOptions(provider, values)
       const options = {
         ...common(values),
-        ...providerOptions(provider, values),
+        ...given,
         ...permissionOptions(values),
-        ...(CHECKED.has(type) && strict(values)),
+        ...(checked && strict(values)),
         ...(pkg && { package: pkg }),
+        type: /** @type {import('../../index').TrustSpec['type']} */ (type),
       }
       // Validate and infer first (a dry run), as npm shows the options before asking.
-      const planned = await ADD[type]({ ...options, dryRun: true })
-      const body = planned.request.body[0]
+      const planned = await tn.addPublisher({ ...options, dryRun: true })
+      const body = /** @type {{ permissions: string[] }[]} */ (planned.request.body)[0]
       const shown = { type, package: planned.package, ...planned.options }
       // The preview asks the registry nothing, so it carries npm's "may not support trusted
       // publishing"; the call that follows answers that question itself (the core says it only
@@ -46,7 +56,7 @@ function providerCommand(type) {
         out(`Anyone with ${provider.entityLabel} write access can publish to ${planned.package}`)
         out('Two-factor authentication is required for this operation')
         out()
-        const fromWorkflow = planned.workflow?.inferred ? ['file', ...(options.environment ? [] : ['environment'])] : []
+        const fromWorkflow = planned.workflow?.inferred ? ['file', ...(given.environment ? [] : ['environment'])] : []
         printOptions(shown, { fromPackageJson: planned.fromPackageJson, fromWorkflow, permissions: body.permissions })
         out()
       }
@@ -55,7 +65,8 @@ function providerCommand(type) {
         return EXIT.ok
       }
       await confirm(values)
-      const { publisher } = await ADD[type](options)
+      // Not a dry run: the configuration the registry created.
+      const publisher = /** @type {import('../../index').Publisher} */ ((await tn.addPublisher(options)).publisher)
       if (values.json) {
         out(JSON.stringify({ ...publisherValues(publisher), permissions: publisher.permissions }, null, 2))
       } else {

@@ -6,6 +6,7 @@
 const { publishEach } = require('../cli/each-package.js')
 const { COMMON, WRITE } = require('../cli/flags.js')
 
+/** @type {import('../cli/flags.js').Command} */
 module.exports = {
   usage: 'trust-native publish [folder|tarball...] [--workspaces] [--stage] [--tag <tag>] [--access public|restricted] [--dry-run]',
   summary: 'Publish versions as npm publish does; in CI through trusted publishing, saying why when the exchange is refused',

@@ -8,6 +8,7 @@ const { EXIT, UsageError } = require('../cli/errors.js')
 const { COMMON, WRITE, common } = require('../cli/flags.js')
 const { out } = require('../cli/output.js')
 
+/** @type {import('../cli/flags.js').Command} */
 module.exports = {
   usage: 'trust-native revoke [package] --id <id>',
   summary: 'Revoke a trusted publisher by id (npm trust revoke)',

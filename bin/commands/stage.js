@@ -11,16 +11,23 @@ const { COMMON, WRITE, common } = require('../cli/flags.js')
 const { err, out, warn } = require('../cli/output.js')
 const { confirm } = require('../cli/prompt.js')
 
-/** npm's `validateUUID`: checked before anything is sent. What was given is not echoed. */
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
+/**
+ * @typedef {import('../../index').StagedPackage} StagedPackage
+ * @typedef {import('../cli/flags.js').Values} Values
+ */
 
+/**
+ * A stage id given, checked as npm's `validateUUID` does (the core's rule) before anything is
+ * sent. What was given is not echoed.
+ * @param {string | undefined} id
+ */
 function stageId(id) {
   if (!id) throw new UsageError('Missing required <stage-id>')
-  if (!UUID.test(id)) throw new UsageError('stage-id must be a valid UUID')
+  if (!tn.isUuid(id)) throw new UsageError('stage-id must be a valid UUID')
   return id
 }
 
-/** npm's `logStageItem`: one `key: value` line per field. */
+/** npm's `logStageItem`: one `key: value` line per field. @param {StagedPackage} item */
 function printStaged(item) {
   const { id, packageName, version, tag, createdAt, actor, actorType, shasum, ...rest } = item
   const values = {
@@ -36,11 +43,13 @@ function printStaged(item) {
   out(Object.entries(values).filter(([, v]) => v !== undefined && v !== null).map(([k, v]) => `${k}: ${v}`).join('\n'))
 }
 
+/** @param {Partial<StagedPackage>} item */
 const label = (item) => `${item.packageName}@${item.version}${item.tag ? ` (${item.tag})` : ''}`
 
 /**
  * The staged versions of the packages --workspaces and --package name, oldest first (two
  * versions of a package are approved in the order they were staged).
+ * @param {Values} values
  */
 async function stagedOf(values) {
   const names = new Set(values.package ?? [])
@@ -51,6 +60,7 @@ async function stagedOf(values) {
   return all.filter((item) => names.has(item.packageName)).reverse()
 }
 
+/** @type {Record<string, (values: Values, args: string[]) => Promise<number>>} */
 const STAGE = {
   /** `stage publish`: see `publishEach`. No 2FA is asked: that is the approval's. */
   publish: (values, targets) => publishEach(values, targets, { stage: true }),
@@ -112,6 +122,7 @@ const STAGE = {
       else out(dryRun ? `Would approve staged package ${ids[0]}.` : `Staged package ${ids[0]} approved and published successfully.`)
       return EXIT.ok
     }
+    /** @type {({ id: string } & Partial<StagedPackage>)[]} */
     const targets = bulk ? await stagedOf(values) : ids.map((id) => ({ id }))
     if (!targets.length) {
       if (values.json) out('[]')
@@ -125,6 +136,7 @@ const STAGE = {
     if (bulk && !dryRun) await confirm(values)
     // One onOtp for the run: what it obtains is reused by the next calls.
     const options = common(values)
+    /** @type {{ id: string, status: 'approved' | 'dryRun' | 'failed' | 'skipped', request?: unknown, error?: { code?: string, message: string } }[]} */
     const results = []
     for (const t of targets) {
       const shown = t.packageName ? label(t) : t.id
@@ -138,10 +150,12 @@ const STAGE = {
         results.push({ id: t.id, status: dryRun ? 'dryRun' : 'approved', request })
         if (!values.json) out(dryRun ? `Would approve ${shown}.` : `Approved ${shown}: staged package ${t.id} published.`)
       } catch (error) {
-        results.push({ id: t.id, status: 'failed', error: { code: error.code, message: describeError(error) } })
-        if (!values.json) err(`failed ${shown}: ${error.code} ${describeError(error)}`)
+        const { code } = /** @type {import('../cli/errors.js').Failure} */ (error)
+        results.push({ id: t.id, status: 'failed', error: { code, message: describeError(error) } })
+        if (!values.json) err(`failed ${shown}: ${code} ${describeError(error)}`)
       }
     }
+    /** @param {string} status */
     const count = (status) => results.filter((r) => r.status === status).length
     if (values.json) out(JSON.stringify(results, null, 2))
     else if (!dryRun) out(`Approved ${count('approved')} of ${targets.length} staged versions${count('failed') ? `, ${count('failed')} failed` : ''}${count('skipped') ? `, ${count('skipped')} not tried` : ''}.`)
@@ -149,6 +163,7 @@ const STAGE = {
   },
 }
 
+/** @type {import('../cli/flags.js').Command} */
 module.exports = {
   usage: 'trust-native stage publish [folder|tarball...] [--workspaces] [--tag <tag>] [--access public|restricted] | list [package] | view <id> | approve <id...> | approve --workspaces | approve --package <name> | reject <id> | download <id> [--file <file>]',
   summary: 'Staged publishing: stage versions (in CI through trusted publishing), list, view, approve (publish), reject, download (npm stage)',

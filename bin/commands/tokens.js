@@ -11,6 +11,7 @@ const { out, printable } = require('../cli/output.js')
 /** What a listed token can publish, in words. */
 const TOKEN_PUBLISH = { direct: 'publishes directly', stage: 'can only stage (approve with 2FA)', none: 'read only' }
 
+/** @type {import('../cli/flags.js').Command} */
 module.exports = {
   usage: 'trust-native tokens [--exit-code] [--as-of <date>] [--revoke <id> ...]',
   summary: 'List your access tokens, redacted, with what each can still do under the registry\'s 2026-2027 rules and when it was last used; revoke the ones you name (npm token list, npm token revoke)',
