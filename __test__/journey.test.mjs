@@ -175,7 +175,9 @@ describe('publishing from CI with the CLI', () => {
     expect(run.code).toBe(1)
     expect(run.stdout).toContain('+ @acme/core@1.2.0 (through trusted publishing)')
     expect(run.stdout).toContain('+ @acme/cli@1.2.0 (through trusted publishing)')
-    expect(run.stderr).toMatch(/packages\/plugin: EOTP: .*Trusted publishing was tried first and refused, so the configured token was used: .*@acme\/plugin/)
+    // Named as the release names it (package@version), with the run's summary last.
+    expect(run.stderr).toMatch(/@acme\/plugin@1\.2\.0: EOTP: .*Trusted publishing was tried first and refused, so the configured token was used: .*@acme\/plugin/)
+    expect(run.stderr).toContain('Published 2, failed 1 (@acme/plugin).')
     // Each warning once, not once per package.
     expect(run.stderr.match(/sets a static token/g)).toHaveLength(1)
     expect(emulator.versions('@acme/core')).toEqual(['1.1.0', '1.2.0'])

@@ -184,6 +184,9 @@ describe('each mismatch: the exchange is refused and diagnoseTrust names the cau
     expect(error).toMatchObject({ code: 'EOIDCEXCHANGE', statusCode: 404 })
     expect(error.message).toContain('never-published-widgets has never been published')
     expect(error.message).not.toContain('listPublishers')
+    // Created by claimPackage (or applyTrust with `claim: true`), each interface in its words.
+    expect(error.hint).toBe('claim')
+    expect(error.message).toContain('claimPackage')
     // A package that exists, with no matching configuration, still gets the comparison advice.
     const mismatch = await withCiEnv({ GITHUB_ACTIONS: 'true', NPM_ID_TOKEN: idToken }, () => rejection(tn.exchangeToken({ package: '@acme/tools', registry: emulator.url })))
     expect(mismatch.message).not.toContain('never been published')

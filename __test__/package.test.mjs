@@ -125,7 +125,7 @@ describe('npm run package', () => {
     expect(cli).toEqual(expect.arrayContaining(['bin/trust-native.js', 'bin/commands/doctor.js', 'bin/cli/errors.js']))
     expect(files(dir)).toEqual(
       ['LICENSE', 'README.md', ...cli, 'binding-error.js', 'index.d.ts', 'index.js', 'main.js', 'package.json',
-        'semantic-release/index.d.ts', 'semantic-release/index.js', 'semantic-release/publishing-npm.js', 'testing/README.md', 'testing/cli.js', 'testing/index.d.ts', 'testing/index.js', 'testing/index.mjs', ...emulator].sort(),
+        'semantic-release/index.d.ts', 'semantic-release/index.js', 'semantic-release/publishing-npm.js', 'semantic-release/release.js', 'testing/README.md', 'testing/cli.js', 'testing/index.d.ts', 'testing/index.js', 'testing/index.mjs', ...emulator].sort(),
     )
     const published = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'))
     expect(published.optionalDependencies).toEqual(Object.fromEntries(platformTargets().map((t) => [t.name, manifest.version])))

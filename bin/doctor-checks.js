@@ -165,4 +165,48 @@ function provenanceFindings(cwd, claims) {
   return findings
 }
 
-module.exports = { NPM_WITH_OIDC, atLeast, githubRepository, nodeFindings, npmVersion, packageManagerFindings, provenanceFindings, publisherFindings }
+/** `//host/path/:_authToken=${VAR}`: a token line that takes its token from a variable. */
+const VARIABLE_TOKEN = /^\s*(\/\/[^\s=]+:_authToken)\s*=\s*\$\{([A-Za-z_][A-Za-z0-9_]*)\}\s*$/
+
+/**
+ * actions/setup-node's pitfall: with `registry-url` it writes `//<registry>/:_authToken=${NODE_AUTH_TOKEN}`
+ * to the .npmrc it points npm at, and a job that publishes through trusted publishing sets no
+ * NODE_AUTH_TOKEN (or sets it from a secret that is empty). npm then sends that line's token,
+ * empty or the literal `${NODE_AUTH_TOKEN}`, instead of trusted publishing's, and the publish
+ * fails with ENEEDAUTH, E401 or E404, none of which says why. `config` is resolveConfig's answer:
+ * the lines looked for are those of the files it read, for its registry.
+ * @param {{ registry: string, files: Array<{ path: string, found: boolean }> }} config
+ * @param {Record<string, string | undefined>} [env]
+ * @returns {Finding[]}
+ */
+function setupNodeFindings(config, env = process.env) {
+  // setup-node exports this placeholder when the job gives no NODE_AUTH_TOKEN.
+  const PLACEHOLDER = 'XXXXX-XXXXX-XXXXX-XXXXX'
+  const host = new URL(config.registry).host
+  const findings = []
+  for (const file of config.files.filter((f) => f.found)) {
+    let text
+    try {
+      text = readCheckoutFile(file.path)
+    } catch {
+      continue
+    }
+    for (const line of text.split(/\r?\n/)) {
+      const match = VARIABLE_TOKEN.exec(line)
+      if (!match || !match[1].startsWith(`//${host}/`)) continue
+      const [, key, variable] = match
+      const value = env[variable]
+      if (value && value !== PLACEHOLDER) continue
+      const [state, sent] = value === undefined ? ['unset', `the literal text \${${variable}}`] : value ? ['setup-node\'s placeholder', value] : ['empty', 'an empty one']
+      findings.push({
+        kind: 'npmrc',
+        severity: 'warning',
+        actual: `${key}=\${${variable}}`,
+        message: `${file.path} has \`${key}=\${${variable}}\`${variable === 'NODE_AUTH_TOKEN' ? ' (actions/setup-node writes it when given `registry-url`)' : ''}, and ${variable} is ${state} in this job: npm sends that line's token (${sent}) instead of using trusted publishing, and the publish fails with ENEEDAUTH, E401 or E404. Remove \`registry-url\` from the actions/setup-node step (trusted publishing needs no token line), or set ${variable} only in a step that has a token to give it.`,
+      })
+    }
+  }
+  return findings
+}
+
+module.exports = { NPM_WITH_OIDC, setupNodeFindings, atLeast, githubRepository, nodeFindings, npmVersion, packageManagerFindings, provenanceFindings, publisherFindings }

@@ -28,6 +28,7 @@ const COMMANDS = {
   lockdown: require('./commands/lockdown.js'),
   tokens: require('./commands/tokens.js'),
   access: require('./commands/access.js'),
+  exchange: require('./commands/exchange.js'),
   publish: require('./commands/publish.js'),
   stage: require('./commands/stage.js'),
   'dist-tag': require('./commands/dist-tag.js'),

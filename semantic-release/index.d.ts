@@ -35,6 +35,19 @@ export interface PluginConfig {
    * Default false: a package without one fails the release.
    */
   ensure?: boolean
+  /**
+   * Publish the release with trust-native (in CI through trusted publishing, one exchange per
+   * package) instead of `@semantic-release/npm`, which stays in `plugins` with `npmPublish:
+   * false` for its prepare step (the version in package.json). A channel's release goes to the
+   * dist-tag named after it, and `addChannel` moves dist-tags through the exchange. Default false.
+   */
+  publish?: boolean
+  /**
+   * As `publish`, but the versions are staged: a maintainer publishes them with one 2FA
+   * (`npx trust-native stage approve --package <name>`, or `--workspaces`), which the release
+   * notes and the log say. Not with `publish`. Default false.
+   */
+  stage?: boolean
 }
 
 /** What semantic-release hands a plugin step (the parts the plugin reads). */
@@ -62,3 +75,23 @@ export interface PluginContext {
  * warns about what `checkWorkflow` finds in its workflow.
  */
 export declare function verifyConditions(pluginConfig: PluginConfig, context: PluginContext): Promise<void>
+
+/** The release (next, or the one added to a channel) as semantic-release hands it to the release steps. */
+export interface ReleaseContext extends PluginContext {
+  nextRelease: { version: string; channel?: string | null }
+}
+
+/** What a release step answers semantic-release: the release's name and page, or false when it made none. */
+export type ReleaseInfo = { name: string; url?: string; channel?: string | null } | false
+
+/** With `stage`: a line of release notes saying the release is staged and the command that approves it. */
+export declare function generateNotes(pluginConfig: PluginConfig, context: PluginContext): Promise<string>
+
+/**
+ * With `publish` or `stage`: publishes (stages) each package on the dist-tag of the release's
+ * channel (else latest); `EVERSION` when package.json does not have the release's version.
+ */
+export declare function publish(pluginConfig: PluginConfig, context: ReleaseContext): Promise<ReleaseInfo>
+
+/** With `publish` or `stage`: points the channel's dist-tag (else latest) at the release, through the exchange in CI. */
+export declare function addChannel(pluginConfig: PluginConfig, context: ReleaseContext): Promise<ReleaseInfo>

@@ -5,7 +5,9 @@
 // and when the registry refuses, compares the token claim by claim with the configurations the
 // repository declares (trust.json, or the `trust` option; a package may have several). Outside
 // CI it checks that each package has a trusted publisher, and with `ensure` creates the ones
-// declared.
+// declared. With `publish: true` or `stage: true` it also makes the release itself
+// (release.js): published, or staged for a maintainer to approve, and channels' dist-tags moved,
+// through trusted publishing in CI.
 'use strict'
 
 const { existsSync } = require('node:fs')
@@ -15,6 +17,7 @@ const { changeAdvice, compareDeclared, declaredByPackage, describeDeclared } = r
 const { publishingNpmProblem } = require('./publishing-npm.js')
 const { readCheckoutFile } = require('../bin/read-checkout.js')
 const { PROVIDERS, configureCommand, keepsCiFile, optionFlags, repositoryOption } = require('../bin/cli/providers.js')
+const { releaseSteps } = require('./release.js')
 
 /**
  * @typedef {import('../bin/declared.js').DeclaredSpec} DeclaredSpec
@@ -42,16 +45,19 @@ class TrustPluginError extends Error {
  * @param {import('./index').PluginConfig | undefined} config
  */
 function readConfig(config) {
-  const { pkgRoot = '.', workspaces = false, trust, ensure = false } = config ?? {}
+  const { pkgRoot = '.', workspaces = false, trust, ensure = false, publish = false, stage = false } = config ?? {}
   /** @param {string} option @param {string} what */
   const invalid = (option, what) => new TrustPluginError('EINVALIDINPUT', `The trust-native plugin option \`${option}\` must be ${what}.`)
   if (typeof pkgRoot !== 'string') throw invalid('pkgRoot', 'a folder')
   if (typeof workspaces !== 'boolean') throw invalid('workspaces', 'true or false')
   if (typeof ensure !== 'boolean') throw invalid('ensure', 'true or false')
+  if (typeof publish !== 'boolean') throw invalid('publish', 'true or false')
+  if (typeof stage !== 'boolean') throw invalid('stage', 'true or false')
+  if (publish && stage) throw new TrustPluginError('EINVALIDINPUT', 'The trust-native plugin options `publish` and `stage` exclude each other: `stage: true` stages the release instead of publishing it.')
   if (trust !== undefined && typeof trust !== 'string' && (typeof trust !== 'object' || trust === null || Array.isArray(trust))) {
     throw invalid('trust', 'the path of a trust.json, or the options of the trusted publisher ({ type, repository, file, ... })')
   }
-  return { pkgRoot, workspaces, trust, ensure }
+  return { pkgRoot, workspaces, trust, ensure, publish, stage }
 }
 
 /**
@@ -287,4 +293,4 @@ async function verifyConditions(pluginConfig, context) {
   if (failures.length) throw new AggregateError(failures, `${failures.length} packages cannot publish through trusted publishing`)
 }
 
-module.exports = { verifyConditions }
+module.exports = { verifyConditions, ...releaseSteps({ readConfig, packagesOf, TrustPluginError, asPluginError }) }

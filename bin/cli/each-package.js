@@ -7,6 +7,7 @@ const tn = require('../..')
 const { EXIT, UsageError, describeError } = require('./errors.js')
 const { accessFlag, common } = require('./flags.js')
 const { err, out, warn } = require('./output.js')
+const { releaseWorkspace } = require('./workspace-release.js')
 
 /**
  * Where a package's lines go: printed, or nowhere with --json (which prints the results).
@@ -53,14 +54,16 @@ async function eachPackage(values, given, work, { workspaceTarget = (p) => p.nam
 
 /**
  * `publish` and `stage publish`: each folder or tarball given (default: the current folder),
- * or every workspace package. In CI the token comes from trusted publishing (a refused
- * exchange says why); elsewhere the configured token is used, with 2FA.
+ * or the workspace's release (--workspaces: workspace-release.js). In CI the token comes from
+ * trusted publishing (a refused exchange says why); elsewhere the configured token is used,
+ * with 2FA.
  * @param {import('./flags.js').Values} values
  * @param {string[]} targets
  * @param {{ stage: boolean }} how
  */
 async function publishEach(values, targets, { stage }) {
   const access = accessFlag(values)
+  if (values.workspaces && !targets.length) return releaseWorkspace(values, { stage, access })
   /** @type {Set<string>} */
   const warned = new Set()
   let staged = false

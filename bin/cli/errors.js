@@ -4,7 +4,7 @@
 // Exit codes, command-line errors, and the library's errors in the CLI's words.
 
 const tn = require('../..')
-const { configureCommand } = require('./providers.js')
+const { configureCommand, optionFlags, shellWord } = require('./providers.js')
 
 const EXIT = { ok: 0, failed: 1, usage: 2, interrupted: 130 }
 
@@ -39,7 +39,13 @@ const ADVICE = {
   webAuthTimeout: () => 'Run the command again and approve in time, or pass --otp <code>.',
   insecure: () => "Use the registry's https URL (--registry https://...).",
   file: () => 'Pass --file <name>: the workflow (or CI configuration) file the registry should trust.',
-  claim: (e, pkg) => `\`${['trust-native claim', pkg].filter(Boolean).join(' ')}\` publishes a placeholder version to create it (\`claim --workspaces\` for every package that needs it).`,
+  claim: (e, pkg) => {
+    // Refused in CI: the claim can configure the publisher this job needs in the same run.
+    const needs = neededPublisher(e.claims, pkg)
+    const { type, ...options } = needs ?? {}
+    const command = needs ? ['trust-native claim', shellWord(pkg ?? ''), `--type ${type}`, optionFlags(String(type), options)].join(' ') : ['trust-native claim', pkg].filter(Boolean).join(' ')
+    return `\`${command}\` (by a maintainer, with their token) publishes a placeholder version to create it${needs ? ' and configures the trusted publisher this job needs' : ''} (\`claim --workspaces\` for every package that needs it).`
+  },
   listTokens: () => '`trust-native tokens` lists your tokens, each with its shortest unique id.',
   configure: (e) => {
     const command = neededCommand(e.claims, e.package)
@@ -56,12 +62,21 @@ const permissionAdvice = (flag, other, keeps, key) =>
   `A maintainer allows it by replacing the trusted publisher with one that has ${flag} (and ${other}, to keep ${keeps}): \`"${key}": true\` in trust.json and \`trust-native apply --config trust.json --replace\`, or \`trust-native apply --workspaces --replace ${flag} ${other}\` with the publisher's flags.`
 
 /**
+ * The publisher an id_token needs (`{ type, ...options }`), from its claims, for `pkg`.
+ * @param {Record<string, unknown> | undefined} claims
+ * @param {string | undefined} pkg
+ */
+function neededPublisher(claims, pkg) {
+  return (claims && pkg && tn.diagnoseTrust({ claims, publishers: [] }).suggestion) || undefined
+}
+
+/**
  * `trust-native github widgets --repository ... --file ...`: the publisher an id_token needs.
  * @param {Record<string, unknown> | undefined} claims
  * @param {string | undefined} pkg
  */
 function neededCommand(claims, pkg) {
-  const suggestion = claims && pkg && tn.diagnoseTrust({ claims, publishers: [] }).suggestion
+  const suggestion = neededPublisher(claims, pkg)
   if (!suggestion) return undefined
   const { type, ...options } = suggestion
   return configureCommand('trust-native', String(type), pkg, options)

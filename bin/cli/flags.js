@@ -22,6 +22,7 @@ const { onOtp } = require('./prompt.js')
  *   workspaces?: boolean, config?: string, type?: string, concurrency?: string, 'max-rps'?: string,
  *   'exit-code'?: boolean, claim?: boolean, access?: string, revoke?: string[], 'as-of'?: string,
  *   tag?: string, package?: string[], file?: string, since?: string, 'check-trust'?: boolean, id?: string,
+ *   stage?: boolean, 'write-npmrc'?: boolean, npmrc?: string,
  *   [flag: string]: string | boolean | string[] | undefined,
  * }} Values
  */

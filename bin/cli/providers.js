@@ -123,4 +123,4 @@ function optionFlags(type, options) {
  */
 const configureCommand = (cli, type, pkg, options) => [cli, type, pkg === undefined ? '<package>' : shellWord(pkg), optionFlags(type, options)].filter(Boolean).join(' ')
 
-module.exports = { PROVIDERS, keepsCiFile, repositoryOption, inferred, providerFlags, providerOptions, allProviderFlags, optionFlags, configureCommand }
+module.exports = { PROVIDERS, keepsCiFile, repositoryOption, inferred, providerFlags, providerOptions, allProviderFlags, optionFlags, configureCommand, shellWord }

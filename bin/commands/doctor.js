@@ -7,7 +7,7 @@ const { existsSync, readFileSync } = require('node:fs')
 const { join } = require('node:path')
 const tn = require('../..')
 const { changeAdvice, compareDeclared, declaredByPackage, describeDeclared } = require('../declared.js')
-const { provenanceFindings, publisherFindings } = require('../doctor-checks.js')
+const { provenanceFindings, publisherFindings, setupNodeFindings } = require('../doctor-checks.js')
 const { EXIT, UsageError, describeError } = require('../cli/errors.js')
 const { COMMON, common } = require('../cli/flags.js')
 const { err, out, printable, warn } = require('../cli/output.js')
@@ -41,6 +41,9 @@ async function doctor(values, given) {
   const audience = `npm:${registryHost}`
   print(`Registry: ${config.registry} (${values.registry ? '--registry' : config.registrySource})`)
   if (config.token) print(`Note: an npm token is configured (${config.tokenSource}). npm 11.5.1 and later try OIDC first and fall back to it when the exchange fails, so a refused exchange then shows up as a 401 or 404 for this token: the exchange below says why it failed.`)
+  // Before the id_token: the .npmrc line that makes npm skip trusted publishing matters without one too.
+  const npmrcFindings = setupNodeFindings(config)
+  for (const f of npmrcFindings) print(`${f.severity}: ${printable(f.message)}`)
   /** @type {IdToken} */
   let idToken
   try {
@@ -48,6 +51,7 @@ async function doctor(values, given) {
   } catch (thrown) {
     const error = /** @type {import('../cli/errors.js').Failure} */ (thrown)
     report.idToken = { code: error.code, message: error.message }
+    report.findings = npmrcFindings
     if (values.json) out(JSON.stringify(report, null, 2))
     else err(`No id_token: ${error.code} ${describeError(error, targets[0]?.name)}`)
     return EXIT.failed
@@ -64,8 +68,8 @@ async function doctor(values, given) {
   report.needs = diagnosis.suggestion
   // The job's own findings (the token, the runner, the npm on PATH), once for every package.
   /** @type {Finding[]} */
-  const jobFindings = [...diagnosis.findings.filter((f) => f.kind !== 'none'), ...publisherFindings(cwd)]
-  for (const f of jobFindings) print(`${f.severity}: ${printable(f.message)}`)
+  const jobFindings = [...npmrcFindings, ...diagnosis.findings.filter((f) => f.kind !== 'none'), ...publisherFindings(cwd)]
+  for (const f of jobFindings.slice(npmrcFindings.length)) print(`${f.severity}: ${printable(f.message)}`)
   const packages = []
   for (const { name, dir } of targets) {
     if (values.workspaces) print(`\n${name}:`)

@@ -170,7 +170,7 @@ module.exports = {
   flags: {
     ...COMMON,
     ...WRITE,
-    workspaces: { type: 'boolean', help: 'publish: every package of the workspace; approve: every staged version of the workspace\'s packages, with one 2FA' },
+    workspaces: { type: 'boolean', help: 'publish: each package of the workspace whose version is not on the registry, dependencies first; approve: every staged version of the workspace\'s packages, with one 2FA' },
     tag: { type: 'string', help: 'publish: the dist-tag the version gets once approved (default: publishConfig.tag, else latest)' },
     access: { type: 'string', help: 'publish: public or restricted (default: publishConfig.access, else the registry\'s default)' },
     package: { type: 'string', multiple: true, help: 'approve: every staged version of this package, with one 2FA' },

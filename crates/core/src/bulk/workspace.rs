@@ -47,7 +47,9 @@ pub fn discover(cwd: &Path) -> Result<Workspace> {
     crate::read::blocking(|| discover_here(cwd))
 }
 
-fn discover_here(cwd: &Path) -> Result<Workspace> {
+/// The workspace `cwd` belongs to (its root) and the folders of all its packages, private
+/// ones included, as found: what `discover` reads and what resolving `workspace:` ranges needs.
+pub(crate) fn package_folders(cwd: &Path) -> Result<(PathBuf, Vec<PathBuf>)> {
     let project = project_root(cwd)
         .ok_or_else(|| invalid(format!("No package.json in {} or above", cwd.display())))?;
     let mut found = None;
@@ -86,7 +88,11 @@ fn discover_here(cwd: &Path) -> Result<Workspace> {
             folders.push(folder);
         }
     }
+    Ok((root, folders))
+}
 
+fn discover_here(cwd: &Path) -> Result<Workspace> {
+    let (root, folders) = package_folders(cwd)?;
     let root_repository = repository_of(&Manifest::read(&root.join("package.json")));
     let mut packages = Vec::new();
     let mut skipped = Vec::new();

@@ -305,8 +305,8 @@ fn explain(error: Error, package: &str, claims: &Value, published: Option<bool>)
     let why = match status {
         404 if published == Some(false) => format!(
             "{package} has never been published, and a token can be exchanged only for a \
-             package that exists. Publish its first version with a token (`npm publish`), then \
-             configure its trusted publisher. The token says {token}."
+             package that exists: a maintainer creates it (a first version, published with \
+             their token) and configures its trusted publisher. The token says {token}."
         ),
         // In CI no maintainer's token reads the configurations: say what this job needs, from
         // its own token; the hint's advice says how to configure it.
@@ -342,7 +342,8 @@ fn explain(error: Error, package: &str, claims: &Value, published: Option<bool>)
     };
     // A configuration is the fix only when nothing about the token itself stops the exchange.
     let hint = match status {
-        404 if published != Some(false) && problems.is_empty() => Some(Hint::Configure),
+        404 if published == Some(false) => Some(Hint::Claim),
+        404 if problems.is_empty() => Some(Hint::Configure),
         _ => error.hint,
     };
     Error {

@@ -10,6 +10,7 @@ pub mod manifest;
 pub mod pack;
 pub mod placeholder;
 pub mod tarball;
+pub mod workspace_protocol;
 
 use std::path::PathBuf;
 

@@ -57,6 +57,8 @@ pub fn pack(folder: &Path) -> Result<Tarball> {
     })?;
     let manifest: Value = serde_json::from_str(&manifest_text)
         .map_err(|e| invalid(format!("package.json in `folder` is not valid JSON ({e}).")))?;
+    // What the tarball's package.json holds: `workspace:` ranges replaced, as pnpm packs it.
+    let packed_manifest = super::workspace_protocol::replace(folder, &manifest)?;
     let mut paths = Vec::new();
     let files = manifest
         .get("files")
@@ -94,8 +96,11 @@ pub fn pack(folder: &Path) -> Result<Tarball> {
         if size > MAX_UNPACKED {
             return Err(invalid("`folder` holds more than 512 MiB to pack.".into()));
         }
-        let contents = crate::read::bytes(&full, MAX_UNPACKED)
-            .map_err(|e| invalid(format!("Could not read {}: {e}", full.display())))?;
+        let contents = match &packed_manifest {
+            Some(replaced) if path == "package.json" => replaced.clone(),
+            _ => crate::read::bytes(&full, MAX_UNPACKED)
+                .map_err(|e| invalid(format!("Could not read {}: {e}", full.display())))?,
+        };
         entries.push((path, contents, executable(&full)));
     }
     Tarball::pack(entries)
