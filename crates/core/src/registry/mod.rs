@@ -3,6 +3,7 @@
 //! redirects, size caps), and answers turned into typed results or [`Error`]s.
 
 pub(crate) mod answer;
+mod context;
 pub mod otp;
 pub mod pacer;
 pub mod retry;
@@ -19,12 +20,12 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::config::transport::TransportConfig;
-use crate::context::Context;
 use crate::error::{Code, Error, Hint, HttpContext, Result, Secrets, WebAuth};
 use otp::{Challenge, Otp, OtpPrompt};
 use retry::Budget;
 use wire::{Attempt, Received, WireError};
 
+pub use context::Context;
 pub use transport::{HttpPool, DEFAULT_MAX_SOCKETS};
 
 /// Default time for one call, retries included.

@@ -22,13 +22,13 @@ use std::sync::Arc;
 
 use serde::Serialize;
 
-use crate::bulk::workspace;
 use crate::config;
 use crate::error::{Code, Error, Hint, Result};
 use crate::package::{project_root, Manifest};
+use crate::provider::{self, CiFile, Provider, Values};
 use crate::repository;
 use crate::session::{CallOptions, Session};
-use crate::trust::{Provider, Values};
+use crate::workspace;
 use crate::yaml::{self, Node, YamlError};
 use checkout::Checkout;
 use commands::Publish;
@@ -226,7 +226,7 @@ enum Loaded {
 #[derive(Debug, Default)]
 pub struct Checker {
     cwd: PathBuf,
-    checkouts: HashMap<&'static str, Option<Checkout>>,
+    checkouts: HashMap<CiFile, Option<Checkout>>,
     files: HashMap<PathBuf, Loaded>,
     /// package.json `scripts` by file; behind a cell because command analysis asks for them
     /// through a shared closure.
@@ -241,20 +241,11 @@ pub struct Checker {
 /// repository's workflows hold.
 const MAX_NODES_KEPT: usize = 10 * yaml::MAX_NODES;
 
-/// The providers whose CI files live in the repository.
-fn kind_of(provider: &Provider) -> Option<&'static str> {
-    match provider.kind {
-        "github" => Some("github"),
-        "gitlab" => Some("gitlab"),
-        _ => None,
-    }
-}
-
 /// Where a provider's files are, below the checkout.
-fn marker(kind: &str) -> &'static str {
+fn marker(kind: CiFile) -> &'static str {
     match kind {
-        "github" => github::FOLDER,
-        _ => gitlab::DEFAULT_FILE,
+        CiFile::GitHubWorkflow => github::FOLDER,
+        CiFile::GitLabPipeline => gitlab::DEFAULT_FILE,
     }
 }
 
@@ -268,10 +259,10 @@ impl Checker {
 
     /// Whether this provider's CI files can be checked at all (GitHub, GitLab).
     pub fn applies(provider: &Provider) -> bool {
-        kind_of(provider).is_some()
+        provider.ci_file.is_some()
     }
 
-    fn checkout(&mut self, kind: &'static str) -> Option<Checkout> {
+    fn checkout(&mut self, kind: CiFile) -> Option<Checkout> {
         let cwd = self.cwd.clone();
         self.checkouts
             .entry(kind)
@@ -283,7 +274,7 @@ impl Checker {
     fn checkout_for(
         &mut self,
         provider: &Provider,
-        kind: &'static str,
+        kind: CiFile,
         entity: Option<&str>,
     ) -> std::result::Result<Checkout, String> {
         let Some(checkout) = self.checkout(kind) else {
@@ -374,21 +365,21 @@ impl Checker {
 
     fn analyse(
         &mut self,
-        kind: &str,
+        kind: CiFile,
         root: &Path,
         file: &str,
         audience: &str,
     ) -> Checked<Analysis> {
         match kind {
-            "github" => github::analyse(self, root, file),
-            _ => gitlab::analyse(self, root, file, audience),
+            CiFile::GitHubWorkflow => github::analyse(self, root, file),
+            CiFile::GitLabPipeline => gitlab::analyse(self, root, file, audience),
         }
     }
 
     /// Checks the CI file `request` names (inferring it when it names none).
     pub fn check(&mut self, provider: &Provider, request: &Request) -> WorkflowCheck {
         let mut check = WorkflowCheck {
-            kind: kind_of(provider).unwrap_or("none"),
+            kind: provider.ci_file.map_or("none", |_| provider.kind),
             package: request.package.map(str::to_string),
             file: request.file.map(str::to_string),
             inferred: false,
@@ -399,7 +390,7 @@ impl Checker {
             findings: Vec::new(),
             ok: false,
         };
-        let Some(kind) = kind_of(provider) else {
+        let Some(kind) = provider.ci_file else {
             check.unchecked = Some(format!(
                 "{} has no CI file in the repository",
                 provider.name
@@ -508,9 +499,9 @@ impl Checker {
         // registry that keeps the original rules stages only for those that allow it.
         let mut allowed = permissions.to_vec();
         if registry.as_str() == crate::config::DEFAULT_REGISTRY
-            && !allowed.contains(&crate::trust::CREATE_STAGED_PACKAGE)
+            && !allowed.contains(&crate::provider::CREATE_STAGED_PACKAGE)
         {
-            allowed.push(crate::trust::CREATE_STAGED_PACKAGE);
+            allowed.push(crate::provider::CREATE_STAGED_PACKAGE);
         }
         let request = Request {
             package: Some(package),
@@ -531,7 +522,7 @@ impl Checker {
         package: Option<&str>,
         entity: Option<&str>,
     ) -> Result<Option<Inferred>> {
-        let Some(kind) = kind_of(provider) else {
+        let Some(kind) = provider.ci_file else {
             return Ok(None);
         };
         let Ok(checkout) = self.checkout_for(provider, kind, entity) else {
@@ -545,7 +536,7 @@ impl Checker {
 
     fn infer_in(
         &mut self,
-        kind: &str,
+        kind: CiFile,
         root: &Path,
         package: Option<&PackageAt>,
         audience: &str,
@@ -597,14 +588,14 @@ impl Checker {
     /// workflows are left out (the registry sees their callers).
     fn publishing_files(
         &mut self,
-        kind: &str,
+        kind: CiFile,
         root: &Path,
         package: Option<&PackageAt>,
         audience: &str,
     ) -> Vec<(String, Vec<PublishingJob>)> {
         let files = match kind {
-            "github" => github::workflow_files(root),
-            _ => vec![gitlab::DEFAULT_FILE.to_string()],
+            CiFile::GitHubWorkflow => github::workflow_files(root),
+            CiFile::GitLabPipeline => vec![gitlab::DEFAULT_FILE.to_string()],
         };
         files
             .into_iter()
@@ -623,7 +614,7 @@ impl Checker {
     /// A finding about the wrong file, with the files that do publish the package.
     fn with_alternatives(
         &mut self,
-        kind: &str,
+        kind: CiFile,
         root: &Path,
         file: &str,
         package: Option<&PackageAt>,
@@ -653,17 +644,17 @@ impl Checker {
 const PUBLISH_COMMANDS: &str =
     "npm publish, pnpm publish, yarn npm publish, semantic-release, changeset publish, lerna publish, npm stage publish, trust-native stage publish or a publish action";
 
-fn noun(kind: &str) -> &'static str {
+fn noun(kind: CiFile) -> &'static str {
     match kind {
-        "github" => "workflow in .github/workflows",
-        _ => "GitLab pipeline file",
+        CiFile::GitHubWorkflow => "workflow in .github/workflows",
+        CiFile::GitLabPipeline => "GitLab pipeline file",
     }
 }
 
-fn plural(kind: &str) -> &'static str {
+fn plural(kind: CiFile) -> &'static str {
     match kind {
-        "github" => "workflows in .github/workflows",
-        _ => "GitLab pipeline files",
+        CiFile::GitHubWorkflow => "workflows in .github/workflows",
+        CiFile::GitLabPipeline => "GitLab pipeline files",
     }
 }
 
@@ -675,10 +666,15 @@ fn describe(package: Option<&PackageAt>) -> String {
     }
 }
 
-fn no_publish(kind: &str, file: &str, package: Option<&PackageAt>, analysis: &Analysis) -> Finding {
+fn no_publish(
+    kind: CiFile,
+    file: &str,
+    package: Option<&PackageAt>,
+    analysis: &Analysis,
+) -> Finding {
     let path = match kind {
-        "github" => format!("{}/{file}", github::FOLDER),
-        _ => file.to_string(),
+        CiFile::GitHubWorkflow => format!("{}/{file}", github::FOLDER),
+        CiFile::GitLabPipeline => file.to_string(),
     };
     let unseen = if analysis.unseen.is_empty() {
         String::new()
@@ -786,14 +782,14 @@ fn permission_finding(
         (
             "permission-stage",
             "stages",
-            crate::trust::CREATE_STAGED_PACKAGE,
+            crate::provider::CREATE_STAGED_PACKAGE,
             "stage publish",
         )
     } else if steps.iter().all(|(_, p)| !stages(p)) {
         (
             "permission-publish",
             "publishes",
-            crate::trust::CREATE_PACKAGE,
+            crate::provider::CREATE_PACKAGE,
             "publish",
         )
     } else {
@@ -814,7 +810,7 @@ fn permission_finding(
 }
 
 /// The finding for a file that is missing or not YAML.
-fn unusable(kind: &str, path: &str, loaded: &Loaded) -> Option<Finding> {
+fn unusable(kind: CiFile, path: &str, loaded: &Loaded) -> Option<Finding> {
     match loaded {
         Loaded::Parsed(_) => None,
         Loaded::Missing => Some(
@@ -861,8 +857,9 @@ pub fn check_workflow(
         return Err(Error::invalid_input(
             "type",
             format!(
-                "{} keeps no CI file in the repository: type must be github or gitlab",
-                provider.name
+                "{} keeps no CI file in the repository: type must be {}",
+                provider.name,
+                provider::kinds(|p| p.ci_file.is_some())
             ),
         ));
     }
