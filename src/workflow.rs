@@ -9,8 +9,8 @@ use crate::engine::{spawn, Budget, Defaults, Engine};
 use crate::options::Options;
 use crate::to_js::{to_js, Js};
 use trust_core::error::{Error as CoreError, Result as CoreResult};
+use trust_core::trust;
 use trust_core::trust::{github::GITHUB, gitlab::GITLAB, OptionValue, Provider, Values};
-use trust_core::workflow;
 
 /// Makes the CI file check's findings errors: the call rejects with `EWORKFLOW` (naming the
 /// first finding and its fix) when the file would not publish, or could not be checked (run
@@ -148,7 +148,7 @@ pub fn check<'env>(
         call,
         |call| async move {
             let (provider, values) = input.expect("read with the call");
-            workflow::check_workflow(provider, &values, &call)
+            trust::check_workflow(provider, &values, &call)
         },
         |env, check| to_js(env, &check),
     )

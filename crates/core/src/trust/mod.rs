@@ -4,6 +4,7 @@
 //! under the paths the binding uses.
 
 mod client;
+mod workflow;
 
 use serde::Serialize;
 use serde_json::Value;
@@ -20,6 +21,7 @@ pub use crate::provider::{
 };
 use crate::provider::{infer_package_name, prepare, Prepared};
 pub use client::TrustClient;
+pub use workflow::check_workflow;
 
 /// The outcome of creating a configuration.
 #[derive(Debug, Clone, Serialize)]
