@@ -93,4 +93,10 @@ console.log(`  sections${sectionsOf === release ? '' : ' (of the profiling build
 console.log(`code and constants by crate (symbols of the profiling build, ${size(attributed)} in all):`)
 for (const [crate, n] of shown) console.log(`  ${crate.padEnd(20)} ${size(n).padStart(9)}  ${pct(n).padStart(6)}`)
 if (rest) console.log(`  ${`${rows.length - top} others`.padEnd(20)} ${size(rest).padStart(9)}  ${pct(rest).padStart(6)}`)
-console.log(`\nREADME, Benchmark (addon by crate):\n| ${shown.slice(0, 10).map(([crate, n]) => `${crate} ${size(n)}`).join(', ')}, the rest ${size(attributed - shown.slice(0, 10).reduce((s, [, n]) => s + n, 0))} |`)
+const named = shown.slice(0, 10)
+const others = attributed - named.reduce((sum, [, n]) => sum + n, 0)
+console.log(
+  `\nREADME, Benchmark:\nWhere the addon's bytes go (\`node bench/addon-size.mjs\`): code ${size(text)}, constants ${size(rodata)}, ` +
+    `unwinding tables ${size(unwind)}, relocations ${size(relocations)}. Code and constants by crate: ` +
+    `${named.map(([crate, n]) => `${crate} ${size(n)}`).join(', ')}, the rest ${size(others)}.`,
+)
