@@ -7,7 +7,7 @@
 import { spawnSync } from 'node:child_process'
 import { statSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
-import { size } from '../scripts/figures.mjs'
+import { bytesParagraph, size } from '../scripts/figures.mjs'
 
 const args = process.argv.slice(2)
 const at = args.indexOf('--top')
@@ -46,7 +46,7 @@ function crateOf(symbol) {
   if (/^_?ring_core_/.test(symbol)) return 'ring'
   if (/^napi_/.test(symbol)) return 'napi'
   // Unprefixed C and assembly: ring's (its tables and bignum routines), compiler builtins.
-  return '[C, assembly]'
+  return '[C/assembly]'
 }
 
 const bytes = new Map()
@@ -86,17 +86,14 @@ const relocations = [...sized].filter(([name]) => name.startsWith('.rela')).redu
 
 const rows = [...bytes].sort((a, b) => b[1] - a[1])
 const shown = rows.slice(0, top)
-const rest = rows.slice(top).reduce((sum, [, n]) => sum + n, 0)
+const others = rows.slice(top).reduce((sum, [, n]) => sum + n, 0)
 const pct = (n) => `${((100 * n) / attributed).toFixed(1)}%`
 console.log(`release addon: ${total == null ? 'not built (npm run build)' : `${size(total)} (${total.toLocaleString('en-US')} bytes)`}`)
 console.log(`  sections${sectionsOf === release ? '' : ' (of the profiling build)'}: code ${size(text)}, constants ${size(rodata)}, unwinding tables ${size(unwind)}, relocations ${size(relocations)}`)
 console.log(`code and constants by crate (symbols of the profiling build, ${size(attributed)} in all):`)
 for (const [crate, n] of shown) console.log(`  ${crate.padEnd(20)} ${size(n).padStart(9)}  ${pct(n).padStart(6)}`)
-if (rest) console.log(`  ${`${rows.length - top} others`.padEnd(20)} ${size(rest).padStart(9)}  ${pct(rest).padStart(6)}`)
+if (others) console.log(`  ${`${rows.length - top} others`.padEnd(20)} ${size(others).padStart(9)}  ${pct(others).padStart(6)}`)
 const named = shown.slice(0, 10)
-const others = attributed - named.reduce((sum, [, n]) => sum + n, 0)
-console.log(
-  `\nREADME, Benchmark:\nWhere the addon's bytes go (\`node bench/addon-size.mjs\`): code ${size(text)}, constants ${size(rodata)}, ` +
-    `unwinding tables ${size(unwind)}, relocations ${size(relocations)}. Code and constants by crate: ` +
-    `${named.map(([crate, n]) => `${crate} ${size(n)}`).join(', ')}, the rest ${size(others)}.`,
-)
+const parts = { code: text, constants: rodata, unwinding: unwind, relocations }
+const rest = attributed - named.reduce((sum, [, n]) => sum + n, 0)
+console.log(`\nREADME, Benchmark:\n${bytesParagraph({ sections: parts, crates: named, rest })}`)
