@@ -2823,6 +2823,13 @@ export interface TrustProvider {
    * pipeline" (npm's wording).
    */
   entityLabel: string
+  /** The option that names the source repository: `repository`, `project`, `vcsOrigin`. */
+  repository: string
+  /**
+   * The CI file the provider keeps in the repository, which `checkWorkflow` reads and
+   * `strict` checks: a GitHub Actions workflow, a GitLab pipeline, or none (CircleCI).
+   */
+  ciFile?: 'github-workflow' | 'gitlab-pipeline' | null
   fields: Array<ProviderField>
 }
 

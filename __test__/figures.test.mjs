@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { addonRow, shape, size, sizesParagraph } from '../scripts/figures.mjs'
+import { addonRow, bytesParagraph, shape, size, sizesParagraph } from '../scripts/figures.mjs'
 
 const README = readFileSync(join(import.meta.dirname, '..', 'README.md'), 'utf8')
 
@@ -34,6 +34,18 @@ describe('README figures', () => {
     const row = README.split('\n').find((line) => line.startsWith('| release addon,'))
     expect(row).toBeDefined()
     expect(shape(row)).toBe(shape(addonRow({ platform: 'linux-x64-gnu', bytes: 5_430_000 })))
+  })
+
+  it('Benchmark: where the bytes go is the paragraph `node bench/addon-size.mjs` prints', () => {
+    const crates = Array.from({ length: 10 }, (_, i) => [`crate${'x'.repeat(i)}`, 100_000 - i])
+    const printed = bytesParagraph({ sections: { code: 3_460_000, constants: 730_000, unwinding: 907_000, relocations: 183_000 }, crates, rest: 935_000 })
+    const line = paragraph("Where the addon's bytes go").split('\n')[0]
+    // Crate names are words the sample cannot know: compare the shape with each name a word.
+    const words = (text) => {
+      const [head, crates] = shape(text).split('by crate: ')
+      return `${head}by crate: ${crates.replace(/[^ ,]+ # (k|M)B/g, 'NAME # $1B')}`
+    }
+    expect(words(line)).toBe(words(printed))
   })
 
   it('sizes are worded as npm words them', () => {

@@ -32,5 +32,18 @@ export function addonRow({ platform, bytes }) {
   return `| release addon, ${platform} | ${size(bytes)} (no server, certificate generator or key in it) |`
 }
 
+/**
+ * The README's paragraph on where the addon's bytes go (section Benchmark), from a run of
+ * bench/addon-size.mjs: the release build's `sections` (`{ code, constants, unwinding,
+ * relocations }`, bytes) and `crates`, its `[name, bytes]` largest first, then `rest` (bytes).
+ */
+export function bytesParagraph({ sections, crates, rest }) {
+  return (
+    `Where the addon's bytes go (\`node bench/addon-size.mjs\`): code ${size(sections.code)}, constants ${size(sections.constants)}, ` +
+    `unwinding tables ${size(sections.unwinding)}, relocations ${size(sections.relocations)}. Code and constants by crate: ` +
+    `${crates.map(([crate, n]) => `${crate} ${size(n)}`).join(', ')}, the rest ${size(rest)}.`
+  )
+}
+
 /** A text's shape: its words with every number a `#`, whitespace as single spaces. */
 export const shape = (text) => text.replace(/\d+(?:[.,]\d+)*/g, '#').replace(/\s+/g, ' ').trim()

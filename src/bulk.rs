@@ -21,7 +21,6 @@ use trust_core::bulk::plan::{not_a_plan, Plan, PlanEntry as CorePlanEntry};
 use trust_core::bulk::spec::{self, TrustSpec as CoreTrustSpec};
 use trust_core::bulk::{self, apply::OnProgress, workspace, Run};
 use trust_core::error::{Error as CoreError, Result as CoreResult};
-use trust_core::trust::provider::Claim;
 use trust_core::trust::PROVIDERS;
 
 /// One package's desired trusted publisher: `type`, `package`, and the options of the matching
@@ -216,6 +215,7 @@ pub struct Workspace {
 
 /// A field of a provider's table.
 #[napi(object)]
+#[allow(dead_code)] // Declares the TypeScript type; the value is the core's serialization.
 pub struct ProviderField {
     /// The option name (`orgId`).
     pub option: String,
@@ -231,6 +231,7 @@ pub struct ProviderField {
 
 /// A CI provider trust-native can configure.
 #[napi(object)]
+#[allow(dead_code)] // Declares the TypeScript type; the value is the core's serialization.
 pub struct TrustProvider {
     pub r#type: String,
     pub name: String,
@@ -239,6 +240,12 @@ pub struct TrustProvider {
     /// Who can publish once it is trusted: "GitHub repository", "GitLab project", "CircleCI
     /// pipeline" (npm's wording).
     pub entity_label: String,
+    /// The option that names the source repository: `repository`, `project`, `vcsOrigin`.
+    pub repository: String,
+    /// The CI file the provider keeps in the repository, which `checkWorkflow` reads and
+    /// `strict` checks: a GitHub Actions workflow, a GitLab pipeline, or none (CircleCI).
+    #[napi(ts_type = "'github-workflow' | 'gitlab-pipeline' | null")]
+    pub ci_file: Option<String>,
     pub fields: Vec<ProviderField>,
 }
 
@@ -706,34 +713,8 @@ pub fn read_trust_config<'env>(
 /// for (const p of trustProviders()) console.log(p.type, p.fields.map((f) => `--${f.flag}`).join(' '))
 /// // github --repository --file --environment ...
 /// ```
-#[napi]
-pub fn trust_providers() -> Vec<TrustProvider> {
-    PROVIDERS
-        .iter()
-        .map(|p| TrustProvider {
-            r#type: p.kind.into(),
-            name: p.name.into(),
-            entity: p.entity.as_ref().map(|e| e.option.to_string()),
-            entity_label: p
-                .entity
-                .as_ref()
-                .map_or(p.file_label, |e| e.label)
-                .to_string(),
-            fields: p
-                .fields
-                .iter()
-                .map(|f| ProviderField {
-                    option: f.option.into(),
-                    flag: f.flag.into(),
-                    required: f.required,
-                    list: f.list,
-                    help: f.help.into(),
-                    claim: match f.claim {
-                        Claim::Top(key) => vec![key.into()],
-                        Claim::Nested(key, inner) => vec![key.into(), inner.into()],
-                    },
-                })
-                .collect(),
-        })
-        .collect()
+#[napi(ts_return_type = "Array<TrustProvider>")]
+pub fn trust_providers(env: &Env) -> napi::Result<Js> {
+    // The core's serialization of its table: one description of a provider, not two.
+    to_js(env, &PROVIDERS)
 }

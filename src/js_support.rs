@@ -52,7 +52,8 @@ pub fn publisher_of_spec(env: &Env, spec: Unknown, id: Unknown) -> napi::Result<
         let flag = |name: &str| spec.get(name).and_then(Value::as_bool);
         // A spec that grants nothing is refused where it is applied; here it grants nothing.
         let permissions =
-            trust::permissions(flag("allowPublish"), flag("allowStagePublish")).unwrap_or_default();
+            trust::provider::permissions(flag("allowPublish"), flag("allowStagePublish"))
+                .unwrap_or_default();
         Ok(json!({
             "id": id,
             "type": provider.kind,
@@ -99,5 +100,5 @@ pub fn parse_repository(env: &Env, repository: Unknown) -> napi::Result<Js> {
 /// ```
 #[napi]
 pub fn is_uuid(text: String) -> bool {
-    trust_core::api::is_uuid(&text)
+    trust_core::provider::checks::is_uuid(&text)
 }

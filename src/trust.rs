@@ -241,7 +241,7 @@ fn provider_option(o: &mut Options) -> CoreResult<&'static Provider> {
 
 /// The provider of `type` `kind`, or the error that lists the table's types.
 pub(crate) fn provider_named(kind: &str) -> CoreResult<&'static Provider> {
-    trust::provider(kind).ok_or_else(|| {
+    trust::provider::by_kind(kind).ok_or_else(|| {
         let kinds: Vec<&str> = trust::PROVIDERS.iter().map(|p| p.kind).collect();
         CoreError::invalid_input(
             "type",

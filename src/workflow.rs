@@ -12,7 +12,6 @@ use crate::options::Options;
 use crate::to_js::{to_js, Js};
 use trust_core::error::{Error as CoreError, Result as CoreResult};
 use trust_core::trust::{self, OptionValue, Provider, Values};
-use trust_core::workflow;
 
 /// Makes the CI file check's findings errors: the call rejects with `EWORKFLOW` (naming the
 /// first finding and its fix) when the file would not publish, or could not be checked (run
@@ -109,13 +108,13 @@ pub struct WorkflowCheck {
 /// The providers whose CI files live in the repository: the ones `checkWorkflow` checks, and
 /// the ones `strict` applies to when adding a publisher.
 pub fn keeps_ci_file(provider: &Provider) -> bool {
-    matches!(provider.kind, "github" | "gitlab")
+    provider.ci_file.is_some()
 }
 
 /// The provider `type` names, when its CI files live in the repository.
 fn provider(kind: Option<String>) -> CoreResult<&'static Provider> {
     kind.as_deref()
-        .and_then(trust::provider)
+        .and_then(trust::provider::by_kind)
         .filter(|p| keeps_ci_file(p))
         .ok_or_else(|| {
             let kinds: Vec<String> = trust::PROVIDERS
@@ -166,7 +165,7 @@ fn check<'env>(
         call,
         |call| async move {
             let (provider, values) = input.expect("read with the call");
-            workflow::check_workflow(provider, &values, &call)
+            trust::check_workflow(provider, &values, &call)
         },
         |env, check| to_js(env, &check),
     )

@@ -16,19 +16,17 @@ const PROVIDERS = Object.fromEntries(tn.trustProviders().map((p) => [p.type, p])
 
 /**
  * Whether the provider's CI file lives in the repository (a workflow, a pipeline file): it is
- * checked (--strict), and inferred from the checkout when not given. Those are the providers
- * whose table has a `file` option.
+ * checked (--strict), and inferred from the checkout when not given.
  * @param {TrustProvider} provider
  */
-const keepsCiFile = (provider) => provider.fields.some((f) => f.option === 'file')
+const keepsCiFile = (provider) => provider.ciFile !== null
 
 /**
- * The option naming the repository a provider's publisher is for: the one package.json's
- * `repository` infers (`entity`: repository, project), else the field that holds a repository
- * origin (CircleCI's vcsOrigin, whose help says so): the tables do not name it yet.
+ * The option naming the repository a provider's publisher is for (repository, project,
+ * vcsOrigin), as the provider's row says.
  * @param {TrustProvider} provider
  */
-const repositoryOption = (provider) => provider.entity ?? provider.fields.find((f) => /^repository\b/i.test(f.help))?.option
+const repositoryOption = (provider) => provider.repository
 
 /**
  * Whether a field need not be given: package.json says the repository, the checkout the file.

@@ -1,7 +1,5 @@
-//! What one client owns and its calls share: HTTP connection pools, the one-time passwords it
-//! obtained and the lock that keeps 2FA prompts one at a time, and npm config already read.
-//! Nothing here is process-wide: two contexts never see each other's OTPs or connections, and
-//! dropping a context frees everything it held.
+//! The projects (package.json and npm config) a client has already read. The connections and
+//! one-time passwords its calls share are the registry's [`Context`].
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -9,29 +7,9 @@ use std::sync::{Arc, Mutex};
 
 use crate::config::{EnvVars, NpmConfig};
 use crate::package::Manifest;
-use crate::registry::otp::OtpStore;
-use crate::registry::HttpPool;
 
-#[derive(Default)]
-pub struct Context {
-    pub(crate) http: HttpPool,
-    pub(crate) otp: Arc<OtpStore>,
-}
-
-impl Context {
-    pub fn with_pool(http: HttpPool) -> Context {
-        Context {
-            http,
-            otp: Arc::default(),
-        }
-    }
-}
-
-impl std::fmt::Debug for Context {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Context")
-    }
-}
+/// Where the binding finds the client's shared connections and OTPs, which the registry owns.
+pub use crate::registry::Context;
 
 /// A project's package.json and npm config, as a call reads them.
 #[derive(Debug, Clone)]

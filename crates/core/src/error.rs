@@ -149,6 +149,9 @@ pub struct OidcContext {
     pub claims: Option<serde_json::Value>,
     pub package: Option<String>,
     pub errors: Vec<RemoteError>,
+    /// The arguments of `npm trust` that configure the publisher the token needs, for the
+    /// advice of [`Hint::Configure`] (built where the token is known, by its provider's table).
+    pub configure: Option<String>,
 }
 
 /// What the user can do about an error, as a kind: each interface words it its own way (the
@@ -325,12 +328,11 @@ impl Hint {
                 None => advice.to_string(),
             },
             // The command works for every user: npm's own (which wants a permission flag).
-            Hint::Configure => match error.oidc.as_deref().and_then(|oidc| {
-                crate::oidc::diagnose::configure_args(
-                    oidc.claims.as_ref()?,
-                    oidc.package.as_deref()?,
-                )
-            }) {
+            Hint::Configure => match error
+                .oidc
+                .as_deref()
+                .and_then(|oidc| oidc.configure.as_deref())
+            {
                 Some(args) => {
                     format!("A maintainer configures it with `npm trust {args} --allow-publish`. {advice}")
                 }

@@ -11,6 +11,7 @@ pub mod error;
 pub mod files;
 pub mod oidc;
 pub mod package;
+pub mod provider;
 pub mod publish;
 pub mod read;
 pub mod registry;
@@ -18,6 +19,7 @@ pub mod repository;
 pub mod session;
 pub mod trust;
 pub mod workflow;
+pub mod workspace;
 pub mod yaml;
 
 #[cfg(test)]

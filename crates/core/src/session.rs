@@ -11,9 +11,9 @@ use crate::config::{self, EnvVars, Layer, NpmConfig, Overrides, Resolved};
 use crate::context::{Project, ProjectCache};
 use crate::error::{Result, Secrets};
 use crate::package::{Manifest, PackageName};
+use crate::provider::infer_package_name;
 use crate::registry::otp::OtpPrompt;
 use crate::registry::{Policy, Registry, UserAgent};
-use crate::trust::infer_package_name;
 
 /// The options every registry call takes (the JS API's common options).
 #[derive(Debug, Clone, Default)]

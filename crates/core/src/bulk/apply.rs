@@ -18,8 +18,9 @@ use super::spec::Desired;
 use super::tasks::{self, Finished, Tasks};
 use crate::error::{Code, Error, Hint, Result};
 use crate::package::PackageName;
+use crate::provider::{same_configuration, Publisher};
 use crate::session::{CallOptions, Session};
-use crate::trust::{same_configuration, Publisher, TrustClient};
+use crate::trust::TrustClient;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]

@@ -5,7 +5,9 @@ pub mod apply;
 pub mod plan;
 pub mod spec;
 mod tasks;
-pub mod workspace;
+
+/// Where the binding finds workspace discovery, a domain module of its own.
+pub use crate::workspace;
 
 use std::sync::Arc;
 
@@ -13,9 +15,9 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 
 use crate::error::{Code, Error, Result};
+use crate::provider::Publisher;
 use crate::registry::pacer::Pacer;
 use crate::session::CallOptions;
-use crate::trust::Publisher;
 use apply::{apply_trust, OnProgress, Status};
 use plan::{plan_trust, Action, Plan, Problem};
 use spec::{Checked, TrustSpec};

@@ -13,9 +13,10 @@ use super::spec::{Checked, Desired, Rejected, TrustSpec};
 use super::tasks::{Finished, Tasks};
 use crate::error::{Code, Error, Hint, Result, Secrets};
 use crate::package::PackageName;
+use crate::provider::{same_configuration, OptionValue, Publisher, Values};
 use crate::registry::package_exists;
 use crate::session::{CallOptions, Session};
-use crate::trust::{same_configuration, OptionValue, Publisher, TrustClient, Values};
+use crate::trust::TrustClient;
 use crate::workflow::{Checker, WorkflowCheck};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -226,7 +227,7 @@ pub enum Pairing {
     New,
 }
 
-/// The same publisher: same provider, same workflow or pipeline ([`crate::trust::Provider::identity`]).
+/// The same publisher: same provider, same workflow or pipeline ([`crate::provider::Provider::identity`]).
 fn same_publisher(desired: &Desired, have: &Publisher) -> bool {
     have.kind == desired.provider.kind
         && desired

@@ -15,11 +15,11 @@ use std::path::Path;
 use serde::{Serialize, Serializer};
 use serde_json::{Map, Value};
 
-use super::workspace::{self, Workspace};
 use crate::error::{Code, Error, Result};
 use crate::package::{Manifest, PackageName};
-use crate::trust::{self, prepare, Provider, Publisher, PublisherInput, Values};
+use crate::provider::{self, prepare, Provider, Publisher, PublisherInput, Values};
 use crate::workflow::Checker;
+use crate::workspace::{self, Workspace};
 
 /// A configuration to create, kept as what the provider table builds it from. The registry body
 /// (`{ type, claims, permissions }`) and the options a spec writes are both derived from these
@@ -35,7 +35,7 @@ pub struct Desired {
 }
 
 /// The permissions a configuration trust-native creates can grant.
-pub const PERMISSIONS: [&str; 2] = [trust::CREATE_PACKAGE, trust::CREATE_STAGED_PACKAGE];
+pub const PERMISSIONS: [&str; 2] = [provider::CREATE_PACKAGE, provider::CREATE_STAGED_PACKAGE];
 
 impl Desired {
     /// The body the registry stores: `{ type, claims, permissions }`.
@@ -51,7 +51,7 @@ impl Desired {
     /// permission trust-native does not grant.
     pub fn from_body(body: &Value) -> std::result::Result<Desired, &'static str> {
         let kind = body.get("type").and_then(Value::as_str).unwrap_or_default();
-        let provider = trust::provider(kind).ok_or("an unknown publisher type")?;
+        let provider = provider::by_kind(kind).ok_or("an unknown publisher type")?;
         let claims = body.get("claims").ok_or("no claims")?;
         let mut values = provider.values_from_claims(claims);
         if provider.claims(&values) != *claims {
@@ -111,10 +111,13 @@ impl TrustSpec {
     /// Reads and validates a spec object, by the provider tables and npm's rules.
     pub fn from_json(spec: &Map<String, Value>) -> Result<TrustSpec> {
         let kind = spec.get("type").and_then(Value::as_str).unwrap_or_default();
-        let provider = trust::provider(kind).ok_or_else(|| {
+        let provider = provider::by_kind(kind).ok_or_else(|| {
             Error::invalid_input(
                 "type",
-                format!("Unknown publisher type \"{kind}\": expected github, gitlab or circleci"),
+                format!(
+                    "Unknown publisher type \"{kind}\": expected {}",
+                    provider::kinds(|_| true)
+                ),
             )
         })?;
         let package = spec.get("package").and_then(Value::as_str);
@@ -281,7 +284,7 @@ fn infer_files(specs: &mut [Map<String, Value>], cwd: &Path) -> Result<()> {
     for spec in specs.iter_mut().filter(|s| !s.contains_key("file")) {
         let text = |key: &str| spec.get(key).and_then(Value::as_str);
         let Some(provider) = text("type")
-            .and_then(trust::provider)
+            .and_then(provider::by_kind)
             .filter(|p| Checker::applies(p))
         else {
             continue;
@@ -340,7 +343,7 @@ pub fn for_workspace(
     let provider = defaults
         .get("type")
         .and_then(Value::as_str)
-        .and_then(trust::provider);
+        .and_then(provider::by_kind);
     workspace
         .packages
         .iter()
@@ -419,7 +422,7 @@ mod tests {
             // What plans showed when they kept the body: its options read back by the table.
             assert_eq!(
                 serde_json::to_string(&desired.values).unwrap(),
-                serde_json::to_string(&trust::options_of(&desired.body())).unwrap()
+                serde_json::to_string(&provider::options_of(&desired.body())).unwrap()
             );
         }
     }

@@ -8,7 +8,7 @@ use reqwest::Method;
 use serde::Serialize;
 use serde_json::Value;
 
-use super::diagnose::{describe_token, token_problems};
+use super::diagnose::{configure_args, describe_token, token_problems};
 use super::{id_token_for, jwt, IdToken};
 use crate::config::write::{auth_env, check_token, npmrc_target, write_auth_token, WrittenAuth};
 use crate::config::{NpmConfig, Source};
@@ -191,6 +191,7 @@ async fn exchange(options: ExchangeOptions) -> Result<Exchanged> {
         claims: Some(id_token.claims.clone()),
         package: Some(package.to_string()),
         errors: vec![],
+        configure: configure_args(&id_token.claims, package.as_str()),
     };
     let with_context = |e: Error| e.with_oidc(context.clone());
     jwt::check(&id_token.jwt(), &audience, jwt::now()).map_err(with_context)?;

@@ -12,8 +12,8 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::config::EnvVars;
-use crate::context::Context;
 use crate::error::Result;
+use crate::registry::Context;
 
 /// An id_token and what it says. `Debug` never shows the token.
 #[derive(Clone, Serialize)]

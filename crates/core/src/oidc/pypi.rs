@@ -9,10 +9,10 @@ use serde_json::{json, Value};
 
 use super::{id_token_for, jwt};
 use crate::config::EnvVars;
-use crate::context::Context;
 use crate::error::{Code, Error, OidcContext, RemoteError, Result, Secrets};
 use crate::registry::innermost;
 use crate::registry::wire::{capped_body, in_clear, BodyError, MAX_BODY};
+use crate::registry::Context;
 
 pub const DEFAULT_REPOSITORY: &str = "https://upload.pypi.org/legacy/";
 const TIMEOUT: Duration = Duration::from_secs(30);

@@ -392,7 +392,7 @@ mod tests {
 
     #[tokio::test]
     async fn explains_each_missing_source() {
-        let http = crate::context::Context::default().http.plain().unwrap();
+        let http = crate::registry::Context::default().http.plain().unwrap();
         let env = |pairs: &[(&str, &str)]| EnvVars::from_pairs(pairs.iter().copied());
         let aud = "npm:registry.npmjs.org";
         let e = fetch(aud, None, &env(&[]), &http).await.unwrap_err();

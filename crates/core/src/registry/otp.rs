@@ -9,12 +9,15 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
+use reqwest::Url;
 use ring::digest;
 use serde::Serialize;
+use serde_json::Value;
 
-use crate::error::Result;
+use super::{innermost, retry, wire, Registry};
+use crate::error::{Code, Error, Hint, Result, WebAuth};
 
 /// Default bound on waiting for a web approval.
 pub const DEFAULT_WEB_TIMEOUT: Duration = Duration::from_secs(300);
@@ -234,6 +237,225 @@ impl Otp {
                 .filter(|s| self.run.0 < s.before)
                 .map(|s| s.why.clone())
         })
+    }
+}
+
+/// The 2FA flow of a call the registry challenged: the OTP another call obtained, or asking for
+/// one (a code, or the web approval polled until it is done), one call at a time.
+impl Registry {
+    /// Gets an OTP for a 2FA challenge the registry answered (`sent` is the OTP the request
+    /// carried, now refused): the one another call obtained while this one waited its turn, or
+    /// by asking, one call at a time. When asking fails, the run stops asking: its other calls
+    /// end with `EOTP` instead of asking again.
+    pub(super) async fn answer_challenge(
+        &self,
+        challenge: &Error,
+        sent: Option<&str>,
+    ) -> Result<()> {
+        if let Some(sent) = sent {
+            self.otp.refused(sent);
+        }
+        let lock = self.otp.prompt_lock();
+        let waiting = "another call's 2FA prompt to be answered";
+        crate::activity::set(waiting);
+        let _asking = tokio::time::timeout_at(self.deadline.into(), lock.lock())
+            .await
+            .map_err(|_| self.out_of_time(waiting))?;
+        if self.otp.current().is_some() {
+            return Ok(());
+        }
+        if let Some(why) = self.otp.stopped() {
+            return Err(Error::new(
+                Code::Otp,
+                format!(
+                    "Two-factor authentication failed earlier in this run; not asking again. {why}"
+                ),
+            )
+            .with_hint(Hint::Otp));
+        }
+        match self.obtain_otp(challenge.web_auth.as_deref()).await {
+            Ok(otp) => {
+                self.learned
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .add(&otp);
+                self.otp.remember(&otp);
+                Ok(())
+            }
+            Err(error) => {
+                self.otp.stop(error.message.clone());
+                Err(error)
+            }
+        }
+    }
+
+    /// Asks for an OTP: the code itself, or the web flow, polling `doneUrl` while the user
+    /// approves (the prompt may also answer a code typed instead).
+    async fn obtain_otp(&self, web: Option<&WebAuth>) -> Result<String> {
+        let prompt = self
+            .otp
+            .prompt()
+            .cloned()
+            .ok_or_else(|| Error::new(Code::Otp, "No way to ask for a one-time password"))?;
+        // What the user can do when asking fails: give a code, or approve in the browser.
+        let asking_failed = |mut error: Error| {
+            error.hint.get_or_insert(Hint::Otp);
+            if error.web_auth.is_none() {
+                error.web_auth = web.cloned().map(Box::new);
+            }
+            error
+        };
+        let Some(web) = web else {
+            let waiting = "an answer to the one-time password prompt";
+            crate::activity::set(waiting);
+            let answer = tokio::time::timeout_at(self.deadline.into(), prompt.ask(Challenge::Otp))
+                .await
+                .map_err(|_| self.out_of_time(waiting))?;
+            return answer
+                .map_err(asking_failed)?
+                .filter(|o| !o.is_empty())
+                .ok_or_else(|| {
+                    Error::new(Code::Otp, "No one-time password was given when asked.")
+                        .with_hint(Hint::Otp)
+                });
+        };
+        let challenge = Challenge::Web {
+            auth_url: web.auth_url.clone(),
+            done_url: web.done_url.clone(),
+        };
+        crate::activity::set(format!("the web 2FA approval at {}", web.auth_url));
+        let asked = prompt.ask(challenge);
+        let polled = self.poll_done(&web.done_url);
+        tokio::pin!(asked, polled);
+        let mut asking = true;
+        loop {
+            tokio::select! {
+                answer = &mut asked, if asking => match answer.map_err(asking_failed)? {
+                    Some(otp) if !otp.is_empty() => return Ok(otp),
+                    _ => asking = false,
+                },
+                done = &mut polled => return done,
+            }
+        }
+    }
+
+    /// `ETIMEDOUT`: the call's time ran out while it waited for `what`.
+    fn out_of_time(&self, what: &str) -> Error {
+        Error::new(
+            Code::Timeout,
+            format!(
+                "The call did not finish within {} ms while waiting for {what}.",
+                self.timeout.as_millis()
+            ),
+        )
+        .with_hint(Hint::Timeout)
+    }
+
+    /// npm-profile's `webAuthCheckLogin`: 202 (with `Retry-After`) while pending, 200 with
+    /// `{ token }` once approved; bounded by the web-auth timeout.
+    async fn poll_done(&self, done_url: &str) -> Result<String> {
+        let url = Url::parse(done_url).map_err(|e| {
+            Error::new(
+                Code::Otp,
+                format!("The registry's doneUrl is not a URL: {e}"),
+            )
+        })?;
+        let same_origin = url.origin() == self.base.origin();
+        let call_deadline = self.budget().deadline;
+        let deadline = (Instant::now() + self.web_auth_timeout).min(call_deadline);
+        loop {
+            let mut request = self
+                .http
+                .client
+                .get(url.clone())
+                .header("user-agent", &self.user_agent.0)
+                .timeout(Duration::from_secs(30));
+            if let (true, Some(token)) = (same_origin && !self.id_token_bearer, &self.token) {
+                wire::check_secure(&url, true, self.allow_insecure, &self.http.transport)?;
+                request = request.bearer_auth(token);
+            }
+            let unreachable = |e: reqwest::Error| {
+                Error::new(
+                    Code::Network,
+                    format!(
+                        "Could not check the web approval at {}: {}",
+                        url.origin().ascii_serialization(),
+                        self.scrubbing().scrub(&innermost(&e))
+                    ),
+                )
+            };
+            let response = request.send().await.map_err(unreachable)?;
+            let status = response.status().as_u16();
+            let retry_after = response
+                .headers()
+                .get("retry-after")
+                .and_then(|v| v.to_str().ok())
+                .and_then(retry::parse_retry_after);
+            // Any origin the registry names answers here: read within the cap, as every answer.
+            let body = wire::capped_body(response).await.map_err(|e| match e {
+                wire::BodyError::TooLarge => Error::new(
+                    Code::Response,
+                    format!(
+                        "The web approval at {} answered more than {} MiB; trust-native reads no more.",
+                        url.origin().ascii_serialization(),
+                        wire::MAX_BODY >> 20
+                    ),
+                ),
+                wire::BodyError::Transport(e) => unreachable(e),
+            })?;
+            let body: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+            match status {
+                200 => {
+                    return body
+                        .get("token")
+                        .and_then(Value::as_str)
+                        .map(str::to_string)
+                        .ok_or_else(|| {
+                            Error::new(
+                                Code::Otp,
+                                "The web approval answered without a one-time password.",
+                            )
+                            .with_hint(Hint::Otp)
+                        })
+                }
+                202 => {
+                    let wait = retry_after
+                        .unwrap_or(Duration::from_secs(1))
+                        .max(Duration::from_millis(100));
+                    if Instant::now() + wait > deadline {
+                        return Err(if deadline == self.deadline {
+                            self.out_of_time("the web 2FA approval")
+                        } else {
+                            Error::new(
+                                Code::Otp,
+                                format!(
+                                    "The web approval was not completed within {}.",
+                                    shown(self.web_auth_timeout)
+                                ),
+                            )
+                            .with_hint(Hint::WebAuthTimeout)
+                        });
+                    }
+                    tokio::time::sleep(wait).await;
+                }
+                _ => {
+                    return Err(Error::new(
+                        Code::Otp,
+                        format!("The web approval failed ({status})."),
+                    )
+                    .with_hint(Hint::Otp))
+                }
+            }
+        }
+    }
+}
+
+/// A duration as set: whole seconds, else milliseconds.
+fn shown(duration: Duration) -> String {
+    if duration.subsec_millis() == 0 {
+        format!("{} s", duration.as_secs())
+    } else {
+        format!("{} ms", duration.as_millis())
     }
 }
 

@@ -80,55 +80,12 @@ pub fn parse_retry_after(value: &str) -> Option<Duration> {
         return (seconds >= 0.0 && seconds.is_finite())
             .then(|| Duration::from_secs_f64(seconds.min(MAX_RETRY_AFTER.as_secs_f64())));
     }
-    let when = httpdate(value)?;
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .ok()?
-        .as_secs() as i64;
-    let seconds = when
-        .saturating_sub(now)
-        .clamp(0, MAX_RETRY_AFTER.as_secs() as i64);
-    Some(Duration::from_secs(seconds as u64))
-}
-
-/// IMF-fixdate (`Sun, 06 Nov 1994 08:49:37 GMT`) to Unix seconds.
-fn httpdate(value: &str) -> Option<i64> {
-    let parts: Vec<&str> = value.split_whitespace().collect();
-    let [_, day, month, year, time, "GMT"] = parts.as_slice() else {
-        return None;
-    };
-    let month = [
-        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-    ]
-    .iter()
-    .position(|m| m == month)? as i64
-        + 1;
-    let (day, year): (i64, i64) = (day.parse().ok()?, year.parse().ok()?);
-    let hms: Vec<i64> = time
-        .split(':')
-        .map(|p| p.parse().ok())
-        .collect::<Option<_>>()?;
-    let [h, m, s] = hms.as_slice() else {
-        return None;
-    };
-    // Fields out of their ranges are no date, and could overflow the arithmetic below.
-    let in_range = (1..=31).contains(&day)
-        && (0..=9999).contains(&year)
-        && (0..24).contains(h)
-        && (0..60).contains(m)
-        && (0..=60).contains(s);
-    if !in_range {
-        return None;
-    }
-    // Days from civil (Howard Hinnant's algorithm).
-    let y = if month <= 2 { year - 1 } else { year };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (month + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + day - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    let days = era * 146_097 + doe - 719_468;
-    Some(days * 86_400 + h * 3600 + m * 60 + s)
+    // IMF-fixdate, and the obsolete RFC 850 and asctime forms recipients must also accept.
+    let when = httpdate::parse_http_date(value).ok()?;
+    let wait = when
+        .duration_since(std::time::SystemTime::now())
+        .unwrap_or(Duration::ZERO);
+    Some(wait.min(MAX_RETRY_AFTER))
 }
 
 #[cfg(test)]
@@ -151,10 +108,19 @@ mod tests {
             None
         );
         assert_eq!(
-            httpdate("Sun, 06 Nov 1994 08:-9223372036854775808:37 GMT"),
+            parse_retry_after("Sun, 06 Nov 1994 08:-9223372036854775808:37 GMT"),
             None
         );
-        assert_eq!(httpdate("Sun, 06 Nov 1994 08:49:37 GMT"), Some(784_111_777));
+        assert_eq!(parse_retry_after("Sun, 06 Nov 1994 25:49:37 GMT"), None);
+        // RFC 9110's obsolete forms, which a recipient must accept: a past date waits nothing.
+        assert_eq!(
+            parse_retry_after("Sunday, 06-Nov-94 08:49:37 GMT"),
+            Some(Duration::ZERO)
+        );
+        assert_eq!(
+            parse_retry_after("Sun Nov  6 08:49:37 1994"),
+            Some(Duration::ZERO)
+        );
         assert_eq!(
             parse_retry_after("Sun, 06 Nov 1994 08:49:37 GMT"),
             Some(Duration::ZERO)

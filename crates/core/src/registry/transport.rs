@@ -1,5 +1,5 @@
 //! HTTP clients: one per registry origin and transport settings (proxy, certificates), owned by
-//! a [`crate::context::Context`] so a client's calls pool and keep alive their connections and a
+//! a [`crate::registry::Context`] so a client's calls pool and keep alive their connections and a
 //! bulk run pays for TLS once per host. Each origin gets at most `max_sockets` requests in
 //! flight (npm's `maxsockets`, 15 by default); the others wait their turn. Redirects are not
 //! followed here: `Registry` follows them itself, to decide which headers may go along.

@@ -8,9 +8,9 @@
 use reqwest::Method;
 use serde_json::Value;
 
-use super::{checks, same_configuration, Publisher};
 use crate::error::{Code, Error, Hint, Result};
 use crate::package::PackageName;
+use crate::provider::{checks, same_configuration, Publisher};
 use crate::registry::{ApiRequest, Failure, Registry};
 
 const NOT_CREATED: &str = "A check of the package's configurations shows it was not created.";

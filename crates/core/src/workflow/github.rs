@@ -7,6 +7,7 @@ use std::path::Path;
 
 use super::commands::{self, Publish, Reach};
 use super::{unusable, Analysis, Checked, Checker, Finding, Loaded, PublishingJob};
+use crate::provider::CiFile;
 use crate::yaml::{Entry, Node};
 
 pub const FOLDER: &str = ".github/workflows";
@@ -258,7 +259,7 @@ fn analyse_at(
     calls: &mut usize,
 ) -> Checked<Analysis> {
     let loaded = checker.load(root, path);
-    if let Some(finding) = unusable("github", path, &loaded) {
+    if let Some(finding) = unusable(CiFile::GitHubWorkflow, path, &loaded) {
         return Err(Box::new(finding));
     }
     let Loaded::Parsed(documents) = loaded else {

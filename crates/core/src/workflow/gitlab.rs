@@ -8,6 +8,7 @@ use std::path::Path;
 
 use super::commands;
 use super::{unusable, Analysis, Checked, Checker, Finding, Loaded, PublishingJob};
+use crate::provider::CiFile;
 use crate::yaml::{Entry, Node};
 
 pub const DEFAULT_FILE: &str = ".gitlab-ci.yml";
@@ -47,7 +48,7 @@ fn documents(
         return Ok(());
     }
     let loaded = checker.load(root, path);
-    if let Some(finding) = unusable("gitlab", path, &loaded) {
+    if let Some(finding) = unusable(CiFile::GitLabPipeline, path, &loaded) {
         return Err(Box::new(finding));
     }
     let Loaded::Parsed(docs) = loaded else {

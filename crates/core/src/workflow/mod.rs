@@ -9,6 +9,7 @@
 
 mod checkout;
 pub mod commands;
+mod findings;
 mod github;
 mod gitlab;
 
@@ -22,16 +23,17 @@ use std::sync::Arc;
 
 use serde::Serialize;
 
-use crate::bulk::workspace;
-use crate::config;
 use crate::error::{Code, Error, Hint, Result};
 use crate::package::{project_root, Manifest};
-use crate::repository;
-use crate::session::{CallOptions, Session};
-use crate::trust::{Provider, Values};
+use crate::provider::{CiFile, Provider, Values};
+use crate::workspace;
 use crate::yaml::{self, Node, YamlError};
 use checkout::Checkout;
 use commands::Publish;
+use findings::{
+    describe, job_findings, no_publish, noun, permission_finding, plural, unusable,
+    PUBLISH_COMMANDS,
+};
 
 /// One problem with a CI file, and how to fix it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -226,7 +228,7 @@ enum Loaded {
 #[derive(Debug, Default)]
 pub struct Checker {
     cwd: PathBuf,
-    checkouts: HashMap<&'static str, Option<Checkout>>,
+    checkouts: HashMap<CiFile, Option<Checkout>>,
     files: HashMap<PathBuf, Loaded>,
     /// package.json `scripts` by file; behind a cell because command analysis asks for them
     /// through a shared closure.
@@ -241,20 +243,11 @@ pub struct Checker {
 /// repository's workflows hold.
 const MAX_NODES_KEPT: usize = 10 * yaml::MAX_NODES;
 
-/// The providers whose CI files live in the repository.
-fn kind_of(provider: &Provider) -> Option<&'static str> {
-    match provider.kind {
-        "github" => Some("github"),
-        "gitlab" => Some("gitlab"),
-        _ => None,
-    }
-}
-
 /// Where a provider's files are, below the checkout.
-fn marker(kind: &str) -> &'static str {
+fn marker(kind: CiFile) -> &'static str {
     match kind {
-        "github" => github::FOLDER,
-        _ => gitlab::DEFAULT_FILE,
+        CiFile::GitHubWorkflow => github::FOLDER,
+        CiFile::GitLabPipeline => gitlab::DEFAULT_FILE,
     }
 }
 
@@ -268,10 +261,10 @@ impl Checker {
 
     /// Whether this provider's CI files can be checked at all (GitHub, GitLab).
     pub fn applies(provider: &Provider) -> bool {
-        kind_of(provider).is_some()
+        provider.ci_file.is_some()
     }
 
-    fn checkout(&mut self, kind: &'static str) -> Option<Checkout> {
+    fn checkout(&mut self, kind: CiFile) -> Option<Checkout> {
         let cwd = self.cwd.clone();
         self.checkouts
             .entry(kind)
@@ -283,7 +276,7 @@ impl Checker {
     fn checkout_for(
         &mut self,
         provider: &Provider,
-        kind: &'static str,
+        kind: CiFile,
         entity: Option<&str>,
     ) -> std::result::Result<Checkout, String> {
         let Some(checkout) = self.checkout(kind) else {
@@ -372,21 +365,21 @@ impl Checker {
 
     fn analyse(
         &mut self,
-        kind: &str,
+        kind: CiFile,
         root: &Path,
         file: &str,
         audience: &str,
     ) -> Checked<Analysis> {
         match kind {
-            "github" => github::analyse(self, root, file),
-            _ => gitlab::analyse(self, root, file, audience),
+            CiFile::GitHubWorkflow => github::analyse(self, root, file),
+            CiFile::GitLabPipeline => gitlab::analyse(self, root, file, audience),
         }
     }
 
     /// Checks the CI file `request` names (inferring it when it names none).
     pub fn check(&mut self, provider: &Provider, request: &Request) -> WorkflowCheck {
         let mut check = WorkflowCheck {
-            kind: kind_of(provider).unwrap_or("none"),
+            kind: provider.ci_file.map_or("none", |_| provider.kind),
             package: request.package.map(str::to_string),
             file: request.file.map(str::to_string),
             inferred: false,
@@ -397,7 +390,7 @@ impl Checker {
             findings: Vec::new(),
             ok: false,
         };
-        let Some(kind) = kind_of(provider) else {
+        let Some(kind) = provider.ci_file else {
             check.unchecked = Some(format!(
                 "{} has no CI file in the repository",
                 provider.name
@@ -506,9 +499,9 @@ impl Checker {
         // registry that keeps the original rules stages only for those that allow it.
         let mut allowed = permissions.to_vec();
         if registry.as_str() == crate::config::DEFAULT_REGISTRY
-            && !allowed.contains(&crate::trust::CREATE_STAGED_PACKAGE)
+            && !allowed.contains(&crate::provider::CREATE_STAGED_PACKAGE)
         {
-            allowed.push(crate::trust::CREATE_STAGED_PACKAGE);
+            allowed.push(crate::provider::CREATE_STAGED_PACKAGE);
         }
         let request = Request {
             package: Some(package),
@@ -529,7 +522,7 @@ impl Checker {
         package: Option<&str>,
         entity: Option<&str>,
     ) -> Result<Option<Inferred>> {
-        let Some(kind) = kind_of(provider) else {
+        let Some(kind) = provider.ci_file else {
             return Ok(None);
         };
         let Ok(checkout) = self.checkout_for(provider, kind, entity) else {
@@ -543,7 +536,7 @@ impl Checker {
 
     fn infer_in(
         &mut self,
-        kind: &str,
+        kind: CiFile,
         root: &Path,
         package: Option<&PackageAt>,
         audience: &str,
@@ -595,14 +588,14 @@ impl Checker {
     /// workflows are left out (the registry sees their callers).
     fn publishing_files(
         &mut self,
-        kind: &str,
+        kind: CiFile,
         root: &Path,
         package: Option<&PackageAt>,
         audience: &str,
     ) -> Vec<(String, Vec<PublishingJob>)> {
         let files = match kind {
-            "github" => github::workflow_files(root),
-            _ => vec![gitlab::DEFAULT_FILE.to_string()],
+            CiFile::GitHubWorkflow => github::workflow_files(root),
+            CiFile::GitLabPipeline => vec![gitlab::DEFAULT_FILE.to_string()],
         };
         files
             .into_iter()
@@ -621,7 +614,7 @@ impl Checker {
     /// A finding about the wrong file, with the files that do publish the package.
     fn with_alternatives(
         &mut self,
-        kind: &str,
+        kind: CiFile,
         root: &Path,
         file: &str,
         package: Option<&PackageAt>,
@@ -645,106 +638,6 @@ impl Checker {
         }
         finding
     }
-}
-
-/// What publishes, in messages.
-const PUBLISH_COMMANDS: &str =
-    "npm publish, pnpm publish, yarn npm publish, semantic-release, changeset publish, lerna publish, npm stage publish, trust-native stage publish or a publish action";
-
-fn noun(kind: &str) -> &'static str {
-    match kind {
-        "github" => "workflow in .github/workflows",
-        _ => "GitLab pipeline file",
-    }
-}
-
-fn plural(kind: &str) -> &'static str {
-    match kind {
-        "github" => "workflows in .github/workflows",
-        _ => "GitLab pipeline files",
-    }
-}
-
-fn describe(package: Option<&PackageAt>) -> String {
-    match package {
-        Some(p) if p.dir.is_empty() => p.name.clone(),
-        Some(p) => format!("{} ({})", p.name, p.dir),
-        None => "the package".into(),
-    }
-}
-
-fn no_publish(kind: &str, file: &str, package: Option<&PackageAt>, analysis: &Analysis) -> Finding {
-    let path = match kind {
-        "github" => format!("{}/{file}", github::FOLDER),
-        _ => file.to_string(),
-    };
-    let unseen = if analysis.unseen.is_empty() {
-        String::new()
-    } else {
-        format!(
-            " (trust-native cannot look into {})",
-            analysis.unseen.join(", ")
-        )
-    };
-    let message = if analysis.jobs.is_empty() {
-        format!("No job in {path} publishes: none runs {PUBLISH_COMMANDS}{unseen}. The registry would trust a file that does not publish.")
-    } else {
-        let dirs: Vec<String> = analysis
-            .jobs
-            .iter()
-            .flat_map(|j| {
-                j.publishes.iter().map(|p| {
-                    format!(
-                        "{} in {}",
-                        p.tool,
-                        if p.dir.is_empty() { "the root" } else { &p.dir }
-                    )
-                })
-            })
-            .collect();
-        format!(
-            "{path} publishes, but not {}: its publish steps run {}.",
-            describe(package),
-            dirs.join(", ")
-        )
-    };
-    Finding::new(
-        "no-publish",
-        message,
-        "Add the publish step to the job that should publish, or trust the file that does.".into(),
-    )
-    .at(&path, None, None)
-}
-
-/// What keeps one publishing job from an exchange the publisher would accept.
-fn job_findings(job: &PublishingJob, environment: Option<&str>) -> Vec<Finding> {
-    let mut findings: Vec<Finding> = job.credential.iter().cloned().collect();
-    let at = |f: Finding| f.at(&job.path, Some(job.line), Some(&job.name));
-    if let Some(line) = job.self_hosted {
-        findings.push(Finding::new(
-            "runner",
-            format!("Job `{}` runs on a self-hosted runner: the npm registry accepts id_tokens from GitHub-hosted runners only, so the exchange would be refused.", job.name),
-            format!("Run the publishing job on a GitHub-hosted runner, e.g. `runs-on: ubuntu-latest` ({}, line {line}).", job.path),
-        ).at(&job.path, Some(line), Some(&job.name)));
-    }
-    match (environment, job.environment.as_deref()) {
-        (Some(wanted), None) => findings.push(at(Finding::new(
-            "environment",
-            format!("Job `{}` runs without an environment, but the trusted publisher requires environment `{wanted}`: the exchange would be refused.", job.name),
-            format!("Add `environment: {wanted}` to job `{}` ({}, line {}).", job.name, job.path, job.line),
-        ))),
-        (Some(wanted), Some(has)) if job.literal_environment().is_some() && has != wanted => {
-            // The fix is at the `environment:` line, not the job's.
-            let line = job.environment_line.unwrap_or(job.line);
-            findings.push(Finding::new(
-                "environment",
-                format!("Job `{}` runs in environment `{has}`, but the trusted publisher requires `{wanted}`: the exchange would be refused.", job.name),
-                format!("Trust environment `{has}` in the trusted publisher, or change the job's `environment:` ({}, line {line}) to `{wanted}`.", job.path),
-            ).at(&job.path, Some(line), Some(&job.name)))
-        }
-        _ => {}
-    }
-    findings
 }
 
 /// Whether each part of `relative` is spelled as its folder lists it: on a case-insensitive
@@ -782,132 +675,7 @@ fn read(path: &Path) -> Loaded {
     }
 }
 
-/// What the publishing steps need that the publisher does not allow: staging (`npm stage
-/// publish`) needs `createStagedPackage`, publishing `createPackage`. Only when every step is
-/// of one kind: a job that does both works with either.
-fn permission_finding(
-    jobs: &[&PublishingJob],
-    package: Option<&PackageAt>,
-    permissions: &[&str],
-) -> Option<Finding> {
-    let steps: Vec<(&PublishingJob, &Publish)> = jobs
-        .iter()
-        .flat_map(|job| job.publishes.iter().map(move |p| (*job, p)))
-        .filter(|(_, p)| package.is_none_or(|at| p.reaches(&at.dir, &at.name)))
-        .collect();
-    let stages = |p: &Publish| p.tool.contains("stage publish");
-    let (job, step) = steps.first()?;
-    let (kind, what, permission, allow) = if steps.iter().all(|(_, p)| stages(p)) {
-        (
-            "permission-stage",
-            "stages",
-            crate::trust::CREATE_STAGED_PACKAGE,
-            "stage publish",
-        )
-    } else if steps.iter().all(|(_, p)| !stages(p)) {
-        (
-            "permission-publish",
-            "publishes",
-            crate::trust::CREATE_PACKAGE,
-            "publish",
-        )
-    } else {
-        return None;
-    };
-    (!permissions.contains(&permission)).then(|| {
-        Finding::new(
-            kind,
-            format!(
-                "Job `{}` {what} ({}), but the trusted publisher does not allow {allow}: the \
-                 registry would refuse it.",
-                job.name, step.tool
-            ),
-            format!("Allow {allow} on the trusted publisher."),
-        )
-        .at(&job.path, Some(job.line), Some(&job.name))
-    })
-}
-
-/// The finding for a file that is missing or not YAML.
-fn unusable(kind: &str, path: &str, loaded: &Loaded) -> Option<Finding> {
-    match loaded {
-        Loaded::Parsed(_) => None,
-        Loaded::Missing => Some(
-            Finding::new(
-                "missing",
-                format!("{path} does not exist in the checkout."),
-                format!(
-                    "Create it with a job that publishes, or trust the {} that publishes instead.",
-                    noun(kind)
-                ),
-            )
-            .at(path, None, None),
-        ),
-        Loaded::Unreadable(e) => Some(
-            Finding::new(
-                "unreadable",
-                format!(
-                    "{path} cannot be read as YAML{}: {}.",
-                    e.line.map(|l| format!(" (line {l})")).unwrap_or_default(),
-                    e.message
-                ),
-                "Fix the file: the CI service cannot run it either.".into(),
-            )
-            .at(path, e.line, None),
-        ),
-    }
-}
-
 /// The audience a registry's id_tokens are for: `npm:registry.npmjs.org`.
 pub fn audience(registry: &reqwest::Url) -> String {
     format!("npm:{}", registry.host_str().unwrap_or_default())
-}
-
-/// `checkWorkflow`: the CI file of the publisher `values` describe (the one that publishes the
-/// package, when `file` is absent), checked in the checkout `call`'s directory is in. The
-/// repository or project defaults to package.json's, the registry (for GitLab's audience) to
-/// npm's configuration.
-pub fn check_workflow(
-    provider: &Provider,
-    values: &Values,
-    call: &CallOptions,
-) -> Result<WorkflowCheck> {
-    if !Checker::applies(provider) {
-        return Err(Error::invalid_input(
-            "type",
-            format!(
-                "{} keeps no CI file in the repository: type must be github or gitlab",
-                provider.name
-            ),
-        ));
-    }
-    for field in provider
-        .fields
-        .iter()
-        .filter(|f| values.get(f.option).is_some())
-    {
-        provider.validate_field(field, values)?;
-    }
-    let session = Session::open(call);
-    let manifest = session.manifest();
-    let package = session.package(call.package.as_deref()).ok();
-    let registry = config::resolve(session.config(), &call.overrides(), package.as_ref())?.registry;
-    let about_manifest = package.as_ref().map(|p| p.as_str()) == manifest.name.as_deref();
-    let entity = provider.entity.as_ref().and_then(|e| {
-        values.text(e.option).map(str::to_string).or_else(|| {
-            let spec = manifest.repository_spec().filter(|_| about_manifest)?;
-            repository::parse(spec)
-                .filter(|r| r.host == e.host)
-                .map(|r| r.path)
-        })
-    });
-    let request = Request {
-        package: package.as_ref().map(|p| p.as_str()),
-        entity: entity.as_deref(),
-        file: values.text("file"),
-        environment: values.text("environment"),
-        audience: &audience(&registry),
-        permissions: None,
-    };
-    Ok(Checker::new(&session.cwd).check(provider, &request))
 }

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use super::*;
-use crate::trust::{circleci::CIRCLECI, github::GITHUB, gitlab::GITLAB};
+use crate::provider::{circleci::CIRCLECI, github::GITHUB, gitlab::GITLAB};
 
 const NPM: &str = "npm:registry.npmjs.org";
 
@@ -642,14 +642,14 @@ fn a_job_that_stages_needs_a_publisher_that_allows_staging_and_one_that_publishe
             ),
         ],
     );
-    let mut values = crate::trust::Values::default();
+    let mut values = crate::provider::Values::default();
     values.set(
         "repository",
-        crate::trust::OptionValue::Text("acme/widgets".into()),
+        crate::provider::OptionValue::Text("acme/widgets".into()),
     );
     values.set(
         "file",
-        crate::trust::OptionValue::Text("release.yml".into()),
+        crate::provider::OptionValue::Text("release.yml".into()),
     );
     let on = |registry: &str| {
         Checker::new(&root)

@@ -312,7 +312,7 @@ mod tests {
     #[test]
     fn links_are_followed_as_npm_follows_them_and_loops_end() {
         crate::read::in_bounded_child(
-            "bulk::workspace::tests::links_are_followed_as_npm_follows_them_and_loops_end",
+            "workspace::tests::links_are_followed_as_npm_follows_them_and_loops_end",
             || {
                 let root = fixture("loops");
                 write(

@@ -2,7 +2,7 @@
 //! workflow, even for reusable ones), and `environment` when configured.
 
 use super::checks;
-use super::provider::{Claim, Entity, Field, Provider};
+use super::{CiFile, Claim, Entity, Field, Issuer, Provider};
 use crate::repository::Host;
 
 pub static GITHUB: Provider = Provider {
@@ -15,6 +15,9 @@ pub static GITHUB: Provider = Provider {
         label: "GitHub repository",
         host: Host::GitHub,
     }),
+    repository: "repository",
+    issuer: Issuer::Prefix("https://token.actions.githubusercontent.com"),
+    ci_file: Some(CiFile::GitHubWorkflow),
     identity: &["file"],
     fields: &[
         Field {

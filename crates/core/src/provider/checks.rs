@@ -2,7 +2,7 @@
 //! rule; where npm is looser (it accepts `owner/` as a repository) we refuse what the registry
 //! could never match, with the same message.
 
-use super::provider::{Field, Provider};
+use super::{Field, Provider};
 
 type Checked = Result<(), String>;
 
@@ -45,7 +45,8 @@ pub fn group_project(_: &Provider, _: &Field, value: &str) -> Checked {
     }
 }
 
-/// npm's UUID_REGEX: hyphenated hex 8-4-4-4-12, any case.
+/// npm's `UUID_REGEX`: `^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`, any
+/// case. The one check of a UUID: configuration ids, token ids, CircleCI's ids.
 pub fn is_uuid(value: &str) -> bool {
     let groups: Vec<&str> = value.split('-').collect();
     groups.len() == 5
@@ -103,6 +104,27 @@ mod tests {
             "3e4b2f1a-1111-4222-8333-444455556666-",
         ] {
             assert!(!is_uuid(bad), "{bad}");
+        }
+        for good in [
+            "1de6f3db-2ed9-4d72-b3dd-8f0e2b474a2f",
+            "1DE6F3DB-2ED9-4D72-B3DD-8F0E2B474A2F",
+            "00000000-0000-0000-0000-000000000000",
+        ] {
+            assert!(is_uuid(good), "{good}");
+        }
+        for bad in [
+            "",
+            "1de6f3db2ed94d72b3dd8f0e2b474a2f",
+            "1de6f3db-2ed9-4d72-b3dd-8f0e2b474a2",
+            "1de6f3db-2ed9-4d72-b3dd-8f0e2b474a2f0",
+            "1de6f3db-2ed9-4d72-b3dd-8f0e2b474a2g",
+            " 1de6f3db-2ed9-4d72-b3dd-8f0e2b474a2f",
+            "1de6f3db-2ed9-4d72-b3dd-8f0e2b474a2f\n",
+            "../../../-/whoami",
+            "1de6f3db-2ed9-4d72-b3dd-8f0e-2b474a2f",
+            "+de6f3db-2ed9-4d72-b3dd-8f0e2b474a2f",
+        ] {
+            assert!(!is_uuid(bad), "{bad:?}");
         }
     }
 }

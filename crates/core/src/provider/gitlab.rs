@@ -2,7 +2,7 @@
 //! top-level pipeline definition), and `environment` when configured.
 
 use super::checks;
-use super::provider::{Claim, Entity, Field, Provider};
+use super::{CiFile, Claim, Entity, Field, Issuer, Provider};
 use crate::repository::Host;
 
 pub static GITLAB: Provider = Provider {
@@ -15,6 +15,10 @@ pub static GITLAB: Provider = Provider {
         label: "GitLab project",
         host: Host::GitLab,
     }),
+    // gitlab.com or a self-managed instance, each its own issuer: GitLab's claims say it.
+    repository: "project",
+    issuer: Issuer::Claims(&["project_path", "ci_config_ref_uri"]),
+    ci_file: Some(CiFile::GitLabPipeline),
     identity: &["file"],
     fields: &[
         Field {

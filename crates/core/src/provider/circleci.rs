@@ -2,7 +2,7 @@
 //! `context-ids` only when configured.
 
 use super::checks;
-use super::provider::{Claim, Field, Provider};
+use super::{Claim, Field, Issuer, Provider};
 
 pub static CIRCLECI: Provider = Provider {
     kind: "circleci",
@@ -10,6 +10,10 @@ pub static CIRCLECI: Provider = Provider {
     file_label: "CircleCI pipeline",
     file_noun: "CircleCI pipeline",
     entity: None,
+    repository: "vcsOrigin",
+    issuer: Issuer::Prefix("https://oidc.circleci.com/"),
+    // The pipeline is configured in CircleCI, not checked in a file trust-native reads.
+    ci_file: None,
     identity: &["projectId", "pipelineDefinitionId"],
     fields: &[
         Field {

@@ -4,8 +4,8 @@
 
 use serde_json::Value;
 
-use super::provider::{OptionValue, Provider, Values};
-use super::{permissions, Publisher};
+use super::publisher::{permissions, Publisher};
+use super::{OptionValue, Provider, Values};
 use crate::error::{Error, Result};
 use crate::package::{Manifest, PackageName};
 use crate::repository;
@@ -136,7 +136,7 @@ pub fn prepare(
 mod tests {
     use super::*;
     use crate::error::Code;
-    use crate::trust::{circleci::CIRCLECI, github::GITHUB, gitlab::GITLAB};
+    use crate::provider::{circleci::CIRCLECI, github::GITHUB, gitlab::GITLAB};
 
     fn manifest(name: Option<&str>, repository: Option<Value>) -> Manifest {
         Manifest {

@@ -6,12 +6,22 @@
 //! in the token (a field's claim path; `{ file }` objects match the file of a ref); PyPI's
 //! publishers have their own rules (`job_workflow_ref`, case-insensitive environments).
 
-use serde::{Deserialize, Serialize};
+mod explain;
+mod npm;
+mod pypi;
+mod token;
+
+use serde::Serialize;
 use serde_json::Value;
 
 use super::jwt::{self, Jwt};
-use crate::trust::provider::{Claim, Field, Provider};
-use crate::trust::{self, OptionValue, Publisher, Values, CREATE_PACKAGE, CREATE_STAGED_PACKAGE};
+use crate::provider::{self, OptionValue, Publisher};
+use npm::npm_mismatches;
+use pypi::{pypi_mismatches, pypi_only_issuer};
+
+pub use explain::{explain_exchange_failure, Explanation, Failure};
+pub use pypi::PypiPublisher;
+pub use token::{configure_args, describe_token, ref_file, required_configuration};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -63,34 +73,6 @@ pub struct Expectation {
     pub now: Option<i64>,
 }
 
-/// A PyPI trusted publisher (the four kinds PyPI offers).
-#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
-#[serde(tag = "type", rename_all = "lowercase", deny_unknown_fields)]
-pub enum PypiPublisher {
-    /// `repository` is `owner/repo`; `workflow` the file name in .github/workflows.
-    Github {
-        repository: String,
-        workflow: String,
-        environment: Option<String>,
-    },
-    /// `project` is `namespace/project`; `workflow` the top-level pipeline path.
-    Gitlab {
-        project: String,
-        workflow: String,
-        environment: Option<String>,
-    },
-    /// A service account; `subject` pins its numeric id.
-    Google {
-        email: String,
-        subject: Option<String>,
-    },
-    Activestate {
-        organization: String,
-        project: String,
-        actor: String,
-    },
-}
-
 /// Either registry's configuration.
 #[derive(Debug, Clone, PartialEq)]
 pub enum AnyPublisher {
@@ -98,118 +80,12 @@ pub enum AnyPublisher {
     Pypi(PypiPublisher),
 }
 
-/// The provider a token is from, by its issuer.
+/// The provider a token is from, by its issuer: npm's providers by their table, then the
+/// issuers only PyPI trusts.
 pub fn token_provider(claims: &Value) -> Option<&'static str> {
-    let iss = claims
-        .get("iss")
-        .and_then(Value::as_str)
-        .unwrap_or_default();
-    if iss.starts_with("https://token.actions.githubusercontent.com") {
-        Some("github")
-    } else if iss.starts_with("https://oidc.circleci.com/") {
-        Some("circleci")
-    } else if iss == "https://accounts.google.com" {
-        Some("google")
-    } else if iss.contains("activestate.com") {
-        Some("activestate")
-    } else if claims.get("project_path").is_some() && claims.get("ci_config_ref_uri").is_some() {
-        Some("gitlab")
-    } else {
-        None
-    }
-}
-
-/// The file part of a ref URI: `o/r/.github/workflows/release.yml@refs/heads/main` and
-/// `gitlab.com/g/p//.gitlab-ci.yml@refs/heads/main` both give the file name.
-pub fn ref_file(reference: &str) -> &str {
-    let path = reference.rsplit_once('@').map_or(reference, |(p, _)| p);
-    path.rsplit('/').next().unwrap_or(path)
-}
-
-/// The value a token has for a provider field, read at the field's claim path.
-fn token_value(field: &Field, claims: &Value) -> Option<OptionValue> {
-    let raw = match field.claim {
-        Claim::Top(key) => claims.get(key)?,
-        Claim::Nested(key, "file") => {
-            return claims
-                .get(key)?
-                .as_str()
-                .map(|r| OptionValue::Text(ref_file(r).into()))
-        }
-        Claim::Nested(key, sub) => claims.get(key)?.get(sub)?,
-    };
-    match raw {
-        Value::String(s) => Some(OptionValue::Text(s.clone())),
-        Value::Array(items) => Some(OptionValue::List(
-            items
-                .iter()
-                .filter_map(|i| i.as_str().map(str::to_string))
-                .collect(),
-        )),
-        _ => None,
-    }
-}
-
-/// The npm configuration a token would match: each field of its provider, read from the claims.
-pub fn required_configuration(claims: &Value) -> Option<(&'static Provider, Values)> {
-    let provider = trust::provider(token_provider(claims)?)?;
-    let mut values = Values::default();
-    for field in provider.fields {
-        match token_value(field, claims) {
-            Some(OptionValue::List(l)) if l.is_empty() => {}
-            Some(value) => values.set(field.option, value),
-            None => {}
-        }
-    }
-    Some((provider, values))
-}
-
-/// "repository acme/widgets, file release.yml, environment (none)": what a token says, for
-/// messages.
-pub fn describe_token(claims: &Value) -> String {
-    let Some((provider, values)) = required_configuration(claims) else {
-        return "a token from an issuer trust-native does not know".into();
-    };
-    let parts: Vec<String> = provider
-        .fields
-        .iter()
-        .map(|f| match values.get(f.option) {
-            Some(OptionValue::Text(t)) => format!("{} {t}", f.flag),
-            Some(OptionValue::List(l)) => format!("{} {}", f.flag, l.join(",")),
-            None => format!("{} (none)", f.flag),
-        })
-        .collect();
-    format!("{}: {}", provider.name, parts.join(", "))
-}
-
-/// `github widgets --repository acme/widgets --file release.yml`: the arguments of `npm trust`
-/// (and of trust-native's CLI, which takes npm's) that configure the trusted publisher a token
-/// needs for `package`; a list is its flag repeated, a value a shell would split is quoted.
-pub fn configure_args(claims: &Value, package: &str) -> Option<String> {
-    let (provider, values) = required_configuration(claims)?;
-    let quoted = |text: &str| {
-        let plain = !text.is_empty()
-            && text
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || "_./@:+-=,".contains(c));
-        if plain {
-            text.to_string()
-        } else {
-            format!("'{}'", text.replace('\'', "'\\''"))
-        }
-    };
-    let mut args = vec![provider.kind.to_string(), quoted(package)];
-    for field in provider.fields {
-        let given = match values.get(field.option) {
-            Some(OptionValue::Text(t)) => vec![t.clone()],
-            Some(OptionValue::List(l)) => l.clone(),
-            None => vec![],
-        };
-        for value in given {
-            args.push(format!("--{} {}", field.flag, quoted(&value)));
-        }
-    }
-    Some(args.join(" "))
+    provider::by_token(claims)
+        .map(|p| p.kind)
+        .or_else(|| pypi_only_issuer(claims))
 }
 
 fn finding(
@@ -242,310 +118,11 @@ fn case_note(expected: &str, actual: &str) -> &'static str {
     }
 }
 
-/// Differences between one npm configuration and the token.
-fn npm_mismatches(
-    publisher: &Publisher,
-    claims: &Value,
-    expectation: &Expectation,
-) -> Vec<Finding> {
-    let id = Some(publisher.id.as_str());
-    let token_kind = token_provider(claims);
-    let Some(provider) = trust::provider(&publisher.kind) else {
-        return vec![finding(
-            id,
-            "provider",
-            Severity::Error,
-            Some(publisher.kind.clone()),
-            token_kind.map(str::to_string),
-            format!(
-                "Configuration {} is for \"{}\", a provider trust-native cannot compare.",
-                publisher.id, publisher.kind
-            ),
-        )];
-    };
-    if token_kind != Some(provider.kind) {
-        return vec![finding(
-            id,
-            "provider",
-            Severity::Error,
-            Some(provider.kind.into()),
-            token_kind.map(str::to_string),
-            format!(
-                "Configuration {} trusts {}, but the token is from {}.",
-                publisher.id,
-                provider.name,
-                token_kind
-                    .and_then(trust::provider)
-                    .map_or("another issuer", |p| p.name)
-            ),
-        )];
-    }
-    let mut findings = Vec::new();
-    for field in provider.fields {
-        let Some(expected) = publisher.options.get(field.option) else {
-            // The registry compares the environment both ways: a job in an environment does not
-            // match a configuration that names none.
-            if field.option == "environment" {
-                if let Some(OptionValue::Text(actual)) = token_value(field, claims) {
-                    findings.push(finding(id, "environment", Severity::Error, None, Some(actual.clone()), format!(
-                        "The job runs in environment \"{actual}\" but configuration {} names no environment, and the registry matches the environment exactly: add environment \"{actual}\" to the configuration, or remove `environment: {actual}` from the publishing job.",
-                        publisher.id)));
-                }
-            }
-            continue;
-        };
-        let actual = token_value(field, claims);
-        let message = match (expected, &actual) {
-            (OptionValue::Text(e), Some(OptionValue::Text(a))) if e == a => continue,
-            (OptionValue::List(e), Some(OptionValue::List(a))) if e.iter().all(|x| a.contains(x)) => continue,
-            (OptionValue::Text(e), None) if field.option == "environment" => format!(
-                "The configuration requires environment \"{e}\" but the job runs without one: add `environment: {e}` to the publishing job."),
-            (OptionValue::Text(e), Some(OptionValue::Text(a))) if field.option == "file" => format!(
-                "The token comes from workflow file {a} but the configuration trusts {e}.{}{}", case_note(e, a), reusable_note(claims, e)),
-            (OptionValue::Text(e), Some(OptionValue::Text(a))) => format!(
-                "The token's {} is {a} but the configuration expects {e}.{}", field.flag, case_note(e, a)),
-            (OptionValue::List(e), Some(OptionValue::List(a))) => format!(
-                "The configuration requires {} {} but the job has {}.", field.flag, e.join(", "), if a.is_empty() { "none".into() } else { a.join(", ") }),
-            (e, _) => format!("The token has no {} claim, which the configuration requires ({}).", field.flag, value_text(e)),
-        };
-        findings.push(finding(
-            id,
-            field.option,
-            Severity::Error,
-            Some(value_text(expected)),
-            actual.as_ref().map(value_text),
-            message,
-        ));
-    }
-    if findings.is_empty() {
-        // registry.npmjs.org lets every trusted publisher stage (since September 2026).
-        let stages_anyway = expectation.permission.as_deref() == Some(CREATE_STAGED_PACKAGE)
-            && expectation.audience.as_deref() == Some("npm:registry.npmjs.org");
-        if let Some(permission) = expectation.permission.as_ref().filter(|_| !stages_anyway) {
-            if !publisher.permissions.contains(permission) {
-                let needs = if permission == CREATE_PACKAGE {
-                    "`npm publish` needs the publish permission (createPackage)"
-                } else {
-                    "`npm stage publish` needs the stage publish permission (createStagedPackage)"
-                };
-                findings.push(finding(id, "permission", Severity::Error, Some(permission.clone()), Some(publisher.permissions.join(", ")),
-                    format!("Configuration {} matches but grants only {}: {needs}. The registry answers \"OIDC permission denied for this action\".", publisher.id, publisher.permissions.join(", "))));
-            }
-        }
-    }
-    findings
-}
-
-/// GitHub checks the calling workflow (`workflow_ref`); a reusable workflow's own file is in
-/// `job_workflow_ref` and does not count.
-fn reusable_note(claims: &Value, expected: &str) -> String {
-    let job = claims
-        .get("job_workflow_ref")
-        .and_then(Value::as_str)
-        .map(ref_file);
-    match job {
-        Some(job) if job == expected => format!(
-            " {expected} is the reusable workflow (job_workflow_ref); npm matches the calling workflow (workflow_ref), so trust that file instead."),
-        _ => String::new(),
-    }
-}
-
 fn value_text(value: &OptionValue) -> String {
     match value {
         OptionValue::Text(t) => t.clone(),
         OptionValue::List(l) => l.join(", "),
     }
-}
-
-fn eq_ci(a: &str, b: &str) -> bool {
-    a.eq_ignore_ascii_case(b)
-}
-
-/// One PyPI comparison: `None` when `actual` satisfies `expected`.
-fn pypi_compare(
-    id: &str,
-    kind: &str,
-    expected: &str,
-    actual: Option<String>,
-    same: fn(&str, &str) -> bool,
-    what: &str,
-) -> Option<Finding> {
-    if actual.as_deref().is_some_and(|a| same(expected, a)) {
-        return None;
-    }
-    let message = match &actual {
-        Some(a) => format!("The token's {what} is {a} but the PyPI publisher expects {expected}."),
-        None => format!("The token has no {what}; the PyPI publisher expects {expected}."),
-    };
-    Some(finding(
-        Some(id),
-        kind,
-        Severity::Error,
-        Some(expected.into()),
-        actual,
-        message,
-    ))
-}
-
-fn exact(a: &str, b: &str) -> bool {
-    a == b
-}
-
-/// Differences between one PyPI publisher and the token, by PyPI's rules.
-/// `owner/repo`, file and ref of a `job_workflow_ref` (`o/r/.github/workflows/f.yml@refs/...`).
-fn job_workflow(claims: &Value) -> Option<(&str, &str)> {
-    let reference = claims.get("job_workflow_ref")?.as_str()?;
-    let (path, at) = reference.rsplit_once('@')?;
-    let (repository, _) = path.split_once("/.github/workflows/")?;
-    Some((repository, at))
-}
-
-/// PyPI matches the workflow that runs the job: a reusable workflow from another repository is
-/// not the publisher's repository, whatever the caller is.
-fn pypi_job_repository(id: &str, repository: &str, claims: &Value) -> Option<Finding> {
-    let (from, _) = job_workflow(claims)?;
-    (!eq_ci(from, repository)).then(|| {
-        finding(Some(id), "repository", Severity::Error, Some(repository.into()), Some(from.into()), format!(
-            "The job runs a reusable workflow from {from}, and PyPI matches the workflow that runs the job (job_workflow_ref), which must be in {repository}: publish from a workflow of {repository}, or configure the publisher for {from}."))
-    })
-}
-
-/// PyPI checks that the workflow running the job is at the run's own ref (or commit).
-fn pypi_job_ref(id: &str, claims: &Value) -> Option<Finding> {
-    let (_, at) = job_workflow(claims)?;
-    let run_ref = claims.get("ref").and_then(Value::as_str)?;
-    let sha = claims.get("sha").and_then(Value::as_str);
-    (at != run_ref && Some(at) != sha).then(|| {
-        finding(Some(id), "ref", Severity::Error, Some(run_ref.into()), Some(at.into()), format!(
-            "The workflow that runs the job is pinned to {at}, but the run is for {run_ref}: PyPI requires the workflow at the run's own ref. Call the reusable workflow at the same ref, or from the same repository with a relative path."))
-    })
-}
-
-fn pypi_mismatches(index: usize, publisher: &PypiPublisher, claims: &Value) -> Vec<Finding> {
-    let id = index.to_string();
-    let claim = |name: &str| claims.get(name).and_then(Value::as_str).map(str::to_string);
-    let kind = match publisher {
-        PypiPublisher::Github { .. } => "github",
-        PypiPublisher::Gitlab { .. } => "gitlab",
-        PypiPublisher::Google { .. } => "google",
-        PypiPublisher::Activestate { .. } => "activestate",
-    };
-    let from = token_provider(claims);
-    if from != Some(kind) {
-        return vec![finding(
-            Some(&id),
-            "provider",
-            Severity::Error,
-            Some(kind.into()),
-            from.map(str::to_string),
-            format!(
-                "PyPI publisher {index} trusts {kind}, but the token is from {}.",
-                from.unwrap_or("another issuer")
-            ),
-        )];
-    }
-    let optional = |expected: &Option<String>, field: &str| {
-        expected
-            .as_ref()
-            .and_then(|e| pypi_compare(&id, field, e, claim(field), eq_ci, field))
-    };
-    let mut findings: Vec<Option<Finding>> = match publisher {
-        PypiPublisher::Github {
-            repository,
-            workflow,
-            environment,
-        } => vec![
-            pypi_compare(
-                &id,
-                "repository",
-                repository,
-                claim("repository"),
-                eq_ci,
-                "repository",
-            ),
-            // PyPI matches job_workflow_ref: the workflow that runs the job, reusable or not.
-            pypi_compare(
-                &id,
-                "file",
-                workflow,
-                claim("job_workflow_ref").map(|r| ref_file(&r).to_string()),
-                exact,
-                "workflow file (from job_workflow_ref)",
-            ),
-            optional(environment, "environment"),
-            pypi_job_repository(&id, repository, claims),
-            pypi_job_ref(&id, claims),
-        ],
-        PypiPublisher::Gitlab {
-            project,
-            workflow,
-            environment,
-        } => {
-            let path = claim("ci_config_ref_uri").and_then(|r| {
-                let (_, path) = r.split_once("//")?;
-                Some(path.rsplit_once('@').map_or(path, |(p, _)| p).to_string())
-            });
-            vec![
-                pypi_compare(
-                    &id,
-                    "project",
-                    project,
-                    claim("project_path"),
-                    eq_ci,
-                    "project",
-                ),
-                pypi_compare(
-                    &id,
-                    "file",
-                    workflow,
-                    path,
-                    exact,
-                    "pipeline file (from ci_config_ref_uri)",
-                ),
-                optional(environment, "environment"),
-            ]
-        }
-        PypiPublisher::Google { email, subject } => vec![
-            pypi_compare(
-                &id,
-                "email",
-                email,
-                claim("email"),
-                eq_ci,
-                "service account email",
-            ),
-            (claims.get("email_verified") != Some(&Value::Bool(true))).then(|| {
-                finding(
-                    Some(&id),
-                    "email",
-                    Severity::Error,
-                    Some("verified".into()),
-                    None,
-                    "The token's email is not verified (email_verified is not true).".into(),
-                )
-            }),
-            subject
-                .as_ref()
-                .and_then(|s| pypi_compare(&id, "subject", s, claim("sub"), exact, "subject")),
-        ],
-        PypiPublisher::Activestate {
-            organization,
-            project,
-            actor,
-        } => vec![
-            pypi_compare(
-                &id,
-                "organization",
-                organization,
-                claim("organization"),
-                exact,
-                "organization",
-            ),
-            pypi_compare(&id, "project", project, claim("project"), exact, "project"),
-            pypi_compare(&id, "actor", actor, claim("actor"), exact, "actor"),
-        ],
-    };
-    findings.drain(..).flatten().collect()
 }
 
 /// Things about the token itself that stop the registry from accepting it.
@@ -741,7 +318,7 @@ fn others_note(publishers: &[AnyPublisher], closest: usize) -> String {
 fn describe_publisher(publisher: &AnyPublisher) -> String {
     match publisher {
         AnyPublisher::Npm(p) => {
-            let name = trust::provider(&p.kind).map_or(p.kind.as_str(), |provider| provider.name);
+            let name = provider::by_kind(&p.kind).map_or(p.kind.as_str(), |provider| provider.name);
             let options: Vec<String> = p
                 .options
                 .0
@@ -765,94 +342,10 @@ fn describe_publisher(publisher: &AnyPublisher) -> String {
     }
 }
 
-/// What a failed exchange is known to be about.
-#[derive(Debug, Clone, Default)]
-pub struct Failure {
-    /// The error's `code` (`EOIDCEXCHANGE`, `EOIDCEXPIRED`, `EOIDCAUDIENCE`, ...).
-    pub code: Option<String>,
-    pub message: Option<String>,
-    /// The id_token's claims, as exchange errors carry them.
-    pub claims: Option<Value>,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Explanation {
-    pub summary: String,
-    /// Present when the configurations were given to compare against.
-    pub diagnosis: Option<Diagnosis>,
-}
-
-/// Turns an exchange failure into what to do: with the package's configurations, the exact
-/// differences; without them, what the token says and how to get the configurations.
-pub fn explain_exchange_failure(
-    failure: &Failure,
-    publishers: Option<&[AnyPublisher]>,
-) -> Explanation {
-    let Some(claims) = &failure.claims else {
-        return Explanation {
-            summary: failure
-                .message
-                .clone()
-                .unwrap_or_else(|| "The failure carries no id_token claims to explain.".into()),
-            diagnosis: None,
-        };
-    };
-    let expectation = Expectation {
-        permission: Some(CREATE_PACKAGE.into()),
-        ..Expectation::default()
-    };
-    // The token itself was refused before any configuration was compared: no list of
-    // publishers would explain it.
-    if matches!(
-        failure.code.as_deref(),
-        Some("EOIDCEXPIRED" | "EOIDCAUDIENCE")
-    ) {
-        return Explanation {
-            summary: failure.message.clone().unwrap_or_else(|| {
-                "The id_token was refused before any configuration was compared.".into()
-            }),
-            diagnosis: None,
-        };
-    }
-    let Some(publishers) = publishers else {
-        return Explanation {
-            summary: format!(
-                "The token says {}. To find the difference, list the package's trusted publishers \
-                 with a maintainer's token (listPublishers) and pass them as `publishers`.",
-                describe_token(claims)
-            ),
-            diagnosis: None,
-        };
-    };
-    let diagnosis = diagnose(claims, publishers, &expectation);
-    let problems: Vec<&str> = diagnosis
-        .findings
-        .iter()
-        .filter(|f| f.severity == Severity::Error)
-        .map(|f| f.message.as_str())
-        .collect();
-    let summary = if problems.is_empty() {
-        format!(
-            "A configuration matches this token, so the cause is elsewhere{}.",
-            failure
-                .message
-                .as_deref()
-                .map(|m| format!(": {m}"))
-                .unwrap_or_default()
-        )
-    } else {
-        problems.join(" ")
-    };
-    Explanation {
-        summary,
-        diagnosis: Some(diagnosis),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::provider::{CREATE_PACKAGE, CREATE_STAGED_PACKAGE};
     use serde_json::json;
 
     fn github_claims() -> Value {

@@ -6,11 +6,51 @@
 //! `optionsToBody`), claims -> options (`bodyToOptions`), validation with npm's messages, and
 //! the CLI flags.
 
+pub mod checks;
+pub mod circleci;
+pub mod github;
+pub mod gitlab;
+mod infer;
+mod publisher;
+
 use serde::{Serialize, Serializer};
 use serde_json::{Map, Value};
 
 use crate::error::{Error, Result};
 use crate::repository::Host;
+
+pub use infer::{package_name as infer_package_name, prepare, Prepared, PublisherInput};
+pub use publisher::{
+    options_of, permissions, same_configuration, Publisher, CREATE_PACKAGE, CREATE_STAGED_PACKAGE,
+};
+
+/// Every provider, for lookups by registry `type` and for the CLI.
+pub static PROVIDERS: [&Provider; 3] = [&github::GITHUB, &gitlab::GITLAB, &circleci::CIRCLECI];
+
+/// The provider of a registry `type`.
+pub fn by_kind(kind: &str) -> Option<&'static Provider> {
+    PROVIDERS.iter().copied().find(|p| p.kind == kind)
+}
+
+/// The provider whose issuer issued a token with these claims.
+pub fn by_token(claims: &Value) -> Option<&'static Provider> {
+    PROVIDERS.iter().copied().find(|p| p.issuer.issued(claims))
+}
+
+/// The registry `type`s of the providers that `keep` selects, for messages: `github, gitlab or
+/// circleci`.
+pub fn kinds(keep: impl Fn(&Provider) -> bool) -> String {
+    let kinds: Vec<&str> = PROVIDERS
+        .iter()
+        .filter(|p| keep(p))
+        .map(|p| p.kind)
+        .collect();
+    match kinds.split_last() {
+        Some((last, [])) => last.to_string(),
+        Some((last, rest)) => format!("{} or {last}", rest.join(", ")),
+        None => String::new(),
+    }
+}
 
 /// Where a field lives in the registry's `claims` object.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -48,7 +88,7 @@ impl Field {
             claim: Claim::Nested(claim, "file"),
             required: true,
             list: false,
-            check: Some(super::checks::workflow_file),
+            check: Some(checks::workflow_file),
             help,
         }
     }
@@ -61,7 +101,7 @@ impl Field {
             claim: Claim::Top("environment"),
             required: false,
             list: false,
-            check: Some(super::checks::not_blank),
+            check: Some(checks::not_blank),
             help,
         }
     }
@@ -78,6 +118,38 @@ pub struct Entity {
     pub host: Host,
 }
 
+/// How a provider's OIDC tokens are recognised.
+#[derive(Debug, Clone, Copy)]
+pub enum Issuer {
+    /// `iss` starts with this.
+    Prefix(&'static str),
+    /// Any `iss` (each instance is its own issuer), with all these claims.
+    Claims(&'static [&'static str]),
+}
+
+impl Issuer {
+    pub fn issued(&self, claims: &Value) -> bool {
+        match self {
+            Issuer::Prefix(prefix) => claims
+                .get("iss")
+                .and_then(Value::as_str)
+                .is_some_and(|iss| iss.starts_with(prefix)),
+            Issuer::Claims(keys) => keys.iter().all(|key| claims.get(key).is_some()),
+        }
+    }
+}
+
+/// The kind of CI file a provider keeps in the repository, which trust-native reads and checks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+pub enum CiFile {
+    /// `.github/workflows/*.yml`.
+    #[serde(rename = "github-workflow")]
+    GitHubWorkflow,
+    /// `.gitlab-ci.yml`, with what it includes.
+    #[serde(rename = "gitlab-pipeline")]
+    GitLabPipeline,
+}
+
 #[derive(Debug)]
 pub struct Provider {
     /// The registry's `type`.
@@ -89,6 +161,13 @@ pub struct Provider {
     /// "GitHub Actions workflow": npm's wording when the file is a path.
     pub file_noun: &'static str,
     pub entity: Option<Entity>,
+    /// The option that names the source repository (`repository`, `project`, `vcsOrigin`), to
+    /// describe a configuration in one word.
+    pub repository: &'static str,
+    /// Who issues its OIDC tokens.
+    pub issuer: Issuer,
+    /// The CI file in the repository that a configuration names, when there is one to check.
+    pub ci_file: Option<CiFile>,
     pub fields: &'static [Field],
     /// The options that say which workflow or pipeline a configuration trusts: two
     /// configurations of a package with the same values are the same publisher, changed (a plan
@@ -154,6 +233,43 @@ impl Serialize for Values {
             map.serialize_entry(k, v)?;
         }
         map.end()
+    }
+}
+
+/// A provider as `trustProviders()` gives it: `{ type, name, entity, entityLabel, ciFile, fields:
+/// [{ option, flag, required, list, help, claim }] }`, everything an interface needs to offer,
+/// name and describe it (`claim` is the path in the registry's `claims`: `["workflow_ref",
+/// "file"]`; `ciFile` is `github-workflow`, `gitlab-pipeline` or null).
+impl Serialize for Provider {
+    fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        let fields: Vec<Value> = self
+            .fields
+            .iter()
+            .map(|f| {
+                let claim = match f.claim {
+                    Claim::Top(key) => vec![key],
+                    Claim::Nested(key, sub) => vec![key, sub],
+                };
+                serde_json::json!({
+                    "option": f.option,
+                    "flag": f.flag,
+                    "required": f.required,
+                    "list": f.list,
+                    "help": f.help,
+                    "claim": claim,
+                })
+            })
+            .collect();
+        serde_json::json!({
+            "type": self.kind,
+            "name": self.name,
+            "entity": self.entity.as_ref().map(|e| e.option),
+            "entityLabel": self.entity.as_ref().map_or(self.file_label, |e| e.label),
+            "repository": self.repository,
+            "ciFile": self.ci_file,
+            "fields": fields,
+        })
+        .serialize(s)
     }
 }
 
@@ -297,5 +413,59 @@ impl Provider {
             values.set(field.option, value);
         }
         values
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn a_token_names_its_provider_by_the_table() {
+        let kind = |claims: Value| by_token(&claims).map(|p| p.kind);
+        assert_eq!(
+            kind(json!({"iss": "https://token.actions.githubusercontent.com"})),
+            Some("github")
+        );
+        assert_eq!(
+            kind(json!({"iss": "https://oidc.circleci.com/org/x"})),
+            Some("circleci")
+        );
+        let self_managed =
+            json!({"iss": "https://git.example", "project_path": "g/p", "ci_config_ref_uri": "r"});
+        assert_eq!(kind(self_managed), Some("gitlab"));
+        assert_eq!(
+            kind(json!({"iss": "https://git.example", "project_path": "g/p"})),
+            None
+        );
+        assert_eq!(kind(json!({"iss": "https://accounts.google.com"})), None);
+        assert_eq!(kind(json!({})), None);
+    }
+
+    #[test]
+    fn messages_name_the_providers_of_the_table() {
+        assert_eq!(kinds(|_| true), "github, gitlab or circleci");
+        assert_eq!(kinds(|p| p.ci_file.is_some()), "github or gitlab");
+        assert_eq!(kinds(|p| p.kind == "gitlab"), "gitlab");
+        assert_eq!(kinds(|_| false), "");
+    }
+
+    #[test]
+    fn a_provider_serializes_as_trust_providers_gives_it() {
+        let github = serde_json::to_value(&github::GITHUB).unwrap();
+        assert_eq!(github["type"], "github");
+        assert_eq!(github["entity"], "repository");
+        assert_eq!(github["entityLabel"], "GitHub repository");
+        assert_eq!(github["ciFile"], "github-workflow");
+        assert_eq!(
+            github["fields"][1]["claim"],
+            json!(["workflow_ref", "file"])
+        );
+        assert_eq!(github["fields"][1]["flag"], "file");
+        let circleci = serde_json::to_value(&circleci::CIRCLECI).unwrap();
+        assert_eq!(circleci["ciFile"], Value::Null);
+        assert_eq!(circleci["entity"], Value::Null);
+        assert_eq!(circleci["entityLabel"], "CircleCI pipeline");
     }
 }
