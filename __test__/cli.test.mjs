@@ -304,6 +304,34 @@ describe('tokens and access', () => {
     for (const run of [planned, revoked]) expect(run.stdout + run.stderr).not.toContain(token)
   })
 
+  it('claim with a publisher spec claims each new package and configures it in the same run: --workspaces, or packages named', async () => {
+    const token = freshUser([])
+    const root = tempDir('tn-claim-spec-')
+    writeFileSync(join(root, 'package.json'), JSON.stringify({ name: 'mono', private: true, workspaces: ['packages/*'], repository: 'github:acme/claimed' }))
+    const names = ['a', 'b'].map((p) => `claim-spec-${counter}-${p}`)
+    for (const [i, name] of names.entries()) {
+      mkdirSync(join(root, 'packages', String(i)), { recursive: true })
+      writeFileSync(join(root, 'packages', String(i), 'package.json'), JSON.stringify({ name, version: '1.0.0' }))
+    }
+    withNpmrc(root, token)
+    // As the guide and apply's E404 say: `claim --workspaces` with the publisher's flags.
+    const all = await cli(['claim', '--workspaces', '--file', 'release.yml', '--otp', OTP, '--yes'], { cwd: root })
+    expect(all.code, all.stderr).toBe(0)
+    expect(all.stdout).toContain('2 claimed and created')
+    for (const name of names) {
+      expect(emulator.publishers(name)).toEqual([expect.objectContaining({ type: 'github', claims: { repository: 'acme/claimed', workflow_ref: { file: 'release.yml' } } })])
+    }
+    // As a failed publish of a new package says: `claim <name> --type github --repository ... --file ...`.
+    const named = `claim-spec-${counter}-named`
+    const one = await cli(['claim', named, '--type', 'github', '--repository', 'acme/claimed', '--file', 'release.yml', '--otp', OTP, '--yes'], { cwd: root })
+    expect(one.code, one.stderr).toBe(0)
+    expect(emulator.publishers(named)).toEqual([expect.objectContaining({ type: 'github', claims: { repository: 'acme/claimed', workflow_ref: { file: 'release.yml' } } })])
+    // Shown first, without --yes: the plan says what claiming would do.
+    const planned = await cli(['claim', `${named}-2`, '--repository', 'acme/claimed', '--file', 'release.yml', '--dry-run'], { cwd: root })
+    expect(planned.code, planned.stderr).toBe(0)
+    expect(planned.stdout).toContain(`${named}-2`)
+  })
+
   it('claim --access takes public or restricted, in the CLI\'s words', async () => {
     const token = freshUser([])
     const run = await cli(['claim', 'brand-new-name', '--access', 'private', '--dry-run'], { cwd: withNpmrc(project({}), token) })

@@ -140,12 +140,14 @@ module.exports = {
     ...COMMON, ...RUN, ...PRUNE, ...WRITE, ...STRICT, ...PERMISSIONS, ...allProviderFlags(),
     replace: { type: 'boolean', help: 'Replace a trusted publisher that differs from its spec (default: leave it and show the difference; a spec can say "replace": true)' },
   },
-  async run(values) {
-    const options = { ...common(values), ...pace(values), ...(values.claim && { claim: true }) }
+  async run(values, packages = []) {
+    const options = { ...common(values), ...pace(values) }
+    // Claiming is done when applying (the plan says which packages it would claim).
+    const claim = values.claim ? { claim: true } : {}
     const replace = values.replace ? { replace: true } : {}
-    const specs = await specsFrom(values)
+    const specs = await specsFrom(values, packages)
     // No plan to show (--yes): planned and applied in one call.
-    if (values.yes && !values['dry-run']) return applyAll(values, specs, { ...options, ...strict(values), ...replace, ...prune(values) })
+    if (values.yes && !values['dry-run']) return applyAll(values, specs, { ...options, ...claim, ...strict(values), ...replace, ...prune(values) })
     // A plan's CI files are checked when it is made, not again when it is applied.
     const plan = await tn.planTrust(specs, { ...options, ...strict(values), ...prune(values) })
     if (!values.json) printPlan(plan)
@@ -156,6 +158,6 @@ module.exports = {
       return plan.entries.some((e) => e.action === 'error') ? EXIT.failed : EXIT.ok
     }
     await confirm(values)
-    return applyAll(values, plan, { ...options, ...replace }, plan)
+    return applyAll(values, plan, { ...options, ...claim, ...replace }, plan)
   },
 }

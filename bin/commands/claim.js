@@ -21,7 +21,7 @@ module.exports = {
     const access = accessFlag(values)
     // With a publisher spec, claiming is part of making the packages match it.
     if (values.config || values.type || Object.values(PROVIDERS).some((p) => Object.keys(providerOptions(p, values)).length)) {
-      return apply.run({ ...values, claim: true }, [])
+      return apply.run({ ...values, claim: true }, packages)
     }
     return eachPackage(values, packages, async (client, name, say) => {
       const r = await client.claimPackage({ ...(name && { package: name }), ...(access && { access }), dryRun: Boolean(values['dry-run']) })
