@@ -28,6 +28,7 @@ export type TrustErrorCode =
   | 'EINTEGRITY'
   | 'E_STAGE_REQUIRED'
   | 'EPACKAGEEXTENSIONS'
+  | 'EPROVENANCE'
   | `E${number}`
 
 /**
@@ -1867,10 +1868,25 @@ export interface PlannedRequest {
  */
 export declare function planTrust(specs: Array<TrustSpec>, options?: RunOptions & StrictOption & CommonOptions): Promise<TrustPlan>
 
+/** The `.sigstore` attachment of a publish. */
+export interface ProvenanceAttached {
+  /** `<name>-<version>.sigstore`. */
+  file: string
+  /** `signed` (in this job) or `file` (`provenanceFile`). */
+  source: 'signed' | 'file'
+  /**
+   * Where the signature is in the transparency log: `url` is Sigstore's search page for
+   * the public log (what npm prints), the log's entry otherwise.
+   */
+  transparencyLog?: TransparencyLogEntry
+}
+
 /** npm's provenance rule, applied. */
 export interface ProvenanceCheck {
   wouldAttach: boolean
   reason: string
+  /** The provenance attached (none in a dry run, as npm signs none then). */
+  attached?: ProvenanceAttached
 }
 
 /** A field of a provider's table. */
@@ -2028,6 +2044,22 @@ export interface PublishPackageOptions {
    * must work (and `token` may not be given); `false`: never.
    */
   oidc?: boolean
+  /**
+   * Provenance (a signed SLSA statement of the CI job, npm's `--provenance`). Default: as
+   * npm, attached to a trusted publish from a public repository of a public package (GitHub
+   * Actions; GitLab CI/CD with a `SIGSTORE_ID_TOKEN`). `true`: sign one in GitHub Actions or
+   * GitLab CI/CD, or fail (`EPROVENANCE`) saying why not; `false`: never.
+   */
+  provenance?: boolean
+  /**
+   * A Sigstore bundle made elsewhere to attach (npm's `--provenance-file`), checked against
+   * the tarball (its one subject is this name, version and sha512).
+   */
+  provenanceFile?: string
+  /** The Fulcio to get the signing certificate from. Default `https://fulcio.sigstore.dev`. */
+  fulcioUrl?: string
+  /** The Rekor to log the signature in. Default `https://rekor.sigstore.dev`. */
+  rekorUrl?: string
 }
 
 /**
@@ -2068,7 +2100,7 @@ export interface PublishResult {
   tokenSource: 'oidc' | 'option' | 'config'
   /**
    * Whether `npm publish` would have attached a provenance statement here (npm's check
-   * after the exchange). trust-native never does: signing needs Sigstore's public services.
+   * after the exchange), and the one this publish carries.
    */
   provenance: ProvenanceCheck
   dryRun: boolean
@@ -2478,6 +2510,13 @@ export interface TeamMemberOptions {
 export interface TeamOption {
   /** `org:team`, with or without the org's `@`: `@acme:developers`. */
   team: string
+}
+
+/** An entry of a transparency log (Rekor). */
+export interface TransparencyLogEntry {
+  logIndex: number
+  uuid: string
+  url: string
 }
 
 /**

@@ -1,9 +1,10 @@
 // Provenance: the emulator's Sigstore (Fulcio, Rekor, TrustedRoot) checked by sigstore-js, the
 // verifier npm itself uses.
 import { createRequire } from 'node:module'
+import { execFileSync } from 'node:child_process'
 import { dirname } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { testing } from './helpers.mjs'
+import { ALICE, OTP, isolateNpmConfig, project, rejection, testing, tn, withCiEnv } from './helpers.mjs'
 
 const require = createRequire(import.meta.url)
 // The pinned npm (a devDependency) and the Sigstore packages it publishes with.
@@ -82,5 +83,145 @@ describe("the emulator's Sigstore, checked by sigstore-js", () => {
     })
     expect(response.status).toBe(400)
     expect((await response.json()).message).toMatch(/proof of possession/)
+  })
+})
+
+/** The variables a GitHub Actions runner sets for a job of `repository`'s `workflow` (besides the id_token ones). */
+function githubRunner(repository, workflow = 'release.yml', ref = 'refs/heads/main') {
+  return {
+    GITHUB_SERVER_URL: 'https://github.com',
+    GITHUB_REPOSITORY: repository,
+    GITHUB_REPOSITORY_ID: '123456789',
+    GITHUB_REPOSITORY_OWNER_ID: '987654321',
+    GITHUB_WORKFLOW_REF: `${repository}/.github/workflows/${workflow}@${ref}`,
+    GITHUB_REF: ref,
+    GITHUB_SHA: '8f4b0a1c2d3e4f5a6b7c8d9e0f1a2b3c4d5e6f7a',
+    GITHUB_EVENT_NAME: 'push',
+    GITHUB_RUN_ID: '4242',
+    GITHUB_RUN_ATTEMPT: '1',
+    RUNNER_ENVIRONMENT: 'github-hosted',
+  }
+}
+
+/**
+ * The statement libnpmpublish's own provenance code builds for `subject` in a job with `env`:
+ * its generateProvenance run in a child process with that environment (ci-info reads it when
+ * loaded), sigstore's attest replaced by one that answers the payload it was given.
+ */
+function libnpmpublishStatement(subject, env) {
+  const script = `
+    const provenance = ${JSON.stringify(`${npmModules}/libnpmpublish/lib/provenance.js`)}
+    const sigstore = require.resolve('sigstore', { paths: [require('node:path').dirname(provenance)] })
+    require.cache[sigstore] = { id: sigstore, filename: sigstore, loaded: true, exports: { attest: async (payload) => payload.toString('utf8') } }
+    require(provenance).generateProvenance([${JSON.stringify(subject)}], {}).then((payload) => process.stdout.write(payload))
+  `
+  const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(CI|GITHUB_|GITLAB_|CI_|RUNNER_|ACTIONS_)/.test(k)))
+  return execFileSync(process.execPath, ['-e', script], { env: { ...clean, ...env }, encoding: 'utf8' })
+}
+
+const decodeStatement = (bundle) => Buffer.from(bundle.dsseEnvelope.payload, 'base64').toString('utf8')
+
+describe('publish from a public GitHub Actions job: provenance signed, logged and attached as npm does', () => {
+  const RELEASE = { id: 'b5e2f0c4-51d7-4a5e-9f38-7d1f0d6c0a11', type: 'github', claims: { repository: 'acme/widgets', workflow_ref: { file: 'release.yml' } }, permissions: ['createPackage'] }
+  const CLAIMS = { repository: 'acme/widgets', repository_visibility: 'public', workflow_ref: 'acme/widgets/.github/workflows/release.yml@refs/heads/main' }
+  let emulator
+  beforeAll(async () => {
+    isolateNpmConfig()
+    emulator = await testing.startEmulator({
+      users: [{ name: 'alice', token: ALICE, otp: OTP }],
+      packages: [
+        { name: 'widgets', maintainers: ['alice'], versions: ['1.0.0'], publishers: [RELEASE] },
+        { name: 'gizmos', maintainers: ['alice'], versions: ['1.0.0'], publishers: [{ type: 'gitlab', claims: { project_path: 'acme/gizmos', ci_config_ref_uri: { file: '.gitlab-ci.yml' } }, permissions: ['createPackage'] }] },
+      ],
+    })
+  })
+  afterAll(() => emulator.stop())
+
+  const sigstoreOptions = () => ({ fulcioUrl: emulator.fulcioUrl, rekorUrl: emulator.rekorUrl })
+  const job = (claims = CLAIMS, runner = githubRunner('acme/widgets')) => ({ ...emulator.githubActionsJob(claims), ...runner })
+  const publishIn = (env, pkg, options = {}) => {
+    const dir = project({ name: 'widgets', ...pkg }, `registry=${emulator.url}\n`)
+    return withCiEnv(env, () => tn.publish({ cwd: dir, ...sigstoreOptions(), ...options }))
+  }
+  const attestations = async (spec) => (await fetch(`${emulator.url}-/npm/v1/attestations/${spec}`)).json()
+
+  it('attaches a bundle that sigstore-js verifies against the emulator trusted root, whose statement is byte for byte the one libnpmpublish builds', async () => {
+    const env = job()
+    const published = await publishIn(env, { version: '1.1.0' })
+    expect(published.tokenSource).toBe('oidc')
+    expect(published.provenance).toMatchObject({ wouldAttach: true, attached: { file: 'widgets-1.1.0.sigstore', source: 'signed' } })
+    const log = published.provenance.attached.transparencyLog
+    expect(log.url).toBe(`${emulator.rekorUrl}/api/v1/log/entries/${log.uuid}`)
+    expect(await (await fetch(log.url)).json()).toHaveProperty(log.uuid)
+
+    const { attestations: [attestation] } = await attestations('widgets@1.1.0')
+    expect(attestation.predicateType).toBe('https://slsa.dev/provenance/v1')
+    expect(attestation.bundle.verificationMaterial.tlogEntries[0].logIndex).toBe(String(log.logIndex))
+    const signer = verifyWithSigstoreJs(attestation.bundle, emulator.trustedRoot(), {
+      subjectAlternativeName: 'https://github.com/acme/widgets/.github/workflows/release.yml@refs/heads/main',
+      extensions: { issuer: GITHUB_ISSUER },
+    })
+    expect(signer.identity.extensions.issuer).toBe(GITHUB_ISSUER)
+
+    const sha512 = Buffer.from(published.integrity.slice('sha512-'.length), 'base64').toString('hex')
+    const expected = libnpmpublishStatement({ name: 'pkg:npm/widgets@1.1.0', digest: { sha512 } }, env)
+    expect(decodeStatement(attestation.bundle)).toBe(expected)
+    expect(JSON.parse(expected).predicate.buildDefinition.externalParameters.workflow).toEqual({ ref: 'refs/heads/main', repository: 'https://github.com/acme/widgets', path: '.github/workflows/release.yml' })
+  })
+
+  it('from a public GitLab project with a SIGSTORE_ID_TOKEN: the SLSA v0.2 statement libnpmpublish builds, verified by sigstore-js', async () => {
+    const claims = { project_path: 'acme/gizmos', project_visibility: 'public' }
+    const env = {
+      CI: 'true',
+      GITLAB_CI: 'true',
+      NPM_ID_TOKEN: emulator.issueIdToken({ provider: 'gitlab', claims }),
+      SIGSTORE_ID_TOKEN: emulator.issueIdToken({ provider: 'gitlab', audience: 'sigstore', claims }),
+      CI_PROJECT_URL: 'https://gitlab.com/acme/gizmos',
+      CI_PROJECT_PATH: 'acme/gizmos',
+      CI_RUNNER_ID: '12270837',
+      CI_COMMIT_SHA: '8f4b0a1c2d3e4f5a6b7c8d9e0f1a2b3c4d5e6f7a',
+      CI_JOB_NAME: 'release',
+      CI_JOB_ID: '7001',
+      CI_JOB_URL: 'https://gitlab.com/acme/gizmos/-/jobs/7001',
+      CI_PIPELINE_ID: '9001',
+      CI_CONFIG_PATH: '.gitlab-ci.yml',
+      CI_SERVER_URL: 'https://gitlab.com',
+      CI_RUNNER_DESCRIPTION: 'gitlab.com shared runner',
+      CI_RUNNER_EXECUTABLE_ARCH: 'linux/amd64',
+      GITLAB_USER_LOGIN: 'alice',
+    }
+    const dir = project({ name: 'gizmos', version: '1.1.0' }, `registry=${emulator.url}\n`)
+    const published = await withCiEnv(env, () => tn.publish({ cwd: dir, ...sigstoreOptions() }))
+    expect(published.provenance).toMatchObject({ wouldAttach: true, attached: { file: 'gizmos-1.1.0.sigstore', source: 'signed' } })
+    const { attestations: [attestation] } = await attestations('gizmos@1.1.0')
+    expect(attestation.predicateType).toBe('https://slsa.dev/provenance/v0.2')
+    verifyWithSigstoreJs(attestation.bundle, emulator.trustedRoot(), { subjectAlternativeName: 'https://gitlab.com/acme/gizmos//.gitlab-ci.yml@refs/heads/main' })
+    const sha512 = Buffer.from(published.integrity.slice('sha512-'.length), 'base64').toString('hex')
+    const { NPM_ID_TOKEN, SIGSTORE_ID_TOKEN, ...job } = env
+    expect(decodeStatement(attestation.bundle)).toBe(libnpmpublishStatement({ name: 'pkg:npm/gizmos@1.1.0', digest: { sha512 } }, { ...job, SIGSTORE_ID_TOKEN }))
+  })
+
+  it('none from a private repository (as npm), nor with provenance: false; provenance: true outside CI says why', async () => {
+    const fromPrivate = await publishIn(job({ ...CLAIMS, repository_visibility: 'private' }), { version: '1.2.0' })
+    expect(fromPrivate.provenance).toMatchObject({ wouldAttach: false })
+    expect(fromPrivate.provenance.attached).toBeUndefined()
+    const refused = await publishIn(job(), { version: '1.3.0' }, { provenance: false })
+    expect(refused.provenance).toMatchObject({ wouldAttach: true })
+    expect(refused.provenance.attached).toBeUndefined()
+    expect((await fetch(`${emulator.url}-/npm/v1/attestations/widgets@1.3.0`)).status).toBe(404)
+    const outside = await rejection(publishIn({}, { version: '1.4.0' }, { provenance: true, registry: emulator.url, token: ALICE, otp: OTP }))
+    expect(outside).toMatchObject({ code: 'EPROVENANCE' })
+    expect(outside.message).toMatch(/GitHub Actions or GitLab/)
+  })
+
+  it('a bundle given as provenanceFile is attached when its subject is the tarball, refused otherwise', async () => {
+    const { attestations: [{ bundle }] } = await attestations('widgets@1.1.0')
+    const dir = project({ name: 'widgets', version: '1.5.0' }, `registry=${emulator.url}\n`)
+    const file = `${dir}/widgets.sigstore`
+    const { writeFileSync } = await import('node:fs')
+    writeFileSync(file, JSON.stringify(bundle))
+    const error = await rejection(tn.publish({ cwd: dir, registry: emulator.url, token: ALICE, otp: OTP, provenanceFile: file }))
+    expect(error).toMatchObject({ code: 'EINVALIDINPUT', field: 'provenanceFile' })
+    expect(error.message).toMatch(/subject is not pkg:npm\/widgets@1\.5\.0/)
   })
 })
