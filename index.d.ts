@@ -1889,6 +1889,51 @@ export interface ProvenanceCheck {
   attached?: ProvenanceAttached
 }
 
+/** What the signer of a version must be. */
+export interface ProvenanceExpectation {
+  repository?: string
+  workflow?: string
+  ref?: string
+}
+
+/** Who signed a version's provenance: its certificate's identity and Fulcio's CI extensions. */
+export interface ProvenanceSigner {
+  /** The id_token's issuer (`https://token.actions.githubusercontent.com`). */
+  issuer?: string
+  /** The certificate's identity: the workflow at its ref, as a URL. */
+  identity?: string
+  /** `owner/repo` (`group/project` on GitLab). */
+  repository?: string
+  /** The CI file's name: `release.yml`. */
+  workflow?: string
+  ref?: string
+  commit?: string
+  /** What started the run: `push`, `release`, `workflow_dispatch`... */
+  trigger?: string
+  /** `github-hosted` or `self-hosted`. */
+  runnerEnvironment?: string
+  /** The run's URL. */
+  run?: string
+}
+
+/** A verified provenance and whether its signer is trusted. */
+export interface ProvenanceVerification {
+  package: string
+  version: string
+  /** `https://slsa.dev/provenance/v1` (GitHub Actions) or `.../v0.2` (GitLab). */
+  predicateType: string
+  signer: ProvenanceSigner
+  transparencyLog?: TransparencyLogEntry
+  /** What the signer was compared with: the package's trusted publishers, or `expect`. */
+  checkedAgainst: 'publishers' | 'expect'
+  /** The signer is one of the package's trusted publishers (or what `expect` says). */
+  trusted: boolean
+  /** The trusted publisher whose workflow signed it. */
+  publisher?: Publisher
+  /** In words: who built it, and whether that is trusted or what differs. */
+  reason: string
+}
+
 /** A field of a provider's table. */
 export interface ProviderField {
   /** The option name (`orgId`). */
@@ -2649,6 +2694,38 @@ export interface TrustSpec {
    * reported; `ensurePublisher` always replaces).
    */
   replace?: boolean
+}
+
+/**
+ * Verifies a version's provenance, as npm's `audit signatures` does, and says whether the
+ * workflow that signed it is one of the package's trusted publishers ("was this version
+ * built by the workflow we trust?"). Downloads the registry's attestations of the version
+ * and checks the Sigstore bundle: certificate chain to Fulcio, transparency-log inclusion,
+ * signature, and that its statement is about the published tarball. A bundle that does not
+ * verify, or a version without provenance, rejects with `EPROVENANCE`. Listing the trusted
+ * publishers needs a maintainer's token and 2FA; without them, say what to `expect`.
+ *
+ * @example
+ * ```js
+ * import { verifyProvenance } from 'trust-native'
+ * const { trusted, reason } = await verifyProvenance({ package: 'widgets', version: '1.2.0', expect: { repository: 'acme/widgets', workflow: 'release.yml' } })
+ * if (!trusted) throw new Error(reason)
+ * ```
+ */
+export declare function verifyProvenance(options: VerifyProvenanceOptions & Omit<CommonOptions, 'dryRun'>): Promise<ProvenanceVerification>
+
+/** Which version to verify, and against what. */
+export interface VerifyProvenanceOptions {
+  /** The version to verify (`package` names the package). */
+  version: string
+  /**
+   * What the signer must be, for a reader who cannot list the package's trusted publishers
+   * (that needs a maintainer's token and 2FA): any of `repository` (`owner/repo`),
+   * `workflow` (the CI file's name, `release.yml`) and `ref` (`refs/heads/main`).
+   */
+  expect?: ProvenanceExpectation
+  /** The Sigstore TrustedRoot (JSON) to verify with. Default: Sigstore's public one, as npm. */
+  trustedRoot?: Record<string, unknown>
 }
 
 /** The trusted publisher a version was published through, as the registry recorded it. */

@@ -4,7 +4,7 @@ import { createRequire } from 'node:module'
 import { execFileSync } from 'node:child_process'
 import { dirname } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { ALICE, OTP, isolateNpmConfig, project, rejection, testing, tn, withCiEnv } from './helpers.mjs'
+import { ALICE, OTP, isolateNpmConfig, project, rejection, runCli, testing, tn, withCiEnv } from './helpers.mjs'
 
 const require = createRequire(import.meta.url)
 // The pinned npm (a devDependency) and the Sigstore packages it publishes with.
@@ -199,6 +199,74 @@ describe('publish from a public GitHub Actions job: provenance signed, logged an
     const sha512 = Buffer.from(published.integrity.slice('sha512-'.length), 'base64').toString('hex')
     const { NPM_ID_TOKEN, SIGSTORE_ID_TOKEN, ...job } = env
     expect(decodeStatement(attestation.bundle)).toBe(libnpmpublishStatement({ name: 'pkg:npm/gizmos@1.1.0', digest: { sha512 } }, { ...job, SIGSTORE_ID_TOKEN }))
+  })
+
+  it('verifyProvenance names the trusted publisher whose workflow built it', async () => {
+    const verified = await tn.verifyProvenance({ registry: emulator.url, token: ALICE, otp: OTP, package: 'widgets', version: '1.1.0', trustedRoot: emulator.trustedRoot() })
+    expect(verified).toMatchObject({
+      package: 'widgets',
+      version: '1.1.0',
+      predicateType: 'https://slsa.dev/provenance/v1',
+      checkedAgainst: 'publishers',
+      trusted: true,
+      publisher: { id: RELEASE.id, type: 'github' },
+      signer: { issuer: GITHUB_ISSUER, repository: 'acme/widgets', workflow: 'release.yml', ref: 'refs/heads/main', trigger: 'push' },
+    })
+    expect(verified.reason).toBe(`widgets@1.1.0 was built by release.yml of acme/widgets at refs/heads/main: its trusted publisher github (${RELEASE.id}).`)
+    expect(verified.transparencyLog.logIndex).toBeGreaterThanOrEqual(0)
+  })
+
+  it('a version signed by another workflow is reported, to a maintainer and to a reader who says what to expect', async () => {
+    // Published with a token from another workflow of the repository, with provenance: true.
+    const other = { ...CLAIMS, workflow_ref: 'acme/widgets/.github/workflows/nightly.yml@refs/heads/dev', ref: 'refs/heads/dev' }
+    const env = job(other, githubRunner('acme/widgets', 'nightly.yml', 'refs/heads/dev'))
+    const dir = project({ name: 'widgets', version: '0.9.0' }, `registry=${emulator.url}\n`)
+    const published = await withCiEnv(env, () => tn.publish({ cwd: dir, registry: emulator.url, token: ALICE, otp: OTP, provenance: true, tag: 'nightly', ...sigstoreOptions() }))
+    expect(published.provenance.attached.source).toBe('signed')
+    const asMaintainer = await tn.verifyProvenance({ registry: emulator.url, token: ALICE, otp: OTP, package: 'widgets', version: '0.9.0', trustedRoot: emulator.trustedRoot() })
+    expect(asMaintainer).toMatchObject({ trusted: false, signer: { workflow: 'nightly.yml', ref: 'refs/heads/dev' } })
+    expect(asMaintainer.publisher).toBeUndefined()
+    expect(asMaintainer.reason).toBe('widgets@0.9.0 was built by nightly.yml of acme/widgets at refs/heads/dev, which is none of its trusted publishers.')
+    const expect_ = { repository: 'acme/widgets', workflow: 'release.yml', ref: 'refs/heads/main' }
+    const asReader = await tn.verifyProvenance({ registry: emulator.url, package: 'widgets', version: '0.9.0', expect: expect_, trustedRoot: emulator.trustedRoot() })
+    expect(asReader).toMatchObject({ checkedAgainst: 'expect', trusted: false })
+    expect(asReader.reason).toBe('widgets@0.9.0 was built by nightly.yml of acme/widgets at refs/heads/dev, not as expected: workflow nightly.yml instead of release.yml, ref refs/heads/dev instead of refs/heads/main.')
+    const good = await tn.verifyProvenance({ registry: emulator.url, package: 'widgets', version: '1.1.0', expect: expect_, trustedRoot: emulator.trustedRoot() })
+    expect(good).toMatchObject({ checkedAgainst: 'expect', trusted: true })
+  })
+
+  it('a bundle that does not chain to the trusted root (Sigstore\'s public one by default) or a version without provenance is EPROVENANCE', async () => {
+    const expect_ = { repository: 'acme/widgets' }
+    const publicRoot = await rejection(tn.verifyProvenance({ registry: emulator.url, package: 'widgets', version: '1.1.0', expect: expect_ }))
+    expect(publicRoot).toMatchObject({ code: 'EPROVENANCE' })
+    expect(publicRoot.message).toMatch(/does not verify: its (certificate|log)|transparency log the trusted root does not name/)
+    const other = await testing.startEmulator({})
+    try {
+      const foreign = await rejection(tn.verifyProvenance({ registry: emulator.url, package: 'widgets', version: '1.1.0', expect: expect_, trustedRoot: other.trustedRoot() }))
+      expect(foreign).toMatchObject({ code: 'EPROVENANCE' })
+    } finally {
+      await other.stop()
+    }
+    const none = await rejection(tn.verifyProvenance({ registry: emulator.url, package: 'widgets', version: '1.0.0', expect: expect_, trustedRoot: emulator.trustedRoot() }))
+    expect(none).toMatchObject({ code: 'EPROVENANCE' })
+    expect(none.message).toMatch(/has no provenance/)
+    expect(await rejection(tn.verifyProvenance({ registry: emulator.url, package: 'widgets', version: '1.1.0', expect: { repo: 'acme/widgets' } }))).toMatchObject({ code: 'EINVALIDINPUT', field: 'expect' })
+  })
+
+  it('trust-native verify <name>@<version> says who built it, exit 0 when trusted and 1 when not', async () => {
+    const { writeFileSync } = await import('node:fs')
+    const root = `${project()}/trusted_root.json`
+    writeFileSync(root, JSON.stringify(emulator.trustedRoot()))
+    const flags = ['--registry', emulator.url, '--trusted-root', root, '--repository', 'acme/widgets', '--workflow', 'release.yml']
+    const trusted = await runCli(['verify', 'widgets@1.1.0', ...flags])
+    expect(trusted.code, trusted.stderr).toBe(0)
+    expect(trusted.stdout).toContain('widgets@1.1.0 was built by release.yml of acme/widgets at refs/heads/main, as expected.')
+    expect(trusted.stdout).toContain(`transparency log ${emulator.rekorUrl}/api/v1/log/entries/`)
+    const other = await runCli(['verify', 'widgets@0.9.0', ...flags])
+    expect(other.code).toBe(1)
+    expect(other.stdout).toContain('not as expected: workflow nightly.yml instead of release.yml')
+    const usage = await runCli(['verify', 'widgets'])
+    expect(usage.code).toBe(2)
   })
 
   it('none from a private repository (as npm), nor with provenance: false; provenance: true outside CI says why', async () => {

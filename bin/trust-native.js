@@ -633,6 +633,8 @@ const COMMANDS = {
     },
   },
 
+  verify: require('./verify.js').verifyCommand({ tn, COMMON, common, out, EXIT, UsageError }),
+
   doctor: {
     usage: 'trust-native doctor [package | --workspaces] [--registry <url>]',
     summary: 'In CI: show the id_token\'s claims, the trusted publisher this job needs, and try the exchange',

@@ -16,6 +16,7 @@ mod history;
 mod oidc;
 mod options;
 mod prompt;
+mod provenance;
 mod publish;
 mod settle;
 mod to_js;

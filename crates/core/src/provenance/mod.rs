@@ -6,6 +6,8 @@
 
 pub mod sign;
 pub mod statement;
+pub mod verify;
+pub mod x509;
 
 use std::path::PathBuf;
 
@@ -185,7 +187,7 @@ fn sha512_hex(integrity: &str) -> String {
 }
 
 /// The first log entry of a bundle.
-fn logged_in(bundle: &Value, services: &Services) -> Option<Logged> {
+pub(crate) fn logged_in(bundle: &Value, services: &Services) -> Option<Logged> {
     let entry = bundle.pointer("/verificationMaterial/tlogEntries/0")?;
     let log_index = entry.get("logIndex")?.as_str()?.parse().ok()?;
     let body = BASE64
