@@ -121,7 +121,7 @@ describe('npm run package', () => {
     const dir = join(full, 'node_modules', manifest.name)
     const emulator = readdirSync(join(root, 'testing', 'lib')).filter((f) => f.endsWith('.js')).map((f) => `testing/lib/${f}`)
     expect(files(dir)).toEqual(
-      ['LICENSE', 'README.md', 'bin/declared.js', 'bin/doctor-checks.js', 'bin/read-checkout.js', 'bin/trust-native.js', 'bin/verify.js', 'binding-error.js', 'index.d.ts', 'index.js', 'main.js', 'package.json',
+      ['LICENSE', 'README.md', 'bin/declared.js', 'bin/doctor-checks.js', 'bin/read-checkout.js', 'bin/provenance.js', 'bin/trust-native.js', 'binding-error.js', 'index.d.ts', 'index.js', 'main.js', 'package.json',
         'semantic-release/index.d.ts', 'semantic-release/index.js', 'semantic-release/publishing-npm.js', 'testing/README.md', 'testing/cli.js', 'testing/index.d.ts', 'testing/index.js', 'testing/index.mjs', ...emulator].sort(),
     )
     const published = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'))

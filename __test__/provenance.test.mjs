@@ -269,6 +269,19 @@ describe('publish from a public GitHub Actions job: provenance signed, logged an
     expect(usage.code).toBe(2)
   })
 
+  it('trust-native publish in the job says where the signed statement is logged, and --no-provenance publishes without', async () => {
+    const env = { ...job(), npm_config_userconfig: process.env.npm_config_userconfig, npm_config_globalconfig: process.env.npm_config_globalconfig }
+    const sigstore = ['--tag', 'ci', '--fulcio-url', emulator.fulcioUrl, '--rekor-url', emulator.rekorUrl]
+    const signed = await runCli(['publish', ...sigstore], { cwd: project({ name: 'widgets', version: '0.9.1' }, `registry=${emulator.url}\n`), env })
+    expect(signed.code, signed.stderr).toBe(0)
+    expect(signed.stdout).toMatch(new RegExp(`provenance logged at ${emulator.rekorUrl}/api/v1/log/entries/[0-9a-f]{64}`))
+    expect(signed.stderr).not.toContain('without provenance')
+    expect((await attestations('widgets@0.9.1')).attestations).toHaveLength(1)
+    const unsigned = await runCli(['publish', '--no-provenance', ...sigstore], { cwd: project({ name: 'widgets', version: '0.9.2' }, `registry=${emulator.url}\n`), env })
+    expect(unsigned.code, unsigned.stderr).toBe(0)
+    expect(unsigned.stderr).toContain('widgets: published without provenance (--no-provenance)')
+  })
+
   it('none from a private repository (as npm), nor with provenance: false; provenance: true outside CI says why', async () => {
     const fromPrivate = await publishIn(job({ ...CLAIMS, repository_visibility: 'private' }), { version: '1.2.0' })
     expect(fromPrivate.provenance).toMatchObject({ wouldAttach: false })

@@ -10,6 +10,7 @@ const { existsSync, readFileSync } = require('node:fs')
 const { join, relative } = require('node:path')
 const { parseArgs } = require('node:util')
 const tn = require('..')
+const { PROVENANCE_FLAGS, provenanceOptions, verifyCommand } = require('./provenance.js')
 const { publisherFindings, provenanceFindings } = require('./doctor-checks.js')
 const { changeAdvice, compareDeclared, declaredByPackage, describeDeclared } = require('./declared.js')
 
@@ -539,6 +540,7 @@ const COMMANDS = {
       workspaces: { type: 'boolean', help: 'Every package of the workspace' },
       tag: { type: 'string', help: 'The dist-tag (default: publishConfig.tag, else latest)' },
       access: { type: 'string', help: 'public or restricted (default: publishConfig.access, else the registry\'s default)' },
+      ...PROVENANCE_FLAGS,
     },
     run: (values, targets) => publishEach(values, targets, { stage: false }),
   },
@@ -548,6 +550,7 @@ const COMMANDS = {
     summary: 'Staged publishing: stage versions (in CI through trusted publishing), list, view, approve (publish), reject, download (npm stage)',
     flags: {
       ...COMMON,
+      ...PROVENANCE_FLAGS,
       ...WRITE,
       workspaces: { type: 'boolean', help: 'publish: every package of the workspace; approve: every staged version of the workspace\'s packages, with one 2FA' },
       tag: { type: 'string', help: 'publish: the dist-tag the version gets once approved (default: publishConfig.tag, else latest)' },
@@ -633,7 +636,7 @@ const COMMANDS = {
     },
   },
 
-  verify: require('./verify.js').verifyCommand({ tn, COMMON, common, out, EXIT, UsageError }),
+  verify: verifyCommand({ tn, COMMON, common, out, EXIT, UsageError }),
 
   doctor: {
     usage: 'trust-native doctor [package | --workspaces] [--registry <url>]',
@@ -1156,11 +1159,12 @@ async function stagedOf(values) {
  */
 async function publishEach(values, targets, { stage }) {
   if (values.access !== undefined && !['public', 'restricted'].includes(values.access)) throw new UsageError('--access must be public or restricted')
+  const provenance = provenanceOptions(values, UsageError)
   const warned = new Set()
   let staged = false
   const code = await eachPackage(values, targets, async (client, target, say) => {
     const source = target.endsWith('.tgz') ? { tarball: target } : { folder: target }
-    const options = { ...source, ...(values.tag && { tag: values.tag }), ...(values.access && { access: values.access }), dryRun: Boolean(values['dry-run']) }
+    const options = { ...source, ...(values.tag && { tag: values.tag }), ...(values.access && { access: values.access }), ...provenance, dryRun: Boolean(values['dry-run']) }
     const r = await (stage ? client.stagePublish(options) : client.publish(options))
     staged ||= Boolean(r.stageId)
     // Warnings about the setup (a static token line, the registry) come once, not per package.
@@ -1171,7 +1175,9 @@ async function publishEach(values, targets, { stage }) {
     const how = r.tokenSource === 'oidc' ? 'through trusted publishing' : 'with your token'
     if (r.dryRun) say.out(`Would ${stage ? 'stage' : 'publish'} ${r.package}@${r.version} (tag ${r.tag})`)
     else say.out(stage ? `+ ${r.package}@${r.version} (staged with id ${r.stageId}, ${how})` : `+ ${r.package}@${r.version} (${how})`)
-    if (!stage && r.provenance.wouldAttach && !values.json) warn(`${r.package}: published without provenance. ${r.provenance.reason}`)
+    const log = r.provenance.attached?.transparencyLog
+    if (log) say.out(`  provenance logged at ${log.url}`)
+    else if (!r.dryRun && r.provenance.wouldAttach && !values.json) warn(`${r.package}: published without provenance (--no-provenance)`)
     return r
   }, { workspaceTarget: (p) => p.path, none: '.', key: 'target' })
   if (staged && !values.json) out('Approve them with one 2FA: trust-native stage approve --workspaces (or stage approve <id...>)')

@@ -1,9 +1,32 @@
 'use strict'
 
-// `trust-native verify <name>@<version>`: was this version built by the workflow we trust? The
-// command's definition, given the CLI's shared pieces (its flags, option mapping, output).
+// Provenance in the CLI: publish's and stage publish's flags (npm's --provenance and
+// --provenance-file), and `trust-native verify <name>@<version>`: was this version built by the
+// workflow we trust? The command is built from the CLI's shared pieces (flags, output).
 
 const { readFileSync } = require('node:fs')
+
+/** publish's and stage publish's provenance flags (npm's --provenance, --provenance-file). */
+const PROVENANCE_FLAGS = {
+  provenance: { type: 'boolean', help: 'Sign provenance in GitHub Actions or GitLab CI/CD whatever npm would do (default: as npm, for a trusted publish from a public repository of a public package)' },
+  'no-provenance': { type: 'boolean', help: 'Publish without provenance' },
+  'provenance-file': { type: 'string', help: 'Attach this Sigstore bundle, made elsewhere, as the provenance' },
+  'fulcio-url': { type: 'string', help: 'The Fulcio to sign with (default: https://fulcio.sigstore.dev)' },
+  'rekor-url': { type: 'string', help: 'The Rekor to log in (default: https://rekor.sigstore.dev)' },
+}
+
+/** The library's provenance options for those flags. */
+function provenanceOptions(values, UsageError) {
+  const given = ['provenance', 'no-provenance', 'provenance-file'].filter((f) => values[f] !== undefined)
+  if (given.length > 1) throw new UsageError(`Give one of --${given.join(', --')}`)
+  return {
+    ...(values.provenance && { provenance: true }),
+    ...(values['no-provenance'] && { provenance: false }),
+    ...(values['provenance-file'] && { provenanceFile: values['provenance-file'] }),
+    ...(values['fulcio-url'] && { fulcioUrl: values['fulcio-url'] }),
+    ...(values['rekor-url'] && { rekorUrl: values['rekor-url'] }),
+  }
+}
 
 /** `name@version` (a scope's `@` is not the separator), or null. */
 function parseSpec(spec) {
@@ -48,4 +71,4 @@ function verifyCommand({ tn, COMMON, common, out, EXIT, UsageError }) {
   }
 }
 
-module.exports = { parseSpec, verifyCommand }
+module.exports = { PROVENANCE_FLAGS, parseSpec, provenanceOptions, verifyCommand }
