@@ -304,5 +304,17 @@ describe('publish from a public GitHub Actions job: provenance signed, logged an
     const error = await rejection(tn.publish({ cwd: dir, registry: emulator.url, token: ALICE, otp: OTP, provenanceFile: file }))
     expect(error).toMatchObject({ code: 'EINVALIDINPUT', field: 'provenanceFile' })
     expect(error.message).toMatch(/subject is not pkg:npm\/widgets@1\.5\.0/)
+
+    // The very tarball it was signed for (packing is reproducible), on another registry.
+    const elsewhere = await testing.startEmulator({ users: [{ name: 'alice', token: ALICE, otp: OTP }], packages: [{ name: 'widgets', maintainers: ['alice'], versions: ['1.0.0'] }] })
+    try {
+      const same = project({ name: 'widgets', version: '1.1.0' }, `registry=${elsewhere.url}\n`)
+      const published = await tn.publish({ cwd: same, registry: elsewhere.url, token: ALICE, otp: OTP, provenanceFile: file })
+      expect(published.provenance.attached).toMatchObject({ file: 'widgets-1.1.0.sigstore', source: 'file', transparencyLog: { logIndex: Number(bundle.verificationMaterial.tlogEntries[0].logIndex) } })
+      const { attestations: [attached] } = await (await fetch(`${elsewhere.url}-/npm/v1/attestations/widgets@1.1.0`)).json()
+      expect(attached.bundle).toEqual(bundle)
+    } finally {
+      await elsewhere.stop()
+    }
   })
 })
