@@ -2097,14 +2097,20 @@ export interface PublishPackageOptions {
    */
   provenance?: boolean
   /**
-   * A Sigstore bundle made elsewhere to attach (npm's `--provenance-file`), checked against
-   * the tarball (its one subject is this name, version and sha512).
+   * A Sigstore bundle made elsewhere to attach (npm's `--provenance-file`), checked as npm
+   * checks it: its one subject is this name, version and sha512, and it verifies
+   * (`EINVALIDINPUT` otherwise).
    */
   provenanceFile?: string
   /** The Fulcio to get the signing certificate from. Default `https://fulcio.sigstore.dev`. */
   fulcioUrl?: string
   /** The Rekor to log the signature in. Default `https://rekor.sigstore.dev`. */
   rekorUrl?: string
+  /**
+   * The Sigstore TrustedRoot (JSON) a `provenanceFile` is verified against. Default:
+   * Sigstore's public one, as npm.
+   */
+  trustedRoot?: Record<string, unknown>
 }
 
 /**

@@ -295,7 +295,7 @@ describe('publish from a public GitHub Actions job: provenance signed, logged an
     expect(outside.message).toMatch(/GitHub Actions or GitLab/)
   })
 
-  it('a bundle given as provenanceFile is attached when its subject is the tarball, refused otherwise', async () => {
+  it('a bundle given as provenanceFile is attached when its subject is the tarball and it verifies (against trustedRoot; the public root by default), refused otherwise', async () => {
     const { attestations: [{ bundle }] } = await attestations('widgets@1.1.0')
     const dir = project({ name: 'widgets', version: '1.5.0' }, `registry=${emulator.url}\n`)
     const file = `${dir}/widgets.sigstore`
@@ -309,8 +309,12 @@ describe('publish from a public GitHub Actions job: provenance signed, logged an
     const elsewhere = await testing.startEmulator({ users: [{ name: 'alice', token: ALICE, otp: OTP }], packages: [{ name: 'widgets', maintainers: ['alice'], versions: ['1.0.0'] }] })
     try {
       const same = project({ name: 'widgets', version: '1.1.0' }, `registry=${elsewhere.url}\n`)
-      const published = await tn.publish({ cwd: same, registry: elsewhere.url, token: ALICE, otp: OTP, provenanceFile: file })
+      const unverified = await rejection(tn.publish({ cwd: same, registry: elsewhere.url, token: ALICE, otp: OTP, provenanceFile: file }))
+      expect(unverified).toMatchObject({ code: 'EINVALIDINPUT', field: 'provenanceFile' })
+      expect(unverified.message).toMatch(/does not verify: it was logged in a transparency log the trusted root does not name/)
+      const published = await tn.publish({ cwd: same, registry: elsewhere.url, token: ALICE, otp: OTP, provenanceFile: file, trustedRoot: emulator.trustedRoot() })
       expect(published.provenance.attached).toMatchObject({ file: 'widgets-1.1.0.sigstore', source: 'file', transparencyLog: { logIndex: Number(bundle.verificationMaterial.tlogEntries[0].logIndex) } })
+      expect(published.provenance.attached.transparencyLog.url).toMatch(new RegExp(`^${emulator.rekorUrl}/api/v1/log/entries/[0-9a-f]{64}$`))
       const { attestations: [attached] } = await (await fetch(`${elsewhere.url}-/npm/v1/attestations/widgets@1.1.0`)).json()
       expect(attached.bundle).toEqual(bundle)
     } finally {

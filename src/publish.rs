@@ -36,13 +36,18 @@ pub struct PublishPackageOptions {
     /// Actions; GitLab CI/CD with a `SIGSTORE_ID_TOKEN`). `true`: sign one in GitHub Actions or
     /// GitLab CI/CD, or fail (`EPROVENANCE`) saying why not; `false`: never.
     pub provenance: Option<bool>,
-    /// A Sigstore bundle made elsewhere to attach (npm's `--provenance-file`), checked against
-    /// the tarball (its one subject is this name, version and sha512).
+    /// A Sigstore bundle made elsewhere to attach (npm's `--provenance-file`), checked as npm
+    /// checks it: its one subject is this name, version and sha512, and it verifies
+    /// (`EINVALIDINPUT` otherwise).
     pub provenance_file: Option<String>,
     /// The Fulcio to get the signing certificate from. Default `https://fulcio.sigstore.dev`.
     pub fulcio_url: Option<String>,
     /// The Rekor to log the signature in. Default `https://rekor.sigstore.dev`.
     pub rekor_url: Option<String>,
+    /// The Sigstore TrustedRoot (JSON) a `provenanceFile` is verified against. Default:
+    /// Sigstore's public one, as npm.
+    #[napi(ts_type = "Record<string, unknown>")]
+    pub trusted_root: Option<serde_json::Value>,
 }
 
 /// A version published (or staged).
@@ -164,10 +169,13 @@ pub fn publish_with<'env>(
         };
         let fulcio = o.string("fulcioUrl")?;
         let rekor = o.string("rekorUrl")?;
-        let sigstore = Services::new(
-            fulcio.as_deref().map(|u| ("fulcioUrl", u)),
-            rekor.as_deref().map(|u| ("rekorUrl", u)),
-        )?;
+        let sigstore = Services {
+            trusted_root: o.json("trustedRoot")?,
+            ..Services::new(
+                fulcio.as_deref().map(|u| ("fulcioUrl", u)),
+                rekor.as_deref().map(|u| ("rekorUrl", u)),
+            )?
+        };
         let given = Defaults::read(&mut o)?;
         let dry_run = o.boolean("dryRun")?.unwrap_or(false);
         let mut call = engine.bare_call(env, &mut o, given, Budget::Whole)?;

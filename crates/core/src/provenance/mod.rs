@@ -48,11 +48,13 @@ pub enum Choice {
     File(PathBuf),
 }
 
-/// The Fulcio and Rekor to sign with.
+/// The Fulcio and Rekor to sign with, and the TrustedRoot a given bundle is verified against.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Services {
     pub fulcio: Url,
     pub rekor: Url,
+    /// Sigstore's public root when `None`.
+    pub trusted_root: Option<Value>,
 }
 
 impl Default for Services {
@@ -61,6 +63,7 @@ impl Default for Services {
         Services {
             fulcio: url(PUBLIC_FULCIO),
             rekor: url(PUBLIC_REKOR),
+            trusted_root: None,
         }
     }
 }
@@ -86,6 +89,7 @@ impl Services {
         Ok(Services {
             fulcio: fulcio.map(parse).transpose()?.unwrap_or(defaults.fulcio),
             rekor: rekor.map(parse).transpose()?.unwrap_or(defaults.rekor),
+            trusted_root: None,
         })
     }
 
@@ -157,11 +161,23 @@ pub async fn attach(
         version: publish.version,
         sha512: &sha512_hex(publish.integrity),
     };
-    let (bundle, source) = match publish.choice {
+    // The log is the one signed with, or the one a given bundle verified in.
+    let (bundle, source, log) = match publish.choice {
         Choice::Never => return Ok(None),
         Choice::Auto if !publish.would_attach => return Ok(None),
-        Choice::File(path) => (given_bundle(&publish.cwd.join(path), &subject)?, "file"),
-        Choice::Auto | Choice::Always => (signed(&publish, &subject, secrets).await?, "signed"),
+        Choice::File(path) => {
+            let (bundle, log) = given_bundle(&publish.cwd.join(path), &subject, publish.services)?;
+            (bundle, "file", log)
+        }
+        Choice::Auto | Choice::Always => (
+            signed(&publish, &subject, secrets).await?,
+            "signed",
+            Some(publish.services.rekor.clone()),
+        ),
+    };
+    let services = Services {
+        rekor: log.unwrap_or_else(|| publish.services.rekor.clone()),
+        ..publish.services.clone()
     };
     let file = format!("{}-{}.sigstore", publish.package, publish.version);
     let data = bundle.to_string();
@@ -173,7 +189,7 @@ pub async fn attach(
     Ok(Some(Attached {
         file,
         source,
-        transparency_log: logged_in(&bundle, publish.services),
+        transparency_log: logged_in(&bundle, &services),
     }))
 }
 
@@ -290,8 +306,13 @@ async fn check_public(publish: &Publish<'_>) -> Result<()> {
     }
 }
 
-/// A bundle given as a file, checked against the tarball as libnpmpublish checks it.
-fn given_bundle(path: &std::path::Path, subject: &Subject) -> Result<Value> {
+/// A bundle given as a file, checked as libnpmpublish checks it: about this tarball, and
+/// verified (against the trusted root of `services`).
+fn given_bundle(
+    path: &std::path::Path,
+    subject: &Subject,
+    services: &Services,
+) -> Result<(Value, Option<Url>)> {
     let invalid = |why: String| {
         Error::invalid_input(
             "provenanceFile",
@@ -324,5 +345,7 @@ fn given_bundle(path: &std::path::Path, subject: &Subject) -> Result<Value> {
     if only.pointer("/digest/sha512").and_then(Value::as_str) != Some(subject.sha512) {
         return Err(invalid("its subject's digest is not the tarball's".into()));
     }
-    Ok(bundle)
+    let log = verify::check(&bundle, services.trusted_root.as_ref(), subject)?
+        .map_err(|why| invalid(format!("it does not verify: {why}")))?;
+    Ok((bundle, log))
 }

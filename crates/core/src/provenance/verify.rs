@@ -176,12 +176,7 @@ pub async fn verify(options: VerifyOptions) -> Result<Verification> {
             .and_then(|b| BASE64.decode(b).ok())
             .unwrap_or_default(),
     );
-    let root = match &options.trusted_root {
-        Some(root) => TrustedRoot::from_json(root)?,
-        None => TrustedRoot::from_json(
-            &serde_json::from_str(PUBLIC_TRUSTED_ROOT).map_err(|e| invalid(e.to_string()))?,
-        )?,
-    };
+    let root = TrustedRoot::given_or_public(options.trusted_root.as_ref())?;
     let subject = Subject {
         name: package.as_str(),
         version,
@@ -333,6 +328,16 @@ fn iso_time(text: &str) -> Option<i64> {
 }
 
 impl TrustedRoot {
+    /// `given`, else Sigstore's public root.
+    fn given_or_public(given: Option<&Value>) -> Result<TrustedRoot> {
+        match given {
+            Some(root) => TrustedRoot::from_json(root),
+            None => TrustedRoot::from_json(
+                &serde_json::from_str(PUBLIC_TRUSTED_ROOT).map_err(|e| invalid(e.to_string()))?,
+            ),
+        }
+    }
+
     fn from_json(root: &Value) -> Result<TrustedRoot> {
         let bad = |what: &str| {
             invalid(format!(
@@ -386,6 +391,18 @@ impl TrustedRoot {
         }
         Ok(TrustedRoot { authorities, logs })
     }
+}
+
+/// Whether `bundle` verifies against `trusted_root` (Sigstore's public one when `None`) and is
+/// about `subject` (as libnpmpublish runs sigstore.verify on a provenance file): the URL of the
+/// log that holds it, or why not.
+pub(crate) fn check(
+    bundle: &Value,
+    trusted_root: Option<&Value>,
+    subject: &Subject,
+) -> Result<std::result::Result<Option<Url>, String>> {
+    let root = TrustedRoot::given_or_public(trusted_root)?;
+    Ok(check_bundle(bundle, &root, subject).map(|checked| checked.log))
 }
 
 struct Checked {
