@@ -28,6 +28,7 @@ export type TrustErrorCode =
   | 'EINTEGRITY'
   | 'E_STAGE_REQUIRED'
   | 'EPACKAGEEXTENSIONS'
+  | 'EPROVENANCE'
   | `E${number}`
 
 /**
@@ -600,6 +601,23 @@ export declare class TrustClient {
    * ```
    */
   mintPypiToken(options?: MintPypiTokenOptions): Promise<PypiToken>
+  /**
+   * Verifies a version's provenance, as npm's `audit signatures` does, and says whether the
+   * workflow that signed it is one of the package's trusted publishers ("was this version
+   * built by the workflow we trust?"). Downloads the registry's attestations of the version
+   * and checks the Sigstore bundle: certificate chain to Fulcio, transparency-log inclusion,
+   * signature, and that its statement is about the published tarball. A bundle that does not
+   * verify, or a version without provenance, rejects with `EPROVENANCE`. Listing the trusted
+   * publishers needs a maintainer's token and 2FA; without them, say what to `expect`.
+   *
+   * @example
+   * ```js
+   * import { verifyProvenance } from 'trust-native'
+   * const { trusted, reason } = await verifyProvenance({ package: 'widgets', version: '1.2.0', expect: { repository: 'acme/widgets', workflow: 'release.yml' } })
+   * if (!trusted) throw new Error(reason)
+   * ```
+   */
+  verifyProvenance(options: VerifyProvenanceOptions & CommonOptions): Promise<ProvenanceVerification>
   /**
    * Publishes a version, as `npm publish` does: the same request (the manifest npm would send,
    * `dist.integrity` and `shasum`, the tarball attached), 2FA asked for as npm asks. In CI, the
@@ -2106,9 +2124,69 @@ export interface PlannedRequest {
  */
 export declare function planTrust(specs: Array<TrustSpec>, options?: Omit<RunOptions, 'replace' | 'claim' | 'onProgress'> & StrictOption & CommonOptions): Promise<TrustPlan>
 
+/** The `.sigstore` attachment of a publish. */
+export interface ProvenanceAttached {
+  /** `<name>-<version>.sigstore`. */
+  file: string
+  /** `signed` (in this job) or `file` (`provenanceFile`). */
+  source: 'signed' | 'file'
+  /**
+   * Where the signature is in the transparency log: `url` is Sigstore's search page for
+   * the public log (what npm prints), the log's entry otherwise.
+   */
+  transparencyLog?: TransparencyLogEntry
+}
+
 /** npm's provenance rule, applied. */
 export interface ProvenanceCheck {
   wouldAttach: boolean
+  reason: string
+  /** The provenance attached (none in a dry run, as npm signs none then). */
+  attached?: ProvenanceAttached
+}
+
+/** What the signer of a version must be. */
+export interface ProvenanceExpectation {
+  repository?: string
+  workflow?: string
+  ref?: string
+}
+
+/** Who signed a version's provenance: its certificate's identity and Fulcio's CI extensions. */
+export interface ProvenanceSigner {
+  /** The id_token's issuer (`https://token.actions.githubusercontent.com`). */
+  issuer?: string
+  /** The certificate's identity: the workflow at its ref, as a URL. */
+  identity?: string
+  /** `owner/repo` (`group/project` on GitLab). */
+  repository?: string
+  /** The CI file's name: `release.yml`. */
+  workflow?: string
+  ref?: string
+  commit?: string
+  /** What started the run: `push`, `release`, `workflow_dispatch`... */
+  trigger?: string
+  /** `github-hosted` or `self-hosted`. */
+  runnerEnvironment?: string
+  /** The run's URL. */
+  run?: string
+}
+
+/** A verified provenance and whether its signer is trusted. */
+export interface ProvenanceVerification {
+  package: string
+  version: string
+  /** `https://slsa.dev/provenance/v1` (GitHub Actions) or `.../v0.2` (GitLab). */
+  predicateType: string
+  signer: ProvenanceSigner
+  transparencyLog?: TransparencyLogEntry
+  /** What the signer was compared with: the package's trusted publishers, or `expect`. */
+  checkedAgainst: 'publishers' | 'expect'
+  /** The signer is one of the package's trusted publishers (or what `expect` says). */
+  trusted: boolean
+  /** The trusted publisher whose workflow signed it. */
+  publisher?: Publisher
+  /** In words: who built it, and whether that is trusted or what differs. */
   reason: string
 }
 
@@ -2283,6 +2361,28 @@ export interface PublishPackageOptions {
    * must work (and `token` may not be given); `false`: never.
    */
   oidc?: boolean
+  /**
+   * Provenance (a signed SLSA statement of the CI job, npm's `--provenance`). Default: as
+   * npm, attached to a trusted publish from a public repository of a public package (GitHub
+   * Actions; GitLab CI/CD with a `SIGSTORE_ID_TOKEN`). `true`: sign one in GitHub Actions or
+   * GitLab CI/CD, or fail (`EPROVENANCE`) saying why not; `false`: never.
+   */
+  provenance?: boolean
+  /**
+   * A Sigstore bundle made elsewhere to attach (npm's `--provenance-file`), checked as npm
+   * checks it: its one subject is this name, version and sha512, and it verifies
+   * (`EINVALIDINPUT` otherwise).
+   */
+  provenanceFile?: string
+  /** The Fulcio to get the signing certificate from. Default `https://fulcio.sigstore.dev`. */
+  fulcioUrl?: string
+  /** The Rekor to log the signature in. Default `https://rekor.sigstore.dev`. */
+  rekorUrl?: string
+  /**
+   * The Sigstore TrustedRoot (JSON) a `provenanceFile` is verified against. Default:
+   * Sigstore's public one, as npm.
+   */
+  trustedRoot?: Record<string, unknown>
 }
 
 /**
@@ -2323,7 +2423,7 @@ export interface PublishResult {
   tokenSource: 'oidc' | 'option' | 'config'
   /**
    * Whether `npm publish` would have attached a provenance statement here (npm's check
-   * after the exchange). trust-native never does: signing needs Sigstore's public services.
+   * after the exchange), and the one this publish carries.
    */
   provenance: ProvenanceCheck
   dryRun: boolean
@@ -2735,6 +2835,13 @@ export interface TeamOption {
   team: string
 }
 
+/** An entry of a transparency log (Rekor). */
+export interface TransparencyLogEntry {
+  logIndex: number
+  uuid: string
+  url: string
+}
+
 /**
  * Options of `new TrustClient(...)`: defaults for every call of the client (a call's own
  * options win), and what the client owns.
@@ -2872,6 +2979,38 @@ export interface TrustSpec {
    * reported; `ensurePublisher` always replaces).
    */
   replace?: boolean
+}
+
+/**
+ * Verifies a version's provenance, as npm's `audit signatures` does, and says whether the
+ * workflow that signed it is one of the package's trusted publishers ("was this version
+ * built by the workflow we trust?"). Downloads the registry's attestations of the version
+ * and checks the Sigstore bundle: certificate chain to Fulcio, transparency-log inclusion,
+ * signature, and that its statement is about the published tarball. A bundle that does not
+ * verify, or a version without provenance, rejects with `EPROVENANCE`. Listing the trusted
+ * publishers needs a maintainer's token and 2FA; without them, say what to `expect`.
+ *
+ * @example
+ * ```js
+ * import { verifyProvenance } from 'trust-native'
+ * const { trusted, reason } = await verifyProvenance({ package: 'widgets', version: '1.2.0', expect: { repository: 'acme/widgets', workflow: 'release.yml' } })
+ * if (!trusted) throw new Error(reason)
+ * ```
+ */
+export declare function verifyProvenance(options: VerifyProvenanceOptions & CommonOptions): Promise<ProvenanceVerification>
+
+/** Which version to verify, and against what. */
+export interface VerifyProvenanceOptions {
+  /** The version to verify (`package` names the package). */
+  version: string
+  /**
+   * What the signer must be, for a reader who cannot list the package's trusted publishers
+   * (that needs a maintainer's token and 2FA): any of `repository` (`owner/repo`),
+   * `workflow` (the CI file's name, `release.yml`) and `ref` (`refs/heads/main`).
+   */
+  expect?: ProvenanceExpectation
+  /** The Sigstore TrustedRoot (JSON) to verify with. Default: Sigstore's public one, as npm. */
+  trustedRoot?: Record<string, unknown>
 }
 
 /** The trusted publisher a version was published through, as the registry recorded it. */

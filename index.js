@@ -884,4 +884,5 @@ module.exports.search = nativeBinding.search
 module.exports.setPackageAccess = nativeBinding.setPackageAccess
 module.exports.stagePublish = nativeBinding.stagePublish
 module.exports.trustProviders = nativeBinding.trustProviders
+module.exports.verifyProvenance = nativeBinding.verifyProvenance
 module.exports.viewStaged = nativeBinding.viewStaged

@@ -19,8 +19,10 @@ async function publishOn(date, version, how, { provenance = false } = {}) {
   const dir = project({ name: 'widgets', version }, `registry=${emulator.url}\n`)
   if (how === 'oidc') return withCiEnv(emulator.githubActionsJob(JOB), () => tn.publish({ cwd: dir }))
   if (!provenance) return tn.publish({ cwd: dir, registry: emulator.url, token: ALICE, otp: OTP })
-  // What npm sends with --provenance: a Sigstore bundle beside the tarball.
-  const body = { name: 'widgets', 'dist-tags': { latest: version }, versions: { [version]: { name: 'widgets', version } }, _attachments: { [`widgets-${version}.tgz`]: { data: '' }, [`widgets-${version}.sigstore`]: { data: '{}' } } }
+  // What npm sends with --provenance: a Sigstore bundle (here only its statement) beside the tarball.
+  const statement = Buffer.from(JSON.stringify({ predicateType: 'https://slsa.dev/provenance/v1' })).toString('base64')
+  const bundle = JSON.stringify({ dsseEnvelope: { payload: statement } })
+  const body = { name: 'widgets', 'dist-tags': { latest: version }, versions: { [version]: { name: 'widgets', version } }, _attachments: { [`widgets-${version}.tgz`]: { data: '' }, [`widgets-${version}.sigstore`]: { data: bundle } } }
   const answer = await fetch(`${emulator.url}widgets`, { method: 'PUT', headers: { authorization: `Bearer ${ALICE}`, 'npm-otp': OTP, 'content-type': 'application/json' }, body: JSON.stringify(body) })
   expect(answer.status).toBe(200)
 }

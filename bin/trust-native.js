@@ -33,6 +33,7 @@ const COMMANDS = {
   stage: require('./commands/stage.js'),
   'dist-tag': require('./commands/dist-tag.js'),
   history: require('./commands/history.js'),
+  verify: require('./commands/verify.js'),
   doctor: require('./commands/doctor.js'),
 }
 

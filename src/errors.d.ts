@@ -28,6 +28,7 @@ export type TrustErrorCode =
   | 'EINTEGRITY'
   | 'E_STAGE_REQUIRED'
   | 'EPACKAGEEXTENSIONS'
+  | 'EPROVENANCE'
   | `E${number}`
 
 /**

@@ -21,6 +21,7 @@ mod js_support;
 mod oidc;
 mod options;
 mod prompt;
+mod provenance;
 mod publish;
 mod settle;
 mod to_js;

@@ -9,6 +9,7 @@ use crate::operation::operation;
 use crate::options::Options;
 use crate::to_js::{to_js, Js};
 use trust_core::error::{Error as CoreError, Result as CoreResult};
+use trust_core::provenance::{Choice, Services};
 use trust_core::publish::{self, claim, Oidc, PublishOptions, Source};
 use trust_core::session::{CallOptions, Session};
 
@@ -32,6 +33,23 @@ pub struct PublishPackageOptions {
     /// token (with a warning saying why) when the exchange is refused. `true`: the exchange
     /// must work (and `token` may not be given); `false`: never.
     pub oidc: Option<bool>,
+    /// Provenance (a signed SLSA statement of the CI job, npm's `--provenance`). Default: as
+    /// npm, attached to a trusted publish from a public repository of a public package (GitHub
+    /// Actions; GitLab CI/CD with a `SIGSTORE_ID_TOKEN`). `true`: sign one in GitHub Actions or
+    /// GitLab CI/CD, or fail (`EPROVENANCE`) saying why not; `false`: never.
+    pub provenance: Option<bool>,
+    /// A Sigstore bundle made elsewhere to attach (npm's `--provenance-file`), checked as npm
+    /// checks it: its one subject is this name, version and sha512, and it verifies
+    /// (`EINVALIDINPUT` otherwise).
+    pub provenance_file: Option<String>,
+    /// The Fulcio to get the signing certificate from. Default `https://fulcio.sigstore.dev`.
+    pub fulcio_url: Option<String>,
+    /// The Rekor to log the signature in. Default `https://rekor.sigstore.dev`.
+    pub rekor_url: Option<String>,
+    /// The Sigstore TrustedRoot (JSON) a `provenanceFile` is verified against. Default:
+    /// Sigstore's public one, as npm.
+    #[napi(ts_type = "Record<string, unknown>")]
+    pub trusted_root: Option<serde_json::Value>,
 }
 
 /// A version published (or staged).
@@ -59,7 +77,7 @@ pub struct PublishResult {
     #[napi(ts_type = "'oidc' | 'option' | 'config'")]
     pub token_source: String,
     /// Whether `npm publish` would have attached a provenance statement here (npm's check
-    /// after the exchange). trust-native never does: signing needs Sigstore's public services.
+    /// after the exchange), and the one this publish carries.
     pub provenance: ProvenanceCheck,
     pub dry_run: bool,
     /// The request sent (in a dry run: that would be sent), the tarball's data elided.
@@ -73,6 +91,31 @@ pub struct PublishResult {
 pub struct ProvenanceCheck {
     pub would_attach: bool,
     pub reason: String,
+    /// The provenance attached (none in a dry run, as npm signs none then).
+    pub attached: Option<ProvenanceAttached>,
+}
+
+/// The `.sigstore` attachment of a publish.
+#[napi(object)]
+#[allow(dead_code)] // Declares the TypeScript type; the value is built by `to_js`.
+pub struct ProvenanceAttached {
+    /// `<name>-<version>.sigstore`.
+    pub file: String,
+    /// `signed` (in this job) or `file` (`provenanceFile`).
+    #[napi(ts_type = "'signed' | 'file'")]
+    pub source: String,
+    /// Where the signature is in the transparency log: `url` is Sigstore's search page for
+    /// the public log (what npm prints), the log's entry otherwise.
+    pub transparency_log: Option<TransparencyLogEntry>,
+}
+
+/// An entry of a transparency log (Rekor).
+#[napi(object)]
+#[allow(dead_code)] // Declares the TypeScript type; the value is built by `to_js`.
+pub struct TransparencyLogEntry {
+    pub log_index: i64,
+    pub uuid: String,
+    pub url: String,
 }
 
 /// A claim's outcome.
@@ -114,6 +157,27 @@ fn publish_with<'env>(
             Some(true) => Oidc::Required,
             Some(false) => Oidc::Never,
         };
+        let provenance = match (o.boolean("provenance")?, o.string("provenanceFile")?) {
+            (Some(_), Some(_)) => {
+                return Err(CoreError::invalid_input(
+                    "provenanceFile",
+                    "Give `provenance` or `provenanceFile`, not both.",
+                ))
+            }
+            (None, None) => Choice::Auto,
+            (Some(true), None) => Choice::Always,
+            (Some(false), None) => Choice::Never,
+            (None, Some(file)) => Choice::File(file.into()),
+        };
+        let fulcio = o.string("fulcioUrl")?;
+        let rekor = o.string("rekorUrl")?;
+        let sigstore = Services {
+            trusted_root: o.json("trustedRoot")?,
+            ..Services::new(
+                fulcio.as_deref().map(|u| ("fulcioUrl", u)),
+                rekor.as_deref().map(|u| ("rekorUrl", u)),
+            )?
+        };
         let given = Defaults::read(&mut o)?;
         let dry_run = o.boolean("dryRun")?.unwrap_or(false);
         let mut call = engine.bare_call(env, &mut o, given, Budget::Whole)?;
@@ -130,14 +194,15 @@ fn publish_with<'env>(
             (None, Some(folder)) => Source::Folder(folder.into()),
             (None, None) => Source::Folder(".".into()),
         };
-        request = Some((source, tag, access, oidc));
+        request = Some((source, tag, access, oidc, provenance, sigstore));
         Ok(call)
     });
     spawn(
         env,
         call,
         move |call| async move {
-            let (source, tag, access, oidc) = request.expect("read with the call");
+            let (source, tag, access, oidc, provenance, sigstore) =
+                request.expect("read with the call");
             publish::publish(PublishOptions {
                 call,
                 source,
@@ -146,6 +211,8 @@ fn publish_with<'env>(
                 stage,
                 oidc,
                 new_package: false,
+                provenance,
+                sigstore,
             })
             .await
         },

@@ -595,6 +595,50 @@ export declare class RegistryEmulator {
   issueIdToken(options: IdTokenSpec): string
 
   /**
+   * The emulator's Fulcio (`-/sigstore/fulcio`): `POST /api/v2/signingCert` certifies a public key
+   * for ten minutes given an emulator id_token of audience `sigstore` and the token's `sub`
+   * signed with that key; the certificate carries Fulcio's CI extensions (repository, workflow,
+   * ref, commit) from the token's claims. Pass it as sigstore-js's `fulcioURL`.
+   *
+   * @example
+   * ```js
+   * import { startEmulator } from 'trust-native/testing'
+   * const emulator = await startEmulator()
+   * const options = { fulcioURL: emulator.fulcioUrl, rekorURL: emulator.rekorUrl }
+   * ```
+   */
+  readonly fulcioUrl: string
+
+  /**
+   * The emulator's Rekor (`-/sigstore/rekor`): `POST /api/v1/log/entries` logs a `dsse` 0.0.1
+   * entry whose signature verifies with its certificate, answering it with a signed entry
+   * timestamp and an inclusion proof under a signed checkpoint.
+   *
+   * @example
+   * ```js
+   * import { startEmulator } from 'trust-native/testing'
+   * const emulator = await startEmulator()
+   * const response = await fetch(`${emulator.rekorUrl}/api/v1/log/entries/0123`) // 404: no such entry
+   * ```
+   */
+  readonly rekorUrl: string
+
+  /**
+   * The Sigstore TrustedRoot (protobuf-specs JSON, `application/vnd.dev.sigstore.trustedroot+json;version=0.1`)
+   * of this emulator's Fulcio and Rekor: what a verifier trusts to check bundles signed here.
+   * It has no certificate-transparency log: verify with a CT threshold of 0.
+   *
+   * @example
+   * ```js
+   * import { writeFileSync } from 'node:fs'
+   * import { startEmulator } from 'trust-native/testing'
+   * const emulator = await startEmulator()
+   * writeFileSync('trusted_root.json', JSON.stringify(emulator.trustedRoot()))
+   * ```
+   */
+  trustedRoot(): Record<string, unknown>
+
+  /**
    * Registers a GitHub Actions job whose id_tokens carry `claims` (over GitHub's defaults), and
    * returns the variables GitHub sets for a job with `permissions: id-token: write`: merge them
    * into the environment of the code under test.

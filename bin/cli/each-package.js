@@ -6,6 +6,7 @@
 const tn = require('../..')
 const { EXIT, UsageError, describeError } = require('./errors.js')
 const { accessFlag, common } = require('./flags.js')
+const { provenanceNote, provenanceOptions } = require('./provenance.js')
 const { err, out, warn } = require('./output.js')
 const { releaseWorkspace } = require('./workspace-release.js')
 
@@ -63,13 +64,14 @@ async function eachPackage(values, given, work, { workspaceTarget = (p) => p.nam
  */
 async function publishEach(values, targets, { stage }) {
   const access = accessFlag(values)
-  if (values.workspaces && !targets.length) return releaseWorkspace(values, { stage, access })
+  const provenance = provenanceOptions(values)
+  if (values.workspaces && !targets.length) return releaseWorkspace(values, { stage, access, provenance })
   /** @type {Set<string>} */
   const warned = new Set()
   let staged = false
   const code = await eachPackage(values, targets, async (client, target, say) => {
     const source = target?.endsWith('.tgz') ? { tarball: target } : { folder: target }
-    const options = { ...source, ...(values.tag && { tag: values.tag }), ...(access && { access }), dryRun: Boolean(values['dry-run']) }
+    const options = { ...source, ...(values.tag && { tag: values.tag }), ...(access && { access }), ...provenance, dryRun: Boolean(values['dry-run']) }
     const r = await (stage ? client.stagePublish(options) : client.publish(options))
     staged ||= Boolean(r.stageId)
     // Warnings about the setup (a static token line, the registry) come once, not per package.
@@ -80,7 +82,9 @@ async function publishEach(values, targets, { stage }) {
     const how = r.tokenSource === 'oidc' ? 'through trusted publishing' : 'with your token'
     if (r.dryRun) say.out(`Would ${stage ? 'stage' : 'publish'} ${r.package}@${r.version} (tag ${r.tag})`)
     else say.out(stage ? `+ ${r.package}@${r.version} (staged with id ${r.stageId}, ${how})` : `+ ${r.package}@${r.version} (${how})`)
-    if (!stage && r.provenance.wouldAttach && !values.json) warn(`${r.package}: published without provenance. ${r.provenance.reason}`)
+    const note = provenanceNote(r, stage)
+    if (note.line) say.out(note.line)
+    if (note.warning && !values.json) warn(note.warning)
     return r
   }, { workspaceTarget: (p) => p.path, none: '.', key: 'target' })
   if (staged && !values.json) out('Approve them with one 2FA: trust-native stage approve --workspaces (or stage approve <id...>)')

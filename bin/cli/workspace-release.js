@@ -14,6 +14,7 @@ const tn = require('../..')
 const { EXIT, describeError } = require('./errors.js')
 const { common } = require('./flags.js')
 const { err, out, warn } = require('./output.js')
+const { provenanceNote } = require('./provenance.js')
 
 /**
  * The fields whose workspace packages must be on the registry before the package that names
@@ -106,9 +107,9 @@ function failure(pkg, error) {
  * described above. Prints a line per package and a summary (with --json, the results only);
  * exit 1 when any failed or was left.
  * @param {Values} values
- * @param {{ stage: boolean, access?: 'public' | 'restricted' }} how
+ * @param {{ stage: boolean, access?: 'public' | 'restricted', provenance?: ReturnType<typeof import('./provenance.js').provenanceOptions> }} how
  */
-async function releaseWorkspace(values, { stage, access }) {
+async function releaseWorkspace(values, { stage, access, provenance = {} }) {
   const client = new tn.TrustClient(common(values))
   const dryRun = Boolean(values['dry-run'])
   /** @type {Say} */
@@ -134,7 +135,7 @@ async function releaseWorkspace(values, { stage, access }) {
         say.out(`= ${pkg.name}@${pkg.version} is already on the registry`)
         continue
       }
-      const options = { folder: pkg.path, ...(values.tag && { tag: values.tag }), ...(access && { access }), dryRun }
+      const options = { folder: pkg.path, ...(values.tag && { tag: values.tag }), ...(access && { access }), ...provenance, dryRun }
       const r = await (stage ? client.stagePublish(options) : client.publish(options))
       for (const w of r.warnings.filter((w) => !warned.has(w))) {
         warned.add(w)
@@ -148,6 +149,9 @@ async function releaseWorkspace(values, { stage, access }) {
       else if (stage) say.out(`+ ${r.package}@${r.version} (staged with id ${r.stageId}, ${how})`)
       else {
         say.out(`+ ${r.package}@${r.version} (${how})`)
+        const note = provenanceNote(r, stage)
+        if (note.line) say.out(note.line)
+        if (note.warning && !values.json) warn(note.warning)
         recordTag(r.package, r.version, say)
       }
     } catch (thrown) {

@@ -5,6 +5,7 @@
 
 const { publishEach } = require('../cli/each-package.js')
 const { COMMON, WRITE } = require('../cli/flags.js')
+const { PROVENANCE_FLAGS } = require('../cli/provenance.js')
 
 /** @type {import('../cli/flags.js').Command} */
 module.exports = {
@@ -17,6 +18,7 @@ module.exports = {
     stage: { type: 'boolean', help: 'Stage the versions instead (as stage publish): approve them with `stage approve` (--workspaces: all, with one 2FA)' },
     tag: { type: 'string', help: 'The dist-tag (default: publishConfig.tag, else latest)' },
     access: { type: 'string', help: 'public or restricted (default: publishConfig.access, else the registry\'s default)' },
+    ...PROVENANCE_FLAGS,
   },
   run: (values, targets) => publishEach(values, targets, { stage: Boolean(values.stage) }),
 }

@@ -10,6 +10,7 @@ const { publishEach } = require('../cli/each-package.js')
 const { COMMON, WRITE, common } = require('../cli/flags.js')
 const { err, out, warn } = require('../cli/output.js')
 const { confirm } = require('../cli/prompt.js')
+const { PROVENANCE_FLAGS } = require('../cli/provenance.js')
 
 /**
  * @typedef {import('../../index').StagedPackage} StagedPackage
@@ -169,6 +170,7 @@ module.exports = {
   summary: 'Staged publishing: stage versions (in CI through trusted publishing), list, view, approve (publish), reject, download (npm stage)',
   flags: {
     ...COMMON,
+    ...PROVENANCE_FLAGS,
     ...WRITE,
     workspaces: { type: 'boolean', help: 'publish: each package of the workspace whose version is not on the registry, dependencies first; approve: every staged version of the workspace\'s packages, with one 2FA' },
     tag: { type: 'string', help: 'publish: the dist-tag the version gets once approved (default: publishConfig.tag, else latest)' },

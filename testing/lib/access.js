@@ -36,6 +36,12 @@ function visiblePackage(state, name, user) {
 
 /** `/-/package/:name/visibility`, `/access`, `/collaborators`. */
 function packageEndpoint(state, request, name, what) {
+  // A token exchanged through trusted publishing reads its package's visibility: npm asks
+  // with it after the exchange, to decide on provenance.
+  const grant = state.grants.get(request.bearer() ?? '')
+  if (grant?.package === name && what === 'visibility' && request.method === 'GET' && state.packages.has(name)) {
+    return Reply.json(200, { public: state.packages.get(name).access === 'public' })
+  }
   const found = authenticate(state, request)
   if (found.reply) return found.reply
   const { user } = found

@@ -7,6 +7,7 @@
 const crypto = require('node:crypto')
 const validate = require('./validate.js')
 const { Issuers, ID_TOKEN_LIFETIME } = require('./issuers.js')
+const { Sigstore } = require('./sigstore.js')
 const { State } = require('./state.js')
 const { certificateAuthority } = require('./tls.js')
 const { control } = require('./control.js')
@@ -53,6 +54,20 @@ class RegistryEmulator {
   issueIdToken(options) {
     const { provider, audience = this.npmAudience, claims = {}, expiresIn = ID_TOKEN_LIFETIME } = validate.idTokenSpec(options)
     return this.#core.issuers.issue(provider, audience, claims, expiresIn)
+  }
+
+  /** Fulcio's and Rekor's URLs on this emulator, for signing clients. */
+  get fulcioUrl() {
+    return `${this.url}-/sigstore/fulcio`
+  }
+
+  get rekorUrl() {
+    return `${this.url}-/sigstore/rekor`
+  }
+
+  /** The Sigstore TrustedRoot (JSON) that this emulator's certificates and log chain to. */
+  trustedRoot() {
+    return this.#core.sigstore.trustedRoot(`${this.url}-/sigstore/`)
   }
 
   githubActionsJob(claims) {
@@ -111,11 +126,12 @@ async function launch(seed) {
   const state = new State()
   state.seed(config)
   const issuers = new Issuers()
+  const sigstore = new Sigstore(issuers)
   const { caPem, ...certificate } = config.tls ? certificateAuthority() : {}
   let emulator
-  const handle = handler({ state, issuers }, (request) => control(emulator, request))
+  const handle = handler({ state, issuers, sigstore }, (request) => control(emulator, request))
   const server = await serve(handle, { tls: caPem && certificate })
-  emulator = new RegistryEmulator(INTERNAL, { state, issuers, port: server.port, caPem, server })
+  emulator = new RegistryEmulator(INTERNAL, { state, issuers, sigstore, port: server.port, caPem, server })
   return { emulator, stopped: server.closed }
 }
 

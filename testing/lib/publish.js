@@ -36,15 +36,43 @@ function publisherOf(state, request) {
 
 /**
  * Adds a version as the registry stores it: the manifest with `_npmUser`, `dist.attestations`
- * when a provenance bundle (`.sigstore`) came with it, and its publish time.
+ * when a provenance bundle (`.sigstore`) came with it (`{ predicateType, bundle }`, kept for
+ * the attestations endpoint), and its publish time.
  */
-function addVersion(state, pkg, version, manifest, { npmUser, provenance = false }) {
+function addVersion(state, pkg, version, manifest, { npmUser, provenance }) {
   const stored = { ...manifest, ...(npmUser && { _npmUser: npmUser }) }
   if (provenance) {
-    stored.dist = { ...stored.dist, attestations: { url: `/-/npm/v1/attestations/${manifest.name}@${version}`, provenance: { predicateType: 'https://slsa.dev/provenance/v1' } } }
+    const { predicateType } = provenance
+    stored.dist = { ...stored.dist, attestations: { url: `/-/npm/v1/attestations/${manifest.name}@${version}`, provenance: { predicateType } } }
+    pkg.attestations ??= new Map()
+    pkg.attestations.set(version, [provenance])
   }
   pkg.versions.set(version, stored)
   pkg.times.set(version, state.timestamp())
+}
+
+/**
+ * The provenance a `.sigstore` attachment carries: `{ predicateType, bundle }`, or a refusal
+ * when it is not a bundle of a DSSE statement (the registry checks the bundle on publish).
+ */
+function provenanceOf(attachments) {
+  const file = Object.keys(attachments).find((name) => name.endsWith('.sigstore'))
+  if (file === undefined) return {}
+  try {
+    const bundle = JSON.parse(attachments[file].data)
+    const statement = JSON.parse(Buffer.from(bundle.dsseEnvelope.payload, 'base64').toString('utf8'))
+    return { provenance: { predicateType: String(statement.predicateType), bundle } }
+  } catch (error) {
+    return { refused: Reply.message(400, `Invalid provenance bundle ${file}: ${error.message}`) }
+  }
+}
+
+/** `GET /-/npm/v1/attestations/<name>@<version>`: the version's attestations as published. */
+function attestations(state, spec) {
+  const at = spec.lastIndexOf('@')
+  const found = at > 0 && state.packages.get(spec.slice(0, at))?.attestations?.get(spec.slice(at + 1))
+  if (!found) return Reply.json(404, { error: 'Not found' })
+  return Reply.json(200, { attestations: found })
 }
 
 function whoami(state, request) {
@@ -101,7 +129,8 @@ function publish(state, request, name) {
   if (pkg.versions.has(version)) {
     return Reply.message(403, `You cannot publish over the previously published versions: ${version}.`)
   }
-  const provenance = Object.keys(body._attachments).some((file) => file.endsWith('.sigstore'))
+  const { provenance, refused: badBundle } = provenanceOf(body._attachments)
+  if (badBundle) return badBundle
   addVersion(state, pkg, version, manifest, { npmUser: publisherOf(state, request), provenance })
   if (isObject(body['dist-tags'])) Object.assign(pkg.distTags, body['dist-tags'])
   // The registry always has a `latest`: a package's first version gets it, whatever its tag.
@@ -109,4 +138,4 @@ function publish(state, request, name) {
   return Reply.json(200, { success: true })
 }
 
-module.exports = { addVersion, packument, publish, publisherOf, refusal, whoami }
+module.exports = { addVersion, attestations, packument, publish, publisherOf, refusal, whoami }

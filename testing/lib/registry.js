@@ -59,6 +59,10 @@ function route(ctx, request) {
     ['GET', '-/v1/done', () => auth.webAuthDone(state, request)],
     ['GET', '_/oidc/audience', () => pypi.audience(request)],
     ['POST', '_/oidc/mint-token', () => pypi.mintToken(ctx, request)],
+    ['POST', '-/sigstore/fulcio/api/v2/signingCert', () => ctx.sigstore.signingCert(request)],
+    ['POST', '-/sigstore/rekor/api/v1/log/entries', () => ctx.sigstore.createEntry(request)],
+    ['GET', '-/sigstore/rekor/api/v1/log/entries/:uuid', ({ uuid }) => ctx.sigstore.getEntry(uuid)],
+    ['GET', '-/npm/v1/attestations/:spec', ({ spec }) => publish.attestations(state, spec)],
     ['GET', '-/whoami', () => publish.whoami(state, request)],
     ['GET', ':name', ({ name }) => publish.packument(state, name)],
     ['PUT', ':name', ({ name }) => publish.publish(state, request, name)],
@@ -72,7 +76,7 @@ function recorded(request) {
   return { method: request.method, path: request.target, headers, body: request.body.toString('utf8') }
 }
 
-/** The server's handler. `ctx` is `{ state, issuers }`; `control(request)` answers the control API. */
+/** The server's handler. `ctx` is `{ state, issuers, sigstore }`; `control(request)` answers the control API. */
 function handler(ctx, control) {
   return async (request) => {
     if (request.segments[0] === '-' && request.segments[1] === 'emulator') return control(request)

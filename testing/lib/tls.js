@@ -33,8 +33,12 @@ const extension = (id, critical, value) =>
 /** A key's identifier: a hash of its public key, as CAs commonly derive it. */
 const keyId = (spki) => crypto.createHash('sha1').update(spki).digest()
 
-/** A certificate for `subject`'s key, signed by `issuer` (`{ name, privateKey }`), DER. */
-function certificate({ subject, publicKey, issuer, extensions }) {
+/**
+ * A certificate for `subject`'s key (no subject name when null, as Fulcio's), signed by
+ * `issuer` (`{ name, privateKey }`), DER. Valid from an hour back (for clocks that disagree)
+ * for a year (longer than any test run), unless `validity` (`[notBefore, notAfter]`) says.
+ */
+function certificate({ subject, publicKey, issuer, extensions, validity }) {
   const spki = publicKey.export({ type: 'spki', format: 'der' })
   const serial = crypto.randomBytes(16)
   serial[0] &= 0x7f // positive, as RFC 5280 requires
@@ -44,9 +48,8 @@ function certificate({ subject, publicKey, issuer, extensions }) {
     der.integer(serial),
     signatureAlgorithm,
     issuer.name,
-    // An hour back for clocks that disagree; a year ahead, longer than any test run.
-    der.sequence(der.time(new Date(Date.now() - 3600 * 1000)), der.time(new Date(Date.now() + 365 * DAY))),
-    name(subject),
+    der.sequence(...(validity ?? [new Date(Date.now() - 3600 * 1000), new Date(Date.now() + 365 * DAY)]).map(der.time)),
+    subject === null ? der.sequence() : name(subject),
     spki,
     der.explicit(3, der.sequence(
       extension(OID.subjectKeyIdentifier, false, der.octetString(keyId(spki))),
@@ -100,4 +103,4 @@ function certificateAuthority() {
   }
 }
 
-module.exports = { certificateAuthority }
+module.exports = { OID, certificate, certificateAuthority, extension, keyId, name, newKey, pem, KEY_USAGE_CA }

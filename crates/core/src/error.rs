@@ -53,10 +53,13 @@ pub enum Code {
     /// The manifest has `packageExtensions`: project policy of the root, never published (npm
     /// 12 refuses it so).
     PackageExtensions,
+    /// Provenance could not be signed or attached (not in a CI that signs, Fulcio or Rekor
+    /// refused), or a version's provenance does not verify.
+    Provenance,
 }
 
 /// The named codes and their spelling, both ways.
-const NAMES: [(Code, &str); 22] = [
+const NAMES: [(Code, &str); 23] = [
     (Code::InvalidPackageName, "EINVALIDPACKAGENAME"),
     (Code::InvalidInput, "EINVALIDINPUT"),
     (Code::NeedAuth, "ENEEDAUTH"),
@@ -79,6 +82,7 @@ const NAMES: [(Code, &str); 22] = [
     (Code::Integrity, "EINTEGRITY"),
     (Code::StageRequired, "E_STAGE_REQUIRED"),
     (Code::PackageExtensions, "EPACKAGEEXTENSIONS"),
+    (Code::Provenance, "EPROVENANCE"),
 ];
 
 impl Code {

@@ -11,6 +11,7 @@ pub mod error;
 pub mod files;
 pub mod oidc;
 pub mod package;
+pub mod provenance;
 pub mod provider;
 pub mod publish;
 pub mod read;

@@ -86,6 +86,8 @@ pub async fn claim(
         // A claim is the one publish that cannot use trusted publishing: nothing trusts yet.
         oidc: Oidc::Never,
         new_package: true,
+        provenance: crate::provenance::Choice::Never,
+        sigstore: Default::default(),
         call,
     })
     .await?;

@@ -2,8 +2,8 @@
 //! npm sends (the manifest as npm prepares it, `dist` with the tarball's digests, the tarball
 //! as an attachment), sent with an OIDC-exchanged token in CI or the user's own token with 2FA.
 //!
-//! Provenance is not attached: signing it needs Sigstore's public services, which is npm's
-//! job. A result says whether npm would have attached it (npm's check after the exchange).
+//! Provenance is attached when npm would attach it (crate::provenance); a result says whether
+//! npm would have, and where the signed statement is logged.
 
 pub mod claim;
 pub mod manifest;
@@ -66,6 +66,9 @@ pub struct PublishOptions {
     /// The caller has just read that the package does not exist (a claim): npm's checks
     /// against its published versions have nothing to read, so the package is not read again.
     pub new_package: bool,
+    /// npm's `provenance` / `provenance-file`, and the Sigstore to sign with.
+    pub provenance: crate::provenance::Choice,
+    pub sigstore: crate::provenance::Services,
 }
 
 /// Whether npm would have attached a provenance statement, and why.
@@ -74,6 +77,8 @@ pub struct PublishOptions {
 pub struct Provenance {
     pub would_attach: bool,
     pub reason: String,
+    /// The provenance this publish carries (none in a dry run, as npm signs none then).
+    pub attached: Option<crate::provenance::Attached>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -265,7 +270,7 @@ async fn run(options: PublishOptions, secrets: &mut Secrets) -> Result<Published
     dist.insert("tarball".into(), tarball_url.into());
     manifest.insert("dist".into(), Value::Object(dist));
 
-    let body = packument(
+    let mut body = packument(
         &package,
         &version,
         &tag,
@@ -274,6 +279,26 @@ async fn run(options: PublishOptions, secrets: &mut Secrets) -> Result<Published
         &tarball,
         &tarball_name,
     );
+    let mut provenance = credentials.provenance;
+    if !call.dry_run {
+        let publish = crate::provenance::Publish {
+            choice: &options.provenance,
+            services: &options.sigstore,
+            would_attach: provenance.would_attach,
+            package: &package,
+            version: &version,
+            integrity: &integrity.sha512,
+            access: access.as_deref(),
+            token: credentials.token.as_deref(),
+            session: &session,
+            resolved: &resolved,
+            context: &call.policy.context,
+            cwd: &cwd,
+        };
+        provenance.attached = crate::provenance::attach(&mut body, publish, secrets)
+            .await
+            .map_err(noted)?;
+    }
     let request = ApiRequest {
         method: if options.stage {
             Method::POST
@@ -321,7 +346,7 @@ async fn run(options: PublishOptions, secrets: &mut Secrets) -> Result<Published
         staged: options.stage,
         stage_id,
         token_source: credentials.source.into(),
-        provenance: credentials.provenance,
+        provenance,
         dry_run: call.dry_run,
         request: planned,
         warnings,
@@ -402,6 +427,7 @@ async fn credentials(
             reason: "Provenance is attached only to a publish with a token exchanged through \
                      trusted publishing (or with npm's --provenance)."
                 .into(),
+            attached: None,
         },
         warnings: vec![],
         refused: None,
@@ -458,6 +484,7 @@ async fn provenance(
     let no = |reason: &str| Provenance {
         would_attach: false,
         reason: reason.into(),
+        attached: None,
     };
     let public_repository = match ci {
         Some(Ci::GithubActions) => claims.get("repository_visibility") == Some(&json!("public")),
@@ -489,9 +516,10 @@ async fn provenance(
     match public.and_then(|v| v.get("public").and_then(Value::as_bool)) {
         Some(true) => Provenance {
             would_attach: true,
-            reason: "npm would sign and attach a provenance statement (Sigstore): publish with \
-                     npm for that; this publish has none."
+            reason: "The repository and the package are public: npm signs and attaches a \
+                     provenance statement (Sigstore), and so does this publish."
                 .into(),
+            attached: None,
         },
         _ => no("The package is not public (or new), so npm would not attach provenance."),
     }
