@@ -26,6 +26,18 @@ pub fn prepare(tarball: &Tarball, git_head: Option<String>) -> Result<Map<String
     }
     fill_types(&mut data, tarball);
     data_steps(&mut data)?;
+    // The `binRefs` step, after normalizeData: it needs the name for a string `bin`.
+    match bins(&data) {
+        list if list.is_empty() => {
+            data.remove("bin");
+        }
+        list => {
+            let bin = list
+                .into_iter()
+                .map(|(name, path)| (name, Value::from(path)));
+            data.insert("bin".into(), Value::Object(bin.collect()));
+        }
+    }
     Ok(data)
 }
 
@@ -267,6 +279,83 @@ fn data_steps(data: &mut Map<String, Value>) -> Result<()> {
     Ok(())
 }
 
+/// The package's bins as `@npmcli/package-json` normalizes them: a string `bin` is
+/// `{ <name without scope>: path }`, an array is keyed by basenames; a name is a basename and a
+/// path stays inside the package, without `./` or a leading `/`. What is not a string goes.
+pub fn bins(manifest: &Map<String, Value>) -> Vec<(String, String)> {
+    let basename = |path: &str| path.rsplit('/').next().unwrap_or(path).to_string();
+    let raw: Vec<(String, Value)> = match manifest.get("bin") {
+        Some(Value::String(path)) if !path.is_empty() => match manifest.get("name") {
+            Some(Value::String(name)) if !name.is_empty() => {
+                vec![(name.clone(), path.clone().into())]
+            }
+            _ => Vec::new(),
+        },
+        Some(Value::Array(paths)) => paths
+            .iter()
+            .filter_map(Value::as_str)
+            .map(|p| (basename(p), Value::from(p)))
+            .collect(),
+        Some(Value::Object(bins)) => bins.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+        _ => Vec::new(),
+    };
+    let mut out: Vec<(String, String)> = Vec::new();
+    for (name, path) in raw {
+        let (Value::String(path), name) = (path, basename(&inside(&name))) else {
+            continue;
+        };
+        let path = inside(&path);
+        if name.is_empty() || path.is_empty() {
+            continue;
+        }
+        match out.iter_mut().find(|(n, _)| *n == name) {
+            Some(entry) => entry.1 = path,
+            None => out.push((name, path)),
+        }
+    }
+    out
+}
+
+/// `secureAndUnixifyPath`: `\` and `:` as `/`, `.` and `..` resolved without leaving the
+/// package, no leading `/`; empty when nothing is left.
+pub fn inside(path: &str) -> String {
+    let unix = path.replace(['\\', ':'], "/");
+    let mut parts: Vec<&str> = Vec::new();
+    for part in unix.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                parts.pop();
+            }
+            part => parts.push(part),
+        }
+    }
+    if parts.is_empty() {
+        return String::new();
+    }
+    let trailing = if unix.ends_with('/') { "/" } else { "" };
+    format!("{}{trailing}", parts.join("/"))
+}
+
+/// `normalizePackageMan`: `man` as a list of paths inside the package, or gone.
+fn mans(data: &mut Map<String, Value>) {
+    let list = match data.get("man") {
+        Some(Value::Array(list)) => list.clone(),
+        Some(one) if truthy(Some(one)) => vec![one.clone()],
+        _ => Vec::new(),
+    };
+    let mans: Vec<Value> = list
+        .iter()
+        .filter_map(Value::as_str)
+        .map(|m| inside(m).into())
+        .collect();
+    if mans.is_empty() {
+        data.remove("man");
+    } else {
+        data.insert("man".into(), Value::Array(mans));
+    }
+}
+
 /// `semver.clean` in loose mode: trimmed, without a leading `=` or `v`, and valid.
 pub fn clean_version(version: &str) -> Option<String> {
     let trimmed = version.trim().trim_start_matches(['=', 'v', ' ']);
@@ -325,10 +414,7 @@ fn normalize_data(data: &mut Map<String, Value>) {
     } else if let Some(Value::Array(files)) = data.get_mut("files") {
         files.retain(|f| f.as_str().is_some_and(|f| !f.is_empty()));
     }
-    if let Some(Value::String(man)) = data.get("man") {
-        let man = man.clone();
-        data.insert("man".into(), json!([man]));
-    }
+    mans(data);
     let hosted = data
         .get("repository")
         .and_then(|r| r.get("url"))
@@ -533,7 +619,10 @@ impl Hosted {
         } else {
             let parsed = reqwest::Url::parse(url).ok()?;
             let form = match parsed.scheme() {
-                "https" | "git+https" | "http" | "git+http" => "https",
+                "https" | "git+https" => "https",
+                // hosted-git-info keeps `http:` as its own form, written as git+ssh, and
+                // does not take `git+http:` at all.
+                "http" => "ssh",
                 "git" => "git",
                 "ssh" | "git+ssh" => "ssh",
                 _ => return None,
@@ -658,5 +747,34 @@ mod tests {
         assert_eq!(readme_file(&files(&["docs/README.md"])), None);
         assert_eq!(clean_version(" v1.2.3 ").as_deref(), Some("1.2.3"));
         assert_eq!(clean_version("1.2"), None);
+    }
+
+    // issue 20, rule 6: what @npmcli/package-json's `prepare` gives for this folder.
+    #[test]
+    fn rule_6_bin_man_authors_and_repository_as_npm_cleans_them() {
+        let dir = std::env::temp_dir().join(format!("tn-rule-6-{}", std::process::id()));
+        std::fs::create_dir_all(dir.join("man")).unwrap();
+        let manifest = r#"{"name":"@s/a","version":"1.0.0","bin":"./cli.js","man":"./man/a.1",
+            "repository":"http://github.com/acme/a","files":["cli.js","man"]}"#;
+        std::fs::write(dir.join("package.json"), manifest).unwrap();
+        // Not packed (not in `files`): npm reads it from the folder all the same.
+        std::fs::write(dir.join("AUTHORS"), "Ann <a@x.io>\n# comment\nBo\n").unwrap();
+        std::fs::write(dir.join("cli.js"), "").unwrap();
+        std::fs::write(dir.join("man/a.1"), "").unwrap();
+        let tarball = super::super::pack::pack(&dir).unwrap();
+        assert!(!tarball.files.contains(&"AUTHORS".to_string()));
+        let data = prepare(&tarball, None).unwrap();
+        assert_eq!(data["bin"], json!({ "a": "cli.js" }));
+        assert_eq!(data["man"], json!(["man/a.1"]));
+        assert_eq!(
+            data["contributors"],
+            json!([{ "name": "Ann", "email": "a@x.io" }, { "name": "Bo" }])
+        );
+        assert_eq!(
+            data["repository"],
+            json!({ "type": "git", "url": "git+ssh://git@github.com/acme/a.git" })
+        );
+        assert_eq!(hosted("git+http://github.com/acme/a.git"), None);
+        std::fs::remove_dir_all(dir).unwrap();
     }
 }

@@ -6,6 +6,7 @@
 //! job. A result says whether npm would have attached it (npm's check after the exchange).
 
 pub mod claim;
+mod glob;
 pub mod manifest;
 pub mod pack;
 pub mod placeholder;

@@ -131,14 +131,14 @@ impl Tarball {
         })
     }
 
-    /// Packs `files` (`(path in the package, contents, executable)`) as npm pack does.
-    pub fn pack(files: Vec<(String, Vec<u8>, bool)>) -> Result<Tarball> {
+    /// Packs `files` (`(path in the package, contents, mode)`) as npm pack does.
+    pub fn pack(files: Vec<(String, Vec<u8>, u32)>) -> Result<Tarball> {
         let mut builder =
             tar::Builder::new(GzEncoder::new(Vec::new(), flate2::Compression::best()));
-        for (path, contents, executable) in &files {
+        for (path, contents, mode) in &files {
             let mut header = tar::Header::new_ustar();
             header.set_size(contents.len() as u64);
-            header.set_mode(if *executable { 0o755 } else { 0o644 });
+            header.set_mode(*mode);
             header.set_mtime(NPM_MTIME);
             header.set_entry_type(tar::EntryType::Regular);
             builder
@@ -261,10 +261,14 @@ mod tests {
                 (
                     "package.json".into(),
                     br#"{"name":"a","version":"1.0.0"}"#.to_vec(),
-                    false,
+                    0o644,
                 ),
-                ("README.md".into(), b"# a\n".to_vec(), false),
-                ("bin/cli.js".into(), b"#!/usr/bin/env node\n".to_vec(), true),
+                ("README.md".into(), b"# a\n".to_vec(), 0o644),
+                (
+                    "bin/cli.js".into(),
+                    b"#!/usr/bin/env node\n".to_vec(),
+                    0o755,
+                ),
             ]
         };
         let tarball = Tarball::pack(files()).unwrap();
@@ -279,7 +283,7 @@ mod tests {
     fn refuses_what_is_not_a_package() {
         let error = Tarball::read(b"not gzip".to_vec(), "tarball").unwrap_err();
         assert_eq!(error.code, crate::error::Code::InvalidInput);
-        let no_manifest = Tarball::pack(vec![("README.md".into(), b"x".to_vec(), false)]);
+        let no_manifest = Tarball::pack(vec![("README.md".into(), b"x".to_vec(), 0o644)]);
         assert!(no_manifest
             .unwrap_err()
             .message
