@@ -6,6 +6,7 @@
 const { Reply } = require('./http.js')
 const { authenticate, bypasses2fa, requireOtp, stageRequired } = require('./auth.js')
 const { now } = require('./issuers.js')
+const tarballs = require('./tarballs.js')
 
 function packument(state, name) {
   const pkg = state.packages.get(name)
@@ -38,7 +39,8 @@ function publisherOf(state, request) {
  * Adds a version as the registry stores it: the manifest with `_npmUser`, `dist.attestations`
  * when a provenance bundle (`.sigstore`) came with it, and its publish time.
  */
-function addVersion(state, pkg, version, manifest, { npmUser, provenance = false }) {
+function addVersion(state, pkg, version, manifest, { npmUser, provenance = false, tarball }) {
+  if (tarball) (pkg.tarballs ??= new Map()).set(version, tarball)
   const stored = { ...manifest, ...(npmUser && { _npmUser: npmUser }) }
   if (provenance) {
     stored.dist = { ...stored.dist, attestations: { url: `/-/npm/v1/attestations/${manifest.name}@${version}`, provenance: { predicateType: 'https://slsa.dev/provenance/v1' } } }
@@ -102,7 +104,7 @@ function publish(state, request, name) {
     return Reply.message(403, `You cannot publish over the previously published versions: ${version}.`)
   }
   const provenance = Object.keys(body._attachments).some((file) => file.endsWith('.sigstore'))
-  addVersion(state, pkg, version, manifest, { npmUser: publisherOf(state, request), provenance })
+  addVersion(state, pkg, version, manifest, { npmUser: publisherOf(state, request), provenance, tarball: tarballs.fromAttachments(body._attachments) })
   if (isObject(body['dist-tags'])) Object.assign(pkg.distTags, body['dist-tags'])
   // The registry always has a `latest`: a package's first version gets it, whatever its tag.
   if (pkg.distTags.latest === undefined) pkg.distTags.latest = version
