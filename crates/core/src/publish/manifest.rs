@@ -4,9 +4,9 @@
 //! steps first (README, gyp, server.js, AUTHORS), then the ones on the data (`_id`, repository,
 //! the fields `normalize-package-data` fixes).
 //!
-//! Not done (npm does them; rare in packages published this way, and left as the file has
-//! them): `man` from `directories.man`, `bin` from `directories.bin`, and git URLs in
-//! dependencies. `types` is filled in from a `.d.ts` beside `main` when the tarball holds it
+//! Not done (npm does it; rare in packages published this way, and left as the file has it):
+//! git URLs in dependencies. The steps that glob the folder (`directories.bin`,
+//! `directories.man`) look at the packed files. `types` is filled in from a `.d.ts` beside `main` when the tarball holds it
 //! (npm also looks at a folder's unpacked files).
 
 use serde_json::{json, Map, Value};
@@ -26,18 +26,6 @@ pub fn prepare(tarball: &Tarball, git_head: Option<String>) -> Result<Map<String
     }
     fill_types(&mut data, tarball);
     data_steps(&mut data)?;
-    // The `binRefs` step, after normalizeData: it needs the name for a string `bin`.
-    match bins(&data) {
-        list if list.is_empty() => {
-            data.remove("bin");
-        }
-        list => {
-            let bin = list
-                .into_iter()
-                .map(|(name, path)| (name, Value::from(path)));
-            data.insert("bin".into(), Value::Object(bin.collect()));
-        }
-    }
     Ok(data)
 }
 
@@ -157,6 +145,61 @@ fn file_steps(data: &mut Map<String, Value>, tarball: &Tarball) {
         }
         if !truthy(data.get("readme")) {
             data.insert("readme".into(), NO_README.into());
+        }
+    }
+    mans(data, tarball);
+    bin_step(data, tarball);
+}
+
+/// The packed entries (files and the folders above them) below `dir` that glob's `**` finds:
+/// none inside a dot folder nor a dotfile; paths relative to `dir`, sorted.
+fn entries_below(tarball: &Tarball, dir: &str) -> Vec<String> {
+    let prefix = if dir.is_empty() {
+        String::new()
+    } else {
+        format!("{}/", dir.trim_end_matches('/'))
+    };
+    let mut found: Vec<String> = Vec::new();
+    for file in tarball.files.iter().filter_map(|f| f.strip_prefix(&prefix)) {
+        let parts: Vec<&str> = file.split('/').collect();
+        if parts.iter().any(|p| p.starts_with('.')) {
+            continue;
+        }
+        for end in 1..=parts.len() {
+            found.push(parts[..end].join("/"));
+        }
+    }
+    found.sort();
+    found.dedup();
+    found
+}
+
+/// The `binDir` step (`bin` from `directories.bin` when there is none), else `bin` cleaned.
+fn bin_step(data: &mut Map<String, Value>, tarball: &Tarball) {
+    let dir = data
+        .get("directories")
+        .and_then(|d| d.get("bin"))
+        .filter(|d| truthy(Some(d)))
+        .and_then(Value::as_str)
+        .map(inside);
+    if let (Some(dir), false) = (dir, truthy(data.get("bin"))) {
+        let mut bin = Map::new();
+        for entry in entries_below(tarball, &dir) {
+            let name = entry.rsplit('/').next().unwrap_or(&entry).to_string();
+            bin.insert(name, format!("{dir}/{}", inside(&entry)).into());
+        }
+        data.insert("bin".into(), Value::Object(bin));
+        return;
+    }
+    match bins(data) {
+        list if list.is_empty() => {
+            data.remove("bin");
+        }
+        list => {
+            let bin = list
+                .into_iter()
+                .map(|(name, path)| (name, Value::from(path)));
+            data.insert("bin".into(), Value::Object(bin.collect()));
         }
     }
 }
@@ -337,8 +380,35 @@ pub fn inside(path: &str) -> String {
     format!("{}{trailing}", parts.join("/"))
 }
 
-/// `normalizePackageMan`: `man` as a list of paths inside the package, or gone.
-fn mans(data: &mut Map<String, Value>) {
+/// The `mans` step: `man` from `directories.man` (its `**/*.[0-9]`) when there is none, then
+/// `normalizePackageMan`: a list of paths inside the package, or gone.
+fn mans(data: &mut Map<String, Value>, tarball: &Tarball) {
+    let dir = data
+        .get("directories")
+        .and_then(|d| d.get("man"))
+        .filter(|d| truthy(Some(d)))
+        .and_then(Value::as_str)
+        .map(inside);
+    if let (Some(dir), false) = (dir, truthy(data.get("man"))) {
+        let pages: Vec<Value> = entries_below(tarball, &dir)
+            .into_iter()
+            .filter(|entry| {
+                let name = entry.rsplit('/').next().unwrap_or(entry).as_bytes();
+                name.len() > 2
+                    && name[name.len() - 2] == b'.'
+                    && name[name.len() - 1].is_ascii_digit()
+            })
+            .map(|entry| {
+                if dir.is_empty() {
+                    entry
+                } else {
+                    format!("{dir}/{entry}")
+                }
+                .into()
+            })
+            .collect();
+        data.insert("man".into(), Value::Array(pages));
+    }
     let list = match data.get("man") {
         Some(Value::Array(list)) => list.clone(),
         Some(one) if truthy(Some(one)) => vec![one.clone()],
@@ -414,7 +484,6 @@ fn normalize_data(data: &mut Map<String, Value>) {
     } else if let Some(Value::Array(files)) = data.get_mut("files") {
         files.retain(|f| f.as_str().is_some_and(|f| !f.is_empty()));
     }
-    mans(data);
     let hosted = data
         .get("repository")
         .and_then(|r| r.get("url"))
