@@ -4,9 +4,10 @@
 // cases (fixtures/packlist-cases.json, from scripts/port-packlist-cases.mjs; the Rust suite runs
 // them too) and the rules of issue 20 and 23, each reproduced on a tiny package.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs'
+import { chmodSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { ALICE, isolateNpmConfig, runNpm, startEmulator, tempDir, tn } from './helpers.mjs'
+import { gunzipSync } from 'node:zlib'
+import { ALICE, OTP, isolateNpmConfig, runNpm, startEmulator, tempDir, tn } from './helpers.mjs'
 
 const ported = JSON.parse(readFileSync(new URL('./fixtures/packlist-cases.json', import.meta.url), 'utf8'))
 
@@ -125,5 +126,33 @@ describe('the files a folder ships: the table, npm, and publish agree', () => {
     expect(npmFiles.get(c), 'npm pack disagrees with the table').toEqual(sorted(c.expected))
     const result = await tn.publish({ cwd: dir, dryRun: true, registry: emulator.url, token: ALICE })
     expect(sorted(result.files)).toEqual(sorted(c.expected))
+  })
+})
+
+describe('the tarball', () => {
+  it("holds npm's tar stream, byte for byte: headers, long and non-ASCII paths, modes", async () => {
+    const dir = tempDir('tn-pack-tar-')
+    const deep = join('lib', 'a'.repeat(60), 'b'.repeat(60))
+    materialize(dir, {
+      'package.json': JSON.stringify({ name: 'tar-bytes', version: '1.0.0', bin: { t: 'cli.js', u: 'bin/u.js' } }),
+      'cli.js': '#!/usr/bin/env node\n', bin: { 'u.js': '' }, 'run.sh': 'echo\n', 'ünïcode.txt': 'x',
+      lib: { ['c'.repeat(120) + '.js']: 'long name\n', [`${'a'.repeat(60)}`]: { ['b'.repeat(60)]: { 'deep.js': 'deep\n' } } },
+    })
+    chmodSync(join(dir, 'cli.js'), 0o640)
+    chmodSync(join(dir, 'bin', 'u.js'), 0o640)
+    chmodSync(join(dir, 'run.sh'), 0o744)
+    chmodSync(join(dir, deep, 'deep.js'), 0o664)
+    const out = tempDir('tn-pack-tar-out-')
+    const packed = await runNpm(['pack', '--json', '--ignore-scripts', '--pack-destination', out], { cwd: dir, home })
+    expect(packed.code, packed.stderr).toBe(0)
+    const [{ filename }] = JSON.parse(packed.stdout)
+    const theirs = gunzipSync(readFileSync(join(out, filename)))
+
+    emulator.seed({ packages: [{ name: 'tar-bytes', maintainers: ['alice'] }] })
+    await tn.publish({ cwd: dir, registry: emulator.url, token: ALICE, otp: OTP })
+    const manifest = (await (await fetch(new URL('tar-bytes', emulator.url))).json()).versions['1.0.0']
+    const ours = gunzipSync(Buffer.from(await (await fetch(manifest.dist.tarball)).arrayBuffer()))
+    expect(ours.length).toBe(theirs.length)
+    expect(ours.equals(theirs)).toBe(true)
   })
 })

@@ -1,9 +1,12 @@
 // Packs real packages with npm and with trust-native and says where they differ: for each
 // package folder of the repositories below (checkouts as they are: `files`, .npmignore-only,
 // .gitignore-only, bin/man, bundled dependencies, monorepo packages), `npm pack --json` (the npm
-// on PATH; its tarball written to a scratch folder) against trust-native's
-// `publish({ dryRun: true })`: the file lists, then the tarballs' integrity (same files, same
-// bytes, same modes).
+// on PATH; its tarball written to a scratch folder) against trust-native's `publish` to the
+// emulator (trust-native/testing, on loopback; the tarball read back from its `dist.tarball`):
+// the file lists, then the tar streams inside the gzip (same entries, bytes, modes and order;
+// the gzip itself differs: zlib and Rust's deflate compress differently), then the manifest
+// against what npm's own @npmcli/package-json `prepare` makes of the folder (every field it
+// sets; libnpmpublish's `dist`, `_nodeVersion` and `_npmVersion` aside).
 //
 // Not part of `npm test`: it needs the repositories. Each is cloned from a local mirror,
 // `<mirrors>/<owner>+<name>/repo` (a bare git repository, as the session's fetch tool leaves
@@ -12,11 +15,18 @@
 //   npx napi build --platform && node scripts/compare-pack.mjs [--mirrors /work/.mirror] [--remote] [owner/name ...]
 import { execFileSync } from 'node:child_process'
 import { createRequire } from 'node:module'
-import { existsSync, mkdtempSync, rmSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { isDeepStrictEqual } from 'node:util'
+import { gunzipSync } from 'node:zlib'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 
-const tn = createRequire(import.meta.url)('../index.js')
+const require = createRequire(import.meta.url)
+const tn = require('../index.js')
+const { startEmulator } = require('../testing')
+const npmRoot = execFileSync('npm', ['root', '-g'], { encoding: 'utf8' }).trim()
+const PackageJson = createRequire(join(npmRoot, 'npm', 'package.json'))('@npmcli/package-json')
+const USER = { name: 'compare', token: 'npm_FAKE-compare-pack', tfa: false }
 
 /** Repositories and the package folders in them ('.' is the root). */
 export const REPOSITORIES = {
@@ -65,6 +75,7 @@ const chosen = args.length ? args : Object.keys(REPOSITORIES)
 
 const work = mkdtempSync(join(tmpdir(), 'tn-compare-pack-'))
 const results = []
+const emulator = await startEmulator({ users: [USER] })
 try {
   for (const repo of chosen) {
     const source = remote ? `https://github.com/${repo}.git` : join(mirrors, repo.replace('/', '+'), 'repo')
@@ -82,6 +93,7 @@ try {
     rmSync(checkout, { recursive: true, force: true })
   }
 } finally {
+  emulator.stop()
   rmSync(work, { recursive: true, force: true })
 }
 
@@ -106,24 +118,35 @@ async function compare(name, dir) {
   try {
     const json = execFileSync('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', out], { cwd: dir, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], maxBuffer: 1 << 28 })
     const [packed] = JSON.parse(json)
-    npm = { files: packed.files.map((f) => f.path).sort(), integrity: packed.integrity }
+    npm = { files: packed.files.map((f) => f.path).sort(), tarball: join(out, packed.filename) }
   } catch (error) {
     return { name, outcome: 'skipped', detail: `npm pack failed: ${String(error.stderr ?? error.message).split('\n')[0]}` }
   }
-  return tn.publish({ cwd: dir, dryRun: true, registry: 'http://127.0.0.1:9/', token: 'npm_FAKE-compare' }).then(
-    (ours) => {
-      const files = [...ours.files].sort()
-      const missing = npm.files.filter((f) => !files.includes(f))
-      const extra = files.filter((f) => !npm.files.includes(f))
-      if (missing.length || extra.length) return { name, outcome: 'differ', files: npm.files.length, detail: `npm only: ${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ` (+${missing.length - 5})` : ''}; trust-native only: ${extra.slice(0, 5).join(', ')}${extra.length > 5 ? ` (+${extra.length - 5})` : ''}` }
-      if (ours.integrity !== npm.integrity) return { name, outcome: 'same files, other bytes', files: npm.files.length }
-      return { name, outcome: 'identical', files: npm.files.length }
-    },
-    (error) => ({ name, outcome: 'error', detail: `${error.code}: ${error.message}` }),
-  )
+  let packed
+  try {
+    const manifest = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'))
+    emulator.seed({ packages: [{ name: manifest.name, maintainers: [USER.name] }] })
+    // A tag, so that prereleases publish too.
+    const ours = await tn.publish({ cwd: dir, registry: emulator.url, token: USER.token, tag: 'compare' })
+    const published = (await (await fetch(new URL(manifest.name.replace('/', '%2f'), emulator.url))).json()).versions[ours.version]
+    const bytes = Buffer.from(await (await fetch(published.dist.tarball)).arrayBuffer())
+    packed = { files: [...ours.files].sort(), tar: gunzipSync(bytes), manifest: published }
+  } catch (error) {
+    return { name, outcome: 'error', detail: `${error.code}: ${error.message}` }
+  }
+  const missing = npm.files.filter((f) => !packed.files.includes(f))
+  const extra = packed.files.filter((f) => !npm.files.includes(f))
+  const some = (list) => `${list.slice(0, 5).join(', ')}${list.length > 5 ? ` (+${list.length - 5})` : ''}`
+  if (missing.length || extra.length) return { name, outcome: 'other files', files: npm.files.length, detail: `npm only: ${some(missing)}; trust-native only: ${some(extra)}` }
+  if (!gunzipSync(readFileSync(npm.tarball)).equals(packed.tar)) return { name, outcome: 'other tar bytes', files: npm.files.length }
+  const prepared = (await PackageJson.prepare(dir)).content
+  const fields = Object.keys(prepared).filter((key) => !key.startsWith('_') || key === '_id')
+  const differing = fields.filter((key) => !isDeepStrictEqual(prepared[key], packed.manifest[key]))
+  if (differing.length) return { name, outcome: 'other manifest', files: npm.files.length, detail: differing.map((k) => `${k}: npm ${JSON.stringify(prepared[k])?.slice(0, 80)}, trust-native ${JSON.stringify(packed.manifest[k])?.slice(0, 80)}`).join('; ') }
+  return { name, outcome: 'identical', files: npm.files.length }
 }
 
 const settled = results
 for (const r of settled) console.log(`${r.outcome.padEnd(24)} ${r.name}${r.files ? ` (${r.files} files)` : ''}${r.detail ? `\n${' '.repeat(25)}${r.detail}` : ''}`)
 const count = (o) => settled.filter((r) => r.outcome === o).length
-console.log(`\n${settled.length} packages: ${count('identical')} identical tarballs, ${count('same files, other bytes')} same files with other bytes, ${count('differ')} with other files, ${count('error')} errors, ${count('skipped')} skipped`)
+console.log(`\n${settled.length} packages: ${count('identical')} identical (files, tar stream, manifest), ${count('other files')} with other files, ${count('other tar bytes')} with other tar bytes, ${count('other manifest')} with another manifest, ${count('error')} errors, ${count('skipped')} skipped`)
