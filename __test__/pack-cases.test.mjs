@@ -54,6 +54,15 @@ const RULES = [
     expected: ['index.js', 'node_modules/dep/lib/x.js', 'node_modules/dep/package.json', 'node_modules/sub/.DS_Store', 'node_modules/sub/package.json', 'package.json'],
   },
   {
+    name: "with `workspaces`, a folder's package.json rules out its ignore files",
+    fixture: {
+      'package.json': JSON.stringify({ workspaces: ['packages/*'] }),
+      lib: { '.npmignore': 'x.js\n', 'x.js': '', 'z.js': '' },
+      packages: { a: { 'package.json': JSON.stringify({ name: 'b', files: ['index.js'] }), '.npmignore': 'other.js\n', 'index.js': '', 'other.js': '' } },
+    },
+    expected: ['lib/z.js', 'package.json', 'packages/a/index.js', 'packages/a/other.js', 'packages/a/package.json'],
+  },
+  {
     name: 'issue 23 finding 7: `files` and ignore rules match without case',
     fixture: { 'package.json': JSON.stringify({ files: ['LIB/**', 'Index.js'] }), lib: { 'a.js': '', 'debug.log': '', '.npmignore': '*.LOG\n' }, 'index.js': '' },
     expected: ['index.js', 'lib/a.js', 'package.json'],

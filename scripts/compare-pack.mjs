@@ -127,7 +127,7 @@ async function compare(name, dir) {
     const manifest = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'))
     emulator.seed({ packages: [{ name: manifest.name, maintainers: [USER.name] }] })
     // A tag, so that prereleases publish too.
-    const ours = await tn.publish({ cwd: dir, registry: emulator.url, token: USER.token, tag: 'compare' })
+    const ours = await tn.publish({ cwd: dir, registry: emulator.url, token: USER.token, tag: 'compare', timeoutMs: 600_000 })
     const published = (await (await fetch(new URL(manifest.name.replace('/', '%2f'), emulator.url))).json()).versions[ours.version]
     const bytes = Buffer.from(await (await fetch(published.dist.tarball)).arrayBuffer())
     packed = { files: [...ours.files].sort(), tar: gunzipSync(bytes), manifest: published }

@@ -207,7 +207,7 @@ fn bin_step(data: &mut Map<String, Value>, tarball: &Tarball) {
 const NO_README: &str = "ERROR: No README data found!";
 
 /// npm's choice among `{README,README.*}` (any case, in glob order): the first with a
-/// markdown-like extension, else a bare README.
+/// markdown-like extension, else the last named `...README`.
 fn readme_file(files: &[String]) -> Option<&str> {
     let mut candidates: Vec<&str> = files
         .iter()
@@ -217,7 +217,9 @@ fn readme_file(files: &[String]) -> Option<&str> {
             !f.contains('/') && (lower == "readme" || lower.starts_with("readme."))
         })
         .collect();
+    // glob gives them in the reverse of Node's (sorted) readdir order.
     candidates.sort_unstable();
+    candidates.reverse();
     let markdown = |f: &str| {
         // `/\.m?a?r?k?d?o?w?n?$/i`: an extension made of letters of "markdown", in order.
         let lower = f.to_ascii_lowercase();
@@ -229,10 +231,11 @@ fn readme_file(files: &[String]) -> Option<&str> {
             None => false,
         }
     };
+    // The first markdown-like one, else the last that ends in `README` (with its case).
     candidates
         .iter()
         .find(|f| markdown(f))
-        .or_else(|| candidates.iter().find(|f| f.eq_ignore_ascii_case("readme")))
+        .or_else(|| candidates.iter().rev().find(|f| f.ends_with("README")))
         .copied()
 }
 
@@ -814,6 +817,12 @@ mod tests {
             Some("README")
         );
         assert_eq!(readme_file(&files(&["docs/README.md"])), None);
+        // caolan/async: npm picks README.md, not README.es.md.
+        assert_eq!(
+            readme_file(&files(&["README.es.md", "README.md", "readme.txt"])),
+            Some("README.md")
+        );
+        assert_eq!(readme_file(&files(&["readme"])), None);
         assert_eq!(clean_version(" v1.2.3 ").as_deref(), Some("1.2.3"));
         assert_eq!(clean_version("1.2"), None);
     }

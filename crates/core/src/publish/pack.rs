@@ -69,9 +69,6 @@ enum Set {
     NpmIgnore,
     GitIgnore,
     Strict,
-    /// ignore-walk's own default, which npm-packlist leaves to the folders of a package with
-    /// `workspaces` that are not workspaces.
-    DotIgnore,
 }
 
 impl Set {
@@ -80,7 +77,6 @@ impl Set {
             Set::PackageJson => Some("package.json"),
             Set::NpmIgnore => Some(".npmignore"),
             Set::GitIgnore => Some(".gitignore"),
-            Set::DotIgnore => Some(".ignore"),
             Set::Defaults | Set::Strict => None,
         }
     }
@@ -144,15 +140,15 @@ impl Level<'_> {
     }
 }
 
-/// What a walk shares: the package root, what it found, the package's `workspaces` folders.
+/// What a walk shares: the package root, what it found, whether the package has `workspaces`.
 struct Walk<'a> {
     /// The folder whose paths are reported (the package being packed).
     root: &'a Path,
     found: &'a mut Vec<String>,
-    /// With `workspaces` in the packed package.json, npm-packlist reads `.ignore` files (and
-    /// not `.npmignore`/`.gitignore`) in its folders, and a workspace's package.json as an
-    /// ignore file.
-    workspaces: Option<Vec<PathBuf>>,
+    /// With `workspaces` in the packed package.json (arborist's `tree.workspaces`), every
+    /// folder below reads a package.json it holds as an ignore file, which rules out its
+    /// `.npmignore` and `.gitignore` (npm-packlist's `walkerOpt`).
+    workspaces: bool,
 }
 
 /// What a folder's walker is given (npm-packlist's walker options).
@@ -197,7 +193,7 @@ pub fn pack(folder: &Path) -> Result<Tarball> {
 /// The files npm packs from `folder`, unsorted: npm-packlist's walk, then bundled dependencies.
 pub fn list(folder: &Path, manifest: &Map<String, Value>) -> Result<Vec<String>> {
     let mut found = Vec::new();
-    let workspaces = workspace_folders(folder, manifest);
+    let workspaces = super::manifest::truthy(manifest.get("workspaces"));
     let mut walk = Walk {
         root: folder,
         found: &mut found,
@@ -342,10 +338,10 @@ impl Walk<'_> {
                     .push(relative.to_string_lossy().replace('\\', "/"));
             } else if meta.is_dir() && as_dir {
                 let exact = as_file || level.includes(&format!("{name}/"), false, None);
-                let sets = match &self.workspaces {
-                    Some(dirs) if dirs.contains(&path) => PACKAGE_SETS,
-                    Some(_) => &[Set::DotIgnore],
-                    None => FOLDER_SETS,
+                let sets = if self.workspaces {
+                    PACKAGE_SETS
+                } else {
+                    FOLDER_SETS
                 };
                 let required = required
                     .iter()
@@ -420,35 +416,6 @@ fn package_rules(
     (listed, rules(strict.iter().map(String::as_str)))
 }
 
-/// The folders of `workspaces` that hold a package.json, when package.json has the field
-/// (arborist's `tree.workspaces`, which changes how npm-packlist walks subfolders).
-fn workspace_folders(folder: &Path, manifest: &Map<String, Value>) -> Option<Vec<PathBuf>> {
-    let patterns = match manifest.get("workspaces")? {
-        Value::Array(list) => list.clone(),
-        Value::Object(o) => o.get("packages").and_then(Value::as_array).cloned()?,
-        _ => return None,
-    };
-    let patterns: Vec<String> = patterns
-        .iter()
-        .filter_map(Value::as_str)
-        .map(|p| p.trim_start_matches("./").trim_end_matches('/').to_string())
-        .collect();
-    let mut dirs = Vec::new();
-    for pattern in &patterns {
-        let full = folder.join(pattern).join("package.json");
-        let Ok(matches) = glob::glob(&full.to_string_lossy()) else {
-            continue;
-        };
-        dirs.extend(
-            matches
-                .flatten()
-                .filter(|p| !p.components().any(|c| c.as_os_str() == "node_modules"))
-                .filter_map(|p| p.parent().map(Path::to_path_buf)),
-        );
-    }
-    Some(dirs)
-}
-
 /// npm-packlist's `gatherBundles`: the packed package's `bundleDependencies`, then each one's
 /// dependencies and optional dependencies, as installed in `node_modules`, each packed by its
 /// own package.json (and its ignore files only when it is a link).
@@ -505,7 +472,7 @@ fn bundle(
         let mut walk = Walk {
             root: &path,
             found: &mut files,
-            workspaces: None,
+            workspaces: false,
         };
         let sets: &[Set] = if is_link {
             PACKAGE_SETS
@@ -578,20 +545,49 @@ fn is_package_bin(bins: &[String], path: &str) -> bool {
     bins.iter().any(|bin| bin == stripped)
 }
 
-/// npm-packlist's order, for compressibility: by extension, then base name, then path.
+/// npm-packlist's order, for compressibility: by extension, then base name (both lowercased),
+/// then path, each compared as `localeCompare(.., 'en')` compares them (see `collate`).
 fn npm_order(a: &str, b: &str) -> std::cmp::Ordering {
+    let base = |p: &str| p.rsplit('/').next().unwrap_or(p).to_lowercase();
+    // Node's `path.extname`: from the last `.` of the base name, when something other than
+    // dots comes before it.
     let ext = |p: &str| {
-        let base = p.rsplit('/').next().unwrap_or(p);
+        let base = base(p);
         match base.rfind('.') {
-            Some(0) | None => String::new(),
-            Some(dot) => base[dot..].to_lowercase(),
+            Some(dot) if base[..dot].chars().any(|c| c != '.') => base[dot..].to_string(),
+            _ => String::new(),
         }
     };
-    let base = |p: &str| p.rsplit('/').next().unwrap_or(p).to_lowercase();
-    ext(a)
-        .cmp(&ext(b))
-        .then_with(|| base(a).cmp(&base(b)))
-        .then_with(|| a.to_lowercase().cmp(&b.to_lowercase()))
+    collate(&ext(a), &ext(b))
+        .then_with(|| collate(&base(a), &base(b)))
+        .then_with(|| collate(a, b))
+}
+
+/// ICU's root collation (what `localeCompare(.., 'en')` uses) for ASCII: punctuation and
+/// symbols in its order, then digits, then letters without case; case only breaks ties,
+/// lowercase first. Other characters come after, by code point (an approximation: ICU sorts
+/// `é` with `e`).
+fn collate(a: &str, b: &str) -> std::cmp::Ordering {
+    const PUNCTUATION: &str = " _-,;:!?.'\"()[]{}@*/\\&#%`^+<=>|~$";
+    let primary = |c: char| -> u32 {
+        if let Some(at) = PUNCTUATION.find(c) {
+            at as u32
+        } else if c.is_ascii_digit() {
+            100 + c as u32
+        } else if c.is_ascii_alphabetic() {
+            200 + c.to_ascii_lowercase() as u32
+        } else {
+            1000 + c.to_lowercase().next().unwrap_or(c) as u32
+        }
+    };
+    a.chars()
+        .map(primary)
+        .cmp(b.chars().map(primary))
+        .then_with(|| {
+            a.chars()
+                .map(|c| c.is_uppercase())
+                .cmp(b.chars().map(|c| c.is_uppercase()))
+        })
         .then_with(|| a.cmp(b))
 }
 
@@ -871,6 +867,71 @@ mod tests {
                 "node_modules/sub/.DS_Store",
                 "node_modules/sub/package.json",
                 "package.json",
+            ]
+        );
+    }
+
+    #[test]
+    fn with_workspaces_a_folders_package_json_rules_out_its_ignore_files() {
+        let files = packed(&[
+            (
+                "package.json",
+                r#"{"name":"a","version":"1.0.0","workspaces":["packages/*"]}"#,
+            ),
+            ("lib/.npmignore", "x.js\n"),
+            ("lib/x.js", ""),
+            ("lib/z.js", ""),
+            (
+                "packages/a/package.json",
+                r#"{"name":"b","files":["index.js"]}"#,
+            ),
+            ("packages/a/.npmignore", "other.js\n"),
+            ("packages/a/index.js", ""),
+            ("packages/a/other.js", ""),
+        ]);
+        assert_eq!(
+            files,
+            [
+                "lib/z.js",
+                "package.json",
+                "packages/a/index.js",
+                "packages/a/other.js",
+                "packages/a/package.json"
+            ]
+        );
+    }
+
+    #[test]
+    fn files_in_npms_order() {
+        // As Node 20 sorts them with npm-packlist's comparator (ICU's collation).
+        let mut files = vec![
+            "parsex.js",
+            "Parse.js",
+            "parse.js",
+            "parse-x.js",
+            "test/parse_modified.js",
+            "README",
+            ".eslintrc",
+            "b.JSON",
+            "a.json",
+            "lib/a 1.js",
+            "lib/a1.js",
+        ];
+        files.sort_by(|a, b| npm_order(a, b));
+        assert_eq!(
+            files,
+            [
+                ".eslintrc",
+                "README",
+                "lib/a 1.js",
+                "lib/a1.js",
+                "test/parse_modified.js",
+                "parse-x.js",
+                "parse.js",
+                "Parse.js",
+                "parsex.js",
+                "a.json",
+                "b.JSON",
             ]
         );
     }
