@@ -213,23 +213,39 @@ fn class_matches(ranges: &[(char, char)], c: char) -> bool {
         .any(|(a, b)| (*a..=*b).contains(&c) || (*a..=*b).contains(&upper))
 }
 
+/// Wildcard matching with one backtrack point (the last `*`): linear in practice, never
+/// exponential whatever the pattern.
 fn glob_matches(tokens: &[Token], name: &[char]) -> bool {
-    match tokens.split_first() {
-        None => name.is_empty(),
-        Some((Token::Star, rest)) => (0..=name.len()).any(|i| glob_matches(rest, &name[i..])),
-        Some((token, rest)) => match name.split_first() {
-            Some((c, name_rest)) => {
-                let hit = match token {
-                    Token::Char(t) => t == c,
-                    Token::Any => true,
-                    Token::Class(ranges, negated) => class_matches(ranges, *c) != *negated,
-                    Token::Star => unreachable!("handled above"),
-                };
-                hit && glob_matches(rest, name_rest)
+    let one = |token: &Token, c: char| match token {
+        Token::Char(t) => *t == c,
+        Token::Any => true,
+        Token::Class(ranges, negated) => class_matches(ranges, c) != *negated,
+        Token::Star => false,
+    };
+    let (mut t, mut n) = (0, 0);
+    let mut star: Option<(usize, usize)> = None;
+    while n < name.len() {
+        match tokens.get(t) {
+            Some(Token::Star) => {
+                star = Some((t, n));
+                t += 1;
             }
-            None => false,
-        },
+            Some(token) if one(token, name[n]) => {
+                t += 1;
+                n += 1;
+            }
+            _ => match star {
+                // Let the last `*` take one more character, and try again from there.
+                Some((at, taken)) => {
+                    t = at + 1;
+                    n = taken + 1;
+                    star = Some((at, taken + 1));
+                }
+                None => return false,
+            },
+        }
     }
+    tokens[t..].iter().all(|t| matches!(t, Token::Star))
 }
 
 fn part_matches(part: &Part, name: &str) -> bool {
@@ -422,5 +438,9 @@ mod tests {
         assert!(Rule::new("/dist/**").matches("/dist", true));
         assert!(!Rule::new("/dist/**").matches("/lib", true));
         assert!(Rule::new("test/").relative && !Rule::new("a/b").relative);
+        assert!(yes("a*b?c[x-z]", "aXXbYcZ"));
+        assert!(!yes("a*b?c[!x-z]", "aXXbYcZ"));
+        // No exponential backtracking.
+        assert!(!yes("*a*a*a*a*a*a*a*a*a*a*b", &"a".repeat(200)));
     }
 }
