@@ -245,10 +245,12 @@ fn read_manifest(folder: &Path) -> Result<Map<String, Value>> {
     }
 }
 
+/// The rules of an ignore file's lines: trimmed as JavaScript trims (a byte order mark too),
+/// without blank lines and `#` comments.
 fn rules<'a>(lines: impl IntoIterator<Item = &'a str>) -> Vec<Rule> {
     lines
         .into_iter()
-        .map(str::trim)
+        .map(|line| line.trim_matches(|c: char| c.is_whitespace() || c == '\u{feff}'))
         .filter(|line| !line.is_empty() && !line.starts_with('#'))
         .map(Rule::new)
         .collect()
@@ -934,6 +936,18 @@ mod tests {
                 "b.JSON",
             ]
         );
+    }
+
+    #[test]
+    fn an_ignore_file_with_a_byte_order_mark_and_crlf() {
+        let files = packed(&[
+            ("package.json", r#"{"name":"a","version":"1.0.0"}"#),
+            (".npmignore", "\u{feff}secret.txt\r\n*.log\r\n"),
+            ("secret.txt", ""),
+            ("a.log", ""),
+            ("index.js", ""),
+        ]);
+        assert_eq!(files, ["index.js", "package.json"]);
     }
 
     // issue 23, finding 7.
