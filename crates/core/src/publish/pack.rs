@@ -330,8 +330,10 @@ impl Walk<'_> {
             let Ok(meta) = std::fs::symlink_metadata(&path) else {
                 continue;
             };
-            // npm packs neither links nor devices.
-            if meta.is_file() && as_file {
+            // npm packs neither links nor devices. Nor an `.npmrc`, in any letter case, unless
+            // `main`, `browser` or a bin names it (its strict rules re-include it): trust-native
+            // never packs one, since it may hold a token.
+            if meta.is_file() && as_file && !name.eq_ignore_ascii_case(".npmrc") {
                 if self.found.len() >= MAX_FILES {
                     return Err(invalid("`folder` holds more than 100,000 files to pack."));
                 }
@@ -948,6 +950,21 @@ mod tests {
             ("index.js", ""),
         ]);
         assert_eq!(files, ["index.js", "package.json"]);
+    }
+
+    #[test]
+    fn an_npmrc_is_never_packed_even_as_main_or_bin() {
+        let files = packed(&[
+            (
+                "package.json",
+                r#"{"name":"a","version":"1.0.0","main":".npmrc","bin":{"a":"sub/.npmrc"}}"#,
+            ),
+            (".npmrc", "//r/:_authToken=secret"),
+            ("sub/.npmrc", "//r/:_authToken=secret"),
+            ("sub/deep/.NPMRC", "//r/:_authToken=secret"),
+            ("sub/a.js", ""),
+        ]);
+        assert_eq!(files, ["package.json", "sub/a.js"]);
     }
 
     // issue 23, finding 7.
