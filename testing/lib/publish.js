@@ -6,6 +6,7 @@
 const { Reply } = require('./http.js')
 const { authenticate, bypasses2fa, requireOtp, stageRequired } = require('./auth.js')
 const { now } = require('./issuers.js')
+const tarballs = require('./tarballs.js')
 
 function packument(state, name) {
   const pkg = state.packages.get(name)
@@ -39,7 +40,8 @@ function publisherOf(state, request) {
  * when a provenance bundle (`.sigstore`) came with it (`{ predicateType, bundle }`, kept for
  * the attestations endpoint), and its publish time.
  */
-function addVersion(state, pkg, version, manifest, { npmUser, provenance }) {
+function addVersion(state, pkg, version, manifest, { npmUser, provenance, tarball }) {
+  if (tarball) (pkg.tarballs ??= new Map()).set(version, tarball)
   const stored = { ...manifest, ...(npmUser && { _npmUser: npmUser }) }
   if (provenance) {
     const { predicateType } = provenance
@@ -131,7 +133,7 @@ function publish(state, request, name) {
   }
   const { provenance, refused: badBundle } = provenanceOf(body._attachments)
   if (badBundle) return badBundle
-  addVersion(state, pkg, version, manifest, { npmUser: publisherOf(state, request), provenance })
+  addVersion(state, pkg, version, manifest, { npmUser: publisherOf(state, request), provenance, tarball: tarballs.fromAttachments(body._attachments) })
   if (isObject(body['dist-tags'])) Object.assign(pkg.distTags, body['dist-tags'])
   // The registry always has a `latest`: a package's first version gets it, whatever its tag.
   if (pkg.distTags.latest === undefined) pkg.distTags.latest = version

@@ -15,6 +15,7 @@ const publish = require('./publish.js')
 const pypi = require('./pypi.js')
 const search = require('./search.js')
 const stage = require('./stage.js')
+const tarballs = require('./tarballs.js')
 const tokens = require('./tokens.js')
 const trust = require('./trust.js')
 
@@ -64,6 +65,7 @@ function route(ctx, request) {
     ['GET', '-/sigstore/rekor/api/v1/log/entries/:uuid', ({ uuid }) => ctx.sigstore.getEntry(uuid)],
     ['GET', '-/npm/v1/attestations/:spec', ({ spec }) => publish.attestations(state, spec)],
     ['GET', '-/whoami', () => publish.whoami(state, request)],
+    ...tarballs.routes(state),
     ['GET', ':name', ({ name }) => publish.packument(state, name)],
     ['PUT', ':name', ({ name }) => publish.publish(state, request, name)],
   ], request) ?? Reply.message(404, 'Not found').header('x-emulator-no-route', 'true')

@@ -82,7 +82,7 @@ function approve(state, request, id) {
     state.packages.set(item.packageName, pkg)
   }
   // The registry records the stager as the publisher and the maintainer who approved it.
-  addVersion(state, pkg, item.version, item.manifest, { npmUser: item.npmUser && { ...item.npmUser, approver: { name: user.name } } })
+  addVersion(state, pkg, item.version, item.manifest, { npmUser: item.npmUser && { ...item.npmUser, approver: { name: user.name } }, tarball: item.tarball })
   pkg.distTags[item.tag] = item.version
   state.staged.splice(state.staged.indexOf(item), 1)
   return Reply.json(200, { message: 'Package version approved and published successfully.' })

@@ -4,9 +4,9 @@
 //! steps first (README, gyp, server.js, AUTHORS), then the ones on the data (`_id`, repository,
 //! the fields `normalize-package-data` fixes).
 //!
-//! Not done (npm does them; rare in packages published this way, and left as the file has
-//! them): `man` from `directories.man`, `bin` from `directories.bin`, and git URLs in
-//! dependencies. `types` is filled in from a `.d.ts` beside `main` when the tarball holds it
+//! Not done (npm does it; rare in packages published this way, and left as the file has it):
+//! git URLs in dependencies. The steps that glob the folder (`directories.bin`,
+//! `directories.man`) look at the packed files. `types` is filled in from a `.d.ts` beside `main` when the tarball holds it
 //! (npm also looks at a folder's unpacked files).
 
 use serde_json::{json, Map, Value};
@@ -147,12 +147,67 @@ fn file_steps(data: &mut Map<String, Value>, tarball: &Tarball) {
             data.insert("readme".into(), NO_README.into());
         }
     }
+    mans(data, tarball);
+    bin_step(data, tarball);
+}
+
+/// The packed entries (files and the folders above them) below `dir` that glob's `**` finds:
+/// none inside a dot folder nor a dotfile; paths relative to `dir`, sorted.
+fn entries_below(tarball: &Tarball, dir: &str) -> Vec<String> {
+    let prefix = if dir.is_empty() {
+        String::new()
+    } else {
+        format!("{}/", dir.trim_end_matches('/'))
+    };
+    let mut found: Vec<String> = Vec::new();
+    for file in tarball.files.iter().filter_map(|f| f.strip_prefix(&prefix)) {
+        let parts: Vec<&str> = file.split('/').collect();
+        if parts.iter().any(|p| p.starts_with('.')) {
+            continue;
+        }
+        for end in 1..=parts.len() {
+            found.push(parts[..end].join("/"));
+        }
+    }
+    found.sort();
+    found.dedup();
+    found
+}
+
+/// The `binDir` step (`bin` from `directories.bin` when there is none), else `bin` cleaned.
+fn bin_step(data: &mut Map<String, Value>, tarball: &Tarball) {
+    let dir = data
+        .get("directories")
+        .and_then(|d| d.get("bin"))
+        .filter(|d| truthy(Some(d)))
+        .and_then(Value::as_str)
+        .map(inside);
+    if let (Some(dir), false) = (dir, truthy(data.get("bin"))) {
+        let mut bin = Map::new();
+        for entry in entries_below(tarball, &dir) {
+            let name = entry.rsplit('/').next().unwrap_or(&entry).to_string();
+            bin.insert(name, format!("{dir}/{}", inside(&entry)).into());
+        }
+        data.insert("bin".into(), Value::Object(bin));
+        return;
+    }
+    match bins(data) {
+        list if list.is_empty() => {
+            data.remove("bin");
+        }
+        list => {
+            let bin = list
+                .into_iter()
+                .map(|(name, path)| (name, Value::from(path)));
+            data.insert("bin".into(), Value::Object(bin.collect()));
+        }
+    }
 }
 
 const NO_README: &str = "ERROR: No README data found!";
 
 /// npm's choice among `{README,README.*}` (any case, in glob order): the first with a
-/// markdown-like extension, else a bare README.
+/// markdown-like extension, else the last named `...README`.
 fn readme_file(files: &[String]) -> Option<&str> {
     let mut candidates: Vec<&str> = files
         .iter()
@@ -162,7 +217,9 @@ fn readme_file(files: &[String]) -> Option<&str> {
             !f.contains('/') && (lower == "readme" || lower.starts_with("readme."))
         })
         .collect();
+    // glob gives them in the reverse of Node's (sorted) readdir order.
     candidates.sort_unstable();
+    candidates.reverse();
     let markdown = |f: &str| {
         // `/\.m?a?r?k?d?o?w?n?$/i`: an extension made of letters of "markdown", in order.
         let lower = f.to_ascii_lowercase();
@@ -174,10 +231,11 @@ fn readme_file(files: &[String]) -> Option<&str> {
             None => false,
         }
     };
+    // The first markdown-like one, else the last that ends in `README` (with its case).
     candidates
         .iter()
         .find(|f| markdown(f))
-        .or_else(|| candidates.iter().find(|f| f.eq_ignore_ascii_case("readme")))
+        .or_else(|| candidates.iter().rev().find(|f| f.ends_with("README")))
         .copied()
 }
 
@@ -267,6 +325,110 @@ fn data_steps(data: &mut Map<String, Value>) -> Result<()> {
     Ok(())
 }
 
+/// The package's bins as `@npmcli/package-json` normalizes them: a string `bin` is
+/// `{ <name without scope>: path }`, an array is keyed by basenames; a name is a basename and a
+/// path stays inside the package, without `./` or a leading `/`. What is not a string goes.
+pub fn bins(manifest: &Map<String, Value>) -> Vec<(String, String)> {
+    let basename = |path: &str| path.rsplit('/').next().unwrap_or(path).to_string();
+    let raw: Vec<(String, Value)> = match manifest.get("bin") {
+        Some(Value::String(path)) if !path.is_empty() => match manifest.get("name") {
+            Some(Value::String(name)) if !name.is_empty() => {
+                vec![(name.clone(), path.clone().into())]
+            }
+            _ => Vec::new(),
+        },
+        Some(Value::Array(paths)) => paths
+            .iter()
+            .filter_map(Value::as_str)
+            .map(|p| (basename(p), Value::from(p)))
+            .collect(),
+        Some(Value::Object(bins)) => bins.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+        _ => Vec::new(),
+    };
+    let mut out: Vec<(String, String)> = Vec::new();
+    for (name, path) in raw {
+        let (Value::String(path), name) = (path, basename(&inside(&name))) else {
+            continue;
+        };
+        let path = inside(&path);
+        if name.is_empty() || path.is_empty() {
+            continue;
+        }
+        match out.iter_mut().find(|(n, _)| *n == name) {
+            Some(entry) => entry.1 = path,
+            None => out.push((name, path)),
+        }
+    }
+    out
+}
+
+/// `secureAndUnixifyPath`: `\` and `:` as `/`, `.` and `..` resolved without leaving the
+/// package, no leading `/`; empty when nothing is left.
+pub fn inside(path: &str) -> String {
+    let unix = path.replace(['\\', ':'], "/");
+    let mut parts: Vec<&str> = Vec::new();
+    for part in unix.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                parts.pop();
+            }
+            part => parts.push(part),
+        }
+    }
+    if parts.is_empty() {
+        return String::new();
+    }
+    let trailing = if unix.ends_with('/') { "/" } else { "" };
+    format!("{}{trailing}", parts.join("/"))
+}
+
+/// The `mans` step: `man` from `directories.man` (its `**/*.[0-9]`) when there is none, then
+/// `normalizePackageMan`: a list of paths inside the package, or gone.
+fn mans(data: &mut Map<String, Value>, tarball: &Tarball) {
+    let dir = data
+        .get("directories")
+        .and_then(|d| d.get("man"))
+        .filter(|d| truthy(Some(d)))
+        .and_then(Value::as_str)
+        .map(inside);
+    if let (Some(dir), false) = (dir, truthy(data.get("man"))) {
+        let pages: Vec<Value> = entries_below(tarball, &dir)
+            .into_iter()
+            .filter(|entry| {
+                let name = entry.rsplit('/').next().unwrap_or(entry).as_bytes();
+                name.len() > 2
+                    && name[name.len() - 2] == b'.'
+                    && name[name.len() - 1].is_ascii_digit()
+            })
+            .map(|entry| {
+                if dir.is_empty() {
+                    entry
+                } else {
+                    format!("{dir}/{entry}")
+                }
+                .into()
+            })
+            .collect();
+        data.insert("man".into(), Value::Array(pages));
+    }
+    let list = match data.get("man") {
+        Some(Value::Array(list)) => list.clone(),
+        Some(one) if truthy(Some(one)) => vec![one.clone()],
+        _ => Vec::new(),
+    };
+    let mans: Vec<Value> = list
+        .iter()
+        .filter_map(Value::as_str)
+        .map(|m| inside(m).into())
+        .collect();
+    if mans.is_empty() {
+        data.remove("man");
+    } else {
+        data.insert("man".into(), Value::Array(mans));
+    }
+}
+
 /// `semver.clean` in loose mode: trimmed, without a leading `=` or `v`, and valid.
 pub fn clean_version(version: &str) -> Option<String> {
     let trimmed = version.trim().trim_start_matches(['=', 'v', ' ']);
@@ -324,10 +486,6 @@ fn normalize_data(data: &mut Map<String, Value>) {
         data.remove("files");
     } else if let Some(Value::Array(files)) = data.get_mut("files") {
         files.retain(|f| f.as_str().is_some_and(|f| !f.is_empty()));
-    }
-    if let Some(Value::String(man)) = data.get("man") {
-        let man = man.clone();
-        data.insert("man".into(), json!([man]));
     }
     let hosted = data
         .get("repository")
@@ -533,7 +691,10 @@ impl Hosted {
         } else {
             let parsed = reqwest::Url::parse(url).ok()?;
             let form = match parsed.scheme() {
-                "https" | "git+https" | "http" | "git+http" => "https",
+                "https" | "git+https" => "https",
+                // hosted-git-info keeps `http:` as its own form, written as git+ssh, and
+                // does not take `git+http:` at all.
+                "http" => "ssh",
                 "git" => "git",
                 "ssh" | "git+ssh" => "ssh",
                 _ => return None,
@@ -656,7 +817,42 @@ mod tests {
             Some("README")
         );
         assert_eq!(readme_file(&files(&["docs/README.md"])), None);
+        // caolan/async: npm picks README.md, not README.es.md.
+        assert_eq!(
+            readme_file(&files(&["README.es.md", "README.md", "readme.txt"])),
+            Some("README.md")
+        );
+        assert_eq!(readme_file(&files(&["readme"])), None);
         assert_eq!(clean_version(" v1.2.3 ").as_deref(), Some("1.2.3"));
         assert_eq!(clean_version("1.2"), None);
+    }
+
+    // issue 20, rule 6: what @npmcli/package-json's `prepare` gives for this folder.
+    #[test]
+    fn rule_6_bin_man_authors_and_repository_as_npm_cleans_them() {
+        let dir = std::env::temp_dir().join(format!("tn-rule-6-{}", std::process::id()));
+        std::fs::create_dir_all(dir.join("man")).unwrap();
+        let manifest = r#"{"name":"@s/a","version":"1.0.0","bin":"./cli.js","man":"./man/a.1",
+            "repository":"http://github.com/acme/a","files":["cli.js","man"]}"#;
+        std::fs::write(dir.join("package.json"), manifest).unwrap();
+        // Not packed (not in `files`): npm reads it from the folder all the same.
+        std::fs::write(dir.join("AUTHORS"), "Ann <a@x.io>\n# comment\nBo\n").unwrap();
+        std::fs::write(dir.join("cli.js"), "").unwrap();
+        std::fs::write(dir.join("man/a.1"), "").unwrap();
+        let tarball = super::super::pack::pack(&dir).unwrap();
+        assert!(!tarball.files.contains(&"AUTHORS".to_string()));
+        let data = prepare(&tarball, None).unwrap();
+        assert_eq!(data["bin"], json!({ "a": "cli.js" }));
+        assert_eq!(data["man"], json!(["man/a.1"]));
+        assert_eq!(
+            data["contributors"],
+            json!([{ "name": "Ann", "email": "a@x.io" }, { "name": "Bo" }])
+        );
+        assert_eq!(
+            data["repository"],
+            json!({ "type": "git", "url": "git+ssh://git@github.com/acme/a.git" })
+        );
+        assert_eq!(hosted("git+http://github.com/acme/a.git"), None);
+        std::fs::remove_dir_all(dir).unwrap();
     }
 }

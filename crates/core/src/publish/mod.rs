@@ -6,6 +6,7 @@
 //! npm would have, and where the signed statement is logged.
 
 pub mod claim;
+mod glob;
 pub mod manifest;
 pub mod pack;
 pub mod placeholder;

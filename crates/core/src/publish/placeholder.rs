@@ -32,7 +32,7 @@ pub fn tarball(package: &PackageName) -> Result<Tarball> {
     let mut package_json = serde_json::to_string_pretty(&manifest).unwrap_or_default();
     package_json.push('\n');
     Tarball::pack(vec![
-        ("package.json".into(), package_json.into_bytes(), false),
-        ("README.md".into(), readme.into_bytes(), false),
+        ("package.json".into(), package_json.into_bytes(), 0o644),
+        ("README.md".into(), readme.into_bytes(), 0o644),
     ])
 }

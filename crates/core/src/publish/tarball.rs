@@ -131,26 +131,23 @@ impl Tarball {
         })
     }
 
-    /// Packs `files` (`(path in the package, contents, executable)`) as npm pack does.
-    pub fn pack(files: Vec<(String, Vec<u8>, bool)>) -> Result<Tarball> {
-        let mut builder =
-            tar::Builder::new(GzEncoder::new(Vec::new(), flate2::Compression::best()));
-        for (path, contents, executable) in &files {
-            let mut header = tar::Header::new_ustar();
-            header.set_size(contents.len() as u64);
-            header.set_mode(if *executable { 0o755 } else { 0o644 });
-            header.set_mtime(NPM_MTIME);
-            header.set_entry_type(tar::EntryType::Regular);
-            builder
-                .append_data(&mut header, format!("package/{path}"), contents.as_slice())
-                .map_err(|e| {
-                    Error::invalid_input("folder", format!("Could not pack {path}: {e}"))
-                })?;
+    /// Packs `files` (`(path in the package, contents, mode)`) as npm pack does: node-tar's
+    /// portable headers, byte for byte (see `node_tar`), gzipped at level 9.
+    pub fn pack(files: Vec<(String, Vec<u8>, u32)>) -> Result<Tarball> {
+        use std::io::Write;
+        let mut gz = GzEncoder::new(Vec::new(), flate2::Compression::best());
+        let write_failed =
+            |e: std::io::Error| Error::invalid_input("folder", format!("Could not pack: {e}"));
+        for (path, contents, mode) in &files {
+            let entry = node_tar::entry(&format!("package/{path}"), *mode, contents.len() as u64);
+            gz.write_all(&entry).map_err(write_failed)?;
+            gz.write_all(contents).map_err(write_failed)?;
+            let padding = (512 - contents.len() % 512) % 512;
+            gz.write_all(&vec![0; padding]).map_err(write_failed)?;
         }
-        let bytes = builder
-            .into_inner()
-            .and_then(|gz| gz.finish())
-            .map_err(|e| Error::invalid_input("folder", format!("Could not pack: {e}")))?;
+        // node-tar ends the archive with two zero blocks.
+        gz.write_all(&[0; 1024]).map_err(write_failed)?;
+        let bytes = gz.finish().map_err(write_failed)?;
         Tarball::read(bytes, "folder")
     }
 
@@ -196,6 +193,135 @@ pub fn package_json_at(bytes: &[u8], folder: &str) -> std::result::Result<Value,
             .ok_or_else(|| "its package.json is not a JSON object".into());
     }
     Err(format!("it holds no {wanted}"))
+}
+
+/// The headers node-tar writes for a file in portable mode (what pacote packs with): ustar,
+/// numbers in octal as `padOctal` writes them, no owner, the path split at a `/` into the
+/// prefix field when it is 100 bytes or longer, and a pax header before it when it does not
+/// fit (or is not ASCII).
+mod node_tar {
+    use super::NPM_MTIME;
+
+    /// The header block(s) for a regular file at `path`.
+    pub fn entry(path: &str, mode: u32, size: u64) -> Vec<u8> {
+        let (name, prefix, mut pax) = split_prefix(path, 155);
+        let mut block = [0u8; 512];
+        pax |= string(&mut block, 0, 100, &name);
+        number(&mut block, 100, 8, u64::from(mode));
+        pax |= number(&mut block, 124, 12, size);
+        number(&mut block, 136, 12, NPM_MTIME);
+        block[156] = b'0';
+        block[257..265].copy_from_slice(b"ustar\x0000");
+        number(&mut block, 329, 8, 0);
+        number(&mut block, 337, 8, 0);
+        pax |= string(&mut block, 345, 155, &prefix);
+        checksum(&mut block);
+        if !pax {
+            return block.to_vec();
+        }
+        let body = [
+            ("path", path.to_string()),
+            ("mtime", NPM_MTIME.to_string()),
+            ("size", size.to_string()),
+        ]
+        .iter()
+        .map(|(field, value)| record(field, value))
+        .collect::<String>();
+        let mut header = [0u8; 512];
+        let base = path.rsplit('/').next().unwrap_or(path);
+        let pax_name: String = format!("PaxHeader/{base}").chars().take(99).collect();
+        string(&mut header, 0, 100, &pax_name);
+        number(&mut header, 100, 8, 0o644);
+        number(&mut header, 124, 12, body.len() as u64);
+        number(&mut header, 136, 12, NPM_MTIME);
+        header[156] = b'x';
+        header[257..265].copy_from_slice(b"ustar\x0000");
+        number(&mut header, 329, 8, 0);
+        number(&mut header, 337, 8, 0);
+        checksum(&mut header);
+        let mut out = header.to_vec();
+        out.extend_from_slice(body.as_bytes());
+        out.resize(out.len().div_ceil(512) * 512, 0);
+        out.extend_from_slice(&block);
+        out
+    }
+
+    /// A pax record: `<length> <field>=<value>\n`, the length counting its own digits.
+    fn record(field: &str, value: &str) -> String {
+        let text = format!(" {field}={value}\n");
+        let mut digits = text.len().to_string().len();
+        if text.len() + digits >= 10usize.pow(digits as u32) {
+            digits += 1;
+        }
+        format!("{}{text}", text.len() + digits)
+    }
+
+    /// `padOctal`: the digits, zero-padded, then a space and a NUL (or just a NUL when the
+    /// digits fill all but one byte). Answers whether the number does not fit.
+    fn number(block: &mut [u8], at: usize, size: usize, value: u64) -> bool {
+        let digits = format!("{value:o}");
+        if digits.len() > size - 1 {
+            return true;
+        }
+        let text = if digits.len() == size - 1 {
+            format!("{digits}\0")
+        } else {
+            format!("{}{digits} \0", "0".repeat(size - digits.len() - 2))
+        };
+        block[at..at + size].copy_from_slice(text.as_bytes());
+        false
+    }
+
+    /// A string field, NUL-padded, cut at a character boundary. Answers whether it did not fit
+    /// or is not ASCII (then node-tar adds a pax header).
+    fn string(block: &mut [u8], at: usize, size: usize, text: &str) -> bool {
+        let mut end = text.len().min(size);
+        while !text.is_char_boundary(end) {
+            end -= 1;
+        }
+        block[at..at + end].copy_from_slice(&text.as_bytes()[..end]);
+        text.encode_utf16().count() != text.len() || text.len() > size
+    }
+
+    fn checksum(block: &mut [u8; 512]) {
+        let sum: u64 = block[..148]
+            .iter()
+            .chain(&block[156..])
+            .map(|b| u64::from(*b))
+            .sum::<u64>()
+            + 8 * 0x20;
+        number(block, 148, 8, sum);
+    }
+
+    /// node-tar's `splitPrefix`: `(name, prefix, needs pax)`.
+    fn split_prefix(path: &str, prefix_size: usize) -> (String, String, bool) {
+        const NAME: usize = 100;
+        if path.len() < NAME {
+            return (path.to_string(), String::new(), false);
+        }
+        let dirname = |p: &str| {
+            p.rsplit_once('/')
+                .map_or(".".to_string(), |(d, _)| d.to_string())
+        };
+        let basename = |p: &str| {
+            p.rsplit_once('/')
+                .map_or(p.to_string(), |(_, b)| b.to_string())
+        };
+        let (mut prefix, mut name) = (dirname(path), basename(path));
+        loop {
+            if name.len() <= NAME && prefix.len() <= prefix_size {
+                return (name, prefix, false);
+            }
+            if name.len() > NAME && prefix.len() <= prefix_size {
+                return (name.chars().take(NAME - 1).collect(), prefix, true);
+            }
+            name = format!("{}/{name}", basename(&prefix));
+            prefix = dirname(&prefix);
+            if prefix == "." {
+                return (path.chars().take(NAME - 1).collect(), String::new(), true);
+            }
+        }
+    }
 }
 
 /// A reader that fails once it has given `left` bytes.
@@ -261,10 +387,14 @@ mod tests {
                 (
                     "package.json".into(),
                     br#"{"name":"a","version":"1.0.0"}"#.to_vec(),
-                    false,
+                    0o644,
                 ),
-                ("README.md".into(), b"# a\n".to_vec(), false),
-                ("bin/cli.js".into(), b"#!/usr/bin/env node\n".to_vec(), true),
+                ("README.md".into(), b"# a\n".to_vec(), 0o644),
+                (
+                    "bin/cli.js".into(),
+                    b"#!/usr/bin/env node\n".to_vec(),
+                    0o755,
+                ),
             ]
         };
         let tarball = Tarball::pack(files()).unwrap();
@@ -279,7 +409,7 @@ mod tests {
     fn refuses_what_is_not_a_package() {
         let error = Tarball::read(b"not gzip".to_vec(), "tarball").unwrap_err();
         assert_eq!(error.code, crate::error::Code::InvalidInput);
-        let no_manifest = Tarball::pack(vec![("README.md".into(), b"x".to_vec(), false)]);
+        let no_manifest = Tarball::pack(vec![("README.md".into(), b"x".to_vec(), 0o644)]);
         assert!(no_manifest
             .unwrap_err()
             .message
