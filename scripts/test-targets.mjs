@@ -280,8 +280,12 @@ __declspec(dllexport) BOOL WINAPI ProcessPrng(PBYTE data, SIZE_T length) {
   if (built.status !== 0) fail(`could not build ${dll} (x86_64-w64-mingw32-gcc)`)
 }
 
+/** The target's Node.js for Windows, from the registry. */
+const windowsNode = (target) => join(unpacked(nodeBuild(target.nodeMajor, target.node)), 'bin', 'node.exe')
+
 async function wineCore(target) {
-  const env = { ...wineEnv(), [`CARGO_TARGET_${envTriple(target.triple).toUpperCase()}_RUNNER`]: 'wine' }
+  // The integration tests start the registry emulator with the `node` on the (Windows) PATH.
+  const env = { ...wineEnv(), WINEPATH: dirname(windowsNode(target)), [`CARGO_TARGET_${envTriple(target.triple).toUpperCase()}_RUNNER`]: 'wine' }
   const tests = await step(`${target.triple}: core tests under Wine`, 'cargo', ['test', '-p', 'trust-native-core', '--no-fail-fast', '--target', target.triple], env)
   return [{ ...tests, counts: cargoCounts(tests.output) }]
 }
@@ -291,7 +295,7 @@ async function wineSuite(target) {
   const title = `${target.triple}: vitest ${target.vitest.join(' ')} under Wine`
   if (build.status !== 'passed') return [build, { title, status: 'not run (the addon did not build)', seconds: 0 }]
   copyFileSync(join(ROOT, target.addon[0]), join(ROOT, target.addon[1]))
-  const node = join(unpacked(nodeBuild(target.nodeMajor, target.node)), 'bin', 'node.exe')
+  const node = windowsNode(target)
   // Node under Wine cannot write to a Unix pipe (its stdout): the output goes through a file.
   const env = { ...wineEnv(), NODE_PATH: foreignModules(target) }
   const suite = await step(title, 'wine', [node, join('node_modules', 'vitest', 'vitest.mjs'), 'run', ...target.vitest], env, { viaFile: join(WORK, 'wine-vitest.log') })
