@@ -8,19 +8,18 @@
 //     suite run by the arm64 Node.js from the npm registry (pinned in reference-npm.mjs) under
 //     qemu-user. Without binfmt_misc an arm64 binary cannot be exec'd directly, so the tests'
 //     `node` (PATH, process.execPath) is a script that starts it under qemu.
-//   - wine: the core's tests built for x86_64-pc-windows-gnu (mingw-w64) and run under Wine.
-//   - wine-node: the addon built for it too, and some vitest files run by the x64 Node.js for
-//     Windows from the npm registry, under Wine.
+//   - wine: the core's tests built for x86_64-pc-windows-gnu (mingw-w64) and run under Wine,
+//     the integration tests' registry emulator by the x64 Node.js for Windows from the registry.
 //
 // What a check needs is installed first, idempotently: rustup targets, and Debian packages with
 // apt-get when running as root (otherwise it says what is missing and fails). A check that cannot
 // run fails; none is skipped silently. Every step prints its time, and the end a summary.
 //
-//   node scripts/test-targets.mjs [--check clippy,qemu,wine,wine-node] [--vitest <file or filter>]... [triple...]
+//   node scripts/test-targets.mjs [--check clippy,qemu,wine] [--vitest <file or filter>]... [triple...]
 //
 // --vitest limits the qemu check to those vitest filters (CI runs a part that fits its time).
 import { spawn, spawnSync } from 'node:child_process'
-import { chmodSync, closeSync, copyFileSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
+import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { delimiter, dirname, join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { nodeBuild, unpacked } from './reference-npm.mjs'
@@ -51,17 +50,10 @@ const TARGETS = [
     // minutes each under emulation, more than CI's time allows.
     vitestExclude: ['package', 'npm-fidelity', 'publish-fidelity', 'api-fidelity', 'dist-tag-fidelity', 'semantic-release', 'typecheck'],
   },
-  {
-    triple: 'x86_64-pc-windows-gnu',
-    checks: ['wine', 'wine-node'],
-    // Node's official Windows builds are MSVC builds: they load the addon by the msvc name
-    // (index.js), and Node-API being a C interface, the mingw-built one serves.
-    addon: ['trust-native.win32-x64-gnu.node', 'trust-native.win32-x64-msvc.node'],
-    platform: { os: 'win32', cpu: 'x64' },
-    node: 'win-x64',
-    nodeMajor: 22,
-    vitest: ['__test__/secrets.test.mjs', '__test__/publish-hostile.test.mjs'],
-  },
+  // The addon is not built for it: napi-build links a windows-gnu addon against a libnode.dll,
+  // which Node's official (MSVC) builds do not have. Its Node.js serves the core's integration
+  // tests, which start the registry emulator.
+  { triple: 'x86_64-pc-windows-gnu', checks: ['wine'], node: 'win-x64', nodeMajor: 22 },
 ]
 
 /** The kinds of check: the Debian packages each needs, and what it runs for a target. */
@@ -69,7 +61,6 @@ const CHECKS = {
   clippy: { debian: [], run: clippy },
   qemu: { debian: ['gcc-aarch64-linux-gnu', 'libc6-dev-arm64-cross', 'qemu-user-static'], run: qemuSuite },
   wine: { debian: ['gcc-mingw-w64-x86-64', 'wine', 'wine64'], run: wineCore },
-  'wine-node': { debian: ['gcc-mingw-w64-x86-64', 'wine', 'wine64'], run: wineSuite },
 }
 
 const { values, positionals } = parseArgs({
@@ -92,32 +83,20 @@ function fail(message) {
 /** Environment variable names cargo and the cc crate derive from a triple. */
 const envTriple = (triple) => triple.replaceAll('-', '_')
 
-/**
- * One step: the command's output passes through, and is kept to read test counts from; with
- * `viaFile`, it goes to that file, printed when the command ends.
- */
-function step(title, command, args, env = {}, { viaFile } = {}) {
+/** One step: the command's output passes through, and is kept to read test counts from. */
+function step(title, command, args, env = {}) {
   console.log(`\n== ${title}\n$ ${[command, ...args].join(' ')}`)
   const started = Date.now()
   return new Promise((resolve) => {
-    const log = viaFile && openSync(viaFile, 'w')
-    const stdio = log ? ['ignore', log, log] : ['ignore', 'pipe', 'pipe']
-    const child = spawn(command, args, { cwd: ROOT, env: { ...process.env, ...env }, stdio })
+    const child = spawn(command, args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
     let output = ''
-    if (log) closeSync(log)
-    else {
-      for (const [from, to] of [[child.stdout, process.stdout], [child.stderr, process.stderr]]) {
-        from.on('data', (chunk) => {
-          to.write(chunk)
-          output += chunk
-        })
-      }
+    for (const [from, to] of [[child.stdout, process.stdout], [child.stderr, process.stderr]]) {
+      from.on('data', (chunk) => {
+        to.write(chunk)
+        output += chunk
+      })
     }
     const done = (status) => {
-      if (log) {
-        output = readFileSync(viaFile, 'utf8')
-        process.stdout.write(output)
-      }
       const seconds = Math.round((Date.now() - started) / 1000)
       console.log(`== ${title}: ${status}, ${seconds} s`)
       resolve({ title, status, seconds, output: output.replace(/\x1b\[[0-9;]*m/g, '') })
@@ -288,18 +267,6 @@ async function wineCore(target) {
   const env = { ...wineEnv(), WINEPATH: dirname(windowsNode(target)), [`CARGO_TARGET_${envTriple(target.triple).toUpperCase()}_RUNNER`]: 'wine' }
   const tests = await step(`${target.triple}: core tests under Wine`, 'cargo', ['test', '-p', 'trust-native-core', '--no-fail-fast', '--target', target.triple], env)
   return [{ ...tests, counts: cargoCounts(tests.output) }]
-}
-
-async function wineSuite(target) {
-  const build = await step(`${target.triple}: cross-build the addon`, 'npx', ['napi', 'build', '--platform', '--target', target.triple])
-  const title = `${target.triple}: vitest ${target.vitest.join(' ')} under Wine`
-  if (build.status !== 'passed') return [build, { title, status: 'not run (the addon did not build)', seconds: 0 }]
-  copyFileSync(join(ROOT, target.addon[0]), join(ROOT, target.addon[1]))
-  const node = windowsNode(target)
-  // Node under Wine cannot write to a Unix pipe (its stdout): the output goes through a file.
-  const env = { ...wineEnv(), NODE_PATH: foreignModules(target) }
-  const suite = await step(title, 'wine', [node, join('node_modules', 'vitest', 'vitest.mjs'), 'run', ...target.vitest], env, { viaFile: join(WORK, 'wine-vitest.log') })
-  return [build, { ...suite, counts: vitestCounts(suite.output) }]
 }
 
 /** The rustup targets and Debian packages the jobs need: added, or why they cannot be. */
