@@ -15,9 +15,10 @@
 // apt-get when running as root (otherwise it says what is missing and fails). A check that cannot
 // run fails; none is skipped silently. Every step prints its time, and the end a summary.
 //
-//   node scripts/test-targets.mjs [--check clippy,qemu,wine] [--vitest <file or filter>]... [triple...]
+//   node scripts/test-targets.mjs [--check clippy,qemu,wine] [--quick | --vitest <filter>...] [triple...]
 //
-// --vitest limits the qemu check to those vitest filters (CI runs a part that fits its time).
+// Under qemu, --quick runs the part of the suite that fits CI's time (.ci/run), --vitest only the
+// files those vitest filters match.
 import { spawn, spawnSync } from 'node:child_process'
 import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { delimiter, dirname, join } from 'node:path'
@@ -27,6 +28,9 @@ import { nodeBuild, unpacked } from './reference-npm.mjs'
 const ROOT = join(import.meta.dirname, '..')
 /** Scripts and state this file makes: the stub compiler, qemu's `node`, the Wine prefix. */
 const WORK = join(ROOT, 'target', 'targets')
+
+/** vitest's paths of the test files named. */
+const files = (names) => names.map((name) => `__test__/${name}.test.mjs`)
 
 /**
  * Every target proven here and how. `checks` name entries of CHECKS; the other fields are what
@@ -48,7 +52,10 @@ const TARGETS = [
     // The files that run npm itself (packing the debug addon alone took 21 minutes under qemu
     // and timed out), semantic-release, or the native tsc (an arm64 binary, not a Node script):
     // minutes each under emulation, more than CI's time allows.
-    vitestExclude: ['package', 'npm-fidelity', 'publish-fidelity', 'api-fidelity', 'dist-tag-fidelity', 'semantic-release', 'typecheck'],
+    vitestExclude: files(['package', 'npm-fidelity', 'publish-fidelity', 'api-fidelity', 'dist-tag-fidelity', 'semantic-release', 'typecheck']),
+    // --quick: the files that start no process (each start of Node takes seconds under qemu),
+    // the whole JavaScript API against the in-process emulator: what .ci/run runs.
+    vitestQuick: files(['api', 'bulk', 'client', 'declarations', 'doctor-checks', 'figures', 'oidc', 'publish-hostile', 'resilience', 'secrets', 'seed-endpoints', 'trust', 'why']),
   },
   // The addon is not built for it: napi-build links a windows-gnu addon against a libnode.dll,
   // which Node's official (MSVC) builds do not have. Its Node.js serves the core's integration
@@ -64,7 +71,7 @@ const CHECKS = {
 }
 
 const { values, positionals } = parseArgs({
-  options: { check: { type: 'string' }, vitest: { type: 'string', multiple: true, default: [] } },
+  options: { check: { type: 'string' }, quick: { type: 'boolean', default: false }, vitest: { type: 'string', multiple: true, default: [] } },
   allowPositionals: true,
 })
 const kinds = values.check ? values.check.split(',') : Object.keys(CHECKS)
@@ -208,8 +215,8 @@ async function qemuSuite(target) {
   const { node, env } = qemuNode(target)
   const version = spawnSync(node, ['-p', '`Node.js ${process.version} ${process.platform}-${process.arch}`'], { encoding: 'utf8', env: { ...process.env, ...env } })
   console.log(`\n${target.triple}: ${version.stdout.trim() || version.stderr.trim()}`)
-  const exclude = (target.vitestExclude ?? []).flatMap((name) => ['--exclude', `__test__/${name}.test.mjs`])
-  const suite = await step(`${target.triple}: vitest under qemu`, node, [join(ROOT, 'node_modules', 'vitest', 'vitest.mjs'), 'run', ...exclude, ...values.vitest], env)
+  const part = values.quick ? target.vitestQuick : [...target.vitestExclude.flatMap((file) => ['--exclude', file]), ...values.vitest]
+  const suite = await step(`${target.triple}: vitest under qemu`, node, [join(ROOT, 'node_modules', 'vitest', 'vitest.mjs'), 'run', ...part], env)
   return [build, { ...suite, counts: vitestCounts(suite.output) }]
 }
 
