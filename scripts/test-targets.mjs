@@ -8,19 +8,19 @@
 //     suite run by the arm64 Node.js from the npm registry (pinned in reference-npm.mjs) under
 //     qemu-user. Without binfmt_misc an arm64 binary cannot be exec'd directly, so the tests'
 //     `node` (PATH, process.execPath) is a script that starts it under qemu.
-//   - wine: the core's tests built for x86_64-pc-windows-gnu (mingw-w64) and run under Wine.
-//   - wine-node: the addon built for it too, and some vitest files run by the x64 Node.js for
-//     Windows from the npm registry, under Wine.
+//   - wine: the core's tests built for x86_64-pc-windows-gnu (mingw-w64) and run under Wine,
+//     the integration tests' registry emulator by the x64 Node.js for Windows from the registry.
 //
 // What a check needs is installed first, idempotently: rustup targets, and Debian packages with
 // apt-get when running as root (otherwise it says what is missing and fails). A check that cannot
 // run fails; none is skipped silently. Every step prints its time, and the end a summary.
 //
-//   node scripts/test-targets.mjs [--check clippy,qemu,wine,wine-node] [--vitest <file or filter>]... [triple...]
+//   node scripts/test-targets.mjs [--check clippy,qemu,wine] [--quick | --vitest <filter>...] [triple...]
 //
-// --vitest limits the qemu check to those vitest filters (CI runs a part that fits its time).
+// Under qemu, --quick runs the part of the suite that fits CI's time (.ci/run), --vitest only the
+// files those vitest filters match.
 import { spawn, spawnSync } from 'node:child_process'
-import { chmodSync, closeSync, copyFileSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
+import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { delimiter, dirname, join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { nodeBuild, unpacked } from './reference-npm.mjs'
@@ -28,6 +28,9 @@ import { nodeBuild, unpacked } from './reference-npm.mjs'
 const ROOT = join(import.meta.dirname, '..')
 /** Scripts and state this file makes: the stub compiler, qemu's `node`, the Wine prefix. */
 const WORK = join(ROOT, 'target', 'targets')
+
+/** vitest's paths of the test files named. */
+const files = (names) => names.map((name) => `__test__/${name}.test.mjs`)
 
 /**
  * Every target proven here and how. `checks` name entries of CHECKS; the other fields are what
@@ -43,21 +46,25 @@ const TARGETS = [
     checks: ['qemu'],
     platform: { os: 'linux', cpu: 'arm64', libc: 'glibc' },
     node: 'linux-arm64',
+    // Built into the checkout, where index.js loads it; removed afterwards: npm run package
+    // (and its test) packs every addon it finds there.
+    addon: 'trust-native.linux-arm64-gnu.node',
     cc: 'aarch64-linux-gnu-gcc',
     qemu: 'qemu-aarch64-static',
     sysroot: '/usr/aarch64-linux-gnu',
+    // The files that run npm itself (packing the debug addon alone took 21 minutes under qemu
+    // and timed out), semantic-release, or the native tsc (an arm64 binary, not a Node script):
+    // minutes each under emulation, more than CI's time allows.
+    vitestExclude: files(['package', 'npm-fidelity', 'publish-fidelity', 'api-fidelity', 'dist-tag-fidelity', 'semantic-release', 'typecheck']),
+    // --quick, what .ci/run runs: the files that start no process (each start of Node takes
+    // seconds under qemu), the JavaScript API against the in-process emulator; not
+    // publish-hostile, whose tarballs that inflate to gigabytes outlast vitest's 60 s under qemu.
+    vitestQuick: files(['api', 'bulk', 'client', 'declarations', 'doctor-checks', 'figures', 'oidc', 'resilience', 'secrets', 'seed-endpoints', 'trust', 'why']),
   },
-  {
-    triple: 'x86_64-pc-windows-gnu',
-    checks: ['wine', 'wine-node'],
-    // Node's official Windows builds are MSVC builds: they load the addon by the msvc name
-    // (index.js), and Node-API being a C interface, the mingw-built one serves.
-    addon: ['trust-native.win32-x64-gnu.node', 'trust-native.win32-x64-msvc.node'],
-    platform: { os: 'win32', cpu: 'x64' },
-    node: 'win-x64',
-    nodeMajor: 22,
-    vitest: ['__test__/secrets.test.mjs', '__test__/publish-hostile.test.mjs'],
-  },
+  // The addon is not built for it: napi-build links a windows-gnu addon against a libnode.dll,
+  // which Node's official (MSVC) builds do not have. Its Node.js serves the core's integration
+  // tests, which start the registry emulator.
+  { triple: 'x86_64-pc-windows-gnu', checks: ['wine'], node: 'win-x64', nodeMajor: 22 },
 ]
 
 /** The kinds of check: the Debian packages each needs, and what it runs for a target. */
@@ -65,11 +72,10 @@ const CHECKS = {
   clippy: { debian: [], run: clippy },
   qemu: { debian: ['gcc-aarch64-linux-gnu', 'libc6-dev-arm64-cross', 'qemu-user-static'], run: qemuSuite },
   wine: { debian: ['gcc-mingw-w64-x86-64', 'wine', 'wine64'], run: wineCore },
-  'wine-node': { debian: ['gcc-mingw-w64-x86-64', 'wine', 'wine64'], run: wineSuite },
 }
 
 const { values, positionals } = parseArgs({
-  options: { check: { type: 'string' }, vitest: { type: 'string', multiple: true, default: [] } },
+  options: { check: { type: 'string' }, quick: { type: 'boolean', default: false }, vitest: { type: 'string', multiple: true, default: [] } },
   allowPositionals: true,
 })
 const kinds = values.check ? values.check.split(',') : Object.keys(CHECKS)
@@ -88,32 +94,20 @@ function fail(message) {
 /** Environment variable names cargo and the cc crate derive from a triple. */
 const envTriple = (triple) => triple.replaceAll('-', '_')
 
-/**
- * One step: the command's output passes through, and is kept to read test counts from; with
- * `viaFile`, it goes to that file, printed when the command ends.
- */
-function step(title, command, args, env = {}, { viaFile } = {}) {
+/** One step: the command's output passes through, and is kept to read test counts from. */
+function step(title, command, args, env = {}) {
   console.log(`\n== ${title}\n$ ${[command, ...args].join(' ')}`)
   const started = Date.now()
   return new Promise((resolve) => {
-    const log = viaFile && openSync(viaFile, 'w')
-    const stdio = log ? ['ignore', log, log] : ['ignore', 'pipe', 'pipe']
-    const child = spawn(command, args, { cwd: ROOT, env: { ...process.env, ...env }, stdio })
+    const child = spawn(command, args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
     let output = ''
-    if (log) closeSync(log)
-    else {
-      for (const [from, to] of [[child.stdout, process.stdout], [child.stderr, process.stderr]]) {
-        from.on('data', (chunk) => {
-          to.write(chunk)
-          output += chunk
-        })
-      }
+    for (const [from, to] of [[child.stdout, process.stdout], [child.stderr, process.stderr]]) {
+      from.on('data', (chunk) => {
+        to.write(chunk)
+        output += chunk
+      })
     }
     const done = (status) => {
-      if (log) {
-        output = readFileSync(viaFile, 'utf8')
-        process.stdout.write(output)
-      }
       const seconds = Math.round((Date.now() - started) / 1000)
       console.log(`== ${title}: ${status}, ${seconds} s`)
       resolve({ title, status, seconds, output: output.replace(/\x1b\[[0-9;]*m/g, '') })
@@ -225,7 +219,9 @@ async function qemuSuite(target) {
   const { node, env } = qemuNode(target)
   const version = spawnSync(node, ['-p', '`Node.js ${process.version} ${process.platform}-${process.arch}`'], { encoding: 'utf8', env: { ...process.env, ...env } })
   console.log(`\n${target.triple}: ${version.stdout.trim() || version.stderr.trim()}`)
-  const suite = await step(`${target.triple}: vitest under qemu`, node, [join(ROOT, 'node_modules', 'vitest', 'vitest.mjs'), 'run', ...values.vitest], env)
+  const part = values.quick ? target.vitestQuick : [...target.vitestExclude.flatMap((file) => ['--exclude', file]), ...values.vitest]
+  const suite = await step(`${target.triple}: vitest under qemu`, node, [join(ROOT, 'node_modules', 'vitest', 'vitest.mjs'), 'run', ...part], env)
+  rmSync(join(ROOT, target.addon))
   return [build, { ...suite, counts: vitestCounts(suite.output) }]
 }
 
@@ -243,25 +239,46 @@ function wineEnv() {
     console.log(`\n== a Wine prefix in ${env.WINEPREFIX} (Windows 10)`)
     spawnSync('wine', ['winecfg', '-v', 'win10'], { env, stdio: 'inherit' })
   }
+  prngDll(join(env.WINEPREFIX, 'drive_c', 'windows', 'system32', 'bcryptprimitives.dll'))
   return env
 }
 
-async function wineCore(target) {
-  const env = { ...wineEnv(), [`CARGO_TARGET_${envTriple(target.triple).toUpperCase()}_RUNNER`]: 'wine' }
-  const tests = await step(`${target.triple}: core tests under Wine`, 'cargo', ['test', '-p', 'trust-native-core', '--target', target.triple], env)
-  return [{ ...tests, counts: cargoCounts(tests.output) }]
+/**
+ * Rust's standard library (1.78 and later) draws random numbers from ProcessPrng in
+ * bcryptprimitives.dll, which Wine 8 (Debian 12's) does not have: every Rust program stops
+ * before main (exit 53). This one, built with mingw-w64, answers it from RtlGenRandom.
+ */
+function prngDll(dll) {
+  if (existsSync(dll)) return
+  const source = join(WORK, 'bcryptprimitives.c')
+  writeFileSync(
+    source,
+    `// Written by scripts/test-targets.mjs: ProcessPrng for Wine 8, from RtlGenRandom.
+#include <windows.h>
+BOOLEAN WINAPI SystemFunction036(PVOID buffer, ULONG length);
+__declspec(dllexport) BOOL WINAPI ProcessPrng(PBYTE data, SIZE_T length) {
+  while (length) {
+    ULONG n = length > 0x40000000 ? 0x40000000 : (ULONG)length;
+    if (!SystemFunction036(data, n)) return FALSE;
+    data += n;
+    length -= n;
+  }
+  return TRUE;
+}
+`,
+  )
+  const built = spawnSync('x86_64-w64-mingw32-gcc', ['-shared', '-O2', '-o', dll, source, '-ladvapi32'], { stdio: 'inherit' })
+  if (built.status !== 0) fail(`could not build ${dll} (x86_64-w64-mingw32-gcc)`)
 }
 
-async function wineSuite(target) {
-  const build = await step(`${target.triple}: cross-build the addon`, 'npx', ['napi', 'build', '--platform', '--target', target.triple])
-  const title = `${target.triple}: vitest ${target.vitest.join(' ')} under Wine`
-  if (build.status !== 'passed') return [build, { title, status: 'not run (the addon did not build)', seconds: 0 }]
-  copyFileSync(join(ROOT, target.addon[0]), join(ROOT, target.addon[1]))
-  const node = join(unpacked(nodeBuild(target.nodeMajor, target.node)), 'bin', 'node.exe')
-  // Node under Wine cannot write to a Unix pipe (its stdout): the output goes through a file.
-  const env = { ...wineEnv(), NODE_PATH: foreignModules(target) }
-  const suite = await step(title, 'wine', [node, join('node_modules', 'vitest', 'vitest.mjs'), 'run', ...target.vitest], env, { viaFile: join(WORK, 'wine-vitest.log') })
-  return [build, { ...suite, counts: vitestCounts(suite.output) }]
+/** The target's Node.js for Windows, from the registry. */
+const windowsNode = (target) => join(unpacked(nodeBuild(target.nodeMajor, target.node)), 'bin', 'node.exe')
+
+async function wineCore(target) {
+  // The integration tests start the registry emulator with the `node` on the (Windows) PATH.
+  const env = { ...wineEnv(), WINEPATH: dirname(windowsNode(target)), [`CARGO_TARGET_${envTriple(target.triple).toUpperCase()}_RUNNER`]: 'wine' }
+  const tests = await step(`${target.triple}: core tests under Wine`, 'cargo', ['test', '-p', 'trust-native-core', '--no-fail-fast', '--target', target.triple], env)
+  return [{ ...tests, counts: cargoCounts(tests.output) }]
 }
 
 /** The rustup targets and Debian packages the jobs need: added, or why they cannot be. */
