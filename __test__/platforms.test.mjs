@@ -71,7 +71,13 @@ describe('Node 24 on Windows', () => {
   const asWindows = ['--throw-deprecation', '--import', `data:text/javascript,Object.defineProperty(process, 'platform', { value: 'win32' })`]
 
   it.skipIf(!node)('doctor runs `npm --version` without DEP0190', () => {
-    const ran = spawnSync(node, [...asWindows, '-e', `require(${JSON.stringify(join(root, 'bin/doctor-checks.js'))}).npmVersion(process.cwd())`], { encoding: 'utf8' })
+    // The addon is loaded first, as Linux's: posing as Windows before would look for Windows' addon.
+    const code = [
+      `require(${JSON.stringify(join(root, 'main.js'))})`,
+      "Object.defineProperty(process, 'platform', { value: 'win32' })",
+      `require(${JSON.stringify(join(root, 'bin/doctor-checks.js'))}).npmVersion(process.cwd())`,
+    ].join(';')
+    const ran = spawnSync(node, ['--throw-deprecation', '-e', code], { encoding: 'utf8' })
     expect(ran.stderr).not.toContain('DEP0190')
     expect(ran.status, ran.stderr).toBe(0)
   })
