@@ -4,6 +4,7 @@
 // Exit codes, command-line errors, and the library's errors in the CLI's words.
 
 const tn = require('../..')
+const { unattended } = require('./ci.js')
 const { configureCommand, optionFlags, shellWord } = require('./providers.js')
 
 const EXIT = { ok: 0, failed: 1, usage: 2, interrupted: 130 }
@@ -11,8 +12,17 @@ const EXIT = { ok: 0, failed: 1, usage: 2, interrupted: 130 }
 /** `plan --exit-code`: a drift check's answer. */
 const DRIFT = { inSync: 0, changes: 1, errors: 2 }
 
-/** A command line that cannot run: the message says why, the command's help follows (exit 2). */
-class UsageError extends Error {}
+/**
+ * A command line that cannot run: the message says why, the command's help follows (exit 2),
+ * unless `withHelp` is false (the message names the one flag to add: the usage text would bury it).
+ */
+class UsageError extends Error {
+  /** @param {string} message @param {{ withHelp?: boolean }} [options] */
+  constructor(message, { withHelp = true } = {}) {
+    super(message)
+    this.withHelp = withHelp
+  }
+}
 
 /**
  * An error as the CLI reads it: the library's (a TrustError, or the `error` of a plan entry or
@@ -26,10 +36,12 @@ class UsageError extends Error {}
  * @type {Record<string, (e: Failure, pkg?: string) => string>}
  */
 const ADVICE = {
-  otp: (e) => e.authUrl
-    ? `Approve it in a browser at ${e.authUrl} and run the command again, or pass --otp <code> from your authenticator.`
-    : 'Pass --otp <code> from your authenticator, or run the command again to be asked (in a terminal, or with the code piped to it).',
-  freshOtp: () => 'Pass a fresh code with --otp, or leave --otp out to be asked.',
+  otp: (e) => unattended()
+    ? 'To publish, use trusted publishing instead: the workflow needs `id-token: write` and the package a trusted publisher (`trust-native doctor` in the job says what is missing); or pass --otp <code>.'
+    : e.authUrl
+      ? `Approve it in a browser at ${e.authUrl} and run the command again, or pass --otp <code> from your authenticator.`
+      : 'Pass --otp <code> from your authenticator, or run the command again to be asked (in a terminal, or with the code piped to it).',
+  freshOtp: () => (unattended() ? 'Pass a fresh code with --otp.' : 'Pass a fresh code with --otp, or leave --otp out to be asked.'),
   token: () => 'Run `npm login` (with --registry for another registry), or set NPM_TOKEN.',
   bindToken: () => 'Name the registry yourself with --registry <url>, or bind the token to it in your user .npmrc (an `_authToken` line for the registry).',
   listPublishers: (e, pkg) => `\`${['trust-native list', pkg].filter(Boolean).join(' ')}\` shows the package's configurations, with their ids.`,
@@ -99,11 +111,20 @@ function setCommandFlags(flags) {
   commandFlags = flags
 }
 
-/** A refused option (`field`) named in `message` as the library names it (`tag`), as its flag (`--tag`). */
-/** @param {Failure | undefined} error @param {string} message */
+/**
+ * A refused option (`field`) named in `message` as the library names it, as its flag: `` `tag` ``
+ * (the library's), "the file option" and "repository option" (npm trust's), "org-id is required"
+ * (npm trust's, by the flag's bare name) become `--tag`, --file, --repository, --org-id.
+ * @param {Failure | undefined} error @param {string} message
+ */
 function asFlag(error, message) {
-  const flag = error?.field && error.field.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)
-  return flag && Object.hasOwn(commandFlags, flag) ? message.replaceAll(`\`${error.field}\``, `\`--${flag}\``) : message
+  const field = error?.field
+  const flag = field && field.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)
+  if (!field || !flag || !Object.hasOwn(commandFlags, flag)) return message
+  return message
+    .replaceAll(`\`${field}\``, `\`--${flag}\``)
+    .replace(new RegExp(`\\b(?:the )?${field} option\\b`, 'g'), `--${flag}`)
+    .replace(new RegExp(`^${flag} `), `--${flag} `)
 }
 
 module.exports = { EXIT, DRIFT, UsageError, describeError, setCommandFlags }
