@@ -83,6 +83,7 @@ async function onRegistry(client, name, version) {
  * 1.x reads it with /New tag:\s+(@[^/]+\/[^@]+|[^/]+)@([^\s]+)/), and the `git-tag` event
  * appended to the file CHANGESETS_OUTPUT names (changesets/action 2.x reads that file). With
  * --json, stdout is the results only (`say` prints nothing): the file still gets the event.
+ * Also for a staged version once `stage approve` publishes it: that is when it is released.
  * @param {string} name @param {string} version @param {Say} say
  */
 function recordTag(name, version, say) {
@@ -120,18 +121,20 @@ async function releaseWorkspace(values, { stage, access }) {
   /** @type {Set<string>} */
   const failed = new Set()
   for (const pkg of await releaseOrder(process.cwd())) {
-    const blocked = pkg.dependsOn.find((name) => failed.has(name))
-    if (blocked || results.some((r) => r.status === 'failed' && r.error.code === 'EOTP')) {
-      failed.add(pkg.name)
-      const reason = blocked ? `not tried: it depends on ${blocked}, which failed` : 'not tried: no one-time password'
-      results.push({ package: pkg.name, version: pkg.version, status: 'left', reason })
-      say.err(`${pkg.name}@${pkg.version}: ${reason}`)
-      continue
-    }
     try {
+      // Asked first, whatever failed before: reading the registry needs no 2FA, and a version
+      // it has is released, not "not tried".
       if (await onRegistry(client, pkg.name, pkg.version)) {
         results.push({ package: pkg.name, version: pkg.version, status: 'skipped', reason: 'already on the registry' })
         say.out(`= ${pkg.name}@${pkg.version} is already on the registry`)
+        continue
+      }
+      const blocked = pkg.dependsOn.find((name) => failed.has(name))
+      if (blocked || results.some((r) => r.status === 'failed' && r.error.code === 'EOTP')) {
+        failed.add(pkg.name)
+        const reason = blocked ? `not tried: it depends on ${blocked}, which failed` : 'not tried: no one-time password'
+        results.push({ package: pkg.name, version: pkg.version, status: 'left', reason })
+        say.err(`${pkg.name}@${pkg.version}: ${reason}`)
         continue
       }
       const options = { folder: pkg.path, ...(values.tag && { tag: values.tag }), ...(access && { access }), dryRun }
@@ -180,4 +183,4 @@ function printSummary(results, { stage, dryRun }) {
   if (stage && of('staged').length) out('Approve them with one 2FA: trust-native stage approve --workspaces')
 }
 
-module.exports = { releaseWorkspace, releaseOrder }
+module.exports = { releaseWorkspace, releaseOrder, recordTag }
