@@ -6,7 +6,7 @@
 const tn = require('../..')
 const { EXIT, UsageError, describeError } = require('./errors.js')
 const { accessFlag, common } = require('./flags.js')
-const { err, out, warn } = require('./output.js')
+const { count, err, out, warn } = require('./output.js')
 const { releaseWorkspace } = require('./workspace-release.js')
 
 /**
@@ -47,7 +47,7 @@ async function eachPackage(values, given, work, { workspaceTarget = (p) => p.nam
     }
   }
   const untried = results.filter((r) => r.reason?.startsWith('not tried')).length
-  if (untried) say.err(`${untried} more package${untried === 1 ? '' : 's'} not tried: no one-time password. Run the command again with --otp <code>.`)
+  if (untried) say.err(`${count(untried, 'more package')} not tried: no one-time password. Run the command again with --otp <code>.`)
   if (values.json) out(JSON.stringify(results, null, 2))
   return results.some((r) => r.status === 'failed' || r.status === 'skipped') ? EXIT.failed : EXIT.ok
 }

@@ -10,7 +10,7 @@ const { changeAdvice, compareDeclared, declaredByPackage, describeDeclared } = r
 const { provenanceFindings, publisherFindings, setupNodeFindings } = require('../doctor-checks.js')
 const { EXIT, UsageError, describeError } = require('../cli/errors.js')
 const { COMMON, common } = require('../cli/flags.js')
-const { err, out, printable, warn } = require('../cli/output.js')
+const { count, err, out, printable, warn } = require('../cli/output.js')
 const { configureCommand } = require('../cli/providers.js')
 
 /**
@@ -185,7 +185,7 @@ async function declaredComparison(cwd, pkg, claims, audience) {
   return {
     count: specs.length, matched: null, closest: nearest?.label ?? null, findings: differences, change,
     lines: [
-      `trust.json declares ${specs.length} trusted publisher${specs.length === 1 ? '' : 's'} for ${pkg}; none is this job:`,
+      `trust.json declares ${count(specs.length, 'trusted publisher')} for ${pkg}; none is this job:`,
       ...(nearest ? [`  The ${others.length ? 'closest ' : ''}declared publisher is ${describeDeclared(nearest)}:`, ...differences.map((f) => `    ${f.message}`)] : []),
       ...(change ? [`  It is this job's workflow file: ${changeAdvice(differences, `trust.json${found.where}`, ' and run `trust-native apply --config trust.json --replace` there')}.`] : []),
       ...(others.length ? [`  The other${others.length === 1 ? '' : 's'}: ${others.map(describeDeclared).join('; ')}.`] : []),
