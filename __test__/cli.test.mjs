@@ -879,6 +879,24 @@ describe('doctor', () => {
     writeFileSync(join(cwd, 'pnpm-lock.yaml'), 'lockfileVersion: 9.0\n')
     const pnpm = await cli(['doctor', '--json'], { cwd, env: { ...npm, ...job, CI: 'true' } })
     expect(JSON.parse(pnpm.stdout).findings).toEqual([expect.objectContaining({ kind: 'packageManager', severity: 'info', actual: 'pnpm' })])
+    // The npm it names is the one on PATH, said in the same line (nothing else prints it).
+    const said = await cli(['doctor'], { cwd, env: { ...npm, ...job, CI: 'true' } })
+    expect(said.stdout).toContain('`pnpm publish` hands the packed tarball to the npm on PATH, which must support trusted publishing (npm 11.19.1 here, which supports it). `trust-native publish` needs no npm.')
+  })
+
+  it("actions/setup-node's token line with its placeholder: said once, as npm behaves (trusted publishing first, the token only when the exchange fails)", async () => {
+    const token = freshUser(['@acme/noded'])
+    const cwd = withNpmrc(project({ name: '@acme/noded' }), token)
+    await tn.addGithubPublisher({ registry: emulator.url, token, otp: OTP, package: '@acme/noded', repository: 'acme/noded', file: 'release.yml', cwd })
+    writeFileSync(join(cwd, '.npmrc'), `registry=${emulator.url}\n//${new URL(emulator.url).host}/:_authToken=\${NODE_AUTH_TOKEN}\n`)
+    const job = emulator.githubActionsJob({ repository: 'acme/noded' })
+    const run = await cli(['doctor'], { cwd, env: { ...npm, ...job, CI: 'true', NODE_AUTH_TOKEN: 'XXXXX-XXXXX-XXXXX-XXXXX' } })
+    expect(run.code, run.stdout + run.stderr).toBe(0)
+    const all = run.stdout + run.stderr
+    expect(all.match(/_authToken=\$\{NODE_AUTH_TOKEN\}/g)).toHaveLength(1)
+    expect(all).toContain('Exchange: ok')
+    expect(all).toMatch(/tries trusted publishing first/)
+    expect(all).not.toContain('instead of using trusted publishing')
   })
 
   it('names an npm too old for trusted publishing, and how to get a newer one', async () => {
