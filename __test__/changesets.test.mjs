@@ -135,6 +135,11 @@ describe('a package that fails does not stop the others', () => {
       ['@acme/core', 'skipped'], ['@acme/utils', 'skipped'], ['@acme/app', 'skipped'], ['@acme/new', 'failed'], ['@acme/plugin', 'left'],
     ])
     expect(results[3].error.code).toBe('EOIDCEXCHANGE')
+
+    // A staging job: the claim it suggests gives the publisher the stage permission it needs.
+    const staged = await runCli(['publish', '--workspaces', '--stage'], { cwd, env: job() })
+    expect(staged.code).toBe(1)
+    expect(staged.stderr).toContain('`trust-native claim @acme/new --type github --repository acme/mono --file release.yml --allow-stage-publish`')
   })
 })
 

@@ -24,9 +24,9 @@ const { releaseWorkspace } = require('./workspace-release.js')
  * @param {import('./flags.js').Values} values
  * @param {string[]} given
  * @param {(client: import('../../index').TrustClient, target: string | undefined, say: Say) => Promise<object>} work
- * @param {{ workspaceTarget?: (p: import('../../index').WorkspacePackage) => string, none?: string, key?: string }} [how]
+ * @param {{ workspaceTarget?: (p: import('../../index').WorkspacePackage) => string, none?: string, key?: string, stage?: boolean }} [how]
  */
-async function eachPackage(values, given, work, { workspaceTarget = (p) => p.name, none, key = 'package' } = {}) {
+async function eachPackage(values, given, work, { workspaceTarget = (p) => p.name, none, key = 'package', stage = false } = {}) {
   const targets = given.length ? given : values.workspaces ? (await tn.discoverWorkspacePackages(process.cwd())).packages.map(workspaceTarget) : [none]
   const client = new tn.TrustClient(common(values))
   /** @type {{ status?: string, error?: { code?: string, message?: string }, reason?: string }[]} */
@@ -42,8 +42,9 @@ async function eachPackage(values, given, work, { workspaceTarget = (p) => p.nam
       results.push(await work(client, target, say))
     } catch (error) {
       const { code } = /** @type {import('./errors.js').Failure} */ (error)
-      results.push({ [key]: target, status: 'failed', error: { code, message: describeError(error, target) } })
-      say.err(`${target ? `${target}: ` : ''}${code}: ${describeError(error, target)}`)
+      const message = describeError(error, target, { stage })
+      results.push({ [key]: target, status: 'failed', error: { code, message } })
+      say.err(`${target ? `${target}: ` : ''}${code}: ${message}`)
     }
   }
   const untried = results.filter((r) => r.reason?.startsWith('not tried')).length
@@ -82,7 +83,7 @@ async function publishEach(values, targets, { stage }) {
     else say.out(stage ? `+ ${r.package}@${r.version} (staged with id ${r.stageId}, ${how})` : `+ ${r.package}@${r.version} (${how})`)
     if (!stage && r.provenance.wouldAttach && !values.json) warn(`${r.package}: published without provenance. ${r.provenance.reason}`)
     return r
-  }, { workspaceTarget: (p) => p.path, none: '.', key: 'target' })
+  }, { workspaceTarget: (p) => p.path, none: '.', key: 'target', stage })
   if (staged && !values.json) out('Approve them with one 2FA: trust-native stage approve --workspaces (or stage approve <id...>)')
   return code
 }

@@ -32,8 +32,9 @@ class UsageError extends Error {
 
 /**
  * What to do about an error, in the CLI's words (the library's messages name its options and
- * functions), by the error's `hint`; `pkg` is the package the command is about, if known.
- * @type {Record<string, (e: Failure, pkg?: string) => string>}
+ * functions), by the error's `hint`; `pkg` is the package the command is about, if known, and
+ * `how.stage` says the command stages (the publisher it needs must allow stage publishing).
+ * @type {Record<string, (e: Failure, pkg?: string, how?: How) => string>}
  */
 const ADVICE = {
   otp: (e) => unattended()
@@ -51,11 +52,13 @@ const ADVICE = {
   webAuthTimeout: () => 'Run the command again and approve in time, or pass --otp <code>.',
   insecure: () => "Use the registry's https URL (--registry https://...).",
   file: () => 'Pass --file <name>: the workflow (or CI configuration) file the registry should trust.',
-  claim: (e, pkg) => {
+  claim: (e, pkg, how) => {
     // Refused in CI: the claim can configure the publisher this job needs in the same run.
     const needs = neededPublisher(e.claims, pkg)
     const { type, ...options } = needs ?? {}
-    const command = needs ? ['trust-native claim', shellWord(pkg ?? ''), `--type ${type}`, optionFlags(String(type), options)].join(' ') : ['trust-native claim', pkg].filter(Boolean).join(' ')
+    // A staging job's publisher must allow it: not every registry grants it by default.
+    const permission = how?.stage ? '--allow-stage-publish' : ''
+    const command = needs ? ['trust-native claim', shellWord(pkg ?? ''), `--type ${type}`, optionFlags(String(type), options), permission].filter(Boolean).join(' ') : ['trust-native claim', pkg].filter(Boolean).join(' ')
     return `\`${command}\` (by a maintainer, with their token) publishes a placeholder version to create it${needs ? ' and configures the trusted publisher this job needs' : ''} (\`claim --workspaces\` for every package that needs it).`
   },
   listTokens: () => '`trust-native tokens` lists your tokens, each with its shortest unique id.',
@@ -94,12 +97,14 @@ function neededCommand(claims, pkg) {
   return configureCommand('trust-native', String(type), pkg, options)
 }
 
+/** What the command was doing, for advice that depends on it. @typedef {{ stage?: boolean }} How */
+
 /** An error's message in the CLI's words: what happened, then the advice for its hint. */
-/** @param {unknown} thrown @param {string} [pkg] */
-function describeError(thrown, pkg) {
+/** @param {unknown} thrown @param {string} [pkg] @param {How} [how] */
+function describeError(thrown, pkg, how) {
   const error = /** @type {Failure | undefined} */ (thrown)
   const advice = error?.hint && Object.hasOwn(ADVICE, error.hint) && ADVICE[error.hint]
-  return advice && error.summary ? `${error.summary} ${advice(error, pkg)}` : asFlag(error, String(error?.message ?? error))
+  return advice && error.summary ? `${error.summary} ${advice(error, pkg, how)}` : asFlag(error, String(error?.message ?? error))
 }
 
 /** The flags of the command being run (set by main), for errors that name a library option. */

@@ -95,11 +95,11 @@ function recordTag(name, version, say) {
 
 /**
  * A failed package's result: the error in the CLI's words (a package not created yet: how to claim it).
- * @param {ReleasePackage} pkg @param {import('./errors.js').Failure} error
+ * @param {ReleasePackage} pkg @param {import('./errors.js').Failure} error @param {boolean} stage
  * @returns {Failed}
  */
-function failure(pkg, error) {
-  return { package: pkg.name, version: pkg.version, status: 'failed', error: { code: error.code, message: describeError(error, pkg.name) } }
+function failure(pkg, error, stage) {
+  return { package: pkg.name, version: pkg.version, status: 'failed', error: { code: error.code, message: describeError(error, pkg.name, { stage }) } }
 }
 
 /**
@@ -156,8 +156,9 @@ async function releaseWorkspace(values, { stage, access }) {
     } catch (thrown) {
       const error = /** @type {import('./errors.js').Failure} */ (thrown)
       failed.add(pkg.name)
-      results.push(failure(pkg, error))
-      say.err(`${pkg.name}@${pkg.version}: ${error.code}: ${describeError(error, pkg.name)}`)
+      const result = failure(pkg, error, stage)
+      results.push(result)
+      say.err(`${pkg.name}@${pkg.version}: ${error.code}: ${result.error.message}`)
     }
   }
   if (values.json) out(JSON.stringify(results, null, 2))
