@@ -2249,6 +2249,12 @@ export interface PublishedVersion {
   provenance: boolean
   /** Who approved it, for a staged version. */
   approver?: string
+  /**
+   * The placeholder `claimPackage` published to create the package (its first version,
+   * `0.0.0-placeholder.0`): published with a token, as it must be, and not counted in
+   * `withoutTrustedPublishing`.
+   */
+  placeholder: boolean
 }
 
 /** A trusted publisher configuration as the registry stores it. */
@@ -2318,7 +2324,10 @@ export interface PublishHistory {
   since?: string
   /** The trust configurations were read (`checkTrust`). */
   trustChecked: boolean
-  /** The versions (of those listed) not published through trusted publishing. */
+  /**
+   * The versions (of those listed) not published through trusted publishing, but a claim's
+   * placeholder.
+   */
   withoutTrustedPublishing: Array<string>
   /** Oldest first. */
   versions: Array<PublishedVersion>

@@ -135,6 +135,11 @@ describe('a package that fails does not stop the others', () => {
       ['@acme/core', 'skipped'], ['@acme/utils', 'skipped'], ['@acme/app', 'skipped'], ['@acme/new', 'failed'], ['@acme/plugin', 'left'],
     ])
     expect(results[3].error.code).toBe('EOIDCEXCHANGE')
+
+    // A staging job: the claim it suggests gives the publisher the stage permission it needs.
+    const staged = await runCli(['publish', '--workspaces', '--stage'], { cwd, env: job() })
+    expect(staged.code).toBe(1)
+    expect(staged.stderr).toContain('`trust-native claim @acme/new --type github --repository acme/mono --file release.yml --allow-stage-publish`')
   })
 })
 
@@ -154,9 +159,24 @@ describe('--stage: staged through the exchange, then approved with one 2FA', () 
     // A maintainer, on their machine with their token: one code for the three.
     writeFileSync(join(cwd, '.npmrc'), `registry=${emulator.url}\n//${new URL(emulator.url).host}/:_authToken=${ALICE}\n`)
     emulator.clearRequests()
-    const approved = await runCli(['stage', 'approve', '--workspaces', '--otp', OTP, '--yes'], { cwd })
+    const output = join(tempDir(), 'changesets-output.ndjson')
+    writeFileSync(output, '')
+    const approved = await runCli(['stage', 'approve', '--workspaces', '--otp', OTP, '--yes'], { cwd, env: { CHANGESETS_OUTPUT: output } })
     expect(approved.code, approved.stderr).toBe(0)
     expect(approved.stdout).toContain('Approved 3 of 3 staged versions.')
+    // Published by the approval: the tags changesets/action would create, had it run it.
+    const released = ['@acme/core@1.1.0', '@acme/utils@1.0.1', '@acme/app@1.0.1']
+    expect(tagsFromStdout(approved.stdout).sort()).toEqual([...released].sort())
+    expect(tagsFromOutputFile(output).map((e) => e.tag).sort()).toEqual([...released].sort())
+    // The README's step after approving, with the real @changesets/cli: `changeset tag` tags
+    // each released version in git (the release job, which ran before, created none).
+    const git = (...args) => promisify(execFile)('git', args, { cwd, env: { ...process.env, GIT_AUTHOR_NAME: 'a', GIT_AUTHOR_EMAIL: 'a@example.com', GIT_COMMITTER_NAME: 'a', GIT_COMMITTER_EMAIL: 'a@example.com' } })
+    await git('init', '-q')
+    await git('add', '-A')
+    await git('commit', '-qm', 'Version packages')
+    await promisify(execFile)(process.execPath, [changesetBin, 'tag'], { cwd, env: { ...process.env, CI: '', GIT_COMMITTER_NAME: 'a', GIT_COMMITTER_EMAIL: 'a@example.com' } })
+    const tags = (await git('tag', '--list')).stdout.split('\n').filter(Boolean)
+    for (const tag of released) expect(tags).toContain(tag)
     expect(emulator.versions('@acme/core')).toEqual(['1.0.0', '1.1.0'])
     expect(emulator.versions('@acme/app')).toEqual(['1.0.0', '1.0.1'])
     const approvals = emulator.requests().filter((r) => r.method === 'POST' && /^\/-\/stage\/[^/]+\/approve$/.test(r.path))

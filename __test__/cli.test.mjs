@@ -143,7 +143,7 @@ describe('npm trust drop-in', () => {
     expect(usage.code).toBe(2)
     const invalid = await cli(['circleci', 'refused', '--org-id', 'nope', '--project-id', 'x', '--pipeline-definition-id', 'y', '--vcs-origin', 'github.com/a/b', '--yes'], { cwd })
     expect(invalid.code).toBe(1)
-    expect(invalid.stderr).toContain('EINVALIDINPUT org-id must be a valid UUID')
+    expect(invalid.stderr).toContain('EINVALIDINPUT --org-id must be a valid UUID')
     expect(emulator.requests().filter((r) => r.path.includes('/trust') && r.method === 'POST')).toHaveLength(1)
   })
 })
@@ -362,7 +362,7 @@ describe('tokens and access', () => {
 })
 
 /** Words of the library's interface that a CLI user has no use for. */
-const LIBRARY_WORDS = /onOtp|listPublishers|listTokens|revokePublisher|ensurePublisher|applyTrust|planTrust|`token`|`otp`|timeoutMs|webAuthTimeoutMs|allowInsecure/
+const LIBRARY_WORDS = /\w option\b|onOtp|listPublishers|listTokens|revokePublisher|ensurePublisher|applyTrust|planTrust|`token`|`otp`|timeoutMs|webAuthTimeoutMs|allowInsecure/
 /** Terminal controls (C0 but newline and tab, DEL, C1): what a hostile text could smuggle in. */
 const CONTROLS = /[\x00-\x08\x0b-\x1f\x7f-\x9f]/
 
@@ -405,6 +405,23 @@ describe('npm stage', () => {
     expect(run.stderr.match(/Enter OTP:/g)).toHaveLength(1)
     expect(approvals().map((r) => r.headers['npm-otp'])).toEqual(['999999', OTP, OTP, OTP])
     for (const name of names) expect(emulator.versions(name)).toContain('1.1.0')
+  })
+
+  it('approve --package of one staged version says "1 staged version"', async () => {
+    const { root, names } = stagedMonorepo(31)
+    const run = await cli(['stage', 'approve', '--package', names[0], '--yes', '--otp', OTP], { cwd: root })
+    expect(run.code, run.stderr).toBe(0)
+    expect(run.stdout).toContain('Approving 1 staged version:\n')
+    expect(run.stdout).toContain('Approved 1 of 1 staged version.')
+  })
+
+  it('approve --workspaces with a code piped and no --yes: says the code cannot answer "proceed?", without the usage text', async () => {
+    const { root } = stagedMonorepo(41)
+    const run = await cli(['stage', 'approve', '--workspaces'], { cwd: root, piped: `${OTP}\n` })
+    expect(run.code).toBe(2)
+    expect(run.stderr).toContain('--yes')
+    expect(run.stderr).not.toContain('Usage:')
+    expect(approvals()).toEqual([])
   })
 
   it('approve --workspaces --dry-run approves nothing; --json says what it would send', async () => {
@@ -516,6 +533,32 @@ describe('2FA without a terminal', () => {
   })
 })
 
+describe('publish --workspaces in a CI job whose token fallback needs 2FA', () => {
+  it('a package refused for want of a code: the others are still checked (already on the registry), and the log says once that CI cannot answer 2FA', async () => {
+    const { root, names } = monorepo(5, 'pending')
+    const token = freshUser([])
+    const maintainer = `maintainer-${counter}`
+    // All but the third are on the registry at the workspace's version already.
+    emulator.seed({ packages: names.map((name, i) => ({ name, maintainers: [maintainer], versions: [i === 2 ? '0.9.0' : '1.0.0'] })) })
+    withNpmrc(root, token)
+    for (const [i, name] of names.entries()) {
+      writeFileSync(join(root, 'packages', `pkg-${i + 1}`, 'package.json'), JSON.stringify({ name, version: '1.0.0', license: 'MIT', repository: 'github:acme/mono' }))
+      writeFileSync(join(root, 'packages', `pkg-${i + 1}`, 'index.js'), 'module.exports = 1\n')
+    }
+    // A CI job with no id_token (no `id-token: write`) and nothing on stdin.
+    const run = await cli(['publish', '--workspaces'], { cwd: root, piped: '', env: { CI: 'true' } })
+    expect(run.code).toBe(1)
+    expect(run.stderr).toContain(`${names[2]}@1.0.0: EOTP`)
+    expect(run.stderr).toContain('Published 0, already on the registry 4, failed 1 (@acme/pkg-03).')
+    expect(run.stderr).not.toContain('not tried')
+    // No link to approve and no "run the command again": no one is there to do either.
+    expect(run.stderr).not.toContain('Authenticate your account at')
+    expect(run.stderr).not.toContain('run the command again')
+    expect(run.stderr.match(/CI job/g)).toHaveLength(1)
+    expect(emulator.versions(names[2])).toEqual(['0.9.0'])
+  })
+})
+
 describe('a command line and a registry that try to break the CLI', () => {
   it("an unknown flag: the command's closest flag is suggested, as the library suggests options", async () => {
     const cwd = project({ name: 'flags' })
@@ -606,7 +649,17 @@ describe('messages in the CLI\'s words', () => {
     }, 'E409', 'trust-native revoke taken --id <id>'],
     ['an id that is not one', (token) => ({ cwd: withNpmrc(project({ name: 'taken' }), token), args: ['revoke', 'taken', '--id', 'nope'] }), 'EINVALIDINPUT', '`trust-native list taken`'],
     ['an id the package does not have', (token) => ({ cwd: withNpmrc(project({ name: 'taken' }), token), args: ['revoke', 'taken', '--id', '3e4b2f1a-1111-4222-8333-444455556666', '--otp', OTP] }), 'E404', '`trust-native list taken`'],
-    ['a refused code and nothing to read', (token) => ({ cwd: withNpmrc(project({ name: 'taken' }), token), args: ['list', 'taken', '--otp', '000000'], piped: '' }), 'EOTP', '--otp <code>'],
+    // A code given and refused is not a missing one: the message says it was refused.
+    ['a refused code and nothing to read', (token) => ({ cwd: withNpmrc(project({ name: 'taken' }), token), args: ['list', 'taken', '--otp', '000000'], piped: '' }), 'EOTP', 'The one-time password was rejected'],
+    ['a refused code and nothing to read (stage approve)', (token) => {
+      const id = `57a9ed00-0000-4000-8000-${String(990 + counter).padStart(12, '0')}`
+      emulator.seed({ staged: [{ id, package: 'taken', version: '9.9.9', tag: 'next' }] })
+      return { cwd: withNpmrc(project({ name: 'taken' }), token), args: ['stage', 'approve', id, '--otp', '000000'], piped: '' }
+    }, 'EOTP', 'rejected: it may have expired (codes last 30 seconds). Asking for a one-time password failed: stdin ended without a code. Pass a fresh code with --otp'],
+    // The provider's own messages name their options as the library does ("repository option").
+    ['no repository to infer (a private root)', () => ({ cwd: project({ name: 'root', private: true }), args: ['github', '@acme/a', '--file', 'release.yml', '--dry-run'] }), 'EINVALIDINPUT', 'must be specified with --repository'],
+    ['no workflow to infer', () => ({ cwd: project({ name: 'root', private: true }), args: ['github', '@acme/a', '--repository', 'acme/a', '--dry-run'] }), 'EINVALIDINPUT', 'must be specified with --file'],
+    ['no org id', () => ({ cwd: project({ name: 'root', private: true }), args: ['circleci', '@acme/a', '--dry-run'] }), 'EINVALIDINPUT', '--org-id is required'],
     ['a registry too slow', (token) => {
       emulator.injectFault({ kind: 'latency', ms: 5_000, path: '/trust', times: 4 })
       return { cwd: withNpmrc(project({ name: 'taken' }), token), args: ['list', 'taken', '--otp', OTP, '--timeout', '300'] }
@@ -826,6 +879,24 @@ describe('doctor', () => {
     writeFileSync(join(cwd, 'pnpm-lock.yaml'), 'lockfileVersion: 9.0\n')
     const pnpm = await cli(['doctor', '--json'], { cwd, env: { ...npm, ...job, CI: 'true' } })
     expect(JSON.parse(pnpm.stdout).findings).toEqual([expect.objectContaining({ kind: 'packageManager', severity: 'info', actual: 'pnpm' })])
+    // The npm it names is the one on PATH, said in the same line (nothing else prints it).
+    const said = await cli(['doctor'], { cwd, env: { ...npm, ...job, CI: 'true' } })
+    expect(said.stdout).toContain('`pnpm publish` hands the packed tarball to the npm on PATH, which must support trusted publishing (npm 11.19.1 here, which supports it). `trust-native publish` needs no npm.')
+  })
+
+  it("actions/setup-node's token line with its placeholder: said once, as npm behaves (trusted publishing first, the token only when the exchange fails)", async () => {
+    const token = freshUser(['@acme/noded'])
+    const cwd = withNpmrc(project({ name: '@acme/noded' }), token)
+    await tn.addGithubPublisher({ registry: emulator.url, token, otp: OTP, package: '@acme/noded', repository: 'acme/noded', file: 'release.yml', cwd })
+    writeFileSync(join(cwd, '.npmrc'), `registry=${emulator.url}\n//${new URL(emulator.url).host}/:_authToken=\${NODE_AUTH_TOKEN}\n`)
+    const job = emulator.githubActionsJob({ repository: 'acme/noded' })
+    const run = await cli(['doctor'], { cwd, env: { ...npm, ...job, CI: 'true', NODE_AUTH_TOKEN: 'XXXXX-XXXXX-XXXXX-XXXXX' } })
+    expect(run.code, run.stdout + run.stderr).toBe(0)
+    const all = run.stdout + run.stderr
+    expect(all.match(/_authToken=\$\{NODE_AUTH_TOKEN\}/g)).toHaveLength(1)
+    expect(all).toContain('Exchange: ok')
+    expect(all).toMatch(/tries trusted publishing first/)
+    expect(all).not.toContain('instead of using trusted publishing')
   })
 
   it('names an npm too old for trusted publishing, and how to get a newer one', async () => {

@@ -31,7 +31,7 @@ describe('doctor checks', () => {
     const npmrc = join(tempDir(), '.npmrc')
     writeFileSync(npmrc, 'registry=https://registry.npmjs.org/\n//registry.npmjs.org/:_authToken=${NODE_AUTH_TOKEN}\nalways-auth=true\n')
     const config = { registry: 'https://registry.npmjs.org/', files: [{ layer: 'user', path: npmrc, found: true }, { layer: 'global', path: join(tempDir(), 'none'), found: false }] }
-    for (const [value, says] of [[undefined, 'is unset in this job: npm sends that line\'s token (the literal text ${NODE_AUTH_TOKEN})'], ['', 'is empty in this job: npm sends that line\'s token (an empty one)'], ['XXXXX-XXXXX-XXXXX-XXXXX', 'is setup-node\'s placeholder in this job']]) {
+    for (const [value, says] of [[undefined, 'is unset in this job. npm tries trusted publishing first and sends that line\'s token (the literal text ${NODE_AUTH_TOKEN}) only when the exchange fails'], ['', 'is empty in this job. npm tries trusted publishing first and sends that line\'s token (an empty one) only when the exchange fails'], ['XXXXX-XXXXX-XXXXX-XXXXX', 'is setup-node\'s placeholder in this job']]) {
       const findings = setupNodeFindings(config, value === undefined ? {} : { NODE_AUTH_TOKEN: value })
       expect(findings, String(value)).toEqual([expect.objectContaining({ kind: 'npmrc', severity: 'warning', actual: '//registry.npmjs.org/:_authToken=${NODE_AUTH_TOKEN}' })])
       expect(findings[0].message).toContain(`${npmrc} has \`//registry.npmjs.org/:_authToken=\${NODE_AUTH_TOKEN}\` (actions/setup-node writes it when given \`registry-url\`)`)

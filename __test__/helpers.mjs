@@ -44,7 +44,9 @@ export function isolateNpmConfig() {
   for (const key of Object.keys(process.env)) {
     if (/^npm_config_/i.test(key)) delete process.env[key]
   }
-  for (const key of ['NPM_TOKEN', 'NODE_EXTRA_CA_CERTS', 'HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy', 'NO_PROXY', 'no_proxy']) {
+  // The CLI treats a CI job without a terminal as unattended (no 2FA prompt): a test that is a
+  // CI job says so in its env (the emulator's githubActionsJob), not the machine running it.
+  for (const key of ['CI', 'NPM_TOKEN', 'NODE_EXTRA_CA_CERTS', 'HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy', 'NO_PROXY', 'no_proxy']) {
     delete process.env[key]
   }
   process.env.npm_config_userconfig = join(home, 'npmrc-user')

@@ -120,6 +120,22 @@ describe('trust-native history', () => {
     expect(json.map((r) => [r.package, r.versions.length])).toEqual([['widgets', 5]])
   })
 
+  it("a claim's placeholder is not a version published without trusted publishing: --exit-code passes after the first release", async () => {
+    emulator.seed({ date: '2026-11-25' })
+    const client = new tn.TrustClient({ registry: emulator.url, token: ALICE, otp: OTP })
+    await client.claimPackage({ package: 'doohickeys' })
+    await client.addPublisher({ type: 'github', package: 'doohickeys', repository: 'acme/widgets', file: 'release.yml' })
+    emulator.seed({ date: '2026-11-26' })
+    await withCiEnv(emulator.githubActionsJob(JOB), () => tn.publish({ cwd: project({ name: 'doohickeys', version: '1.0.0' }, `registry=${emulator.url}\n`) }))
+    const report = await tn.publishHistory({ registry: emulator.url, package: 'doohickeys' })
+    expect(report.versions.map((v) => [v.version, v.how, v.placeholder])).toEqual([['0.0.0-placeholder.0', 'token', true], ['1.0.0', 'trustedPublishing', false]])
+    expect(report.withoutTrustedPublishing).toEqual([])
+    const run = await runCli(['history', 'doohickeys', '--registry', emulator.url, '--exit-code'])
+    expect(run.code, run.stdout).toBe(0)
+    expect(run.stdout).toContain('0.0.0-placeholder.0  2026-11-25  placeholder of trust-native claim, with a token of alice')
+    expect(run.stdout).not.toContain('Published without trusted publishing')
+  })
+
   it('--check-trust names the publisher of each version whose configuration is still there', async () => {
     emulator.seed({ date: '2026-11-20', packages: [{ name: 'sprockets', maintainers: ['alice'], publishers: [{ ...TRUSTED, id: '5940c8e7-0a97-49bd-9a15-5d0b718e645a' }] }] })
     await withCiEnv(emulator.githubActionsJob(JOB), () => tn.publish({ cwd: project({ name: 'sprockets', version: '1.0.0' }, `registry=${emulator.url}\n`) }))

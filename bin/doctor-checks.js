@@ -26,7 +26,8 @@ const NPM_WITH_OIDC = [11, 5, 1]
  * @returns {Finding[]}
  */
 function publisherFindings(cwd) {
-  return [...nodeFindings(process.versions.node), ...npmFindings(cwd), ...packageManagerFindings(cwd)]
+  const npm = npmVersion(cwd)
+  return [...nodeFindings(process.versions.node), ...npmFindings(npm), ...packageManagerFindings(cwd, npm)]
 }
 
 /** npm 11, which trusted publishing needs, runs on Node ^20.17.0 or >= 22.9.0. @param {string} version */
@@ -61,16 +62,19 @@ function packageManager(cwd) {
 
 /**
  * pnpm hands the packed tarball to the npm on PATH (so npm's version is what counts); Yarn 2+
- * publishes with its own npm client, which must support trusted publishing itself.
+ * publishes with its own npm client, which must support trusted publishing itself. Either is
+ * about the project's own publish command: `trust-native publish` needs neither.
  * @param {string} cwd
+ * @param {string | undefined} npm the version of the npm on PATH, if one runs
  */
-function packageManagerFindings(cwd) {
+function packageManagerFindings(cwd, npm) {
   const manager = packageManager(cwd)
   if (manager?.name === 'pnpm') {
-    return [{ kind: 'packageManager', severity: 'info', actual: 'pnpm', message: '`pnpm publish` hands the packed tarball to the npm on PATH: the npm version above is the one that must support trusted publishing.' }]
+    const which = npm ? `npm ${npm} here, which ${atLeast(npm, NPM_WITH_OIDC) ? 'supports' : 'does not support'} it` : 'none runs here'
+    return [{ kind: 'packageManager', severity: 'info', actual: 'pnpm', message: `\`pnpm publish\` hands the packed tarball to the npm on PATH, which must support trusted publishing (${which}). \`trust-native publish\` needs no npm.` }]
   }
   if (manager?.name === 'yarn' && manager.major !== 1) {
-    return [{ kind: 'packageManager', severity: 'warning', actual: 'yarn', message: '`yarn npm publish` uses Yarn\'s own npm client, not npm: check that your Yarn release supports trusted publishing (OIDC), or publish the packed tarball with `npm publish` (npm 11.5.1 or later).' }]
+    return [{ kind: 'packageManager', severity: 'warning', actual: 'yarn', message: '`yarn npm publish` uses Yarn\'s own npm client, not npm: check that your Yarn release supports trusted publishing (OIDC), or publish the packed tarball with `npm publish` (npm 11.5.1 or later) or `trust-native publish`.' }]
   }
   return []
 }
@@ -96,9 +100,8 @@ function atLeast(version, minimum) {
   return differs === -1 || found[differs] > minimum[differs]
 }
 
-/** @param {string} cwd @returns {Finding[]} */
-function npmFindings(cwd) {
-  const version = npmVersion(cwd)
+/** @param {string | undefined} version the npm on PATH's, if one runs @returns {Finding[]} */
+function npmFindings(version) {
   if (!version) {
     return [{ kind: 'npm', severity: 'warning', expected: `>= ${NPM_WITH_OIDC.join('.')}`, message: 'Could not run `npm --version` here, so which npm the job publishes with is unknown: it needs npm 11.5.1 or later for trusted publishing.' }]
   }
@@ -171,9 +174,10 @@ const VARIABLE_TOKEN = /^\s*(\/\/[^\s=]+:_authToken)\s*=\s*\$\{([A-Za-z_][A-Za-z
 /**
  * actions/setup-node's pitfall: with `registry-url` it writes `//<registry>/:_authToken=${NODE_AUTH_TOKEN}`
  * to the .npmrc it points npm at, and a job that publishes through trusted publishing sets no
- * NODE_AUTH_TOKEN (or sets it from a secret that is empty). npm then sends that line's token,
- * empty or the literal `${NODE_AUTH_TOKEN}`, instead of trusted publishing's, and the publish
- * fails with ENEEDAUTH, E401 or E404, none of which says why. `config` is resolveConfig's answer:
+ * NODE_AUTH_TOKEN (or sets it from a secret that is empty). npm (11.5.1 and later, 12 too: see
+ * its lib/utils/oidc.js) exchanges first and replaces that token when the exchange succeeds;
+ * when it fails, npm sends that line's token, empty or a placeholder, and the publish fails with
+ * ENEEDAUTH, E401 or E404, none of which says why the exchange failed. `config` is resolveConfig's answer:
  * the lines looked for are those of the files it read, for its registry.
  * @param {{ registry: string, files: Array<{ path: string, found: boolean }> }} config
  * @param {Record<string, string | undefined>} [env]
@@ -202,7 +206,7 @@ function setupNodeFindings(config, env = process.env) {
         kind: 'npmrc',
         severity: 'warning',
         actual: `${key}=\${${variable}}`,
-        message: `${file.path} has \`${key}=\${${variable}}\`${variable === 'NODE_AUTH_TOKEN' ? ' (actions/setup-node writes it when given `registry-url`)' : ''}, and ${variable} is ${state} in this job: npm sends that line's token (${sent}) instead of using trusted publishing, and the publish fails with ENEEDAUTH, E401 or E404. Remove \`registry-url\` from the actions/setup-node step (trusted publishing needs no token line), or set ${variable} only in a step that has a token to give it.`,
+        message: `${file.path} has \`${key}=\${${variable}}\`${variable === 'NODE_AUTH_TOKEN' ? ' (actions/setup-node writes it when given `registry-url`)' : ''}, and ${variable} is ${state} in this job. npm tries trusted publishing first and sends that line's token (${sent}) only when the exchange fails: the publish then fails with ENEEDAUTH, E401 or E404, which hides why the exchange failed. Remove \`registry-url\` from the actions/setup-node step (trusted publishing needs no token line), or set ${variable} only in a step that has a token to give it.`,
       })
     }
   }

@@ -83,7 +83,7 @@ async function main(argv) {
     return await command.run(/** @type {import('./cli/flags.js').Values} */ (parsed.values), parsed.positionals)
   } catch (error) {
     if (error instanceof UsageError) {
-      err(`${error.message}\n\n${helpText(command)}`)
+      err(error.withHelp ? `${error.message}\n\n${helpText(command)}` : error.message)
       return EXIT.usage
     }
     const { code } = /** @type {import('./cli/errors.js').Failure} */ (error)

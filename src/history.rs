@@ -57,6 +57,10 @@ pub struct PublishedVersion {
     pub provenance: bool,
     /// Who approved it, for a staged version.
     pub approver: Option<String>,
+    /// The placeholder `claimPackage` published to create the package (its first version,
+    /// `0.0.0-placeholder.0`): published with a token, as it must be, and not counted in
+    /// `withoutTrustedPublishing`.
+    pub placeholder: bool,
 }
 
 /// The result of `publishHistory`.
@@ -67,7 +71,8 @@ pub struct PublishHistory {
     pub since: Option<String>,
     /// The trust configurations were read (`checkTrust`).
     pub trust_checked: bool,
-    /// The versions (of those listed) not published through trusted publishing.
+    /// The versions (of those listed) not published through trusted publishing, but a claim's
+    /// placeholder.
     pub without_trusted_publishing: Vec<String>,
     /// Oldest first.
     pub versions: Vec<PublishedVersion>,

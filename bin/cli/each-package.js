@@ -7,7 +7,7 @@ const tn = require('../..')
 const { EXIT, UsageError, describeError } = require('./errors.js')
 const { accessFlag, common } = require('./flags.js')
 const { provenanceNote, provenanceOptions } = require('./provenance.js')
-const { err, out, warn } = require('./output.js')
+const { count, err, out, warn } = require('./output.js')
 const { releaseWorkspace } = require('./workspace-release.js')
 
 /**
@@ -25,9 +25,9 @@ const { releaseWorkspace } = require('./workspace-release.js')
  * @param {import('./flags.js').Values} values
  * @param {string[]} given
  * @param {(client: import('../../index').TrustClient, target: string | undefined, say: Say) => Promise<object>} work
- * @param {{ workspaceTarget?: (p: import('../../index').WorkspacePackage) => string, none?: string, key?: string }} [how]
+ * @param {{ workspaceTarget?: (p: import('../../index').WorkspacePackage) => string, none?: string, key?: string, stage?: boolean }} [how]
  */
-async function eachPackage(values, given, work, { workspaceTarget = (p) => p.name, none, key = 'package' } = {}) {
+async function eachPackage(values, given, work, { workspaceTarget = (p) => p.name, none, key = 'package', stage = false } = {}) {
   const targets = given.length ? given : values.workspaces ? (await tn.discoverWorkspacePackages(process.cwd())).packages.map(workspaceTarget) : [none]
   const client = new tn.TrustClient(common(values))
   /** @type {{ status?: string, error?: { code?: string, message?: string }, reason?: string }[]} */
@@ -43,12 +43,13 @@ async function eachPackage(values, given, work, { workspaceTarget = (p) => p.nam
       results.push(await work(client, target, say))
     } catch (error) {
       const { code } = /** @type {import('./errors.js').Failure} */ (error)
-      results.push({ [key]: target, status: 'failed', error: { code, message: describeError(error, target) } })
-      say.err(`${target ? `${target}: ` : ''}${code}: ${describeError(error, target)}`)
+      const message = describeError(error, target, { stage })
+      results.push({ [key]: target, status: 'failed', error: { code, message } })
+      say.err(`${target ? `${target}: ` : ''}${code}: ${message}`)
     }
   }
   const untried = results.filter((r) => r.reason?.startsWith('not tried')).length
-  if (untried) say.err(`${untried} more package${untried === 1 ? '' : 's'} not tried: no one-time password. Run the command again with --otp <code>.`)
+  if (untried) say.err(`${count(untried, 'more package')} not tried: no one-time password. Run the command again with --otp <code>.`)
   if (values.json) out(JSON.stringify(results, null, 2))
   return results.some((r) => r.status === 'failed' || r.status === 'skipped') ? EXIT.failed : EXIT.ok
 }
@@ -86,7 +87,7 @@ async function publishEach(values, targets, { stage }) {
     if (note.line) say.out(note.line)
     if (note.warning && !values.json) warn(note.warning)
     return r
-  }, { workspaceTarget: (p) => p.path, none: '.', key: 'target' })
+  }, { workspaceTarget: (p) => p.path, none: '.', key: 'target', stage })
   if (staged && !values.json) out('Approve them with one 2FA: trust-native stage approve --workspaces (or stage approve <id...>)')
   return code
 }

@@ -4,6 +4,7 @@
 // Exit codes, command-line errors, and the library's errors in the CLI's words.
 
 const tn = require('../..')
+const { unattended } = require('./ci.js')
 const { configureCommand, optionFlags, shellWord } = require('./providers.js')
 
 const EXIT = { ok: 0, failed: 1, usage: 2, interrupted: 130 }
@@ -11,8 +12,17 @@ const EXIT = { ok: 0, failed: 1, usage: 2, interrupted: 130 }
 /** `plan --exit-code`: a drift check's answer. */
 const DRIFT = { inSync: 0, changes: 1, errors: 2 }
 
-/** A command line that cannot run: the message says why, the command's help follows (exit 2). */
-class UsageError extends Error {}
+/**
+ * A command line that cannot run: the message says why, the command's help follows (exit 2),
+ * unless `withHelp` is false (the message names the one flag to add: the usage text would bury it).
+ */
+class UsageError extends Error {
+  /** @param {string} message @param {{ withHelp?: boolean }} [options] */
+  constructor(message, { withHelp = true } = {}) {
+    super(message)
+    this.withHelp = withHelp
+  }
+}
 
 /**
  * An error as the CLI reads it: the library's (a TrustError, or the `error` of a plan entry or
@@ -22,14 +32,17 @@ class UsageError extends Error {}
 
 /**
  * What to do about an error, in the CLI's words (the library's messages name its options and
- * functions), by the error's `hint`; `pkg` is the package the command is about, if known.
- * @type {Record<string, (e: Failure, pkg?: string) => string>}
+ * functions), by the error's `hint`; `pkg` is the package the command is about, if known, and
+ * `how.stage` says the command stages (the publisher it needs must allow stage publishing).
+ * @type {Record<string, (e: Failure, pkg?: string, how?: How) => string>}
  */
 const ADVICE = {
-  otp: (e) => e.authUrl
-    ? `Approve it in a browser at ${e.authUrl} and run the command again, or pass --otp <code> from your authenticator.`
-    : 'Pass --otp <code> from your authenticator, or run the command again to be asked (in a terminal, or with the code piped to it).',
-  freshOtp: () => 'Pass a fresh code with --otp, or leave --otp out to be asked.',
+  otp: (e) => unattended()
+    ? 'To publish, use trusted publishing instead: the workflow needs `id-token: write` and the package a trusted publisher (`trust-native doctor` in the job says what is missing); or pass --otp <code>.'
+    : e.authUrl
+      ? `Approve it in a browser at ${e.authUrl} and run the command again, or pass --otp <code> from your authenticator.`
+      : 'Pass --otp <code> from your authenticator, or run the command again to be asked (in a terminal, or with the code piped to it).',
+  freshOtp: () => (unattended() ? 'Pass a fresh code with --otp.' : 'Pass a fresh code with --otp, or leave --otp out to be asked.'),
   token: () => 'Run `npm login` (with --registry for another registry), or set NPM_TOKEN.',
   bindToken: () => 'Name the registry yourself with --registry <url>, or bind the token to it in your user .npmrc (an `_authToken` line for the registry).',
   listPublishers: (e, pkg) => `\`${['trust-native list', pkg].filter(Boolean).join(' ')}\` shows the package's configurations, with their ids.`,
@@ -39,11 +52,13 @@ const ADVICE = {
   webAuthTimeout: () => 'Run the command again and approve in time, or pass --otp <code>.',
   insecure: () => "Use the registry's https URL (--registry https://...).",
   file: () => 'Pass --file <name>: the workflow (or CI configuration) file the registry should trust.',
-  claim: (e, pkg) => {
+  claim: (e, pkg, how) => {
     // Refused in CI: the claim can configure the publisher this job needs in the same run.
     const needs = neededPublisher(e.claims, pkg)
     const { type, ...options } = needs ?? {}
-    const command = needs ? ['trust-native claim', shellWord(pkg ?? ''), `--type ${type}`, optionFlags(String(type), options)].join(' ') : ['trust-native claim', pkg].filter(Boolean).join(' ')
+    // A staging job's publisher must allow it: not every registry grants it by default.
+    const permission = how?.stage ? '--allow-stage-publish' : ''
+    const command = needs ? ['trust-native claim', shellWord(pkg ?? ''), `--type ${type}`, optionFlags(String(type), options), permission].filter(Boolean).join(' ') : ['trust-native claim', pkg].filter(Boolean).join(' ')
     return `\`${command}\` (by a maintainer, with their token) publishes a placeholder version to create it${needs ? ' and configures the trusted publisher this job needs' : ''} (\`claim --workspaces\` for every package that needs it).`
   },
   listTokens: () => '`trust-native tokens` lists your tokens, each with its shortest unique id.',
@@ -82,12 +97,14 @@ function neededCommand(claims, pkg) {
   return configureCommand('trust-native', String(type), pkg, options)
 }
 
+/** What the command was doing, for advice that depends on it. @typedef {{ stage?: boolean }} How */
+
 /** An error's message in the CLI's words: what happened, then the advice for its hint. */
-/** @param {unknown} thrown @param {string} [pkg] */
-function describeError(thrown, pkg) {
+/** @param {unknown} thrown @param {string} [pkg] @param {How} [how] */
+function describeError(thrown, pkg, how) {
   const error = /** @type {Failure | undefined} */ (thrown)
   const advice = error?.hint && Object.hasOwn(ADVICE, error.hint) && ADVICE[error.hint]
-  return advice && error.summary ? `${error.summary} ${advice(error, pkg)}` : asFlag(error, String(error?.message ?? error))
+  return advice && error.summary ? `${error.summary} ${advice(error, pkg, how)}` : asFlag(error, String(error?.message ?? error))
 }
 
 /** The flags of the command being run (set by main), for errors that name a library option. */
@@ -99,11 +116,20 @@ function setCommandFlags(flags) {
   commandFlags = flags
 }
 
-/** A refused option (`field`) named in `message` as the library names it (`tag`), as its flag (`--tag`). */
-/** @param {Failure | undefined} error @param {string} message */
+/**
+ * A refused option (`field`) named in `message` as the library names it, as its flag: `` `tag` ``
+ * (the library's), "the file option" and "repository option" (npm trust's), "org-id is required"
+ * (npm trust's, by the flag's bare name) become `--tag`, --file, --repository, --org-id.
+ * @param {Failure | undefined} error @param {string} message
+ */
 function asFlag(error, message) {
-  const flag = error?.field && error.field.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)
-  return flag && Object.hasOwn(commandFlags, flag) ? message.replaceAll(`\`${error.field}\``, `\`--${flag}\``) : message
+  const field = error?.field
+  const flag = field && field.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)
+  if (!field || !flag || !Object.hasOwn(commandFlags, flag)) return message
+  return message
+    .replaceAll(`\`${field}\``, `\`--${flag}\``)
+    .replace(new RegExp(`\\b(?:the )?${field} option\\b`, 'g'), `--${flag}`)
+    .replace(new RegExp(`^${flag} `), `--${flag} `)
 }
 
 module.exports = { EXIT, DRIFT, UsageError, describeError, setCommandFlags }

@@ -44,7 +44,7 @@ const COMMON = {
 /** @satisfies {Flags} */
 const WRITE = {
   'dry-run': { type: 'boolean', help: 'Show what would be done; change nothing' },
-  yes: { type: 'boolean', short: 'y', help: 'Do not ask for confirmation' },
+  yes: { type: 'boolean', short: 'y', help: 'Do not ask for confirmation (needed to pipe a one-time password: echo <code> | trust-native ... --yes)' },
 }
 
 /** @satisfies {Flags} */

@@ -18,4 +18,7 @@ const err = (line = '') => process.stderr.write(`${printable(line)}\n`)
 /** @param {string} message */
 const warn = (message) => err(`trust-native warn ${message}`)
 
-module.exports = { printable, out, err, warn }
+/** `1 staged version`, `3 staged versions`. @param {number} n @param {string} noun */
+const count = (n, noun) => `${n} ${noun}${n === 1 ? '' : 's'}`
+
+module.exports = { printable, out, err, warn, count }

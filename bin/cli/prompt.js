@@ -4,6 +4,7 @@
 // Questions on stderr, answered on stdin (a terminal or a pipe): 2FA codes and confirmations.
 
 const { err } = require('./output.js')
+const { unattended } = require('./ci.js')
 const { UsageError } = require('./errors.js')
 
 /**
@@ -82,6 +83,12 @@ async function ask(question, signal) {
  * @param {import('../../index').OtpChallenge} challenge
  */
 async function onOtp(challenge) {
+  // A code piped to the job is still read; nothing is shown that no one can act on.
+  if (unattended()) {
+    const line = await readLine(challenge.signal)
+    if (line === null && !challenge.signal?.aborted) throw new Error('a CI job has no terminal, so no one can answer two-factor authentication there')
+    return line?.trim() || undefined
+  }
   if (challenge.type === 'web') err(`Authenticate your account at:\n${challenge.authUrl}`)
   const question = challenge.type === 'web'
     ? 'Approve it there, or enter a one-time password: '
@@ -97,7 +104,11 @@ async function confirm(values) {
   if (values.yes) return
   const answer = await ask('Do you want to proceed? (y/N) ')
   // stdin ended with no answer: no one was there to ask (a CI job, a script).
-  if (answer === null) throw new UsageError('Nothing to confirm with: stdin ended before an answer (no terminal). Pass --yes to proceed without asking.')
+  if (answer === null) throw new UsageError('Nothing to confirm with: stdin ended before an answer (no terminal). Pass --yes to proceed without asking.', { withHelp: false })
+  // A code piped for 2FA (`echo 123456 | ...`) is read by the first question, this one.
+  if (process.stdin.isTTY !== true && /^\s*\d{6,8}\s*$/.test(answer)) {
+    throw new UsageError('The line piped to stdin answered "Do you want to proceed?", not the one-time password prompt: pass --yes with a piped code (echo <code> | trust-native ... --yes).', { withHelp: false })
+  }
   if (!['y', 'yes'].includes(answer.trim().toLowerCase())) throw new Error('User cancelled operation')
 }
 

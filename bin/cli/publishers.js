@@ -3,7 +3,7 @@
 
 // Trusted publishers, plans and their differences, as the CLI shows them.
 
-const { out, printable, warn } = require('./output.js')
+const { count, out, printable, warn } = require('./output.js')
 const { describeError } = require('./errors.js')
 const { PROVIDERS, repositoryOption } = require('./providers.js')
 
@@ -113,9 +113,9 @@ function printPlan(plan) {
   }
   for (const e of plan.entries) for (const w of e.warnings) warn(`${e.package}: ${w}`)
   /** @param {PlanEntry['action']} action */
-  const count = (action) => plan.entries.filter((e) => e.action === action).length
+  const tally = (action) => plan.entries.filter((e) => e.action === action).length
   out()
-  out(`${new Set(plan.entries.map((e) => e.package)).size} packages: ${count('create')} to create, ${count('replace')} to replace, ${count('unchanged')} unchanged, ${count('revoke') ? `${count('revoke')} to revoke, ` : ''}${count('claim') ? `${count('claim')} to claim, ` : ''}${count('error')} errors`)
+  out(`${count(new Set(plan.entries.map((e) => e.package)).size, 'package')}: ${tally('create')} to create, ${tally('replace')} to replace, ${tally('unchanged')} unchanged, ${tally('revoke') ? `${tally('revoke')} to revoke, ` : ''}${tally('claim') ? `${tally('claim')} to claim, ` : ''}${count(tally('error'), 'error')}`)
 }
 
 /** By package, the trusted publishers no entry of the plan is about: left alone without --prune. */

@@ -84,6 +84,7 @@ async function onRegistry(client, name, version) {
  * 1.x reads it with /New tag:\s+(@[^/]+\/[^@]+|[^/]+)@([^\s]+)/), and the `git-tag` event
  * appended to the file CHANGESETS_OUTPUT names (changesets/action 2.x reads that file). With
  * --json, stdout is the results only (`say` prints nothing): the file still gets the event.
+ * Also for a staged version once `stage approve` publishes it: that is when it is released.
  * @param {string} name @param {string} version @param {Say} say
  */
 function recordTag(name, version, say) {
@@ -95,11 +96,11 @@ function recordTag(name, version, say) {
 
 /**
  * A failed package's result: the error in the CLI's words (a package not created yet: how to claim it).
- * @param {ReleasePackage} pkg @param {import('./errors.js').Failure} error
+ * @param {ReleasePackage} pkg @param {import('./errors.js').Failure} error @param {boolean} stage
  * @returns {Failed}
  */
-function failure(pkg, error) {
-  return { package: pkg.name, version: pkg.version, status: 'failed', error: { code: error.code, message: describeError(error, pkg.name) } }
+function failure(pkg, error, stage) {
+  return { package: pkg.name, version: pkg.version, status: 'failed', error: { code: error.code, message: describeError(error, pkg.name, { stage }) } }
 }
 
 /**
@@ -121,18 +122,20 @@ async function releaseWorkspace(values, { stage, access, provenance = {} }) {
   /** @type {Set<string>} */
   const failed = new Set()
   for (const pkg of await releaseOrder(process.cwd())) {
-    const blocked = pkg.dependsOn.find((name) => failed.has(name))
-    if (blocked || results.some((r) => r.status === 'failed' && r.error.code === 'EOTP')) {
-      failed.add(pkg.name)
-      const reason = blocked ? `not tried: it depends on ${blocked}, which failed` : 'not tried: no one-time password'
-      results.push({ package: pkg.name, version: pkg.version, status: 'left', reason })
-      say.err(`${pkg.name}@${pkg.version}: ${reason}`)
-      continue
-    }
     try {
+      // Asked first, whatever failed before: reading the registry needs no 2FA, and a version
+      // it has is released, not "not tried".
       if (await onRegistry(client, pkg.name, pkg.version)) {
         results.push({ package: pkg.name, version: pkg.version, status: 'skipped', reason: 'already on the registry' })
         say.out(`= ${pkg.name}@${pkg.version} is already on the registry`)
+        continue
+      }
+      const blocked = pkg.dependsOn.find((name) => failed.has(name))
+      if (blocked || results.some((r) => r.status === 'failed' && r.error.code === 'EOTP')) {
+        failed.add(pkg.name)
+        const reason = blocked ? `not tried: it depends on ${blocked}, which failed` : 'not tried: no one-time password'
+        results.push({ package: pkg.name, version: pkg.version, status: 'left', reason })
+        say.err(`${pkg.name}@${pkg.version}: ${reason}`)
         continue
       }
       const options = { folder: pkg.path, ...(values.tag && { tag: values.tag }), ...(access && { access }), ...provenance, dryRun }
@@ -157,8 +160,9 @@ async function releaseWorkspace(values, { stage, access, provenance = {} }) {
     } catch (thrown) {
       const error = /** @type {import('./errors.js').Failure} */ (thrown)
       failed.add(pkg.name)
-      results.push(failure(pkg, error))
-      say.err(`${pkg.name}@${pkg.version}: ${error.code}: ${describeError(error, pkg.name)}`)
+      const result = failure(pkg, error, stage)
+      results.push(result)
+      say.err(`${pkg.name}@${pkg.version}: ${error.code}: ${result.error.message}`)
     }
   }
   if (values.json) out(JSON.stringify(results, null, 2))
@@ -184,4 +188,4 @@ function printSummary(results, { stage, dryRun }) {
   if (stage && of('staged').length) out('Approve them with one 2FA: trust-native stage approve --workspaces')
 }
 
-module.exports = { releaseWorkspace, releaseOrder }
+module.exports = { releaseWorkspace, releaseOrder, recordTag }

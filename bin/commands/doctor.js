@@ -10,7 +10,7 @@ const { changeAdvice, compareDeclared, declaredByPackage, describeDeclared } = r
 const { provenanceFindings, publisherFindings, setupNodeFindings } = require('../doctor-checks.js')
 const { EXIT, UsageError, describeError } = require('../cli/errors.js')
 const { COMMON, common } = require('../cli/flags.js')
-const { err, out, printable, warn } = require('../cli/output.js')
+const { count, err, out, printable, warn } = require('../cli/output.js')
 const { configureCommand } = require('../cli/providers.js')
 
 /**
@@ -40,10 +40,14 @@ async function doctor(values, given) {
   const registryHost = new URL(config.registry).hostname
   const audience = `npm:${registryHost}`
   print(`Registry: ${config.registry} (${values.registry ? '--registry' : config.registrySource})`)
-  if (config.token) print(`Note: an npm token is configured (${config.tokenSource}). npm 11.5.1 and later try OIDC first and fall back to it when the exchange fails, so a refused exchange then shows up as a 401 or 404 for this token: the exchange below says why it failed.`)
-  // Before the id_token: the .npmrc line that makes npm skip trusted publishing matters without one too.
+  // Before the id_token: the .npmrc line npm falls back to matters without one too.
   const npmrcFindings = setupNodeFindings(config)
+  // A token line is said once: by its finding when there is one (the note and the exchange's
+  // warning say the same of it), else by this note.
+  if (config.token && !npmrcFindings.length) print(`Note: an npm token is configured (${config.tokenSource}). npm 11.5.1 and later try OIDC first and fall back to it when the exchange fails, so a refused exchange then shows up as a 401 or 404 for this token: the exchange below says why it failed.`)
   for (const f of npmrcFindings) print(`${f.severity}: ${printable(f.message)}`)
+  /** The token lines already said: `//host/:_authToken`. */
+  const said = npmrcFindings.map((f) => String(f.actual).split('=')[0])
   /** @type {IdToken} */
   let idToken
   try {
@@ -73,7 +77,7 @@ async function doctor(values, given) {
   const packages = []
   for (const { name, dir } of targets) {
     if (values.workspaces) print(`\n${name}:`)
-    packages.push(await doctorPackage(values, print, { name, dir, idToken, diagnosis, audience }))
+    packages.push(await doctorPackage(values, print, { name, dir, idToken, diagnosis, audience, said }))
   }
   if (values.workspaces) {
     report.findings = jobFindings
@@ -94,9 +98,9 @@ async function doctor(values, given) {
  * compared with the job, its package.json against provenance, and the exchange for it.
  * @param {import('../cli/flags.js').Values} values
  * @param {(line: string) => void} print
- * @param {{ name: string | undefined, dir: string, idToken: IdToken, diagnosis: import('../../index').Diagnosis, audience: string }} job
+ * @param {{ name: string | undefined, dir: string, idToken: IdToken, diagnosis: import('../../index').Diagnosis, audience: string, said: string[] }} job
  */
-async function doctorPackage(values, print, { name, dir, idToken, diagnosis, audience }) {
+async function doctorPackage(values, print, { name, dir, idToken, diagnosis, audience, said }) {
   const declared = await declaredComparison(dir, name, idToken.claims, audience)
   // A declared publisher of the job's own workflow that differs in a value: that value is to
   // change, not another publisher to add.
@@ -120,7 +124,7 @@ async function doctorPackage(values, print, { name, dir, idToken, diagnosis, aud
     exchange = { ok: true, package: exchanged.package, expires: exchanged.expires, warnings: exchanged.warnings }
     // The registry's answer is `{ token }`; an expiry is shown only when it says one.
     print(`Exchange: ok, an npm token for ${exchanged.package}${exchanged.expires ? ` until ${exchanged.expires}` : ''}`)
-    for (const w of exchanged.warnings) warn(w)
+    for (const w of exchanged.warnings.filter((w) => !said.some((key) => w.startsWith(`${key} in `)))) warn(w)
   } catch (thrown) {
     const error = /** @type {import('../cli/errors.js').Failure} */ (thrown)
     exchange = { ok: false, code: error.code, message: describeError(error, name) }
@@ -185,7 +189,7 @@ async function declaredComparison(cwd, pkg, claims, audience) {
   return {
     count: specs.length, matched: null, closest: nearest?.label ?? null, findings: differences, change,
     lines: [
-      `trust.json declares ${specs.length} trusted publisher${specs.length === 1 ? '' : 's'} for ${pkg}; none is this job:`,
+      `trust.json declares ${count(specs.length, 'trusted publisher')} for ${pkg}; none is this job:`,
       ...(nearest ? [`  The ${others.length ? 'closest ' : ''}declared publisher is ${describeDeclared(nearest)}:`, ...differences.map((f) => `    ${f.message}`)] : []),
       ...(change ? [`  It is this job's workflow file: ${changeAdvice(differences, `trust.json${found.where}`, ' and run `trust-native apply --config trust.json --replace` there')}.`] : []),
       ...(others.length ? [`  The other${others.length === 1 ? '' : 's'}: ${others.map(describeDeclared).join('; ')}.`] : []),

@@ -15,6 +15,7 @@ const { publisherName } = require('../cli/publishers.js')
  * @param {import('../../index').PublishedVersion} v
  */
 function publishedHow(v) {
+  if (v.placeholder) return `placeholder of trust-native claim, with a token of ${v.user}`
   if (v.how === 'token') return `with a token of ${v.user}${v.approver ? `, approved by ${v.approver}` : ''}`
   if (v.how === 'unknown') return 'publisher not recorded'
   const { provider, configId } = /** @type {import('../../index').VersionTrustedPublisher} */ (v.trustedPublisher)

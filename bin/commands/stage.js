@@ -8,9 +8,10 @@ const tn = require('../..')
 const { EXIT, UsageError, describeError } = require('../cli/errors.js')
 const { publishEach } = require('../cli/each-package.js')
 const { COMMON, WRITE, common } = require('../cli/flags.js')
-const { err, out, warn } = require('../cli/output.js')
+const { count, err, out, warn } = require('../cli/output.js')
 const { confirm } = require('../cli/prompt.js')
 const { PROVENANCE_FLAGS } = require('../cli/provenance.js')
+const { recordTag } = require('../cli/workspace-release.js')
 
 /**
  * @typedef {import('../../index').StagedPackage} StagedPackage
@@ -131,7 +132,7 @@ const STAGE = {
       return EXIT.ok
     }
     if (bulk && !values.json) {
-      out(`${dryRun ? 'Would approve' : 'Approving'} ${targets.length} staged versions:`)
+      out(`${dryRun ? 'Would approve' : 'Approving'} ${count(targets.length, 'staged version')}:`)
       for (const t of targets) out(`  ${label(t)} ${t.id}`)
     }
     if (bulk && !dryRun) await confirm(values)
@@ -150,6 +151,8 @@ const STAGE = {
         const { request } = await tn.approveStaged({ ...options, id: t.id, dryRun })
         results.push({ id: t.id, status: dryRun ? 'dryRun' : 'approved', request })
         if (!values.json) out(dryRun ? `Would approve ${shown}.` : `Approved ${shown}: staged package ${t.id} published.`)
+        // Published now: changesets/action creates its git tag from this, as after publish --workspaces.
+        if (!dryRun && t.packageName && t.version) recordTag(t.packageName, t.version, { out: values.json ? () => {} : out, err })
       } catch (error) {
         const { code } = /** @type {import('../cli/errors.js').Failure} */ (error)
         results.push({ id: t.id, status: 'failed', error: { code, message: describeError(error) } })
@@ -157,9 +160,9 @@ const STAGE = {
       }
     }
     /** @param {string} status */
-    const count = (status) => results.filter((r) => r.status === status).length
+    const tally = (status) => results.filter((r) => r.status === status).length
     if (values.json) out(JSON.stringify(results, null, 2))
-    else if (!dryRun) out(`Approved ${count('approved')} of ${targets.length} staged versions${count('failed') ? `, ${count('failed')} failed` : ''}${count('skipped') ? `, ${count('skipped')} not tried` : ''}.`)
+    else if (!dryRun) out(`Approved ${tally('approved')} of ${count(targets.length, 'staged version')}${tally('failed') ? `, ${tally('failed')} failed` : ''}${tally('skipped') ? `, ${tally('skipped')} not tried` : ''}.`)
     return results.every((r) => r.status === 'approved' || r.status === 'dryRun') ? EXIT.ok : EXIT.failed
   },
 }

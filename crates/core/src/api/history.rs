@@ -11,6 +11,7 @@ use super::decode::Decoder;
 use super::rules::date_option;
 use super::{Args, Auth, BoxFuture, Caller, Endpoint, Input, Kind};
 use crate::error::{Error, Result};
+use crate::publish::placeholder;
 use crate::trust::TrustClient;
 
 /// `publishHistory`: one read of the package document; with `checkTrust`, one of its trust
@@ -50,6 +51,12 @@ const VERSIONS: Decoder = Decoder {
             .collect();
         // By publish time; versions without one keep the document's order, first.
         out.sort_by(|a, b| a["time"].as_str().cmp(&b["time"].as_str()));
+        // The placeholder a claim publishes: the package's first version, with its version. A
+        // token publishes it (no publisher can be configured before), so an audit of versions
+        // published without trusted publishing leaves it out; any other version counts.
+        if let Some(first) = out.first_mut() {
+            first["placeholder"] = json!(first["version"] == placeholder::VERSION);
+        }
         Some(Value::Array(out))
     },
 };
@@ -90,6 +97,7 @@ fn published_how(version: &str, time: Option<&str>, manifest: &Map<String, Value
         "publisher": Value::Null,
         "provenance": provenance,
         "approver": approver,
+        "placeholder": false,
     })
 }
 
@@ -131,7 +139,7 @@ fn history<'a>(caller: &'a Caller<'a>, args: Args) -> BoxFuture<'a, Result<Value
         }
         let without: Vec<&Value> = versions
             .iter()
-            .filter(|v| v["how"] != "trustedPublishing")
+            .filter(|v| v["how"] != "trustedPublishing" && v["placeholder"] != true)
             .map(|v| &v["version"])
             .collect();
         Ok(json!({

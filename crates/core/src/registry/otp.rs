@@ -284,7 +284,10 @@ impl Registry {
             }
             Err(error) => {
                 self.otp.stop(error.message.clone());
-                Err(error)
+                Err(match sent {
+                    Some(_) => refused_then(error),
+                    None => error,
+                })
             }
         }
     }
@@ -447,6 +450,22 @@ impl Registry {
                 }
             }
         }
+    }
+}
+
+/// Asking for a fresh code failed after the one sent was refused: the error says the code was
+/// refused first, so a wrong code given up front does not read like a missing one.
+fn refused_then(error: Error) -> Error {
+    if error.code != Code::Otp {
+        return error;
+    }
+    Error {
+        message: format!(
+            "The one-time password was rejected: it may have expired (codes last 30 seconds). {}",
+            error.message
+        ),
+        hint: Some(Hint::FreshOtp),
+        ..error
     }
 }
 

@@ -90,6 +90,13 @@ pub(super) fn job_findings(job: &PublishingJob, environment: Option<&str>) -> Ve
             format!("Run the publishing job on a GitHub-hosted runner, e.g. `runs-on: ubuntu-latest` ({}, line {line}).", job.path),
         ).at(&job.path, Some(line), Some(&job.name)));
     }
+    if let Some(line) = job.token_line {
+        findings.push(Finding::new(
+            "npmrc",
+            format!("Job `{}` gives actions/setup-node `registry-url` ({}, line {line}), which writes a token line (`_authToken=${{NODE_AUTH_TOKEN}}`) to the .npmrc npm reads. npm tries trusted publishing first, but when the exchange fails it falls back to that token: setup-node's placeholder or an empty one fails the publish with E401, E404 or ENEEDAUTH, which hides why the exchange failed, and a real NODE_AUTH_TOKEN publishes with that token instead.", job.name, job.path),
+            format!("Remove `registry-url` from the actions/setup-node step ({}, line {line}): trusted publishing needs no token line.", job.path),
+        ).at(&job.path, Some(line), Some(&job.name)));
+    }
     match (environment, job.environment.as_deref()) {
         (Some(wanted), None) => findings.push(at(Finding::new(
             "environment",

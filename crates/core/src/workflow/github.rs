@@ -350,9 +350,20 @@ fn analyse_at(
             publishes,
             credential,
             self_hosted: self_hosted(job),
+            token_line: setup_node_registry_url(job),
         });
     }
     Ok(analysis)
+}
+
+/// The line of the job's actions/setup-node step that is given `registry-url`.
+fn setup_node_registry_url(job: &Node) -> Option<usize> {
+    job.get("steps")?.items().iter().find_map(|step| {
+        let uses = step.get("uses").and_then(Node::text)?;
+        let action = uses.split('@').next().unwrap_or(uses);
+        step.get("with")?.get("registry-url")?;
+        (action == "actions/setup-node").then_some(step.line)
+    })
 }
 
 /// A workflow that runs through `on: workflow_call`: the registry matches the caller.

@@ -236,6 +236,8 @@ pub fn analyse(
                 credential: credential(id_tokens, audience, name, path, *line),
                 // GitLab's runners are not told apart: the registry trusts gitlab.com's.
                 self_hosted: None,
+                // actions/setup-node is GitHub's.
+                token_line: None,
             });
         }
     }

@@ -40,7 +40,7 @@ use findings::{
 #[serde(rename_all = "camelCase")]
 pub struct Finding {
     /// `missing`, `unreadable`, `no-publish`, `ambiguous`, `permission`, `id-token`,
-    /// `environment`, `reusable`, `runner`.
+    /// `environment`, `reusable`, `runner`, `npmrc`.
     pub kind: &'static str,
     pub message: String,
     /// What to change, and where.
@@ -95,6 +95,9 @@ pub struct PublishingJob {
     /// The line of a `runs-on:` that names a self-hosted runner, whose id_tokens the npm
     /// registry refuses.
     pub self_hosted: Option<usize>,
+    /// The line of an actions/setup-node step given `registry-url`: it writes a token line to
+    /// the .npmrc, which npm falls back to when the exchange fails.
+    pub token_line: Option<usize>,
 }
 
 impl PublishingJob {

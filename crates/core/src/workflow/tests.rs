@@ -821,6 +821,50 @@ fn a_job_on_a_self_hosted_runner_is_a_finding() {
     assert!(github(&root, Some("release.yml"), Some("npm")).ok);
 }
 
+/// actions/setup-node with `registry-url` in the publishing job writes a token line npm falls
+/// back to when the exchange fails: a finding at that step, whose fix removes it.
+#[test]
+fn a_setup_node_step_with_registry_url_in_the_publishing_job_is_a_finding() {
+    let text = RELEASE.replace(
+        "      - uses: actions/checkout@v5\n      - run: npm publish",
+        "      - uses: actions/checkout@v5\n      - uses: actions/setup-node@v4\n        with:\n          node-version: 24\n          registry-url: https://registry.npmjs.org\n      - run: npm publish",
+    );
+    let root = repo(
+        "registry-url",
+        &[PACKAGE, (".github/workflows/release.yml", &text)],
+    );
+    let check = github(&root, Some("release.yml"), Some("npm"));
+    assert_eq!(kinds(&check), vec!["npmrc"]);
+    let finding = &check.findings[0];
+    assert_eq!(finding.line, Some(21));
+    assert_eq!(finding.job.as_deref(), Some("publish"));
+    assert!(
+        finding.message.contains("registry-url"),
+        "{}",
+        finding.message
+    );
+    assert!(
+        finding.message.contains("falls back"),
+        "{}",
+        finding.message
+    );
+    assert!(
+        finding.fix.starts_with("Remove `registry-url`"),
+        "{}",
+        finding.fix
+    );
+    // In a job that does not publish, it is none of the release's business.
+    let text = RELEASE.replace(
+        "      - run: npm test\n",
+        "      - uses: actions/setup-node@v4\n        with:\n          registry-url: https://registry.npmjs.org\n      - run: npm test\n",
+    );
+    let root = repo(
+        "registry-url-test",
+        &[PACKAGE, (".github/workflows/release.yml", &text)],
+    );
+    assert!(github(&root, Some("release.yml"), Some("npm")).ok);
+}
+
 /// Finding 3 (issue 23): on a case-insensitive disk (macOS, Windows) `Release.yml` opens
 /// `release.yml`; the registry compares the name exactly, and so does the check: against the
 /// folder's listing.
