@@ -136,12 +136,14 @@ function vitestCounts(output) {
 
 /**
  * A stub C compiler and archiver, in a folder of its own: it writes each output (-o, -Fo, -out:,
- * an ar archive) empty. It is also that folder's `clang`: ring asks for clang by name for
- * aarch64-pc-windows-msvc, whatever CC says.
+ * an ar archive) empty. It is also that folder's `clang`, which goes on the PATH: ring asks for
+ * clang by name for aarch64-pc-windows-msvc, whatever CC says. Never the folder's `cc`: the host's
+ * build scripts are linked by the `cc` on the PATH, and a stub would leave them empty files.
  */
 function stubCompiler() {
   const dir = join(WORK, 'stub-cc')
-  const path = join(dir, 'cc')
+  rmSync(join(dir, 'cc'), { force: true })
+  const path = join(dir, 'stub-cc')
   mkdirSync(dir, { recursive: true })
   writeFileSync(
     path,
@@ -160,13 +162,13 @@ if [ -n "$out" ]; then : > "$out"; fi
   )
   chmodSync(path, 0o755)
   rmSync(join(dir, 'clang'), { force: true })
-  symlinkSync('cc', join(dir, 'clang'))
+  symlinkSync('stub-cc', join(dir, 'clang'))
   return dir
 }
 
 async function clippy(target) {
   const stub = stubCompiler()
-  const cc = join(stub, 'cc')
+  const cc = join(stub, 'stub-cc')
   const env = { [`CC_${envTriple(target.triple)}`]: cc, [`AR_${envTriple(target.triple)}`]: cc, PATH: [stub, process.env.PATH].join(delimiter) }
   return [await step(`${target.triple}: clippy`, 'cargo', ['clippy', '--workspace', '--all-targets', '--target', target.triple, '--', '-D', 'warnings'], env)]
 }
