@@ -377,8 +377,8 @@ mod tests {
                 ("npm_config_userconfig", "/ci/.npmrc")
             ])
             .unwrap(),
-            // On Windows a rooted path without a drive is on the current one, as npm resolves it.
-            std::path::absolute("/ci/.npmrc").unwrap()
+            // On Windows a rooted path without a drive is on cwd's drive, as npm resolves it.
+            cwd.join("/ci/.npmrc")
         );
         assert_eq!(user(&[]).unwrap_err().field.as_deref(), Some("writeNpmrc"));
         // A user config inside the project folder is the checkout's: no token goes there.
