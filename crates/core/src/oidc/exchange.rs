@@ -371,14 +371,17 @@ mod tests {
             user(&[("HOME", "/home/me")]).unwrap(),
             Path::new("/home/me/.npmrc")
         );
+        // A rooted path without a drive is on cwd's drive on Windows, as npm resolves it: joined
+        // to cwd, it replaces all of cwd but that prefix (which is the point here).
+        #[allow(clippy::join_absolute_paths)]
+        let rooted = cwd.join("/ci/.npmrc");
         assert_eq!(
             user(&[
                 ("HOME", "/home/me"),
                 ("npm_config_userconfig", "/ci/.npmrc")
             ])
             .unwrap(),
-            // On Windows a rooted path without a drive is on cwd's drive, as npm resolves it.
-            cwd.join("/ci/.npmrc")
+            rooted
         );
         assert_eq!(user(&[]).unwrap_err().field.as_deref(), Some("writeNpmrc"));
         // A user config inside the project folder is the checkout's: no token goes there.
