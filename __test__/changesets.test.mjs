@@ -8,7 +8,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
 import { promisify } from 'node:util'
-import { ALICE, OTP, isolateNpmConfig, runCli, startEmulator, tempDir } from './helpers.mjs'
+import { ALICE, OTP, isolateNpmConfig, runCli, startEmulator, tempDir, GIT_IDENTITY, git } from './helpers.mjs'
 
 const require = createRequire(import.meta.url)
 const changesetBin = join(dirname(require.resolve('@changesets/cli/package.json')), 'bin.js')
@@ -170,12 +170,11 @@ describe('--stage: staged through the exchange, then approved with one 2FA', () 
     expect(tagsFromOutputFile(output).map((e) => e.tag).sort()).toEqual([...released].sort())
     // The README's step after approving, with the real @changesets/cli: `changeset tag` tags
     // each released version in git (the release job, which ran before, created none).
-    const git = (...args) => promisify(execFile)('git', args, { cwd, env: { ...process.env, GIT_AUTHOR_NAME: 'a', GIT_AUTHOR_EMAIL: 'a@example.com', GIT_COMMITTER_NAME: 'a', GIT_COMMITTER_EMAIL: 'a@example.com' } })
-    await git('init', '-q')
-    await git('add', '-A')
-    await git('commit', '-qm', 'Version packages')
-    await promisify(execFile)(process.execPath, [changesetBin, 'tag'], { cwd, env: { ...process.env, CI: '', GIT_COMMITTER_NAME: 'a', GIT_COMMITTER_EMAIL: 'a@example.com' } })
-    const tags = (await git('tag', '--list')).stdout.split('\n').filter(Boolean)
+    git(cwd, 'init', '-q')
+    git(cwd, 'add', '-A')
+    git(cwd, 'commit', '-qm', 'Version packages')
+    await promisify(execFile)(process.execPath, [changesetBin, 'tag'], { cwd, env: { ...process.env, CI: '', ...GIT_IDENTITY } })
+    const tags = git(cwd, 'tag', '--list').split('\n').filter(Boolean)
     for (const tag of released) expect(tags).toContain(tag)
     expect(emulator.versions('@acme/core')).toEqual(['1.0.0', '1.1.0'])
     expect(emulator.versions('@acme/app')).toEqual(['1.0.0', '1.0.1'])

@@ -1,10 +1,10 @@
 // Shared test support: an emulator with a known cast, temporary project folders, and an
 // environment isolated from the developer's own npm configuration.
-import { mkdtempSync, writeFileSync, mkdirSync } from 'node:fs'
+import { mkdtempSync, writeFileSync, mkdirSync, symlinkSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { createRequire } from 'node:module'
-import { execFile, spawn } from 'node:child_process'
+import { execFile, execFileSync, spawn } from 'node:child_process'
 import { promisify } from 'node:util'
 
 const require = createRequire(import.meta.url)
@@ -169,4 +169,31 @@ export function runCli(args, { cwd, env = {} } = {}) {
     child.stdin.end()
     child.on('close', (code) => resolve({ code, stdout, stderr }))
   })
+}
+
+/** A git identity for the repositories tests commit in (none is configured on a CI machine). */
+export const GIT_IDENTITY = { GIT_AUTHOR_NAME: 'Test', GIT_AUTHOR_EMAIL: 'test@example.com', GIT_COMMITTER_NAME: 'Test', GIT_COMMITTER_EMAIL: 'test@example.com' }
+
+/** `git ...args` in `cwd`, as GIT_IDENTITY. */
+export const git = (cwd, ...args) => execFileSync('git', args, { cwd, env: { ...process.env, ...GIT_IDENTITY }, encoding: 'utf8', stdio: 'pipe' })
+
+/**
+ * A repository with one `feat:` commit of `files(remote)` on main, pushed to a local bare
+ * remote, with trust-native installed as users install it (node_modules/trust-native).
+ */
+export function pushedRepo(files) {
+  const dir = tempDir('tn-release-')
+  const remote = join(dir, 'remote.git')
+  const cwd = join(dir, 'work')
+  mkdirSync(cwd)
+  git(dir, 'init', '--bare', '-b', 'main', remote)
+  for (const [name, text] of Object.entries(files(remote))) writeFileSync(join(cwd, name), text)
+  mkdirSync(join(cwd, 'node_modules'))
+  symlinkSync(join(import.meta.dirname, '..'), join(cwd, 'node_modules', 'trust-native'), 'dir')
+  git(cwd, 'init', '-b', 'main')
+  git(cwd, 'add', '.')
+  git(cwd, 'commit', '-m', 'feat: widgets')
+  git(cwd, 'remote', 'add', 'origin', remote)
+  git(cwd, 'push', 'origin', 'main')
+  return { cwd, remote }
 }

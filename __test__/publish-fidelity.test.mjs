@@ -7,10 +7,9 @@
 //   check versions); trust-native reads it once.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { mkdirSync, writeFileSync, readFileSync } from 'node:fs'
-import { execFileSync } from 'node:child_process'
 import { join } from 'node:path'
 import { referenceNpm12 } from '../scripts/reference-npm.mjs'
-import { ALICE, OTP, isolateNpmConfig, rejection, runCli, runNpm, startEmulator, tempDir, tn, wire, withCiEnv } from './helpers.mjs'
+import { ALICE, OTP, isolateNpmConfig, rejection, runCli, runNpm, startEmulator, tempDir, tn, wire, withCiEnv, git } from './helpers.mjs'
 
 let emulator, home
 
@@ -136,11 +135,10 @@ describe('npm publish vs publish', () => {
   it('a folder in a git checkout, with types beside main: gitHead and types as npm fills them', async () => {
     const { dir, pkg } = packageFolder('@acme/widgets', '1.3.1', { files: ['lib/'] })
     writeFileSync(join(pkg, 'lib', 'index.d.ts'), 'export declare const x: number\n')
-    const git = (...args) => execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.com', ...args], { cwd: dir })
-    git('init', '-q', '-b', 'main')
-    git('add', '.')
-    git('commit', '-q', '-m', 'release')
-    const head = git('rev-parse', 'HEAD').toString().trim()
+    git(dir, 'init', '-q', '-b', 'main')
+    git(dir, 'add', '.')
+    git(dir, 'commit', '-q', '-m', 'release')
+    const head = git(dir, 'rev-parse', 'HEAD').trim()
     reset()
     const cli = await runNpm(['publish', '--tag', 'next', `--otp=${OTP}`], { cwd: pkg, home })
     expect(cli.code, cli.stderr).toBe(0)

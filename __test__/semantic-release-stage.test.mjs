@@ -3,16 +3,15 @@
 // emulator: a temporary git repository whose remote is a local bare one, @semantic-release/npm
 // with `npmPublish: false` for the version in package.json, no GitHub plugin.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { execFileSync, spawn } from 'node:child_process'
-import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs'
+import { spawn } from 'node:child_process'
+import { writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
-import { isolateNpmConfig, startEmulator, tempDir } from './helpers.mjs'
+import { isolateNpmConfig, startEmulator, GIT_IDENTITY, git, pushedRepo } from './helpers.mjs'
 
 const require = createRequire(import.meta.url)
 const root = join(import.meta.dirname, '..')
 const semanticRelease = join(dirname(require.resolve('semantic-release/package.json')), 'bin', 'semantic-release.js')
-const GIT_IDENTITY = { GIT_AUTHOR_NAME: 'Test', GIT_AUTHOR_EMAIL: 'test@example.com', GIT_COMMITTER_NAME: 'Test', GIT_COMMITTER_EMAIL: 'test@example.com' }
 const PUBLISHER = { type: 'github', claims: { repository: 'acme/widgets', workflow_ref: { file: 'release.yml' } }, permissions: ['createPackage', 'createStagedPackage'] }
 let emulator, home
 
@@ -26,16 +25,9 @@ beforeEach(() => {
   emulator.clearRequests()
 })
 
-const git = (cwd, ...args) => execFileSync('git', args, { cwd, env: { ...process.env, ...GIT_IDENTITY }, encoding: 'utf8', stdio: 'pipe' })
-
 /** A repository with a `feat:` commit on main pushed to a bare remote; the plugin installed as users install it. */
 function releaseRepo(pluginConfig) {
-  const dir = tempDir('tn-release-')
-  const remote = join(dir, 'remote.git')
-  const cwd = join(dir, 'work')
-  mkdirSync(cwd)
-  git(dir, 'init', '--bare', '-b', 'main', remote)
-  const files = {
+  return pushedRepo((remote) => ({
     'package.json': JSON.stringify({ name: 'widgets', version: '0.0.0-development', repository: 'github:acme/widgets', files: ['index.js'] }),
     'index.js': 'module.exports = 1\n',
     '.npmrc': `registry=${emulator.url}\n`,
@@ -45,16 +37,7 @@ function releaseRepo(pluginConfig) {
       repositoryUrl: `file://${remote}`,
       plugins: ['@semantic-release/commit-analyzer', '@semantic-release/release-notes-generator', ['@semantic-release/npm', { npmPublish: false }], ['trust-native/semantic-release', pluginConfig]],
     }),
-  }
-  for (const [name, text] of Object.entries(files)) writeFileSync(join(cwd, name), text)
-  mkdirSync(join(cwd, 'node_modules'))
-  symlinkSync(root, join(cwd, 'node_modules', 'trust-native'), 'dir')
-  git(cwd, 'init', '-b', 'main')
-  git(cwd, 'add', '.')
-  git(cwd, 'commit', '-m', 'feat: widgets')
-  git(cwd, 'remote', 'add', 'origin', remote)
-  git(cwd, 'push', 'origin', 'main')
-  return { cwd, remote }
+  }))
 }
 
 /** semantic-release (with `args`) in `cwd`, as a GitHub Actions job of release.yml on `branch`. */

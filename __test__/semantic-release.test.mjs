@@ -3,18 +3,17 @@
 // plugin, no token, a file remote), against the emulator as the registry and GitHub Actions'
 // id_token endpoint. Only the plugins needed run: commit-analyzer and trust-native's.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { execFileSync, spawn } from 'node:child_process'
-import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs'
+import { spawn } from 'node:child_process'
+import { mkdirSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
-import { ALICE, OTP, isolateNpmConfig, startEmulator, tempDir } from './helpers.mjs'
+import { ALICE, OTP, isolateNpmConfig, startEmulator, tempDir, GIT_IDENTITY, git, pushedRepo } from './helpers.mjs'
 
 const require = createRequire(import.meta.url)
 const root = join(import.meta.dirname, '..')
 const semanticRelease = join(dirname(require.resolve('semantic-release/package.json')), 'bin', 'semantic-release.js')
 const { verifyConditions } = require('trust-native/semantic-release')
 const TRUSTED = { type: 'github', package: 'widgets', repository: 'acme/widgets', file: 'release.yml' }
-const GIT_IDENTITY = { GIT_AUTHOR_NAME: 'Test', GIT_AUTHOR_EMAIL: 'test@example.com', GIT_COMMITTER_NAME: 'Test', GIT_COMMITTER_EMAIL: 'test@example.com' }
 let emulator, home
 
 beforeAll(async () => {
@@ -27,20 +26,13 @@ beforeEach(() => {
   emulator.clearRequests()
 })
 
-const git = (cwd, ...args) => execFileSync('git', args, { cwd, env: { ...process.env, ...GIT_IDENTITY }, encoding: 'utf8', stdio: 'pipe' })
-
 /**
  * A repository with one `feat:` commit pushed to a local bare remote, the plugin installed as
  * users install it (node_modules/trust-native, resolved through the exports map), trust.json
  * declaring the trusted publisher, and an .npmrc pointing at the emulator (with `npmrc` added).
  */
 function releaseRepo({ pluginConfig, npmrc = '', publish = [], trust = [TRUSTED] } = {}) {
-  const dir = tempDir('tn-release-')
-  const remote = join(dir, 'remote.git')
-  const cwd = join(dir, 'work')
-  mkdirSync(cwd)
-  git(dir, 'init', '--bare', '-b', 'main', remote)
-  const files = {
+  return pushedRepo((remote) => ({
     'package.json': JSON.stringify({ name: 'widgets', version: '0.0.0-development', repository: 'github:acme/widgets' }),
     '.npmrc': `registry=${emulator.url}\n${npmrc}`,
     '.gitignore': 'node_modules\n',
@@ -50,16 +42,7 @@ function releaseRepo({ pluginConfig, npmrc = '', publish = [], trust = [TRUSTED]
       repositoryUrl: `file://${remote}`,
       plugins: ['@semantic-release/commit-analyzer', pluginConfig ? ['trust-native/semantic-release', pluginConfig] : 'trust-native/semantic-release', ...publish],
     }),
-  }
-  for (const [name, text] of Object.entries(files)) writeFileSync(join(cwd, name), text)
-  mkdirSync(join(cwd, 'node_modules'))
-  symlinkSync(root, join(cwd, 'node_modules', 'trust-native'), 'dir')
-  git(cwd, 'init', '-b', 'main')
-  git(cwd, 'add', '.')
-  git(cwd, 'commit', '-m', 'feat: widgets')
-  git(cwd, 'remote', 'add', 'origin', remote)
-  git(cwd, 'push', 'origin', 'main')
-  return { cwd, remote }
+  }))
 }
 
 /** `semantic-release --dry-run` in `cwd` with exactly `env` (and what git and npm need). */
