@@ -6,7 +6,7 @@
 const tn = require('../..')
 const { EXIT, UsageError, describeError } = require('./errors.js')
 const { accessFlag, common } = require('./flags.js')
-const { provenanceNote, provenanceOptions } = require('./provenance.js')
+const { provenanceOptions, reportProvenance } = require('./provenance.js')
 const { count, err, out, warn } = require('./output.js')
 const { releaseWorkspace } = require('./workspace-release.js')
 
@@ -83,9 +83,7 @@ async function publishEach(values, targets, { stage }) {
     const how = r.tokenSource === 'oidc' ? 'through trusted publishing' : 'with your token'
     if (r.dryRun) say.out(`Would ${stage ? 'stage' : 'publish'} ${r.package}@${r.version} (tag ${r.tag})`)
     else say.out(stage ? `+ ${r.package}@${r.version} (staged with id ${r.stageId}, ${how})` : `+ ${r.package}@${r.version} (${how})`)
-    const note = provenanceNote(r, stage)
-    if (note.line) say.out(note.line)
-    if (note.warning && !values.json) warn(note.warning)
+    reportProvenance(r, { stage, json: values.json, say })
     return r
   }, { workspaceTarget: (p) => p.path, none: '.', key: 'target', stage })
   if (staged && !values.json) out('Approve them with one 2FA: trust-native stage approve --workspaces (or stage approve <id...>)')

@@ -5,6 +5,7 @@
 // the CLI says of the statement a publish signed.
 
 const { UsageError } = require('./errors.js')
+const { warn } = require('./output.js')
 
 /** @satisfies {import('./flags.js').Flags} */
 const PROVENANCE_FLAGS = {
@@ -33,17 +34,15 @@ function provenanceOptions(values) {
 }
 
 /**
- * What to say of a publish's provenance: where it is logged, or (as a warning) that npm would
- * have attached some and this publish did not.
+ * Says what a publish did with provenance: where it is logged, or (a warning, not in --json)
+ * that npm would have attached some and this publish did not.
  * @param {import('../../index').PublishResult} r
- * @param {boolean} stage
- * @returns {{ line?: string, warning?: string }}
+ * @param {{ stage: boolean, json?: boolean, say: import('./each-package.js').Say }} how
  */
-function provenanceNote(r, stage) {
+function reportProvenance(r, { stage, json, say }) {
   const log = r.provenance.attached?.transparencyLog
-  if (log) return { line: `  provenance logged at ${log.url}` }
-  if (!stage && !r.dryRun && r.provenance.wouldAttach) return { warning: `${r.package}: published without provenance (--no-provenance)` }
-  return {}
+  if (log) say.out(`  provenance logged at ${log.url}`)
+  else if (!stage && !r.dryRun && r.provenance.wouldAttach && !json) warn(`${r.package}: published without provenance (--no-provenance)`)
 }
 
-module.exports = { PROVENANCE_FLAGS, provenanceOptions, provenanceNote }
+module.exports = { PROVENANCE_FLAGS, provenanceOptions, reportProvenance }

@@ -14,7 +14,7 @@ const tn = require('../..')
 const { EXIT, describeError } = require('./errors.js')
 const { common } = require('./flags.js')
 const { err, out, warn } = require('./output.js')
-const { provenanceNote } = require('./provenance.js')
+const { reportProvenance } = require('./provenance.js')
 
 /**
  * The fields whose workspace packages must be on the registry before the package that names
@@ -152,9 +152,7 @@ async function releaseWorkspace(values, { stage, access, provenance = {} }) {
       else if (stage) say.out(`+ ${r.package}@${r.version} (staged with id ${r.stageId}, ${how})`)
       else {
         say.out(`+ ${r.package}@${r.version} (${how})`)
-        const note = provenanceNote(r, stage)
-        if (note.line) say.out(note.line)
-        if (note.warning && !values.json) warn(note.warning)
+        reportProvenance(r, { stage, json: values.json, say })
         recordTag(r.package, r.version, say)
       }
     } catch (thrown) {
