@@ -131,5 +131,12 @@ fn build(config: &TransportConfig, max_sockets: usize) -> Result<reqwest::Client
     }
     builder
         .build()
-        .map_err(|e| Error::new(Code::Network, format!("Cannot set up HTTPS: {e}")))
+        // reqwest's own text is "builder error"; the cause (e.g. the system's certificate store
+        // refusing the extra roots) is what tells the user what to fix.
+        .map_err(|e| {
+            Error::new(
+                Code::Network,
+                format!("Cannot set up HTTPS: {}", super::innermost(&e)),
+            )
+        })
 }
