@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { execFile, spawn } from 'node:child_process'
 import crypto from 'node:crypto'
-import { mkdtempSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import http from 'node:http'
 import https from 'node:https'
 import { createRequire } from 'node:module'
@@ -91,7 +91,11 @@ describe('seed validation', () => {
     expect(() => emulator.seed({ rateLimit: { perSecond: 0 } })).toThrow(new TypeError('seed.rateLimit.perSecond must be greater than 0'))
     expect(() => emulator.injectFault({ kind: 'status' })).toThrow(new TypeError("rule.status is required when kind is 'status'"))
     expect(() => emulator.injectFault({ kind: 'latency', ms: 5, tims: 1 })).toThrow(/rule\.tims is not a known field/)
-    expect(() => emulator.issueIdToken({ provider: 'travis' })).toThrow(/options\.provider must be one of 'github', 'gitlab', 'circleci', 'google'/)
+    const issuers = Object.keys(require('../testing/lib/providers.js').PROVIDERS).map((p) => `'${p}'`)
+    expect(() => emulator.issueIdToken({ provider: 'travis' })).toThrow(`options.provider must be one of ${issuers.join(', ')}`)
+    // What testing/index.d.ts declares is what the emulator takes.
+    const declared = readFileSync(join(import.meta.dirname, '..', 'testing', 'index.d.ts'), 'utf8')
+    expect(declared.match(/export interface IdTokenSpec \{[^}]*?\n {2}provider: (.*)\n/)[1].split(' | ')).toEqual(issuers)
     expect(() => emulator.githubActionsJob('acme/widgets')).toThrow(new TypeError('claims must be an object, not a string'))
   })
 

@@ -53,7 +53,7 @@ export interface EmulatorUser {
 export interface TrustConfiguration {
   /** The configuration's UUID. */
   id?: string
-  /** The CI provider: `github`, `gitlab`, `circleci`. */
+  /** The CI provider: one of trust-native's `trustProviders()` types. */
   type?: string
   /** The claims a token must satisfy: a string exactly, `{ file }` the file of the token's ref claim, a list each of its values. */
   claims?: Record<string, unknown>

@@ -1,8 +1,9 @@
 'use strict'
 
 // The CI providers, in one table: who issues their id_tokens (`iss`), the claims a real token
-// of theirs carries (the defaults a test's claims are merged over), and the claims the npm
-// registry lets a trusted-publisher configuration name, with the form each value must have.
+// of theirs carries (the defaults a test's claims are merged over), the claims the npm
+// registry lets a trusted-publisher configuration name, with the form each value must have, and
+// who the registry records as the publisher of a version published through it (`npmUser`).
 //
 // These rules are written from the registry's API description and the providers' documented
 // claims, not taken from any client, so the emulator is a real check of what a client sends.
@@ -52,6 +53,7 @@ const CIRCLECI = 'oidc.circleci.com/'
 
 const PROVIDERS = {
   github: {
+    npmUser: { name: 'GitHub Actions', email: 'npm-oidc-no-reply@github.com' },
     issuer: 'https://token.actions.githubusercontent.com',
     defaults(c) {
       fill(c, { repository: 'acme/widgets' })
@@ -81,6 +83,7 @@ const PROVIDERS = {
     },
   },
   gitlab: {
+    npmUser: { name: 'GitLab CI/CD', email: 'npm-oidc-no-reply@gitlab.com' },
     issuer: 'https://gitlab.com',
     defaults(c) {
       fill(c, { project_path: 'acme/widgets' })
@@ -103,6 +106,7 @@ const PROVIDERS = {
     },
   },
   circleci: {
+    npmUser: { name: 'CircleCI', email: 'npm-oidc-no-reply@circleci.com' },
     // CircleCI's issuer names the organization: https://oidc.circleci.com/org/<org-id>.
     issuer: 'https://oidc.circleci.com/org/',
     issuerOf: (claims) => `https://oidc.circleci.com/org/${text(claims, `${CIRCLECI}org-id`)}`,

@@ -7,6 +7,7 @@ const { Reply } = require('./http.js')
 const { authenticate, bypasses2fa, requireOtp, stageRequired } = require('./auth.js')
 const { now } = require('./issuers.js')
 const tarballs = require('./tarballs.js')
+const { PROVIDERS } = require('./providers.js')
 
 function packument(state, name) {
   const pkg = state.packages.get(name)
@@ -16,13 +17,6 @@ function packument(state, name) {
   return Reply.json(200, { _id: name, name, 'dist-tags': pkg.distTags, versions: Object.fromEntries(pkg.versions), time })
 }
 
-/** The CI identities the registry records as a trusted publish's `_npmUser`. */
-const CI_USERS = {
-  github: { name: 'GitHub Actions', email: 'npm-oidc-no-reply@github.com' },
-  gitlab: { name: 'GitLab CI/CD', email: 'npm-oidc-no-reply@gitlab.com' },
-  circleci: { name: 'CircleCI', email: 'npm-oidc-no-reply@circleci.com' },
-}
-
 /**
  * Who the registry records as a version's publisher (`_npmUser`): for a token exchanged through
  * trusted publishing, the CI with `trustedPublisher: { id, oidcConfigId: 'oidc:<config id>' }`;
@@ -30,7 +24,7 @@ const CI_USERS = {
  */
 function publisherOf(state, request) {
   const grant = state.grants.get(request.bearer() ?? '')
-  if (grant) return { ...CI_USERS[grant.provider], trustedPublisher: { id: grant.provider, oidcConfigId: `oidc:${grant.configId}` } }
+  if (grant) return { ...PROVIDERS[grant.provider].npmUser, trustedPublisher: { id: grant.provider, oidcConfigId: `oidc:${grant.configId}` } }
   const user = state.userByToken(request.bearer())
   return user && { name: user.name }
 }
