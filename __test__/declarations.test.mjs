@@ -8,15 +8,23 @@ import { afterAll, beforeAll, describe, it, expect } from 'vitest'
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { ALICE, OTP, asAlice, isolateNpmConfig, startEmulator, tempDir, tn } from './helpers.mjs'
+import { HEAD, withDeclarations } from '../scripts/provider-types.mjs'
 
 const dts = readFileSync(join(import.meta.dirname, '..', 'index.d.ts'), 'utf8')
 
-/** The body of interface `name` in index.d.ts. */
+/** The body of interface `name` in index.d.ts: all its declarations, which TypeScript merges
+ * (the binding declares what every `Publisher` has, the provider table's part the rest). */
 function interfaceBody(name) {
-  const body = dts.match(new RegExp(`export interface ${name} \\{([\\s\\S]*?)\\n\\}`))
-  if (!body) throw new Error(`index.d.ts has no interface ${name}`)
-  return body[1]
+  const bodies = [...dts.matchAll(new RegExp(`^export interface ${name} \\{([\\s\\S]*?)\\n\\}`, 'gm'))]
+  if (!bodies.length) throw new Error(`index.d.ts has no interface ${name}`)
+  return bodies.map((b) => b[1]).join('\n')
 }
+
+/** What type alias `name` of index.d.ts stands for, or undefined. */
+const alias = (name) => dts.match(new RegExp(`^export type ${name} = (.*)$`, 'm'))?.[1]
+
+/** `type` with a named alias replaced by what it stands for. */
+const resolve = (type) => (/^\w+$/.test(type) && alias(type)) || type
 
 /** The property names an interface of index.d.ts declares. */
 function declared(name) {
@@ -49,7 +57,11 @@ function splitTop(text, separator) {
  */
 function options(type) {
   const result = {}
-  for (const part of splitTop(type, ' & ')) {
+  for (const part of splitTop(resolve(type), ' & ')) {
+    if (alias(part)) {
+      Object.assign(result, options(part))
+      continue
+    }
     const omit = part.match(/^Omit<(.*)>$/s)
     if (omit) {
       const [inner, keys] = splitTop(omit[1], ',')
@@ -65,7 +77,7 @@ function options(type) {
 }
 
 /** The members of a union type (`(A) | (B)`), or the type itself. */
-const members = (type) => splitTop(type, ' | ').map((m) => m.replace(/^\((.*)\)$/s, '$1'))
+const members = (type) => splitTop(resolve(type), ' | ').map((m) => m.replace(/^\((.*)\)$/s, '$1'))
 
 /** `name(params): result` of each function (or method) declared by `block` of index.d.ts. */
 function signatures(block, prefix) {
@@ -125,6 +137,13 @@ const FREE_ONLY = ['apiEndpoints', 'closestName', 'decodeIdToken', 'diagnoseTrus
 const CLIENT_ONLY = ['addTeamMember', 'createTeam', 'destroyTeam', 'listOrgMembers', 'listTeamMembers', 'listTeams', 'removeOrgMember', 'removeTeamMember', 'setOrgMember', 'whoami']
 
 describe('TypeScript declarations', () => {
+  it('the provider part of index.d.ts\'s head is what the provider table gives', () => {
+    const head = readFileSync(HEAD, 'utf8')
+    expect(head, 'run node scripts/provider-types.mjs, then npx napi build --platform').toBe(withDeclarations(head, tn.trustProviders()))
+    // napi build puts the head at the top of index.d.ts.
+    expect(dts.startsWith(head.trimEnd()), 'run npx napi build --platform').toBe(true)
+  })
+
   it('declare exactly each provider table\'s options', () => {
     const providers = tn.trustProviders()
     expect(providers.length).toBeGreaterThan(0)
@@ -144,7 +163,7 @@ describe('TypeScript declarations', () => {
     const providers = tn.trustProviders()
     const types = providers.map((p) => `'${p.type}'`)
     const fields = [...new Set(providers.flatMap((p) => p.fields.map((f) => f.option)))]
-    expect(interfaceBody('TrustSpec').match(/^ {2}type: (.*)$/m)[1].split(' | ')).toEqual(types)
+    expect(resolve(interfaceBody('TrustSpec').match(/^ {2}type: (.*)$/m)[1]).split(' | ')).toEqual(types)
     // A Publisher has what every configuration has, and each provider's fields when it is of it.
     const publisher = options('Publisher')
     expect(Object.keys(publisher).sort()).toEqual(['id', 'type', 'permissions', 'claims', ...fields].sort())
@@ -215,11 +234,10 @@ describe('required and optional options', () => {
   })
   afterAll(() => emulator.stop())
 
-  const UUID = '9c7e5a6e-0a4b-4a5e-9a55-2f0e1c1d2b3a'
-  const VALUES = {
-    github: { repository: 'acme/widgets', file: 'release.yml', environment: 'npm' },
-    gitlab: { project: 'acme/widgets', file: '.gitlab-ci.yml', environment: 'npm' },
-    circleci: { orgId: UUID, projectId: UUID, pipelineDefinitionId: UUID, vcsOrigin: 'github.com/acme/widgets', contextIds: [UUID] },
+  /** A valid value of each option of `provider`: its row's example (a list of one). */
+  const example = (provider, option) => {
+    const field = provider.fields.find((f) => f.option === option)
+    return field.list ? [field.example] : field.example
   }
   const RELEASE = 'on: push\njobs:\n  publish:\n    runs-on: ubuntu-latest\n    environment: npm\n    permissions:\n      id-token: write\n    steps:\n      - run: npm publish\n'
   const PIPELINE = 'publish:\n  environment: npm\n  id_tokens:\n    NPM_ID_TOKEN:\n      aud: npm:registry.npmjs.org\n  script:\n    - npm publish\n'
@@ -247,7 +265,7 @@ describe('required and optional options', () => {
       expect(options(member)).toEqual({ type: true, ...declaredOptions })
       const required = provider.fields.map((f) => f.option).filter((o) => declaredOptions[o])
       const call = (values) => tn[name]({ ...asAlice(emulator), cwd: checkout(provider.type), dryRun: true, ...values })
-      const given = (except) => Object.fromEntries(required.filter((o) => o !== except).map((o) => [o, VALUES[provider.type][o]]))
+      const given = (except) => Object.fromEntries(required.filter((o) => o !== except).map((o) => [o, example(provider, o)]))
       // Everything declared optional can be left out...
       expect((await call(given())).dryRun, name).toBe(true)
       const generic = await tn.addPublisher({ type: provider.type, ...asAlice(emulator), cwd: checkout(provider.type), dryRun: true, ...given() })

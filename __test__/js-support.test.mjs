@@ -4,22 +4,17 @@
 import { beforeAll, describe, expect, it } from 'vitest'
 import { isolateNpmConfig, tempDir, tn } from './helpers.mjs'
 
-/** One spec per provider, each option of its table given. */
-const SPECS = {
-  github: { type: 'github', package: 'widgets', repository: 'acme/widgets', file: 'release.yml', environment: 'npm' },
-  gitlab: { type: 'gitlab', package: 'widgets', project: 'acme/tools/widgets', file: '.gitlab-ci.yml', environment: 'production' },
-  circleci: {
-    type: 'circleci',
-    package: 'widgets',
-    orgId: '9c7e5a6e-0a4b-4a5e-9a55-2f0e1c1d2b3a',
-    projectId: '0f3f4b4e-8d0a-4d5e-b1f2-3c4d5e6f7a8b',
-    pipelineDefinitionId: '5a6b7c8d-9e0f-4a1b-8c2d-3e4f5a6b7c8d',
-    vcsOrigin: 'github.com/acme/widgets',
-    contextIds: ['1b2c3d4e-5f6a-4b7c-8d9e-0f1a2b3c4d5e'],
-  },
-}
+const PROVIDERS = tn.trustProviders()
+/** `github` -> `addGithubPublisher`: the provider's own add function. */
+const addName = (type) => `add${type[0].toUpperCase()}${type.slice(1)}Publisher`
+/** One spec per provider, each option of its table given its row's example. */
+const SPECS = Object.fromEntries(PROVIDERS.map((p) => [p.type, {
+  type: p.type,
+  package: 'widgets',
+  ...Object.fromEntries(p.fields.map((f) => [f.option, f.list ? [f.example] : f.example])),
+}]))
 /** The provider's own add function, by type: what addPublisher must do the same as. */
-const ADD = { github: tn.addGithubPublisher, gitlab: tn.addGitlabPublisher, circleci: tn.addCircleciPublisher }
+const ADD = Object.fromEntries(PROVIDERS.map((p) => [p.type, tn[addName(p.type)]]))
 /** A dry run needs no registry; the token only makes it one the call could send. */
 const OFFLINE = { registry: 'https://registry.npmjs.org/', token: 'npm_FAKE-js-support', dryRun: true }
 
@@ -28,8 +23,9 @@ beforeAll(() => {
 })
 
 describe('addPublisher', () => {
-  it('covers every provider of trustProviders()', () => {
-    expect(Object.keys(SPECS).sort()).toEqual(tn.trustProviders().map((p) => p.type).sort())
+  it('every provider of trustProviders() has its own add function', () => {
+    expect(PROVIDERS.length).toBeGreaterThan(0)
+    for (const { type } of PROVIDERS) expect(typeof ADD[type], addName(type)).toBe('function')
   })
 
   it.each(Object.keys(SPECS))('%s: the request of its add*Publisher, for the client too', async (type) => {
@@ -47,7 +43,7 @@ describe('addPublisher', () => {
 
   it('refuses an unknown type, naming the known ones, and the provider\'s unknown options', async () => {
     await expect(tn.addPublisher({ type: 'bitbucket', ...OFFLINE })).rejects.toMatchObject({
-      code: 'EINVALIDINPUT', field: 'type', message: expect.stringContaining('github, gitlab, circleci'),
+      code: 'EINVALIDINPUT', field: 'type', message: expect.stringContaining(PROVIDERS.map((p) => p.type).join(', ')),
     })
     await expect(tn.addPublisher({ ...OFFLINE })).rejects.toMatchObject({ code: 'EINVALIDINPUT', field: 'type' })
     await expect(tn.addPublisher({ ...SPECS.circleci, ...OFFLINE, file: 'x.yml' })).rejects.toMatchObject({ code: 'EINVALIDINPUT', field: 'file' })

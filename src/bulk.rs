@@ -24,25 +24,14 @@ use trust_core::error::{Error as CoreError, Result as CoreResult};
 use trust_core::trust::PROVIDERS;
 
 /// One package's desired trusted publisher: `type`, `package`, and the options of the matching
-/// `add*Publisher` (the same shape as an entry of trust.json).
+/// `add*Publisher` (the same shape as an entry of trust.json). The provider options are declared
+/// from the provider table (scripts/provider-types.mjs), in index.d.ts's head.
 #[napi(object)]
 #[allow(dead_code)] // Declares the TypeScript type; the value is built by `to_js`.
 pub struct TrustSpec {
-    #[napi(ts_type = "'github' | 'gitlab' | 'circleci'")]
+    #[napi(ts_type = "ProviderType")]
     pub r#type: String,
     pub package: String,
-    /// GitHub: `owner/repo`.
-    pub repository: Option<String>,
-    /// GitLab: `group/project`.
-    pub project: Option<String>,
-    /// GitHub workflow or GitLab pipeline file name.
-    pub file: Option<String>,
-    pub environment: Option<String>,
-    pub org_id: Option<String>,
-    pub project_id: Option<String>,
-    pub pipeline_definition_id: Option<String>,
-    pub vcs_origin: Option<String>,
-    pub context_ids: Option<Vec<String>>,
     pub allow_publish: Option<bool>,
     pub allow_stage_publish: Option<bool>,
     /// `planTrust`/`applyTrust`: the package's configuration of this publisher (same provider
@@ -221,9 +210,17 @@ pub struct ProviderField {
     pub option: String,
     /// The npm CLI flag (`org-id`).
     pub flag: String,
+    /// Other names of the flag (`repo` for `repository`).
+    pub aliases: Vec<String>,
+    /// Whether the registry needs it; see `default` for whether a caller must give it.
     pub required: bool,
     pub list: bool,
     pub help: String,
+    /// A valid value (one element of a list).
+    pub example: String,
+    /// Where a value left out comes from (package.json, the checkout), or null: then a required
+    /// field must be given.
+    pub default: Option<String>,
     /// Where the registry keeps it in a configuration's `claims`: a key, or a key and the key
     /// inside it (`['workflow_ref', 'file']`, a partial-match object).
     pub claim: Vec<String>,

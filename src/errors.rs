@@ -1,6 +1,6 @@
 //! Core errors as JS `Error`s: every failure of every call rejects (or throws) with an `Error`
 //! carrying the core error's fields (`code`, `statusCode`, `field`, ...), the `TrustError` that
-//! `errors.d.ts` declares.
+//! `head.d.ts` declares.
 
 use napi::bindgen_prelude::*;
 
@@ -57,11 +57,11 @@ mod tests {
     /// The TypeScript union of codes (the index.d.ts header) names every code the core has.
     #[test]
     fn declared_error_codes_are_the_core_codes() {
-        let declared = include_str!("errors.d.ts");
+        let declared = include_str!("head.d.ts");
         for name in Code::names() {
             assert!(
                 declared.contains(&format!("'{name}'")),
-                "{name} is not in errors.d.ts"
+                "{name} is not in head.d.ts"
             );
         }
     }
@@ -69,10 +69,10 @@ mod tests {
     /// The TypeScript union of hints names every hint the core has, and no other.
     #[test]
     fn declared_hints_are_the_core_hints() {
-        let names = union_members(include_str!("errors.d.ts"), "TrustHint");
+        let names = union_members(include_str!("head.d.ts"), "TrustHint");
         assert_eq!(names, Hint::names().collect::<Vec<_>>());
         // A checkout with CRLF line ends (Windows) declares the same.
-        let crlf = include_str!("errors.d.ts").replace('\n', "\r\n");
+        let crlf = include_str!("head.d.ts").replace('\n', "\r\n");
         assert_eq!(union_members(&crlf, "TrustHint"), names);
     }
 
@@ -81,7 +81,7 @@ mod tests {
         let rest = declared
             .split(&format!("export type {name} ="))
             .nth(1)
-            .unwrap_or_else(|| panic!("errors.d.ts declares {name}"));
+            .unwrap_or_else(|| panic!("head.d.ts declares {name}"));
         // The first line is the rest of the declaration's own, maybe empty.
         rest.lines()
             .enumerate()

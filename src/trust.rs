@@ -12,10 +12,7 @@ use crate::options::Options;
 use crate::to_js::{to_js, Js};
 use crate::workflow::keeps_ci_file;
 use trust_core::error::{Error as CoreError, Result as CoreResult};
-use trust_core::trust::{
-    self, circleci::CIRCLECI, github::GITHUB, gitlab::GITLAB, OptionValue, Provider,
-    PublisherInput, Values,
-};
+use trust_core::trust::{self, OptionValue, Provider, PublisherInput, Values};
 
 /// Options every registry call accepts.
 #[napi(object)]
@@ -81,50 +78,6 @@ pub struct PublishPermissions {
     pub allow_stage_publish: Option<bool>,
 }
 
-/// A GitHub Actions trusted publisher.
-#[napi(object)]
-#[allow(dead_code)] // Declares the TypeScript type; `Options` reads the object.
-pub struct GithubPublisherOptions {
-    /// Repository as `owner/repo`. Default: package.json `repository`, when it is on GitHub.
-    pub repository: Option<String>,
-    /// Workflow file name in `.github/workflows`, e.g. `publish.yml` (not a path). Default: the
-    /// workflow of the checkout that publishes the package, when exactly one does (see
-    /// `checkWorkflow`).
-    pub file: Option<String>,
-    /// GitHub Actions environment the publishing job must use.
-    pub environment: Option<String>,
-}
-
-/// A GitLab CI/CD trusted publisher.
-#[napi(object)]
-#[allow(dead_code)] // Declares the TypeScript type; `Options` reads the object.
-pub struct GitlabPublisherOptions {
-    /// Project as `group/project` or `group/subgroup/project`. Default: package.json
-    /// `repository`, when it is on GitLab.
-    pub project: Option<String>,
-    /// Top-level pipeline file, e.g. `.gitlab-ci.yml` (not a path). Default: the checkout's
-    /// pipeline file, when it publishes the package (see `checkWorkflow`).
-    pub file: Option<String>,
-    /// GitLab environment the publishing job must deploy to.
-    pub environment: Option<String>,
-}
-
-/// A CircleCI trusted publisher.
-#[napi(object)]
-#[allow(dead_code)] // Declares the TypeScript type; `Options` reads the object.
-pub struct CircleciPublisherOptions {
-    /// Organization UUID.
-    pub org_id: String,
-    /// Project UUID.
-    pub project_id: String,
-    /// Pipeline definition UUID.
-    pub pipeline_definition_id: String,
-    /// Repository origin as `host/owner/repo`, e.g. `github.com/owner/repo` (no scheme).
-    pub vcs_origin: String,
-    /// Context UUIDs the publishing job must use.
-    pub context_ids: Option<Vec<String>>,
-}
-
 /// Which configuration to revoke.
 #[napi(object)]
 #[allow(dead_code)] // Declares the TypeScript type; `Options` reads the object.
@@ -133,34 +86,17 @@ pub struct RevokeOptions {
     pub id: String,
 }
 
-/// A trusted publisher configuration as the registry stores it.
+/// A trusted publisher configuration as the registry stores it. Its provider's options are
+/// declared from the provider table (scripts/provider-types.mjs), in index.d.ts's head.
 #[napi(object)]
 #[allow(dead_code)] // Declares the TypeScript type; the value is built by `to_js`.
 pub struct Publisher {
     /// The configuration's id (UUID), for `revokePublisher`.
     pub id: String,
-    /// `github`, `gitlab`, `circleci`, or a provider this version does not know.
+    /// One of `trustProviders()`' types, or a provider this version does not know.
     pub r#type: String,
     /// `createPackage` (publish) and/or `createStagedPackage` (stage publish).
     pub permissions: Vec<String>,
-    /// GitHub: `owner/repo`.
-    pub repository: Option<String>,
-    /// GitLab: `group/project`.
-    pub project: Option<String>,
-    /// GitHub workflow or GitLab pipeline file.
-    pub file: Option<String>,
-    /// GitHub or GitLab environment.
-    pub environment: Option<String>,
-    /// CircleCI organization UUID.
-    pub org_id: Option<String>,
-    /// CircleCI project UUID.
-    pub project_id: Option<String>,
-    /// CircleCI pipeline definition UUID.
-    pub pipeline_definition_id: Option<String>,
-    /// CircleCI `host/owner/repo`.
-    pub vcs_origin: Option<String>,
-    /// CircleCI context UUIDs.
-    pub context_ids: Option<Vec<String>>,
     /// The claims exactly as the registry returned them.
     #[napi(ts_type = "Record<string, unknown>")]
     pub claims: serde_json::Value,
@@ -250,18 +186,18 @@ pub(crate) fn provider_named(kind: &str) -> CoreResult<&'static Provider> {
     })
 }
 
-/// `add*Publisher` on `engine`, for `provider` or (`addPublisher`) the one the `type` option
-/// names: one pass over the options, refused whole if any is unknown.
+/// `add*Publisher` on `engine`, for the provider of type `kind` or (`addPublisher`) the one the
+/// `type` option names: one pass over the options, refused whole if any is unknown.
 fn add<'env>(
     engine: &Engine,
     env: &'env Env,
-    provider: Option<&'static Provider>,
+    kind: Option<&'static str>,
     options: Option<Unknown<'env>>,
 ) -> napi::Result<PromiseRaw<'env, Js>> {
     let prepared = (|| {
         let mut o = Options::new(options, "options")?;
-        let provider = match provider {
-            Some(provider) => provider,
+        let provider = match kind {
+            Some(kind) => provider_named(kind)?,
             None => provider_option(&mut o)?,
         };
         let input = publisher_input(&mut o, provider)?;
@@ -343,7 +279,7 @@ operation! {
     #[doc = " })"]
     #[doc = " console.log(publisher?.id, warnings) // no publisher in a dry run"]
     #[doc = " ```"]
-    fn add_github_publisher(options): "options: GithubPublisherOptions & PublishPermissions & StrictOption & CommonOptions" -> "Promise<AddPublisherResult>" = |engine, env| add(engine, env, Some(&GITHUB), options)
+    fn add_github_publisher(options): "options: AddGithubPublisherOptions" -> "Promise<AddPublisherResult>" = |engine, env| add(engine, env, Some("github"), options)
 }
 
 operation! {
@@ -359,7 +295,7 @@ operation! {
     #[doc = "   otp: '123456',"]
     #[doc = " })"]
     #[doc = " ```"]
-    fn add_gitlab_publisher(options): "options: GitlabPublisherOptions & PublishPermissions & StrictOption & CommonOptions" -> "Promise<AddPublisherResult>" = |engine, env| add(engine, env, Some(&GITLAB), options)
+    fn add_gitlab_publisher(options): "options: AddGitlabPublisherOptions" -> "Promise<AddPublisherResult>" = |engine, env| add(engine, env, Some("gitlab"), options)
 }
 
 operation! {
@@ -378,21 +314,21 @@ operation! {
     #[doc = "   otp: '123456',"]
     #[doc = " })"]
     #[doc = " ```"]
-    fn add_circleci_publisher(options): "options: CircleciPublisherOptions & PublishPermissions & CommonOptions" -> "Promise<AddPublisherResult>" = |engine, env| add(engine, env, Some(&CIRCLECI), options)
+    fn add_circleci_publisher(options): "options: AddCircleciPublisherOptions" -> "Promise<AddPublisherResult>" = |engine, env| add(engine, env, Some("circleci"), options)
 }
 
 operation! {
     #[doc = " Adds a trusted publisher of the provider `type` names (one of `trustProviders()`), with"]
-    #[doc = " that provider's options: what `addGithubPublisher`, `addGitlabPublisher` and"]
-    #[doc = " `addCircleciPublisher` do, for code that takes the provider as data (a CLI flag, a"]
-    #[doc = " config file). An unknown `type` rejects with `EINVALIDINPUT` naming the known ones."]
+    #[doc = " that provider's options: what its `add<Provider>Publisher` does, for code that takes the"]
+    #[doc = " provider as data (a CLI flag, a config file). An unknown `type` rejects with"]
+    #[doc = " `EINVALIDINPUT` naming the known ones."]
     #[doc = ""]
     #[doc = " @example"]
     #[doc = " ```js"]
     #[doc = " import { addPublisher } from 'trust-native'"]
     #[doc = " await addPublisher({ type: 'gitlab', package: 'widgets', project: 'acme/widgets', file: '.gitlab-ci.yml', otp: '123456' })"]
     #[doc = " ```"]
-    fn add_publisher(options): "options: ({ type: 'github' } & GithubPublisherOptions & PublishPermissions & StrictOption & CommonOptions) | ({ type: 'gitlab' } & GitlabPublisherOptions & PublishPermissions & StrictOption & CommonOptions) | ({ type: 'circleci' } & CircleciPublisherOptions & PublishPermissions & CommonOptions)" -> "Promise<AddPublisherResult>" = |engine, env| add(engine, env, None, options)
+    fn add_publisher(options): "options: AddPublisherOptions" -> "Promise<AddPublisherResult>" = |engine, env| add(engine, env, None, options)
 }
 
 operation! {

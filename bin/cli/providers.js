@@ -29,31 +29,28 @@ const keepsCiFile = (provider) => provider.ciFile !== null
 const repositoryOption = (provider) => provider.repository
 
 /**
- * Whether a field need not be given: package.json says the repository, the checkout the file.
- * @param {TrustProvider} provider
+ * Whether a field need not be given: its row says where its value comes from (package.json, the
+ * checkout).
  * @param {import('../../index').ProviderField} field
  */
-const inferred = (provider, field) => field.option === provider.entity || (field.option === 'file' && keepsCiFile(provider))
+const inferred = (field) => field.default !== null
 
 /**
- * The flags of a provider, from its table; the repository-like option also answers to --repo.
+ * The flags of a provider, from its table: each field's flag, and its aliases (hidden).
  * @param {TrustProvider} provider
  */
 function providerFlags(provider) {
   /** @type {Flags} */
   const flags = {}
   for (const field of provider.fields) {
-    const note = field.option === 'file' && keepsCiFile(provider)
-      ? ' (default: the one that publishes the package)'
-      : field.required && !inferred(provider, field) ? ' (required)' : ''
+    const note = inferred(field) ? ` (default: ${field.default})` : field.required ? ' (required)' : ''
     flags[field.flag] = { type: 'string', multiple: field.list, help: field.help + note }
   }
-  if (provider.entity) {
-    for (const alias of ['repo', 'repository']) {
-      if (!flags[alias]) flags[alias] = { type: 'string', help: `Alias of --${provider.entity}`, hidden: true }
+  for (const field of provider.fields) {
+    for (const alias of field.aliases) {
+      if (!flags[alias]) flags[alias] = { type: 'string', multiple: field.list, help: `Alias of --${field.flag}`, hidden: true }
     }
   }
-  if (flags.environment) flags.env = { type: 'string', help: 'Alias of --environment', hidden: true }
   return flags
 }
 
@@ -66,9 +63,7 @@ function providerOptions(provider, values) {
   /** @type {Record<string, string | boolean | string[]>} */
   const options = {}
   for (const field of provider.fields) {
-    let value = values[field.flag]
-    if (value === undefined && field.option === provider.entity) value = values.repo ?? values.repository
-    if (value === undefined && field.option === 'environment') value = values.env
+    const value = [field.flag, ...field.aliases].map((flag) => values[flag]).find((v) => v !== undefined)
     if (value !== undefined) options[field.option] = value
   }
   return options

@@ -26,7 +26,7 @@ function providerCommand(type) {
   const flags = { ...COMMON, ...WRITE, ...(checked && STRICT), ...PERMISSIONS, ...providerFlags(provider) }
   const required = provider.fields
     .filter((f) => f.required)
-    .map((f) => (inferred(provider, f) ? `[--${f.flag} <${f.flag}>]` : `--${f.flag} <${f.flag}>`))
+    .map((f) => (inferred(f) ? `[--${f.flag} <${f.flag}>]` : `--${f.flag} <${f.flag}>`))
     .join(' ')
   return {
     usage: `trust-native ${type} [package] ${required}`,

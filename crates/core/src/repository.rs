@@ -11,6 +11,15 @@ pub enum Host {
 }
 
 impl Host {
+    /// Its name for people: "GitHub".
+    pub fn name(self) -> &'static str {
+        match self {
+            Host::GitHub => "GitHub",
+            Host::GitLab => "GitLab",
+            Host::Bitbucket => "Bitbucket",
+        }
+    }
+
     /// The provider type npm compares against (`git.type !== name`).
     pub fn type_name(self) -> &'static str {
         match self {

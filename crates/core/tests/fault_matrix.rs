@@ -10,8 +10,9 @@ use common::emulator::Emulator;
 use serde_json::{json, Value};
 use tokio::task::JoinSet;
 use trust_core::error::Code;
+use trust_core::provider::github::GITHUB;
 use trust_core::session::CallOptions;
-use trust_core::trust::{self, github::GITHUB};
+use trust_core::trust;
 
 const TOKEN: &str = "matrix-token";
 const OTP: &str = "424242";

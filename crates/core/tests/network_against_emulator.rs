@@ -10,9 +10,10 @@ use std::sync::Arc;
 use common::emulator::{Emulator, Proxy};
 use serde_json::{json, Value};
 use trust_core::error::{Code, Result};
+use trust_core::provider::github::GITHUB;
 use trust_core::registry::otp::{Answer, Challenge, OtpPrompt};
 use trust_core::session::CallOptions;
-use trust_core::trust::{self, github::GITHUB};
+use trust_core::trust;
 
 const TOKEN: &str = "alice-network-token";
 const OTP: &str = "135790";

@@ -6,10 +6,9 @@ mod common;
 use common::emulator::Emulator;
 use serde_json::{json, Value};
 use trust_core::error::{Code, Error, Hint};
+use trust_core::provider::{github::GITHUB, gitlab::GITLAB};
 use trust_core::session::CallOptions;
-use trust_core::trust::{
-    self, github::GITHUB, gitlab::GITLAB, OptionValue, PublisherInput, Values,
-};
+use trust_core::trust::{self, OptionValue, PublisherInput, Values};
 
 const ALICE: &str = "alice-token-0001";
 const OTP: &str = "246810";

@@ -24,6 +24,8 @@ pub static CIRCLECI: Provider = Provider {
             list: false,
             check: Some(checks::uuid),
             help: "CircleCI organization UUID",
+            aliases: &[],
+            example: "9c7e5a6e-0a4b-4a5e-9a55-2f0e1c1d2b3a",
         },
         Field {
             option: "projectId",
@@ -33,6 +35,8 @@ pub static CIRCLECI: Provider = Provider {
             list: false,
             check: Some(checks::uuid),
             help: "CircleCI project UUID",
+            aliases: &[],
+            example: "0f3f4b4e-8d0a-4d5e-b1f2-3c4d5e6f7a8b",
         },
         Field {
             option: "pipelineDefinitionId",
@@ -42,6 +46,8 @@ pub static CIRCLECI: Provider = Provider {
             list: false,
             check: Some(checks::uuid),
             help: "CircleCI pipeline definition UUID",
+            aliases: &[],
+            example: "5a6b7c8d-9e0f-4a1b-8c2d-3e4f5a6b7c8d",
         },
         Field {
             option: "vcsOrigin",
@@ -51,6 +57,8 @@ pub static CIRCLECI: Provider = Provider {
             list: false,
             check: Some(checks::vcs_origin),
             help: "Repository origin as host/owner/repo, e.g. github.com/owner/repo",
+            aliases: &[],
+            example: "github.com/acme/widgets",
         },
         Field {
             option: "contextIds",
@@ -60,6 +68,8 @@ pub static CIRCLECI: Provider = Provider {
             list: true,
             check: Some(checks::uuid),
             help: "CircleCI context UUIDs the job must use",
+            aliases: &[],
+            example: "3d2c1b0a-9f8e-4d7c-a6b5-4c3d2e1f0a9b",
         },
     ],
 };

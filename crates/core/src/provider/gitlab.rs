@@ -28,9 +28,16 @@ pub static GITLAB: Provider = Provider {
             required: true,
             list: false,
             check: Some(checks::group_project),
-            help: "Project as group/project or group/subgroup/project (default: package.json repository)",
+            help: "Project as group/project or group/subgroup/project",
+            // Not npm's: a project is GitLab's repository, so trust-native takes both words.
+            aliases: &["repo", "repository"],
+            example: "acme/widgets",
         },
-        Field::workflow_file("ci_config_ref_uri", "Top-level pipeline file, e.g. .gitlab-ci.yml"),
+        Field::workflow_file(
+            "ci_config_ref_uri",
+            "Top-level pipeline file, e.g. .gitlab-ci.yml",
+            ".gitlab-ci.yml",
+        ),
         Field::environment("GitLab environment the job must deploy to"),
     ],
 };

@@ -77,11 +77,19 @@ pub struct Field {
     pub check: Option<Check>,
     /// Help text for docs and the CLI.
     pub help: &'static str,
+    /// Other names of its CLI flag (npm's `alias`: `--repo` for `--repository`).
+    pub aliases: &'static [&'static str],
+    /// A valid value (one element of a list), for docs, help and tests.
+    pub example: &'static str,
 }
 
 impl Field {
     /// The workflow or pipeline file, stored under `claim.file` (a partial-match object).
-    pub const fn workflow_file(claim: &'static str, help: &'static str) -> Field {
+    pub const fn workflow_file(
+        claim: &'static str,
+        help: &'static str,
+        example: &'static str,
+    ) -> Field {
         Field {
             option: "file",
             flag: "file",
@@ -90,6 +98,8 @@ impl Field {
             list: false,
             check: Some(checks::workflow_file),
             help,
+            aliases: &[],
+            example,
         }
     }
 
@@ -103,6 +113,8 @@ impl Field {
             list: false,
             check: Some(checks::not_blank),
             help,
+            aliases: &["env"],
+            example: "npm",
         }
     }
 }
@@ -237,9 +249,10 @@ impl Serialize for Values {
 }
 
 /// A provider as `trustProviders()` gives it: `{ type, name, entity, entityLabel, ciFile, fields:
-/// [{ option, flag, required, list, help, claim }] }`, everything an interface needs to offer,
-/// name and describe it (`claim` is the path in the registry's `claims`: `["workflow_ref",
-/// "file"]`; `ciFile` is `github-workflow`, `gitlab-pipeline` or null).
+/// [{ option, flag, aliases, required, list, help, example, default, claim }] }`, everything an
+/// interface needs to offer, name and describe it (`claim` is the path in the registry's
+/// `claims`: `["workflow_ref", "file"]`; `ciFile` is `github-workflow`, `gitlab-pipeline` or
+/// null; `default` says where a value left out comes from, null when it must be given).
 impl Serialize for Provider {
     fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
         let fields: Vec<Value> = self
@@ -253,9 +266,12 @@ impl Serialize for Provider {
                 serde_json::json!({
                     "option": f.option,
                     "flag": f.flag,
+                    "aliases": f.aliases,
                     "required": f.required,
                     "list": f.list,
                     "help": f.help,
+                    "example": f.example,
+                    "default": self.default_of(f),
                     "claim": claim,
                 })
             })
@@ -276,6 +292,24 @@ impl Serialize for Provider {
 impl Provider {
     pub fn field(&self, option: &str) -> Option<&Field> {
         self.fields.iter().find(|f| f.option == option)
+    }
+
+    /// Where a required field left out comes from, as [`infer::prepare`] and the CI file check
+    /// find it: the repository-like option from package.json, the file from the checkout.
+    /// `None`: it must be given when required.
+    pub fn default_of(&self, field: &Field) -> Option<String> {
+        if let Some(entity) = self.entity.as_ref().filter(|e| e.option == field.option) {
+            return Some(format!(
+                "package.json repository, when it is on {}",
+                entity.host.name()
+            ));
+        }
+        (field.option == "file" && self.ci_file.is_some()).then(|| {
+            format!(
+                "the {} of the checkout that publishes the package, when exactly one does",
+                self.file_noun
+            )
+        })
     }
 
     /// Reads the provider's options from a JSON object (camelCase keys). Unknown keys are an
@@ -445,10 +479,32 @@ mod tests {
 
     #[test]
     fn messages_name_the_providers_of_the_table() {
-        assert_eq!(kinds(|_| true), "github, gitlab or circleci");
-        assert_eq!(kinds(|p| p.ci_file.is_some()), "github or gitlab");
-        assert_eq!(kinds(|p| p.kind == "gitlab"), "gitlab");
+        // In the table's order, whatever providers it has besides these.
+        let of = |names: &'static [&str]| kinds(move |p| names.contains(&p.kind));
+        assert_eq!(
+            of(&["circleci", "github", "gitlab"]),
+            "github, gitlab or circleci"
+        );
+        assert_eq!(of(&["circleci", "github"]), "github or circleci");
+        assert_eq!(of(&["gitlab"]), "gitlab");
         assert_eq!(kinds(|_| false), "");
+        let with_files = kinds(|p| p.ci_file.is_some());
+        assert!(with_files.starts_with("github, gitlab") || with_files == "github or gitlab");
+        assert!(!with_files.contains("circleci"));
+    }
+
+    #[test]
+    fn a_field_left_out_comes_from_package_json_or_the_checkout_or_must_be_given() {
+        let default = |p: &Provider, option| p.default_of(p.field(option).unwrap());
+        assert_eq!(
+            default(&github::GITHUB, "repository").as_deref(),
+            Some("package.json repository, when it is on GitHub")
+        );
+        assert!(default(&gitlab::GITLAB, "file")
+            .unwrap()
+            .starts_with("the GitLab CI/CD pipeline file of the checkout"));
+        assert_eq!(default(&github::GITHUB, "environment"), None);
+        assert_eq!(default(&circleci::CIRCLECI, "vcsOrigin"), None);
     }
 
     #[test]

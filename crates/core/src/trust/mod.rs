@@ -16,8 +16,7 @@ use crate::session::{CallOptions, Session};
 use crate::workflow::{Checker, WorkflowCheck};
 
 pub use crate::provider::{
-    self, circleci, github, gitlab, OptionValue, Provider, Publisher, PublisherInput, Values,
-    CREATE_PACKAGE, PROVIDERS,
+    self, OptionValue, Provider, Publisher, PublisherInput, Values, CREATE_PACKAGE, PROVIDERS,
 };
 use crate::provider::{infer_package_name, prepare, Prepared};
 pub use client::TrustClient;
