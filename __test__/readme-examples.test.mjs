@@ -206,3 +206,20 @@ describe('README examples', () => {
     expect(result.code, `${result.stdout}\n${result.stderr}`).toBe(0)
   })
 })
+
+describe('the README\'s CLI usage', () => {
+  it('lists the commands as trust-native --help prints them', () => {
+    const block = ALL.find((b) => b.file === 'README.md' && b.code.startsWith('Usage: trust-native <command>'))
+    const help = spawnSync(process.execPath, [join(root, 'bin', 'trust-native.js'), '--help'], { encoding: 'utf8' })
+    expect(help.status).toBe(0)
+    /** The lines of a `Commands:` list, up to the blank line that ends it. */
+    const commands = (text) => {
+      const lines = text.split('\n')
+      const start = lines.indexOf('Commands:')
+      const end = lines.findIndex((l, i) => i > start && l.trim() === '')
+      return lines.slice(start, end < 0 ? undefined : end)
+    }
+    expect(commands(block.code).length).toBeGreaterThan(10)
+    expect(commands(block.code)).toEqual(commands(help.stdout))
+  })
+})
