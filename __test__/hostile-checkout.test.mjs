@@ -107,6 +107,20 @@ describe.skipIf(process.platform === 'win32')('the JavaScript that reads a check
     expect(settled).toMatchObject({ exit: 0, value: [] })
   })
 
+  it('trust-native publish refuses a FIFO package.json, naming the file and the folder argument', async () => {
+    const root = await fifoProject()
+    const cli = join(repo, 'bin', 'trust-native.js')
+    const run = await new Promise((resolve) => {
+      const child = execFile(process.execPath, [cli, 'publish', root, '--dry-run'], { timeout: 40_000, killSignal: 'SIGKILL' }, (error, stdout, stderr) => resolve({ exit: error?.signal ?? error?.code ?? 0, stderr }))
+      child.stdin.end()
+    })
+    expect(run.exit).toBe(1)
+    expect(run.stderr).toContain(`${join(root, 'package.json')}: a FIFO, not a regular file`)
+    // The CLI's words: its folder is an argument, not the library's `folder` option.
+    expect(run.stderr).toContain('the folder argument')
+    expect(run.stderr).not.toContain('`folder`')
+  })
+
   it('the semantic-release plugin refuses a FIFO package.json, naming it', async () => {
     const root = await fifoProject()
     const plugin = JSON.stringify(join(repo, 'semantic-release/index.js'))

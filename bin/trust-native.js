@@ -8,7 +8,7 @@
 'use strict'
 
 const { parseArgs } = require('node:util')
-const { DRIFT, EXIT, UsageError, describeError, setCommandFlags } = require('./cli/errors.js')
+const { DRIFT, EXIT, UsageError, describeError, setCommand } = require('./cli/errors.js')
 const { helpText, unknownFlag } = require('./cli/help.js')
 const { err, out } = require('./cli/output.js')
 const { PROVIDERS } = require('./cli/providers.js')
@@ -78,7 +78,7 @@ async function main(argv) {
     out(helpText(command))
     return EXIT.ok
   }
-  setCommandFlags(command.flags)
+  setCommand(command)
   try {
     return await command.run(/** @type {import('./cli/flags.js').Values} */ (parsed.values), parsed.positionals)
   } catch (error) {

@@ -107,29 +107,35 @@ function describeError(thrown, pkg, how) {
   return advice && error.summary ? `${error.summary} ${advice(error, pkg, how)}` : asFlag(error, String(error?.message ?? error))
 }
 
-/** The flags of the command being run (set by main), for errors that name a library option. */
-/** @type {import('./flags.js').Flags} */
-let commandFlags = {}
+/** The command being run (set by main), for errors that name a library option. */
+/** @type {{ flags: import('./flags.js').Flags, usage: string }} */
+let command = { flags: {}, usage: '' }
 
-/** Called by main with the flags of the command it runs. @param {import('./flags.js').Flags} flags */
-function setCommandFlags(flags) {
-  commandFlags = flags
+/** Called by main with the command it runs. @param {{ flags: import('./flags.js').Flags, usage: string }} running */
+function setCommand(running) {
+  command = running
 }
 
 /**
- * A refused option (`field`) named in `message` as the library names it, as its flag: `` `tag` ``
- * (the library's), "the file option" and "repository option" (npm trust's), "org-id is required"
- * (npm trust's, by the flag's bare name) become `--tag`, --file, --repository, --org-id.
+ * A refused option (`field`) named in `message` as the library names it, in the CLI's words: as
+ * its flag, `` `tag` `` (the library's), "the file option" and "repository option" (npm
+ * trust's), "org-id is required" (npm trust's, by the flag's bare name) become `--tag`, --file,
+ * --repository, --org-id; an option the command takes as an argument (`` `folder` `` for
+ * `publish [folder|tarball...]`) becomes "the folder argument".
  * @param {Failure | undefined} error @param {string} message
  */
 function asFlag(error, message) {
   const field = error?.field
   const flag = field && field.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)
-  if (!field || !flag || !Object.hasOwn(commandFlags, flag)) return message
+  if (!field || !flag) return message
+  if (!Object.hasOwn(command.flags, flag)) {
+    const argument = new RegExp(`[[<]${flag}[\\]|>]`).test(command.usage)
+    return argument ? message.replaceAll(`\`${field}\``, `the ${flag} argument`) : message
+  }
   return message
     .replaceAll(`\`${field}\``, `\`--${flag}\``)
     .replace(new RegExp(`\\b(?:the )?${field} option\\b`, 'g'), `--${flag}`)
     .replace(new RegExp(`^${flag} `), `--${flag} `)
 }
 
-module.exports = { EXIT, DRIFT, UsageError, describeError, setCommandFlags }
+module.exports = { EXIT, DRIFT, UsageError, describeError, setCommand }

@@ -232,12 +232,13 @@ fn unreadable(path: &Path, e: impl std::fmt::Display) -> Error {
 }
 
 fn read_manifest(folder: &Path) -> Result<Map<String, Value>> {
-    let text = crate::read::config(&folder.join("package.json")).map_err(|e| {
+    let path = folder.join("package.json");
+    let text = crate::read::config(&path).map_err(|e| {
         Error::invalid_input(
             "folder",
             format!(
                 "`folder` must be a package folder with a package.json ({}: {e}).",
-                folder.display()
+                path.display()
             ),
         )
     })?;
