@@ -559,6 +559,21 @@ describe('publish --workspaces in a CI job whose token fallback needs 2FA', () =
   })
 })
 
+describe('publish in a CI job whose token fallback needs 2FA', () => {
+  it('publish <folder> says once that a CI job cannot answer 2FA and points at trusted publishing, with no link and no "run the command again"', async () => {
+    const cwd = project({ name: `ci-otp-${++counter}`, version: '1.0.0', license: 'MIT', repository: 'github:acme/ci-otp' })
+    writeFileSync(join(cwd, 'index.js'), 'module.exports = 1\n')
+    withNpmrc(cwd, freshUser([]))
+    const run = await cli(['publish', cwd], { cwd, piped: '', env: { CI: 'true' } })
+    expect(run.code).toBe(1)
+    expect(run.stderr).toContain('EOTP')
+    expect(run.stderr).not.toContain('Authenticate your account at')
+    expect(run.stderr).not.toContain('run the command again')
+    expect(run.stderr).toContain('use trusted publishing instead')
+    expect(run.stderr.match(/CI job/g)).toHaveLength(1)
+  })
+})
+
 describe('a command line and a registry that try to break the CLI', () => {
   it("an unknown flag: the command's closest flag is suggested, as the library suggests options", async () => {
     const cwd = project({ name: 'flags' })
