@@ -259,6 +259,7 @@ describe('required and optional options', () => {
     expect(providers.length).toBeGreaterThan(0)
     for (const provider of providers) {
       const name = `add${provider.type[0].toUpperCase()}${provider.type.slice(1)}Publisher`
+      expect(functions[name], `index.d.ts declares ${name}: its operation in src/trust.rs (CONTRIBUTING, "Adding a CI provider")`).toBeDefined()
       const declaredOptions = options(optionsType(functions[name]))
       // addPublisher({ type }) declares, for the type, what the provider's own function does.
       const member = members(optionsType(functions.addPublisher)).find((m) => m.includes(`type: '${provider.type}'`))

@@ -42,7 +42,7 @@ describe('addPublisher', () => {
   })
 
   it('refuses an unknown type, naming the known ones, and the provider\'s unknown options', async () => {
-    await expect(tn.addPublisher({ type: 'bitbucket', ...OFFLINE })).rejects.toMatchObject({
+    await expect(tn.addPublisher({ type: 'example-ci', ...OFFLINE })).rejects.toMatchObject({
       code: 'EINVALIDINPUT', field: 'type', message: expect.stringContaining(PROVIDERS.map((p) => p.type).join(', ')),
     })
     await expect(tn.addPublisher({ ...OFFLINE })).rejects.toMatchObject({ code: 'EINVALIDINPUT', field: 'type' })
@@ -63,7 +63,7 @@ describe('publisherOfSpec', () => {
   it('ignores what is not the provider\'s option, and refuses an unknown type', () => {
     const { claims } = tn.publisherOfSpec({ ...SPECS.github, replace: true, label: 'release.yml', source: 'trust.json' }, 'x')
     expect(Object.keys(claims).sort()).toEqual(['environment', 'repository', 'workflow_ref'])
-    expect(() => tn.publisherOfSpec({ type: 'bitbucket' }, 'x')).toThrow(expect.objectContaining({ code: 'EINVALIDINPUT', field: 'type' }))
+    expect(() => tn.publisherOfSpec({ type: 'example-ci' }, 'x')).toThrow(expect.objectContaining({ code: 'EINVALIDINPUT', field: 'type' }))
   })
 })
 

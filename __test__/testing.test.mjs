@@ -87,12 +87,12 @@ describe('seed validation', () => {
     await expect(startEmulator({ users: [{ name: 'a', token: 't', tfa: 'yes' }] })).rejects.toThrow(new TypeError('seed.users[0].tfa must be a boolean, not a string'))
     expect(() => emulator.seed({ packages: [{ name: 'p', maintainers: 'alice' }] })).toThrow(new TypeError('seed.packages[0].maintainers must be an array, not a string'))
     expect(() => emulator.seed({ users: [{ name: 'x' }] })).toThrow(new TypeError('seed.users[0].token is required'))
-    expect(() => emulator.seed({ pypiProjects: [{ name: 'p', publishers: [{ type: 'travis' }] }] })).toThrow(/seed\.pypiProjects\[0\]\.publishers\[0\]\.type must be one of/)
+    expect(() => emulator.seed({ pypiProjects: [{ name: 'p', publishers: [{ type: 'example-ci' }] }] })).toThrow(/seed\.pypiProjects\[0\]\.publishers\[0\]\.type must be one of/)
     expect(() => emulator.seed({ rateLimit: { perSecond: 0 } })).toThrow(new TypeError('seed.rateLimit.perSecond must be greater than 0'))
     expect(() => emulator.injectFault({ kind: 'status' })).toThrow(new TypeError("rule.status is required when kind is 'status'"))
     expect(() => emulator.injectFault({ kind: 'latency', ms: 5, tims: 1 })).toThrow(/rule\.tims is not a known field/)
     const issuers = Object.keys(require('../testing/lib/providers.js').PROVIDERS).map((p) => `'${p}'`)
-    expect(() => emulator.issueIdToken({ provider: 'travis' })).toThrow(`options.provider must be one of ${issuers.join(', ')}`)
+    expect(() => emulator.issueIdToken({ provider: 'example-ci' })).toThrow(`options.provider must be one of ${issuers.join(', ')}`)
     // What testing/index.d.ts declares is what the emulator takes.
     const declared = readFileSync(join(import.meta.dirname, '..', 'testing', 'index.d.ts'), 'utf8')
     expect(declared.match(/export interface IdTokenSpec \{[^}]*?\n {2}provider: (.*)\n/)[1].split(' | ')).toEqual(issuers)
@@ -189,7 +189,7 @@ describe('trust endpoints', () => {
     const refused = async (body) => (await call(trust(), { method: 'POST', body })).body.message
     expect(await refused(GITHUB)).toBe('Request body must be a JSON array of trusted publisher configurations')
     expect(await refused([GITHUB, GITHUB])).toBe('Exactly one trusted publisher configuration is supported per package')
-    expect(await refused([{ ...GITHUB, type: 'buildkite' }])).toBe('Unsupported trusted publisher type "buildkite"')
+    expect(await refused([{ ...GITHUB, type: 'example-ci' }])).toBe('Unsupported trusted publisher type "example-ci"')
     expect(await refused([{ ...GITHUB, claims: { ...GITHUB.claims, workflow_ref: { file: '.github/workflows/release.yml' } } }])).toMatch(/^Invalid claims: workflow_ref /)
     expect(await refused([{ ...GITHUB, claims: { repository: 'acme' , workflow_ref: { file: 'a.yml' } } }])).toMatch(/^Invalid claims: repository /)
     expect(await refused([{ ...GITHUB, claims: { workflow_ref: { file: 'a.yml' } } }])).toBe('Invalid claims: repository is required')

@@ -75,11 +75,11 @@ describe('adding, listing and revoking', () => {
     emulator.seed({
       packages: [{
         name: 'widgets', maintainers: ['alice'],
-        publishers: [{ id: UUID, type: 'buildkite', claims: { organization_slug: 'acme' }, permissions: ['createPackage'] }],
+        publishers: [{ id: UUID, type: 'example-ci', claims: { organization_slug: 'acme' }, permissions: ['createPackage'] }],
       }],
     })
     const [p] = await tn.listPublishers(asAlice(emulator, { package: 'widgets' }))
-    expect(p).toEqual({ id: UUID, type: 'buildkite', claims: { organization_slug: 'acme' }, permissions: ['createPackage'] })
+    expect(p).toEqual({ id: UUID, type: 'example-ci', claims: { organization_slug: 'acme' }, permissions: ['createPackage'] })
   })
 
   it('addPublisher adds any provider trustProviders() lists, by its type, and names them for an unknown one', async () => {
@@ -87,7 +87,7 @@ describe('adding, listing and revoking', () => {
     const added = await client.addPublisher({ type: 'gitlab', package: '@acme/tools', project: 'acme/tools', file: '.gitlab-ci.yml' })
     expect(added.publisher).toMatchObject({ type: 'gitlab', project: 'acme/tools', file: '.gitlab-ci.yml' })
     expect(emulator.publishers('@acme/tools')).toHaveLength(1)
-    for (const type of [undefined, 'buildkite']) {
+    for (const type of [undefined, 'example-ci']) {
       const error = await rejection(tn.addPublisher({ ...asAlice(emulator), type, package: 'widgets' }))
       expect([error.code, error.field, error.message]).toEqual(['EINVALIDINPUT', 'type', `Option \`type\` must be one of ${tn.trustProviders().map((p) => p.type).join(', ')}.`])
     }

@@ -20,7 +20,7 @@
 // Under qemu, --quick runs the part of the suite that fits CI's time (.ci/run), --vitest only the
 // files those vitest filters match.
 import { spawn, spawnSync } from 'node:child_process'
-import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { delimiter, dirname, join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { nodeBuild, unpacked } from './reference-npm.mjs'
@@ -61,14 +61,21 @@ const TARGETS = [
     // publish-hostile, whose tarballs that inflate to gigabytes outlast vitest's 60 s under qemu.
     vitestQuick: files(['api', 'bulk', 'client', 'declarations', 'doctor-checks', 'figures', 'oidc', 'resilience', 'secrets', 'seed-endpoints', 'trust', 'why']),
   },
-  // The addon is not built for it: napi-build links a windows-gnu addon against a libnode.dll,
-  // which Node's official (MSVC) builds do not have. Its Node.js serves the core's integration
-  // tests, which start the registry emulator.
+  // The core's tests, then the addon and the JavaScript suite, under Wine with Node.js for
+  // Windows (its emulator serves the core's integration tests too). The addon is built with
+  // mingw-w64 for windows-gnu, which Node's official (MSVC) builds load: see libnode().
   {
     triple: 'x86_64-pc-windows-gnu',
     checks: ['wine'],
+    platform: { os: 'win32', cpu: 'x64' },
     node: 'win-x64',
     nodeMajor: 22,
+    // What napi build makes, and the name index.js loads under Node's official (MSVC) builds;
+    // removed afterwards, as the qemu check's addon.
+    built: 'trust-native.win32-x64-gnu.node',
+    addon: 'trust-native.win32-x64-msvc.node',
+    vitestExclude: files(VITEST_WINE_EXCLUDE),
+    vitestQuick: files(VITEST_WINE_QUICK),
     // Tests Wine cannot run, and why; each is skipped by name and said in the output.
     wineSkips: {
       // rustls-platform-verifier adds NODE_EXTRA_CA_CERTS to Windows' roots with a chain engine
@@ -83,7 +90,7 @@ const TARGETS = [
 const CHECKS = {
   clippy: { debian: [], run: clippy },
   qemu: { debian: ['gcc-aarch64-linux-gnu', 'libc6-dev-arm64-cross', 'qemu-user-static'], run: qemuSuite },
-  wine: { debian: ['gcc-mingw-w64-x86-64', 'wine', 'wine64'], run: wineCore },
+  wine: { debian: ['gcc-mingw-w64-x86-64', 'wine', 'wine64'], run: wineSuite },
 }
 
 const { values, positionals } = parseArgs({
@@ -106,20 +113,31 @@ function fail(message) {
 /** Environment variable names cargo and the cc crate derive from a triple. */
 const envTriple = (triple) => triple.replaceAll('-', '_')
 
-/** One step: the command's output passes through, and is kept to read test counts from. */
-function step(title, command, args, env = {}) {
+/**
+ * One step: the command's output passes through, and is kept to read test counts from. With
+ * `viaFile`, the output goes to a file, printed when the command ends: Node.js for Windows under
+ * Wine cannot write to a pipe (EBADF), only to a file.
+ */
+function step(title, command, args, env = {}, { viaFile = false } = {}) {
   console.log(`\n== ${title}\n$ ${[command, ...args].join(' ')}`)
   const started = Date.now()
+  const log = join(WORK, 'step.log')
+  const fd = viaFile ? openSync(log, 'w') : null
   return new Promise((resolve) => {
-    const child = spawn(command, args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawn(command, args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', fd ?? 'pipe', fd ?? 'pipe'] })
     let output = ''
-    for (const [from, to] of [[child.stdout, process.stdout], [child.stderr, process.stderr]]) {
+    for (const [from, to] of viaFile ? [] : [[child.stdout, process.stdout], [child.stderr, process.stderr]]) {
       from.on('data', (chunk) => {
         to.write(chunk)
         output += chunk
       })
     }
     const done = (status) => {
+      if (fd !== null) {
+        closeSync(fd)
+        output = readFileSync(log, 'utf8')
+        process.stdout.write(output)
+      }
       const seconds = Math.round((Date.now() - started) / 1000)
       console.log(`== ${title}: ${status}, ${seconds} s`)
       resolve({ title, status, seconds, output: output.replace(/\x1b\[[0-9;]*m/g, '') })
@@ -289,14 +307,51 @@ __declspec(dllexport) BOOL WINAPI ProcessPrng(PBYTE data, SIZE_T length) {
 /** The target's Node.js for Windows, from the registry. */
 const windowsNode = (target) => join(unpacked(nodeBuild(target.nodeMajor, target.node)), 'bin', 'node.exe')
 
-async function wineCore(target) {
+/**
+ * napi-build links a windows-gnu addon with `-lnode`, and wants a `libnode.dll` to be there (a
+ * Node.js built with mingw-w64 as a shared library would have one). The addon takes its N-API
+ * functions from the process at run time (napi's `dyn-symbols`), so it needs nothing of that
+ * library: an import library for node.exe with no function the addon uses satisfies the link,
+ * and `libnode.dll` (the same bytes) napi-build's check. ld finds `libnode.dll.a` first.
+ */
+function libnode() {
+  const dir = join(WORK, 'libnode')
+  mkdirSync(dir, { recursive: true })
+  const def = join(dir, 'node.def')
+  writeFileSync(def, 'LIBRARY node.exe\nEXPORTS\n  napi_module_register\n')
+  const made = spawnSync('x86_64-w64-mingw32-dlltool', ['-d', def, '-l', join(dir, 'libnode.dll.a')], { stdio: 'inherit' })
+  if (made.status !== 0) fail('could not make the import library for node.exe (x86_64-w64-mingw32-dlltool)')
+  writeFileSync(join(dir, 'libnode.dll'), readFileSync(join(dir, 'libnode.dll.a')))
+  return dir
+}
+
+async function wineSuite(target) {
+  const wine = wineEnv()
+  const node = windowsNode(target)
   // The integration tests start the registry emulator with the `node` on the (Windows) PATH.
-  const env = { ...wineEnv(), WINEPATH: dirname(windowsNode(target)), [`CARGO_TARGET_${envTriple(target.triple).toUpperCase()}_RUNNER`]: 'wine' }
+  const env = { ...wine, WINEPATH: dirname(node), [`CARGO_TARGET_${envTriple(target.triple).toUpperCase()}_RUNNER`]: 'wine' }
   const skips = Object.entries(target.wineSkips ?? {})
   for (const [test, why] of skips) console.log(`== skipped under Wine: ${test}: ${why}`)
   const args = ['test', '-p', 'trust-native-core', '--no-fail-fast', '--target', target.triple, '--', ...skips.flatMap(([test]) => ['--skip', test])]
   const tests = await step(`${target.triple}: core tests under Wine`, 'cargo', args, env)
-  return [{ ...tests, counts: cargoCounts(tests.output) }]
+  const results = [{ ...tests, counts: cargoCounts(tests.output) }]
+
+  const build = await step(`${target.triple}: build the addon`, 'npx', ['napi', 'build', '--platform', '--target', target.triple], { LIBNODE_PATH: libnode() })
+  results.push(build)
+  if (build.status !== 'passed') return [...results, { title: `${target.triple}: vitest under Wine`, status: 'not run (the addon did not build)', seconds: 0 }]
+  renameSync(join(ROOT, target.built), join(ROOT, target.addon))
+  try {
+    const version = spawnSync('wine', [node, '--version'], { encoding: 'utf8', env: wine })
+    console.log(`\n${target.triple}: Node.js for Windows ${version.stdout.trim() || version.stderr.trim()} under ${spawnSync('wine', ['--version'], { encoding: 'utf8' }).stdout.trim()}`)
+    const part = values.quick ? target.vitestQuick : [...target.vitestExclude.flatMap((file) => ['--exclude', file]), ...values.vitest]
+    // NODE_PATH in Windows' form: the Windows builds of vitest's native packages.
+    const modules = `Z:${foreignModules(target).replaceAll('/', '\\')}`
+    const suite = await step(`${target.triple}: vitest under Wine`, 'wine', [node, join(ROOT, 'node_modules', 'vitest', 'vitest.mjs'), 'run', ...part], { ...wine, NODE_PATH: modules }, { viaFile: true })
+    results.push({ ...suite, counts: vitestCounts(suite.output) })
+  } finally {
+    rmSync(join(ROOT, target.addon))
+  }
+  return results
 }
 
 /** The rustup targets and Debian packages the jobs need: added, or why they cannot be. */

@@ -1,7 +1,7 @@
 // trust-native/testing: a registry emulator for tests, in plain JavaScript. It stands in for the
 // npm registry (trust endpoints with 2FA, the OIDC exchange, publishing, staged publishing,
 // package access, orgs, teams, tokens, search, audit), the CI providers' OIDC
-// issuers (GitHub Actions, GitLab, CircleCI, Google Cloud) and PyPI's trusted publishing, on a
+// issuers (one per provider of trust-native's table, and Google Cloud's) and PyPI's trusted publishing, on a
 // loopback port, with injectable faults, a rate limit, optional TLS, and a loopback proxy.
 
 /**

@@ -5,6 +5,7 @@
 
 const { UsageError } = require('./errors.js')
 const { onOtp } = require('./prompt.js')
+const { PROVIDERS } = require('./providers.js')
 
 /**
  * A flag as `parseArgs` takes it, with its line of help; `hidden` flags (aliases) are left out
@@ -63,7 +64,7 @@ const STRICT = {
 const RUN = {
   workspaces: { type: 'boolean', help: 'Every publishable package of the workspace (package.json workspaces, pnpm-workspace.yaml)' },
   config: { type: 'string', help: 'A trust.json: an array of specs (two for one package are two publishers), or { defaults (one publisher or a list), workspaces, packages }' },
-  type: { type: 'string', help: 'Provider for --workspaces: github, gitlab or circleci (default: github)' },
+  type: { type: 'string', help: `Provider for --workspaces: ${Object.keys(PROVIDERS).join(', ')} (default: github)` },
   concurrency: { type: 'string', help: 'Packages worked on at once (default 8)' },
   'max-rps': { type: 'string', help: 'Requests per second never to exceed (default: the pace the registry\'s 429 answers set)' },
 }

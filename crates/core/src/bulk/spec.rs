@@ -440,7 +440,7 @@ mod tests {
             Desired::from_body(&body).unwrap_err()
         };
         assert_eq!(
-            changed("/type", json!("buildkite")),
+            changed("/type", json!("example-ci")),
             "an unknown publisher type"
         );
         assert_eq!(

@@ -198,9 +198,9 @@ mod tests {
         assert_eq!(out["project"], "g/s/p");
         assert_eq!(out["claims"], gitlab["claims"]);
 
-        let future = json!({"id": "x", "type": "buildkite", "claims": {"pipeline_slug": "s"}, "permissions": []});
+        let future = json!({"id": "x", "type": "example-ci", "claims": {"pipeline_slug": "s"}, "permissions": []});
         let p = Publisher::from_registry(&future).unwrap();
-        assert_eq!(p.kind, "buildkite");
+        assert_eq!(p.kind, "example-ci");
         assert!(p.options.0.is_empty());
         assert_eq!(
             serde_json::to_value(&p).unwrap()["claims"]["pipeline_slug"],
