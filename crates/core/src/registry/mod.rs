@@ -19,6 +19,7 @@ use reqwest::{Method, Url};
 use serde::Serialize;
 use serde_json::Value;
 
+use crate::api::BoxFuture;
 use crate::config::transport::TransportConfig;
 use crate::error::{Code, Error, Hint, HttpContext, Result, Secrets};
 use otp::{Otp, OtpPrompt};
@@ -428,7 +429,19 @@ impl Registry {
         }
     }
 
-    async fn exchange(
+    /// [`Registry::exchange_once`], boxed by this one function: an `async fn`'s state machine is
+    /// compiled again for each crate and each chain of callers that awaits it, and every request
+    /// goes through this one (two copies of 16 kB in the release addon before).
+    #[inline(never)]
+    fn exchange<'a>(
+        &'a self,
+        request: &'a ApiRequest,
+        read: Read,
+    ) -> BoxFuture<'a, std::result::Result<Answer, Failure>> {
+        Box::pin(self.exchange_once(request, read))
+    }
+
+    async fn exchange_once(
         &self,
         request: &ApiRequest,
         read: Read,
