@@ -19,13 +19,12 @@ use reqwest::Method;
 use serde::Serialize;
 use serde_json::{json, Map, Value};
 
-use crate::api::BoxFuture;
 use crate::config::Resolved;
 use crate::error::{Code, Error, Hint, Result, Secrets};
 use crate::oidc::ci::{detect, Ci};
 use crate::oidc::exchange::{exchange_first, Attempt, ExchangeOptions};
 use crate::package::PackageName;
-use crate::registry::{ApiRequest, PlannedRequest, Registry};
+use crate::registry::{ApiRequest, BoxFuture, PlannedRequest, Registry};
 use crate::session::{working_dir, CallOptions, Session};
 use tarball::Tarball;
 

@@ -11,6 +11,8 @@ mod transport;
 pub(crate) mod wire;
 
 use std::collections::BTreeMap;
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -19,12 +21,14 @@ use reqwest::{Method, Url};
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::api::BoxFuture;
 use crate::config::transport::TransportConfig;
 use crate::error::{Code, Error, Hint, HttpContext, Result, Secrets};
 use otp::{Otp, OtpPrompt};
 use retry::Budget;
 use wire::{Attempt, Received, WireError};
+
+/// A future boxed as a trait object: one compiled copy whoever awaits it.
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
 pub use context::Context;
 pub use transport::{HttpPool, DEFAULT_MAX_SOCKETS};
