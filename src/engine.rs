@@ -311,6 +311,8 @@ fn start(env: &Env, call: CoreResult<Call>) -> CoreResult<(CallOptions, Started)
     Ok((options, started))
 }
 
+/// The rest of [`spawn`], the same for every operation: `work` as a task of its own within the
+/// call's budget and signal, its result settling the returned Promise.
 fn run<'env>(
     env: &'env Env,
     settler: &Settler,
