@@ -13,13 +13,26 @@ const args = process.argv.slice(2)
 const at = args.indexOf('--top')
 const top = at < 0 ? 14 : Number(args[at + 1])
 const root = fileURLToPath(new URL('..', import.meta.url))
-const release = `${root}target/release/libtrust_native.so`
+/** The release build: `napi build` names the host's target (target/<triple>/release), a plain
+ * `cargo build --release` does not (target/release); the newer of the two. */
+const host = run('rustc', ['--print', 'host-tuple']).trim()
+const release = [`${root}target/${host}/release/libtrust_native.so`, `${root}target/release/libtrust_native.so`]
+  .map((file) => [file, mtime(file)])
+  .sort((a, b) => b[1] - a[1])[0][0]
 const profiling = `${root}target/profiling/libtrust_native.so`
 
 function run(program, argv) {
   const out = spawnSync(program, argv, { cwd: root, encoding: 'utf8', maxBuffer: 1 << 28, stdio: ['ignore', 'pipe', 'inherit'] })
   if (out.status !== 0) throw new Error(`${program} ${argv.join(' ')} failed (${out.error?.message ?? out.status})`)
   return out.stdout
+}
+
+function mtime(file) {
+  try {
+    return statSync(file).mtimeMs
+  } catch {
+    return 0
+  }
 }
 
 if (!args.includes('--no-build')) run('cargo', ['build', '--profile', 'profiling', '--lib'])
@@ -50,6 +63,8 @@ function crateOf(symbol) {
 }
 
 const bytes = new Map()
+/** This package's functions by name: the sizes of each copy. */
+const copies = new Map()
 let attributed = 0
 for (const line of run('nm', ['--print-size', '--size-sort', '--demangle', profiling]).split('\n')) {
   const m = /^[0-9a-f]+ ([0-9a-f]+) ([a-zA-Z]) (.*)$/.exec(line)
@@ -58,6 +73,7 @@ for (const line of run('nm', ['--print-size', '--size-sort', '--demangle', profi
   const crate = crateOf(m[3])
   bytes.set(crate, (bytes.get(crate) ?? 0) + n)
   attributed += n
+  if (/^(trust-native|trust-native-core)$/.test(crate)) copies.set(m[3], [...(copies.get(m[3]) ?? []), n])
 }
 
 /** `size -A`: bytes of the sections of the file (what loads, unwinding tables, relocations...). */
@@ -93,6 +109,15 @@ console.log(`  sections${sectionsOf === release ? '' : ' (of the profiling build
 console.log(`code and constants by crate (symbols of the profiling build, ${size(attributed)} in all):`)
 for (const [crate, n] of shown) console.log(`  ${crate.padEnd(20)} ${size(n).padStart(9)}  ${pct(n).padStart(6)}`)
 if (others) console.log(`  ${`${rows.length - top} others`.padEnd(20)} ${size(others).padStart(9)}  ${pct(others).padStart(6)}`)
+// A name compiled more than once: a generic function's instances, or an async fn's state
+// machine compiled again for each chain of callers awaiting it (boxing it in one non-generic
+// function makes it one copy: see Registry::exchange).
+const repeated = [...copies]
+  .map(([name, sizes]) => [name, sizes.length, sizes.reduce((a, b) => a + b, 0) - Math.max(...sizes)])
+  .filter(([, count]) => count > 1)
+  .sort((a, b) => b[2] - a[2])
+console.log(`this package's functions compiled more than once, a generic one's instances or an async fn's state machine per caller (bytes beyond the largest copy):`)
+for (const [name, count, extra] of repeated.slice(0, 6)) console.log(`  ${size(extra).padStart(9)}  ${count}x ${name}`)
 const named = shown.slice(0, 10)
 const parts = { code: text, constants: rodata, unwinding: unwind, relocations }
 const rest = attributed - named.reduce((sum, [, n]) => sum + n, 0)

@@ -8,7 +8,9 @@
 //! engine that snapshots `process.env` at each call and reads npm config anew, with connections
 //! and OTPs shared by the free functions of this Node.js instance.
 
+use std::future::Future;
 use std::path::PathBuf;
+use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -247,6 +249,10 @@ impl Engine {
 
 /// Runs `op` on the tokio runtime within the call's budget and signal, and settles a Promise
 /// with `finish` of its result, or rejects it with the core error as a JS `Error`.
+///
+/// Only the first lines are generic: `op`'s future is boxed with `finish` as a [`Work`] at once,
+/// so the rest (its task, time budget, abort and settlement) is compiled once for all the
+/// operations rather than once for each: 284 kB less in the linux-x64-gnu release addon.
 pub fn spawn<'env, T, J, Op, Fut, Finish>(
     env: &'env Env,
     call: CoreResult<Call<'env>>,
@@ -261,22 +267,65 @@ where
     Finish: FnOnce(&Env, T) -> napi::Result<J> + Send + 'static,
 {
     let settler = &instance(env)?.settler;
-    let started = call.and_then(|call| {
-        let abort = call.signal.map(|s| Abort::listen(env, &s)).transpose()?;
-        Ok((call.options, call.budget, abort, call.stops_itself))
-    });
-    let (mut options, budget, abort, stops_itself) = match started {
+    let (options, started) = match start(env, call) {
         Ok(started) => started,
         Err(error) => return rejected(env, error),
     };
+    let work = op(options);
+    let work: Work = Box::pin(async move {
+        let value = work.await?;
+        let finish: ToJs =
+            Box::new(move |env| unsafe { J::to_napi_value(env.raw(), finish(env, value)?) });
+        Ok(finish)
+    });
+    run(env, settler, started, work)
+}
+
+/// An operation's future, its value made ready to become a JS value.
+type Work = Pin<Box<dyn Future<Output = CoreResult<ToJs>> + Send>>;
+
+/// Makes an operation's value its JS value, on the JS thread.
+type ToJs = Box<dyn FnOnce(&Env) -> napi::Result<napi::sys::napi_value> + Send>;
+
+/// A call's time budget and abort, once its signal is listened to.
+struct Started {
+    budget: Option<Duration>,
+    aborted: Option<Arc<tokio::sync::Notify>>,
+    listener: Option<Listener>,
+}
+
+/// The options of `call` for its operation, and how it is bounded.
+fn start(env: &Env, call: CoreResult<Call>) -> CoreResult<(CallOptions, Started)> {
+    let call = call?;
+    let abort = call.signal.map(|s| Abort::listen(env, &s)).transpose()?;
+    let mut options = call.options;
     let (mut aborted, listener) = abort.map(|a| (a.notify, a.listener)).unzip();
-    if stops_itself {
+    if call.stops_itself {
         options.stop = aborted.take();
     }
+    let started = Started {
+        budget: call.budget,
+        aborted,
+        listener,
+    };
+    Ok((options, started))
+}
+
+/// The rest of [`spawn`], the same for every operation: `work` as a task of its own within the
+/// call's budget and signal, its result settling the returned Promise.
+fn run<'env>(
+    env: &'env Env,
+    settler: &Settler,
+    started: Started,
+    work: Work,
+) -> napi::Result<PromiseRaw<'env, Js>> {
+    let Started {
+        budget,
+        aborted,
+        listener,
+    } = started;
     let activity = Arc::new(Mutex::new(String::new()));
-    // Boxed at once: the core's futures are large state machines, and every wrapper below
-    // (time budget, abort, settlement) would otherwise copy them again.
-    let work = Box::pin(activity::track(activity.clone(), op(options)));
+    let work = activity::track(activity.clone(), work);
     let future = async move {
         // The work runs as a task of its own: where it blocks (reading a checkout's files,
         // walking a workspace), it holds up its own worker, not the timer and the abort that
@@ -314,7 +363,7 @@ where
             listener.remove(env);
         }
         match result {
-            Ok(value) => unsafe { J::to_napi_value(env.raw(), finish(env, value)?) },
+            Ok(to_js) => to_js(env),
             Err(error) => Err(js_error(env, error)),
         }
     })

@@ -24,8 +24,6 @@ pub mod team;
 pub mod tokens;
 
 use std::collections::BTreeMap;
-use std::future::Future;
-use std::pin::Pin;
 
 use reqwest::{Method, Url};
 use serde::Serialize;
@@ -133,7 +131,7 @@ pub enum Query {
 /// A flow of several requests (listing before deleting, a fallback on 404), for the rows whose
 /// npm command makes more than one.
 pub type Custom = for<'a> fn(&'a Caller<'a>, Args) -> BoxFuture<'a, Result<Value>>;
-pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+pub use crate::registry::BoxFuture;
 
 /// One registry endpoint, as the npm CLI calls it.
 pub struct Endpoint {

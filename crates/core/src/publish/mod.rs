@@ -24,7 +24,7 @@ use crate::error::{Code, Error, Hint, Result, Secrets};
 use crate::oidc::ci::{detect, Ci};
 use crate::oidc::exchange::{exchange_first, Attempt, ExchangeOptions};
 use crate::package::PackageName;
-use crate::registry::{ApiRequest, PlannedRequest, Registry};
+use crate::registry::{ApiRequest, BoxFuture, PlannedRequest, Registry};
 use crate::session::{working_dir, CallOptions, Session};
 use tarball::Tarball;
 
@@ -109,8 +109,16 @@ pub struct Published {
 
 pub async fn publish(options: PublishOptions) -> Result<Published> {
     let mut secrets = options.call.secrets();
-    let result = run(options, &mut secrets).await;
+    let result = run_boxed(options, &mut secrets).await;
     result.map_err(|e| e.scrubbed(&secrets))
+}
+
+/// [`run`], boxed by this one function: an `async fn`'s state machine is compiled again for each
+/// crate and each chain of callers that awaits it (the binding's `publish`, a bulk run's), and
+/// this one, with provenance's signing, was two copies of 38 kB in the release addon.
+#[inline(never)]
+fn run_boxed(options: PublishOptions, secrets: &mut Secrets) -> BoxFuture<'_, Result<Published>> {
+    Box::pin(run(options, secrets))
 }
 
 /// The token to publish with, and where it came from.

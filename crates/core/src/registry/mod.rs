@@ -11,6 +11,8 @@ mod transport;
 pub(crate) mod wire;
 
 use std::collections::BTreeMap;
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -24,6 +26,9 @@ use crate::error::{Code, Error, Hint, HttpContext, Result, Secrets};
 use otp::{Otp, OtpPrompt};
 use retry::Budget;
 use wire::{Attempt, Received, WireError};
+
+/// A future boxed as a trait object: one compiled copy whoever awaits it.
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
 pub use context::Context;
 pub use transport::{HttpPool, DEFAULT_MAX_SOCKETS};
@@ -428,7 +433,19 @@ impl Registry {
         }
     }
 
-    async fn exchange(
+    /// [`Registry::exchange_once`], boxed by this one function: an `async fn`'s state machine is
+    /// compiled again for each crate and each chain of callers that awaits it, and every request
+    /// goes through this one (two copies of 16 kB in the release addon before).
+    #[inline(never)]
+    fn exchange<'a>(
+        &'a self,
+        request: &'a ApiRequest,
+        read: Read,
+    ) -> BoxFuture<'a, std::result::Result<Answer, Failure>> {
+        Box::pin(self.exchange_once(request, read))
+    }
+
+    async fn exchange_once(
         &self,
         request: &ApiRequest,
         read: Read,
