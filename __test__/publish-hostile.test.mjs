@@ -73,8 +73,10 @@ describe('a folder packs nothing from outside it, and never an .npmrc', () => {
 
   it('packs what npm packs: README and LICENSE whatever .npmignore says, no `*` names, npm defaults in every folder', async () => {
     const { folder } = folders({}, {
-      '.npmignore': 'README*\nLICENSE\n', 'README.md': '# w\n', LICENSE: 'MIT\n', 'a*b.js': '',
+      '.npmignore': 'README*\nLICENSE\n', 'README.md': '# w\n', LICENSE: 'MIT\n',
       'sub/archived-packages/x.tgz': '', 'build/config.gypi': '', 'sub/build/config.gypi': '', 'build/x.js': '', 'lib/a.js': '',
+      // Windows has no file name with `*`.
+      ...(process.platform !== 'win32' && { 'a*b.js': '' }),
     })
     const { files } = await dry({ cwd: folder })
     expect([...files].sort()).toEqual(await npmPacks(folder))

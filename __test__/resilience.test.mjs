@@ -134,7 +134,7 @@ describe('retries', () => {
 })
 
 describe('TLS, proxies, plain http', () => {
-  it('trusts a private CA given by cafile or NODE_EXTRA_CA_CERTS, and says ETLS otherwise', async () => {
+  it('trusts a private CA given by cafile, and says ETLS otherwise', async () => {
     const secure = await testing.startEmulator({ tls: true, users: [{ name: 'alice', token: 'tls-token', otp: OTP }], packages: [{ name: 'one', maintainers: ['alice'] }] })
     try {
       const options = { registry: secure.url, token: 'tls-token', otp: OTP, package: 'one' }
@@ -154,6 +154,19 @@ describe('TLS, proxies, plain http', () => {
       } finally {
         writeFileSync(process.env.npm_config_userconfig, '')
       }
+    } finally {
+      secure.stop()
+    }
+  })
+
+  // Apart from cafile: NODE_EXTRA_CA_CERTS adds to the system's roots, which Wine cannot do
+  // (scripts/test-targets.mjs skips this test there by name).
+  it('trusts a private CA given by NODE_EXTRA_CA_CERTS, beside the system roots', async () => {
+    const secure = await testing.startEmulator({ tls: true, users: [{ name: 'alice', token: 'tls-token', otp: OTP }], packages: [{ name: 'one', maintainers: ['alice'] }] })
+    try {
+      const options = { registry: secure.url, token: 'tls-token', otp: OTP, package: 'one' }
+      const ca = join(tempDir(), 'ca.pem')
+      writeFileSync(ca, secure.caPem)
       process.env.NODE_EXTRA_CA_CERTS = ca
       try {
         expect(await tn.listPublishers({ ...options, cwd: project({}) })).toEqual([])
@@ -202,7 +215,8 @@ describe('resolveConfig', () => {
         registrySource: `@corp:registry in ${join(cwd, '.npmrc')}`,
         token: '***',
         tokenSource: `//npm.corp.example/:_authToken in ${user}`,
-        proxy: { value: 'http://proxy.corp.example:3128', source: 'the HTTPS_PROXY environment variable' },
+        // Windows' names have no case: setting HTTPS_PROXY sets an https_proxy already there.
+        proxy: { value: 'http://proxy.corp.example:3128', source: process.platform === 'win32' ? expect.stringMatching(/^the HTTPS_PROXY environment variable$/i) : 'the HTTPS_PROXY environment variable' },
         // The checkout's strict-ssl=false is not applied, and that is said.
         strictSsl: true,
         ignored: [expect.stringContaining(`\`strict-ssl\` in ${join(cwd, '.npmrc')} is not applied`)],
