@@ -184,3 +184,26 @@ describe('publishing from CI with the CLI', () => {
     expect(emulator.versions('@acme/plugin')).toEqual(['1.1.0'])
   })
 })
+
+describe('npm run demo (the README\'s first try)', () => {
+  it('walks through today\'s registry: two publishers for one package, the same one twice refused, one revoked', async () => {
+    const { execFile } = await import('node:child_process')
+    const run = await new Promise((resolve) => {
+      execFile(process.execPath, [join(import.meta.dirname, '..', 'demo', 'demo.js')], { timeout: 60_000 }, (error, stdout, stderr) => resolve({ code: error?.code ?? 0, stdout, stderr }))
+    })
+    expect(run.code, run.stderr).toBe(0)
+    expect(run.stdout).not.toContain('unexpectedly')
+    const titles = [...run.stdout.matchAll(/^== (.*)$/gm)].map((m) => m[1])
+    expect(titles).toEqual([
+      'Registry emulator',
+      'Add a GitHub Actions publisher (package and repository from package.json)',
+      'Add a second one, for nightly builds (up to 10 per package)',
+      'List trusted publishers',
+      'Add the same one again',
+      'Revoke the nightly one',
+      'List again',
+      'What the registry received',
+    ])
+    expect(run.stdout).toContain('E409')
+  })
+})

@@ -1,5 +1,6 @@
 // A maintainer's session with trust-native, against the registry emulator (trust-native/testing):
-// add a GitHub publisher inferred from package.json, list, try a second add, revoke, list again.
+// add a GitHub publisher inferred from package.json, a second one for nightly builds, list, try
+// the same one twice, revoke one, list again.
 'use strict'
 
 const { mkdtempSync, writeFileSync, rmSync } = require('node:fs')
@@ -45,18 +46,23 @@ async function main() {
       ...added.warnings.map((w) => `warning: ${w}`),
     ])
 
+    // Since September 2026 a package can have up to 10 trusted publishers: a nightly workflow
+    // beside the release one, each trusted on its own.
+    const nightly = await tn.addGithubPublisher({ ...common, file: 'nightly.yml' })
+    show('Add a second one, for nightly builds (up to 10 per package)', [`created: ${describe(nightly.publisher)}`])
+
     const listed = await tn.listPublishers(common)
     show('List trusted publishers', listed.map(describe))
 
     try {
-      await tn.addGithubPublisher({ ...common, file: 'other.yml' })
-      show('Second add unexpectedly succeeded')
+      await tn.addGithubPublisher({ ...common, file: 'nightly.yml' })
+      show('Add the same one again', ['unexpectedly accepted'])
     } catch (error) {
-      show('Try to add a second publisher', [`${error.code} (HTTP ${error.statusCode})`, error.message])
+      show('Add the same one again', [`${error.code} (HTTP ${error.statusCode})`, error.message])
     }
 
-    const revoked = await tn.revokePublisher({ ...common, id: added.publisher.id })
-    show('Revoke it', [`revoked ${revoked.id} from ${revoked.package}`])
+    const revoked = await tn.revokePublisher({ ...common, id: nightly.publisher.id })
+    show('Revoke the nightly one', [`revoked ${revoked.id} from ${revoked.package}`])
 
     const after = await tn.listPublishers(common)
     show('List again', after.length ? after.map(describe) : ['no trusted publishers'])
