@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, it, expect } from 'vitest'
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { ALICE, OTP, asAlice, isolateNpmConfig, startEmulator, tempDir, tn } from './helpers.mjs'
-import { HEAD, withDeclarations } from '../scripts/provider-types.mjs'
+import { HEAD, typeName, withDeclarations } from '../scripts/provider-types.mjs'
 
 const dts = readFileSync(join(import.meta.dirname, '..', 'index.d.ts'), 'utf8')
 
@@ -148,7 +148,7 @@ describe('TypeScript declarations', () => {
     const providers = tn.trustProviders()
     expect(providers.length).toBeGreaterThan(0)
     for (const provider of providers) {
-      const iface = `${provider.type[0].toUpperCase()}${provider.type.slice(1)}PublisherOptions`
+      const iface = `${typeName(provider.type)}PublisherOptions`
       expect(declared(iface), iface).toEqual(provider.fields.map((f) => f.option).sort())
     }
   })
@@ -258,7 +258,7 @@ describe('required and optional options', () => {
     const providers = tn.trustProviders()
     expect(providers.length).toBeGreaterThan(0)
     for (const provider of providers) {
-      const name = `add${provider.type[0].toUpperCase()}${provider.type.slice(1)}Publisher`
+      const name = `add${typeName(provider.type)}Publisher`
       expect(functions[name], `index.d.ts declares ${name}: its operation in src/trust.rs (CONTRIBUTING, "Adding a CI provider")`).toBeDefined()
       const declaredOptions = options(optionsType(functions[name]))
       // addPublisher({ type }) declares, for the type, what the provider's own function does.

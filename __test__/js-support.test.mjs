@@ -3,10 +3,11 @@
 // registry stores it, a package.json repository read as npm reads it, npm's UUID rule.
 import { beforeAll, describe, expect, it } from 'vitest'
 import { isolateNpmConfig, tempDir, tn } from './helpers.mjs'
+import { typeName } from '../scripts/provider-types.mjs'
 
 const PROVIDERS = tn.trustProviders()
 /** `github` -> `addGithubPublisher`: the provider's own add function. */
-const addName = (type) => `add${type[0].toUpperCase()}${type.slice(1)}Publisher`
+const addName = (type) => `add${typeName(type)}Publisher`
 /** One spec per provider, each option of its table given its row's example. */
 const SPECS = Object.fromEntries(PROVIDERS.map((p) => [p.type, {
   type: p.type,

@@ -316,15 +316,21 @@ impl Window {
 
 /// `2021-03-07T03:20:29.000Z` as Unix seconds.
 fn iso_time(text: &str) -> Option<i64> {
-    let digits: String = text
-        .get(..19)?
-        .chars()
-        .filter(char::is_ascii_digit)
-        .collect();
-    let der = format!("{digits}Z");
-    let mut encoded = vec![0x18, der.len() as u8];
-    encoded.extend_from_slice(der.as_bytes());
-    x509::read(&encoded).and_then(|(time, _)| x509::time(&time))
+    let field = |at: usize, len: usize| -> Option<i64> { text.get(at..at + len)?.parse().ok() };
+    let separators = [(4, b'-'), (7, b'-'), (10, b'T'), (13, b':'), (16, b':')];
+    if !separators
+        .iter()
+        .all(|&(at, c)| text.as_bytes().get(at) == Some(&c))
+    {
+        return None;
+    }
+    let seconds = field(11, 2)? * 3600 + field(14, 2)? * 60 + field(17, 2)?;
+    Some(x509::unix_seconds(
+        field(0, 4)?,
+        field(5, 2)?,
+        field(8, 2)?,
+        seconds,
+    ))
 }
 
 impl TrustedRoot {

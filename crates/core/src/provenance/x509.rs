@@ -91,14 +91,19 @@ pub fn time(element: &Der) -> Option<i64> {
     let field = |i: usize| -> Option<i64> { rest.get(i..i + 2)?.parse().ok() };
     let (month, day) = (field(0)?, field(2)?);
     let seconds = field(4)? * 3600 + field(6)? * 60 + field(8)?;
-    // Days from the civil date (Howard Hinnant's algorithm).
+    Some(unix_seconds(year, month, day, seconds))
+}
+
+/// A UTC date and the seconds into it as Unix seconds (days from the civil date: Howard
+/// Hinnant's algorithm).
+pub fn unix_seconds(year: i64, month: i64, day: i64, seconds: i64) -> i64 {
     let y = if month <= 2 { year - 1 } else { year };
     let era = y.div_euclid(400);
     let yoe = y - era * 400;
     let mp = (month + 9) % 12;
     let doy = (153 * mp + 2) / 5 + day - 1;
     let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    Some((era * 146097 + doe - 719468) * 86400 + seconds)
+    (era * 146097 + doe - 719468) * 86400 + seconds
 }
 
 pub const OID_EC_PUBLIC_KEY: &str = "1.2.840.10045.2.1";

@@ -174,15 +174,18 @@ fn entries_below(tarball: &Tarball, dir: &str) -> Vec<String> {
     found
 }
 
-/// The `binDir` step (`bin` from `directories.bin` when there is none), else `bin` cleaned.
-fn bin_step(data: &mut Map<String, Value>, tarball: &Tarball) {
-    let dir = data
-        .get("directories")
-        .and_then(|d| d.get("bin"))
+/// `directories[key]` (`bin`, `man`) cleaned as a path inside the package, when it is set.
+fn directory(data: &Map<String, Value>, key: &str) -> Option<String> {
+    data.get("directories")
+        .and_then(|d| d.get(key))
         .filter(|d| truthy(Some(d)))
         .and_then(Value::as_str)
-        .map(inside);
-    if let (Some(dir), false) = (dir, truthy(data.get("bin"))) {
+        .map(inside)
+}
+
+/// The `binDir` step (`bin` from `directories.bin` when there is none), else `bin` cleaned.
+fn bin_step(data: &mut Map<String, Value>, tarball: &Tarball) {
+    if let (Some(dir), false) = (directory(data, "bin"), truthy(data.get("bin"))) {
         let mut bin = Map::new();
         for entry in entries_below(tarball, &dir) {
             let name = entry.rsplit('/').next().unwrap_or(&entry).to_string();
@@ -386,13 +389,7 @@ pub fn inside(path: &str) -> String {
 /// The `mans` step: `man` from `directories.man` (its `**/*.[0-9]`) when there is none, then
 /// `normalizePackageMan`: a list of paths inside the package, or gone.
 fn mans(data: &mut Map<String, Value>, tarball: &Tarball) {
-    let dir = data
-        .get("directories")
-        .and_then(|d| d.get("man"))
-        .filter(|d| truthy(Some(d)))
-        .and_then(Value::as_str)
-        .map(inside);
-    if let (Some(dir), false) = (dir, truthy(data.get("man"))) {
+    if let (Some(dir), false) = (directory(data, "man"), truthy(data.get("man"))) {
         let pages: Vec<Value> = entries_below(tarball, &dir)
             .into_iter()
             .filter(|entry| {
