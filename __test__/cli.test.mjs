@@ -580,6 +580,10 @@ describe('a command line and a registry that try to break the CLI', () => {
     const typo = await cli(['plan', '--config', 'trust.json', '--fiel', 'release.yml'], { cwd })
     expect(typo.code).toBe(2)
     expect(typo.stderr).toContain("Unknown option '--fiel'. Did you mean --file?")
+    // A misspelt alias: the flag it stands for.
+    const alias = await cli(['github', 'flags', '--envv', 'npm'], { cwd })
+    expect(alias.code).toBe(2)
+    expect(alias.stderr).toContain("Unknown option '--envv'. Did you mean --environment?")
     const plural = await cli(['history', '--workspace'], { cwd })
     expect(plural.code).toBe(2)
     expect(plural.stderr).toContain('Did you mean --workspaces?')

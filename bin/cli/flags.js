@@ -10,7 +10,7 @@ const { PROVIDERS } = require('./providers.js')
 /**
  * A flag as `parseArgs` takes it, with its line of help; `hidden` flags (aliases) are left out
  * of the help and of the flags suggested for a misspelt one.
- * @typedef {{ type: 'string' | 'boolean', short?: string, multiple?: boolean, help?: string, hidden?: boolean }} Flag
+ * @typedef {{ type: 'string' | 'boolean', short?: string, multiple?: boolean, help?: string, hidden?: boolean, aliasOf?: string }} Flag
  * @typedef {Record<string, Flag>} Flags
  */
 /**
@@ -52,7 +52,7 @@ const WRITE = {
 const PERMISSIONS = {
   'allow-publish': { type: 'boolean', help: 'Allow npm publish (default when no permission flag is given)' },
   'allow-stage-publish': { type: 'boolean', help: 'Allow npm stage publish' },
-  'allow-staged-publish': { type: 'boolean', help: 'Alias of --allow-stage-publish', hidden: true },
+  'allow-staged-publish': { type: 'boolean', help: 'Alias of --allow-stage-publish', hidden: true, aliasOf: 'allow-stage-publish' },
 }
 
 /** @satisfies {Flags} */

@@ -17,12 +17,16 @@ function helpText(command) {
   return lines.join('\n')
 }
 
-/** Node's unknown-option error with the command's closest flag, as the library suggests options. */
-/** @param {unknown} error @param {import('./flags.js').Flags} flags */
+/**
+ * Node's unknown-option error with the command's closest flag, as the library suggests options:
+ * a misspelt alias (`--envv`) suggests the flag it stands for; other hidden flags are not offered.
+ * @param {unknown} error @param {import('./flags.js').Flags} flags
+ */
 function unknownFlag(error, flags) {
   const { code, message } = /** @type {{ code?: string, message?: string }} */ (error)
   const given = code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' && /^Unknown option '(-{1,2})([^'=]+)/.exec(message ?? '')
-  const meant = given && tn.closestName(given[2], Object.keys(flags).filter((flag) => !flags[flag].hidden))
+  const closest = given && tn.closestName(given[2], Object.keys(flags).filter((flag) => !flags[flag].hidden || flags[flag].aliasOf))
+  const meant = closest && (flags[closest].aliasOf ?? closest)
   return meant ? `Unknown option '${given[1]}${given[2]}'. Did you mean --${meant}?` : undefined
 }
 

@@ -48,7 +48,7 @@ function providerFlags(provider) {
   }
   for (const field of provider.fields) {
     for (const alias of field.aliases) {
-      if (!flags[alias]) flags[alias] = { type: 'string', multiple: field.list, help: `Alias of --${field.flag}`, hidden: true }
+      if (!flags[alias]) flags[alias] = { type: 'string', multiple: field.list, help: `Alias of --${field.flag}`, hidden: true, aliasOf: field.flag }
     }
   }
   return flags
