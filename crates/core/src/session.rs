@@ -195,7 +195,7 @@ pub fn resolve_config(call: &CallOptions) -> Result<ConfigReport> {
             .config()
             .files
             .iter()
-            .map(|(layer, path, found)| ConfigFile {
+            .map(|(layer, path, unread)| ConfigFile {
                 layer: match layer {
                     Layer::Env => "env",
                     Layer::Project => "project",
@@ -204,7 +204,7 @@ pub fn resolve_config(call: &CallOptions) -> Result<ConfigReport> {
                     Layer::Builtin => "builtin",
                 },
                 path: path.display().to_string(),
-                found: *found,
+                found: unread.is_none(),
             })
             .collect(),
     })

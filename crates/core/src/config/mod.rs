@@ -190,8 +190,9 @@ struct Entries {
 pub struct NpmConfig {
     layers: Vec<Entries>,
     pub env: EnvVars,
-    /// The config files looked at, found or not, highest precedence first.
-    pub files: Vec<(Layer, PathBuf, bool)>,
+    /// The config files looked at, highest precedence first, each with why it was not read
+    /// (`None`: it was).
+    pub files: Vec<(Layer, PathBuf, Option<String>)>,
     /// The project folder (npm's local prefix), when there is a project: what lies inside is
     /// the checkout's.
     project_dir: Option<PathBuf>,
@@ -264,7 +265,7 @@ impl NpmConfig {
     /// Reads the config file of `layer` at `path` into its place among the layers. npm's
     /// builtin file counts only when it is there: most installs have none.
     fn add_file(&mut self, layer: Layer, path: PathBuf) {
-        let found = match crate::read::config(&path) {
+        let unread = match crate::read::config(&path) {
             Ok(text) => {
                 let checkout = layer == Layer::Project || self.inside_project(&path);
                 match npmrc::parse(&text, &self.env) {
@@ -288,13 +289,15 @@ impl NpmConfig {
                         ));
                     }
                 }
-                true
+                None
             }
-            Err(_) => false,
+            // npm skips a file it cannot read; where it looked says why.
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Some("not found".to_string()),
+            Err(e) => Some(e.to_string()),
         };
-        if found || layer != Layer::Builtin {
+        if unread.is_none() || layer != Layer::Builtin {
             let at = self.files.partition_point(|(l, ..)| *l <= layer);
-            self.files.insert(at, (layer, path, found));
+            self.files.insert(at, (layer, path, unread));
         }
     }
 
@@ -737,12 +740,9 @@ pub fn need_auth(config: &NpmConfig, resolved: &Resolved) -> Error {
     let looked: Vec<String> = config
         .files
         .iter()
-        .map(|(_, path, found)| {
-            format!(
-                "{}{}",
-                path.display(),
-                if *found { "" } else { " (not found)" }
-            )
+        .map(|(_, path, unread)| match unread {
+            None => path.display().to_string(),
+            Some(why) => format!("{} ({why})", path.display()),
         })
         .collect();
     let looked = if looked.is_empty() {
@@ -751,7 +751,7 @@ pub fn need_auth(config: &NpmConfig, resolved: &Resolved) -> Error {
         looked.join(", ")
     };
     let missing = format!(
-        "No npm token for {registry}: no `{nerf}:_authToken=...` line in the .npmrc files read \
+        "No npm token for {registry}: no `{nerf}:_authToken=...` line in the .npmrc files looked at \
          ({looked})"
     );
     let Some(withheld) = &resolved.withheld else {
@@ -867,7 +867,7 @@ mod tests {
 
     /// The files a config was loaded from that exist, by layer.
     fn found(config: &NpmConfig) -> Vec<(Layer, PathBuf)> {
-        let files = config.files.iter().filter(|(.., found)| *found);
+        let files = config.files.iter().filter(|(.., unread)| unread.is_none());
         files.map(|(l, p, _)| (*l, p.clone())).collect()
     }
 
@@ -911,7 +911,7 @@ mod tests {
         let global = PathBuf::from(format!("{}\\npm", appdata.display())).join("etc/npmrc");
         assert_eq!(
             config.files.last(),
-            Some(&(Layer::Builtin, builtin.clone(), true))
+            Some(&(Layer::Builtin, builtin.clone(), None))
         );
         assert!(config
             .files
@@ -1020,8 +1020,20 @@ mod tests {
             // npm skips a config file it cannot read; so do we, without waiting or reading.
             let config = sb.load(&[]);
             assert_eq!(
-                config.files.iter().filter(|(_, _, found)| *found).count(),
+                config
+                    .files
+                    .iter()
+                    .filter(|(.., unread)| unread.is_none())
+                    .count(),
                 0
+            );
+            // Where it looked says why a file was not read: it is there, not missing.
+            let err = need_auth(&config, &resolve_for(&config, "pkg"));
+            assert!(
+                err.message
+                    .contains(&format!("{} (a FIFO, not a regular file)", npmrc.display())),
+                "{}",
+                err.message
             );
             // A certificate file is read the same way (the user's config names it: the
             // checkout's is not applied at all).
