@@ -3,7 +3,11 @@
 // (Cargo.toml: the release profile with symbols kept, the same code); the section sizes and the
 // total from the release build itself. Linux (ELF, binutils' nm and size).
 //
-//   node bench/addon-size.mjs [--no-build] [--top N]
+// --panic-abort also builds the release profile with `panic = "abort"` (its own target folder,
+// a full build) and prints what that would save: the one change measured that takes the addon
+// under 4 MB, and what it costs (a panic would end the Node.js process; see the README).
+//
+//   node bench/addon-size.mjs [--no-build] [--top N] [--panic-abort]
 import { spawnSync } from 'node:child_process'
 import { statSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
@@ -121,4 +125,12 @@ for (const [name, count, extra] of repeated.slice(0, 6)) console.log(`  ${size(e
 const named = shown.slice(0, 10)
 const parts = { code: text, constants: rodata, unwinding: unwind, relocations }
 const rest = attributed - named.reduce((sum, [, n]) => sum + n, 0)
+if (args.includes('--panic-abort') && total != null) {
+  const folder = `${root}target/size-panic-abort`
+  const env = { ...process.env, CARGO_PROFILE_RELEASE_PANIC: 'abort', CARGO_TARGET_DIR: folder }
+  const built = spawnSync('cargo', ['build', '--release', '--lib'], { cwd: root, env, stdio: ['ignore', 'ignore', 'inherit'] })
+  if (built.status !== 0) throw new Error(`cargo build with panic = "abort" failed (${built.error?.message ?? built.status})`)
+  const aborting = statSync(`${folder}/release/libtrust_native.so`).size
+  console.log(`with panic = "abort" (not shipped): ${size(aborting)} (${aborting.toLocaleString('en-US')} bytes), ${size(total - aborting)} less`)
+}
 console.log(`\nREADME, Benchmark:\n${bytesParagraph({ sections: parts, crates: named, rest })}`)
