@@ -665,7 +665,12 @@ describe('messages in the CLI\'s words', () => {
     ['the same configuration exists already', (token) => {
       emulator.seed({ packages: [{ name: 'taken', maintainers: [`maintainer-${counter}`], publishers: [{ type: 'github', claims: { repository: 'a/b', workflow_ref: { file: 'x.yml' } }, permissions: ['createPackage'] }] }] })
       return { cwd: withNpmrc(project({ name: 'taken' }), token), args: ['github', 'taken', '--repo', 'a/b', '--file', 'x.yml', '--yes', '--otp', OTP] }
-    }, 'E409', 'trust-native revoke taken --id <id>'],
+    }, 'E409', 'already has this trusted publisher (id '],
+    ['a package with as many publishers as the registry keeps', (token) => {
+      const publishers = Array.from({ length: 10 }, (_, n) => ({ type: 'github', claims: { repository: 'a/b', workflow_ref: { file: `w${n}.yml` } }, permissions: ['createPackage'] }))
+      emulator.seed({ packages: [{ name: 'full', maintainers: [`maintainer-${counter}`], publishers }] })
+      return { cwd: withNpmrc(project({ name: 'full' }), token), args: ['github', 'full', '--repo', 'a/b', '--file', 'x.yml', '--yes', '--otp', OTP] }
+    }, 'E409', 'trust-native revoke full --id <id>'],
     ['an id that is not one', (token) => ({ cwd: withNpmrc(project({ name: 'taken' }), token), args: ['revoke', 'taken', '--id', 'nope'] }), 'EINVALIDINPUT', '`trust-native list taken`'],
     ['an id the package does not have', (token) => ({ cwd: withNpmrc(project({ name: 'taken' }), token), args: ['revoke', 'taken', '--id', '3e4b2f1a-1111-4222-8333-444455556666', '--otp', OTP] }), 'E404', '`trust-native list taken`'],
     // A code given and refused is not a missing one: the message says it was refused.

@@ -245,18 +245,33 @@ describe('errors: a stable code, the HTTP details, and what to do', () => {
       await tn.addGithubPublisher({ ...asAlice(seedRegistry), ...github })
       const error = await codeOf(tn.addGitlabPublisher({ ...asAlice(seedRegistry), package: 'widgets', project: 'a/b', file: '.gitlab-ci.yml' }))
       expect(error).toMatchObject({ code: 'E409', statusCode: 409 })
-      expect(error.message).toContain('refused another trusted publisher for widgets')
+      expect(error.message).toContain('refused another trusted publisher for widgets, which has 1')
       expect(error.message).toContain('Revoke one first')
+      expect(error.hint).toBe('revokeFirst')
       expect(seedRegistry.publishers('widgets')).toHaveLength(1)
     } finally {
       await seedRegistry.stop()
     }
   })
 
-  it('E409 for the same configuration twice, on today\'s registry too', async () => {
-    await tn.addGithubPublisher({ ...asAlice(emulator), ...github })
-    expect((await codeOf(tn.addGithubPublisher({ ...asAlice(emulator), ...github }))).code).toBe('E409')
+  it('E409 for the same configuration twice, on today\'s registry too, naming the one it has', async () => {
+    const { publisher: { id } } = await tn.addGithubPublisher({ ...asAlice(emulator), ...github })
+    const error = await codeOf(tn.addGithubPublisher({ ...asAlice(emulator), ...github }))
+    expect(error).toMatchObject({ code: 'E409', statusCode: 409, hint: 'listPublishers' })
+    expect(error.message).toContain(`widgets already has this trusted publisher (id ${id})`)
+    expect(error.message).toContain('nothing to add')
+    // Revoking is no answer to a publisher the package already has.
+    expect(error.message).not.toContain('Revoke one first')
     expect(emulator.publishers('widgets')).toHaveLength(1)
+  })
+
+  it('E409 for an eleventh configuration, saying how many the package has and to revoke one first', async () => {
+    for (let n = 0; n < 10; n++) await tn.addGithubPublisher({ ...asAlice(emulator), ...github, file: `w${n}.yml` })
+    const error = await codeOf(tn.addGithubPublisher({ ...asAlice(emulator), ...github, file: 'w10.yml' }))
+    expect(error).toMatchObject({ code: 'E409', statusCode: 409, hint: 'revokeFirst' })
+    expect(error.message).toContain('refused another trusted publisher for widgets, which has 10')
+    expect(error.message).toContain('Revoke one first')
+    expect(emulator.publishers('widgets')).toHaveLength(10)
   })
 
   it('EOTP with the web flow URLs when no OTP is given, and when the OTP is wrong', async () => {

@@ -184,15 +184,24 @@ async fn every_registry_error_has_its_code_and_says_what_to_do() {
     assert!(e.message.contains("rejected"));
     secret_free(&e);
 
-    // The same configuration again: E409 that says to revoke one first.
-    add(&call(&emu, "widgets", Some(ALICE), Some(OTP)))
+    // The same configuration again: E409 that names the one the package has; revoking is no
+    // answer to it.
+    let created = add(&call(&emu, "widgets", Some(ALICE), Some(OTP)))
         .await
         .unwrap();
     let e = error_of(add(&call(&emu, "widgets", Some(ALICE), Some(OTP))).await).await;
     assert_eq!(e.code, Code::Http(409));
-    assert_eq!(e.hint, Some(Hint::RevokeFirst));
+    assert_eq!(e.hint, Some(Hint::ListPublishers));
+    let id = created.publisher.expect("created").id;
     assert!(
-        e.full_message().contains("Revoke one first"),
+        e.message.contains(&format!(
+            "widgets already has this trusted publisher (id {id})"
+        )),
+        "{}",
+        e.message
+    );
+    assert!(
+        !e.full_message().contains("Revoke one first"),
         "{}",
         e.message
     );

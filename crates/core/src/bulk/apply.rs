@@ -20,7 +20,7 @@ use crate::error::{Code, Error, Hint, Result};
 use crate::package::PackageName;
 use crate::provider::{same_configuration, Publisher};
 use crate::session::{CallOptions, Session};
-use crate::trust::TrustClient;
+use crate::trust::{Refusal, TrustClient};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -392,13 +392,9 @@ async fn create(package: Package<'_>, mut entry: PlanEntry, desired: &Value) -> 
         name,
         alone,
     } = package;
-    let refused = match client.create(name, desired).await {
-        Err(error) if error.code == Code::Http(409) => error,
-        outcome => return result_of(entry, outcome, vec![]),
-    };
-    let current = match client.list(name).await {
-        Ok(current) => current,
-        Err(error) => return result_of(entry, Err(error), vec![]),
+    let (refused, current) = match client.create_checked(name, desired).await {
+        Err(Refusal::Conflict { error, current }) => (error, current),
+        outcome => return result_of(entry, outcome.map_err(Refusal::into_error), vec![]),
     };
     if let Some(same) = current.iter().find(|p| same_configuration(desired, p)) {
         return result_of(entry, Ok(same.clone()), vec![]);
@@ -413,15 +409,8 @@ async fn create(package: Package<'_>, mut entry: PlanEntry, desired: &Value) -> 
             let outcome = revoke_then_create(client, name, only, desired).await;
             result_of(entry, outcome, vec![only.clone()])
         }
-        _ => {
-            let mut error = refused;
-            error.notes.push(format!(
-                "{name} has {} trusted publisher configuration{} now, none of them this one.",
-                current.len(),
-                if current.len() == 1 { "" } else { "s" }
-            ));
-            result_of(entry, Err(error), vec![])
-        }
+        // The refusal says how many the package has.
+        _ => result_of(entry, Err(refused), vec![]),
     }
 }
 
@@ -432,15 +421,13 @@ async fn create_or_find(
     package: &PackageName,
     desired: &Value,
 ) -> Result<Publisher> {
-    match client.create(package, desired).await {
-        Err(error) if error.code == Code::Http(409) => {
-            let current = client.list(package).await?;
-            current
-                .into_iter()
-                .find(|p| same_configuration(desired, p))
-                .ok_or(error)
-        }
-        other => other,
+    match client.create_checked(package, desired).await {
+        Ok(created) => Ok(created),
+        Err(Refusal::Conflict { error, current }) => current
+            .into_iter()
+            .find(|p| same_configuration(desired, p))
+            .ok_or(error),
+        Err(Refusal::Failed(error)) => Err(error),
     }
 }
 

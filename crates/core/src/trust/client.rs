@@ -63,27 +63,46 @@ impl TrustClient {
     /// Creates the configuration `body` (`{ type, claims, permissions }`); answers what the
     /// registry stored.
     pub async fn create(&self, package: &PackageName, body: &Value) -> Result<Publisher> {
+        self.create_checked(package, body)
+            .await
+            .map_err(Refusal::into_error)
+    }
+
+    /// [`create`](Self::create), and when the registry refuses it (409), the package's
+    /// configurations as listed after the refusal, for a caller that acts on them.
+    pub async fn create_checked(
+        &self,
+        package: &PackageName,
+        body: &Value,
+    ) -> std::result::Result<Publisher, Refusal> {
         let request = self.create_request(package, body);
         let mut uncertain = false;
         let mut not_created = None;
         for _ in 0..=self.registry.retries() {
-            let failure = match self.registry.try_send(&request).await {
-                Ok(answer) => match first_publisher(&answer) {
-                    Some(publisher) => return Ok(publisher),
-                    // Stored, but the answer is not one we can read: read it back.
-                    None => {
-                        return self.find(package, body).await?.ok_or_else(|| {
-                            self.registry
-                                .unexpected_answer(&request, "a trusted publisher configuration")
-                        })
-                    }
-                },
-                Err(failure) => failure,
-            };
+            let failure =
+                match self.registry.try_send(&request).await {
+                    Ok(answer) => match first_publisher(&answer) {
+                        Some(publisher) => return Ok(publisher),
+                        // Stored, but the answer is not one we can read: read it back.
+                        None => {
+                            return self.find(package, body).await?.ok_or_else(|| {
+                                Refusal::Failed(self.registry.unexpected_answer(
+                                    &request,
+                                    "a trusted publisher configuration",
+                                ))
+                            })
+                        }
+                    },
+                    Err(failure) => failure,
+                };
             let unreadable = failure.error.code == Code::Response;
             let duplicate_of_ours = failure.error.code == Code::Http(409) && uncertain;
+            if failure.error.code == Code::Http(409) && !uncertain {
+                return Err(self.refused(failure, package, body).await);
+            }
             if !(failure.maybe_processed || unreadable || duplicate_of_ours) {
-                return Err(self.failed(failure, package, Operation::Create, None));
+                let error = self.failed(failure, package, Operation::Create, None);
+                return Err(error.into());
             }
             // The registry may have created it: look before trying again.
             match self.find(package, body).await {
@@ -93,16 +112,18 @@ impl TrustClient {
                     not_created = Some(failure);
                 }
                 Ok(None) => {
-                    return Err(self.failed(failure, package, Operation::Create, Some(NOT_CREATED)))
+                    let error = self.failed(failure, package, Operation::Create, Some(NOT_CREATED));
+                    return Err(error.into());
                 }
                 Err(_) => {
                     let error = self.failed(failure, package, Operation::Create, Some(UNCHECKED));
-                    return Err(error.with_hint(Hint::ListPublishers));
+                    return Err(error.with_hint(Hint::ListPublishers).into());
                 }
             }
         }
         let failure = not_created.expect("the loop ends only after a failure that was checked");
-        Err(self.failed(failure, package, Operation::Create, Some(NOT_CREATED)))
+        let error = self.failed(failure, package, Operation::Create, Some(NOT_CREATED));
+        Err(error.into())
     }
 
     /// The failure in words the user can act on, with what a check of the configurations found.
@@ -116,6 +137,40 @@ impl TrustClient {
         let mut error = explain(*failure.error, package, self.registry.base().as_str(), op);
         error.notes.extend(checked.map(String::from));
         error
+    }
+
+    /// A create refused with 409: the package has this configuration already, or as many as the
+    /// registry keeps. Its list tells which (registries word the two differently, or alike), and
+    /// the advice differs: nothing to do, or revoke one first. Without the list, both are said.
+    async fn refused(&self, failure: Failure, package: &PackageName, body: &Value) -> Refusal {
+        let current = self.list(package).await.ok();
+        let mut error = self.failed(failure, package, Operation::Create, None);
+        let Some(current) = current else {
+            return Refusal::Failed(error);
+        };
+        if current.is_empty() {
+            return Refusal::Conflict { error, current };
+        }
+        let said = error.http.as_ref().map(|h| h.said()).unwrap_or_default();
+        match current.iter().find(|p| same_configuration(body, p)) {
+            Some(same) => {
+                error.message = format!(
+                    "{package} already has this trusted publisher (id {}): there is nothing to \
+                     add.{said}",
+                    same.id
+                );
+                error.hint = Some(Hint::ListPublishers);
+            }
+            None => {
+                error.message = format!(
+                    "The registry refused another trusted publisher for {package}, which has {} \
+                     already (as many as the registry keeps: one per package on some \
+                     registries, 10 on registry.npmjs.org).{said}",
+                    current.len()
+                )
+            }
+        }
+        Refusal::Conflict { error, current }
     }
 
     /// The stored configuration equal to `body`, if there is one.
@@ -183,6 +238,32 @@ impl TrustClient {
             }
         }
         Err(self.failed(failure, package, Operation::Revoke(id), None))
+    }
+}
+
+/// Why a create did not create.
+pub enum Refusal {
+    /// The registry refused it (409); `current` is the package's configurations listed after,
+    /// and `error` says which refusal it was (this configuration there already, or no room).
+    Conflict {
+        error: Error,
+        current: Vec<Publisher>,
+    },
+    /// Any other failure, or a 409 whose list could not be read.
+    Failed(Error),
+}
+
+impl Refusal {
+    pub fn into_error(self) -> Error {
+        match self {
+            Refusal::Conflict { error, .. } | Refusal::Failed(error) => error,
+        }
+    }
+}
+
+impl From<Error> for Refusal {
+    fn from(error: Error) -> Self {
+        Refusal::Failed(error)
     }
 }
 

@@ -19,7 +19,7 @@ pub use crate::provider::{
     self, OptionValue, Provider, Publisher, PublisherInput, Values, CREATE_PACKAGE, PROVIDERS,
 };
 use crate::provider::{infer_package_name, prepare, Prepared};
-pub use client::TrustClient;
+pub use client::{Refusal, TrustClient};
 pub use workflow::check_workflow;
 
 /// The outcome of creating a configuration.
