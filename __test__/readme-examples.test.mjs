@@ -14,6 +14,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { spawn, spawnSync } from 'node:child_process'
 import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
+import { createRequire } from 'node:module'
 import { tempDir, testing } from './helpers.mjs'
 
 const root = join(import.meta.dirname, '..')
@@ -222,4 +223,29 @@ describe('the README\'s CLI usage', () => {
     expect(commands(block.code).length).toBeGreaterThan(10)
     expect(commands(block.code)).toEqual(commands(help.stdout))
   })
+})
+
+describe('the README\'s places that name each provider (CONTRIBUTING, "Adding a CI provider")', () => {
+  const readme = readFileSync(join(root, 'README.md'), 'utf8')
+  /** The one paragraph that says `words`, its lines joined. */
+  const paragraph = (words) => {
+    const found = readme.split(/\n\s*\n/).map((p) => p.replace(/\s+/g, ' ')).filter((p) => p.includes(words))
+    expect(found, words).toHaveLength(1)
+    return found[0]
+  }
+  const providers = createRequire(import.meta.url)('../index.js').trustProviders()
+  /** How the README's prose calls a provider: its name's first word (GitHub, GitLab, CircleCI). */
+  const called = (p) => p.name.split(' ')[0]
+
+  it('has providers to check', () => expect(providers.length).toBeGreaterThan(2))
+  for (const p of providers) {
+    it(`${p.type}: the opening paragraph, Validation, the provider commands' flags and "A plan is per publisher"`, () => {
+      expect(readme.slice(0, readme.indexOf('\n## '))).toContain(p.name)
+      expect(paragraph('**Validation**')).toContain(called(p))
+      const flags = paragraph("`list` and `revoke` take npm's flags")
+      expect(flags).toContain(`\`${p.type}\``)
+      for (const field of p.fields) for (const flag of [field.flag, ...field.aliases]) expect(flags).toContain(`--${flag}`)
+      expect(paragraph('**A plan is per publisher.**')).toContain(called(p))
+    })
+  }
 })
