@@ -99,6 +99,20 @@ describe('ids the registry lists', () => {
     expect(sent.filter((r) => r.startsWith('DELETE'))).toEqual([])
   })
 
+  it('an id that is not a UUID is not quoted: a 409 for a publisher the package has names it only by a UUID', async () => {
+    const token = 'npm_SecretToken1234567890'
+    const identical = { type: 'github', claims: { repository: 'acme/widgets', workflow_ref: { file: 'release.yml' } }, permissions: ['createPackage'] }
+    listed = [{ ...identical, id: token }]
+    sent.length = 0
+    const error = await rejection(tn.addPublisher({ ...spec, registry, token, otp: '123456' }))
+    expect(error).toMatchObject({ code: 'E409', hint: 'listPublishers' })
+    expect(error.message).toContain('widgets already has this trusted publisher: there is nothing to add')
+    expect(inspect(error)).not.toContain(token)
+    listed = [{ ...identical, id: UUID }]
+    sent.length = 0
+    expect((await rejection(tn.addPublisher({ ...spec, registry, token, otp: '123456' }))).message).toContain(`(id ${UUID})`)
+  })
+
   it('a well-formed id is deleted where it belongs', async () => {
     listed = [{ ...other, id: UUID }]
     sent.length = 0

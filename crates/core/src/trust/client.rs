@@ -154,10 +154,14 @@ impl TrustClient {
         let said = error.http.as_ref().map(|h| h.said()).unwrap_or_default();
         match current.iter().find(|p| same_configuration(body, p)) {
             Some(same) => {
+                // The id is the registry's text: quoted only when it is what an id is.
+                let id = Some(&same.id)
+                    .filter(|id| checks::is_uuid(id))
+                    .map(|id| format!(" (id {id})"))
+                    .unwrap_or_default();
                 error.message = format!(
-                    "{package} already has this trusted publisher (id {}): there is nothing to \
-                     add.{said}",
-                    same.id
+                    "{package} already has this trusted publisher{id}: there is nothing to \
+                     add.{said}"
                 );
                 error.hint = Some(Hint::ListPublishers);
             }
