@@ -332,10 +332,7 @@ fn run<'env>(
         // end the call. A call that ends early ends the task too.
         let task = tokio::spawn(work);
         let stop_task = task.abort_handle();
-        let work = async {
-            task.await
-                .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()))
-        };
+        let work = joined(task);
         let bounded = async {
             match budget {
                 Some(budget) => {
@@ -367,6 +364,23 @@ fn run<'env>(
             Err(error) => Err(js_error(env, error)),
         }
     })
+}
+
+/// What the work's task ended with; a panic in it is the call's error. (Unwound further, it
+/// would end the task that settles the Promise, which would stay pending for ever and keep
+/// Node.js from exiting.) The panic's own message went to stderr, through the panic hook.
+async fn joined<T>(task: tokio::task::JoinHandle<CoreResult<T>>) -> CoreResult<T> {
+    match task.await {
+        Ok(result) => result,
+        Err(e) if e.is_panic() => Err(CoreError::new(
+            Code::Response,
+            "trust-native failed unexpectedly (most likely on an answer it did not expect), so \
+             what the call was changing may or may not have changed: look before trying again, \
+             and please report this.",
+        )),
+        // Cancelled: only the runtime shutting down does that while the call waits.
+        Err(_) => Err(aborted_error()),
+    }
 }
 
 /// A Promise rejected with `error`, for calls refused before they start.
@@ -511,4 +525,32 @@ fn node_version(env: &Env) -> Option<String> {
     env.get_node_version()
         .ok()
         .map(|v| format!("v{}.{}.{}", v.major, v.minor, v.patch))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A panic in an operation rejects its Promise: let through, it would end the task that
+    /// settles the Promise, which would then stay pending, and keep Node.js from exiting.
+    #[tokio::test]
+    async fn a_panic_in_the_work_is_the_call_s_error() {
+        let task = tokio::spawn(async {
+            let answer: CoreResult<u8> = Ok(1);
+            assert!(answer.is_err(), "an answer it did not expect");
+            answer
+        });
+        let error = joined(task).await.unwrap_err();
+        assert_eq!(error.code, Code::Response);
+        assert!(
+            error.message.contains("failed unexpectedly"),
+            "{}",
+            error.message
+        );
+        assert!(
+            error.message.contains("please report this"),
+            "{}",
+            error.message
+        );
+    }
 }
