@@ -83,6 +83,13 @@ beforeAll(async () => {
         return res.end(JSON.stringify({ error: 'try again' }))
       }
     }
+    // A package that gets this very configuration from elsewhere between the plan and the create.
+    if (req.url === '/-/package/raced/trust') {
+      const posted = sent.includes('POST /-/package/raced/trust')
+      if (req.method === 'GET') return res.end(JSON.stringify(posted ? listed : []))
+      res.statusCode = 409
+      return res.end(JSON.stringify({ error: 'An identical trusted publisher configuration already exists' }))
+    }
     if (req.method === 'GET') return res.end(JSON.stringify(listed))
     // As the registry does: one configuration per package, so a create over one conflicts.
     if (req.method === 'POST' && listed.length && !sent.some((r) => r.startsWith('DELETE'))) {
@@ -150,6 +157,13 @@ describe('ids the registry lists', () => {
     const [result] = await tn.applyTrust([{ ...spec, package: 'late', replace: true }], { registry, token: 'npm_x', retries: 1 })
     expect(result).toMatchObject({ action: 'replace', status: 'done', previous: [{ id: UUID }] })
     expect(sent.filter((r) => !r.startsWith('GET'))).toEqual(['POST /-/package/late/trust', 'POST /-/package/late/trust', `DELETE /-/package/late/trust/${UUID}`, 'POST /-/package/late/trust'])
+  })
+
+  it('a create refused (409) for a configuration made since the plan reports it unchanged, not created', async () => {
+    listed = [{ type: 'github', claims: { repository: 'acme/widgets', workflow_ref: { file: 'release.yml' } }, permissions: ['createPackage'], id: UUID }]
+    sent.length = 0
+    const [result] = await tn.applyTrust([{ ...spec, package: 'raced' }], { registry, token: 'npm_x' })
+    expect(result).toMatchObject({ action: 'unchanged', status: 'done', publisher: { id: UUID } })
   })
 
   it('a well-formed id is deleted where it belongs', async () => {

@@ -398,7 +398,9 @@ async fn create(package: Package<'_>, mut entry: PlanEntry, desired: &Value) -> 
         Err(Refusal::Conflict { error, current }) => (error, current),
         outcome => return result_of(entry, outcome.map_err(Refusal::into_error), vec![]),
     };
+    // Made since the plan, by someone else: nothing was created.
     if let Some(same) = current.iter().find(|p| same_configuration(desired, p)) {
+        entry.action = Action::Unchanged;
         return result_of(entry, Ok(same.clone()), vec![]);
     }
     match (alone, &entry.desired, current.as_slice()) {
