@@ -90,6 +90,11 @@ beforeAll(async () => {
       res.statusCode = 409
       return res.end(JSON.stringify({ error: 'An identical trusted publisher configuration already exists' }))
     }
+    // A registry that refuses a create and then lists no configuration at all.
+    if (req.url === '/-/package/ghost/trust' && req.method === 'POST') {
+      res.statusCode = 409
+      return res.end(JSON.stringify({ error: 'A trusted publisher configuration already exists' }))
+    }
     if (req.method === 'GET') return res.end(JSON.stringify(listed))
     // As the registry does: one configuration per package, so a create over one conflicts.
     if (req.method === 'POST' && listed.length && !sent.some((r) => r.startsWith('DELETE'))) {
@@ -164,6 +169,13 @@ describe('ids the registry lists', () => {
     sent.length = 0
     const [result] = await tn.applyTrust([{ ...spec, package: 'raced' }], { registry, token: 'npm_x' })
     expect(result).toMatchObject({ action: 'unchanged', status: 'done', publisher: { id: UUID } })
+  })
+
+  it('a 409 for a package that lists no configuration does not advise revoking one', async () => {
+    listed = []
+    const error = await rejection(tn.addPublisher({ ...spec, package: 'ghost', registry, token: 'npm_x' }))
+    expect(error).toMatchObject({ code: 'E409', hint: 'listPublishers' })
+    expect(error.message).toContain('listed after the refusal, are none')
   })
 
   it('a well-formed id is deleted where it belongs', async () => {

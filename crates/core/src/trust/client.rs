@@ -169,6 +169,11 @@ impl TrustClient {
             error.notes.push(NOT_CREATED.to_string());
         }
         if current.is_empty() {
+            // Neither refusal shows: there is nothing to revoke, only to look again.
+            error
+                .notes
+                .push("Its configurations, listed after the refusal, are none.".to_string());
+            let error = error.with_hint(Hint::ListPublishers);
             return Err(Refusal::Conflict { error, current });
         }
         let said = error.http.as_ref().map(|h| h.said()).unwrap_or_default();
