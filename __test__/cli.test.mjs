@@ -268,6 +268,9 @@ describe('plan and apply over a monorepo', () => {
     const { results } = JSON.parse(run.stdout)
     expect(results.map((r) => [r.package, r.status])).toEqual([['cfg-a', 'done'], ['cfg-b', 'done'], ['cfg-missing', 'failed']])
     expect(emulator.publishers('cfg-b')[0].claims.environment).toBe('prod')
+    // A failure's message in --json is in the CLI's words, as it is on stderr.
+    expect(results[2].error.message).toContain('`trust-native claim cfg-missing`')
+    expect(results[2].error.message).not.toMatch(LIBRARY_WORDS)
   })
 })
 
@@ -671,6 +674,12 @@ describe('messages in the CLI\'s words', () => {
       emulator.seed({ packages: [{ name: 'full', maintainers: [`maintainer-${counter}`], publishers }] })
       return { cwd: withNpmrc(project({ name: 'full' }), token), args: ['github', 'full', '--repo', 'a/b', '--file', 'x.yml', '--yes', '--otp', OTP] }
     }, 'E409', 'trust-native revoke full --id <id>'],
+    // The package from package.json: the advice names it, not a placeholder.
+    ['a package with no room, named by its package.json', (token) => {
+      const publishers = Array.from({ length: 10 }, (_, n) => ({ type: 'github', claims: { repository: 'a/b', workflow_ref: { file: `w${n}.yml` } }, permissions: ['createPackage'] }))
+      emulator.seed({ packages: [{ name: 'full-inferred', maintainers: [`maintainer-${counter}`], publishers }] })
+      return { cwd: withNpmrc(project({ name: 'full-inferred' }), token), args: ['github', '--repo', 'a/b', '--file', 'x.yml', '--yes', '--otp', OTP] }
+    }, 'E409', 'trust-native revoke full-inferred --id <id>'],
     ['an id that is not one', (token) => ({ cwd: withNpmrc(project({ name: 'taken' }), token), args: ['revoke', 'taken', '--id', 'nope'] }), 'EINVALIDINPUT', '`trust-native list taken`'],
     ['an id the package does not have', (token) => ({ cwd: withNpmrc(project({ name: 'taken' }), token), args: ['revoke', 'taken', '--id', '3e4b2f1a-1111-4222-8333-444455556666', '--otp', OTP] }), 'E404', '`trust-native list taken`'],
     // A code given and refused is not a missing one: the message says it was refused.

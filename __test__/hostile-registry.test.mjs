@@ -67,6 +67,34 @@ beforeAll(async () => {
     }
     if (req.url === '/_/oidc/mint-token') return res.end(JSON.stringify({ token: 'pypi-minted' }))
     if (req.url.startsWith('/-/npm/v1/oidc/token/exchange/')) return res.end(JSON.stringify({ token: exchanged }))
+    // A package whose list works once (the plan's), then fails: a create refused after it
+    // cannot be told apart (this one there already, or no room).
+    if (req.url === '/-/package/fickle/trust' && req.method === 'GET' && sent.filter((r) => r === 'GET /-/package/fickle/trust').length > 1) {
+      res.statusCode = 500
+      return res.end(JSON.stringify({ error: 'list failed' }))
+    }
+    // A package that gets a configuration from elsewhere while the first create fails (500),
+    // on a registry that keeps one: the retried create is refused (409).
+    if (req.url === '/-/package/late/trust') {
+      const posted = sent.filter((r) => r === 'POST /-/package/late/trust').length
+      if (req.method === 'GET') return res.end(JSON.stringify(posted ? listed : []))
+      if (req.method === 'POST' && posted === 1) {
+        res.statusCode = 500
+        return res.end(JSON.stringify({ error: 'try again' }))
+      }
+    }
+    // A package that gets this very configuration from elsewhere between the plan and the create.
+    if (req.url === '/-/package/raced/trust') {
+      const posted = sent.includes('POST /-/package/raced/trust')
+      if (req.method === 'GET') return res.end(JSON.stringify(posted ? listed : []))
+      res.statusCode = 409
+      return res.end(JSON.stringify({ error: 'An identical trusted publisher configuration already exists' }))
+    }
+    // A registry that refuses a create and then lists no configuration at all.
+    if (req.url === '/-/package/ghost/trust' && req.method === 'POST') {
+      res.statusCode = 409
+      return res.end(JSON.stringify({ error: 'A trusted publisher configuration already exists' }))
+    }
     if (req.method === 'GET') return res.end(JSON.stringify(listed))
     // As the registry does: one configuration per package, so a create over one conflicts.
     if (req.method === 'POST' && listed.length && !sent.some((r) => r.startsWith('DELETE'))) {
@@ -111,6 +139,43 @@ describe('ids the registry lists', () => {
     listed = [{ ...identical, id: UUID }]
     sent.length = 0
     expect((await rejection(tn.addPublisher({ ...spec, registry, token, otp: '123456' }))).message).toContain(`(id ${UUID})`)
+  })
+
+  it('a 409 whose list fails revokes nothing: the package may have the desired configuration already', async () => {
+    const fickle = { ...spec, package: 'fickle' }
+    const auth = { registry, token: 'npm_x', retries: 0 }
+    listed = [{ ...other, id: UUID }]
+    sent.length = 0
+    const error = await rejection(tn.ensurePublisher({ ...fickle, ...auth }))
+    expect(error).toMatchObject({ code: 'E409', hint: 'listPublishers' })
+    expect(error.message).toContain('could not be listed to tell which')
+    expect(sent.filter((r) => r.startsWith('DELETE'))).toEqual([])
+    sent.length = 0
+    const [result] = await tn.applyTrust([{ ...fickle, replace: true }], auth)
+    expect(result).toMatchObject({ status: 'failed', error: { code: 'E409' } })
+    expect(sent.filter((r) => r.startsWith('DELETE'))).toEqual([])
+  })
+
+  it('a create refused (409) after a failed attempt is told apart as well: the spec takes the place of the package\'s only one', async () => {
+    listed = [{ ...other, id: UUID }]
+    sent.length = 0
+    const [result] = await tn.applyTrust([{ ...spec, package: 'late', replace: true }], { registry, token: 'npm_x', retries: 1 })
+    expect(result).toMatchObject({ action: 'replace', status: 'done', previous: [{ id: UUID }] })
+    expect(sent.filter((r) => !r.startsWith('GET'))).toEqual(['POST /-/package/late/trust', 'POST /-/package/late/trust', `DELETE /-/package/late/trust/${UUID}`, 'POST /-/package/late/trust'])
+  })
+
+  it('a create refused (409) for a configuration made since the plan reports it unchanged, not created', async () => {
+    listed = [{ type: 'github', claims: { repository: 'acme/widgets', workflow_ref: { file: 'release.yml' } }, permissions: ['createPackage'], id: UUID }]
+    sent.length = 0
+    const [result] = await tn.applyTrust([{ ...spec, package: 'raced' }], { registry, token: 'npm_x' })
+    expect(result).toMatchObject({ action: 'unchanged', status: 'done', publisher: { id: UUID } })
+  })
+
+  it('a 409 for a package that lists no configuration does not advise revoking one', async () => {
+    listed = []
+    const error = await rejection(tn.addPublisher({ ...spec, package: 'ghost', registry, token: 'npm_x' }))
+    expect(error).toMatchObject({ code: 'E409', hint: 'listPublishers' })
+    expect(error.message).toContain('listed after the refusal, are none')
   })
 
   it('a well-formed id is deleted where it belongs', async () => {

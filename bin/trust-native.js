@@ -86,8 +86,8 @@ async function main(argv) {
       err(error.withHelp ? `${error.message}\n\n${helpText(command)}` : error.message)
       return EXIT.usage
     }
-    const { code } = /** @type {import('./cli/errors.js').Failure} */ (error)
-    const message = describeError(error, parsed.positionals[0])
+    const { code, package: pkg } = /** @type {import('./cli/errors.js').Failure} */ (error)
+    const message = describeError(error, parsed.positionals[0] ?? pkg)
     if (parsed.values.json) out(JSON.stringify({ error: { code, message } }, null, 2))
     err(`trust-native error ${code ?? ''} ${message}`.replace('  ', ' '))
     // A drift check that could not be made is an error (2), never drift (1).

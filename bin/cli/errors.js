@@ -107,6 +107,14 @@ function describeError(thrown, pkg, how) {
   return advice && error.summary ? `${error.summary} ${advice(error, pkg, how)}` : asFlag(error, String(error?.message ?? error))
 }
 
+/**
+ * A plan entry or apply result for --json, its error's message in the CLI's words (as printed).
+ * @template {{ package: string, error?: import('../../index').TrustProblem }} T @param {T} item @returns {T}
+ */
+function inCliWords(item) {
+  return item.error ? { ...item, error: { ...item.error, message: describeError(item.error, item.package) } } : item
+}
+
 /** The command being run (set by main), for errors that name a library option. */
 /** @type {{ flags: import('./flags.js').Flags, usage: string }} */
 let command = { flags: {}, usage: '' }
@@ -138,4 +146,4 @@ function asFlag(error, message) {
     .replace(new RegExp(`^${flag} `), `--${flag} `)
 }
 
-module.exports = { EXIT, DRIFT, UsageError, describeError, setCommand }
+module.exports = { EXIT, DRIFT, UsageError, describeError, inCliWords, setCommand }

@@ -4,7 +4,7 @@
 // Trusted publishers, plans and their differences, as the CLI shows them.
 
 const { count, out, printable, warn } = require('./output.js')
-const { describeError } = require('./errors.js')
+const { describeError, inCliWords } = require('./errors.js')
 const { PROVIDERS, repositoryOption } = require('./providers.js')
 
 /**
@@ -89,6 +89,9 @@ function describeDifferences(differences) {
   return differences.map((d) => `${d.field} ${shown(d.current)} -> ${shown(d.desired)}`).join(', ')
 }
 
+/** A plan for --json, its entries' errors in the CLI's words. @param {import('../../index').TrustPlan} plan */
+const planInCliWords = (plan) => ({ ...plan, entries: plan.entries.map(inCliWords) })
+
 /** A plan as a table, then what it leaves and warns about, and its counts. @param {import('../../index').TrustPlan} plan */
 function printPlan(plan) {
   const rows = plan.entries.map((e) => {
@@ -132,4 +135,4 @@ function keptPublishers(plan) {
   return kept
 }
 
-module.exports = { printOptions, publisherValues, describePublisher, publisherName, publisherLabel, describeDifferences, printPlan }
+module.exports = { printOptions, publisherValues, describePublisher, publisherName, publisherLabel, describeDifferences, planInCliWords, printPlan }

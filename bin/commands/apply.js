@@ -4,12 +4,12 @@
 // `trust-native apply`: the packages' trusted publishers made to match the specs.
 
 const tn = require('../..')
-const { EXIT, describeError } = require('../cli/errors.js')
+const { EXIT, describeError, inCliWords } = require('../cli/errors.js')
 const { COMMON, PERMISSIONS, PRUNE, RUN, STRICT, WRITE, common, pace, prune, strict } = require('../cli/flags.js')
 const { err, out, printable } = require('../cli/output.js')
 const { confirm } = require('../cli/prompt.js')
 const { allProviderFlags } = require('../cli/providers.js')
-const { describeDifferences, printPlan, publisherLabel } = require('../cli/publishers.js')
+const { describeDifferences, planInCliWords, printPlan, publisherLabel } = require('../cli/publishers.js')
 const { specsFrom } = require('../cli/specs.js')
 
 /**
@@ -31,7 +31,8 @@ async function applyAll(values, work, options, plan) {
   interrupt.end()
   progress.end()
   if (values.json) {
-    out(JSON.stringify(plan ? { plan, results } : { results }, null, 2))
+    const shown = { results: results.map(inCliWords) }
+    out(JSON.stringify(plan ? { plan: planInCliWords(plan), ...shown } : shown, null, 2))
   } else {
     printFailures(results)
     for (const r of results.filter((r) => r.status === 'skipped')) {
@@ -153,7 +154,7 @@ module.exports = {
     if (!values.json) printPlan(plan)
     const pending = plan.entries.filter((e) => ['create', 'replace', 'revoke'].includes(e.action) || (e.action === 'claim' && values.claim))
     if (values['dry-run'] || !pending.length) {
-      if (values.json) out(JSON.stringify({ plan, results: [] }, null, 2))
+      if (values.json) out(JSON.stringify({ plan: planInCliWords(plan), results: [] }, null, 2))
       else if (!pending.length) out('Nothing to do.')
       return plan.entries.some((e) => e.action === 'error') ? EXIT.failed : EXIT.ok
     }

@@ -8,7 +8,7 @@ const { DRIFT, EXIT } = require('../cli/errors.js')
 const { COMMON, PERMISSIONS, PRUNE, RUN, STRICT, common, pace, prune, strict } = require('../cli/flags.js')
 const { out } = require('../cli/output.js')
 const { allProviderFlags } = require('../cli/providers.js')
-const { printPlan } = require('../cli/publishers.js')
+const { planInCliWords, printPlan } = require('../cli/publishers.js')
 const { specsFrom } = require('../cli/specs.js')
 
 /** @type {import('../cli/flags.js').Command} */
@@ -21,7 +21,7 @@ module.exports = {
   },
   async run(values) {
     const plan = await tn.planTrust(await specsFrom(values), { ...common(values), ...pace(values), ...strict(values), ...prune(values) })
-    if (values.json) out(JSON.stringify(plan, null, 2))
+    if (values.json) out(JSON.stringify(planInCliWords(plan), null, 2))
     else printPlan(plan)
     if (values['exit-code']) return DRIFT[plan.status]
     return plan.status === 'errors' ? EXIT.failed : EXIT.ok

@@ -67,7 +67,9 @@ function providerCommand(type) {
       }
       await confirm(values)
       // Not a dry run: the configuration the registry created.
-      const publisher = /** @type {import('../../index').Publisher} */ ((await tn.addPublisher(options)).publisher)
+      // An error's advice names the package, inferred or given.
+      const added = await tn.addPublisher(options).catch((error) => { throw Object.assign(error, { package: error.package ?? planned.package }) })
+      const publisher = /** @type {import('../../index').Publisher} */ (added.publisher)
       if (values.json) {
         out(JSON.stringify({ ...publisherValues(publisher), permissions: publisher.permissions }, null, 2))
       } else {

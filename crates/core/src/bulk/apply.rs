@@ -294,7 +294,9 @@ async fn claim_then_create(
         .with_hint(Hint::Claim));
     };
     crate::publish::claim::claim(call, package, None).await?;
-    create_or_find(client, package, desired).await
+    create_or_find(client, package, desired)
+        .await
+        .map_err(Refusal::into_error)
 }
 
 async fn apply_one(
@@ -396,7 +398,9 @@ async fn create(package: Package<'_>, mut entry: PlanEntry, desired: &Value) -> 
         Err(Refusal::Conflict { error, current }) => (error, current),
         outcome => return result_of(entry, outcome.map_err(Refusal::into_error), vec![]),
     };
+    // Made since the plan, by someone else: nothing was created.
     if let Some(same) = current.iter().find(|p| same_configuration(desired, p)) {
+        entry.action = Action::Unchanged;
         return result_of(entry, Ok(same.clone()), vec![]);
     }
     match (alone, &entry.desired, current.as_slice()) {
@@ -420,14 +424,15 @@ async fn create_or_find(
     client: &TrustClient,
     package: &PackageName,
     desired: &Value,
-) -> Result<Publisher> {
+) -> std::result::Result<Publisher, Refusal> {
     match client.create_checked(package, desired).await {
-        Ok(created) => Ok(created),
-        Err(Refusal::Conflict { error, current }) => current
-            .into_iter()
-            .find(|p| same_configuration(desired, p))
-            .ok_or(error),
-        Err(Refusal::Failed(error)) => Err(error),
+        Err(Refusal::Conflict { error, current }) => {
+            match current.iter().find(|p| same_configuration(desired, p)) {
+                Some(same) => Ok(same.clone()),
+                None => Err(Refusal::Conflict { error, current }),
+            }
+        }
+        other => other,
     }
 }
 
@@ -450,10 +455,11 @@ async fn replace(
 ) -> Result<Publisher> {
     let created = match create_or_find(client, package, desired).await {
         Ok(created) => created,
-        Err(error) if error.code == Code::Http(409) => {
+        // Refused, and the list shows it is not there: no room for it beside the old one.
+        Err(Refusal::Conflict { .. }) => {
             return revoke_then_create(client, package, old, desired).await
         }
-        Err(error) => return Err(error),
+        Err(refusal) => return Err(refusal.into_error()),
     };
     retire(client, package, old).await.map_err(|mut error| {
         error.notes.push(format!(
@@ -477,7 +483,7 @@ async fn revoke_then_create(
     retire(client, package, old).await?;
     let mut error = match create_or_find(client, package, desired).await {
         Ok(created) => return Ok(created),
-        Err(failure) => failure,
+        Err(refusal) => refusal.into_error(),
     };
     let previous = old.to_body();
     error.notes.push(if client.create(package, &previous).await.is_ok() {

@@ -95,12 +95,11 @@ impl TrustClient {
                     },
                     Err(failure) => failure,
                 };
-            let unreadable = failure.error.code == Code::Response;
-            let duplicate_of_ours = failure.error.code == Code::Http(409) && uncertain;
-            if failure.error.code == Code::Http(409) && !uncertain {
-                return Err(self.refused(failure, package, body).await);
+            if failure.error.code == Code::Http(409) {
+                return self.refused(failure, package, body, uncertain).await;
             }
-            if !(failure.maybe_processed || unreadable || duplicate_of_ours) {
+            let unreadable = failure.error.code == Code::Response;
+            if !(failure.maybe_processed || unreadable) {
                 let error = self.failed(failure, package, Operation::Create, None);
                 return Err(error.into());
             }
@@ -142,17 +141,43 @@ impl TrustClient {
     /// A create refused with 409: the package has this configuration already, or as many as the
     /// registry keeps. Its list tells which (registries word the two differently, or alike), and
     /// the advice differs: nothing to do, or revoke one first. Without the list, both are said.
-    async fn refused(&self, failure: Failure, package: &PackageName, body: &Value) -> Refusal {
-        let current = self.list(package).await.ok();
+    /// After an attempt that may have been processed (`uncertain`), this configuration there is
+    /// that attempt's: created.
+    async fn refused(
+        &self,
+        failure: Failure,
+        package: &PackageName,
+        body: &Value,
+        uncertain: bool,
+    ) -> std::result::Result<Publisher, Refusal> {
+        let listed = self.list(package).await;
         let mut error = self.failed(failure, package, Operation::Create, None);
-        let Some(current) = current else {
-            return Refusal::Failed(error);
+        let Ok(current) = listed else {
+            // Not a Conflict: a caller must not act on a refusal it cannot tell apart.
+            error.notes.push(if uncertain {
+                UNCHECKED.to_string()
+            } else {
+                "The package's configurations could not be listed to tell which.".to_string()
+            });
+            return Err(Refusal::Failed(error.with_hint(Hint::ListPublishers)));
         };
+        let same = current.iter().find(|p| same_configuration(body, p));
+        if uncertain {
+            if let Some(same) = same {
+                return Ok(same.clone());
+            }
+            error.notes.push(NOT_CREATED.to_string());
+        }
         if current.is_empty() {
-            return Refusal::Conflict { error, current };
+            // Neither refusal shows: there is nothing to revoke, only to look again.
+            error
+                .notes
+                .push("Its configurations, listed after the refusal, are none.".to_string());
+            let error = error.with_hint(Hint::ListPublishers);
+            return Err(Refusal::Conflict { error, current });
         }
         let said = error.http.as_ref().map(|h| h.said()).unwrap_or_default();
-        match current.iter().find(|p| same_configuration(body, p)) {
+        match same {
             Some(same) => {
                 // The id is the registry's text: quoted only when it is what an id is.
                 let id = Some(&same.id)
@@ -174,7 +199,7 @@ impl TrustClient {
                 )
             }
         }
-        Refusal::Conflict { error, current }
+        Err(Refusal::Conflict { error, current })
     }
 
     /// The stored configuration equal to `body`, if there is one.
@@ -253,7 +278,8 @@ pub enum Refusal {
         error: Error,
         current: Vec<Publisher>,
     },
-    /// Any other failure, or a 409 whose list could not be read.
+    /// Any other failure, or a 409 whose list could not be read: which refusal it was is not
+    /// known, and nothing should be done on the strength of it.
     Failed(Error),
 }
 
