@@ -193,8 +193,8 @@ impl TrustClient {
             None => {
                 error.message = format!(
                     "The registry refused another trusted publisher for {package}, which has {} \
-                     already (as many as the registry keeps: one per package on some \
-                     registries, 10 on registry.npmjs.org).{said}",
+                     already, none of them this one (registry.npmjs.org keeps up to 10 per \
+                     package, some registries one).{said}",
                     current.len()
                 )
             }
