@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
 
-use crate::engine::{Defaults, Engine};
+use crate::engine::{guarded, Defaults, Engine};
 use crate::errors::js_error;
 use crate::options::Options;
 use trust_core::config::EnvVars;
@@ -98,7 +98,7 @@ impl TrustClient {
     /// Creates a client. Throws `EINVALIDINPUT` for an unknown or mistyped option.
     #[napi(constructor, ts_args_type = "options?: TrustClientOptions")]
     pub fn new(env: &Env, options: Option<Unknown>) -> napi::Result<Self> {
-        let engine = client_engine(env, options).map_err(|e| js_error(env, e))?;
+        let engine = guarded(|| client_engine(env, options), Err).map_err(|e| js_error(env, e))?;
         Ok(TrustClient { engine })
     }
 }

@@ -372,15 +372,28 @@ fn run<'env>(
 async fn joined<T>(task: tokio::task::JoinHandle<CoreResult<T>>) -> CoreResult<T> {
     match task.await {
         Ok(result) => result,
-        Err(e) if e.is_panic() => Err(CoreError::new(
-            Code::Response,
-            "trust-native failed unexpectedly (most likely on an answer it did not expect), so \
-             what the call was changing may or may not have changed: look before trying again, \
-             and please report this.",
-        )),
+        Err(e) if e.is_panic() => Err(panicked()),
         // Cancelled: only the runtime shutting down does that while the call waits.
         Err(_) => Err(aborted_error()),
     }
+}
+
+/// `body`'s result, or `on_panic` of the call's error if it panics. A panic cannot unwind out
+/// of a napi callback: one in the synchronous part of a call (reading its options, decoding a
+/// token) would abort the Node.js process that loaded the addon.
+pub fn guarded<T>(body: impl FnOnce() -> T, on_panic: impl FnOnce(CoreError) -> T) -> T {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(body))
+        .unwrap_or_else(|_| on_panic(panicked()))
+}
+
+/// A call that panicked: nothing is known of how far it got.
+fn panicked() -> CoreError {
+    CoreError::new(
+        Code::Response,
+        "trust-native failed unexpectedly, most likely on an input or an answer it did not \
+         expect. If the call was changing something, it may or may not have changed: look before \
+         trying again. Please report this.",
+    )
 }
 
 /// A Promise rejected with `error`, for calls refused before they start.
@@ -547,8 +560,26 @@ mod tests {
             "{}",
             error.message
         );
+    }
+
+    /// A panic in the synchronous part of a call is its error: it cannot unwind out of the
+    /// napi callback, which would abort the process.
+    #[test]
+    fn a_panic_in_a_synchronous_part_is_its_error() {
+        let body = || -> CoreResult<u8> {
+            let answer: CoreResult<u8> = Ok(1);
+            assert!(answer.is_err(), "an input it did not expect");
+            answer
+        };
+        let error = guarded(body, Err).unwrap_err();
+        assert_eq!(error.code, Code::Response);
         assert!(
-            error.message.contains("please report this"),
+            error.message.contains("failed unexpectedly"),
+            "{}",
+            error.message
+        );
+        assert!(
+            error.message.contains("Please report this"),
             "{}",
             error.message
         );

@@ -7,6 +7,7 @@ use napi::bindgen_prelude::*;
 use napi_derive::napi;
 use serde_json::{json, Map, Value};
 
+use crate::engine::guarded;
 use crate::errors::js_error;
 use crate::options::{string_argument, to_json};
 use crate::to_js::{to_js, Js};
@@ -61,7 +62,7 @@ pub fn publisher_of_spec(env: &Env, spec: Unknown, id: Unknown) -> napi::Result<
             "claims": provider.claims(&values),
         }))
     };
-    to_js(env, &run().map_err(|e| js_error(env, e))?)
+    to_js(env, &guarded(run, Err).map_err(|e| js_error(env, e))?)
 }
 
 /// Where a package.json `repository` (its string, or its `url`) points, read as npm reads it
@@ -87,7 +88,7 @@ pub fn parse_repository(env: &Env, repository: Unknown) -> napi::Result<Js> {
             |found| json!({ "host": found.host.type_name(), "path": found.path }),
         ))
     };
-    to_js(env, &run().map_err(|e| js_error(env, e))?)
+    to_js(env, &guarded(run, Err).map_err(|e| js_error(env, e))?)
 }
 
 /// Whether `text` is a UUID as npm checks one (`validateUUID`: hyphenated hex 8-4-4-4-12, any

@@ -10,7 +10,7 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use crate::client::TrustClient;
-use crate::engine::{spawn, Budget, Defaults, Engine};
+use crate::engine::{guarded, spawn, Budget, Defaults, Engine};
 use crate::errors::js_error;
 use crate::operation::operation;
 use crate::options::{string_argument, to_json, Options};
@@ -433,9 +433,9 @@ operation! {
 /// ```
 #[napi(ts_args_type = "jwt: string", ts_return_type = "DecodedIdToken")]
 pub fn decode_id_token(env: &Env, jwt: Option<Unknown>) -> napi::Result<Js> {
-    let decoded = string_argument(jwt, "jwt")
-        .and_then(|jwt| jwt::decode(&jwt.unwrap_or_default()))
-        .map_err(|e| js_error(env, e))?;
+    let decode =
+        || string_argument(jwt, "jwt").and_then(|jwt| jwt::decode(&jwt.unwrap_or_default()));
+    let decoded = guarded(decode, Err).map_err(|e| js_error(env, e))?;
     to_js(env, &decoded)
 }
 
@@ -512,7 +512,7 @@ pub fn diagnose_trust(env: &Env, input: Option<Unknown>) -> napi::Result<Js> {
             &expectation,
         ))
     };
-    to_js(env, &run().map_err(|e| js_error(env, e))?)
+    to_js(env, &guarded(run, Err).map_err(|e| js_error(env, e))?)
 }
 
 /// Explains an exchange failure (`exchangeToken`'s `EOIDCEXCHANGE`, `EOIDCAUDIENCE`,
@@ -563,7 +563,7 @@ pub fn explain_exchange_failure(
             publishers.as_deref(),
         ))
     };
-    to_js(env, &run().map_err(|e| js_error(env, e))?)
+    to_js(env, &guarded(run, Err).map_err(|e| js_error(env, e))?)
 }
 
 #[cfg(test)]

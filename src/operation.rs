@@ -1,7 +1,8 @@
 //! One definition per operation: `operation!` makes the free function and the `TrustClient`
 //! method of the same name from it, with one doc and one TypeScript signature, so that the two
 //! cannot disagree. The body runs with `engine`: the free function's own (npm's config of `cwd`,
-//! `process.env`), or the client's (its defaults, connections and OTPs).
+//! `process.env`), or the client's (its defaults, connections and OTPs). A panic in the body
+//! rejects the Promise (`engine::guarded`) rather than abort the process.
 //!
 //! Docs are written `#[doc = "..."]`: napi-derive copies a doc attribute's literal into
 //! index.d.ts as written, and a `///` comment passed through `macro_rules!` becomes a raw string
@@ -25,7 +26,7 @@ macro_rules! operation {
                 $($arg: Option<Unknown<'env>>),*
             ) -> napi::Result<PromiseRaw<'env, Js>> {
                 let $engine = &self.engine;
-                $body
+                $crate::engine::guarded(|| $body, |error| $crate::engine::rejected($env, error))
             }
         }
     };
@@ -39,8 +40,11 @@ macro_rules! operation {
             $env: &'env Env,
             $($arg: Option<Unknown<'env>>),*
         ) -> napi::Result<PromiseRaw<'env, Js>> {
-            let $engine = &Engine::free($env)?;
-            $body
+            let body = || {
+                let $engine = &Engine::free($env)?;
+                $body
+            };
+            $crate::engine::guarded(body, |error| $crate::engine::rejected($env, error))
         }
 
         $crate::operation::operation! {
