@@ -18,7 +18,7 @@ use super::spec::Desired;
 use super::tasks::{self, Finished, Tasks};
 use crate::error::{Code, Error, Hint, Result};
 use crate::package::PackageName;
-use crate::provider::{same_configuration, Publisher};
+use crate::provider::Publisher;
 use crate::session::{CallOptions, Session};
 use crate::trust::{Refusal, TrustClient};
 
@@ -396,13 +396,13 @@ async fn create(package: Package<'_>, mut entry: PlanEntry, desired: &Value) -> 
     } = package;
     let (refused, current) = match client.create_checked(name, desired).await {
         Err(Refusal::Conflict { error, current }) => (error, current),
+        // Made since the plan, by someone else: nothing was created.
+        Err(Refusal::Exists { existing, .. }) => {
+            entry.action = Action::Unchanged;
+            return result_of(entry, Ok(existing), vec![]);
+        }
         outcome => return result_of(entry, outcome.map_err(Refusal::into_error), vec![]),
     };
-    // Made since the plan, by someone else: nothing was created.
-    if let Some(same) = current.iter().find(|p| same_configuration(desired, p)) {
-        entry.action = Action::Unchanged;
-        return result_of(entry, Ok(same.clone()), vec![]);
-    }
     match (alone, &entry.desired, current.as_slice()) {
         (true, Some(wanted), [only]) => {
             entry.action = Action::Replace;
@@ -426,12 +426,7 @@ async fn create_or_find(
     desired: &Value,
 ) -> std::result::Result<Publisher, Refusal> {
     match client.create_checked(package, desired).await {
-        Err(Refusal::Conflict { error, current }) => {
-            match current.iter().find(|p| same_configuration(desired, p)) {
-                Some(same) => Ok(same.clone()),
-                None => Err(Refusal::Conflict { error, current }),
-            }
-        }
+        Err(Refusal::Exists { existing, .. }) => Ok(existing),
         other => other,
     }
 }

@@ -15,6 +15,8 @@ use crate::registry::{ApiRequest, Failure, Registry};
 
 const NOT_CREATED: &str = "A check of the package's configurations shows it was not created.";
 const UNCHECKED: &str = "Whether the configuration was created could not be checked.";
+const UNTOLD: &str = "The package's configurations could not be listed to tell which.";
+const NONE_LISTED: &str = "Its configurations, listed after the refusal, are none.";
 
 pub struct TrustClient {
     registry: Registry,
@@ -23,6 +25,12 @@ pub struct TrustClient {
 #[derive(Clone, Copy)]
 enum Operation<'a> {
     Create,
+    /// A create the registry refused (409), with what the package's configurations listed
+    /// after it show: this one (`existing`), or `count` others.
+    Refused {
+        existing: Option<&'a Publisher>,
+        count: usize,
+    },
     List,
     Revoke(&'a str),
 }
@@ -150,56 +158,32 @@ impl TrustClient {
         body: &Value,
         uncertain: bool,
     ) -> std::result::Result<Publisher, Refusal> {
-        let listed = self.list(package).await;
-        let mut error = self.failed(failure, package, Operation::Create, None);
-        let Ok(current) = listed else {
+        let Ok(mut current) = self.list(package).await else {
             // Not a Conflict: a caller must not act on a refusal it cannot tell apart.
-            error.notes.push(if uncertain {
-                UNCHECKED.to_string()
-            } else {
-                "The package's configurations could not be listed to tell which.".to_string()
-            });
+            let checked = if uncertain { UNCHECKED } else { UNTOLD };
+            let error = self.failed(failure, package, Operation::Create, Some(checked));
             return Err(Refusal::Failed(error.with_hint(Hint::ListPublishers)));
         };
-        let same = current.iter().find(|p| same_configuration(body, p));
-        if uncertain {
-            if let Some(same) = same {
-                return Ok(same.clone());
-            }
-            error.notes.push(NOT_CREATED.to_string());
+        let existing = current.iter().position(|p| same_configuration(body, p));
+        if let (true, Some(at)) = (uncertain, existing) {
+            return Ok(current.swap_remove(at));
         }
+        let op = Operation::Refused {
+            existing: existing.map(|at| &current[at]),
+            count: current.len(),
+        };
+        let mut error = self.failed(failure, package, op, uncertain.then_some(NOT_CREATED));
         if current.is_empty() {
             // Neither refusal shows: there is nothing to revoke, only to look again.
-            error
-                .notes
-                .push("Its configurations, listed after the refusal, are none.".to_string());
-            let error = error.with_hint(Hint::ListPublishers);
-            return Err(Refusal::Conflict { error, current });
+            error.notes.push(NONE_LISTED.to_string());
         }
-        let said = error.http.as_ref().map(|h| h.said()).unwrap_or_default();
-        match same {
-            Some(same) => {
-                // The id is the registry's text: quoted only when it is what an id is.
-                let id = Some(&same.id)
-                    .filter(|id| checks::is_uuid(id))
-                    .map(|id| format!(" (id {id})"))
-                    .unwrap_or_default();
-                error.message = format!(
-                    "{package} already has this trusted publisher{id}: there is nothing to \
-                     add.{said}"
-                );
-                error.hint = Some(Hint::ListPublishers);
-            }
-            None => {
-                error.message = format!(
-                    "The registry refused another trusted publisher for {package}, which has {} \
-                     already, none of them this one (registry.npmjs.org keeps up to 10 per \
-                     package, some registries one).{said}",
-                    current.len()
-                )
-            }
-        }
-        Err(Refusal::Conflict { error, current })
+        Err(match existing {
+            Some(at) => Refusal::Exists {
+                error,
+                existing: current.swap_remove(at),
+            },
+            None => Refusal::Conflict { error, current },
+        })
     }
 
     /// The stored configuration equal to `body`, if there is one.
@@ -272,8 +256,10 @@ impl TrustClient {
 
 /// Why a create did not create.
 pub enum Refusal {
+    /// The registry refused it (409), and the package has this configuration: `existing`.
+    Exists { error: Error, existing: Publisher },
     /// The registry refused it (409); `current` is the package's configurations listed after,
-    /// and `error` says which refusal it was (this configuration there already, or no room).
+    /// none of them this one.
     Conflict {
         error: Error,
         current: Vec<Publisher>,
@@ -286,7 +272,9 @@ pub enum Refusal {
 impl Refusal {
     pub fn into_error(self) -> Error {
         match self {
-            Refusal::Conflict { error, .. } | Refusal::Failed(error) => error,
+            Refusal::Exists { error, .. }
+            | Refusal::Conflict { error, .. }
+            | Refusal::Failed(error) => error,
         }
     }
 }
@@ -329,7 +317,20 @@ fn explain(mut error: Error, package: &PackageName, registry: &str, op: Operatio
              publishing can only be configured for a package that already exists: publish its \
              first version with a token, then configure trust."
         ),
-        (Code::Http(409), Operation::Create) => format!(
+        (Code::Http(409), Operation::Refused { existing: Some(p), .. }) => {
+            // The id is the registry's text: quoted only when it is what an id is.
+            let id = Some(&p.id)
+                .filter(|id| checks::is_uuid(id))
+                .map(|id| format!(" (id {id})"))
+                .unwrap_or_default();
+            format!("{package} already has this trusted publisher{id}: there is nothing to add.")
+        }
+        (Code::Http(409), Operation::Refused { count, .. }) if count > 0 => format!(
+            "The registry refused another trusted publisher for {package}, which has {count} \
+             already, none of them this one (registry.npmjs.org keeps up to 10 per package, \
+             some registries one)."
+        ),
+        (Code::Http(409), Operation::Create | Operation::Refused { .. }) => format!(
             "The registry refused another trusted publisher for {package}: it has this one \
              already, or as many as the registry keeps (one per package on some registries, \
              10 on registry.npmjs.org)."
@@ -346,7 +347,15 @@ fn explain(mut error: Error, package: &PackageName, registry: &str, op: Operatio
     error.message = format!("{advice}{said}");
     error.hint = match (error.code, op) {
         (Code::Http(404), Operation::Revoke(_)) => Some(Hint::ListPublishers),
-        (Code::Http(409), Operation::Create) => Some(Hint::RevokeFirst),
+        // Nothing to revoke: it is there already, or none is listed.
+        (
+            Code::Http(409),
+            Operation::Refused {
+                existing: Some(_), ..
+            },
+        )
+        | (Code::Http(409), Operation::Refused { count: 0, .. }) => Some(Hint::ListPublishers),
+        (Code::Http(409), _) => Some(Hint::RevokeFirst),
         _ => error.hint,
     };
     error
