@@ -14,8 +14,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { spawn, spawnSync } from 'node:child_process'
 import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
-import { createRequire } from 'node:module'
-import { tempDir, testing } from './helpers.mjs'
+import { tempDir, testing, tn } from './helpers.mjs'
 
 const root = join(import.meta.dirname, '..')
 const READMES = ['README.md', 'testing/README.md']
@@ -233,7 +232,7 @@ describe('the README\'s places that name each provider (CONTRIBUTING, "Adding a 
     expect(found, words).toHaveLength(1)
     return found[0]
   }
-  const providers = createRequire(import.meta.url)('../index.js').trustProviders()
+  const providers = tn.trustProviders()
   /** How the README's prose calls a provider: its name's first word (GitHub, GitLab, CircleCI). */
   const called = (p) => p.name.split(' ')[0]
 

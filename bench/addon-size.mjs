@@ -25,8 +25,8 @@ const release = [`${root}target/${host}/release/libtrust_native.so`, `${root}tar
   .sort((a, b) => b[1] - a[1])[0][0]
 const profiling = `${root}target/profiling/libtrust_native.so`
 
-function run(program, argv) {
-  const out = spawnSync(program, argv, { cwd: root, encoding: 'utf8', maxBuffer: 1 << 28, stdio: ['ignore', 'pipe', 'inherit'] })
+function run(program, argv, env = process.env) {
+  const out = spawnSync(program, argv, { cwd: root, env, encoding: 'utf8', maxBuffer: 1 << 28, stdio: ['ignore', 'pipe', 'inherit'] })
   if (out.status !== 0) throw new Error(`${program} ${argv.join(' ')} failed (${out.error?.message ?? out.status})`)
   return out.stdout
 }
@@ -127,9 +127,7 @@ const parts = { code: text, constants: rodata, unwinding: unwind, relocations }
 const rest = attributed - named.reduce((sum, [, n]) => sum + n, 0)
 if (args.includes('--panic-abort') && total != null) {
   const folder = `${root}target/size-panic-abort`
-  const env = { ...process.env, CARGO_PROFILE_RELEASE_PANIC: 'abort', CARGO_TARGET_DIR: folder }
-  const built = spawnSync('cargo', ['build', '--release', '--lib'], { cwd: root, env, stdio: ['ignore', 'ignore', 'inherit'] })
-  if (built.status !== 0) throw new Error(`cargo build with panic = "abort" failed (${built.error?.message ?? built.status})`)
+  run('cargo', ['build', '--release', '--lib'], { ...process.env, CARGO_PROFILE_RELEASE_PANIC: 'abort', CARGO_TARGET_DIR: folder })
   const aborting = statSync(`${folder}/release/libtrust_native.so`).size
   console.log(`with panic = "abort" (not shipped): ${size(aborting)} (${aborting.toLocaleString('en-US')} bytes), ${size(total - aborting)} less`)
 }
